@@ -1,0 +1,40 @@
+"""A statistic that cannot be computed is a value with a reason, never a silent NaN."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Stands in for a number that could not be computed, and says why.
+
+    Examples: a standard error with one cluster, a p-value with zero residual degrees of freedom.
+    """
+
+    reason: str
+
+    def __bool__(self) -> bool:  # an unavailable statistic is falsy, like a missing value
+        return False
+
+    def __str__(self) -> str:
+        return f"not available ({self.reason})"
+
+
+def json_number(value: Any) -> float | int | None:
+    """Return ``value`` as a JSON-safe number: ``None`` for ``Unavailable`` and non-finite floats."""
+    if value is None or isinstance(value, Unavailable):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def reasons(**values: Any) -> dict[str, str]:
+    """Map the names of unavailable statistics to their reasons (for a result's ``to_dict``)."""
+    return {name: v.reason for name, v in values.items() if isinstance(v, Unavailable)}
