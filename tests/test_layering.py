@@ -67,9 +67,9 @@ def violations(folder: str, path: Path, root: Path = ROOT) -> list[str]:
             found.append(f"{where} (network library; the product must work offline)")
         if folder != "ui" and (starts(name, QT) or starts(name, ("pilot_eval.ui",))):
             found.append(f"{where} (Qt is allowed only under ui/)")
-        if folder == "estimators":
-            if starts(name, ("pilot_eval",)) and not starts(name, ("pilot_eval.estimators",)):
-                found.append(f"{where} (estimators/ must not import the rest of pilot_eval)")
+        if (folder == "estimators" and starts(name, ("pilot_eval",))
+                and not starts(name, ("pilot_eval.estimators",))):
+            found.append(f"{where} (estimators/ must not import the rest of pilot_eval)")
         if starts(name, ("reportlab", "svglib")) and not module.startswith("pilot_eval.brief"):
             found.append(f"{where} (only the brief renderers may import reportlab)")
         if starts(name, ("matplotlib",)) and not (
