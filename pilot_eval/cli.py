@@ -1,0 +1,159 @@
+"""The ``pilot-eval`` command line.
+
+Sub-commands: ``demo`` (the whole pipeline on the bundled demo pilot) and ``did`` (one
+difference-in-differences estimate).  With no sub-command the window opens; the window lives
+in ``pilot_eval.ui``, which this core module must not import, so the console script's entry
+point (``pilot_eval.ui.launch``) passes a ``gui`` callable in.
+
+Exit codes: 0 success, 2 bad input (message on stderr), 1 internal error (log file named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pilot_eval import __version__
+from pilot_eval.errors import PilotEvalError
+from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+GUI_COMMANDS = ("open",)
+GuiLauncher = Callable[[argparse.Namespace], int]
+
+log = logging.getLogger("pilot_eval.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pilot-eval",
+        description="Evaluate empowerment pilots: difference-in-differences, staff retention "
+                    "and a brief for ministers. With no command, the window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"pilot-eval {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_demo(commands)
+    _add_did(commands)
+    opener = commands.add_parser("open", help="open a project file in the window")
+    opener.add_argument("project", type=Path, nargs="?", help="a .pilot.json project file")
+    return parser
+
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser(
+        "demo", help="run the whole pipeline on the bundled demo pilot",
+        description="Runs validation, the DiD for every demo outcome and the brief, and writes "
+                    "brief.pdf, brief.html and results.json into --out.")
+    demo.add_argument("--out", type=Path, default=Path("pilot-eval-demo"),
+                      help="output folder (default: ./pilot-eval-demo/)")
+
+
+def _add_did(commands: argparse._SubParsersAction) -> None:
+    did = commands.add_parser(
+        "did", help="estimate a pilot's effect by difference-in-differences",
+        description="Difference-in-differences on an outcome panel or repeated cross-section. "
+                    "Say who is treated with --treatment (0/1 per row), --cohort (the period each "
+                    "unit's pilot started; 0 or blank = never) or --group with --post (2x2 flags).")
+    did.add_argument("data", type=Path, help="CSV, Excel (.xlsx), Parquet or Stata (.dta) file")
+    did.add_argument("--outcome", required=True, help="outcome column")
+    did.add_argument("--unit", help="unit column (team, council ...)")
+    did.add_argument("--time", help="period column (integers, dates or year-month)")
+    who = did.add_mutually_exclusive_group(required=True)
+    who.add_argument("--treatment", help="0/1 column: 1 for unit-periods under the pilot")
+    who.add_argument("--cohort", help="column with the period each unit's pilot started")
+    who.add_argument("--group", help="0/1 column: 1 for the pilot group (2x2; needs --post)")
+    did.add_argument("--post", help="0/1 column: 1 for the after period (2x2; with --group)")
+    did.add_argument("--covariates", default="", help="comma-separated covariate columns")
+    did.add_argument("--cluster", help="cluster column (default: the unit)")
+    did.add_argument("--weights", help="weight column")
+    did.add_argument("--sheet", help="sheet name for Excel files")
+    did.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
+    did.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    did.add_argument("--estimator", default="auto", help="auto|2x2|twfe (default auto)")
+    did.add_argument("--se", default="cluster", help="iid|hc1|cluster (default cluster)")
+    did.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    did.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+
+
+def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        if args.command is None or args.command in GUI_COMMANDS:
+            if gui is None:
+                raise PilotEvalError("the window is not part of this installation",
+                                     hint="Use a sub-command such as 'pilot-eval demo'.")
+            return gui(args)
+        if args.command == "demo":
+            return _run_demo(args)
+        if args.command == "did":
+            return _run_did(args)
+    except (PilotEvalError, EstimatorConfigError, EstimationError) as error:
+        message = error.user_message() if isinstance(error, PilotEvalError) else str(error)
+        print(f"pilot-eval: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("pilot-eval: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception:  # an internal error: log the details, show a short message
+        from pilot_eval.logs import configure_file_logging
+
+        path = configure_file_logging()
+        log.exception("internal error running %s", args.command)
+        print(f"pilot-eval: internal error while running '{args.command}'. This is a bug, not "
+              f"a problem with your data; details are in {path}", file=sys.stderr)
+        return EXIT_INTERNAL
+    raise AssertionError(f"unhandled command {args.command!r}")  # argparse rejects others
+
+
+def _columns_from(args: argparse.Namespace):
+    from pilot_eval.estimators import PanelColumns
+
+    if args.group is not None and args.post is None:
+        raise PilotEvalError("--group needs --post (the 0/1 after-period column)",
+                             file=str(args.data))
+    if args.group is None and args.post is not None:
+        raise PilotEvalError("--post is only used with --group", file=str(args.data))
+    if args.group is None and (args.unit is None or args.time is None):
+        raise PilotEvalError("--treatment and --cohort need --unit and --time",
+                             file=str(args.data),
+                             hint="Name the unit column (e.g. --unit team) and the period column "
+                                  "(e.g. --time month).")
+    covariates = tuple(c.strip() for c in args.covariates.split(",") if c.strip())
+    return PanelColumns(outcome=args.outcome, unit=args.unit, time=args.time,
+                        treatment=args.treatment, cohort=args.cohort, group=args.group,
+                        post=args.post, covariates=covariates, cluster=args.cluster,
+                        weights=args.weights)
+
+
+def _run_did(args: argparse.Namespace) -> int:
+    from pilot_eval.analysis import DidRequest, run_analysis
+    from pilot_eval.io import load_table
+    from pilot_eval.jsonio import dumps
+
+    columns = _columns_from(args)
+    request = DidRequest(columns, estimator=args.estimator, se=args.se, level=args.level)
+    table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
+                       delimiter=args.delimiter)
+    analysis = run_analysis(request, table)
+    if args.json:
+        sys.stdout.write(dumps(analysis.to_dict()) + "\n")
+    else:
+        sys.stdout.write(analysis.summary() + "\n")
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from pilot_eval.pipeline import run_demo
+
+    outputs = run_demo(args.out)
+    print(f"Demo pilot analysed. Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}")
+    print(outputs.headline)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
