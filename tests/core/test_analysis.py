@@ -1,0 +1,93 @@
+"""``run_analysis``: the one orchestration path (choice of estimator, summaries, progress)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilot_eval.analysis import DidRequest, choose_estimator, run_analysis
+from pilot_eval.errors import AnalysisCancelled, ValidationFailed
+from pilot_eval.estimators import EstimatorConfigError, PanelColumns
+from pilot_eval.progress import Progress
+
+
+def panel(starts=(0, 0, 5, 5), periods=8, units=24, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(units):
+        start = starts[u % len(starts)]
+        for t in range(1, periods + 1):
+            d = int(start > 0 and t >= start)
+            rows.append({"unit": u, "t": t, "start": start, "d": d,
+                         "y": u * 0.1 + t * 0.3 + 2.0 * d + rng.normal(scale=0.5)})
+    return pd.DataFrame(rows)
+
+
+COHORT = PanelColumns(outcome="y", unit="unit", time="t", cohort="start")
+
+
+def test_auto_picks_twfe_for_one_start_date_and_many_periods():
+    choice = choose_estimator(panel(), COHORT, "auto")
+    assert choice.estimator == "twfe" and "one pilot start" in choice.reason
+
+
+def test_auto_picks_2x2_for_one_start_and_two_periods():
+    frame = panel(periods=2, starts=(0, 2))
+    choice = choose_estimator(frame, COHORT, "auto")
+    assert choice.estimator == "2x2"
+
+
+def test_auto_says_why_when_starts_are_staggered():
+    choice = choose_estimator(panel(starts=(0, 3, 6)), COHORT, "auto")
+    assert "different times" in choice.reason
+
+
+def test_group_means_are_the_plain_arm_period_means():
+    frame = panel()
+    analysis = run_analysis(DidRequest(COHORT), frame)
+    means = {(r["arm"], r["period"]): r["mean"] for r in analysis.group_means}
+    pilot = frame[frame["start"] > 0].groupby("t")["y"].mean()
+    comparison = frame[frame["start"] == 0].groupby("t")["y"].mean()
+    for t in range(1, 9):
+        assert means["pilot", t] == pytest.approx(pilot[t], rel=1e-14)
+        assert means["comparison", t] == pytest.approx(comparison[t], rel=1e-14)
+    assert analysis.pilot_starts == ({"period": 5, "label": "5", "n_units": 12},)
+
+
+def test_result_dictionary_is_json_safe_and_carries_the_description():
+    request = DidRequest(COHORT, outcome_label="Cases closed", outcome_unit="%",
+                         polarity="higher_is_better")
+    out = run_analysis(request, panel()).to_dict()
+    json.dumps(out, allow_nan=False)
+    assert out["outcome_label"] == "Cases closed" and out["polarity"] == "higher_is_better"
+    assert out["choice"]["estimator"] == "twfe"
+    assert abs(out["estimate"] - 2.0) < 4 * out["se"]
+
+
+def test_progress_reports_rise_to_one_and_cancel_stops_the_run():
+    seen: list[float] = []
+    run_analysis(DidRequest(COHORT), panel(), Progress(lambda f, m: seen.append(f)))
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    progress = Progress()
+    progress.cancel()
+    with pytest.raises(AnalysisCancelled):
+        run_analysis(DidRequest(COHORT), panel(), progress)
+
+
+def test_invalid_options_are_refused_when_the_request_is_made():
+    with pytest.raises(EstimatorConfigError, match="se='robust'"):
+        DidRequest(COHORT, se="robust")
+    with pytest.raises(EstimatorConfigError, match="level"):
+        DidRequest(COHORT, level=95)
+
+
+def test_data_problems_are_reported_all_at_once():
+    frame = panel()
+    frame = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)  # a duplicate unit-period
+    frame.loc[3, "y"] = "n/a text"
+    with pytest.raises(ValidationFailed) as caught:
+        run_analysis(DidRequest(COHORT), frame)
+    assert len(caught.value.report.errors) >= 2
