@@ -1,0 +1,161 @@
+"""The core functions the window uses, behind one small object the controller can be given.
+
+``CoreApi`` imports pandas, the estimators, matplotlib and reportlab only when a method is first
+called (in a worker thread), so the window appears fast.  Tests give the controller a fake with
+the same methods.  Every method here may be slow and is called from the task runner only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pilot_eval.progress import Progress
+
+#: Roles the window maps, in form order, with the ``PanelColumns`` field each one fills.
+ROLE_FIELDS: dict[str, str] = {
+    "unit": "unit",
+    "time": "time",
+    "outcome": "outcome",
+    "cohort": "cohort",
+    "treatment": "treatment",
+    "cluster": "cluster",
+}
+
+#: Other names the role guesser may use for the same roles.
+ROLE_ALIASES: dict[str, str] = {
+    "period": "time",
+    "pilot_start": "cohort",
+    "start": "cohort",
+    "pilot": "treatment",
+    "treated": "treatment",
+}
+
+UNIT_SUFFIXES: dict[str, str] = {"_pct": "%", "_percent": "%", "_gbp": "GBP", "_index": "points"}
+
+
+@dataclass(frozen=True)
+class OutcomeInfo:
+    """How the brief and the window describe an outcome column."""
+
+    label: str
+    unit: str = ""
+    polarity: str = "neutral"
+
+
+@dataclass(frozen=True)
+class AnalysisOutput:
+    """What an analysis task hands back to the GUI thread."""
+
+    analysis: Any  # pilot_eval.analysis.DidAnalysis
+    result: dict[str, Any]
+    figure: Any = None  # matplotlib Figure, or None when the chart could not be drawn
+    chart_problem: str = ""
+
+
+def normalise_roles(guessed: dict[str, str]) -> dict[str, str | None]:
+    """Map the guesser's role names onto ``ROLE_FIELDS``; unknown roles are dropped."""
+    roles: dict[str, str | None] = dict.fromkeys(ROLE_FIELDS)
+    for name, column in guessed.items():
+        role = ROLE_ALIASES.get(name, name)
+        if role in roles and column and roles[role] is None:
+            roles[role] = column
+    if roles["cohort"] and roles["treatment"]:  # one way of saying who is treated
+        roles["treatment"] = None
+    return roles
+
+
+def guess_outcome_info(column: str) -> OutcomeInfo:
+    """Label, unit and polarity of ``column``: the demo's metadata when known, else its name."""
+    try:
+        from pilot_eval.demo import OUTCOMES
+    except ImportError:
+        OUTCOMES = {}  # noqa: N806 - the core's constant, absent until the demo module exists
+    known = OUTCOMES.get(column) if isinstance(OUTCOMES, dict) else None
+    if known is not None:
+        get = known.get if isinstance(known, dict) else lambda k, d=None: getattr(known, k, d)
+        return OutcomeInfo(label=get("label", column), unit=get("unit", "") or "",
+                           polarity=get("polarity", "neutral") or "neutral")
+    unit = next((u for s, u in UNIT_SUFFIXES.items() if column.lower().endswith(s)), "")
+    return OutcomeInfo(label=column.replace("_", " ").capitalize(), unit=unit)
+
+
+class CoreApi:
+    """Calls into ``pilot_eval`` on behalf of the controller (always off the GUI thread)."""
+
+    def load_table(self, path: str, progress: Progress) -> Any:
+        from pilot_eval.io import load_table
+
+        progress.report(0.05, f"Reading {Path(path).name}")
+        table = load_table(path)
+        progress.report(0.9, "Guessing column roles")
+        return table
+
+    def guess_roles(self, frame: Any) -> dict[str, str | None]:
+        from pilot_eval.roles import guess_roles
+
+        return normalise_roles(guess_roles(frame))
+
+    def columns(self, roles: dict[str, str | None]) -> Any:
+        from pilot_eval.estimators import PanelColumns
+
+        fields = {ROLE_FIELDS[r]: c for r, c in roles.items() if c and r in ROLE_FIELDS}
+        return PanelColumns(**fields)
+
+    def validate(self, table: Any, roles: dict[str, str | None], progress: Progress) -> Any:
+        """The validation report for ``roles`` (periods normalised as ``run_analysis`` does)."""
+        from pilot_eval.io.periods import normalise_periods
+        from pilot_eval.validation import validate_panel
+
+        columns = self.columns(roles)
+        file = Path(table.path).name
+        frame = table.frame
+        progress.report(0.1, "Checking the data")
+        if columns.time is not None and columns.time in frame.columns:
+            frame = normalise_periods(frame, time=columns.time, cohort=columns.cohort,
+                                      file=file).frame
+        return validate_panel(frame, columns, file=file)
+
+    def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress
+                ) -> AnalysisOutput:
+        from pilot_eval.analysis import DidRequest, run_analysis
+
+        info = guess_outcome_info(roles["outcome"] or "")
+        request = DidRequest(self.columns(roles), outcome_label=info.label,
+                             outcome_unit=info.unit, polarity=info.polarity)
+        analysis = run_analysis(request, table, progress)
+        result = analysis.to_dict()
+        figure, problem = self.chart(result)
+        return AnalysisOutput(analysis=analysis, result=result, figure=figure,
+                              chart_problem=problem)
+
+    def chart(self, result: dict[str, Any]) -> tuple[Any, str]:
+        """The pilot-vs-comparison figure, or ``(None, reason)`` when it cannot be drawn."""
+        from pilot_eval.charts import group_means_figure
+
+        try:
+            figure = group_means_figure(
+                result["group_means"], pilot_starts=result.get("pilot_starts", []),
+                outcome_label=result.get("outcome_label", ""), unit=result.get("outcome_unit", ""))
+        except (KeyError, ValueError) as exc:
+            return None, f"The chart could not be drawn: {exc}"
+        return figure, ""
+
+    def export_brief(self, results: list[dict[str, Any]], pdf_path: str, *, organisation: str = "",
+                     author: str = "", progress: Progress) -> tuple[str, str]:
+        """Write the brief as PDF and, beside it, HTML; return both paths."""
+        from pilot_eval.brief import build_brief_content, render_html, render_pdf
+
+        pdf = Path(pdf_path)
+        if pdf.suffix.lower() != ".pdf":
+            pdf = pdf.with_name(pdf.name + ".pdf")
+        html = pdf.with_suffix(".html")
+        progress.report(0.1, "Writing the brief")
+        content = build_brief_content(results, organisation=organisation, author=author)
+        progress.report(0.3, "Rendering the PDF")
+        render_pdf(content, pdf)
+        progress.report(0.8, "Rendering the HTML version")
+        render_html(content, html)
+        progress.report(1.0, "Done")
+        return str(pdf), str(html)

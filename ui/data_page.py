@@ -1,0 +1,127 @@
+"""The Data step: open a file, preview it, map column roles, see every validation problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .controller import Issue
+from .roles_form import RolesForm
+from .table_model import DataFrameModel
+
+SEVERITY_MARK = {"error": "Error", "warning": "Warning", "info": "To do"}
+SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5300", "info": "#1d4f91"}
+
+
+class DataPage(QWidget):
+    """Intents: ``open_requested``, ``role_changed(role, column)``.  Setters: ``show_*``."""
+
+    open_requested = Signal()
+    role_changed = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Data step")
+        self.open_button = QPushButton("&Open data file…")
+        self.open_button.setAccessibleName("Open data file")
+        self.open_button.setToolTip("Open a CSV, Excel, Parquet or Stata file (Ctrl+O)")
+        self.open_button.clicked.connect(self.open_requested)
+        self.file_label = QLabel("No data file open yet. Open the outcome panel: one row per "
+                                 "team and period.")
+        self.file_label.setAccessibleName("Data file")
+        self.file_label.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.open_button)
+        top.addWidget(self.file_label, 1)
+
+        self.model = DataFrameModel(parent=self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Data preview")
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+
+        self.roles_form = RolesForm()
+        self.roles_form.role_changed.connect(self.role_changed)
+        self.issues = QListWidget()
+        self.issues.setAccessibleName("Validation problems")
+        self.issues.setWordWrap(True)
+        self.issues.itemActivated.connect(self._go_to_issue)
+        issues_box = QVBoxLayout()
+        issues_title = QLabel("&Checks on the data")
+        issues_title.setBuddy(self.issues)
+        issues_box.addWidget(issues_title)
+        issues_box.addWidget(self.issues)
+        bottom = QWidget()
+        bottom_layout = QHBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.roles_form)
+        bottom_layout.addLayout(issues_box, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.setTabOrder(self.open_button, self.table)
+        self.setTabOrder(self.table, self.roles_form.combos["unit"])
+
+    def show_table(self, table: Any) -> None:
+        frame = table.frame
+        self.model.set_frame(frame)
+        self.roles_form.set_columns([str(c) for c in frame.columns])
+        missing = sum((getattr(table, "missing_markers", None) or {}).values())
+        note = f"; {missing:,} missing-value markers (such as n/a) read as missing" if missing else ""
+        self.file_label.setText(f"<b>{Path(table.path).name}</b>: {len(frame):,} rows, "
+                                f"{len(frame.columns)} columns{note}.")
+        self.table.resizeColumnsToContents()
+
+    def show_roles(self, roles: dict[str, str | None]) -> None:
+        self.roles_form.set_roles(roles)
+
+    def show_issues(self, issues: list[Issue]) -> None:
+        self.issues.clear()
+        if not issues:
+            item = QListWidgetItem("No problems found: the data is ready for the analysis.")
+            item.setForeground(QBrush(QColor("#006435")))
+            self.issues.addItem(item)
+            return
+        for issue in issues:
+            item = QListWidgetItem(f"{SEVERITY_MARK.get(issue.severity, issue.severity)}: "
+                                   f"{issue.text}")
+            item.setForeground(QBrush(QColor(SEVERITY_COLOUR.get(issue.severity, "#000000"))))
+            item.setData(Qt.ItemDataRole.UserRole, (issue.rows, issue.column))
+            self.issues.addItem(item)
+
+    def _go_to_issue(self, item: QListWidgetItem) -> None:
+        """Select the first cell a problem points at (rows are spreadsheet rows)."""
+        rows, column = item.data(Qt.ItemDataRole.UserRole) or ((), None)
+        names = self.model.column_names()
+        col = names.index(column) if column in names else 0
+        if rows:
+            index = self.model.index(int(rows[0]) - 2, col)
+        elif column in names:
+            index = self.model.index(0, col)
+        else:
+            return
+        if index.isValid():
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.table.scrollTo(index)

@@ -1,0 +1,193 @@
+"""The Impact step: run the difference-in-differences, follow its progress, read the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .result_text import headline, result_rows, warning_lines
+
+IDLE_TEXT = ("Press Run to estimate the pilot's effect: pilot teams are compared with teams "
+             "that kept the old rules, before and after the pilot started.")
+
+
+class ImpactPage(QWidget):
+    """Intents: ``run_requested``, ``cancel_requested``.  Setters: ``show_*``, ``set_busy``."""
+
+    run_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Impact step")
+        self.run_button = QPushButton("&Run analysis")
+        self.run_button.setAccessibleName("Run analysis")
+        self.run_button.setToolTip("Estimate the pilot's effect (Ctrl+R)")
+        self.run_button.clicked.connect(self.run_requested)
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setAccessibleName("Cancel analysis")
+        self.cancel_button.setToolTip("Stop the running analysis (Esc)")
+        self.cancel_button.setShortcut("Esc")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Analysis progress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.status = QLabel(IDLE_TEXT)
+        self.status.setAccessibleName("Analysis status")
+        self.status.setWordWrap(True)
+        controls = QHBoxLayout()
+        controls.addWidget(self.run_button)
+        controls.addWidget(self.cancel_button)
+        controls.addWidget(self.progress, 1)
+
+        self.sentence = QLabel("")
+        self.sentence.setObjectName("Headline")
+        self.sentence.setAccessibleName("Result in words")
+        self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTableWidget(0, 2)
+        self.table.setAccessibleName("Result table")
+        self.table.setHorizontalHeaderLabels(["", "Value"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setVisible(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.warnings = QListWidget()
+        self.warnings.setAccessibleName("Warnings")
+        self.warnings.setWordWrap(True)
+        self.warnings_title = QLabel("&Warnings")
+        self.warnings_title.setBuddy(self.warnings)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 3)
+        left_layout.addWidget(self.warnings_title)
+        left_layout.addWidget(self.warnings, 1)
+        self.chart_holder = QWidget()
+        self.chart_holder.setAccessibleName("Chart of pilot and comparison means")
+        self.chart_layout = QVBoxLayout(self.chart_holder)
+        self.chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.chart_note = QLabel("The chart of pilot and comparison teams over time appears "
+                                 "here after the analysis.")
+        self.chart_note.setWordWrap(True)
+        self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chart_layout.addWidget(self.chart_note)
+        self.canvas: Any = None
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.chart_holder)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.status)
+        layout.addWidget(self.sentence)
+        layout.addWidget(splitter, 1)
+        self.setTabOrder(self.run_button, self.cancel_button)
+        self.setTabOrder(self.cancel_button, self.table)
+        self.setTabOrder(self.table, self.warnings)
+        self.clear_result()
+
+    # ---------------------------------------------------------------- setters
+    def set_ready(self, ready: bool) -> None:
+        if not self.cancel_button.isEnabled():
+            self.run_button.setEnabled(ready)
+
+    def set_busy(self, busy: bool) -> None:
+        self.cancel_button.setEnabled(busy)
+        self.run_button.setEnabled(not busy)
+        if busy:
+            self.progress.setValue(0)
+            self.status.setText("Running the analysis…  You can keep working or press Cancel.")
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(round(100 * fraction))
+        if message:
+            self.status.setText(f"{message}…")
+
+    def show_cancelled(self) -> None:
+        self.set_busy(False)
+        self.progress.setValue(0)
+        self.status.setText("The analysis was cancelled. Press Run to start it again.")
+
+    def show_failed(self) -> None:
+        self.set_busy(False)
+        self.progress.setValue(0)
+        self.status.setText("The analysis did not finish; see the message shown.")
+
+    def clear_result(self) -> None:
+        self.sentence.setText("")
+        self.sentence.setVisible(False)
+        self.table.setRowCount(0)
+        self.warnings.clear()
+        self.warnings.setVisible(False)
+        self.warnings_title.setVisible(False)
+        self._set_canvas(None)
+        self.chart_note.setText("The chart of pilot and comparison teams over time appears "
+                                "here after the analysis.")
+
+    def show_result(self, result: dict[str, Any], figure: Any = None,
+                    chart_problem: str = "") -> None:
+        self.set_busy(False)
+        self.progress.setValue(100)
+        self.status.setText("Done. The result is below; export it from the Brief step.")
+        self.sentence.setText(headline(result))
+        self.sentence.setVisible(True)
+        rows = result_rows(result)
+        self.table.setRowCount(len(rows))
+        for row, (label, value) in enumerate(rows):
+            name = QTableWidgetItem(label)
+            name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, QTableWidgetItem(value))
+        self.table.resizeRowsToContents()
+        lines = warning_lines(result)
+        self.warnings.clear()
+        self.warnings.addItems(lines)
+        self.warnings.setVisible(bool(lines))
+        self.warnings_title.setVisible(bool(lines))
+        self._set_canvas(figure)
+        if figure is None:
+            self.chart_note.setText(chart_problem or "No chart for this result.")
+
+    def table_text(self) -> list[tuple[str, str]]:
+        """The result table as shown (for tests and copying)."""
+        return [(self.table.item(r, 0).text(), self.table.item(r, 1).text())
+                for r in range(self.table.rowCount())]
+
+    def _set_canvas(self, figure: Any) -> None:
+        if self.canvas is not None:
+            self.chart_layout.removeWidget(self.canvas)
+            self.canvas.setParent(None)
+            self.canvas.deleteLater()
+            self.canvas = None
+        self.chart_note.setVisible(figure is None)
+        if figure is not None:
+            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+            self.canvas = FigureCanvasQTAgg(figure)
+            self.canvas.setAccessibleName("Chart: mean outcome of pilot and comparison teams "
+                                          "by period, with the pilot start marked")
+            self.canvas.setMinimumSize(320, 240)
+            self.chart_layout.addWidget(self.canvas)
