@@ -1,0 +1,7 @@
+"""Reading data files: tables (CSV, Excel, Parquet, Stata), dates and periods."""
+
+from pilot_eval.io.dates import parse_dates
+from pilot_eval.io.periods import PeriodMapping, normalise_periods
+from pilot_eval.io.tables import LoadedTable, load_table
+
+__all__ = ["LoadedTable", "PeriodMapping", "load_table", "normalise_periods", "parse_dates"]

@@ -1,0 +1,141 @@
+"""Read one sheet of an ``.xlsx`` workbook with openpyxl in read-only mode.
+
+The first row is the header.  Cells keep their Excel types (numbers, dates); text cells go
+through the same missing-marker and number rules as CSV cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+import pandas as pd
+
+from pilot_eval.errors import DataError
+from pilot_eval.io.frames import (
+    clean_header,
+    drop_trailing_blank_rows,
+    drop_unnamed_empty,
+    finish_text_frame,
+    require_rows,
+)
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    """The typed frame of one sheet, its name and the missing count per column."""
+
+    frame: pd.DataFrame
+    sheet: str
+    missing: dict[str, int]
+
+
+def _open_workbook(source: IO[bytes], *, file: str):
+    import openpyxl  # imported here: only Excel users pay for it
+
+    try:
+        return openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except zipfile.BadZipFile:
+        raise DataError("the Excel workbook is damaged (it is not a complete .xlsx file)",
+                        file=file, hint="Open it in Excel, repair it if asked, and save it "
+                        "again as .xlsx.") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise DataError(f"the Excel workbook cannot be read ({type(exc).__name__}: {exc})",
+                        file=file, hint="Open it in Excel and save it again as .xlsx; "
+                        "remove any password first.") from None
+
+
+def list_sheets(source: IO[bytes], *, file: str) -> list[str]:
+    """Names of the workbook's sheets, in order."""
+    workbook = _open_workbook(source, file=file)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str) -> SheetRead:
+    """Read ``sheet`` (default: the first) of the workbook into a typed frame."""
+    workbook = _open_workbook(source, file=file)
+    try:
+        names = list(workbook.sheetnames)
+        if not names:
+            raise DataError("the workbook has no sheets", file=file)
+        if sheet is None:
+            sheet = names[0]
+        elif sheet not in names:
+            raise DataError(
+                f"the workbook has no sheet called '{sheet}'; its sheets are: "
+                + ", ".join(f"'{n}'" for n in names),
+                file=file, hint="Choose one of the listed sheets.")
+        worksheet = workbook[sheet]
+        try:
+            rows = [list(r) for r in worksheet.iter_rows(values_only=True)]
+        except Exception as exc:  # noqa: BLE001 - damaged sheet XML
+            raise DataError(f"the sheet '{sheet}' is damaged ({type(exc).__name__})",
+                            file=file, hint="Open it in Excel and save it again.") from None
+    finally:
+        workbook.close()
+    if not rows or all(_blank(v) for v in rows[0]):
+        raise DataError(f"the sheet '{sheet}' is empty (no header in row 1)", file=file,
+                        hint="Put the column names in row 1 and the data below.")
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    header = clean_header(rows[0], file=f"{file} [{sheet}]")
+    body = pd.DataFrame([[_cell(v) for v in r] for r in rows[1:]], columns=range(width),
+                        dtype=object)
+    body = drop_unnamed_empty(body, header, file=f"{file} [{sheet}]")
+    body = drop_trailing_blank_rows(body)
+    require_rows(body, file=f"{file} [{sheet}]")
+    typed = {name: _typed_column(body[name]) for name in body.columns}
+    frame, missing = finish_text_frame(pd.DataFrame(typed), decimal=".")
+    return SheetRead(frame=frame, sheet=sheet, missing=missing)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    return value
+
+
+def _typed_column(column: pd.Series) -> pd.Series:
+    """Numbers and dates keep their type; any text makes the column text (typed later)."""
+    present = column[column.map(lambda v: not _blank(v))]
+    if present.empty:
+        return column.map(lambda v: None if _blank(v) else v).astype(object)
+    kinds = {_kind(v) for v in present}
+    if kinds == {"number"}:
+        return pd.to_numeric(column.map(lambda v: None if _blank(v) else v), errors="coerce")
+    if kinds == {"date"}:
+        return pd.to_datetime(column.map(lambda v: None if _blank(v) else v), errors="coerce")
+    return column.map(lambda v: _text(v)).astype(object)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "text"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dt.datetime | dt.date):
+        return "date"
+    return "text"
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,119 @@
+"""Build a clean frame from a header row and text cells, the same way for every format.
+
+Shared rules: header names are stripped; a blank header over an empty column drops that column
+(Excel often writes trailing empty columns), a blank header over data is refused, as are
+duplicate names; trailing blank rows are dropped, inner blank rows are kept so that position
+``i`` in the frame is spreadsheet row ``i + 2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from pilot_eval.errors import DataError
+from pilot_eval.io.cells import clean_text_column
+
+FIRST_DATA_ROW = 2
+"""Spreadsheet row of the frame's first row (the header is row 1)."""
+
+
+def spreadsheet_rows(positions: Sequence[int]) -> list[int]:
+    """1-based spreadsheet rows for 0-based frame positions."""
+    return [int(p) + FIRST_DATA_ROW for p in positions]
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def clean_header(names: Sequence[object], *, file: str) -> list[str]:
+    """Strip header names and refuse duplicates (naming both columns)."""
+    cleaned = ["" if n is None or (isinstance(n, float) and n != n) else str(n).strip()
+               for n in names]
+    seen: dict[str, int] = {}
+    for index, name in enumerate(cleaned):
+        if not name:
+            continue
+        if name in seen:
+            first = seen[name]
+            raise DataError(
+                f"the header name '{name}' appears twice (columns {column_letter(first)} "
+                f"and {column_letter(index)})",
+                file=file, rows=[1], column=name,
+                hint="Rename one of the columns so that every header is unique.",
+            )
+        seen[name] = index
+    return cleaned
+
+
+def drop_unnamed_empty(frame: pd.DataFrame, header: list[str], *, file: str) -> pd.DataFrame:
+    """Drop columns without a header name when they are empty; refuse them otherwise."""
+    keep = []
+    for index, name in enumerate(header):
+        column = frame.iloc[:, index]
+        if name:
+            keep.append(index)
+            continue
+        filled = column.map(lambda v: v is not None and str(v).strip() != "" and v == v)
+        if bool(filled.any()):
+            first = int(filled.to_numpy().nonzero()[0][0])
+            raise DataError(
+                f"column {column_letter(index)} holds data but has no header name",
+                file=file, rows=spreadsheet_rows([first]),
+                hint="Type a name for the column in the first row.",
+            )
+    out = frame.iloc[:, keep].copy()
+    out.columns = [header[i] for i in keep]
+    return out
+
+
+def drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Remove blank rows at the end (inner blank rows stay, to keep row numbers)."""
+    if frame.empty:
+        return frame
+    blank = frame.apply(
+        lambda col: col.map(lambda v: v is None or v != v or str(v).strip() == "")
+    ).all(axis=1)
+    if not bool(blank.any()):
+        return frame
+    values = blank.to_numpy()
+    last = len(values)
+    while last and values[last - 1]:
+        last -= 1
+    return frame.iloc[:last].reset_index(drop=True)
+
+
+def finish_text_frame(
+    frame: pd.DataFrame, *, decimal: str
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Type every text column; return the new frame and the missing count per column."""
+    columns: dict[str, pd.Series] = {}
+    counts: dict[str, int] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            typed, n_missing = clean_text_column(column, decimal=decimal)
+        else:
+            typed, n_missing = column, int(column.isna().sum())
+        columns[name] = typed
+        if n_missing:
+            counts[name] = n_missing
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    return out, counts
+
+
+def require_rows(frame: pd.DataFrame, *, file: str) -> None:
+    """Refuse a table with a header but no data rows."""
+    if len(frame) == 0:
+        raise DataError(
+            "the file has a header row but no data rows", file=file,
+            hint="Check that you chose the right file (or sheet) and that it was saved fully.",
+        )

@@ -1,0 +1,258 @@
+"""Load a data table from CSV/TXT, Excel (.xlsx), Parquet or Stata (.dta).
+
+``load_table`` is the one entry point.  Everything a user can get wrong (a missing file, the
+wrong format, a broken workbook, an unknown sheet, a ragged CSV) raises
+``pilot_eval.errors.DataError`` naming the file, the rows and the column and saying how to fix
+it; no pandas, openpyxl or codec traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pilot_eval.errors import DataError
+from pilot_eval.io.excel import read_xlsx
+from pilot_eval.io.frames import (
+    clean_header,
+    drop_trailing_blank_rows,
+    drop_unnamed_empty,
+    finish_text_frame,
+    require_rows,
+)
+from pilot_eval.io.sniffing import (
+    DELIMITERS,
+    decode_text,
+    refuse_signature,
+    sniff_decimal,
+    sniff_delimiter,
+)
+
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+STATA_SUFFIXES = (".dta",)
+SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + STATA_SUFFIXES
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    """A table read from a file, with how it was read.
+
+    Attributes
+    ----------
+    frame:
+        The data, one row per data row of the file: position ``i`` is spreadsheet row
+        ``i + 2``.  Callers must not mutate it.
+    path, sheet, encoding, delimiter, decimal:
+        Where it came from and how it was read (``None`` where not applicable).
+    sha256:
+        Hex SHA-256 of the file's bytes (for project files and the QA log).
+    n_rows:
+        Number of data rows.
+    missing_markers:
+        ``{column: count}`` of cells read as missing (blank, ``n/a``, ``[c]``, ``..`` ...);
+        columns without any are left out.
+    """
+
+    frame: pd.DataFrame = field(repr=False)
+    path: str
+    sheet: str | None
+    encoding: str | None
+    delimiter: str | None
+    decimal: str | None
+    sha256: str
+    n_rows: int
+    missing_markers: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe description (without the data)."""
+        return {
+            "path": self.path, "sheet": self.sheet, "encoding": self.encoding,
+            "delimiter": self.delimiter, "decimal": self.decimal, "sha256": self.sha256,
+            "n_rows": self.n_rows, "columns": [str(c) for c in self.frame.columns],
+            "missing_markers": dict(self.missing_markers),
+        }
+
+
+def load_table(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+) -> LoadedTable:
+    """Read a data file into a ``LoadedTable``.
+
+    Parameters
+    ----------
+    path:
+        A ``.csv``, ``.txt``, ``.tsv``, ``.xlsx``, ``.xlsm``, ``.parquet`` or ``.dta`` file.
+    sheet:
+        Excel only: the sheet's name (default: the first sheet).
+    encoding, delimiter, decimal:
+        Text files only; detected when ``None``.  Encodings: byte-order mark, then UTF-8, then
+        Windows-1252.  Delimiters: ``,`` ``;`` tab ``|``.  Decimal: ``.`` or ``,``.
+
+    Raises
+    ------
+    DataError
+        For anything about the file that the user can fix.
+    """
+    file = str(path)
+    target = Path(path)
+    _check_path(target, file=file)
+    suffix = target.suffix.lower()
+    if suffix not in SUPPORTED:
+        _refuse_suffix(suffix, file=file)
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        raise DataError(f"a sheet ({sheet!r}) was given but this is not an Excel workbook",
+                        file=file, hint="Leave the sheet empty for this file.")
+    data = _read_bytes(target, file=file)
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip(b" \t\r\n\x00"):
+        raise DataError("the file is empty", file=file,
+                        hint="Check that you chose the right file and that it was saved fully.")
+    if suffix in TEXT_SUFFIXES:
+        return _load_text(data, file=file, digest=digest, encoding=encoding,
+                          delimiter=delimiter, decimal=decimal)
+    if encoding is not None or delimiter is not None or decimal is not None:
+        raise DataError("encoding, delimiter and decimal apply only to text (CSV) files",
+                        file=file, hint="Leave them empty for this file.")
+    if suffix in EXCEL_SUFFIXES:
+        refuse_signature(data[:16], file=file, expected="zip")
+        read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file)
+        frame, counts = read.frame, read.missing
+        sheet = read.sheet
+    elif suffix in PARQUET_SUFFIXES:
+        refuse_signature(data[:16], file=file, expected="parquet")
+        frame, counts = _read_binary_table(data, file=file, kind="Parquet")
+    else:
+        refuse_signature(data[:16], file=file, expected="stata")
+        frame, counts = _read_binary_table(data, file=file, kind="Stata")
+    require_rows(frame, file=file)
+    return LoadedTable(frame=frame, path=file, sheet=sheet, encoding=None, delimiter=None,
+                       decimal=None, sha256=digest, n_rows=len(frame), missing_markers=counts)
+
+
+def _check_path(target: Path, *, file: str) -> None:
+    if target.is_dir():
+        raise DataError("this is a folder, not a file", file=file,
+                        hint="Choose a data file inside the folder.")
+    if not target.exists():
+        raise DataError("the file does not exist", file=file,
+                        hint="Check the name and folder; it may have been moved or renamed.")
+
+
+def _refuse_suffix(suffix: str, *, file: str) -> None:
+    shown = ", ".join(SUPPORTED)
+    if suffix == ".xls":
+        raise DataError("old-style Excel workbooks (.xls) are not supported", file=file,
+                        hint="Open it in Excel and save it as .xlsx.")
+    raise DataError(f"files ending in '{suffix or '(no extension)'}' are not supported",
+                    file=file, hint=f"Save the data as one of: {shown}.")
+
+
+def _read_bytes(target: Path, *, file: str) -> bytes:
+    try:
+        return target.read_bytes()
+    except OSError as exc:
+        raise DataError(f"the file cannot be opened ({exc.strerror or exc})", file=file,
+                        hint="Close it in Excel if it is open, and check you may read it.") from None
+
+
+def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
+               delimiter: str | None, decimal: str | None) -> LoadedTable:
+    refuse_signature(data[:16], file=file, expected="text")
+    decoded = decode_text(data, file=file, encoding=encoding)
+    if not decoded.text.strip():
+        raise DataError("the file is empty", file=file,
+                        hint="Check that you chose the right file and that it was saved fully.")
+    if delimiter is None:
+        delimiter = sniff_delimiter(decoded.text)
+    elif delimiter not in DELIMITERS:
+        raise DataError(f"the delimiter {delimiter!r} is not supported", file=file,
+                        hint="Use one of: comma, semicolon, tab, or |.")
+    if decimal not in (None, ".", ","):
+        raise DataError(f"the decimal separator {decimal!r} is not supported", file=file,
+                        hint="Use '.' or ','.")
+    if decimal == delimiter:
+        raise DataError("the decimal separator and the delimiter are both ','", file=file,
+                        hint="Files with decimal commas separate columns with ';'.")
+    raw = _parse_csv(decoded.text, delimiter=delimiter, file=file)
+    header = clean_header(list(raw.iloc[0]), file=file)
+    body = raw.iloc[1:].reset_index(drop=True)
+    body = drop_unnamed_empty(body, header, file=file)
+    body = drop_trailing_blank_rows(body)
+    require_rows(body, file=file)
+    if decimal is None:
+        cells = [v.strip() for v in body.to_numpy().ravel() if isinstance(v, str)]
+        decimal = sniff_decimal(cells, delimiter=delimiter)
+    frame, counts = finish_text_frame(body, decimal=decimal)
+    return LoadedTable(frame=frame, path=file, sheet=None, encoding=decoded.encoding,
+                       delimiter=delimiter, decimal=decimal, sha256=digest,
+                       n_rows=len(frame), missing_markers=counts)
+
+
+_LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+
+
+def _parse_csv(text: str, *, delimiter: str, file: str) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
+                          keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                          engine="c")
+    except pd.errors.ParserError as exc:
+        raise _ragged_error(str(exc), file=file) from None
+    except (ValueError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"the file cannot be read as a table ({exc})", file=file,
+                        hint="Open it in Excel and save it again as CSV.") from None
+    return _drop_leading_blank_lines(raw)
+
+
+def _drop_leading_blank_lines(raw: pd.DataFrame) -> pd.DataFrame:
+    # pandas reads a file of blank lines as rows of ""; the header is the first non-blank row
+    blank = raw.apply(lambda col: col.map(lambda v: str(v).strip() == "")).all(axis=1)
+    first = int((~blank).to_numpy().argmax()) if bool((~blank).any()) else 0
+    return raw.iloc[first:].reset_index(drop=True)
+
+
+def _ragged_error(message: str, *, file: str) -> DataError:
+    numbers = [int(n) for n in _LINE_IN_MESSAGE.findall(message)]
+    if "EOF inside string" in message:
+        return DataError(
+            "a quoted value is never closed (a \" without its partner)", file=file,
+            rows=numbers[-1:], hint="Open the file in Excel and save it again as CSV.")
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if match:
+        expected, line, seen = (int(g) for g in match.groups())
+        return DataError(
+            f"this row has {seen} values but the header has {expected} columns",
+            file=file, rows=[line],
+            hint="Check for an unquoted delimiter inside a value, or an extra delimiter; "
+                 "or choose the delimiter yourself.")
+    return DataError(f"the file cannot be read as a table ({message.strip()})", file=file,
+                     rows=numbers[:1], hint="Open it in Excel and save it again as CSV.")
+
+
+def _read_binary_table(data: bytes, *, file: str, kind: str) -> tuple[pd.DataFrame, dict]:
+    try:
+        if kind == "Parquet":
+            raw = pd.read_parquet(io.BytesIO(data))
+        else:
+            raw = pd.read_stata(io.BytesIO(data), convert_categoricals=False)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a broken file to the user
+        raise DataError(f"the {kind} file cannot be read ({type(exc).__name__}: {exc})",
+                        file=file, hint=f"Check that the {kind} file is complete; export it "
+                        "again or save the data as CSV.") from None
+    header = clean_header(list(raw.columns), file=file)
+    raw = raw.reset_index(drop=True)
+    raw.columns = range(raw.shape[1])
+    frame = drop_unnamed_empty(raw, header, file=file)
+    return finish_text_frame(frame, decimal=".")
