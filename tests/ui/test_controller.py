@@ -1,0 +1,115 @@
+"""The controller without a window: a fake core, the real task runner, signals checked."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pilot_eval.ui.controller import Controller, Issue, issues_from_report, missing_roles
+from ui_fakes import cell_means_did, small_panel
+
+WAIT_MS = 5000
+
+
+@pytest.fixture
+def controller(qtbot, fake_core):
+    controller = Controller(core=fake_core)
+    yield controller
+    controller.shutdown()
+
+
+def load(qtbot, controller, path):
+    with qtbot.waitSignal(controller.issues_changed, timeout=WAIT_MS) as blocker:
+        controller.open_file(str(path))
+    return blocker.args[0]
+
+
+def test_opening_a_file_loads_it_guesses_roles_and_validates(qtbot, controller, panel_csv):
+    roles_seen = []
+    controller.roles_changed.connect(roles_seen.append)
+    issues = load(qtbot, controller, panel_csv)
+    assert controller.table.n_rows == 16
+    assert roles_seen[-1]["outcome"] == "score" and roles_seen[-1]["cohort"] == "pilot_start"
+    assert issues == [Issue("warning", "row 7, column 'score': missing outcome; the row is "
+                                       "dropped", (7,), "score")]
+    assert controller.can_run
+
+
+def test_missing_roles_are_listed_instead_of_validating(qtbot, controller, panel_csv, fake_core):
+    load(qtbot, controller, panel_csv)
+    calls = len(fake_core.calls)
+    with qtbot.waitSignal(controller.issues_changed, timeout=WAIT_MS) as blocker:
+        controller.set_role("outcome", None)
+    assert blocker.args[0] == [Issue("info", "Choose a column for: Outcome.")]
+    assert len(fake_core.calls) == calls  # nothing to validate yet
+    assert not controller.can_run
+
+
+def test_choosing_a_pilot_flag_clears_the_start_period(qtbot, controller, panel_csv):
+    load(qtbot, controller, panel_csv)
+    with qtbot.waitSignal(controller.roles_changed, timeout=WAIT_MS) as blocker:
+        controller.set_role("treatment", "pilot_start")
+    assert blocker.args[0]["treatment"] == "pilot_start" and blocker.args[0]["cohort"] is None
+
+
+def test_run_delivers_the_core_result(qtbot, controller, panel_csv):
+    load(qtbot, controller, panel_csv)
+    with qtbot.waitSignal(controller.result_ready, timeout=WAIT_MS) as blocker:
+        controller.run_analysis()
+    assert blocker.args[0].result["estimate"] == pytest.approx(cell_means_did(small_panel()))
+    assert controller.output is blocker.args[0]
+
+
+def test_run_without_data_says_what_to_do(qtbot, controller):
+    with qtbot.waitSignal(controller.error, timeout=WAIT_MS) as blocker:
+        controller.run_analysis()
+    assert blocker.args[0].message == "Open a data file first."
+
+
+def test_cancel_emits_cancelled_and_keeps_no_result(qtbot, controller, panel_csv, fake_core):
+    load(qtbot, controller, panel_csv)
+    fake_core.gate = threading.Event()
+    with qtbot.waitSignal(controller.progress, timeout=WAIT_MS):
+        controller.run_analysis()
+    with qtbot.waitSignal(controller.analysis_cancelled, timeout=WAIT_MS):
+        controller.cancel_analysis()
+    fake_core.gate.set()
+    controller.runner.shutdown()
+    assert controller.output is None
+
+
+def test_a_bad_file_gives_the_user_message(qtbot, controller, tmp_path):
+    with qtbot.waitSignal(controller.error, timeout=WAIT_MS) as blocker:
+        controller.open_file(str(tmp_path / "nothing.xlsx"))
+    info = blocker.args[0]
+    assert info.expected and info.title == "The file could not be opened"
+    assert info.message == ("In nothing.xlsx: the file does not exist or is not a CSV file. "
+                            "Choose a .csv file.")
+    assert controller.table is None
+
+
+def test_export_needs_a_result_then_writes_both_files(qtbot, controller, panel_csv, tmp_path):
+    with qtbot.waitSignal(controller.error, timeout=WAIT_MS):
+        controller.export_brief(str(tmp_path / "brief.pdf"))
+    load(qtbot, controller, panel_csv)
+    with qtbot.waitSignal(controller.result_ready, timeout=WAIT_MS):
+        controller.run_analysis()
+    with qtbot.waitSignal(controller.brief_exported, timeout=WAIT_MS) as blocker:
+        controller.export_brief(str(tmp_path / "brief.pdf"), organisation="Cyngor Gwynedd")
+    assert blocker.args == [str(tmp_path / "brief.pdf"), str(tmp_path / "brief.html")]
+
+
+def test_missing_roles_lists_each_needed_role():
+    assert missing_roles({}) == ["Unit (team)", "Period", "Outcome",
+                                 "Pilot start period or pilot flag"]
+    assert missing_roles({"unit": "u", "time": "t", "outcome": "y", "treatment": "d"}) == []
+
+
+def test_errors_are_listed_before_warnings():
+    class Report:
+        problems = (type("P", (), {"severity": "warning", "describe": lambda s: "w",
+                                   "rows": (3,), "column": "y"})(),
+                    type("P", (), {"severity": "error", "describe": lambda s: "e",
+                                   "rows": (), "column": None})())
+
+    assert [i.text for i in issues_from_report(Report())] == ["e", "w"]

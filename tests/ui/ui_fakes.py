@@ -1,0 +1,123 @@
+"""A fake core for the window's tests, with the methods of ``pilot_eval.ui.core_api.CoreApi``.
+
+Its "estimate" is computed by brute force (the difference of the four cell means), so controller
+and window tests run without the real core and in milliseconds.  The end-to-end test uses the
+real core.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pilot_eval.ui.core_api import AnalysisOutput
+
+from pilot_eval.errors import DataError
+
+
+@dataclass(frozen=True)
+class FakeTable:
+    frame: pd.DataFrame
+    path: str
+    sha256: str = "0" * 64
+    missing_markers: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+
+@dataclass(frozen=True)
+class FakeProblem:
+    severity: str
+    message: str
+    rows: tuple[int, ...] = ()
+    column: str | None = None
+
+    def describe(self) -> str:
+        where = f"row {self.rows[0]}, " if self.rows else ""
+        return f"{where}column '{self.column}': {self.message}"
+
+
+@dataclass(frozen=True)
+class FakeReport:
+    problems: tuple[FakeProblem, ...] = ()
+
+
+def small_panel() -> pd.DataFrame:
+    """4 teams x 4 months; teams A and B start the pilot in month 3; one missing outcome."""
+    rows = []
+    for team, start in (("A", 3), ("B", 3), ("C", 0), ("D", 0)):
+        for month in range(1, 5):
+            effect = 2.0 if start and month >= start else 0.0
+            rows.append({"team": team, "month": month, "pilot_start": start,
+                         "score": 10.0 + month + (1.0 if team in "AC" else 0.0) + effect})
+    frame = pd.DataFrame(rows)
+    frame.loc[5, "score"] = float("nan")
+    return frame
+
+
+def cell_means_did(frame: pd.DataFrame) -> float:
+    """Brute-force 2x2: (pilot after - pilot before) - (comparison after - comparison before)."""
+    data = frame.dropna(subset=["score"])
+    pilot = data["pilot_start"] > 0
+    after = data["month"] >= 3
+    mean = data["score"].groupby([pilot, after]).mean()
+    return float((mean[(True, True)] - mean[(True, False)])
+                 - (mean[(False, True)] - mean[(False, False)]))
+
+
+class FakeCore:
+    """Stands in for ``CoreApi``.  ``gate``: when set, analyses wait on it while reporting."""
+
+    def __init__(self) -> None:
+        self.gate: threading.Event | None = None
+        self.fail_with: BaseException | None = None
+        self.calls: list[str] = []
+
+    def load_table(self, path: str, progress: Any) -> FakeTable:
+        self.calls.append("load")
+        if not Path(path).exists() or Path(path).suffix != ".csv":
+            raise DataError("the file does not exist or is not a CSV file", file=Path(path).name,
+                            hint="Choose a .csv file.")
+        return FakeTable(pd.read_csv(path), path)
+
+    def guess_roles(self, frame: pd.DataFrame) -> dict[str, str | None]:
+        return {"unit": "team", "time": "month", "outcome": "score", "cohort": "pilot_start",
+                "treatment": None, "cluster": None}
+
+    def validate(self, table: Any, roles: dict[str, str | None], progress: Any) -> FakeReport:
+        self.calls.append("validate")
+        missing = table.frame.index[table.frame[roles["outcome"]].isna()]
+        return FakeReport(tuple(FakeProblem("warning", "missing outcome; the row is dropped",
+                                            (int(i) + 2,), roles["outcome"]) for i in missing))
+
+    def analyse(self, table: Any, roles: dict[str, str | None], progress: Any) -> AnalysisOutput:
+        self.calls.append("analyse")
+        progress.report(0.1, "Estimating")
+        if self.gate is not None:
+            while not self.gate.wait(0.01):
+                progress.report(0.5, "Still estimating")
+        if self.fail_with is not None:
+            raise self.fail_with
+        estimate = cell_means_did(table.frame)
+        result = {"estimator": "2x2", "outcome": roles["outcome"], "outcome_label": "Score",
+                  "outcome_unit": "points", "estimate": estimate, "se": 0.5,
+                  "ci_low": estimate - 1.0, "ci_high": estimate + 1.0, "p_value": 0.01,
+                  "level": 0.95, "n_obs": 15, "n_units": 4, "n_clusters": 4,
+                  "se_type": "cluster", "se_description": "clustered by team (CR1)",
+                  "warnings": ["only 4 clusters"], "unavailable": {}}
+        progress.report(1.0, "Done")
+        return AnalysisOutput(analysis=None, result=result)
+
+    def export_brief(self, results: list[dict[str, Any]], pdf_path: str, *, organisation: str = "",
+                     author: str = "", progress: Any) -> tuple[str, str]:
+        pdf, html = Path(pdf_path), Path(pdf_path).with_suffix(".html")
+        pdf.write_bytes(b"%PDF-1.4 fake")
+        html.write_text(f"<p>{results[0]['estimate']}</p>", encoding="utf-8")
+        return str(pdf), str(html)
+
+
