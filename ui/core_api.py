@@ -68,15 +68,11 @@ def normalise_roles(guessed: dict[str, str]) -> dict[str, str | None]:
 
 def guess_outcome_info(column: str) -> OutcomeInfo:
     """Label, unit and polarity of ``column``: the demo's metadata when known, else its name."""
-    try:
-        from pilot_eval.demo import OUTCOMES
-    except ImportError:
-        OUTCOMES = {}  # noqa: N806 - the core's constant, absent until the demo module exists
-    known = OUTCOMES.get(column) if isinstance(OUTCOMES, dict) else None
+    from pilot_eval.demo import OUTCOMES
+
+    known = OUTCOMES.get(column)
     if known is not None:
-        get = known.get if isinstance(known, dict) else lambda k, d=None: getattr(known, k, d)
-        return OutcomeInfo(label=get("label", column), unit=get("unit", "") or "",
-                           polarity=get("polarity", "neutral") or "neutral")
+        return OutcomeInfo(label=known.label, unit=known.unit, polarity=known.polarity)
     unit = next((u for s, u in UNIT_SUFFIXES.items() if column.lower().endswith(s)), "")
     return OutcomeInfo(label=column.replace("_", " ").capitalize(), unit=unit)
 
@@ -105,8 +101,9 @@ class CoreApi:
 
     def validate(self, table: Any, roles: dict[str, str | None], progress: Progress) -> Any:
         """The validation report for ``roles`` (periods normalised as ``run_analysis`` does)."""
-        from pilot_eval.io.periods import normalise_periods
         from pilot_eval.validation import validate_panel
+
+        from pilot_eval.io.periods import normalise_periods
 
         columns = self.columns(roles)
         file = Path(table.path).name

@@ -1,0 +1,133 @@
+"""The window driven offscreen with a fake core: the flow, cancel, errors in dialogs, keyboard."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pilot_eval.ui.controller import Controller
+from pilot_eval.ui.error_dialog import ErrorDialog
+from pilot_eval.ui.main_window import MainWindow
+from pilot_eval.ui.result_text import result_rows
+from ui_fakes import cell_means_did, small_panel
+
+WAIT_MS = 5000
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Error dialogs are recorded instead of blocking the test in ``exec``."""
+    shown: list[ErrorDialog] = []
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, fake_core, dialogs):
+    window = MainWindow(Controller(core=fake_core))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.controller.shutdown()
+
+
+def open_panel(qtbot, window, path):
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        window.open_file(path)
+
+
+def test_open_map_run_and_export(qtbot, window, panel_csv, tmp_path, dialogs):
+    open_panel(qtbot, window, panel_csv)
+    page = window.data_page
+    assert page.model.rowCount() == 16 and page.model.columnCount() == 4
+    assert page.model.headerData(0, 2) == "2"  # vertical header: spreadsheet row numbers
+    assert page.roles_form.roles()["outcome"] == "score"
+    assert page.issues.item(0).text().startswith("Warning: row 7")
+
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
+        window.impact_page.run_button.click()
+    assert window.pages.currentWidget() is window.impact_page
+    assert window.impact_page.table_text() == result_rows(blocker.args[0].result)
+    assert window.impact_page.table_text()[1][1] == f"+{cell_means_did(small_panel()):.2f} points"
+    assert "raised Score by about" in window.impact_page.sentence.text()
+    assert window.impact_page.warnings.item(0).text() == "only 4 clusters"
+    assert window.brief_page.export_button.isEnabled()
+
+    with qtbot.waitSignal(window.controller.brief_exported, timeout=WAIT_MS):
+        window.export_brief_to(tmp_path / "brief.pdf")
+    assert (tmp_path / "brief.pdf").exists() and (tmp_path / "brief.html").exists()
+    assert "brief.html" in window.brief_page.status.text()
+    assert dialogs == []
+
+
+def test_role_change_in_the_form_reaches_the_controller(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    combo = window.data_page.roles_form.combos["outcome"]
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        combo.setCurrentIndex(0)  # "(not used)"
+    assert window.controller.roles["outcome"] is None
+    assert window.data_page.issues.item(0).text() == "To do: Choose a column for: Outcome."
+    assert not window.impact_page.run_button.isEnabled()
+
+
+def test_cancel_returns_the_window_to_idle(qtbot, window, panel_csv, fake_core):
+    open_panel(qtbot, window, panel_csv)
+    fake_core.gate = threading.Event()
+    page = window.impact_page
+    with qtbot.waitSignal(window.controller.progress, timeout=WAIT_MS):
+        page.run_button.click()
+    assert page.cancel_button.isEnabled() and not page.run_button.isEnabled()
+    qtbot.waitUntil(lambda: page.progress.value() > 0, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.controller.analysis_cancelled, timeout=WAIT_MS):
+        page.cancel_button.click()
+    assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
+    assert page.progress.value() == 0 and "cancelled" in page.status.text()
+    fake_core.gate.set()
+    assert window.controller.runner.shutdown()
+    qtbot.wait(20)
+    assert page.table.rowCount() == 0  # the late result never shows
+
+
+def test_an_unexpected_worker_error_shows_the_dialog(qtbot, window, panel_csv, fake_core,
+                                                     dialogs, log_file):
+    open_panel(qtbot, window, panel_csv)
+    fake_core.fail_with = ZeroDivisionError("division by zero")
+    with qtbot.waitSignal(window.controller.error, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    assert dialog.windowTitle() == "The analysis could not run"
+    assert "ZeroDivisionError" in dialog.message.text()
+    assert "Traceback" not in dialog.message.text()
+    dialog.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+
+    copied = QGuiApplication.clipboard().text()
+    assert "Traceback" in copied and str(log_file) in copied
+    assert window.impact_page.run_button.isEnabled()
+    assert "did not finish" in window.impact_page.status.text()
+
+
+def test_a_bad_file_shows_the_user_message(qtbot, window, tmp_path, dialogs):
+    with qtbot.waitSignal(window.controller.error, timeout=WAIT_MS):
+        window.open_file(tmp_path / "report.docx")
+    assert [d.message.text() for d in dialogs] == [
+        "In report.docx: the file does not exist or is not a CSV file. Choose a .csv file."]
+    assert window.data_page.open_button.isEnabled()
+
+
+def test_every_focusable_control_has_an_accessible_name(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    checked = 0
+    for page_key in window.steps.step_keys():
+        window.steps.select(page_key)
+        focusable = [w for w in window.pages.currentWidget().findChildren(QWidget)
+                     if w.isVisible() and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        unnamed = [type(w).__name__ for w in focusable if not w.accessibleName()]
+        assert unnamed == []
+        checked += len(focusable)
+    assert checked >= 14  # open, preview, 6 role boxes, checks, run, result, 2 fields, export
+    assert window.steps.accessibleName() == "Steps"
