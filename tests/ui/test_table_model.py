@@ -1,0 +1,43 @@
+"""The DataFrame model shows exactly the frame's values, formatted, with spreadsheet row numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pilot_eval.ui.table_model import DataFrameModel, format_cell
+from PySide6.QtCore import Qt
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+def test_cells_match_the_frame(qtbot):
+    frame = pd.DataFrame({"team": ["Brontë House", "Tŷ Gwyn", None],
+                          "month": [1, 2, 3],
+                          "score": [1.0 / 3.0, np.nan, 1234567.891]})
+    model = DataFrameModel(frame)
+    assert (model.rowCount(), model.columnCount()) == (3, 3)
+    shown = [[model.data(model.index(r, c), DISPLAY) for c in range(3)] for r in range(3)]
+    assert shown == [["Brontë House", "1", "0.333333"],
+                     ["Tŷ Gwyn", "2", ""],
+                     ["", "3", "1.23457e+06"]]
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "month"
+    assert model.headerData(0, Qt.Orientation.Vertical) == "2"  # header is spreadsheet row 1
+    numeric = model.data(model.index(0, 1), Qt.ItemDataRole.TextAlignmentRole)
+    assert numeric & int(Qt.AlignmentFlag.AlignRight)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) is None
+    assert frame.shape == (3, 3) and frame["team"][0] == "Brontë House"  # not changed
+
+
+def test_a_large_frame_formats_only_what_is_asked(qtbot):
+    frame = pd.DataFrame({"x": np.arange(1_000_000, dtype=float), "y": np.zeros(1_000_000)})
+    model = DataFrameModel(frame)
+    assert model.rowCount() == 1_000_000
+    assert model.data(model.index(999_999, 0), DISPLAY) == "999999"
+    assert list(model._arrays) == [0]  # column y was never converted
+
+
+def test_empty_model_and_missing_values():
+    model = DataFrameModel(None)
+    assert (model.rowCount(), model.columnCount()) == (0, 0)
+    assert [format_cell(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0.5, 7)] == [
+        "", "", "", "", "0.5", "7"]
