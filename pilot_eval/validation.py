@@ -1,0 +1,473 @@
+"""Check an outcome panel against its column roles and report every problem at once.
+
+``validate_panel`` never stops at the first problem: the analyst gets one list of errors (the
+analysis cannot run) and warnings (it runs, but read the caveat).  Rows are 1-based spreadsheet
+rows: the header is row 1, so frame position ``i`` is row ``i + 2``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from pilot_eval.errors import PilotEvalError, ValidationFailed
+from pilot_eval.estimators import PanelColumns
+from pilot_eval.io.frames import spreadsheet_rows
+from pilot_eval.io.periods import normalise_periods
+
+Severity = Literal["error", "warning"]
+
+MIN_CLUSTERS = 30
+"""Below this many clusters, cluster-robust standard errors are unreliable."""
+MIN_TREATED_CLUSTERS = 10
+"""Below this many treated clusters, the same (MacKinnon & Webb 2017)."""
+MAX_ROWS_IN_MESSAGE = 10
+
+BOOTSTRAP_HINT = ("Use the wild cluster bootstrap for confidence intervals and p-values "
+                  "(Webb weights below about 12 clusters).")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the data.
+
+    ``code`` is a stable snake_case identifier (for tests, logs and the QA log); ``rows`` are
+    1-based spreadsheet rows.
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    file: str | None = None
+    rows: tuple[int, ...] = ()
+    column: str | None = None
+    hint: str | None = None
+
+    def describe(self) -> str:
+        """One line: severity, where, what, and how to fix it."""
+        where = []
+        if self.column:
+            where.append(f"column '{self.column}'")
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:MAX_ROWS_IN_MESSAGE])
+            more = (f" and {len(self.rows) - MAX_ROWS_IN_MESSAGE} more"
+                    if len(self.rows) > MAX_ROWS_IN_MESSAGE else "")
+            where.append(f"row{'s' if len(self.rows) > 1 else ''} {shown}{more}")
+        place = f" ({', '.join(where)})" if where else ""
+        hint = f" {self.hint}" if self.hint else ""
+        return f"{self.severity}: {self.message}{place}.{hint}"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe dictionary."""
+        return {"severity": self.severity, "code": self.code, "message": self.message,
+                "file": self.file, "rows": list(self.rows), "column": self.column,
+                "hint": self.hint}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every problem found, errors first."""
+
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    file: str | None = None
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return not self.errors
+
+    def codes(self) -> tuple[str, ...]:
+        """The problems' codes, in order."""
+        return tuple(p.code for p in self.problems)
+
+    def summary(self) -> str:
+        """Several lines: a count, then one line per problem."""
+        head = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+        return "\n".join([head, *(f"- {p.describe()}" for p in self.problems)])
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "ok": self.ok,
+                "problems": [p.to_dict() for p in self.problems]}
+
+    def raise_if_errors(self) -> None:
+        """Raise ``ValidationFailed(self)`` if there is any error."""
+        if self.errors:
+            raise ValidationFailed(self, file=self.file)
+
+
+class _Collector:
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.found: list[Problem] = []
+
+    def add(self, severity: Severity, code: str, message: str, *, rows=(), column=None,
+            hint=None) -> None:
+        self.found.append(Problem(severity, code, message, self.file,
+                                  tuple(int(r) for r in rows), column, hint))
+
+    def report(self) -> ValidationReport:
+        ordered = sorted(self.found, key=lambda p: p.severity != "error")
+        return ValidationReport(tuple(ordered), self.file)
+
+
+def _rows(mask: np.ndarray | pd.Series) -> list[int]:
+    return spreadsheet_rows([int(p) for p in np.asarray(mask).nonzero()[0]])
+
+
+def show(value: object) -> str:
+    """A cell value as the analyst typed it: text in quotes, whole numbers without ``.0``."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value.item() if isinstance(value, np.generic) else value)
+
+
+def _values(series: pd.Series, mask: np.ndarray, limit: int = 5) -> str:
+    shown = [show(v) for v in series.to_numpy()[np.asarray(mask)][:limit]]
+    return ", ".join(shown) + (" ..." if int(np.asarray(mask).sum()) > limit else "")
+
+
+def nearest_name(name: str, available: list[str]) -> str | None:
+    """The available column name closest to ``name`` (case and spacing ignored first)."""
+    folded = {a.strip().lower().replace(" ", "_"): a for a in available}
+    key = name.strip().lower().replace(" ", "_")
+    if key in folded:
+        return folded[key]
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return folded[close[0]] if close else None
+
+
+def validate_panel(
+    frame: pd.DataFrame,
+    columns: PanelColumns,
+    *,
+    file: str | None = None,
+) -> ValidationReport:
+    """Check ``frame`` against ``columns``; return every problem found.
+
+    Works for the three designs of ``PanelColumns`` (``treatment``, ``cohort``, ``group`` +
+    ``post``) and for repeated cross-sections (no ``unit``).  Periods may be integers, dates or
+    year-month text (they are mapped with ``normalise_periods`` first).
+
+    Errors: ``unknown_column``, ``missing_role``, ``bad_period``, ``duplicate_unit_period``,
+    ``non_numeric``, ``not_binary``, ``cohort_varies_within_unit``, ``no_treated_units``,
+    ``no_comparison_units``, ``no_before_period``, ``no_after_period``.
+    Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
+    ``few_clusters``, ``no_never_treated``.
+    """
+    out = _Collector(file)
+    available = [str(c) for c in frame.columns]
+    known = _check_columns(columns, available, out)
+    _check_roles(columns, out)
+    frame = frame.reset_index(drop=True)
+    frame = _normalised(frame, columns, known, out)
+    _check_numeric(frame, columns, known, out)
+    binary_ok = _check_binary(frame, columns, known, out)
+    _check_missing(frame, columns, known, out)
+    if columns.unit in known and columns.time in known:
+        _check_duplicates(frame, columns, out)
+        _check_balance(frame, columns, out)
+    if binary_ok and _design_columns_known(columns, known):
+        treated = _treated_indicator(frame, columns)
+        if treated is not None:
+            _check_design(frame, columns, treated, out)
+            _check_clusters(frame, columns, treated, known, out)
+    return out.report()
+
+
+def _check_columns(columns: PanelColumns, available: list[str], out: _Collector) -> set[str]:
+    known = set()
+    for name in columns.used():
+        if name in available:
+            known.add(name)
+            continue
+        guess = nearest_name(name, available)
+        hint = f"Did you mean '{guess}'?" if guess else "Choose one of the available columns."
+        out.add("error", "unknown_column",
+                f"there is no column '{name}'; the columns are: {', '.join(available)}",
+                column=name, hint=hint)
+    return known
+
+
+def _check_roles(columns: PanelColumns, out: _Collector) -> None:
+    if columns.design == "2x2" and (columns.group is None or columns.post is None):
+        out.add("error", "missing_role", "the roles do not say who is in the pilot and when",
+                hint="Choose a treatment (0/1) column, a pilot-start column, or both a "
+                     "pilot-group and an after-start (0/1) column.")
+    if columns.design in ("treatment", "cohort") and columns.time is None:
+        out.add("error", "missing_role", "a period (time) column is needed for this design",
+                hint="Choose the column that holds the month, quarter or year.")
+
+
+def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
+                out: _Collector) -> pd.DataFrame:
+    time = columns.time if columns.time in known else None
+    if time is None:
+        return frame
+    cohort = columns.cohort if columns.cohort in known else None
+    present = frame[time].notna().to_numpy()
+    try:
+        mapped = normalise_periods(frame[present].reset_index(drop=True), time=time,
+                                   cohort=cohort, file=out.file)
+    except PilotEvalError as exc:
+        rows = list(exc.rows)
+        if rows:  # map rows of the subset back to the file
+            positions = np.flatnonzero(present)
+            rows = spreadsheet_rows([positions[r - 2] for r in rows if r - 2 < positions.size])
+        out.add("error", "bad_period", exc.message, rows=rows, column=exc.column,
+                hint=exc.hint)
+        return frame
+    result = frame.copy()
+    times = np.full(len(frame), np.nan)
+    times[present] = mapped.frame[time].to_numpy()
+    result[time] = times.astype("int64") if present.all() else times
+    if cohort is not None:
+        result[cohort] = pd.Series(0, index=frame.index, dtype="int64")
+        result.loc[present, cohort] = mapped.frame[cohort].to_numpy()
+    return result
+
+
+def _numeric(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _check_numeric(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
+                   out: _Collector) -> None:
+    for role, name in (("outcome", columns.outcome), ("weights", columns.weights),
+                       *(("covariate", c) for c in columns.covariates)):
+        if name not in known:
+            continue
+        series = frame[name]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            continue
+        bad = (series.notna() & _numeric(series).isna()).to_numpy()
+        if bad.any():
+            out.add("error", "non_numeric",
+                    f"the {role} must be numbers, but {int(bad.sum())} cell(s) are not: "
+                    f"{_values(series, bad)}", rows=_rows(bad), column=name,
+                    hint="Correct these cells, or leave them empty if the value is unknown.")
+
+
+def _check_binary(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
+                  out: _Collector) -> bool:
+    ok = True
+    for role, name in (("treatment", columns.treatment), ("pilot group", columns.group),
+                       ("after-start", columns.post)):
+        if name is None or name not in known:
+            continue
+        series = frame[name]
+        values = _numeric(series.astype("float64") if series.dtype == bool else series)
+        bad = (series.notna() & ~values.isin([0, 1])).to_numpy()
+        if bad.any():
+            ok = False
+            out.add("error", "not_binary",
+                    f"the {role} column must hold only 0 and 1, but has "
+                    f"{_values(series, bad)}", rows=_rows(bad), column=name,
+                    hint="Recode it as 1 (yes) and 0 (no).")
+    return ok
+
+
+def _check_missing(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
+                   out: _Collector) -> None:
+    for name in columns.used():
+        if name not in known or name == columns.cohort:  # a blank pilot start means never
+            continue
+        missing = frame[name].isna().to_numpy()
+        if missing.any():
+            out.add("warning", "missing_values",
+                    f"{int(missing.sum())} row(s) have no value here and will be left out "
+                    "of the analysis", rows=_rows(missing), column=name,
+                    hint="Fill in the values if they are known.")
+
+
+def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collector) -> None:
+    keys = frame[[columns.unit, columns.time]]
+    duplicated = keys.duplicated(keep=False).to_numpy() & keys.notna().all(axis=1).to_numpy()
+    if not duplicated.any():
+        return
+    first = keys[duplicated].iloc[0]
+    groups = int(keys[duplicated].drop_duplicates().shape[0])
+    out.add("error", "duplicate_unit_period",
+            f"{groups} unit-period combination(s) appear more than once (for example unit "
+            f"{show(first.iloc[0])} in period {show(first.iloc[1])})", rows=_rows(duplicated),
+            column=columns.unit,
+            hint="Keep one row per unit and period (add up or average the duplicates).")
+
+
+def _check_balance(frame: pd.DataFrame, columns: PanelColumns, out: _Collector) -> None:
+    keys = frame[[columns.unit, columns.time]].dropna().drop_duplicates()
+    n_periods = keys[columns.time].nunique()
+    per_unit = keys.groupby(columns.unit)[columns.time].nunique()
+    short = per_unit[per_unit < n_periods]
+    if short.empty:
+        return
+    gaps = int((n_periods - short).sum())
+    out.add("warning", "unbalanced_panel",
+            f"the panel is unbalanced: {len(short)} of {len(per_unit)} units lack some of the "
+            f"{n_periods} periods ({gaps} unit-periods missing in total)", column=columns.unit,
+            hint="Estimators use the rows that exist; check that missing periods are not "
+                 "related to the pilot.")
+
+
+def _design_columns_known(columns: PanelColumns, known: set[str]) -> bool:
+    needed = {"treatment": [columns.treatment, columns.time],
+              "cohort": [columns.cohort, columns.time],
+              "2x2": [columns.group, columns.post]}[columns.design]
+    return all(n is not None and n in known for n in needed)
+
+
+def _treated_indicator(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series | None:
+    """0/1 (float, NaN where unknown) for the rows under the pilot."""
+    if columns.design == "treatment":
+        return _numeric(frame[columns.treatment].astype("float64"))
+    if columns.design == "cohort":
+        cohort = _numeric(frame[columns.cohort]).fillna(0)
+        time = _numeric(frame[columns.time])
+        return ((cohort > 0) & (time >= cohort)).astype("float64").where(time.notna())
+    return (_numeric(frame[columns.group]) * _numeric(frame[columns.post]))
+
+
+def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series,
+                  out: _Collector) -> None:
+    if columns.design == "2x2":
+        _check_2x2(frame, columns, out)
+        return
+    time = _numeric(frame[columns.time])
+    usable = (treated.notna() & time.notna()).to_numpy()
+    if not bool((treated[usable] == 1).any()):
+        out.add("error", "no_treated_units", "no row is under the pilot", column=(
+            columns.treatment or columns.cohort), hint="Check the treatment or pilot-start "
+            "column: pilot units need 1 (or their start period).")
+        return
+    if columns.unit is None:
+        _check_cross_section(time[usable], treated[usable], columns, out)
+        return
+    data = pd.DataFrame({"unit": frame[columns.unit], "time": time, "d": treated,
+                         "pos": np.arange(len(frame))})[usable].sort_values(["unit", "time"])
+    if columns.design == "cohort":
+        _check_cohort_constant(frame, columns, out)
+    ever = data.groupby("unit")["d"].transform("max") == 1
+    first_rows = data.groupby("unit").head(1)
+    from_start = first_rows[first_rows["d"] == 1]
+    if not from_start.empty:
+        out.add("error", "no_before_period",
+                f"{len(from_start)} pilot unit(s) have no period before the pilot started "
+                f"(for example {show(from_start['unit'].iloc[0])})",
+                rows=spreadsheet_rows(from_start["pos"]), column=columns.unit,
+                hint="Add the periods before the pilot for these units, or leave them out.")
+    switched = data["d"].lt(data.groupby("unit")["d"].shift()) & data["unit"].eq(
+        data["unit"].shift())
+    if bool(switched.any()):
+        units = data.loc[switched, "unit"].unique()
+        out.add("warning", "treatment_switches_off",
+                f"the pilot ends (treatment goes from 1 to 0) for {len(units)} unit(s), "
+                f"for example {show(units[0])}", rows=spreadsheet_rows(data.loc[switched, "pos"]),
+                column=columns.treatment or columns.cohort,
+                hint="Regression estimators still run; staggered-adoption estimators assume "
+                     "the pilot never ends.")
+    _check_comparison(data, ever, columns, out)
+
+
+def _check_comparison(data: pd.DataFrame, ever: pd.Series, columns: PanelColumns,
+                      out: _Collector) -> None:
+    never_units = data.loc[~ever, "unit"].nunique()
+    if never_units:
+        return
+    starts = data[data["d"] == 1].groupby("unit")["time"].min()
+    column = columns.treatment or columns.cohort
+    if starts.nunique() > 1:
+        out.add("warning", "no_never_treated",
+                "every unit joins the pilot at some point; only units that have not yet "
+                "started serve as comparisons", column=column,
+                hint="Effects after the last pilot start cannot be estimated; consider adding "
+                     "units that never joined the pilot.")
+        return
+    out.add("error", "no_comparison_units",
+            "every unit is in the pilot and all started together, so there is no comparison",
+            column=column, hint="Add units that did not take part in the pilot.")
+
+
+def _check_cross_section(time: pd.Series, treated: pd.Series, columns: PanelColumns,
+                         out: _Collector) -> None:
+    start = time[treated == 1].min()
+    column = columns.treatment or columns.cohort
+    if not bool((time < start).any()):
+        out.add("error", "no_before_period",
+                "the pilot is on from the first period, so there is no before period",
+                column=column, hint="Add data from before the pilot started.")
+    if not bool(((treated == 0) & (time >= start)).any()):
+        out.add("error", "no_comparison_units",
+                "after the pilot started no row is outside the pilot, so there is no "
+                "comparison", column=column, hint="Add data from units outside the pilot.")
+
+
+def _check_cohort_constant(frame: pd.DataFrame, columns: PanelColumns,
+                           out: _Collector) -> None:
+    pairs = frame[[columns.unit, columns.cohort]].dropna(subset=[columns.unit])
+    varying = pairs.groupby(columns.unit)[columns.cohort].transform("nunique") > 1
+    if bool(varying.any()):
+        out.add("error", "cohort_varies_within_unit",
+                f"the pilot start differs between rows of the same unit (for example "
+                f"{show(pairs.loc[varying, columns.unit].iloc[0])})",
+                rows=_rows(varying.reindex(frame.index, fill_value=False)),
+                column=columns.cohort, hint="Give each unit one pilot start (0 if never).")
+
+
+def _check_2x2(frame: pd.DataFrame, columns: PanelColumns, out: _Collector) -> None:
+    group, post = _numeric(frame[columns.group]), _numeric(frame[columns.post])
+
+    def has(g: int, p: int) -> bool:
+        return bool(((group == g) & (post == p)).any())
+
+    if not bool((group == 1).any()):
+        out.add("error", "no_treated_units", "no row is in the pilot group",
+                column=columns.group, hint="Mark pilot units with 1 in the group column.")
+    elif not has(1, 0):
+        out.add("error", "no_before_period", "the pilot group has no rows from before the "
+                "pilot", column=columns.post, hint="Add data from before the pilot started.")
+    elif not has(1, 1):
+        out.add("error", "no_after_period", "the pilot group has no rows from after the "
+                "pilot started", column=columns.post,
+                hint="Add data from after the pilot started.")
+    if not bool((group == 0).any()):
+        out.add("error", "no_comparison_units", "every row is in the pilot group",
+                column=columns.group, hint="Add units that did not take part in the pilot.")
+    elif not (has(0, 0) and has(0, 1)):
+        when = "before" if not has(0, 0) else "after"
+        out.add("error", "no_comparison_units", f"the comparison group has no rows from {when} "
+                "the pilot started", column=columns.post,
+                hint=f"Add comparison data from {when} the pilot started.")
+
+
+def _check_clusters(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series,
+                    known: set[str], out: _Collector) -> None:
+    cluster = columns.cluster if columns.cluster in known else columns.unit
+    if cluster is None or cluster not in known:
+        return
+    ids = frame[cluster]
+    total = int(ids.nunique())
+    treated_ids = ids[(treated == 1).to_numpy()]
+    if columns.design == "2x2":
+        treated_ids = ids[(_numeric(frame[columns.group]) == 1).to_numpy()]
+    n_treated = int(treated_ids.nunique())
+    if total < MIN_CLUSTERS or n_treated < MIN_TREATED_CLUSTERS:
+        out.add("warning", "few_clusters",
+                f"there are {total} clusters ({n_treated} in the pilot); cluster-robust "
+                f"standard errors need about {MIN_CLUSTERS} clusters and "
+                f"{MIN_TREATED_CLUSTERS} pilot clusters", column=cluster, hint=BOOTSTRAP_HINT)
+
+
+__all__ = ["Problem", "ValidationReport", "nearest_name", "validate_panel"]
