@@ -1,0 +1,135 @@
+"""Where a dataset came from and which column plays which role (saved in project files).
+
+``DatasetSpec`` adds the source (path, sheet, encoding, delimiter, decimal, SHA-256 of the
+bytes, date format) to the estimators' ``PanelColumns``.  ``to_dict``/``from_dict`` are
+JSON-safe and strict: a project file with unknown or missing keys is refused with a message,
+never half-read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from pilot_eval.errors import ProjectFileError
+from pilot_eval.estimators import PanelColumns
+from pilot_eval.io.tables import LoadedTable, load_table
+
+_SPEC_KEYS = ("path", "columns", "sheet", "encoding", "delimiter", "decimal", "sha256",
+              "date_format")
+_COLUMN_KEYS = tuple(f.name for f in fields(PanelColumns))
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A data source and its column roles.
+
+    Attributes
+    ----------
+    path:
+        The data file, as the analyst chose it.
+    columns:
+        The column roles.
+    sheet, encoding, delimiter, decimal:
+        How the file is read (``None``: default or detected).
+    sha256:
+        Hex SHA-256 of the file's bytes when the roles were chosen (``None`` if unknown).
+    date_format:
+        A ``strftime`` format forced for date columns, or ``None`` to detect UK/ISO dates.
+    """
+
+    path: str
+    columns: PanelColumns
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
+    sha256: str | None = None
+    date_format: str | None = None
+
+    @classmethod
+    def from_table(cls, table: LoadedTable, columns: PanelColumns, *,
+                   date_format: str | None = None) -> DatasetSpec:
+        """The spec of a table just loaded (records how it was read and its hash)."""
+        return cls(path=table.path, columns=columns, sheet=table.sheet,
+                   encoding=table.encoding, delimiter=table.delimiter, decimal=table.decimal,
+                   sha256=table.sha256, date_format=date_format)
+
+    def load(self) -> LoadedTable:
+        """Read the file with the recorded options (``DataError`` if it cannot be read)."""
+        return load_table(self.path, sheet=self.sheet, encoding=self.encoding,
+                          delimiter=self.delimiter, decimal=self.decimal)
+
+    def matches(self, table: LoadedTable) -> bool:
+        """True if ``table``'s bytes have the recorded hash (or no hash was recorded)."""
+        return self.sha256 is None or self.sha256 == table.sha256
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary (covariates as a list)."""
+        columns = {name: getattr(self.columns, name) for name in _COLUMN_KEYS}
+        columns["covariates"] = list(self.columns.covariates)
+        return {"path": self.path, "columns": columns, "sheet": self.sheet,
+                "encoding": self.encoding, "delimiter": self.delimiter,
+                "decimal": self.decimal, "sha256": self.sha256,
+                "date_format": self.date_format}
+
+    @classmethod
+    def from_dict(cls, data: Any, *, file: str | None = None) -> DatasetSpec:
+        """Rebuild a spec from ``to_dict`` output.
+
+        Raises
+        ------
+        ProjectFileError
+            If keys are missing or unknown, or values have the wrong type.
+        """
+        spec = _mapping(data, _SPEC_KEYS, required=("path", "columns"), what="dataset",
+                        file=file)
+        columns = _mapping(spec["columns"], _COLUMN_KEYS, required=("outcome",),
+                           what="dataset columns", file=file)
+        for key in _SPEC_KEYS:
+            if key != "columns":
+                _optional_text(spec.get(key), key, file=file, required=key == "path")
+        for key in _COLUMN_KEYS:
+            if key != "covariates":
+                _optional_text(columns.get(key), f"columns.{key}", file=file,
+                               required=key == "outcome")
+        covariates = columns.get("covariates", [])
+        if not isinstance(covariates, list | tuple) or not all(
+                isinstance(c, str) for c in covariates):
+            raise ProjectFileError("'columns.covariates' must be a list of column names",
+                                   file=file, hint="Fix or remove the entry in the file.")
+        roles = {k: v for k, v in columns.items() if k != "covariates"}
+        return cls(path=spec["path"], columns=PanelColumns(**roles, covariates=tuple(covariates)),
+                   **{k: spec.get(k) for k in _SPEC_KEYS if k not in ("path", "columns")})
+
+    @property
+    def name(self) -> str:
+        """The file name without its folder (for display)."""
+        return Path(self.path).name
+
+
+def _mapping(data: Any, allowed: tuple[str, ...], *, required: tuple[str, ...], what: str,
+             file: str | None) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ProjectFileError(f"the {what} entry is not a JSON object", file=file,
+                               hint="The project file is damaged; open the data again.")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ProjectFileError(f"the {what} entry has unknown keys: {', '.join(unknown)}",
+                               file=file, hint="The project may come from a newer version "
+                               "of pilot-eval; update pilot-eval.")
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise ProjectFileError(f"the {what} entry lacks: {', '.join(missing)}", file=file,
+                               hint="The project file is damaged; open the data again.")
+    return data
+
+
+def _optional_text(value: Any, key: str, *, file: str | None, required: bool) -> None:
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or not value:
+        raise ProjectFileError(f"'{key}' must be {'a' if required else 'empty or a'} text "
+                               f"value, not {value!r}", file=file,
+                               hint="Fix the entry in the project file.")
