@@ -100,19 +100,11 @@ class CoreApi:
         return PanelColumns(**fields)
 
     def validate(self, table: Any, roles: dict[str, str | None], progress: Progress) -> Any:
-        """The validation report for ``roles`` (periods normalised as ``run_analysis`` does)."""
+        """The validation report for ``roles`` (every problem at once)."""
         from pilot_eval.validation import validate_panel
 
-        from pilot_eval.io.periods import normalise_periods
-
-        columns = self.columns(roles)
-        file = Path(table.path).name
-        frame = table.frame
         progress.report(0.1, "Checking the data")
-        if columns.time is not None and columns.time in frame.columns:
-            frame = normalise_periods(frame, time=columns.time, cohort=columns.cohort,
-                                      file=file).frame
-        return validate_panel(frame, columns, file=file)
+        return validate_panel(table.frame, self.columns(roles), file=Path(table.path).name)
 
     def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress
                 ) -> AnalysisOutput:

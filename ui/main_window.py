@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.steps.select("data")
         self.statusBar().showMessage("Open a data file to begin (Ctrl+O).")
         self.last_error: ErrorInfo | None = None
+        self.modal_errors = True  # False: errors go to the status bar only (screenshot runs)
 
     # ----------------------------------------------------------------- set-up
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Any) -> QAction:
@@ -140,8 +141,9 @@ class MainWindow(QMainWindow):
 
     def show_error(self, info: ErrorInfo) -> None:
         self.last_error = info
-        self.statusBar().showMessage(info.title)
-        show_error(info, self)
+        self.statusBar().showMessage(f"{info.title}: {info.message}")
+        if self.modal_errors:
+            show_error(info, self)
 
     # ---------------------------------------------------------------- answers
     def _on_table_loaded(self, table: Any) -> None:
