@@ -1,0 +1,189 @@
+"""Turn a long unit x period frame into the arrays Callaway & Sant'Anna works on.
+
+The estimator never filters pandas frames per (g, t): it works on a units x periods outcome
+matrix, a cohort vector and a units x periods x covariates cube.  This module builds them and
+applies R ``did``'s sample rules (``att_gt(panel=TRUE, allow_unbalanced_panel=FALSE)``), each
+reported as a warning:
+
+* rows with a missing outcome or covariate are dropped;
+* the panel is balanced: units not observed in every period are dropped;
+* units first treated in the first period (or within ``anticipation`` periods of it) are dropped
+  (they have no untreated period to compare with);
+* units first treated after the last period are never treated within the data (cohort 0);
+* with not-yet-treated controls and no never-treated units, the periods from the last cohort's
+  start (minus anticipation) on are dropped and the last cohort becomes the comparison group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.errors import EstimationError
+
+SHOWN_IDS = 5
+
+
+@dataclass(frozen=True)
+class PreparedPanel:
+    """Balanced panel as arrays; row i of every array is the same unit."""
+
+    units: np.ndarray  # unit identifiers, sorted
+    periods: np.ndarray  # sorted integer periods
+    outcome: np.ndarray  # n_units x n_periods
+    cohort: np.ndarray  # first treated period, 0 = never treated (within the data)
+    covariates: np.ndarray  # n_units x n_periods x n_covariates
+    cohorts: np.ndarray  # sorted treated cohorts that are estimated
+    n_obs: int
+    warnings: tuple[str, ...]
+
+
+def _ids_text(ids: np.ndarray) -> str:
+    shown = ", ".join(str(u) for u in ids[:SHOWN_IDS])
+    more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
+    return f"{shown}{more}"
+
+
+def _require(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, ...]) -> None:
+    for role in ("unit", "time", "cohort"):
+        if getattr(columns, role) is None:
+            raise EstimationError(
+                f"Callaway & Sant'Anna needs the '{role}' column role, which is not set; map "
+                f"the column that holds the {role} ({'first treated period' if role == 'cohort' else role})"
+            )
+    needed = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates]
+    for name in needed:
+        if name not in frame.columns:
+            raise EstimationError(
+                f"column '{name}' is not in the data (columns seen: {', '.join(map(str, frame.columns[:12]))})",
+                column=name,
+            )
+    for name in (columns.time, columns.outcome, *covariates):
+        if not pd.api.types.is_numeric_dtype(frame[name]):
+            raise EstimationError(
+                f"column '{name}' must be numeric; it has type {frame[name].dtype}", column=name
+            )
+
+
+def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, ...],
+                warnings: list[str]) -> pd.DataFrame:
+    names = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates]
+    data = frame.loc[:, list(dict.fromkeys(names))].copy()
+    cohort = pd.to_numeric(data[columns.cohort], errors="coerce")
+    data[columns.cohort] = cohort.fillna(0.0)
+    missing = data[[columns.unit, columns.time, columns.outcome, *covariates]].isna().any(axis=1)
+    if missing.any():
+        warnings.append(
+            f"{int(missing.sum())} rows with a missing unit, period, outcome or covariate were "
+            "dropped"
+        )
+        data = data.loc[~missing]
+    if data.empty:
+        raise EstimationError("no rows left to estimate from", column=columns.outcome)
+    duplicated = data.duplicated([columns.unit, columns.time])
+    if duplicated.any():
+        example = data.loc[duplicated, [columns.unit, columns.time]].iloc[0].tolist()
+        raise EstimationError(
+            f"{int(duplicated.sum())} unit-period pairs appear more than once (first: unit "
+            f"{example[0]!r}, period {example[1]!r}); keep one row per unit and period",
+            column=columns.time,
+        )
+    varying = data.groupby(columns.unit)[columns.cohort].nunique() > 1
+    if varying.any():
+        raise EstimationError(
+            f"the first treated period changes over time within {int(varying.sum())} units "
+            f"({_ids_text(varying.index[varying].to_numpy())}); it must be one value per unit",
+            column=columns.cohort,
+        )
+    return data
+
+
+def _balance(data: pd.DataFrame, columns: PanelColumns, warnings: list[str]) -> pd.DataFrame:
+    n_periods = data[columns.time].nunique()
+    counts = data.groupby(columns.unit)[columns.time].transform("size")
+    if (counts < n_periods).any():
+        dropped = np.sort(data.loc[counts < n_periods, columns.unit].unique())
+        warnings.append(
+            f"unbalanced panel: {len(dropped)} units not observed in all {n_periods} periods were "
+            f"dropped ({_ids_text(dropped)}), as R did does with allow_unbalanced_panel=FALSE"
+        )
+        data = data.loc[counts == n_periods]
+    return data
+
+
+def _recode_cohorts(data: pd.DataFrame, columns: PanelColumns, anticipation: int,
+                    warnings: list[str]) -> pd.DataFrame:
+    periods = np.sort(data[columns.time].unique())
+    cohort = data[columns.cohort]
+    late = cohort > periods[-1]
+    if late.any():
+        n_late = data.loc[late, columns.unit].nunique()
+        warnings.append(
+            f"{n_late} units first treated after the last period ({periods[-1]}) are treated as "
+            "never treated within the data"
+        )
+        data = data.assign(**{columns.cohort: cohort.where(~late, 0.0)})
+    cohort = data[columns.cohort]
+    early = (cohort > 0) & (cohort <= periods[0] + anticipation)
+    if early.any():
+        dropped = np.sort(data.loc[early, columns.unit].unique())
+        warnings.append(
+            f"{len(dropped)} units already treated in the first period (plus anticipation) were "
+            f"dropped ({_ids_text(dropped)}): they have no untreated period to compare with"
+        )
+        data = data.loc[~early]
+    return data
+
+
+def _no_never_treated(data: pd.DataFrame, columns: PanelColumns, control: str,
+                      anticipation: int, warnings: list[str]) -> pd.DataFrame:
+    cohort = data[columns.cohort]
+    if (cohort == 0).any():
+        return data
+    if control == "never":
+        raise EstimationError(
+            "there are no never-treated units to compare with; use control='not-yet' "
+            "(not-yet-treated units as the comparison group)",
+            column=columns.cohort,
+        )
+    last = cohort.max()
+    keep = data[columns.time] < last - anticipation
+    warnings.append(
+        f"no never-treated units: periods from {last - anticipation} on were dropped and the "
+        f"units first treated in {last} serve as the comparison group"
+    )
+    data = data.loc[keep]
+    return data.assign(**{columns.cohort: data[columns.cohort].where(cohort[keep] != last, 0.0)})
+
+
+def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tuple[str, ...],
+                  control: str, anticipation: int) -> PreparedPanel:
+    """Check, clean and reshape ``frame`` into a ``PreparedPanel`` (the input is not changed)."""
+    _require(frame, columns, covariates)
+    warnings: list[str] = []
+    data = _long_table(frame, columns, covariates, warnings)
+    data = _balance(data, columns, warnings)
+    data = _recode_cohorts(data, columns, anticipation, warnings)
+    data = _no_never_treated(data, columns, control, anticipation, warnings)
+    data = data.sort_values([columns.unit, columns.time], kind="mergesort")
+    units = data[columns.unit].unique()
+    periods = np.sort(data[columns.time].unique())
+    n_units, n_periods = len(units), len(periods)
+    if n_periods < 2:
+        raise EstimationError(
+            f"at least two periods are needed; {n_periods} left after the sample rules",
+            column=columns.time,
+        )
+    outcome = data[columns.outcome].to_numpy(float).reshape(n_units, n_periods)
+    cube = data[list(covariates)].to_numpy(float).reshape(n_units, n_periods, len(covariates))
+    cohort = data[columns.cohort].to_numpy(float).reshape(n_units, n_periods)[:, 0]
+    cohorts = np.sort(np.unique(cohort[cohort > 0]))
+    if len(cohorts) == 0:
+        raise EstimationError("no treated units left to estimate an effect for",
+                              column=columns.cohort)
+    return PreparedPanel(
+        units=units, periods=periods, outcome=outcome, cohort=cohort, covariates=cube,
+        cohorts=cohorts, n_obs=int(len(data)), warnings=tuple(warnings),
+    )
