@@ -90,6 +90,8 @@ def fixed_effect_df(unit: Codes, period: Codes) -> int:
 
 def is_nested(inner: Codes, outer: Codes) -> bool:
     """True when every level of ``inner`` lies within a single level of ``outer``."""
+    if inner is outer:
+        return True
     first = np.full(inner.n_levels, -1, dtype=np.intp)
     first[inner.codes] = outer.codes  # one representative outer level per inner level
     return bool(np.all(first[inner.codes] == outer.codes))

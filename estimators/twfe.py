@@ -142,11 +142,16 @@ def fit_two_way(
 
 def _centred_ss(matrix: np.ndarray, weights: np.ndarray | None, *, centre: bool = True
                 ) -> np.ndarray:
-    w = np.ones(matrix.shape[0]) if weights is None else weights
-    if centre:
-        means = (w @ matrix) / w.sum()
-        matrix = matrix - means
-    return w @ (matrix * matrix)
+    """(Weighted) sum of squares of each column, around its (weighted) mean if ``centre``."""
+    result = np.empty(matrix.shape[1])
+    total = None if weights is None else float(weights.sum())
+    for j in range(matrix.shape[1]):
+        column = matrix[:, j]
+        if centre:
+            mean = column.mean() if weights is None else float(weights @ column) / total
+            column = column - mean
+        result[j] = column @ column if weights is None else (weights * column) @ column
+    return result
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,9 @@ def panel_arrays(frame: pd.DataFrame, columns: PanelColumns, se: str) -> PanelAr
     unit = factorize(unit_values if every else unit_values[keep])
     period = factorize(time if every else time[keep])
     cluster = None
-    if cluster_name is not None:
+    if cluster_name == columns.unit:
+        cluster = unit
+    elif cluster_name is not None:
         values = frame[cluster_name].to_numpy()
         cluster = factorize(values if every else values[keep])
     return PanelArrays(
