@@ -1,0 +1,280 @@
+"""The brief's content model: frozen plain data built from analysis results.
+
+``build_brief_content`` turns ``DidAnalysis.to_dict()`` dictionaries (docs/architecture.md) into
+a ``BriefContent``; ``render_pdf`` and ``render_html`` only lay it out.  All wording is decided
+here (and in ``wording``/``text``), so it is tested once, exactly, and both renderers say the
+same thing.  The model is built to grow into the full brief (issue 5): summary box, evidence
+strength, retention and the annex get their own fields later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pilot_eval.brief import text, wording
+from pilot_eval.brief.errors import BriefError
+
+DATA_STATUS = "Management information, not official statistics"
+LANGUAGE = "en-GB"
+REQUIRED_KEYS = ("outcome", "estimate", "ci_low", "ci_high", "level", "group_means")
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A table behind a chart: ``columns`` are header cells; each row's first cell heads it."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class MeanPoint:
+    """One arm's mean outcome in one period (``arm`` is ``"pilot"`` or ``"comparison"``)."""
+
+    period: int
+    label: str
+    arm: str
+    mean: float | None
+    n: int | None
+
+
+@dataclass(frozen=True)
+class PilotStart:
+    """A period in which some units started the pilot."""
+
+    period: int
+    label: str
+    n_units: int | None
+
+
+@dataclass(frozen=True)
+class GroupMeansSpec:
+    """Everything ``pilot_eval.charts.group_means_figure`` needs to draw the chart."""
+
+    group_means: tuple[MeanPoint, ...]
+    pilot_starts: tuple[PilotStart, ...]
+    outcome_label: str
+    unit: str
+    unit_noun: str = "teams"
+    kind: str = "group_means"
+
+
+@dataclass(frozen=True)
+class ChartContent:
+    """A chart with its active title, alt text and the data table behind it."""
+
+    title: str
+    alt_text: str
+    table: DataTable
+    spec: GroupMeansSpec
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """The headline for one outcome: exact numbers and their plain-language wording."""
+
+    outcome: str
+    label: str
+    unit: str
+    polarity: str
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    level: float
+    direction: str
+    effect_text: str
+    range_text: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class BriefMetadata:
+    """Document properties written into the PDF and the HTML head."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+    language: str = LANGUAGE
+    creator: str = "pilot-eval"
+
+
+@dataclass(frozen=True)
+class BriefContent:
+    """Everything the brief says, in the order it says it."""
+
+    title: str
+    organisation: str
+    date: dt.date
+    headlines: tuple[str, ...]
+    outcomes: tuple[OutcomeRow, ...]
+    charts: tuple[ChartContent, ...]
+    method_note: tuple[str, ...]
+    caveats: tuple[str, ...]
+    data_status: str
+    metadata: BriefMetadata
+
+    @property
+    def date_text(self) -> str:
+        """The date as a UK reader writes it: ``27 November 2026``."""
+        return f"{self.date.day} {self.date:%B %Y}"
+
+    @property
+    def subtitle(self) -> str:
+        """Organisation and date, for under the title."""
+        return f"{self.organisation}, {self.date_text}" if self.organisation else self.date_text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: the date as ISO text, tuples as lists."""
+        out = asdict(self)
+        out["date"] = self.date.isoformat()
+        return out
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _check(analysis: Mapping[str, Any], index: int) -> None:
+    if not isinstance(analysis, Mapping):
+        raise BriefError(f"analysis {index + 1} is a {type(analysis).__name__}, not a dictionary",
+                         hint="Pass DidAnalysis.to_dict() results.")
+    missing = [k for k in REQUIRED_KEYS if k not in analysis]
+    if missing:
+        raise BriefError(
+            f"analysis {index + 1} ({analysis.get('outcome', 'unnamed outcome')}) has no "
+            f"{', '.join(missing)}",
+            hint="Pass DidAnalysis.to_dict() results, which carry these keys.")
+
+
+def outcome_row(analysis: Mapping[str, Any], unit_noun: str = "teams") -> OutcomeRow:
+    """The headline row of one analysis."""
+    label = str(analysis.get("outcome_label") or analysis["outcome"])
+    unit = str(analysis.get("outcome_unit") or "")
+    polarity = str(analysis.get("polarity") or "neutral")
+    estimate, low, high = (_number(analysis.get(k)) for k in ("estimate", "ci_low", "ci_high"))
+    level = float(analysis.get("level") or 0.95)
+    sentence = wording.headline_sentence(
+        label, unit, polarity, estimate, low, high, level=level,
+        pilot=f"pilot {unit_noun}", comparison=f"comparison {unit_noun}")
+    return OutcomeRow(
+        outcome=str(analysis["outcome"]), label=label, unit=unit, polarity=polarity,
+        estimate=estimate, ci_low=low, ci_high=high, p_value=_number(analysis.get("p_value")),
+        level=level, direction=wording.direction(estimate, low, high, polarity),
+        effect_text=wording.effect_cell(estimate, unit),
+        range_text=wording.range_cell(low, high, unit), sentence=sentence)
+
+
+def chart_content(analysis: Mapping[str, Any], row: OutcomeRow,
+                  unit_noun: str = "teams") -> ChartContent:
+    """The pilot-vs-comparison chart of one analysis, with alt text and data table."""
+    means = tuple(
+        MeanPoint(period=int(r["period"]), label=str(r.get("label", r["period"])),
+                  arm=str(r["arm"]), mean=_number(r.get("mean")),
+                  n=None if r.get("n") is None else int(r["n"]))
+        for r in analysis.get("group_means") or ())
+    starts = tuple(
+        PilotStart(period=int(s["period"]), label=str(s.get("label", s["period"])),
+                   n_units=None if s.get("n_units") is None else int(s["n_units"]))
+        for s in analysis.get("pilot_starts") or ())
+    plain_means = [asdict(m) for m in means]
+    plain_starts = [asdict(s) for s in starts]
+    pilot, comparison = f"Pilot {unit_noun}", f"Comparison {unit_noun}"
+    table = DataTable(
+        caption=f"{row.label}: mean per period in pilot and comparison {unit_noun}",
+        columns=("Period", f"{pilot}: mean", f"{pilot}: number", f"{comparison}: mean",
+                 f"{comparison}: number"),
+        rows=text.means_table_rows(plain_means, row.unit))
+    return ChartContent(
+        title=text.chart_title(row.label, row.direction, row.estimate, unit_noun),
+        alt_text=text.alt_text(row.label, row.unit, plain_means, plain_starts, unit_noun),
+        table=table,
+        spec=GroupMeansSpec(group_means=means, pilot_starts=starts, outcome_label=row.label,
+                            unit=row.unit, unit_noun=unit_noun))
+
+
+def method_note(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
+                ) -> tuple[str, ...]:
+    """A short method note: the design in one sentence, then estimator and SEs per outcome."""
+    design = (
+        "Each effect is a difference-in-differences: the change in pilot "
+        f"{unit_noun} after the pilot started, minus the change in comparison {unit_noun} "
+        "over the same time. The range is a 95% confidence interval unless stated otherwise."
+    )
+    levels = {float(a.get("level") or 0.95) for a in analyses}
+    if levels != {0.95}:
+        shown = ", ".join(wording.level_words(v) for v in sorted(levels))
+        design = design.replace("a 95% confidence interval unless stated otherwise",
+                                f"a confidence interval at {shown}")
+    return (design, *text.method_sentences(analyses, unit_noun))
+
+
+def _as_date(value: dt.date | str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise BriefError(f"the brief date {value!r} is not a date",
+                         hint="Give it as YYYY-MM-DD, for example 2026-11-27.") from exc
+
+
+def build_brief_content(
+    analyses: list[dict],
+    *,
+    organisation: str = "",
+    author: str = "",
+    title: str | None = None,
+    date: dt.date | str | None = None,
+    unit_noun: str = "teams",
+) -> BriefContent:
+    """Build the brief's content from ``DidAnalysis.to_dict()`` results, one per outcome.
+
+    Parameters
+    ----------
+    analyses
+        One dictionary per outcome, as ``DidAnalysis.to_dict()`` writes it.
+    organisation, author
+        Shown under the title and written into the document properties.
+    title
+        The brief's title; ``None`` states the finding in about ten words.
+    date
+        The brief's date (a ``date`` or ISO text).  ``None`` means today; pass the project's
+        date to get byte-identical output on another day.
+    unit_noun
+        What the units are called ("teams", "councils").
+    """
+    if not analyses:
+        raise BriefError("there are no results to brief on",
+                         hint="Run at least one analysis before exporting the brief.")
+    for index, analysis in enumerate(analyses):
+        _check(analysis, index)
+    rows = tuple(outcome_row(a, unit_noun) for a in analyses)
+    charts = tuple(chart_content(a, r, unit_noun)
+                   for a, r in zip(analyses, rows, strict=True) if a.get("group_means"))
+    chosen_title = " ".join(str(title).split()) if title else text.active_title(
+        [(r.label, r.direction) for r in rows], unit_noun)
+    labels = tuple(r.label for r in rows)
+    metadata = BriefMetadata(
+        title=chosen_title, author=author or organisation or "pilot-eval",
+        subject="Evaluation of a pilot by difference-in-differences: " + "; ".join(labels),
+        keywords=("difference-in-differences", "pilot evaluation",
+                  *((organisation,) if organisation else ()), *labels))
+    return BriefContent(
+        title=chosen_title, organisation=organisation, date=_as_date(date),
+        headlines=tuple(r.sentence for r in rows), outcomes=rows, charts=charts,
+        method_note=method_note(analyses, unit_noun),
+        caveats=text.caveats(analyses, unit_noun), data_status=DATA_STATUS, metadata=metadata)

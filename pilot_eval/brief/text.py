@@ -1,0 +1,186 @@
+"""The brief's words other than the headline sentences: titles, alt text, tables, method, caveats.
+
+Pure functions of plain data, so that every sentence can be tested exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pilot_eval.brief.wording import lower_first
+
+ESTIMATOR_NAMES = {
+    "twfe": "two-way fixed effects difference-in-differences (unit and period effects)",
+    "2x2": "a 2x2 difference-in-differences (change in pilot teams minus change in comparison "
+           "teams)",
+}
+FEW_CLUSTERS = 30  # DESIGN.md: under about 30 clusters, clustered ranges are approximate
+MAX_CAVEATS = 3
+UNIT_WORDS = {"%": "per cent", "GBP": "pounds", "points": "points"}
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A mean for a table cell: ``£1,234``, ``62.3%``, ``48.0``; ``no data`` when missing."""
+    if value is None or not math.isfinite(float(value)):
+        return "no data"
+    value = float(value)
+    if unit == "GBP":
+        text = f"£{abs(value):,.0f}"
+        return f"-{text}" if value < 0 else text
+    text = f"{value:,.1f}"
+    return f"{text}%" if unit == "%" else text
+
+
+def active_title(directions: Sequence[tuple[str, str]], unit_noun: str = "teams") -> str:
+    """A title stating the finding, from ``(label, direction)`` pairs, one per outcome."""
+    if not directions:
+        return "Pilot evaluation"
+    if len(directions) == 1:
+        label, verdict = directions[0]
+        if verdict in ("better", "worse"):
+            return f"Pilot {unit_noun} did {verdict} on {lower_first(label)}"
+        if verdict in ("higher", "lower"):
+            return f"{label} was {verdict} in pilot {unit_noun}"
+        if verdict == "no clear change":
+            return f"No clear change in {lower_first(label)} in pilot {unit_noun}"
+        return f"{label}: pilot and comparison {unit_noun}"
+    counts = {v: sum(1 for _, d in directions if d == v) for v in ("better", "worse",
+                                                                    "no clear change")}
+    total = len(directions)
+    parts = [f"{verb} on {n}" for verb, n in (("better", counts["better"]),
+                                             ("worse", counts["worse"]),
+                                             ("no clear change", counts["no clear change"])) if n]
+    if not parts:
+        return f"Pilot and comparison {unit_noun} on {total} outcomes"
+    first, *rest = parts
+    return f"Pilot {unit_noun} did {first} of {total} outcomes" + "".join(f", {p}" for p in rest)
+
+
+def chart_title(label: str, verdict: str, estimate: float | None,
+                unit_noun: str = "teams") -> str:
+    """An active title of about ten words for the pilot-vs-comparison chart.
+
+    It describes the lines (rose / fell), so a fall that is "better" still reads "fell".
+    """
+    if verdict == "no clear change":
+        return f"{label} moved much the same in pilot and comparison {unit_noun}"
+    if verdict == "not assessed" or estimate is None or estimate == 0:
+        return f"{label} in pilot and comparison {unit_noun} over time"
+    moved = "rose" if estimate > 0 else "fell"
+    return f"{label} {moved} in pilot {unit_noun} relative to comparison {unit_noun}"
+
+
+def arm_average(group_means: Sequence[Mapping[str, Any]], arm: str, *,
+                before: int | None = None, after: int | None = None) -> float | None:
+    """Average of one arm's period means, optionally only before / from a period."""
+    values = [float(r["mean"]) for r in group_means
+              if r.get("arm") == arm and r.get("mean") is not None
+              and math.isfinite(float(r["mean"]))
+              and (before is None or int(r["period"]) < before)
+              and (after is None or int(r["period"]) >= after)]
+    return sum(values) / len(values) if values else None
+
+
+def alt_text(label: str, unit: str, group_means: Sequence[Mapping[str, Any]],
+             pilot_starts: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> str:
+    """What the chart shows, for a reader who cannot see it (SVG ``<desc>``, PDF caption)."""
+    ordered = sorted(group_means, key=lambda r: int(r["period"]))
+    if not ordered:
+        return f"Line chart of {lower_first(label)}: no data to show."
+    span = f"from {ordered[0].get('label', ordered[0]['period'])} to " \
+           f"{ordered[-1].get('label', ordered[-1]['period'])}"
+    parts = [f"Line chart of {lower_first(label)} by period, {span}, for pilot {unit_noun} "
+             f"(solid line with circles) and comparison {unit_noun} (dashed line with squares)."]
+    starts = sorted(pilot_starts, key=lambda s: int(s["period"]))
+    if starts:
+        when = " and ".join(str(s.get("label", s["period"])) for s in starts)
+        parts.append(f"Dotted vertical lines mark the pilot start{'s' if len(starts) > 1 else ''}"
+                     f" ({when}).")
+        first = int(starts[0]["period"])
+        for arm in ("pilot", "comparison"):
+            before = arm_average(group_means, arm, before=first)
+            after = arm_average(group_means, arm, after=first)
+            if before is not None and after is not None:
+                parts.append(f"{arm.capitalize()} {unit_noun} averaged "
+                             f"{format_value(before, unit)} before the first start and "
+                             f"{format_value(after, unit)} after.")
+    parts.append("The values are in the table that goes with the chart.")
+    return " ".join(parts)
+
+
+def means_table_rows(group_means: Sequence[Mapping[str, Any]], unit: str
+                     ) -> tuple[tuple[str, ...], ...]:
+    """One row per period: label, pilot mean, pilot n, comparison mean, comparison n."""
+    by_period: dict[int, dict[str, Mapping[str, Any]]] = {}
+    labels: dict[int, str] = {}
+    for row in group_means:
+        period = int(row["period"])
+        by_period.setdefault(period, {})[str(row.get("arm"))] = row
+        labels[period] = str(row.get("label", period))
+    rows = []
+    for period in sorted(by_period):
+        cells = [labels[period]]
+        for arm in ("pilot", "comparison"):
+            found = by_period[period].get(arm)
+            cells.append(format_value(found.get("mean") if found else None, unit))
+            n = found.get("n") if found else None
+            cells.append(f"{int(n):,}" if n is not None else "no data")
+        rows.append(tuple(cells))
+    return tuple(rows)
+
+
+def method_details(analysis: Mapping[str, Any], unit_noun: str = "teams") -> str:
+    """Estimator, standard errors and clustering, and how much data (no outcome name)."""
+    estimator = str(analysis.get("estimator", ""))
+    name = ESTIMATOR_NAMES.get(estimator, estimator or "an unnamed estimator")
+    se = analysis.get("se_description") or analysis.get("se_type") or "not stated"
+    counts = []
+    for key, noun in (("n_units", unit_noun), ("n_clusters", "clusters"),
+                      ("n_obs", "observations")):
+        value = analysis.get(key)
+        if value is not None:
+            counts.append(f"{int(value):,} {noun}")
+    used = f" Data: {', '.join(counts)}." if counts else ""
+    return f"estimated with {name}; standard errors {se}.{used}"
+
+
+def method_sentences(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
+                     ) -> tuple[str, ...]:
+    """One sentence per distinct method; outcomes estimated the same way share a sentence."""
+    groups: dict[str, list[str]] = {}
+    for analysis in analyses:
+        label = str(analysis.get("outcome_label") or analysis.get("outcome") or "Outcome")
+        groups.setdefault(method_details(analysis, unit_noun), []).append(label)
+    out = []
+    for details, labels in groups.items():
+        if len(labels) == 1:
+            out.append(f"{labels[0]}: {details}")
+        else:
+            named = ", ".join(labels[:-1]) + f" and {labels[-1]}"
+            out.append(f"{named}: each {details}")
+    return tuple(out)
+
+
+def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> tuple[str, ...]:
+    """Two or three caveats, most important first (Analysis Function: lead with a few)."""
+    chosen = [
+        f"These are estimates, not proof. They assume that pilot and comparison {unit_noun} "
+        f"would have changed in parallel without the pilot, and pilot {unit_noun} were not "
+        "chosen at random."
+    ]
+    clusters = [int(a["n_clusters"]) for a in analyses if a.get("n_clusters") is not None]
+    if clusters and min(clusters) < FEW_CLUSTERS:
+        chosen.append(
+            f"Small numbers: the ranges rest on only {min(clusters)} clusters, so they are "
+            "approximate; a wild cluster bootstrap gives more reliable ranges with few clusters."
+        )
+    seen: set[str] = set()
+    for analysis in analyses:
+        for warning in analysis.get("warnings") or ():
+            text = " ".join(str(warning).split())
+            if text and text not in seen:
+                seen.add(text)
+                chosen.append(text[0].upper() + text[1:] if text else text)
+    return tuple(chosen[:MAX_CAVEATS])
