@@ -54,13 +54,36 @@ class AnalysisOutput:
     chart_problem: str = ""
 
 
-def normalise_roles(guessed: dict[str, str]) -> dict[str, str | None]:
-    """Map the guesser's role names onto ``ROLE_FIELDS``; unknown roles are dropped."""
+def _role_of_column(guessed: dict[str, str]) -> list[tuple[str, str]]:
+    """``(role, column)`` pairs from either ``{column: role}`` or ``{role: column}``."""
+    known = set(ROLE_FIELDS) | set(ROLE_ALIASES)
+    if guessed and all(key in known for key in guessed):  # {role: column}
+        return [(ROLE_ALIASES.get(role, role), column) for role, column in guessed.items()]
+    return [(ROLE_ALIASES.get(role, role), column) for column, role in guessed.items()]
+
+
+def _is_flag(frame: Any, column: str) -> bool:
+    """A 0/1 column: a poor default outcome (it is usually the pilot flag)."""
+    if frame is None or column not in frame.columns:
+        return False
+    return frame[column].dropna().nunique() <= 2
+
+
+def normalise_roles(guessed: dict[str, str], frame: Any = None) -> dict[str, str | None]:
+    """The form's roles (``ROLE_FIELDS``) from the guesser's suggestions.
+
+    The first suggested outcome that is not a 0/1 flag is used; one way of saying who is
+    treated is kept (the pilot start period before a 0/1 flag); unknown roles are dropped.
+    """
     roles: dict[str, str | None] = dict.fromkeys(ROLE_FIELDS)
-    for name, column in guessed.items():
-        role = ROLE_ALIASES.get(name, name)
-        if role in roles and column and roles[role] is None:
+    outcomes = []
+    for role, column in _role_of_column(guessed):
+        if role == "outcome" and column:
+            outcomes.append(column)
+        elif role in roles and column and roles[role] is None:
             roles[role] = column
+    useful = [c for c in outcomes if not _is_flag(frame, c)]
+    roles["outcome"] = (useful or outcomes or [None])[0]
     if roles["cohort"] and roles["treatment"]:  # one way of saying who is treated
         roles["treatment"] = None
     return roles
@@ -91,7 +114,7 @@ class CoreApi:
     def guess_roles(self, frame: Any) -> dict[str, str | None]:
         from pilot_eval.roles import guess_roles
 
-        return normalise_roles(guess_roles(frame))
+        return normalise_roles(guess_roles(frame), frame)
 
     def columns(self, roles: dict[str, str | None]) -> Any:
         from pilot_eval.estimators import PanelColumns

@@ -113,3 +113,19 @@ def test_errors_are_listed_before_warnings():
                                    "rows": (), "column": None})())
 
     assert [i.text for i in issues_from_report(Report())] == ["e", "w"]
+
+
+def test_guessed_roles_in_either_orientation_fill_the_form():
+    import pandas as pd
+    from pilot_eval.ui.core_api import normalise_roles
+
+    frame = pd.DataFrame({"team": ["a", "b", "c"], "month": [1, 2, 3], "pilot": [0, 1, 1],
+                          "start": [2, 0, 0], "y": [1.5, 2.5, 4.0]})
+    by_column = {"team": "unit", "month": "time", "pilot": "outcome", "y": "outcome",
+                 "start": "cohort", "region": "cluster", "pop": "covariate"}
+    expected = {"unit": "team", "time": "month", "outcome": "y", "cohort": "start",
+                "treatment": None, "cluster": "region"}
+    assert normalise_roles(by_column, frame) == expected
+    by_role = {"unit": "team", "period": "month", "outcome": "y", "pilot_start": "start",
+               "treatment": "pilot", "cluster": "region"}
+    assert normalise_roles(by_role, frame) == expected

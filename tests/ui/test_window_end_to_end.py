@@ -60,17 +60,18 @@ def test_demo_flow_matches_run_analysis_and_exports_the_brief(qtbot, window, tmp
     with qtbot.waitSignal(c.issues_changed, timeout=WAIT_MS):
         window.open_file(path)
     assert window.shown_errors == []
-    guessed = normalise_roles(guess_roles(load_table(path).frame))
+    frame = load_table(path).frame
+    guessed = normalise_roles(guess_roles(frame), frame)
     assert c.roles == guessed
     assert window.data_page.roles_form.roles() == guessed
-    for required in ("unit", "time", "outcome"):
-        assert guessed[required], f"no {required} guessed for the demo"
+    assert guessed == {"unit": "team", "time": "month", "outcome": "goals_met_pct",
+                       "cohort": "pilot_start", "treatment": None, "cluster": None}
     assert window.data_page.model.rowCount() == load_table(path).n_rows
 
+    combo = window.data_page.roles_form.combos["outcome"]
     with qtbot.waitSignal(c.issues_changed, timeout=WAIT_MS):
-        window.data_page.roles_form.combos["outcome"].setCurrentIndex(
-            window.data_page.roles_form.combos["outcome"].findData("goals_met_pct"))
-    assert c.roles["outcome"] == "goals_met_pct"
+        combo.setCurrentIndex(combo.findData("cost_per_case_gbp"))
+    assert c.roles["outcome"] == "cost_per_case_gbp"
 
     with qtbot.waitSignal(c.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
