@@ -28,6 +28,7 @@ from pilot_eval.io.frames import (
 from pilot_eval.io.sniffing import (
     DELIMITERS,
     decode_text,
+    file_signature,
     refuse_signature,
     sniff_decimal,
     sniff_delimiter,
@@ -127,14 +128,17 @@ def load_table(
                         file=file, hint="Leave them empty for this file.")
     if suffix in EXCEL_SUFFIXES:
         refuse_signature(data[:16], file=file, expected="zip")
+        _refuse_text_as(data, file=file, kind="an Excel workbook")
         read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file)
         frame, counts = read.frame, read.missing
         sheet = read.sheet
     elif suffix in PARQUET_SUFFIXES:
         refuse_signature(data[:16], file=file, expected="parquet")
+        _refuse_text_as(data, file=file, kind="a Parquet file")
         frame, counts = _read_binary_table(data, file=file, kind="Parquet")
     else:
         refuse_signature(data[:16], file=file, expected="stata")
+        _refuse_text_as(data, file=file, kind="a Stata file")
         frame, counts = _read_binary_table(data, file=file, kind="Stata")
     require_rows(frame, file=file)
     return LoadedTable(frame=frame, path=file, sheet=sheet, encoding=None, delimiter=None,
@@ -148,6 +152,19 @@ def _check_path(target: Path, *, file: str) -> None:
     if not target.exists():
         raise DataError("the file does not exist", file=file,
                         hint="Check the name and folder; it may have been moved or renamed.")
+
+
+def _refuse_text_as(data: bytes, *, file: str, kind: str) -> None:
+    """A text table given a binary format's extension gets a clear message."""
+    if file_signature(data[:16]) is not None:
+        return
+    try:
+        decoded = decode_text(data[:65536], file=file)
+    except DataError:
+        return
+    if any(d in decoded.text for d in DELIMITERS):
+        raise DataError(f"this is a text (CSV) file, not {kind}", file=file,
+                        hint="Rename it to .csv and load it again.")
 
 
 def _refuse_suffix(suffix: str, *, file: str) -> None:
