@@ -1,0 +1,189 @@
+"""The demo pilot's TRUE effects are recoverable from its files.
+
+References, all brute force in this file:
+
+* two-way fixed effects as ordinary least squares with team and month dummies (numpy lstsq);
+* the EXACT sampling standard deviation of that estimate, computed from the noise the
+  generator puts in (``demo.MODELS``: AR(1) noise within a team, sd ``noise_sd``, correlation
+  ``noise_rho``, independent between teams, plus the rounding to ``decimals``).  Team and month
+  effects are absorbed by the dummies and caseload is a regressor, so conditional on the design
+  the estimate minus its target is exactly ``w' noise`` with ``w`` the estimate's row of the
+  pseudo-inverse: sd = sqrt(w' Omega w) with the known Omega.  No estimated SE is involved;
+* staff records: resignations per person-day at risk (Poisson counts).
+
+Tolerances: a single estimate must lie within ``Z_TOLERANCE`` = 3 exact standard deviations of
+its target (a 0.27% false-alarm rate under the generator's own model); a vector of event-study
+estimates must pass a chi-square test at ``CHI2_LEVEL`` = 0.999.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from pilot_eval import demo
+
+Z_TOLERANCE = 3.0
+CHI2_LEVEL = 0.999
+DOCS_ROUNDING = 0.005 + 1e-9  # docs/demo-data.md prints two decimals
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "demo-data.md"
+CONSTANT = ["goals_met_pct", "cost_per_case_gbp"]
+GROWING = ["repeat_referral_pct", "engagement_index"]
+
+
+@pytest.fixture(scope="module")
+def data() -> demo.DemoData:
+    return demo.generate()
+
+
+def _sample(data: demo.DemoData, outcome: str) -> pd.DataFrame:
+    index = {label: k for k, label in enumerate(demo.months())}
+    frame = data.outcomes.dropna(subset=[outcome]).copy()
+    frame["t"] = frame["month"].map(index)
+    start = frame["pilot_start"].map(index)
+    frame["event_time"] = (frame["t"] - start).astype("Int64")  # <NA> for comparison teams
+    return frame.sort_values(["team", "t"]).reset_index(drop=True)
+
+
+def _design(frame: pd.DataFrame, extra: dict[str, np.ndarray], *,
+            caseload: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Team dummies (all), month dummies (first dropped), caseload, then ``extra``."""
+    teams = pd.get_dummies(frame["team"], dtype=float)
+    months_ = pd.get_dummies(frame["t"], dtype=float).iloc[:, 1:]
+    blocks = [teams.to_numpy(), months_.to_numpy()]
+    if caseload:
+        blocks.append(frame[["caseload"]].to_numpy(float))
+    blocks += [np.asarray(v, float)[:, None] for v in extra.values()]
+    names = [*teams.columns, *months_.columns] + (["caseload"] if caseload else []) + list(extra)
+    return np.hstack(blocks), names
+
+
+def _noise_covariance(frame: pd.DataFrame, outcome: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per team: its row positions and the exact covariance of its noise (AR(1) + rounding)."""
+    model = demo.MODELS[outcome]
+    rounding = (10.0 ** -model.decimals) ** 2 / 12.0
+    blocks = []
+    for _, rows in frame.groupby("team", sort=False).indices.items():
+        t = frame["t"].to_numpy()[rows]
+        sigma = model.noise_sd**2 * model.noise_rho ** np.abs(t[:, None] - t[None, :])
+        blocks.append((rows, sigma + rounding * np.eye(len(rows))))
+    return blocks
+
+
+def _estimate(x: np.ndarray, y: np.ndarray, columns: list[int],
+              blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+    """OLS coefficients for ``columns``, their pseudo-inverse rows and exact covariance."""
+    assert np.linalg.matrix_rank(x) == x.shape[1]
+    beta = np.linalg.lstsq(x, y, rcond=None)[0][columns]
+    rows = np.linalg.pinv(x)[columns]
+    cov = sum(rows[:, r] @ sigma @ rows[:, r].T for r, sigma in blocks)
+    return beta, rows, np.atleast_2d(cov)
+
+
+def _true_effect(frame: pd.DataFrame, outcome: str) -> np.ndarray:
+    event_time = frame["event_time"].fillna(-1).to_numpy(int)
+    return demo.MODELS[outcome].effect.at(event_time)
+
+
+def _static_twfe(data: demo.DemoData, outcome: str, *, caseload: bool = True):
+    frame = _sample(data, outcome)
+    x, names = _design(frame, {"pilot": frame["pilot"].to_numpy()}, caseload=caseload)
+    beta, rows, cov = _estimate(x, frame[outcome].to_numpy(), [names.index("pilot")],
+                                _noise_covariance(frame, outcome))
+    target = float(rows[0] @ _true_effect(frame, outcome))  # what TWFE estimates, noise-free
+    return float(beta[0]), float(np.sqrt(cov[0, 0])), target
+
+
+@pytest.mark.parametrize("outcome", CONSTANT)
+def test_twfe_recovers_a_constant_effect(data, outcome):
+    estimate, sd, target = _static_twfe(data, outcome)
+    truth = demo.MODELS[outcome].effect.full
+    assert target == pytest.approx(truth, abs=1e-9)  # constant effect: TWFE is unbiased
+    assert data.true_effects[outcome] == pytest.approx(truth, abs=1e-12)
+    assert abs(estimate - truth) <= Z_TOLERANCE * sd, (estimate, truth, sd)
+    assert sd < abs(truth) / 4  # the demo has the power to show the effect clearly
+
+
+@pytest.mark.parametrize("outcome", GROWING)
+def test_twfe_on_a_growing_effect_hits_its_own_target_not_the_att(data, outcome):
+    estimate, sd, target = _static_twfe(data, outcome)
+    assert abs(estimate - target) <= Z_TOLERANCE * sd, (estimate, target, sd)
+    att = data.true_effects[outcome]
+    effect = demo.MODELS[outcome].effect
+    assert min(effect.first_month, effect.full) < att < max(effect.first_month, effect.full)
+    # Staggered adoption + growing effect: the TWFE target differs from the ATT.
+    assert abs(target - att) > 0.02
+
+
+@pytest.mark.parametrize("outcome", [*CONSTANT, *GROWING])
+def test_event_study_recovers_the_true_path_and_flat_pre_trends(data, outcome):
+    frame = _sample(data, outcome)
+    event_time = frame["event_time"]
+    lags = sorted(int(e) for e in event_time.dropna().unique() if e != -1)
+    extra = {f"e{e}": (event_time == e).fillna(False).to_numpy() for e in lags}
+    x, names = _design(frame, extra)
+    columns = [names.index(f"e{e}") for e in lags]
+    beta, _, cov = _estimate(x, frame[outcome].to_numpy(), columns,
+                             _noise_covariance(frame, outcome))
+    truth = demo.MODELS[outcome].effect.at(np.array(lags))  # zero before the pilot
+    gap = beta - truth
+    chi2 = float(gap @ np.linalg.solve(cov, gap))
+    assert chi2 < stats.chi2.ppf(CHI2_LEVEL, len(lags)), (chi2, len(lags))
+    assert lags[0] == -18 and lags[-1] == 17
+
+
+def test_resignation_rate_falls_by_the_true_hazard_ratio_in_pilot_teams(data):
+    staff = data.staff
+    first, extract = pd.Timestamp("2023-04-01"), pd.Timestamp(data.extract_date)
+    pilot_day = pd.to_datetime(data.teams.set_index("team")["pilot_start"] + "-01")
+    start = staff["start_date"].clip(lower=first)
+    end = staff["end_date"].fillna(extract - pd.Timedelta(days=1))
+    switch = staff["team"].map(pilot_day).fillna(extract)  # comparison teams never switch
+    exposed_days = (end - np.maximum(start, switch)).dt.days.clip(lower=0)
+    total_days = (end - start).dt.days
+    resigned = staff["leaving_reason"] == "resigned"
+    exposed_events = int((resigned & (staff["end_date"] >= switch)).sum())
+    other_events = int(resigned.sum()) - exposed_events
+    ratio = (exposed_events / exposed_days.sum()) / (
+        other_events / (total_days - exposed_days).sum())
+    # Poisson counts, plus the between-team frailty (log-sd TEAM_FRAILTY_SD) averaged over the
+    # 16 pilot teams and the 48 teams that contribute unexposed time.
+    frailty = demo.TEAM_FRAILTY_SD**2 * (1 / 16 + 1 / 48)
+    sd = np.sqrt(1 / exposed_events + 1 / other_events + frailty)
+    assert exposed_events >= 10  # enough events for the comparison to mean something
+    assert abs(np.log(ratio) - np.log(demo.PILOT_RESIGNATION_HR)) <= Z_TOLERANCE * sd, ratio
+
+
+def _docs_table() -> dict[str, dict[str, float]]:
+    """Rows ``| `column` | ... |`` of the TRUE effects table in docs/demo-data.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("<!-- true-effects -->")[1].split("<!-- /true-effects -->")[0]
+    table = {}
+    for line in section.splitlines():
+        match = re.match(r"\|\s*`(\w+)`\s*\|(.*)\|\s*$", line)
+        if match:
+            cells = [c.strip() for c in match.group(2).split("|")]
+            numbers = [float(c.replace("−", "-").replace("+", "").replace(",", ""))
+                       for c in cells if re.fullmatch(r"[+\-−]?[\d,]+(\.\d+)?", c)]
+            table[match.group(1)] = numbers
+    return table
+
+
+def test_docs_state_the_true_effects_and_twfe_figures_of_the_files(data):
+    table = _docs_table()
+    assert set(table) == set(demo.OUTCOMES)
+    for outcome, numbers in table.items():
+        effect = demo.MODELS[outcome].effect
+        estimate, _, target = _static_twfe(data, outcome, caseload=False)
+        first, full, att, twfe_target, twfe_estimate = numbers
+        assert (first, full) == (effect.first_month, effect.full), outcome
+        # The docs print two decimals: they must be the generator's numbers rounded.
+        assert att == pytest.approx(data.true_effects[outcome], abs=DOCS_ROUNDING), outcome
+        assert twfe_target == pytest.approx(target, abs=DOCS_ROUNDING), outcome
+        assert twfe_estimate == pytest.approx(estimate, abs=DOCS_ROUNDING), outcome
