@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ ROW_ABSENT_SHARE = 0.015
 BLANK_SHARE = {"goals_met_pct": 0.005, "cost_per_case_gbp": 0.015, "repeat_referral_pct": 0.005,
                "engagement_index": 0.04}
 LATE_TEAM, LATE_TEAM_FIRST_MONTH = "Leaving Care Hub", 3  # formed in July 2023 (month index 3)
+NEVER = 10_000  # pilot start month index of comparison teams (never within the window)
 
 # Councils, teams (in file order) and the pilot teams with their start month index (0-based).
 COUNCILS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -202,6 +204,12 @@ class DemoData:
     seed: int
 
 
+def _check_seed(seed: object) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed={seed!r} is not allowed; give a whole number of 0 or more, "
+                         f"for example the default {DEFAULT_SEED}")
+
+
 def months(n: int = N_MONTHS) -> list[str]:
     """The year-month labels of the demo window: ``["2023-04", ..., "2025-09"]``."""
     year, month = FIRST_MONTH
@@ -245,7 +253,7 @@ def _outcome_values(rng: np.random.Generator, model: OutcomeModel, caseload: np.
 def _outcome_panel(seed: np.random.SeedSequence, teams: pd.DataFrame) -> pd.DataFrame:
     rng_case, rng_out, rng_miss = (np.random.default_rng(s) for s in seed.spawn(3))
     n_teams = len(teams)
-    start = np.array([PILOT_STARTS.get(t, N_MONTHS + 1000) for t in teams["team"]])
+    start = np.array([PILOT_STARTS.get(t, NEVER) for t in teams["team"]])
     is_pilot = (start < N_MONTHS).astype(float)
     event_time = np.arange(N_MONTHS)[None, :] - start[:, None]
     caseload = (CASELOAD_MEAN + rng_case.normal(0.0, CASELOAD_TEAM_SD, n_teams)[:, None]
@@ -414,7 +422,24 @@ def _staff_frame(spells: list[_Spell], teams: pd.DataFrame, post_team: np.ndarra
 
 
 def generate(seed: int = DEFAULT_SEED) -> DemoData:
-    """Generate the demo pilot (pure: no file I/O).  Same seed -> same data."""
+    """Generate the demo pilot.  Pure: no file I/O; the same seed gives the same data.
+
+    Parameters
+    ----------
+    seed:
+        A non-negative whole number.  The committed files use ``DEFAULT_SEED``.
+
+    Returns
+    -------
+    DemoData
+        The outcome panel, staff spells and team list, the extract date and the TRUE effects.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative whole number.
+    """
+    _check_seed(seed)
     outcome_seed, staff_seed = np.random.SeedSequence(seed).spawn(2)
     teams = _teams_frame()
     outcomes = _outcome_panel(outcome_seed, teams)
@@ -511,10 +536,24 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write(directory: str | os.PathLike[str], *, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Generate the demo and write its files (UTF-8, no BOM) into ``directory``.
+    """Generate the demo and write its files (``FILES``; UTF-8, no BOM) into ``directory``.
 
-    The folder is created if needed; each file is written to a temporary file first and then
-    renamed, so an interrupted run never leaves a half-written file.  Returns the paths written.
+    Parameters
+    ----------
+    directory:
+        The folder to write into; created if needed.  Existing demo files are replaced.
+    seed:
+        Passed to ``generate``.
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``FILES`` order.
+
+    Notes
+    -----
+    Each file is written to a temporary file in the same folder and then renamed, so an
+    interrupted run never leaves a half-written file.
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -526,7 +565,23 @@ def write(directory: str | os.PathLike[str], *, seed: int = DEFAULT_SEED) -> lis
 
 
 def demo_path(name: str) -> Path:
-    """The packaged demo file ``name`` (one of ``FILES``), for example ``"outcomes.csv"``."""
+    """The packaged demo file called ``name``, for example ``demo_path("outcomes.csv")``.
+
+    Parameters
+    ----------
+    name:
+        One of ``FILES``: outcomes.csv, staff.csv, teams.csv, metadata.json, README.txt.
+
+    Returns
+    -------
+    Path
+        ``importlib.resources.files("pilot_eval.resources") / "demo" / name`` as a path.
+
+    Raises
+    ------
+    DataError
+        If ``name`` is not one of ``FILES``.
+    """
     if name not in FILES:
         raise DataError(f"there is no demo file called {name!r}",
                         hint=f"Choose one of: {', '.join(FILES)}.")
@@ -541,7 +596,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED}, the committed files)")
     args = parser.parse_args(argv)
-    for path in write(args.out_dir, seed=args.seed):
+    try:
+        written = write(args.out_dir, seed=args.seed)
+    except (ValueError, OSError) as error:
+        print(f"pilot_eval.demo: {error}", file=sys.stderr)
+        return 2
+    for path in written:
         print(path)
     return 0
 

@@ -57,6 +57,21 @@ def test_write_and_the_command_line_produce_the_committed_bytes(tmp_path):
     assert not list((tmp_path / "out").glob(".*.tmp")), "temporary files left behind"
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_a_bad_seed_is_refused_with_the_value_seen(seed):
+    with pytest.raises(ValueError, match=f"seed={seed!r}"):
+        demo.generate(seed)
+
+
+def test_the_command_line_reports_problems_without_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert demo.main([str(blocker / "out")]) == 2
+    assert demo.main([str(tmp_path / "out"), "--seed", "-3"]) == 2
+    err = capsys.readouterr().err
+    assert "seed=-3" in err and "Traceback" not in err
+
+
 def test_same_seed_same_data_other_seed_other_data(data):
     again = demo.generate()
     pd.testing.assert_frame_equal(again.outcomes, data.outcomes)
