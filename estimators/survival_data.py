@@ -9,6 +9,14 @@ Ties follow the convention of R ``survival`` and lifelines: at a time with both 
 censorings, the events happen first (the censored subjects are still in the risk set).
 Counts are computed with ``np.unique``/``np.bincount``/``np.searchsorted`` so that a million
 rows with heavy ties take a fraction of a second.
+
+The second half holds the Cox partial likelihood (Breslow or Efron ties) on start-stop rows.
+Each function works on one stratum whose risk sets are described by ``RiskSets``: the distinct
+event times (``grid``) and, for every row, the first and last grid index at which it is at
+risk (``first <= j <= last`` exactly when ``entry < grid[j] <= time``). Sums over risk sets are
+bincounts at ``first`` minus bincounts after ``last``, accumulated with ``cumsum``; Efron's
+tie correction is summed over one entry per event (``l = 0 .. d_j - 1``), so the cost is
+``O(rows * p^2 + events)`` per Newton step, whatever the number of ties.
 """
 
 from __future__ import annotations
@@ -215,3 +223,158 @@ def step_value(times: np.ndarray, values: np.ndarray, at: np.ndarray, *, start: 
     """Right-continuous step function: ``values`` at the last ``times <= at`` (``start`` before)."""
     position = np.searchsorted(times, at, side="right") - 1
     return np.where(position >= 0, values[np.clip(position, 0, None)], start)
+
+
+# --- Cox partial likelihood: risk sets and tie handling -----------------------------------
+@dataclass(frozen=True)
+class RiskSets:
+    """Risk-set bookkeeping of one stratum."""
+
+    grid: np.ndarray  # distinct event times
+    first: np.ndarray  # per row: first grid index at risk
+    last: np.ndarray  # per row: last grid index at risk (-1: exits before the first event)
+    died: np.ndarray  # per row: bool, event at its exit time
+    d: np.ndarray  # events per grid time
+    tie_index: np.ndarray  # per event "slot" l: its grid index
+    tie_fraction: np.ndarray  # per slot: l / d_j (Efron) or 0 (Breslow)
+
+
+def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: bool) -> RiskSets:
+    """Build ``RiskSets`` for rows ``(entry, time]`` with event indicator ``died``."""
+    grid = np.unique(time[died])
+    last = np.searchsorted(grid, time, side="right") - 1
+    first = np.searchsorted(grid, entry, side="right")
+    d = np.bincount(last[died], minlength=grid.size)
+    tie_index = np.repeat(np.arange(grid.size), d)
+    starts = np.repeat(np.cumsum(d) - d, d)
+    position = np.arange(tie_index.size) - starts
+    fraction = position / d[tie_index] if efron else np.zeros(tie_index.size)
+    return RiskSets(grid=grid, first=first, last=last, died=died, d=d,
+                    tie_index=tie_index, tie_fraction=fraction)
+
+
+def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` (rows x k) over each grid time's risk set -> (grid x k)."""
+    g = sets.grid.size
+    values = values.reshape(values.shape[0], -1)
+    out = np.empty((g, values.shape[1]))
+    for k in range(values.shape[1]):
+        added = np.bincount(sets.first, weights=values[:, k], minlength=g + 1)[: g + 1]
+        removed = np.bincount(sets.last + 1, weights=values[:, k], minlength=g + 1)[: g + 1]
+        out[:, k] = np.cumsum(added - removed)[:g]
+    return out
+
+
+def death_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` over the rows that die at each grid time -> (grid x k)."""
+    values = values.reshape(values.shape[0], -1)
+    index = sets.last[sets.died]
+    return np.stack([np.bincount(index, weights=values[sets.died, k], minlength=sets.grid.size)
+                     for k in range(values.shape[1])], axis=1)
+
+
+@dataclass(frozen=True)
+class TieSums:
+    """Per grid time, sums over the Efron slots ``l`` of powers of ``c_l`` over ``den_l``."""
+
+    log_den: np.ndarray  # sum_l log den_l
+    inv: np.ndarray  # sum_l 1 / den_l
+    c_inv: np.ndarray  # sum_l c_l / den_l
+    inv2: np.ndarray  # sum_l 1 / den_l^2
+    c_inv2: np.ndarray  # sum_l c_l / den_l^2
+    cc_inv2: np.ndarray  # sum_l c_l^2 / den_l^2
+
+
+def tie_sums(sets: RiskSets, s0: np.ndarray, d0: np.ndarray) -> TieSums:
+    """``den_l = S0_j - c_l D0_j`` summed per grid time (``c_l = 0`` under Breslow)."""
+    j, c = sets.tie_index, sets.tie_fraction
+    den = s0[j] - c * d0[j]
+    g = sets.grid.size
+
+    def per_time(values: np.ndarray) -> np.ndarray:
+        return np.bincount(j, weights=values, minlength=g)
+
+    return TieSums(log_den=per_time(np.log(den)), inv=per_time(1 / den),
+                   c_inv=per_time(c / den), inv2=per_time(1 / den**2),
+                   c_inv2=per_time(c / den**2), cc_inv2=per_time(c**2 / den**2))
+
+
+@dataclass(frozen=True)
+class LikelihoodParts:
+    """Log partial likelihood, gradient and Hessian of one stratum at ``beta``."""
+
+    loglik: float
+    gradient: np.ndarray
+    hessian: np.ndarray
+
+
+def _risk_weights(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    eta = x @ beta
+    return np.exp(eta - eta.max()) if eta.size else eta  # the shift cancels in every ratio
+
+
+def likelihood_parts(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> LikelihoodParts:
+    """Breslow/Efron log partial likelihood with its first and second derivatives.
+
+    With ``den_l = S0 - c_l D0`` and ``m_l = (S1 - c_l D1) / den_l`` (``D`` = sums over the
+    ``d`` rows dying at the time, ``c_l = l/d`` for Efron, 0 for Breslow):
+    ``loglik = sum_deaths x'b - sum_l log den_l``, ``U = sum_deaths x - sum_l m_l``,
+    ``H = -sum_l [(S2 - c_l D2)/den_l - m_l m_l']``.
+    """
+    p = x.shape[1]
+    w = _risk_weights(x, beta)
+    shift = float((x @ beta).max()) if x.shape[0] else 0.0
+    wx = w[:, None] * x
+    wxx = (wx[:, :, None] * x[:, None, :]).reshape(-1, p * p)
+    s0 = risk_sum(sets, w)[:, 0]
+    s1 = risk_sum(sets, wx)
+    s2 = risk_sum(sets, wxx).reshape(-1, p, p)
+    d0 = death_sum(sets, w)[:, 0]
+    d1 = death_sum(sets, wx)
+    d2 = death_sum(sets, wxx).reshape(-1, p, p)
+    t = tie_sums(sets, s0, d0)
+    loglik = float((x[sets.died] @ beta).sum() - (t.log_den + sets.d * shift).sum())
+    gradient = x[sets.died].sum(axis=0) - (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]).sum(0)
+    second = (s2 * t.inv[:, None, None] - d2 * t.c_inv[:, None, None]).sum(0)
+    outer = (np.einsum("ja,jb,j->ab", s1, s1, t.inv2)
+             - np.einsum("ja,jb,j->ab", s1, d1, t.c_inv2)
+             - np.einsum("ja,jb,j->ab", d1, s1, t.c_inv2)
+             + np.einsum("ja,jb,j->ab", d1, d1, t.cc_inv2))
+    return LikelihoodParts(loglik=loglik, gradient=gradient, hessian=-(second - outer))
+
+
+def score_residuals(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+    """Per-row martingale score residuals and per-death Schoenfeld residuals.
+
+    ``r_i = delta_i (x_i - mbar_j) - sum_{j at risk} sum_l w_i a_il (x_i - m_l) / den_l`` where
+    ``mbar_j = (1/d_j) sum_l m_l`` and ``a_il = 1 - c_l`` for a row dying at ``j`` (else 1).
+    They sum to the score ``U``; cluster sums give the robust (sandwich) variance.
+    Returns ``(score residuals (rows x p), Schoenfeld residuals (deaths x p))``.
+    """
+    w = _risk_weights(x, beta)
+    wx = w[:, None] * x
+    s0 = risk_sum(sets, w)[:, 0]
+    s1 = risk_sum(sets, wx)
+    d0 = death_sum(sets, w)[:, 0]
+    d1 = death_sum(sets, wx)
+    t = tie_sums(sets, s0, d0)
+    hazard = t.inv  # sum_l 1 / den_l
+    weighted_mean = s1 * t.inv2[:, None] - d1 * t.c_inv2[:, None]  # sum_l m_l / den_l
+    cum_h = np.append(0.0, np.cumsum(hazard))
+    cum_m = np.vstack([np.zeros(x.shape[1]), np.cumsum(weighted_mean, axis=0)])
+    upper = sets.last + 1
+    lower = np.minimum(sets.first, upper)
+    h_i = cum_h[upper] - cum_h[lower]
+    m_i = cum_m[upper] - cum_m[lower]
+    resid = -w[:, None] * (x * h_i[:, None] - m_i)
+    deaths = np.flatnonzero(sets.died)
+    j = sets.last[deaths]
+    mean_bar = (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]) / sets.d[:, None]
+    # a dying row carries weight (1 - c_l), not 1, in its own tie set: add back the c_l part
+    c_h = t.c_inv[j]
+    c_m = (s1 * t.c_inv2[:, None] - d1 * t.cc_inv2[:, None])[j]
+    resid[deaths] += w[deaths, None] * (x[deaths] * c_h[:, None] - c_m)
+    schoenfeld = x[deaths] - mean_bar[j]
+    resid[deaths] += schoenfeld
+    return resid, schoenfeld

@@ -1,0 +1,240 @@
+"""Cox model against R/lifelines published figures, lifelines, statsmodels and hand algebra."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter
+from lifelines.statistics import proportional_hazard_test
+from pilot_eval.estimators import EstimationError, EstimatorConfigError, SpellColumns
+from pilot_eval.estimators.cox import CoxModel
+from scipy import optimize
+from statsmodels.duration.hazard_regression import PHReg
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "survival"
+COEF_TOL = 1e-6  # coefficients printed to 7 decimals; the brief asks for 1e-6
+SE_PRINTED = 5e-6  # SEs printed to 5 decimals (0.19138)
+SE_PRINTED_3 = 5e-4  # lung SE printed to 4 significant digits (0.1672)
+LOGLIK_PRINTED = 5e-6
+CONCORDANCE_PRINTED = 5e-6
+LR_PRINTED = 5e-3  # 33.27
+LIBRARY = 1e-6  # two implementations of the same estimator, each to its own convergence
+HAND = 1e-8
+COVARIATES = ("fin", "age", "race", "wexp", "mar", "paro", "prio")
+ROSSI = SpellColumns(duration="week", event="arrest", covariates=COVARIATES)
+
+# REFERENCES.md: R survival coxph(Surv(week, arrest) ~ ..., Rossi), Efron ties (= lifelines)
+ROSSI_EFRON = {
+    "fin": (-0.3794222, 0.19138), "age": (-0.0574377, 0.02200), "race": (0.3138998, 0.30799),
+    "wexp": (-0.1497957, 0.21222), "mar": (-0.4337039, 0.38187),
+    "paro": (-0.0848711, 0.19576), "prio": (0.0914971, 0.02865),
+}
+
+
+@pytest.fixture(scope="module")
+def rossi() -> pd.DataFrame:
+    return pd.read_csv(DATA / "rossi.csv")
+
+
+@pytest.fixture(scope="module")
+def rossi_clustered(rossi) -> pd.DataFrame:
+    # synthetic "teams" of 6 consecutive rows, to exercise the cluster-robust variance
+    return rossi.assign(team=np.arange(len(rossi)) // 6)
+
+
+@pytest.mark.parametrize("engine", ["lifelines", "numpy"])
+def test_rossi_efron_reproduces_published_figures(rossi, engine):
+    result = CoxModel(engine=engine).fit(rossi, ROSSI)
+    for c in result.coefficients:
+        coef, se = ROSSI_EFRON[c.name]
+        assert c.coef == pytest.approx(coef, abs=COEF_TOL)
+        assert c.se == pytest.approx(se, abs=SE_PRINTED)
+        assert c.hazard_ratio == pytest.approx(np.exp(c.coef))
+    assert result.log_likelihood == pytest.approx(-658.74766, abs=LOGLIK_PRINTED)
+    assert result.concordance == pytest.approx(0.64033, abs=CONCORDANCE_PRINTED)
+    assert result.lr_statistic == pytest.approx(33.27, abs=LR_PRINTED)
+    assert result.lr_df == 7
+    assert "Ties: Efron" in result.summary()
+    assert result.to_dict()["ties"] == "efron"
+
+
+def test_lung_sex(rossi):
+    # REFERENCES.md: R coxph(Surv(time, status) ~ sex, lung): coef -0.5310, HR 0.5880, se 0.1672
+    lung = pd.read_csv(DATA / "lung.csv")
+    result = CoxModel().fit(lung, SpellColumns(duration="time", event="status",
+                                               covariates=("sex",)))
+    (sex,) = result.coefficients
+    assert sex.coef == pytest.approx(-0.5310, abs=5e-5)
+    assert sex.hazard_ratio == pytest.approx(0.5880, abs=5e-5)
+    assert sex.se == pytest.approx(0.1672, abs=SE_PRINTED_3 / 10)
+
+
+def test_breslow_matches_statsmodels(rossi):
+    # statsmodels 0.15 PHReg(ties="breslow"): an independent Breslow implementation
+    ref = PHReg(rossi.week, rossi[list(COVARIATES)], status=rossi.arrest,
+                ties="breslow").fit()
+    result = CoxModel(ties="breslow").fit(rossi, ROSSI)
+    np.testing.assert_allclose([c.coef for c in result.coefficients], ref.params, atol=COEF_TOL)
+    np.testing.assert_allclose([c.se for c in result.coefficients], ref.bse, atol=COEF_TOL)
+    assert result.log_likelihood == pytest.approx(ref.llf, abs=COEF_TOL)
+    assert "Ties: Breslow" in result.summary()
+    # the fin coefficient printed by Stata stcox / R ties="breslow" to 4 decimals: -0.3790
+    assert result.coefficients[0].coef == pytest.approx(-0.3790219, abs=COEF_TOL)
+
+
+def test_breslow_and_efron_likelihood_by_hand():
+    # times 1, 2, 2, 3+ with x = 0, 1, 0, 1. Risk sets: {all} at t=1; rows 1,2,3 at t=2.
+    # Breslow: l(b) = -log(2 + 2e^b) + b - 2 log(1 + 2e^b)
+    # Efron:   l(b) = -log(2 + 2e^b) + b - log(1 + 2e^b) - log(1 + 2e^b - (e^b + 1)/2)
+    frame = pd.DataFrame({"t": [1, 2, 2, 3], "e": [1, 1, 1, 0], "x": [0.0, 1.0, 0.0, 1.0]})
+    cols = SpellColumns(duration="t", event="e", covariates=("x",))
+
+    def breslow(b):
+        return -np.log(2 + 2 * np.exp(b)) + b - 2 * np.log(1 + 2 * np.exp(b))
+
+    def efron(b):
+        e = np.exp(b)
+        return -np.log(2 + 2 * e) + b - np.log(1 + 2 * e) - np.log(1 + 2 * e - (e + 1) / 2)
+
+    for ties, loglik in (("breslow", breslow), ("efron", efron)):
+        best = optimize.minimize_scalar(lambda b, f=loglik: -f(b), bracket=(-2, 2), tol=1e-12)
+        result = CoxModel(ties=ties, engine="numpy").fit(frame, cols)
+        assert result.coefficients[0].coef == pytest.approx(best.x, abs=1e-6)
+        assert result.log_likelihood == pytest.approx(loglik(result.coefficients[0].coef),
+                                                      abs=HAND)
+        assert result.log_likelihood_null == pytest.approx(loglik(0.0), abs=HAND)
+
+
+def efron_score_residuals_loop(time, died, x, beta):
+    """Martingale score residuals with Efron weights, one subject and one slot at a time.
+
+    This is the formula of R survival's ``coxscore`` (Efron case): in a tie set of ``d``
+    deaths, slot ``l`` has denominator ``S0 - (l/d) D0``; a dying subject carries weight
+    ``1 - l/d`` in its own tie set and gets ``x_i - mean over slots of the slot means``.
+    """
+    w = np.exp(x @ beta)
+    resid = np.zeros_like(x)
+    for t in np.unique(time[died]):
+        at_risk = time >= t
+        dying = at_risk & died & (time == t)
+        d = dying.sum()
+        means = []
+        for slot in range(d):
+            c = slot / d
+            den = w[at_risk].sum() - c * w[dying].sum()
+            mean = (w[at_risk] @ x[at_risk] - c * w[dying] @ x[dying]) / den
+            means.append(mean)
+            for i in np.flatnonzero(at_risk):
+                weight = (1 - c) if dying[i] else 1.0
+                resid[i] -= w[i] * weight * (x[i] - mean) / den
+        resid[dying] += x[dying] - np.mean(means, axis=0)
+    return resid
+
+
+def test_own_efron_cluster_robust_matches_loop_formula(rossi_clustered):
+    mine = CoxModel(engine="numpy", cluster="team").fit(rossi_clustered, ROSSI)
+    beta = np.array([c.coef for c in mine.coefficients])
+    x = rossi_clustered[list(COVARIATES)].to_numpy(float)
+    resid = efron_score_residuals_loop(rossi_clustered.week.to_numpy(float),
+                                       rossi_clustered.arrest.to_numpy() == 1, x, beta)
+    np.testing.assert_allclose(resid.sum(axis=0), 0.0, atol=1e-6)  # score is 0 at the MLE
+    naive = CoxPHFitter().fit(rossi_clustered.drop(columns="team"), "week", "arrest")
+    information_inv = naive.variance_matrix_.loc[list(COVARIATES), list(COVARIATES)].to_numpy()
+    sums = pd.DataFrame(resid).groupby(rossi_clustered.team.to_numpy()).sum().to_numpy()
+    expected = np.sqrt(np.diag(information_inv @ sums.T @ sums @ information_inv))
+    np.testing.assert_allclose([c.se for c in mine.coefficients], expected, atol=LIBRARY)
+    assert mine.n_clusters == 72
+    assert "clustered" in mine.se_type
+
+
+def test_lifelines_engine_reports_lifelines_sandwich(rossi_clustered):
+    # the default Efron engine passes lifelines' cluster-robust SEs through unchanged.
+    # Known difference: with tied event times lifelines' Efron score residuals differ from the
+    # R-coxscore formula above (fin: lifelines 0.19940, ours 0.20221, statsmodels 0.20146);
+    # without ties all three agree (next test).
+    ref = CoxPHFitter().fit(rossi_clustered, "week", "arrest", cluster_col="team")
+    result = CoxModel(cluster="team").fit(rossi_clustered, ROSSI)
+    np.testing.assert_allclose([c.se for c in result.coefficients],
+                               ref.standard_errors_[list(COVARIATES)], atol=HAND)
+
+
+def test_breslow_cluster_robust_matches_statsmodels(rossi_clustered):
+    # statsmodels 0.15 PHReg(ties="breslow").fit(groups=team): robust sandwich covariance
+    ref = PHReg(rossi_clustered.week, rossi_clustered[list(COVARIATES)],
+                status=rossi_clustered.arrest, ties="breslow").fit(
+        groups=rossi_clustered.team.to_numpy())
+    result = CoxModel(ties="breslow", cluster="team").fit(rossi_clustered, ROSSI)
+    np.testing.assert_allclose([c.se for c in result.coefficients], ref.bse, atol=LIBRARY)
+
+
+def test_breslow_robust_equals_efron_robust_without_ties(rossi_clustered):
+    # with no tied event times Breslow and Efron are the same model, so our Breslow sandwich
+    # must reproduce lifelines' (Efron) sandwich
+    untied = rossi_clustered.assign(week=rossi_clustered.week + np.arange(432) * 1e-4)
+    mine = CoxModel(ties="breslow", cluster="team").fit(untied, ROSSI)
+    ref = CoxModel(engine="lifelines", cluster="team").fit(untied, ROSSI)
+    np.testing.assert_allclose([c.coef for c in mine.coefficients],
+                               [c.coef for c in ref.coefficients], atol=LIBRARY)
+    np.testing.assert_allclose([c.se for c in mine.coefficients],
+                               [c.se for c in ref.coefficients], atol=LIBRARY)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_start_stop_split_gives_the_same_fit(rossi_clustered, ties):
+    # splitting every spell at week 20 into (0, 20] and (20, week] leaves the partial
+    # likelihood unchanged: a brute-force check of delayed entry in the risk sets
+    first = rossi_clustered.assign(start=0.0, stop=np.minimum(rossi_clustered.week, 20),
+                                   event=np.where(rossi_clustered.week <= 20,
+                                                  rossi_clustered.arrest, 0))
+    second = rossi_clustered[rossi_clustered.week > 20].assign(
+        start=20.0, stop=lambda f: f.week, event=lambda f: f.arrest)
+    split = pd.concat([first, second], ignore_index=True)
+    cols = SpellColumns(duration="stop", event="event", entry="start", covariates=COVARIATES)
+    # own engine for both tie methods: lifelines' Efron sandwich is NOT invariant to this split
+    # (fin: 0.19940 whole vs 0.20219 split), which is one reason to distrust it with ties
+    whole = CoxModel(ties=ties, cluster="team", engine="numpy").fit(rossi_clustered, ROSSI)
+    parts = CoxModel(ties=ties, cluster="team", engine="numpy").fit(split, cols)
+    np.testing.assert_allclose([c.coef for c in parts.coefficients],
+                               [c.coef for c in whole.coefficients], atol=LIBRARY)
+    np.testing.assert_allclose([c.se for c in parts.coefficients],
+                               [c.se for c in whole.coefficients], atol=LIBRARY)
+    assert parts.log_likelihood == pytest.approx(whole.log_likelihood, abs=LIBRARY)
+
+
+def test_ph_test_matches_lifelines_km_transform(rossi):
+    ref_fit = CoxPHFitter().fit(rossi, "week", "arrest")
+    ref = proportional_hazard_test(ref_fit, rossi, time_transform="km")
+    result = CoxModel().fit(rossi, ROSSI)
+    np.testing.assert_allclose(result.ph_test.statistics,
+                               ref.summary.loc[list(COVARIATES), "test_statistic"], atol=1e-5)
+    assert result.ph_test.failed  # age and wexp fail, as in the lifelines Rossi example
+    assert any("proportional-hazards" in w for w in result.warnings)
+    assert result.to_dict()["ph_test"]["transform"] == "km"
+
+
+def test_cause_specific_event_type_and_json(rossi):
+    frame = rossi.assign(reason=np.where(rossi.arrest == 1,
+                                         np.where(rossi.prio > 3, "b", "a"), "0"))
+    cols = SpellColumns(duration="week", event="reason", covariates=("fin", "age"))
+    only_a = CoxModel(event_type="a").fit(frame, cols)
+    direct = CoxModel().fit(frame.assign(reason=(frame.reason == "a").astype(int)), cols)
+    np.testing.assert_allclose([c.coef for c in only_a.coefficients],
+                               [c.coef for c in direct.coefficients], atol=HAND)
+    data = json.loads(json.dumps(only_a.to_dict()))
+    assert data["coefficients"][0].keys() == {"name", "coef", "se", "hazard_ratio", "ci_low",
+                                              "ci_high", "p_value"}
+
+
+def test_bad_options_and_data(rossi):
+    with pytest.raises(EstimatorConfigError, match="ties"):
+        CoxModel(ties="exact")
+    with pytest.raises(EstimatorConfigError, match="Efron"):
+        CoxModel(ties="breslow", engine="lifelines")
+    with pytest.raises(EstimationError, match="not numeric"):
+        CoxModel().fit(rossi.assign(fin=rossi.fin.astype(str)), ROSSI)
+    with pytest.raises(EstimationError, match="at least one covariate"):
+        CoxModel().fit(rossi, SpellColumns(duration="week", event="arrest"))
