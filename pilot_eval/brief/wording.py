@@ -60,12 +60,13 @@ def amount(magnitude: float, unit: str, *, short: bool = False) -> str:
     effects then say just "points".
     """
     number = number_in_words(magnitude)
+    points = "point" if number == "1" else "points"
     if unit == "GBP":
         return f"£{number}"
     if unit == "%":
-        return f"{number} points" if short else f"{number} percentage points"
+        return f"{number} {points}" if short else f"{number} percentage {points}"
     if unit == "points":
-        return f"{number} points"
+        return f"{number} {points}"
     return f"{number} {unit}" if unit else number
 
 
@@ -99,8 +100,8 @@ def range_in_words(ci_low: float, ci_high: float, unit: str) -> str:
     low, high = sorted((abs(ci_low), abs(ci_high)))
     low_text = amount(low, unit, short=True)
     high_text = amount(high, unit, short=True)
-    if unit in ("%", "points") and low_text.endswith(" points"):  # "2.3 to 5.9 points"
-        low_text = low_text.removesuffix(" points")
+    if unit in ("%", "points"):  # "2.3 to 5.9 points"
+        low_text = low_text.removesuffix(" points").removesuffix(" point")
     elif unit not in ("GBP", "") and low_text.endswith(f" {unit}"):
         low_text = low_text.removesuffix(f" {unit}")
     return f"{low_text} to {high_text}"

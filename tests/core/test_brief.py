@@ -1,0 +1,401 @@
+"""The brief: content built from result dictionaries, the PDF read back, the HTML parsed.
+
+Inputs are dictionaries shaped as docs/architecture.md specifies for ``DidAnalysis.to_dict()``
+(built here, so these tests do not depend on the estimators being finished).  The PDF is read
+back with poppler's ``pdftotext``/``pdffonts``/``pdfinfo``/``pdfimages`` when installed (tests
+that need them skip otherwise) and by inspecting the raw bytes; the HTML is parsed with the
+standard library's ``html.parser``.  Contrast uses the WCAG 2 formula; its reference values
+(21:1 for black on white, 4.54:1 for #767676 on white, the lightest grey that passes AA) are
+from the WCAG 2.2 understanding document for success criterion 1.4.3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pilot_eval.brief import (
+    BriefError,
+    brief_html,
+    build_brief_content,
+    render_html,
+    render_pdf,
+)
+from pilot_eval.brief.atomic import write_atomically
+from pilot_eval.brief.html import TEXT_ON_BACKGROUND
+from pilot_eval.charts.style import contrast_ratio
+
+AA_TEXT_CONTRAST = 4.5  # WCAG 2.2 AA, normal text
+CONTRAST_TOLERANCE = 0.005  # the published ratios are rounded to 2 decimals
+WELSH_TEAM = "Tîm Gwaith Cymdeithasol Ŵyr a Ŷd, Môn"
+HOSTILE_ORG = "A&E <North> \"Quoted\" & 'apos' </p><script>alert(1)</script>"
+POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo", "pdfimages"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
+
+
+def months(n: int = 30) -> list[tuple[int, str]]:
+    return [(p, f"{2024 + (p - 1) // 12}-{(p - 1) % 12 + 1:02d}") for p in range(1, n + 1)]
+
+
+def analysis(*, outcome="goals_met", label="Cases closed with goals met", unit="%",
+             polarity="higher_is_better", estimate=4.137, ci=(2.31, 5.94), staggered=True,
+             n_clusters=48, warnings=("unbalanced panel: 12 team-months are missing",)) -> dict:
+    """A ``DidAnalysis.to_dict()``-shaped dictionary (docs/architecture.md)."""
+    means = []
+    for period, label_text in months():
+        lift = 4.0 if period >= 13 else 0.0
+        means.append({"period": period, "label": label_text, "arm": "pilot",
+                      "mean": 60 + 0.1 * period + lift + math.sin(period), "n": 16})
+        means.append({"period": period, "label": label_text, "arm": "comparison",
+                      "mean": 59 + 0.1 * period + math.cos(period), "n": 32})
+    starts = [{"period": 13, "label": "2025-01", "n_units": 12}]
+    if staggered:
+        starts.append({"period": 19, "label": "2025-07", "n_units": 4})
+    return {
+        "estimator": "twfe", "outcome": outcome, "estimate": estimate, "se": 0.9,
+        "ci_low": ci[0], "ci_high": ci[1], "p_value": 0.0001, "t_stat": 4.5, "df": 47,
+        "level": 0.95, "n_obs": 1400, "n_units": 48, "n_periods": 30, "n_clusters": n_clusters,
+        "se_type": "cluster", "se_description": f"clustered by team (CR1, {n_clusters} clusters)",
+        "warnings": list(warnings), "unavailable": {}, "outcome_label": label,
+        "outcome_unit": unit, "polarity": polarity, "group_means": means,
+        "pilot_starts": starts, "choice": {"estimator": "twfe", "reason": "staggered starts"},
+        "data": {"file": "demo.csv", "sha256": "ab" * 32, "n_rows": 1440, "n_rows_used": 1400},
+        "validation": [],
+    }
+
+
+def two_outcomes() -> list[dict]:
+    return [analysis(), analysis(outcome="cost", label="Cost per case", unit="GBP",
+                                 polarity="lower_is_better", estimate=-123.4, ci=(-310.2, 70.1))]
+
+
+@pytest.fixture(scope="module")
+def content():
+    return build_brief_content(two_outcomes(), organisation=WELSH_TEAM, author="Analyst Ŵ",
+                               date=dt.date(2026, 11, 27))
+
+
+@pytest.fixture(scope="module")
+def pdf_path(tmp_path_factory, content) -> Path:
+    return render_pdf(content, tmp_path_factory.mktemp("pdf") / "brief.pdf")
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def pdf_text(path: Path) -> str:
+    """Extracted text with whitespace collapsed (lines wrap wherever the layout breaks them)."""
+    return " ".join(run("pdftotext", "-enc", "UTF-8", str(path), "-").split())
+
+
+# ---------------------------------------------------------------- content
+
+
+def test_content_headlines_rows_and_metadata(content):
+    assert content.headlines == (
+        "Cases closed with goals met: about 4.1 percentage points higher in pilot teams than "
+        "in comparison teams (95% range: 2.3 to 5.9 points higher), which is better.",
+        "Cost per case: about £120 lower in pilot teams than in comparison teams, but the 95% "
+        "range runs from £310 lower to £70 higher, so there is no clear change.",
+    )
+    assert [r.direction for r in content.outcomes] == ["better", "no clear change"]
+    assert content.outcomes[0].estimate == 4.137  # exact value kept for the annex
+    assert content.title == "Pilot teams did better on 1 of 2 outcomes, no clear change on 1"
+    assert content.subtitle == f"{WELSH_TEAM}, 27 November 2026"
+    assert content.metadata.language == "en-GB"
+    assert content.metadata.author == "Analyst Ŵ"
+    assert "Cost per case" in content.metadata.keywords
+    assert content.data_status == "Management information, not official statistics"
+
+
+def test_content_charts_have_title_alt_text_and_table(content):
+    chart = content.charts[0]
+    assert chart.title == ("Cases closed with goals met rose in pilot teams relative to "
+                           "comparison teams")
+    assert chart.alt_text.startswith("Line chart of cases closed with goals met by period, "
+                                     "from 2024-01 to 2026-06")
+    assert "Dotted vertical lines mark the pilot starts (2025-01 and 2025-07)." in chart.alt_text
+    assert chart.table.columns[0] == "Period"
+    assert len(chart.table.rows) == 30
+    # brute force: the first row is the first period's means as the factory made them
+    assert chart.table.rows[0] == ("2024-01", f"{60.1 + math.sin(1):.1f}%", "16",
+                                   f"{59.1 + math.cos(1):.1f}%", "32")
+    assert content.charts[1].title == ("Cost per case moved much the same in pilot and "
+                                       "comparison teams")  # its range crosses zero
+
+
+def test_content_method_note_shares_one_sentence_for_identical_methods(content):
+    assert content.method_note[1] == (
+        "Cases closed with goals met and Cost per case: each estimated with two-way fixed "
+        "effects difference-in-differences (unit and period effects); standard errors "
+        "clustered by team (CR1, 48 clusters). Data: 48 teams, 48 clusters, 1,400 "
+        "observations.")
+
+
+def test_content_is_frozen_and_json_safe(content):
+    import json
+
+    with pytest.raises(AttributeError):
+        content.title = "changed"  # type: ignore[misc]
+    data = content.to_dict()
+    assert json.loads(json.dumps(data))["date"] == "2026-11-27"
+
+
+def test_content_unavailable_range_and_bad_input():
+    one = analysis(ci=(None, None))
+    built = build_brief_content([one], date="2026-01-02", title="  My   title ")
+    assert built.title == "My title"
+    assert built.outcomes[0].direction == "not assessed"
+    assert built.headlines[0].endswith("(the 95% range could not be calculated).")
+    with pytest.raises(BriefError, match="no results"):
+        build_brief_content([])
+    with pytest.raises(BriefError, match="has no estimate"):
+        build_brief_content([{"outcome": "x", "ci_low": 1, "ci_high": 2, "level": 0.95,
+                              "group_means": []}])
+    with pytest.raises(BriefError, match="not a date"):
+        build_brief_content([one], date="27/11/2026")
+
+
+def test_few_clusters_become_a_caveat():
+    built = build_brief_content([analysis(n_clusters=12)], date="2026-01-02")
+    assert built.caveats[1].startswith("Small numbers: the ranges rest on only 12 clusters")
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_pdf_is_byte_identical_for_the_same_content(tmp_path, content, pdf_path):
+    again = render_pdf(content, tmp_path / "again.pdf")
+    assert again.read_bytes() == pdf_path.read_bytes()
+
+
+def test_pdf_embeds_every_font_and_sets_language_raw_bytes(pdf_path):
+    raw = pdf_path.read_bytes()
+    assert raw.startswith(b"%PDF-")
+    assert b"/FontFile2" in raw  # embedded TrueType programs
+    assert b"Helvetica" not in raw and b"Times-Roman" not in raw and b"Courier" not in raw
+    assert b"/Lang (en-GB)" in raw
+
+
+@needs_poppler
+def test_pdf_fonts_are_all_embedded(pdf_path):
+    rows = run("pdffonts", str(pdf_path)).splitlines()[2:]
+    assert rows, "no fonts listed"
+    for row in rows:
+        name, emb = row.split()[0], row.split()[-5]
+        assert emb == "yes", row
+        assert "DejaVuSans" in name, row
+
+
+@needs_poppler
+def test_pdf_metadata(pdf_path, content):
+    info = run("pdfinfo", str(pdf_path))
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert fields["Title"].strip() == content.title
+    assert fields["Author"].strip() == "Analyst Ŵ"
+    assert fields["Subject"].strip() == content.metadata.subject
+    assert "difference-in-differences" in fields["Keywords"]
+    assert fields["Page size"].strip().startswith("595.276 x 841.89")  # A4
+
+
+@needs_poppler
+def test_pdf_text_has_headline_numbers_welsh_letters_and_footer(pdf_path, content):
+    text = pdf_text(pdf_path)
+    for number in ("4.1 percentage points", "2.3 to 5.9 points", "£120", "£310 lower",
+                   "£70 higher"):
+        assert number in text, number
+    assert WELSH_TEAM in text  # ŵ ŷ Ŵ Ŷ î ô print as themselves
+    assert content.title in text
+    pages = int(re.search(r"Page 1 of (\d+)", text).group(1))
+    assert text.count("Management information, not official statistics") == pages
+    assert "Pilot starts 2025-01" in text  # chart labels are text, not pixels
+
+
+@needs_poppler
+def test_pdf_chart_is_vector_not_bitmap(pdf_path):
+    listing = run("pdfimages", "-list", str(pdf_path)).splitlines()
+    assert len(listing) == 2, listing  # header lines only: no raster images at all
+
+
+# ---------------------------------------------------------------- HTML
+
+
+class Outline(HTMLParser):
+    """Collects what the accessibility checks need from an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.headings: list[int] = []
+        self.ids: list[str] = []
+        self.svg_children: list[list[str]] = []
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if "id" in attributes:
+            self.ids.append(attributes["id"])
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "svg":
+            self.svg_children.append([])
+        elif self.stack and self.stack[-1] == "svg":
+            self.svg_children[-1].append(tag)
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop() != tag:
+            pass
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+@pytest.fixture(scope="module")
+def outline(content) -> Outline:
+    parser = Outline()
+    parser.feed(brief_html(content))
+    return parser
+
+
+def test_html_language_and_one_h1_and_ordered_headings(outline):
+    assert outline.tags[0] == ("html", {"lang": "en-GB"})
+    assert outline.headings.count(1) == 1 and outline.headings[0] == 1
+    for before, after in zip(outline.headings, outline.headings[1:], strict=False):
+        assert after <= before + 1, outline.headings  # never skip a level going down
+
+
+def test_html_tables_have_captions_and_scoped_headers(outline):
+    tables = [t for t, _ in outline.tags if t == "table"]
+    assert len(tables) == 3  # the outcomes table and one per chart
+    headers = [a for t, a in outline.tags if t == "th"]
+    assert headers and all(a.get("scope") in ("col", "row") for a in headers)
+    assert len([t for t, _ in outline.tags if t == "caption"]) == len(tables)
+
+
+def test_html_charts_are_labelled_images(outline, content):
+    svgs = [a for t, a in outline.tags if t == "svg"]
+    assert len(svgs) == len(content.charts)
+    for attributes, children in zip(svgs, outline.svg_children, strict=True):
+        assert attributes["role"] == "img"
+        assert children[:2] == ["title", "desc"]
+        for ref in attributes["aria-labelledby"].split():
+            assert ref in outline.ids
+    assert len(outline.ids) == len(set(outline.ids)), "duplicate ids"
+    assert content.charts[0].alt_text in outline.texts
+
+
+def test_html_has_no_scripts_or_external_resources(content):
+    document = brief_html(content)
+    assert "<script" not in document
+    assert not re.search(r"(src|href)=\"(https?:)?//", document)
+
+
+def test_contrast_formula_matches_wcag_reference_values():
+    assert contrast_ratio("#000000") == pytest.approx(21.0, abs=CONTRAST_TOLERANCE)
+    assert contrast_ratio("#767676") == pytest.approx(4.54, abs=CONTRAST_TOLERANCE)
+
+
+@pytest.mark.parametrize("pair", sorted(TEXT_ON_BACKGROUND))
+def test_html_text_contrast_is_at_least_aa(pair):
+    foreground, background = TEXT_ON_BACKGROUND[pair]
+    assert contrast_ratio(foreground, background) >= AA_TEXT_CONTRAST
+
+
+def test_html_style_sheet_uses_only_checked_text_colours(content):
+    document = brief_html(content)
+    style = document[document.index("<style>"):document.index("</style>")]
+    used = {c.upper() for c in re.findall(r"(?<!-)color:\s*(#[0-9A-Fa-f]{6})", style)}
+    checked = {fg for fg, _ in TEXT_ON_BACKGROUND.values()}
+    assert used <= checked, used - checked
+
+
+def test_html_svg_text_has_contrast(content):
+    document = brief_html(content)
+    fills = set()
+    for match in re.finditer(r"<text[^>]*style=\"([^\"]*)\"", document):
+        found = re.search(r"fill:\s*(#[0-9a-fA-F]{6})", match.group(1))
+        fills.add(found.group(1) if found else "#000000")
+    assert fills
+    assert all(contrast_ratio(f) >= AA_TEXT_CONTRAST for f in fills), fills
+
+
+# ---------------------------------------------------------------- hostile text
+
+
+HOSTILE_LABELS = [
+    "A&E <North> & \"friends\"",
+    "Tîm " + "Ŵ" * 400,  # a very long name with no spaces
+    "فريق الشمال",  # right-to-left (Arabic)
+    "צוות צפון",  # right-to-left (Hebrew)
+    "Team 🚀 with emoji 👩‍⚕️",
+    "Cost in $ and $x^2$ not maths",
+    "Line\nbreak\tand tab",
+]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # emoji: DejaVu has none
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_hostile_text_renders_in_both_formats(tmp_path, label):
+    one = analysis(label=label)
+    for row in one["group_means"][:4]:
+        row["label"] = label
+    one["pilot_starts"][0]["label"] = label
+    built = build_brief_content([one], organisation=label, author=label, title=label,
+                                date="2026-11-27")
+    pdf = render_pdf(built, tmp_path / "brief.pdf")
+    html = render_html(built, tmp_path / "brief.html")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    document = html.read_text(encoding="utf-8")
+    parser = Outline()
+    parser.feed(document)
+    assert "script" not in {t for t, _ in parser.tags}
+    assert "north" not in {t for t, _ in parser.tags}  # markup printed as text, not parsed
+    assert parser.headings.count(1) == 1
+
+
+@needs_poppler
+def test_markup_characters_print_as_text_in_the_pdf(tmp_path):
+    built = build_brief_content([analysis()], organisation=HOSTILE_ORG, date="2026-11-27")
+    text = pdf_text(render_pdf(built, tmp_path / "brief.pdf"))
+    assert " ".join(HOSTILE_ORG.split()) in text
+
+
+# ---------------------------------------------------------------- atomic writing
+
+
+def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    target = tmp_path / "brief.pdf"
+    target.write_bytes(b"old brief")
+
+    def fail(temp: Path) -> None:
+        temp.write_bytes(b"half a bri")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_atomically(target, fail)
+    assert target.read_bytes() == b"old brief"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.pdf"]
+
+
+def test_writing_into_a_missing_folder_is_a_clear_error(tmp_path, content):
+    with pytest.raises(BriefError, match="does not exist"):
+        render_pdf(content, tmp_path / "missing" / "brief.pdf")
+    with pytest.raises(BriefError, match="does not exist"):
+        render_html(content, tmp_path / "missing" / "brief.html")
+
+
+def test_html_is_identical_for_the_same_content(tmp_path, content):
+    first = render_html(content, tmp_path / "a.html").read_bytes()
+    second = render_html(content, tmp_path / "b.html").read_bytes()
+    assert first == second
