@@ -138,7 +138,9 @@ def test_event_study_recovers_the_true_path_and_flat_pre_trends(data, outcome):
     assert lags[0] == -18 and lags[-1] == 17
 
 
-def test_resignation_rate_falls_by_the_true_hazard_ratio_in_pilot_teams(data):
+def _resignation_rates(data: demo.DemoData) -> tuple[int, int, float]:
+    """Resignations in pilot teams after their start, elsewhere, and the ratio of their rates
+    per person-day at risk (from the later of spell start and 1 April 2023 to the spell end)."""
     staff = data.staff
     first, extract = pd.Timestamp("2023-04-01"), pd.Timestamp(data.extract_date)
     pilot_day = pd.to_datetime(data.teams.set_index("team")["pilot_start"] + "-01")
@@ -152,6 +154,11 @@ def test_resignation_rate_falls_by_the_true_hazard_ratio_in_pilot_teams(data):
     other_events = int(resigned.sum()) - exposed_events
     ratio = (exposed_events / exposed_days.sum()) / (
         other_events / (total_days - exposed_days).sum())
+    return exposed_events, other_events, float(ratio)
+
+
+def test_resignation_rate_falls_by_the_true_hazard_ratio_in_pilot_teams(data):
+    exposed_events, other_events, ratio = _resignation_rates(data)
     # Poisson counts, plus the between-team frailty (log-sd TEAM_FRAILTY_SD) averaged over the
     # 16 pilot teams and the 48 teams that contribute unexposed time.
     frailty = demo.TEAM_FRAILTY_SD**2 * (1 / 16 + 1 / 48)
@@ -187,3 +194,31 @@ def test_docs_state_the_true_effects_and_twfe_figures_of_the_files(data):
         assert att == pytest.approx(data.true_effects[outcome], abs=DOCS_ROUNDING), outcome
         assert twfe_target == pytest.approx(target, abs=DOCS_ROUNDING), outcome
         assert twfe_estimate == pytest.approx(estimate, abs=DOCS_ROUNDING), outcome
+
+
+def test_docs_counts_match_the_generated_files(data):
+    """The prose of docs/demo-data.md quotes counts from this draw; they must stay true."""
+    text = " ".join(DOCS.read_text(encoding="utf-8").split())
+    outcomes, staff = data.outcomes, data.staff
+    blanks = outcomes[list(demo.OUTCOMES)].isna().sum()
+    reasons = staff["leaving_reason"].value_counts()
+    exposed, other, ratio = _resignation_rates(data)
+    half_width = 1.96 * np.sqrt(1 / exposed + 1 / other)  # Poisson counts only, as the docs say
+    low, high = ratio * np.exp(-half_width), ratio * np.exp(half_width)
+    facts = [
+        f"({len(outcomes):,} rows)",
+        f"({len(staff)} spells, {staff['staff_id'].nunique()} people)",
+        f"{48 * 30 - len(outcomes)} team-months are absent",
+        f"engagement {blanks['engagement_index']} ",
+        f"cost {blanks['cost_per_case_gbp']} ",
+        f"goals met {blanks['goals_met_pct']};",
+        f"repeat referrals {blanks['repeat_referral_pct']})",
+        f"there are {reasons['resigned']} resignations, {exposed} of them",
+        f"{reasons['moved internally']} moved internally, {reasons['retired']} retired, "
+        f"{reasons['end of contract']} end of contract, {reasons['dismissed']} dismissed",
+        f"{staff['end_date'].isna().sum()} spells are still open",
+        f"is about {ratio:.2f} (95% range roughly {low:.2f} to {high:.2f})",
+        f"(the earliest in {staff['start_date'].min().year})",
+    ]
+    missing = [fact for fact in facts if fact not in text]
+    assert not missing, missing
