@@ -91,7 +91,8 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
             raise EstimationError(f"covariate '{name}' is constant; drop it", column=name)
         x_cols.append(values.to_numpy(float))
     entry_name = entry or columns.entry
-    start = (np.zeros_like(time) if entry_name is None
+    # without an entry column everybody is at risk from the start (also at time 0)
+    start = (np.full_like(time, -np.inf) if entry_name is None
              else pd.to_numeric(_column(frame, entry_name, "entry")).to_numpy(float))
     if (start >= time).any() or (time < 0).any():
         bad = int(np.flatnonzero((start >= time) | (time < 0))[0])
@@ -393,7 +394,11 @@ class CoxModel:
         frame = pd.DataFrame(data.x, columns=names).assign(
             _time=data.time, _event=data.died.astype(int), _entry=data.entry,
             _strata=data.strata)
-        options: dict = {"duration_col": "_time", "event_col": "_event", "entry_col": "_entry"}
+        options: dict = {"duration_col": "_time", "event_col": "_event"}
+        if np.isneginf(data.entry).all():
+            frame = frame.drop(columns="_entry")
+        else:
+            options["entry_col"] = "_entry"
         if data.cluster is not None:
             frame["_cluster"] = data.cluster
             options["cluster_col"] = "_cluster"
