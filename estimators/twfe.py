@@ -62,8 +62,9 @@ def fitted_params(n_slopes: int, fe_params: int, unit: Codes, period: Codes,
                   cluster: Codes | None) -> int:
     """``K`` of the small-sample factor (fixest ``fixef.K = "nested"``).
 
-    All fixed-effect parameters count for iid and HC1; with clusters, a fixed effect nested in
-    the cluster variable counts as one parameter instead of its number of levels minus one...
+    All fixed-effect parameters count for iid and HC1.  With clusters, a fixed effect nested
+    in the cluster variable loses its ``levels - 1`` parameters (it is then counted like an
+    intercept); on Grunfeld this gives ``K = 1 + 20`` and fixest's 0.06328129.
     """
     k = n_slopes + fe_params
     if cluster is not None:

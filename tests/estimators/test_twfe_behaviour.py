@@ -52,10 +52,11 @@ def test_treatment_indicator_from_cohort(mpdta):
 
 
 def test_demean_one_pass_equals_alternating_projections(mpdta):
+    mpdta = mpdta[mpdta["countyreal"] < mpdta["countyreal"].unique()[120]]  # keeps it fast
     unit, period = factorize(mpdta["countyreal"]), factorize(mpdta["year"])
     values = mpdta[["lemp", "lpop"]].to_numpy(dtype=float)
     one = demean(values.copy(order="F"), unit, period)
-    # shuffle the rows' weights to force the iterative method with equal weights
+    # equal weights force the iterative method on the same balanced panel
     ap = demean(values.copy(order="F"), unit, period, weights=np.ones(len(mpdta)))
     assert one.absorption.method == "one-pass"
     assert ap.absorption.method == "alternating projections" and ap.absorption.converged
@@ -117,6 +118,17 @@ def test_cross_check_modes(mpdta):
     assert isinstance(never.cross_check.max_abs_difference, Unavailable)
     assert never.cross_check.skipped_reason
     assert never.to_dict()["cross_check"]["max_abs_difference"] is None
+
+
+def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
+    from pilot_eval.estimators import twfe
+
+    monkeypatch.setattr(twfe, "CROSS_CHECK_MAX_ROWS", 1000)
+    skipped = TwoWayFixedEffects(COLUMNS).fit(mpdta)
+    assert "skipped above 1,000 rows" in skipped.cross_check.skipped_reason
+    forced = TwoWayFixedEffects(COLUMNS, cross_check="always").fit(mpdta)
+    assert forced.cross_check.skipped_reason is None
+    assert forced.cross_check.max_abs_difference < 1e-10
 
 
 def test_one_cluster_and_zero_df_are_unavailable():
