@@ -123,8 +123,10 @@ def guess_roles(frame: pd.DataFrame) -> dict[str, str]:
     for column in frame.columns:
         if column in roles or not _is_numeric(frame[column]):
             continue
-        if _is_binary(frame[column]) and _within_constant(frame, unit, column):
-            continue
+        if _is_binary(frame[column]) and (
+                _within_constant(frame, unit, column)
+                or any(_named(column, r) for r in ("treatment", "post", "cohort"))):
+            continue  # a pilot flag left over once the design is chosen, not an outcome
         roles[column] = "covariate" if _within_constant(frame, unit, column) else "outcome"
     return roles
 

@@ -326,6 +326,8 @@ def _design_columns_known(columns: PanelColumns, known: set[str]) -> bool:
     needed = {"treatment": [columns.treatment, columns.time],
               "cohort": [columns.cohort, columns.time],
               "2x2": [columns.group, columns.post]}[columns.design]
+    if columns.unit is not None:
+        needed.append(columns.unit)
     return all(n is not None and n in known for n in needed)
 
 
