@@ -81,13 +81,18 @@ def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, 
     delta_y = panel.outcome[rows, t_index] - panel.outcome[rows, base_index]
     x = design_matrix(panel, rows, min(t_index, base_index))
     problem = None
-    if method in ("dr", "ipw"):
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        problem = "the covariates are collinear or constant among these units"
+    if problem is None and method in ("dr", "ipw"):
         problem = overlap_problem(x, d)
     if problem is None and method in ("dr", "reg"):
         problem = regression_problem(x, d)
     if problem is not None:
         return np.nan, influence, problem
-    fit = ESTIMATORS[method](delta_y, d, x)
+    try:
+        fit = ESTIMATORS[method](delta_y, d, x)
+    except np.linalg.LinAlgError:
+        return np.nan, influence, "a singular matrix in the propensity score or regression"
     influence[rows] = fit.influence * (n / len(rows))
     return fit.estimate, influence, None
 

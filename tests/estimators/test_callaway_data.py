@@ -1,0 +1,146 @@
+"""Sample rules and bad input for Callaway & Sant'Anna (R ``did``'s rules, reported as warnings).
+
+Reference for the unbalanced case: R ``did`` with ``panel=TRUE, allow_unbalanced_panel=FALSE``
+balances the panel (drops units not observed in every period) before estimating, so the result
+must equal the estimate on the balanced subset, which we build by hand here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pilot_eval.estimators import (
+    EstimationError,
+    EstimatorConfigError,
+    PanelColumns,
+    Unavailable,
+)
+from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+EXACT_TOL = 1e-12
+
+COLUMNS = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return pd.read_csv(DATA / "mpdta.csv")
+
+
+def test_unbalanced_units_are_dropped_and_reported(mpdta):
+    holes = mpdta.drop(index=mpdta.index[(mpdta["countyreal"].isin([8001, 8019]))
+                                          & (mpdta["year"] == 2005)])
+    result = CallawaySantAnna(COLUMNS).fit(holes)
+    balanced = mpdta[~mpdta["countyreal"].isin([8001, 8019])]
+    expected = CallawaySantAnna(COLUMNS).fit(balanced)
+    assert result.n_units == 498
+    assert result.estimate == pytest.approx(expected.estimate, abs=EXACT_TOL)
+    assert result.se == pytest.approx(expected.se, abs=EXACT_TOL)
+    message = next(w for w in result.warnings if "unbalanced" in w)
+    assert "2 units" in message and "8001" in message and "8019" in message
+
+
+def test_missing_outcome_rows_are_dropped_then_the_panel_balanced(mpdta):
+    gaps = mpdta.copy()
+    gaps.loc[(gaps["countyreal"] == 8001) & (gaps["year"] == 2003), "lemp"] = np.nan
+    result = CallawaySantAnna(COLUMNS).fit(gaps)
+    assert result.n_units == 499
+    assert any("missing" in w for w in result.warnings)
+
+
+def test_units_treated_after_the_last_period_count_as_never_treated(mpdta):
+    late = mpdta.copy()
+    late.loc[late["first.treat"] == 0, "first.treat"] = 2010
+    result = CallawaySantAnna(COLUMNS).fit(late)
+    reference = CallawaySantAnna(COLUMNS).fit(mpdta)
+    assert result.estimate == pytest.approx(reference.estimate, abs=EXACT_TOL)
+    assert any("after the last period" in w for w in result.warnings)
+
+
+def test_no_never_treated_units(mpdta):
+    treated_only = mpdta[mpdta["first.treat"] > 0]
+    with pytest.raises(EstimationError, match="not-yet"):
+        CallawaySantAnna(COLUMNS).fit(treated_only)
+    # not-yet: R did drops periods from the last cohort's start and uses it as comparison
+    result = CallawaySantAnna(COLUMNS, control="not-yet").fit(treated_only)
+    assert {e.group for e in result.att_gt} == {2004, 2006}
+    assert max(e.time for e in result.att_gt) == 2006
+    assert any("no never-treated units" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda f: f.drop(columns="lemp"), "column 'lemp' is not in the data"),
+        (lambda f: pd.concat([f, f.iloc[[0]]]), "appear more than once"),
+        (lambda f: f.assign(lemp=f["lemp"].astype(str)), "must be numeric"),
+        (lambda f: f.assign(**{"first.treat": np.where(
+            (f["countyreal"] == 8001) & (f["year"] == 2007), 2006, f["first.treat"])}),
+         "changes over time"),
+    ],
+)
+def test_bad_data_raises_a_clear_error(mpdta, change, match):
+    with pytest.raises(EstimationError, match=match):
+        CallawaySantAnna(COLUMNS).fit(change(mpdta))
+
+
+def test_missing_roles_are_named():
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year")
+    with pytest.raises(EstimationError, match="'cohort' column role"):
+        CallawaySantAnna(columns).fit(pd.DataFrame({"lemp": [1.0]}))
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"method": "ols"}, "method='ols' is not allowed"),
+        ({"control": "nevertreated"}, "control='nevertreated' is not allowed"),
+        ({"base_period": "fixed"}, "base_period='fixed'"),
+        ({"level": 95}, "between 0 and 1"),
+        ({"anticipation": -1}, "anticipation=-1"),
+        ({"bootstrap": 10}, "too few"),
+        ({"balance_e": 1.5}, "balance_e=1.5"),
+        ({"covariates": "lpop"}, "tuple of column names"),
+    ],
+)
+def test_bad_options_raise_config_errors(options, match):
+    with pytest.raises(EstimatorConfigError, match=match):
+        CallawaySantAnna(COLUMNS, **options)
+
+
+def test_sampling_weights_are_refused_not_ignored():
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                           weights="w")
+    with pytest.raises(EstimatorConfigError, match="weights"):
+        CallawaySantAnna(columns)
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw"])
+def test_cells_that_cannot_be_estimated_are_unavailable_not_nan(mpdta, method):
+    # a covariate that separates the 2004 cohort from everyone else: the propensity score is 1
+    # for those units and R did's overlap check (a score of 0.999 or more) refuses the cells;
+    # R did reports NA for those ATT(g,t) and for aggregates that use them.
+    marker = np.where(mpdta["first.treat"] == 2004, 100.0, mpdta["lpop"])
+    frame = mpdta.assign(marker=marker)
+    result = CallawaySantAnna(COLUMNS, method=method, covariates=("marker",)).fit(frame)
+    cohort_2004 = [e for e in result.att_gt if e.group == 2004]
+    assert cohort_2004 and all(isinstance(e.estimate, Unavailable) for e in cohort_2004)
+    assert all(not isinstance(e.estimate, Unavailable) for e in result.att_gt if e.group != 2004)
+    d = result.to_dict()
+    assert d["estimate"] is None and "estimate" in d["unavailable"]
+    group_rows = {r["group"]: r["estimate"] for r in d["aggregations"]["group"]["rows"]}
+    assert group_rows[2004] is None and group_rows[2006] is not None
+    assert any("ATT(2004,2004) not estimated: overlap" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+def test_constant_covariate_makes_every_cell_unavailable(mpdta, method):
+    frame = mpdta.assign(one=1.0)
+    result = CallawaySantAnna(COLUMNS, method=method, covariates=("one",)).fit(frame)
+    assert all(isinstance(e.estimate, Unavailable) for e in result.att_gt)
+    assert "collinear or constant" in result.att_gt[0].estimate.reason
+    assert isinstance(result.pretest.statistic, Unavailable)
