@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -119,9 +120,8 @@ def _outcome_table(content: BriefContent, s: dict, width: float) -> Table:
     return _table(data, [width * f for f in (0.30, 0.24, 0.30, 0.16)])
 
 
-def _chart(chart: ChartContent, s: dict, width: float) -> list[Flowable]:
+def _chart(chart: ChartContent, drawing: Drawing, s: dict) -> list[Flowable]:
     spec = chart.spec
-    drawing = vector_to_drawing(figure_to_vector(figure_for(spec)), width=width)
     key = (f"Solid line with circles: pilot {spec.unit_noun}. Dashed line with squares: "
            f"comparison {spec.unit_noun}. Dotted vertical line: pilot start. The values are in "
            "the table under “Data behind the charts”.")
@@ -137,13 +137,13 @@ def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
     return [_p(table.caption, s["note"]), _table(data, widths), Spacer(1, 6)]
 
 
-def _story(content: BriefContent, width: float) -> list[Flowable]:
+def _story(content: BriefContent, width: float, drawings: list[Drawing]) -> list[Flowable]:
     s = _styles()
     story: list[Flowable] = [_p(content.title, s["title"]), _p(content.subtitle, s["subtitle"]),
                              _p("What we found", s["h2"]), _headline_panel(content, s, width),
                              Spacer(1, 8), _outcome_table(content, s, width)]
-    for chart in content.charts:
-        story += _chart(chart, s, width)
+    for chart, drawing in zip(content.charts, drawings, strict=True):
+        story += _chart(chart, drawing, s)
     story.append(_p("How this was estimated", s["h2"]))
     story += [_p(text, s["body"]) for text in content.method_note]
     if content.caveats:
@@ -175,7 +175,7 @@ def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callab
     return draw
 
 
-def _build(content: BriefContent, target, total: int | None) -> int:
+def _build(content: BriefContent, target, total: int | None, drawings: list[Drawing]) -> int:
     meta = content.metadata
     doc = SimpleDocTemplate(
         target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
@@ -185,7 +185,7 @@ def _build(content: BriefContent, target, total: int | None) -> int:
         initialFontName=fonts.register_fonts(), displayDocTitle=1)
     seen: list[int] = []
     footer = _footer(content, total, seen)
-    doc.build(_story(content, doc.width), onFirstPage=footer, onLaterPages=footer)
+    doc.build(_story(content, doc.width, drawings), onFirstPage=footer, onLaterPages=footer)
     return max(seen, default=1)
 
 
@@ -195,5 +195,11 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     The page count is found with a first pass in memory, so that footers can say
     "Page 1 of 2".
     """
-    total = _build(content, io.BytesIO(), None)
-    return write_atomically(path, lambda temp: _build(content, str(temp), total))
+    def write(temp: Path) -> None:
+        width = A4[0] - 2 * MARGIN
+        drawings = [vector_to_drawing(figure_to_vector(figure_for(chart.spec)), width=width)
+                    for chart in content.charts]
+        total = _build(content, io.BytesIO(), None, drawings)
+        _build(content, str(temp), total, drawings)
+
+    return write_atomically(path, write)
