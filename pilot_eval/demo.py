@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -53,22 +53,59 @@ class OutcomeInfo:
     description: str
 
 
-OUTCOMES: Mapping[str, OutcomeInfo] = MappingProxyType({
-    info.column: info for info in (
-        OutcomeInfo("goals_met_pct", "Cases closed with goals met", "%", "higher_is_better",
-                    "Share of the cases closed in the month where the family's agreed goals "
-                    "were met."),
-        OutcomeInfo("cost_per_case_gbp", "Cost per case", "GBP", "lower_is_better",
-                    "Average cost to the council of a case closed in the month, in pounds "
-                    "(staff time, commissioned services and direct payments)."),
-        OutcomeInfo("repeat_referral_pct", "Repeat referrals within 12 months", "%",
-                    "lower_is_better",
-                    "Share of the team's referrals in the month that concern a child referred "
-                    "to the council in the previous 12 months."),
-        OutcomeInfo("engagement_index", "Staff engagement index", "points", "higher_is_better",
-                    "Average score (0-100) of the team's monthly staff pulse survey."),
-    )
-})
+class OutcomeCatalogue(Sequence[OutcomeInfo]):
+    """Read-only, ordered outcomes: iterate for ``OutcomeInfo``, look one up by column name.
+
+    ``for info in OUTCOMES`` gives the outcomes in file order; ``OUTCOMES["goals_met_pct"]``
+    and ``OUTCOMES.get(column)`` look one up (``get`` returns ``None`` for an unknown column);
+    ``OUTCOMES.columns`` lists the column names; ``column in OUTCOMES`` tests a name.
+    """
+
+    __slots__ = ("_items", "_by_column")
+
+    def __init__(self, items: Iterable[OutcomeInfo]) -> None:
+        self._items = tuple(items)
+        self._by_column = MappingProxyType({info.column: info for info in self._items})
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, key):  # int, slice or column name
+        if isinstance(key, str):
+            if key not in self._by_column:
+                raise KeyError(f"{key!r} is not a demo outcome; choose one of: "
+                               f"{', '.join(self.columns)}")
+            return self._by_column[key]
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_column or key in self._items
+
+    def __repr__(self) -> str:
+        return f"OutcomeCatalogue({', '.join(self.columns)})"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self._by_column)
+
+    def get(self, column: str, default: OutcomeInfo | None = None) -> OutcomeInfo | None:
+        return self._by_column.get(column, default)
+
+
+OUTCOMES = OutcomeCatalogue((
+    OutcomeInfo("goals_met_pct", "Cases closed with goals met", "%", "higher_is_better",
+                "Share of the cases closed in the month where the family's agreed goals "
+                "were met."),
+    OutcomeInfo("cost_per_case_gbp", "Cost per case", "GBP", "lower_is_better",
+                "Average cost to the council of a case closed in the month, in pounds "
+                "(staff time, commissioned services and direct payments)."),
+    OutcomeInfo("repeat_referral_pct", "Repeat referrals within 12 months", "%",
+                "lower_is_better",
+                "Share of the team's referrals in the month that concern a child referred "
+                "to the council in the previous 12 months."),
+    OutcomeInfo("engagement_index", "Staff engagement index", "points", "higher_is_better",
+                "Average score (0-100) of the team's monthly staff pulse survey."),
+))
 
 
 @dataclass(frozen=True)
@@ -492,8 +529,8 @@ def metadata(data: DemoData) -> dict:
         "last_month": labels[-1],
         "extract_date": data.extract_date.isoformat(),
         "pilot_starts": {team: labels[k] for team, k in PILOT_STARTS.items()},
-        "outcomes": {c: {"label": o.label, "unit": o.unit, "polarity": o.polarity,
-                         "description": o.description} for c, o in OUTCOMES.items()},
+        "outcomes": {o.column: {"label": o.label, "unit": o.unit, "polarity": o.polarity,
+                                "description": o.description} for o in OUTCOMES},
         "true_effects": {k: round(v, 4) for k, v in data.true_effects.items()},
         "effect_paths": {c: {"shape": m.effect.shape, "first_month": m.effect.first_month,
                              "full": m.effect.full, "build_up_months": m.effect.build_up_months}

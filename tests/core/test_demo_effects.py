@@ -184,7 +184,7 @@ def _docs_table() -> dict[str, dict[str, float]]:
 
 def test_docs_state_the_true_effects_and_twfe_figures_of_the_files(data):
     table = _docs_table()
-    assert set(table) == set(demo.OUTCOMES)
+    assert set(table) == set(demo.OUTCOMES.columns)
     for outcome, numbers in table.items():
         effect = demo.MODELS[outcome].effect
         estimate, _, target = _static_twfe(data, outcome, caseload=False)
@@ -200,7 +200,7 @@ def test_docs_counts_match_the_generated_files(data):
     """The prose of docs/demo-data.md quotes counts from this draw; they must stay true."""
     text = " ".join(DOCS.read_text(encoding="utf-8").split())
     outcomes, staff = data.outcomes, data.staff
-    blanks = outcomes[list(demo.OUTCOMES)].isna().sum()
+    blanks = outcomes[list(demo.OUTCOMES.columns)].isna().sum()
     reasons = staff["leaving_reason"].value_counts()
     exposed, other, ratio = _resignation_rates(data)
     half_width = 1.96 * np.sqrt(1 / exposed + 1 / other)  # Poisson counts only, as the docs say

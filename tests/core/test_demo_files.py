@@ -6,6 +6,7 @@ generator with the default seed must rebuild every file byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import sys
@@ -149,7 +150,7 @@ def test_some_team_months_are_absent_and_some_outcomes_blank(outcomes_file):
     assert len(outcomes_file) < 48 * 30
     assert (rows_per_team < 30).sum() >= 5
     assert rows_per_team.min() >= 24  # a few months, not whole teams
-    blanks = outcomes_file[list(demo.OUTCOMES)].isna().sum()
+    blanks = outcomes_file[list(demo.OUTCOMES.columns)].isna().sum()
     assert (blanks > 0).all() and (blanks < 0.06 * len(outcomes_file)).all()
     assert outcomes_file["caseload"].notna().all()
 
@@ -171,20 +172,28 @@ def test_team_names_carry_welsh_and_accented_letters(data):
 
 
 def test_outcome_metadata_is_complete():
-    assert list(demo.OUTCOMES) == OUTCOME_COLUMNS[5:9]
-    for column, info in demo.OUTCOMES.items():
-        assert info.column == column and info.label and info.description
+    assert demo.OUTCOMES.columns == tuple(OUTCOME_COLUMNS[5:9])
+    assert [info.column for info in demo.OUTCOMES] == OUTCOME_COLUMNS[5:9]
+    for column in demo.OUTCOMES.columns:
+        info = demo.OUTCOMES[column]
+        assert demo.OUTCOMES.get(column) is info and column in demo.OUTCOMES
+        assert isinstance(info, demo.OutcomeInfo) and info.label and info.description
         assert info.unit in {"%", "GBP", "points"}
         assert info.polarity in {"higher_is_better", "lower_is_better"}
     assert demo.OUTCOMES["goals_met_pct"].label == "Cases closed with goals met"
     assert demo.OUTCOMES["cost_per_case_gbp"].polarity == "lower_is_better"
+    assert demo.OUTCOMES.get("caseload") is None and "caseload" not in demo.OUTCOMES
+    with pytest.raises(KeyError, match="goals_met_pct"):
+        demo.OUTCOMES["caseload"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        demo.OUTCOMES[0].label = "changed"
 
 
 def test_metadata_file_records_the_extract_date_and_true_effects(data):
     meta = json.loads((COMMITTED / "metadata.json").read_text(encoding="utf-8"))
     assert meta["extract_date"] == "2025-10-01" == data.extract_date.isoformat()
     assert meta["seed"] == demo.DEFAULT_SEED
-    assert set(meta["true_effects"]) == {*demo.OUTCOMES, "resignation_hazard_ratio"}
+    assert set(meta["true_effects"]) == {*demo.OUTCOMES.columns, "resignation_hazard_ratio"}
     for name, value in data.true_effects.items():
         assert meta["true_effects"][name] == pytest.approx(value, abs=5e-5)
 
