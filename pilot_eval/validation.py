@@ -465,6 +465,8 @@ def _check_clusters(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Seri
     if columns.design == "2x2":
         treated_ids = ids[(_numeric(frame[columns.group]) == 1).to_numpy()]
     n_treated = int(treated_ids.nunique())
+    if n_treated == 0:  # already an error (no_treated_units)
+        return
     if total < MIN_CLUSTERS or n_treated < MIN_TREATED_CLUSTERS:
         out.add("warning", "few_clusters",
                 f"there are {total} clusters ({n_treated} in the pilot); cluster-robust "
