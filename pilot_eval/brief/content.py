@@ -119,6 +119,7 @@ class BriefContent:
     caveats: tuple[str, ...]
     data_status: str
     metadata: BriefMetadata
+    data_notes: tuple[str, ...] = ()
 
     @property
     def date_text(self) -> str:
@@ -277,4 +278,5 @@ def build_brief_content(
         title=chosen_title, organisation=organisation, date=_as_date(date),
         headlines=tuple(r.sentence for r in rows), outcomes=rows, charts=charts,
         method_note=method_note(analyses, unit_noun),
-        caveats=text.caveats(analyses, unit_noun), data_status=DATA_STATUS, metadata=metadata)
+        caveats=text.caveats(analyses, unit_noun), data_status=DATA_STATUS, metadata=metadata,
+        data_notes=text.data_notes(analyses))

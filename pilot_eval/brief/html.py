@@ -138,6 +138,11 @@ def brief_html(content: BriefContent) -> str:
                   '<h2 id="caveats">Things to bear in mind</h2>', "<ul>"]
         parts += [f"<li>{_e(c)}</li>" for c in content.caveats]
         parts += ["</ul>", "</section>"]
+    if content.data_notes:
+        parts += ['<section aria-labelledby="data-notes">',
+                  '<h2 id="data-notes">Notes on the data</h2>', "<ul>"]
+        parts += [f"<li>{_e(note)}</li>" for note in content.data_notes]
+        parts += ["</ul>", "</section>"]
     parts += ["</main>", f"<footer><p>{_e(content.data_status)}</p></footer>", "</body>",
               "</html>", ""]
     return "\n".join(parts)

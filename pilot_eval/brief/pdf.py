@@ -154,6 +154,10 @@ def _story(content: BriefContent, width: float, drawings: list[Drawing]) -> list
         story += [CondPageBreak(60 * mm), _p("Data behind the charts", s["h2"])]
         for chart in content.charts:
             story += _data_table(chart.table, s, width)
+    if content.data_notes:
+        story.append(_p("Notes on the data", s["h2"]))
+        story += [Paragraph(escape(note), s["bullet"], bulletText="•")
+                  for note in content.data_notes]
     return story
 
 

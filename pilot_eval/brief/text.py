@@ -18,6 +18,7 @@ ESTIMATOR_NAMES = {
 }
 FEW_CLUSTERS = 30  # DESIGN.md: under about 30 clusters, clustered ranges are approximate
 MAX_CAVEATS = 3
+SHORT_FOLLOW_UP = 6  # periods after the start; fewer says nothing about lasting effects
 UNIT_WORDS = {"%": "per cent", "GBP": "pounds", "points": "points"}
 
 
@@ -54,6 +55,8 @@ def active_title(directions: Sequence[tuple[str, str]], unit_noun: str = "teams"
                                              ("no clear change", counts["no clear change"])) if n]
     if not parts:
         return f"Pilot and comparison {unit_noun} on {total} outcomes"
+    if counts["better"] == total:
+        return f"Pilot {unit_noun} did better on {'both' if total == 2 else f'all {total}'} outcomes"
     first, *rest = parts
     return f"Pilot {unit_noun} did {first} of {total} outcomes" + "".join(f", {p}" for p in rest)
 
@@ -163,8 +166,30 @@ def method_sentences(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "te
     return tuple(out)
 
 
+def periods_after_start(analysis: Mapping[str, Any]) -> int | None:
+    """How many periods of pilot data follow the first pilot start (``None`` if unknown)."""
+    starts = [int(s["period"]) for s in analysis.get("pilot_starts") or ()]
+    if not starts:
+        return None
+    first = min(starts)
+    return len({int(r["period"]) for r in analysis.get("group_means") or ()
+                if r.get("arm") == "pilot" and int(r["period"]) >= first})
+
+
+def rows_left_out(analysis: Mapping[str, Any]) -> int:
+    """Rows of the data file not used by the estimate (missing values, zero weights)."""
+    data = analysis.get("data") or {}
+    n_rows, used = data.get("n_rows"), data.get("n_rows_used")
+    return max(int(n_rows) - int(used), 0) if n_rows is not None and used is not None else 0
+
+
 def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> tuple[str, ...]:
-    """Two or three caveats, most important first (Analysis Function: lead with a few)."""
+    """Two or three caveats in plain words, most important first.
+
+    Analysis Function guidance: lead with a few named sources of uncertainty, not a long list.
+    Order: the design's assumption (always), few clusters, short follow-up, missing data.
+    The estimators' and validation's own warnings go to ``data_notes`` instead.
+    """
     chosen = [
         f"These are estimates, not proof. They assume that pilot and comparison {unit_noun} "
         f"would have changed in parallel without the pilot, and pilot {unit_noun} were not "
@@ -176,11 +201,27 @@ def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> 
             f"Small numbers: the ranges rest on only {min(clusters)} clusters, so they are "
             "approximate; a wild cluster bootstrap gives more reliable ranges with few clusters."
         )
-    seen: set[str] = set()
+    follow_up = [n for n in (periods_after_start(a) for a in analyses) if n is not None]
+    if follow_up and min(follow_up) < SHORT_FOLLOW_UP:
+        chosen.append(
+            f"Short follow-up: only {min(follow_up)} periods of data after the pilot started, "
+            "so longer-term effects are unknown."
+        )
+    worst = max(analyses, key=rows_left_out, default=None)
+    if worst is not None and rows_left_out(worst):
+        chosen.append(
+            f"Missing data: up to {rows_left_out(worst):,} of {int(worst['data']['n_rows']):,} "
+            "rows were left out of an estimate because values were missing."
+        )
+    return tuple(chosen[:MAX_CAVEATS])
+
+
+def data_notes(analyses: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Every distinct warning from the estimators and validation, in the order first seen."""
+    seen: dict[str, None] = {}
     for analysis in analyses:
         for warning in analysis.get("warnings") or ():
-            text = " ".join(str(warning).split())
-            if text and text not in seen:
-                seen.add(text)
-                chosen.append(text[0].upper() + text[1:] if text else text)
-    return tuple(chosen[:MAX_CAVEATS])
+            note = " ".join(str(warning).split()).removeprefix("Warning: ")
+            if note:
+                seen.setdefault(note[0].upper() + note[1:], None)
+    return tuple(seen)

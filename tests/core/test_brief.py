@@ -164,9 +164,12 @@ def test_content_unavailable_range_and_bad_input():
         build_brief_content([one], date="27/11/2026")
 
 
-def test_few_clusters_become_a_caveat():
+def test_few_clusters_become_a_caveat_and_warnings_become_data_notes(content):
     built = build_brief_content([analysis(n_clusters=12)], date="2026-01-02")
     assert built.caveats[1].startswith("Small numbers: the ranges rest on only 12 clusters")
+    assert content.data_notes == ("Unbalanced panel: 12 team-months are missing",)
+    assert content.caveats[1] == ("Missing data: up to 40 of 1,440 rows were left out of an "
+                                  "estimate because values were missing.")
 
 
 # ---------------------------------------------------------------- PDF

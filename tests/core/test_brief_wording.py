@@ -182,6 +182,8 @@ def test_lower_first_keeps_acronyms():
         ([("A", "better"), ("B", "better"), ("C", "no clear change")],
          "Pilot teams did better on 2 of 3 outcomes, no clear change on 1"),
         ([("A", "worse"), ("B", "higher")], "Pilot teams did worse on 1 of 2 outcomes"),
+        ([("A", "better"), ("B", "better")], "Pilot teams did better on both outcomes"),
+        ([("A", "better")] * 4, "Pilot teams did better on all 4 outcomes"),
         ([], "Pilot evaluation"),
     ],
 )
@@ -198,16 +200,45 @@ def test_chart_title_describes_the_line_not_the_verdict():
         "Cost moved much the same in pilot and comparison teams")
 
 
-def test_caveats_lead_with_parallel_trends_then_few_clusters_and_stop_at_three():
-    analyses = [{"n_clusters": 12, "warnings": ["unbalanced panel", "unbalanced panel",
-                                                "missing months dropped", "third warning"]}]
-    chosen = text.caveats(analyses)
+def _caveat_input(**changes) -> dict:
+    means = [{"period": p, "arm": arm, "mean": 1.0} for p in range(1, 31)
+             for arm in ("pilot", "comparison")]
+    base = {"n_clusters": 48, "warnings": [], "group_means": means,
+            "pilot_starts": [{"period": 13}], "data": {"n_rows": 1440, "n_rows_used": 1440}}
+    return {**base, **changes}
+
+
+def test_caveats_lead_with_parallel_trends_and_stop_at_three():
+    everything = _caveat_input(
+        n_clusters=12, pilot_starts=[{"period": 27}],
+        data={"n_rows": 1440, "n_rows_used": 1393})
+    chosen = text.caveats([everything])
     assert len(chosen) == text.MAX_CAVEATS
-    assert chosen[0].startswith("These are estimates, not proof.")
+    assert chosen[0] == ("These are estimates, not proof. They assume that pilot and comparison "
+                         "teams would have changed in parallel without the pilot, and pilot "
+                         "teams were not chosen at random.")
     assert chosen[1].startswith("Small numbers: the ranges rest on only 12 clusters")
-    assert chosen[2] == "Unbalanced panel"
-    many = text.caveats([{"n_clusters": 48, "warnings": []}])
-    assert len(many) == 1
+    assert chosen[2] == ("Short follow-up: only 4 periods of data after the pilot started, so "
+                         "longer-term effects are unknown.")
+    assert text.caveats([_caveat_input()]) == chosen[:1]
+
+
+def test_missing_data_caveat_names_the_worst_outcome():
+    chosen = text.caveats([_caveat_input(data={"n_rows": 1440, "n_rows_used": 1434}),
+                           _caveat_input(data={"n_rows": 1440, "n_rows_used": 1393})])
+    assert chosen[1] == ("Missing data: up to 47 of 1,440 rows were left out of an estimate "
+                         "because values were missing.")
+
+
+def test_data_notes_are_deduplicated_and_cleaned():
+    notes = text.data_notes([{"warnings": ["unbalanced panel", "Warning: 6 rows  dropped"]},
+                             {"warnings": ["unbalanced panel"]}, {}])
+    assert notes == ("Unbalanced panel", "6 rows dropped")
+
+
+def test_periods_after_start():
+    assert text.periods_after_start(_caveat_input()) == 18
+    assert text.periods_after_start(_caveat_input(pilot_starts=[])) is None
 
 
 def test_format_value_for_tables():
