@@ -6,6 +6,7 @@ Pure functions of plain data, so that every sentence can be tested exactly.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -221,7 +222,7 @@ def data_notes(analyses: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for analysis in analyses:
         for warning in analysis.get("warnings") or ():
-            note = " ".join(str(warning).split()).removeprefix("Warning: ")
+            note = re.sub(r"^warning:\s*", "", " ".join(str(warning).split()), flags=re.I)
             if note:
                 seen.setdefault(note[0].upper() + note[1:], None)
     return tuple(seen)

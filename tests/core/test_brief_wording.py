@@ -232,8 +232,9 @@ def test_missing_data_caveat_names_the_worst_outcome():
 
 def test_data_notes_are_deduplicated_and_cleaned():
     notes = text.data_notes([{"warnings": ["unbalanced panel", "Warning: 6 rows  dropped"]},
+                             {"warnings": ["warning: lower case"]},
                              {"warnings": ["unbalanced panel"]}, {}])
-    assert notes == ("Unbalanced panel", "6 rows dropped")
+    assert notes == ("Unbalanced panel", "6 rows dropped", "Lower case")
 
 
 def test_periods_after_start():
