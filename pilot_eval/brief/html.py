@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
-from pilot_eval.brief.figures import figure_for
-from pilot_eval.charts import figure_to_svg
+from pilot_eval.brief.figures import chart_vector
+from pilot_eval.charts import vector_to_svg
 
 # (text colour, background) pairs used by the style sheet; tests check each is >= 4.5:1.
 TEXT_ON_BACKGROUND = {
@@ -86,8 +86,8 @@ def _outcomes_table(content: BriefContent) -> str:
 
 def _chart(chart: ChartContent, number: int) -> str:
     prefix = f"chart{number}"
-    svg = figure_to_svg(figure_for(chart.spec), title=chart.title, description=chart.alt_text,
-                        id_prefix=prefix)
+    svg = vector_to_svg(chart_vector(chart.spec), title=chart.title,
+                        description=chart.alt_text, id_prefix=prefix)
     noun = chart.spec.unit_noun
     key = (f"Solid line with circles: pilot {noun}. Dashed line with squares: comparison "
            f"{noun}. Dotted vertical line: pilot start. The table below gives the values.")

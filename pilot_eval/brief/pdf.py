@@ -37,8 +37,7 @@ from pilot_eval.brief import fonts
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
 from pilot_eval.brief.drawing import vector_to_drawing
-from pilot_eval.brief.figures import figure_for
-from pilot_eval.charts import figure_to_vector
+from pilot_eval.brief.figures import chart_vector
 
 MARGIN = 20 * mm
 TEXT = colors.HexColor("#0B0C0C")
@@ -201,7 +200,7 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     """
     def write(temp: Path) -> None:
         width = A4[0] - 2 * MARGIN
-        drawings = [vector_to_drawing(figure_to_vector(figure_for(chart.spec)), width=width)
+        drawings = [vector_to_drawing(chart_vector(chart.spec), width=width)
                     for chart in content.charts]
         total = _build(content, io.BytesIO(), None, drawings)
         _build(content, str(temp), total, drawings)

@@ -6,7 +6,7 @@ that the PDF renderer turns into reportlab graphics.
 """
 
 from pilot_eval.charts.group_means import default_title, group_means_figure
-from pilot_eval.charts.svg import figure_to_svg
+from pilot_eval.charts.svg import figure_to_svg, vector_to_svg
 from pilot_eval.charts.vector import PathShape, TextShape, VectorFigure, figure_to_vector
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "figure_to_svg",
     "figure_to_vector",
     "group_means_figure",
+    "vector_to_svg",
 ]

@@ -325,12 +325,18 @@ def test_html_style_sheet_uses_only_checked_text_colours(content):
 
 def test_html_svg_text_has_contrast(content):
     document = brief_html(content)
-    fills = set()
-    for match in re.finditer(r"<text[^>]*style=\"([^\"]*)\"", document):
-        found = re.search(r"fill:\s*(#[0-9a-fA-F]{6})", match.group(1))
-        fills.add(found.group(1) if found else "#000000")
+    fills = set(re.findall(r"<text [^>]*fill=\"(#[0-9a-fA-F]{6})\"", document))
     assert fills
     assert all(contrast_ratio(f) >= AA_TEXT_CONTRAST for f in fills), fills
+
+
+def test_pdf_and_html_share_one_drawing_per_chart(content):
+    from pilot_eval.brief.figures import chart_vector
+
+    first = chart_vector(content.charts[0].spec)
+    assert chart_vector(content.charts[0].spec) is first  # drawn once, then cached
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", brief_html(content))
+    assert "Pilot starts 2025-01 (12 teams)" in texts
 
 
 # ---------------------------------------------------------------- hostile text

@@ -23,11 +23,13 @@ from pilot_eval.charts import (
     figure_to_svg,
     figure_to_vector,
     group_means_figure,
+    vector_to_svg,
 )
 from pilot_eval.charts.group_means import spread_labels, tick_periods
 from pilot_eval.charts.style import axis_label, format_tick
 
 POSITION_TOLERANCE_PT = 1e-6  # the recording is matplotlib's own layout: no rounding allowed
+SVG_ROUNDING_PT = 0.005  # vector_to_svg writes coordinates to a hundredth of a point
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -207,3 +209,26 @@ def test_svg_of_the_same_inputs_is_identical():
 
     assert figure_to_svg(build(), title="t", description="d") == figure_to_svg(
         build(), title="t", description="d")
+
+
+def test_svg_from_recorded_shapes_flips_y_and_keeps_every_shape(figure):
+    """Brute force: every recorded shape becomes one element at (x, height - y)."""
+    recorded = figure_to_vector(figure)
+    svg = vector_to_svg(recorded, title="T <&>", description="D", id_prefix="c2")
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "c2-title c2-desc"
+    assert root[0].text == "T <&>" and root[1].text == "D"
+    paths = list(root.iter(f"{SVG}path"))
+    texts = list(root.iter(f"{SVG}text"))
+    recorded_paths = [s for s in recorded.shapes if isinstance(s, PathShape)]
+    recorded_texts = [s for s in recorded.shapes if isinstance(s, TextShape)]
+    assert len(paths) == len(recorded_paths) and len(texts) == len(recorded_texts)
+    for element, shape in zip(texts, recorded_texts, strict=True):
+        assert element.text == shape.text
+        assert float(element.get("x")) == pytest.approx(shape.x, abs=SVG_ROUNDING_PT)
+        assert float(element.get("y")) == pytest.approx(recorded.height - shape.y,
+                                                        abs=SVG_ROUNDING_PT)
+    first = recorded_paths[0].segments[0][1]
+    move = paths[0].get("d").split()[1:3]
+    assert [float(v) for v in move] == pytest.approx([first[0], recorded.height - first[1]],
+                                                     abs=SVG_ROUNDING_PT)
