@@ -182,8 +182,8 @@ class CallawaySantAnna:
     @staticmethod
     def _analytic(parts: AggregateParts) -> tuple[float, list[float]]:
         columns = [parts.overall.influence, *[r.influence for r in parts.rows]]
-        ses = analytic_se(np.column_stack(columns))
-        return float(ses[0]), ses[1:].tolist()
+        ses = [float(analytic_se(c[:, None])[0]) for c in columns]
+        return ses[0], ses[1:]
 
     def _bootstrap(self, cells: GroupTimeCells, parts: tuple[AggregateParts, ...]):
         """Bootstrap SEs/critical values, one weight draw shared by every influence function."""

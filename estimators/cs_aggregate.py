@@ -58,21 +58,32 @@ def cohort_shares(cells: GroupTimeCells, cohort: np.ndarray) -> np.ndarray:
 
 
 def weight_influence(keep: np.ndarray, shares: np.ndarray, groups: np.ndarray,
-                     cohort: np.ndarray) -> np.ndarray:
-    """Influence (n x len(keep)) of estimating the cohort-share weights (R ``wif``)."""
-    pk = shares[keep]
+                     cohort: np.ndarray, estimates: np.ndarray) -> np.ndarray:
+    """``wif @ estimates[keep]``: the influence of estimating the cohort-share weights.
+
+    R's ``wif`` is an n x len(keep) matrix; only its product with the estimates is ever used,
+    and a unit's row depends only on its cohort, so the product is built per cohort in O(n).
+    """
+    pk, est = shares[keep], estimates[keep]
     total = pk.sum()
-    indicators = (cohort[:, None] == groups[keep][None, :]).astype(float) - pk[None, :]
-    return indicators / total - np.outer(indicators.sum(axis=1), pk / total**2)
+    labels, code = np.unique(cohort, return_inverse=True)
+    position = np.searchsorted(labels, groups[keep])
+    found = (position < len(labels)) & (labels[np.minimum(position, len(labels) - 1)]
+                                        == groups[keep])
+    est_by_cohort = np.bincount(position[found], weights=est[found], minlength=len(labels))
+    count_by_cohort = np.bincount(position[found], minlength=len(labels)).astype(float)
+    first = (est_by_cohort[code] - np.sum(pk * est)) / total
+    second = (count_by_cohort[code] - pk.sum()) * np.sum(pk * est) / total**2
+    return first - second
 
 
 def combine(estimates: np.ndarray, influence: np.ndarray, keep: np.ndarray, weights: np.ndarray,
             wif: np.ndarray | None = None, label: float | None = None) -> Combination:
-    """``sum(w * estimate)`` over ``keep`` with its influence function."""
+    """``sum(w * estimate)`` over ``keep`` with its influence function (plus ``wif``)."""
     value = float(np.sum(weights * estimates[keep]))
-    psi = influence[:, keep] @ weights
-    if wif is not None:
-        psi = psi + wif @ estimates[keep]
+    psi = np.zeros(influence.shape[0]) if wif is None else wif.copy()
+    for column, weight in zip(keep, weights, strict=True):
+        psi += weight * influence[:, column]
     return Combination(label, value, psi)
 
 
@@ -80,15 +91,17 @@ def share_weighted(cells: GroupTimeCells, shares: np.ndarray, cohort: np.ndarray
                    keep: np.ndarray, label: float | None) -> Combination:
     """Cohort-size-weighted mean of the cells in ``keep``, with the weights' influence."""
     w = shares[keep] / shares[keep].sum()
-    wif = weight_influence(keep, shares, cells.group, cohort)
+    wif = weight_influence(keep, shares, cells.group, cohort, cells.estimate)
     return combine(cells.estimate, cells.influence, keep, w, wif, label)
 
 
 def equal_mean(rows: list[Combination], label: float | None = None) -> Combination:
     """Plain mean of already-aggregated rows (no estimated weights)."""
     estimate = float(np.mean([r.estimate for r in rows]))
-    psi = np.mean(np.column_stack([r.influence for r in rows]), axis=1)
-    return Combination(label, estimate, psi)
+    psi = np.zeros_like(rows[0].influence)
+    for row in rows:
+        psi += row.influence
+    return Combination(label, estimate, psi / len(rows))
 
 
 def simple(cells: GroupTimeCells, cohort: np.ndarray) -> AggregateParts:
@@ -106,9 +119,9 @@ def by_group(cells: GroupTimeCells, cohort: np.ndarray) -> AggregateParts:
         rows.append(combine(cells.estimate, cells.influence, keep, w, None, float(g)))
     group_share = np.array([np.mean(cohort == g) for g in glist])
     estimates = np.array([r.estimate for r in rows])
-    psi = np.column_stack([r.influence for r in rows])
+    psi = np.asfortranarray(np.column_stack([r.influence for r in rows]))
     everyone = np.arange(len(glist))
-    wif = weight_influence(everyone, group_share, glist, cohort)
+    wif = weight_influence(everyone, group_share, glist, cohort, estimates)
     overall = combine(estimates, psi, everyone, group_share / group_share.sum(), wif, None)
     return AggregateParts("group", overall, tuple(rows))
 
@@ -167,7 +180,7 @@ def pretest(cells: GroupTimeCells, se: np.ndarray) -> PretestParts:
         return PretestParts(None, len(pre), None, "some pre-treatment ATT(g,t) are missing")
     n = cells.n_units
     psi = cells.influence[:, pre]
-    v = psi.T @ psi / n
+    v = np.einsum("ij,ik->jk", psi, psi) / n
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
         return PretestParts(None, len(pre), None, "singular covariance of pre-treatment effects")
     statistic = float(n * estimates @ np.linalg.solve(v, estimates))

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.cs_data import PreparedPanel
-from pilot_eval.estimators.cs_twobytwo import ESTIMATORS, overlap_problem, regression_problem
+from pilot_eval.estimators.cs_twobytwo import (
+    ESTIMATORS,
+    collinear,
+    overlap_problem,
+    regression_problem,
+)
 
 ZERO_SE = float(np.sqrt(np.finfo(float).eps) * 10)  # R did: SEs at or below this are NA
 
@@ -81,7 +86,7 @@ def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, 
     delta_y = panel.outcome[rows, t_index] - panel.outcome[rows, base_index]
     x = design_matrix(panel, rows, min(t_index, base_index))
     problem = None
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    if collinear(x):
         problem = "the covariates are collinear or constant among these units"
     if problem is None and method in ("dr", "ipw"):
         problem = overlap_problem(x, d)
@@ -131,7 +136,9 @@ def group_time_cells(panel: PreparedPanel, *, control: str, method: str, base_pe
             columns.append(influence)
             problems.append(problem)
             reference.append(False)
-    influence = np.column_stack(columns) if columns else np.zeros((len(panel.cohort), 0))
+    influence = np.zeros((len(panel.cohort), len(columns)), order="F")  # columns contiguous
+    for j, column in enumerate(columns):
+        influence[:, j] = column
     return GroupTimeCells(
         group=np.asarray(groups, float), time=np.asarray(times, float),
         base=np.asarray(bases, float), estimate=np.asarray(estimates, float),
@@ -143,5 +150,6 @@ def group_time_cells(panel: PreparedPanel, *, control: str, method: str, base_pe
 def analytic_se(influence: np.ndarray) -> np.ndarray:
     """``sqrt(mean(psi^2) / n)`` per column; NaN where R ``did`` reports NA (zero variance)."""
     n = influence.shape[0]
-    se = np.sqrt(np.sum(influence**2, axis=0) / n / n)
+    se = np.sqrt(np.array([np.einsum("i,i->", influence[:, j], influence[:, j])
+                           for j in range(influence.shape[1])]) / n / n)
     return np.where(se <= ZERO_SE, np.nan, se)
