@@ -107,14 +107,15 @@ def test_mpdta_static_twfe_matches_reference(mpdta):
     assert "countyreal" in result.se_description and "499 df" in result.se_description
 
 
-def test_mpdta_matches_pyfixest(mpdta):
+@pytest.mark.parametrize("se", ["iid", "hc1", "cluster"])
+def test_mpdta_matches_pyfixest(mpdta, se):
     pf = pytest.importorskip("pyfixest")
     frame = mpdta.assign(
         treat_post=((mpdta["first.treat"] > 0) & (mpdta["year"] >= mpdta["first.treat"]))
         .astype(float))
-    ref = pf.feols("lemp ~ treat_post | countyreal + year", data=frame,
-                   vcov={"CRV1": "countyreal"})
-    result = mpdta_model().fit(mpdta)
+    vcov = {"iid": "iid", "hc1": "hetero", "cluster": {"CRV1": "countyreal"}}[se]
+    ref = pf.feols("lemp ~ treat_post | countyreal + year", data=frame, vcov=vcov)
+    result = mpdta_model(se).fit(mpdta)
     assert result.estimate == pytest.approx(ref.coef()["treat_post"], rel=PEER_RTOL)
     assert result.se == pytest.approx(ref.se()["treat_post"], rel=PEER_RTOL)
     assert result.p_value == pytest.approx(ref.pvalue()["treat_post"], rel=1e-6)
@@ -127,7 +128,8 @@ def test_mpdta_matches_pyfixest(mpdta):
 def random_panel(seed: int, *, n_units: int = 60, n_periods: int = 9,
                  drop: float = 0.25) -> pd.DataFrame:
     """Staggered pilot, unbalanced (random rows dropped, never a unit's first period),
-    heteroskedastic noise, two covariates, weights, 12 regions nesting the units."""
+    heteroskedastic noise, two covariates, weights, 12 regions nesting the units and 25
+    row-level batches nesting neither effect."""
     rng = np.random.default_rng(seed)
     unit = np.repeat(np.arange(n_units), n_periods)
     time = np.tile(np.arange(1, n_periods + 1), n_units)
@@ -142,6 +144,7 @@ def random_panel(seed: int, *, n_units: int = 60, n_periods: int = 9,
     return pd.DataFrame({
         "unit": unit, "time": time, "cohort": cohort, "d": treated, "x1": x1, "x2": x2,
         "y": y, "w": rng.uniform(0.3, 3.0, unit.size), "region": unit // 5,
+        "batch": rng.integers(0, 25, unit.size),  # clusters that nest neither effect
     })
 
 
@@ -151,7 +154,8 @@ PANEL_COLUMNS = PanelColumns(outcome="y", unit="unit", time="time", treatment="d
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize(("se", "cluster"), [("iid", None), ("hc1", None), ("cluster", None),
-                                             ("cluster", "region"), ("cluster", "time")])
+                                             ("cluster", "region"), ("cluster", "time"),
+                                             ("cluster", "batch")])
 def test_random_unbalanced_weighted_panels_match_pyfixest(seed, se, cluster):
     pf = pytest.importorskip("pyfixest")
     frame = random_panel(seed)
