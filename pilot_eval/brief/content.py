@@ -72,6 +72,7 @@ class ChartContent:
     alt_text: str
     table: DataTable
     spec: GroupMeansSpec
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ def chart_content(analysis: Mapping[str, Any], row: OutcomeRow,
         title=text.chart_title(row.label, row.direction, row.estimate, unit_noun),
         alt_text=text.alt_text(row.label, row.unit, plain_means, plain_starts, unit_noun),
         table=table,
+        key=text.chart_key(unit_noun, n_starts=len(starts)),
         spec=GroupMeansSpec(group_means=means, pilot_starts=starts, outcome_label=row.label,
                             unit=row.unit, unit_noun=unit_noun))
 

@@ -88,9 +88,7 @@ def _chart(chart: ChartContent, number: int) -> str:
     prefix = f"chart{number}"
     svg = vector_to_svg(chart_vector(chart.spec), title=chart.title,
                         description=chart.alt_text, id_prefix=prefix)
-    noun = chart.spec.unit_noun
-    key = (f"Solid line with circles: pilot {noun}. Dashed line with squares: comparison "
-           f"{noun}. Dotted vertical line: pilot start. The table below gives the values.")
+    key = f"{chart.key} The table below gives the values."
     return (f'<section aria-labelledby="{prefix}-heading">\n'
             f'<h3 id="{prefix}-heading">{_e(chart.title)}</h3>\n'
             f"<figure>\n{svg}<figcaption class=\"note\">{_e(key)}</figcaption>\n</figure>\n"

@@ -120,10 +120,7 @@ def _outcome_table(content: BriefContent, s: dict, width: float) -> Table:
 
 
 def _chart(chart: ChartContent, drawing: Drawing, s: dict) -> list[Flowable]:
-    spec = chart.spec
-    key = (f"Solid line with circles: pilot {spec.unit_noun}. Dashed line with squares: "
-           f"comparison {spec.unit_noun}. Dotted vertical line: pilot start. The values are in "
-           "the table under “Data behind the charts”.")
+    key = f"{chart.key} The values are in the table under “Data behind the charts”."
     return [KeepTogether([_p(chart.title, s["h2"]), drawing, _p(key, s["note"])])]
 
 

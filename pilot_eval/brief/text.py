@@ -76,6 +76,14 @@ def chart_title(label: str, verdict: str, estimate: float | None,
     return f"{label} {moved} in pilot {unit_noun} relative to comparison {unit_noun}"
 
 
+def chart_key(unit_noun: str = "teams", *, n_starts: int = 0) -> str:
+    """How to read the chart without colour: line styles, markers and the start line(s)."""
+    starts = ("" if not n_starts else " Dotted vertical line: pilot start." if n_starts == 1
+              else " Dotted vertical lines: pilot starts.")
+    return (f"Solid line with circles: pilot {unit_noun}. Dashed line with squares: "
+            f"comparison {unit_noun}.{starts}")
+
+
 def arm_average(group_means: Sequence[Mapping[str, Any]], arm: str, *,
                 before: int | None = None, after: int | None = None) -> float | None:
     """Average of one arm's period means, optionally only before / from a period."""

@@ -164,6 +164,24 @@ def test_content_unavailable_range_and_bad_input():
         build_brief_content([one], date="27/11/2026")
 
 
+def test_two_by_two_results_have_before_and_after_and_no_start_line(tmp_path):
+    one = analysis()
+    one["estimator"], one["pilot_starts"] = "2x2", []
+    one["group_means"] = [
+        {"period": 0, "label": "Before", "arm": "pilot", "mean": 60.2, "n": 16},
+        {"period": 1, "label": "After", "arm": "pilot", "mean": 65.1, "n": 16},
+        {"period": 0, "label": "Before", "arm": "comparison", "mean": 59.0, "n": 32},
+        {"period": 1, "label": "After", "arm": "comparison", "mean": 59.8, "n": 32},
+    ]
+    built = build_brief_content([one], date="2026-11-27")
+    chart = built.charts[0]
+    assert "Dotted" not in chart.key and "Dotted" not in chart.alt_text
+    assert chart.table.rows == (("Before", "60.2%", "16", "59.0%", "32"),
+                                ("After", "65.1%", "16", "59.8%", "32"))
+    assert "2x2 difference-in-differences" in built.method_note[1]
+    assert render_pdf(built, tmp_path / "b.pdf").read_bytes().startswith(b"%PDF-")
+
+
 def test_few_clusters_become_a_caveat_and_warnings_become_data_notes(content):
     built = build_brief_content([analysis(n_clusters=12)], date="2026-01-02")
     assert built.caveats[1].startswith("Small numbers: the ranges rest on only 12 clusters")

@@ -249,3 +249,11 @@ def test_format_value_for_tables():
     assert text.format_value(48.0, "points") == "48.0"
     assert text.format_value(None, "%") == "no data"
     assert text.format_value(float("nan"), "%") == "no data"
+
+
+def test_chart_key_mentions_start_lines_only_when_drawn():
+    assert text.chart_key() == ("Solid line with circles: pilot teams. Dashed line with squares: "
+                                "comparison teams.")
+    assert text.chart_key("councils", n_starts=1).endswith(
+        "comparison councils. Dotted vertical line: pilot start.")
+    assert text.chart_key(n_starts=2).endswith("Dotted vertical lines: pilot starts.")
