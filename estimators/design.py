@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.fixed_effects import Codes, factorize
 
 
 def require_columns(frame: pd.DataFrame, names: tuple[str, ...]) -> None:
@@ -154,3 +155,95 @@ def two_by_two_flags(frame: pd.DataFrame, columns: PanelColumns) -> TwoByTwoFlag
     post = (time >= start).astype(np.float64) if start is not None else np.zeros_like(time)
     post[np.isnan(time)] = np.nan
     return TwoByTwoFlags(group, post, start, f"pilot start in '{name}'")
+
+
+@dataclass(frozen=True)
+class PanelArrays:
+    """The complete rows of a panel as arrays (built once, without copying the frame)."""
+
+    y: np.ndarray
+    regressors: np.ndarray
+    names: tuple[str, ...]
+    unit: Codes
+    period: Codes
+    cluster: Codes | None
+    cluster_name: str | None
+    weights: np.ndarray | None
+    n_dropped: int
+
+
+def panel_arrays(frame: pd.DataFrame, columns: PanelColumns, se: str) -> PanelArrays:
+    """Arrays for TWFE; rows with any missing value used by the model are dropped."""
+    if columns.unit is None or columns.time is None:
+        raise EstimationError("two-way fixed effects needs a unit column and a time column")
+    require_columns(frame, columns.used())
+    if columns.treatment is None and columns.cohort is None and columns.group is None:
+        raise EstimationError(
+            "two-way fixed effects needs a treatment (0/1) or pilot start (cohort) column")
+    y = numeric_column(frame, columns.outcome, "outcome")
+    treat = treatment_indicator(frame, columns)
+    covariates = [numeric_column(frame, c, "covariate") for c in columns.covariates]
+    time = numeric_column(frame, columns.time, "time")
+    cluster_name = (columns.cluster or columns.unit) if se == "cluster" else None
+    weights = numeric_column(frame, columns.weights, "weight") if columns.weights else None
+    bad = np.isnan(y) | np.isnan(treat) | np.isnan(time) | key_missing(frame, columns.unit)
+    for values in covariates:
+        bad |= np.isnan(values)
+    if cluster_name is not None:
+        bad |= key_missing(frame, cluster_name)
+    if weights is not None:
+        bad |= np.isnan(weights)
+        if np.any(weights[~bad] < 0):
+            raise EstimationError(
+                f"weights in column '{columns.weights}' must not be negative; "
+                f"the smallest is {np.min(weights[~bad]):g}", column=columns.weights)
+        bad |= weights == 0
+    keep = ~bad
+    n_dropped = int(bad.sum())
+    every = n_dropped == 0
+    if not np.any(keep):
+        raise EstimationError("no row has all of the outcome, treatment, unit, time and other "
+                              "model columns filled in", column=columns.outcome)
+    regressors = np.empty((int(keep.sum()), 1 + len(covariates)), dtype=np.float64, order="F")
+    regressors[:, 0] = treat if every else treat[keep]
+    for j, values in enumerate(covariates, start=1):
+        regressors[:, j] = values if every else values[keep]
+    unit_values = frame[columns.unit].to_numpy()
+    unit = factorize(unit_values if every else unit_values[keep])
+    period = factorize(time if every else time[keep])
+    cluster = None
+    if cluster_name == columns.unit:
+        cluster = unit
+    elif cluster_name is not None:
+        values = frame[cluster_name].to_numpy()
+        cluster = factorize(values if every else values[keep])
+    return PanelArrays(
+        y if every else y[keep], regressors,
+        ("treatment", *columns.covariates), unit, period, cluster, cluster_name,
+        None if weights is None else (weights if every else weights[keep]), n_dropped,
+    )
+
+
+def check_design(arrays: PanelArrays, columns: PanelColumns) -> None:
+    """Treated and never-treated units exist; every treated unit has a before-period."""
+    name = columns.treatment or columns.cohort or columns.group
+    treat = arrays.regressors[:, 0]
+    codes, n_units = arrays.unit.codes, arrays.unit.n_levels
+    ever = np.bincount(codes, treat, n_units) > 0
+    if not ever.any():
+        raise EstimationError(
+            f"no treated units: column '{name}' marks no unit-period as under the pilot",
+            column=name)
+    if ever.all():
+        raise EstimationError(
+            f"no comparison units: every unit is treated at some point according to '{name}'; "
+            "TWFE needs units that never had the pilot (use the staggered estimator with "
+            "not-yet-treated comparisons)", column=name)
+    untreated_rows = np.bincount(codes, 1.0 - treat, n_units)
+    no_before = ever & (untreated_rows == 0)
+    if no_before.any():
+        labels = arrays.unit.labels[no_before]
+        shown = ", ".join(map(str, labels[:5]))
+        raise EstimationError(
+            f"{no_before.sum()} treated unit(s) have no period before the pilot ({shown}); "
+            f"check '{name}' or drop these units", column=name)
