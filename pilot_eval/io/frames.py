@@ -75,20 +75,24 @@ def drop_unnamed_empty(frame: pd.DataFrame, header: list[str], *, file: str) -> 
     return out
 
 
+def _blank_row(frame: pd.DataFrame, position: int) -> bool:
+    return all(v is None or v != v or str(v).strip() == "" for v in frame.iloc[position])
+
+
 def drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Remove blank rows at the end (inner blank rows stay, to keep row numbers)."""
-    if frame.empty:
-        return frame
-    blank = frame.apply(
-        lambda col: col.map(lambda v: v is None or v != v or str(v).strip() == "")
-    ).all(axis=1)
-    if not bool(blank.any()):
-        return frame
-    values = blank.to_numpy()
-    last = len(values)
-    while last and values[last - 1]:
+    last = len(frame)
+    while last and _blank_row(frame, last - 1):
         last -= 1
-    return frame.iloc[:last].reset_index(drop=True)
+    return frame if last == len(frame) else frame.iloc[:last].reset_index(drop=True)
+
+
+def drop_leading_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Remove blank rows before the header (a file that starts with empty lines)."""
+    first = 0
+    while first < len(frame) and _blank_row(frame, first):
+        first += 1
+    return frame if first == 0 else frame.iloc[first:].reset_index(drop=True)
 
 
 def finish_text_frame(

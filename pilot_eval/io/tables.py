@@ -20,6 +20,7 @@ from pilot_eval.errors import DataError
 from pilot_eval.io.excel import read_xlsx
 from pilot_eval.io.frames import (
     clean_header,
+    drop_leading_blank_rows,
     drop_trailing_blank_rows,
     drop_unnamed_empty,
     finish_text_frame,
@@ -38,6 +39,8 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 STATA_SUFFIXES = (".dta",)
+DECIMAL_SNIFF_ROWS = 5000
+"""Rows inspected to decide between decimal points and decimal commas."""
 SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + STATA_SUFFIXES
 
 
@@ -203,14 +206,18 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
         raise DataError("the decimal separator and the delimiter are both ','", file=file,
                         hint="Files with decimal commas separate columns with ';'.")
     raw = _parse_csv(decoded.text, delimiter=delimiter, file=file)
+    if raw.empty:
+        raise DataError("the file holds no values, only delimiters and blank lines", file=file,
+                        hint="Check that you chose the right file and that it was saved fully.")
     header = clean_header(list(raw.iloc[0]), file=file)
     body = raw.iloc[1:].reset_index(drop=True)
     body = drop_unnamed_empty(body, header, file=file)
     body = drop_trailing_blank_rows(body)
     require_rows(body, file=file)
     if decimal is None:
-        cells = [v.strip() for v in body.to_numpy().ravel() if isinstance(v, str)]
-        decimal = sniff_decimal(cells, delimiter=delimiter)
+        decimal = "." if delimiter == "," else sniff_decimal(
+            [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
+             if isinstance(v, str)], delimiter=delimiter)
     frame, counts = finish_text_frame(body, decimal=decimal)
     return LoadedTable(frame=frame, path=file, sheet=None, encoding=decoded.encoding,
                        delimiter=delimiter, decimal=decimal, sha256=digest,
@@ -230,14 +237,7 @@ def _parse_csv(text: str, *, delimiter: str, file: str) -> pd.DataFrame:
     except (ValueError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"the file cannot be read as a table ({exc})", file=file,
                         hint="Open it in Excel and save it again as CSV.") from None
-    return _drop_leading_blank_lines(raw)
-
-
-def _drop_leading_blank_lines(raw: pd.DataFrame) -> pd.DataFrame:
-    # pandas reads a file of blank lines as rows of ""; the header is the first non-blank row
-    blank = raw.apply(lambda col: col.map(lambda v: str(v).strip() == "")).all(axis=1)
-    first = int((~blank).to_numpy().argmax()) if bool((~blank).any()) else 0
-    return raw.iloc[first:].reset_index(drop=True)
+    return drop_leading_blank_rows(raw)
 
 
 def _ragged_error(message: str, *, file: str) -> DataError:
