@@ -21,7 +21,12 @@ from pilot_eval.estimators.design import (
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.fixed_effects import factorize
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
-from pilot_eval.estimators.ols import collinear_columns, cross_products, least_squares
+from pilot_eval.estimators.ols import (
+    LeastSquares,
+    collinear_columns,
+    cross_products,
+    least_squares,
+)
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 CELLS = ("pilot_before", "pilot_after", "comparison_before", "comparison_after")
@@ -113,74 +118,112 @@ class DidTwoByTwo:
 
     def fit(self, frame: pd.DataFrame) -> Did2x2Result:
         """Estimate on ``frame`` (not modified); returns a new ``Did2x2Result``."""
-        columns = self.columns
-        require_columns(frame, columns.used())
-        flags = two_by_two_flags(frame, columns)
-        y = numeric_column(frame, columns.outcome, "outcome")
-        covariates = [numeric_column(frame, c, "covariate") for c in columns.covariates]
-        weights = numeric_column(frame, columns.weights, "weight") if columns.weights else None
-        cluster_name = columns.cluster or columns.unit if self.se == "cluster" else None
-        bad = np.isnan(y) | np.isnan(flags.group) | np.isnan(flags.post)
-        for values in covariates:
-            bad |= np.isnan(values)
-        if weights is not None:
-            bad |= np.isnan(weights) | (weights <= 0)
-        for key in {cluster_name, columns.unit} - {None}:
-            bad |= key_missing(frame, key)
-        keep = ~bad
-        group, post, y = flags.group[keep], flags.post[keep], y[keep]
-        unit = frame[columns.unit].to_numpy()[keep] if columns.unit else None
-        name = columns.group or columns.cohort or columns.treatment
-        check_cells(group, post, unit, name)
-        w = None if weights is None else weights[keep]
-        design = np.column_stack([np.ones(y.size), group, post, group * post,
-                                  *(c[keep] for c in covariates)])
-        names = (*BASE_NAMES, *columns.covariates)
-        dropped = collinear_columns(cross_products(design, w))
+        data = two_by_two_data(frame, self.columns, self.se)
+        check_cells(data.group, data.post, data.unit, data.flag_column)
+        design = np.column_stack([np.ones(data.y.size), data.group, data.post,
+                                  data.group * data.post, data.covariates])
+        names = (*BASE_NAMES, *self.columns.covariates)
+        dropped = collinear_columns(cross_products(design, data.weights))
         if dropped:
             shown = ", ".join(f"'{names[j]}'" for j in dropped)
             raise EstimationError(
                 f"{shown} is collinear with the pilot-group and after-period indicators or "
                 "the other covariates; drop it", column=names[dropped[0]])
-        fit = least_squares(design, y, w)
-        k = design.shape[1]
+        fit = least_squares(design, data.y, data.weights)
+        cov = two_by_two_covariance(design, fit, data, self.se)
         warnings = []
-        if bad.any():
-            warnings.append(f"{int(bad.sum())} row(s) with a missing value in a model column "
+        if data.n_dropped:
+            warnings.append(f"{data.n_dropped} row(s) with a missing value in a model column "
                             "(or a non-positive weight) were dropped")
-        if self.se == "iid":
-            cov = variance.iid(fit.bread, fit.residuals, w, n_params=k)
-        elif self.se == "hc1" or cluster_name is None:
-            cov = variance.hc1(design, fit.bread, fit.residuals, w, n_params=k)
-        else:
-            codes = factorize(frame[cluster_name].to_numpy()[keep])
-            cov = variance.cr1(design, fit.bread, fit.residuals, w, codes.codes,
-                               codes.n_levels, n_params=k)
-            if codes.n_levels < 30:
-                warnings.append(f"only {codes.n_levels} clusters: cluster-robust standard "
-                                "errors can be too small; prefer the wild cluster bootstrap")
-        description = variance.describe(cov, cluster_name, fixed_effects=False)
-        if self.se == "cluster" and cluster_name is None:
+        if cov.n_clusters is not None and cov.n_clusters < 30:
+            warnings.append(f"only {cov.n_clusters} clusters: cluster-robust standard errors "
+                            "can be too small; prefer the wild cluster bootstrap")
+        description = variance.describe(cov, data.cluster_name, fixed_effects=False)
+        if self.se == "cluster" and data.cluster_name is None:
             description += (" (repeated cross-section without a unit or cluster column, so "
                             "HC1 is used instead of clustering)")
         estimate = float(fit.coef[3])
         inference = variance.t_inference(estimate, cov, 3, self.level)
-        se_all = ([cov.matrix] * k if isinstance(cov.matrix, Unavailable)
+        se_all = ([cov.matrix] * len(names) if isinstance(cov.matrix, Unavailable)
                   else [float(np.sqrt(v)) for v in np.diag(cov.matrix)])
-        time = frame[columns.time].to_numpy()[keep] if columns.time else None
         return Did2x2Result(
-            outcome=columns.outcome, estimate=estimate, se=inference.se,
+            outcome=self.columns.outcome, estimate=estimate, se=inference.se,
             t_stat=inference.t_stat, p_value=inference.p_value, ci_low=inference.ci_low,
             ci_high=inference.ci_high, df=cov.df, level=float(self.level),
-            **cell_means(y, group, post, w),
+            **cell_means(data.y, data.group, data.post, data.weights),
             coefficients=tuple((n, float(b), s) for n, b, s in zip(names, fit.coef, se_all,
                                                                    strict=True)),
-            n_obs=int(y.size),
-            n_units=None if unit is None else int(pd.unique(unit).size),
-            n_periods=2 if time is None else int(pd.unique(time).size),
-            n_clusters=cov.n_clusters, se_type=cov.se_type, se_description=description,
-            small_sample=cov.small_sample, pilot_start=flags.start, warnings=tuple(warnings),
+            n_obs=int(data.y.size),
+            n_units=None if data.unit is None else int(pd.unique(data.unit).size),
+            n_periods=data.n_periods, n_clusters=cov.n_clusters, se_type=cov.se_type,
+            se_description=description, small_sample=cov.small_sample,
+            pilot_start=data.start, warnings=tuple(warnings),
         )
+
+
+@dataclass(frozen=True)
+class TwoByTwoData:
+    """Complete rows of a 2x2 design as arrays."""
+
+    y: np.ndarray
+    group: np.ndarray
+    post: np.ndarray
+    covariates: np.ndarray
+    weights: np.ndarray | None
+    unit: np.ndarray | None
+    cluster: np.ndarray | None
+    cluster_name: str | None
+    flag_column: str | None
+    start: float | None
+    n_periods: int
+    n_dropped: int
+
+
+def two_by_two_data(frame: pd.DataFrame, columns: PanelColumns, se: str) -> TwoByTwoData:
+    """Read the model columns, drop incomplete rows and pick the cluster column.
+
+    Clusters (for ``se="cluster"``): ``columns.cluster``, else the unit, else none (HC1).
+    """
+    require_columns(frame, columns.used())
+    flags = two_by_two_flags(frame, columns)
+    y = numeric_column(frame, columns.outcome, "outcome")
+    covariates = [numeric_column(frame, c, "covariate") for c in columns.covariates]
+    weights = numeric_column(frame, columns.weights, "weight") if columns.weights else None
+    cluster_name = (columns.cluster or columns.unit) if se == "cluster" else None
+    bad = np.isnan(y) | np.isnan(flags.group) | np.isnan(flags.post)
+    for values in covariates:
+        bad |= np.isnan(values)
+    if weights is not None:
+        bad |= np.isnan(weights) | (weights <= 0)
+    for key in {cluster_name, columns.unit, columns.time} - {None}:
+        bad |= key_missing(frame, key)
+    keep = ~bad
+    unit = frame[columns.unit].to_numpy()[keep] if columns.unit else None
+    time = frame[columns.time].to_numpy()[keep] if columns.time else None
+    return TwoByTwoData(
+        y=y[keep], group=flags.group[keep], post=flags.post[keep],
+        covariates=np.column_stack([c[keep] for c in covariates]) if covariates
+        else np.empty((int(keep.sum()), 0)),
+        weights=None if weights is None else weights[keep], unit=unit,
+        cluster=frame[cluster_name].to_numpy()[keep] if cluster_name else None,
+        cluster_name=cluster_name,
+        flag_column=columns.group or columns.cohort or columns.treatment,
+        start=flags.start, n_periods=2 if time is None else int(pd.unique(time).size),
+        n_dropped=int(bad.sum()),
+    )
+
+
+def two_by_two_covariance(design: np.ndarray, fit: LeastSquares, data: TwoByTwoData,
+                          se: str) -> variance.Covariance:
+    """iid, HC1 or CR1 with ``K`` = number of columns of ``design`` (no fixed effects)."""
+    k = design.shape[1]
+    if se == "iid":
+        return variance.iid(fit.bread, fit.residuals, data.weights, n_params=k)
+    if se == "hc1" or data.cluster is None:
+        return variance.hc1(design, fit.bread, fit.residuals, data.weights, n_params=k)
+    codes = factorize(data.cluster)
+    return variance.cr1(design, fit.bread, fit.residuals, data.weights, codes.codes,
+                        codes.n_levels, n_params=k)
 
 
 @dataclass(frozen=True)
