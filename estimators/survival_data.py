@@ -228,12 +228,20 @@ def step_value(times: np.ndarray, values: np.ndarray, at: np.ndarray, *, start: 
 # --- Cox partial likelihood: risk sets and tie handling -----------------------------------
 @dataclass(frozen=True)
 class RiskSets:
-    """Risk-set bookkeeping of one stratum."""
+    """Risk-set bookkeeping of one stratum.
+
+    Rows sharing the same (first, last) risk interval form a "pair"; sums over risk sets are
+    one ``bincount`` per column onto the pairs, then two small bincounts onto the grid.
+    """
 
     grid: np.ndarray  # distinct event times
     first: np.ndarray  # per row: first grid index at risk
     last: np.ndarray  # per row: last grid index at risk (-1: exits before the first event)
     died: np.ndarray  # per row: bool, event at its exit time
+    death_rows: np.ndarray  # indices of the rows with an event
+    pair: np.ndarray  # per row: index of its (first, last) interval
+    pair_first: np.ndarray
+    pair_last: np.ndarray
     d: np.ndarray  # events per grid time
     tie_index: np.ndarray  # per event "slot" l: its grid index
     tie_fraction: np.ndarray  # per slot: l / d_j (Efron) or 0 (Breslow)
@@ -244,13 +252,22 @@ def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: b
     grid = np.unique(time[died])
     last = np.searchsorted(grid, time, side="right") - 1
     first = np.searchsorted(grid, entry, side="right")
-    d = np.bincount(last[died], minlength=grid.size)
+    if first.any():  # delayed entry: distinct (first, last) intervals
+        keys, pair = np.unique(first.astype(np.int64) * (grid.size + 2) + last + 1,
+                               return_inverse=True)
+    else:  # everybody at risk from the start: the interval is fixed by ``last`` alone
+        pair = last + 1
+        keys = np.arange(grid.size + 1)
+    death_rows = np.flatnonzero(died)
+    d = np.bincount(last[death_rows], minlength=grid.size)
     tie_index = np.repeat(np.arange(grid.size), d)
     starts = np.repeat(np.cumsum(d) - d, d)
     position = np.arange(tie_index.size) - starts
     fraction = position / d[tie_index] if efron else np.zeros(tie_index.size)
-    return RiskSets(grid=grid, first=first, last=last, died=died, d=d,
-                    tie_index=tie_index, tie_fraction=fraction)
+    return RiskSets(grid=grid, first=first, last=last, died=died, death_rows=death_rows,
+                    pair=pair.reshape(-1), pair_first=keys // (grid.size + 2),
+                    pair_last=keys % (grid.size + 2) - 1, d=d, tie_index=tie_index,
+                    tie_fraction=fraction)
 
 
 def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
@@ -258,18 +275,20 @@ def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
     g = sets.grid.size
     values = values.reshape(values.shape[0], -1)
     out = np.empty((g, values.shape[1]))
+    npair = sets.pair_first.size
     for k in range(values.shape[1]):
-        added = np.bincount(sets.first, weights=values[:, k], minlength=g + 1)[: g + 1]
-        removed = np.bincount(sets.last + 1, weights=values[:, k], minlength=g + 1)[: g + 1]
+        by_pair = np.bincount(sets.pair, weights=values[:, k], minlength=npair)
+        added = np.bincount(sets.pair_first, weights=by_pair, minlength=g + 1)[: g + 1]
+        removed = np.bincount(sets.pair_last + 1, weights=by_pair, minlength=g + 1)[: g + 1]
         out[:, k] = np.cumsum(added - removed)[:g]
     return out
 
 
 def death_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
     """Sum of ``values`` over the rows that die at each grid time -> (grid x k)."""
-    values = values.reshape(values.shape[0], -1)
-    index = sets.last[sets.died]
-    return np.stack([np.bincount(index, weights=values[sets.died, k], minlength=sets.grid.size)
+    values = values.reshape(values.shape[0], -1)[sets.death_rows]
+    index = sets.last[sets.death_rows]
+    return np.stack([np.bincount(index, weights=values[:, k], minlength=sets.grid.size)
                      for k in range(values.shape[1])], axis=1)
 
 
@@ -287,6 +306,10 @@ class TieSums:
 
 def tie_sums(sets: RiskSets, s0: np.ndarray, d0: np.ndarray) -> TieSums:
     """``den_l = S0_j - c_l D0_j`` summed per grid time (``c_l = 0`` under Breslow)."""
+    if not sets.tie_fraction.any():  # Breslow (or no ties): every slot has den = S0
+        zero = np.zeros_like(s0)
+        return TieSums(log_den=sets.d * np.log(s0), inv=sets.d / s0, c_inv=zero,
+                       inv2=sets.d / s0**2, c_inv2=zero, cc_inv2=zero)
     j, c = sets.tie_index, sets.tie_fraction
     den = s0[j] - c * d0[j]
     g = sets.grid.size
@@ -308,9 +331,37 @@ class LikelihoodParts:
     hessian: np.ndarray
 
 
-def _risk_weights(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+def _risk_weights(x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, float]:
+    """``exp(x'b - shift)`` and the shift (the largest ``x'b``; it cancels in every ratio)."""
     eta = x @ beta
-    return np.exp(eta - eta.max()) if eta.size else eta  # the shift cancels in every ratio
+    shift = float(eta.max()) if eta.size else 0.0
+    return np.exp(eta - shift), shift
+
+
+def _grid_sums(sets: RiskSets, x: np.ndarray, w: np.ndarray, *, second: bool, deaths: bool):
+    """Sums of ``w``, ``w x`` and (optionally) ``w x x'`` over risk sets or over deaths."""
+    p = x.shape[1]
+    if deaths:
+        x, w = x[sets.death_rows], w[sets.death_rows]
+        index, size = sets.last[sets.death_rows], sets.grid.size
+
+        def total(v: np.ndarray) -> np.ndarray:
+            return np.bincount(index, weights=v, minlength=size)
+    else:
+
+        def total(v: np.ndarray) -> np.ndarray:
+            return risk_sum(sets, v)[:, 0]
+
+    s0 = total(w)
+    wx = [w * x[:, a] for a in range(p)]  # contiguous columns (x is column-major)
+    s1 = np.stack([total(v) for v in wx], axis=1)
+    if not second:
+        return s0, s1, None
+    s2 = np.empty((s0.size, p, p))
+    for a in range(p):
+        for b in range(a, p):
+            s2[:, a, b] = s2[:, b, a] = total(wx[a] * x[:, b])
+    return s0, s1, s2
 
 
 def likelihood_parts(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> LikelihoodParts:
@@ -321,20 +372,13 @@ def likelihood_parts(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> Likelih
     ``loglik = sum_deaths x'b - sum_l log den_l``, ``U = sum_deaths x - sum_l m_l``,
     ``H = -sum_l [(S2 - c_l D2)/den_l - m_l m_l']``.
     """
-    p = x.shape[1]
-    w = _risk_weights(x, beta)
-    shift = float((x @ beta).max()) if x.shape[0] else 0.0
-    wx = w[:, None] * x
-    wxx = (wx[:, :, None] * x[:, None, :]).reshape(-1, p * p)
-    s0 = risk_sum(sets, w)[:, 0]
-    s1 = risk_sum(sets, wx)
-    s2 = risk_sum(sets, wxx).reshape(-1, p, p)
-    d0 = death_sum(sets, w)[:, 0]
-    d1 = death_sum(sets, wx)
-    d2 = death_sum(sets, wxx).reshape(-1, p, p)
+    w, shift = _risk_weights(x, beta)
+    s0, s1, s2 = _grid_sums(sets, x, w, second=True, deaths=False)
+    d0, d1, d2 = _grid_sums(sets, x, w, second=True, deaths=True)
     t = tie_sums(sets, s0, d0)
-    loglik = float((x[sets.died] @ beta).sum() - (t.log_den + sets.d * shift).sum())
-    gradient = x[sets.died].sum(axis=0) - (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]).sum(0)
+    x_dead = x[sets.death_rows].sum(axis=0)
+    loglik = float(x_dead @ beta - (t.log_den + sets.d * shift).sum())
+    gradient = x_dead - (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]).sum(0)
     second = (s2 * t.inv[:, None, None] - d2 * t.c_inv[:, None, None]).sum(0)
     outer = (np.einsum("ja,jb,j->ab", s1, s1, t.inv2)
              - np.einsum("ja,jb,j->ab", s1, d1, t.c_inv2)
@@ -343,38 +387,36 @@ def likelihood_parts(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> Likelih
     return LikelihoodParts(loglik=loglik, gradient=gradient, hessian=-(second - outer))
 
 
-def score_residuals(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+def score_residuals(sets: RiskSets, x: np.ndarray, beta: np.ndarray, *,
+                    per_row: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
     """Per-row martingale score residuals and per-death Schoenfeld residuals.
 
     ``r_i = delta_i (x_i - mbar_j) - sum_{j at risk} sum_l w_i a_il (x_i - m_l) / den_l`` where
-    ``mbar_j = (1/d_j) sum_l m_l`` and ``a_il = 1 - c_l`` for a row dying at ``j`` (else 1).
-    They sum to the score ``U``; cluster sums give the robust (sandwich) variance.
-    Returns ``(score residuals (rows x p), Schoenfeld residuals (deaths x p))``.
+    ``mbar_j = (1/d_j) sum_l m_l`` and ``a_il = 1 - c_l`` for a row dying at ``j`` (else 1),
+    the formula of R survival's ``coxscore``. They sum to the score ``U``; cluster sums give
+    the robust (sandwich) variance. Returns ``(score residuals (rows x p), or None unless
+    ``per_row``; Schoenfeld residuals (deaths x p, in the order of ``sets.death_rows``))``.
     """
-    w = _risk_weights(x, beta)
-    wx = w[:, None] * x
-    s0 = risk_sum(sets, w)[:, 0]
-    s1 = risk_sum(sets, wx)
-    d0 = death_sum(sets, w)[:, 0]
-    d1 = death_sum(sets, wx)
+    w, _ = _risk_weights(x, beta)
+    s0, s1, _ = _grid_sums(sets, x, w, second=False, deaths=False)
+    d0, d1, _ = _grid_sums(sets, x, w, second=False, deaths=True)
     t = tie_sums(sets, s0, d0)
-    hazard = t.inv  # sum_l 1 / den_l
+    deaths = sets.death_rows
+    j = sets.last[deaths]
+    mean_bar = (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]) / sets.d[:, None]
+    schoenfeld = x[deaths] - mean_bar[j]
+    if not per_row:
+        return None, schoenfeld
     weighted_mean = s1 * t.inv2[:, None] - d1 * t.c_inv2[:, None]  # sum_l m_l / den_l
-    cum_h = np.append(0.0, np.cumsum(hazard))
+    cum_h = np.append(0.0, np.cumsum(t.inv))  # running sum of the hazard increments
     cum_m = np.vstack([np.zeros(x.shape[1]), np.cumsum(weighted_mean, axis=0)])
     upper = sets.last + 1
     lower = np.minimum(sets.first, upper)
     h_i = cum_h[upper] - cum_h[lower]
     m_i = cum_m[upper] - cum_m[lower]
     resid = -w[:, None] * (x * h_i[:, None] - m_i)
-    deaths = np.flatnonzero(sets.died)
-    j = sets.last[deaths]
-    mean_bar = (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]) / sets.d[:, None]
     # a dying row carries weight (1 - c_l), not 1, in its own tie set: add back the c_l part
-    c_h = t.c_inv[j]
     c_m = (s1 * t.c_inv2[:, None] - d1 * t.cc_inv2[:, None])[j]
-    resid[deaths] += w[deaths, None] * (x[deaths] * c_h[:, None] - c_m)
-    schoenfeld = x[deaths] - mean_bar[j]
+    resid[deaths] += w[deaths, None] * (x[deaths] * t.c_inv[j][:, None] - c_m)
     resid[deaths] += schoenfeld
     return resid, schoenfeld
