@@ -73,11 +73,14 @@ try:
 
     def run_differences():
         model = DifferencesATTgt(data=indexed, cohort_column="cohort")
-        return model.fit(formula="y", est_method="dr", control_group="never_treated",
-                         progress_bar=False, n_jobs=1)
+        model.fit(formula="y", est_method="dr", control_group="never_treated",
+                  progress_bar=False, n_jobs=1)
+        return model
 
-    seconds, res = best(run_differences)
-    table = res.droplevel(0, axis=1).reset_index()
+    seconds, model = best(run_differences)
+    table = model.results()
+    table.columns = [c[-1] for c in table.columns]
+    table = table.reset_index()
     out["differences"] = {"seconds": seconds, "group": table["cohort"].astype(float).tolist(),
                           "time": table["time"].astype(float).tolist(),
                           "att": table["ATT"].astype(float).tolist(),
