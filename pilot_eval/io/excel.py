@@ -72,15 +72,21 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str) -> SheetRead:
                 file=file, hint="Choose one of the listed sheets.")
         worksheet = workbook[sheet]
         try:
+            worksheet.reset_dimensions()  # some writers record a wrong used range (A1:A1)
             rows = [list(r) for r in worksheet.iter_rows(values_only=True)]
         except Exception as exc:  # noqa: BLE001 - damaged sheet XML
             raise DataError(f"the sheet '{sheet}' is damaged ({type(exc).__name__})",
                             file=file, hint="Open it in Excel and save it again.") from None
     finally:
         workbook.close()
-    if not rows or all(_blank(v) for v in rows[0]):
-        raise DataError(f"the sheet '{sheet}' is empty (no header in row 1)", file=file,
-                        hint="Put the column names in row 1 and the data below.")
+    filled = [i for i, r in enumerate(rows) if not all(_blank(v) for v in r)]
+    if not filled:
+        raise DataError(f"the sheet '{sheet}' is empty", file=file,
+                        hint="Choose the sheet that holds the data.")
+    if filled[0] > 0:
+        raise DataError(f"row 1 of the sheet '{sheet}' is empty; the column names must be in "
+                        f"row 1 (the first filled row is row {filled[0] + 1})", file=file,
+                        rows=[1], hint="Delete the empty rows above the column names.")
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     header = clean_header(rows[0], file=f"{file} [{sheet}]")

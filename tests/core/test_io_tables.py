@@ -215,3 +215,34 @@ def test_paths_that_are_not_data_files(tmp_path, name):
     with pytest.raises(DataError) as caught:
         load_table(tmp_path / name)
     assert caught.value.hint
+
+
+def test_xlsx_gaps_keep_row_numbers_and_the_header_must_be_in_row_one(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["B1"], sheet["C1"] = "team", "y"  # column A is empty and is dropped
+    sheet["B2"], sheet["C2"] = "Ash", 1
+    sheet["B4"], sheet["C4"] = "Cedar", "x"  # row 3 is blank and kept
+    path = tmp_path / "gap.xlsx"
+    workbook.save(path)
+    table = load_table(path)
+    assert list(table.frame.columns) == ["team", "y"]
+    assert table.frame["team"].tolist()[2] == "Cedar"  # position 2 = spreadsheet row 4
+    late = openpyxl.Workbook()
+    late.active["A3"], late.active["A4"] = "team", "Ash"
+    late.save(tmp_path / "late.xlsx")
+    with pytest.raises(DataError, match="first filled row is row 3"):
+        load_table(tmp_path / "late.xlsx")
+
+
+def test_options_that_do_not_apply_to_the_format(tmp_path):
+    csv_path = tmp_path / "d.csv"
+    sample_frame().to_csv(csv_path, index=False)
+    with pytest.raises(DataError, match="not an Excel workbook"):
+        load_table(csv_path, sheet="Data")
+    parquet_path = tmp_path / "d.parquet"
+    sample_frame().to_parquet(parquet_path)
+    with pytest.raises(DataError, match="only to text"):
+        load_table(parquet_path, delimiter=";")
+    with pytest.raises(DataError, match="delimiter"):
+        load_table(csv_path, delimiter=":")
