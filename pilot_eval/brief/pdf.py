@@ -158,8 +158,12 @@ def _story(content: BriefContent, width: float, drawings: list[Drawing]) -> list
 
 
 def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callable:
+    stamp = f"D:{content.date:%Y%m%d}000000+00'00'"
+
     def draw(canvas, doc) -> None:
         seen.append(doc.page)
+        # the document's creation date is the brief's own date, not the clock
+        canvas.setDateFormatter(lambda *_ymdhms: stamp)
         canvas.saveState()
         canvas.setFont(fonts.REGULAR, FOOTER_SIZE)
         canvas.setFillColor(SECONDARY)

@@ -225,6 +225,7 @@ def test_pdf_metadata(pdf_path, content):
     assert fields["Subject"].strip() == content.metadata.subject
     assert "difference-in-differences" in fields["Keywords"]
     assert fields["Page size"].strip().startswith("595.276 x 841.89")  # A4
+    assert "Nov 27" in fields["CreationDate"] and "2026" in fields["CreationDate"]
 
 
 @needs_poppler
