@@ -75,12 +75,16 @@ def test_dr_matches_published_r_did_with_lpop(fits):
     assert dynamic.estimate == pytest.approx(PRINTED_DYNAMIC_OVERALL, abs=PRINTED_TOL)
 
 
-def _cell(frame: pd.DataFrame, group: int, time: int):
-    """Never-treated 2x2 sample of ATT(g,t) with the varying base period (as R did)."""
+def _cell(frame: pd.DataFrame, group: int, time: int, control: str = "never"):
+    """2x2 sample of ATT(g,t) with the varying base period (as R did)."""
     wide = frame.pivot(index="countyreal", columns="year", values="lemp")
     info = frame.groupby("countyreal")[["first.treat", "lpop"]].first()
     base = time - 1 if time < group else group - 1
-    keep = (info["first.treat"] == group) | (info["first.treat"] == 0)
+    cohort = info["first.treat"]
+    comparison = cohort == 0
+    if control == "not-yet":
+        comparison |= (cohort > max(time, base)) & (cohort != group)
+    keep = (cohort == group) | comparison
     delta = (wide[time] - wide[base])[keep].to_numpy()
     treated = (info.loc[keep, "first.treat"] == group).to_numpy(float)
     x = sm.add_constant(info.loc[keep, "lpop"].to_numpy())
@@ -106,6 +110,17 @@ def _formula_att(method: str, delta, treated, x) -> float:
 def test_every_att_gt_equals_its_formula(fits, mpdta, method):
     for effect in fits[method].att_gt:
         delta, treated, x = _cell(mpdta, effect.group, effect.time)
+        expected = _formula_att(method, delta, treated, x)
+        assert effect.estimate == pytest.approx(expected, abs=FORMULA_TOL), (effect.group,
+                                                                             effect.time)
+
+
+@pytest.mark.parametrize("method", ["reg", "ipw", "dr"])
+def test_not_yet_treated_controls_with_a_covariate_equal_the_formula(mpdta, method):
+    result = CallawaySantAnna(COLUMNS, method=method, control="not-yet",
+                              covariates=("lpop",)).fit(mpdta)
+    for effect in result.att_gt:
+        delta, treated, x = _cell(mpdta, effect.group, effect.time, control="not-yet")
         expected = _formula_att(method, delta, treated, x)
         assert effect.estimate == pytest.approx(expected, abs=FORMULA_TOL), (effect.group,
                                                                              effect.time)
