@@ -26,6 +26,9 @@ MIN_CLUSTERS = 30
 MIN_TREATED_CLUSTERS = 10
 """Below this many treated clusters, the same (MacKinnon & Webb 2017)."""
 MAX_ROWS_IN_MESSAGE = 10
+"""Rows shown in a one-line description."""
+MAX_ROWS_KEPT = 1000
+"""Rows kept in a problem (and its JSON); the message says when more were found."""
 
 BOOTSTRAP_HINT = ("Use the wild cluster bootstrap for confidence intervals and p-values "
                   "(Webb weights below about 12 clusters).")
@@ -114,8 +117,12 @@ class _Collector:
 
     def add(self, severity: Severity, code: str, message: str, *, rows=(), column=None,
             hint=None) -> None:
-        self.found.append(Problem(severity, code, message, self.file,
-                                  tuple(int(r) for r in rows), column, hint))
+        rows = [int(r) for r in rows]
+        if len(rows) > MAX_ROWS_KEPT:
+            message = f"{message} (the first {MAX_ROWS_KEPT} of {len(rows)} rows are listed)"
+            rows = rows[:MAX_ROWS_KEPT]
+        self.found.append(Problem(severity, code, message, self.file, tuple(rows), column,
+                                  hint))
 
     def report(self) -> ValidationReport:
         ordered = sorted(self.found, key=lambda p: p.severity != "error")
@@ -258,7 +265,9 @@ def _check_numeric(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
             out.add("error", "non_numeric",
                     f"the {role} must be numbers, but {int(bad.sum())} cell(s) are not: "
                     f"{_values(series, bad)}", rows=_rows(bad), column=name,
-                    hint="Correct these cells, or leave them empty if the value is unknown.")
+                    hint="Correct these cells, or leave them empty if the value is unknown"
+                         + ("." if role != "covariate" else
+                            "; or leave this column out of the covariates."))
 
 
 def _check_binary(frame: pd.DataFrame, columns: PanelColumns, known: set[str],

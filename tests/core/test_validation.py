@@ -15,6 +15,7 @@ from pilot_eval.estimators import PanelColumns
 
 from pilot_eval.errors import ValidationFailed
 from pilot_eval.validation import (
+    MAX_ROWS_KEPT,
     MIN_CLUSTERS,
     MIN_TREATED_CLUSTERS,
     Problem,
@@ -254,3 +255,12 @@ def test_problem_describe_truncates_long_row_lists():
     text = problem.describe()
     assert "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 18 more" in text
     assert problem.to_dict()["rows"] == list(range(2, 30))
+
+
+def test_very_long_row_lists_are_capped_and_say_so():
+    frame = panel(n_units=300, n_periods=5)
+    frame.loc[:, "y"] = np.nan
+    report = validate_panel(frame, TREATMENT)
+    problem = next(p for p in report.warnings if p.code == "missing_values")
+    assert len(problem.rows) == MAX_ROWS_KEPT
+    assert f"the first {MAX_ROWS_KEPT} of {len(frame)} rows are listed" in problem.message
