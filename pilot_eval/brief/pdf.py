@@ -61,7 +61,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "subtitle": ParagraphStyle("subtitle", parent=base, textColor=SECONDARY, fontSize=11,
                                    spaceAfter=10),
         "h2": ParagraphStyle("h2", parent=base, fontName=fonts.BOLD, fontSize=13, leading=17,
-                             spaceBefore=10, spaceAfter=5),
+                             spaceBefore=10, spaceAfter=5, keepWithNext=1),
         "headline": ParagraphStyle("headline", parent=base, fontSize=11, leading=15,
                                    spaceAfter=0),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11, spaceAfter=0),

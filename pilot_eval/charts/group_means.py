@@ -32,6 +32,7 @@ from pilot_eval.charts.style import (
 FIGURE_SIZE_INCHES = (6.7, 3.3)  # fits A4 between 2 cm margins
 MAX_X_TICKS = 8
 TITLE_WRAP = 80
+Y_LABEL_WRAP = 34  # characters per line of the y-axis label (two lines at most)
 LABEL_GAP_FRACTION = 0.07  # end labels closer than this share of the y range are pushed apart
 START_LABEL_LIMIT = 40
 START_LABEL_STEP = 0.08  # axes fraction between stacked start labels
@@ -185,8 +186,9 @@ def _style_axes(ax, group_means: Sequence[Mapping[str, Any]], outcome_label: str
     for tick in ax.get_xticklabels() + ax.get_yticklabels():
         tick.set_family(FONT_FAMILY)
     ax.set_xlabel("Period", fontsize=9, **text_style)
-    ax.set_ylabel(plain_text(shorten(axis_label(outcome_label, unit), 50)), fontsize=9,
-                  **text_style)
+    y_label = "\n".join(textwrap.wrap(" ".join(axis_label(outcome_label, unit).split()),
+                                       Y_LABEL_WRAP, max_lines=2, placeholder=" …"))
+    ax.set_ylabel(plain_text(y_label), fontsize=9, **text_style)
     ax.grid(axis="y", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
