@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,13 +44,21 @@ class BriefPage(QWidget):
         self.export_button.setAccessibleName("Export brief")
         self.export_button.setToolTip("Save the brief as PDF and HTML (Ctrl+E)")
         self.export_button.clicked.connect(self.export_requested)
+        self.preview = QLabel("")
+        self.preview.setObjectName("Headline")
+        self.preview.setAccessibleName("Headline of the brief")
+        self.preview.setWordWrap(True)
         self.status = QLabel("Run the analysis in the Impact step first.")
         self.status.setAccessibleName("Brief status")
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.export_button)
+        layout.addWidget(self.preview)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.set_ready(False)
@@ -59,6 +68,10 @@ class BriefPage(QWidget):
         if ready:
             self.status.setText("Ready to export.")
 
+    def show_headline(self, text: str) -> None:
+        """The sentence the brief will lead with ("" before an analysis has run)."""
+        self.preview.setText(f"Result to be reported: {text}" if text else "")
+
     def set_busy(self, busy: bool) -> None:
         self.export_button.setEnabled(not busy)
         if busy:
@@ -66,4 +79,4 @@ class BriefPage(QWidget):
 
     def show_exported(self, pdf: str, html: str) -> None:
         self.export_button.setEnabled(True)
-        self.status.setText(f"Saved the brief:\n{pdf}\n{html}")
+        self.status.setText(f"Saved the brief as PDF and HTML:\n{pdf}\n{html}")

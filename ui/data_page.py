@@ -27,6 +27,14 @@ SEVERITY_MARK = {"error": "Error", "warning": "Warning", "info": "To do"}
 SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5300", "info": "#1d4f91"}
 
 
+def strip_severity(text: str) -> str:
+    """``"warning: 6 rows ..."`` -> ``"6 rows ..."`` (the list shows the severity itself)."""
+    for word in SEVERITY_MARK:
+        if text.lower().startswith(word + ":"):
+            return text[len(word) + 1:].lstrip()
+    return text
+
+
 class DataPage(QWidget):
     """Intents: ``open_requested``, ``role_changed(role, column)``.  Setters: ``show_*``."""
 
@@ -60,6 +68,7 @@ class DataPage(QWidget):
         self.issues = QListWidget()
         self.issues.setAccessibleName("Validation problems")
         self.issues.setWordWrap(True)
+        self.issues.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.issues.itemActivated.connect(self._go_to_issue)
         issues_box = QVBoxLayout()
         issues_title = QLabel("&Checks on the data")
@@ -87,10 +96,13 @@ class DataPage(QWidget):
         frame = table.frame
         self.model.set_frame(frame)
         self.roles_form.set_columns([str(c) for c in frame.columns])
-        missing = sum((getattr(table, "missing_markers", None) or {}).values())
-        note = f"; {missing:,} missing-value markers (such as n/a) read as missing" if missing else ""
+        markers = getattr(table, "missing_markers", None) or {}
+        counts = sorted(((n, c) for c, n in markers.items() if n), reverse=True)
+        empty = ", ".join(f"{c} {n:,}" for n, c in counts)
+        note = f"<br>Empty or missing cells (blank, n/a, ..): {empty}." if empty else ""
         self.file_label.setText(f"<b>{Path(table.path).name}</b>: {len(frame):,} rows, "
-                                f"{len(frame.columns)} columns{note}.")
+                                f"{len(frame.columns)} columns. Row numbers are those of the "
+                                f"spreadsheet (the header is row 1).{note}")
         self.table.resizeColumnsToContents()
 
     def show_roles(self, roles: dict[str, str | None]) -> None:
@@ -105,7 +117,7 @@ class DataPage(QWidget):
             return
         for issue in issues:
             item = QListWidgetItem(f"{SEVERITY_MARK.get(issue.severity, issue.severity)}: "
-                                   f"{issue.text}")
+                                   f"{strip_severity(issue.text)}")
             item.setForeground(QBrush(QColor(SEVERITY_COLOUR.get(issue.severity, "#000000"))))
             item.setData(Qt.ItemDataRole.UserRole, (issue.rows, issue.column))
             self.issues.addItem(item)

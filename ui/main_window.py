@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from .brief_page import BriefPage
-from .controller import ANALYSIS, BRIEF, LOAD, Controller
+from .controller import ANALYSIS, BRIEF, LOAD, Controller, Issue
 from .core_api import AnalysisOutput
 from .data_page import DataPage
 from .error_dialog import show_error
 from .error_info import ErrorInfo
 from .impact_page import ImpactPage
+from .result_text import headline
 from .sidebar import StepBar
 from .style import STYLE_SHEET
 
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         self.brief_page.export_requested.connect(self.export_brief_dialog)
         c.table_loaded.connect(self._on_table_loaded)
         c.roles_changed.connect(self._on_roles_changed)
-        c.issues_changed.connect(self.data_page.show_issues)
+        c.issues_changed.connect(self._on_issues)
         c.ready_changed.connect(self.impact_page.set_ready)
         c.progress.connect(self._on_progress)
         c.result_ready.connect(self._on_result)
@@ -157,6 +158,20 @@ class MainWindow(QMainWindow):
         if self.controller.output is None:
             self.impact_page.clear_result()
             self.brief_page.set_ready(False)
+            self.brief_page.show_headline("")
+
+    def _on_issues(self, issues: list[Issue]) -> None:
+        self.data_page.show_issues(issues)
+        errors = sum(i.severity == "error" for i in issues)
+        warnings = sum(i.severity == "warning" for i in issues)
+        if any(i.severity == "info" for i in issues):
+            self.statusBar().showMessage("Choose the column roles below the preview.")
+        elif errors:
+            self.statusBar().showMessage(f"The data has {errors} problem(s) to fix before the "
+                                         "analysis can run.")
+        else:
+            self.statusBar().showMessage(f"Data checked: no errors, {warnings} warning(s). "
+                                         "Go to Impact and press Run (Ctrl+R).")
 
     def _on_progress(self, key: str, fraction: float, message: str) -> None:
         if key == ANALYSIS:
@@ -167,6 +182,7 @@ class MainWindow(QMainWindow):
     def _on_result(self, output: AnalysisOutput) -> None:
         self.impact_page.show_result(output.result, output.figure, output.chart_problem)
         self.brief_page.set_ready(True)
+        self.brief_page.show_headline(headline(output.result))
         self.statusBar().showMessage("Analysis finished.")
 
     def _on_exported(self, pdf: str, html: str) -> None:

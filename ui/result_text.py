@@ -39,6 +39,33 @@ def format_amount(value: Any, unit: str = "", *, signed: bool = False) -> str:
     return f"{text} {words}".rstrip()
 
 
+def format_range(low: Any, high: Any, unit: str = "") -> str:
+    """``2.67 to 5.72 percentage points``; signs only when the range reaches below zero."""
+    lo, hi = _number(low), _number(high)
+    if lo is None or hi is None:
+        return "not available"
+    signed = lo < 0
+    if unit == "GBP":
+        return f"{format_amount(lo, unit, signed=signed)} to {format_amount(hi, unit, signed=signed)}"
+    words = UNIT_WORDS.get(unit, unit)
+    first = format_amount(lo, "", signed=signed)
+    second = format_amount(hi, "", signed=signed)
+    return f"{first} to {second} {words}".rstrip()
+
+
+def format_p_value(value: Any) -> str | None:
+    """``< 0.001`` for very small p-values, else three decimals."""
+    p = _number(value)
+    if p is None:
+        return None
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def strip_severity(text: str) -> str:
+    """Drop a leading ``warning:`` (the list already says these are warnings)."""
+    return text[len("warning:"):].lstrip() if text.lower().startswith("warning:") else text
+
+
 def unavailable_reason(result: dict[str, Any], name: str) -> str:
     reason = (result.get("unavailable") or {}).get(name)
     return f"not available ({reason})" if reason else "not available"
@@ -62,8 +89,7 @@ def headline(result: dict[str, Any]) -> str:
         sentence = (f"Compared with teams that kept the old rules, the pilot {direction} "
                     f"{label} by about {amount}")
     if low is not None and high is not None:
-        sentence += (f" ({level:.0%} range {format_amount(low, unit, signed=True)} to "
-                     f"{format_amount(high, unit, signed=True)})")
+        sentence += f" ({level:.0%} range {format_range(low, high, unit)})"
         if low <= 0 <= high:
             sentence += "; the range includes no change, so the data cannot rule out no effect"
     return sentence + "."
@@ -82,9 +108,8 @@ def result_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
     if _number(low) is None or _number(high) is None:
         interval = unavailable_reason(result, "ci_low")
     else:
-        interval = (f"{format_amount(low, unit, signed=True)} to "
-                    f"{format_amount(high, unit, signed=True)}")
-    p_value = _number(result.get("p_value"))
+        interval = format_range(low, high, unit)
+    p_value = format_p_value(result.get("p_value"))
     estimator = result.get("estimator", "")
     se_type = result.get("se_type", "")
     rows = [
@@ -95,8 +120,7 @@ def result_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         (f"{level:.0%} range", interval),
         ("Standard error", format_amount(result.get("se"), unit)
          if _number(result.get("se")) is not None else unavailable_reason(result, "se")),
-        ("p-value", f"{p_value:.3g}" if p_value is not None
-         else unavailable_reason(result, "p_value")),
+        ("p-value", p_value if p_value is not None else unavailable_reason(result, "p_value")),
         ("Method", ESTIMATOR_NAMES.get(estimator, estimator)),
         ("Standard errors", str(result.get("se_description") or SE_NAMES.get(se_type, se_type))),
         ("Units (teams)", _count(result.get("n_units"))),
@@ -110,4 +134,4 @@ def result_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def warning_lines(result: dict[str, Any]) -> list[str]:
-    return [str(w) for w in result.get("warnings", []) or []]
+    return [strip_severity(str(w)) for w in result.get("warnings", []) or []]

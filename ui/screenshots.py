@@ -7,6 +7,7 @@ the real task runner and waits for each answer in a local event loop.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,8 @@ def save_screenshots(out_dir: str | Path, *, data_path: str | Path | None = None
         grab("data")
         run_until(c.result_ready, window._run, failed=c.error)
         grab("impact")
-        run_until(c.brief_exported, lambda: window.export_brief_to(out / "brief.pdf"),
+        brief_dir = Path(tempfile.mkdtemp(prefix="pilot-eval-brief-"))
+        run_until(c.brief_exported, lambda: window.export_brief_to(brief_dir / "brief.pdf"),
                   failed=c.error)
         grab("brief")
     finally:

@@ -8,6 +8,7 @@ QWidget {{ font-size: 10pt; }}
 #StepBar {{ background: #f3f2f1; border: none; padding-top: 8px; font-size: 11pt; }}
 #StepBar::item {{ padding: 10px 12px; }}
 #StepBar::item:selected {{ background: {ACCENT}; color: white; }}
+QListWidget::item {{ padding: 3px 2px; }}
 #Headline {{ font-size: 12pt; font-weight: bold; padding: 6px 0; }}
 QPushButton {{ padding: 5px 14px; }}
 QPushButton:focus, QComboBox:focus, QLineEdit:focus {{ border: 3px solid {FOCUS}; }}

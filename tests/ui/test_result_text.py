@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pilot_eval.ui.result_text import format_amount, headline, result_rows
+from pilot_eval.ui.result_text import (
+    format_amount,
+    format_p_value,
+    format_range,
+    headline,
+    result_rows,
+    warning_lines,
+)
 
 RESULT = {
     "estimator": "twfe", "outcome": "goals_met_pct", "outcome_label": "Cases closed with goals met",
@@ -25,8 +32,7 @@ def test_amounts_in_the_outcomes_units():
 def test_headline_says_direction_size_and_range():
     assert headline(RESULT) == (
         "Compared with teams that kept the old rules, the pilot raised Cases closed with goals "
-        "met by about 4.24 percentage points (95% range +2.10 percentage points to +6.37 "
-        "percentage points).")
+        "met by about 4.24 percentage points (95% range 2.10 to 6.37 percentage points).")
 
 
 def test_headline_when_the_range_includes_zero_and_the_effect_is_negative():
@@ -38,6 +44,18 @@ def test_headline_when_the_range_includes_zero_and_the_effect_is_negative():
         "cannot rule out no effect.")
 
 
+def test_ranges_that_cross_zero_carry_signs():
+    assert format_range(-1.5, 2.25, "%") == "-1.50 to +2.25 percentage points"
+    assert format_range(-0.04, -0.01, "") == "-0.04 to -0.01"
+    assert format_range(None, 1.0, "%") == "not available"
+    assert format_p_value(0.0123) == "0.012" and format_p_value(None) is None
+
+
+def test_warnings_lose_a_repeated_severity_word():
+    assert warning_lines({"warnings": ["warning: the panel is unbalanced", "few clusters"]}) == [
+        "the panel is unbalanced", "few clusters"]
+
+
 def test_headline_when_the_estimate_is_unavailable():
     result = dict(RESULT, estimate=None, unavailable={"estimate": "no comparison teams"})
     assert headline(result) == ("The pilot's effect on Cases closed with goals met could not be "
@@ -47,8 +65,8 @@ def test_headline_when_the_estimate_is_unavailable():
 def test_rows_show_every_number_the_analyst_needs():
     rows = dict(result_rows(RESULT))
     assert rows["Estimated effect"] == "+4.24 percentage points"
-    assert rows["95% range"] == "+2.10 percentage points to +6.37 percentage points"
-    assert rows["p-value"] == "0.00042"
+    assert rows["95% range"] == "2.10 to 6.37 percentage points"
+    assert rows["p-value"] == "< 0.001"
     assert rows["Standard errors"] == RESULT["se_description"]
     assert rows["Units (teams)"] == "48" and rows["Clusters"] == "48"
     assert rows["Observations used"] == "1,400"

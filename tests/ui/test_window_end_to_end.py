@@ -54,6 +54,7 @@ def direct_result(path, roles):
     return run_analysis(request, load_table(path)).to_dict()
 
 
+@pytest.mark.slow  # about 9 s: run_analysis twice (window and reference) on the demo
 def test_demo_flow_matches_run_analysis_and_exports_the_brief(qtbot, window, tmp_path):
     path = demo_path("outcomes.csv")
     c = window.controller
