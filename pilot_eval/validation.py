@@ -173,7 +173,7 @@ def validate_panel(
     ``non_numeric``, ``not_binary``, ``cohort_varies_within_unit``, ``no_treated_units``,
     ``no_comparison_units``, ``no_before_period``, ``no_after_period``.
     Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
-    ``few_clusters``, ``no_never_treated``.
+    ``few_clusters``, ``no_never_treated``, ``period_looks_like_yyyymm``.
     """
     out = _Collector(file)
     available = [str(c) for c in frame.columns]
@@ -182,6 +182,8 @@ def validate_panel(
     frame = frame.reset_index(drop=True)
     frame = _normalised(frame, columns, known, out)
     _check_numeric(frame, columns, known, out)
+    if columns.time in known:
+        _check_yyyymm(frame[columns.time], columns.time, out)
     binary_ok = _check_binary(frame, columns, known, out)
     _check_missing(frame, columns, known, out)
     if columns.unit in known and columns.time in known:
@@ -245,6 +247,21 @@ def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
         result[cohort] = pd.Series(0, index=frame.index, dtype="int64")
         result.loc[present, cohort] = mapped.frame[cohort].to_numpy()
     return result
+
+
+def _check_yyyymm(time: pd.Series, column: str, out: _Collector) -> None:
+    """Warn when integer periods look like year and month run together (202301)."""
+    if not pd.api.types.is_integer_dtype(time.dtype):
+        return
+    values = set(time.dropna().astype("int64").unique().tolist())
+    if not values or not all(190001 <= v <= 210012 and 1 <= v % 100 <= 12 for v in values):
+        return
+    if any(v % 100 == 12 and v + 89 in values for v in values):
+        out.add("warning", "period_looks_like_yyyymm",
+                "the periods look like year and month written as one number (such as "
+                "202301), so December to January counts as 89 periods", column=column,
+                hint="Write them as text such as 2023-01, or as dates, so that months are "
+                     "counted correctly.")
 
 
 def _numeric(series: pd.Series) -> pd.Series:

@@ -14,7 +14,8 @@ from pilot_eval.io.cells import MISSING_MARKERS
 from pilot_eval.io.frames import spreadsheet_rows
 
 _TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
-ISO_PATTERN = rf"^(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}}){_TIME}$"
+ISO_PATTERN = (rf"^(?P<year>\d{{4}})(?P<isep>[-/.])(?P<month>\d{{1,2}})(?P=isep)"
+               rf"(?P<day>\d{{1,2}}){_TIME}$")
 UK_PATTERN = (rf"^(?P<day>\d{{1,2}})(?P<sep>[/.-])(?P<month>\d{{1,2}})(?P=sep)"
               rf"(?P<year>\d{{4}}|\d{{2}}){_TIME}$")
 TWO_DIGIT_PIVOT = 69

@@ -172,9 +172,9 @@ def _refuse_text_as(data: bytes, *, file: str, kind: str) -> None:
 
 def _refuse_suffix(suffix: str, *, file: str) -> None:
     shown = ", ".join(SUPPORTED)
-    if suffix == ".xls":
-        raise DataError("old-style Excel workbooks (.xls) are not supported", file=file,
-                        hint="Open it in Excel and save it as .xlsx.")
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers"):
+        raise DataError(f"{suffix} workbooks are not supported", file=file,
+                        hint="Open it in Excel (or LibreOffice) and save it as .xlsx.")
     raise DataError(f"files ending in '{suffix or '(no extension)'}' are not supported",
                     file=file, hint=f"Save the data as one of: {shown}.")
 
@@ -268,8 +268,12 @@ def _read_binary_table(data: bytes, *, file: str, kind: str) -> tuple[pd.DataFra
         raise DataError(f"the {kind} file cannot be read ({type(exc).__name__}: {exc})",
                         file=file, hint=f"Check that the {kind} file is complete; export it "
                         "again or save the data as CSV.") from None
-    header = clean_header(list(raw.columns), file=file)
+    if not isinstance(raw.index, pd.RangeIndex):  # a named index saved by pandas is data
+        raw = raw.reset_index()
     raw = raw.reset_index(drop=True)
+    for name in raw.columns[[isinstance(t, pd.CategoricalDtype) for t in raw.dtypes]]:
+        raw[name] = raw[name].astype(object)
+    header = clean_header(list(raw.columns), file=file)
     raw.columns = range(raw.shape[1])
     frame = drop_unnamed_empty(raw, header, file=file)
     return finish_text_frame(frame, decimal=".")

@@ -246,3 +246,14 @@ def test_options_that_do_not_apply_to_the_format(tmp_path):
         load_table(parquet_path, delimiter=";")
     with pytest.raises(DataError, match="delimiter"):
         load_table(csv_path, delimiter=":")
+
+
+def test_parquet_named_index_and_categories_become_plain_columns(tmp_path):
+    frame = sample_frame().set_index("team").assign(
+        band=pd.Categorical(["a", "b", "a", "b", "a"]))
+    path = tmp_path / "indexed.parquet"
+    frame.to_parquet(path)
+    table = load_table(path)
+    assert list(table.frame.columns) == ["team", "month", "cost", "pilot", "band"]
+    assert table.frame["band"].tolist() == ["a", "b", "a", "b", "a"]
+    assert table.frame["band"].dtype == object

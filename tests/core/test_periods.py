@@ -190,3 +190,8 @@ def test_labels_and_dict_are_json_safe():
         str(2023 * 12 + 10): "Nov 2023", str(2023 * 12 + 11): "Dec 2023",
         str(2024 * 12): "Jan 2024"}
     assert period_label(2024 * 4 + 3, "quarter") == "2024 Q4"
+
+
+def test_year_first_dates_with_slashes_or_dots():
+    parsed = parse_dates(pd.Series(["2024/04/03", "2024.12.01 10:00"]), column="d")
+    assert parsed.tolist() == [pd.Timestamp("2024-04-03"), pd.Timestamp("2024-12-01 10:00")]

@@ -264,3 +264,10 @@ def test_very_long_row_lists_are_capped_and_say_so():
     problem = next(p for p in report.warnings if p.code == "missing_values")
     assert len(problem.rows) == MAX_ROWS_KEPT
     assert f"the first {MAX_ROWS_KEPT} of {len(frame)} rows are listed" in problem.message
+
+
+def test_year_month_numbers_get_a_warning():
+    frame = panel(n_periods=4)
+    frame["period"] = frame["period"].map({0: 202311, 1: 202312, 2: 202401, 3: 202402})
+    assert "period_looks_like_yyyymm" in codes(validate_panel(frame, TREATMENT))
+    assert "period_looks_like_yyyymm" not in codes(validate_panel(panel(), TREATMENT))

@@ -21,6 +21,8 @@ import datetime as dt
 import io
 import json
 import random
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -60,7 +62,23 @@ def xlsx_bytes() -> bytes:
     workbook.properties.modified = dt.datetime(2024, 1, 1)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue())
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """Rewrite the zip with a fixed timestamp on every entry, so reruns give the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z",
+                                 content)
+            target.writestr(info, content)
+    return out.getvalue()
 
 
 ROLES = {"outcome": "outcome", "unit": "team", "time": "month", "treatment": "pilot"}
