@@ -32,8 +32,17 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[Path], None]
     temp = Path(temp_name)
     try:
         write(temp)
-        os.replace(temp, target)
+        _move(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _move(temp: Path, target: Path) -> None:
+    try:
+        os.replace(temp, target)
+    except OSError as exc:  # e.g. Windows: the old brief is open in a PDF viewer
+        raise BriefError(f"cannot replace {target.name}: {exc.strerror or exc}", file=str(target),
+                         hint="Close the file if it is open in another program, or save the "
+                              "brief under another name.") from exc

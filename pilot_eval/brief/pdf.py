@@ -164,6 +164,7 @@ def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callab
         seen.append(doc.page)
         # the document's creation date is the brief's own date, not the clock
         canvas.setDateFormatter(lambda *_ymdhms: stamp)
+        canvas.showOutline()  # open with the bookmarks panel showing the headings
         canvas.saveState()
         canvas.setFont(fonts.REGULAR, FOOTER_SIZE)
         canvas.setFillColor(SECONDARY)
@@ -179,9 +180,24 @@ def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callab
     return draw
 
 
+class _OutlinedDoc(SimpleDocTemplate):
+    """Adds a bookmark (the PDF's document outline) for the title and every section heading,
+    so readers and assistive tools can navigate the brief."""
+
+    LEVELS = {"title": 0, "h2": 1}
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (reportlab's name)
+        style = getattr(getattr(flowable, "style", None), "name", None)
+        if style in self.LEVELS:
+            self._headings = getattr(self, "_headings", 0) + 1
+            key = f"heading-{self._headings}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(flowable.getPlainText(), key, level=self.LEVELS[style])
+
+
 def _build(content: BriefContent, target, total: int | None, drawings: list[Drawing]) -> int:
     meta = content.metadata
-    doc = SimpleDocTemplate(
+    doc = _OutlinedDoc(
         target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=MARGIN, title=meta.title, author=meta.author, subject=meta.subject,
         keywords=list(meta.keywords), creator=meta.creator,

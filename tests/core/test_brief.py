@@ -206,6 +206,14 @@ def test_pdf_embeds_every_font_and_sets_language_raw_bytes(pdf_path):
     assert b"/Lang (en-GB)" in raw
 
 
+def test_pdf_has_a_bookmark_for_every_heading(pdf_path):
+    raw = pdf_path.read_bytes()
+    assert b"/PageMode /UseOutlines" in raw
+    for heading in (b"(What we found)", b"(How this was estimated)",
+                    b"(Things to bear in mind)", b"(Data behind the charts)"):
+        assert b"/Title " + heading in raw, heading
+
+
 @needs_poppler
 def test_pdf_fonts_are_all_embedded(pdf_path):
     rows = run("pdffonts", str(pdf_path)).splitlines()[2:]
@@ -421,6 +429,13 @@ def test_writing_into_a_missing_folder_is_a_clear_error(tmp_path, content):
         render_pdf(content, tmp_path / "missing" / "brief.pdf")
     with pytest.raises(BriefError, match="does not exist"):
         render_html(content, tmp_path / "missing" / "brief.html")
+
+
+def test_a_target_that_cannot_be_replaced_is_a_clear_error(tmp_path, content):
+    (tmp_path / "brief.html").mkdir()  # stands in for a file locked by another program
+    with pytest.raises(BriefError, match="cannot replace brief.html"):
+        render_html(content, tmp_path / "brief.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html"]  # no temp left
 
 
 def test_html_is_identical_for_the_same_content(tmp_path, content):

@@ -102,6 +102,14 @@ def test_title_axis_labels_and_ticks(figure):
     assert len(ax.get_xticks()) <= 8
 
 
+def test_long_y_labels_wrap_to_two_lines():
+    label = "Repeat referrals to children's social care within 12 months of case closure"
+    fig = group_means_figure(means(), pilot_starts=[], outcome_label=label, unit="%")
+    lines = fig.axes[0].get_ylabel().split("\n")
+    assert len(lines) == 2 and lines[1].endswith("…")
+    assert all(len(line) <= 34 for line in lines)
+
+
 def test_default_and_empty_titles():
     default = group_means_figure(means(), pilot_starts=[], outcome_label="Cost per case",
                                  unit="GBP")
