@@ -109,6 +109,7 @@ def group_means_figure(
     unit_noun
         What the units are called in the line labels ("teams", "councils").
     """
+    outcome_label = " ".join(str(outcome_label).split()) or "Outcome"
     fig = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
     ax = fig.add_subplot()
     text_style = {"family": FONT_FAMILY, "color": TEXT}

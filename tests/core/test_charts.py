@@ -118,6 +118,14 @@ def test_default_and_empty_titles():
     assert default.axes[0].get_ylabel() == "Cost per case (£)"
     none = group_means_figure(means(), pilot_starts=[], outcome_label="x", unit="", title="")
     assert none.axes[0].get_title(loc="left") == ""
+    unnamed = group_means_figure(means(), pilot_starts=[], outcome_label=" ", unit="%")
+    assert unnamed.axes[0].get_ylabel() == "Outcome (%)"
+
+
+def test_empty_data_draws_an_empty_chart_without_error():
+    fig = group_means_figure([], pilot_starts=[], outcome_label="Cost", unit="GBP")
+    assert data_lines(fig) == []
+    assert figure_to_vector(fig).shapes
 
 
 def test_helpers():
