@@ -18,7 +18,11 @@ import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.cs_aggregate import AggregateParts, aggregate_all, pretest
 from pilot_eval.estimators.cs_attgt import GroupTimeCells, analytic_se, group_time_cells
-from pilot_eval.estimators.cs_bootstrap import bootstrap_inference, rademacher_draws
+from pilot_eval.estimators.cs_bootstrap import (
+    bootstrap_inference,
+    draw_columns,
+    rademacher_draws,
+)
 from pilot_eval.estimators.cs_data import prepare_panel
 from pilot_eval.estimators.cs_results import (
     Aggregation,
@@ -195,16 +199,14 @@ class CallawaySantAnna:
         matrix = np.column_stack(blocks)
         draws = rademacher_draws(matrix, self.bootstrap, self.seed)
         k = cells.influence.shape[1]
-        cell_inf = bootstrap_inference(type(draws)(draws.draws[:, :k], draws.n_units), self.level)
+        cell_inf = bootstrap_inference(draw_columns(draws, 0, k), self.level)
         start, agg_se, agg_crit = k, [], []
         for p in parts:
-            overall = bootstrap_inference(
-                type(draws)(draws.draws[:, start:start + 1], draws.n_units), self.level)
+            overall = bootstrap_inference(draw_columns(draws, start, start + 1), self.level)
             start += 1
             width = len(p.rows)
             if width:
-                rows = bootstrap_inference(
-                    type(draws)(draws.draws[:, start:start + width], draws.n_units), self.level)
+                rows = bootstrap_inference(draw_columns(draws, start, start + width), self.level)
                 row_se, row_crit = rows.se.tolist(), rows.critical_value
             else:
                 row_se, row_crit = [], float("nan")

@@ -53,6 +53,11 @@ def rademacher_draws(influence: np.ndarray, iterations: int, seed: int | None) -
     return BootstrapDraws(out, n)
 
 
+def draw_columns(draws: BootstrapDraws, start: int, stop: int) -> BootstrapDraws:
+    """The draws of columns ``start:stop`` (one influence matrix of a shared draw)."""
+    return BootstrapDraws(draws.draws[:, start:stop], draws.n_units)
+
+
 def type1_quantile(values: np.ndarray, prob: float) -> float:
     """R ``quantile(type=1)``: the smallest value whose empirical CDF is at least ``prob``."""
     ordered = np.sort(values)
