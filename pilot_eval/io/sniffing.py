@@ -83,8 +83,24 @@ def _looks_binary(text: str) -> bool:
     return controls > max(2, len(sample) // 100)
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when mostly-ASCII text has a NUL in every other byte."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes, *, file: str, encoding: str | None = None) -> DecodedText:
     """Decode file bytes: the given encoding, else BOM, strict UTF-8, then Windows-1252.
+
+    UTF-16 without a byte-order mark is recognised by its NUL bytes (every other byte of
+    mostly-ASCII text).
 
     Raises
     ------
@@ -130,6 +146,12 @@ def _detect(data: bytes, *, file: str) -> DecodedText:
                     file=file,
                     hint="Re-save it from Excel as 'CSV UTF-8 (Comma delimited)'.",
                 ) from None
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        try:
+            return DecodedText(data.decode(utf16), utf16)
+        except UnicodeDecodeError:
+            pass
     try:
         return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

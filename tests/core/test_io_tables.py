@@ -257,3 +257,18 @@ def test_parquet_named_index_and_categories_become_plain_columns(tmp_path):
     assert list(table.frame.columns) == ["team", "month", "cost", "pilot", "band"]
     assert table.frame["band"].tolist() == ["a", "b", "a", "b", "a"]
     assert table.frame["band"].dtype == object
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark(tmp_path, codec):
+    path = tmp_path / "nobom.csv"
+    path.write_bytes("team\ty\nAsh\t1\nCafé\t2\n".encode(codec))
+    table = load_table(path)
+    assert table.encoding == codec
+    assert table.frame["team"].tolist() == ["Ash", "Café"]
+
+
+def test_old_mac_line_endings(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"team,y\rAsh,1\rBirch,2\r")
+    assert load_table(path).frame["y"].tolist() == [1, 2]
