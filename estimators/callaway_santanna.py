@@ -141,6 +141,13 @@ class CallawaySantAnna:
                 f"sampling weights (column '{self.columns.weights}') are not supported by the "
                 "Callaway & Sant'Anna estimator yet; remove the weights role"
             )
+        cluster = self.columns.cluster
+        if cluster is not None and cluster != self.columns.unit:
+            raise EstimatorConfigError(
+                f"clustering by '{cluster}' is not supported by the Callaway & Sant'Anna "
+                f"estimator: its standard errors are clustered by the unit "
+                f"('{self.columns.unit}'); remove the cluster role or set it to the unit"
+            )
         if isinstance(self.covariates, str):
             raise EstimatorConfigError(
                 f"covariates={self.covariates!r} must be a tuple of column names, e.g. "

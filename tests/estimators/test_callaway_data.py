@@ -112,6 +112,16 @@ def test_bad_options_raise_config_errors(options, match):
         CallawaySantAnna(COLUMNS, **options)
 
 
+def test_clustering_above_the_unit_is_refused_not_ignored():
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                           cluster="state")
+    with pytest.raises(EstimatorConfigError, match="clustered by the unit"):
+        CallawaySantAnna(columns)
+    same = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                        cluster="countyreal")
+    CallawaySantAnna(same)  # clustering by the unit is what the estimator does
+
+
 def test_sampling_weights_are_refused_not_ignored():
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                            weights="w")
