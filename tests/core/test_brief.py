@@ -198,6 +198,26 @@ def test_pdf_is_byte_identical_for_the_same_content(tmp_path, content, pdf_path)
     assert again.read_bytes() == pdf_path.read_bytes()
 
 
+def test_pdf_is_byte_identical_in_another_process(tmp_path, pdf_path):
+    """No dependence on hash seeds, object ids or import order: render in a fresh interpreter."""
+    import os
+    import sys
+
+    script = (
+        "import sys, datetime as dt, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('brief_tests', {str(Path(__file__))!r})\n"
+        "tests = importlib.util.module_from_spec(spec); spec.loader.exec_module(tests)\n"
+        "from pilot_eval.brief import build_brief_content, render_pdf\n"
+        "content = build_brief_content(tests.two_outcomes(), organisation=tests.WELSH_TEAM,\n"
+        "    author='Analyst Ŵ', date=dt.date(2026, 11, 27))\n"
+        "render_pdf(content, sys.argv[1])\n"
+    )
+    other = tmp_path / "other.pdf"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", script, str(other)], check=True, env=env)
+    assert other.read_bytes() == pdf_path.read_bytes()
+
+
 def test_pdf_embeds_every_font_and_sets_language_raw_bytes(pdf_path):
     raw = pdf_path.read_bytes()
     assert raw.startswith(b"%PDF-")
