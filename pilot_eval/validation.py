@@ -29,6 +29,8 @@ MAX_ROWS_IN_MESSAGE = 10
 """Rows shown in a one-line description."""
 MAX_ROWS_KEPT = 1000
 """Rows kept in a problem (and its JSON); the message says when more were found."""
+MAX_NAMES_SHOWN = 40
+"""Column names listed when a role names a column that does not exist."""
 
 BOOTSTRAP_HINT = ("Use the wild cluster bootstrap for confidence intervals and p-values "
                   "(Webb weights below about 12 clusters).")
@@ -180,7 +182,7 @@ def validate_panel(
     known = _check_columns(columns, available, out)
     _check_roles(columns, out)
     frame = frame.reset_index(drop=True)
-    frame = _normalised(frame, columns, known, out)
+    frame, periods_ok = _normalised(frame, columns, known, out)
     _check_numeric(frame, columns, known, out)
     if columns.time in known:
         _check_yyyymm(frame[columns.time], columns.time, out)
@@ -188,8 +190,9 @@ def validate_panel(
     _check_missing(frame, columns, known, out)
     if columns.unit in known and columns.time in known:
         _check_duplicates(frame, columns, out)
-        _check_balance(frame, columns, out)
-    if binary_ok and _design_columns_known(columns, known):
+        if periods_ok:
+            _check_balance(frame, columns, out)
+    if binary_ok and periods_ok and _design_columns_known(columns, known):
         treated = _treated_indicator(frame, columns)
         if treated is not None:
             _check_design(frame, columns, treated, out)
@@ -205,8 +208,11 @@ def _check_columns(columns: PanelColumns, available: list[str], out: _Collector)
             continue
         guess = nearest_name(name, available)
         hint = f"Did you mean '{guess}'?" if guess else "Choose one of the available columns."
+        shown = ", ".join(available[:MAX_NAMES_SHOWN]) + (
+            f" and {len(available) - MAX_NAMES_SHOWN} more"
+            if len(available) > MAX_NAMES_SHOWN else "")
         out.add("error", "unknown_column",
-                f"there is no column '{name}'; the columns are: {', '.join(available)}",
+                f"there is no column '{name}'; the columns are: {shown}",
                 column=name, hint=hint)
     return known
 
@@ -222,10 +228,11 @@ def _check_roles(columns: PanelColumns, out: _Collector) -> None:
 
 
 def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
-                out: _Collector) -> pd.DataFrame:
+                out: _Collector) -> tuple[pd.DataFrame, bool]:
+    """The frame with periods as integers, and whether that worked (else a problem)."""
     time = columns.time if columns.time in known else None
     if time is None:
-        return frame
+        return frame, True
     cohort = columns.cohort if columns.cohort in known else None
     present = frame[time].notna().to_numpy()
     try:
@@ -238,7 +245,7 @@ def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
             rows = spreadsheet_rows([positions[r - 2] for r in rows if r - 2 < positions.size])
         out.add("error", "bad_period", exc.message, rows=rows, column=exc.column,
                 hint=exc.hint)
-        return frame
+        return frame, False
     result = frame.copy()
     times = np.full(len(frame), np.nan)
     times[present] = mapped.frame[time].to_numpy()
@@ -246,7 +253,7 @@ def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
     if cohort is not None:
         result[cohort] = pd.Series(0, index=frame.index, dtype="int64")
         result.loc[present, cohort] = mapped.frame[cohort].to_numpy()
-    return result
+    return result, True
 
 
 def _check_yyyymm(time: pd.Series, column: str, out: _Collector) -> None:

@@ -271,3 +271,11 @@ def test_year_month_numbers_get_a_warning():
     frame["period"] = frame["period"].map({0: 202311, 1: 202312, 2: 202401, 3: 202402})
     assert "period_looks_like_yyyymm" in codes(validate_panel(frame, TREATMENT))
     assert "period_looks_like_yyyymm" not in codes(validate_panel(panel(), TREATMENT))
+
+
+def test_bad_periods_do_not_cause_false_design_errors():
+    frame = panel()
+    frame["period"] = frame["period"].map(lambda p: f"2023-{p + 1:02d}").astype(object)
+    frame.loc[3, "period"] = "someday"
+    report = validate_panel(frame, TREATMENT)
+    assert codes(report) == ["bad_period"] and report.errors[0].rows == (5,)
