@@ -194,3 +194,40 @@ def test_point_estimates_equal_ols_with_dummies(seed):
     expected = brute_force(frame)
     got = np.array([estimate for _, estimate, _ in result.coefficients])
     np.testing.assert_allclose(got, expected, rtol=BRUTE_RTOL)
+
+
+def staircase_panel(seed: int, n_units: int = 300, n_periods: int = 30) -> pd.DataFrame:
+    """Weakly connected panel: each unit is seen in a window of 2-4 consecutive periods, so
+    plain alternating projections need thousands of sweeps."""
+    rng = np.random.default_rng(seed)
+    start = rng.integers(1, n_periods - 3, n_units)
+    length = rng.integers(2, 5, n_units)
+    unit = np.repeat(np.arange(n_units), length)
+    time = np.concatenate([np.arange(s, s + n) for s, n in zip(start, length, strict=True)])
+    cohort = np.where(rng.random(n_units) < 0.3, start + 1, 0)[unit]
+    treated = ((cohort > 0) & (time >= cohort)).astype(float)
+    y = rng.normal(size=n_units)[unit] + 0.05 * time + 0.5 * treated + rng.normal(size=unit.size)
+    return pd.DataFrame({"unit": unit, "time": time, "d": treated, "y": y,
+                         "w": rng.uniform(0.5, 2.0, unit.size)})
+
+
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_weakly_connected_panel_converges_to_the_dummy_regression(weights):
+    pf = pytest.importorskip("pyfixest")
+    frame = staircase_panel(11)
+    columns = PanelColumns(outcome="y", unit="unit", time="time", treatment="d",
+                           weights=weights)
+    result = TwoWayFixedEffects(columns, cross_check="never").fit(frame)
+    assert result.absorption.converged
+    design = np.column_stack([frame["d"], np.ones(len(frame)),
+                              pd.get_dummies(frame["unit"], drop_first=True, dtype=float),
+                              pd.get_dummies(frame["time"], drop_first=True, dtype=float)])
+    root = np.sqrt(frame["w"].to_numpy()) if weights else np.ones(len(frame))
+    coef, *_ = np.linalg.lstsq(design * root[:, None], frame["y"].to_numpy() * root,
+                               rcond=None)
+    assert result.estimate == pytest.approx(coef[0], rel=BRUTE_RTOL)
+    ref = pf.feols("y ~ d | unit + time", data=frame, vcov={"CRV1": "unit"}, weights=weights,
+                   fixef_rm="none",  # pyfixest's MAP needs 1e5+ sweeps here: use its LSMR
+                   demeaner=pf.LsmrDemeaner(fixef_atol=PYFIXEST_DEMEAN_TOL,
+                                            fixef_btol=PYFIXEST_DEMEAN_TOL))
+    assert result.se == pytest.approx(ref.se()["d"], rel=PEER_RTOL)
