@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from .core_api import ROLE_FIELDS, AnalysisOutput, CoreApi
 from .error_info import ErrorInfo
+from .signals import emit
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
@@ -109,14 +110,14 @@ class Controller(QObject):
         if column and role in ("cohort", "treatment"):  # one way of saying who is treated
             self.roles["treatment" if role == "cohort" else "cohort"] = None
         self.output = None
-        self.roles_changed.emit(dict(self.roles))
+        emit(self.roles_changed, dict(self.roles))
         self.validate()
 
     def set_roles(self, roles: dict[str, str | None]) -> None:
         """Replace every role at once (unknown role names are ignored)."""
         self.roles = {r: roles.get(r) or None for r in ROLE_FIELDS}
         self.output = None
-        self.roles_changed.emit(dict(self.roles))
+        emit(self.roles_changed, dict(self.roles))
         self.validate()
 
     @Slot()
@@ -137,17 +138,17 @@ class Controller(QObject):
     def run_analysis(self) -> None:
         """Estimate the pilot's effect with the current roles (a new run cancels the old one)."""
         if self.table is None:
-            self.error.emit(ErrorInfo(TITLES[ANALYSIS], "Open a data file first."))
+            emit(self.error, ErrorInfo(TITLES[ANALYSIS], "Open a data file first."))
             return
         missing = missing_roles(self.roles)
         if missing:
-            self.error.emit(ErrorInfo(TITLES[ANALYSIS],
+            emit(self.error, ErrorInfo(TITLES[ANALYSIS],
                                       "Choose a column for: " + ", ".join(missing) + "."))
             return
         self.output = None
         self.runner.run(ANALYSIS, partial(self.core.analyse, self.table, dict(self.roles)),
                         title=TITLES[ANALYSIS])
-        self.analysis_started.emit()
+        emit(self.analysis_started)
 
     @Slot()
     def cancel_analysis(self) -> None:
@@ -156,7 +157,7 @@ class Controller(QObject):
     def export_brief(self, pdf_path: str, *, organisation: str = "", author: str = "") -> None:
         """Write the brief for the last result to ``pdf_path`` and an HTML twin beside it."""
         if self.output is None:
-            self.error.emit(ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
+            emit(self.error, ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
                                       "brief: the brief reports its result."))
             return
         task = partial(self._brief_task, [self.output.result], str(pdf_path),
@@ -186,24 +187,24 @@ class Controller(QObject):
 
     def _set_issues(self, issues: list[Issue]) -> None:
         self.issues = issues
-        self.issues_changed.emit(list(issues))
-        self.ready_changed.emit(self.can_run)
+        emit(self.issues_changed, list(issues))
+        emit(self.ready_changed, self.can_run)
 
     @Slot(str, object)
     def _on_finished(self, key: str, value: Any) -> None:
         if key == LOAD:
             table, roles = value
             self.table, self.output = table, None
-            self.table_loaded.emit(table)
+            emit(self.table_loaded, table)
             self.set_roles(roles)
         elif key == VALIDATE:
             self._set_issues(issues_from_report(value))
         elif key == ANALYSIS:
             self.output = value
-            self.result_ready.emit(value)
+            emit(self.result_ready, value)
         elif key == BRIEF:
             pdf, html = value
-            self.brief_exported.emit(str(Path(pdf)), str(Path(html)))
+            emit(self.brief_exported, str(Path(pdf)), str(Path(html)))
 
     @Slot(str, object)
     def _on_failed(self, key: str, info: ErrorInfo) -> None:
@@ -211,9 +212,9 @@ class Controller(QObject):
             self._set_issues([Issue("error", info.message)])
             if info.expected:
                 return
-        self.error.emit(info)
+        emit(self.error, info)
 
     @Slot(str)
     def _on_cancelled(self, key: str) -> None:
         if key == ANALYSIS:
-            self.analysis_cancelled.emit()
+            emit(self.analysis_cancelled)

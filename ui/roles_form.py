@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 from .controller import ROLE_LABELS
+from .signals import emit
 
 NOT_USED = "(not used)"
 ROLE_HELP = {
@@ -72,4 +73,4 @@ class RolesForm(QGroupBox):
 
     def _changed(self, role: str) -> None:
         if not self._updating:
-            self.role_changed.emit(role, self.combos[role].currentData())
+            emit(self.role_changed, role, self.combos[role].currentData())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from .signals import emit
+
 STEPS: tuple[tuple[str, str], ...] = (
     ("data", "1  Data"),
     ("impact", "2  Impact"),
@@ -43,4 +45,4 @@ class StepBar(QListWidget):
 
     def _row_changed(self, row: int) -> None:
         if row >= 0:
-            self.step_chosen.emit(self.step_keys()[row])
+            emit(self.step_chosen, self.step_keys()[row])

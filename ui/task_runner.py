@@ -27,6 +27,7 @@ from pilot_eval.progress import Progress
 
 from .error_info import ErrorInfo, describe_exception
 from .logs import get_logger, log_path
+from .signals import emit
 
 Task = Callable[[Progress], Any]
 MAX_THREADS = 2
@@ -64,14 +65,14 @@ class _Job(QRunnable):
         try:
             result = self._fn(self._run.progress)
         except AnalysisCancelled:
-            self._signals.cancelled.emit(key, run_id)
+            emit(self._signals.cancelled, key, run_id)
         except BaseException as exc:  # every error must reach the user, never the console
             info = describe_exception(exc, title=self._run.title, log_path=log_path())
             if not info.expected:
                 _log.error("Unexpected error in task %r", key, exc_info=exc)
-            self._signals.failed.emit(key, run_id, info)
+            emit(self._signals.failed, key, run_id, info)
         else:
-            self._signals.finished.emit(key, run_id, result)
+            emit(self._signals.finished, key, run_id, result)
 
 
 class TaskRunner(QObject):
@@ -114,14 +115,14 @@ class TaskRunner(QObject):
         signals = self._signals
 
         def report(fraction: float, message: str) -> None:
-            signals.progress.emit(key, run_id, fraction, message)
+            emit(signals.progress, key, run_id, fraction, message)
 
         run = _Run(run_id=run_id, title=title, progress=Progress(report))
         self._runs[key] = run
         self._pool.start(_Job(key, run, fn, self._signals))
         if old is None:
-            self.busy_changed.emit(key, True)
-        self.started.emit(key)
+            emit(self.busy_changed, key, True)
+        emit(self.started, key)
         return run_id
 
     def cancel(self, key: str) -> bool:
@@ -130,8 +131,8 @@ class TaskRunner(QObject):
         if run is None:
             return False
         run.progress.cancel()
-        self.cancelled.emit(key)
-        self.busy_changed.emit(key, False)
+        emit(self.cancelled, key)
+        emit(self.busy_changed, key, False)
         return True
 
     def is_running(self, key: str) -> bool:
@@ -152,27 +153,27 @@ class TaskRunner(QObject):
 
     def _finish(self, key: str) -> None:
         self._runs.pop(key, None)
-        self.busy_changed.emit(key, False)
+        emit(self.busy_changed, key, False)
 
     @Slot(str, int, float, str)
     def _on_progress(self, key: str, run_id: int, fraction: float, message: str) -> None:
         if self._current(key, run_id):
-            self.progress.emit(key, fraction, message)
+            emit(self.progress, key, fraction, message)
 
     @Slot(str, int, object)
     def _on_finished(self, key: str, run_id: int, result: object) -> None:
         if self._current(key, run_id):
             self._finish(key)
-            self.finished.emit(key, result)
+            emit(self.finished, key, result)
 
     @Slot(str, int, object)
     def _on_failed(self, key: str, run_id: int, info: ErrorInfo) -> None:
         if self._current(key, run_id):
             self._finish(key)
-            self.failed.emit(key, info)
+            emit(self.failed, key, info)
 
     @Slot(str, int)
     def _on_cancelled(self, key: str, run_id: int) -> None:
         if self._current(key, run_id):  # cancelled from inside (not through cancel())
             self._finish(key)
-            self.cancelled.emit(key)
+            emit(self.cancelled, key)

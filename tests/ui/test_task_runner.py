@@ -11,6 +11,8 @@ from pilot_eval.ui.task_runner import TaskRunner
 from pilot_eval.errors import DataError
 
 WAIT_MS = 5000
+EMITS = 5000
+REFCOUNT_NOISE = 20
 
 
 @pytest.fixture
@@ -115,3 +117,34 @@ def test_different_keys_run_side_by_side(qtbot, runner):
         runner.run("a", lambda p: 1)
         runner.run("b", lambda p: 2)
     assert runner.running_keys() == ()
+
+
+def test_emitting_many_signals_keeps_true_alive(qtbot):
+    """PySide6 6.12.0 loses a reference to ``True`` per ``emit``; ``signals.emit`` gives it back
+    (without it, a few thousand progress reports abort Python: "bool_dealloc")."""
+    import sys
+
+    from pilot_eval.ui.signals import _Probe, emit
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(EMITS):
+        emit(probe.ping)
+    # Other live objects may take or drop a few references meanwhile; the bug drops EMITS.
+    assert abs(sys.getrefcount(True) - before) <= REFCOUNT_NOISE
+
+
+def test_many_progress_reports_do_not_crash(qtbot, runner):
+    reports = 5000
+
+    def chatty(progress):
+        for i in range(reports):
+            progress.report(i / reports, "")
+        return "done"
+
+    seen: list[float] = []
+    runner.progress.connect(lambda k, f, m: seen.append(f))
+    with qtbot.waitSignal(runner.finished, timeout=WAIT_MS) as blocker:
+        runner.run("chatty", chatty)
+    assert blocker.args == ["chatty", "done"]
+    qtbot.waitUntil(lambda: len(seen) == reports, timeout=WAIT_MS)

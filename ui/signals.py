@@ -1,0 +1,51 @@
+"""Emit Qt signals from Python safely, working around a PySide6 6.12.0 reference-count bug.
+
+In PySide6 6.12.0 every ``SignalInstance.emit(...)`` called from Python lowers the reference count
+of ``True`` by one (``emit`` returns ``True`` without owning a reference).  After a few hundred to
+a few thousand emissions (progress reports add up quickly) Python aborts with "Fatal Python
+error: bool_dealloc: deallocating True or False" — a crash of the whole window, during work or at
+exit.  ``emit(signal, *args)`` emits and gives the lost reference back.
+
+The loss is measured once, on a private probe signal, so nothing is compensated on a PySide6
+without the bug (or on Python >= 3.12, where ``True`` is immortal and its count does not move).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+PROBE_EMITS = 16
+
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+_incref.restype = None
+
+
+class _Probe(QObject):
+    ping = Signal()
+
+
+def measure_loss(emits: int = PROBE_EMITS) -> int:
+    """References of ``True`` lost per ``emit`` call (0 on a sound PySide6)."""
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(emits):
+        probe.ping.emit()
+    lost = before - sys.getrefcount(True)
+    for _ in range(max(lost, 0)):
+        _incref(True)  # give back what the probe itself lost
+    return max(lost, 0) // emits if lost % emits == 0 else 0
+
+
+LOST_PER_EMIT = measure_loss()
+
+
+def emit(signal: Any, *args: Any) -> None:
+    """``signal.emit(*args)``, returning the reference of ``True`` that PySide6 6.12.0 loses."""
+    signal.emit(*args)
+    for _ in range(LOST_PER_EMIT):
+        _incref(True)
