@@ -170,7 +170,8 @@ def method_sentences(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "te
         if len(labels) == 1:
             out.append(f"{labels[0]}: {details}")
         else:
-            named = ", ".join(labels[:-1]) + f" and {labels[-1]}"
+            rest = [lower_first(label) for label in labels[1:]]
+            named = ", ".join([labels[0], *rest[:-1]]) + f" and {rest[-1]}"
             out.append(f"{named}: each {details}")
     return tuple(out)
 

@@ -134,7 +134,7 @@ def test_content_charts_have_title_alt_text_and_table(content):
 
 def test_content_method_note_shares_one_sentence_for_identical_methods(content):
     assert content.method_note[1] == (
-        "Cases closed with goals met and Cost per case: each estimated with two-way fixed "
+        "Cases closed with goals met and cost per case: each estimated with two-way fixed "
         "effects difference-in-differences (unit and period effects); standard errors "
         "clustered by team (CR1, 48 clusters). Data: 48 teams, 48 clusters, 1,400 "
         "observations.")

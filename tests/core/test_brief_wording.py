@@ -257,3 +257,19 @@ def test_chart_key_mentions_start_lines_only_when_drawn():
     assert text.chart_key("councils", n_starts=1).endswith(
         "comparison councils. Dotted vertical line: pilot start.")
     assert text.chart_key(n_starts=2).endswith("Dotted vertical lines: pilot starts.")
+
+
+def test_method_sentences_group_outcomes_estimated_the_same_way():
+    same = {"estimator": "twfe", "se_description": "clustered by team", "n_units": 48}
+    sentences = text.method_sentences([
+        {**same, "outcome_label": "Cases closed"}, {**same, "outcome_label": "Cost per case"},
+        {**same, "outcome_label": "NHS leavers"},
+        {"estimator": "2x2", "se_type": "hc1", "outcome_label": "Engagement"},
+    ])
+    assert sentences == (
+        "Cases closed, cost per case and NHS leavers: each estimated with two-way fixed effects "
+        "difference-in-differences (unit and period effects); standard errors clustered by "
+        "team. Data: 48 teams.",
+        "Engagement: estimated with a 2x2 difference-in-differences (change in pilot teams "
+        "minus change in comparison teams); standard errors hc1.",
+    )
