@@ -17,6 +17,11 @@ ESTIMATOR_NAMES = {
     "2x2": "a 2x2 difference-in-differences (change in pilot teams minus change in comparison "
            "teams)",
 }
+SE_WORDS = {  # used only when the result carries no se_description of its own
+    "iid": "assuming independent, equal-variance errors",
+    "hc1": "robust to unequal variances (HC1)",
+    "cluster": "clustered (CR1)",
+}
 FEW_CLUSTERS = 30  # DESIGN.md: under about 30 clusters, clustered ranges are approximate
 MAX_CAVEATS = 3
 SHORT_FOLLOW_UP = 6  # periods after the start; fewer says nothing about lasting effects
@@ -147,7 +152,8 @@ def method_details(analysis: Mapping[str, Any], unit_noun: str = "teams") -> str
     """Estimator, standard errors and clustering, and how much data (no outcome name)."""
     estimator = str(analysis.get("estimator", ""))
     name = ESTIMATOR_NAMES.get(estimator, estimator or "an unnamed estimator")
-    se = analysis.get("se_description") or analysis.get("se_type") or "not stated"
+    se_type = str(analysis.get("se_type") or "")
+    se = analysis.get("se_description") or SE_WORDS.get(se_type, se_type or "not stated")
     counts = []
     for key, noun in (("n_units", unit_noun), ("n_clusters", "clusters"),
                       ("n_obs", "observations")):

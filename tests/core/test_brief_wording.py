@@ -271,5 +271,5 @@ def test_method_sentences_group_outcomes_estimated_the_same_way():
         "difference-in-differences (unit and period effects); standard errors clustered by "
         "team. Data: 48 teams.",
         "Engagement: estimated with a 2x2 difference-in-differences (change in pilot teams "
-        "minus change in comparison teams); standard errors hc1.",
+        "minus change in comparison teams); standard errors robust to unequal variances (HC1).",
     )
