@@ -231,3 +231,23 @@ def test_weakly_connected_panel_converges_to_the_dummy_regression(weights):
                    demeaner=pf.LsmrDemeaner(fixef_atol=PYFIXEST_DEMEAN_TOL,
                                             fixef_btol=PYFIXEST_DEMEAN_TOL))
     assert result.se == pytest.approx(ref.se()["d"], rel=PEER_RTOL)
+
+
+@pytest.mark.parametrize("se", ["iid", "cluster"])
+def test_singletons_are_kept_like_fixest(se):
+    """fixest keeps singleton fixed effects by default (pyfixest drops them unless
+    ``fixef_rm="none"``); they change K and so the standard errors, not the estimate."""
+    pf = pytest.importorskip("pyfixest")
+    frame = random_panel(8)
+    singles = frame.groupby("unit").head(1).iloc[:3].assign(unit=lambda f: f["unit"] + 1000,
+                                                             d=0.0)
+    frame = pd.concat([frame, singles], ignore_index=True)
+    result = TwoWayFixedEffects(PANEL_COLUMNS, se=se, cross_check="never").fit(frame)
+    vcov = {"iid": "iid", "cluster": {"CRV1": "unit"}}[se]
+    kept = pf.feols("y ~ d + x1 + x2 | unit + time", data=frame, vcov=vcov, weights="w",
+                    fixef_rm="none",
+                    demeaner=pf.MapDemeaner(fixef_tol=PYFIXEST_DEMEAN_TOL,
+                                            fixef_maxiter=100_000))
+    assert result.n_obs == len(frame)
+    assert result.se == pytest.approx(kept.se()["d"], rel=PEER_RTOL)
+    assert result.estimate == pytest.approx(kept.coef()["d"], rel=PEER_RTOL)
