@@ -236,7 +236,8 @@ def test_weakly_connected_panel_converges_to_the_dummy_regression(weights):
 @pytest.mark.parametrize("se", ["iid", "cluster"])
 def test_singletons_are_kept_like_fixest(se):
     """fixest keeps singleton fixed effects by default (pyfixest drops them unless
-    ``fixef_rm="none"``); they change K and so the standard errors, not the estimate."""
+    ``fixef_rm="none"``). They leave the estimate and the iid SE (N and K both grow) unchanged
+    but change the clustered SE (N, K and G in the small-sample factor)."""
     pf = pytest.importorskip("pyfixest")
     frame = random_panel(8)
     singles = frame.groupby("unit").head(1).iloc[:3].assign(unit=lambda f: f["unit"] + 1000,
