@@ -165,9 +165,12 @@ def outcome_row(analysis: Mapping[str, Any], unit_noun: str = "teams") -> Outcom
     polarity = str(analysis.get("polarity") or "neutral")
     estimate, low, high = (_number(analysis.get(k)) for k in ("estimate", "ci_low", "ci_high"))
     level = float(analysis.get("level") or 0.95)
+    unavailable = analysis.get("unavailable") or {}
+    missing = "estimate" if estimate is None else "ci_low" if low is None else "ci_high"
     sentence = wording.headline_sentence(
         label, unit, polarity, estimate, low, high, level=level,
-        pilot=f"pilot {unit_noun}", comparison=f"comparison {unit_noun}")
+        pilot=f"pilot {unit_noun}", comparison=f"comparison {unit_noun}",
+        reason=str(unavailable.get(missing, "")) if isinstance(unavailable, Mapping) else "")
     return OutcomeRow(
         outcome=str(analysis["outcome"]), label=label, unit=unit, polarity=polarity,
         estimate=estimate, ci_low=low, ci_high=high, p_value=_number(analysis.get("p_value")),

@@ -130,6 +130,7 @@ def headline_sentence(
     level: float = 0.95,
     pilot: str = "pilot teams",
     comparison: str = "comparison teams",
+    reason: str = "",
 ) -> str:
     """One plain-language sentence with the effect and its range in the outcome's own units.
 
@@ -141,13 +142,15 @@ comparison teams (95% range: 2.3 to 5.9 points higher), which is better.'
     """
     where = f"in {pilot} than in {comparison}"
     if estimate is None:
-        return f"{label}: the effect could not be estimated."
+        because = f" ({reason})" if reason else ""
+        return f"{label}: the effect could not be estimated{because}."
     if estimate == 0:
         change = f"{label}: about the same in {pilot} as in {comparison}"
     else:
         change = f"{label}: about {amount(estimate, unit)} {'higher' if estimate > 0 else 'lower'} {where}"
     if ci_low is None or ci_high is None:
-        return f"{change} (the {level_words(level)} range could not be calculated)."
+        because = f": {reason}" if reason else ""
+        return f"{change} (the {level_words(level)} range could not be calculated{because})."
     verdict = direction(estimate, ci_low, ci_high, polarity)
     if verdict == "no clear change":
         return (f"{change}, but the {level_words(level)} range runs from "

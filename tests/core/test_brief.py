@@ -151,10 +151,12 @@ def test_content_is_frozen_and_json_safe(content):
 
 def test_content_unavailable_range_and_bad_input():
     one = analysis(ci=(None, None))
+    one["unavailable"] = {"ci_low": "one cluster only", "ci_high": "one cluster only"}
     built = build_brief_content([one], date="2026-01-02", title="  My   title ")
     assert built.title == "My title"
     assert built.outcomes[0].direction == "not assessed"
-    assert built.headlines[0].endswith("(the 95% range could not be calculated).")
+    assert built.headlines[0].endswith(
+        "(the 95% range could not be calculated: one cluster only).")
     with pytest.raises(BriefError, match="no results"):
         build_brief_content([])
     with pytest.raises(BriefError, match="has no estimate"):

@@ -157,6 +157,13 @@ def test_headline_with_missing_numbers():
     assert wording.headline_sentence("Rate", "%", "neutral", 1.0, None, None) == (
         "Rate: about 1 percentage point higher in pilot teams than in comparison teams "
         "(the 95% range could not be calculated).")
+    assert wording.headline_sentence("Rate", "%", "neutral", 1.0, None, None,
+                                     reason="only one cluster") == (
+        "Rate: about 1 percentage point higher in pilot teams than in comparison teams "
+        "(the 95% range could not be calculated: only one cluster).")
+    assert wording.headline_sentence("Rate", "%", "neutral", None, None, None,
+                                     reason="no comparison units") == (
+        "Rate: the effect could not be estimated (no comparison units).")
     assert wording.headline_sentence("Rate", "%", "neutral", 0.0, -1.0, 1.0) == (
         "Rate: about the same in pilot teams as in comparison teams, but the 95% range runs "
         "from 1 point lower to 1 point higher, so there is no clear change.")
