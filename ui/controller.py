@@ -109,14 +109,14 @@ class Controller(QObject):
         self.roles[role] = column
         if column and role in ("cohort", "treatment"):  # one way of saying who is treated
             self.roles["treatment" if role == "cohort" else "cohort"] = None
-        self.output = None
+        self._forget_result()
         emit(self.roles_changed, dict(self.roles))
         self.validate()
 
     def set_roles(self, roles: dict[str, str | None]) -> None:
         """Replace every role at once (unknown role names are ignored)."""
         self.roles = {r: roles.get(r) or None for r in ROLE_FIELDS}
-        self.output = None
+        self._forget_result()
         emit(self.roles_changed, dict(self.roles))
         self.validate()
 
@@ -166,6 +166,11 @@ class Controller(QObject):
 
     def shutdown(self) -> None:
         self.runner.shutdown()
+
+    def _forget_result(self) -> None:
+        """Inputs changed: the last result (and any run for the old inputs) no longer applies."""
+        self.output = None
+        self.runner.cancel(ANALYSIS)
 
     # ------------------------------------------------------------------- tasks
     def _load_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None]]:

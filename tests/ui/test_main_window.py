@@ -131,3 +131,39 @@ def test_every_focusable_control_has_an_accessible_name(qtbot, window, panel_csv
         checked += len(focusable)
     assert checked >= 14  # open, preview, 6 role boxes, checks, run, result, 2 fields, export
     assert window.steps.accessibleName() == "Steps"
+
+
+def test_activating_a_problem_selects_its_cell(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    page = window.data_page
+    page.issues.itemActivated.emit(page.issues.item(0))  # "row 7, column 'score'"
+    current = page.table.currentIndex()
+    assert (current.row(), current.column()) == (7 - 2, 3)
+
+
+def test_keyboard_shortcuts_reach_every_step_and_run(qtbot, window, panel_csv):
+    from PySide6.QtGui import QKeySequence
+
+    open_panel(qtbot, window, panel_csv)
+    assert window.run_action.shortcut() == QKeySequence("Ctrl+R")
+    assert window.export_action.shortcut() == QKeySequence("Ctrl+E")
+    assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    go = {a.text(): a for a in window.menuBar().actions()[2].menu().actions()}
+    go["&3 Brief"].trigger()
+    assert window.pages.currentWidget() is window.brief_page
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.run_action.trigger()
+    assert window.pages.currentWidget() is window.impact_page
+
+
+def test_changing_a_role_while_running_cancels_the_stale_run(qtbot, window, panel_csv, fake_core):
+    open_panel(qtbot, window, panel_csv)
+    fake_core.gate = threading.Event()
+    with qtbot.waitSignal(window.controller.progress, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    with qtbot.waitSignal(window.controller.analysis_cancelled, timeout=WAIT_MS):
+        window.controller.set_role("cluster", "team")
+    assert not window.impact_page.cancel_button.isEnabled()
+    fake_core.gate.set()
+    assert window.controller.runner.shutdown()
+    assert window.controller.output is None
