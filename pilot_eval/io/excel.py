@@ -23,7 +23,7 @@ from pilot_eval.io.frames import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
 class SheetRead:
     """The typed frame of one sheet, its name and the missing count per column."""
 

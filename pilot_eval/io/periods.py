@@ -42,7 +42,7 @@ _QUARTER_YEAR = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
 class PeriodMapping:
     """Periods converted to integers, with labels for display.
 

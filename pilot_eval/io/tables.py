@@ -44,7 +44,7 @@ DECIMAL_SNIFF_ROWS = 5000
 SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + STATA_SUFFIXES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
 class LoadedTable:
     """A table read from a file, with how it was read.
 

@@ -272,3 +272,11 @@ def test_old_mac_line_endings(tmp_path):
     path = tmp_path / "cr.csv"
     path.write_bytes(b"team,y\rAsh,1\rBirch,2\r")
     assert load_table(path).frame["y"].tolist() == [1, 2]
+
+
+def test_tables_compare_by_identity_not_by_frame(tmp_path):
+    path = tmp_path / "d.csv"
+    sample_frame().to_csv(path, index=False)
+    first, second = load_table(path), load_table(path)
+    assert first == first and first != second  # no "truth value of a DataFrame" error
+    assert len({first, second}) == 2
