@@ -219,7 +219,8 @@ def _ordinals_from_dates(year: np.ndarray, month: np.ndarray, kind: PeriodKind) 
 def _convert_cohort(series: pd.Series, *, kind: PeriodKind, source: PeriodSource,
                     column: str, file: str | None) -> np.ndarray:
     text = _text(series)
-    never = (_missing(text) | text.str.lower().isin(NEVER_MARKERS)).to_numpy()
+    zero = pd.to_numeric(text, errors="coerce").eq(0)
+    never = (_missing(text) | text.str.lower().isin(NEVER_MARKERS) | zero).to_numpy()
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         never = series.isna().to_numpy()
     out = np.zeros(len(series), dtype="int64")

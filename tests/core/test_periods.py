@@ -195,3 +195,8 @@ def test_labels_and_dict_are_json_safe():
 def test_year_first_dates_with_slashes_or_dots():
     parsed = parse_dates(pd.Series(["2024/04/03", "2024.12.01 10:00"]), column="d")
     assert parsed.tolist() == [pd.Timestamp("2024-04-03"), pd.Timestamp("2024-12-01 10:00")]
+
+
+def test_zero_as_a_decimal_means_never_too():
+    frame = periods(["2023-01", "2023-02"], cohort=[0.0, np.nan])
+    assert normalise_periods(frame, time="t", cohort="c").frame["c"].tolist() == [0, 0]
