@@ -33,6 +33,8 @@ from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 CrossCheckMode = Literal["auto", "always", "never"]
 CROSS_CHECK_MODES: tuple[str, ...] = get_args(CrossCheckMode)
 CROSS_CHECK_MAX_ROWS = 200_000
+CROSS_CHECK_WARN = 1e-7
+"""A cross-check further away than this (relative to max(1, |estimate|)) adds a warning."""
 FE_COLLINEARITY_TOLERANCE = 1e-10
 """A regressor is collinear with the fixed effects when less than this share of its (weighted,
 centred) sum of squares survives the within transform."""
@@ -102,11 +104,14 @@ def fit_two_way(
     left = _centred_ss(x_w, weights, centre=False)
     for j in range(p):
         if raw_ss[j] <= 0.0 or left[j] <= FE_COLLINEARITY_TOLERANCE * raw_ss[j]:
+            hint = ("check that treated units have periods before and after the pilot and "
+                    "that comparison units are observed in the same periods" if j == 0 else
+                    "drop it: a covariate that is constant within units (or within periods) is "
+                    "already captured by the fixed effects")
             raise EstimationError(
                 f"'{names[j]}' is collinear with the unit and period fixed effects (it does not "
                 "vary within units over time beyond what the period effects explain), so its "
-                "effect cannot be estimated; check that treated units have periods before and "
-                "after the pilot and that comparison units exist",
+                f"effect cannot be estimated; {hint}",
                 column=names[j],
             )
     dropped = collinear_columns(cross_products(x_w, weights))
@@ -218,6 +223,10 @@ class TwoWayFixedEffects:
                                f"({fit.n_obs:,} rows); use cross_check='always' to force it")
         else:
             check = linearmodels_check(arrays, fit, self.se)
+        if isinstance(check.max_abs_difference, float) and check.max_abs_difference > (
+                CROSS_CHECK_WARN * max(1.0, abs(float(fit.coef[0])))):
+            warnings.append(f"the {check.reference} cross-check differs from this estimate or "
+                            f"its SE by {check.max_abs_difference:.3g}; report this")
         se_all = _coefficient_ses(fit.covariance, len(fit.names))
         coefficients = tuple(
             (name, float(fit.coef[j]), se_all[j]) for j, name in enumerate(fit.names)
@@ -284,11 +293,11 @@ def linearmodels_check(arrays: PanelArrays, fit: TwoWayFit, se: str) -> CrossChe
     index = pd.MultiIndex.from_arrays([arrays.unit.codes, arrays.period.codes])
     exog = np.empty((n, arrays.regressors.shape[1] + dummies_of.n_levels), order="F")
     exog[:, 0] = 1.0
-    exog[:, 1:arrays.regressors.shape[1] + 1] = arrays.regressors
-    dummy = np.zeros((n, dummies_of.n_levels - 1))
+    first_dummy = arrays.regressors.shape[1] + 1
+    exog[:, 1:first_dummy] = arrays.regressors
+    exog[:, first_dummy:] = 0.0
     rows = np.flatnonzero(dummies_of.codes > 0)
-    dummy[rows, dummies_of.codes[rows] - 1] = 1.0
-    exog[:, arrays.regressors.shape[1] + 1:] = dummy
+    exog[rows, first_dummy + dummies_of.codes[rows] - 1] = 1.0
     names = ["const", *(f"x{j}" for j in range(arrays.regressors.shape[1])),
              *(f"d{j}" for j in range(1, dummies_of.n_levels))]
     exog_frame = pd.DataFrame(exog, index=index, columns=names)

@@ -131,6 +131,14 @@ def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
     assert forced.cross_check.max_abs_difference < 1e-10
 
 
+def test_cross_check_disagreement_becomes_a_warning(mpdta, monkeypatch):
+    from pilot_eval.estimators import twfe
+
+    monkeypatch.setattr(twfe, "CROSS_CHECK_WARN", -1.0)  # any difference counts as too large
+    result = TwoWayFixedEffects(COLUMNS, cross_check="always").fit(mpdta)
+    assert any("cross-check differs" in w for w in result.warnings)
+
+
 def test_one_cluster_and_zero_df_are_unavailable():
     frame = small_panel().assign(region=1)
     one = TwoWayFixedEffects(PanelColumns(**{**SMALL.__dict__, "cluster": "region"})
