@@ -24,6 +24,7 @@ from pilot_eval.estimators import PanelColumns  # noqa: E402
 
 from pilot_eval.analysis import DidRequest, run_analysis  # noqa: E402
 from pilot_eval.demo import demo_path  # noqa: E402
+from pilot_eval.errors import PilotEvalError  # noqa: E402
 from pilot_eval.io import load_table  # noqa: E402
 from pilot_eval.roles import guess_roles  # noqa: E402
 
@@ -102,3 +103,21 @@ def test_the_core_api_builds_the_request_the_cli_would(qtbot):
     assert dataclasses.asdict(columns) == dataclasses.asdict(PanelColumns(
         outcome="cost_per_case_gbp", unit="team", time="month", cohort="pilot_start"))
     assert guess_outcome_info("cost_per_case_gbp").unit == "GBP"
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("empty.csv", b""),
+    ("notes.docx", b"PK\x03\x04 not a table"),
+    ("broken.csv", b'team,month\nA,1\n"unterminated,2\n'),
+])
+def test_a_bad_file_shows_the_loaders_user_message(qtbot, window, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(PilotEvalError) as direct:  # the loader's own message: the reference
+        load_table(path)
+    with qtbot.waitSignal(window.controller.error, timeout=WAIT_MS):
+        window.open_file(path)
+    assert [d.message.text() for d in window.shown_errors] == [direct.value.user_message()]
+    assert "Traceback" not in window.shown_errors[0].message.text()
+    assert window.controller.table is None
+    assert window.data_page.open_button.isEnabled()
