@@ -36,9 +36,15 @@ from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.unavailable import Unavailable
 from scipy import stats
 
+# Below this many units per pre-test restriction the Wald covariance (k x k, estimated from n
+# units) is too noisy for a chi-squared p-value; a warning says so (R did does not warn).
+PRETEST_UNITS_PER_RESTRICTION = 10
+
 ControlGroup = Literal["never", "not-yet"]
 CsMethod = Literal["dr", "reg", "ipw"]
 BasePeriod = Literal["varying", "universal"]
+Unbalanced = Literal["drop", "pairwise"]
+UNBALANCED: tuple[str, ...] = get_args(Unbalanced)
 CONTROL_GROUPS: tuple[str, ...] = get_args(ControlGroup)
 CS_METHODS: tuple[str, ...] = get_args(CsMethod)
 BASE_PERIODS: tuple[str, ...] = get_args(BasePeriod)
@@ -94,6 +100,12 @@ class CallawaySantAnna:
     balance_e:
         For the event-time aggregation: keep only cohorts observed for event times
         0..``balance_e`` (R ``aggte(balance_e=)``).
+    unbalanced:
+        ``"drop"`` (default, as R ``did`` with ``allow_unbalanced_panel=FALSE``): units not
+        observed in every period are dropped and listed in the warnings.  ``"pairwise"``: they
+        are kept and each ATT(g,t) uses the units observed in both of its periods (a panel 2x2
+        on that subsample; not an R ``did`` option -- R's ``allow_unbalanced_panel=TRUE`` uses
+        repeated-cross-section estimators instead, so figures differ from R's).
 
     Notes
     -----
@@ -122,11 +134,13 @@ class CallawaySantAnna:
     bootstrap: int = 0
     seed: int | None = None
     balance_e: int | None = None
+    unbalanced: Unbalanced = "drop"
 
     def __post_init__(self) -> None:
         check_choice("control", self.control, CONTROL_GROUPS)
         check_choice("method", self.method, CS_METHODS)
         check_choice("base_period", self.base_period, BASE_PERIODS)
+        check_choice("unbalanced", self.unbalanced, UNBALANCED)
         check_level(self.level)
         _check_non_negative_int("anticipation", self.anticipation)
         _check_non_negative_int("bootstrap", self.bootstrap)
@@ -162,7 +176,8 @@ class CallawaySantAnna:
     def fit(self, frame: pd.DataFrame) -> CallawaySantAnnaResult:
         """Estimate on a long unit x period ``frame`` (not modified); returns a new result."""
         panel = prepare_panel(frame, self.columns, covariates=self.used_covariates,
-                              control=self.control, anticipation=self.anticipation)
+                              control=self.control, anticipation=self.anticipation,
+                              unbalanced=self.unbalanced)
         cells = group_time_cells(panel, control=self.control, method=self.method,
                                  base_period=self.base_period, anticipation=self.anticipation)
         parts = aggregate_all(cells, panel.cohort, self.balance_e)
@@ -173,6 +188,12 @@ class CallawaySantAnna:
         agg_se = [self._analytic(p) for p in parts]
         agg_crit = [z] * len(parts)
         warnings = [*panel.warnings, *cells.warnings]
+        if test.statistic is not None and len(panel.units) < PRETEST_UNITS_PER_RESTRICTION * test.df:
+            warnings.append(
+                f"the pre-test has {test.df} restrictions but only {len(panel.units)} units: "
+                "its covariance matrix is poorly estimated and the p-value can be far too small; "
+                "read the pre-treatment ATT(g,t) and their intervals instead"
+            )
         if self.bootstrap:
             se, crit, agg_se, agg_crit = self._bootstrap(cells, parts)
         effects = tuple(_effects(cells, se, crit))
@@ -184,7 +205,8 @@ class CallawaySantAnna:
             outcome=self.columns.outcome, control=self.control, method=self.method,
             base_period=self.base_period, anticipation=self.anticipation,
             covariates=self.used_covariates, level=self.level, bootstrap=self.bootstrap,
-            seed=self.seed, balance_e=self.balance_e, att_gt=effects, aggregations=aggregations,
+            seed=self.seed, balance_e=self.balance_e, unbalanced=self.unbalanced,
+            att_gt=effects, aggregations=aggregations,
             pretest=_pretest(test), n_units=len(panel.units), n_obs=panel.n_obs,
             n_periods=len(panel.periods), critical_value=crit, warnings=tuple(warnings),
             influence=_read_only(cells.influence),

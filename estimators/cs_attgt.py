@@ -77,8 +77,11 @@ def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, 
     n = len(panel.cohort)
     latest = periods[max(t_index, base_index)]
     treated = panel.cohort == group
-    rows = np.flatnonzero(treated | comparison_mask(panel.cohort, group, latest, control,
-                                                    anticipation))
+    candidates = treated | comparison_mask(panel.cohort, group, latest, control, anticipation)
+    if panel.gaps:  # unbalanced="pairwise": units observed in both periods
+        candidates &= np.isfinite(panel.outcome[:, t_index])
+        candidates &= np.isfinite(panel.outcome[:, base_index])
+    rows = np.flatnonzero(candidates)
     influence = np.zeros(n)
     d = treated[rows].astype(float)
     if d.sum() == 0 or d.sum() == len(d):

@@ -6,7 +6,9 @@ applies R ``did``'s sample rules (``att_gt(panel=TRUE, allow_unbalanced_panel=FA
 reported as a warning:
 
 * rows with a missing outcome or covariate are dropped;
-* the panel is balanced: units not observed in every period are dropped;
+* the panel is balanced: units not observed in every period are dropped (with
+  ``unbalanced="pairwise"``, not an R ``did`` option, they are kept and each ATT(g,t) uses the
+  units observed in both of its periods);
 * units first treated in the first period (or within ``anticipation`` periods of it) are dropped
   (they have no untreated period to compare with);
 * units first treated after the last period are never treated within the data (cohort 0);
@@ -28,7 +30,11 @@ SHOWN_IDS = 5
 
 @dataclass(frozen=True)
 class PreparedPanel:
-    """Balanced panel as arrays; row i of every array is the same unit."""
+    """The panel as arrays; row i of every array is the same unit.
+
+    ``gaps`` is True when some unit-periods are unobserved (NaN in ``outcome``); that happens
+    only with ``unbalanced="pairwise"``.
+    """
 
     units: np.ndarray  # unit identifiers, sorted
     periods: np.ndarray  # sorted integer periods
@@ -38,6 +44,7 @@ class PreparedPanel:
     cohorts: np.ndarray  # sorted treated cohorts that are estimated
     n_obs: int
     warnings: tuple[str, ...]
+    gaps: bool = False
 
 
 def _ids_text(ids: np.ndarray) -> str:
@@ -100,10 +107,18 @@ def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[st
     return data
 
 
-def _balance(data: pd.DataFrame, columns: PanelColumns, warnings: list[str]) -> pd.DataFrame:
+def _balance(data: pd.DataFrame, columns: PanelColumns, unbalanced: str,
+             warnings: list[str]) -> pd.DataFrame:
     n_periods = data[columns.time].nunique()
     counts = data.groupby(columns.unit)[columns.time].transform("size")
-    if (counts < n_periods).any():
+    if (counts < n_periods).any() and unbalanced == "pairwise":
+        gappy = np.sort(data.loc[counts < n_periods, columns.unit].unique())
+        warnings.append(
+            f"unbalanced panel: {len(gappy)} units are not observed in all {n_periods} periods "
+            f"({_ids_text(gappy)}); each ATT(g,t) uses the units observed in both of its "
+            "periods (unbalanced='pairwise'; R did would drop these units)"
+        )
+    elif (counts < n_periods).any():
         dropped = np.sort(data.loc[counts < n_periods, columns.unit].unique())
         warnings.append(
             f"unbalanced panel: {len(dropped)} units not observed in all {n_periods} periods were "
@@ -159,26 +174,32 @@ def _no_never_treated(data: pd.DataFrame, columns: PanelColumns, control: str,
 
 
 def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tuple[str, ...],
-                  control: str, anticipation: int) -> PreparedPanel:
-    """Check, clean and reshape ``frame`` into a ``PreparedPanel`` (the input is not changed)."""
+                  control: str, anticipation: int, unbalanced: str = "drop") -> PreparedPanel:
+    """Check, clean and reshape ``frame`` into a ``PreparedPanel`` (the input is not changed).
+
+    With ``unbalanced="drop"`` (R ``did``'s rule) the panel is balanced; with ``"pairwise"``
+    unobserved unit-periods stay missing (NaN) in the outcome matrix.
+    """
     _require(frame, columns, covariates)
     warnings: list[str] = []
     data = _long_table(frame, columns, covariates, warnings)
-    data = _balance(data, columns, warnings)
     data = _recode_cohorts(data, columns, anticipation, warnings)
     data = _no_never_treated(data, columns, control, anticipation, warnings)
-    data = data.sort_values([columns.unit, columns.time], kind="mergesort")
-    units = data[columns.unit].unique()
-    periods = np.sort(data[columns.time].unique())
+    data = _balance(data, columns, unbalanced, warnings)
+    units, unit_code = np.unique(data[columns.unit].to_numpy(), return_inverse=True)
+    periods, period_code = np.unique(data[columns.time].to_numpy(float), return_inverse=True)
     n_units, n_periods = len(units), len(periods)
     if n_periods < 2:
         raise EstimationError(
             f"at least two periods are needed; {n_periods} left after the sample rules",
             column=columns.time,
         )
-    outcome = data[columns.outcome].to_numpy(float).reshape(n_units, n_periods)
-    cube = data[list(covariates)].to_numpy(float).reshape(n_units, n_periods, len(covariates))
-    cohort = data[columns.cohort].to_numpy(float).reshape(n_units, n_periods)[:, 0]
+    outcome = np.full((n_units, n_periods), np.nan)
+    outcome[unit_code, period_code] = data[columns.outcome].to_numpy(float)
+    cube = np.full((n_units, n_periods, len(covariates)), np.nan)
+    cube[unit_code, period_code, :] = data[list(covariates)].to_numpy(float)
+    cohort = np.zeros(n_units)
+    cohort[unit_code] = data[columns.cohort].to_numpy(float)
     cohorts = np.sort(np.unique(cohort[cohort > 0]))
     if len(cohorts) == 0:
         raise EstimationError("no treated units left to estimate an effect for",
@@ -186,4 +207,5 @@ def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tup
     return PreparedPanel(
         units=units, periods=periods, outcome=outcome, cohort=cohort, covariates=cube,
         cohorts=cohorts, n_obs=int(len(data)), warnings=tuple(warnings),
+        gaps=bool(np.isnan(outcome).any()),
     )

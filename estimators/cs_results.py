@@ -93,6 +93,7 @@ class CallawaySantAnnaResult:
     bootstrap: int
     seed: int | None
     balance_e: int | None
+    unbalanced: str
     att_gt: tuple[GroupTimeEffect, ...]
     aggregations: tuple[Aggregation, ...]
     pretest: Pretest
@@ -206,6 +207,7 @@ class CallawaySantAnnaResult:
             "anticipation": self.anticipation,
             "covariates": list(self.covariates),
             "balance_e": self.balance_e,
+            "unbalanced": self.unbalanced,
             "bootstrap": self.bootstrap,
             "seed": self.seed,
             "critical_value": json_number(self.critical_value),

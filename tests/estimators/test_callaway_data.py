@@ -154,3 +154,69 @@ def test_constant_covariate_makes_every_cell_unavailable(mpdta, method):
     assert all(isinstance(e.estimate, Unavailable) for e in result.att_gt)
     assert "collinear or constant" in result.att_gt[0].estimate.reason
     assert isinstance(result.pretest.statistic, Unavailable)
+
+
+# --------------------------------------------------------------------------- unbalanced="pairwise"
+
+
+def _with_holes(mpdta: pd.DataFrame) -> pd.DataFrame:
+    """mpdta with 40 unit-periods removed (every 25th county loses one year)."""
+    units = np.sort(mpdta["countyreal"].unique())[::25]
+    years = np.resize(np.arange(2003, 2008), len(units))
+    drop = pd.MultiIndex.from_arrays([units, years])
+    rows = pd.MultiIndex.from_frame(mpdta[["countyreal", "year"]])
+    return mpdta[~rows.isin(drop)].reset_index(drop=True)
+
+
+def test_pairwise_equals_drop_on_a_balanced_panel(mpdta):
+    drop = CallawaySantAnna(COLUMNS).fit(mpdta)
+    pairwise = CallawaySantAnna(COLUMNS, unbalanced="pairwise").fit(mpdta)
+    np.testing.assert_array_equal(pairwise.to_frame()["estimate"], drop.to_frame()["estimate"])
+    np.testing.assert_array_equal(pairwise.to_frame()["se"], drop.to_frame()["se"])
+    assert pairwise.warnings == ()
+
+
+@pytest.mark.parametrize("control", ["never", "not-yet"])
+def test_pairwise_cells_equal_brute_force_on_units_seen_in_both_periods(mpdta, control):
+    holes = _with_holes(mpdta)
+    result = CallawaySantAnna(COLUMNS, control=control, unbalanced="pairwise").fit(holes)
+    assert result.n_units == 500 and result.n_obs == len(holes) == 2480
+    assert any("unbalanced='pairwise'" in w for w in result.warnings)
+    wide = holes.pivot(index="countyreal", columns="year", values="lemp")
+    cohort = holes.groupby("countyreal")["first.treat"].first().reindex(wide.index)
+    n = len(wide)
+    for effect in result.att_gt:
+        g, t = effect.group, effect.time
+        base = g - 1 if t >= g else t - 1
+        change = wide[t] - wide[base]  # NaN unless observed in both periods
+        comparison = cohort == 0
+        if control == "not-yet":
+            comparison |= (cohort > max(t, base)) & (cohort != g)
+        treated = (cohort == g) & change.notna()
+        comparison &= change.notna()
+        mean_t, mean_c = change[treated].mean(), change[comparison].mean()
+        assert effect.estimate == pytest.approx(mean_t - mean_c, abs=EXACT_TOL)
+        # influence function of a difference of means on the n1 units used, scaled by n / n1
+        n1 = treated.sum() + comparison.sum()
+        p = treated.sum() / n1
+        psi = np.concatenate([(change[treated] - mean_t) / p,
+                              -(change[comparison] - mean_c) / (1 - p)]) * n / n1
+        assert effect.se == pytest.approx(np.sqrt(np.sum(psi**2)) / n, abs=EXACT_TOL)
+
+
+def test_drop_rule_on_the_same_holes_keeps_only_complete_units(mpdta):
+    holes = _with_holes(mpdta)
+    result = CallawaySantAnna(COLUMNS).fit(holes)
+    assert result.n_units == 480
+    complete = mpdta[~mpdta["countyreal"].isin(np.sort(mpdta["countyreal"].unique())[::25])]
+    expected = CallawaySantAnna(COLUMNS).fit(complete)
+    assert result.estimate == pytest.approx(expected.estimate, abs=EXACT_TOL)
+
+
+def test_pretest_with_few_units_per_restriction_is_flagged(mpdta):
+    # every 12th county: 42 units for 5 pre-treatment restrictions, 8.4 per restriction (< 10)
+    few = mpdta[mpdta["countyreal"].isin(np.sort(mpdta["countyreal"].unique())[::12])]
+    result = CallawaySantAnna(COLUMNS).fit(few)
+    assert result.n_units == 42 and result.pretest.df == 5
+    assert any("pre-test has 5 restrictions but only 42 units" in w for w in result.warnings)
+    assert not any("pre-test" in w for w in CallawaySantAnna(COLUMNS).fit(mpdta).warnings)
