@@ -65,8 +65,16 @@ class Demeaned:
 
 
 def factorize(values: np.ndarray | pd.Series) -> Codes:
-    """Sorted integer codes of ``values`` (no missing values allowed here)."""
-    codes, labels = pd.factorize(np.asarray(values), sort=True)
+    """Integer codes of ``values``, sorted by level when the levels can be ordered.
+
+    Missing values must have been dropped already.  Mixed-type identifiers (numbers and text
+    in one column) cannot be sorted and keep their order of appearance.
+    """
+    values = np.asarray(values)
+    try:
+        codes, labels = pd.factorize(values, sort=True)
+    except TypeError:
+        codes, labels = pd.factorize(values, sort=False)
     return Codes(codes.astype(np.intp, copy=False), int(len(labels)), np.asarray(labels))
 
 

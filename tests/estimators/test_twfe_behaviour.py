@@ -208,3 +208,12 @@ def test_codes_are_sorted_levels():
     codes = factorize(np.array([30, 10, 20, 10]))
     assert isinstance(codes, Codes) and codes.n_levels == 3
     np.testing.assert_array_equal(codes.codes, [2, 0, 1, 0])
+
+
+def test_mixed_type_unit_identifiers_are_accepted():
+    frame = small_panel().astype({"unit": object})
+    frame.loc[frame["unit"] == 4, "unit"] = "team D"
+    with_text = TwoWayFixedEffects(SMALL, cross_check="never").fit(frame)
+    plain = TwoWayFixedEffects(SMALL, cross_check="never").fit(small_panel())
+    assert with_text.estimate == pytest.approx(plain.estimate, abs=EXACT_ATOL)
+    assert with_text.se == pytest.approx(plain.se, abs=EXACT_ATOL)
