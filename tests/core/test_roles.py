@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pilot_eval.roles import ROLES, guess_roles
 
@@ -65,3 +67,23 @@ def test_dates_and_weights_and_unknown_text():
 
 def test_nothing_to_guess():
     assert guess_roles(pd.DataFrame({"a": ["x", "y"], "b": ["p", "q"]})) == {}
+
+
+SINGLE_ROLES = ("unit", "time", "cohort", "treatment", "group", "post", "cluster", "weights")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_frame_gets_valid_suggestions(data):
+    names = data.draw(st.lists(st.sampled_from(
+        ["year", "team", "pilot", "post", "y", "first.treat", "region", "weight", "notes"]),
+        min_size=1, max_size=6, unique=True))
+    n_rows = data.draw(st.integers(0, 8))
+    cell = st.one_of(st.integers(0, 3), st.floats(allow_nan=True), st.sampled_from(
+        ["a", "2023-01", "", None]))
+    frame = pd.DataFrame({n: data.draw(st.lists(cell, min_size=n_rows, max_size=n_rows))
+                          for n in names})
+    roles = guess_roles(frame)
+    assert set(roles) <= set(names) and set(roles.values()) <= set(ROLES)
+    for role in SINGLE_ROLES:
+        assert list(roles.values()).count(role) <= 1
