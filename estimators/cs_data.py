@@ -78,7 +78,16 @@ def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[st
                 warnings: list[str]) -> pd.DataFrame:
     names = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates]
     data = frame.loc[:, list(dict.fromkeys(names))].copy()
-    cohort = pd.to_numeric(data[columns.cohort], errors="coerce")
+    raw = data[columns.cohort]
+    cohort = pd.to_numeric(raw, errors="coerce")
+    bad = cohort.isna() & raw.notna()
+    if bad.any() or (cohort < 0).any():
+        example = raw[bad].iloc[0] if bad.any() else cohort[cohort < 0].iloc[0]
+        raise EstimationError(
+            f"the first treated period must be a period number, 0 or empty for never treated; "
+            f"seen '{example}' in {int(bad.sum() + (cohort < 0).sum())} rows",
+            column=columns.cohort,
+        )
     data[columns.cohort] = cohort.fillna(0.0)
     missing = data[[columns.unit, columns.time, columns.outcome, *covariates]].isna().any(axis=1)
     if missing.any():
