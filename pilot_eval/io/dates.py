@@ -13,7 +13,8 @@ from pilot_eval.errors import DataError
 from pilot_eval.io.cells import MISSING_MARKERS
 from pilot_eval.io.frames import spreadsheet_rows
 
-_TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
+_TIME = (r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?Z?)?")
+"""An optional time of day (seconds and a UTC "Z" optional); fractions of a second are dropped."""
 ISO_PATTERN = (rf"^(?P<year>\d{{4}})(?P<isep>[-/.])(?P<month>\d{{1,2}})(?P=isep)"
                rf"(?P<day>\d{{1,2}}){_TIME}$")
 UK_PATTERN = (rf"^(?P<day>\d{{1,2}})(?P<sep>[/.-])(?P<month>\d{{1,2}})(?P=sep)"

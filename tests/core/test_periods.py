@@ -43,7 +43,7 @@ def test_uk_dates_are_day_first(text, iso):
 
 
 def test_iso_dates_with_and_without_time():
-    parsed = parse_dates(pd.Series(["2024-04-03", "2024-04-03 14:30:15", "2024-04-03T09:00"]),
+    parsed = parse_dates(pd.Series(["2024-04-03", "2024-04-03 14:30:15", "2024-04-03T09:00Z"]),
                          column="d")
     assert parsed.tolist() == [pd.Timestamp("2024-04-03"), pd.Timestamp("2024-04-03 14:30:15"),
                                pd.Timestamp("2024-04-03 09:00")]
