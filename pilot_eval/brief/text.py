@@ -148,37 +148,46 @@ def means_table_rows(group_means: Sequence[Mapping[str, Any]], unit: str
     return tuple(rows)
 
 
-def method_details(analysis: Mapping[str, Any], unit_noun: str = "teams") -> str:
-    """Estimator, standard errors and clustering, and how much data (no outcome name)."""
+def method_details(analysis: Mapping[str, Any], unit_noun: str = "teams"
+                   ) -> tuple[str, tuple[str, ...]]:
+    """The method in words (estimator, standard errors) and the unit and cluster counts."""
     estimator = str(analysis.get("estimator", ""))
     name = ESTIMATOR_NAMES.get(estimator, estimator or "an unnamed estimator")
     se_type = str(analysis.get("se_type") or "")
     se = analysis.get("se_description") or SE_WORDS.get(se_type, se_type or "not stated")
-    counts = []
-    for key, noun in (("n_units", unit_noun), ("n_clusters", "clusters"),
-                      ("n_obs", "observations")):
-        value = analysis.get(key)
-        if value is not None:
-            counts.append(f"{int(value):,} {noun}")
-    used = f" Data: {', '.join(counts)}." if counts else ""
-    return f"estimated with {name}; standard errors {se}.{used}"
+    counts = tuple(f"{int(analysis[key]):,} {noun}"
+                   for key, noun in (("n_units", unit_noun), ("n_clusters", "clusters"))
+                   if analysis.get(key) is not None)
+    return f"estimated with {name}; standard errors {se}.", counts
+
+
+def observations(values: Sequence[int]) -> str:
+    """``1,400 observations`` or, for outcomes with different counts, ``1,359 to 1,404``."""
+    low, high = min(values), max(values)
+    return f"{low:,} observations" if low == high else f"{low:,} to {high:,} observations"
 
 
 def method_sentences(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
                      ) -> tuple[str, ...]:
-    """One sentence per distinct method; outcomes estimated the same way share a sentence."""
-    groups: dict[str, list[str]] = {}
+    """One sentence per distinct method; outcomes estimated the same way share a sentence
+    (their observation counts, which differ with missing values, are given as a range)."""
+    groups: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[int]]] = {}
     for analysis in analyses:
         label = str(analysis.get("outcome_label") or analysis.get("outcome") or "Outcome")
-        groups.setdefault(method_details(analysis, unit_noun), []).append(label)
+        labels, n_obs = groups.setdefault(method_details(analysis, unit_noun), ([], []))
+        labels.append(label)
+        if analysis.get("n_obs") is not None:
+            n_obs.append(int(analysis["n_obs"]))
     out = []
-    for details, labels in groups.items():
+    for (method, counts), (labels, n_obs) in groups.items():
+        data = [*counts, observations(n_obs)] if n_obs else list(counts)
+        sentence = method + (f" Data: {', '.join(data)}." if data else "")
         if len(labels) == 1:
-            out.append(f"{labels[0]}: {details}")
+            out.append(f"{labels[0]}: {sentence}")
         else:
             rest = [lower_first(label) for label in labels[1:]]
             named = ", ".join([labels[0], *rest[:-1]]) + f" and {rest[-1]}"
-            out.append(f"{named}: each {details}")
+            out.append(f"{named}: each {sentence}")
     return tuple(out)
 
 

@@ -269,14 +269,15 @@ def test_chart_key_mentions_start_lines_only_when_drawn():
 def test_method_sentences_group_outcomes_estimated_the_same_way():
     same = {"estimator": "twfe", "se_description": "clustered by team", "n_units": 48}
     sentences = text.method_sentences([
-        {**same, "outcome_label": "Cases closed"}, {**same, "outcome_label": "Cost per case"},
-        {**same, "outcome_label": "NHS leavers"},
+        {**same, "outcome_label": "Cases closed", "n_obs": 1400},
+        {**same, "outcome_label": "Cost per case", "n_obs": 1359},
+        {**same, "outcome_label": "NHS leavers", "n_obs": 1404},
         {"estimator": "2x2", "se_type": "hc1", "outcome_label": "Engagement"},
     ])
     assert sentences == (
         "Cases closed, cost per case and NHS leavers: each estimated with two-way fixed effects "
         "difference-in-differences (unit and period effects); standard errors clustered by "
-        "team. Data: 48 teams.",
+        "team. Data: 48 teams, 1,359 to 1,404 observations.",
         "Engagement: estimated with a 2x2 difference-in-differences (change in pilot teams "
         "minus change in comparison teams); standard errors robust to unequal variances (HC1).",
     )
