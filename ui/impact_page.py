@@ -143,6 +143,7 @@ class ImpactPage(QWidget):
         self.sentence.setText("")
         self.sentence.setVisible(False)
         self.table.setRowCount(0)
+        self.table.setVisible(False)
         self.warnings.clear()
         self.warnings.setVisible(False)
         self.warnings_title.setVisible(False)
@@ -158,6 +159,7 @@ class ImpactPage(QWidget):
         self.sentence.setText(headline(result))
         self.sentence.setVisible(True)
         rows = result_rows(result)
+        self.table.setVisible(True)
         self.table.setRowCount(len(rows))
         for row, (label, value) in enumerate(rows):
             name = QTableWidgetItem(label)
