@@ -196,8 +196,8 @@ def chart_content(analysis: Mapping[str, Any], row: OutcomeRow,
     pilot, comparison = f"Pilot {unit_noun}", f"Comparison {unit_noun}"
     table = DataTable(
         caption=f"{row.label}: mean per period in pilot and comparison {unit_noun}",
-        columns=("Period", f"{pilot}: mean", f"{pilot}: number", f"{comparison}: mean",
-                 f"{comparison}: number"),
+        columns=("Period", f"{pilot}: mean", f"{pilot} with data", f"{comparison}: mean",
+                 f"{comparison} with data"),
         rows=text.means_table_rows(plain_means, row.unit))
     return ChartContent(
         title=text.chart_title(row.label, row.direction, row.estimate, unit_noun),

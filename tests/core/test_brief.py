@@ -123,7 +123,8 @@ def test_content_charts_have_title_alt_text_and_table(content):
     assert chart.alt_text.startswith("Line chart of cases closed with goals met by period, "
                                      "from 2024-01 to 2026-06")
     assert "Dotted vertical lines mark the pilot starts (2025-01 and 2025-07)." in chart.alt_text
-    assert chart.table.columns[0] == "Period"
+    assert chart.table.columns == ("Period", "Pilot teams: mean", "Pilot teams with data",
+                                   "Comparison teams: mean", "Comparison teams with data")
     assert len(chart.table.rows) == 30
     # brute force: the first row is the first period's means as the factory made them
     assert chart.table.rows[0] == ("2024-01", f"{60.1 + math.sin(1):.1f}%", "16",
