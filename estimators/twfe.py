@@ -16,7 +16,7 @@ import pandas as pd
 from pilot_eval.estimators import variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import PanelArrays, check_design, panel_arrays
-from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.fixed_effects import (
     DEFAULT_MAX_ITERATIONS,
     DEFAULT_TOLERANCE,
@@ -192,6 +192,12 @@ class TwoWayFixedEffects:
         check_choice("se", self.se, SE_TYPES)
         check_choice("cross_check", self.cross_check, CROSS_CHECK_MODES)
         check_level(self.level)
+        if not (isinstance(self.tolerance, float | int) and self.tolerance > 0):
+            raise EstimatorConfigError(
+                f"tolerance={self.tolerance!r} must be a positive number, for example 1e-13")
+        if not (isinstance(self.max_iterations, int) and self.max_iterations >= 1):
+            raise EstimatorConfigError(
+                f"max_iterations={self.max_iterations!r} must be a whole number of at least 1")
 
     def fit(self, frame: pd.DataFrame) -> TwfeResult:
         """Estimate on ``frame`` (not modified); returns a new ``TwfeResult``."""

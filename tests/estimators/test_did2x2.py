@@ -201,3 +201,15 @@ def test_bad_options_are_config_errors():
         DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p"), se="robust")
     with pytest.raises(EstimatorConfigError, match="level"):
         DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p"), level=95)
+
+
+def test_two_period_balanced_panel_equals_two_way_fixed_effects(mpdta_2006):
+    """Textbook identity: with two periods and a balanced panel, TWFE = the 2x2 DiD."""
+    from pilot_eval.estimators.twfe import TwoWayFixedEffects
+
+    frame = mpdta_2006[mpdta_2006["year"].isin([2005, 2006])]
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year",
+                           cohort="first.treat")
+    did = DidTwoByTwo(columns).fit(frame)
+    twfe = TwoWayFixedEffects(columns, cross_check="never").fit(frame)
+    assert did.estimate == pytest.approx(twfe.estimate, abs=IDENTITY_ATOL)

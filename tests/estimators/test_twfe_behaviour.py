@@ -51,6 +51,16 @@ def test_treatment_indicator_from_cohort(mpdta):
     np.testing.assert_array_equal(treatment_indicator(missing, COLUMNS), got)
 
 
+def test_treatment_indicator_from_group_and_post():
+    frame = pd.DataFrame({"y": [1.0, 2, 3, 4], "g": [0, 0, 1, 1], "p": [0, 1, 0, 1]})
+    got = treatment_indicator(frame, PanelColumns(outcome="y", group="g", post="p"))
+    np.testing.assert_array_equal(got, [0, 0, 0, 1])
+    with pytest.raises(EstimationError, match="0 and 1 only") as info:
+        treatment_indicator(frame.assign(g=[0, 2, 1, 1]),
+                            PanelColumns(outcome="y", group="g", post="p"))
+    assert info.value.column == "g"
+
+
 def test_demean_one_pass_equals_alternating_projections(mpdta):
     mpdta = mpdta[mpdta["countyreal"] < mpdta["countyreal"].unique()[120]]  # keeps it fast
     unit, period = factorize(mpdta["countyreal"]), factorize(mpdta["year"])
@@ -202,6 +212,10 @@ def test_bad_options_are_config_errors():
         TwoWayFixedEffects(SMALL, se="HC3")
     with pytest.raises(EstimatorConfigError, match="level"):
         TwoWayFixedEffects(SMALL, level=1.5)
+    with pytest.raises(EstimatorConfigError, match="tolerance"):
+        TwoWayFixedEffects(SMALL, tolerance=0)
+    with pytest.raises(EstimatorConfigError, match="max_iterations"):
+        TwoWayFixedEffects(SMALL, max_iterations=0)
 
 
 def test_codes_are_sorted_levels():
