@@ -39,6 +39,7 @@ class ErrorDialog(QDialog):
             log = QLabel(f"Log file: {info.log_path}")
             log.setWordWrap(True)
             log.setAccessibleName("Log file location")
+            log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(log)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.copy_button = QPushButton("&Copy details")

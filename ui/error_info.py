@@ -66,11 +66,11 @@ def describe_exception(exc: BaseException, *, title: str, log_path: str = "") ->
     if is_user_problem(exc):
         return ErrorInfo(title=title, message=user_text(exc), details=details, expected=True,
                          log_path=log_path)
-    where = f" The details were written to the log file {log_path}." if log_path else ""
     message = (
         f"Something went wrong inside pilot-eval ({type(exc).__name__}: {user_text(exc)}). "
-        f"Your data and settings are unchanged; you can try again.{where} "
-        "If it happens again, use \"Copy details\" and send the text to your support team."
+        "Your data and settings are unchanged; you can try again. If it happens again, use "
+        "\"Copy details\" and send the text to your support team"
+        + (" with the log file named below." if log_path else ".")
     )
     return ErrorInfo(title=title, message=message, details=details, expected=False,
                      log_path=log_path)

@@ -79,6 +79,7 @@ def save_screenshots(out_dir: str | Path, *, data_path: str | Path | None = None
 
     def grab(step: str) -> None:
         window.steps.select(step)
+        window.steps.clearFocus()  # no focus ring on the side bar in the pictures
         app.processEvents()
         path = out / f"{step}.png"
         window.grab().save(str(path))

@@ -99,6 +99,10 @@ def test_an_unexpected_worker_error_shows_the_dialog(qtbot, window, panel_csv, f
     assert dialog.windowTitle() == "The analysis could not run"
     assert "ZeroDivisionError" in dialog.message.text()
     assert "Traceback" not in dialog.message.text()
+    from PySide6.QtWidgets import QLabel
+
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert f"Log file: {log_file}" in labels
     dialog.copy_button.click()
     from PySide6.QtGui import QGuiApplication
 

@@ -62,7 +62,7 @@ def test_an_unexpected_error_is_delivered_and_logged(qtbot, runner, log_file):
         runner.run("job", task)
     info = blocker.args[1]
     assert not info.expected
-    assert "KeyError" in info.message and str(log_file) in info.message
+    assert "KeyError" in info.message and info.log_path == str(log_file)
     assert "Traceback" not in info.message and "Traceback" in info.details
     logged = log_file.read_text(encoding="utf-8")
     assert "Unexpected error in task 'job'" in logged and "KeyError" in logged
