@@ -9,6 +9,7 @@ traceback").  Example counts are modest to keep the suite fast on two cores.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -110,3 +111,29 @@ def test_corrupted_csv_loads_or_fails_cleanly(edits, suffix):
     assert isinstance(result, LoadedTable | PilotEvalError), type(result)
     if isinstance(result, LoadedTable):
         _check_downstream(result)
+
+
+def _binary_files() -> dict[str, bytes]:
+    frame = pd.read_csv(BAD / "panel_ok.csv")
+    parquet, stata = io.BytesIO(), io.BytesIO()
+    frame.to_parquet(parquet, index=False)
+    frame.to_stata(stata, write_index=False)
+    return {".xlsx": (BAD / "good.xlsx").read_bytes(), ".parquet": parquet.getvalue(),
+            ".dta": stata.getvalue()}
+
+
+BINARY = _binary_files()
+
+
+@SETTINGS
+@given(suffix=st.sampled_from(sorted(BINARY)), data=st.data())
+def test_corrupted_binary_files_load_or_fail_cleanly(suffix, data):
+    original = BINARY[suffix]
+    edits = data.draw(st.lists(st.one_of(
+        st.tuples(st.just("replace"), st.integers(0, len(original) - 1),
+                  st.binary(min_size=1, max_size=8)),
+        st.tuples(st.just("delete"), st.integers(0, len(original) - 1), st.integers(1, 40)),
+        st.tuples(st.just("truncate"), st.integers(0, len(original)), st.just(0)),
+    ), min_size=1, max_size=3))
+    result = _load(_corrupt(original, edits), suffix)
+    assert isinstance(result, LoadedTable | PilotEvalError), type(result)
