@@ -34,7 +34,7 @@ from pilot_eval.charts.style import contrast_ratio
 
 AA_TEXT_CONTRAST = 4.5  # WCAG 2.2 AA, normal text
 CONTRAST_TOLERANCE = 0.005  # the published ratios are rounded to 2 decimals
-WELSH_TEAM = "Tîm Gwaith Cymdeithasol Ŵyr a Ŷd, Môn"
+WELSH_TEAM = "Tîm Gwaith Cymdeithasol Ŵyr a Ŷd, Môn: tŵr, tŷ, â ê ô"
 HOSTILE_ORG = "A&E <North> \"Quoted\" & 'apos' </p><script>alert(1)</script>"
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo", "pdfimages"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
