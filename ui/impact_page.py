@@ -39,6 +39,7 @@ class ImpactPage(QWidget):
         self.run_button.setAccessibleName("Run analysis")
         self.run_button.setToolTip("Estimate the pilot's effect (Ctrl+R)")
         self.run_button.clicked.connect(self.run_requested)
+        self.run_button.setEnabled(False)  # until the data is loaded and the roles are complete
         self.cancel_button = QPushButton("&Cancel")
         self.cancel_button.setAccessibleName("Cancel analysis")
         self.cancel_button.setToolTip("Stop the running analysis (Esc)")

@@ -51,6 +51,18 @@ class _WorkerSignals(QObject):
     cancelled = Signal(str, int)
 
 
+def _error_info(key: str, title: str, exc: BaseException) -> ErrorInfo:
+    """Describe ``exc`` for the user and log it when unexpected; never raises."""
+    try:
+        info = describe_exception(exc, title=title, log_path=log_path())
+        if not info.expected:
+            _log.error("Unexpected error in task %r", key, exc_info=exc)
+        return info
+    except Exception:  # describing the error failed too: still tell the user something
+        return ErrorInfo(title=title, message=f"Something went wrong inside pilot-eval "
+                         f"({type(exc).__name__}).", expected=False, log_path=log_path())
+
+
 class _Job(QRunnable):
     def __init__(self, key: str, run: _Run, fn: Task, signals: _WorkerSignals) -> None:
         super().__init__()
@@ -67,10 +79,7 @@ class _Job(QRunnable):
         except AnalysisCancelled:
             emit(self._signals.cancelled, key, run_id)
         except BaseException as exc:  # every error must reach the user, never the console
-            info = describe_exception(exc, title=self._run.title, log_path=log_path())
-            if not info.expected:
-                _log.error("Unexpected error in task %r", key, exc_info=exc)
-            emit(self._signals.failed, key, run_id, info)
+            emit(self._signals.failed, key, run_id, _error_info(key, self._run.title, exc))
         else:
             emit(self._signals.finished, key, run_id, result)
 
