@@ -87,6 +87,7 @@ def test_invalid_options_are_refused_when_the_request_is_made():
 def test_data_problems_are_reported_all_at_once():
     frame = panel()
     frame = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)  # a duplicate unit-period
+    frame["y"] = frame["y"].astype(object)
     frame.loc[3, "y"] = "n/a text"
     with pytest.raises(ValidationFailed) as caught:
         run_analysis(DidRequest(COHORT), frame)
