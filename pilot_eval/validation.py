@@ -172,8 +172,8 @@ def validate_panel(
     year-month text (they are mapped with ``normalise_periods`` first).
 
     Errors: ``unknown_column``, ``missing_role``, ``bad_period``, ``duplicate_unit_period``,
-    ``non_numeric``, ``not_binary``, ``cohort_varies_within_unit``, ``no_treated_units``,
-    ``no_comparison_units``, ``no_before_period``, ``no_after_period``.
+    ``non_numeric``, ``bad_weights``, ``not_binary``, ``cohort_varies_within_unit``,
+    ``no_treated_units``, ``no_comparison_units``, ``no_before_period``, ``no_after_period``.
     Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
     ``few_clusters``, ``no_never_treated``, ``period_looks_like_yyyymm``.
     """
@@ -186,6 +186,7 @@ def validate_panel(
     _check_numeric(frame, columns, known, out)
     if columns.time in known:
         _check_yyyymm(frame[columns.time], columns.time, out)
+    _check_weights(frame, columns, known, out)
     binary_ok = _check_binary(frame, columns, known, out)
     _check_missing(frame, columns, known, out)
     if columns.unit in known and columns.time in known:
@@ -294,6 +295,18 @@ def _check_numeric(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
                             "; or leave this column out of the covariates."))
 
 
+def _check_weights(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
+                   out: _Collector) -> None:
+    if columns.weights not in known:
+        return
+    weights = _numeric(frame[columns.weights])
+    bad = (weights < 0).to_numpy() | np.isinf(weights.to_numpy(dtype="float64"))
+    if bad.any():
+        out.add("error", "bad_weights", f"weights must be zero or positive, but "
+                f"{int(bad.sum())} are not: {_values(frame[columns.weights], bad)}",
+                rows=_rows(bad), column=columns.weights, hint="Correct these weights.")
+
+
 def _check_binary(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
                   out: _Collector) -> bool:
     ok = True
@@ -398,11 +411,16 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
     first_rows = data.groupby("unit").head(1)
     from_start = first_rows[first_rows["d"] == 1]
     if not from_start.empty:
+        always = bool((data.loc[ever, "d"] == 1).all())
+        hint = ("Add the periods before the pilot for these units, or leave them out."
+                if not (always and columns.design == "treatment") else
+                "This column is 1 in every period for pilot units, so it marks pilot units, "
+                "not pilot periods: use it as the pilot group with an after-start column, or "
+                "choose the pilot-start column instead.")
         out.add("error", "no_before_period",
                 f"{len(from_start)} pilot unit(s) have no period before the pilot started "
                 f"(for example {show(from_start['unit'].iloc[0])})",
-                rows=spreadsheet_rows(from_start["pos"]), column=columns.unit,
-                hint="Add the periods before the pilot for these units, or leave them out.")
+                rows=spreadsheet_rows(from_start["pos"]), column=columns.unit, hint=hint)
     switched = data["d"].lt(data.groupby("unit")["d"].shift()) & data["unit"].eq(
         data["unit"].shift())
     if bool(switched.any()):

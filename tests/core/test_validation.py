@@ -279,3 +279,19 @@ def test_bad_periods_do_not_cause_false_design_errors():
     frame.loc[3, "period"] = "someday"
     report = validate_panel(frame, TREATMENT)
     assert codes(report) == ["bad_period"] and report.errors[0].rows == (5,)
+
+
+def test_negative_weights_are_errors():
+    frame = panel().assign(w=1.0)
+    frame.loc[5, "w"] = -2.0
+    report = validate_panel(frame, PanelColumns(outcome="y", unit="unit", time="period",
+                                                treatment="d", weights="w"))
+    assert codes(report) == ["bad_weights"] and report.errors[0].rows == (7,)
+
+
+def test_a_group_flag_used_as_treatment_gets_a_pointed_hint():
+    frame = panel()
+    frame["d"] = (frame["cohort"] > 0).astype(int)  # 1 in every period for pilot units
+    report = validate_panel(frame, TREATMENT)
+    problem = next(p for p in report.errors if p.code == "no_before_period")
+    assert "marks pilot units, not pilot periods" in problem.hint
