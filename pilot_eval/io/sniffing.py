@@ -29,8 +29,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 _SIGNATURE_HINTS = {
-    "zip": ("this is an Excel workbook (or another zipped file), not a text file",
-            "Rename it to .xlsx and load it again."),
+    "zip": ("this is an Excel workbook, not a text file", "Rename it to .xlsx and load it again."),
     "ole": ("this is an old-style Excel workbook (.xls) or a password-protected workbook",
             "Open it in Excel, remove any password and save it as .xlsx or CSV."),
     "parquet": ("this is a Parquet file, not a text file", "Rename it to .parquet."),
@@ -50,11 +49,25 @@ def file_signature(head: bytes) -> str | None:
 
 
 def refuse_signature(head: bytes, *, file: str, expected: str) -> None:
-    """Raise ``DataError`` if the bytes start with a signature other than ``expected``."""
+    """Raise ``DataError`` if the bytes start with a signature other than ``expected``.
+
+    ``head`` should be the first few kilobytes: a zip's entry names tell a workbook (``xl/``)
+    from a Word document or another archive.
+    """
     found = file_signature(head)
-    if found is not None and found != expected:
-        message, hint = _SIGNATURE_HINTS[found]
-        raise DataError(message, file=file, hint=hint)
+    if found is None or found == expected:
+        return
+    message, hint = _SIGNATURE_HINTS[found]
+    if found == "zip" and b"xl/" in head:
+        message = "this is an Excel workbook, not a text file"
+    elif found == "zip" and b"word/" in head:
+        message, hint = "this is a Word document, not a data table", (
+            "Copy the table into Excel and save it as .xlsx or CSV.")
+    elif found == "zip":
+        message, hint = "this is a zip archive, not a text file", (
+            "Unzip it and choose the data file inside (or, if it is a workbook, rename it "
+            "to .xlsx).")
+    raise DataError(message, file=file, hint=hint)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 STATA_SUFFIXES = (".dta",)
+SIGNATURE_BYTES = 65536
+"""Bytes inspected to recognise a file's real format."""
 DECIMAL_SNIFF_ROWS = 5000
 """Rows inspected to decide between decimal points and decimal commas."""
 SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + STATA_SUFFIXES
@@ -130,17 +132,17 @@ def load_table(
         raise DataError("encoding, delimiter and decimal apply only to text (CSV) files",
                         file=file, hint="Leave them empty for this file.")
     if suffix in EXCEL_SUFFIXES:
-        refuse_signature(data[:16], file=file, expected="zip")
+        refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="zip")
         _refuse_text_as(data, file=file, kind="an Excel workbook")
         read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file)
         frame, counts = read.frame, read.missing
         sheet = read.sheet
     elif suffix in PARQUET_SUFFIXES:
-        refuse_signature(data[:16], file=file, expected="parquet")
+        refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="parquet")
         _refuse_text_as(data, file=file, kind="a Parquet file")
         frame, counts = _read_binary_table(data, file=file, kind="Parquet")
     else:
-        refuse_signature(data[:16], file=file, expected="stata")
+        refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="stata")
         _refuse_text_as(data, file=file, kind="a Stata file")
         frame, counts = _read_binary_table(data, file=file, kind="Stata")
     require_rows(frame, file=file)
@@ -189,7 +191,7 @@ def _read_bytes(target: Path, *, file: str) -> bytes:
 
 def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
                delimiter: str | None, decimal: str | None) -> LoadedTable:
-    refuse_signature(data[:16], file=file, expected="text")
+    refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="text")
     decoded = decode_text(data, file=file, encoding=encoding)
     if not decoded.text.strip():
         raise DataError("the file is empty", file=file,

@@ -280,3 +280,13 @@ def test_tables_compare_by_identity_not_by_frame(tmp_path):
     first, second = load_table(path), load_table(path)
     assert first == first and first != second  # no "truth value of a DataFrame" error
     assert len({first, second}) == 2
+
+
+def test_a_zip_that_is_not_a_workbook_is_named_as_such(tmp_path):
+    import zipfile
+
+    path = tmp_path / "export.csv"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("data.csv", "a,b\n1,2\n")
+    with pytest.raises(DataError, match="zip archive"):
+        load_table(path)
