@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.cs_aggregate import AggregateParts, aggregate_all, pretest
-from pilot_eval.estimators.cs_attgt import GroupTimeCells, analytic_se, group_time_cells
+from pilot_eval.estimators.cs_attgt import (
+    GroupTimeCells,
+    analytic_se,
+    cluster_sums,
+    group_time_cells,
+)
 from pilot_eval.estimators.cs_bootstrap import (
     bootstrap_inference,
     draw_columns,
@@ -39,6 +44,7 @@ from scipy import stats
 # Below this many units per pre-test restriction the Wald covariance (k x k, estimated from n
 # units) is too noisy for a chi-squared p-value; a warning says so (R did does not warn).
 PRETEST_UNITS_PER_RESTRICTION = 10
+FEW_CLUSTERS = 30  # DESIGN.md: cluster-robust inference needs about 30 clusters or more
 
 ControlGroup = Literal["never", "not-yet"]
 CsMethod = Literal["dr", "reg", "ipw"]
@@ -76,7 +82,10 @@ class CallawaySantAnna:
     ----------
     columns:
         Column roles: ``unit``, ``time`` (integer periods), ``outcome`` and ``cohort`` (the
-        period each unit's pilot started; 0 or missing = never).
+        period each unit's pilot started; 0 or missing = never).  An optional ``cluster``
+        coarser than the unit (fixed within units, e.g. the council of a team) clusters the
+        standard errors: influence functions are summed within clusters (analytic SEs) and
+        the bootstrap draws one weight per cluster, as R ``did``'s ``clustervars``.
     control:
         ``"never"`` (never-treated units) or ``"not-yet"`` (never treated plus units not yet
         treated by the later of the two periods compared).
@@ -155,18 +164,17 @@ class CallawaySantAnna:
                 f"sampling weights (column '{self.columns.weights}') are not supported by the "
                 "Callaway & Sant'Anna estimator yet; remove the weights role"
             )
-        cluster = self.columns.cluster
-        if cluster is not None and cluster != self.columns.unit:
-            raise EstimatorConfigError(
-                f"clustering by '{cluster}' is not supported by the Callaway & Sant'Anna "
-                f"estimator: its standard errors are clustered by the unit "
-                f"('{self.columns.unit}'); remove the cluster role or set it to the unit"
-            )
         if isinstance(self.covariates, str):
             raise EstimatorConfigError(
                 f"covariates={self.covariates!r} must be a tuple of column names, e.g. "
                 f"({self.covariates!r},)"
             )
+
+    @property
+    def cluster_column(self) -> str | None:
+        """The cluster column when it is coarser than the unit (None: cluster by unit)."""
+        cluster = self.columns.cluster
+        return None if cluster is None or cluster == self.columns.unit else cluster
 
     @property
     def used_covariates(self) -> tuple[str, ...]:
@@ -177,30 +185,26 @@ class CallawaySantAnna:
         """Estimate on a long unit x period ``frame`` (not modified); returns a new result."""
         panel = prepare_panel(frame, self.columns, covariates=self.used_covariates,
                               control=self.control, anticipation=self.anticipation,
-                              unbalanced=self.unbalanced)
+                              unbalanced=self.unbalanced, cluster=self.cluster_column)
         cells = group_time_cells(panel, control=self.control, method=self.method,
                                  base_period=self.base_period, anticipation=self.anticipation)
         parts = aggregate_all(cells, panel.cohort, self.balance_e)
-        se = analytic_se(cells.influence)
-        test = pretest(cells, se)
+        clusters = panel.clusters
+        n_clusters = len(panel.units) if clusters is None else int(clusters.max()) + 1
+        se = analytic_se(cells.influence, clusters)
+        test = pretest(cells, se, clusters)
         z = float(stats.norm.ppf(0.5 + self.level / 2.0))
         crit = z
-        agg_se = [self._analytic(p) for p in parts]
+        agg_se = [_analytic(p, clusters) for p in parts]
         agg_crit = [z] * len(parts)
-        warnings = [*panel.warnings, *cells.warnings]
-        if test.statistic is not None and len(panel.units) < PRETEST_UNITS_PER_RESTRICTION * test.df:
-            warnings.append(
-                f"the pre-test has {test.df} restrictions but only {len(panel.units)} units: "
-                "its covariance matrix is poorly estimated and the p-value can be far too small; "
-                "read the pre-treatment ATT(g,t) and their intervals instead"
-            )
         if self.bootstrap:
-            se, crit, agg_se, agg_crit = self._bootstrap(cells, parts)
+            se, crit, agg_se, agg_crit = self._bootstrap(cells, parts, clusters)
         effects = tuple(_effects(cells, se, crit))
         aggregations = tuple(
             _aggregation(p, ses, c, z, self.bootstrap > 0) for p, ses, c in
             zip(parts, agg_se, agg_crit, strict=True)
         )
+        warnings = [*panel.warnings, *cells.warnings, *_inference_warnings(test, n_clusters)]
         return CallawaySantAnnaResult(
             outcome=self.columns.outcome, control=self.control, method=self.method,
             base_period=self.base_period, anticipation=self.anticipation,
@@ -208,17 +212,13 @@ class CallawaySantAnna:
             seed=self.seed, balance_e=self.balance_e, unbalanced=self.unbalanced,
             att_gt=effects, aggregations=aggregations,
             pretest=_pretest(test), n_units=len(panel.units), n_obs=panel.n_obs,
-            n_periods=len(panel.periods), critical_value=crit, warnings=tuple(warnings),
+            n_periods=len(panel.periods), cluster=self.cluster_column or str(self.columns.unit),
+            n_clusters=n_clusters, critical_value=crit, warnings=tuple(warnings),
             influence=_read_only(cells.influence),
         )
 
-    @staticmethod
-    def _analytic(parts: AggregateParts) -> tuple[float, list[float]]:
-        columns = [parts.overall.influence, *[r.influence for r in parts.rows]]
-        ses = [float(analytic_se(c[:, None])[0]) for c in columns]
-        return ses[0], ses[1:]
-
-    def _bootstrap(self, cells: GroupTimeCells, parts: tuple[AggregateParts, ...]):
+    def _bootstrap(self, cells: GroupTimeCells, parts: tuple[AggregateParts, ...],
+                   clusters: np.ndarray | None):
         """Bootstrap SEs/critical values, one weight draw shared by every influence function."""
         blocks = [cells.influence]
         for p in parts:
@@ -226,7 +226,8 @@ class CallawaySantAnna:
             blocks.append(np.column_stack([r.influence for r in p.rows]) if p.rows
                           else np.zeros((cells.n_units, 0)))
         matrix = np.column_stack(blocks)
-        draws = rademacher_draws(matrix, self.bootstrap, self.seed)
+        draws = rademacher_draws(cluster_sums(matrix, clusters), self.bootstrap, self.seed,
+                                 cells.n_units)
         k = cells.influence.shape[1]
         cell_inf = bootstrap_inference(draw_columns(draws, 0, k), self.level)
         start, agg_se, agg_crit = k, [], []
@@ -243,6 +244,30 @@ class CallawaySantAnna:
             agg_se.append((float(overall.se[0]), row_se))
             agg_crit.append(row_crit)
         return cell_inf.se, cell_inf.critical_value, agg_se, agg_crit
+
+
+def _analytic(parts: AggregateParts, clusters: np.ndarray | None) -> tuple[float, list[float]]:
+    """Analytic SEs of an aggregation's overall estimate and of its rows."""
+    columns = [parts.overall.influence, *[r.influence for r in parts.rows]]
+    ses = [float(analytic_se(c[:, None], clusters)[0]) for c in columns]
+    return ses[0], ses[1:]
+
+
+def _inference_warnings(test, n_clusters: int) -> list[str]:
+    """Few clusters, or few clusters per pre-test restriction."""
+    found = []
+    if n_clusters < FEW_CLUSTERS:
+        found.append(
+            f"only {n_clusters} clusters: standard errors clustered on so few are unreliable "
+            f"(below about {FEW_CLUSTERS}); treat intervals and p-values with caution"
+        )
+    if test.statistic is not None and n_clusters < PRETEST_UNITS_PER_RESTRICTION * test.df:
+        found.append(
+            f"the pre-test has {test.df} restrictions but only {n_clusters} clusters: its "
+            "covariance matrix is poorly estimated and the p-value can be far too small; "
+            "read the pre-treatment ATT(g,t) and their intervals instead"
+        )
+    return found
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

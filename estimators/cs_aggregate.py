@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pilot_eval.estimators.cs_attgt import ZERO_SE, GroupTimeCells
+from pilot_eval.estimators.cs_attgt import ZERO_SE, GroupTimeCells, cluster_sums
 from scipy import stats
 
 
@@ -170,8 +170,12 @@ def aggregate_all(cells: GroupTimeCells, cohort: np.ndarray,
             calendar(cells, cohort))
 
 
-def pretest(cells: GroupTimeCells, se: np.ndarray) -> PretestParts:
-    """Wald test that all pre-treatment ATT(g,t) (g > t) are zero: ``W = n a' V^-1 a``."""
+def pretest(cells: GroupTimeCells, se: np.ndarray,
+            clusters: np.ndarray | None = None) -> PretestParts:
+    """Wald test that all pre-treatment ATT(g,t) (g > t) are zero: ``W = n a' V^-1 a``.
+
+    ``V = S'S / n`` with ``S`` the influence functions (summed within clusters when given).
+    """
     pre = np.flatnonzero((cells.group > cells.time) & np.isfinite(se) & (se > ZERO_SE))
     if len(pre) == 0:
         return PretestParts(None, 0, None, "no pre-treatment periods to test")
@@ -179,7 +183,7 @@ def pretest(cells: GroupTimeCells, se: np.ndarray) -> PretestParts:
     if not np.all(np.isfinite(estimates)):
         return PretestParts(None, len(pre), None, "some pre-treatment ATT(g,t) are missing")
     n = cells.n_units
-    psi = cells.influence[:, pre]
+    psi = cluster_sums(cells.influence[:, pre], clusters)
     v = np.einsum("ij,ik->jk", psi, psi) / n
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
         return PretestParts(None, len(pre), None, "singular covariance of pre-treatment effects")

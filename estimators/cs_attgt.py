@@ -12,7 +12,8 @@ Follows R ``did::compute.att_gt`` for balanced panels.  For each cohort g and pe
   the units it used, which is rescaled by ``n / n_used`` and zero for every other unit.
 
 The analytic variance is ``V = Psi' Psi / n`` with ``Psi`` the n x k influence matrix (one row per
-unit, so SEs are clustered at the unit) and ``se = sqrt(diag(V) / n)``.
+unit, so SEs are clustered at the unit) and ``se = sqrt(diag(V) / n)``.  With a coarser cluster
+the rows of ``Psi`` are first summed within clusters (``cluster_sums``).
 """
 
 from __future__ import annotations
@@ -150,9 +151,28 @@ def group_time_cells(panel: PreparedPanel, *, control: str, method: str, base_pe
     )
 
 
-def analytic_se(influence: np.ndarray) -> np.ndarray:
-    """``sqrt(mean(psi^2) / n)`` per column; NaN where R ``did`` reports NA (zero variance)."""
+def cluster_sums(influence: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    """Influence functions summed within clusters (G x k); the matrix itself without clusters.
+
+    ``clusters`` holds one integer code 0..G-1 per unit.
+    """
+    if clusters is None:
+        return influence
+    n_clusters = int(clusters.max()) + 1
+    out = np.empty((n_clusters, influence.shape[1]))
+    for j in range(influence.shape[1]):
+        out[:, j] = np.bincount(clusters, weights=influence[:, j], minlength=n_clusters)
+    return out
+
+
+def analytic_se(influence: np.ndarray, clusters: np.ndarray | None = None) -> np.ndarray:
+    """``sqrt(sum_c S_c^2) / n`` per column, with ``S_c`` the influence summed in cluster c.
+
+    With one cluster per unit this is R ``did``'s ``sqrt(mean(psi^2) / n)``.  NaN where R
+    reports NA (zero variance).
+    """
     n = influence.shape[0]
-    se = np.sqrt(np.array([np.einsum("i,i->", influence[:, j], influence[:, j])
-                           for j in range(influence.shape[1])]) / n / n)
+    sums = cluster_sums(influence, clusters)
+    se = np.sqrt(np.array([np.einsum("i,i->", sums[:, j], sums[:, j])
+                           for j in range(sums.shape[1])])) / n
     return np.where(se <= ZERO_SE, np.nan, se)

@@ -3,7 +3,9 @@
 Each draw multiplies every unit's influence function by a Rademacher weight (+1 or -1 with
 probability 1/2 -- the weights of ``BMisc::multiplier_bootstrap``, which R ``did`` 2.x uses) and
 averages: ``b = sqrt(n) * mean_i(U_i * psi_i)``.  Standard errors are the robust scale of the
-draws, ``IQR(b) / (z_.75 - z_.25) / sqrt(n)``; the simultaneous (sup-t) critical value is the
+draws, ``IQR(b) / (z_.75 - z_.25) / sqrt(n)``.  With clusters (R's ``clustervars``) the weights
+are drawn per cluster and applied to the cluster sums ``S_c``: ``b = sqrt(G) * mean_c(U_c S_c)``
+and ``se = IQR(b) / (z_.75 - z_.25) * sqrt(G) / n``; the simultaneous (sup-t) critical value is the
 ``level`` quantile of ``max_k |b_k / sigma_k|`` over the columns.  Quantiles are R's type 1
 (inverse of the empirical distribution function).
 
@@ -30,6 +32,7 @@ class BootstrapDraws:
 
     draws: np.ndarray
     n_units: int
+    n_clusters: int
 
 
 @dataclass(frozen=True)
@@ -40,22 +43,26 @@ class BootstrapInference:
     critical_value: float
 
 
-def rademacher_draws(influence: np.ndarray, iterations: int, seed: int | None) -> BootstrapDraws:
-    """Rademacher multiplier draws for every column of ``influence`` (n x k)."""
-    n = influence.shape[0]
+def rademacher_draws(sums: np.ndarray, iterations: int, seed: int | None,
+                     n_units: int) -> BootstrapDraws:
+    """Rademacher multiplier draws for every column of ``sums`` (G clusters x k).
+
+    ``sums`` is the influence matrix itself (one cluster per unit) or its cluster sums.
+    """
+    g = sums.shape[0]
     rng = np.random.default_rng(seed)
-    out = np.empty((iterations, influence.shape[1]))
-    step = max(1, CHUNK_ELEMENTS // max(n, 1))
+    out = np.empty((iterations, sums.shape[1]))
+    step = max(1, CHUNK_ELEMENTS // max(g, 1))
     for start in range(0, iterations, step):
         stop = min(iterations, start + step)
-        signs = rng.integers(0, 2, size=(stop - start, n), dtype=np.int8) * 2 - 1
-        out[start:stop] = signs.astype(float) @ influence / np.sqrt(n)
-    return BootstrapDraws(out, n)
+        signs = rng.integers(0, 2, size=(stop - start, g), dtype=np.int8) * 2 - 1
+        out[start:stop] = signs.astype(float) @ sums / np.sqrt(g)
+    return BootstrapDraws(out, n_units, g)
 
 
 def draw_columns(draws: BootstrapDraws, start: int, stop: int) -> BootstrapDraws:
     """The draws of columns ``start:stop`` (one influence matrix of a shared draw)."""
-    return BootstrapDraws(draws.draws[:, start:stop], draws.n_units)
+    return BootstrapDraws(draws.draws[:, start:stop], draws.n_units, draws.n_clusters)
 
 
 def type1_quantile(values: np.ndarray, prob: float) -> float:
@@ -72,7 +79,7 @@ def bootstrap_inference(draws: BootstrapDraws, level: float) -> BootstrapInferen
         (type1_quantile(col, 0.75) - type1_quantile(col, 0.25)) / IQR_TO_SD for col in b.T
     ])
     usable = np.isfinite(sigma) & (np.sum(b**2, axis=0) > ZERO_SE) & (sigma > ZERO_SE)
-    se = np.where(usable, sigma / np.sqrt(draws.n_units), np.nan)
+    se = np.where(usable, sigma * np.sqrt(draws.n_clusters) / draws.n_units, np.nan)
     if usable.any():
         sup_t = np.max(np.abs(b[:, usable] / sigma[usable]), axis=1)
         critical = type1_quantile(sup_t[np.isfinite(sup_t)], level)

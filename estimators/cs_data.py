@@ -45,6 +45,7 @@ class PreparedPanel:
     n_obs: int
     warnings: tuple[str, ...]
     gaps: bool = False
+    clusters: np.ndarray | None = None  # cluster code 0..G-1 per unit; None = the unit
 
 
 def _ids_text(ids: np.ndarray) -> str:
@@ -53,7 +54,8 @@ def _ids_text(ids: np.ndarray) -> str:
     return f"{shown}{more}"
 
 
-def _require(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, ...]) -> None:
+def _require(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, ...],
+             cluster: str | None) -> None:
     for role in ("unit", "time", "cohort"):
         if getattr(columns, role) is None:
             raise EstimationError(
@@ -61,6 +63,8 @@ def _require(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, 
                 f"the column that holds the {role} ({'first treated period' if role == 'cohort' else role})"
             )
     needed = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates]
+    if cluster is not None:
+        needed.append(cluster)
     for name in needed:
         if name not in frame.columns:
             raise EstimationError(
@@ -75,8 +79,9 @@ def _require(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, 
 
 
 def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, ...],
-                warnings: list[str]) -> pd.DataFrame:
-    names = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates]
+                cluster: str | None, warnings: list[str]) -> pd.DataFrame:
+    extra = [cluster] if cluster is not None else []
+    names = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates, *extra]
     data = frame.loc[:, list(dict.fromkeys(names))].copy()
     raw = data[columns.cohort]
     cohort = pd.to_numeric(raw, errors="coerce")
@@ -89,11 +94,12 @@ def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[st
             column=columns.cohort,
         )
     data[columns.cohort] = cohort.fillna(0.0)
-    missing = data[[columns.unit, columns.time, columns.outcome, *covariates]].isna().any(axis=1)
+    checked = [columns.unit, columns.time, columns.outcome, *covariates, *extra]
+    missing = data[checked].isna().any(axis=1)
     if missing.any():
         warnings.append(
-            f"{int(missing.sum())} rows with a missing unit, period, outcome or covariate were "
-            "dropped"
+            f"{int(missing.sum())} rows with a missing unit, period, outcome, covariate or "
+            "cluster were dropped"
         )
         data = data.loc[~missing]
     if data.empty:
@@ -106,13 +112,16 @@ def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[st
             f"{example[0]!r}, period {example[1]!r}); keep one row per unit and period",
             column=columns.time,
         )
-    varying = data.groupby(columns.unit)[columns.cohort].nunique() > 1
-    if varying.any():
-        raise EstimationError(
-            f"the first treated period changes over time within {int(varying.sum())} units "
-            f"({_ids_text(varying.index[varying].to_numpy())}); it must be one value per unit",
-            column=columns.cohort,
-        )
+    for name, what in ((columns.cohort, "the first treated period"), (cluster, "the cluster")):
+        if name is None:
+            continue
+        varying = data.groupby(columns.unit)[name].nunique() > 1
+        if varying.any():
+            raise EstimationError(
+                f"{what} changes over time within {int(varying.sum())} units "
+                f"({_ids_text(varying.index[varying].to_numpy())}); it must be one value per unit",
+                column=name,
+            )
     return data
 
 
@@ -183,15 +192,16 @@ def _no_never_treated(data: pd.DataFrame, columns: PanelColumns, control: str,
 
 
 def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tuple[str, ...],
-                  control: str, anticipation: int, unbalanced: str = "drop") -> PreparedPanel:
+                  control: str, anticipation: int, unbalanced: str = "drop",
+                  cluster: str | None = None) -> PreparedPanel:
     """Check, clean and reshape ``frame`` into a ``PreparedPanel`` (the input is not changed).
 
     With ``unbalanced="drop"`` (R ``did``'s rule) the panel is balanced; with ``"pairwise"``
     unobserved unit-periods stay missing (NaN) in the outcome matrix.
     """
-    _require(frame, columns, covariates)
+    _require(frame, columns, covariates, cluster)
     warnings: list[str] = []
-    data = _long_table(frame, columns, covariates, warnings)
+    data = _long_table(frame, columns, covariates, cluster, warnings)
     data = _recode_cohorts(data, columns, anticipation, warnings)
     data = _no_never_treated(data, columns, control, anticipation, warnings)
     data = _balance(data, columns, unbalanced, warnings)
@@ -209,6 +219,11 @@ def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tup
     cube[unit_code, period_code, :] = data[list(covariates)].to_numpy(float)
     cohort = np.zeros(n_units)
     cohort[unit_code] = data[columns.cohort].to_numpy(float)
+    clusters = None
+    if cluster is not None:
+        per_unit = np.empty(n_units, dtype=object)
+        per_unit[unit_code] = data[cluster].to_numpy()
+        clusters = pd.factorize(pd.Series(per_unit))[0].astype(np.intp)
     cohorts = np.sort(np.unique(cohort[cohort > 0]))
     if len(cohorts) == 0:
         raise EstimationError("no treated units left to estimate an effect for",
@@ -216,5 +231,5 @@ def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tup
     return PreparedPanel(
         units=units, periods=periods, outcome=outcome, cohort=cohort, covariates=cube,
         cohorts=cohorts, n_obs=int(len(data)), warnings=tuple(warnings),
-        gaps=bool(np.isnan(outcome).any()),
+        gaps=bool(np.isnan(outcome).any()), clusters=clusters,
     )

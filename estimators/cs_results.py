@@ -100,6 +100,8 @@ class CallawaySantAnnaResult:
     n_units: int
     n_obs: int
     n_periods: int
+    cluster: str
+    n_clusters: int
     critical_value: float
     warnings: tuple[str, ...]
     influence: np.ndarray  # n_units x len(att_gt), read-only; for checks and further tests
@@ -134,8 +136,8 @@ class CallawaySantAnnaResult:
     def se_description(self) -> str:
         kind = (f"multiplier bootstrap ({self.bootstrap} Rademacher draws, seed {self.seed})"
                 if self.bootstrap else "analytic, from the influence function")
-        return (f"{kind}; clustered by unit ({self.n_units} units); normal (z) intervals; "
-                "as R did")
+        return (f"{kind}; clustered by {self.cluster} ({self.n_clusters} clusters); normal (z) "
+                "intervals; as R did")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per ATT(g,t) (a fresh frame; unavailable values are NaN here)."""
@@ -214,7 +216,8 @@ class CallawaySantAnnaResult:
             "n_units": self.n_units,
             "n_obs": self.n_obs,
             "n_periods": self.n_periods,
-            "n_clusters": self.n_units,
+            "n_clusters": self.n_clusters,
+            "cluster": self.cluster,
             "se_type": "bootstrap" if self.bootstrap else "cluster",
             "se_description": self.se_description,
             "warnings": list(self.warnings),

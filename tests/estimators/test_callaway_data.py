@@ -115,14 +115,42 @@ def test_bad_options_raise_config_errors(options, match):
         CallawaySantAnna(COLUMNS, **options)
 
 
-def test_clustering_above_the_unit_is_refused_not_ignored():
-    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
-                           cluster="state")
-    with pytest.raises(EstimatorConfigError, match="clustered by the unit"):
-        CallawaySantAnna(columns)
+def test_cluster_role_equal_to_the_unit_changes_nothing(mpdta):
     same = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                         cluster="countyreal")
-    CallawaySantAnna(same)  # clustering by the unit is what the estimator does
+    result = CallawaySantAnna(same).fit(mpdta)
+    reference = CallawaySantAnna(COLUMNS).fit(mpdta)
+    np.testing.assert_array_equal(result.to_frame()["se"], reference.to_frame()["se"])
+    assert result.n_clusters == 500 and result.to_dict()["cluster"] == "countyreal"
+
+
+def test_clustering_by_state_sums_influence_functions_within_states(mpdta):
+    # the state is the FIPS prefix of the county code (countyreal // 1000)
+    frame = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                           cluster="state")
+    result = CallawaySantAnna(columns).fit(frame)
+    unit_level = CallawaySantAnna(COLUMNS).fit(mpdta)
+    n_states = frame["state"].nunique()
+    assert result.n_clusters == n_states
+    # estimates do not depend on the clustering
+    np.testing.assert_array_equal(result.to_frame()["estimate"],
+                                  unit_level.to_frame()["estimate"])
+    # SE = sqrt(sum over states of (sum of the state's unit influence values)^2) / n
+    state_of_unit = frame.groupby("countyreal")["state"].first().sort_index().to_numpy()
+    psi = pd.DataFrame(np.asarray(result.influence)).groupby(state_of_unit).sum().to_numpy()
+    expected = np.sqrt((psi**2).sum(axis=0)) / 500
+    np.testing.assert_allclose(result.to_frame()["se"], expected, rtol=1e-12)
+    assert not np.allclose(result.to_frame()["se"], unit_level.to_frame()["se"])
+    assert f"clustered by state ({n_states} clusters)" in result.se_description
+
+
+def test_cluster_must_be_fixed_within_units(mpdta):
+    frame = mpdta.assign(region=np.where(mpdta["year"] == 2007, 1, 0))
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                           cluster="region")
+    with pytest.raises(EstimationError, match="the cluster changes over time"):
+        CallawaySantAnna(columns).fit(frame)
 
 
 def test_sampling_weights_are_refused_not_ignored():
@@ -221,5 +249,5 @@ def test_pretest_with_few_units_per_restriction_is_flagged(mpdta):
     few = mpdta[mpdta["countyreal"].isin(np.sort(mpdta["countyreal"].unique())[::12])]
     result = CallawaySantAnna(COLUMNS).fit(few)
     assert result.n_units == 42 and result.pretest.df == 5
-    assert any("pre-test has 5 restrictions but only 42 units" in w for w in result.warnings)
+    assert any("pre-test has 5 restrictions but only 42 clusters" in w for w in result.warnings)
     assert not any("pre-test" in w for w in CallawaySantAnna(COLUMNS).fit(mpdta).warnings)
