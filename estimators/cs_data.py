@@ -56,20 +56,21 @@ def _ids_text(ids: np.ndarray) -> str:
 
 def _require(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[str, ...],
              cluster: str | None) -> None:
-    for role in ("unit", "time", "cohort"):
+    meaning = {"unit": "unit", "time": "period", "cohort": "first treated period"}
+    for role, what in meaning.items():
         if getattr(columns, role) is None:
             raise EstimationError(
                 f"Callaway & Sant'Anna needs the '{role}' column role, which is not set; map "
-                f"the column that holds the {role} ({'first treated period' if role == 'cohort' else role})"
+                f"the column that holds the {what}"
             )
     needed = [columns.unit, columns.time, columns.outcome, columns.cohort, *covariates]
     if cluster is not None:
         needed.append(cluster)
     for name in needed:
         if name not in frame.columns:
+            seen = ", ".join(map(str, frame.columns[:12]))
             raise EstimationError(
-                f"column '{name}' is not in the data (columns seen: {', '.join(map(str, frame.columns[:12]))})",
-                column=name,
+                f"column '{name}' is not in the data (columns seen: {seen})", column=name
             )
     for name in (columns.time, columns.outcome, *covariates):
         if not pd.api.types.is_numeric_dtype(frame[name]):

@@ -181,7 +181,7 @@ class CallawaySantAnnaResult:
         return found
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary (``None`` for unavailable numbers, reasons under ``unavailable``)."""
+        """JSON-safe dictionary: ``None`` for unavailable numbers, reasons under ``unavailable``."""
         simple = self.aggregation("simple")
         return {
             "estimator": "callaway-santanna",

@@ -78,9 +78,11 @@ def test_no_never_treated_units(mpdta):
         (lambda f: f.drop(columns="lemp"), "column 'lemp' is not in the data"),
         (lambda f: pd.concat([f, f.iloc[[0]]]), "appear more than once"),
         (lambda f: f.assign(lemp=f["lemp"].astype(str)), "must be numeric"),
-        (lambda f: f.assign(**{"first.treat": f["first.treat"].astype(str).replace("2004", "2004-01")}),
+        (lambda f: f.assign(**{"first.treat": f["first.treat"].astype(str)
+                                                .replace("2004", "2004-01")}),
          "seen '2004-01' in 100 rows"),
-        (lambda f: f.assign(**{"first.treat": f["first.treat"].replace(2004, -1)}), "seen '-1' in 100 rows"),
+        (lambda f: f.assign(**{"first.treat": f["first.treat"].replace(2004, -1)}),
+         "seen '-1' in 100 rows"),
         (lambda f: f.assign(**{"first.treat": np.where(
             (f["countyreal"] == 8001) & (f["year"] == 2007), 2006, f["first.treat"])}),
          "changes over time"),
