@@ -24,7 +24,7 @@ from pilot_eval.io.cells import MISSING_MARKERS
 from pilot_eval.io.dates import parse_dates
 from pilot_eval.io.frames import spreadsheet_rows
 
-PeriodKind = Literal["integer", "month", "quarter", "year"]
+PeriodKind = Literal["integer", "month", "quarter", "year", "financial_year"]
 PeriodSource = Literal["integer", "date", "text"]
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -33,6 +33,8 @@ _MONTH_NUMBER.update({
     "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
     "september": 9, "sept": 9, "october": 10, "november": 11, "december": 12,
 })
+_KIND_WORDS = {"month": "year-month", "quarter": "year-quarter",
+               "financial_year": "financial-year"}
 NEVER_MARKERS = frozenset({"0", "never", "never treated", "none", "no pilot"})
 
 _YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
@@ -40,6 +42,9 @@ _MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?[\s\-/]*(\d{4})$")
 _YEAR_QUARTER = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")
 _QUARTER_YEAR = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_FINANCIAL_YEAR = re.compile(r"^(?:FY\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})$", re.IGNORECASE)
+FINANCIAL_YEAR_START_MONTH = 4
+"""UK public-sector financial years run from April to March."""
 
 
 @dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
@@ -53,7 +58,8 @@ class PeriodMapping:
     time, cohort:
         The column names.
     kind:
-        ``"integer"`` (kept as given), ``"month"``, ``"quarter"`` or ``"year"``.
+        ``"integer"`` (kept as given), ``"month"``, ``"quarter"``, ``"year"`` or
+        ``"financial_year"`` (April to March, numbered by the starting year, shown ``2023/24``).
     source:
         What the time column held: ``"integer"``, ``"date"`` or ``"text"``.
     labels:
@@ -86,6 +92,8 @@ def period_label(period: int, kind: PeriodKind) -> str:
     if kind == "quarter":
         year, quarter = divmod(period, 4)
         return f"{year} Q{quarter + 1}"
+    if kind == "financial_year":
+        return f"{period}/{(period + 1) % 100:02d}"
     return str(period)
 
 
@@ -126,29 +134,47 @@ def _error_rows(mask: pd.Series | np.ndarray) -> list[int]:
     return spreadsheet_rows([int(p) for p in np.asarray(mask).nonzero()[0]])
 
 
+def _financial_year(value: str) -> int:
+    """The starting year of a UK financial year written ``2023/24``, ``2023-24``,
+    ``2023/2024`` or ``FY2023/24``; -1 if ``value`` is not one."""
+    m = _FINANCIAL_YEAR.match(value)
+    if not m:
+        return -1
+    start, end = int(m[1]), int(m[2])
+    return start if end in ((start + 1) % 100, start + 1) else -1
+
+
+def _one_text_period(value: str) -> tuple[str, int]:
+    """``(kind, ordinal)`` of one period text; ordinal -1 when it does not match."""
+    if m := _YEAR_MONTH.match(value):
+        year, month = int(m[1]), int(m[2])
+    elif (m := _MONTH_YEAR.match(value)) and m[1].lower() in _MONTH_NUMBER:
+        year, month = int(m[2]), _MONTH_NUMBER[m[1].lower()]
+    elif m := _YEAR_QUARTER.match(value):
+        return "quarter", int(m[1]) * 4 + int(m[2]) - 1
+    elif m := _QUARTER_YEAR.match(value):
+        return "quarter", int(m[2]) * 4 + int(m[1]) - 1
+    else:
+        return "", -1
+    return "month", year * 12 + month - 1 if 1 <= month <= 12 else -1
+
+
 def _text_periods(text: pd.Series) -> tuple[PeriodKind, np.ndarray] | None:
-    """Year-month or year-quarter text as (kind, ordinals with -1 for no match), or None."""
-    months = np.full(len(text), -1, dtype="int64")
-    quarters = np.full(len(text), -1, dtype="int64")
-    for i, value in enumerate(text):
-        if m := _YEAR_MONTH.match(value):
-            year, month = int(m[1]), int(m[2])
-        elif (m := _MONTH_YEAR.match(value)) and m[1].lower() in _MONTH_NUMBER:
-            year, month = int(m[2]), _MONTH_NUMBER[m[1].lower()]
-        elif m := _YEAR_QUARTER.match(value):
-            quarters[i] = int(m[1]) * 4 + int(m[2]) - 1
-            continue
-        elif m := _QUARTER_YEAR.match(value):
-            quarters[i] = int(m[2]) * 4 + int(m[1]) - 1
-            continue
-        else:
-            continue
-        if 1 <= month <= 12:
-            months[i] = year * 12 + month - 1
-    n_month, n_quarter = int((months >= 0).sum()), int((quarters >= 0).sum())
+    """Financial-year, year-month or year-quarter text as (kind, ordinals with -1 for no
+    match), or None.  Financial years win when every value reads as one (``2011/12`` could
+    otherwise be December 2011)."""
+    uniques, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
+    financial = np.array([_financial_year(v) for v in uniques], dtype="int64")
+    if uniques.size and (financial >= 0).all():
+        return "financial_year", financial[inverse]
+    parsed = [_one_text_period(v) for v in uniques]
+    months = np.array([o if k == "month" else -1 for k, o in parsed], dtype="int64")
+    quarters = np.array([o if k == "quarter" else -1 for k, o in parsed], dtype="int64")
+    n_month, n_quarter = int((months[inverse] >= 0).sum()), int((quarters[inverse] >= 0).sum())
     if n_month == 0 and n_quarter == 0:
         return None
-    return ("month", months) if n_month >= n_quarter else ("quarter", quarters)
+    return ("month", months[inverse]) if n_month >= n_quarter else (
+        "quarter", quarters[inverse])
 
 
 def _integers(series: pd.Series, text: pd.Series, *, column: str,
@@ -191,9 +217,8 @@ def _convert_time(series: pd.Series, *, column: str, file: str | None):
             unmatched = ordinals < 0
             if unmatched.any():
                 raise DataError(
-                    f"most periods look like {'year-month' if kind == 'month' else 'year-quarter'}"
-                    " text, but these do not", file=file, column=column,
-                    rows=_error_rows(unmatched),
+                    f"most periods look like {_KIND_WORDS[kind]} text, but these do not",
+                    file=file, column=column, rows=_error_rows(unmatched),
                     hint="Write every period the same way, e.g. 2023-01, Jan 2023 or 2023 Q1.")
             return kind, "text", ordinals
     dates = parse_dates(series, column=column, file=file)
@@ -211,6 +236,9 @@ def _convert_time(series: pd.Series, *, column: str, file: str | None):
 def _ordinals_from_dates(year: np.ndarray, month: np.ndarray, kind: PeriodKind) -> np.ndarray:
     if kind == "year":
         return np.asarray(year, dtype="int64")
+    if kind == "financial_year":
+        before_april = np.asarray(month) < FINANCIAL_YEAR_START_MONTH
+        return np.asarray(year, dtype="int64") - before_april.astype("int64")
     if kind == "quarter":
         return quarter_ordinal(year, month)
     return month_ordinal(year, month)

@@ -200,3 +200,35 @@ def test_year_first_dates_with_slashes_or_dots():
 def test_zero_as_a_decimal_means_never_too():
     frame = periods(["2023-01", "2023-02"], cohort=[0.0, np.nan])
     assert normalise_periods(frame, time="t", cohort="c").frame["c"].tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("values", [
+    ["2022/23", "2023/24", "2024/25"],
+    ["2022-23", "2023-24", "2024-25"],
+    ["FY2022/23", "FY 2023/24", "fy2024/25"],
+    ["2022/2023", "2023/2024", "2024/2025"],
+])
+def test_uk_financial_years(values):
+    mapping = normalise_periods(periods(values), time="t")
+    assert mapping.kind == "financial_year"
+    assert mapping.frame["t"].tolist() == [2022, 2023, 2024]
+    assert mapping.labels == {2022: "2022/23", 2023: "2023/24", 2024: "2024/25"}
+
+
+def test_financial_year_pilot_starts_given_as_dates_or_text():
+    frame = periods(["2022/23", "2023/24", "2024/25"],
+                    cohort=["01/04/2023", "31/03/2024", "2024/25"])
+    with pytest.raises(DataError):  # dates and text mixed in one pilot-start column
+        normalise_periods(frame, time="t", cohort="c")
+    frame["c"] = ["01/04/2023", "31/03/2024", "never"]  # 31 March 2024 is still in 2023/24
+    assert normalise_periods(frame, time="t", cohort="c").frame["c"].tolist() == [
+        2023, 2023, 0]
+    frame["c"] = ["2023/24", "", "2024/25"]
+    assert normalise_periods(frame, time="t", cohort="c").frame["c"].tolist() == [
+        2023, 0, 2024]
+
+
+def test_december_2011_is_a_month_when_other_values_are_months():
+    mapping = normalise_periods(periods(["2011/11", "2011/12", "2012/01"]), time="t")
+    assert mapping.kind == "month"
+    assert mapping.labels[mapping.frame["t"].iloc[1]] == "Dec 2011"
