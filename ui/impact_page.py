@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .chart_table import HEADERS, means_rows
 from .result_text import headline, result_rows, warning_lines
 
 IDLE_TEXT = ("Press Run to estimate the pilot's effect: pilot teams are compared with teams "
@@ -90,6 +91,23 @@ class ImpactPage(QWidget):
         self.chart_holder.setAccessibleName("Chart of pilot and comparison means")
         self.chart_layout = QVBoxLayout(self.chart_holder)
         self.chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.means_button = QPushButton("Show the chart as a &table")
+        self.means_button.setAccessibleName("Show the chart as a table")
+        self.means_button.setToolTip("Switch between the chart and the numbers it shows")
+        self.means_button.setCheckable(True)
+        self.means_button.toggled.connect(self._show_means_table)
+        self.means_table = QTableWidget(0, len(HEADERS))
+        self.means_table.setAccessibleName("Mean outcome of pilot and comparison teams by period")
+        self.means_table.setHorizontalHeaderLabels(list(HEADERS))
+        self.means_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.means_table.verticalHeader().setVisible(False)
+        self.means_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        means_row = QHBoxLayout()
+        means_row.addStretch(1)
+        means_row.addWidget(self.means_button)
+        self.chart_layout.addLayout(means_row)
+        self.chart_layout.addWidget(self.means_table, 1)
         self.chart_note = QLabel("The chart of pilot and comparison teams over time appears "
                                  "here after the analysis.")
         self.chart_note.setWordWrap(True)
@@ -148,6 +166,10 @@ class ImpactPage(QWidget):
         self.warnings.clear()
         self.warnings.setVisible(False)
         self.warnings_title.setVisible(False)
+        self.means_table.setRowCount(0)
+        self.means_button.setChecked(False)
+        self.means_button.setVisible(False)
+        self.means_table.setVisible(False)
         self._set_canvas(None)
         self.chart_note.setText("The chart of pilot and comparison teams over time appears "
                                 "here after the analysis.")
@@ -176,6 +198,7 @@ class ImpactPage(QWidget):
         self.warnings.setVisible(bool(lines))
         self.warnings_title.setVisible(bool(lines))
         self._set_canvas(figure)
+        self._fill_means(result)
         if figure is None:
             self.chart_note.setText(chart_problem or "No chart for this result.")
 
@@ -183,6 +206,22 @@ class ImpactPage(QWidget):
         """The result table as shown (for tests and copying)."""
         return [(self.table.item(r, 0).text(), self.table.item(r, 1).text())
                 for r in range(self.table.rowCount())]
+
+    def _fill_means(self, result: dict[str, Any]) -> None:
+        rows = means_rows(result.get("group_means") or [], result.get("outcome_unit", ""))
+        self.means_table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                self.means_table.setItem(r, c, QTableWidgetItem(text))
+        self.means_button.setVisible(bool(rows))
+        self._show_means_table(self.means_button.isChecked())
+
+    def _show_means_table(self, show: bool) -> None:
+        has_rows = self.means_table.rowCount() > 0
+        self.means_table.setVisible(show and has_rows)
+        if self.canvas is not None:
+            self.canvas.setVisible(not show)
+        self.means_button.setText("Show the c&hart" if show else "Show the chart as a &table")
 
     def _set_canvas(self, figure: Any) -> None:
         if self.canvas is not None:
@@ -198,4 +237,4 @@ class ImpactPage(QWidget):
             self.canvas.setAccessibleName("Chart: mean outcome of pilot and comparison teams "
                                           "by period, with the pilot start marked")
             self.canvas.setMinimumSize(320, 240)
-            self.chart_layout.addWidget(self.canvas)
+            self.chart_layout.addWidget(self.canvas, 1)

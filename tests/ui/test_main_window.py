@@ -171,3 +171,26 @@ def test_changing_a_role_while_running_cancels_the_stale_run(qtbot, window, pane
     fake_core.gate.set()
     assert window.controller.runner.shutdown()
     assert window.controller.output is None
+
+
+def test_the_chart_has_a_table_of_its_numbers(qtbot, window, panel_csv, fake_core):
+    open_panel(qtbot, window, panel_csv)
+    means = [{"period": 1, "label": "Jan", "arm": "pilot", "mean": 12.5, "n": 2},
+             {"period": 1, "label": "Jan", "arm": "comparison", "mean": 11.0, "n": 2}]
+    original = fake_core.analyse
+
+    def with_means(table, roles, progress):
+        output = original(table, roles, progress)
+        return type(output)(analysis=None, result={**output.result, "group_means": means})
+
+    fake_core.analyse = with_means
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    page = window.impact_page
+    assert page.means_button.isVisible() and not page.means_table.isVisible()
+    page.means_button.click()
+    assert page.means_table.isVisible()
+    assert [page.means_table.item(0, c).text() for c in range(4)] == ["Jan", "12.50", "11.00",
+                                                                      "2 / 2"]
+    page.means_button.click()
+    assert not page.means_table.isVisible()
