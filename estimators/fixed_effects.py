@@ -71,11 +71,36 @@ def factorize(values: np.ndarray | pd.Series) -> Codes:
     in one column) cannot be sorted and keep their order of appearance.
     """
     values = np.asarray(values)
+    dense = _dense_codes(values)
+    if dense is not None:
+        return dense
     try:
         codes, labels = pd.factorize(values, sort=True)
     except TypeError:
         codes, labels = pd.factorize(values, sort=False)
     return Codes(codes.astype(np.intp, copy=False), int(len(labels)), np.asarray(labels))
+
+
+def _dense_codes(values: np.ndarray) -> Codes | None:
+    """Codes of whole numbers in a compact range by a lookup table (no hashing or sorting).
+
+    Returns None when the values are not whole numbers or span a range much wider than the
+    number of rows; ``factorize`` then falls back to pandas.
+    """
+    if values.dtype.kind not in "iuf" or values.size == 0:
+        return None
+    low, high = values.min(), values.max()
+    if not (np.isfinite(low) and np.isfinite(high)) or high - low > 4 * values.size + 1000:
+        return None
+    offsets = values - low
+    if values.dtype.kind == "f" and not np.array_equal(offsets, np.floor(offsets)):
+        return None
+    offsets = offsets.astype(np.intp, copy=False)
+    present = np.zeros(int(high - low) + 1, dtype=bool)
+    present[offsets] = True
+    lookup = np.cumsum(present, dtype=np.intp) - 1
+    labels = (np.flatnonzero(present) + low).astype(values.dtype, copy=False)
+    return Codes(lookup[offsets], int(labels.size), labels)
 
 
 def is_balanced(unit: Codes, period: Codes) -> bool:

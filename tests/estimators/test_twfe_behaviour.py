@@ -231,3 +231,18 @@ def test_mixed_type_unit_identifiers_are_accepted():
     plain = TwoWayFixedEffects(SMALL, cross_check="never").fit(small_panel())
     assert with_text.estimate == pytest.approx(plain.estimate, abs=EXACT_ATOL)
     assert with_text.se == pytest.approx(plain.se, abs=EXACT_ATOL)
+
+
+@pytest.mark.parametrize("values", [
+    np.array([2003, 2007, 2004, 2003]), np.array([2003.0, 2005.0, 2004.0]),
+    np.array([-5, 7, -5, 0], dtype=np.int32), np.array([1.5, 0.5, 1.5]),
+    np.array([10**12, 5, 10**12]), np.array(["b", "a", "b"], dtype=object),
+    np.random.default_rng(1).integers(0, 500, 2000),
+])
+def test_factorize_matches_pandas(values):
+    """Whole numbers in a compact range use a lookup table; the result equals pandas'."""
+    codes = factorize(values)
+    expected_codes, expected_labels = pd.factorize(values, sort=True)
+    np.testing.assert_array_equal(codes.codes, expected_codes)
+    np.testing.assert_array_equal(codes.labels, expected_labels)
+    assert codes.n_levels == len(expected_labels)
