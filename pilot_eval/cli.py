@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_demo(commands)
     _add_did(commands)
+    _add_brief(commands)
     opener = commands.add_parser("open", help="open a project file in the window")
     opener.add_argument("project", type=Path, nargs="?", help="a .pilot.json project file")
     return parser
@@ -49,6 +50,15 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
                     "brief.pdf, brief.html and results.json into --out.")
     demo.add_argument("--out", type=Path, default=Path("pilot-eval-demo"),
                       help="output folder (default: ./pilot-eval-demo/)")
+
+
+def _add_brief(commands: argparse._SubParsersAction) -> None:
+    brief = commands.add_parser(
+        "brief", help="rerun a saved project and write its brief",
+        description="Reads a project file, reruns its analyses on its data files and writes "
+                    "brief.pdf, brief.html and results.json into --out.")
+    brief.add_argument("project", type=Path, help="a .pilot.json project file")
+    brief.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
 
 
 def _add_did(commands: argparse._SubParsersAction) -> None:
@@ -91,6 +101,8 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
             return _run_demo(args)
         if args.command == "did":
             return _run_did(args)
+        if args.command == "brief":
+            return _run_brief(args)
     except (PilotEvalError, EstimatorConfigError, EstimationError) as error:
         message = error.user_message() if isinstance(error, PilotEvalError) else str(error)
         print(f"pilot-eval: {message}", file=sys.stderr)
@@ -150,8 +162,27 @@ def _run_demo(args: argparse.Namespace) -> int:
     from pilot_eval.pipeline import run_demo
 
     outputs = run_demo(args.out)
-    print(f"Demo pilot analysed. Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}")
+    print(f"Demo pilot analysed. Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}"
+          f"\n  {args.out / 'demo.pilot.json'} (open it in the window, or run 'pilot-eval brief')")
     print(outputs.headline)
+    return EXIT_OK
+
+
+def _run_brief(args: argparse.Namespace) -> int:
+    from pilot_eval.pipeline import run_project, write_outputs
+    from pilot_eval.project import check_source, load_project
+
+    project = load_project(args.project)
+    if project.outcome_data is not None:
+        status = check_source(project.outcome_data)
+        if status.state == "missing":
+            raise PilotEvalError(status.message, file=str(args.project),
+                                 hint="Move the data file back, or open the project in the "
+                                      "window and locate it.")
+        if status.state == "changed":
+            print(f"pilot-eval: warning: {status.message}", file=sys.stderr)
+    outputs = write_outputs(project, run_project(project), args.out)
+    print(f"Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}")
     return EXIT_OK
 
 

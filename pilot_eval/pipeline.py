@@ -14,17 +14,20 @@ from typing import Any
 
 from pilot_eval import __version__
 from pilot_eval.analysis import DidAnalysis, DidRequest, run_analysis
+from pilot_eval.errors import ProjectFileError
 from pilot_eval.estimators import PanelColumns
 from pilot_eval.io import LoadedTable, load_table
-from pilot_eval.jsonio import write_json_atomic
+from pilot_eval.jsonio import write_bytes_atomic, write_json_atomic
 from pilot_eval.progress import SILENT, Progress
+from pilot_eval.project import OutcomeChoice, Project, save_project
+from pilot_eval.spec import DatasetSpec
 
 DEMO_ORGANISATION = "Demo councils' empowerment pilot"
 
 
 @dataclass(frozen=True)
-class DemoOutputs:
-    """The files the demo wrote and its one-line headline."""
+class BriefOutputs:
+    """The files a run wrote and its one-line headline."""
 
     pdf: Path
     html: Path
@@ -46,17 +49,22 @@ class _Stage(Progress):
         self._parent.check()
 
 
-def demo_requests() -> list[DidRequest]:
-    """One request per demo outcome: team x month panel, pilot start as the cohort."""
-    from pilot_eval.demo import OUTCOMES
+def demo_project(folder: str | Path) -> Project:
+    """The demo pilot as a project whose data files are copied into ``folder/data``."""
+    from pilot_eval.demo import EXTRACT_DATE, OUTCOMES, demo_path
 
-    requests = []
-    for info in OUTCOMES:
-        columns = PanelColumns(outcome=info.column, unit="team", time="month",
-                               cohort="pilot_start", cluster="team")
-        requests.append(DidRequest(columns, outcome_label=info.label, outcome_unit=info.unit,
-                                   polarity=info.polarity))
-    return requests
+    data_dir = Path(folder) / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    copies = {}
+    for name in ("outcomes.csv", "staff.csv", "teams.csv"):
+        copies[name] = write_bytes_atomic(data_dir / name, demo_path(name).read_bytes())
+    table = load_table(copies["outcomes.csv"])
+    columns = PanelColumns(outcome=OUTCOMES[0].column, unit="team", time="month",
+                           cohort="pilot_start", cluster="team")
+    outcomes = tuple(OutcomeChoice(info.column, info.label, info.unit, info.polarity)
+                     for info in OUTCOMES)
+    return Project(outcome_data=DatasetSpec.from_table(table, columns), outcomes=outcomes,
+                   brief={"organisation": DEMO_ORGANISATION, "date": EXTRACT_DATE.isoformat()})
 
 
 def run_outcomes(
@@ -82,27 +90,51 @@ def results_document(analyses: Sequence[DidAnalysis], table: LoadedTable) -> dic
     }
 
 
-def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
-             date: _dt.date | None = None) -> DemoOutputs:
-    """Run the whole pipeline on the bundled demo pilot and write the brief and results."""
+def run_project(project: Project, *, progress: Progress | None = None) -> dict[str, Any]:
+    """Every analysis a project asks for; returns the results document."""
+    progress = progress or SILENT
+    if project.outcome_data is None or not project.outcomes:
+        raise ProjectFileError("the project has no outcome data or no outcomes to analyse",
+                               hint="Open the outcome panel and choose at least one outcome.")
+    progress.report(0.0, "Loading the data")
+    table = project.outcome_data.load()
+    analyses = run_outcomes(project.did_requests(), table, _Stage(progress, 0.05, 1.0))
+    return results_document(analyses, table)
+
+
+def write_outputs(project: Project, results: dict[str, Any], out_dir: str | Path, *,
+                  progress: Progress | None = None) -> BriefOutputs:
+    """Write ``results.json``, ``brief.pdf`` and ``brief.html`` into ``out_dir``."""
     from pilot_eval.brief import build_brief_content, render_html, render_pdf
-    from pilot_eval.demo import demo_path
 
     progress = progress or SILENT
     out = Path(out_dir)
-    progress.report(0.0, "Loading the demo pilot")
-    table = load_table(demo_path("outcomes.csv"))
-    analyses = run_outcomes(demo_requests(), table, _Stage(progress, 0.05, 0.8))
-    document = results_document(analyses, table)
-    results = write_json_atomic(out / "results.json", document)
-    progress.report(0.85, "Writing the brief")
-    content = build_brief_content(document["outcomes"], organisation=DEMO_ORGANISATION,
-                                  date=date or _dt.date.today())
-    pdf = render_pdf(content, out / "brief.pdf") or out / "brief.pdf"
-    html = render_html(content, out / "brief.html") or out / "brief.html"
+    written = write_json_atomic(out / "results.json", results)
+    progress.report(0.5, "Writing the brief")
+    options = project.brief
+    date = options.get("date")
+    content = build_brief_content(
+        results["outcomes"], organisation=options.get("organisation", ""),
+        author=options.get("author", ""), title=options.get("title"),
+        date=_dt.date.fromisoformat(date) if date else _dt.date.today())
+    pdf = Path(render_pdf(content, out / "brief.pdf") or out / "brief.pdf")
+    html = Path(render_html(content, out / "brief.html") or out / "brief.html")
     progress.report(1.0, "Done")
-    return DemoOutputs(pdf=Path(pdf), html=Path(html), results=results,
-                       headline=_headline(content))
+    return BriefOutputs(pdf=pdf, html=html, results=written, headline=_headline(content))
+
+
+def run_demo(out_dir: str | Path, *, progress: Progress | None = None) -> BriefOutputs:
+    """Run the whole pipeline on the bundled demo pilot: the same path as ``pilot-eval brief``.
+
+    Writes the demo project (``demo.pilot.json`` with its data in ``data/``) beside the outputs,
+    so the analyst can open it in the window or rerun ``pilot-eval brief`` on it.
+    """
+    progress = progress or SILENT
+    out = Path(out_dir)
+    project = demo_project(out)
+    save_project(project, out / "demo.pilot.json")
+    results = run_project(project, progress=_Stage(progress, 0.0, 0.8))
+    return write_outputs(project, results, out, progress=_Stage(progress, 0.8, 1.0))
 
 
 def _headline(content: Any) -> str:
