@@ -239,8 +239,13 @@ def check_design(arrays: PanelArrays, columns: PanelColumns) -> None:
             f"no comparison units: every unit is treated at some point according to '{name}'; "
             "TWFE needs units that never had the pilot (use the staggered estimator with "
             "not-yet-treated comparisons)", column=name)
-    untreated_rows = np.bincount(codes, 1.0 - treat, n_units)
-    no_before = ever & (untreated_rows == 0)
+    periods = arrays.period.codes
+    first_seen = np.full(n_units, arrays.period.n_levels, dtype=np.intp)
+    np.minimum.at(first_seen, codes, periods)
+    first_treated = np.full(n_units, arrays.period.n_levels, dtype=np.intp)
+    on = treat > 0
+    np.minimum.at(first_treated, codes[on], periods[on])
+    no_before = ever & (first_treated <= first_seen)  # treated in its first observed period
     if no_before.any():
         labels = arrays.unit.labels[no_before]
         shown = ", ".join(map(str, labels[:5]))

@@ -178,6 +178,15 @@ def test_bad_designs_raise_errors_naming_the_column(change, message, column):
     assert info.value.column == column
 
 
+def test_unit_treated_in_its_first_period_is_refused_even_if_it_switches_off():
+    frame = small_panel().astype({"y": float})
+    frame["d"] = np.where((frame["unit"] == 1) & (frame["time"] <= 2), 1.0, 0.0)
+    frame["d"] = np.where((frame["unit"] == 2) & (frame["time"] >= 3), 1.0, frame["d"])
+    columns = PanelColumns(outcome="y", unit="unit", time="time", treatment="d")
+    with pytest.raises(EstimationError, match=r"no period before the pilot \(1\)"):
+        TwoWayFixedEffects(columns).fit(frame)
+
+
 def test_treatment_collinear_with_fixed_effects():
     # unit 3 (comparison) is seen only after the start: the treatment equals
     # period-4-dummy minus the unit-3 dummy on these rows.
