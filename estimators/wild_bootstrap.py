@@ -1,0 +1,503 @@
+"""Wild cluster bootstrap (WCR/WCU) for the DiD coefficient when clusters are few.
+
+The bootstrap t-statistics of all draws are computed at once from cluster-level sums, as in
+Roodman, Nielsen, MacKinnon & Webb (2019, "Fast and wild"): with ``G`` clusters and ``B`` draws
+everything per draw is a column of a ``G x B`` matrix product.  Every quantity is linear in the
+null value ``beta0``, so the confidence interval (test inversion) costs ``O(B)`` per trial
+value.  Fixed effects are handled exactly, as if their dummies were in the regression (the
+way pyfixest's ``wildboottest()`` calls the ``wildboottest`` package): the bootstrap residuals
+are projected off the unit and period effects through the small normal equations of the
+effects, never through an ``n x G`` matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import KW_ONLY, dataclass
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.design import key_missing, numeric_column, two_by_two_flags
+from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.fixed_effects import Codes, demean, factorize, fixed_effect_df
+from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.twfe import check_design, fitted_params, panel_arrays
+from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
+from scipy import sparse, stats
+
+WeightType = Literal["auto", "rademacher", "webb"]
+WEIGHT_TYPES: tuple[str, ...] = get_args(WeightType)
+ModelType = Literal["auto", "twfe", "2x2"]
+MODEL_TYPES: tuple[str, ...] = get_args(ModelType)
+WEBB_BELOW = 12
+"""``weights="auto"`` uses Webb's six-point weights with fewer clusters than this."""
+DEFAULT_SEED = 20_240_601
+TIE_TOLERANCE = 1e-9
+"""A draw counts as at least as extreme when ``|t*| >= |t| (1 - TIE_TOLERANCE)``.  Under the
+restricted bootstrap the draws ``v = +1`` and ``v = -1`` reproduce ``|t|`` exactly; they are
+counted (the observed sample belongs to the bootstrap distribution, the conservative choice),
+deliberately rather than by rounding luck."""
+CI_TOLERANCE = 1e-10
+"""Bisection stops when the bracket is narrower than this times the standard error."""
+EIGEN_TOLERANCE = 1e-10
+"""Eigenvalues of the period Schur complement below this (relative) are its null space."""
+MAX_CLUSTERS = 1000
+CHUNK_ENTRIES = 1 << 22
+WEBB_VALUES = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+@dataclass(frozen=True)
+class Regression:
+    """The regression to bootstrap: column 0 of ``x`` is tested; fixed effects removed."""
+
+    y: np.ndarray
+    x: np.ndarray
+    cluster: Codes
+    unit: Codes | None  # None: no fixed effects (the 2x2 regression has its own dummies)
+    period: Codes | None
+    n_params: int  # K of the CR1 small-sample factor (fixest convention)
+
+
+@dataclass(frozen=True)
+class Maps:
+    """Per-cluster maps, each linear in the null value: numerator ``n0 - b0 n1`` and scores
+    ``(J0 - b0 J1) v``; ``estimate``, ``se_raw`` (CR1 without small-sample factor)."""
+
+    estimate: float
+    se_raw: float
+    n0: np.ndarray
+    n1: np.ndarray
+    j0: np.ndarray
+    j1: np.ndarray
+
+
+@dataclass(frozen=True)
+class DrawStats:
+    """Per-draw sums: numerator ``N0 - b0 N1``; squared score norm ``a - 2 b0 b + b0^2 c``."""
+
+    n0: np.ndarray
+    n1: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+
+
+def cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sums of each column of ``values`` (n x m) within each group: (n_groups x m)."""
+    values = values.reshape(values.shape[0], -1)
+    return np.column_stack([np.bincount(codes, values[:, j], n_groups)
+                            for j in range(values.shape[1])])
+
+
+def pair_sums(values: np.ndarray, first: Codes, cluster: Codes) -> np.ndarray:
+    """Sums of ``values`` by (level of ``first``, cluster): an (n_levels x G) matrix."""
+    cell = first.codes * cluster.n_levels + cluster.codes
+    total = np.bincount(cell, values, first.n_levels * cluster.n_levels)
+    return total.reshape(first.n_levels, cluster.n_levels)
+
+
+@dataclass(frozen=True)
+class EffectsCross:
+    """Computes ``M[g, h] = <c 1_g, P_D (u 1_h)>`` for any ``u``, where ``P_D`` projects on
+    the unit and period dummies: closed form for a balanced panel, else the effects' normal
+    equations solved through their Schur complement on the periods (eigen-decomposed once)."""
+
+    reg: Regression
+    c_unit: np.ndarray  # sums of c by (unit, cluster)
+    c_period: np.ndarray  # sums of c by (period, cluster)
+    balanced: bool
+    inv_unit: np.ndarray | None = None
+    scaled: np.ndarray | sparse.csr_matrix | None = None  # diag(1/n_unit) x counts
+    eig_vectors: np.ndarray | None = None
+    eig_inverse: np.ndarray | None = None  # 1/eigenvalue, 0 on the null space
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        unit, period, cluster = self.reg.unit, self.reg.period, self.reg.cluster
+        r_unit, r_period = pair_sums(u, unit, cluster), pair_sums(u, period, cluster)
+        if self.balanced:
+            n = u.shape[0]
+            return (self.c_unit.T @ r_unit / period.n_levels
+                    + self.c_period.T @ r_period / unit.n_levels
+                    - np.outer(self.c_unit.sum(axis=0), r_unit.sum(axis=0)) / n)
+        rhs = r_period - self.scaled.T @ r_unit
+        theta_period = self.eig_vectors @ (self.eig_inverse[:, None]
+                                           * (self.eig_vectors.T @ rhs))
+        theta_unit = self.inv_unit[:, None] * r_unit - self.scaled @ theta_period
+        return self.c_unit.T @ theta_unit + self.c_period.T @ theta_period
+
+
+def effects_cross(c: np.ndarray, reg: Regression) -> EffectsCross:
+    """Prepare ``EffectsCross`` for the coefficient map ``c`` of ``reg``."""
+    unit, period, cluster = reg.unit, reg.period, reg.cluster
+    c_unit, c_period = pair_sums(c, unit, cluster), pair_sums(c, period, cluster)
+    n = unit.codes.size
+    cells = unit.n_levels * period.n_levels
+    if cells == n and np.all(np.bincount(unit.codes * period.n_levels + period.codes,
+                                         minlength=cells) == 1):
+        return EffectsCross(reg, c_unit, c_period, balanced=True)
+    counts = sparse.csr_matrix((np.ones(n), (unit.codes, period.codes)),
+                               shape=(unit.n_levels, period.n_levels))
+    inv_unit = 1.0 / np.asarray(counts.sum(axis=1)).ravel()
+    scaled = sparse.diags(inv_unit) @ counts
+    schur = (np.diag(np.asarray(counts.sum(axis=0)).ravel())
+             - (counts.T @ scaled).toarray())
+    values, vectors = np.linalg.eigh(schur)
+    keep = values > EIGEN_TOLERANCE * max(float(values.max()), 1.0)
+    inverse = np.where(keep, 1.0 / np.where(keep, values, 1.0), 0.0)
+    return EffectsCross(reg, c_unit, c_period, False, inv_unit, scaled, vectors, inverse)
+
+
+def score_map(c: np.ndarray, u: np.ndarray, reg: Regression, h_map: np.ndarray,
+              cross: EffectsCross | None) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator weights ``n_g = c_g'u_g`` and the score map ``J`` with ``s = J v``.
+
+    ``s_g = c_g' M (u o v)_g`` where ``M`` removes the regressors and the fixed effects.
+    """
+    g = reg.cluster.n_levels
+    numer = np.bincount(reg.cluster.codes, c * u, g)
+    jmap = np.diag(numer) - h_map @ cluster_sums(reg.x * u[:, None], reg.cluster.codes, g).T
+    if cross is not None:
+        jmap -= cross(u)
+    return numer, jmap
+
+
+def bootstrap_maps(reg: Regression, *, impose_null: bool) -> Maps:
+    """Coefficient, CR1 scale and the maps of the restricted (or unrestricted) bootstrap."""
+    x, y = reg.x, reg.y
+    inverse = np.linalg.inv(x.T @ x)
+    c = x @ inverse[:, 0]  # beta_hat = c'y (Frisch-Waugh-Lovell)
+    estimate = float(c @ y)
+    residuals = y - x @ (inverse @ (x.T @ y))
+    scores = np.bincount(reg.cluster.codes, c * residuals, reg.cluster.n_levels)
+    se_raw = float(np.sqrt(scores @ scores))
+    g = reg.cluster.n_levels
+    h_map = cluster_sums(x * c[:, None], reg.cluster.codes, g) @ inverse
+    cross = effects_cross(c, reg) if reg.unit is not None else None
+    if impose_null:  # u(b0) = M_W (y - b0 x): W = the other regressors
+        other = x[:, 1:]
+        if other.shape[1]:
+            solve = np.linalg.lstsq(other, np.column_stack([y, x[:, 0]]), rcond=None)[0]
+            restricted = np.column_stack([y, x[:, 0]]) - other @ solve
+        else:
+            restricted = np.column_stack([y, x[:, 0]])
+        n0, j0 = score_map(c, restricted[:, 0], reg, h_map, cross)
+        n1, j1 = score_map(c, restricted[:, 1], reg, h_map, cross)
+    else:
+        n0, j0 = score_map(c, residuals, reg, h_map, cross)
+        n1, j1 = np.zeros(g), np.zeros((g, g))
+    return Maps(estimate, se_raw, n0, n1, j0, j1)
+
+
+def bootstrap_t(maps: Maps, v: np.ndarray, beta0: float) -> np.ndarray:
+    """Bootstrap t-statistics (without the common small-sample factor) for weights ``v``
+    (G x B) under the null value ``beta0``."""
+    numer = (maps.n0 - beta0 * maps.n1) @ v
+    scores = (maps.j0 - beta0 * maps.j1) @ v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return numer / np.sqrt(np.einsum("gb,gb->b", scores, scores))
+
+
+def draw_stats(maps: Maps, blocks: Iterator[np.ndarray]) -> DrawStats:
+    """The per-draw sums that give ``t*(b0)`` for any ``b0``, block by block of draws."""
+    parts = []
+    for v in blocks:
+        p0, p1 = maps.j0 @ v, maps.j1 @ v
+        parts.append((maps.n0 @ v, maps.n1 @ v, np.einsum("gb,gb->b", p0, p0),
+                      np.einsum("gb,gb->b", p0, p1), np.einsum("gb,gb->b", p1, p1)))
+    return DrawStats(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+def p_value_at(draws: DrawStats, maps: Maps, beta0: float) -> float:
+    """Symmetric bootstrap p-value ``P*(|t*| >= |t|)`` of ``H0: beta = beta0``."""
+    t_abs = abs(maps.estimate - beta0) / maps.se_raw
+    if beta0 == 0.0:
+        square = draws.a
+    else:
+        square = np.maximum(draws.a - 2.0 * beta0 * draws.b + beta0 * beta0 * draws.c, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_star = np.abs(draws.n0 - beta0 * draws.n1) / np.sqrt(square)
+    return float(np.mean(t_star >= t_abs * (1.0 - TIE_TOLERANCE)))
+
+
+def weight_blocks(kind: str, n_clusters: int, draws: int, *, enumerate_all: bool,
+                  rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Weight matrices (G x block) for all draws; draw-major, so blocks do not change them."""
+    block = max(1, CHUNK_ENTRIES // n_clusters)
+    base = 2 if kind == "rademacher" else 6
+    values = np.array([-1.0, 1.0]) if kind == "rademacher" else WEBB_VALUES
+    powers = base ** np.arange(n_clusters - 1, -1, -1, dtype=np.int64)
+    for start in range(0, draws, block):
+        size = min(block, draws - start)
+        if enumerate_all:  # draw b has cluster g's digit (base 2 or 6) at position g
+            index = np.arange(start, start + size, dtype=np.int64)
+            digits = (index[None, :] // powers[:, None]) % base
+        else:
+            digits = rng.integers(0, base, size=(size, n_clusters)).T
+        yield values[digits]
+
+
+def invert(draws: DrawStats, maps: Maps, alpha: float, direction: float,
+           width: float) -> float | Unavailable:
+    """The CI bound on one side: where the p-value falls below ``alpha`` (bisection)."""
+    inside, outside = maps.estimate, maps.estimate + direction * width
+    for _ in range(60):
+        if p_value_at(draws, maps, outside) < alpha:
+            break
+        inside, outside = outside, maps.estimate + 2.0 * (outside - maps.estimate)
+    else:
+        return Unavailable("the bootstrap p-value never fell below the test level: the "
+                           "interval is unbounded on this side")
+    while abs(outside - inside) > CI_TOLERANCE * maps.se_raw:
+        middle = 0.5 * (inside + outside)
+        if p_value_at(draws, maps, middle) < alpha:
+            outside = middle
+        else:
+            inside = middle
+    return 0.5 * (inside + outside)
+
+
+def twfe_regression(frame: pd.DataFrame, columns: PanelColumns) -> tuple[Regression, str, int]:
+    """Treatment (and covariates) on unit and period effects, partialled out by FWL."""
+    arrays = panel_arrays(frame, columns, "cluster")
+    check_design(arrays, columns)
+    if arrays.weights is not None:
+        raise EstimationError(
+            "the wild cluster bootstrap does not support regression weights (neither does "
+            "wildboottest); remove the weights role or use CR1 standard errors",
+            column=columns.weights)
+    stacked = np.asfortranarray(np.column_stack([arrays.y, arrays.regressors]))
+    within = demean(stacked, arrays.unit, arrays.period)
+    if not within.absorption.converged:
+        raise EstimationError("removing the unit and period effects did not converge; the "
+                              "bootstrap cannot be trusted on this panel")
+    fe_params = (arrays.unit.n_levels + arrays.period.n_levels - 1
+                 if within.absorption.method == "one-pass"
+                 else fixed_effect_df(arrays.unit, arrays.period))
+    k = fitted_params(arrays.regressors.shape[1], fe_params, arrays.unit, arrays.period,
+                      arrays.cluster)
+    reg = Regression(within.matrix[:, 0].copy(), np.ascontiguousarray(within.matrix[:, 1:]),
+                     arrays.cluster, arrays.unit, arrays.period, k)
+    return reg, arrays.cluster_name or "", arrays.n_dropped
+
+
+def two_by_two_regression(frame: pd.DataFrame, columns: PanelColumns
+                          ) -> tuple[Regression, str, int]:
+    """``y = a + b G + c P + beta G*P (+ covariates)``, clustered by the cluster or unit."""
+    cluster_name = columns.cluster or columns.unit
+    if cluster_name is None:
+        raise EstimationError("the wild cluster bootstrap needs a cluster (or unit) column")
+    flags = two_by_two_flags(frame, columns)
+    y = numeric_column(frame, columns.outcome, "outcome")
+    covariates = [numeric_column(frame, c, "covariate") for c in columns.covariates]
+    x = np.column_stack([flags.group * flags.post, np.ones_like(y), flags.group, flags.post,
+                         *covariates])
+    keep = ~(np.isnan(y) | np.isnan(x).any(axis=1) | key_missing(frame, cluster_name))
+    reg = Regression(y[keep], x[keep], factorize(frame[cluster_name].to_numpy()[keep]),
+                     None, None, x.shape[1])
+    if np.linalg.matrix_rank(reg.x) < reg.x.shape[1]:
+        raise EstimationError("the 2x2 regression is collinear: both groups need rows before "
+                              "and after the pilot start (and covariates must vary)")
+    return reg, cluster_name, int((~keep).sum())
+
+
+@dataclass(frozen=True)
+class WildBootstrapResult:
+    """Wild cluster bootstrap inference for the DiD coefficient."""
+
+    outcome: str
+    model: str
+    estimate: float
+    se: float
+    t_stat: float
+    df: int
+    analytic_p_value: float
+    p_value: float
+    ci_low: float | Unavailable
+    ci_high: float | Unavailable
+    level: float
+    null: float
+    impose_null: bool
+    weight_type: str
+    weight_reason: str
+    draws: int
+    draws_requested: int
+    distinct_draws: int
+    full_enumeration: bool
+    seed: int
+    n_clusters: int
+    n_obs: int
+    cluster: str
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        kind = "restricted (WCR)" if self.impose_null else "unrestricted (WCU)"
+        draws = (f"all {self.draws:,} distinct draws (full enumeration)" if self.full_enumeration
+                 else f"{self.draws:,} random draws, seed {self.seed}")
+        lines = [
+            f"Wild cluster bootstrap, {kind}, {self.model.upper()} coefficient on {self.outcome}",
+            f"estimate {self.estimate:.6f}  CR1 se {self.se:.6f}  t {self.t_stat:.4f}",
+            f"bootstrap p-value (H0: beta = {self.null:g}): {self.p_value:.4f}  "
+            f"(CR1 t with {self.df} df: {self.analytic_p_value:.4f})",
+            f"{self.level:.0%} interval by test inversion: {_show(self.ci_low)} to "
+            f"{_show(self.ci_high)}",
+            f"{self.weight_type} weights ({self.weight_reason}); {draws}; "
+            f"{self.distinct_draws:,} distinct draws possible; {self.n_clusters} clusters "
+            f"('{self.cluster}'), {self.n_obs:,} rows",
+        ]
+        return "\n".join(lines + [f"Note: {note}" for note in self.notes])
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row with the estimate and its bootstrap inference (a fresh frame)."""
+        data = self.to_dict()
+        return pd.DataFrame([{k: data[k] for k in (
+            "estimate", "se", "t_stat", "p_value", "ci_low", "ci_high", "draws",
+            "distinct_draws", "weight_type", "n_clusters")}])
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "estimator": "wild_cluster_bootstrap", "model": self.model, "outcome": self.outcome,
+            "estimate": float(self.estimate), "se": float(self.se),
+            "t_stat": float(self.t_stat), "df": int(self.df),
+            "analytic_p_value": json_number(self.analytic_p_value),
+            "p_value": float(self.p_value), "ci_low": json_number(self.ci_low),
+            "ci_high": json_number(self.ci_high), "level": float(self.level),
+            "null": float(self.null), "impose_null": bool(self.impose_null),
+            "weight_type": self.weight_type, "weight_reason": self.weight_reason,
+            "draws": int(self.draws), "draws_requested": int(self.draws_requested),
+            "distinct_draws": int(self.distinct_draws),
+            "full_enumeration": bool(self.full_enumeration), "seed": int(self.seed),
+            "n_clusters": int(self.n_clusters), "n_obs": int(self.n_obs),
+            "cluster": self.cluster, "notes": list(self.notes),
+            "unavailable": reasons(ci_low=self.ci_low, ci_high=self.ci_high),
+        }
+
+
+def _show(value: float | Unavailable) -> str:
+    return str(value) if isinstance(value, Unavailable) else f"{value:.6f}"
+
+
+@dataclass(frozen=True)
+class WildClusterBootstrap:
+    """Wild cluster bootstrap p-value and confidence interval for the DiD coefficient.
+
+    Parameters
+    ----------
+    columns : PanelColumns
+        ``outcome``; for TWFE ``unit``, ``time`` and ``treatment`` or ``cohort``; for the 2x2
+        regression ``group``/``post`` (or a single pilot start).  Clusters are ``cluster``,
+        else the unit.  Optional ``covariates``; regression ``weights`` are not supported.
+    draws : int
+        Bootstrap draws (default 9,999).  When the number of distinct weight vectors
+        (``2^G`` Rademacher, ``6^G`` Webb) is not larger, every one is used once instead.
+    weights : {"auto", "rademacher", "webb"}
+        ``"auto"``: Webb's six-point weights below 12 clusters, Rademacher otherwise.
+    seed : int
+        Seed of the numpy ``Generator`` (reported; the same seed gives the same draws).
+    level : float
+        Confidence level of the interval.
+    impose_null : bool
+        True (default): restricted bootstrap (WCR), residuals of the model with
+        ``beta = null`` imposed.  False: unrestricted (WCU).
+    null : float
+        The value of ``beta`` tested (default 0).
+    model : {"auto", "twfe", "2x2"}
+        ``"auto"``: the 2x2 regression when the columns give ``group``/``post``, else TWFE.
+
+    Notes
+    -----
+    TWFE: ``y_it = a_i + g_t + beta D_it + x_it'c + e_it``; 2x2:
+    ``y = a + b G + c P + beta G P + x'c + e``.  With CR1 variance ``V`` the statistic is
+    ``t = (beta_hat - beta0) / sqrt(V)``.  WCR draws ``y* = X b_r + u_r o v_g`` (``b_r``, ``u_r``:
+    fit and residuals with ``beta = beta0`` imposed; ``v_g`` one weight per cluster), refits,
+    and the p-value is ``P*(|t*| >= |t|)`` with ``t* = (beta* - beta0)/sqrt(V*)``.  The interval
+    is ``{beta0 : p(beta0) >= 1 - level}``, found by bisection with the draws held fixed
+    (test inversion, as ``boottest``/``fwildclusterboot``).  The CR1 factor
+    ``G/(G-1) (N-1)/(N-K)`` (fixest convention) cancels in the p-value; it is used for the
+    reported se and t.  References: Cameron, Gelbach & Miller (2008); Webb (2023); Roodman,
+    Nielsen, MacKinnon & Webb (2019).
+    """
+
+    columns: PanelColumns
+    _: KW_ONLY
+    draws: int = 9999
+    weights: WeightType = "auto"
+    seed: int = DEFAULT_SEED
+    level: float = 0.95
+    impose_null: bool = True
+    null: float = 0.0
+    model: ModelType = "auto"
+
+    def __post_init__(self) -> None:
+        check_choice("weights", self.weights, WEIGHT_TYPES)
+        check_choice("model", self.model, MODEL_TYPES)
+        check_level(self.level)
+        if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 1:
+            raise EstimatorConfigError(f"draws={self.draws!r} must be a positive whole number, "
+                                       "for example 9999")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise EstimatorConfigError(f"seed={self.seed!r} must be a whole number >= 0")
+        if not np.isfinite(self.null):
+            raise EstimatorConfigError(f"null={self.null!r} must be a finite number")
+
+    def fit(self, frame: pd.DataFrame) -> WildBootstrapResult:
+        """Bootstrap on ``frame`` (not modified); returns a new ``WildBootstrapResult``."""
+        model = self.model
+        if model == "auto":
+            model = "2x2" if self.columns.design == "2x2" else "twfe"
+        build = two_by_two_regression if model == "2x2" else twfe_regression
+        reg, cluster_name, dropped = build(frame, self.columns)
+        g = reg.cluster.n_levels
+        if g < 2 or g > MAX_CLUSTERS:
+            raise EstimationError(
+                f"the wild cluster bootstrap needs between 2 and {MAX_CLUSTERS} clusters; "
+                f"'{cluster_name}' has {g}" + ("" if g < 2 else
+                                               " (with this many, CR1 inference is reliable)"),
+                column=cluster_name)
+        kind, reason = _weight_choice(self.weights, g)
+        distinct = (2 if kind == "rademacher" else 6) ** g
+        enumerate_all = distinct <= self.draws
+        draws = distinct if enumerate_all else self.draws
+        maps = bootstrap_maps(reg, impose_null=self.impose_null)
+        rng = np.random.default_rng(self.seed)
+        stats_ = draw_stats(maps, weight_blocks(kind, g, draws, enumerate_all=enumerate_all,
+                                                rng=rng))
+        alpha = 1.0 - self.level
+        n = reg.y.shape[0]
+        small = g / (g - 1) * (n - 1) / (n - reg.n_params)
+        se = maps.se_raw * np.sqrt(small)
+        t_stat = (maps.estimate - self.null) / se
+        notes = []
+        if dropped:
+            notes.append(f"{dropped} row(s) with a missing value in a model column were dropped")
+        if enumerate_all:
+            notes.append(f"all {distinct:,} possible weight vectors were used (full enumeration)"
+                         "; the p-value is exact for this bootstrap and does not depend on the "
+                         "seed")
+        if kind == "rademacher" and g < WEBB_BELOW:
+            notes.append(f"Rademacher weights with {g} clusters allow only {distinct} distinct "
+                         "draws; Webb weights are recommended below 12 clusters")
+        width = max(stats.t.ppf(1 - alpha / 2, g - 1) * maps.se_raw, maps.se_raw, 1e-300)
+        return WildBootstrapResult(
+            outcome=self.columns.outcome, model=model, estimate=maps.estimate, se=float(se),
+            t_stat=float(t_stat), df=g - 1,
+            analytic_p_value=float(2 * stats.t.sf(abs(t_stat), g - 1)),
+            p_value=p_value_at(stats_, maps, float(self.null)),
+            ci_low=invert(stats_, maps, alpha, -1.0, width),
+            ci_high=invert(stats_, maps, alpha, 1.0, width),
+            level=float(self.level), null=float(self.null), impose_null=self.impose_null,
+            weight_type=kind, weight_reason=reason, draws=int(draws),
+            draws_requested=self.draws, distinct_draws=int(distinct),
+            full_enumeration=enumerate_all, seed=self.seed, n_clusters=g, n_obs=n,
+            cluster=cluster_name, notes=tuple(notes),
+        )
+
+
+def _weight_choice(requested: str, n_clusters: int) -> tuple[str, str]:
+    if requested != "auto":
+        return requested, "as requested"
+    if n_clusters < WEBB_BELOW:
+        return "webb", (f"chosen automatically: {n_clusters} clusters < {WEBB_BELOW}, too few "
+                        "for Rademacher weights")
+    return "rademacher", f"chosen automatically: {n_clusters} clusters >= {WEBB_BELOW}"
