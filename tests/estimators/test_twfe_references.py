@@ -252,3 +252,18 @@ def test_singletons_are_kept_like_fixest(se):
     assert result.n_obs == len(frame)
     assert result.se == pytest.approx(kept.se()["d"], rel=PEER_RTOL)
     assert result.estimate == pytest.approx(kept.coef()["d"], rel=PEER_RTOL)
+
+
+def test_row_order_and_fixed_effect_shifts_do_not_change_the_result():
+    """Brute-force invariances: shuffling rows, and adding any unit and period constants to
+    the outcome (they are absorbed by the fixed effects), leave estimate and SE unchanged."""
+    frame = random_panel(9)
+    base = TwoWayFixedEffects(PANEL_COLUMNS, cross_check="never").fit(frame)
+    rng = np.random.default_rng(3)
+    shuffled = frame.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    shifted = shuffled.assign(y=shuffled["y"] + rng.normal(size=60)[shuffled["unit"]]
+                              + 5.0 * shuffled["time"] ** 2)
+    for variant in (shuffled, shifted):
+        other = TwoWayFixedEffects(PANEL_COLUMNS, cross_check="never").fit(variant)
+        assert other.estimate == pytest.approx(base.estimate, rel=PEER_RTOL)
+        assert other.se == pytest.approx(base.se, rel=PEER_RTOL)
