@@ -20,6 +20,7 @@ from .signals import emit
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
+PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
     LOAD: "The file could not be opened",
     VALIDATE: "The data could not be checked",
@@ -86,6 +87,7 @@ class Controller(QObject):
         self.roles: dict[str, str | None] = dict.fromkeys(ROLE_FIELDS)
         self.issues: list[Issue] = []
         self.output: AnalysisOutput | None = None
+        self.source_note = ""  # e.g. "the data file changed since the project was saved"
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
@@ -95,8 +97,13 @@ class Controller(QObject):
     # ----------------------------------------------------------------- intents
     @Slot(str)
     def open_file(self, path: str) -> None:
-        """Load ``path`` and guess its column roles (in the task runner)."""
-        self.runner.run(LOAD, partial(self._load_task, str(path)), title=TITLES[LOAD])
+        """Load ``path`` and guess its column roles (in the task runner).
+
+        A project file (``.pilot.json``) opens its outcome data with the roles it saved.
+        """
+        path = str(path)
+        task = self._project_task if path.lower().endswith(PROJECT_SUFFIX) else self._load_task
+        self.runner.run(LOAD, partial(task, path), title=TITLES[LOAD])
 
     @Slot(str, object)
     def set_role(self, role: str, column: str | None) -> None:
@@ -173,11 +180,14 @@ class Controller(QObject):
         self.runner.cancel(ANALYSIS)
 
     # ------------------------------------------------------------------- tasks
-    def _load_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None]]:
+    def _load_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None], str]:
         table = self.core.load_table(path, progress)
         roles = self.core.guess_roles(table.frame)
         progress.report(1.0, "Loaded")
-        return table, roles
+        return table, roles, ""
+
+    def _project_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None], str]:
+        return self.core.open_project(path, progress)
 
     def _brief_task(self, results: list[dict[str, Any]], pdf_path: str, organisation: str,
                     author: str, progress: Any) -> tuple[str, str]:
@@ -191,6 +201,8 @@ class Controller(QObject):
             i.severity == "error" for i in self.issues)
 
     def _set_issues(self, issues: list[Issue]) -> None:
+        if self.source_note:
+            issues = [Issue("warning", self.source_note), *issues]
         self.issues = issues
         emit(self.issues_changed, list(issues))
         emit(self.ready_changed, self.can_run)
@@ -198,8 +210,8 @@ class Controller(QObject):
     @Slot(str, object)
     def _on_finished(self, key: str, value: Any) -> None:
         if key == LOAD:
-            table, roles = value
-            self.table, self.output = table, None
+            table, roles, note = value
+            self.table, self.output, self.source_note = table, None, note
             emit(self.table_loaded, table)
             self.set_roles(roles)
         elif key == VALIDATE:

@@ -111,6 +111,31 @@ class CoreApi:
         progress.report(0.9, "Guessing column roles")
         return table
 
+    def open_project(self, path: str, progress: Progress) -> tuple[Any, dict[str, str | None],
+                                                                   str]:
+        """The project's outcome data, its roles and a note when the data file changed."""
+        from pilot_eval.errors import DataError, ProjectFileError
+        from pilot_eval.io import load_table
+        from pilot_eval.project import check_source, load_project
+
+        progress.report(0.05, f"Reading {Path(path).name}")
+        project = load_project(path)
+        spec = project.outcome_data
+        if spec is None:
+            raise ProjectFileError("the project names no outcome data file", file=Path(path).name,
+                                   hint="Open the data file itself with Open data file.")
+        status = check_source(spec)
+        if status.state == "missing":
+            raise DataError(status.message, file=Path(path).name)
+        progress.report(0.2, f"Reading {Path(spec.path).name}")
+        table = load_table(spec.path, sheet=spec.sheet, encoding=spec.encoding,
+                           delimiter=spec.delimiter, decimal=spec.decimal)
+        columns = spec.columns
+        roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
+        if project.outcomes:
+            roles["outcome"] = project.outcomes[0].column
+        return table, normalise_roles(roles, table.frame), status.message
+
     def guess_roles(self, frame: Any) -> dict[str, str | None]:
         from pilot_eval.roles import guess_roles
 

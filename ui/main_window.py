@@ -31,7 +31,8 @@ from .result_text import headline
 from .sidebar import StepBar
 from .style import STYLE_SHEET
 
-DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;CSV (*.csv *.txt *.tsv);;"
+DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
+               "pilot-eval projects (*.pilot.json);;CSV (*.csv *.txt *.tsv);;"
                "Excel (*.xlsx);;Parquet (*.parquet);;Stata (*.dta);;All files (*)")
 
 

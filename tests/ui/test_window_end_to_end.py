@@ -121,3 +121,44 @@ def test_a_bad_file_shows_the_loaders_user_message(qtbot, window, tmp_path, name
     assert "Traceback" not in window.shown_errors[0].message.text()
     assert window.controller.table is None
     assert window.data_page.open_button.isEnabled()
+
+
+def demo_project(folder, *, outcome="cost_per_case_gbp"):
+    """A saved project over a copy of the demo outcomes (with the copy's SHA-256)."""
+    import hashlib
+    import shutil
+
+    from pilot_eval.project import OutcomeChoice, Project, save_project
+    from pilot_eval.spec import DatasetSpec
+
+    data = folder / "outcomes.csv"
+    shutil.copyfile(demo_path("outcomes.csv"), data)
+    spec = DatasetSpec(path=str(data), columns=PanelColumns(
+        outcome="goals_met_pct", unit="team", time="month", cohort="pilot_start",
+        cluster="council"), sha256=hashlib.sha256(data.read_bytes()).hexdigest())
+    return save_project(Project(outcome_data=spec, outcomes=(OutcomeChoice(outcome),)),
+                        folder / "pilot.pilot.json"), data
+
+
+def test_a_project_opens_its_data_with_its_roles(qtbot, window, tmp_path):
+    project, _ = demo_project(tmp_path)
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS) as blocker:
+        window.open_file(project)
+    assert window.shown_errors == []
+    assert window.controller.roles == {"unit": "team", "time": "month",
+                                       "outcome": "cost_per_case_gbp", "cohort": "pilot_start",
+                                       "treatment": None, "cluster": "council"}
+    assert not any("changed" in i.text for i in blocker.args[0])
+
+
+def test_a_project_whose_data_changed_or_moved_says_so(qtbot, window, tmp_path):
+    project, data = demo_project(tmp_path)
+    data.write_text(data.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS) as blocker:
+        window.open_file(project)
+    assert "has changed since the project was saved" in blocker.args[0][0].text
+    assert blocker.args[0][0].severity == "warning"
+    data.unlink()
+    with qtbot.waitSignal(window.controller.error, timeout=WAIT_MS):
+        window.open_file(project)
+    assert "is no longer at" in window.shown_errors[0].message.text()
