@@ -109,7 +109,7 @@ class Controller(QObject):
     def set_role(self, role: str, column: str | None) -> None:
         """Use ``column`` (or nothing) for ``role``; re-checks the data."""
         if role not in self.roles:
-            raise KeyError(f"unknown role {role!r}; roles are {', '.join(self.roles)}")
+            raise ValueError(f"unknown role {role!r}; roles are {', '.join(self.roles)}")
         column = column or None
         if self.roles[role] == column:
             return

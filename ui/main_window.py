@@ -7,6 +7,8 @@ dialogs.
 
 from __future__ import annotations
 
+import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +126,23 @@ class MainWindow(QMainWindow):
         self.controller.open_file(str(path))
 
     def export_brief_dialog(self) -> None:
-        table = self.controller.table
-        folder = Path(table.path).parent if table is not None else Path.home()
+        folder = self._export_folder()
         path, _ = QFileDialog.getSaveFileName(self, "Export brief", str(folder / "brief.pdf"),
                                               "PDF (*.pdf)")
         if path:
             self.export_brief_to(path)
+
+    def _export_folder(self) -> Path:
+        """The data file's folder when the user can write there, else the Documents folder
+        (the bundled demo data lives inside the installed package)."""
+        table = self.controller.table
+        if table is not None:
+            folder = Path(table.path).resolve().parent
+            package = Path(str(resources.files("pilot_eval.resources"))).resolve()
+            if os.access(folder, os.W_OK) and not folder.is_relative_to(package):
+                return folder
+        documents = QStandardPaths.StandardLocation.DocumentsLocation
+        return Path(QStandardPaths.writableLocation(documents) or Path.home())
 
     def export_brief_to(self, path: str | Path) -> None:
         self.controller.export_brief(str(path), organisation=self.brief_page.organisation.text(),

@@ -194,3 +194,16 @@ def test_the_chart_has_a_table_of_its_numbers(qtbot, window, panel_csv, fake_cor
                                                                       "2 / 2"]
     page.means_button.click()
     assert not page.means_table.isVisible()
+
+
+def test_the_brief_is_offered_beside_the_data_but_not_inside_the_package(
+        qtbot, window, panel_csv, fake_core):
+    from importlib import resources
+    from pathlib import Path
+
+    open_panel(qtbot, window, panel_csv)
+    assert window._export_folder() == panel_csv.parent.resolve()
+    bundled = Path(str(resources.files("pilot_eval.resources"))) / "demo" / "outcomes.csv"
+    window.controller.table = type(window.controller.table)(window.controller.table.frame,
+                                                            str(bundled))
+    assert window._export_folder() != bundled.parent.resolve()
