@@ -174,11 +174,24 @@ CASELOAD_MEAN, CASELOAD_TEAM_SD, CASELOAD_SEASON, CASELOAD_SD, CASELOAD_RHO = 17
 BOUNDS = {"goals_met_pct": (0.0, 100.0), "repeat_referral_pct": (0.0, 100.0),
           "engagement_index": (0.0, 100.0), "cost_per_case_gbp": (0.0, np.inf)}
 
-# Missing data (completely at random): absent team-months and blank outcomes.
-ROW_ABSENT_SHARE = 0.015
-BLANK_SHARE = {"goals_met_pct": 0.005, "cost_per_case_gbp": 0.015, "repeat_referral_pct": 0.005,
-               "engagement_index": 0.04}
-LATE_TEAM, LATE_TEAM_FIRST_MONTH = "Leaving Care Hub", 3  # formed in July 2023 (month index 3)
+# Missing data: a fixed pattern, unrelated to the outcomes' values, in a few teams only (so
+# estimators that need a balanced panel keep most teams).  Team -> year-months.
+ABSENT_MONTHS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "Leaving Care Hub": ("2023-04", "2023-05", "2023-06"),  # team formed in July 2023
+    "Caerdydd Gogledd": ("2024-01", "2024-02"),  # case-management system migration
+    "Marsh Villages": ("2023-11",),  # monthly return not submitted
+    "Canal Side": ("2024-08",),  # monthly return not submitted (a pilot team)
+})
+BLANK_MONTHS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
+    "goals_met_pct": {"Fenland Duty": ("2024-05",)},  # no case closed that month
+    "cost_per_case_gbp": {"Elmfield": ("2025-08", "2025-09")},  # finance not yet reconciled
+    "repeat_referral_pct": {"Fenland Duty": ("2024-05",)},  # referral system outage
+    "engagement_index": {  # pulse survey suppressed (under 5 replies) or not run
+        "Dyffryn Conwy": ("2023-08", "2023-09", "2023-10"),
+        "Court & Pre-proceedings": ("2024-12", "2025-01"),
+        "Jubilee Park": ("2024-12",),
+    },
+})
 NEVER = 10_000  # pilot start month index of comparison teams (never within the window)
 
 # Councils, teams (in file order) and the pilot teams with their start month index (0-based).
@@ -288,7 +301,7 @@ def _outcome_values(rng: np.random.Generator, model: OutcomeModel, caseload: np.
 
 
 def _outcome_panel(seed: np.random.SeedSequence, teams: pd.DataFrame) -> pd.DataFrame:
-    rng_case, rng_out, rng_miss = (np.random.default_rng(s) for s in seed.spawn(3))
+    rng_case, rng_out = (np.random.default_rng(s) for s in seed.spawn(2))
     n_teams = len(teams)
     start = np.array([PILOT_STARTS.get(t, NEVER) for t in teams["team"]])
     is_pilot = (start < N_MONTHS).astype(float)
@@ -307,13 +320,18 @@ def _outcome_panel(seed: np.random.SeedSequence, teams: pd.DataFrame) -> pd.Data
     for column, model in MODELS.items():
         values = _outcome_values(rng_out, model, caseload, event_time, is_pilot)
         values = np.round(np.clip(values, *BOUNDS[column]), model.decimals)
-        blank = rng_miss.random(values.shape) < BLANK_SHARE[column]
-        frame[column] = np.where(blank, np.nan, values).ravel()
+        frame[column] = values.ravel()
+        frame.loc[_in_months(frame, BLANK_MONTHS[column]), column] = np.nan
     frame["caseload"] = caseload.ravel()
-    keep = rng_miss.random(len(frame)) >= ROW_ABSENT_SHARE
-    month_index = np.tile(np.arange(N_MONTHS), n_teams)
-    keep &= ~((frame["team"] == LATE_TEAM).to_numpy() & (month_index < LATE_TEAM_FIRST_MONTH))
-    return frame.loc[keep].reset_index(drop=True)
+    return frame.loc[~_in_months(frame, ABSENT_MONTHS)].reset_index(drop=True)
+
+
+def _in_months(frame: pd.DataFrame, team_months: Mapping[str, tuple[str, ...]]) -> np.ndarray:
+    """True for the rows of ``frame`` whose team and month are listed in ``team_months``."""
+    hit = np.zeros(len(frame), dtype=bool)
+    for team, labels in team_months.items():
+        hit |= ((frame["team"] == team) & frame["month"].isin(labels)).to_numpy()
+    return hit
 
 
 def _true_att(outcomes: pd.DataFrame) -> dict[str, float]:

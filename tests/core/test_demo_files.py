@@ -147,11 +147,19 @@ def test_three_councils_start_in_month_13_and_one_in_month_19(data):
 
 def test_some_team_months_are_absent_and_some_outcomes_blank(outcomes_file):
     rows_per_team = outcomes_file.groupby("team").size()
-    assert len(outcomes_file) < 48 * 30
-    assert (rows_per_team < 30).sum() >= 5
-    assert rows_per_team.min() >= 24  # a few months, not whole teams
-    blanks = outcomes_file[list(demo.OUTCOMES.columns)].isna().sum()
-    assert (blanks > 0).all() and (blanks < 0.06 * len(outcomes_file)).all()
+    short = rows_per_team[rows_per_team < 30]
+    expected = {team: 30 - len(labels) for team, labels in demo.ABSENT_MONTHS.items()}
+    assert short.to_dict() == expected
+    assert len(outcomes_file) == 48 * 30 - 7
+    for team, labels in demo.ABSENT_MONTHS.items():
+        present = set(outcomes_file.loc[outcomes_file["team"] == team, "month"])
+        assert not present & set(labels) and len(present) == 30 - len(labels)
+    pilot_teams = set(demo.PILOT_STARTS)
+    assert pilot_teams & set(short.index), "a pilot team should also miss a month"
+    for column, teams in demo.BLANK_MONTHS.items():
+        blank = outcomes_file.loc[outcomes_file[column].isna(), ["team", "month"]]
+        listed = {(team, label) for team, labels in teams.items() for label in labels}
+        assert set(map(tuple, blank.to_numpy())) == listed, column
     assert outcomes_file["caseload"].notna().all()
 
 
