@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -104,7 +104,8 @@ class CallawaySantAnnaResult:
     n_clusters: int
     critical_value: float
     warnings: tuple[str, ...]
-    influence: np.ndarray  # n_units x len(att_gt), read-only; for checks and further tests
+    # n_units x len(att_gt), read-only; for checks and further tests (not compared, not printed)
+    influence: np.ndarray = field(compare=False, repr=False)
 
     def aggregation(self, kind: str) -> Aggregation:
         """The aggregation ``simple``, ``group``, ``dynamic`` or ``calendar``."""

@@ -228,5 +228,6 @@ def test_result_is_immutable_and_input_untouched(mpdta):
         result.n_units = 1
     with pytest.raises(ValueError):
         result.influence[0, 0] = 1.0
+    assert result == CallawaySantAnna(COLUMNS).fit(mpdta)  # comparable despite the array field
     assert "Callaway & Sant'Anna" in result.summary()
     assert "W = 7.7912" in result.summary()
