@@ -31,6 +31,7 @@ from .signals import emit
 
 Task = Callable[[Progress], Any]
 MAX_THREADS = 2
+PROGRESS_STEP = 0.01  # smaller progress changes with the same message are not sent to the GUI
 
 _log = get_logger("task_runner")
 
@@ -123,7 +124,14 @@ class TaskRunner(QObject):
         run_id = next(self._ids)
         signals = self._signals
 
+        last: list[tuple[float, str]] = []
+
         def report(fraction: float, message: str) -> None:
+            # Throttle: a task reporting in a tight loop must not flood the GUI's event queue.
+            if last and message == last[0][1] and abs(fraction - last[0][0]) < PROGRESS_STEP \
+                    and fraction < 1.0:
+                return
+            last[:] = [(fraction, message)]
             emit(signals.progress, key, run_id, fraction, message)
 
         run = _Run(run_id=run_id, title=title, progress=Progress(report))

@@ -207,3 +207,23 @@ def test_the_brief_is_offered_beside_the_data_but_not_inside_the_package(
     window.controller.table = type(window.controller.table)(window.controller.table.frame,
                                                             str(bundled))
     assert window._export_folder() != bundled.parent.resolve()
+
+
+def test_the_window_keeps_handling_events_while_a_task_runs(qtbot, window, panel_csv,
+                                                             fake_core):
+    """Liveness, not timing: timer events are processed while the analysis is blocked."""
+    from PySide6.QtCore import QTimer
+
+    open_panel(qtbot, window, panel_csv)
+    fake_core.gate = threading.Event()
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(1)
+    with qtbot.waitSignal(window.controller.progress, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=WAIT_MS)
+    assert window.controller.runner.is_running("analysis")  # the task is still blocked
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        fake_core.gate.set()
+    timer.stop()

@@ -134,17 +134,21 @@ def test_emitting_many_signals_keeps_true_alive(qtbot):
     assert abs(sys.getrefcount(True) - before) <= REFCOUNT_NOISE
 
 
-def test_many_progress_reports_do_not_crash(qtbot, runner):
+def test_many_progress_reports_are_thinned_and_do_not_crash(qtbot, runner):
     reports = 5000
 
     def chatty(progress):
-        for i in range(reports):
-            progress.report(i / reports, "")
+        for i in range(reports + 1):
+            progress.report(i / reports, "working")
+        progress.report(1.0, "done")
         return "done"
 
-    seen: list[float] = []
-    runner.progress.connect(lambda k, f, m: seen.append(f))
+    seen: list[tuple[float, str]] = []
+    runner.progress.connect(lambda k, f, m: seen.append((f, m)))
     with qtbot.waitSignal(runner.finished, timeout=WAIT_MS) as blocker:
         runner.run("chatty", chatty)
     assert blocker.args == ["chatty", "done"]
-    qtbot.waitUntil(lambda: len(seen) == reports, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] == (1.0, "done"), timeout=WAIT_MS)
+    # one report per 1% step (plus the final ones), not 5000
+    assert 100 <= len(seen) <= 103
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
