@@ -7,11 +7,12 @@ error that says so, rather than a silent swap of day and month.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import DataError
 from pilot_eval.io.cells import MISSING_MARKERS
-from pilot_eval.io.frames import spreadsheet_rows
+from pilot_eval.io.frames import FIRST_DATA_ROW, spreadsheet_rows
 
 _TIME = (r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?Z?)?")
 """An optional time of day (seconds and a UTC "Z" optional); fractions of a second are dropped."""
@@ -67,13 +68,28 @@ def parse_dates(
         raise DataError("this column holds numbers, not dates", file=file, column=column,
                         hint="Choose the column with the dates, or save the dates as "
                              "dd/mm/yyyy or yyyy-mm-dd text.")
+    raw = series.astype(object).where(series.notna(), "").to_numpy(dtype=str)
+    distinct, inverse = np.unique(raw, return_inverse=True)  # a period column repeats a lot
+    try:
+        parsed = _parse_distinct(pd.Series(distinct, dtype=object), column=column, file=file,
+                                 date_format=date_format)
+    except DataError as exc:  # rows refer to distinct values: name every row that has them
+        failing = [r - FIRST_DATA_ROW for r in exc.rows]
+        exc.rows = tuple(spreadsheet_rows(np.flatnonzero(np.isin(inverse, failing))))
+        raise
+    return pd.Series(parsed.to_numpy(dtype="datetime64[ns]")[inverse], index=series.index,
+                     name=series.name)
+
+
+def _parse_distinct(series: pd.Series, *, column: str, file: str | None,
+                    date_format: str | None) -> pd.Series:
     text = series.astype(object).map(lambda v: "" if v is None or v != v else str(v).strip())
     missing = text.str.lower().isin(MISSING_MARKERS)
     if date_format is not None:
         parsed = pd.to_datetime(text.where(~missing), format=date_format, errors="coerce")
         _check_all_parsed(text, missing, parsed, file=file, column=column,
                           expected=f"the format {date_format}")
-        return parsed.rename(series.name)
+        return parsed
     iso = text.str.extract(ISO_PATTERN)
     uk = text.str.extract(UK_PATTERN)
     n_iso = int(iso["year"].notna().sum())
@@ -90,8 +106,7 @@ def parse_dates(
         parts, expected = iso, "yyyy-mm-dd"
     parsed = _assemble(parts)
     _check_all_parsed(text, missing, parsed, file=file, column=column, expected=expected)
-    return pd.Series(parsed.to_numpy(dtype="datetime64[ns]"), index=series.index,
-                     name=series.name)
+    return parsed
 
 
 def _refuse_us_order(uk: pd.DataFrame, text: pd.Series, *, file: str | None,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,7 +24,7 @@ import pandas as pd
 from pilot_eval.errors import DataError
 from pilot_eval.io.cells import MISSING_MARKERS
 from pilot_eval.io.dates import parse_dates
-from pilot_eval.io.frames import spreadsheet_rows
+from pilot_eval.io.frames import FIRST_DATA_ROW, spreadsheet_rows
 
 PeriodKind = Literal["integer", "month", "quarter", "year", "financial_year"]
 PeriodSource = Literal["integer", "date", "text"]
@@ -286,6 +288,24 @@ def _convert_cohort(series: pd.Series, *, kind: PeriodKind, source: PeriodSource
     return out
 
 
+def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and distinct values (missing values included): periods repeat once per unit,
+    so the conversions run on the few distinct values and are mapped back."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=series.dtype if len(uniques) else object)
+
+
+@contextmanager
+def _rows_of_all_copies(codes: np.ndarray) -> Iterator[None]:
+    """Turn an error's rows, which count distinct values, into every row holding them."""
+    try:
+        yield
+    except DataError as exc:
+        failing = [r - FIRST_DATA_ROW for r in exc.rows]
+        exc.rows = tuple(spreadsheet_rows(np.flatnonzero(np.isin(codes, failing))))
+        raise
+
+
 def normalise_periods(
     frame: pd.DataFrame,
     *,
@@ -316,13 +336,18 @@ def normalise_periods(
         if name is not None and name not in frame.columns:
             raise DataError(f"there is no column '{name}'", file=file, column=name,
                             hint="Choose one of: " + ", ".join(map(str, frame.columns)))
-    kind, source, ordinals = _convert_time(frame[time], column=time, file=file)
+    codes, distinct = _distinct(frame[time])
+    with _rows_of_all_copies(codes):
+        kind, source, ordinals = _convert_time(distinct, column=time, file=file)
+    ordinals = ordinals[codes]
     out = frame.copy()
     out[time] = pd.Series(ordinals, index=frame.index, dtype="int64")
     values = set(np.unique(ordinals).tolist())
     if cohort is not None:
-        cohorts = _convert_cohort(frame[cohort], kind=kind, source=source, column=cohort,
-                                  file=file)
+        codes, distinct = _distinct(frame[cohort])
+        with _rows_of_all_copies(codes):
+            cohorts = _convert_cohort(distinct, kind=kind, source=source, column=cohort,
+                                      file=file)[codes]
         out[cohort] = pd.Series(cohorts, index=frame.index, dtype="int64")
         values |= {int(v) for v in np.unique(cohorts) if v != 0}
     labels = {int(v): period_label(int(v), kind) for v in sorted(values)}

@@ -232,3 +232,16 @@ def test_december_2011_is_a_month_when_other_values_are_months():
     mapping = normalise_periods(periods(["2011/11", "2011/12", "2012/01"]), time="t")
     assert mapping.kind == "month"
     assert mapping.labels[mapping.frame["t"].iloc[1]] == "Dec 2011"
+
+
+def test_every_row_holding_a_bad_value_is_named():
+    values = ["01/01/2023", "12/25/2023", "01/02/2023", "12/25/2023", None, "2023-13-01"]
+    with pytest.raises(DataError) as caught:
+        parse_dates(pd.Series(values), column="d")
+    assert caught.value.rows == (3, 5)
+    with pytest.raises(DataError) as caught:
+        normalise_periods(periods(["2023-01", None, "2023-02", None]), time="t")
+    assert caught.value.rows == (3, 5)
+    with pytest.raises(DataError) as caught:
+        normalise_periods(periods([1, 2, 1, 2], cohort=[0, "x", 0, "x"]), time="t", cohort="c")
+    assert caught.value.rows == (3, 5)
