@@ -10,7 +10,7 @@ classes are in ``cs_results``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -134,6 +134,7 @@ class CallawaySantAnna:
     """
 
     columns: PanelColumns
+    _: KW_ONLY
     control: ControlGroup = "never"
     method: CsMethod = "dr"
     base_period: BasePeriod = "varying"
