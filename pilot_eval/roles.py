@@ -42,8 +42,13 @@ def _named(name: str, role: str) -> bool:
     return bool(_tokens(name) & set(_NAMES[role]))
 
 
+def _distinct(series: pd.Series) -> pd.Series:
+    """Distinct non-missing values (the heuristics look at values, not rows)."""
+    return pd.Series(pd.unique(series.dropna()))
+
+
 def _is_binary(series: pd.Series) -> bool:
-    values = pd.to_numeric(series.dropna(), errors="coerce")
+    values = pd.to_numeric(_distinct(series), errors="coerce")
     return (not values.empty and bool(values.notna().all())
             and set(values.unique().tolist()) <= {0, 1})
 
@@ -56,13 +61,14 @@ def _is_numeric(series: pd.Series) -> bool:
 def _looks_like_time(series: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return True
-    values = pd.to_numeric(series.dropna(), errors="coerce")
+    distinct = _distinct(series)
+    values = pd.to_numeric(distinct, errors="coerce")
     if values.empty or values.isna().any():
-        text = series.dropna().astype(str)
+        text = distinct.astype(str)
         return bool(text.str.match(r"^(\d{4}[-/]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|"
                                    r"[A-Za-z]{3,9}\.? \d{4}|\d{4}\s*-?\s*Q[1-4])").all())
-    distinct = values.nunique()
-    return bool((values % 1 == 0).all()) and 1 < distinct <= max(60, len(values) ** 0.5)
+    n_rows = int(series.notna().sum())
+    return bool((values % 1 == 0).all()) and 1 < len(values) <= max(60, n_rows ** 0.5)
 
 
 def _within_constant(frame: pd.DataFrame, unit: str | None, column: str) -> bool:
