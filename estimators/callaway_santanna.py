@@ -170,6 +170,8 @@ class CallawaySantAnna:
                 f"covariates={self.covariates!r} must be a tuple of column names, e.g. "
                 f"({self.covariates!r},)"
             )
+        object.__setattr__(self, "covariates", tuple(self.covariates))
+        _check_non_negative_int("seed", self.seed, allow_none=True)
 
     @property
     def cluster_column(self) -> str | None:

@@ -110,6 +110,7 @@ def test_missing_roles_are_named():
         ({"bootstrap": 10}, "too few"),
         ({"balance_e": 1.5}, "balance_e=1.5"),
         ({"covariates": "lpop"}, "tuple of column names"),
+        ({"bootstrap": 999, "seed": "abc"}, "seed='abc'"),
     ],
 )
 def test_bad_options_raise_config_errors(options, match):
@@ -153,6 +154,12 @@ def test_cluster_must_be_fixed_within_units(mpdta):
                            cluster="region")
     with pytest.raises(EstimationError, match="the cluster changes over time"):
         CallawaySantAnna(columns).fit(frame)
+
+
+def test_covariates_given_as_a_list_are_stored_as_a_tuple():
+    estimator = CallawaySantAnna(COLUMNS, covariates=["lpop"])
+    assert estimator.covariates == ("lpop",)
+    hash(estimator)  # frozen configs are hashable (the GUI caches results by configuration)
 
 
 def test_sampling_weights_are_refused_not_ignored():
