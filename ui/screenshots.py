@@ -15,6 +15,8 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from .signals import disconnect
+
 WAIT_MS = 120_000
 WINDOW_SIZE = (1280, 820)
 
@@ -45,9 +47,9 @@ def run_until(signal: Any, trigger: Callable[[], None], *, failed: Any = None,
         if not got:
             loop.exec()
     finally:
-        signal.disconnect(ok)
+        disconnect(signal, ok)
         if failed is not None:
-            failed.disconnect(bad)
+            disconnect(failed, bad)
     if not got:
         raise ScreenshotError(f"no answer within {timeout_ms / 1000:.0f} s")
     kind, args = got[0]

@@ -124,13 +124,22 @@ def test_emitting_many_signals_keeps_true_alive(qtbot):
     (without it, a few thousand progress reports abort Python: "bool_dealloc")."""
     import sys
 
-    from pilot_eval.ui.signals import _Probe, emit
+    from pilot_eval.ui.signals import _Probe, disconnect, emit
 
     probe = _Probe()
     before = sys.getrefcount(True)
     for _ in range(EMITS):
         emit(probe.ping)
     # Other live objects may take or drop a few references meanwhile; the bug drops EMITS.
+    assert abs(sys.getrefcount(True) - before) <= REFCOUNT_NOISE
+
+    def slot() -> None:
+        pass
+
+    before = sys.getrefcount(True)
+    for _ in range(EMITS):
+        probe.ping.connect(slot)
+        disconnect(probe.ping, slot)
     assert abs(sys.getrefcount(True) - before) <= REFCOUNT_NOISE
 
 
