@@ -260,3 +260,13 @@ def test_pretest_with_few_units_per_restriction_is_flagged(mpdta):
     assert result.n_units == 42 and result.pretest.df == 5
     assert any("pre-test has 5 restrictions but only 42 clusters" in w for w in result.warnings)
     assert not any("pre-test" in w for w in CallawaySantAnna(COLUMNS).fit(mpdta).warnings)
+
+
+def test_nullable_dtypes_missing_cohort_and_text_ids_give_the_same_estimate(mpdta):
+    reference = CallawaySantAnna(COLUMNS).fit(mpdta)
+    nullable = mpdta.astype({"year": "Int64", "lemp": "Float64"}).assign(
+        **{"first.treat": mpdta["first.treat"].replace(0, np.nan).astype("Int64"),
+           "countyreal": "county " + mpdta["countyreal"].astype(str)})
+    result = CallawaySantAnna(COLUMNS).fit(nullable)
+    assert result.estimate == pytest.approx(reference.estimate, abs=EXACT_TOL)
+    assert result.se == pytest.approx(reference.se, abs=EXACT_TOL)
