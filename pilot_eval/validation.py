@@ -181,8 +181,8 @@ def validate_panel(
     available = [str(c) for c in frame.columns]
     known = _check_columns(columns, available, out)
     _check_roles(columns, out)
-    frame = frame.reset_index(drop=True)
-    frame, periods_ok = _normalised(frame, columns, known, out)
+    given = frame.reset_index(drop=True)
+    frame, periods_ok = _normalised(given, columns, known, out)
     _check_numeric(frame, columns, known, out)
     if columns.time in known:
         _check_yyyymm(frame[columns.time], columns.time, out)
@@ -190,7 +190,7 @@ def validate_panel(
     binary_ok = _check_binary(frame, columns, known, out)
     _check_missing(frame, columns, known, out)
     if columns.unit in known and columns.time in known:
-        _check_duplicates(frame, columns, out)
+        _check_duplicates(frame, columns, out, as_given=given)
         if periods_ok:
             _check_balance(frame, columns, out)
     if binary_ok and periods_ok and _design_columns_known(columns, known):
@@ -339,12 +339,13 @@ def _check_missing(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
                     hint="Fill in the values if they are known.")
 
 
-def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collector) -> None:
+def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collector, *,
+                      as_given: pd.DataFrame) -> None:
     keys = frame[[columns.unit, columns.time]]
     duplicated = keys.duplicated(keep=False).to_numpy() & keys.notna().all(axis=1).to_numpy()
     if not duplicated.any():
         return
-    first = keys[duplicated].iloc[0]
+    first = as_given[[columns.unit, columns.time]][duplicated].iloc[0]  # as the user wrote it
     groups = int(keys[duplicated].drop_duplicates().shape[0])
     out.add("error", "duplicate_unit_period",
             f"{groups} unit-period combination(s) appear more than once (for example unit "

@@ -148,6 +148,14 @@ def decode_text(data: bytes, *, file: str, encoding: str | None = None) -> Decod
     return decoded
 
 
+def _binary_bytes(data: bytes) -> bool:
+    """NUL or other control bytes early in a file without a BOM: not text in any 8-bit or
+    UTF-8 encoding (UTF-16 without a BOM is recognised before this is asked)."""
+    sample = data[:8192]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return b"\x00" in sample or controls > max(2, len(sample) // 100)
+
+
 def _detect(data: bytes, *, file: str) -> DecodedText:
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -165,6 +173,9 @@ def _detect(data: bytes, *, file: str) -> DecodedText:
             return DecodedText(data.decode(utf16), utf16)
         except UnicodeDecodeError:
             pass
+    if _binary_bytes(data):
+        raise DataError("the file looks like binary data, not a text table", file=file,
+                        hint="Choose the CSV, Excel, Parquet or Stata file that holds the data.")
     try:
         return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

@@ -87,6 +87,7 @@ def test_every_problem_is_reported_at_once():
     assert "'missing?'" in by_code["non_numeric"].message
     assert by_code["missing_values"].rows == (9,) and by_code["missing_values"].column == "x"
     assert by_code["duplicate_unit_period"].rows == (12, 242)
+    assert "unit 'U01' in period 4" in by_code["duplicate_unit_period"].message
     assert [p.severity for p in report.problems[:3]] == ["error"] * 3  # errors come first
     assert all(p.file == "data.csv" for p in report.problems)
 
