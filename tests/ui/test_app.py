@@ -61,3 +61,13 @@ def test_options_are_not_taken_for_files(qtbot, monkeypatch, argv, tmp_path):
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     assert app_module.main(argv) == 0
     assert opened == []
+
+
+def test_the_console_script_opens_the_window_with_no_command(monkeypatch):
+    from pilot_eval.ui import launch
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(app_module, "main", lambda argv=None: calls.append(list(argv)) or 0)
+    assert launch.main([]) == 0
+    assert launch.main(["open", "pilot.pilot.json"]) == 0
+    assert calls == [[], ["pilot.pilot.json"]]
