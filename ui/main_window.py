@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- answers
     def _on_table_loaded(self, table: Any) -> None:
         self.data_page.show_table(table)
+        self.setWindowTitle(f"{Path(table.path).name} – pilot-eval")
         self.impact_page.clear_result()
         self.brief_page.set_ready(False)
         self.statusBar().showMessage(f"Opened {Path(table.path).name}. Check the column roles.")

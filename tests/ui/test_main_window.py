@@ -42,6 +42,7 @@ def test_open_map_run_and_export(qtbot, window, panel_csv, tmp_path, dialogs):
     assert page.model.rowCount() == 16 and page.model.columnCount() == 4
     assert page.model.headerData(0, 2) == "2"  # vertical header: spreadsheet row numbers
     assert page.roles_form.roles()["outcome"] == "score"
+    assert window.windowTitle() == "panel.csv – pilot-eval"
     assert page.issues.item(0).text().startswith("Warning: row 7")
 
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
