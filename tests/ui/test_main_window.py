@@ -228,3 +228,24 @@ def test_the_window_keeps_handling_events_while_a_task_runs(qtbot, window, panel
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         fake_core.gate.set()
     timer.stop()
+
+
+def test_tab_walks_every_control_of_the_data_step_and_each_is_named(qtbot, window, panel_csv):
+    from PySide6.QtWidgets import QApplication
+
+    open_panel(qtbot, window, panel_csv)
+    window.activateWindow()
+    window.steps.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.steps, timeout=WAIT_MS)
+    visited = []
+    for _ in range(40):
+        widget = QApplication.focusWidget()
+        if widget in visited:
+            break
+        visited.append(widget)
+        window.focusNextChild()
+    names = [w.accessibleName() for w in visited]
+    assert "" not in names, [type(w).__name__ for w in visited if not w.accessibleName()]
+    assert names[:3] == ["Steps", "Open data file", "Data preview"]
+    assert {"Unit (team)", "Period", "Outcome", "Pilot start period", "Pilot flag (0/1)",
+            "Cluster (optional)", "Validation problems"} <= set(names)
