@@ -25,7 +25,6 @@ from pilot_eval.estimators.survival_data import (
     group_levels,
     likelihood_parts,
     risk_sets,
-    risk_table,
     score_residuals,
     step_value,
 )
@@ -51,6 +50,35 @@ class CoxData:
     entry: np.ndarray
     strata: np.ndarray
     cluster: np.ndarray | None
+    freq: np.ndarray | None = None  # identical subjects per row (None: one each)
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.ones(self.time.size) if self.freq is None else self.freq
+
+
+def compress(data: CoxData) -> CoxData:
+    """Merge identical rows (same covariates, times, event, stratum, cluster) into one row
+    with a frequency weight; the partial likelihood and every statistic are unchanged.
+
+    With discrete covariates (arm, period, grade) and monthly tenure a million spells shrink
+    to a few thousand rows. Returns ``data`` itself when merging would not halve the rows.
+    """
+    columns = {f"x{k}": data.x[:, k] for k in range(data.x.shape[1])}
+    columns.update(time=data.time, died=data.died, entry=data.entry, strata=data.strata)
+    if data.cluster is not None:
+        columns["cluster"] = data.cluster
+    frame = pd.DataFrame(columns)
+    counts = frame.groupby(list(frame.columns), sort=False).size()
+    if len(counts) > data.time.size // 2:
+        return data
+    keys = counts.index.to_frame(index=False)
+    x = np.asfortranarray(keys[list(columns)[: data.x.shape[1]]].to_numpy(float))
+    return CoxData(x=x, names=data.names, time=keys.time.to_numpy(float),
+                   died=keys.died.to_numpy(bool), entry=keys.entry.to_numpy(float),
+                   strata=keys.strata.to_numpy(np.int64),
+                   cluster=None if data.cluster is None else keys.cluster.to_numpy(np.int64),
+                   freq=counts.to_numpy(float))
 
 
 def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -182,15 +210,23 @@ class PhTest:
         }
 
 
-def km_time_transform(event_times: np.ndarray, time: np.ndarray, died: np.ndarray) -> np.ndarray:
-    """``1 - KM(t)`` at each event time (the "km" transform of R cox.zph and lifelines)."""
-    table = risk_table(time, died.astype(np.int64))
-    survival = np.cumprod(1.0 - table.n_event / table.n_risk)
-    return 1.0 - step_value(table.time, survival, event_times, start=1.0)
+def km_time_transform(event_times: np.ndarray, time: np.ndarray, died: np.ndarray,
+                      freq: np.ndarray) -> np.ndarray:
+    """``1 - KM(t)`` at each event time (the "km" transform of R cox.zph and lifelines).
+
+    Delayed entry is ignored here, as in lifelines.
+    """
+    times, index = np.unique(time, return_inverse=True)
+    index = index.reshape(-1)
+    n_event = np.bincount(index, weights=freq * died, minlength=times.size)
+    n_exit = np.bincount(index, weights=freq, minlength=times.size)
+    n_risk = np.cumsum(n_exit[::-1])[::-1]
+    survival = np.cumprod(1.0 - n_event / n_risk)
+    return 1.0 - step_value(times, survival, event_times, start=1.0)
 
 
 def schoenfeld_test(schoenfeld: np.ndarray, naive_cov: np.ndarray, names: tuple[str, ...],
-                    event_times: np.ndarray, time: np.ndarray, died: np.ndarray, *,
+                    event_times: np.ndarray, data: CoxData, death_freq: np.ndarray, *,
                     alpha: float) -> PhTest:
     """Per-covariate test that the scaled Schoenfeld residuals do not trend with ``g(t)``.
 
@@ -200,11 +236,11 @@ def schoenfeld_test(schoenfeld: np.ndarray, naive_cov: np.ndarray, names: tuple[
     lifelines ``proportional_hazard_test(time_transform="km")`` and R ``survival`` < 3.0
     ``cox.zph`` (survival >= 3.0 uses an exact score test and differs slightly).
     """
-    deaths = schoenfeld.shape[0]
-    g = km_time_transform(event_times, time, died)
-    g = g - g.mean()
-    trend = deaths * (g @ schoenfeld) @ naive_cov  # = g' r*, without an (n x p) @ (p x p)
-    stat = trend**2 / (deaths * np.diag(naive_cov) * (g @ g))
+    deaths = death_freq.sum()  # each death row stands for death_freq identical deaths
+    g = km_time_transform(event_times, data.time, data.died, data.weights)
+    g = g - (death_freq @ g) / deaths
+    trend = deaths * ((death_freq * g) @ schoenfeld) @ naive_cov  # g' r*, no (n x p) @ (p x p)
+    stat = trend**2 / (deaths * np.diag(naive_cov) * (death_freq @ g**2))
     return PhTest(transform="km", names=names, statistics=tuple(map(float, stat)),
                   p_values=tuple(float(stats.chi2.sf(s, 1)) for s in stat), alpha=alpha)
 
@@ -301,24 +337,28 @@ def _prefix_counts(tree: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return total
 
 
-def _add_counts(tree: np.ndarray, positions: np.ndarray) -> None:
-    """Add one at each position (repeats allowed) of the Fenwick tree."""
+def _add_counts(tree: np.ndarray, positions: np.ndarray, weights: np.ndarray) -> None:
+    """Add ``weights`` at ``positions`` (repeats allowed) of the Fenwick tree."""
     positions = positions.copy()
     while positions.size:
-        np.add.at(tree, positions, 1.0)
+        np.add.at(tree, positions, weights)
         positions = positions + (positions & -positions)
-        positions = positions[positions < tree.size]
+        keep = positions < tree.size
+        positions, weights = positions[keep], weights[keep]
 
 
-def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray) -> float:
+def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray,
+                        freq: np.ndarray | None = None) -> float:
     """Harrell's C: share of comparable pairs in which the earlier leaver has the higher risk.
 
     A pair is comparable when the shorter time ends in an event and the other time is longer
     (or equal and censored); tied risks count one half; tied event times are not comparable
     (as R ``survival::concordance`` and lifelines ``concordance_index``). Computed by walking
     the distinct times from the largest down with a Fenwick tree over risk ranks: cost
-    ``O(n log n)`` in numpy plus ``O(distinct times)`` Python steps.
+    ``O(n log n)`` in numpy plus ``O(distinct times)`` Python steps. ``freq`` counts
+    identical subjects per row.
     """
+    freq = np.ones(time.size) if freq is None else freq
     ranks = np.unique(risk, return_inverse=True)[1].reshape(-1) + 1
     tree = np.zeros(ranks.max() + 1)
     order = np.lexsort((died, -time))  # time descending; censored before events at a time
@@ -328,21 +368,21 @@ def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray) ->
     in_tree = 0
     for block in np.split(order, cuts):
         censored, deaths = block[~died[block]], block[died[block]]
-        _add_counts(tree, ranks[censored])
-        in_tree += censored.size
+        _add_counts(tree, ranks[censored], freq[censored])
+        in_tree += freq[censored].sum()
         if deaths.size:
             both = _prefix_counts(tree, np.concatenate([ranks[deaths] - 1, ranks[deaths]]))
             below, at_most = both[: deaths.size], both[deaths.size :]
-            concordant += below.sum()
-            tied += (at_most - below).sum()
-            comparable += in_tree * deaths.size
-            _add_counts(tree, ranks[deaths])
-            in_tree += deaths.size
+            concordant += freq[deaths] @ below
+            tied += freq[deaths] @ (at_most - below)
+            comparable += in_tree * freq[deaths].sum()
+            _add_counts(tree, ranks[deaths], freq[deaths])
+            in_tree += freq[deaths].sum()
     return (concordant + 0.5 * tied) / comparable if comparable else float("nan")
 
 
 def _concordance(data: CoxData, beta: np.ndarray) -> float:
-    return harrell_concordance(data.time, data.died, data.x @ beta)
+    return harrell_concordance(data.time, data.died, data.x @ beta, data.weights)
 
 
 @dataclass(frozen=True)
@@ -410,19 +450,22 @@ class CoxModel:
         if not data.died.any():
             raise EstimationError("there are no events: a Cox model cannot be estimated",
                                   column=columns.event)
-        own = self._fit_numpy(data)
+        packed = compress(data)
+        own = self._fit_numpy(packed)
         if self.resolved_engine == "lifelines":
             beta, se, loglik = self._fit_lifelines(data)
         else:
             beta, se, loglik = own["beta"], np.sqrt(np.diag(own["cov"])), own["fit"].loglik
-        return self._result(data, beta, se, loglik, own)
+        return self._result(packed, beta, se, loglik, own)
 
     def _fit_numpy(self, data: CoxData) -> dict:
         efron = self.ties == "efron"
         strata = np.unique(data.strata)
         rows = ([np.ones(data.time.size, dtype=bool)] if strata.size == 1
                 else [data.strata == s for s in strata])
-        sets = [risk_sets(data.time[r], data.died[r], data.entry[r], efron=efron) for r in rows]
+        freq = data.weights
+        sets = [risk_sets(data.time[r], data.died[r], data.entry[r], efron=efron, freq=freq[r])
+                for r in rows]
         xs = [data.x] if strata.size == 1 else [np.asfortranarray(data.x[r]) for r in rows]
         fit = newton_raphson(sets, xs, data.x.shape[1])
         naive = np.linalg.inv(-fit.hessian)
@@ -437,8 +480,10 @@ class CoxModel:
             death_rows.append(np.flatnonzero(r)[s.death_rows])
         cov = naive
         if clustered:
-            sums = np.zeros((int(data.cluster.max()) + 1, data.x.shape[1]))
-            np.add.at(sums, data.cluster, resid)
+            size = int(data.cluster.max()) + 1
+            sums = np.stack([np.bincount(data.cluster, weights=freq * resid[:, a],
+                                         minlength=size)
+                             for a in range(resid.shape[1])], axis=1)
             cov = naive @ (sums.T @ sums) @ naive
         return {"fit": fit, "beta": fit.beta, "cov": cov, "naive": naive,
                 "schoenfeld": np.vstack(schoenfeld), "death_rows": np.concatenate(death_rows)}
@@ -463,7 +508,8 @@ class CoxModel:
             options["strata"] = ["_strata"]
         else:
             frame = frame.drop(columns="_strata")
-        fitter = CoxPHFitter().fit(frame, **options)
+        # lifelines' default stop (step norm < 1e-7) can leave ~1e-6 error with heavy ties
+        fitter = CoxPHFitter().fit(frame, fit_options={"precision": 1e-10}, **options)
         # standard_errors_ holds the sandwich SEs when clustered (variance_matrix_ does not)
         return (fitter.params_[names].to_numpy(), fitter.standard_errors_[names].to_numpy(),
                 float(fitter.log_likelihood_))
@@ -477,8 +523,8 @@ class CoxModel:
             warnings.append("the Newton-Raphson iterations did not converge; check for a "
                             "covariate that separates leavers from stayers")
         event_times = data.time[own["death_rows"]]
-        ph = schoenfeld_test(own["schoenfeld"], own["naive"], data.names, event_times,
-                             data.time, data.died, alpha=self.ph_alpha)
+        ph = schoenfeld_test(own["schoenfeld"], own["naive"], data.names, event_times, data,
+                             data.weights[own["death_rows"]], alpha=self.ph_alpha)
         if ph.failed:
             warnings.append(ph.warning)
         return CoxResult(
@@ -486,8 +532,8 @@ class CoxModel:
             coefficients=_coefficients(data.names, beta, se, self.level),
             log_likelihood=loglik, log_likelihood_null=fit.loglik_null, lr_statistic=lr,
             lr_df=p, lr_p_value=float(stats.chi2.sf(lr, p)),
-            concordance=_concordance(data, beta), n_obs=int(data.time.size),
-            n_events=int(data.died.sum()),
+            concordance=_concordance(data, beta), n_obs=int(round(data.weights.sum())),
+            n_events=int(round(data.weights[data.died].sum())),
             n_clusters=None if data.cluster is None else int(np.unique(data.cluster).size),
             level=self.level,
             se_type=("robust sandwich, clustered (no small-sample factor, as R coxph cluster=)"

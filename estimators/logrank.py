@@ -15,8 +15,8 @@ from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.survival_data import (
     SurvivalArrays,
     arrays_from_frame,
-    at_risk,
     group_levels,
+    risk_counts,
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import json_number
@@ -33,13 +33,16 @@ def observed_expected(
     ``V_gh += d (n - d) / (n - 1) * n_g / n * (1[g = h] - n_h / n)``.
     """
     is_event = event > 0
-    grid, index = np.unique(time[is_event], return_inverse=True)
-    n_g = np.empty((k, grid.size))
-    d_g = np.empty((k, grid.size))
+    times, index = np.unique(time, return_inverse=True)
+    index = index.reshape(-1)
+    n_g = np.empty((k, times.size))
+    d_g = np.empty((k, times.size))
     for g in range(k):
         rows = group == g
-        n_g[g] = at_risk(grid, time[rows], None if entry is None else entry[rows])
-        d_g[g] = np.bincount(index[group[is_event] == g], minlength=grid.size)
+        n_g[g] = risk_counts(times, index[rows], None if entry is None else entry[rows])
+        d_g[g] = np.bincount(index[rows & is_event], minlength=times.size)
+    with_events = d_g.sum(axis=0) > 0
+    n_g, d_g = n_g[:, with_events], d_g[:, with_events]
     n = n_g.sum(axis=0)
     d = d_g.sum(axis=0)
     share = np.divide(n_g, n, out=np.zeros_like(n_g), where=n > 0)

@@ -105,6 +105,13 @@ def _event_codes(values: object, name: str) -> tuple[np.ndarray, tuple]:
             f"'{name}' has {int(series.isna().sum())} missing value(s); use 0 for censored "
             "(still in post) and another value for each kind of event", column=name,
         )
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        numbers = series.to_numpy()
+        nonzero = numbers != 0
+        labels_found, codes_found = np.unique(numbers[nonzero], return_inverse=True)
+        codes = np.zeros(numbers.size, dtype=np.int64)
+        codes[nonzero] = codes_found.reshape(-1) + 1
+        return codes, tuple(v.item() for v in labels_found)
     is_zero = series.astype(str).isin(["0", "0.0", "False", "false"])
     labels = tuple(sorted(pd.unique(series[~is_zero]), key=str))
     codes = np.zeros(len(series), dtype=np.int64)
@@ -200,13 +207,31 @@ def risk_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = N
 
     ``event`` is a 0/1 (or 0/k) array; any non-zero value counts as an event. A row is at risk at
     ``t`` when ``entry < t <= time`` (``entry`` defaults to 0, i.e. everybody from the start).
+    One sort (``np.unique``) and a few bincounts, whatever the number of ties.
     """
     times, index = np.unique(time, return_inverse=True)
-    is_event = event > 0
-    n_event = np.bincount(index, weights=is_event, minlength=times.size).astype(np.int64)
+    index = index.reshape(-1)
+    n_event = np.bincount(index, weights=event > 0, minlength=times.size).astype(np.int64)
     n_exit = np.bincount(index, minlength=times.size).astype(np.int64)
-    n_risk = at_risk(times, time, entry)
+    n_risk = risk_counts(times, index, entry)
     return RiskTable(time=times, n_risk=n_risk, n_event=n_event, n_censor=n_exit - n_event)
+
+
+def risk_counts(times: np.ndarray, exit_index: np.ndarray,
+                entry: np.ndarray | None = None) -> np.ndarray:
+    """Number at risk at each of the sorted distinct ``times``, given each row's exit index.
+
+    A row is at risk at ``times[j]`` for ``first <= j <= exit_index`` where ``first`` is the
+    first distinct time after its entry (0 without delayed entry).
+    """
+    size = times.size
+    leaving = np.bincount(exit_index, minlength=size)
+    n_risk = np.cumsum(leaving[::-1])[::-1]  # rows with exit index >= j
+    if entry is not None and entry.any():
+        first = np.searchsorted(times, entry, side="right")
+        not_yet = np.bincount(first, minlength=size + 1)[:size]
+        n_risk = n_risk - (entry.size - np.cumsum(not_yet))  # rows with first > j
+    return n_risk.astype(np.int64)
 
 
 def at_risk(grid: np.ndarray, time: np.ndarray, entry: np.ndarray | None = None) -> np.ndarray:
@@ -245,10 +270,17 @@ class RiskSets:
     d: np.ndarray  # events per grid time
     tie_index: np.ndarray  # per event "slot" l: its grid index
     tie_fraction: np.ndarray  # per slot: l / d_j (Efron) or 0 (Breslow)
+    freq: np.ndarray  # per row: how many identical subjects it stands for
 
 
-def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: bool) -> RiskSets:
-    """Build ``RiskSets`` for rows ``(entry, time]`` with event indicator ``died``."""
+def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: bool,
+              freq: np.ndarray | None = None) -> RiskSets:
+    """Build ``RiskSets`` for rows ``(entry, time]`` with event indicator ``died``.
+
+    ``freq`` (default all 1) are frequency weights: a row with ``freq = 3`` is three identical
+    subjects, so Efron's tie slots count it three times (exactly as the expanded data).
+    """
+    freq = np.ones(time.size) if freq is None else np.asarray(freq, dtype=float)
     grid = np.unique(time[died])
     last = np.searchsorted(grid, time, side="right") - 1
     first = np.searchsorted(grid, entry, side="right")
@@ -259,7 +291,8 @@ def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: b
         pair = last + 1
         keys = np.arange(grid.size + 1)
     death_rows = np.flatnonzero(died)
-    d = np.bincount(last[death_rows], minlength=grid.size)
+    d = np.rint(np.bincount(last[death_rows], weights=freq[death_rows],
+                            minlength=grid.size)).astype(np.int64)
     tie_index = np.repeat(np.arange(grid.size), d)
     starts = np.repeat(np.cumsum(d) - d, d)
     position = np.arange(tie_index.size) - starts
@@ -267,7 +300,7 @@ def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: b
     return RiskSets(grid=grid, first=first, last=last, died=died, death_rows=death_rows,
                     pair=pair.reshape(-1), pair_first=keys // (grid.size + 2),
                     pair_last=keys % (grid.size + 2) - 1, d=d, tie_index=tie_index,
-                    tie_fraction=fraction)
+                    tie_fraction=fraction, freq=freq)
 
 
 def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
@@ -341,6 +374,7 @@ def _risk_weights(x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, float]:
 def _grid_sums(sets: RiskSets, x: np.ndarray, w: np.ndarray, *, second: bool, deaths: bool):
     """Sums of ``w``, ``w x`` and (optionally) ``w x x'`` over risk sets or over deaths."""
     p = x.shape[1]
+    w = w * sets.freq
     if deaths:
         x, w = x[sets.death_rows], w[sets.death_rows]
         index, size = sets.last[sets.death_rows], sets.grid.size
@@ -376,7 +410,7 @@ def likelihood_parts(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> Likelih
     s0, s1, s2 = _grid_sums(sets, x, w, second=True, deaths=False)
     d0, d1, d2 = _grid_sums(sets, x, w, second=True, deaths=True)
     t = tie_sums(sets, s0, d0)
-    x_dead = x[sets.death_rows].sum(axis=0)
+    x_dead = sets.freq[sets.death_rows] @ x[sets.death_rows]
     loglik = float(x_dead @ beta - (t.log_den + sets.d * shift).sum())
     gradient = x_dead - (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]).sum(0)
     second = (s2 * t.inv[:, None, None] - d2 * t.c_inv[:, None, None]).sum(0)
