@@ -25,6 +25,7 @@ estimates must pass a chi-square test at ``CHI2_LEVEL`` = 0.999.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,59 @@ def test_event_study_recovers_the_true_path_and_flat_pre_trends(data, outcome):
     assert lags[0] == -18 and lags[-1] == 17
 
 
+def _cs_simple_weights(frame: pd.DataFrame) -> np.ndarray:
+    """Row weights ``c`` with Callaway & Sant'Anna's simple ATT = ``c @ y``.
+
+    Brute force from the definition (R ``did`` defaults without covariates: never-treated
+    comparison, varying base period, units missing any month dropped):
+    ATT(g,t) = mean over cohort g of (y[t] - y[g-1]) minus the same mean over never-treated
+    teams, for t >= g; the simple aggregate weights each ATT(g,t) by the cohort's size.
+    """
+    complete = frame.groupby("team")["t"].transform("size") == demo.N_MONTHS
+    cohort = (frame["t"] - frame["event_time"].astype(float)).where(complete)  # NaN: not a cohort
+    never = complete & frame["event_time"].isna()
+    t = frame["t"].to_numpy()
+    sizes = {int(g): frame.loc[cohort == g, "team"].nunique() for g in cohort.dropna().unique()}
+    n_never = frame.loc[never, "team"].nunique()
+    total = sum(n * (demo.N_MONTHS - g) for g, n in sizes.items())
+    weights = np.zeros(len(frame))
+    for g, n in sizes.items():
+        in_g = (cohort == g).to_numpy()
+        for period in range(g, demo.N_MONTHS):
+            w = n / total
+            weights += w / n * (in_g & (t == period)) - w / n * (in_g & (t == g - 1))
+            weights -= w / n_never * (never.to_numpy() & (t == period))
+            weights += w / n_never * (never.to_numpy() & (t == g - 1))
+    return weights
+
+
+def _cs_simple(data: demo.DemoData, outcome: str) -> tuple[float, float, float]:
+    """CS simple ATT on the files, its exact sd, and its target given caseload and the effect."""
+    frame = _sample(data, outcome)
+    c = _cs_simple_weights(frame)
+    model = demo.MODELS[outcome]
+    known = _true_effect(frame, outcome) + model.caseload_coef * frame["caseload"].to_numpy()
+    sd = np.sqrt(sum(c[rows] @ sigma @ c[rows] for rows, sigma in
+                     _noise_covariance(frame, outcome)))
+    return float(c @ frame[outcome].to_numpy()), float(sd), float(c @ known)
+
+
+@pytest.mark.parametrize("outcome", [*CONSTANT, *GROWING])
+def test_callaway_santanna_simple_att_is_within_noise_of_the_truth(data, outcome):
+    frame = _sample(data, outcome)
+    c = _cs_simple_weights(frame)
+    # Team and month effects cancel exactly: the weights sum to zero within every team and month.
+    assert np.abs(pd.Series(c).groupby(frame["team"]).sum()).max() < 1e-12
+    assert np.abs(pd.Series(c).groupby(frame["t"]).sum()).max() < 1e-12
+    treated_post = (frame["event_time"] >= 0).fillna(False).to_numpy()
+    assert c[treated_post].sum() == pytest.approx(1.0)  # an average over pilot team-months
+    estimate, sd, target = _cs_simple(data, outcome)
+    # Without covariates the estimate also carries the caseload changes (mean zero, known here).
+    att_kept = float(c[treated_post] @ _true_effect(frame, outcome)[treated_post])
+    assert att_kept == pytest.approx(data.true_effects[outcome], abs=0.02)
+    assert abs(estimate - target) <= Z_TOLERANCE * sd, (estimate, target, sd)
+
+
 def _resignation_rates(data: demo.DemoData) -> tuple[int, int, float]:
     """Resignations in pilot teams after their start, elsewhere, and the ratio of their rates
     per person-day at risk (from the later of spell start and 1 April 2023 to the spell end)."""
@@ -194,7 +248,8 @@ def test_docs_state_the_true_effects_and_twfe_figures_of_the_files(data):
     for outcome, numbers in table.items():
         effect = demo.MODELS[outcome].effect
         estimate, _, target = _static_twfe(data, outcome, caseload=False)
-        first, full, att, twfe_target, twfe_estimate = numbers
+        first, full, att, twfe_target, twfe_estimate, cs_estimate = numbers
+        assert cs_estimate == pytest.approx(_cs_simple(data, outcome)[0], abs=DOCS_ROUNDING)
         assert (first, full) == (effect.first_month, effect.full), outcome
         # The docs print two decimals: they must be the generator's numbers rounded.
         assert att == pytest.approx(data.true_effects[outcome], abs=DOCS_ROUNDING), outcome
@@ -223,5 +278,9 @@ def test_docs_counts_match_the_generated_files(data):
         f"is about {ratio:.2f} (95% range roughly {low:.2f} to {high:.2f})",
         f"(the earliest in {staff['start_date'].min().year})",
     ]
+    for estimator in (partial(_static_twfe, caseload=False), _cs_simple):
+        sds = [estimator(data, c)[1] for c in demo.OUTCOMES.columns]
+        facts.append(f"{sds[0]:.2f} (goals met), £{sds[1]:.0f} (cost), {sds[2]:.2f} (repeat "
+                     f"referrals) and {sds[3]:.2f} (engagement)")
     missing = [fact for fact in facts if fact not in text]
     assert not missing, missing
