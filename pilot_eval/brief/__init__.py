@@ -1,10 +1,11 @@
 """The brief for ministers: a content model built from results, and its two renderers.
 
-``build_brief_content(analyses, ...)`` turns ``DidAnalysis.to_dict()`` results into a frozen
-``BriefContent``; ``render_pdf(content, path)`` writes the A4 PDF and ``render_html(content, path)``
+``build_brief_content(results, *, options)`` turns the results document (results.json) into a
+frozen ``BriefContent``; ``render_pdf(content, path)`` writes the A4 PDF and ``render_html(content, path)``
 its accessible HTML twin.  Only this package imports reportlab.
 """
 
+from pilot_eval.brief.build import build_brief_content
 from pilot_eval.brief.content import (
     BriefContent,
     BriefMetadata,
@@ -14,14 +15,20 @@ from pilot_eval.brief.content import (
     MeanPoint,
     OutcomeRow,
     PilotStart,
-    build_brief_content,
+    SummaryBox,
 )
 from pilot_eval.brief.errors import BriefError
+from pilot_eval.brief.evidence import EvidenceRating
 from pilot_eval.brief.html import brief_html, render_html
+from pilot_eval.brief.options import BriefOptions, DisclosureThresholds
 from pilot_eval.brief.pdf import render_pdf
 
 __all__ = [
     "BriefContent",
+    "BriefOptions",
+    "DisclosureThresholds",
+    "EvidenceRating",
+    "SummaryBox",
     "BriefError",
     "BriefMetadata",
     "ChartContent",

@@ -3,8 +3,9 @@
 ``build_brief_content`` turns ``DidAnalysis.to_dict()`` dictionaries (docs/architecture.md) into
 a ``BriefContent``; ``render_pdf`` and ``render_html`` only lay it out.  All wording is decided
 here (and in ``wording``/``text``), so it is tested once, exactly, and both renderers say the
-same thing.  The model is built to grow into the full brief (issue 5): summary box, evidence
-strength, retention and the annex get their own fields later.
+same thing.  Pages 1-2 (the brief) hold the title, summary box, headline panel with evidence strength
+and cost, the staff-retention headline, caveats and the charts of the headline outcomes;
+``annex`` (page 3 on) holds everything else (``annex``, ``annex_qa``).
 """
 
 from __future__ import annotations
@@ -17,19 +18,13 @@ from typing import Any
 
 from pilot_eval.brief import text, wording
 from pilot_eval.brief.errors import BriefError
+from pilot_eval.brief.evidence import EvidenceRating, rate_evidence
+from pilot_eval.brief.retention import RetentionHeadline, RetentionSpec
+from pilot_eval.brief.tables import AnnexSection, DataTable
 
 DATA_STATUS = "Management information, not official statistics"
 LANGUAGE = "en-GB"
 REQUIRED_KEYS = ("outcome", "estimate", "ci_low", "ci_high", "level", "group_means")
-
-
-@dataclass(frozen=True)
-class DataTable:
-    """A table behind a chart: ``columns`` are header cells; each row's first cell heads it."""
-
-    caption: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -65,13 +60,24 @@ class GroupMeansSpec:
 
 
 @dataclass(frozen=True)
+class EventTimeSpec:
+    """What ``pilot_eval.charts.event_time_figure`` needs: ``(e, estimate, low, high)`` rows."""
+
+    points: tuple[tuple[int, float | None, float | None, float | None], ...]
+    outcome_label: str
+    unit: str
+    reference: int | None = -1
+    kind: str = "event_time"
+
+
+@dataclass(frozen=True)
 class ChartContent:
     """A chart with its active title, alt text and the data table behind it."""
 
     title: str
     alt_text: str
     table: DataTable
-    spec: GroupMeansSpec
+    spec: GroupMeansSpec | EventTimeSpec | RetentionSpec
     key: str = ""
 
 
@@ -92,6 +98,7 @@ class OutcomeRow:
     effect_text: str
     range_text: str
     sentence: str
+    evidence: EvidenceRating | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,16 @@ class BriefMetadata:
     keywords: tuple[str, ...]
     language: str = LANGUAGE
     creator: str = "pilot-eval"
+
+
+@dataclass(frozen=True)
+class SummaryBox:
+    """The summary box at the top of page 1."""
+
+    issue: str
+    recommendation: str
+    decision: str
+    date_text: str
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,13 @@ class BriefContent:
     data_status: str
     metadata: BriefMetadata
     data_notes: tuple[str, ...] = ()
+    summary: SummaryBox | None = None
+    cost: str = ""
+    retention: RetentionHeadline | None = None
+    annex: tuple[AnnexSection, ...] = ()
+    annex_charts: tuple[ChartContent, ...] = ()
+    disclosure_note: str = ""
+    logo: str = ""
 
     @property
     def date_text(self) -> str:
@@ -146,7 +170,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _check(analysis: Mapping[str, Any], index: int) -> None:
+def check_analysis(analysis: Mapping[str, Any], index: int) -> None:
     if not isinstance(analysis, Mapping):
         raise BriefError(f"analysis {index + 1} is a {type(analysis).__name__}, not a dictionary",
                          hint="Pass DidAnalysis.to_dict() results.")
@@ -176,7 +200,8 @@ def outcome_row(analysis: Mapping[str, Any], unit_noun: str = "teams") -> Outcom
         estimate=estimate, ci_low=low, ci_high=high, p_value=_number(analysis.get("p_value")),
         level=level, direction=wording.direction(estimate, low, high, polarity),
         effect_text=wording.effect_cell(estimate, unit),
-        range_text=wording.range_cell(low, high, unit), sentence=sentence)
+        range_text=wording.range_cell(low, high, unit), sentence=sentence,
+        evidence=rate_evidence(analysis, unit_noun=unit_noun))
 
 
 def chart_content(analysis: Mapping[str, Any], row: OutcomeRow,
@@ -224,7 +249,7 @@ def method_note(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
     return (design, *text.method_sentences(analyses, unit_noun))
 
 
-def _as_date(value: dt.date | str | None) -> dt.date:
+def as_date(value: dt.date | str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):
@@ -236,52 +261,3 @@ def _as_date(value: dt.date | str | None) -> dt.date:
     except ValueError as exc:
         raise BriefError(f"the brief date {value!r} is not a date",
                          hint="Give it as YYYY-MM-DD, for example 2026-11-27.") from exc
-
-
-def build_brief_content(
-    analyses: list[dict],
-    *,
-    organisation: str = "",
-    author: str = "",
-    title: str | None = None,
-    date: dt.date | str | None = None,
-    unit_noun: str = "teams",
-) -> BriefContent:
-    """Build the brief's content from ``DidAnalysis.to_dict()`` results, one per outcome.
-
-    Parameters
-    ----------
-    analyses
-        One dictionary per outcome, as ``DidAnalysis.to_dict()`` writes it.
-    organisation, author
-        Shown under the title and written into the document properties.
-    title
-        The brief's title; ``None`` states the finding in about ten words.
-    date
-        The brief's date (a ``date`` or ISO text).  ``None`` means today; pass the project's
-        date to get byte-identical output on another day.
-    unit_noun
-        What the units are called ("teams", "councils").
-    """
-    if not analyses:
-        raise BriefError("there are no results to brief on",
-                         hint="Run at least one analysis before exporting the brief.")
-    for index, analysis in enumerate(analyses):
-        _check(analysis, index)
-    rows = tuple(outcome_row(a, unit_noun) for a in analyses)
-    charts = tuple(chart_content(a, r, unit_noun)
-                   for a, r in zip(analyses, rows, strict=True) if a.get("group_means"))
-    chosen_title = " ".join(str(title).split()) if title else text.active_title(
-        [(r.label, r.direction) for r in rows], unit_noun)
-    labels = tuple(r.label for r in rows)
-    metadata = BriefMetadata(
-        title=chosen_title, author=author or organisation or "pilot-eval",
-        subject="Evaluation of a pilot by difference-in-differences: " + "; ".join(labels),
-        keywords=("difference-in-differences", "pilot evaluation",
-                  *((organisation,) if organisation else ()), *labels))
-    return BriefContent(
-        title=chosen_title, organisation=organisation, date=_as_date(date),
-        headlines=tuple(r.sentence for r in rows), outcomes=rows, charts=charts,
-        method_note=method_note(analyses, unit_noun),
-        caveats=text.caveats(analyses, unit_noun), data_status=DATA_STATUS, metadata=metadata,
-        data_notes=text.data_notes(analyses))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
+from pilot_eval.brief.evidence import evidence_reasons
 from pilot_eval.brief.figures import chart_vector
 from pilot_eval.charts import vector_to_svg
 
@@ -35,7 +36,11 @@ h2 { font-size: 1.4rem; margin: 2rem 0 0.5rem; }
 h3 { font-size: 1.15rem; margin: 1.5rem 0 0.5rem; }
 .subtitle, .note, caption, footer { color: #3D3D3D; }
 .panel { background: #F3F2F1; border-left: 0.3rem solid #12436D; padding: 0.5rem 1rem; }
-.panel p { margin: 0.5rem 0; font-size: 1.1rem; }
+.panel p { margin: 0.5rem 0; }
+.summary dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem;
+              border: 1px solid #0B0C0C; padding: 0.5rem 1rem; }
+.summary dt { font-weight: bold; }
+.summary dd { margin: 0; }
 table { border-collapse: collapse; margin: 0.75rem 0 1.5rem; width: 100%; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4rem; }
 th, td { text-align: left; vertical-align: top; padding: 0.3rem 0.5rem;
@@ -74,29 +79,80 @@ def table_html(table: DataTable, *, row_headers: bool = True) -> str:
             "\n</tbody></table></div>")
 
 
-def _outcomes_table(content: BriefContent) -> str:
-    level = content.outcomes[0].level if content.outcomes else 0.95
-    table = DataTable(
-        caption="Effect of the pilot on each outcome",
-        columns=("Outcome", "Effect (estimate)", f"{level * 100:g}% range", "Direction"),
-        rows=tuple((r.label, r.effect_text, r.range_text,
-                    DIRECTION_WORDS.get(r.direction, r.direction)) for r in content.outcomes))
-    return table_html(table)
+def _summary(content: BriefContent) -> str:
+    box = content.summary
+    if box is None:
+        return ""
+    return ('<section class="summary" aria-labelledby="summary">\n'
+            '<h2 id="summary">Summary</h2>\n<dl>\n'
+            f"<dt>Issue</dt><dd>{_bdi(box.issue)}</dd>\n"
+            f"<dt>Recommendation</dt><dd>{_bdi(box.recommendation)}</dd>\n"
+            f"<dt>{_e(box.decision)}</dt><dd>{_e(box.date_text)}</dd>\n</dl>\n</section>")
 
 
-def _chart(chart: ChartContent, number: int) -> str:
+def _strength(rating) -> str:
+    if rating is None:
+        return "not rated"
+    return (f'<span class="bar" aria-hidden="true">{_e(rating.bar)}</span> '
+            f"{_e(rating.label)}")
+
+
+def _headline_panel(content: BriefContent) -> str:
+    rows = []
+    for row in content.outcomes:
+        rows.append(f'<tr><th scope="row">{_bdi(row.label)}</th><td>{_e(row.sentence)}</td>'
+                    f"<td>{_e(DIRECTION_WORDS.get(row.direction, row.direction))}</td>"
+                    f"<td>{_strength(row.evidence)}</td></tr>")
+    return ('<div class="panel table-wrap"><table>\n'
+            "<caption>Effect of the pilot on each headline outcome (95% range)</caption>\n"
+            '<thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
+            '<th scope="col">Direction</th><th scope="col">Evidence strength</th></tr></thead>\n'
+            "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n"
+            f"<p><strong>Cost:</strong> {_e(content.cost)}</p></div>")
+
+
+def _list(items) -> str:
+    return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+
+
+def _section(anchor: str, heading: str, body: list[str], level: int = 2) -> list[str]:
+    return [f'<section aria-labelledby="{anchor}">',
+            f'<h{level} id="{anchor}">{_e(heading)}</h{level}>', *body, "</section>"]
+
+
+def _annex(content: BriefContent) -> list[str]:
+    parts = ['<section aria-labelledby="annex">',
+             '<h2 id="annex">Annex: technical details</h2>']
+    for number, section in enumerate(content.annex, start=1):
+        body: list[str] = []
+        if section.heading == "Data behind the charts" and content.annex_charts:
+            charts = [_chart(c, i, level=4) for i, c in enumerate(
+                content.annex_charts, start=len(content.charts) + 1)]
+            parts += _section("annex-charts", "Charts for the other outcomes", charts, 3)
+        body += [f"<p>{_e(p)}</p>" for p in section.paragraphs]
+        if section.bullets:
+            body.append(_list(section.bullets))
+        body += [table_html(t) for t in section.tables]
+        parts += _section(f"annex-{number}", section.heading, body, 3)
+    if content.data_notes:
+        parts += _section("data-notes", "Notes on the data", [_list(content.data_notes)], 3)
+    parts.append("</section>")
+    return parts
+
+
+def _chart(chart: ChartContent, number: int, level: int = 3) -> str:
     prefix = f"chart{number}"
     svg = vector_to_svg(chart_vector(chart.spec), title=chart.title,
                         description=chart.alt_text, id_prefix=prefix)
     key = f"{chart.key} The table below gives the values."
     return (f'<section aria-labelledby="{prefix}-heading">\n'
-            f'<h3 id="{prefix}-heading">{_e(chart.title)}</h3>\n'
+            f'<h{level} id="{prefix}-heading">{_e(chart.title)}</h{level}>\n'
             f"<figure>\n{svg}<figcaption class=\"note\">{_e(key)}</figcaption>\n</figure>\n"
             f"{table_html(chart.table)}\n</section>")
 
 
 def brief_html(content: BriefContent) -> str:
-    """The whole HTML document as text."""
+    """The whole HTML document as text: the same content as the PDF, in the same order."""
     meta = content.metadata
     parts = [
         "<!DOCTYPE html>",
@@ -117,33 +173,25 @@ def brief_html(content: BriefContent) -> str:
         f'<p class="subtitle">{_bdi(content.subtitle)}</p>',
         "</header>",
         "<main>",
-        '<section aria-labelledby="findings">',
-        '<h2 id="findings">What we found</h2>',
-        '<div class="panel">' + "".join(f"<p>{_e(s)}</p>" for s in content.headlines) + "</div>",
-        _outcomes_table(content),
-        "</section>",
+        _summary(content),
+        *_section("findings", "What we found", [_headline_panel(content)]),
     ]
-    if content.charts:
-        parts += ['<section aria-labelledby="over-time">',
-                  '<h2 id="over-time">What happened over time</h2>']
-        parts += [_chart(chart, i) for i, chart in enumerate(content.charts, start=1)]
-        parts.append("</section>")
-    parts += ['<section aria-labelledby="method">', '<h2 id="method">How this was estimated</h2>']
-    parts += [f"<p>{_e(p)}</p>" for p in content.method_note]
-    parts.append("</section>")
+    reasons = evidence_reasons([(r.label, r.evidence) for r in content.outcomes])
+    if reasons:
+        parts += _section("evidence", "How strong the evidence is", [_list(reasons)])
+    if content.retention and content.retention.sentences:
+        parts += _section("retention", "Did staff stay?", [_list(content.retention.sentences)])
     if content.caveats:
-        parts += ['<section aria-labelledby="caveats">',
-                  '<h2 id="caveats">Things to bear in mind</h2>', "<ul>"]
-        parts += [f"<li>{_e(c)}</li>" for c in content.caveats]
-        parts += ["</ul>", "</section>"]
-    if content.data_notes:
-        parts += ['<section aria-labelledby="data-notes">',
-                  '<h2 id="data-notes">Notes on the data</h2>', "<ul>"]
-        parts += [f"<li>{_e(note)}</li>" for note in content.data_notes]
-        parts += ["</ul>", "</section>"]
-    parts += ["</main>", f"<footer><p>{_e(content.data_status)}</p></footer>", "</body>",
-              "</html>", ""]
-    return "\n".join(parts)
+        parts += _section("caveats", "Things to bear in mind", [_list(content.caveats)])
+    if content.charts:
+        parts += _section("over-time", "What happened over time",
+                          [_chart(c, i) for i, c in enumerate(content.charts, start=1)])
+    parts += _section("method", "How this was estimated",
+                      [f"<p>{_e(p)}</p>" for p in content.method_note])
+    parts += _annex(content)
+    footer = " ".join(x for x in (content.data_status + ".", content.disclosure_note) if x)
+    parts += ["</main>", f"<footer><p>{_e(footer)}</p></footer>", "</body>", "</html>", ""]
+    return "\n".join(p for p in parts if p)
 
 
 def render_html(content: BriefContent, path: str | os.PathLike[str]) -> Path:

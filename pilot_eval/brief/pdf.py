@@ -21,10 +21,12 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    CondPageBreak,
     Flowable,
+    Image,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -37,6 +39,7 @@ from pilot_eval.brief import fonts
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
 from pilot_eval.brief.drawing import vector_to_drawing
+from pilot_eval.brief.evidence import evidence_reasons
 from pilot_eval.brief.figures import chart_vector
 
 MARGIN = 20 * mm
@@ -56,20 +59,26 @@ def _styles() -> dict[str, ParagraphStyle]:
                           leading=14, textColor=TEXT, alignment=TA_LEFT, spaceAfter=4)
     return {
         "body": base,
-        "title": ParagraphStyle("title", parent=base, fontName=fonts.BOLD, fontSize=20,
-                                leading=25, spaceAfter=4),
-        "subtitle": ParagraphStyle("subtitle", parent=base, textColor=SECONDARY, fontSize=11,
-                                   spaceAfter=10),
-        "h2": ParagraphStyle("h2", parent=base, fontName=fonts.BOLD, fontSize=13, leading=17,
-                             spaceBefore=10, spaceAfter=5, keepWithNext=1),
-        "headline": ParagraphStyle("headline", parent=base, fontSize=11, leading=15,
+        "title": ParagraphStyle("title", parent=base, fontName=fonts.BOLD, fontSize=18,
+                                leading=22, spaceAfter=2),
+        "subtitle": ParagraphStyle("subtitle", parent=base, textColor=SECONDARY, fontSize=10,
+                                   spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=base, fontName=fonts.BOLD, fontSize=12, leading=15,
+                             spaceBefore=7, spaceAfter=3, keepWithNext=1),
+        "headline": ParagraphStyle("headline", parent=base, fontSize=10, leading=13,
                                    spaceAfter=0),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11, spaceAfter=0),
         "head": ParagraphStyle("head", parent=base, fontName=fonts.BOLD, fontSize=8.5,
                                leading=11, spaceAfter=0),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11,
                                textColor=SECONDARY),
-        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2),
+        "bullet": ParagraphStyle("bullet", parent=base, fontSize=9.5, leading=12.5,
+                                 leftIndent=12, bulletIndent=2, spaceAfter=2),
+        "caption": ParagraphStyle("caption", parent=base, fontName=fonts.BOLD, fontSize=8.5,
+                                  leading=11, spaceBefore=4, keepWithNext=1),
+        "mark": ParagraphStyle("mark", parent=base, fontSize=1, leading=1, spaceAfter=0),
+        "annex": ParagraphStyle("annex", parent=base, fontName=fonts.BOLD, fontSize=16,
+                                leading=20, spaceAfter=6),
     }
 
 
@@ -93,75 +102,140 @@ def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int 
     return table
 
 
+LONG_TOKEN = 30  # a "word" longer than this (a SHA-256, a name without spaces) may break anywhere
+CHART_SCALES = ((1.0, True), (0.85, True), (0.85, False), (0.7, False))
+BRIEF_PAGES = 2
+
+
+def _cell(text: str, s: dict, head: bool = False) -> Paragraph:
+    style = s["head" if head else "cell"]
+    if any(len(word) > LONG_TOKEN for word in text.split()):
+        style = ParagraphStyle(f"{style.name}-wrap", parent=style, wordWrap="CJK")
+    return _p(text, style)
+
+
+def _summary_box(content: BriefContent, s: dict, width: float) -> Table:
+    box = content.summary
+    rows = [[_p("Issue", s["head"]), _p(box.issue, s["cell"])],
+            [_p("Recommendation", s["head"]), _p(box.recommendation, s["cell"])],
+            [_p(box.decision, s["head"]), _p(box.date_text, s["cell"])]]
+    table = Table(rows, colWidths=[width * 0.22, width * 0.78], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+        ("BOX", (0, 0), (-1, -1), 1, TEXT),
+        ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return table
+
+
 def _headline_panel(content: BriefContent, s: dict, width: float) -> Table:
-    rows = [[_p(sentence, s["headline"])] for sentence in content.headlines]
-    panel = Table(rows, colWidths=[width], hAlign="LEFT")
+    rows = [[_p("Finding (95% range)", s["head"]), _p("Direction", s["head"]),
+             _p("Evidence strength", s["head"])]]
+    for row in content.outcomes:
+        rating = row.evidence
+        strength = f"{rating.bar} {rating.label}" if rating else "not rated"
+        rows.append([_p(row.sentence, s["headline"]),
+                     _p(DIRECTION_WORDS.get(row.direction, row.direction), s["cell"]),
+                     _p(strength, s["cell"])])
+    rows.append([_p("Cost: " + content.cost, s["cell"]), "", ""])
+    panel = Table(rows, colWidths=[width * 0.62, width * 0.14, width * 0.24], hAlign="LEFT")
     panel.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
         ("BACKGROUND", (0, 0), (-1, -1), PANEL),
         ("LINEBEFORE", (0, 0), (0, -1), 4, ACCENT),
-        ("LEFTPADDING", (0, 0), (-1, -1), 10),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-        ("TOPPADDING", (0, 0), (-1, -1), 5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
+        ("SPAN", (0, -1), (-1, -1)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]))
     return panel
 
 
-def _outcome_table(content: BriefContent, s: dict, width: float) -> Table:
-    level = content.outcomes[0].level if content.outcomes else 0.95
-    header = ["Outcome", "Effect (estimate)", f"{level * 100:g}% range", "Direction"]
-    data = [[_p(h, s["head"]) for h in header]]
-    for row in content.outcomes:
-        data.append([_p(row.label, s["cell"]), _p(row.effect_text, s["cell"]),
-                     _p(row.range_text, s["cell"]),
-                     _p(DIRECTION_WORDS.get(row.direction, row.direction), s["cell"])])
-    return _table(data, [width * f for f in (0.30, 0.24, 0.30, 0.16)])
-
-
 def _chart(chart: ChartContent, drawing: Drawing, s: dict) -> list[Flowable]:
-    key = f"{chart.key} The values are in the table under “Data behind the charts”."
+    key = f"{chart.key} The values are in the annex under “Data behind the charts”."
     return [KeepTogether([_p(chart.title, s["h2"]), drawing, _p(key, s["note"])])]
 
 
 def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
-    first = 0.24
+    first = 0.24 if len(table.columns) > 2 else 0.3
     rest = (1 - first) / max(len(table.columns) - 1, 1)
     widths = [width * first] + [width * rest] * (len(table.columns) - 1)
-    data = [[_p(c, s["head"]) for c in table.columns]]
-    data += [[_p(c, s["cell"]) for c in row] for row in table.rows]
-    return [_p(table.caption, s["note"]), _table(data, widths), Spacer(1, 6)]
+    data = [[_cell(c, s, head=True) for c in table.columns]]
+    data += [[_cell(c, s) for c in row] for row in table.rows]
+    return [_p(table.caption, s["caption"]), _table(data, widths), Spacer(1, 6)]
 
 
-def _story(content: BriefContent, width: float, drawings: list[Drawing]) -> list[Flowable]:
-    s = _styles()
-    story: list[Flowable] = [_p(content.title, s["title"]), _p(content.subtitle, s["subtitle"]),
-                             _p("What we found", s["h2"]), _headline_panel(content, s, width),
-                             Spacer(1, 8), _outcome_table(content, s, width)]
-    for chart, drawing in zip(content.charts, drawings, strict=True):
-        story += _chart(chart, drawing, s)
-    story.append(_p("How this was estimated", s["h2"]))
-    story += [_p(text, s["body"]) for text in content.method_note]
+def _bullets(items, s: dict) -> list[Flowable]:
+    return [Paragraph(escape(text), s["bullet"], bulletText="•") for text in items]
+
+
+def _page_one(content: BriefContent, s: dict, width: float) -> list[Flowable]:
+    story: list[Flowable] = []
+    if content.logo and Path(content.logo).is_file():
+        story.append(Image(content.logo, width=40 * mm, height=15 * mm, kind="proportional",
+                           hAlign="LEFT"))
+    story += [_p(content.title, s["title"]), _p(content.subtitle, s["subtitle"])]
+    if content.summary:
+        story += [_summary_box(content, s, width), Spacer(1, 4)]
+    story += [_p("What we found", s["h2"]), _headline_panel(content, s, width)]
+    reasons = evidence_reasons([(r.label, r.evidence) for r in content.outcomes])
+    if reasons:
+        story += [_p("How strong the evidence is", s["h2"]), *_bullets(reasons, s)]
+    if content.retention and content.retention.sentences:
+        story += [_p("Did staff stay?", s["h2"]), *_bullets(content.retention.sentences, s)]
     if content.caveats:
-        story.append(_p("Things to bear in mind", s["h2"]))
-        story += [Paragraph(escape(text), s["bullet"], bulletText="•")
-                  for text in content.caveats]
-    if content.charts:
-        story += [CondPageBreak(60 * mm), _p("Data behind the charts", s["h2"])]
-        for chart in content.charts:
-            story += _data_table(chart.table, s, width)
-    if content.data_notes:
-        story.append(_p("Notes on the data", s["h2"]))
-        story += [Paragraph(escape(note), s["bullet"], bulletText="•")
-                  for note in content.data_notes]
+        story += [_p("Things to bear in mind", s["h2"]), *_bullets(content.caveats, s)]
     return story
 
 
-def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callable:
+def _page_two(content: BriefContent, s: dict, drawings: list[Drawing],
+              method: bool) -> list[Flowable]:
+    story: list[Flowable] = []
+    if content.charts:
+        story.append(_p("What happened over time", s["h2"]))
+    for chart, drawing in zip(content.charts, drawings, strict=True):
+        story += _chart(chart, drawing, s)
+    if method or not content.charts:
+        story.append(_p("How this was estimated", s["h2"]))
+        story += [_p(text, s["body"]) for text in content.method_note]
+    return story
+
+
+def _annex(content: BriefContent, s: dict, width: float,
+           annex_drawings: list[Drawing]) -> list[Flowable]:
+    story: list[Flowable] = [_p("Annex: technical details", s["annex"])]
+    for section in content.annex:
+        if section.heading == "Data behind the charts" and content.annex_charts:
+            story.append(_p("Charts for the other outcomes", s["h2"]))
+            for chart, drawing in zip(content.annex_charts, annex_drawings, strict=True):
+                story += _chart(chart, drawing, s)
+        story.append(_p(section.heading, s["h2"]))
+        story += [_p(text, s["body"]) for text in section.paragraphs]
+        story += _bullets(section.bullets, s)
+        for table in section.tables:
+            story += _data_table(table, s, width)
+    if content.data_notes:
+        story.append(_p("Notes on the data", s["h2"]))
+        story += _bullets(content.data_notes, s)
+    return story
+
+
+def _story(content: BriefContent, width: float, drawings: list[Drawing],
+           annex_drawings: list[Drawing], method: bool) -> list[Flowable]:
+    s = _styles()
+    return [*_page_one(content, s, width), PageBreak(),
+            *_page_two(content, s, drawings, method), PageBreak(),
+            *_annex(content, s, width, annex_drawings)]
+
+
+def _footer(content: BriefContent) -> Callable:
     stamp = f"D:{content.date:%Y%m%d}000000+00'00'"
 
     def draw(canvas, doc) -> None:
-        seen.append(doc.page)
         # the document's creation date is the brief's own date, not the clock
         canvas.setDateFormatter(lambda *_ymdhms: stamp)
         canvas.showOutline()  # open with the bookmarks panel showing the headings
@@ -170,8 +244,8 @@ def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callab
         canvas.setFillColor(SECONDARY)
         y = MARGIN / 2
         canvas.drawString(MARGIN, y, content.data_status)
-        pages = f"Page {doc.page} of {total}" if total else f"Page {doc.page}"
-        canvas.drawRightString(A4[0] - MARGIN, y, pages)
+        if content.disclosure_note:
+            canvas.drawString(MARGIN, y - FOOTER_SIZE - 2, content.disclosure_note)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, y + 10, A4[0] - MARGIN, y + 10)
@@ -180,14 +254,41 @@ def _footer(content: BriefContent, total: int | None, seen: list[int]) -> Callab
     return draw
 
 
+class _NumberedCanvas(Canvas):
+    """Holds each finished page until the end, then writes "Page n of N" on every one, so
+    the document is laid out once (no second pass to count pages)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for state in self._held:
+            self.__dict__.update(state)
+            self.setFont(fonts.REGULAR, FOOTER_SIZE)
+            self.setFillColor(SECONDARY)
+            self.drawRightString(A4[0] - MARGIN, MARGIN / 2,
+                                 f"Page {self._pageNumber} of {total}")
+            super().showPage()
+        super().save()
+
+
 class _OutlinedDoc(SimpleDocTemplate):
     """Adds a bookmark (the PDF's document outline) for the title and every section heading,
-    so readers and assistive tools can navigate the brief."""
+    so readers and assistive tools can navigate the brief; records the annex's first page."""
 
-    LEVELS = {"title": 0, "h2": 1}
+    LEVELS = {"title": 0, "annex": 0, "h2": 1}
+    marked_page: int | None = None
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (reportlab's name)
         style = getattr(getattr(flowable, "style", None), "name", None)
+        if style == "mark" and self.marked_page is None:
+            self.marked_page = self.page
         if style in self.LEVELS:
             self._headings = getattr(self, "_headings", 0) + 1
             key = f"heading-{self._headings}"
@@ -195,31 +296,44 @@ class _OutlinedDoc(SimpleDocTemplate):
             self.canv.addOutlineEntry(flowable.getPlainText(), key, level=self.LEVELS[style])
 
 
-def _build(content: BriefContent, target, total: int | None, drawings: list[Drawing]) -> int:
+def _doc(content: BriefContent, target) -> _OutlinedDoc:
     meta = content.metadata
-    doc = _OutlinedDoc(
+    return _OutlinedDoc(
         target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=MARGIN, title=meta.title, author=meta.author, subject=meta.subject,
         keywords=list(meta.keywords), creator=meta.creator,
         producer=f"pilot-eval {__version__} (reportlab)", lang=meta.language, invariant=1,
         initialFontName=fonts.register_fonts(), displayDocTitle=1)
-    seen: list[int] = []
-    footer = _footer(content, total, seen)
-    doc.build(_story(content, doc.width, drawings), onFirstPage=footer, onLaterPages=footer)
-    return max(seen, default=1)
+
+
+def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool) -> int:
+    """How many pages the brief part (pages 1-2, without the annex) takes when laid out."""
+    doc = _doc(content, io.BytesIO())
+    s = _styles()
+    width = doc.width
+    doc.build([*_page_one(content, s, width), PageBreak(), _p("", s["mark"]),
+               *_page_two(content, s, drawings, method)])
+    return doc.page if doc.marked_page == 2 else BRIEF_PAGES + 1
 
 
 def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     """Write ``content`` as an A4 PDF to ``path`` (atomically) and return the path.
 
-    The page count is found with a first pass in memory, so that footers can say
-    "Page 1 of 2".
+    Pages 1-2 are the brief and the annex starts on page 3: page-2 charts are drawn smaller
+    (and the method note left to the annex) until the brief fits its two pages.
     """
     def write(temp: Path) -> None:
         width = A4[0] - 2 * MARGIN
-        drawings = [vector_to_drawing(chart_vector(chart.spec), width=width)
-                    for chart in content.charts]
-        total = _build(content, io.BytesIO(), None, drawings)
-        _build(content, str(temp), total, drawings)
+        annex_drawings = [vector_to_drawing(chart_vector(chart.spec), width=width)
+                          for chart in content.annex_charts]
+        for scale, method in CHART_SCALES:
+            drawings = [vector_to_drawing(chart_vector(chart.spec), width=width * scale)
+                        for chart in content.charts]
+            if brief_pages(content, drawings, method) <= BRIEF_PAGES:
+                break
+        doc = _doc(content, str(temp))
+        doc.build(_story(content, doc.width, drawings, annex_drawings, method),
+                  onFirstPage=_footer(content), onLaterPages=_footer(content),
+                  canvasmaker=_NumberedCanvas)
 
     return write_atomically(path, write)

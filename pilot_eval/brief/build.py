@@ -1,0 +1,292 @@
+"""``build_brief_content``: the results document (results.json) -> ``BriefContent``.
+
+Pages 1-2 headline the chosen outcomes (``BriefOptions.headline_outcomes``, else the first
+``DEFAULT_HEADLINES``), whatever the number of outcomes; the rest go to the annex.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pilot_eval.brief import text
+from pilot_eval.brief.annex import (
+    conventions_section,
+    data_section,
+    design_section,
+    diagnostics_section,
+    results_section,
+)
+from pilot_eval.brief.annex_qa import disclosure_section, glossary_section, qa_section
+from pilot_eval.brief.content import (
+    DATA_STATUS,
+    BriefContent,
+    BriefMetadata,
+    ChartContent,
+    EventTimeSpec,
+    OutcomeRow,
+    SummaryBox,
+    as_date,
+    chart_content,
+    check_analysis,
+    method_note,
+    outcome_row,
+)
+from pilot_eval.brief.errors import BriefError
+from pilot_eval.brief.options import BriefOptions
+from pilot_eval.brief.retention import (
+    curve_table,
+    retention_headline,
+    retention_spec,
+    treatment_coefficient,
+)
+from pilot_eval.brief.tables import AnnexSection, DataTable
+from pilot_eval.brief.wording import lower_first
+
+DEFAULT_HEADLINES = 3
+ISSUE_PLACEHOLDER = "The analyst has not yet written the issue for this brief."
+RECOMMENDATION_PLACEHOLDER = ("No recommendation has been written yet: the findings below are "
+                              "offered for discussion.")
+PRETREND_CAVEAT = ("Pilot and comparison {units} were already moving apart before the pilot, "
+                   "so part of the difference may not be due to the pilot.")
+
+
+def _options(options: BriefOptions | Mapping[str, Any] | None, legacy: dict[str, Any]
+             ) -> BriefOptions:
+    if options is None:
+        chosen = BriefOptions()
+    elif isinstance(options, BriefOptions):
+        chosen = options
+    else:
+        chosen = BriefOptions.from_dict(options)
+    given = {k: v for k, v in legacy.items() if v is not None}
+    if "date" in given and not isinstance(given["date"], str):
+        given["date"] = as_date(given["date"]).isoformat()
+    return dataclasses.replace(chosen, **given) if given else chosen
+
+
+def _document(results: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    if isinstance(results, Mapping):
+        if "outcomes" not in results:
+            raise BriefError("the results document has no 'outcomes'",
+                             hint="Pass the results.json document or a list of outcome results.")
+        return dict(results)
+    return {"outcomes": list(results)}
+
+
+def choose_headlines(analyses: Sequence[Mapping[str, Any]], wanted: Sequence[str]
+                     ) -> tuple[list[int], list[int]]:
+    """Indices of headline and annex-only outcomes."""
+    names = [str(a.get("outcome")) for a in analyses]
+    if wanted:
+        unknown = [w for w in wanted if w not in names]
+        if unknown:
+            raise BriefError(f"headline outcome(s) {', '.join(map(repr, unknown))} are not in the "
+                             "results", hint=f"Choose from: {', '.join(names)}.")
+        first = [names.index(w) for w in wanted]
+    else:
+        first = list(range(min(DEFAULT_HEADLINES, len(analyses))))
+    return first, [i for i in range(len(analyses)) if i not in first]
+
+
+def event_time_chart(analysis: Mapping[str, Any], row: OutcomeRow) -> ChartContent | None:
+    """The event-study chart of one outcome, from ``event_time`` or the dynamic aggregation."""
+    rows = analysis.get("event_time") or ()
+    reference: int | None = -1
+    if not rows:
+        dynamic = (analysis.get("aggregations") or {}).get("dynamic") or {}
+        rows = [{"e": r.get("event_time"), **r} for r in dynamic.get("rows") or ()]
+        reference = None
+    points = tuple((int(r["e"]), *(None if r.get(k) is None else float(r[k])
+                                   for k in ("estimate", "ci_low", "ci_high")))
+                   for r in rows if r.get("e") is not None)
+    if not points:
+        return None
+    after = [p for p in points if p[0] >= 0 and p[1] is not None]
+    before = [p for p in points if p[0] < 0 and p[1] is not None]
+    close = all(p[2] is not None and p[3] is not None and p[2] <= 0 <= p[3] for p in before)
+    title = (f"The gap in {lower_first(row.label)} opened after the pilot started, not before"
+             if after and before and close else
+             f"Effect on {lower_first(row.label)} by periods since the pilot started")
+    table = DataTable(
+        caption=f"{row.label}: effect by periods since the pilot started (95% range)",
+        columns=("Periods since start", "Effect", "Range low", "Range high"),
+        rows=tuple((str(e), *(text.format_value(v, row.unit) for v in (est, lo, hi)))
+                   for e, est, lo, hi in points))
+    shown = ", ".join(f"{e}" for e, *_ in points)
+    alt = (f"Chart of the estimated effect on {lower_first(row.label)} for each period relative "
+           f"to the pilot start (periods {shown}), with 95% ranges as vertical bars; hollow "
+           "circles before the start, filled squares after, a dashed line at the start. "
+           "The values are in the table that goes with the chart.")
+    key = ("Hollow circles: before the pilot. Filled squares: after. Bars: 95% ranges. "
+           "Dashed line: pilot start.")
+    return ChartContent(title=title, alt_text=alt, table=table, key=key,
+                        spec=EventTimeSpec(points=points, outcome_label=row.label,
+                                           unit=row.unit, reference=reference))
+
+
+def retention_chart(retention: Mapping[str, Any], options: BriefOptions,
+                    sentence_hint: str) -> ChartContent | None:
+    km = retention.get("km") or {}
+    if not isinstance(km, Mapping) or not km:
+        return None
+    unit = str(retention.get("time_unit") or "months")
+    spec = retention_spec(km, unit)
+    groups = " and ".join(g for g, _ in spec.arms)
+    alt = (f"Step chart of the share of staff still in post against {unit} since starting, for "
+           f"{groups} (pilot solid, comparison dashed), with a dotted line at 12 {unit}. "
+           f"{sentence_hint} The values are in the table that goes with the chart.")
+    return ChartContent(
+        title=retention_title(retention), alt_text=alt.replace("  ", " "),
+        table=curve_table(km, options.disclosure, unit),
+        key=f"Solid line: pilot. Dashed line: comparison. Dotted line: 12 {unit}.", spec=spec)
+
+
+def retention_verdict(retention: Mapping[str, Any]) -> str:
+    """``"longer"``, ``"shorter"`` or ``"no clear change"`` from the Cox pilot term."""
+    row = treatment_coefficient(retention.get("cox") or {}) or {}
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if low is None or high is None or float(low) <= 1 <= float(high):
+        return "no clear change"
+    return "longer" if float(high) < 1 else "shorter"
+
+
+def retention_title(retention: Mapping[str, Any]) -> str:
+    verdict = retention_verdict(retention)
+    if verdict == "no clear change":
+        return "Staff stayed about as long in pilot teams as in comparison teams"
+    return f"Staff stayed {verdict} in pilot teams than in comparison teams"
+
+
+def generated_title(rows: Sequence[OutcomeRow], retention: Mapping[str, Any] | None,
+                    unit_noun: str) -> str:
+    title = text.active_title([(r.label, r.direction) for r in rows], unit_noun)
+    if retention and retention.get("cox"):
+        verdict = retention_verdict(retention)
+        title += ("; staff stayed " + verdict if verdict != "no clear change"
+                  else "; no clear change in staff retention")
+    return title
+
+
+def cost_line(rows: Sequence[OutcomeRow], options: BriefOptions) -> str:
+    parts = []
+    if options.cost:
+        parts.append(f"Cost of running the pilot: {' '.join(options.cost.split())}.")
+    for row in rows:
+        if row.unit == "GBP":
+            parts.append(f"{row.label}: {row.effect_text} per {row.label.split()[-1]} "
+                         f"({row.direction}).")
+    return " ".join(parts) or "No cost data were given for this brief."
+
+
+def caveats(analyses: Sequence[Mapping[str, Any]], rows: Sequence[OutcomeRow],
+            unit_noun: str) -> tuple[str, ...]:
+    chosen = list(text.caveats(analyses, unit_noun))
+    if any(r.evidence and any("pre-trend test p" in why for why in r.evidence.reasons)
+           for r in rows):
+        chosen.insert(1, PRETREND_CAVEAT.format(units=unit_noun))
+    return tuple(chosen[:text.MAX_CAVEATS])
+
+
+def build_brief_content(
+    results: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    options: BriefOptions | Mapping[str, Any] | None = None,
+    organisation: str | None = None,
+    author: str | None = None,
+    title: str | None = None,
+    date: Any = None,
+    unit_noun: str | None = None,
+) -> BriefContent:
+    """Build the brief's content from the results document.
+
+    Parameters
+    ----------
+    results
+        The results.json document ``{"pilot_eval_version", "data", "outcomes", "retention"?,
+        "qa"?}``, or (older callers) just the list of outcome dictionaries.
+    options
+        ``BriefOptions`` (or its ``to_dict()``); ``None`` for the defaults.
+    organisation, author, title, date, unit_noun
+        Override the same fields of ``options`` (kept for older callers).  ``date`` may be a
+        ``date`` or ISO text; with no date anywhere, today is used.
+    """
+    opts = _options(options, {"organisation": organisation, "author": author, "title": title,
+                              "date": date, "unit_noun": unit_noun})
+    document = _document(results)
+    analyses = list(document["outcomes"] or [])
+    if not analyses:
+        raise BriefError("there are no results to brief on",
+                         hint="Run at least one analysis before exporting the brief.")
+    for index, analysis in enumerate(analyses):
+        check_analysis(analysis, index)
+    nouns = opts.unit_noun
+    first, rest = choose_headlines(analyses, opts.headline_outcomes)
+    all_rows = [outcome_row(a, nouns) for a in analyses]
+    rows = tuple(all_rows[i] for i in first)
+    headline_analyses = [analyses[i] for i in first]
+    retention = document.get("retention") if isinstance(document.get("retention"), Mapping) \
+        else None
+    chosen_title = (" ".join(opts.title.split()) if opts.title
+                    else generated_title(rows, retention, nouns))
+    brief_date = as_date(opts.date or None)
+    date_text = f"{brief_date.day} {brief_date:%B %Y}"
+
+    group_charts = [chart_content(analyses[i], all_rows[i], nouns)
+                    if analyses[i].get("group_means") else None for i in range(len(analyses))]
+    charts: list[ChartContent] = [c for c in (group_charts[first[0]],) if c]
+    headline_retention = retention_headline(retention, opts.disclosure) if retention else None
+    if retention:
+        chart = retention_chart(retention, opts, "")
+        if chart:
+            charts.append(chart)
+    event = event_time_chart(analyses[first[0]], all_rows[first[0]])
+    if event:
+        charts.append(event)
+    annex_charts = tuple(c for i, c in enumerate(group_charts) if c and i != first[0])
+
+    labels = tuple(r.label for r in all_rows)
+    metadata = BriefMetadata(
+        title=chosen_title, author=opts.author or opts.organisation or "pilot-eval",
+        subject="Evaluation of a pilot by difference-in-differences: " + "; ".join(labels),
+        keywords=("difference-in-differences", "pilot evaluation",
+                  *((opts.organisation,) if opts.organisation else ()), *labels))
+    other = [all_rows[i] for i in rest]
+    extra = []
+    if headline_retention:
+        extra.append(headline_retention.table)
+    annex = [
+        design_section(analyses, nouns),
+        data_section(document, analyses),
+        conventions_section(analyses, retention or {}),
+        AnnexSection(heading="How this was estimated", paragraphs=method_note(analyses, nouns)),
+    ]
+    if other:
+        annex.append(AnnexSection(heading="Other outcomes",
+                                  paragraphs=tuple(r.sentence for r in other)))
+    annex += [
+        results_section(analyses, retention or {}, extra),
+        diagnostics_section(analyses, [r.evidence for r in all_rows]),
+        AnnexSection(heading="Data behind the charts",
+                     tables=tuple(c.table for c in (*charts, *annex_charts))),
+        disclosure_section(opts),
+        glossary_section(),
+        qa_section(document, analyses, opts, date_text),
+    ]
+    notes = text.data_notes(analyses) + tuple(
+        str(w) for w in (retention or {}).get("warnings") or ())
+    return BriefContent(
+        title=chosen_title, organisation=opts.organisation, date=brief_date,
+        headlines=tuple(r.sentence for r in rows), outcomes=rows, charts=tuple(charts),
+        method_note=method_note(headline_analyses, nouns),
+        caveats=caveats(headline_analyses, rows, nouns), data_status=DATA_STATUS,
+        metadata=metadata, data_notes=notes,
+        summary=SummaryBox(
+            issue=" ".join(opts.issue.split()) or ISSUE_PLACEHOLDER,
+            recommendation=" ".join(opts.recommendation.split()) or RECOMMENDATION_PLACEHOLDER,
+            decision=opts.decision.capitalize(), date_text=date_text),
+        cost=cost_line(rows, opts), retention=headline_retention, annex=tuple(annex),
+        annex_charts=annex_charts, logo=opts.logo,
+        disclosure_note=(f"Staff counts under {opts.disclosure.min_count} shown as [c]; "
+                         f"others rounded to the nearest {opts.disclosure.rounding}."))

@@ -1,0 +1,298 @@
+"""The complete brief (issue 5) on a constructed results document: DiD outcomes with event
+study and diagnostics, staff retention, QA; pages 1-2 the brief, the annex from page 3.
+
+References: expected wording is written out by hand from the rules in ``evidence.py``,
+``retention.py`` and ``wording.py``; disclosure figures are worked by hand from the ONS 10-5
+rule (REFERENCES.md) and cross-checked by a brute-force attacker (``recoverable_cells``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pilot_eval.brief import BriefOptions, brief_html, build_brief_content, render_html, render_pdf
+
+_spec = importlib.util.spec_from_file_location("brief_base", Path(__file__).with_name(
+    "test_brief.py"))
+base = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(base)
+
+POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdfinfo"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
+OUTCOME_NAMES = ("goals_met", "cost", "repeat", "engagement")
+
+
+def km_curve(n: int, monthly_leaving: float) -> list[dict]:
+    """A hand-made step curve: survival falls by a fixed share each month for 36 months."""
+    curve, survival, at_risk = [], 1.0, n
+    for month in range(1, 37):
+        survival *= 1 - monthly_leaving
+        curve.append({"time": float(month), "survival": survival, "ci_low": survival - 0.05,
+                      "ci_high": min(survival + 0.05, 1.0), "at_risk": at_risk})
+        at_risk = max(int(round(n * survival)) - month, 0)
+    return curve
+
+
+def retention_results() -> dict:
+    pilot, comparison = km_curve(180, 0.010), km_curve(420, 0.018)
+    return {
+        "time_unit": "months",
+        "km": {
+            "Pilot teams": {"n": 180, "events": 47, "median": None, "ci_transform": "log-log",
+                            "curve": pilot, "retention_at": {"12": {
+                                "time": 12, "survival": 0.8864, "ci_low": 0.83,
+                                "ci_high": 0.93}}},
+            "Comparison teams": {"n": 420, "events": 168, "median": 30.5,
+                                 "ci_transform": "log-log", "curve": comparison,
+                                 "retention_at": {"12": {"time": 12, "survival": 0.8044,
+                                                         "ci_low": 0.76, "ci_high": 0.84}}},
+        },
+        "logrank": {"statistic": 9.1, "df": 1, "p_value": 0.0026},
+        "cox": {"ties": "efron", "se_type": "clustered by team", "coefficients": [
+            {"name": "pilot:post", "coef": -0.3285, "se": 0.12, "hazard_ratio": 0.72,
+             "ci_low": 0.569, "ci_high": 0.911, "p_value": 0.006}]},
+        "rmst": {"tau": 24.0, "by_group": {"Pilot teams": {"estimate": 21.9, "se": 0.3},
+                                           "Comparison teams": {"estimate": 20.6, "se": 0.2}},
+                 "difference": {"group": "Pilot teams", "reference": "Comparison teams",
+                                "estimate": 1.3, "se": 0.36, "ci_low": 0.59, "ci_high": 2.01,
+                                "p_value": 0.0003},
+                 "variance": "Greenwood-type plug-in (R survRM2)"},
+        "warnings": [],
+    }
+
+
+def event_time_rows() -> list[dict]:
+    rows = []
+    for e in range(-6, 9):
+        if e == -1:
+            continue
+        effect = 0.0 if e < 0 else 4.0
+        rows.append({"e": e, "estimate": effect + 0.3 * (-1) ** e, "se": 1.0,
+                     "ci_low": effect - 1.9, "ci_high": effect + 2.1})
+    return rows
+
+
+def full_results(**changes) -> dict:
+    first = base.analysis()
+    first.update(event_time=event_time_rows(),
+                 pretest={"statistic": 4.2, "df": 5, "p_value": 0.52},
+                 leave_one_out=[{"unit": f"Team {i}", "estimate": 4.1 + 0.1 * i,
+                                 "ci_low": 2.0, "ci_high": 6.0} for i in range(1, 4)],
+                 sensitivity={"breakdown": 1.5},
+                 cross_check={"reference": "linearmodels", "max_abs_difference": 3e-12,
+                              "skipped_reason": None})
+    outcomes = [first,
+                base.analysis(outcome="cost", label="Cost per case", unit="GBP",
+                              polarity="lower_is_better", estimate=-123.4, ci=(-310.2, 70.1)),
+                base.analysis(outcome="repeat", label="Repeat referrals within 12 months",
+                              polarity="lower_is_better", estimate=-1.31, ci=(-2.1, -0.51)),
+                base.analysis(outcome="engagement", label="Staff engagement index",
+                              unit="points", estimate=3.6, ci=(3.02, 4.1))]
+    document = {"pilot_eval_version": "0.1.0",
+                "data": {"file": "outcomes.csv", "sha256": "cd" * 32, "n_rows": 1440},
+                "outcomes": outcomes, "retention": retention_results(),
+                "qa": {"software": {"Python": "3.11", "pilot-eval": "0.1.0"}, "seeds": [20261127]}}
+    document.update(changes)
+    return document
+
+
+OPTIONS = BriefOptions(organisation=base.WELSH_TEAM, author="Analyst Ŵ",
+                       issue="Should budget autonomy extend to every children's team?",
+                       recommendation="Extend to two more areas and keep evaluating.",
+                       decision="for decision", date="2026-11-27", analyst="Analyst Ŵ",
+                       cost="£40,000 a year for 16 teams")
+
+
+@pytest.fixture(scope="module")
+def full():
+    return build_brief_content(full_results(), options=OPTIONS)
+
+
+@pytest.fixture(scope="module")
+def full_pdf(tmp_path_factory, full) -> Path:
+    return render_pdf(full, tmp_path_factory.mktemp("full") / "brief.pdf")
+
+
+def page_text(path: Path, first: int, last: int | None = None) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(first), "-l",
+                          str(last or first), str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return " ".join(out.split())
+
+
+# ---------------------------------------------------------------- content
+
+
+def test_summary_box_title_and_headline_choice(full):
+    assert full.title == ("Pilot teams did better on 2 of 3 outcomes, no clear change on 1; "
+                          "staff stayed longer")
+    assert full.summary.decision == "For decision"
+    assert full.summary.recommendation == "Extend to two more areas and keep evaluating."
+    assert [r.outcome for r in full.outcomes] == list(OUTCOME_NAMES[:3])  # default: first 3
+    other = next(s for s in full.annex if s.heading == "Other outcomes")
+    assert other.paragraphs[0].startswith("Staff engagement index: about 3.6 points higher")
+
+
+def test_chosen_headlines_and_placeholders():
+    options = BriefOptions(headline_outcomes=("engagement",), date="2026-11-27")
+    built = build_brief_content(full_results(), options=options)
+    assert [r.outcome for r in built.outcomes] == ["engagement"]
+    assert built.summary.recommendation.startswith("No recommendation has been written yet")
+    assert built.summary.decision == "For noting"
+    with pytest.raises(ValueError, match="not in the results"):
+        build_brief_content(full_results(), options=BriefOptions(headline_outcomes=("nope",)))
+
+
+def test_cost_line_uses_analyst_cost_and_cost_outcomes(full):
+    assert full.cost == ("Cost of running the pilot: £40,000 a year for 16 teams. Cost per case: "
+                         "-£120 per case (no clear change).")
+    no_cost = build_brief_content(full_results(), options=BriefOptions(
+        headline_outcomes=("goals_met",), date="2026-11-27"))
+    assert no_cost.cost == "No cost data were given for this brief."
+
+
+def test_retention_headline_sentences(full):
+    # hand-worked: 0.8864 -> 89%, 0.8044 -> 80% (bases 180 and 420 >= 25); HR 0.72 -> 28% less
+    assert full.retention.sentences == (
+        "Staff still in post 12 months after starting: 89% in pilot teams, against 80% in "
+        "comparison teams.",
+        "Staff in pilot teams were about 28% less likely to leave at any given time (hazard "
+        "ratio 0.72; 95% range 0.57 to 0.91).",
+        "Over the first 24 months, staff in pilot teams stayed on average about 1.3 months "
+        "longer (95% range 0.59 to 2 months longer).",
+    )
+
+
+def test_retention_table_applies_disclosure_control(full):
+    # hand-worked: pilot 180 staff, 47 left, 133 stayed; comparison 420, 168, 252;
+    # all counts >= 10, so nothing is hidden and each is rounded to the nearest 5.
+    assert full.retention.table.rows == (
+        ("Pilot teams", "180", "45", "135", "89%", "not reached"),
+        ("Comparison teams", "420", "170", "250", "80%", "30.5 months"),
+        ("All staff", "600", "215", "385", "", ""),
+    )
+
+
+def test_small_arm_is_suppressed_with_secondary_suppression():
+    document = full_results()
+    km = document["retention"]["km"]
+    km["Pilot teams"].update(n=20, events=6)  # 6 leavers < 10; base 20 < 25
+    built = build_brief_content(document, options=OPTIONS)
+    pilot, comparison, total = built.retention.table.rows
+    assert pilot[2] == "[c]" and pilot[4] == "[c]"  # primary, and the rate on a small base
+    assert "[c]" in comparison[1:4]  # secondary: the column total would give 6 away
+    assert built.retention.sentences[0].endswith(
+        "not shown in pilot teams (fewer than 25 staff), against 80% in comparison teams.")
+
+
+def test_evidence_is_moderate_with_no_reason_to_lower(full):
+    rating = full.outcomes[0].evidence
+    assert (rating.level, rating.word, rating.bar) == (3, "Moderate", "■■■□□")
+    assert rating.reasons == ()
+
+
+def test_failed_pretest_lowers_evidence_and_becomes_a_caveat():
+    document = full_results()
+    document["outcomes"][0]["pretest"] = {"statistic": 15.0, "df": 5, "p_value": 0.0104}
+    built = build_brief_content(document, options=OPTIONS)
+    rating = built.outcomes[0].evidence
+    assert rating.level == 2 and rating.word == "Low"
+    assert rating.reasons[0] == ("Pilot and comparison teams were already moving differently "
+                                 "before the pilot (pre-trend test p = 0.01).")
+    assert built.caveats[1].startswith("Pilot and comparison teams were already moving apart")
+
+
+def test_charts_on_page_two_and_in_the_annex(full):
+    kinds = [c.spec.kind for c in full.charts]
+    assert kinds == ["group_means", "retention", "event_time"]
+    assert full.charts[1].title == "Staff stayed longer in pilot teams than in comparison teams"
+    assert full.charts[2].title == ("The gap in cases closed with goals met opened after the "
+                                    "pilot started, not before")
+    assert len(full.annex_charts) == 3  # the other outcomes' pilot-vs-comparison charts
+    for chart in (*full.charts, *full.annex_charts):
+        assert chart.alt_text and chart.table.rows and chart.key
+
+
+def test_annex_sections_in_order(full):
+    assert [s.heading for s in full.annex] == [
+        "Design and assumptions", "Data sources", "Estimators and conventions",
+        "How this was estimated", "Other outcomes", "Full results",
+        "Diagnostics and robustness", "Data behind the charts", "Disclosure control",
+        "Glossary", "Quality-assurance log"]
+    qa = full.annex[-1]
+    checks = dict(qa.tables[0].rows)
+    assert checks["Independent re-estimate with linearmodels package: Cases closed with goals "
+                  "met"] == "agrees: largest absolute difference 3e-12"
+    assert qa.tables[1].rows == (("Python", "3.11"), ("pilot-eval", "0.1.0"))
+    assert "Random seeds: 20261127." in qa.bullets
+    data = next(s for s in full.annex if s.heading == "Data sources").tables[0]
+    assert data.rows[0] == ("outcomes.csv", "1440", "", "cd" * 32)
+
+
+def test_options_round_trip_through_json():
+    import json
+
+    again = BriefOptions.from_dict(json.loads(json.dumps(OPTIONS.to_dict())))
+    assert again == OPTIONS
+    with pytest.raises(ValueError, match="unknown brief option"):
+        BriefOptions.from_dict({"organisaton": "typo"})
+    with pytest.raises(ValueError, match="decision"):
+        BriefOptions(decision="maybe")  # type: ignore[arg-type]
+
+
+def test_list_of_outcomes_is_still_accepted():
+    built = build_brief_content(full_results()["outcomes"], organisation="Org",
+                                date="2026-11-27")
+    assert built.retention is None and built.organisation == "Org"
+
+
+# ---------------------------------------------------------------- PDF and HTML
+
+
+@needs_poppler
+def test_pdf_pages_one_two_are_the_brief_and_annex_starts_on_three(full_pdf, full):
+    first, second, third = (page_text(full_pdf, p) for p in (1, 2, 3))
+    assert full.title in first and "For decision" in first
+    assert "4.1 percentage points" in first and "■■■□□ Moderate (3 of 5)" in first
+    assert "89% in pilot teams" in first and "hazard ratio 0.72" in first
+    assert "What happened over time" in second and "Annex" not in second
+    assert third.startswith("Annex: technical details")
+    assert "Staff counts under 10 shown as [c]" in first + second + third
+
+
+@needs_poppler
+def test_four_headlines_still_fit_two_pages(tmp_path):
+    options = BriefOptions(headline_outcomes=OUTCOME_NAMES, date="2026-11-27",
+                           issue="Long issue text. " * 12, recommendation="Do it. " * 20)
+    built = build_brief_content(full_results(), options=options)
+    path = render_pdf(built, tmp_path / "four.pdf")
+    assert page_text(path, 3).startswith("Annex: technical details")
+
+
+def test_full_pdf_is_byte_identical(tmp_path, full, full_pdf):
+    assert render_pdf(full, tmp_path / "again.pdf").read_bytes() == full_pdf.read_bytes()
+
+
+def test_html_twin_has_the_same_sections(full):
+    document = brief_html(full)
+    for heading in ("What we found", "How strong the evidence is", "Did staff stay?",
+                    "Things to bear in mind", "What happened over time",
+                    "Annex: technical details", "Quality-assurance log", "Glossary"):
+        assert f">{heading}</h" in document, heading
+    parser = base.Outline()
+    parser.feed(document)
+    assert parser.headings.count(1) == 1
+    for before, after in zip(parser.headings, parser.headings[1:], strict=False):
+        assert after <= before + 1
+    assert len([t for t, _ in parser.tags if t == "svg"]) == 6
+    assert 'aria-hidden="true">■■■□□</span> Moderate (3 of 5)' in document
+
+
+def test_html_twin_renders_to_file(tmp_path, full):
+    path = render_html(full, tmp_path / "brief.html")
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
