@@ -161,15 +161,22 @@ def _one_text_period(value: str) -> tuple[str, int]:
     return "month", year * 12 + month - 1 if 1 <= month <= 12 else -1
 
 
-def _text_periods(text: pd.Series) -> tuple[PeriodKind, np.ndarray] | None:
+def _text_periods(text: pd.Series, *, kind: PeriodKind | None = None
+                  ) -> tuple[PeriodKind, np.ndarray] | None:
     """Financial-year, year-month or year-quarter text as (kind, ordinals with -1 for no
-    match), or None.  Financial years win when every value reads as one (``2011/12`` could
-    otherwise be December 2011)."""
+    match), or None.
+
+    ``kind`` is the time column's kind when reading pilot starts.  Otherwise financial years
+    win when every value reads as one and there are several (``2011/12, 2012/13``) or one that
+    cannot be a month (``2023/24``); a lone ``2011/12`` is December 2011.
+    """
     uniques, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
-    financial = np.array([_financial_year(v) for v in uniques], dtype="int64")
-    if uniques.size and (financial >= 0).all():
-        return "financial_year", financial[inverse]
     parsed = [_one_text_period(v) for v in uniques]
+    financial = np.array([_financial_year(v) for v in uniques], dtype="int64")
+    all_financial = bool(uniques.size) and bool((financial >= 0).all())
+    if kind == "financial_year" or (kind is None and all_financial and (
+            uniques.size > 1 or parsed[0][1] < 0)):
+        return "financial_year", financial[inverse]
     months = np.array([o if k == "month" else -1 for k, o in parsed], dtype="int64")
     quarters = np.array([o if k == "quarter" else -1 for k, o in parsed], dtype="int64")
     n_month, n_quarter = int((months[inverse] >= 0).sum()), int((quarters[inverse] >= 0).sum())
@@ -273,7 +280,7 @@ def _convert_cohort(series: pd.Series, *, kind: PeriodKind, source: PeriodSource
                         hint="Write the pilot start in the same form as the time column, "
                              "and 0 or blank for never.")
     found = None if pd.api.types.is_datetime64_any_dtype(rest.dtype) else _text_periods(
-        text[~never])
+        text[~never], kind=kind)
     if found is not None and bool((found[1] >= 0).all()):
         text_kind, ordinals = found
         if text_kind != kind:

@@ -245,3 +245,13 @@ def test_every_row_holding_a_bad_value_is_named():
     with pytest.raises(DataError) as caught:
         normalise_periods(periods([1, 2, 1, 2], cohort=[0, "x", 0, "x"]), time="t", cohort="c")
     assert caught.value.rows == (3, 5)
+
+
+def test_month_text_that_could_be_a_financial_year():
+    single = normalise_periods(periods(["2005-06"]), time="t")
+    assert single.kind == "month" and single.label(single.frame["t"].iloc[0]) == "Jun 2005"
+    frame = periods(["2005-05", "2005-06", "2005-07", "2006-07"],
+                    cohort=["2005-06", "2006-07", None, "0"])
+    mapping = normalise_periods(frame, time="t", cohort="c")  # pilot starts are months too
+    assert mapping.kind == "month"
+    assert [mapping.label(c) for c in mapping.frame["c"][:2]] == ["Jun 2005", "Jul 2006"]
