@@ -40,7 +40,12 @@ restricted bootstrap the draws ``v = +1`` and ``v = -1`` reproduce ``|t|`` exact
 counted (the observed sample belongs to the bootstrap distribution, the conservative choice),
 deliberately rather than by rounding luck."""
 CI_TOLERANCE = 1e-10
-"""Bisection stops when the bracket is narrower than this times the standard error."""
+"""Bisection stops when the bracket is narrower than this times the standard error (or
+after ``MAX_BISECTIONS`` halvings, or when floating point cannot split it further)."""
+MAX_BISECTIONS = 200
+MAX_EXPANSIONS = 40
+"""The interval search doubles its width at most this often (2^40 critical-value widths)
+before calling that side unbounded."""
 EIGEN_TOLERANCE = 1e-10
 """Eigenvalues of the period Schur complement below this (relative) are its null space."""
 MAX_CLUSTERS = 1000
@@ -75,13 +80,19 @@ class Maps:
 
 @dataclass(frozen=True)
 class DrawStats:
-    """Per-draw sums: numerator ``N0 - b0 N1``; squared score norm ``a - 2 b0 b + b0^2 c``."""
+    """Per-draw sums: numerator ``N0 - b0 N1``; squared score norm ``a - 2 b0 b + b0^2 c``.
+
+    ``ties`` marks the draws whose weights are equal in every cluster: under the restricted
+    bootstrap they reproduce ``|t|`` exactly for every null value, so they are counted as ties
+    by construction rather than through rounding (which fails for null values far away).
+    """
 
     n0: np.ndarray
     n1: np.ndarray
     a: np.ndarray
     b: np.ndarray
     c: np.ndarray
+    ties: np.ndarray
 
 
 def cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -199,13 +210,14 @@ def bootstrap_t(maps: Maps, v: np.ndarray, beta0: float) -> np.ndarray:
         return numer / np.sqrt(np.einsum("gb,gb->b", scores, scores))
 
 
-def draw_stats(maps: Maps, blocks: Iterator[np.ndarray]) -> DrawStats:
+def draw_stats(maps: Maps, blocks: Iterator[np.ndarray], *, impose_null: bool) -> DrawStats:
     """The per-draw sums that give ``t*(b0)`` for any ``b0``, block by block of draws."""
     parts = []
     for v in blocks:
         p0, p1 = maps.j0 @ v, maps.j1 @ v
+        ties = np.all(v == v[:1], axis=0) if impose_null else np.zeros(v.shape[1], bool)
         parts.append((maps.n0 @ v, maps.n1 @ v, np.einsum("gb,gb->b", p0, p0),
-                      np.einsum("gb,gb->b", p0, p1), np.einsum("gb,gb->b", p1, p1)))
+                      np.einsum("gb,gb->b", p0, p1), np.einsum("gb,gb->b", p1, p1), ties))
     return DrawStats(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
@@ -218,7 +230,7 @@ def p_value_at(draws: DrawStats, maps: Maps, beta0: float) -> float:
         square = np.maximum(draws.a - 2.0 * beta0 * draws.b + beta0 * beta0 * draws.c, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_star = np.abs(draws.n0 - beta0 * draws.n1) / np.sqrt(square)
-    return float(np.mean(t_star >= t_abs * (1.0 - TIE_TOLERANCE)))
+    return float(np.mean((t_star >= t_abs * (1.0 - TIE_TOLERANCE)) | draws.ties))
 
 
 def weight_blocks(kind: str, n_clusters: int, draws: int, *, enumerate_all: bool,
@@ -242,15 +254,17 @@ def invert(draws: DrawStats, maps: Maps, alpha: float, direction: float,
            width: float) -> float | Unavailable:
     """The CI bound on one side: where the p-value falls below ``alpha`` (bisection)."""
     inside, outside = maps.estimate, maps.estimate + direction * width
-    for _ in range(60):
+    for _ in range(MAX_EXPANSIONS):
         if p_value_at(draws, maps, outside) < alpha:
             break
         inside, outside = outside, maps.estimate + 2.0 * (outside - maps.estimate)
     else:
         return Unavailable("the bootstrap p-value never fell below the test level: the "
                            "interval is unbounded on this side")
-    while abs(outside - inside) > CI_TOLERANCE * maps.se_raw:
+    for _ in range(MAX_BISECTIONS):
         middle = 0.5 * (inside + outside)
+        if abs(outside - inside) <= CI_TOLERANCE * maps.se_raw or middle in (inside, outside):
+            break
         if p_value_at(draws, maps, middle) < alpha:
             outside = middle
         else:
@@ -461,8 +475,8 @@ class WildClusterBootstrap:
         draws = distinct if enumerate_all else self.draws
         maps = bootstrap_maps(reg, impose_null=self.impose_null)
         rng = np.random.default_rng(self.seed)
-        stats_ = draw_stats(maps, weight_blocks(kind, g, draws, enumerate_all=enumerate_all,
-                                                rng=rng))
+        blocks = weight_blocks(kind, g, draws, enumerate_all=enumerate_all, rng=rng)
+        stats_ = draw_stats(maps, blocks, impose_null=self.impose_null)
         alpha = 1.0 - self.level
         n = reg.y.shape[0]
         small = g / (g - 1) * (n - 1) / (n - reg.n_params)
