@@ -288,3 +288,32 @@ def test_heavy_ties_efron_and_concordance_match_lifelines():
                                atol=LIBRARY)
     assert mine.log_likelihood == pytest.approx(ref.log_likelihood_, abs=LIBRARY)
     assert mine.concordance == pytest.approx(ref.concordance_index_, abs=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["lifelines", "numpy"])
+def test_stratified_cox_matches_lifelines_strata(rossi, engine):
+    # lifelines CoxPHFitter(strata=["race"]): separate baseline hazards, common coefficients
+    cols = SpellColumns(duration="week", event="arrest", strata="race",
+                        covariates=("fin", "age", "wexp", "mar", "paro", "prio"))
+    result = CoxModel(engine=engine).fit(rossi, cols)
+    ref = CoxPHFitter().fit(rossi, "week", "arrest", strata=["race"],
+                            fit_options={"precision": 1e-12})
+    np.testing.assert_allclose([c.coef for c in result.coefficients],
+                               ref.params_[list(cols.covariates)], atol=LIBRARY)
+    np.testing.assert_allclose([c.se for c in result.coefficients],
+                               ref.standard_errors_[list(cols.covariates)], atol=LIBRARY)
+    assert result.log_likelihood == pytest.approx(ref.log_likelihood_, abs=LIBRARY)
+
+
+def test_lifelines_engine_passes_entry_times(rossi):
+    # the (0, 20] + (20, week] split again, through lifelines' entry_col
+    first = rossi.assign(start=0.0, stop=np.minimum(rossi.week, 20),
+                         event=np.where(rossi.week <= 20, rossi.arrest, 0))
+    second = rossi[rossi.week > 20].assign(start=20.0, stop=lambda f: f.week,
+                                           event=lambda f: f.arrest)
+    split = pd.concat([first, second], ignore_index=True)
+    cols = SpellColumns(duration="stop", event="event", entry="start", covariates=COVARIATES)
+    result = CoxModel(engine="lifelines").fit(split, cols)
+    for c in result.coefficients:
+        assert c.coef == pytest.approx(ROSSI_EFRON[c.name][0], abs=COEF_TOL)
+    assert result.n_obs == len(split)

@@ -20,8 +20,9 @@ P_PRINTED = 5e-7  # p-values printed to 6 decimals / 4 significant digits
 LIBRARY = 1e-9
 
 
-def brute_force_logrank(time, event, group, strata):
+def brute_force_logrank(time, event, group, strata, entry=None):
     """Textbook loop: at each event time of each stratum add O-E and the hypergeometric V."""
+    entry = np.full(len(time), -np.inf) if entry is None else entry
     levels = sorted(set(group))
     k = len(levels)
     o_minus_e = np.zeros(k)
@@ -29,7 +30,7 @@ def brute_force_logrank(time, event, group, strata):
     for s in sorted(set(strata)):
         in_s = strata == s
         for t in sorted(set(time[in_s & (event == 1)])):
-            risk = in_s & (time >= t)
+            risk = in_s & (time >= t) & (entry < t)
             n = risk.sum()
             d = (risk & (time == t) & (event == 1)).sum()
             for a, ga in enumerate(levels):
@@ -87,6 +88,18 @@ def test_stratified_matches_brute_force(lung):
     assert result.statistic == pytest.approx(expected, abs=LIBRARY)
     assert result.df == 2 and result.n_strata == 2
     assert result.p_value == pytest.approx(stats.chi2.sf(expected, 2), abs=LIBRARY)
+
+
+def test_delayed_entry_matches_brute_force():
+    rng = np.random.default_rng(5)
+    entry = rng.integers(0, 10, 300).astype(float)
+    time = entry + rng.integers(1, 30, 300)
+    event = rng.integers(0, 2, 300)
+    group = rng.choice(["a", "b", "c"], 300)
+    result = LogRankTest().fit_arrays(time, event, group=group, entry=entry)
+    expected = brute_force_logrank(time, event, group, np.zeros(300), entry)
+    assert result.statistic == pytest.approx(expected, abs=LIBRARY)
+    assert result.df == 2
 
 
 def test_json_and_errors(lung):
