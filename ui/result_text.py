@@ -71,8 +71,16 @@ def unavailable_reason(result: dict[str, Any], name: str) -> str:
     return f"not available ({reason})" if reason else "not available"
 
 
+def verdict(estimate: float, polarity: str) -> str:
+    """``"better"``, ``"worse"`` or ``""`` (neutral outcome or no change)."""
+    if estimate == 0 or polarity not in ("higher_is_better", "lower_is_better"):
+        return ""
+    return "better" if (estimate > 0) == (polarity == "higher_is_better") else "worse"
+
+
 def headline(result: dict[str, Any]) -> str:
-    """One plain sentence: the estimated change, its 95% range, and what it is compared with."""
+    """One plain sentence: the estimated change, its 95% range, whether that is better or
+    worse for the outcome, and what it is compared with."""
     label = result.get("outcome_label") or result.get("outcome") or "the outcome"
     unit = result.get("outcome_unit", "")
     estimate = _number(result.get("estimate"))
@@ -88,10 +96,14 @@ def headline(result: dict[str, Any]) -> str:
     else:
         sentence = (f"Compared with teams that kept the old rules, the pilot {direction} "
                     f"{label} by about {amount}")
+    unsure = low is not None and high is not None and low <= 0 <= high
     if low is not None and high is not None:
         sentence += f" ({level:.0%} range {format_range(low, high, unit)})"
-        if low <= 0 <= high:
-            sentence += "; the range includes no change, so the data cannot rule out no effect"
+    judged = verdict(estimate, str(result.get("polarity", "neutral")))
+    if judged:
+        sentence += f", which {'would be' if unsure else 'is'} {judged}"
+    if unsure:
+        sentence += "; the range includes no change, so the data cannot rule out no effect"
     return sentence + "."
 
 

@@ -8,10 +8,12 @@ from pilot_eval.ui.result_text import (
     format_range,
     headline,
     result_rows,
+    verdict,
     warning_lines,
 )
 
 RESULT = {
+    "polarity": "higher_is_better",
     "estimator": "twfe", "outcome": "goals_met_pct", "outcome_label": "Cases closed with goals met",
     "outcome_unit": "%", "estimate": 4.2371, "se": 1.05, "ci_low": 2.1, "ci_high": 6.37,
     "p_value": 0.00042, "level": 0.95, "n_obs": 1400, "n_units": 48, "n_clusters": 48,
@@ -32,16 +34,26 @@ def test_amounts_in_the_outcomes_units():
 def test_headline_says_direction_size_and_range():
     assert headline(RESULT) == (
         "Compared with teams that kept the old rules, the pilot raised Cases closed with goals "
-        "met by about 4.24 percentage points (95% range 2.10 to 6.37 percentage points).")
+        "met by about 4.24 percentage points (95% range 2.10 to 6.37 percentage points), which "
+        "is better.")
 
 
 def test_headline_when_the_range_includes_zero_and_the_effect_is_negative():
     result = dict(RESULT, estimate=-25.0, ci_low=-60.0, ci_high=10.0, outcome_unit="GBP",
-                  outcome_label="Cost per case")
+                  outcome_label="Cost per case", polarity="lower_is_better")
     assert headline(result) == (
         "Compared with teams that kept the old rules, the pilot lowered Cost per case by about "
-        "£25.00 (95% range -£60.00 to +£10.00); the range includes no change, so the data "
-        "cannot rule out no effect.")
+        "£25.00 (95% range -£60.00 to +£10.00), which would be better; the range includes no "
+        "change, so the data cannot rule out no effect.")
+
+
+def test_better_or_worse_follows_the_outcomes_polarity():
+    assert verdict(2.0, "higher_is_better") == "better"
+    assert verdict(2.0, "lower_is_better") == "worse"
+    assert verdict(-2.0, "lower_is_better") == "better"
+    assert verdict(-2.0, "neutral") == "" and verdict(0.0, "higher_is_better") == ""
+    neutral = dict(RESULT, polarity="neutral")
+    assert headline(neutral).endswith("(95% range 2.10 to 6.37 percentage points).")
 
 
 def test_ranges_that_cross_zero_carry_signs():
