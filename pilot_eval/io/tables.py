@@ -46,6 +46,11 @@ DECIMAL_SNIFF_ROWS = 5000
 SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + STATA_SUFFIXES
 
 
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16-le": "UTF-16 LE",
+                   "utf-16-be": "UTF-16 BE", "cp1252": "Windows-1252"}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 @dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
 class LoadedTable:
     """A table read from a file, with how it was read.
@@ -75,6 +80,26 @@ class LoadedTable:
     sha256: str
     n_rows: int
     missing_markers: dict[str, int]
+
+    def summary(self) -> str:
+        """One sentence for the window and the QA log: what was read, and how."""
+        name = Path(self.path).name
+        how = []
+        if self.sheet is not None:
+            how.append(f"sheet '{self.sheet}'")
+        if self.encoding is not None:
+            how.append(_ENCODING_NAMES.get(self.encoding, self.encoding))
+        if self.delimiter is not None:
+            how.append(f"{_DELIMITER_NAMES[self.delimiter]}-separated")
+        if self.decimal is not None:
+            how.append("decimal comma" if self.decimal == "," else "decimal point")
+        text = (f"Read {self.n_rows:,} rows x {self.frame.shape[1]} columns from {name}"
+                + (f" ({', '.join(how)})" if how else "") + ".")
+        if self.missing_markers:
+            cells = sum(self.missing_markers.values())
+            text += (f" {cells:,} blank or marked cells (such as n/a or [c]) in "
+                     f"{len(self.missing_markers)} column(s) were read as missing.")
+        return text
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe description (without the data)."""

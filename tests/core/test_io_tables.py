@@ -290,3 +290,12 @@ def test_a_zip_that_is_not_a_workbook_is_named_as_such(tmp_path):
         archive.writestr("data.csv", "a,b\n1,2\n")
     with pytest.raises(DataError, match="zip archive"):
         load_table(path)
+
+
+def test_summary_says_what_was_read_and_how(tmp_path):
+    path = tmp_path / "pilot.csv"
+    sample_frame().to_csv(path, sep=";", decimal=",", encoding="cp1252", index=False)
+    assert load_table(path).summary() == (
+        "Read 5 rows x 4 columns from pilot.csv (Windows-1252, semicolon-separated, decimal "
+        "comma). 1 blank or marked cells (such as n/a or [c]) in 1 column(s) were read as "
+        "missing.")
