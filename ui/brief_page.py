@@ -22,10 +22,10 @@ class BriefPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Brief step")
-        intro = QLabel("The brief is two pages for ministers and council leaders: the headline "
-                       "result in one sentence, its 95% range, the chart of pilot and comparison "
-                       "teams, and a short note on the method. It is saved as a PDF and as an "
-                       "accessible HTML page beside it.")
+        intro = QLabel("The brief opens with two pages for ministers and council leaders: the "
+                       "headline result in one sentence with its 95% range, the chart of pilot "
+                       "and comparison teams, and how strong the evidence is. A technical annex "
+                       "follows. It is saved as a PDF and as an accessible HTML page beside it.")
         intro.setWordWrap(True)
         self.organisation = QLineEdit()
         self.organisation.setAccessibleName("Organisation")
