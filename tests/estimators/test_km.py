@@ -50,13 +50,15 @@ def test_five_row_hand_table():
 
 
 def test_median_midpoint_rule_when_curve_sits_on_half():
-    # S drops to exactly 0.5 at t=2 and below at t=4: R survfit reports (2 + 4) / 2 = 3
-    result = KaplanMeier().fit_arrays([1, 2, 3, 4], [0, 1, 0, 1])
-    # t=1 censored; t=2: n=3 d=1 S=2/3 ... so use a cleaner table below
-    assert result["all"].median == 4.0
+    # times 1, 2+, 3, 4: S = 1, 1, 0.5, 0 -> first time with S <= 0.5 is 3... but S is exactly
+    # 0.5 on [3, 4) and drops below at 4, so R survfit reports the midpoint (3 + 4) / 2 = 3.5
+    result = KaplanMeier().fit_arrays([1, 2, 3, 4], [0, 0, 1, 1])
+    assert result["all"].median == pytest.approx(3.5, abs=EXACT)
+    # times 1, 2, 3+, 4: S = 0.75, 0.5, 0.5, 0 -> flat at 0.5 on [2, 4): midpoint 3
     result = KaplanMeier().fit_arrays([1, 2, 3, 4], [1, 1, 0, 1])
-    # S: 0.75, 0.5, 0.5, 0.0 -> flat at 0.5 from t=2 until t=4
     assert result["all"].median == pytest.approx(3.0, abs=EXACT)
+    # times 1, 2, 3: S = 2/3, 1/3, 0 -> plainly the first time below one half
+    assert KaplanMeier().fit_arrays([1, 2, 3], [1, 1, 1])["all"].median == 2.0
 
 
 def test_rossi_survival_at_52_weeks_by_fin(rossi):
