@@ -113,7 +113,8 @@ def test_breslow_and_efron_likelihood_by_hand():
 def efron_score_residuals_loop(time, died, x, beta):
     """Martingale score residuals with Efron weights, one subject and one slot at a time.
 
-    This is the formula of R survival's ``coxscore`` (Efron case): in a tie set of ``d``
+    This is the formula of R survival's C routines ``coxscore``/``agscore`` (Efron case, as
+    read in the survival package source): in a tie set of ``d``
     deaths, slot ``l`` has denominator ``S0 - (l/d) D0``; a dying subject carries weight
     ``1 - l/d`` in its own tie set and gets ``x_i - mean over slots of the slot means``.
     """
@@ -153,14 +154,15 @@ def test_own_efron_cluster_robust_matches_loop_formula(rossi_clustered):
 
 
 def test_lifelines_engine_reports_lifelines_sandwich(rossi_clustered):
-    # the default Efron engine passes lifelines' cluster-robust SEs through unchanged.
+    # the lifelines engine passes lifelines' cluster-robust SEs through unchanged.
     # Known difference: with tied event times lifelines' Efron score residuals differ from the
     # R-coxscore formula above (fin: lifelines 0.19940, ours 0.20221, statsmodels 0.20146);
     # without ties all three agree (next test).
     ref = CoxPHFitter().fit(rossi_clustered, "week", "arrest", cluster_col="team")
-    result = CoxModel(cluster="team").fit(rossi_clustered, ROSSI)
+    result = CoxModel(cluster="team", engine="lifelines").fit(rossi_clustered, ROSSI)
     np.testing.assert_allclose([c.se for c in result.coefficients],
                                ref.standard_errors_[list(COVARIATES)], atol=HAND)
+    assert CoxModel().resolved_engine == "numpy"  # the default follows R, not lifelines
 
 
 def test_breslow_cluster_robust_matches_statsmodels(rossi_clustered):
