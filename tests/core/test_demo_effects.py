@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -85,12 +86,16 @@ def _noise_covariance(frame: pd.DataFrame, outcome: str) -> list[tuple[np.ndarra
 def _estimate(x: np.ndarray, y: np.ndarray, columns: list[int],
               blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray,
                                                                      np.ndarray]:
-    """OLS coefficients for ``columns``, their pseudo-inverse rows and exact covariance."""
-    assert np.linalg.matrix_rank(x) == x.shape[1]
-    beta = np.linalg.lstsq(x, y, rcond=None)[0][columns]
-    rows = np.linalg.pinv(x)[columns]
-    cov = sum(rows[:, r] @ sigma @ rows[:, r].T for r, sigma in blocks)
-    return beta, rows, np.atleast_2d(cov)
+    """OLS coefficients for ``columns`` (lstsq), their rows of (X'X)^-1 X' and exact covariance."""
+    coefficients, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
+    assert rank == x.shape[1]
+    beta = coefficients[columns]
+    unit = np.eye(x.shape[1])[:, columns]
+    rows = np.linalg.solve(x.T @ x, unit).T @ x.T
+    np.testing.assert_allclose(rows @ y, beta, rtol=1e-8, atol=1e-8)
+    cov = sum((rows[:, r] @ sigma @ rows[:, r].T for r, sigma in blocks),
+              np.zeros((len(columns), len(columns))))
+    return beta, rows, cov
 
 
 def _true_effect(frame: pd.DataFrame, outcome: str) -> np.ndarray:
@@ -98,34 +103,64 @@ def _true_effect(frame: pd.DataFrame, outcome: str) -> np.ndarray:
     return demo.MODELS[outcome].effect.at(event_time)
 
 
-def _static_twfe(data: demo.DemoData, outcome: str, *, caseload: bool = True):
+class Figures(NamedTuple):
+    """An estimate on the files, its exact noise sd, its target (expectation over noise and
+    caseload) and the shift the caseload changes add in this draw (known, mean zero)."""
+
+    estimate: float
+    sd: float
+    target: float
+    caseload_shift: float
+
+
+def _figures(frame: pd.DataFrame, outcome: str, weights: np.ndarray) -> Figures:
+    """Figures of a linear estimator ``weights @ y`` whose weights cancel team and month effects."""
+    model = demo.MODELS[outcome]
+    sd = np.sqrt(sum(weights[rows] @ sigma @ weights[rows]
+                     for rows, sigma in _noise_covariance(frame, outcome)))
+    shift = model.caseload_coef * frame["caseload"].to_numpy()
+    return Figures(float(weights @ frame[outcome].to_numpy()), float(sd),
+                   float(weights @ _true_effect(frame, outcome)), float(weights @ shift))
+
+
+def _static_twfe(data: demo.DemoData, outcome: str) -> Figures:
+    """Static TWFE without covariates (the tool's default) by OLS with dummies."""
     frame = _sample(data, outcome)
-    x, names = _design(frame, {"pilot": frame["pilot"].to_numpy()}, caseload=caseload)
-    beta, rows, cov = _estimate(x, frame[outcome].to_numpy(), [names.index("pilot")],
-                                _noise_covariance(frame, outcome))
-    target = float(rows[0] @ _true_effect(frame, outcome))  # what TWFE estimates, noise-free
-    return float(beta[0]), float(np.sqrt(cov[0, 0])), target
+    x, names = _design(frame, {"pilot": frame["pilot"].to_numpy()}, caseload=False)
+    beta, rows, _ = _estimate(x, frame[outcome].to_numpy(), [names.index("pilot")], [])
+    figures = _figures(frame, outcome, rows[0])
+    assert figures.estimate == pytest.approx(float(beta[0]), abs=1e-8)
+    return figures
+
+
+@pytest.fixture(scope="module")
+def twfe(data) -> dict[str, Figures]:
+    return {outcome: _static_twfe(data, outcome) for outcome in demo.OUTCOMES.columns}
+
+
+def _within_noise(figures: Figures) -> bool:
+    gap = figures.estimate - figures.target - figures.caseload_shift
+    return abs(gap) <= Z_TOLERANCE * figures.sd
 
 
 @pytest.mark.parametrize("outcome", CONSTANT)
-def test_twfe_recovers_a_constant_effect(data, outcome):
-    estimate, sd, target = _static_twfe(data, outcome)
-    truth = demo.MODELS[outcome].effect.full
-    assert target == pytest.approx(truth, abs=1e-9)  # constant effect: TWFE is unbiased
+def test_twfe_recovers_a_constant_effect(data, twfe, outcome):
+    figures, truth = twfe[outcome], demo.MODELS[outcome].effect.full
+    assert figures.target == pytest.approx(truth, abs=1e-9)  # constant effect: TWFE is unbiased
     assert data.true_effects[outcome] == pytest.approx(truth, abs=1e-12)
-    assert abs(estimate - truth) <= Z_TOLERANCE * sd, (estimate, truth, sd)
-    assert sd < abs(truth) / 4  # the demo has the power to show the effect clearly
+    assert _within_noise(figures), figures
+    assert figures.sd < abs(truth) / 4  # the demo has the power to show the effect clearly
 
 
 @pytest.mark.parametrize("outcome", GROWING)
-def test_twfe_on_a_growing_effect_hits_its_own_target_not_the_att(data, outcome):
-    estimate, sd, target = _static_twfe(data, outcome)
-    assert abs(estimate - target) <= Z_TOLERANCE * sd, (estimate, target, sd)
+def test_twfe_on_a_growing_effect_hits_its_own_target_not_the_att(data, twfe, outcome):
+    figures = twfe[outcome]
+    assert _within_noise(figures), figures
     att = data.true_effects[outcome]
     effect = demo.MODELS[outcome].effect
     assert min(effect.first_month, effect.full) < att < max(effect.first_month, effect.full)
     # Staggered adoption + growing effect: the TWFE target differs from the ATT.
-    assert abs(target - att) > 0.02
+    assert abs(figures.target - att) > 0.02
 
 
 @pytest.mark.parametrize("outcome", [*CONSTANT, *GROWING])
@@ -171,19 +206,18 @@ def _cs_simple_weights(frame: pd.DataFrame) -> np.ndarray:
     return weights
 
 
-def _cs_simple(data: demo.DemoData, outcome: str) -> tuple[float, float, float]:
-    """CS simple ATT on the files, its exact sd, and its target given caseload and the effect."""
-    frame = _sample(data, outcome)
-    c = _cs_simple_weights(frame)
-    model = demo.MODELS[outcome]
-    known = _true_effect(frame, outcome) + model.caseload_coef * frame["caseload"].to_numpy()
-    sd = np.sqrt(sum(c[rows] @ sigma @ c[rows] for rows, sigma in
-                     _noise_covariance(frame, outcome)))
-    return float(c @ frame[outcome].to_numpy()), float(sd), float(c @ known)
+@pytest.fixture(scope="module")
+def cs(data) -> dict[str, Figures]:
+    """Callaway & Sant'Anna simple ATT (no covariates) on the files, for every outcome."""
+    figures = {}
+    for outcome in demo.OUTCOMES.columns:
+        frame = _sample(data, outcome)
+        figures[outcome] = _figures(frame, outcome, _cs_simple_weights(frame))
+    return figures
 
 
 @pytest.mark.parametrize("outcome", [*CONSTANT, *GROWING])
-def test_callaway_santanna_simple_att_is_within_noise_of_the_truth(data, outcome):
+def test_callaway_santanna_simple_att_is_within_noise_of_the_truth(data, cs, outcome):
     frame = _sample(data, outcome)
     c = _cs_simple_weights(frame)
     # Team and month effects cancel exactly: the weights sum to zero within every team and month.
@@ -191,11 +225,9 @@ def test_callaway_santanna_simple_att_is_within_noise_of_the_truth(data, outcome
     assert np.abs(pd.Series(c).groupby(frame["t"]).sum()).max() < 1e-12
     treated_post = (frame["event_time"] >= 0).fillna(False).to_numpy()
     assert c[treated_post].sum() == pytest.approx(1.0)  # an average over pilot team-months
-    estimate, sd, target = _cs_simple(data, outcome)
-    # Without covariates the estimate also carries the caseload changes (mean zero, known here).
-    att_kept = float(c[treated_post] @ _true_effect(frame, outcome)[treated_post])
-    assert att_kept == pytest.approx(data.true_effects[outcome], abs=0.02)
-    assert abs(estimate - target) <= Z_TOLERANCE * sd, (estimate, target, sd)
+    # Units missing a month are dropped, so the target is the ATT of the teams kept.
+    assert cs[outcome].target == pytest.approx(data.true_effects[outcome], abs=0.02)
+    assert _within_noise(cs[outcome]), cs[outcome]
 
 
 def _resignation_rates(data: demo.DemoData) -> tuple[int, int, float]:
@@ -242,22 +274,22 @@ def _docs_table() -> dict[str, dict[str, float]]:
     return table
 
 
-def test_docs_state_the_true_effects_and_twfe_figures_of_the_files(data):
+def test_docs_state_the_true_effects_and_estimates_of_the_files(data, twfe, cs):
     table = _docs_table()
     assert set(table) == set(demo.OUTCOMES.columns)
     for outcome, numbers in table.items():
         effect = demo.MODELS[outcome].effect
-        estimate, _, target = _static_twfe(data, outcome, caseload=False)
         first, full, att, twfe_target, twfe_estimate, cs_estimate = numbers
-        assert cs_estimate == pytest.approx(_cs_simple(data, outcome)[0], abs=DOCS_ROUNDING)
         assert (first, full) == (effect.first_month, effect.full), outcome
         # The docs print two decimals: they must be the generator's numbers rounded.
-        assert att == pytest.approx(data.true_effects[outcome], abs=DOCS_ROUNDING), outcome
-        assert twfe_target == pytest.approx(target, abs=DOCS_ROUNDING), outcome
-        assert twfe_estimate == pytest.approx(estimate, abs=DOCS_ROUNDING), outcome
+        close = partial(pytest.approx, abs=DOCS_ROUNDING)
+        assert att == close(data.true_effects[outcome]), outcome
+        assert twfe_target == close(twfe[outcome].target), outcome
+        assert twfe_estimate == close(twfe[outcome].estimate), outcome
+        assert cs_estimate == close(cs[outcome].estimate), outcome
 
 
-def test_docs_counts_match_the_generated_files(data):
+def test_docs_counts_match_the_generated_files(data, twfe, cs):
     """The prose of docs/demo-data.md quotes counts from this draw; they must stay true."""
     text = " ".join(DOCS.read_text(encoding="utf-8").split())
     outcomes, staff = data.outcomes, data.staff
@@ -278,9 +310,12 @@ def test_docs_counts_match_the_generated_files(data):
         f"is about {ratio:.2f} (95% range roughly {low:.2f} to {high:.2f})",
         f"(the earliest in {staff['start_date'].min().year})",
     ]
-    for estimator in (partial(_static_twfe, caseload=False), _cs_simple):
-        sds = [estimator(data, c)[1] for c in demo.OUTCOMES.columns]
-        facts.append(f"{sds[0]:.2f} (goals met), £{sds[1]:.0f} (cost), {sds[2]:.2f} (repeat "
-                     f"referrals) and {sds[3]:.2f} (engagement)")
+    for figures in (twfe, cs):
+        sd = [figures[c].sd for c in demo.OUTCOMES.columns]
+        facts.append(f"{sd[0]:.2f} (goals met), £{sd[1]:.0f} (cost), {sd[2]:.2f} (repeat "
+                     f"referrals) and {sd[3]:.2f} (engagement)")
+        shift = [figures[c].caseload_shift for c in demo.OUTCOMES.columns]
+        facts.append(f"{shift[0]:+.2f}, {'-' if shift[1] < 0 else '+'}£{abs(shift[1]):.0f}, "
+                     f"{shift[2]:+.2f} and {shift[3]:+.2f}")
     missing = [fact for fact in facts if fact not in text]
     assert not missing, missing
