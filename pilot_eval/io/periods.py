@@ -43,7 +43,7 @@ _YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?[\s\-/]*(\d{4})$")
 _YEAR_QUARTER = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")
 _QUARTER_YEAR = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER_TEXT = re.compile(r"^[+-]?\d+(\.\d*)?$")
 _FINANCIAL_YEAR = re.compile(r"^(?:FY\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})$", re.IGNORECASE)
 FINANCIAL_YEAR_START_MONTH = 4
 """UK public-sector financial years run from April to March."""
@@ -193,21 +193,24 @@ def _integers(series: pd.Series, text: pd.Series, *, column: str,
         return None
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64")
-    elif bool(text[~_missing(text)].str.match(_INTEGER).all()):
-        values = pd.to_numeric(text.where(~_missing(text)), errors="coerce").to_numpy("float64")
     else:
-        return None
+        present_text = text[~_missing(text)]
+        if not bool(present_text.str.match(_NUMBER_TEXT).all()):
+            return None
+        values = pd.to_numeric(text.where(~_missing(text)), errors="coerce").to_numpy("float64")
     present = ~np.isnan(values)
     fractional = present & (np.floor(np.where(present, values, 0)) != values)
     if fractional.any():
         raise DataError("periods must be whole numbers (or dates), but some are not",
                         file=file, column=column, rows=_error_rows(fractional),
-                        hint="Use period numbers such as 2023 or 1, 2, 3, or dates.")
+                        hint="Use period numbers such as 2023 or 1, 2, 3, or dates; write "
+                             "year and month as text such as 2023-01.")
     return np.where(present, values, -1).astype("int64")
 
 
-def _convert_time(series: pd.Series, *, column: str, file: str | None):
-    """Return (kind, source, ordinals, date_kind_month_index) for the time column."""
+def _convert_time(series: pd.Series, *, column: str, file: str | None
+                  ) -> tuple[PeriodKind, PeriodSource, np.ndarray]:
+    """The time column's kind, what it held, and its ordinals."""
     text = _text(series)
     missing = _missing(text).to_numpy()
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
@@ -263,17 +266,18 @@ def _convert_cohort(series: pd.Series, *, kind: PeriodKind, source: PeriodSource
     out = np.zeros(len(series), dtype="int64")
     if never.all():
         return out
-    rest = series[~never]
-    integers = _integers(rest, text[~never], column=column, file=file)
+    integers = _integers(series.where(~never), text.where(~never, ""), column=column,
+                         file=file)  # rows stay those of the whole column
     if kind == "integer":
         if integers is None:
             raise DataError("the pilot start must be a period number like the time column "
                             "(0 or blank for never)", file=file, column=column,
                             rows=_error_rows(~never), hint="Use the same numbering as the "
                             "time column.")
-        out[~never] = integers
+        out[~never] = integers[~never]
         return out
-    if integers is not None and pd.api.types.is_numeric_dtype(rest.dtype):
+    rest = series[~never]
+    if integers is not None and pd.api.types.is_numeric_dtype(series.dtype):
         raise DataError("the pilot start holds numbers but the time column holds "
                         f"{'dates' if source == 'date' else 'month or quarter text'}",
                         file=file, column=column, rows=_error_rows(~never),

@@ -255,3 +255,10 @@ def test_month_text_that_could_be_a_financial_year():
     mapping = normalise_periods(frame, time="t", cohort="c")  # pilot starts are months too
     assert mapping.kind == "month"
     assert [mapping.label(c) for c in mapping.frame["c"][:2]] == ["Jun 2005", "Jul 2006"]
+
+
+def test_fractional_pilot_starts_are_named_at_their_rows():
+    with pytest.raises(DataError, match="whole numbers") as caught:
+        normalise_periods(periods([1, 2, 3, 4], cohort=["never", 0, 2.5, 3]), time="t",
+                          cohort="c")
+    assert caught.value.rows == (4,)
