@@ -32,11 +32,6 @@ _BOOLEAN = {"true": 1, "false": 0}
 _MARKER_ARRAY = pa.array(sorted(MISSING_MARKERS), type=pa.string())
 
 
-def is_missing_marker(text: str) -> bool:
-    """True if ``text`` (stripped, any case) is a missing-value marker."""
-    return text.strip().lower() in MISSING_MARKERS
-
-
 def number_text(text: str, *, decimal: str) -> str | None:
     """Return ``text`` in Python float syntax if it is a number, else None.
 

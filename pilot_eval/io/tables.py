@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pilot_eval.errors import DataError
-from pilot_eval.io.excel import read_xlsx
+from pilot_eval.io.excel import list_sheets, read_xlsx
 from pilot_eval.io.frames import (
     clean_header,
     drop_leading_blank_rows,
@@ -173,6 +173,26 @@ def load_table(
     require_rows(frame, file=file)
     return LoadedTable(frame=frame, path=file, sheet=sheet, encoding=None, delimiter=None,
                        decimal=None, sha256=digest, n_rows=len(frame), missing_markers=counts)
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheets of an ``.xlsx``/``.xlsm`` workbook, in order (for a sheet chooser).
+
+    Raises
+    ------
+    DataError
+        If the file is missing, not a workbook, damaged or password-protected.
+    """
+    file = str(path)
+    target = Path(path)
+    _check_path(target, file=file)
+    if target.suffix.lower() not in EXCEL_SUFFIXES:
+        raise DataError("only Excel workbooks (.xlsx) have sheets", file=file,
+                        hint="Choose an .xlsx file, or leave the sheet empty.")
+    data = _read_bytes(target, file=file)
+    refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="zip")
+    _refuse_text_as(data, file=file, kind="an Excel workbook")
+    return list_sheets(io.BytesIO(data), file=file)
 
 
 def _check_path(target: Path, *, file: str) -> None:

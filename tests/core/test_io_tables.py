@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pilot_eval.errors import DataError
-from pilot_eval.io import LoadedTable, load_table
+from pilot_eval.io import LoadedTable, load_table, sheet_names
 
 
 def sample_frame() -> pd.DataFrame:
@@ -299,3 +299,20 @@ def test_summary_says_what_was_read_and_how(tmp_path):
         "Read 5 rows x 4 columns from pilot.csv (Windows-1252, semicolon-separated, decimal "
         "comma). 1 blank or marked cells (such as n/a or [c]) in 1 column(s) were read as "
         "missing.")
+
+
+def test_sheet_names_for_a_chooser(tmp_path):
+    path = tmp_path / "two.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Outcomes"
+    workbook.create_sheet("Staff")
+    workbook.save(path)
+    assert sheet_names(path) == ["Outcomes", "Staff"]
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(DataError, match="only Excel workbooks"):
+        sheet_names(csv_path)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(DataError, match="damaged"):
+        sheet_names(broken)
