@@ -317,5 +317,8 @@ def test_docs_counts_match_the_generated_files(data, twfe, cs):
         shift = [figures[c].caseload_shift for c in demo.OUTCOMES.columns]
         facts.append(f"{shift[0]:+.2f}, {'-' if shift[1] < 0 else '+'}£{abs(shift[1]):.0f}, "
                      f"{shift[2]:+.2f} and {shift[3]:+.2f}")
+    z = [(f.estimate - f.target - f.caseload_shift) / f.sd for f in cs.values()]
+    facts.append(f"In this draw the estimates are {abs(z[0]):.1f}, {abs(z[1]):.1f}, "
+                 f"{abs(z[2]):.1f} and {abs(z[3]):.1f} standard deviations from their targets")
     missing = [fact for fact in facts if fact not in text]
     assert not missing, missing
