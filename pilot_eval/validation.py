@@ -171,7 +171,7 @@ def validate_panel(
     ``post``) and for repeated cross-sections (no ``unit``).  Periods may be integers, dates or
     year-month text (they are mapped with ``normalise_periods`` first).
 
-    Errors: ``unknown_column``, ``missing_role``, ``bad_period``, ``duplicate_unit_period``,
+    Errors: ``duplicate_column``, ``unknown_column``, ``missing_role``, ``bad_period``, ``duplicate_unit_period``,
     ``non_numeric``, ``bad_weights``, ``not_binary``, ``cohort_varies_within_unit``,
     ``no_treated_units``, ``no_comparison_units``, ``no_before_period``, ``no_after_period``.
     Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
@@ -179,6 +179,12 @@ def validate_panel(
     """
     out = _Collector(file)
     available = [str(c) for c in frame.columns]
+    repeated = sorted({c for c in available if available.count(c) > 1})
+    if repeated:  # load_table refuses these; a frame built elsewhere may not
+        out.add("error", "duplicate_column", f"these column names appear more than once: "
+                f"{', '.join(repeated)}", column=repeated[0],
+                hint="Rename the columns so that every name is unique.")
+        return out.report()
     known = _check_columns(columns, available, out)
     _check_roles(columns, out)
     given = frame.reset_index(drop=True)

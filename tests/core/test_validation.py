@@ -296,3 +296,10 @@ def test_a_group_flag_used_as_treatment_gets_a_pointed_hint():
     report = validate_panel(frame, TREATMENT)
     problem = next(p for p in report.errors if p.code == "no_before_period")
     assert "marks pilot units, not pilot periods" in problem.hint
+
+
+def test_duplicate_column_names_are_reported_not_crashed_on():
+    frame = panel()
+    frame.columns = ["unit", "period", "cohort", "d", "y", "y", "region"]
+    report = validate_panel(frame, TREATMENT)
+    assert codes(report) == ["duplicate_column"] and report.errors[0].column == "y"
