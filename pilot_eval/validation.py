@@ -171,9 +171,10 @@ def validate_panel(
     ``post``) and for repeated cross-sections (no ``unit``).  Periods may be integers, dates or
     year-month text (they are mapped with ``normalise_periods`` first).
 
-    Errors: ``duplicate_column``, ``unknown_column``, ``missing_role``, ``bad_period``, ``duplicate_unit_period``,
-    ``non_numeric``, ``bad_weights``, ``not_binary``, ``cohort_varies_within_unit``,
-    ``no_treated_units``, ``no_comparison_units``, ``no_before_period``, ``no_after_period``.
+    Errors: ``duplicate_column``, ``unknown_column``, ``missing_role``, ``bad_period``,
+    ``duplicate_unit_period``, ``non_numeric``, ``bad_weights``, ``not_binary``,
+    ``cohort_varies_within_unit``, ``no_treated_units``, ``no_comparison_units``,
+    ``no_before_period``, ``no_after_period``.
     Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
     ``few_clusters``, ``no_never_treated``, ``period_looks_like_yyyymm``.
     """
