@@ -101,6 +101,8 @@ def make() -> list[dict]:
     write("utf16_tab.txt", "\ufeff" + csv_text(panel_rows(), "\t"), encoding="utf-16-le")
     case("utf16_tab.txt", "load_ok", encoding="utf-16-le", delimiter="\t", decimal=".",
          n_rows=16, values={"outcome": list(range(10, 26))})
+    write("utf16_no_bom.csv", csv_text(panel_rows(), "\t"), encoding="utf-16-le")
+    case("utf16_no_bom.csv", "load_ok", encoding="utf-16-le", delimiter="\t", n_rows=16)
     write("utf16_be_tab.txt", "\ufeff" + csv_text(panel_rows(), "\t"), encoding="utf-16-be")
     case("utf16_be_tab.txt", "load_ok", encoding="utf-16-be", delimiter="\t", n_rows=16)
     welsh = [["authority", "team", "outcome"], ["Ynys Môn", "Tîm Café", "1"],
@@ -206,6 +208,14 @@ def make() -> list[dict]:
     case("quarter_text.csv", "periods", time="quarter", cohort="start", period_kind="quarter",
          times=[q1, q1 + 1, q1, q1 + 1], cohorts=[q1 + 1, q1 + 1, 0, 0],
          labels={str(q1): "2023 Q1", str(q1 + 1): "2023 Q2"})
+
+    financial = [["council", "year", "pilot_start"], ["North", "2022/23", "2023/24"],
+                 ["North", "2023/24", "2023/24"], ["South", "2022/23", "never"],
+                 ["South", "2023/24", "never"]]
+    write("financial_years.csv", csv_text(financial))
+    case("financial_years.csv", "periods", time="year", cohort="pilot_start",
+         period_kind="financial_year", times=[2022, 2023, 2022, 2023],
+         cohorts=[2023, 2023, 0, 0], labels={"2022": "2022/23", "2023": "2023/24"})
 
     # --- panels that load but must not be analysed -----------------------------------------
     write("panel_ok.csv", csv_text(panel_rows()))
