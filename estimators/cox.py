@@ -189,6 +189,8 @@ class PhTest:
     statistics: tuple[float, ...]
     p_values: tuple[float, ...]
     alpha: float
+    global_statistic: float
+    global_p_value: float
 
     @property
     def failed(self) -> bool:
@@ -204,7 +206,9 @@ class PhTest:
     def summary(self) -> str:
         tests = "; ".join(f"{n} chi2 {s:.3f} p {p:.3g}" for n, s, p in
                           zip(self.names, self.statistics, self.p_values, strict=True))
-        return f"Proportional-hazards check (scaled Schoenfeld, {self.transform} time): {tests}"
+        return (f"Proportional-hazards check (scaled Schoenfeld, {self.transform} time): {tests}; "
+                f"global chi2 {self.global_statistic:.3f} on {len(self.names)} df "
+                f"p {self.global_p_value:.3g}")
 
     def to_dict(self) -> dict:
         return {
@@ -212,6 +216,8 @@ class PhTest:
             "transform": self.transform, "alpha": self.alpha, "failed": self.failed,
             "tests": [{"name": n, "statistic": json_number(s), "df": 1, "p_value": json_number(p)}
                       for n, s, p in zip(self.names, self.statistics, self.p_values, strict=True)],
+            "global": {"statistic": json_number(self.global_statistic), "df": len(self.names),
+                       "p_value": json_number(self.global_p_value)},
         }
 
 
@@ -237,7 +243,8 @@ def schoenfeld_test(schoenfeld: np.ndarray, naive_cov: np.ndarray, names: tuple[
 
     Scaled residuals ``r* = D s V`` (``D`` events, ``V`` the model-based covariance);
     ``T_k = (sum_i g~_i r*_ik)^2 / (D V_kk sum_i g~_i^2)`` with ``g~`` the centred
-    ``1 - KM(t)``; ``T_k ~ chi2(1)``. This is the Grambsch-Therneau approximation used by
+    ``1 - KM(t)``; ``T_k ~ chi2(1)``. The global test is
+    ``(g~' r*) (D V)^{-1} (g~' r*)' / sum_i g~_i^2 ~ chi2(p)``. This is the Grambsch-Therneau approximation used by
     lifelines ``proportional_hazard_test(time_transform="km")`` and R ``survival`` < 3.0
     ``cox.zph`` (survival >= 3.0 uses an exact score test and differs slightly).
     """
@@ -245,9 +252,13 @@ def schoenfeld_test(schoenfeld: np.ndarray, naive_cov: np.ndarray, names: tuple[
     g = km_time_transform(event_times, data.time, data.died, data.weights)
     g = g - (death_freq @ g) / deaths
     trend = deaths * ((death_freq * g) @ schoenfeld) @ naive_cov  # g' r*, no (n x p) @ (p x p)
-    stat = trend**2 / (deaths * np.diag(naive_cov) * (death_freq @ g**2))
+    spread = death_freq @ g**2
+    stat = trend**2 / (deaths * np.diag(naive_cov) * spread)
+    overall = float(trend @ np.linalg.solve(deaths * naive_cov, trend) / spread)
     return PhTest(transform="km", names=names, statistics=tuple(map(float, stat)),
-                  p_values=tuple(float(stats.chi2.sf(s, 1)) for s in stat), alpha=alpha)
+                  p_values=tuple(float(stats.chi2.sf(s, 1)) for s in stat), alpha=alpha,
+                  global_statistic=overall,
+                  global_p_value=float(stats.chi2.sf(overall, len(names))))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines import CoxPHFitter
+from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import proportional_hazard_test
 from pilot_eval.estimators import EstimationError, EstimatorConfigError, SpellColumns
 from pilot_eval.estimators.cox import CoxModel
@@ -215,6 +215,15 @@ def test_ph_test_matches_lifelines_km_transform(rossi):
     np.testing.assert_allclose(result.ph_test.statistics,
                                ref.summary.loc[list(COVARIATES), "test_statistic"], atol=1e-5)
     assert result.ph_test.failed  # age and wexp fail, as in the lifelines Rossi example
+    # global test from lifelines' own scaled residuals: (g'R*) (D V)^-1 (g'R*)' / sum g^2
+    scaled = ref_fit.compute_residuals(rossi, kind="scaled_schoenfeld")
+    times = 1 - KaplanMeierFitter().fit(ref_fit.durations, ref_fit.event_observed) \
+        .survival_function_.loc[scaled.index.map(ref_fit.durations.get)].to_numpy()[:, 0]
+    g = times - times.mean()
+    trend = g @ scaled.to_numpy()
+    deaths = len(scaled)
+    overall = trend @ np.linalg.solve(deaths * ref_fit.variance_matrix_.to_numpy(), trend)
+    assert result.ph_test.global_statistic == pytest.approx(overall / (g @ g), abs=1e-5)
     assert any("proportional-hazards" in w for w in result.warnings)
     assert result.to_dict()["ph_test"]["transform"] == "km"
 
