@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -45,10 +47,10 @@ class BriefPage(QWidget):
         self.export_button.setToolTip("Save the brief as PDF and HTML (Ctrl+E)")
         self.export_button.clicked.connect(self.export_requested)
         self.preview = QLabel("")
-        self.preview.setObjectName("Headline")
         self.preview.setAccessibleName("Headline of the brief")
         self.preview.setWordWrap(True)
-        self.status = QLabel("Run the analysis in the Impact step first.")
+        self.status = QLabel("Run the analysis in the Impact step first. Each outcome you "
+                             "analyse is added to the brief.")
         self.status.setAccessibleName("Brief status")
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -68,9 +70,16 @@ class BriefPage(QWidget):
         if ready:
             self.status.setText("Ready to export.")
 
-    def show_headline(self, text: str) -> None:
-        """The sentence the brief will lead with ("" before an analysis has run)."""
-        self.preview.setText(f"Result to be reported: {text}" if text else "")
+    def show_headlines(self, lines: list[str]) -> None:
+        """The results the brief will report, one per outcome analysed (none: empty)."""
+        if not lines:
+            self.preview.setText("")
+            return
+        intro = ("Result to be reported:" if len(lines) == 1 else
+                 f"{len(lines)} results to be reported (run another outcome in the Impact step "
+                 "to add it):")
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        self.preview.setText(f"{intro}<ul>{items}</ul>")
 
     def set_busy(self, busy: bool) -> None:
         self.export_button.setEnabled(not busy)

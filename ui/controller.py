@@ -86,7 +86,8 @@ class Controller(QObject):
         self.table: Any = None
         self.roles: dict[str, str | None] = dict.fromkeys(ROLE_FIELDS)
         self.issues: list[Issue] = []
-        self.output: AnalysisOutput | None = None
+        self.output: AnalysisOutput | None = None  # the result for the current roles
+        self.results: dict[str, AnalysisOutput] = {}  # outcome -> result, for the brief
         self.source_note = ""  # e.g. "the data file changed since the project was saved"
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -116,7 +117,9 @@ class Controller(QObject):
         self.roles[role] = column
         if column and role in ("cohort", "treatment"):  # one way of saying who is treated
             self.roles["treatment" if role == "cohort" else "cohort"] = None
-        self._forget_result()
+        # Another outcome keeps the results of the others for the brief; any other role
+        # changes the design, so every earlier result is dropped.
+        self._forget_result(keep_other_outcomes=role == "outcome")
         emit(self.roles_changed, dict(self.roles))
         self.validate()
 
@@ -162,21 +165,24 @@ class Controller(QObject):
         self.runner.cancel(ANALYSIS)
 
     def export_brief(self, pdf_path: str, *, organisation: str = "", author: str = "") -> None:
-        """Write the brief for the last result to ``pdf_path`` and an HTML twin beside it."""
-        if self.output is None:
+        """Write the brief of every outcome analysed with the current design to ``pdf_path``,
+        and an HTML twin beside it."""
+        if not self.results:
             emit(self.error, ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
                                       "brief: the brief reports its result."))
             return
-        task = partial(self._brief_task, [self.output.result], str(pdf_path),
+        task = partial(self._brief_task, [o.result for o in self.results.values()], str(pdf_path),
                        organisation, author)
         self.runner.run(BRIEF, task, title=TITLES[BRIEF])
 
     def shutdown(self) -> None:
         self.runner.shutdown()
 
-    def _forget_result(self) -> None:
+    def _forget_result(self, *, keep_other_outcomes: bool = False) -> None:
         """Inputs changed: the last result (and any run for the old inputs) no longer applies."""
         self.output = None
+        if not keep_other_outcomes:
+            self.results.clear()
         self.runner.cancel(ANALYSIS)
 
     # ------------------------------------------------------------------- tasks
@@ -218,6 +224,9 @@ class Controller(QObject):
             self._set_issues(issues_from_report(value))
         elif key == ANALYSIS:
             self.output = value
+            outcome = value.result.get("outcome") or self.roles["outcome"] or ""
+            self.results.pop(outcome, None)  # a re-run moves the outcome to the end
+            self.results[outcome] = value
             emit(self.result_ready, value)
         elif key == BRIEF:
             pdf, html = value

@@ -151,7 +151,6 @@ class MainWindow(QMainWindow):
     def _run(self) -> None:
         self.steps.select("impact")
         self.impact_page.clear_result()
-        self.brief_page.set_ready(False)
         self.controller.run_analysis()
 
     def show_error(self, info: ErrorInfo) -> None:
@@ -165,15 +164,14 @@ class MainWindow(QMainWindow):
         self.data_page.show_table(table)
         self.setWindowTitle(f"{Path(table.path).name} – pilot-eval")
         self.impact_page.clear_result()
-        self.brief_page.set_ready(False)
+        self._show_brief_contents()
         self.statusBar().showMessage(f"Opened {Path(table.path).name}. Check the column roles.")
 
     def _on_roles_changed(self, roles: dict[str, str | None]) -> None:
         self.data_page.show_roles(roles)
         if self.controller.output is None:
             self.impact_page.clear_result()
-            self.brief_page.set_ready(False)
-            self.brief_page.show_headline("")
+            self._show_brief_contents()
 
     def _on_issues(self, issues: list[Issue]) -> None:
         self.data_page.show_issues(issues)
@@ -196,9 +194,13 @@ class MainWindow(QMainWindow):
 
     def _on_result(self, output: AnalysisOutput) -> None:
         self.impact_page.show_result(output.result, output.figure, output.chart_problem)
-        self.brief_page.set_ready(True)
-        self.brief_page.show_headline(headline(output.result))
+        self._show_brief_contents()
         self.statusBar().showMessage("Analysis finished.")
+
+    def _show_brief_contents(self) -> None:
+        results = [o.result for o in self.controller.results.values()]
+        self.brief_page.show_headlines([headline(r) for r in results])
+        self.brief_page.set_ready(bool(results))
 
     def _on_exported(self, pdf: str, html: str) -> None:
         self.brief_page.show_exported(pdf, html)
@@ -214,7 +216,7 @@ class MainWindow(QMainWindow):
         elif key == BRIEF:
             self.brief_page.set_busy(busy)
             if not busy:
-                self.brief_page.set_ready(self.controller.output is not None)
+                self.brief_page.set_ready(bool(self.controller.results))
         elif key == LOAD:
             self.data_page.open_button.setEnabled(not busy)
             self.open_action.setEnabled(not busy)

@@ -19,6 +19,7 @@ from .signals import disconnect
 
 WAIT_MS = 120_000
 WINDOW_SIZE = (1280, 820)
+DEMO_MORE_OUTCOMES = ("cost_per_case_gbp",)
 
 
 class ScreenshotError(RuntimeError):
@@ -60,9 +61,13 @@ def run_until(signal: Any, trigger: Callable[[], None], *, failed: Any = None,
 
 
 def save_screenshots(out_dir: str | Path, *, data_path: str | Path | None = None,
-                     outcome: str | None = None) -> list[Path]:
+                     outcome: str | None = None,
+                     more_outcomes: tuple[str, ...] = DEMO_MORE_OUTCOMES) -> list[Path]:
     """Open the demo outcomes (or ``data_path``), run the analysis, export the brief, and save
-    ``data.png``, ``impact.png`` and ``brief.png`` into ``out_dir``; return their paths."""
+    ``data.png``, ``impact.png`` and ``brief.png`` into ``out_dir``; return their paths.
+
+    ``more_outcomes`` are analysed after the first one (when the data has them), so the brief
+    step shows several results."""
     from .main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
@@ -94,6 +99,10 @@ def save_screenshots(out_dir: str | Path, *, data_path: str | Path | None = None
         grab("data")
         run_until(c.result_ready, window._run, failed=c.error)
         grab("impact")
+        for extra in more_outcomes:
+            if extra in window.data_page.model.column_names() and extra != c.roles["outcome"]:
+                c.set_role("outcome", extra)
+                run_until(c.result_ready, c.run_analysis, failed=c.error)
         brief_dir = Path(tempfile.mkdtemp(prefix="pilot-eval-brief-"))
         run_until(c.brief_exported, lambda: window.export_brief_to(brief_dir / "brief.pdf"),
                   failed=c.error)

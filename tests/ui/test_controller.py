@@ -129,3 +129,19 @@ def test_guessed_roles_in_either_orientation_fill_the_form():
     by_role = {"unit": "team", "period": "month", "outcome": "y", "pilot_start": "start",
                "treatment": "pilot", "cluster": "region"}
     assert normalise_roles(by_role, frame) == expected
+
+
+def test_the_brief_reports_every_outcome_run_with_the_same_design(qtbot, controller, panel_csv,
+                                                                  fake_core, tmp_path):
+    load(qtbot, controller, panel_csv)
+    for outcome in ("score", "month", "score"):  # re-running an outcome replaces its result
+        if controller.roles["outcome"] != outcome:
+            controller.set_role("outcome", outcome)
+        with qtbot.waitSignal(controller.result_ready, timeout=WAIT_MS):
+            controller.run_analysis()
+    assert list(controller.results) == ["month", "score"]
+    with qtbot.waitSignal(controller.brief_exported, timeout=WAIT_MS):
+        controller.export_brief(str(tmp_path / "brief.pdf"))
+    assert fake_core.exported == ["month", "score"]
+    controller.set_role("cluster", "team")  # another design: earlier results no longer apply
+    assert controller.results == {} and controller.output is None

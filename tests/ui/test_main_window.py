@@ -249,3 +249,18 @@ def test_tab_walks_every_control_of_the_data_step_and_each_is_named(qtbot, windo
     assert names[:3] == ["Steps", "Open data file", "Data preview"]
     assert {"Unit (team)", "Period", "Outcome", "Pilot start period", "Pilot flag (0/1)",
             "Cluster (optional)", "Validation problems"} <= set(names)
+
+
+def test_the_brief_page_lists_each_outcome_analysed(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    assert window.brief_page.preview.text().startswith("Result to be reported:")
+    window.controller.set_role("outcome", "month")
+    assert window.brief_page.export_button.isEnabled()  # the score result is still there
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    assert window.brief_page.preview.text().startswith("2 results to be reported")
+    window.controller.set_role("unit", None)
+    assert window.brief_page.preview.text() == ""
+    assert not window.brief_page.export_button.isEnabled()

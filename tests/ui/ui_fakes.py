@@ -115,6 +115,7 @@ class FakeCore:
 
     def export_brief(self, results: list[dict[str, Any]], pdf_path: str, *, organisation: str = "",
                      author: str = "", progress: Any) -> tuple[str, str]:
+        self.exported = [r["outcome"] for r in results]
         pdf, html = Path(pdf_path), Path(pdf_path).with_suffix(".html")
         pdf.write_bytes(b"%PDF-1.4 fake")
         html.write_text(f"<p>{results[0]['estimate']}</p>", encoding="utf-8")
