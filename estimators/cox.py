@@ -144,6 +144,19 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
                    died=died, entry=start, strata=strata, cluster=groups)
 
 
+def _solve_information(information: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Solve with the information matrix, or say which data problem makes it singular."""
+    try:
+        if np.linalg.cond(information) > 1e12:
+            raise np.linalg.LinAlgError
+        return np.linalg.solve(information, right)
+    except np.linalg.LinAlgError:
+        raise EstimationError(
+            "the covariates are collinear (one is a combination of others, or a covariate "
+            "does not vary among the people at risk when someone leaves); drop one of them"
+        ) from None
+
+
 @dataclass(frozen=True)
 class NewtonFit:
     beta: np.ndarray
@@ -167,7 +180,7 @@ def newton_raphson(sets_by_stratum, x_by_stratum, p: int) -> NewtonFit:
     loglik, gradient, hessian = parts(beta)
     null = loglik
     for iteration in range(1, MAX_ITERATIONS + 1):
-        step = np.linalg.solve(-hessian, gradient)
+        step = _solve_information(-hessian, gradient)
         for _ in range(30):
             trial = parts(beta + step)
             if trial[0] >= loglik - 1e-12 * abs(loglik):
@@ -483,7 +496,7 @@ class CoxModel:
                 for r in rows]
         xs = [data.x] if strata.size == 1 else [np.asfortranarray(data.x[r]) for r in rows]
         fit = newton_raphson(sets, xs, data.x.shape[1])
-        naive = np.linalg.inv(-fit.hessian)
+        naive = _solve_information(-fit.hessian, np.eye(fit.beta.size))
         clustered = data.cluster is not None
         resid = np.zeros_like(data.x)
         schoenfeld, death_rows = [], []

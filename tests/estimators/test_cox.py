@@ -248,6 +248,9 @@ def test_bad_options_and_data(rossi):
         CoxModel(ties="breslow", engine="lifelines")
     with pytest.raises(EstimationError, match="not numeric"):
         CoxModel().fit(rossi.assign(fin=rossi.fin.astype(str)), ROSSI)
+    with pytest.raises(EstimationError, match="collinear"):
+        CoxModel().fit(rossi.assign(fin2=2 * rossi.fin),
+                       SpellColumns(duration="week", event="arrest", covariates=("fin", "fin2")))
     with pytest.raises(EstimationError, match="at least one covariate"):
         CoxModel().fit(rossi, SpellColumns(duration="week", event="arrest"))
 
