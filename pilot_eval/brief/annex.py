@@ -215,23 +215,25 @@ def retention_tables(retention: Mapping[str, Any]) -> list[DataTable]:
 
 
 def results_section(analyses: Sequence[Mapping[str, Any]], retention: Mapping[str, Any],
-                    extra: Sequence[DataTable] = ()) -> AnnexSection:
+                    extra: Sequence[DataTable] = (), definitions: Sequence[str] = ()
+                    ) -> AnnexSection:
     tables: list[DataTable] = [estimates_table(analyses)]
     for analysis in analyses:
         tables += [t for t in (event_time_table(analysis), att_gt_table(analysis),
                                aggregations_table(analysis)) if t is not None]
     tables += retention_tables(retention)
     tables += list(extra)
-    return AnnexSection(heading="Full results", tables=tuple(tables))
+    return AnnexSection(heading="Full results", bullets=tuple(definitions), tables=tuple(tables))
 
 
 def diagnostics_section(analyses: Sequence[Mapping[str, Any]],
                         ratings: Sequence[EvidenceRating]) -> AnnexSection:
-    bullets = []
+    bullets = [ratings[0].design + " Each reason listed lowers it by one level."] if ratings \
+        else []
     for analysis, rating in zip(analyses, ratings, strict=True):
         label = _label(analysis)
         why = " ".join(rating.reasons) or "No reason to lower it was found."
-        bullets.append(f"{label}: evidence strength {rating.label}. {rating.design} {why}")
+        bullets.append(f"{label}: evidence strength {rating.label}. {why}")
         if rating.not_checked:
             bullets.append(f"{label}: not checked: {'; '.join(rating.not_checked)}.")
         pretest = analysis.get("pretest") or {}

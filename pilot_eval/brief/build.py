@@ -35,6 +35,7 @@ from pilot_eval.brief.content import (
 )
 from pilot_eval.brief.errors import BriefError
 from pilot_eval.brief.options import BriefOptions
+from pilot_eval.brief.rates import rates_tables
 from pilot_eval.brief.retention import (
     curve_table,
     retention_headline,
@@ -175,8 +176,7 @@ def cost_line(rows: Sequence[OutcomeRow], options: BriefOptions) -> str:
         parts.append(f"Cost of running the pilot: {' '.join(options.cost.split())}.")
     for row in rows:
         if row.unit == "GBP":
-            parts.append(f"{row.label}: {row.effect_text} per {row.label.split()[-1]} "
-                         f"({row.direction}).")
+            parts.append(f"{row.label}: {row.effect_text} ({row.direction}).")
     return " ".join(parts) or "No cost data were given for this brief."
 
 
@@ -256,6 +256,8 @@ def build_brief_content(
     extra = []
     if headline_retention:
         extra.append(headline_retention.table)
+    rate_tables, definitions = rates_tables(retention or {}, opts.disclosure)
+    extra += rate_tables
     annex = [
         design_section(analyses, nouns),
         data_section(document, analyses),
@@ -266,7 +268,7 @@ def build_brief_content(
         annex.append(AnnexSection(heading="Other outcomes",
                                   paragraphs=tuple(r.sentence for r in other)))
     annex += [
-        results_section(analyses, retention or {}, extra),
+        results_section(analyses, retention or {}, extra, definitions),
         diagnostics_section(analyses, [r.evidence for r in all_rows]),
         AnnexSection(heading="Data behind the charts",
                      tables=tuple(c.table for c in (*charts, *annex_charts))),

@@ -225,8 +225,13 @@ def evidence_reasons(ratings: Sequence[tuple[str, EvidenceRating | None]]) -> tu
             by_reason.setdefault(reason, []).append(label)
     design = rated[0][1].design
     if not by_reason:
-        return (f"{design} No problem was found that lowers it (checks in the annex).",)
-    lines = [f"{design} Each problem below lowers it by one level."]
+        lines = [f"{design} No problem was found that lowers it (checks in the annex)."]
+    else:
+        lines = [f"{design} Each problem below lowers it by one level."]
     for reason, labels in by_reason.items():
         lines.append(f"{reason} ({'; '.join(labels)})" if len(rated) > 1 else reason)
+    unchecked = sorted({item for _, rating in rated for item in rating.not_checked})
+    if unchecked:
+        lines.append("Not yet checked for every outcome, so the rating may be too generous: "
+                     f"{'; '.join(unchecked)}.")
     return tuple(lines)

@@ -62,6 +62,17 @@ def retention_results() -> dict:
                                 "estimate": 1.3, "se": 0.36, "ci_low": 0.59, "ci_high": 2.01,
                                 "p_value": 0.0003},
                  "variance": "Greenwood-type plug-in (R survRM2)"},
+        "rates": {
+            "arm_period": [
+                {"arm": "pilot", "period": "2025", "staff_in_post": 180, "leavers": 23,
+                 "leaver_rate": 0.1278},
+                {"arm": "comparison", "period": "2025", "staff_in_post": 420, "leavers": 81,
+                 "leaver_rate": 0.1929},
+                {"arm": "pilot (small wave)", "period": "2025", "staff_in_post": 18,
+                 "leavers": 4, "leaver_rate": 0.2222}],
+            "definitions": {"leaver_rate": "leavers in the year / average staff in post "
+                                           "(NHS definition)"}},
+        "did_leaving": {"rate_ratio": 0.66, "ci_low": 0.48, "ci_high": 0.91, "p_value": 0.011},
         "warnings": [],
     }
 
@@ -84,6 +95,11 @@ def full_results(**changes) -> dict:
                  leave_one_out=[{"unit": f"Team {i}", "estimate": 4.1 + 0.1 * i,
                                  "ci_low": 2.0, "ci_high": 6.0} for i in range(1, 4)],
                  sensitivity={"breakdown": 1.5},
+                 placebo={"estimate": 0.21, "ci_low": -1.4, "ci_high": 1.8},
+                 bacon=[{"comparison": "2025-01 vs never", "type": "treated vs never",
+                         "weight": 0.8, "estimate": 4.2},
+                        {"comparison": "2025-07 vs 2025-01", "type": "later vs earlier",
+                         "weight": 0.2, "estimate": 3.8}],
                  cross_check={"reference": "linearmodels", "max_abs_difference": 3e-12,
                               "skipped_reason": None})
     outcomes = [first,
@@ -150,7 +166,7 @@ def test_chosen_headlines_and_placeholders():
 
 def test_cost_line_uses_analyst_cost_and_cost_outcomes(full):
     assert full.cost == ("Cost of running the pilot: £40,000 a year for 16 teams. Cost per case: "
-                         "-£120 per case (no clear change).")
+                         "-£120 (no clear change).")
     no_cost = build_brief_content(full_results(), options=BriefOptions(
         headline_outcomes=("goals_met",), date="2026-11-27"))
     assert no_cost.cost == "No cost data were given for this brief."
@@ -296,3 +312,53 @@ def test_html_twin_has_the_same_sections(full):
 def test_html_twin_renders_to_file(tmp_path, full):
     path = render_html(full, tmp_path / "brief.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_rates_tables_protect_counts_and_small_bases(full):
+    tables = {t.caption: t for s in full.annex for t in s.tables}
+    rates = tables["Workforce rates: arm period"]
+    assert rates.columns == ("arm", "period", "staff in post", "leavers", "leaver rate")
+    # hand-worked: 23 -> 25, 81 -> 80; 4 < 10 -> [c]; base 18 < 25 -> rate [c]
+    assert rates.rows == (("pilot", "2025", "180", "25", "0.1278"),
+                          ("comparison", "2025", "420", "80", "0.1929"),
+                          ("pilot (small wave)", "2025", "20", "[c]", "[c]"))
+    assert tables["Difference-in-differences on leaving"].rows == (
+        ("0.66", "0.48", "0.91", "0.011"),)
+    results = next(s for s in full.annex if s.heading == "Full results")
+    assert results.bullets == ("leaver_rate: leavers in the year / average staff in post "
+                               "(NHS definition)",)
+
+
+def test_diagnostics_list_placebo_bacon_and_unchecked(full):
+    diagnostics = next(s for s in full.annex if s.heading == "Diagnostics and robustness")
+    assert ("Cases closed with goals met: in-time placebo (fake start before the pilot) "
+            "estimate 0.21, range -1.4 to 1.8.") in diagnostics.bullets
+    bacon = [t for t in diagnostics.tables if "Goodman-Bacon" in t.caption][0]
+    assert bacon.rows[1] == ("2025-07 vs 2025-01", "later vs earlier", "0.2", "3.8")
+    from pilot_eval.brief.evidence import evidence_reasons
+
+    lines = evidence_reasons([(r.label, r.evidence) for r in full.outcomes])
+    assert lines[-1] == ("Not yet checked for every outcome, so the rating may be too generous: "
+                         "leave-one-out not run; no formal pre-trend test in these results; "
+                         "sensitivity to parallel-trend violations not run.")
+
+
+HOSTILE = "A&E <North> \"Q\" </td><script>x</script> فريق 🚀 " + "Ŵ" * 120
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # emoji: DejaVu has none
+def test_hostile_narrative_and_group_names_render(tmp_path):
+    document = full_results()
+    km = document["retention"]["km"]
+    km[HOSTILE] = km.pop("Comparison teams")
+    options = BriefOptions(organisation=HOSTILE, issue=HOSTILE, recommendation=HOSTILE,
+                           cost=HOSTILE, title=HOSTILE, analyst=HOSTILE, date="2026-11-27")
+    built = build_brief_content(document, options=options)
+    pdf = render_pdf(built, tmp_path / "hostile.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    parser = base.Outline()
+    parser.feed(render_html(built, tmp_path / "hostile.html").read_text(encoding="utf-8"))
+    assert "script" not in {t for t, _ in parser.tags}
+    assert parser.headings.count(1) == 1
+    if POPPLER:
+        assert "A&E <North>" in page_text(pdf, 1)
