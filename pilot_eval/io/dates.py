@@ -66,8 +66,9 @@ def parse_dates(
         return series.copy()
     if pd.api.types.is_numeric_dtype(series.dtype) and not series.isna().all():
         raise DataError("this column holds numbers, not dates", file=file, column=column,
-                        hint="Choose the column with the dates, or save the dates as "
-                             "dd/mm/yyyy or yyyy-mm-dd text.")
+                        hint="Choose the column with the dates; if these are Excel date "
+                             "numbers (such as 45000), format the column as dates in Excel "
+                             "(dd/mm/yyyy) before saving.")
     raw = series.astype(object).where(series.notna(), "").to_numpy(dtype=str)
     distinct, inverse = np.unique(raw, return_inverse=True)  # a period column repeats a lot
     try:
