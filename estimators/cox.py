@@ -147,8 +147,9 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
 def _solve_information(information: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Solve with the information matrix, or say which data problem makes it singular."""
     try:
-        if np.linalg.cond(information) > 1e12:
-            raise np.linalg.LinAlgError
+        scale = np.sqrt(np.abs(np.diag(information)))
+        if not scale.all() or np.linalg.cond(information / np.outer(scale, scale)) > 1e12:
+            raise np.linalg.LinAlgError  # judged on the scale-free (correlation) form
         return np.linalg.solve(information, right)
     except np.linalg.LinAlgError:
         raise EstimationError(
