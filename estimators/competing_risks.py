@@ -97,7 +97,10 @@ def incidence_curves(data: SurvivalArrays, z: float) -> dict[str, IncidenceCurve
         d_k = np.bincount(index[data.event == code], minlength=table.time.size)
         estimate, variance = aalen_johansen(table.n_risk, table.n_event, d_k)
         low, high = log_log_band(estimate, variance, z)
-        curves[str(label)] = IncidenceCurve(str(label), table.time, estimate, variance, low, high)
+        arrays = [table.time.copy(), estimate, variance, low, high]
+        for array in arrays:
+            array.setflags(write=False)  # results are shared between threads: read-only
+        curves[str(label)] = IncidenceCurve(str(label), *arrays)
     return curves
 
 

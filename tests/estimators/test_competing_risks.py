@@ -74,6 +74,8 @@ def test_json_shape_and_errors(bmt):
     assert set(data["cumulative_incidence_by_group"]) == {"0", "1"}
     assert data["cumulative_incidence"]["1"][0].keys() == {"time", "estimate", "ci_low",
                                                            "ci_high"}
+    with pytest.raises(ValueError, match="read-only"):
+        CumulativeIncidence().fit(bmt, BMT).overall["1"].estimate[0] = 0.5
     with pytest.raises(EstimationError, match="censored"):
         CumulativeIncidence().fit_arrays([1, 2], [0, 0])
 
