@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(commands)
     _add_did(commands)
     _add_brief(commands)
+    from pilot_eval.retention_cli import add_retention_parser
+
+    add_retention_parser(commands)
     opener = commands.add_parser("open", help="open a project file in the window")
     opener.add_argument("project", type=Path, nargs="?", help="a .pilot.json project file")
     return parser
@@ -103,6 +106,10 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
             return _run_did(args)
         if args.command == "brief":
             return _run_brief(args)
+        if args.command == "retention":
+            from pilot_eval.retention_cli import run_retention_command
+
+            return run_retention_command(args)
     except (PilotEvalError, EstimatorConfigError, EstimationError) as error:
         message = error.user_message() if isinstance(error, PilotEvalError) else str(error)
         print(f"pilot-eval: {message}", file=sys.stderr)
