@@ -180,12 +180,29 @@ def cost_line(rows: Sequence[OutcomeRow], options: BriefOptions) -> str:
     return " ".join(parts) or "No cost data were given for this brief."
 
 
+def small_staff_groups(retention: Mapping[str, Any] | None, min_base: int) -> list[str]:
+    """Retention groups with fewer staff than the disclosure base."""
+    km = (retention or {}).get("km") or {}
+    return [str(g) for g, info in km.items()
+            if isinstance(info, Mapping) and int(info.get("n") or 0) < min_base]
+
+
 def caveats(analyses: Sequence[Mapping[str, Any]], rows: Sequence[OutcomeRow],
-            unit_noun: str) -> tuple[str, ...]:
+            unit_noun: str, retention: Mapping[str, Any] | None = None,
+            min_base: int = 25) -> tuple[str, ...]:
+    """Two or three caveats, most important first: parallel trends and selection (always),
+    a failed pre-trend test, small numbers (clusters, then staff), short follow-up, missing
+    data."""
     chosen = list(text.caveats(analyses, unit_noun))
     if any(r.evidence and any("pre-trend test p" in why for why in r.evidence.reasons)
            for r in rows):
         chosen.insert(1, PRETREND_CAVEAT.format(units=unit_noun))
+    small = small_staff_groups(retention, min_base)
+    if small:
+        where = 2 if len(chosen) > 1 and chosen[1].startswith("Small numbers") else 1
+        chosen.insert(where, f"Few staff: fewer than {min_base} staff in "
+                             f"{' and '.join(lower_first(g) for g in small)}, so retention "
+                             "figures there are hidden or uncertain.")
     return tuple(chosen[:text.MAX_CAVEATS])
 
 
@@ -282,7 +299,8 @@ def build_brief_content(
         title=chosen_title, organisation=opts.organisation, date=brief_date,
         headlines=tuple(r.sentence for r in rows), outcomes=rows, charts=tuple(charts),
         method_note=method_note(headline_analyses, nouns),
-        caveats=caveats(headline_analyses, rows, nouns), data_status=DATA_STATUS,
+        caveats=caveats(headline_analyses, rows, nouns, retention, opts.disclosure.min_base),
+        data_status=DATA_STATUS,
         metadata=metadata, data_notes=notes,
         summary=SummaryBox(
             issue=" ".join(opts.issue.split()) or ISSUE_PLACEHOLDER,

@@ -155,7 +155,7 @@ def _headline_panel(content: BriefContent, s: dict, width: float) -> Table:
     return panel
 
 
-def _chart(chart: ChartContent, drawing: Drawing, s: dict) -> list[Flowable]:
+def _chart(chart: ChartContent, drawing: Flowable, s: dict) -> list[Flowable]:
     key = f"{chart.key} The values are in the annex under “Data behind the charts”."
     return [KeepTogether([_p(chart.title, s["h2"]), drawing, _p(key, s["note"])])]
 
@@ -192,7 +192,7 @@ def _page_one(content: BriefContent, s: dict, width: float) -> list[Flowable]:
     return story
 
 
-def _page_two(content: BriefContent, s: dict, drawings: list[Drawing],
+def _page_two(content: BriefContent, s: dict, drawings: list[Flowable],
               method: bool) -> list[Flowable]:
     story: list[Flowable] = []
     if content.charts:
@@ -311,8 +311,11 @@ def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool) ->
     doc = _doc(content, io.BytesIO())
     s = _styles()
     width = doc.width
+    # charts are stood in for by spacers of the same size: the layout is the same and
+    # nothing needs drawing
+    stand_ins = [Spacer(d.width, d.height) for d in drawings]
     doc.build([*_page_one(content, s, width), PageBreak(), _p("", s["mark"]),
-               *_page_two(content, s, drawings, method)])
+               *_page_two(content, s, stand_ins, method)])
     return doc.page if doc.marked_page == 2 else BRIEF_PAGES + 1
 
 

@@ -204,6 +204,8 @@ def test_small_arm_is_suppressed_with_secondary_suppression():
     assert "[c]" in comparison[1:4]  # secondary: the column total would give 6 away
     assert built.retention.sentences[0].endswith(
         "not shown in pilot teams (fewer than 25 staff), against 80% in comparison teams.")
+    assert built.caveats[1] == ("Few staff: fewer than 25 staff in pilot teams, so retention "
+                                "figures there are hidden or uncertain.")
 
 
 def test_evidence_is_moderate_with_no_reason_to_lower(full):
@@ -362,3 +364,16 @@ def test_hostile_narrative_and_group_names_render(tmp_path):
     assert parser.headings.count(1) == 1
     if POPPLER:
         assert "A&E <North>" in page_text(pdf, 1)
+
+
+def test_logo_is_drawn_on_page_one(tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (18, 67, 109)).save(logo)
+    built = build_brief_content(full_results(), options=BriefOptions(
+        logo=str(logo), date="2026-11-27"))
+    pdf = render_pdf(built, tmp_path / "logo.pdf")
+    assert b"/Subtype /Image" in pdf.read_bytes()
+    if POPPLER:
+        assert page_text(pdf, 3).startswith("Annex: technical details")
