@@ -98,6 +98,16 @@ def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:
     return series
 
 
+def _numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
+    series = _column(frame, name, role)
+    try:
+        return pd.to_numeric(series).to_numpy(float)
+    except (TypeError, ValueError):
+        raise EstimationError(
+            f"the {role} column '{name}' must be numeric; found values such as "
+            f"{series.iloc[0]!r}", column=name) from None
+
+
 def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object | None,
              cluster: str | None, entry: str | None) -> CoxData:
     """Validate the columns of a Cox fit and return numeric arrays."""
@@ -105,7 +115,7 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
         raise EstimationError("a Cox model needs at least one covariate (e.g. pilot x post)")
     if columns.duration is None or columns.event is None:
         raise EstimationError("a Cox model needs SpellColumns(duration=..., event=...)")
-    time = pd.to_numeric(_column(frame, columns.duration, "duration")).to_numpy(float)
+    time = _numeric_column(frame, columns.duration, "duration")
     event = _column(frame, columns.event, "event")
     if event_type is None and pd.api.types.is_numeric_dtype(event):
         died = event.to_numpy() != 0
@@ -128,7 +138,7 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
     entry_name = entry or columns.entry
     # without an entry column everybody is at risk from the start (also at time 0)
     start = (np.full_like(time, -np.inf) if entry_name is None
-             else pd.to_numeric(_column(frame, entry_name, "entry")).to_numpy(float))
+             else _numeric_column(frame, entry_name, "entry"))
     if (start >= time).any() or (time < 0).any():
         bad = int(np.flatnonzero((start >= time) | (time < 0))[0])
         raise EstimationError(
