@@ -18,6 +18,8 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
+from scipy import sparse, stats
+
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import key_missing, numeric_column, two_by_two_flags
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
@@ -25,7 +27,6 @@ from pilot_eval.estimators.fixed_effects import Codes, demean, factorize, fixed_
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.twfe import check_design, fitted_params, panel_arrays
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
-from scipy import sparse, stats
 
 WeightType = Literal["auto", "rademacher", "webb"]
 WEIGHT_TYPES: tuple[str, ...] = get_args(WeightType)
@@ -95,6 +96,12 @@ class DrawStats:
     ties: np.ndarray
 
 
+def cross_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left' right`` for tall, thin matrices without BLAS threads (numpy's own loop): on a
+    busy machine threaded BLAS spends far longer synchronising than computing these."""
+    return np.einsum("ij,ik->jk", left, right)
+
+
 def cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Sums of each column of ``values`` (n x m) within each group: (n_groups x m)."""
     values = values.reshape(values.shape[0], -1)
@@ -129,14 +136,15 @@ class EffectsCross:
         r_unit, r_period = pair_sums(u, unit, cluster), pair_sums(u, period, cluster)
         if self.balanced:
             n = u.shape[0]
-            return (self.c_unit.T @ r_unit / period.n_levels
-                    + self.c_period.T @ r_period / unit.n_levels
+            return (cross_product(self.c_unit, r_unit) / period.n_levels
+                    + cross_product(self.c_period, r_period) / unit.n_levels
                     - np.outer(self.c_unit.sum(axis=0), r_unit.sum(axis=0)) / n)
         rhs = r_period - self.scaled.T @ r_unit
         theta_period = self.eig_vectors @ (self.eig_inverse[:, None]
                                            * (self.eig_vectors.T @ rhs))
         theta_unit = self.inv_unit[:, None] * r_unit - self.scaled @ theta_period
-        return self.c_unit.T @ theta_unit + self.c_period.T @ theta_period
+        return (cross_product(self.c_unit, theta_unit)
+                + cross_product(self.c_period, theta_period))
 
 
 def effects_cross(c: np.ndarray, reg: Regression) -> EffectsCross:
@@ -177,10 +185,10 @@ def score_map(c: np.ndarray, u: np.ndarray, reg: Regression, h_map: np.ndarray,
 def bootstrap_maps(reg: Regression, *, impose_null: bool) -> Maps:
     """Coefficient, CR1 scale and the maps of the restricted (or unrestricted) bootstrap."""
     x, y = reg.x, reg.y
-    inverse = np.linalg.inv(x.T @ x)
+    inverse = np.linalg.inv(cross_product(x, x))
     c = x @ inverse[:, 0]  # beta_hat = c'y (Frisch-Waugh-Lovell)
     estimate = float(c @ y)
-    residuals = y - x @ (inverse @ (x.T @ y))
+    residuals = y - x @ (inverse @ cross_product(x, y[:, None])[:, 0])
     scores = np.bincount(reg.cluster.codes, c * residuals, reg.cluster.n_levels)
     se_raw = float(np.sqrt(scores @ scores))
     g = reg.cluster.n_levels
@@ -212,11 +220,14 @@ def bootstrap_t(maps: Maps, v: np.ndarray, beta0: float) -> np.ndarray:
 
 def draw_stats(maps: Maps, blocks: Iterator[np.ndarray], *, impose_null: bool) -> DrawStats:
     """The per-draw sums that give ``t*(b0)`` for any ``b0``, block by block of draws."""
+    g = maps.n0.shape[0]
+    stacked = np.vstack([maps.n0, maps.n1, maps.j0, maps.j1])  # one matrix product per block
     parts = []
     for v in blocks:
-        p0, p1 = maps.j0 @ v, maps.j1 @ v
+        product = stacked @ v
+        p0, p1 = product[2:g + 2], product[g + 2:]
         ties = np.all(v == v[:1], axis=0) if impose_null else np.zeros(v.shape[1], bool)
-        parts.append((maps.n0 @ v, maps.n1 @ v, np.einsum("gb,gb->b", p0, p0),
+        parts.append((product[0], product[1], np.einsum("gb,gb->b", p0, p0),
                       np.einsum("gb,gb->b", p0, p1), np.einsum("gb,gb->b", p1, p1), ties))
     return DrawStats(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 

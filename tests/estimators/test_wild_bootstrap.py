@@ -22,10 +22,10 @@ from __future__ import annotations
 import json
 import math
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
+
 from pilot_eval.estimators import wild_bootstrap as wb
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
@@ -52,6 +52,8 @@ COLUMNS = PanelColumns(outcome="y", unit="unit", time="t", cohort="start", clust
 def compile_wildboottest_kernel_once():
     """wildboottest re-declares its numba kernel on each call (a recompile of ~3 s each);
     cache the compiled kernel by its code object so the reference code runs unchanged."""
+    import numba  # installed with wildboottest
+
     compiled: dict[tuple, object] = {}
 
     def caching_njit(**options):
