@@ -25,6 +25,7 @@ from pilot_eval.estimators.design import key_missing, numeric_column, two_by_two
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.fixed_effects import Codes, demean, factorize, fixed_effect_df
 from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.ols import collinear_columns
 from pilot_eval.estimators.twfe import check_design, fitted_params, panel_arrays
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
@@ -185,7 +186,13 @@ def score_map(c: np.ndarray, u: np.ndarray, reg: Regression, h_map: np.ndarray,
 def bootstrap_maps(reg: Regression, *, impose_null: bool) -> Maps:
     """Coefficient, CR1 scale and the maps of the restricted (or unrestricted) bootstrap."""
     x, y = reg.x, reg.y
-    inverse = np.linalg.inv(cross_product(x, x))
+    gram = cross_product(x, x)
+    if collinear_columns(gram):
+        raise EstimationError(
+            "the tested coefficient is not identified: after removing the other regressors "
+            "(and fixed effects) the pilot indicator or a covariate has no variation left; drop "
+            "the covariate that repeats another, or check the pilot start column")
+    inverse = np.linalg.inv(gram)
     c = x @ inverse[:, 0]  # beta_hat = c'y (Frisch-Waugh-Lovell)
     estimate = float(c @ y)
     residuals = y - x @ (inverse @ cross_product(x, y[:, None])[:, 0])

@@ -306,3 +306,11 @@ def test_regression_weights_are_refused():
 def test_one_cluster_is_refused():
     with pytest.raises(EstimationError, match="between 2 and"):
         wb.WildClusterBootstrap(COLUMNS).fit(panel().assign(cl=0))
+
+
+def test_collinear_covariate_is_refused():
+    frame = panel().assign(x2=lambda f: 2.0 * f["x"])
+    columns = PanelColumns(outcome="y", unit="unit", time="t", cohort="start", cluster="cl",
+                           covariates=("x", "x2"))
+    with pytest.raises(EstimationError, match="not identified"):
+        wb.WildClusterBootstrap(columns).fit(frame)
