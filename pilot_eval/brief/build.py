@@ -46,6 +46,8 @@ from pilot_eval.brief.tables import AnnexSection, DataTable
 from pilot_eval.brief.wording import lower_first
 
 DEFAULT_HEADLINES = 3
+PAGE_TWO_CHARTS = 3  # charts that must share page 2 (more would be too small to read)
+PAGE_TWO_EXTRA = 2  # other headline outcomes' charts join page 2 only while it has fewer
 ISSUE_PLACEHOLDER = "The analyst has not yet written the issue for this brief."
 RECOMMENDATION_PLACEHOLDER = ("No recommendation has been written yet: the findings below are "
                               "offered for discussion.")
@@ -261,7 +263,12 @@ def build_brief_content(
     event = event_time_chart(analyses[first[0]], all_rows[first[0]])
     if event:
         charts.append(event)
-    annex_charts = tuple(c for i, c in enumerate(group_charts) if c and i != first[0])
+    on_page_two = {first[0]}
+    for index in first[1:]:  # room left on page 2: the other headline outcomes' charts
+        if len(charts) < PAGE_TWO_EXTRA and group_charts[index]:
+            charts.append(group_charts[index])
+            on_page_two.add(index)
+    annex_charts = tuple(c for i, c in enumerate(group_charts) if c and i not in on_page_two)
 
     labels = tuple(r.label for r in all_rows)
     metadata = BriefMetadata(

@@ -108,7 +108,7 @@ def _headline_panel(content: BriefContent) -> str:
             '<thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
             '<th scope="col">Direction</th><th scope="col">Evidence strength</th></tr></thead>\n'
             "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n"
-            f"<p><strong>Cost:</strong> {_e(content.cost)}</p></div>")
+            f"<p><strong>What it cost:</strong> {_e(content.cost)}</p></div>")
 
 
 def _list(items) -> str:

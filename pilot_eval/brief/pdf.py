@@ -140,7 +140,7 @@ def _headline_panel(content: BriefContent, s: dict, width: float) -> Table:
         rows.append([_p(row.sentence, s["headline"]),
                      _p(DIRECTION_WORDS.get(row.direction, row.direction), s["cell"]),
                      _p(strength, s["cell"])])
-    rows.append([_p("Cost: " + content.cost, s["cell"]), "", ""])
+    rows.append([_p("What it cost: " + content.cost, s["cell"]), "", ""])
     panel = Table(rows, colWidths=[width * 0.62, width * 0.14, width * 0.24], hAlign="LEFT")
     panel.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),

@@ -10,6 +10,7 @@ before-pilot points are hollow circles, after-pilot points filled squares.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,9 @@ from pilot_eval.charts.style import (
     plain_text,
 )
 
-FIGURE_SIZE_INCHES = (6.7, 3.0)
+FIGURE_SIZE_INCHES = (6.7, 2.5)
+Y_LABEL_WRAP = 30
+HEADROOM = 0.12
 
 
 def _finite(value: Any) -> float | None:
@@ -94,6 +97,9 @@ def event_time_figure(
         ax.annotate("reference", xy=(reference, 0), xytext=(0, -12), textcoords="offset points",
                     ha="center", va="top", fontsize=7, parse_math=False,
                     **{**text_style, "color": SECONDARY_TEXT})
+    ax.autoscale_view()
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + HEADROOM * (high - low))  # room for the "Pilot starts" label
     ax.axvline(-0.5, color=SECONDARY_TEXT, linestyle="--", linewidth=1.2)
     ax.annotate("Pilot starts", xy=(-0.5, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(4, -2), textcoords="offset points", ha="left", va="top", fontsize=8,
@@ -105,7 +111,11 @@ def event_time_figure(
         tick.set_family(FONT_FAMILY)
     ax.set_xlabel("Periods since the pilot started (hollow: before, filled: after)",
                   fontsize=9, **text_style)
-    label = axis_label(f"Effect on {' '.join(str(outcome_label).split())[:40]}", unit)
+    name = " ".join(str(outcome_label).split())
+    if len(name) > 1 and name[0].isupper() and not name[1].isupper():
+        name = name[0].lower() + name[1:]  # mid-sentence, keeping acronyms
+    label = "\n".join(textwrap.wrap(axis_label(f"Effect on {name}", unit), Y_LABEL_WRAP,
+                                     max_lines=2, placeholder=" …"))
     ax.set_ylabel(plain_text(label), fontsize=9, **text_style)
     ax.grid(axis="y", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)

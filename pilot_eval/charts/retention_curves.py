@@ -24,7 +24,7 @@ from pilot_eval.charts.style import (
     shorten,
 )
 
-FIGURE_SIZE_INCHES = (6.7, 3.0)
+FIGURE_SIZE_INCHES = (6.7, 2.5)
 LABEL_LIMIT = 28
 
 

@@ -129,9 +129,9 @@ def test_content_charts_have_title_alt_text_and_table(content):
     # brute force: the first row is the first period's means as the factory made them
     assert chart.table.rows[0] == ("2024-01", f"{60.1 + math.sin(1):.1f}%", "16",
                                    f"{59.1 + math.cos(1):.1f}%", "32")
-    # the second outcome's chart is in the annex (page 2 carries the first outcome's)
-    assert content.annex_charts[0].title == ("Cost per case moved much the same in pilot and "
-                                             "comparison teams")  # its range crosses zero
+    # with no retention or event study, page 2 has room for the second outcome's chart
+    assert content.charts[1].title == ("Cost per case moved much the same in pilot and "
+                                       "comparison teams")  # its range crosses zero
 
 
 def test_content_method_note_shares_one_sentence_for_identical_methods(content):
