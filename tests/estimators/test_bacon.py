@@ -10,9 +10,12 @@ References
   in the subsample, over the variance of the within-transformed treatment in the full panel.
 * mpdta (``tests/data/mpdta.csv``, R ``did::mpdta``, copied by engineer A from the project's
   shared reference data): the static TWFE of ``lemp`` is -0.036549 (R fixest
-  ``feols(lemp ~ treat_post | countyreal + year)``, quoted in the project's REFERENCES).  No
-  published R ``bacondecomp`` output for mpdta was found, so the per-comparison figures are
-  checked by the brute-force regressions above instead.
+  ``feols(lemp ~ treat_post | countyreal + year)``, quoted in the project's REFERENCES), and
+  every comparison against R ``bacondecomp`` 0.1.1 (R 4.6.1):
+  ``bacon(lemp ~ d, data = mpdta, id_var = "countyreal", time_var = "year")`` with
+  ``d = first.treat > 0 & year >= first.treat``, printed with 17 significant digits in the
+  public repository simoneSantoni/DrSnow, file ``test/validation/did/r_bacon.csv`` (commit
+  ae2671180b9456d37ea6f7c5b2fe2c332fc3d130); copied into ``R_BACONDECOMP_MPDTA`` below.
 """
 
 from __future__ import annotations
@@ -45,7 +48,27 @@ FIXEST_TOLERANCE = 5e-7
 """fixest's TWFE coefficient for mpdta is quoted with 6 decimals (-0.036549)."""
 BRUTE_FORCE_TOLERANCE = 1e-10
 """Sub-sample regressions by lstsq against group-mean formulas: rounding only."""
+R_TOLERANCE = 1e-12
+"""R bacondecomp's figures carry 17 significant digits; the same group-mean arithmetic in a
+different order agrees to rounding."""
 FIXEST_MPDTA_TWFE = -0.036549  # R fixest, REFERENCES.md "Static TWFE on mpdta"
+
+# R bacondecomp 0.1.1 on mpdta (source in the module docstring): treated, untreated (99999 =
+# never treated), estimate, weight, type.
+R_BACONDECOMP_MPDTA = [
+    (2006, 2007, 0.018480380807536088, 0.052005451971046328, "Earlier vs Later Treated"),
+    (2004, 2007, -0.091055401600490901, 0.026002725985523167, "Earlier vs Later Treated"),
+    (2007, 2006, 0.010575453874159176, 0.017335150657015443, "Later vs Earlier Treated"),
+    (2004, 2006, -0.045607905211029198, 0.0052931757731344868, "Earlier vs Later Treated"),
+    (2007, 99999, -0.043106032808677024, 0.53565615530177724, "Treated vs Untreated"),
+    (2006, 99999, -0.022570047608477646, 0.24533869708478345, "Treated vs Untreated"),
+    (2004, 99999, -0.079749126574727977, 0.081779565694927794, "Treated vs Untreated"),
+    (2007, 2004, -0.019604805926793908, 0.026002725985523167, "Later vs Earlier Treated"),
+    (2006, 2004, 0.054286900200548965, 0.010586351546268974, "Later vs Earlier Treated"),
+]
+R_TYPES = {"Earlier vs Later Treated": EARLIER_VS_LATER,
+           "Later vs Earlier Treated": LATER_VS_EARLIER,
+           "Treated vs Untreated": TREATED_VS_NEVER}
 
 COLUMNS = PanelColumns(outcome="y", unit="unit", time="period", cohort="start")
 MPDTA = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
@@ -137,6 +160,17 @@ def test_mpdta_weights_sum_to_one_and_average_to_twfe(mpdta):
                                                 LATER_VS_EARLIER}
     assert len(result.comparisons) == 3 + 3 + 3  # 3 cohorts vs never, 3 pairs both ways
     assert result.timing_groups == ((2004, 20), (2006, 40), (2007, 131), (NEVER, 309))
+
+
+def test_mpdta_matches_r_bacondecomp(mpdta):
+    result = BaconDecomposition(MPDTA).fit(mpdta)
+    ours = {(c.treated, c.comparison): c for c in result.comparisons}
+    assert len(ours) == len(R_BACONDECOMP_MPDTA)
+    for treated, untreated, estimate, weight, kind in R_BACONDECOMP_MPDTA:
+        comparison = ours[(treated, NEVER if untreated == 99999 else untreated)]
+        assert comparison.type == R_TYPES[kind]
+        assert comparison.estimate == pytest.approx(estimate, abs=R_TOLERANCE)
+        assert comparison.weight == pytest.approx(weight, abs=R_TOLERANCE)
 
 
 def test_mpdta_each_comparison_matches_its_subsample_regression(mpdta):
