@@ -161,18 +161,26 @@ class OutcomeModel:
 
 
 MODELS: Mapping[str, OutcomeModel] = MappingProxyType({
-    "goals_met_pct": OutcomeModel(61.0, 5.0, 2.0, 0.05, 1.5, 7, 0.6, -0.6, 4.5, 0.3, 1,
-                                  EffectPath(4.0, 4.0)),
-    "cost_per_case_gbp": OutcomeModel(2850.0, 320.0, -60.0, 7.0, 70.0, 1, 25.0, -35.0, 210.0,
-                                      0.3, 0, EffectPath(-150.0, -150.0)),
-    "repeat_referral_pct": OutcomeModel(21.0, 3.5, -1.0, -0.02, 1.0, 1, 0.4, 0.3, 2.8, 0.25, 1,
-                                        EffectPath(-0.5, -2.0, 12)),
-    "engagement_index": OutcomeModel(63.0, 5.0, 2.5, -0.06, 0.8, 7, 0.5, -0.7, 2.6, 0.4, 1,
-                                     EffectPath(3.0, 5.0, 12)),
+    "goals_met_pct": OutcomeModel(
+        baseline=61.0, team_sd=5.0, selection=2.0, trend=0.05, season_amplitude=1.5,
+        season_peak=7, month_sd=0.6, caseload_coef=-0.6, noise_sd=4.5, noise_rho=0.3,
+        decimals=1, effect=EffectPath(first_month=4.0, full=4.0)),
+    "cost_per_case_gbp": OutcomeModel(
+        baseline=2850.0, team_sd=320.0, selection=-60.0, trend=7.0, season_amplitude=70.0,
+        season_peak=1, month_sd=25.0, caseload_coef=-35.0, noise_sd=210.0, noise_rho=0.3,
+        decimals=0, effect=EffectPath(first_month=-150.0, full=-150.0)),
+    "repeat_referral_pct": OutcomeModel(
+        baseline=21.0, team_sd=3.5, selection=-1.0, trend=-0.02, season_amplitude=1.0,
+        season_peak=1, month_sd=0.4, caseload_coef=0.3, noise_sd=2.8, noise_rho=0.25,
+        decimals=1, effect=EffectPath(first_month=-0.5, full=-2.0, build_up_months=12)),
+    "engagement_index": OutcomeModel(
+        baseline=63.0, team_sd=5.0, selection=2.5, trend=-0.06, season_amplitude=0.8,
+        season_peak=7, month_sd=0.5, caseload_coef=-0.7, noise_sd=2.6, noise_rho=0.4,
+        decimals=1, effect=EffectPath(first_month=3.0, full=5.0, build_up_months=12)),
 })
 CASELOAD_MEAN, CASELOAD_TEAM_SD, CASELOAD_SEASON, CASELOAD_SD, CASELOAD_RHO = 17.5, 2.2, 0.8, 1.0, 0.6
-BOUNDS = {"goals_met_pct": (0.0, 100.0), "repeat_referral_pct": (0.0, 100.0),
-          "engagement_index": (0.0, 100.0), "cost_per_case_gbp": (0.0, np.inf)}
+BOUNDS = MappingProxyType({"goals_met_pct": (0.0, 100.0), "repeat_referral_pct": (0.0, 100.0),
+                           "engagement_index": (0.0, 100.0), "cost_per_case_gbp": (0.0, np.inf)})
 
 # Missing data: a fixed pattern, unrelated to the outcomes' values, in a few teams only (so
 # estimators that need a balanced panel keep most teams).  Team -> year-months.
@@ -223,7 +231,7 @@ PILOT_STARTS: Mapping[str, int] = MappingProxyType({
 
 # Staff records: annual leaving rates by reason (competing risks), per person in post.
 RESIGNATION_RATE, PILOT_RESIGNATION_HR, TEAM_FRAILTY_SD = 0.13, 0.6, 0.15
-OTHER_RATES = {"dismissed": 0.006, "end of contract": 0.012}
+OTHER_RATES = MappingProxyType({"dismissed": 0.006, "end of contract": 0.012})
 LEAVING_REASONS = ("resigned", "retired", "moved internally", "dismissed", "end of contract")
 AGE_BANDS = ("Under 25", "25 to 34", "35 to 44", "45 to 54", "55 to 64", "65 and over")
 AGE_SHARE_IN_POST = (0.05, 0.27, 0.27, 0.24, 0.15, 0.02)

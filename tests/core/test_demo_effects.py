@@ -322,3 +322,25 @@ def test_docs_counts_match_the_generated_files(data, twfe, cs):
                  f"{abs(z[2]):.1f} and {abs(z[3]):.1f} standard deviations from their targets")
     missing = [fact for fact in facts if fact not in text]
     assert not missing, missing
+
+
+def test_docs_parameter_table_matches_the_generator():
+    text = DOCS.read_text(encoding="utf-8").split("<!-- true-effects -->")[0]
+    month_names = ["January", "February", "March", "April", "May", "June", "July", "August",
+                   "September", "October", "November", "December"]
+    rows = {}
+    for line in text.splitlines():
+        match = re.match(r"\|\s*`(\w+)`\s*\|(.*)\|\s*$", line)
+        if match and match.group(1) in demo.MODELS:
+            rows[match.group(1)] = [c.strip() for c in match.group(2).split("|")]
+    assert set(rows) == set(demo.MODELS)
+    for outcome, cells in rows.items():
+        model = demo.MODELS[outcome]
+        numbers = [float(c.replace(",", "").replace("+", "")) for i, c in enumerate(cells)
+                   if i != 4]
+        amplitude, peak = re.fullmatch(r"±([\d.]+) \((\w+)\)", cells[4]).groups()
+        assert numbers == [model.baseline, model.team_sd, model.selection, model.trend,
+                           model.month_sd, model.caseload_coef, model.noise_sd,
+                           model.noise_rho], outcome
+        assert float(amplitude) == model.season_amplitude, outcome
+        assert month_names.index(peak) + 1 == model.season_peak, outcome
