@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.twfe import TwoWayFixedEffects
 
@@ -100,6 +101,9 @@ def main() -> None:
               f"{se:12.8f}")
     agree = all(abs(est - ours_est) <= AGREEMENT_RTOL * abs(ours_est) for _, _, (est, _) in rows)
     print(f"point estimates agree to {AGREEMENT_RTOL:g} relative: {agree}")
+    pyfixest_se = rows[2][2][1]
+    print(f"SE relative difference to pyfixest (same convention): "
+          f"{abs(pyfixest_se / ours_se - 1):.1e}")
     print(f"peak memory allocated during our fit (tracemalloc): {peak / 1e6:.0f} MB")
     print(f"our SE {ours_se:.8f}: PanelOLS counts the nested unit effects in K, so its SE is "
           "larger by sqrt((N-K_ours)/(N-K_panelols)); pyfixest uses our convention")

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pilot_eval.estimators.unavailable import Unavailable
 from scipy import stats
+
+from pilot_eval.estimators.unavailable import Unavailable
 
 
 @dataclass(frozen=True)
