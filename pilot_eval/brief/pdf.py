@@ -105,6 +105,9 @@ def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int 
 LONG_TOKEN = 30  # a "word" longer than this (a SHA-256, a name without spaces) may break anywhere
 CHART_SCALES = ((1.0, True), (0.85, True), (0.85, False), (0.7, False))
 BRIEF_PAGES = 2
+MIN_COLUMN_CHARS = 6
+MAX_COLUMN_CHARS = 24
+FIRST_COLUMN_CHARS = 16
 
 
 def _cell(text: str, s: dict, head: bool = False) -> Paragraph:
@@ -160,13 +163,26 @@ def _chart(chart: ChartContent, drawing: Flowable, s: dict) -> list[Flowable]:
     return [KeepTogether([_p(chart.title, s["h2"]), drawing, _p(key, s["note"])])]
 
 
+def column_widths(table: DataTable, width: float) -> list[float]:
+    """Widths in proportion to each column's longest word (so headers do not break inside a
+    word), at least ``MIN_COLUMN_CHARS`` and at most ``MAX_COLUMN_CHARS`` characters' worth."""
+    weights = []
+    for index, header in enumerate(table.columns):
+        words = [w for c in (header, *(r[index] for r in table.rows if index < len(r)))
+                 for w in str(c).split()]
+        longest = max((len(w) for w in words), default=MIN_COLUMN_CHARS)
+        weights.append(min(max(longest, MIN_COLUMN_CHARS), MAX_COLUMN_CHARS))
+    if table.columns:
+        weights[0] = max(weights[0], FIRST_COLUMN_CHARS)
+    total = sum(weights) or 1
+    return [width * w / total for w in weights]
+
+
 def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
-    first = 0.24 if len(table.columns) > 2 else 0.3
-    rest = (1 - first) / max(len(table.columns) - 1, 1)
-    widths = [width * first] + [width * rest] * (len(table.columns) - 1)
     data = [[_cell(c, s, head=True) for c in table.columns]]
     data += [[_cell(c, s) for c in row] for row in table.rows]
-    return [_p(table.caption, s["caption"]), _table(data, widths), Spacer(1, 6)]
+    return [_p(table.caption, s["caption"]), _table(data, column_widths(table, width)),
+            Spacer(1, 6)]
 
 
 def _bullets(items, s: dict) -> list[Flowable]:
@@ -210,9 +226,11 @@ def _annex(content: BriefContent, s: dict, width: float,
     story: list[Flowable] = [_p("Annex: technical details", s["annex"])]
     for section in content.annex:
         if section.heading == "Data behind the charts" and content.annex_charts:
-            story.append(_p("Charts for the other outcomes", s["h2"]))
+            heading = _p("Charts for the other outcomes", s["h2"])
             for chart, drawing in zip(content.annex_charts, annex_drawings, strict=True):
-                story += _chart(chart, drawing, s)
+                block = _chart(chart, drawing, s)[0]
+                story.append(KeepTogether([heading, block]) if heading else block)
+                heading = None
         story.append(_p(section.heading, s["h2"]))
         story += [_p(text, s["body"]) for text in section.paragraphs]
         story += _bullets(section.bullets, s)
