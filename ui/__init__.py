@@ -5,6 +5,6 @@ Modules: ``app`` (``main(argv) -> int``), ``main_window`` (side bar of steps and
 without a window), ``core_api`` (the core calls, imported lazily), ``task_runner`` (the one
 runner for long work), ``error_info``/``error_dialog`` (what the user sees when something
 fails), ``logs`` (rotating log file), ``table_model`` (DataFrame model), ``result_text`` and
-``chart_table`` (words and numbers for the result), ``signals`` (safe ``emit``),
+``chart_table`` (words and numbers for the result),
 ``screenshots`` (the demo run that saves a PNG per step).
 """

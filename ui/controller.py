@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from .core_api import ROLE_FIELDS, AnalysisOutput, CoreApi
 from .error_info import ErrorInfo
-from .signals import emit
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
@@ -120,14 +119,14 @@ class Controller(QObject):
         # Another outcome keeps the results of the others for the brief; any other role
         # changes the design, so every earlier result is dropped.
         self._forget_result(keep_other_outcomes=role == "outcome")
-        emit(self.roles_changed, dict(self.roles))
+        self.roles_changed.emit(dict(self.roles))
         self.validate()
 
     def set_roles(self, roles: dict[str, str | None]) -> None:
         """Replace every role at once (unknown role names are ignored)."""
         self.roles = {r: roles.get(r) or None for r in ROLE_FIELDS}
         self._forget_result()
-        emit(self.roles_changed, dict(self.roles))
+        self.roles_changed.emit(dict(self.roles))
         self.validate()
 
     @Slot()
@@ -148,17 +147,17 @@ class Controller(QObject):
     def run_analysis(self) -> None:
         """Estimate the pilot's effect with the current roles (a new run cancels the old one)."""
         if self.table is None:
-            emit(self.error, ErrorInfo(TITLES[ANALYSIS], "Open a data file first."))
+            self.error.emit(ErrorInfo(TITLES[ANALYSIS], "Open a data file first."))
             return
         missing = missing_roles(self.roles)
         if missing:
-            emit(self.error, ErrorInfo(TITLES[ANALYSIS],
+            self.error.emit(ErrorInfo(TITLES[ANALYSIS],
                                       "Choose a column for: " + ", ".join(missing) + "."))
             return
         self.output = None
         self.runner.run(ANALYSIS, partial(self.core.analyse, self.table, dict(self.roles)),
                         title=TITLES[ANALYSIS])
-        emit(self.analysis_started)
+        self.analysis_started.emit()
 
     @Slot()
     def cancel_analysis(self) -> None:
@@ -168,7 +167,7 @@ class Controller(QObject):
         """Write the brief of every outcome analysed with the current design to ``pdf_path``,
         and an HTML twin beside it."""
         if not self.results:
-            emit(self.error, ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
+            self.error.emit(ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
                                       "brief: the brief reports its result."))
             return
         task = partial(self._brief_task, [o.result for o in self.results.values()], str(pdf_path),
@@ -210,15 +209,15 @@ class Controller(QObject):
         if self.source_note:
             issues = [Issue("warning", self.source_note), *issues]
         self.issues = issues
-        emit(self.issues_changed, list(issues))
-        emit(self.ready_changed, self.can_run)
+        self.issues_changed.emit(list(issues))
+        self.ready_changed.emit(self.can_run)
 
     @Slot(str, object)
     def _on_finished(self, key: str, value: Any) -> None:
         if key == LOAD:
             table, roles, note = value
             self.table, self.output, self.source_note = table, None, note
-            emit(self.table_loaded, table)
+            self.table_loaded.emit(table)
             self.set_roles(roles)
         elif key == VALIDATE:
             self._set_issues(issues_from_report(value))
@@ -227,10 +226,10 @@ class Controller(QObject):
             outcome = value.result.get("outcome") or self.roles["outcome"] or ""
             self.results.pop(outcome, None)  # a re-run moves the outcome to the end
             self.results[outcome] = value
-            emit(self.result_ready, value)
+            self.result_ready.emit(value)
         elif key == BRIEF:
             pdf, html = value
-            emit(self.brief_exported, str(Path(pdf)), str(Path(html)))
+            self.brief_exported.emit(str(Path(pdf)), str(Path(html)))
 
     @Slot(str, object)
     def _on_failed(self, key: str, info: ErrorInfo) -> None:
@@ -238,9 +237,9 @@ class Controller(QObject):
             self._set_issues([Issue("error", info.message)])
             if info.expected:
                 return
-        emit(self.error, info)
+        self.error.emit(info)
 
     @Slot(str)
     def _on_cancelled(self, key: str) -> None:
         if key == ANALYSIS:
-            emit(self.analysis_cancelled)
+            self.analysis_cancelled.emit()

@@ -6,7 +6,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 from .controller import ROLE_LABELS
-from .signals import emit
 
 NOT_USED = "(not used)"
 ROLE_HELP = {
@@ -73,4 +72,4 @@ class RolesForm(QGroupBox):
 
     def _changed(self, role: str) -> None:
         if not self._updating:
-            emit(self.role_changed, role, self.combos[role].currentData())
+            self.role_changed.emit(role, self.combos[role].currentData())

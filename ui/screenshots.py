@@ -15,8 +15,6 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from .signals import disconnect
-
 WAIT_MS = 120_000
 WINDOW_SIZE = (1280, 820)
 DEMO_MORE_OUTCOMES = ("cost_per_case_gbp",)
@@ -48,9 +46,9 @@ def run_until(signal: Any, trigger: Callable[[], None], *, failed: Any = None,
         if not got:
             loop.exec()
     finally:
-        disconnect(signal, ok)
+        signal.disconnect(ok)
         if failed is not None:
-            disconnect(failed, bad)
+            failed.disconnect(bad)
     if not got:
         raise ScreenshotError(f"no answer within {timeout_ms / 1000:.0f} s")
     kind, args = got[0]

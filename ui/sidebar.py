@@ -5,8 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from .signals import emit
-
 STEPS: tuple[tuple[str, str], ...] = (
     ("data", "1  Data"),
     ("impact", "2  Impact"),
@@ -45,4 +43,4 @@ class StepBar(QListWidget):
 
     def _row_changed(self, row: int) -> None:
         if row >= 0:
-            emit(self.step_chosen, self.step_keys()[row])
+            self.step_chosen.emit(self.step_keys()[row])

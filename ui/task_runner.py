@@ -27,7 +27,6 @@ from pilot_eval.progress import Progress
 
 from .error_info import ErrorInfo, describe_exception
 from .logs import get_logger, log_path
-from .signals import emit
 
 Task = Callable[[Progress], Any]
 MAX_THREADS = 2
@@ -78,11 +77,11 @@ class _Job(QRunnable):
         try:
             result = self._fn(self._run.progress)
         except AnalysisCancelled:
-            emit(self._signals.cancelled, key, run_id)
+            self._signals.cancelled.emit(key, run_id)
         except BaseException as exc:  # every error must reach the user, never the console
-            emit(self._signals.failed, key, run_id, _error_info(key, self._run.title, exc))
+            self._signals.failed.emit(key, run_id, _error_info(key, self._run.title, exc))
         else:
-            emit(self._signals.finished, key, run_id, result)
+            self._signals.finished.emit(key, run_id, result)
 
 
 class TaskRunner(QObject):
@@ -132,14 +131,14 @@ class TaskRunner(QObject):
                     and fraction < 1.0:
                 return
             last[:] = [(fraction, message)]
-            emit(signals.progress, key, run_id, fraction, message)
+            signals.progress.emit(key, run_id, fraction, message)
 
         run = _Run(run_id=run_id, title=title, progress=Progress(report))
         self._runs[key] = run
         self._pool.start(_Job(key, run, fn, self._signals))
         if old is None:
-            emit(self.busy_changed, key, True)
-        emit(self.started, key)
+            self.busy_changed.emit(key, True)
+        self.started.emit(key)
         return run_id
 
     def cancel(self, key: str) -> bool:
@@ -148,8 +147,8 @@ class TaskRunner(QObject):
         if run is None:
             return False
         run.progress.cancel()
-        emit(self.cancelled, key)
-        emit(self.busy_changed, key, False)
+        self.cancelled.emit(key)
+        self.busy_changed.emit(key, False)
         return True
 
     def is_running(self, key: str) -> bool:
@@ -170,27 +169,27 @@ class TaskRunner(QObject):
 
     def _finish(self, key: str) -> None:
         self._runs.pop(key, None)
-        emit(self.busy_changed, key, False)
+        self.busy_changed.emit(key, False)
 
     @Slot(str, int, float, str)
     def _on_progress(self, key: str, run_id: int, fraction: float, message: str) -> None:
         if self._current(key, run_id):
-            emit(self.progress, key, fraction, message)
+            self.progress.emit(key, fraction, message)
 
     @Slot(str, int, object)
     def _on_finished(self, key: str, run_id: int, result: object) -> None:
         if self._current(key, run_id):
             self._finish(key)
-            emit(self.finished, key, result)
+            self.finished.emit(key, result)
 
     @Slot(str, int, object)
     def _on_failed(self, key: str, run_id: int, info: ErrorInfo) -> None:
         if self._current(key, run_id):
             self._finish(key)
-            emit(self.failed, key, info)
+            self.failed.emit(key, info)
 
     @Slot(str, int)
     def _on_cancelled(self, key: str, run_id: int) -> None:
         if self._current(key, run_id):  # cancelled from inside (not through cancel())
             self._finish(key)
-            emit(self.cancelled, key)
+            self.cancelled.emit(key)

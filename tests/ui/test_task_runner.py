@@ -119,18 +119,22 @@ def test_different_keys_run_side_by_side(qtbot, runner):
     assert runner.running_keys() == ()
 
 
-def test_emitting_many_signals_keeps_true_alive(qtbot):
-    """PySide6 6.12.0 loses a reference to ``True`` per ``emit``; ``signals.emit`` gives it back
-    (without it, a few thousand progress reports abort Python: "bool_dealloc")."""
+def test_the_installed_pyside_keeps_true_alive_across_emits(qtbot):
+    """PySide6 6.12.0 lost a reference to ``True`` per ``emit`` and per ``disconnect``; a few
+    thousand progress reports then aborted Python ("bool_dealloc").  pyproject excludes it; this
+    guards against installing a release with the same fault."""
     import sys
 
-    from pilot_eval.ui.signals import _Probe, disconnect, emit
+    from PySide6.QtCore import QObject, Signal
 
-    probe = _Probe()
+    class Probe(QObject):
+        ping = Signal()
+
+    probe = Probe()
     before = sys.getrefcount(True)
     for _ in range(EMITS):
-        emit(probe.ping)
-    # Other live objects may take or drop a few references meanwhile; the bug drops EMITS.
+        probe.ping.emit()
+    # Other live objects may take or drop a few references meanwhile; the fault drops EMITS.
     assert abs(sys.getrefcount(True) - before) <= REFCOUNT_NOISE
 
     def slot() -> None:
@@ -139,7 +143,7 @@ def test_emitting_many_signals_keeps_true_alive(qtbot):
     before = sys.getrefcount(True)
     for _ in range(EMITS):
         probe.ping.connect(slot)
-        disconnect(probe.ping, slot)
+        probe.ping.disconnect(slot)
     assert abs(sys.getrefcount(True) - before) <= REFCOUNT_NOISE
 
 
