@@ -123,3 +123,21 @@ def test_collinear_covariate_is_refused():
                            covariates=("x", "x2"))
     with pytest.raises(EstimationError, match="not identified"):
         wb.WildClusterBootstrap(columns).fit(frame)
+
+
+FIXEST_DIGITS = 5e-7
+"""REFERENCES.md quotes fixest's mpdta TWFE estimate and SE with 6 decimals."""
+
+
+def test_mpdta_estimate_and_cr1_se_match_fixest():
+    # tests/data/mpdta.csv is R did::mpdta (see tests/data/README.md); fixest
+    # feols(lemp ~ treated | countyreal + year, cluster = ~countyreal): -0.036549 (0.013265)
+    from pathlib import Path
+
+    frame = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "mpdta.csv")
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    result = wb.WildClusterBootstrap(columns, draws=999, seed=3).fit(frame)
+    assert result.estimate == pytest.approx(-0.036549, abs=FIXEST_DIGITS)
+    assert result.se == pytest.approx(0.013265, abs=FIXEST_DIGITS)
+    assert result.n_clusters == 500 and result.weight_type == "rademacher"
+    assert result.ci_low < result.estimate < result.ci_high
