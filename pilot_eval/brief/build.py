@@ -51,6 +51,10 @@ PAGE_TWO_EXTRA = 2  # other headline outcomes' charts join page 2 only while it 
 ISSUE_PLACEHOLDER = "The analyst has not yet written the issue for this brief."
 RECOMMENDATION_PLACEHOLDER = ("No recommendation has been written yet: the findings below are "
                               "offered for discussion.")
+PARALLEL_CAVEAT = ("These are estimates, not proof: they assume that pilot and comparison "
+                   "{units} would have changed in parallel without the pilot.")
+SELECTION_CAVEAT = ("Pilot {units} were not chosen at random, so they may differ from "
+                    "comparison {units} in ways the comparison does not capture.")
 PRETREND_CAVEAT = ("Pilot and comparison {units} were already moving apart before the pilot, "
                    "so part of the difference may not be due to the pilot.")
 
@@ -196,6 +200,13 @@ def caveats(analyses: Sequence[Mapping[str, Any]], rows: Sequence[OutcomeRow],
     a failed pre-trend test, small numbers (clusters, then staff), short follow-up, missing
     data."""
     chosen = list(text.caveats(analyses, unit_noun))
+    if len(chosen) == 1:  # nothing else stands out: give the design's two caveats separately
+        chosen = [PARALLEL_CAVEAT.format(units=unit_noun), SELECTION_CAVEAT.format(units=unit_noun)]
+    if retention and retention.get("km") and not any(
+            ((info or {}).get("retention_at") or {}).get("12")
+            for info in retention["km"].values() if isinstance(info, Mapping)):
+        chosen.append("Short follow-up for staff: no group was followed for 12 months, so "
+                      "longer-term retention is unknown.")
     if any(r.evidence and any("pre-trend test p" in why for why in r.evidence.reasons)
            for r in rows):
         chosen.insert(1, PRETREND_CAVEAT.format(units=unit_noun))

@@ -132,6 +132,11 @@ class BriefOptions:
                              hint=f"Known options: {', '.join(sorted(known))}.")
         values = dict(data)
         if "disclosure" in values and isinstance(values["disclosure"], Mapping):
+            thresholds = {f.name for f in fields(DisclosureThresholds)}
+            wrong = sorted(set(values["disclosure"]) - thresholds)
+            if wrong:
+                raise BriefError(f"unknown disclosure threshold(s): {', '.join(wrong)}",
+                                 hint=f"Known thresholds: {', '.join(sorted(thresholds))}.")
             values["disclosure"] = DisclosureThresholds(**values["disclosure"])
         for name in ("headline_outcomes", "seeds"):
             if name in values:

@@ -261,6 +261,21 @@ def test_options_round_trip_through_json():
         BriefOptions.from_dict({"organisaton": "typo"})
     with pytest.raises(ValueError, match="decision"):
         BriefOptions(decision="maybe")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown disclosure threshold"):
+        BriefOptions.from_dict({"disclosure": {"min_cout": 5}})
+    with pytest.raises(ValueError, match="not a date"):
+        BriefOptions(date="27/11/2026")
+
+
+def test_at_least_two_caveats_when_nothing_else_stands_out():
+    one = base.analysis(warnings=())
+    one["data"]["n_rows_used"] = one["data"]["n_rows"]
+    built = build_brief_content({"outcomes": [one]}, date="2026-11-27")
+    assert built.caveats == (
+        "These are estimates, not proof: they assume that pilot and comparison teams would "
+        "have changed in parallel without the pilot.",
+        "Pilot teams were not chosen at random, so they may differ from comparison teams in "
+        "ways the comparison does not capture.")
 
 
 def test_list_of_outcomes_is_still_accepted():
