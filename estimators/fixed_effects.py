@@ -172,10 +172,10 @@ def _irons_tuck(x: np.ndarray, gx: np.ndarray, ggx: np.ndarray) -> np.ndarray:
     """
     step = ggx - gx
     curvature = step - gx + x
-    denominator = float(curvature @ curvature)
+    denominator = float(np.einsum("i,i->", curvature, curvature))
     if denominator <= 0.0:
         return ggx
-    return ggx - (float(step @ curvature) / denominator) * step
+    return ggx - (float(np.einsum("i,i->", step, curvature)) / denominator) * step
 
 
 def demean_alternating(

@@ -34,9 +34,13 @@ class LeastSquares:
 
 
 def cross_products(matrix: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-    """``X' W X`` for a (n x k) matrix (``W`` = identity when ``weights`` is None)."""
+    """``X' W X`` for a (n x k) matrix (``W`` = identity when ``weights`` is None).
+
+    Long reductions use ``np.einsum`` rather than BLAS: on a busy machine, waking BLAS's
+    worker threads for an n x k product cost more (tens of ms) than the product itself.
+    """
     weighted = matrix if weights is None else matrix * weights[:, None]
-    return weighted.T @ matrix
+    return np.einsum("ij,ik->jk", weighted, matrix)
 
 
 def collinear_columns(xtx: np.ndarray, tolerance: float = COLLINEARITY_TOLERANCE) -> list[int]:
@@ -65,7 +69,7 @@ def least_squares(matrix: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
                   ) -> LeastSquares:
     """Solve the (weighted) normal equations; call ``collinear_columns`` first."""
     xtx = cross_products(matrix, weights)
-    xty = (matrix if weights is None else matrix * weights[:, None]).T @ y
+    xty = np.einsum("ij,i->j", matrix if weights is None else matrix * weights[:, None], y)
     try:
         factor = cho_factor(xtx)
     except LinAlgError as exc:
@@ -75,5 +79,5 @@ def least_squares(matrix: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
         ) from exc
     coef = cho_solve(factor, xty)
     bread = cho_solve(factor, np.eye(xtx.shape[0]))
-    residuals = y - matrix @ coef
+    residuals = y - np.einsum("ij,j->i", matrix, coef)
     return LeastSquares(coef, residuals, bread)

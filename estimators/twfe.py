@@ -149,9 +149,11 @@ def _centred_ss(matrix: np.ndarray, weights: np.ndarray | None, *, centre: bool 
     for j in range(matrix.shape[1]):
         column = matrix[:, j]
         if centre:
-            mean = column.mean() if weights is None else float(weights @ column) / total
+            mean = (column.mean() if weights is None
+                    else float(np.einsum("i,i->", weights, column)) / total)
             column = column - mean
-        result[j] = column @ column if weights is None else (weights * column) @ column
+        squared = column if weights is None else weights * column
+        result[j] = np.einsum("i,i->", squared, column)
     return result
 
 

@@ -46,8 +46,8 @@ def iid(bread: np.ndarray, residuals: np.ndarray, weights: np.ndarray | None, *,
     if df <= 0:
         reason = f"no residual degrees of freedom ({n} observations, {n_params} parameters)"
         return Covariance(Unavailable(reason), "iid", max(df, 0), Unavailable(reason), n_params)
-    squared = residuals * residuals if weights is None else weights * residuals * residuals
-    sigma2 = float(squared.sum()) / df
+    factor = residuals if weights is None else weights * residuals
+    sigma2 = float(np.einsum("i,i->", factor, residuals)) / df
     return Covariance(sigma2 * bread, "iid", df, 1.0, n_params)
 
 
@@ -61,7 +61,7 @@ def hc1(matrix: np.ndarray, bread: np.ndarray, residuals: np.ndarray,
         return Covariance(Unavailable(reason), "hc1", max(df, 0), Unavailable(reason), n_params)
     factor = residuals if weights is None else weights * residuals
     scores = matrix * factor[:, None]
-    meat = scores.T @ scores
+    meat = np.einsum("ij,ik->jk", scores, scores)  # no BLAS threads for a long reduction
     small = n / df
     return Covariance(small * (bread @ meat @ bread), "hc1", df, small, n_params)
 
@@ -90,7 +90,7 @@ def cr1(matrix: np.ndarray, bread: np.ndarray, residuals: np.ndarray,
                           n_params, n_clusters)
     factor = residuals if weights is None else weights * residuals
     scores = cluster_scores(matrix, factor, codes, n_clusters)
-    meat = scores.T @ scores
+    meat = np.einsum("ij,ik->jk", scores, scores)
     small = n_clusters / (n_clusters - 1) * (n - 1) / (n - n_params)
     return Covariance(small * (bread @ meat @ bread), "cluster", n_clusters - 1, small,
                       n_params, n_clusters)
