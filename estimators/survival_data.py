@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns
 from pilot_eval.estimators.errors import EstimationError
+from scipy import special
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,11 @@ class RiskSets:
     tie_index: np.ndarray  # per event "slot" l: its grid index
     tie_fraction: np.ndarray  # per slot: l / d_j (Efron) or 0 (Breslow)
     freq: np.ndarray  # per row: how many identical subjects it stands for
+    efron: bool
+    big_ties: np.ndarray  # per grid time: Efron sums in closed form (d_j >= BIG_TIE)
+
+
+BIG_TIE = 32  # from this many tied events on, Efron's slot sums use digamma/log-gamma forms
 
 
 def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: bool,
@@ -293,14 +299,15 @@ def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: b
     death_rows = np.flatnonzero(died)
     d = np.rint(np.bincount(last[death_rows], weights=freq[death_rows],
                             minlength=grid.size)).astype(np.int64)
-    tie_index = np.repeat(np.arange(grid.size), d)
-    starts = np.repeat(np.cumsum(d) - d, d)
-    position = np.arange(tie_index.size) - starts
-    fraction = position / d[tie_index] if efron else np.zeros(tie_index.size)
+    big = (d >= BIG_TIE) if efron else np.zeros(grid.size, dtype=bool)
+    slots = np.where(big, 0, d) if efron else np.zeros_like(d)  # Breslow needs no slots
+    tie_index = np.repeat(np.arange(grid.size), slots)
+    starts = np.repeat(np.cumsum(slots) - slots, slots)
+    fraction = (np.arange(tie_index.size) - starts) / d[tie_index]
     return RiskSets(grid=grid, first=first, last=last, died=died, death_rows=death_rows,
                     pair=pair.reshape(-1), pair_first=keys // (grid.size + 2),
                     pair_last=keys % (grid.size + 2) - 1, d=d, tie_index=tie_index,
-                    tie_fraction=fraction, freq=freq)
+                    tie_fraction=fraction, freq=freq, efron=efron, big_ties=big)
 
 
 def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
@@ -338,8 +345,12 @@ class TieSums:
 
 
 def tie_sums(sets: RiskSets, s0: np.ndarray, d0: np.ndarray) -> TieSums:
-    """``den_l = S0_j - c_l D0_j`` summed per grid time (``c_l = 0`` under Breslow)."""
-    if not sets.tie_fraction.any():  # Breslow (or no ties): every slot has den = S0
+    """``den_l = S0_j - c_l D0_j`` summed per grid time (``c_l = 0`` under Breslow).
+
+    Efron: explicit sums over the slots ``l`` where ``d_j < BIG_TIE``; elsewhere the closed
+    forms in ``efron_closed_form`` (O(1) per time instead of O(d_j)).
+    """
+    if not sets.efron:  # Breslow: every slot has den = S0
         zero = np.zeros_like(s0)
         return TieSums(log_den=sets.d * np.log(s0), inv=sets.d / s0, c_inv=zero,
                        inv2=sets.d / s0**2, c_inv2=zero, cc_inv2=zero)
@@ -350,9 +361,33 @@ def tie_sums(sets: RiskSets, s0: np.ndarray, d0: np.ndarray) -> TieSums:
     def per_time(values: np.ndarray) -> np.ndarray:
         return np.bincount(j, weights=values, minlength=g)
 
-    return TieSums(log_den=per_time(np.log(den)), inv=per_time(1 / den),
-                   c_inv=per_time(c / den), inv2=per_time(1 / den**2),
-                   c_inv2=per_time(c / den**2), cc_inv2=per_time(c**2 / den**2))
+    sums = [per_time(np.log(den)), per_time(1 / den), per_time(c / den),
+            per_time(1 / den**2), per_time(c / den**2), per_time(c**2 / den**2)]
+    big = sets.big_ties
+    if big.any():
+        closed = efron_closed_form(s0[big], d0[big], sets.d[big].astype(float))
+        for total, value in zip(sums, closed, strict=True):
+            total[big] = value
+    return TieSums(*sums)
+
+
+def efron_closed_form(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Efron slot sums for ``den_l = a - (l/d) b``, ``l = 0..d-1``, without looping over ``l``.
+
+    With ``h = b/d`` and ``z = a/h`` (so ``den_l = h (z - l)``), ``H1 = psi(z+1) - psi(z-d+1)
+    = sum 1/(z-l)`` and ``H2 = psi'(z-d+1) - psi'(z+1) = sum 1/(z-l)^2``:
+    ``sum log den = d log h + lgamma(z+1) - lgamma(z-d+1)``, ``sum 1/den = H1/h``,
+    ``sum c/den = (z H1 - d)/(d h)``, ``sum 1/den^2 = H2/h^2``,
+    ``sum c/den^2 = (z H2 - H1)/(d h^2)``, ``sum c^2/den^2 = (z^2 H2 - 2 z H1 + d)/(d h)^2``.
+    Used only for ``d >= BIG_TIE``, where the digamma differences keep ~10 significant digits.
+    """
+    h = b / d
+    z = a / h
+    h1 = special.digamma(z + 1) - special.digamma(z - d + 1)
+    h2 = special.polygamma(1, z - d + 1) - special.polygamma(1, z + 1)
+    log_den = d * np.log(h) + special.gammaln(z + 1) - special.gammaln(z - d + 1)
+    return (log_den, h1 / h, (z * h1 - d) / (d * h), h2 / h**2, (z * h2 - h1) / (d * h**2),
+            (z**2 * h2 - 2 * z * h1 + d) / (d * h) ** 2)
 
 
 @dataclass(frozen=True)

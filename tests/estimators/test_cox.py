@@ -12,6 +12,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import proportional_hazard_test
 from pilot_eval.estimators import EstimationError, EstimatorConfigError, SpellColumns
 from pilot_eval.estimators.cox import CoxModel
+from pilot_eval.estimators.survival_data import efron_closed_form
 from scipy import optimize
 from statsmodels.duration.hazard_regression import PHReg
 
@@ -332,3 +333,20 @@ def test_lifelines_engine_passes_entry_times(rossi):
     for c in result.coefficients:
         assert c.coef == pytest.approx(ROSSI_EFRON[c.name][0], abs=COEF_TOL)
     assert result.n_obs == len(split)
+
+
+@pytest.mark.parametrize(("at_risk", "dying", "d"), [(500.0, 40.0, 32), (2e4, 900.0, 1000),
+                                                    (7e5, 6e3, 10000), (100.0, 100.0, 50)])
+def test_efron_closed_form_equals_slot_by_slot_sums(at_risk, dying, d):
+    # brute force: the d Efron slots den_l = a - (l/d) b summed one by one
+    slot = np.arange(d) / d
+    den = at_risk - slot * dying
+    explicit = [np.log(den).sum(), (1 / den).sum(), (slot / den).sum(), (1 / den**2).sum(),
+                (slot / den**2).sum(), (slot**2 / den**2).sum()]
+    closed = efron_closed_form(np.array([at_risk]), np.array([dying]), np.array([float(d)]))
+    # digamma differences lose digits as (risk set / ties) grows; here z/d <= 120, so the
+    # uncorrected sums keep 1e-12 and the l/d-weighted ones (small corrections) 1e-7
+    np.testing.assert_allclose([c[0] for c in closed[:2]], explicit[:2], rtol=1e-12)
+    np.testing.assert_allclose(closed[3][0], explicit[3], rtol=1e-12)
+    np.testing.assert_allclose([closed[2][0], closed[4][0], closed[5][0]],
+                               [explicit[2], explicit[4], explicit[5]], rtol=1e-7)
