@@ -392,3 +392,27 @@ def test_logo_is_drawn_on_page_one(tmp_path):
     assert b"/Subtype /Image" in pdf.read_bytes()
     if POPPLER:
         assert page_text(pdf, 3).startswith("Annex: technical details")
+
+
+@needs_poppler
+def test_full_pdf_metadata_fonts_and_page_numbers(full_pdf, full):
+    info = subprocess.run(["pdfinfo", str(full_pdf)], check=True, capture_output=True,
+                          text=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert fields["Title"].strip() == full.title
+    assert fields["Author"].strip() == "Analyst Ŵ"
+    assert "Staff engagement index" in fields["Keywords"]
+    pages = int(fields["Pages"])
+    assert page_text(full_pdf, pages).endswith(f"Page {pages} of {pages}")
+    fonts = subprocess.run(["pdffonts", str(full_pdf)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    assert fonts and all(row.split()[-5] == "yes" and "DejaVuSans" in row for row in fonts)
+
+
+def test_html_every_chart_is_followed_by_its_data_table(full):
+    document = brief_html(full)
+    for chart in (*full.charts, *full.annex_charts):
+        position = document.index(">" + chart.title.replace("&", "&amp;") + "</h")
+        following = document[position:]
+        assert following.index("</svg>") < following.index("<table>"), chart.title
+        assert following.index("<table>") < following.index("</section>"), chart.title
