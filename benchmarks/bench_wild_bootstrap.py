@@ -22,7 +22,6 @@ import time
 
 import numpy as np
 import pandas as pd
-
 from pilot_eval.estimators import wild_bootstrap as wb
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.wild_bootstrap import WildClusterBootstrap

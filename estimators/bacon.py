@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import numeric_column, require_columns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError

@@ -18,8 +18,6 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import key_missing, numeric_column, two_by_two_flags
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
@@ -28,6 +26,7 @@ from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.ols import collinear_columns
 from pilot_eval.estimators.twfe import check_design, fitted_params, panel_arrays
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
+from scipy import sparse, stats
 
 WeightType = Literal["auto", "rademacher", "webb"]
 WEIGHT_TYPES: tuple[str, ...] = get_args(WeightType)
@@ -375,7 +374,8 @@ class WildBootstrapResult:
             f"{self.level:.0%} interval by test inversion: {_show(self.ci_low)} to "
             f"{_show(self.ci_high)}",
             f"{self.weight_type} weights ({self.weight_reason}); {draws}; "
-            f"{self.distinct_draws:,} distinct draws possible; {self.n_clusters} clusters "
+            f"{_count(self.distinct_draws, self.weight_type, self.n_clusters)} distinct draws "
+            f"possible; {self.n_clusters} clusters "
             f"('{self.cluster}'), {self.n_obs:,} rows",
         ]
         return "\n".join(lines + [f"Note: {note}" for note in self.notes])
@@ -404,6 +404,13 @@ class WildBootstrapResult:
             "cluster": self.cluster, "notes": list(self.notes),
             "unavailable": reasons(ci_low=self.ci_low, ci_high=self.ci_high),
         }
+
+
+def _count(distinct: int, weight_type: str, n_clusters: int) -> str:
+    """``2^50`` rather than sixteen digits when the number is large."""
+    if distinct < 10**9:
+        return f"{distinct:,}"
+    return f"{2 if weight_type == 'rademacher' else 6}^{n_clusters}"
 
 
 def _show(value: float | Unavailable) -> str:

@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from pilot_eval.estimators.bacon import (
     ALWAYS,
     EARLIER_VS_LATER,
