@@ -135,7 +135,7 @@ class DidTwoByTwo:
         warnings = []
         if data.n_dropped:
             warnings.append(f"{data.n_dropped} row(s) with a missing value in a model column "
-                            "(or a non-positive weight) were dropped")
+                            "(or a zero weight) were dropped")
         if cov.n_clusters is not None and cov.n_clusters < 30:
             warnings.append(f"only {cov.n_clusters} clusters: cluster-robust standard errors "
                             "can be too small; prefer the wild cluster bootstrap")
@@ -195,7 +195,12 @@ def two_by_two_data(frame: pd.DataFrame, columns: PanelColumns, se: str) -> TwoB
     for values in covariates:
         bad |= np.isnan(values)
     if weights is not None:
-        bad |= np.isnan(weights) | (weights <= 0)
+        bad |= np.isnan(weights)
+        if np.any(weights[~bad] < 0):
+            raise EstimationError(
+                f"weights in column '{columns.weights}' must not be negative; "
+                f"the smallest is {np.min(weights[~bad]):g}", column=columns.weights)
+        bad |= weights == 0
     for key in {cluster_name, columns.unit, columns.time} - {None}:
         bad |= key_missing(frame, key)
     keep = ~bad

@@ -214,3 +214,17 @@ def test_two_period_balanced_panel_equals_two_way_fixed_effects(mpdta_2006):
     did = DidTwoByTwo(columns).fit(frame)
     twfe = TwoWayFixedEffects(columns, cross_check="never").fit(frame)
     assert did.estimate == pytest.approx(twfe.estimate, abs=IDENTITY_ATOL)
+
+
+def test_weights_negative_refused_zero_dropped():
+    frame = cross_section(15, weights=True)
+    columns = PanelColumns(outcome="y", group="g", post="p", weights="w")
+    with pytest.raises(EstimationError, match="must not be negative") as info:
+        DidTwoByTwo(columns, se="hc1").fit(frame.assign(w=-frame["w"]))
+    assert info.value.column == "w"
+    zeroed = frame.assign(w=np.where(np.arange(len(frame)) < 10, 0.0, frame["w"]))
+    result = DidTwoByTwo(columns, se="hc1").fit(zeroed)
+    reference = DidTwoByTwo(columns, se="hc1").fit(frame.iloc[10:])
+    assert result.n_obs == len(frame) - 10 and any("10 row(s)" in w for w in result.warnings)
+    assert result.estimate == pytest.approx(reference.estimate, abs=IDENTITY_ATOL)
+    assert result.se == pytest.approx(reference.se, abs=IDENTITY_ATOL)
