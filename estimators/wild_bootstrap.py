@@ -387,9 +387,20 @@ class WildBootstrapResult:
             "estimate", "se", "t_stat", "p_value", "ci_low", "ci_high", "draws",
             "distinct_draws", "weight_type", "n_clusters")}])
 
+    def se_description(self) -> str:
+        """One sentence on the inference, for reports and the brief's annex."""
+        kind = "restricted (null imposed)" if self.impose_null else "unrestricted"
+        draws = ("every possible draw" if self.full_enumeration
+                 else f"{self.draws:,} draws, seed {self.seed}")
+        return (f"wild cluster bootstrap, {kind}, {self.weight_type} weights, {draws}, "
+                f"clustered by {self.cluster} ({self.n_clusters} clusters); p-value and "
+                f"interval from the bootstrap, standard error CR1 (fixest/Stata factor)")
+
     def to_dict(self) -> dict[str, object]:
         return {
             "estimator": "wild_cluster_bootstrap", "model": self.model, "outcome": self.outcome,
+            "se_type": "wild", "se_description": self.se_description(),
+            "warnings": list(self.notes),
             "estimate": float(self.estimate), "se": float(self.se),
             "t_stat": float(self.t_stat), "df": int(self.df),
             "analytic_p_value": json_number(self.analytic_p_value),
@@ -488,6 +499,10 @@ class WildClusterBootstrap:
         build = two_by_two_regression if model == "2x2" else twfe_regression
         reg, cluster_name, dropped = build(frame, self.columns)
         g = reg.cluster.n_levels
+        if reg.y.shape[0] <= reg.n_params:
+            raise EstimationError(
+                f"{reg.y.shape[0]} rows cannot estimate {reg.n_params} parameters; the CR1 "
+                "statistic needs residual degrees of freedom")
         if g < 2 or g > MAX_CLUSTERS:
             raise EstimationError(
                 f"the wild cluster bootstrap needs between 2 and {MAX_CLUSTERS} clusters; "

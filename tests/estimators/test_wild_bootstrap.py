@@ -93,6 +93,8 @@ def test_result_dictionary_and_frame():
                 "distinct_draws", "weight_type", "seed", "n_clusters", "full_enumeration"):
         assert key in data
     assert data["distinct_draws"] == 256 and data["n_clusters"] == 8
+    assert data["se_type"] == "wild" and "8 clusters" in data["se_description"]
+    assert data["warnings"] == list(result.notes)
     assert result.to_frame().shape == (1, 10)
     assert "full enumeration" in result.summary()
 
