@@ -15,10 +15,10 @@ import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival_data import (
+    RiskTable,
     SurvivalArrays,
     arrays_from_frame,
-    group_levels,
-    risk_table,
+    grouped_risk_tables,
     step_value,
     survival_arrays,
 )
@@ -170,10 +170,9 @@ def _survival_at(curve_time, survival, low, high, times, last_time) -> tuple[Sur
     return tuple(out)
 
 
-def km_curve(data: SurvivalArrays, *, label: str, transform: str, level: float,
+def km_curve(table: RiskTable, *, label: str, n: int, transform: str, level: float,
              times: Sequence[float] = ()) -> SurvivalCurve:
-    """Fit one Kaplan-Meier curve to ``data`` (all rows; any event type counts as an event)."""
-    table = risk_table(data.time, data.event, data.entry if data.has_entry else None)
+    """One Kaplan-Meier curve from a group's risk table (any event type counts as an event)."""
     survival, se_log = product_limit(table.n_risk, table.n_event)
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     low, high = confidence_band(survival, se_log, z=z, transform=transform)
@@ -185,7 +184,7 @@ def km_curve(data: SurvivalArrays, *, label: str, transform: str, level: float,
     with np.errstate(invalid="ignore"):
         std_err = np.where(survival > 0, survival * se_log, np.nan)
     return SurvivalCurve(
-        label=label, n=data.n, events=int(table.n_event.sum()), time=_readonly(table.time),
+        label=label, n=n, events=int(table.n_event.sum()), time=_readonly(table.time),
         n_risk=_readonly(table.n_risk), n_event=_readonly(table.n_event),
         n_censor=_readonly(table.n_censor), survival=_readonly(survival),
         std_err=_readonly(std_err), ci_low=_readonly(low), ci_high=_readonly(high),
@@ -280,10 +279,7 @@ class KaplanMeier:
     def fit_data(self, data: SurvivalArrays) -> KaplanMeierResult:
         """Fit curves to validated ``SurvivalArrays``."""
         options = {"transform": self.ci_transform, "level": self.level, "times": self.times}
-        if data.group is None:
-            curves = {ALL: km_curve(data, label=ALL, **options)}
-        else:
-            levels, index = group_levels(data.group)
-            curves = {str(g): km_curve(data.subset(index == k), label=str(g), **options)
-                      for k, g in enumerate(levels)}
+        labels, tables, sizes = grouped_risk_tables(data)
+        curves = {str(g): km_curve(t, label=str(g), n=n, **options)
+                  for g, t, n in zip(labels, tables, sizes, strict=True)}
         return KaplanMeierResult(curves=curves, ci_transform=self.ci_transform, level=self.level)

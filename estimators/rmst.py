@@ -15,25 +15,22 @@ from pilot_eval.estimators.columns import SpellColumns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.survival_data import (
+    RiskTable,
     SurvivalArrays,
     arrays_from_frame,
-    group_levels,
-    risk_table,
+    grouped_risk_tables,
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import Unavailable, json_number
 from scipy import stats
 
 
-def rmst_with_variance(
-    time: np.ndarray, event: np.ndarray, entry: np.ndarray | None, tau: float
-) -> tuple[float, float]:
+def rmst_with_variance(table: RiskTable, tau: float) -> tuple[float, float]:
     """Area under the Kaplan-Meier curve on ``[0, tau]`` and its Greenwood-type variance.
 
     ``var = sum_{t_i <= tau} A_i^2 d_i / (n_i (n_i - d_i))`` where ``A_i`` is the area under the
     curve from ``t_i`` to ``tau``; terms with ``n_i = d_i`` are 0 (as survRM2).
     """
-    table = risk_table(time, event, entry)
     keep = table.time <= tau
     t, n, d = table.time[keep], table.n_risk[keep].astype(float), table.n_event[keep]
     survival = np.cumprod(1.0 - d / n)
@@ -47,9 +44,9 @@ def rmst_with_variance(
     return float(areas.sum()), float(np.sum(area_after**2 * term))
 
 
-def default_tau(data: SurvivalArrays, codes: np.ndarray, k: int) -> float:
+def default_tau(tables: list[RiskTable]) -> float:
     """The largest time every group reaches: min over groups of the maximum follow-up time."""
-    return float(min(data.time[codes == g].max() for g in range(k)))
+    return float(min(t.time[-1] for t in tables))
 
 
 @dataclass(frozen=True)
@@ -158,11 +155,9 @@ class RestrictedMeanSurvival:
         return self.fit_data(survival_arrays(time, event, group=group, entry=entry))
 
     def fit_data(self, data: SurvivalArrays) -> RmstResult:
-        labels = np.zeros(data.n, dtype=np.int64) if data.group is None else data.group
-        levels, codes = group_levels(labels)
-        names = ("all",) if data.group is None else tuple(str(g) for g in levels)
-        k = len(names)
-        reach = default_tau(data, codes, k)
+        levels, tables, _ = grouped_risk_tables(data)
+        names = tuple(str(g) for g in levels)
+        reach = default_tau(tables)
         if self.tau is None:
             tau, source = reach, "default: the largest time every group reaches"
         else:
@@ -172,10 +167,7 @@ class RestrictedMeanSurvival:
                     f"tau={tau:g} must be above 0 and at most {reach:g}, the largest time every "
                     "group is followed up to; choose a smaller tau or leave it empty"
                 )
-        entry = data.entry if data.has_entry else None
-        fits = [rmst_with_variance(data.time[codes == g], data.event[codes == g],
-                                   None if entry is None else entry[codes == g], tau)
-                for g in range(k)]
+        fits = [rmst_with_variance(table, tau) for table in tables]
         estimates = tuple(f[0] for f in fits)
         ses = tuple(float(np.sqrt(f[1])) for f in fits)
         return RmstResult(tau=tau, tau_source=source, level=self.level, groups=names,

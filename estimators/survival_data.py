@@ -198,9 +198,39 @@ def arrays_from_frame(frame: pd.DataFrame, columns: SpellColumns) -> SurvivalArr
 
 
 def group_levels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct labels and each row's index into them."""
-    levels, index = np.unique(labels, return_inverse=True)
-    return levels, index.reshape(-1)
+    """Sorted distinct labels and each row's index into them (hashing, not a full sort)."""
+    try:
+        index, levels = pd.factorize(labels, sort=True)
+    except TypeError:  # labels of mixed types that cannot be ordered
+        levels, index = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    return np.asarray(levels), np.asarray(index).reshape(-1)
+
+
+def grouped_risk_tables(data: SurvivalArrays) -> tuple[np.ndarray, list[RiskTable], list[int]]:
+    """One ``RiskTable`` per group (sorted labels), from a single sort of all exit times.
+
+    Returns ``(labels, tables, rows per group)``; without a group column the one label is
+    ``"all"``. Each table lists only the times at which that group has exits.
+    """
+    times, index = np.unique(data.time, return_inverse=True)
+    index = index.reshape(-1)
+    if data.group is None:
+        labels, codes = np.array(["all"]), np.zeros(data.n, dtype=np.int64)
+    else:
+        labels, codes = group_levels(data.group)
+    tables, sizes = [], []
+    for g in range(labels.size):
+        rows = codes == g
+        exit_index = index[rows]
+        n_exit = np.bincount(exit_index, minlength=times.size)
+        n_event = np.bincount(exit_index, weights=data.event[rows] > 0, minlength=times.size)
+        n_risk = risk_counts(times, exit_index, data.entry[rows] if data.has_entry else None)
+        keep = n_exit > 0
+        tables.append(RiskTable(time=times[keep], n_risk=n_risk[keep],
+                                n_event=n_event[keep].astype(np.int64),
+                                n_censor=(n_exit - n_event)[keep].astype(np.int64)))
+        sizes.append(int(rows.sum()))
+    return labels, tables, sizes
 
 
 def risk_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> RiskTable:
