@@ -283,7 +283,7 @@ def bacon_table(analysis: Mapping[str, Any]) -> DataTable | None:
     return DataTable(
         caption=f"{_label(analysis)}: Goodman-Bacon decomposition of the TWFE estimate",
         columns=("Comparison", "Type", "Weight", "Estimate"),
-        rows=tuple((str(r.get("comparison", f"{r.get('treated', '?')} vs "
-                                                f"{r.get('control', '?')}")),
+        rows=tuple((f"cohort {r['treated']} vs {r.get('comparison', '?')}" if "treated" in r
+                    else str(r.get("comparison", "?")),
                     str(r.get("type", "")), exact(r.get("weight")), exact(r.get("estimate")))
                    for r in rows))

@@ -100,7 +100,7 @@ def choose_headlines(analyses: Sequence[Mapping[str, Any]], wanted: Sequence[str
 def event_time_chart(analysis: Mapping[str, Any], row: OutcomeRow) -> ChartContent | None:
     """The event-study chart of one outcome, from ``event_time`` or the dynamic aggregation."""
     rows = analysis.get("event_time") or ()
-    reference: int | None = -1
+    reference: int | None = int(analysis.get("reference", -1))
     if not rows:
         dynamic = (analysis.get("aggregations") or {}).get("dynamic") or {}
         rows = [{"e": r.get("event_time"), **r} for r in dynamic.get("rows") or ()]
@@ -119,7 +119,8 @@ def event_time_chart(analysis: Mapping[str, Any], row: OutcomeRow) -> ChartConte
     table = DataTable(
         caption=f"{row.label}: effect by periods since the pilot started (95% range)",
         columns=("Periods since start", "Effect", "Range low", "Range high"),
-        rows=tuple((str(e), *(text.format_value(v, row.unit) for v in (est, lo, hi)))
+        rows=tuple((str(e), "0 (reference)", "", "") if e == reference and est is None else
+                   (str(e), *(text.format_value(v, row.unit) for v in (est, lo, hi)))
                    for e, est, lo, hi in points))
     shown = ", ".join(f"{e}" for e, *_ in points)
     alt = (f"Chart of the estimated effect on {lower_first(row.label)} for each period relative "

@@ -109,6 +109,8 @@ def pre_periods(analysis: Mapping[str, Any]) -> int | None:
 def cluster_reason(analysis: Mapping[str, Any]) -> str | None:
     clusters = analysis.get("n_clusters")
     treated = analysis.get("n_treated_clusters")
+    if treated is None and analysis.get("se_type") == "cluster":
+        treated = analysis.get("n_treated_units")  # clustered by unit: one cluster per unit
     if clusters is not None and int(clusters) < FEW_CLUSTERS:
         return (f"Few clusters ({int(clusters)}): the range is approximate even with "
                 "corrections for small numbers.")

@@ -80,7 +80,9 @@ def retention_results() -> dict:
 def event_time_rows() -> list[dict]:
     rows = []
     for e in range(-6, 9):
-        if e == -1:
+        if e == -1:  # the reference period, as the event-study estimator writes it
+            rows.append({"e": -1, "estimate": None, "se": None, "ci_low": None,
+                         "ci_high": None, "is_reference": True})
             continue
         effect = 0.0 if e < 0 else 4.0
         rows.append({"e": e, "estimate": effect + 0.3 * (-1) ** e, "se": 1.0,
@@ -96,10 +98,11 @@ def full_results(**changes) -> dict:
                                  "ci_low": 2.0, "ci_high": 6.0} for i in range(1, 4)],
                  sensitivity={"breakdown": 1.5},
                  placebo={"estimate": 0.21, "ci_low": -1.4, "ci_high": 1.8},
-                 bacon=[{"comparison": "2025-01 vs never", "type": "treated vs never",
-                         "weight": 0.8, "estimate": 4.2},
-                        {"comparison": "2025-07 vs 2025-01", "type": "later vs earlier",
-                         "weight": 0.2, "estimate": 3.8}],
+                 bacon={"estimator": "bacon", "comparisons": [  # as estimators/bacon.py
+                     {"treated": 13, "comparison": "never", "type": "treated vs never",
+                      "weight": 0.8, "estimate": 4.2},
+                     {"treated": 19, "comparison": 13, "type": "later vs earlier",
+                      "weight": 0.2, "estimate": 3.8}]},
                  cross_check={"reference": "linearmodels", "max_abs_difference": 3e-12,
                               "skipped_reason": None})
     outcomes = [first,
@@ -351,7 +354,9 @@ def test_diagnostics_list_placebo_bacon_and_unchecked(full):
     assert ("Cases closed with goals met: in-time placebo (fake start before the pilot) "
             "estimate 0.21, range -1.4 to 1.8.") in diagnostics.bullets
     bacon = [t for t in diagnostics.tables if "Goodman-Bacon" in t.caption][0]
-    assert bacon.rows[1] == ("2025-07 vs 2025-01", "later vs earlier", "0.2", "3.8")
+    assert bacon.rows[1] == ("cohort 19 vs 13", "later vs earlier", "0.2", "3.8")
+    event = next(c for c in full.charts if c.spec.kind == "event_time")
+    assert ("-1", "0 (reference)", "", "") in event.table.rows
     from pilot_eval.brief.evidence import evidence_reasons
 
     lines = evidence_reasons([(r.label, r.evidence) for r in full.outcomes])
@@ -416,3 +421,27 @@ def test_html_every_chart_is_followed_by_its_data_table(full):
         following = document[position:]
         assert following.index("</svg>") < following.index("<table>"), chart.title
         assert following.index("<table>") < following.index("</section>"), chart.title
+
+
+def test_staggered_results_take_the_event_study_from_the_dynamic_aggregation():
+    document = full_results()
+    first = document["outcomes"][0]
+    del first["event_time"]
+    first["estimator"] = "callaway-santanna"
+    first["aggregations"] = {"dynamic": {"estimate": 4.0, "se": 1.0, "ci_low": 2.0,
+                                         "ci_high": 6.0, "rows": [  # as estimators/cs_results.py
+        {"event_time": -2, "estimate": 0.1, "se": 1.0, "ci_low": -1.9, "ci_high": 2.1},
+        {"event_time": 0, "estimate": 4.0, "se": 1.0, "ci_low": 2.0, "ci_high": 6.0}]}}
+    built = build_brief_content(document, options=OPTIONS)
+    event = next(c for c in built.charts if c.spec.kind == "event_time")
+    assert event.spec.reference is None
+    assert event.spec.points == ((-2, 0.1, -1.9, 2.1), (0, 4.0, 2.0, 6.0))
+    aggregations = [t for s in built.annex for t in s.tables if "aggregations" in t.caption]
+    assert aggregations[0].rows[1] == ("dynamic event_time = -2", "0.1", "1", "-1.9", "2.1")
+
+
+def test_few_treated_units_lower_the_rating_when_clustered_by_unit():
+    document = full_results()
+    document["outcomes"][0]["n_treated_units"] = 6
+    rating = build_brief_content(document, options=OPTIONS).outcomes[0].evidence
+    assert rating.reasons == ("Few pilot clusters (6): the range is approximate.",)
