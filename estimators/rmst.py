@@ -21,7 +21,7 @@ from pilot_eval.estimators.survival_data import (
     grouped_risk_tables,
     survival_arrays,
 )
-from pilot_eval.estimators.unavailable import Unavailable, json_number
+from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 from scipy import stats
 
 
@@ -64,7 +64,8 @@ class RmstContrast:
     def to_dict(self) -> dict:
         return {"group": self.group, "reference": self.reference,
                 **{k: json_number(getattr(self, k))
-                   for k in ("estimate", "se", "ci_low", "ci_high", "p_value")}}
+                   for k in ("estimate", "se", "ci_low", "ci_high", "p_value")},
+                "unavailable": reasons(p_value=self.p_value)}
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,12 @@ def test_json_shape():
     assert data["tau"] == 52.0
     assert set(data["by_group"]) == {"0", "1"}
     assert set(data["difference"]) >= {"estimate", "se", "ci_low", "ci_high", "p_value"}
+
+
+def test_no_events_before_tau_gives_unavailable_p_value():
+    result = RestrictedMeanSurvival(tau=2).fit_arrays([3, 4, 3, 5], [1, 0, 1, 1],
+                                                      group=["a", "a", "b", "b"])
+    diff = result.to_dict()["difference"]
+    assert diff["estimate"] == 0.0 and diff["se"] == 0.0
+    assert diff["p_value"] is None and "p_value" in diff["unavailable"]
+
