@@ -205,3 +205,33 @@ def test_cr1_standard_error_and_wild_p_value_match_pyfixest():
     with pytest.warns(UserWarning, match="full_enumeration"):
         boot = fit.wildboottest(reps=9999, param="treat", seed=1)
     assert abs(result.p_value - float(boot["Pr(>|t|)"])) in (0.0, 2 / 256)
+
+
+def test_webb_full_enumeration_equals_wildboottest_given_the_same_draws():
+    # wildboottest never enumerates Webb weights, so it is handed our 6^4 = 1296 draws
+    frame = panel(4, per_cluster=4, seed=16)
+    result = wb.WildClusterBootstrap(COLUMNS, weights="webb").fit(frame)
+    assert result.full_enumeration and result.draws == 6**4
+    v = next(wb.weight_blocks("webb", 4, 6**4, enumerate_all=True,
+                              rng=np.random.default_rng(0)))
+    assert len({tuple(column) for column in v.T}) == 6**4  # every weight vector once
+    boot = reference(dummy_design(frame), frame["y"].to_numpy(), frame["cl"].to_numpy(),
+                     weights="webb", v=v)
+    assert result.p_value == p_with_our_tie_rule(boot)
+
+
+def test_interval_with_random_draws_inverts_the_reference_test():
+    frame = panel(20, seed=17)
+    draws, seed = 999, 4
+    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher", draws=draws,
+                                     seed=seed).fit(frame)
+    v = np.concatenate(list(wb.weight_blocks("rademacher", 20, draws, enumerate_all=False,
+                                             rng=np.random.default_rng(seed))), axis=1)
+    x, y, cluster = dummy_design(frame), frame["y"].to_numpy(), frame["cl"].to_numpy()
+    assert result.p_value == p_with_our_tie_rule(reference(x, y, cluster, v=v))
+    step = CI_STEP * result.se
+    for inside, outside in ((result.ci_low + step, result.ci_low - step),
+                            (result.ci_high - step, result.ci_high + step)):
+        p_in = p_with_our_tie_rule(reference(x, y - inside * x[:, 0], cluster, v=v))
+        p_out = p_with_our_tie_rule(reference(x, y - outside * x[:, 0], cluster, v=v))
+        assert p_in >= 0.05 > p_out
