@@ -49,11 +49,27 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+PILOT_CODES = ("1", "1.0", "true", "yes", "treated", "pilot")
+COMPARISON_CODES = ("0", "0.0", "false", "no", "control", "untreated", "comparison")
+
+
 def arm_of(group: str) -> str:
-    """``"pilot"`` for a group named like the pilot arm, else ``"comparison"``."""
-    name = group.lower()
+    """``"pilot"`` for a group named or coded like the pilot arm, else ``"comparison"``."""
+    name = str(group).strip().lower()
+    if name in PILOT_CODES:
+        return "pilot"
     return "pilot" if "pilot" in name and "non" not in name and "comparison" not in name \
         else "comparison"
+
+
+def group_name(group: str) -> str:
+    """What the reader sees: coded groups (``1``/``0``, ``treated``) get plain names."""
+    name = str(group).strip().lower()
+    if name in PILOT_CODES:
+        return "Pilot teams"
+    if name in COMPARISON_CODES:
+        return "Comparison teams"
+    return str(group)
 
 
 def ordered_groups(km: Mapping[str, Any]) -> list[str]:
@@ -73,7 +89,7 @@ def retention_sentence(km: Mapping[str, Any], rule: DisclosureThresholds, at: st
         if share is None:
             continue
         shown = percent_cell(share, int(info.get("n") or 0), rule)
-        name = lower_first(group)
+        name = lower_first(group_name(group))
         parts.append(f"{shown} in {name}" if shown != SUPPRESSED
                      else f"not shown in {name} (fewer than {rule.min_base} staff)")
     if not parts:
@@ -153,7 +169,7 @@ def arm_table(km: Mapping[str, Any], rule: DisclosureThresholds, at: str = RETEN
         info = km[group] or {}
         share = _number(((info.get("retention_at") or {}).get(at) or {}).get("survival"))
         median = _number(info.get("median"))
-        rows.append((group, cells[2], cells[1], cells[0],
+        rows.append((group_name(group), cells[2], cells[1], cells[0],
                      percent_cell(share, int(info.get("n") or 0), rule),
                      "not reached" if median is None else f"{median:.1f} {time_unit}"))
     if published:
@@ -182,7 +198,7 @@ def curve_table(km: Mapping[str, Any], rule: DisclosureThresholds,
         rows.append(tuple(cells))
     columns = [f"Time ({time_unit})"]
     for group in groups:
-        columns += [f"{group}: still in post", f"{group}: staff at risk"]
+        columns += [f"{group_name(group)}: still in post", f"{group_name(group)}: staff at risk"]
     return DataTable(caption="Retention curves: share of staff still in post over time",
                      columns=tuple(columns), rows=tuple(rows))
 
@@ -207,9 +223,10 @@ def value_at(curve, time: float) -> tuple[float | None, int | None]:
 
 def retention_spec(km: Mapping[str, Any], time_unit: str = "months") -> RetentionSpec:
     groups = ordered_groups(km)
-    curves = tuple((g, tuple((float(p["time"]), _number(p.get("survival")))
-                             for p in (km[g] or {}).get("curve") or ())) for g in groups)
-    return RetentionSpec(curves=curves, arms=tuple((g, arm_of(g)) for g in groups),
+    curves = tuple((group_name(g), tuple((float(p["time"]), _number(p.get("survival")))
+                                         for p in (km[g] or {}).get("curve") or ()))
+                   for g in groups)
+    return RetentionSpec(curves=curves, arms=tuple((group_name(g), arm_of(g)) for g in groups),
                          time_unit=time_unit)
 
 

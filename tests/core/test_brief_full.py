@@ -445,3 +445,14 @@ def test_few_treated_units_lower_the_rating_when_clustered_by_unit():
     document["outcomes"][0]["n_treated_units"] = 6
     rating = build_brief_content(document, options=OPTIONS).outcomes[0].evidence
     assert rating.reasons == ("Few pilot clusters (6): the range is approximate.",)
+
+
+def test_coded_retention_groups_get_plain_names():
+    document = full_results()
+    km = document["retention"]["km"]
+    km["1"], km["0"] = km.pop("Pilot teams"), km.pop("Comparison teams")
+    built = build_brief_content(document, options=OPTIONS)
+    assert built.retention.sentences[0] == ("Staff still in post 12 months after starting: 89% "
+                                            "in pilot teams, against 80% in comparison teams.")
+    chart = next(c for c in built.charts if c.spec.kind == "retention")
+    assert chart.spec.arms == (("Pilot teams", "pilot"), ("Comparison teams", "comparison"))
