@@ -39,25 +39,42 @@ def log_path() -> Path:
     return log_dir() / LOG_NAME
 
 
-def configure_file_logging(level: int = logging.INFO) -> Path:
-    """Attach one rotating file handler to the ``pilot_eval`` logger; return the log file path.
+_current: dict[str, Path | None] = {"path": None}
 
+
+def configure_file_logging(folder: str | Path | None = None, level: int = logging.INFO) -> Path:
+    """Send the ``pilot_eval`` logger to one rotating file and return the file's path.
+
+    ``folder`` defaults to ``log_dir()``.  Calling it again moves the log to the folder given
+    (tests use a temporary folder); the same folder again keeps the open file.
     Falls back to the temporary folder when the user's folder cannot be written (a locked-down
     profile), so logging never stops the tool from working.
     """
     logger = logging.getLogger("pilot_eval")
-    for handler in logger.handlers:
-        if isinstance(handler, RotatingFileHandler):
-            return Path(handler.baseFilename)
-    for folder in (log_dir(), Path(tempfile.gettempdir()) / "pilot-eval" / "logs"):
+    folders = [Path(folder)] if folder is not None else [log_dir()]
+    if _current["path"] == folders[0] / LOG_NAME:
+        return _current["path"]
+    folders.append(Path(tempfile.gettempdir()) / "pilot-eval" / "logs")
+    for candidate in folders:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handler = RotatingFileHandler(folder / LOG_NAME, maxBytes=_MAX_BYTES,
+            candidate.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(candidate / LOG_NAME, maxBytes=_MAX_BYTES,
                                           backupCount=_BACKUPS, encoding="utf-8")
         except OSError:
             continue
+        for old in list(logger.handlers):  # one log file per process
+            if isinstance(old, RotatingFileHandler):
+                logger.removeHandler(old)
+                old.close()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(level)
-        return folder / LOG_NAME
+        if logger.level == logging.NOTSET or logger.level > level:
+            logger.setLevel(level)
+        _current["path"] = candidate / LOG_NAME
+        return candidate / LOG_NAME
     return log_path()
+
+
+def current_log_path() -> Path | None:
+    """The file the log is going to, or ``None`` before ``configure_file_logging``."""
+    return _current["path"]

@@ -1,66 +1,33 @@
-"""Logging of unexpected errors to a rotating file in the user's data folder.
+"""Logging for the window: the core's rotating log file (``pilot_eval.logs``), one per process.
 
 The window calls ``configure_logging()`` once at start-up; tests pass a temporary folder.  The
-log file's path is shown in error dialogs so a user can send it to support.
+log file's path is shown in error dialogs so a user can send it to support.  The command line
+and the window write to the same folder (``pilot_eval.logs.log_dir()``).
 """
 
 from __future__ import annotations
 
 import logging
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-LOGGER_NAME = "pilot_eval"
-LOG_FILE_NAME = "pilot-eval.log"
-MAX_BYTES = 1_000_000
-BACKUP_COUNT = 3
+from pilot_eval.logs import configure_file_logging, current_log_path, log_dir
 
-_state: dict[str, Path | None] = {"path": None}
+LOGGER_NAME = "pilot_eval"
 
 
 def default_log_folder() -> Path:
-    """``logs`` in the per-user data folder (``QStandardPaths.AppLocalDataLocation``).
-
-    ``PILOT_EVAL_HOME`` overrides the base folder, as it does for the command line's log.
-    """
-    import os
-
-    from PySide6.QtCore import QStandardPaths
-
-    override = os.environ.get("PILOT_EVAL_HOME")
-    if override:
-        return Path(override) / "logs"
-
-    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
-    return Path(location) / "logs"
+    """The user's log folder (``PILOT_EVAL_HOME`` overrides its base)."""
+    return log_dir()
 
 
 def configure_logging(folder: Path | None = None) -> Path:
-    """Send the ``pilot_eval`` logger to a rotating file in ``folder`` and return the file's path.
-
-    Calling it again with another folder moves the log there (tests use a temporary folder).
-    """
-    folder = Path(folder) if folder is not None else default_log_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_FILE_NAME
-    logger = logging.getLogger(LOGGER_NAME)
-    for handler in list(logger.handlers):  # one log file: replace any earlier file handler
-        if isinstance(handler, RotatingFileHandler):
-            logger.removeHandler(handler)
-            handler.close()
-    handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
-                                  encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    if logger.level == logging.NOTSET or logger.level > logging.INFO:
-        logger.setLevel(logging.INFO)
-    _state["path"] = path
-    return path
+    """Send the ``pilot_eval`` logger to a rotating file in ``folder``; return the file's path."""
+    return configure_file_logging(folder)
 
 
 def log_path() -> str:
     """The current log file's path, or ``""`` when logging has not been configured."""
-    path = _state["path"]
+    path = current_log_path()
     return str(path) if path is not None else ""
 
 
