@@ -1,0 +1,270 @@
+"""Difference-in-differences on leaving: a Poisson model of team-period leaver counts.
+
+Team-period leaver counts ``y_it`` with person-time ``E_it`` (person-days in post) follow
+
+    E[y_it] = E_it * exp(alpha_i + gamma_t + beta * D_it)
+
+with team effects ``alpha_i``, period effects ``gamma_t`` and ``D_it`` = 1 when team ``i`` is
+under the pilot in period ``t``. ``exp(beta)`` is the rate ratio of leaving under the pilot.
+The fit is Poisson maximum likelihood with all dummies (IRLS); standard errors are cluster-
+robust (sandwich with cluster sums of the scores ``x_it (y_it - mu_it)``) with the fixest
+small-sample factor ``G/(G-1) * (N-1)/(N-K)``, where team effects nested in the clusters lose
+their ``levels - 1`` parameters from ``K`` (fixest / pyfixest ``k_fixef="nonnested"``); inference is normal-theory (z), as R ``fixest::fepois``.
+
+Teams or periods with no leavers at all have an infinite fixed effect and add nothing to the
+likelihood of ``beta``; like fixest they are dropped (repeatedly, until none is left) and the
+count of dropped rows is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.literals import check_level
+from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
+from scipy import stats
+
+MAX_ITERATIONS = 100
+DEVIANCE_TOLERANCE = 1e-12  # relative change of the deviance at convergence
+FEW_CLUSTERS = 30
+
+
+@dataclass(frozen=True)
+class PoissonFit:
+    """Coefficients, fitted means, the unscaled sandwich parts and convergence of one fit."""
+
+    beta: np.ndarray
+    mu: np.ndarray
+    bread: np.ndarray
+    deviance: float
+    iterations: int
+    converged: bool
+
+
+def drop_all_zero(y: np.ndarray, unit: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Boolean mask of rows kept after removing units and periods whose counts are all zero."""
+    keep = np.ones(y.size, dtype=bool)
+    while True:
+        before = keep.sum()
+        for codes in (unit, period):
+            totals = pd.Series(y[keep]).groupby(codes[keep]).sum()
+            empty = totals.index[totals.to_numpy() == 0]
+            keep &= ~np.isin(codes, empty)
+        if keep.sum() == before:
+            return keep
+
+
+def dummies(codes: np.ndarray, *, drop_first: bool) -> np.ndarray:
+    """0/1 columns, one per level of ``codes`` (integer codes 0..k-1)."""
+    levels = int(codes.max()) + 1
+    matrix = np.zeros((codes.size, levels))
+    matrix[np.arange(codes.size), codes] = 1.0
+    return matrix[:, 1:] if drop_first else matrix
+
+
+def poisson_irls(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> PoissonFit:
+    """Poisson log-link maximum likelihood by iteratively reweighted least squares."""
+    mu = y + 0.5 * (y.mean() if y.mean() > 0 else 1.0)
+    eta = np.log(mu)
+    deviance_old = np.inf
+    beta = np.zeros(x.shape[1])
+    converged, iteration = False, 0
+    while iteration < MAX_ITERATIONS and not converged:
+        iteration += 1
+        z = eta - offset + (y - mu) / mu
+        sw = np.sqrt(mu)
+        beta, *_ = np.linalg.lstsq(x * sw[:, None], z * sw, rcond=None)
+        eta = x @ beta + offset
+        mu = np.exp(eta)
+        deviance = poisson_deviance(y, mu)
+        converged = abs(deviance - deviance_old) <= DEVIANCE_TOLERANCE * (abs(deviance) + 0.1)
+        deviance_old = deviance
+    bread = np.linalg.pinv((x * mu[:, None]).T @ x)
+    return PoissonFit(beta, mu, bread, deviance_old, iteration, converged)
+
+
+def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / mu), 0.0)
+    return float(2.0 * np.sum(term - (y - mu)))
+
+
+def cluster_sandwich(x: np.ndarray, residual: np.ndarray, bread: np.ndarray,
+                     cluster: np.ndarray) -> np.ndarray:
+    """``bread (sum_g s_g s_g') bread`` with ``s_g`` the cluster sums of ``x_i * residual_i``."""
+    scores = x * residual[:, None]
+    sums = pd.DataFrame(scores).groupby(cluster).sum().to_numpy()
+    return bread @ (sums.T @ sums) @ bread
+
+
+@dataclass(frozen=True)
+class LeavingDidResult:
+    """Rate ratio of leaving under the pilot, with its cluster-robust inference."""
+
+    estimate: float
+    se: float | Unavailable
+    rate_ratio: float
+    ci_low: float | Unavailable
+    ci_high: float | Unavailable
+    p_value: float | Unavailable
+    z_stat: float | Unavailable
+    level: float
+    n_obs: int
+    n_units: int
+    n_periods: int
+    n_clusters: int
+    n_dropped_all_zero: int
+    n_params: int
+    small_sample_factor: float
+    leavers: float
+    person_time: float
+    deviance: float
+    iterations: int
+    converged: bool
+    warnings: tuple[str, ...]
+
+    def summary(self) -> str:
+        pct = f"{self.level:.0%}"
+        lines = [
+            "Difference-in-differences on leaving: Poisson, team and period effects, log "
+            "person-time offset; SE clustered by team (CR1, fixest small-sample factor)",
+            f"rate ratio {self.rate_ratio:.4f} ({pct} CI {_fmt(self.ci_low)} to "
+            f"{_fmt(self.ci_high)}), log rate ratio {self.estimate:.5f} (se {_fmt(self.se)}), "
+            f"p = {_fmt(self.p_value)}",
+            f"{self.n_obs} team-periods, {self.n_units} teams, {self.n_periods} periods, "
+            f"{self.n_clusters} clusters; {self.n_dropped_all_zero} team-periods dropped (a team "
+            "or period with no leavers at all)",
+        ]
+        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{k: v for k, v in self.to_dict().items()
+                              if not isinstance(v, list | dict)}])
+
+    def to_dict(self) -> dict:
+        return {
+            "estimator": "poisson_fe", "model": "leavers ~ pilot_post + team + period, "
+            "offset log(person-time)", "estimate": json_number(self.estimate),
+            "se": json_number(self.se), "rate_ratio": json_number(self.rate_ratio),
+            "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high),
+            "p_value": json_number(self.p_value), "z_stat": json_number(self.z_stat),
+            "level": self.level, "n_obs": self.n_obs, "n_units": self.n_units,
+            "n_periods": self.n_periods, "n_clusters": self.n_clusters,
+            "n_dropped_all_zero": self.n_dropped_all_zero, "n_params": self.n_params,
+            "small_sample_factor": self.small_sample_factor, "leavers": self.leavers,
+            "person_time": self.person_time, "deviance": self.deviance,
+            "iterations": self.iterations, "converged": self.converged,
+            "se_type": "cluster", "se_description": "clustered by team (CR1; G/(G-1) * "
+            "(N-1)/(N-K), team effects nested in clusters lose levels - 1 from K); z-based",
+            "warnings": list(self.warnings),
+            "unavailable": reasons(se=self.se, ci_low=self.ci_low, p_value=self.p_value),
+        }
+
+
+def _fmt(value: float | Unavailable) -> str:
+    return "n/a" if isinstance(value, Unavailable) else f"{value:.4g}"
+
+
+@dataclass(frozen=True)
+class PoissonLeavingDid:
+    """Poisson difference-in-differences of leaver counts with a person-time offset.
+
+    Parameters
+    ----------
+    count, exposure, unit, period, treatment : str
+        Columns: leavers, person-time (> 0), team, period, 0/1 pilot indicator.
+    cluster : str, optional
+        Cluster column; default the unit (team).
+    level : float
+        Confidence level of the rate ratio's CI.
+
+    Notes
+    -----
+    .. math:: \\log E[y_{it}] = \\log E_{it} + \\alpha_i + \\gamma_t + \\beta D_{it}
+
+    Cluster-robust variance ``c * H^{-1} (\\sum_g s_g s_g') H^{-1}`` with ``H = X' diag(mu) X``,
+    ``s_g = \\sum_{i \\in g} x_i (y_i - \\mu_i)`` and ``c = G/(G-1) (N-1)/(N-K)``.
+    """
+
+    count: str = "leavers"
+    exposure: str = "person_days"
+    unit: str = "team"
+    period: str = "period"
+    treatment: str = "pilot_post"
+    cluster: str | None = None
+    level: float = 0.95
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
+
+    def fit(self, frame: pd.DataFrame) -> LeavingDidResult:
+        """Fit the model to a team-period frame (one row per team and period)."""
+        cluster_name = self.cluster or self.unit
+        for name in {self.count, self.exposure, self.unit, self.period, self.treatment,
+                     cluster_name}:
+            if name not in frame.columns:
+                raise EstimationError(f"column '{name}' is not in the team-period data",
+                                      column=name)
+        used = frame[frame[self.exposure] > 0]
+        y = used[self.count].to_numpy(float)
+        d = used[self.treatment].to_numpy(float)
+        if not np.isin(d, (0.0, 1.0)).all():
+            raise EstimationError(f"'{self.treatment}' must be 0 or 1", column=self.treatment)
+        unit = pd.factorize(used[self.unit])[0]
+        period = pd.factorize(used[self.period], sort=True)[0]
+        keep = drop_all_zero(y, unit, period)
+        dropped = int((~keep).sum())
+        y, d = y[keep], d[keep]
+        exposure = used[self.exposure].to_numpy(float)[keep]
+        unit, period = pd.factorize(unit[keep])[0], pd.factorize(period[keep])[0]
+        cluster = pd.factorize(used[cluster_name].to_numpy()[keep])[0]
+        if d.min() == d.max():
+            raise EstimationError(
+                "after dropping teams and periods with no leavers, every team-period has the "
+                f"same '{self.treatment}' value: the pilot effect cannot be estimated",
+                column=self.treatment)
+        x = np.column_stack([d, dummies(unit, drop_first=False),
+                             dummies(period, drop_first=True)])
+        if np.linalg.matrix_rank(x) < x.shape[1]:
+            raise EstimationError(
+                f"'{self.treatment}' is collinear with the team and period effects (for "
+                "example every pilot team starts in the same period and there is no comparison "
+                "team with leavers)", column=self.treatment)
+        fit = poisson_irls(y, x, np.log(exposure))
+        return self._result(fit, x, y, d, unit, period, cluster, exposure, dropped)
+
+    def _result(self, fit, x, y, d, unit, period, cluster, exposure, dropped
+                ) -> LeavingDidResult:
+        n, g = y.size, int(cluster.max()) + 1
+        n_units, n_periods = int(unit.max()) + 1, int(period.max()) + 1
+        nested = all(np.unique(cluster[unit == u]).size == 1 for u in range(n_units))
+        k = x.shape[1] - (n_units - 1 if nested else 0)  # a nested effect loses levels - 1
+        factor = g / (g - 1) * (n - 1) / (n - k) if g > 1 and n > k else float("nan")
+        warnings = []
+        beta = float(fit.beta[0])
+        if g < 2:
+            se = ci_low = ci_high = p = zs = Unavailable("one cluster: no clustered SE")
+        else:
+            cov = factor * cluster_sandwich(x, y - fit.mu, fit.bread, cluster)
+            se = float(np.sqrt(cov[0, 0]))
+            z = float(stats.norm.ppf(0.5 + self.level / 2.0))
+            zs = beta / se
+            p = float(2 * stats.norm.sf(abs(zs)))
+            ci_low, ci_high = float(np.exp(beta - z * se)), float(np.exp(beta + z * se))
+            if g < FEW_CLUSTERS:
+                warnings.append(f"only {g} clusters: clustered standard errors may be too small")
+        if not fit.converged:
+            warnings.append("the Poisson fit did not converge; treat the estimate with care")
+        if y[d == 1].sum() < 10:
+            warnings.append(f"only {y[d == 1].sum():g} leavers under the pilot: the rate ratio "
+                            "is imprecise")
+        return LeavingDidResult(
+            estimate=beta, se=se, rate_ratio=float(np.exp(beta)), ci_low=ci_low, ci_high=ci_high,
+            p_value=p, z_stat=zs, level=self.level, n_obs=n, n_units=n_units,
+            n_periods=n_periods, n_clusters=g, n_dropped_all_zero=dropped, n_params=k,
+            small_sample_factor=factor, leavers=float(y.sum()), person_time=float(exposure.sum()),
+            deviance=fit.deviance, iterations=fit.iterations, converged=fit.converged,
+            warnings=tuple(warnings))
