@@ -120,14 +120,21 @@ class BriefOptions:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BriefOptions:
-        """Rebuild from ``to_dict()`` output; unknown keys are an error (a typo would be lost)."""
+    def from_dict(cls, data: Mapping[str, Any], *, strict: bool = True) -> BriefOptions:
+        """Rebuild from ``to_dict()`` output.
+
+        With ``strict`` (the default) unknown keys are an error, so a typo is not silently
+        lost; ``strict=False`` ignores them (for a project file that keeps other things in
+        the same object).
+        """
         if not isinstance(data, Mapping):
             raise BriefError(f"brief options are a {type(data).__name__}, not a dictionary",
                              hint="Store BriefOptions.to_dict() in the project file.")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
-        if unknown:
+        if not strict:
+            data = {k: v for k, v in data.items() if k in known}
+        elif unknown:
             raise BriefError(f"unknown brief option(s): {', '.join(unknown)}",
                              hint=f"Known options: {', '.join(sorted(known))}.")
         values = dict(data)

@@ -262,6 +262,8 @@ def test_options_round_trip_through_json():
     assert again == OPTIONS
     with pytest.raises(ValueError, match="unknown brief option"):
         BriefOptions.from_dict({"organisaton": "typo"})
+    assert BriefOptions.from_dict({"organisaton": "typo", "issue": "Why"},
+                                  strict=False) == BriefOptions(issue="Why")
     with pytest.raises(ValueError, match="decision"):
         BriefOptions(decision="maybe")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown disclosure threshold"):
