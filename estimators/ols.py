@@ -81,3 +81,19 @@ def least_squares(matrix: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
     bread = cho_solve(factor, np.eye(xtx.shape[0]))
     residuals = y - np.einsum("ij,j->i", matrix, coef)
     return LeastSquares(coef, residuals, bread)
+
+
+def centred_sums_of_squares(matrix: np.ndarray, weights: np.ndarray | None, *, centre: bool = True
+                ) -> np.ndarray:
+    """(Weighted) sum of squares of each column, around its (weighted) mean if ``centre``."""
+    result = np.empty(matrix.shape[1])
+    total = None if weights is None else float(weights.sum())
+    for j in range(matrix.shape[1]):
+        column = matrix[:, j]
+        if centre:
+            mean = (column.mean() if weights is None
+                    else float(np.einsum("i,i->", weights, column)) / total)
+            column = column - mean
+        squared = column if weights is None else weights * column
+        result[j] = np.einsum("i,i->", squared, column)
+    return result

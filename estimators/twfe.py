@@ -28,8 +28,14 @@ from pilot_eval.estimators.fixed_effects import (
     is_nested,
 )
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
-from pilot_eval.estimators.ols import collinear_columns, cross_products, least_squares
+from pilot_eval.estimators.ols import (
+    centred_sums_of_squares,
+    collinear_columns,
+    cross_products,
+    least_squares,
+)
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
+from pilot_eval.estimators.variance import fitted_params
 
 CrossCheckMode = Literal["auto", "always", "never"]
 CROSS_CHECK_MODES: tuple[str, ...] = get_args(CrossCheckMode)
@@ -53,22 +59,6 @@ class TwoWayFit:
     n_units: int
     n_periods: int
     fixed_effect_params: int
-
-
-def fitted_params(n_slopes: int, fe_params: int, unit: Codes, period: Codes,
-                  cluster: Codes | None) -> int:
-    """``K`` of the small-sample factor (fixest ``fixef.K = "nested"``).
-
-    All fixed-effect parameters count for iid and HC1.  With clusters, a fixed effect nested
-    in the cluster variable loses its ``levels - 1`` parameters (it is then counted like an
-    intercept); on Grunfeld this gives ``K = 1 + 20`` and fixest's 0.06328129.
-    """
-    k = n_slopes + fe_params
-    if cluster is not None:
-        for codes in (unit, period):
-            if is_nested(codes, cluster):
-                k -= codes.n_levels - 1
-    return k
 
 
 def fit_two_way(
@@ -98,11 +88,11 @@ def fit_two_way(
     stacked = np.empty((n, p + 1), dtype=np.float64, order="F")
     stacked[:, 0] = y
     stacked[:, 1:] = regressors
-    raw_ss = _centred_ss(stacked[:, 1:], weights)
+    raw_ss = centred_sums_of_squares(stacked[:, 1:], weights)
     within = demean(stacked, unit, period, weights=weights, tolerance=tolerance,
                     max_iterations=max_iterations)
     y_w, x_w = within.matrix[:, 0], within.matrix[:, 1:]
-    left = _centred_ss(x_w, weights, centre=False)
+    left = centred_sums_of_squares(x_w, weights, centre=False)
     for j in range(p):
         if raw_ss[j] <= 0.0 or left[j] <= FE_COLLINEARITY_TOLERANCE * raw_ss[j]:
             hint = ("check that treated units have periods before and after the pilot and "
@@ -139,22 +129,6 @@ def fit_two_way(
                            n_params=fitted_params(p, fe_params, unit, period, cluster))
     return TwoWayFit(names, fit.coef, cov, within.absorption, n, unit.n_levels,
                      period.n_levels, fe_params)
-
-
-def _centred_ss(matrix: np.ndarray, weights: np.ndarray | None, *, centre: bool = True
-                ) -> np.ndarray:
-    """(Weighted) sum of squares of each column, around its (weighted) mean if ``centre``."""
-    result = np.empty(matrix.shape[1])
-    total = None if weights is None else float(weights.sum())
-    for j in range(matrix.shape[1]):
-        column = matrix[:, j]
-        if centre:
-            mean = (column.mean() if weights is None
-                    else float(np.einsum("i,i->", weights, column)) / total)
-            column = column - mean
-        squared = column if weights is None else weights * column
-        result[j] = np.einsum("i,i->", squared, column)
-    return result
 
 
 @dataclass(frozen=True)

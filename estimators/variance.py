@@ -20,7 +20,24 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from pilot_eval.estimators.fixed_effects import Codes, is_nested
 from pilot_eval.estimators.unavailable import Unavailable
+
+
+def fitted_params(n_slopes: int, fe_params: int, unit: Codes, period: Codes,
+                  cluster: Codes | None) -> int:
+    """``K`` of the small-sample factor (fixest ``fixef.K = "nested"``).
+
+    All fixed-effect parameters count for iid and HC1.  With clusters, a fixed effect nested
+    in the cluster variable loses its ``levels - 1`` parameters (it is then counted like an
+    intercept); on Grunfeld this gives ``K = 1 + 20`` and fixest's 0.06328129.
+    """
+    k = n_slopes + fe_params
+    if cluster is not None:
+        for codes in (unit, period):
+            if is_nested(codes, cluster):
+                k -= codes.n_levels - 1
+    return k
 
 
 @dataclass(frozen=True)
