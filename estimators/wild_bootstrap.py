@@ -50,6 +50,9 @@ before calling that side unbounded."""
 EIGEN_TOLERANCE = 1e-10
 """Eigenvalues of the period Schur complement below this (relative) are its null space."""
 MAX_CLUSTERS = 1000
+FEW_CLUSTERS = 30
+FEW_TREATED_CLUSTERS = 10
+"""Below these, ``few_clusters_reason`` recommends the bootstrap over CR1 (issue 3)."""
 CHUNK_ENTRIES = 1 << 22
 WEBB_VALUES = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
@@ -64,6 +67,7 @@ class Regression:
     unit: Codes | None  # None: no fixed effects (the 2x2 regression has its own dummies)
     period: Codes | None
     n_params: int  # K of the CR1 small-sample factor (fixest convention)
+    n_treated_clusters: int  # clusters with at least one treated observation
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,26 @@ def invert(draws: DrawStats, maps: Maps, alpha: float, direction: float,
     return 0.5 * (inside + outside)
 
 
+def treated_clusters(treated: np.ndarray, cluster: Codes) -> int:
+    """Number of clusters with at least one treated observation."""
+    return int(np.count_nonzero(np.bincount(cluster.codes, treated != 0, cluster.n_levels)))
+
+
+def few_clusters_reason(n_clusters: int, n_treated_clusters: int) -> str | None:
+    """Why CR1 inference is doubtful here (fewer than 30 clusters or fewer than 10 treated
+    clusters), or None; the wild cluster bootstrap is then the recommended inference."""
+    problems = []
+    if n_clusters < FEW_CLUSTERS:
+        problems.append(f"only {n_clusters} clusters (fewer than {FEW_CLUSTERS})")
+    if n_treated_clusters < FEW_TREATED_CLUSTERS:
+        problems.append(f"only {n_treated_clusters} treated clusters (fewer than "
+                        f"{FEW_TREATED_CLUSTERS})")
+    if not problems:
+        return None
+    return (" and ".join(problems) + ": cluster-robust (CR1) standard errors tend to be too "
+            "small and t-tests over-reject, so the wild cluster bootstrap is used")
+
+
 def twfe_regression(frame: pd.DataFrame, columns: PanelColumns) -> tuple[Regression, str, int]:
     """Treatment (and covariates) on unit and period effects, partialled out by FWL."""
     arrays = panel_arrays(frame, columns, "cluster")
@@ -309,7 +333,8 @@ def twfe_regression(frame: pd.DataFrame, columns: PanelColumns) -> tuple[Regress
     k = fitted_params(arrays.regressors.shape[1], fe_params, arrays.unit, arrays.period,
                       arrays.cluster)
     reg = Regression(within.matrix[:, 0].copy(), np.ascontiguousarray(within.matrix[:, 1:]),
-                     arrays.cluster, arrays.unit, arrays.period, k)
+                     arrays.cluster, arrays.unit, arrays.period, k,
+                     treated_clusters(arrays.regressors[:, 0], arrays.cluster))
     return reg, arrays.cluster_name or "", arrays.n_dropped
 
 
@@ -325,8 +350,9 @@ def two_by_two_regression(frame: pd.DataFrame, columns: PanelColumns
     x = np.column_stack([flags.group * flags.post, np.ones_like(y), flags.group, flags.post,
                          *covariates])
     keep = ~(np.isnan(y) | np.isnan(x).any(axis=1) | key_missing(frame, cluster_name))
-    reg = Regression(y[keep], x[keep], factorize(frame[cluster_name].to_numpy()[keep]),
-                     None, None, x.shape[1])
+    cluster = factorize(frame[cluster_name].to_numpy()[keep])
+    reg = Regression(y[keep], x[keep], cluster, None, None, x.shape[1],
+                     treated_clusters(x[keep, 0], cluster))
     if np.linalg.matrix_rank(reg.x) < reg.x.shape[1]:
         raise EstimationError("the 2x2 regression is collinear: both groups need rows before "
                               "and after the pilot start (and covariates must vary)")
@@ -358,6 +384,7 @@ class WildBootstrapResult:
     full_enumeration: bool
     seed: int
     n_clusters: int
+    n_treated_clusters: int
     n_obs: int
     cluster: str
     notes: tuple[str, ...] = ()
@@ -411,7 +438,8 @@ class WildBootstrapResult:
             "draws": int(self.draws), "draws_requested": int(self.draws_requested),
             "distinct_draws": int(self.distinct_draws),
             "full_enumeration": bool(self.full_enumeration), "seed": int(self.seed),
-            "n_clusters": int(self.n_clusters), "n_obs": int(self.n_obs),
+            "n_clusters": int(self.n_clusters),
+            "n_treated_clusters": int(self.n_treated_clusters), "n_obs": int(self.n_obs),
             "cluster": self.cluster, "notes": list(self.notes),
             "unavailable": reasons(ci_low=self.ci_low, ci_high=self.ci_high),
         }
@@ -523,6 +551,9 @@ class WildClusterBootstrap:
         se = maps.se_raw * np.sqrt(small)
         t_stat = (maps.estimate - self.null) / se
         notes = []
+        reason_few = few_clusters_reason(g, reg.n_treated_clusters)
+        if reason_few is not None:
+            notes.append(reason_few)
         if dropped:
             notes.append(f"{dropped} row(s) with a missing value in a model column were dropped")
         if enumerate_all:
@@ -543,7 +574,8 @@ class WildClusterBootstrap:
             level=float(self.level), null=float(self.null), impose_null=self.impose_null,
             weight_type=kind, weight_reason=reason, draws=int(draws),
             draws_requested=self.draws, distinct_draws=int(distinct),
-            full_enumeration=enumerate_all, seed=self.seed, n_clusters=g, n_obs=n,
+            full_enumeration=enumerate_all, seed=self.seed, n_clusters=g,
+            n_treated_clusters=reg.n_treated_clusters, n_obs=n,
             cluster=cluster_name, notes=tuple(notes),
         )
 

@@ -143,3 +143,13 @@ def test_mpdta_estimate_and_cr1_se_match_fixest():
     assert result.se == pytest.approx(0.013265, abs=FIXEST_DIGITS)
     assert result.n_clusters == 500 and result.weight_type == "rademacher"
     assert result.ci_low < result.estimate < result.ci_high
+
+
+def test_treated_clusters_are_counted_and_few_clusters_explained():
+    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(panel())
+    assert result.n_clusters == 8 and result.n_treated_clusters == 4  # units 4k, 4k+1 treated
+    reason = wb.few_clusters_reason(8, 4)
+    assert "only 8 clusters" in reason and "only 4 treated clusters" in reason
+    assert reason in result.notes
+    assert wb.few_clusters_reason(40, 12) is None
+    assert "treated clusters" in wb.few_clusters_reason(40, 9)
