@@ -516,8 +516,13 @@ class WildClusterBootstrap:
                                        "for example 9999")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise EstimatorConfigError(f"seed={self.seed!r} must be a whole number >= 0")
-        if not np.isfinite(self.null):
-            raise EstimatorConfigError(f"null={self.null!r} must be a finite number")
+        if (isinstance(self.null, bool) or not isinstance(self.null, int | float)
+                or not np.isfinite(self.null)):
+            raise EstimatorConfigError(f"null={self.null!r} must be a finite number, for "
+                                       "example 0 to test 'no effect'")
+        if not isinstance(self.impose_null, bool):
+            raise EstimatorConfigError(f"impose_null={self.impose_null!r} must be True "
+                                       "(restricted bootstrap, recommended) or False")
 
     def fit(self, frame: pd.DataFrame) -> WildBootstrapResult:
         """Bootstrap on ``frame`` (not modified); returns a new ``WildBootstrapResult``."""

@@ -100,7 +100,9 @@ def test_result_dictionary_and_frame():
 
 
 @pytest.mark.parametrize(("option", "value"), [("weights", "mammen"), ("model", "iv"),
-                                               ("draws", 0), ("seed", -1), ("level", 95)])
+                                               ("draws", 0), ("seed", -1), ("level", 95),
+                                               ("null", "zero"), ("null", float("nan")),
+                                               ("impose_null", "yes")])
 def test_bad_options_are_config_errors(option, value):
     with pytest.raises(EstimatorConfigError, match=option):
         wb.WildClusterBootstrap(COLUMNS, **{option: value})
