@@ -387,29 +387,37 @@ def _add_counts(tree: np.ndarray, positions: np.ndarray, weights: np.ndarray) ->
         positions, weights = positions[keep], weights[keep]
 
 
-def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray,
-                        freq: np.ndarray | None = None) -> float:
-    """Harrell's C: share of comparable pairs in which the earlier leaver has the higher risk.
+def concordance_counts(time: np.ndarray, died: np.ndarray, risk: np.ndarray, freq: np.ndarray,
+                       entry: np.ndarray) -> tuple[float, float]:
+    """``(concordant + tied / 2, comparable)`` pair counts for Harrell's C (one stratum).
 
-    A pair is comparable when the shorter time ends in an event and the other time is longer
-    (or equal and censored); tied risks count one half; tied event times are not comparable
-    (as R ``survival::concordance`` and lifelines ``concordance_index``). Computed by walking
-    the distinct times from the largest down with a Fenwick tree over risk ranks: cost
-    ``O(n log n)`` in numpy plus ``O(distinct times)`` Python steps. ``freq`` counts
-    identical subjects per row.
+    Row ``j`` is compared with a death of row ``i`` at ``t_i`` when ``j`` is at risk then and
+    outlives it: ``entry_j < t_i`` and ``time_j > t_i`` (or ``= t_i`` and censored); tied risks
+    count one half; tied event times are not comparable (R ``survival::concordance``; the
+    same as lifelines ``concordance_index`` without delayed entry). Walks the distinct times
+    from the largest down with a Fenwick tree over risk ranks, adding rows at their exit and
+    removing them once the walk passes their entry: ``O(n log n)`` in numpy plus
+    ``O(distinct times)`` Python steps. ``freq`` counts identical subjects per row.
     """
-    freq = np.ones(time.size) if freq is None else freq
     ranks = np.unique(risk, return_inverse=True)[1].reshape(-1) + 1
     tree = np.zeros(ranks.max() + 1)
     order = np.lexsort((died, -time))  # time descending; censored before events at a time
-    time_sorted = time[order]
-    cuts = np.flatnonzero(np.diff(time_sorted)) + 1
-    concordant = tied = comparable = 0.0
-    in_tree = 0
+    cuts = np.flatnonzero(np.diff(time[order])) + 1
+    by_entry = np.argsort(-entry, kind="stable")
+    entries = entry[by_entry]
+    removed = 0
+    concordant = tied = comparable = in_tree = 0.0
     for block in np.split(order, cuts):
+        t = time[block[0]]
         censored, deaths = block[~died[block]], block[died[block]]
         _add_counts(tree, ranks[censored], freq[censored])
         in_tree += freq[censored].sum()
+        leaving = int(np.searchsorted(-entries, -t, side="right"))  # rows with entry >= t
+        if leaving > removed:
+            gone = by_entry[removed:leaving]
+            _add_counts(tree, ranks[gone], -freq[gone])
+            in_tree -= freq[gone].sum()
+            removed = leaving
         if deaths.size:
             both = _prefix_counts(tree, np.concatenate([ranks[deaths] - 1, ranks[deaths]]))
             below, at_most = both[: deaths.size], both[deaths.size :]
@@ -418,11 +426,27 @@ def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray,
             comparable += in_tree * freq[deaths].sum()
             _add_counts(tree, ranks[deaths], freq[deaths])
             in_tree += freq[deaths].sum()
-    return (concordant + 0.5 * tied) / comparable if comparable else float("nan")
+    return concordant + 0.5 * tied, comparable
+
+
+def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray, *,
+                        freq: np.ndarray | None = None, entry: np.ndarray | None = None,
+                        strata: np.ndarray | None = None) -> float:
+    """Harrell's C, pairs compared within strata (as R for a stratified Cox model)."""
+    freq = np.ones(time.size) if freq is None else freq
+    entry = np.full(time.size, -np.inf) if entry is None else entry
+    strata = np.zeros(time.size, dtype=np.int64) if strata is None else strata
+    good = total = 0.0
+    for s in np.unique(strata):
+        rows = strata == s
+        g, c = concordance_counts(time[rows], died[rows], risk[rows], freq[rows], entry[rows])
+        good, total = good + g, total + c
+    return good / total if total else float("nan")
 
 
 def _concordance(data: CoxData, beta: np.ndarray) -> float:
-    return harrell_concordance(data.time, data.died, data.x @ beta, data.weights)
+    return harrell_concordance(data.time, data.died, data.x @ beta, freq=data.weights,
+                               entry=data.entry, strata=data.strata)
 
 
 @dataclass(frozen=True)
