@@ -235,3 +235,12 @@ def test_interval_with_random_draws_inverts_the_reference_test():
         p_in = p_with_our_tie_rule(reference(x, y - inside * x[:, 0], cluster, v=v))
         p_out = p_with_our_tie_rule(reference(x, y - outside * x[:, 0], cluster, v=v))
         assert p_in >= 0.05 > p_out
+
+
+def test_nonzero_null_value_equals_wildboottest_on_the_shifted_outcome():
+    frame = panel(seed=18)
+    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher", null=0.25).fit(frame)
+    x = dummy_design(frame)
+    boot = reference(x, frame["y"].to_numpy() - 0.25 * x[:, 0], frame["cl"].to_numpy())
+    assert result.p_value == p_with_our_tie_rule(boot)
+    assert result.t_stat == pytest.approx((result.estimate - 0.25) / result.se, rel=1e-12)
