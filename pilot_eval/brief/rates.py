@@ -86,6 +86,7 @@ def rates_tables(retention: Mapping[str, Any], rule: DisclosureThresholds
     leaving = retention.get("did_leaving")
     if isinstance(leaving, Mapping) and leaving:
         flat = {k: v for k, v in leaving.items() if not isinstance(v, Mapping | list)}
-        table = rows_table("Difference-in-differences on leaving", [flat], rule)
-        tables += [table] if table else []
+        tables.append(DataTable(
+            caption="Difference-in-differences on leaving", columns=("Statistic", "Value"),
+            rows=tuple((k.replace("_", " "), cell(k, v, flat, rule)) for k, v in flat.items())))
     return tables, definitions

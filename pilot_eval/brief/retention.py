@@ -154,6 +154,24 @@ def rmst_sentence(rmst: Mapping[str, Any], time_unit: str = "months") -> str | N
                    f"{time_unit} {longer}).")
 
 
+def leaving_sentence(leaving: Mapping[str, Any], level: float = 0.95) -> str | None:
+    """The DiD on leaving (Poisson rate ratio, ``estimators/leaving_did.py``) in words."""
+    ratio = _number(leaving.get("rate_ratio"))
+    if ratio is None:
+        return None
+    low, high = _number(leaving.get("ci_low")), _number(leaving.get("ci_high"))  # ratio scale
+    numbers = f"rate ratio {number_in_words(ratio)}"
+    if low is not None and high is not None:
+        numbers += (f"; {level_words(level)} range {number_in_words(low)} to "
+                    f"{number_in_words(high)}")
+        if low <= 1 <= high:
+            return f"No clear change in the rate at which staff left pilot teams ({numbers})."
+    way = "lower" if ratio < 1 else "higher"
+    return (f"After the pilot started, the leaving rate in pilot teams was about "
+            f"{number_in_words(abs(1 - ratio) * 100)}% {way} than the comparison teams' trend "
+            f"suggests ({numbers}).")
+
+
 def arm_table(km: Mapping[str, Any], rule: DisclosureThresholds, at: str = RETENTION_AT,
               time_unit: str = "months") -> DataTable:
     """Staff, leavers and retention by arm, with totals; disclosure control applied."""
@@ -240,6 +258,7 @@ def retention_headline(retention: Mapping[str, Any], rule: DisclosureThresholds
     sentences = [s for s in (
         retention_sentence(km, rule, time_unit=unit),
         hazard_sentence(retention.get("cox") or {}),
-        rmst_sentence(retention.get("rmst") or {}, unit)) if s]
+        rmst_sentence(retention.get("rmst") or {}, unit),
+        leaving_sentence(retention.get("did_leaving") or {})) if s]
     return RetentionHeadline(sentences=tuple(sentences), table=arm_table(km, rule, time_unit=unit),
                              time_unit=unit)

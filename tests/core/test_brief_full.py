@@ -72,7 +72,8 @@ def retention_results() -> dict:
                  "leavers": 4, "leaver_rate": 0.2222}],
             "definitions": {"leaver_rate": "leavers in the year / average staff in post "
                                            "(NHS definition)"}},
-        "did_leaving": {"rate_ratio": 0.66, "ci_low": 0.48, "ci_high": 0.91, "p_value": 0.011},
+        "did_leaving": {"rate_ratio": 0.66, "ci_low": 0.48, "ci_high": 0.91, "p_value": 0.011,
+                        "leavers": 7, "person_time": 1210.5},
         "warnings": [],
     }
 
@@ -184,6 +185,9 @@ def test_retention_headline_sentences(full):
         "ratio 0.72; 95% range 0.57 to 0.91).",
         "Over the first 24 months, staff in pilot teams stayed on average about 1.3 months "
         "longer (95% range 0.59 to 2 months longer).",
+        # rate ratio 0.66 -> 34% lower
+        "After the pilot started, the leaving rate in pilot teams was about 34% lower than "
+        "the comparison teams' trend suggests (rate ratio 0.66; 95% range 0.48 to 0.91).",
     )
 
 
@@ -345,7 +349,8 @@ def test_rates_tables_protect_counts_and_small_bases(full):
                           ("comparison", "2025", "420", "80", "0.1929"),
                           ("pilot (small wave)", "2025", "20", "[c]", "[c]"))
     assert tables["Difference-in-differences on leaving"].rows == (
-        ("0.66", "0.48", "0.91", "0.011"),)
+        ("rate ratio", "0.66"), ("ci low", "0.48"), ("ci high", "0.91"), ("p value", "0.011"),
+        ("leavers", "[c]"), ("person time", "1210.5"))  # 7 leavers < 10 -> [c]
     results = next(s for s in full.annex if s.heading == "Full results")
     assert results.bullets == ("leaver_rate: leavers in the year / average staff in post "
                                "(NHS definition)",)
