@@ -175,3 +175,21 @@ def rates_table(spells: pd.DataFrame, periods: Sequence[tuple[str, object, objec
                          "stayers": counts.stayers, "person_days": counts.person_time,
                          **{k: np.nan if v is None else v for k, v in rates.items()}})
     return pd.DataFrame(rows)
+
+
+def calendar_periods(first: object, until: object, *, months: int
+                     ) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """Whole periods of ``months`` months from the month of ``first`` up to the day ``until``.
+
+    Each is ``(label, first day, day after the last day)``; the label is the first month
+    (``"2023-04"``). A last period that would end after ``until`` is left out.
+    """
+    if months < 1:
+        raise EstimationError(f"periods must be at least one month long; got {months}")
+    start = pd.Timestamp(first).to_period("M").to_timestamp()
+    stop = pd.Timestamp(until)
+    out = []
+    while (after := start + pd.DateOffset(months=months)) <= stop:
+        out.append((f"{start:%Y-%m}", start, after))
+        start = after
+    return out

@@ -1,0 +1,325 @@
+"""Staff retention analysis: one orchestration path for the CLI, the window and the brief.
+
+``run_retention(request, staff_table, progress)`` validates the records, turns staff spells into
+survival data (``pilot_eval.staff``) and runs Kaplan-Meier, log-rank, Cox (pilot x post on
+start-stop rows, clustered by team), RMST, cumulative incidence by leaving reason, the workforce
+rates and the difference-in-differences on leaving. Input is either staff records
+(``SpellColumns(team, start, end, reason ...)``) or the generic survival form
+(``SpellColumns(duration, event, ...)``); durations of staff records are in months.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pilot_eval.errors import PilotEvalError
+from pilot_eval.estimators import SpellColumns, Unavailable
+from pilot_eval.estimators.competing_risks import CumulativeIncidence
+from pilot_eval.estimators.cox import CoxModel
+from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.kaplan_meier import CI_TRANSFORMS, KaplanMeier
+from pilot_eval.estimators.leaving_did import PoissonLeavingDid
+from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.logrank import LogRankTest
+from pilot_eval.estimators.rmst import RestrictedMeanSurvival
+from pilot_eval.estimators.workforce import DEFINITIONS, calendar_periods, rates_table
+from pilot_eval.progress import SILENT, Progress
+from pilot_eval.staff import INTERNAL_MOVES, StaffOptions, pilot_starts_from_table, read_staff
+
+JSON_KEYS = ("km", "logrank", "cox", "rmst", "cumulative_incidence",
+             "cumulative_incidence_by_group", "rates", "did_leaving", "warnings")
+RATE_PERIODS = {"month": 1, "quarter": 3, "year": 12}
+YEAR_DAYS = 365.25
+
+
+@dataclass(frozen=True)
+class RetentionRequest:
+    """What to analyse: column roles and options, checked when made (JSON-safe round trip)."""
+
+    columns: SpellColumns
+    extract_date: dt.date | None = None
+    pilot_starts_path: str | None = None
+    pilot_start_col: str | None = None
+    excluded_reasons: tuple[str, ...] = INTERNAL_MOVES
+    observed_from: dt.date | None = None
+    tau: float | None = None
+    ties: str = "efron"
+    ci_transform: str = "log-log"
+    level: float = 0.95
+    times: tuple[float, ...] = (6.0, 12.0, 24.0)
+    rate_period: str = "quarter"
+    cause: str | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("ties", self.ties, ("efron", "breslow"))
+        check_choice("ci_transform", self.ci_transform, CI_TRANSFORMS)
+        check_choice("rate_period", self.rate_period, tuple(RATE_PERIODS))
+        check_level(self.level)
+        c = self.columns
+        staff = c.start is not None or c.end is not None or c.team is not None
+        generic = c.duration is not None or c.event is not None
+        if staff == generic or (staff and None in (c.start, c.end, c.team)) or (
+                generic and None in (c.duration, c.event)):
+            raise EstimatorConfigError(
+                "give either --start, --end and --team (staff records) or --duration and "
+                "--event (survival data), not a mix")
+        if self.pilot_starts_path and self.pilot_start_col:
+            raise EstimatorConfigError("give --pilot-starts FILE or --pilot-start-col, not both")
+        if self.tau is not None and not self.tau > 0:
+            raise EstimatorConfigError(f"tau={self.tau!r} must be a positive time")
+
+    @property
+    def form(self) -> str:
+        """``"staff"`` (start/end dates) or ``"survival"`` (duration/event)."""
+        return "staff" if self.columns.start is not None else "survival"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"columns": {f.name: getattr(self.columns, f.name)
+                                           for f in fields(self.columns)}}
+        out["columns"]["covariates"] = list(self.columns.covariates)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "columns":
+                continue
+            out[f.name] = (value.isoformat() if isinstance(value, dt.date)
+                           else list(value) if isinstance(value, tuple) else value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RetentionRequest:
+        columns = dict(data.get("columns") or {})
+        columns["covariates"] = tuple(columns.get("covariates") or ())
+        options = {k: v for k, v in data.items() if k != "columns" and k != "path"}
+        for name in ("extract_date", "observed_from"):
+            if options.get(name):
+                options[name] = dt.date.fromisoformat(options[name])
+        for name in ("excluded_reasons", "times"):
+            if name in options:
+                options[name] = tuple(options[name])
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise PilotEvalError(f"unknown retention option(s): {', '.join(unknown)}",
+                                 hint=f"Known options: {', '.join(sorted(known))}.")
+        return cls(columns=SpellColumns(**columns), **options)
+
+
+@dataclass(frozen=True)
+class RetentionAnalysis:
+    """Everything ``run_retention`` produced; ``to_dict()`` is the ``retention --json`` object."""
+
+    request: RetentionRequest
+    results: dict[str, Any]
+    warnings: tuple[str, ...]
+    spells: pd.DataFrame | None = field(default=None, repr=False)
+    rates_frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: _as_json(self.results.get(k)) for k in JSON_KEYS if k != "warnings"}
+        out["warnings"] = list(self.warnings)
+        for extra in ("time_unit", "km_by_period", "data", "validation"):
+            out[extra] = _as_json(self.results.get(extra))
+        return out
+
+    def summary(self) -> str:
+        parts = []
+        for key in ("km", "logrank", "cox", "cox_cause", "rmst", "did_leaving_result"):
+            value = self.results.get(key)
+            if hasattr(value, "summary"):
+                parts.append(value.summary())
+            elif isinstance(value, Unavailable):
+                parts.append(f"{key}: {value}")
+        parts += [f"Warning: {w}" for w in self.warnings]
+        return "\n\n".join(parts)
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, Unavailable):
+        return None
+    return value.to_dict() if hasattr(value, "to_dict") else value
+
+
+def _attempt(name: str, warnings: list[str], run) -> Any:
+    """Run one analysis; a data problem becomes ``Unavailable`` with the reason as a warning."""
+    try:
+        return run()
+    except (EstimationError, EstimatorConfigError) as exc:
+        warnings.append(f"{name} not estimated: {exc}")
+        return Unavailable(str(exc))
+
+
+def _survival_frame(request: RetentionRequest, table, progress: Progress, warnings: list[str]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, SpellColumns, dict[str, Any]]:
+    """Rows for the whole-spell analyses, start-stop rows for Cox, their columns, extras."""
+    frame = getattr(table, "frame", table)
+    file = getattr(table, "path", None)
+    c = request.columns
+    if request.form == "survival":
+        return frame, frame, c, {"time_unit": "as in the data"}
+    starts = None
+    if request.pilot_starts_path:
+        from pilot_eval.io import load_table
+
+        teams = load_table(Path(request.pilot_starts_path))
+        starts = pilot_starts_from_table(teams.frame, team=c.team, file=teams.path)
+    options = StaffOptions(team=c.team, start=c.start, end=c.end, reason=c.reason,
+                           staff_id=c.staff_id, extract_date=request.extract_date,
+                           pilot_start_col=request.pilot_start_col,
+                           excluded_reasons=request.excluded_reasons,
+                           observed_from=request.observed_from)
+    staff = read_staff(frame, options, file=file, pilot_starts=starts)
+    warnings += staff.warnings
+    progress.report(0.15, "staff records read")
+    columns = SpellColumns(duration="duration", event="event", entry="entry",
+                           group=c.group or "arm", strata=c.strata,
+                           covariates=("pilot", "post", "pilot_post", *c.covariates),
+                           cluster=c.cluster or "team")
+    extras = {"time_unit": "months", "staff": staff,
+              "data": {"file": file, "sha256": getattr(table, "sha256", None),
+                       "n_rows": len(frame), "n_spells": len(staff.spells),
+                       "extract_date": staff.extract_date.isoformat(),
+                       "extract_date_source": staff.extract_source,
+                       "observed_from": None if staff.observed_from is None
+                       else staff.observed_from.isoformat()},
+              "validation": staff.report.to_dict()}
+    return staff.spells, staff.start_stop, columns, extras
+
+
+def _cause(request: RetentionRequest, labels: tuple) -> object | None:
+    if request.cause is not None:
+        return request.cause
+    return next((lab for lab in labels if "resign" in str(lab).lower()), None)
+
+
+def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
+                   ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
+    spells = staff.spells
+    first = staff.observed_from or spells["start_date"].min()
+    periods = calendar_periods(first, staff.extract_date, months=RATE_PERIODS[request.rate_period])
+    if not periods:
+        raise EstimationError("the records cover less than one whole rate period; choose a "
+                              "shorter period (month)")
+    by_team = rates_table(spells, periods, by=["team"], start="start_date", end="end_date")
+    by_arm = rates_table(spells, periods, by=["arm"], start="start_date", end="end_date")
+    pilot_start = spells.groupby("team")["pilot_start"].first()
+    by_team = by_team.assign(
+        pilot_post=(by_team["period_start"] >= by_team["team"].map(pilot_start)).astype(int),
+        leaving_rate=by_team["leavers"] / by_team["person_days"] * YEAR_DAYS,
+        period_index=pd.factorize(by_team["period"], sort=True)[0])
+    rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
+             "by_arm": _rows(by_arm), "by_team": _rows(by_team)}
+    did = _attempt("Poisson DiD on leaving", warnings,
+                   lambda: PoissonLeavingDid(level=request.level).fit(by_team))
+    return rates, did, by_team
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for record in frame.to_dict("records"):
+        row = {}
+        for key, value in record.items():
+            if key in ("period_index",):
+                continue
+            if isinstance(value, pd.Timestamp):
+                value = value.date().isoformat()
+            elif isinstance(value, float | np.floating) and key in (
+                    "headcount_start", "headcount_end", "leavers", "stayers", "person_days"):
+                value = int(round(float(value)))
+            elif isinstance(value, float | np.floating):
+                value = float(value) if np.isfinite(value) else None
+            elif isinstance(value, np.integer):
+                value = int(value)
+            row[key] = value
+        if "headcount_start" in row:
+            row["base"] = min(row["headcount_start"], row["headcount_end"])
+        out.append(row)
+    return out
+
+
+def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
+    from pilot_eval.estimators import PanelColumns
+    from pilot_eval.estimators.twfe import TwoWayFixedEffects
+
+    columns = PanelColumns(outcome="leaving_rate", unit="team", time="period_index",
+                           treatment="pilot_post", cluster="team")
+    return TwoWayFixedEffects(columns, level=level).fit(by_team[by_team["person_days"] > 0])
+
+
+def run_retention(request: RetentionRequest, staff_table: Any,
+                  progress: Progress | None = None) -> RetentionAnalysis:
+    """Run every retention analysis the data allow.
+
+    ``staff_table`` is a ``LoadedTable`` or a DataFrame. Bad input (missing columns, invalid
+    spells) raises ``PilotEvalError`` or ``EstimationError``; an analysis that the data cannot
+    support (no groups for a log-rank test, no covariates for Cox) becomes ``Unavailable`` with
+    its reason in ``warnings``.
+    """
+    progress = progress or SILENT
+    warnings: list[str] = []
+    progress.report(0.0, "reading spells")
+    whole, pieces, cols, extras = _survival_frame(request, staff_table, progress, warnings)
+    staff = extras.pop("staff", None)
+    has_group = cols.group is not None
+    km_columns = SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
+                              group=cols.group)
+    results: dict[str, Any] = dict(extras)
+    km = KaplanMeier(ci_transform=request.ci_transform, level=request.level,
+                     times=request.times)
+    results["km"] = km.fit(whole, km_columns)
+    progress.report(0.3, "Kaplan-Meier curves")
+    results["logrank"] = (_attempt("log-rank test", warnings, lambda: LogRankTest().fit(
+        whole, SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
+                            group=cols.group, strata=cols.strata)))
+        if has_group else Unavailable("no group column"))
+    if not cols.covariates:
+        results["cox"] = Unavailable("no covariates were given (--covariates)")
+        warnings.append("Cox model not estimated: no covariates were given (--covariates)")
+    else:
+        results["cox"] = _attempt("Cox model", warnings, lambda: CoxModel(
+            ties=request.ties, cluster=cols.cluster, entry=cols.entry,
+            level=request.level).fit(pieces, cols))
+    progress.report(0.55, "Cox model")
+    results["rmst"] = _attempt("RMST", warnings, lambda: RestrictedMeanSurvival(
+        tau=request.tau, level=request.level,
+        reference="comparison" if staff is not None else None).fit(whole, km_columns))
+    incidence = _attempt("cumulative incidence", warnings,
+                         lambda: CumulativeIncidence(level=request.level).fit(whole, km_columns))
+    if not isinstance(incidence, Unavailable):
+        parts = incidence.to_dict()
+        results["cumulative_incidence"] = parts["cumulative_incidence"]
+        results["cumulative_incidence_by_group"] = parts["cumulative_incidence_by_group"]
+    progress.report(0.7, "cumulative incidence")
+    rates_frame = None
+    if staff is not None:
+        results["km_by_period"] = km.fit(pieces, SpellColumns(
+            duration="duration", event="event", entry="entry", group="arm_period"))
+        cause = _cause(request, tuple(sorted(set(whole["event"].astype(str)) - {"0"})))
+        if cause is not None and cols.covariates:
+            results["cox_cause"] = _attempt(f"cause-specific Cox ({cause})", warnings,
+                                            lambda: CoxModel(
+                ties=request.ties, cluster=cols.cluster, entry=cols.entry, level=request.level,
+                event_type=cause).fit(pieces, cols))
+        rates, did, rates_frame = _rates_and_did(request, staff, warnings)
+        results["rates"] = rates
+        results["did_leaving_result"] = did
+        linear = _attempt("linear DiD on leaver rates", warnings,
+                          lambda: _linear_did(rates_frame, request.level))
+        results["did_leaving"] = {**(_as_json(did) or {"unavailable": str(did)}),
+                                  "linear_rate": _as_json(linear),
+                                  "cause_specific_cox": _as_json(results.get("cox_cause"))}
+    else:
+        warnings.append("workforce rates and the DiD on leaving need staff records "
+                        "(--start, --end, --team)")
+    cox = results.get("cox")
+    if not isinstance(cox, Unavailable | None):
+        warnings += [f"Cox model: {w}" for w in cox.warnings]
+    progress.report(1.0, "retention analysis done")
+    return RetentionAnalysis(request=request, results=results, warnings=tuple(warnings),
+                             spells=whole if staff is not None else None,
+                             rates_frame=rates_frame)

@@ -1,0 +1,299 @@
+"""Staff records (one row per employment spell) -> validated spells and start-stop survival rows.
+
+Conventions
+-----------
+* A spell runs from ``start`` to ``end``, both days included; a blank end means still in post at
+  the **extract date** (given, or taken from the file as the day after its latest date).
+* Tenure is measured in months (``days / (365.25 / 12)``) from the spell's start to its exit:
+  the day after the last day, or the extract date for open spells.
+* A spell ends in **leaving** when it has an end date and its reason is not excluded;
+  internal moves (``moved internally``, ``internal move``, ``internal transfer``, ``transfer``)
+  are excluded by default and count as censored.
+* Records that only hold spells in post on or after some date (``observed_from``) are
+  left-truncated: a spell that started earlier enters the risk set at ``observed_from``
+  (delayed entry). By default ``observed_from`` is the first day of the month of the earliest
+  end date in the file, and only used when some spells started before it.
+* Each team's spells are split at a **reference date** into start-stop rows: the pilot start
+  for pilot teams, the earliest pilot start for comparison teams, so ``post`` is calendar time
+  after the pilot began and ``pilot_post`` is the difference-in-differences term.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pilot_eval.errors import DataError
+from pilot_eval.io import parse_dates
+from pilot_eval.io.frames import spreadsheet_rows
+from pilot_eval.validation import Problem, ValidationReport
+
+MONTH_DAYS = 365.25 / 12
+INTERNAL_MOVES = ("moved internally", "internal move", "internal transfer", "transfer")
+KNOWN_REASONS = ("resigned", "resignation", "retired", "retirement", "dismissed", "dismissal",
+                 "end of contract", "end of fixed-term contract", "redundancy", "death",
+                 "ill health", "other", *INTERNAL_MOVES)
+PILOT, COMPARISON = "pilot", "comparison"
+_YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+@dataclass(frozen=True)
+class StaffOptions:
+    """How to read staff records: column roles and what counts as leaving."""
+
+    team: str
+    start: str
+    end: str
+    reason: str | None = None
+    staff_id: str | None = None
+    extract_date: dt.date | None = None
+    pilot_start_col: str | None = None
+    excluded_reasons: tuple[str, ...] = INTERNAL_MOVES
+    known_reasons: tuple[str, ...] = KNOWN_REASONS
+    observed_from: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class StaffSpells:
+    """Validated spells (``spells``) and their start-stop rows split at the reference date.
+
+    ``spells`` columns: ``row`` (spreadsheet row), ``team``, ``staff_id``, ``start_date``,
+    ``end_date`` (NaT = open), ``reason``, ``left`` (bool), ``event`` (reason if left else 0),
+    ``pilot_start`` (NaT for comparison teams), ``arm``, ``entry`` and ``duration`` (months
+    since the spell's start), plus the file's other columns.
+    ``start_stop`` adds ``post``, ``pilot`` and ``pilot_post`` (0/1) and ``arm_period``
+    (``"pilot before"`` ...) with ``entry``/``duration`` per piece; only a spell's last piece carries its event.
+    """
+
+    spells: pd.DataFrame
+    start_stop: pd.DataFrame
+    extract_date: dt.date
+    extract_source: str
+    observed_from: dt.date | None
+    report: ValidationReport
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _problem(severity, code, message, *, file, mask=None, column=None, hint=None) -> Problem:
+    rows = () if mask is None else tuple(spreadsheet_rows(np.flatnonzero(np.asarray(mask))))
+    return Problem(severity, code, message, file, rows[:1000], column, hint)
+
+
+def parse_pilot_start(values: pd.Series, *, column: str, file: str | None) -> pd.Series:
+    """Pilot start dates: year-month (``2024-04`` = 1 April 2024) or dates; blank = never."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    matched = text.str.extract(_YEAR_MONTH)
+    if matched[0].notna().any() and (matched[0].notna() | (text == "")).all():
+        out = pd.to_datetime(dict(year=matched[0].astype(float), month=matched[1].astype(float),
+                                  day=1), errors="coerce")
+        return pd.Series(out.to_numpy(), index=values.index, name=values.name)
+    return parse_dates(values, column=column, file=file)
+
+
+def pilot_starts_from_table(frame: pd.DataFrame, *, team: str, file: str | None
+                            ) -> dict[object, pd.Timestamp]:
+    """``{team: pilot start}`` from a team table with a team column and ``pilot_start``."""
+    key = team if team in frame.columns else "team"
+    column = next((c for c in ("pilot_start", "pilot start", "start") if c in frame.columns), None)
+    if key not in frame.columns or column is None:
+        raise DataError(
+            f"the team table needs a '{team}' (or 'team') column and a 'pilot_start' column; it "
+            f"has {', '.join(map(str, frame.columns))}", file=file,
+            hint="One row per team; pilot_start as yyyy-mm or dd/mm/yyyy, blank for comparison "
+                 "teams.")
+    starts = parse_pilot_start(frame[column], column=column, file=file)
+    duplicated = frame[key].duplicated(keep=False).to_numpy()
+    if duplicated.any():
+        raise DataError("a team appears more than once in the team table", file=file,
+                        column=key, rows=spreadsheet_rows(np.flatnonzero(duplicated)),
+                        hint="Keep one row per team.")
+    return {t: s for t, s in zip(frame[key], starts, strict=True) if pd.notna(s)}
+
+
+def _columns_present(frame: pd.DataFrame, options: StaffOptions, file: str | None) -> None:
+    for role in ("team", "start", "end", "reason", "staff_id", "pilot_start_col"):
+        name = getattr(options, role)
+        if name is not None and name not in frame.columns:
+            raise DataError(f"the {role.replace('_', ' ')} column '{name}' is not in the file",
+                            file=file, column=name,
+                            hint=f"Columns are: {', '.join(map(str, frame.columns))}.")
+
+
+def _overlaps(frame: pd.DataFrame, start: pd.Series, stop: pd.Series, staff_id: str
+              ) -> np.ndarray:
+    """Rows whose spell overlaps an earlier-starting spell of the same person."""
+    order = pd.DataFrame({"id": frame[staff_id].to_numpy(), "start": start.to_numpy(),
+                          "stop": stop.to_numpy(), "pos": np.arange(len(frame))})
+    order = order.dropna(subset=["id", "start"]).sort_values(["id", "start", "pos"])
+    previous_stop = order.groupby("id")["stop"].transform(lambda s: s.cummax().shift())
+    bad = np.zeros(len(frame), dtype=bool)
+    hit = (order["start"] <= previous_stop).to_numpy()
+    bad[order["pos"].to_numpy()[hit]] = True
+    return bad
+
+
+def validate_staff(frame: pd.DataFrame, options: StaffOptions, *, start: pd.Series,
+                   end: pd.Series, extract: pd.Timestamp, file: str | None) -> ValidationReport:
+    """Every problem of the staff records, each with its rows and column."""
+    found: list[Problem] = []
+    missing_start = start.isna()
+    if missing_start.any():
+        found.append(_problem("error", "missing_start", "spells without a start date",
+                              file=file, mask=missing_start, column=options.start,
+                              hint="Every spell needs the date its first day."))
+    before = end.notna() & start.notna() & (end < start)
+    if before.any():
+        found.append(_problem("error", "end_before_start",
+                              "the end date is before the start date (a negative duration)",
+                              file=file, mask=before, column=options.end,
+                              hint="Check the two dates of these spells; swap them if they "
+                                   "were entered the wrong way round."))
+    for column, dates in ((options.start, start), (options.end, end)):
+        future = dates.notna() & (dates >= extract)
+        if future.any():
+            found.append(_problem(
+                "error", "future_date",
+                f"dates on or after the extract date {extract.date():%d/%m/%Y}", file=file,
+                mask=future, column=column,
+                hint="Give the right --extract-date, or correct these dates."))
+    if options.staff_id is not None:
+        stop = end.fillna(extract)
+        overlap = _overlaps(frame, start, stop, options.staff_id)
+        if overlap.any():
+            found.append(_problem(
+                "error", "overlapping_spells", "the same person has overlapping spells",
+                file=file, mask=overlap, column=options.staff_id,
+                hint="A person can hold one post at a time here; end the earlier spell the day "
+                     "before the next one starts, or merge the rows."))
+    if options.reason is not None:
+        reason = frame[options.reason]
+        text = reason.astype(str).str.strip().str.lower()
+        blank_reason = reason.isna() & end.notna()
+        if blank_reason.any():
+            found.append(_problem("warning", "missing_reason",
+                                  "spells that ended have no leaving reason (counted as leaving)",
+                                  file=file, mask=blank_reason, column=options.reason))
+        reason_open = reason.notna() & end.isna()
+        if reason_open.any():
+            found.append(_problem("warning", "reason_without_end",
+                                  "a leaving reason is given but the end date is blank (treated "
+                                  "as still in post)", file=file, mask=reason_open,
+                                  column=options.reason))
+        known = {k.lower() for k in (*options.known_reasons, *options.excluded_reasons)}
+        unknown = reason.notna() & ~text.isin(known)
+        if unknown.any():
+            seen = sorted(set(reason[unknown].astype(str)))[:5]
+            found.append(_problem(
+                "warning", "unknown_reason", f"leaving reasons not recognised: {seen} (each is "
+                "counted as leaving and kept as its own reason)", file=file, mask=unknown,
+                column=options.reason, hint="Map them to resigned, retired, dismissed, end of "
+                "contract or moved internally if they mean one of those."))
+    ordered = sorted(found, key=lambda p: p.severity != "error")
+    return ValidationReport(tuple(ordered), file)
+
+
+def _months(days: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(days, dtype=float) / MONTH_DAYS
+
+
+def _extract_date(options: StaffOptions, start: pd.Series, end: pd.Series
+                  ) -> tuple[pd.Timestamp, str]:
+    if options.extract_date is not None:
+        return pd.Timestamp(options.extract_date), "given"
+    latest = max(d for d in (start.max(), end.max()) if pd.notna(d))
+    return latest + pd.Timedelta(days=1), "the day after the latest date in the file"
+
+
+def _observed_from(options: StaffOptions, start: pd.Series, end: pd.Series
+                   ) -> pd.Timestamp | None:
+    if options.observed_from is not None:
+        return pd.Timestamp(options.observed_from)
+    if end.notna().sum() == 0:
+        return None
+    first_end = end.min()
+    guess = pd.Timestamp(first_end.year, first_end.month, 1)
+    return guess if (start < guess).any() else None
+
+
+def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None = None,
+               pilot_starts: Mapping[object, object] | None = None) -> StaffSpells:
+    """Validate staff records and turn them into spells and start-stop rows.
+
+    Raises ``ValidationFailed`` (with every problem) when there are errors.
+    """
+    _columns_present(frame, options, file)
+    start = parse_dates(frame[options.start], column=options.start, file=file)
+    end = parse_dates(frame[options.end], column=options.end, file=file)
+    if start.notna().sum() == 0:
+        raise DataError("no spell has a start date", file=file, column=options.start)
+    extract, source = _extract_date(options, start, end)
+    report = validate_staff(frame, options, start=start, end=end, extract=extract, file=file)
+    report.raise_if_errors()
+    if options.pilot_start_col is not None:
+        column = parse_pilot_start(frame[options.pilot_start_col],
+                                   column=options.pilot_start_col, file=file)
+        starts = column
+    else:
+        mapping = dict(pilot_starts or {})
+        starts = frame[options.team].map(lambda t: mapping.get(t, pd.NaT))
+    starts = pd.to_datetime(starts)
+    warnings = [p.describe() for p in report.warnings]
+    if starts.notna().sum() == 0:
+        warnings.append("no team has a pilot start: every spell is in the comparison arm")
+    reason = (frame[options.reason].astype(object) if options.reason is not None
+              else pd.Series(np.where(end.notna(), "left", None), index=frame.index))
+    excluded = {r.lower() for r in options.excluded_reasons}
+    ended = end.notna().to_numpy()
+    text = reason.astype(str).str.strip().str.lower()
+    left = ended & ~text.isin(excluded).to_numpy()
+    label = reason.where(reason.notna(), "left").astype(str).str.strip()
+    observed = _observed_from(options, start, end)
+    exit_day = end.fillna(extract - pd.Timedelta(days=1)) + pd.Timedelta(days=1)
+    entry_days = ((observed - start).dt.days.clip(lower=0) if observed is not None
+                  else pd.Series(0, index=frame.index))
+    spells = frame.copy()
+    spells.insert(0, "row", spreadsheet_rows(range(len(frame))))
+    spells = spells.assign(
+        team=frame[options.team], staff_id=frame[options.staff_id] if options.staff_id else
+        np.arange(len(frame)), start_date=start, end_date=end, reason=reason,
+        left=left, event=np.where(left, label, "0"), pilot_start=starts,
+        arm=np.where(starts.notna(), PILOT, COMPARISON),
+        entry=_months(entry_days), duration=_months((exit_day - start).dt.days))
+    before_window = spells["duration"] <= spells["entry"]
+    if before_window.any():
+        warnings.append(f"{int(before_window.sum())} spell(s) ended before the records start "
+                        f"({observed:%d/%m/%Y}) and are left out")
+        spells = spells[~before_window.to_numpy()]
+    first_start = starts.min()
+    reference = spells["pilot_start"].fillna(first_start)
+    return StaffSpells(spells=spells.reset_index(drop=True),
+                       start_stop=split_at(spells, reference),
+                       extract_date=extract.date(), extract_source=source,
+                       observed_from=None if observed is None else observed.date(),
+                       report=report, warnings=tuple(warnings))
+
+
+def split_at(spells: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
+    """Start-stop rows: each spell split where ``reference`` (a date per spell) falls inside it.
+
+    ``post`` is 1 on the piece after the reference date; ``pilot`` is 1 in pilot teams;
+    ``pilot_post`` is their product. The event stays on the last piece only.
+    """
+    cut = _months((reference - spells["start_date"]).dt.days).astype(float)
+    cut = np.where(np.isnan(cut), np.inf, cut)
+    entry, exit_ = spells["entry"].to_numpy(float), spells["duration"].to_numpy(float)
+    inside = (cut > entry) & (cut < exit_)
+    before = spells.assign(post=np.where(cut >= exit_, 0, np.where(inside, 0, 1)))
+    before = before.assign(duration=np.where(inside, cut, exit_),
+                           event=np.where(inside, "0", spells["event"]))
+    after = spells[inside].assign(entry=cut[inside], post=1)
+    rows = pd.concat([before, after], ignore_index=True)
+    rows = rows.assign(pilot=(rows["arm"] == PILOT).astype(int))
+    rows = rows.assign(pilot_post=rows["pilot"] * rows["post"],
+                       arm_period=rows["arm"] + np.where(rows["post"] == 1, " after", " before"))
+    return rows.sort_values(["row", "entry"], kind="stable").reset_index(drop=True)
