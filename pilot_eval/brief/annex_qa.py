@@ -19,6 +19,7 @@ from pilot_eval.brief.tables import AnnexSection, DataTable
 PACKAGES = ("pilot-eval", "numpy", "pandas", "scipy", "linearmodels", "lifelines", "pyfixest",
             "matplotlib", "reportlab")
 CROSS_CHECK_TOLERANCE = 1e-6  # re-estimates agreeing to this are recorded as "agrees"
+MAX_FINDINGS = 10  # validation findings listed per outcome (the rest are in the results)
 
 GLOSSARY = (
     ("Difference-in-differences", "The change in pilot units minus the change in comparison "
@@ -71,33 +72,48 @@ def package_versions(qa: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def validation_rows(results: Mapping[str, Any], analyses: Sequence[Mapping[str, Any]]
                     ) -> list[tuple[str, str]]:
+    """The checks table: validation per outcome (each distinct finding once), the
+    independent re-estimate and its difference, and any checks listed under ``qa.checks``."""
     rows = []
+    seen: set[tuple[str, str]] = set()
     for analysis in analyses:
         label = str(analysis.get("outcome_label") or analysis.get("outcome"))
-        problems = analysis.get("validation") or []
-        errors = [p for p in problems if isinstance(p, Mapping)
-                  and str(p.get("severity", "")).lower() == "error"]
-        outcome = ("passed" if not problems else
-                   f"{len(problems)} finding(s), {len(errors)} error(s); see notes on the data")
-        rows.append((f"Data validation: {label}", outcome))
+        problems = [p for p in analysis.get("validation") or [] if isinstance(p, Mapping)]
+        errors = [p for p in problems if str(p.get("severity", "")).lower() == "error"]
+        rows.append((f"Data validation: {label}",
+                     "passed with no findings" if not problems else
+                     f"{len(problems)} finding(s), {len(errors)} error(s)"))
+        for problem in problems[:MAX_FINDINGS]:
+            key = (str(problem.get("severity", "")), str(problem.get("message", "")))
+            if key not in seen:
+                seen.add(key)
+                rows.append((f"  finding ({key[0] or 'note'})", key[1]))
         check = analysis.get("cross_check") or {}
         if isinstance(check, Mapping) and check:
-            diff = check.get("max_abs_difference")
-            if check.get("skipped_reason"):
-                verdict = f"skipped: {check['skipped_reason']}"
-            elif diff is None:
-                verdict = "no difference reported"
-            else:
-                agrees = float(diff) <= CROSS_CHECK_TOLERANCE
-                verdict = (f"{'agrees' if agrees else 'DIFFERS'}: largest absolute difference "
-                           f"{exact(diff)}")
-            rows.append((f"Independent re-estimate with {check.get('reference', 'another')} "
-                         f"package: {label}", verdict))
+            rows.append((f"Independent re-estimate: {label} ({check.get('reference', 'n/a')})",
+                         cross_check_outcome(check)))
     qa = results.get("qa") or {}
     for check in (qa.get("checks") or ()) if isinstance(qa, Mapping) else ():
         if isinstance(check, Mapping):
             rows.append((str(check.get("name", "check")), str(check.get("outcome", ""))))
     return rows
+
+
+def cross_check_outcome(check: Mapping[str, Any]) -> str:
+    """``agrees: re-estimate 4.135 (SE 0.7642); largest absolute difference 4.44e-15``."""
+    if check.get("skipped_reason"):
+        return f"skipped: {check['skipped_reason']}"
+    diff = check.get("max_abs_difference")
+    if diff is None:
+        return "no difference reported"
+    verdict = "agrees" if float(diff) <= CROSS_CHECK_TOLERANCE else "DIFFERS"
+    again = ""
+    if check.get("estimate") is not None:
+        again = f"re-estimate {exact(check['estimate'])}"
+        if check.get("se") is not None:
+            again += f" (SE {exact(check['se'])})"
+        again += "; "
+    return f"{verdict}: {again}largest absolute difference {exact(diff)}"
 
 
 def qa_section(results: Mapping[str, Any], analyses: Sequence[Mapping[str, Any]],

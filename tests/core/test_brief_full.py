@@ -251,8 +251,9 @@ def test_annex_sections_in_order(full):
         "Glossary", "Quality-assurance log"]
     qa = full.annex[-1]
     checks = dict(qa.tables[0].rows)
-    assert checks["Independent re-estimate with linearmodels package: Cases closed with goals "
-                  "met"] == "agrees: largest absolute difference 3e-12"
+    assert checks["Independent re-estimate: Cases closed with goals met (linearmodels)"] == (
+        "agrees: largest absolute difference 3e-12")
+    assert checks["Data validation: Cost per case"] == "passed with no findings"
     assert qa.tables[1].rows == (("Python", "3.11"), ("pilot-eval", "0.1.0"))
     assert "Random seeds: 20261127." in qa.bullets
     data = next(s for s in full.annex if s.heading == "Data sources").tables[0]
@@ -463,3 +464,17 @@ def test_coded_retention_groups_get_plain_names():
                                             "in pilot teams, against 80% in comparison teams.")
     chart = next(c for c in built.charts if c.spec.kind == "retention")
     assert chart.spec.arms == (("Pilot teams", "pilot"), ("Comparison teams", "comparison"))
+
+
+def test_qa_log_lists_findings_once_and_the_re_estimate():
+    from pilot_eval.brief.annex_qa import cross_check_outcome, validation_rows
+
+    finding = {"severity": "warning", "message": "the panel is unbalanced"}
+    one, two = base.analysis(), base.analysis(outcome="cost", label="Cost per case")
+    one["validation"] = two["validation"] = [finding]
+    rows = validation_rows({}, [one, two])
+    assert rows.count(("  finding (warning)", "the panel is unbalanced")) == 1
+    assert ("Data validation: Cost per case", "1 finding(s), 0 error(s)") in rows
+    assert cross_check_outcome({"reference": "linearmodels", "max_abs_difference": 0.01,
+                                "estimate": 4.135001, "se": 0.76417}) == (
+        "DIFFERS: re-estimate 4.135 (SE 0.76417); largest absolute difference 0.01")
