@@ -200,7 +200,8 @@ def _cause(request: RetentionRequest, labels: tuple) -> object | None:
 def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
                    ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
     spells = staff.spells
-    first = staff.observed_from or spells["start_date"].min()
+    ended = spells["end_date"].dropna()
+    first = staff.observed_from or (ended.min() if len(ended) else spells["start_date"].min())
     periods = calendar_periods(first, staff.extract_date, months=RATE_PERIODS[request.rate_period])
     if not periods:
         raise EstimationError("the records cover less than one whole rate period; choose a "

@@ -11,8 +11,8 @@ Conventions
   are excluded by default and count as censored.
 * Records that only hold spells in post on or after some date (``observed_from``) are
   left-truncated: a spell that started earlier enters the risk set at ``observed_from``
-  (delayed entry). By default ``observed_from`` is the first day of the month of the earliest
-  end date in the file, and only used when some spells started before it.
+  (delayed entry). ``observed_from`` is never guessed; a warning says when the records look
+  truncated (nobody left in the first year of the spells).
 * Each team's spells are split at a **reference date** into start-stop rows: the pilot start
   for pilot teams, the earliest pilot start for comparison teams, so ``post`` is calendar time
   after the pilot began and ``pilot_post`` is the difference-in-differences term.
@@ -209,15 +209,21 @@ def _extract_date(options: StaffOptions, start: pd.Series, end: pd.Series
     return latest + pd.Timedelta(days=1), "the day after the latest date in the file"
 
 
-def _observed_from(options: StaffOptions, start: pd.Series, end: pd.Series
-                   ) -> pd.Timestamp | None:
-    if options.observed_from is not None:
-        return pd.Timestamp(options.observed_from)
+def _observed_from(options: StaffOptions) -> pd.Timestamp | None:
+    return None if options.observed_from is None else pd.Timestamp(options.observed_from)
+
+
+def truncation_warning(start: pd.Series, end: pd.Series) -> str | None:
+    """A warning when the records look left-truncated and no ``observed_from`` was given."""
     if end.notna().sum() == 0:
         return None
     first_end = end.min()
-    guess = pd.Timestamp(first_end.year, first_end.month, 1)
-    return guess if (start < guess).any() else None
+    if start.min() < first_end - pd.DateOffset(years=1):
+        return (f"no one left before {first_end:%d/%m/%Y} although spells go back to "
+                f"{start.min():%d/%m/%Y}: if the records only hold staff in post from some date, "
+                "give that date as --observed-from (delayed entry), or tenure survival is "
+                "overestimated")
+    return None
 
 
 def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None = None,
@@ -252,7 +258,9 @@ def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None =
     text = reason.astype(str).str.strip().str.lower()
     left = ended & ~text.isin(excluded).to_numpy()
     label = reason.where(reason.notna(), "left").astype(str).str.strip()
-    observed = _observed_from(options, start, end)
+    observed = _observed_from(options)
+    if observed is None and (caveat := truncation_warning(start, end)):
+        warnings.append(caveat)
     exit_day = end.fillna(extract - pd.Timedelta(days=1)) + pd.Timedelta(days=1)
     entry_days = ((observed - start).dt.days.clip(lower=0) if observed is not None
                   else pd.Series(0, index=frame.index))

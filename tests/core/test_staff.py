@@ -1,0 +1,107 @@
+"""Staff records -> spells: validation with rows and columns, tenure, start-stop split.
+
+Expected values are worked by hand from the files in tests/data/retention/ (see its README).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilot_eval.errors import DataError, ValidationFailed
+from pilot_eval.io import load_table
+from pilot_eval.staff import (
+    MONTH_DAYS,
+    StaffOptions,
+    pilot_starts_from_table,
+    read_staff,
+)
+
+DATA = Path(__file__).parents[1] / "data" / "retention"
+EXACT = 1e-12  # day counts divided by the same month length
+EXTRACT = dt.date(2025, 10, 1)
+OPTIONS = StaffOptions(team="team", start="start_date", end="end_date", reason="leaving_reason",
+                       staff_id="staff_id", extract_date=EXTRACT)
+
+
+def _small():
+    table = load_table(DATA / "staff_small.csv")
+    starts = pilot_starts_from_table(load_table(DATA / "teams_small.csv").frame, team="team",
+                                     file="teams_small.csv")
+    return read_staff(table.frame, OPTIONS, file="staff_small.csv", pilot_starts=starts)
+
+
+def test_every_problem_with_row_and_column() -> None:
+    table = load_table(DATA / "staff_problems.csv")
+    with pytest.raises(ValidationFailed) as caught:
+        read_staff(table.frame, OPTIONS, file="staff_problems.csv")
+    report = caught.value.report
+    found = {(p.code, p.column): p.rows for p in report.problems}
+    assert found[("end_before_start", "end_date")] == (3,)
+    assert found[("future_date", "end_date")] == (4,)
+    assert found[("overlapping_spells", "staff_id")] == (6,)  # S4's second spell starts early
+    assert found[("unknown_reason", "leaving_reason")] == (7,)
+    assert {p.severity for p in report.problems if p.code == "unknown_reason"} == {"warning"}
+    assert "went to the moon" in next(p.message for p in report.problems
+                                      if p.code == "unknown_reason")
+
+
+def test_tenure_split_and_events_hand_worked() -> None:
+    staff = _small()
+    spells = staff.spells.set_index("staff_id")
+    # S2: 01/04/2023 to 30/09/2024 inclusive = 549 days; resigned (counts as leaving)
+    assert spells.loc["S2", "duration"] == pytest.approx(549 / MONTH_DAYS, abs=EXACT)
+    assert spells.loc["S2", "event"] == "resigned" and spells.loc["S2", "left"]
+    # S3 moved internally: not leaving, censored; S1 open: censored at the extract date
+    assert spells.loc["S3", "event"] == "0" and not spells.loc["S3", "left"]
+    assert spells.loc["S1", "duration"] == pytest.approx(1004 / MONTH_DAYS, abs=EXACT)
+    assert list(spells["arm"]) == ["pilot"] * 3 + ["comparison"] * 3
+    rows = staff.start_stop
+    s2 = rows[rows.staff_id == "S2"]
+    # split at team A's pilot start 01/04/2024: 366 days after 01/04/2023 (leap year)
+    assert s2[["entry", "duration"]].to_numpy() == pytest.approx(
+        np.array([[0, 366], [366, 549]]) / MONTH_DAYS, abs=EXACT)
+    assert s2.event.tolist() == ["0", "resigned"] and s2.pilot_post.tolist() == [0, 1]
+    # S3 starts after the pilot start: one piece, post from the start
+    assert rows[rows.staff_id == "S3"].pilot_post.tolist() == [1]
+    # comparison team B is split at the earliest pilot start (01/04/2024): post without pilot
+    s4 = rows[rows.staff_id == "S4"]
+    assert s4.post.tolist() == [0, 1] and s4.pilot_post.tolist() == [0, 0]
+    assert s4.arm_period.tolist() == ["comparison before", "comparison after"]
+
+
+def test_extract_date_from_file_and_pilot_start_column() -> None:
+    table = load_table(DATA / "staff_small.csv")
+    frame = table.frame.assign(start=np.where(table.frame.team == "A", "2024-04", ""))
+    options = StaffOptions(team="team", start="start_date", end="end_date",
+                           reason="leaving_reason", pilot_start_col="start")
+    staff = read_staff(frame, options)
+    assert staff.extract_date == dt.date(2025, 4, 1)  # the day after 31/03/2025, the latest
+    assert "latest date" in staff.extract_source
+    assert staff.spells.pilot_start.notna().sum() == 3
+
+
+def test_leaving_is_configurable_and_truncation() -> None:
+    table = load_table(DATA / "staff_small.csv")
+    counted = StaffOptions(**{**OPTIONS.__dict__, "excluded_reasons": ()})
+    staff = read_staff(table.frame, counted)
+    assert staff.spells.set_index("staff_id").loc["S3", "event"] == "moved internally"
+    truncated = StaffOptions(**{**OPTIONS.__dict__, "observed_from": dt.date(2023, 7, 1)})
+    spells = read_staff(table.frame, truncated).spells.set_index("staff_id")
+    # S1 started 01/01/2023, observed from 01/07/2023: enters 181 days into the spell
+    assert spells.loc["S1", "entry"] == pytest.approx(181 / MONTH_DAYS, abs=EXACT)
+    assert spells.loc["S5", "entry"] == 0
+
+
+def test_missing_column_and_bad_team_table() -> None:
+    table = load_table(DATA / "staff_small.csv")
+    with pytest.raises(DataError, match="reason column 'why'"):
+        read_staff(table.frame, StaffOptions(team="team", start="start_date", end="end_date",
+                                             reason="why"))
+    with pytest.raises(DataError, match="pilot_start"):
+        pilot_starts_from_table(pd.DataFrame({"team": ["A"], "when": ["2024-04"]}), team="team",
+                                file="t.csv")
