@@ -404,7 +404,8 @@ def concordance_counts(time: np.ndarray, died: np.ndarray, risk: np.ndarray, fre
     order = np.lexsort((died, -time))  # time descending; censored before events at a time
     cuts = np.flatnonzero(np.diff(time[order])) + 1
     by_entry = np.argsort(-entry, kind="stable")
-    entries = entry[by_entry]
+    minus_entries = -entry[by_entry]  # ascending
+    delayed = bool(np.isfinite(entry).any())
     removed = 0
     concordant = tied = comparable = in_tree = 0.0
     for block in np.split(order, cuts):
@@ -412,8 +413,8 @@ def concordance_counts(time: np.ndarray, died: np.ndarray, risk: np.ndarray, fre
         censored, deaths = block[~died[block]], block[died[block]]
         _add_counts(tree, ranks[censored], freq[censored])
         in_tree += freq[censored].sum()
-        leaving = int(np.searchsorted(-entries, -t, side="right"))  # rows with entry >= t
-        if leaving > removed:
+        leaving = int(np.searchsorted(minus_entries, -t, side="right")) if delayed else 0
+        if leaving > removed:  # rows with entry >= t are no longer at risk
             gone = by_entry[removed:leaving]
             _add_counts(tree, ranks[gone], -freq[gone])
             in_tree -= freq[gone].sum()
