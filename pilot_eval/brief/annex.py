@@ -70,9 +70,15 @@ def data_section(results: Mapping[str, Any], analyses: Sequence[Mapping[str, Any
                  ) -> AnnexSection:
     rows: dict[tuple[str, str], tuple[str, ...]] = {}
     top = results.get("data") or {}
-    if isinstance(top, Mapping) and top.get("file"):
-        rows[(str(top["file"]), str(top.get("sha256")))] = (
-            str(top["file"]), exact(top.get("n_rows")), "", str(top.get("sha256") or "n/a"))
+    sources = [top] if isinstance(top, Mapping) and top.get("file") else [
+        v for v in top.values() if isinstance(v, Mapping)] if isinstance(top, Mapping) else []
+    if isinstance(results.get("staff_data"), Mapping):
+        sources.append(results["staff_data"])
+    for source in sources:
+        if source.get("file"):
+            rows[(str(source["file"]), str(source.get("sha256")))] = (
+                str(source["file"]), exact(source.get("n_rows")), "",
+                str(source.get("sha256") or "n/a"))
     for analysis in analyses:
         data = analysis.get("data") or {}
         if isinstance(data, Mapping) and data.get("file"):

@@ -10,6 +10,7 @@ reorder the sentence around them.  No scripts, no external files, no network.
 
 from __future__ import annotations
 
+import base64
 import os
 from html import escape
 from pathlib import Path
@@ -49,9 +50,11 @@ thead th { border-bottom: 2px solid #0B0C0C; }
 .table-wrap { overflow-x: auto; }
 figure { margin: 0; }
 svg { max-width: 100%; height: auto; }
+.logo { max-height: 4rem; max-width: 12rem; }
 footer { border-top: 1px solid #B1B4B6; margin-top: 2rem; padding-top: 0.5rem; }
 """
 
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 DIRECTION_WORDS = {"better": "Better", "worse": "Worse", "no clear change": "No clear change",
                    "higher": "Higher", "lower": "Lower", "not assessed": "Not assessed"}
 
@@ -151,6 +154,17 @@ def _chart(chart: ChartContent, number: int, level: int = 3) -> str:
             f"{table_html(chart.table)}\n</section>")
 
 
+def logo_html(content: BriefContent) -> str:
+    """The logo as an inline data URI (the file stays self-contained), or nothing."""
+    path = Path(content.logo) if content.logo else None
+    kind = LOGO_TYPES.get(path.suffix.lower()) if path else None
+    if path is None or kind is None or not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    alt = f"{content.organisation} logo" if content.organisation else "Logo"
+    return f'<img class="logo" src="data:{kind};base64,{data}" alt="{_e(alt)}">'
+
+
 def brief_html(content: BriefContent) -> str:
     """The whole HTML document as text: the same content as the PDF, in the same order."""
     meta = content.metadata
@@ -169,6 +183,7 @@ def brief_html(content: BriefContent) -> str:
         "</head>",
         "<body>",
         "<header>",
+        logo_html(content),
         f"<h1>{_bdi(content.title)}</h1>",
         f'<p class="subtitle">{_bdi(content.subtitle)}</p>',
         "</header>",

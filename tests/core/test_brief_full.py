@@ -405,6 +405,11 @@ def test_logo_is_drawn_on_page_one(tmp_path):
     assert b"/Subtype /Image" in pdf.read_bytes()
     if POPPLER:
         assert page_text(pdf, 3).startswith("Annex: technical details")
+    parser = base.Outline()
+    parser.feed(brief_html(built))
+    images = [a for t, a in parser.tags if t == "img"]
+    assert len(images) == 1 and images[0]["src"].startswith("data:image/png;base64,")
+    assert images[0]["alt"] == "Logo"
 
 
 @needs_poppler
