@@ -296,7 +296,7 @@ def linearmodels_check(arrays: PanelArrays, fit: TwoWayFit, se: str) -> CrossChe
     try:
         model = PanelOLS(pd.Series(arrays.y, index=index), exog_frame,
                          entity_effects=not absorb_period, time_effects=absorb_period,
-                         weights=weights)
+                         weights=weights, check_rank=False)  # our collinearity check ran
         result = model.fit(**options)
         estimate = float(result.params["x0"])
         reference_se = float(result.std_errors["x0"])
