@@ -483,3 +483,37 @@ def test_qa_log_lists_findings_once_and_the_re_estimate():
     assert cross_check_outcome({"reference": "linearmodels", "max_abs_difference": 0.01,
                                 "estimate": 4.135001, "se": 0.76417}) == (
         "DIFFERS: re-estimate 4.135 (SE 0.76417); largest absolute difference 0.01")
+
+
+def test_real_kaplan_meier_and_rmst_results_flow_into_the_brief():
+    """The brief reads the estimators' own dictionaries: its numbers equal theirs."""
+    import numpy as np
+    from pilot_eval.estimators.kaplan_meier import KaplanMeier
+    from pilot_eval.estimators.rmst import RestrictedMeanSurvival
+
+    from pilot_eval.brief.disclosure import round_to_base
+    from pilot_eval.brief.retention import value_at
+    from pilot_eval.brief.wording import number_in_words
+
+    generator = np.random.default_rng(20261127)
+    groups = np.array(["Pilot teams"] * 120 + ["Comparison teams"] * 200)
+    scale = np.where(groups == "Pilot teams", 40.0, 25.0)
+    tenure = np.ceil(generator.exponential(scale))  # whole months: ties, as in staff data
+    event = (tenure <= 30).astype(int)
+    tenure = np.minimum(tenure, 30.0)
+    km = KaplanMeier(times=(6.0, 12.0, 24.0)).fit_arrays(tenure, event, group=groups).to_dict()
+    rmst = RestrictedMeanSurvival(tau=24.0, reference="Comparison teams").fit_arrays(
+        tenure, event, group=groups).to_dict()
+    document = full_results()
+    document["retention"] = {"km": km, "rmst": rmst}
+    built = build_brief_content(document, options=OPTIONS)
+    pilot_12 = km["Pilot teams"]["retention_at"]["12"]["survival"]
+    comparison_12 = km["Comparison teams"]["retention_at"]["12"]["survival"]
+    assert built.retention.sentences[0] == (
+        f"Staff still in post 12 months after starting: {pilot_12:.0%} in pilot teams, "
+        f"against {comparison_12:.0%} in comparison teams.")
+    diff = rmst["difference"]
+    assert f"about {number_in_words(diff['estimate'])} months" in built.retention.sentences[1]
+    assert built.retention.table.rows[0][1] == f"{round_to_base(km['Pilot teams']['n'], 5):,}"
+    # the brief's own step lookup agrees with the estimator's survival at 12 months
+    assert value_at(km["Pilot teams"]["curve"], 12.0)[0] == pytest.approx(pilot_12, abs=1e-12)
