@@ -69,6 +69,11 @@ def compress(data: CoxData) -> CoxData:
     With discrete covariates (arm, period, grade) and monthly tenure a million spells shrink
     to a few thousand rows. Returns ``data`` itself when merging would not halve the rows.
     """
+    bound = float(np.unique(data.time).size) * 2  # an upper bound on the merged rows ...
+    for k in range(data.x.shape[1]):
+        bound *= pd.unique(data.x[:, k]).size  # ... grows with each covariate's values
+        if bound > data.time.size // 2:
+            return data  # e.g. a continuous covariate: merging cannot pay off
     columns = {f"x{k}": data.x[:, k] for k in range(data.x.shape[1])}
     columns.update(time=data.time, died=data.died, entry=data.entry, strata=data.strata)
     if data.cluster is not None:
