@@ -2,13 +2,23 @@
 
 The command line lives in the Qt-free core (``pilot_eval.cli``); this top-layer module hands it a
 launcher for the window so the core never imports the UI.
+
+``pilot-eval --self-test OUT_DIR`` (checked before the command line) imports every module, runs
+the demo pipeline into ``OUT_DIR`` and exits non-zero on any failure; the packaged app's check
+script runs it.  ``multiprocessing.freeze_support()`` comes first so that a frozen bundle's
+worker processes (if any library starts one) do not start a second copy of the app.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+SELF_TEST_FLAG = "--self-test"
 
 
 def _open_window(args: argparse.Namespace) -> int:
@@ -18,10 +28,42 @@ def _open_window(args: argparse.Namespace) -> int:
     return app_main(argv)
 
 
+def _use_user_cache_folders() -> None:
+    """matplotlib's config and font cache in the user's pilot-eval folder, never a download.
+
+    A frozen bundle's default (a temporary folder per run) would rebuild the font cache on every
+    start; an unset ``MPLCONFIGDIR`` gets ``<data home>/matplotlib`` when it can be created.
+    """
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    from pilot_eval.logs import data_home
+
+    folder = Path(data_home()) / "matplotlib"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # matplotlib falls back to a temporary folder by itself
+    os.environ["MPLCONFIGDIR"] = str(folder)
+
+
+def _self_test(argv: Sequence[str]) -> int:
+    if len(argv) != 2:
+        print(f"usage: pilot-eval {SELF_TEST_FLAG} OUT_DIR", file=sys.stderr)
+        return 2
+    from pilot_eval.selftest import main as self_test_main
+
+    return self_test_main(argv[1])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a no-op unless frozen
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    _use_user_cache_folders()
+    if arguments and arguments[0] == SELF_TEST_FLAG:
+        return _self_test(arguments)
     from pilot_eval.cli import main as cli_main
 
-    return cli_main(sys.argv[1:] if argv is None else argv, gui=_open_window)
+    return cli_main(arguments, gui=_open_window)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,163 @@
+"""Export result tables to CSV or Excel (.xlsx) without formula injection.
+
+A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run
+as a formula when the file is opened in a spreadsheet (``=HYPERLINK(...)``, ``@SUM(...)``,
+``-2+3+cmd|...``).  Team names, outcome labels and column headers come from user data, so every
+text cell and header that starts with one of those characters is prefixed with a single quote
+(``'``), which spreadsheets show as plain text.  Numbers stay numbers; missing values are
+written as empty cells; infinities as the text ``Infinity`` / ``'-Infinity``.
+
+Files are written atomically (a temporary file, then a rename), so a failed export never leaves
+half a file behind.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from numbers import Number
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pilot_eval.errors import PilotEvalError
+from pilot_eval.jsonio import write_bytes_atomic
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters a spreadsheet may treat as the start of a formula (OWASP CSV injection)."""
+QUOTE = "'"
+CSV_ENCODING = "utf-8-sig"  # the byte-order mark makes Excel read UTF-8 correctly
+EXCEL_SHEET_CHARS = 31
+_SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+class ExportError(PilotEvalError, ValueError):
+    """A table cannot be exported as asked (unknown format, file locked, no permission)."""
+
+
+def neutralise(value: object) -> object:
+    """A cell as it may safely be written: dangerous text quoted, numbers unchanged.
+
+    ``None``/NaN/NaT -> ``None``; +/-infinity -> ``"Infinity"``/``"'-Infinity"``; booleans and
+    finite numbers unchanged (numpy scalars become Python numbers); other values are text.
+    """
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, Number) and not isinstance(value, complex):
+        number = value.item() if isinstance(value, np.generic) else value
+        if isinstance(number, float):
+            if math.isnan(number):
+                return None
+            if math.isinf(number):
+                return "Infinity" if number > 0 else QUOTE + "-Infinity"
+        return number
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(value).isoformat()
+    text = str(value)
+    return QUOTE + text if text.startswith(FORMULA_STARTS) else text
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A new frame ready to write: index as columns (unless a plain 0..n-1), cells and headers
+    neutralised.  The input is not changed."""
+    table = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
+    columns = [neutralise(c) for c in table.columns]
+    out = {}
+    for position, name in enumerate(columns):
+        column = table.iloc[:, position]
+        key = name if name is not None else f"column {position + 1}"
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+                column.dtype):
+            out[key] = [neutralise(v) for v in column.to_numpy(dtype=float)] if \
+                pd.api.types.is_float_dtype(column.dtype) else column.to_numpy().tolist()
+        else:
+            out[key] = [neutralise(v) for v in column.tolist()]
+    return pd.DataFrame(out, columns=list(out), dtype=object)
+
+
+def export_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "Results") -> Path:
+    """Write ``frame`` to ``path`` (``.csv`` or ``.xlsx``, chosen by the suffix).
+
+    Raises
+    ------
+    ExportError
+        For another suffix, or when the file cannot be written (open in Excel, no permission).
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        return _write(target, csv_bytes(frame))
+    if suffix == ".xlsx":
+        return _write(target, xlsx_bytes({sheet: frame}))
+    raise ExportError(f"cannot export to a '{suffix or '(no extension)'}' file", file=str(path),
+                      hint="Choose a file name ending in .csv or .xlsx.")
+
+
+def export_tables(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write several tables into one ``.xlsx`` workbook, one sheet each (names shortened to
+    Excel's 31 characters, forbidden characters replaced)."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ExportError("several tables can only be exported to an Excel workbook",
+                          file=str(path), hint="Choose a file name ending in .xlsx.")
+    if not tables:
+        raise ExportError("there are no tables to export", file=str(path),
+                          hint="Run an analysis first.")
+    return _write(target, xlsx_bytes(tables))
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The CSV file's bytes (UTF-8 with byte-order mark, comma-separated, CRLF line ends)."""
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode(CSV_ENCODING)
+
+
+def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """The workbook's bytes; every text cell is stored as text (never as a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for name, frame in tables.items():
+        sheet = workbook.create_sheet(_sheet_name(str(name), used))
+        safe = neutralise_frame(frame)
+        rows = [list(safe.columns), *safe.itertuples(index=False, name=None)]
+        for row in rows:
+            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+                          for v in row])
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl would store "=..." as a formula
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = (name.translate(_SHEET_FORBIDDEN).strip("'") or "Sheet")[:EXCEL_SHEET_CHARS]
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        suffix = f" ({n})"
+        candidate, n = base[:EXCEL_SHEET_CHARS - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _write(target: Path, data: bytes) -> Path:
+    if target.is_dir():
+        raise ExportError("this is a folder, not a file", file=str(target),
+                          hint="Choose a file name for the export.")
+    try:
+        return write_bytes_atomic(target, data)
+    except OSError as exc:
+        raise ExportError(f"the file cannot be written ({exc.strerror or exc})",
+                          file=str(target),
+                          hint="Close it in Excel if it is open, or choose another folder."
+                          ) from None
