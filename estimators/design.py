@@ -42,7 +42,16 @@ def numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
             f"(for example {seen}); convert it to numbers or choose another column",
             column=name,
         )
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise EstimationError(
+            f"the {role} column '{name}' has {int(infinite.sum())} infinite value(s) (the "
+            f"first at row label {series.index[int(np.flatnonzero(infinite)[0])]!r}); replace "
+            "them with numbers or leave them empty",
+            column=name,
+        )
+    return values
 
 
 def key_missing(frame: pd.DataFrame, name: str) -> np.ndarray:

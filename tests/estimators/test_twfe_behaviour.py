@@ -172,6 +172,7 @@ def test_one_cluster_and_zero_df_are_unavailable():
      "no period before the pilot", "cohort"),
     (lambda f: f.assign(y=f["y"].astype(str)), "must be numeric", "y"),
     (lambda f: f.drop(columns="y"), "not in the data", "y"),
+    (lambda f: f.assign(y=np.where(f.index == 3, np.inf, f["y"])), "infinite", "y"),
 ])
 def test_bad_designs_raise_errors_naming_the_column(change, message, column):
     with pytest.raises(EstimationError, match=message) as info:
