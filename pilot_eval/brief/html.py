@@ -135,7 +135,10 @@ def _annex(content: BriefContent) -> list[str]:
         body += [f"<p>{_e(p)}</p>" for p in section.paragraphs]
         if section.bullets:
             body.append(_list(section.bullets))
-        body += [table_html(t) for t in section.tables]
+        if section.heading == "Data behind the charts":  # each table already follows its chart
+            body.append("<p>In this version each chart's data table follows the chart.</p>")
+        else:
+            body += [table_html(t) for t in section.tables]
         parts += _section(f"annex-{number}", section.heading, body, 3)
     if content.data_notes:
         parts += _section("data-notes", "Notes on the data", [_list(content.data_notes)], 3)
@@ -201,8 +204,6 @@ def brief_html(content: BriefContent) -> str:
     if content.charts:
         parts += _section("over-time", "What happened over time",
                           [_chart(c, i) for i, c in enumerate(content.charts, start=1)])
-    parts += _section("method", "How this was estimated",
-                      [f"<p>{_e(p)}</p>" for p in content.method_note])
     parts += _annex(content)
     footer = " ".join(x for x in (content.data_status + ".", content.disclosure_note) if x)
     parts += ["</main>", f"<footer><p>{_e(footer)}</p></footer>", "</body>", "</html>", ""]
