@@ -269,7 +269,9 @@ def build_brief_content(
     charts: list[ChartContent] = [c for c in (group_charts[first[0]],) if c]
     headline_retention = retention_headline(retention, opts.disclosure) if retention else None
     if retention:
-        chart = retention_chart(retention, opts, "")
+        hint = headline_retention.sentences[0] if headline_retention and \
+            headline_retention.sentences else ""
+        chart = retention_chart(retention, opts, hint)
         if chart:
             charts.append(chart)
     event = event_time_chart(analyses[first[0]], all_rows[first[0]])

@@ -236,6 +236,8 @@ def test_charts_on_page_two_and_in_the_annex(full):
     kinds = [c.spec.kind for c in full.charts]
     assert kinds == ["group_means", "retention", "event_time"]
     assert full.charts[1].title == "Staff stayed longer in pilot teams than in comparison teams"
+    assert ("Staff still in post 12 months after starting: 89% in pilot teams"
+            in full.charts[1].alt_text)
     assert full.charts[2].title == ("The gap in cases closed with goals met opened after the "
                                     "pilot started, not before")
     assert len(full.annex_charts) == 3  # the other outcomes' pilot-vs-comparison charts
