@@ -1,8 +1,10 @@
 """The one orchestration path for a difference-in-differences analysis.
 
 ``run_analysis(request, data, progress)`` is used by the CLI, the window and the tests alike:
-normalise periods, validate, choose the estimator, fit it, and gather what the brief and the
-window show beside the estimate (pilot vs comparison means over time, the pilot start dates).
+normalise periods, validate, choose the estimator and the inference, fit, then add what a
+reviewer asks for beside the headline (the two-way estimate and its Bacon decomposition for
+staggered pilots, the wild cluster bootstrap for few clusters, placebo and leave-one-out checks)
+and what the brief shows (pilot vs comparison means over time, the pilot start dates).
 """
 
 from __future__ import annotations
@@ -11,20 +13,33 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import numpy as np
 import pandas as pd
 
-from pilot_eval.estimators import PanelColumns
-from pilot_eval.estimators.literals import SE_TYPES, check_choice, check_level
+from pilot_eval.choice import Choice, choose_estimator, choose_inference
+from pilot_eval.estimators import PanelColumns, Unavailable
+from pilot_eval.estimators.errors import EstimatorConfigError
+from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.io import LoadedTable
 from pilot_eval.io.periods import normalise_periods
 from pilot_eval.progress import SILENT, Progress
+from pilot_eval.robustness import (
+    Estimate,
+    covariate_check,
+    in_time_placebo,
+    leave_one_out,
+)
+from pilot_eval.summaries import cohort_column, group_means, pilot_starts, start_periods
 from pilot_eval.validation import ValidationReport, validate_panel
 
-EstimatorName = Literal["auto", "2x2", "twfe"]
+EstimatorName = Literal["auto", "2x2", "twfe", "callaway-santanna"]
 ESTIMATORS: tuple[str, ...] = get_args(EstimatorName)
+SeChoice = Literal["auto", "iid", "hc1", "cluster", "wild"]
+SE_CHOICES: tuple[str, ...] = get_args(SeChoice)
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
 POLARITIES: tuple[str, ...] = get_args(Polarity)
+DEFAULT_SEED = 20240601
+WILD_DRAWS = 9999
+COHORT = "__cohort__"
 
 
 @dataclass(frozen=True)
@@ -32,33 +47,37 @@ class DidRequest:
     """What to estimate: column roles and options, checked when made.
 
     ``outcome_label``, ``outcome_unit`` and ``polarity`` describe the outcome for the brief
-    (``polarity`` says whether a rise is good news).
+    (``polarity`` says whether a rise is good news).  ``checks`` runs the placebo, leave-one-out
+    and covariate checks; ``bacon`` the decomposition of the two-way estimate (always run beside
+    a staggered headline).  ``bootstrap`` is the number of draws of the wild cluster bootstrap
+    (two-way and 2x2 estimates) or of the multiplier bootstrap (Callaway & Sant'Anna).
     """
 
     columns: PanelColumns
     estimator: str = "auto"
-    se: str = "cluster"
+    se: str = "auto"
     level: float = 0.95
+    control: str = "never"
+    method: str = "dr"
+    base_period: str = "varying"
+    anticipation: int = 0
+    bootstrap: int = 0
+    seed: int = DEFAULT_SEED
+    checks: bool = False
+    bacon: bool = False
     outcome_label: str | None = None
     outcome_unit: str = ""
     polarity: str = "neutral"
 
     def __post_init__(self) -> None:
         check_choice("estimator", self.estimator, ESTIMATORS)
-        check_choice("se", self.se, SE_TYPES)
+        check_choice("se", self.se, SE_CHOICES)
         check_choice("polarity", self.polarity, POLARITIES)
         check_level(self.level)
-
-
-@dataclass(frozen=True)
-class Choice:
-    """Which estimator ran and why (``auto`` explains itself)."""
-
-    estimator: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"estimator": self.estimator, "reason": self.reason}
+        if self.se == "wild" and self.estimator == "callaway-santanna":
+            raise EstimatorConfigError(
+                "se='wild' applies to the two-way and 2x2 estimates; Callaway & Sant'Anna uses "
+                "its multiplier bootstrap: give bootstrap=N (--bootstrap N) instead")
 
 
 @dataclass(frozen=True)
@@ -77,26 +96,60 @@ class DataInfo:
 
 @dataclass(frozen=True)
 class DidAnalysis:
-    """The result of ``run_analysis``: the estimator's result plus what surrounds it."""
+    """The result of ``run_analysis``: the headline result plus what surrounds it.
+
+    ``extras`` maps JSON keys (``twfe``, ``bacon``, ``wild_bootstrap``, ``placebo``,
+    ``leave_one_out``, ``covariate_check``) to results (or ``Unavailable``).
+    """
 
     request: DidRequest
     result: Any
     validation: ValidationReport
     choice: Choice
     data: DataInfo
-    group_means: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    pilot_starts: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    group_means: tuple[dict[str, Any], ...] = ()
+    pilot_starts: tuple[dict[str, Any], ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def wild(self) -> Any | None:
+        return self.extras.get("wild_bootstrap") if self.choice.inference == "wild" else None
 
     def summary(self) -> str:
-        lines = [self.result.summary(), "", f"Estimator chosen: {self.choice.estimator} "
-                 f"({self.choice.reason})"]
+        lines = [self.result.summary()]
+        if self.wild is not None:
+            w = self.wild
+            lines += ["", f"Headline inference: wild cluster bootstrap ({w.weight_type}, "
+                          f"{w.draws:,} draws): p = {w.p_value:.4g}, {w.level:.0%} CI "
+                          f"{_text(w.ci_low)} to {_text(w.ci_high)}"]
+        lines += ["", f"Estimator: {self.choice.estimator} ({self.choice.reason})",
+                  f"Inference: {self.choice.inference_reason}"]
+        for key in ("twfe", "bacon", "placebo", "leave_one_out"):
+            value = self.extras.get(key)
+            if value is not None and not isinstance(value, Unavailable):
+                note = value.summary() if hasattr(value, "summary") else ""
+                lines += ["", note.splitlines()[0] if key == "twfe" else note]
         for problem in self.validation.warnings:
             lines.append(f"Warning: {problem.describe()}")
-        return "\n".join(lines)
+        return "\n".join(line for line in lines)
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.result.to_dict())
         request = self.request
+        if self.wild is not None:
+            out["analytic"] = {k: out.get(k) for k in ("se", "ci_low", "ci_high", "p_value",
+                                                       "se_type", "se_description")}
+            wild = self.wild.to_dict()
+            out.update({k: wild[k] for k in ("ci_low", "ci_high", "p_value", "se_description")})
+            out["se_type"] = "wild"
+        if "aggregations" in out and "dynamic" in out["aggregations"]:
+            out["event_time"] = [
+                {"e": row["event_time"], **{k: row[k] for k in ("estimate", "se", "ci_low",
+                                                                 "ci_high")}}
+                for row in out["aggregations"]["dynamic"]["rows"]]
+        for key, value in self.extras.items():
+            out[key] = ({"unavailable": value.reason} if isinstance(value, Unavailable)
+                        else value.to_dict())
         out["outcome_label"] = request.outcome_label or request.columns.outcome
         out["outcome_unit"] = request.outcome_unit
         out["polarity"] = request.polarity
@@ -105,10 +158,16 @@ class DidAnalysis:
         out["group_means"] = [dict(row) for row in self.group_means]
         out["pilot_starts"] = [dict(row) for row in self.pilot_starts]
         out["validation"] = [p.to_dict() for p in self.validation.problems]
-        out["warnings"] = list(out.get("warnings", [])) + [
-            p.describe() for p in self.validation.warnings
-        ]
+        seen = list(out.get("warnings", []))
+        for problem in self.validation.warnings:
+            if problem.describe() not in seen:
+                seen.append(problem.describe())
+        out["warnings"] = seen
         return out
+
+
+def _text(value: Any) -> str:
+    return value.reason if isinstance(value, Unavailable) else f"{value:.4g}"
 
 
 def run_analysis(
@@ -131,19 +190,19 @@ def run_analysis(
         frame, labels = periods.frame, dict(periods.labels)
     report = validate_panel(frame, columns, file=file)
     report.raise_if_errors()
-    progress.report(0.2, "Choosing the estimator")
+    progress.report(0.1, "Choosing the estimator")
     choice = choose_estimator(frame, columns, request.estimator)
-    progress.report(0.3, f"Estimating ({choice.estimator})")
-    result = _fit(choice.estimator, frame, request)
-    progress.report(0.9, "Summarising pilot and comparison groups")
-    arms = pilot_arm(frame, columns)
-    means = group_means(frame, columns, arms, labels)
-    starts = pilot_starts(frame, columns, labels)
-    used = int(getattr(result, "n_obs", len(frame)))
-    info = DataInfo(file=file, sha256=sha256, n_rows=len(frame), n_rows_used=used)
+    se, choice = choose_inference(frame, columns, choice, request.se)
+    progress.report(0.2, f"Estimating ({choice.estimator})")
+    result = _fit(choice.estimator, frame, columns, request, se)
+    extras = _extras(frame, columns, request, choice, result, se, progress)
+    progress.report(0.95, "Summarising pilot and comparison groups")
+    info = DataInfo(file=file, sha256=sha256, n_rows=len(frame),
+                    n_rows_used=int(getattr(result, "n_obs", len(frame))))
     progress.report(1.0, "Done")
     return DidAnalysis(request=request, result=result, validation=report, choice=choice,
-                       data=info, group_means=means, pilot_starts=starts)
+                       data=info, group_means=group_means(frame, columns, labels),
+                       pilot_starts=pilot_starts(frame, columns, labels), extras=extras)
 
 
 def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
@@ -152,83 +211,101 @@ def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None,
     return data, None, None
 
 
-def _fit(estimator: str, frame: pd.DataFrame, request: DidRequest) -> Any:
-    from pilot_eval.estimators.did2x2 import DidTwoByTwo
+def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
+         se: str, *, cross_check: str = "auto") -> Any:
+    if estimator == "2x2":
+        from pilot_eval.estimators.did2x2 import DidTwoByTwo
+
+        return DidTwoByTwo(columns, se=se, level=request.level).fit(frame)
+    if estimator == "callaway-santanna":
+        from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+
+        if columns.cohort is None:
+            frame, columns = cohort_column(frame, columns, COHORT), replace(
+                columns, cohort=COHORT, treatment=None)
+        return CallawaySantAnna(
+            columns, control=request.control, method=request.method,
+            base_period=request.base_period, anticipation=request.anticipation,
+            level=request.level, bootstrap=request.bootstrap,
+            seed=request.seed if request.bootstrap else None).fit(frame)
     from pilot_eval.estimators.twfe import TwoWayFixedEffects
 
-    columns = request.columns
-    if estimator == "2x2":
-        return DidTwoByTwo(columns, se=request.se, level=request.level).fit(frame)
-    return TwoWayFixedEffects(columns, se=request.se, level=request.level).fit(frame)
+    return TwoWayFixedEffects(columns, se=se, level=request.level,
+                              cross_check=cross_check).fit(frame)
 
 
-def start_periods(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
-    """Each treated unit's first pilot period (index: unit), from the cohort or treatment."""
-    if columns.cohort is not None:
-        cohorts = frame.groupby(columns.unit, sort=True)[columns.cohort].first()
-        return cohorts[cohorts > 0].astype("int64")
-    if columns.treatment is not None and columns.unit is not None:
-        treated = frame[frame[columns.treatment] == 1]
-        return treated.groupby(columns.unit, sort=True)[columns.time].min().astype("int64")
-    return pd.Series(dtype="int64")
+def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
+            result: Any, se: str, progress: Progress) -> dict[str, Any]:
+    """The results shown beside the headline, keyed by their JSON names."""
+    extras: dict[str, Any] = {}
+    staggered = choice.estimator == "callaway-santanna"
+    panel = columns.design != "2x2"
+    if staggered:
+        progress.report(0.4, "Two-way fixed effects for comparison")
+        extras["twfe"] = _fit("twfe", frame, columns, request, se)
+    if panel and (staggered or request.bacon):
+        from pilot_eval.estimators.bacon import BaconDecomposition
+
+        progress.report(0.5, "Decomposing the two-way estimate (Goodman-Bacon)")
+        bacon_roles = columns
+        bacon_frame = frame
+        if columns.cohort is None:
+            bacon_frame = cohort_column(frame, columns, COHORT)
+            bacon_roles = replace(columns, cohort=COHORT, treatment=None)
+        extras["bacon"] = _or_unavailable(lambda: BaconDecomposition(bacon_roles).fit(bacon_frame))
+    if choice.inference == "wild" or (panel and choice.few_clusters):
+        progress.report(0.6, "Wild cluster bootstrap")
+        extras["wild_bootstrap"] = _wild(frame, columns, request, choice)
+    if request.checks:
+        extras.update(_checks(frame, columns, request, choice, result, se, progress))
+    return extras
 
 
-def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str) -> Choice:
-    """Resolve ``auto``: 2x2 for one start date and two periods, else two-way fixed effects."""
-    if asked != "auto":
-        return Choice(asked, f"{asked} was asked for")
-    if columns.design == "2x2":
-        return Choice("2x2", "the data gives a pilot flag and a before/after flag (a 2x2 design)")
+def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
+          choice: Choice) -> Any:
+    from pilot_eval.estimators.wild_bootstrap import WildClusterBootstrap
+
+    model = "2x2" if choice.estimator == "2x2" else "twfe"
+    draws = request.bootstrap or WILD_DRAWS
+    return WildClusterBootstrap(columns, draws=draws, seed=request.seed, level=request.level,
+                                model=model).fit(frame)
+
+
+def _checks(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
+            result: Any, se: str, progress: Progress) -> dict[str, Any]:
+    def fit_headline(data: pd.DataFrame, roles: PanelColumns) -> Estimate:
+        progress.check()
+        return Estimate.of(_fit(choice.estimator, data, roles, request, se, cross_check="never"))
+
+    def fit_twfe(data: pd.DataFrame, roles: PanelColumns) -> Estimate:
+        return Estimate.of(_fit("twfe", data, roles, request, se, cross_check="never"))
+
+    full = Estimate.of(result)
+    checks: dict[str, Any] = {}
+    progress.report(0.7, "In-time placebo")
     starts = start_periods(frame, columns)
-    n_periods = frame[columns.time].nunique()
-    if starts.nunique() <= 1 and n_periods == 2:
-        return Choice("2x2", "one pilot start date and two periods: the classic 2x2 comparison")
-    if starts.nunique() <= 1:
-        return Choice("twfe", f"one pilot start date and {n_periods} periods: two-way fixed "
-                              "effects (unit and period effects)")
-    return Choice("twfe", f"pilots started at {starts.nunique()} different times; two-way fixed "
-                          "effects can be biased when effects vary over time, so read it beside "
-                          "the heterogeneity-robust estimate")
+    checks["placebo"] = _or_unavailable(lambda: in_time_placebo(frame, columns, starts,
+                                                                fit_twfe))
+    progress.report(0.75, "Leaving out one pilot unit at a time")
+    pilots = pd.Index(starts.index) if columns.design != "2x2" else pd.Index(
+        frame.loc[frame[columns.group] == 1, columns.unit].unique() if columns.unit else [])
+    checks["leave_one_out"] = _or_unavailable(
+        lambda: leave_one_out(frame, columns, pilots, fit_headline, full=full))
+    progress.report(0.9, "With and without covariates")
+    checks["covariate_check"] = _or_unavailable(
+        lambda: covariate_check(frame, columns, fit_headline, full=full))
+    return checks
 
 
-def pilot_arm(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
-    """``True`` for rows of units that are ever in the pilot (the pilot arm)."""
-    if columns.design == "2x2":
-        return frame[columns.group] == 1
-    starts = start_periods(frame, columns)
-    return frame[columns.unit].isin(starts.index)
+def _or_unavailable(compute) -> Any:
+    """Run a secondary check; a data problem there makes it unavailable, not the analysis."""
+    from pilot_eval.errors import PilotEvalError
+    from pilot_eval.estimators.errors import EstimationError
 
-
-def group_means(
-    frame: pd.DataFrame, columns: PanelColumns, arms: pd.Series, labels: dict[int, str]
-) -> tuple[dict[str, Any], ...]:
-    """Mean outcome per period for the pilot and comparison arms (rows with an outcome)."""
-    period = columns.time if columns.time is not None else columns.post
-    table = pd.DataFrame({
-        "period": frame[period].to_numpy(),
-        "arm": np.where(arms.to_numpy(), "pilot", "comparison"),
-        "y": pd.to_numeric(frame[columns.outcome], errors="coerce").to_numpy(dtype=float),
-    }).dropna(subset=["y"])
-    stats = table.groupby(["arm", "period"], sort=True)["y"].agg(["mean", "size"])
-    rows = []
-    for (arm, value), row in stats.iterrows():
-        key = int(value)
-        label = labels.get(key) or (("Before", "After")[key] if columns.time is None else str(key))
-        rows.append({"period": key, "label": label, "arm": arm, "mean": float(row["mean"]),
-                     "n": int(row["size"])})
-    rows.sort(key=lambda r: (r["arm"] != "pilot", r["period"]))
-    return tuple(rows)
-
-
-def pilot_starts(
-    frame: pd.DataFrame, columns: PanelColumns, labels: dict[int, str]
-) -> tuple[dict[str, Any], ...]:
-    """Each distinct pilot start period with the number of units starting then."""
-    if columns.design == "2x2":
-        return ()
-    counts = start_periods(frame, columns).value_counts().sort_index()
-    return tuple({"period": int(p), "label": labels.get(int(p), str(int(p))), "n_units": int(n)}
-                 for p, n in counts.items())
+    try:
+        return compute()
+    except (EstimationError, PilotEvalError) as error:
+        return Unavailable(str(error))
 
 
 def with_outcome(request: DidRequest, outcome: str, **describe: Any) -> DidRequest:

@@ -85,9 +85,28 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
     did.add_argument("--sheet", help="sheet name for Excel files")
     did.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
     did.add_argument("--delimiter", help="CSV delimiter (default: detected)")
-    did.add_argument("--estimator", default="auto", help="auto|2x2|twfe (default auto)")
-    did.add_argument("--se", default="cluster", help="iid|hc1|cluster (default cluster)")
+    did.add_argument("--estimator", default="auto",
+                     help="auto|2x2|twfe|callaway-santanna (default auto: 2x2 for one start and "
+                          "two periods, twfe for one start, callaway-santanna when staggered)")
+    did.add_argument("--se", default="auto",
+                     help="auto|iid|hc1|cluster|wild (default auto: cluster-robust, or the wild "
+                          "cluster bootstrap with fewer than 30 clusters or 10 pilot clusters)")
     did.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    did.add_argument("--control", default="never",
+                     help="comparison units for callaway-santanna: never|not-yet (default never)")
+    did.add_argument("--method", default="dr", help="callaway-santanna with covariates: "
+                                                    "dr|reg|ipw (default dr)")
+    did.add_argument("--base-period", default="varying", help="varying|universal")
+    did.add_argument("--anticipation", type=int, default=0,
+                     help="periods before the start in which units may already react")
+    did.add_argument("--bootstrap", type=int, default=0,
+                     help="bootstrap draws (wild cluster bootstrap for twfe/2x2, multiplier "
+                          "bootstrap for callaway-santanna); 0 = analytic")
+    did.add_argument("--seed", type=int, default=20240601, help="seed of the bootstrap draws")
+    did.add_argument("--placebo", action="store_true",
+                     help="run the in-time placebo, leave-one-unit-out and covariate checks")
+    did.add_argument("--bacon", action="store_true",
+                     help="decompose the two-way estimate (Goodman-Bacon)")
     did.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -154,7 +173,11 @@ def _run_did(args: argparse.Namespace) -> int:
     from pilot_eval.jsonio import dumps
 
     columns = _columns_from(args)
-    request = DidRequest(columns, estimator=args.estimator, se=args.se, level=args.level)
+    request = DidRequest(columns, estimator=args.estimator, se=args.se, level=args.level,
+                         control=args.control, method=args.method,
+                         base_period=args.base_period, anticipation=args.anticipation,
+                         bootstrap=args.bootstrap, seed=args.seed, checks=args.placebo,
+                         bacon=args.bacon)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
                        delimiter=args.delimiter)
     analysis = run_analysis(request, table)

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from pilot_eval.analysis import DidRequest, choose_estimator, run_analysis
-from pilot_eval.errors import AnalysisCancelled, ValidationFailed
 from pilot_eval.estimators import EstimatorConfigError, PanelColumns
+
+from pilot_eval.analysis import DidRequest, run_analysis
+from pilot_eval.choice import choose_estimator
+from pilot_eval.errors import AnalysisCancelled, ValidationFailed
 from pilot_eval.progress import Progress
 
 

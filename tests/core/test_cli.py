@@ -52,10 +52,11 @@ def run(argv, capsys):
 def test_did_json_has_the_contract_keys_and_matches_pyfixest(panel_csv, capsys):
     pf = pytest.importorskip("pyfixest")
     code, out, err = run(["did", panel_csv, "--outcome", "y", "--unit", "team", "--time",
-                          "period", "--cohort", "start", "--json"], capsys)
+                          "period", "--cohort", "start", "--estimator", "twfe", "--se",
+                          "cluster", "--json"], capsys)
     assert code == EXIT_OK, err
     result = json.loads(out)
-    assert REQUIRED_KEYS <= result.keys()
+    assert result.keys() >= REQUIRED_KEYS
     frame = staggered_panel()
     fit = pf.feols("y ~ d | team + period", data=frame, vcov={"CRV1": "team"})
     assert result["estimate"] == pytest.approx(float(fit.coef()["d"]), rel=RELATIVE_TOLERANCE)
@@ -66,8 +67,26 @@ def test_did_json_has_the_contract_keys_and_matches_pyfixest(panel_csv, capsys):
     assert result["choice"]["estimator"] == "twfe"
 
 
+def test_staggered_auto_gives_callaway_santanna_with_twfe_and_bacon_beside(panel_csv, capsys):
+    pf = pytest.importorskip("pyfixest")
+    code, out, err = run(["did", panel_csv, "--outcome", "y", "--unit", "team", "--time",
+                          "period", "--cohort", "start", "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    assert result["estimator"] == "callaway-santanna"
+    assert result["estimate"] == result["aggregations"]["simple"]["estimate"]
+    assert {"att_gt", "aggregations", "pretest", "event_time", "bacon", "twfe"} <= result.keys()
+    fit = pf.feols("y ~ d | team + period", data=staggered_panel(), vcov={"CRV1": "team"})
+    assert result["twfe"]["estimate"] == pytest.approx(float(fit.coef()["d"]),
+                                                       rel=RELATIVE_TOLERANCE)
+    assert result["bacon"]["twfe_estimate"] == pytest.approx(result["twfe"]["estimate"],
+                                                             rel=1e-10)
+    assert "different times" in result["choice"]["reason"]
+
+
 def test_treatment_flag_gives_the_same_estimate_as_the_cohort(panel_csv, capsys):
-    base = ["did", panel_csv, "--outcome", "y", "--unit", "team", "--time", "period", "--json"]
+    base = ["did", panel_csv, "--outcome", "y", "--unit", "team", "--time", "period", "--json",
+            "--estimator", "twfe"]
     _, by_cohort, _ = run([*base, "--cohort", "start"], capsys)
     code, by_flag, err = run([*base, "--treatment", "d"], capsys)
     assert code == EXIT_OK, err

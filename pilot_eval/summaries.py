@@ -1,0 +1,67 @@
+"""Descriptive summaries shown beside an estimate: who is in the pilot, when it started, and
+the pilot and comparison means over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pilot_eval.estimators import PanelColumns
+
+
+def start_periods(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
+    """Each pilot unit's first pilot period (index: unit), from the cohort or the treatment."""
+    if columns.unit is None:
+        return pd.Series(dtype="int64")
+    if columns.cohort is not None:
+        cohorts = frame.groupby(columns.unit, sort=True)[columns.cohort].first()
+        return cohorts[cohorts > 0].astype("int64")
+    if columns.treatment is not None:
+        treated = frame[frame[columns.treatment] == 1]
+        return treated.groupby(columns.unit, sort=True)[columns.time].min().astype("int64")
+    return pd.Series(dtype="int64")
+
+
+def pilot_arm(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
+    """``True`` for rows of units that are ever in the pilot (the pilot arm)."""
+    if columns.design == "2x2":
+        return frame[columns.group] == 1
+    return frame[columns.unit].isin(start_periods(frame, columns).index)
+
+
+def group_means(frame: pd.DataFrame, columns: PanelColumns,
+                labels: dict[int, str]) -> tuple[dict[str, Any], ...]:
+    """Mean outcome per period for the pilot and comparison arms (rows with an outcome)."""
+    period = columns.time if columns.time is not None else columns.post
+    table = pd.DataFrame({
+        "period": frame[period].to_numpy(),
+        "arm": np.where(pilot_arm(frame, columns).to_numpy(), "pilot", "comparison"),
+        "y": pd.to_numeric(frame[columns.outcome], errors="coerce").to_numpy(dtype=float),
+    }).dropna(subset=["y"])
+    stats = table.groupby(["arm", "period"], sort=True)["y"].agg(["mean", "size"])
+    rows = []
+    for (arm, value), row in stats.iterrows():
+        key = int(value)
+        label = labels.get(key) or (("Before", "After")[key] if columns.time is None else str(key))
+        rows.append({"period": key, "label": label, "arm": arm, "mean": float(row["mean"]),
+                     "n": int(row["size"])})
+    rows.sort(key=lambda r: (r["arm"] != "pilot", r["period"]))
+    return tuple(rows)
+
+
+def pilot_starts(frame: pd.DataFrame, columns: PanelColumns,
+                 labels: dict[int, str]) -> tuple[dict[str, Any], ...]:
+    """Each distinct pilot start period with the number of units starting then."""
+    if columns.design == "2x2":
+        return ()
+    counts = start_periods(frame, columns).value_counts().sort_index()
+    return tuple({"period": int(p), "label": labels.get(int(p), str(int(p))), "n_units": int(n)}
+                 for p, n in counts.items())
+
+
+def cohort_column(frame: pd.DataFrame, columns: PanelColumns, name: str) -> pd.DataFrame:
+    """``frame`` with a cohort column ``name`` (first pilot period, 0 = never) added."""
+    starts = start_periods(frame, columns)
+    return frame.assign(**{name: frame[columns.unit].map(starts).fillna(0).astype("int64")})
