@@ -87,9 +87,10 @@ def request_from_args(args: argparse.Namespace):
     generic = args.duration is not None or args.event is not None
     staff = any(v is not None for v in (args.start, args.end, args.team))
     if generic == staff:
+        both = " (not a mix of the two)" if generic else ""
         raise PilotEvalError(
             "say what the rows are: --duration and --event (survival data) or --start, --end "
-            "and --team (staff records)", file=str(args.data),
+            f"and --team (staff records){both}", file=str(args.data),
             hint="For example: --start start_date --end end_date --team team --reason "
                  "leaving_reason --pilot-starts teams.csv")
     missing = ([o for o, v in (("--duration", args.duration), ("--event", args.event)) if v is None]

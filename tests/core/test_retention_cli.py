@@ -1,0 +1,66 @@
+"""``pilot-eval retention``: JSON keys and exit codes (0 ok, 2 bad input)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pilot_eval.cli import main
+from pilot_eval.retention import JSON_KEYS
+
+DATA = Path(__file__).parents[1] / "data"
+STAFF = [str(DATA / "retention" / "staff_small.csv"), "--start", "start_date", "--end",
+         "end_date", "--team", "team", "--reason", "leaving_reason", "--staff-id", "staff_id",
+         "--extract-date", "01/10/2025", "--pilot-starts",
+         str(DATA / "retention" / "teams_small.csv")]
+
+
+def test_staff_records_json(capsys) -> None:
+    assert main(["retention", *STAFF, "--rate-period", "year", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(JSON_KEYS) <= set(data)
+    assert set(data["km"]) == {"pilot", "comparison"}
+    assert data["rates"]["period"] == "year"
+    assert isinstance(data["warnings"], list)
+
+
+def test_survival_form_text_and_json(capsys) -> None:
+    args = ["retention", str(DATA / "survival" / "rossi.csv"), "--duration", "week", "--event",
+            "arrest", "--group", "fin", "--covariates", "fin,age,prio", "--ties", "breslow",
+            "--ci-transform", "log", "--tau", "40"]
+    assert main(args) == 0
+    assert "Ties: Breslow" in capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["cox"]["ties"] == "breslow" and data["rmst"]["tau"] == 40
+    assert data["km"]["0"]["ci_transform"] == "log"
+
+
+def test_invalid_spells_exit_2_with_row_and_column(capsys) -> None:
+    args = ["retention", str(DATA / "retention" / "staff_problems.csv"), "--start",
+            "start_date", "--end", "end_date", "--team", "team", "--staff-id", "staff_id",
+            "--extract-date", "01/10/2025"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "end date is before the start date" in err and "row 3" in err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--duration", "d"], "not a mix"),
+    (["--tau", "-1"], "tau"),
+    (["--extract-date", "31/31/2025"], "extract"),
+])
+def test_bad_options_exit_2(capsys, extra, message) -> None:
+    assert main(["retention", *STAFF, *extra]) == 2
+    assert message in capsys.readouterr().err.lower()
+
+
+def test_missing_roles_exit_2(capsys) -> None:
+    assert main(["retention", str(DATA / "retention" / "staff_small.csv"), "--start",
+                 "start_date", "--end", "end_date"]) == 2
+    assert "--team" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["retention", *STAFF, "--ties", "exact"])
+    assert caught.value.code == 2
