@@ -21,7 +21,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.twfe import TwoWayFixedEffects
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.fixed_effects import Codes, factorize

@@ -10,7 +10,6 @@ from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
-
 from pilot_eval.estimators import variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import (

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
-
 from pilot_eval.estimators.errors import EstimationError
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 COLLINEARITY_TOLERANCE = 1e-10
 """A column is collinear when less than this share of its sum of squares is left after

@@ -13,7 +13,6 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-
 from pilot_eval.estimators import variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import PanelArrays, check_design, panel_arrays

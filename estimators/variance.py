@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-
 from pilot_eval.estimators.fixed_effects import Codes, is_nested
 from pilot_eval.estimators.unavailable import Unavailable
+from scipy import stats
 
 
 def fitted_params(n_slopes: int, fe_params: int, unit: Codes, period: Codes,

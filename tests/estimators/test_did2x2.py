@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.did2x2 import DidTwoByTwo
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import treatment_indicator
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError

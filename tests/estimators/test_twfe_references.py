@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.fixed_effects import factorize
 from pilot_eval.estimators.twfe import TwoWayFixedEffects, fit_two_way
