@@ -265,16 +265,6 @@ def risk_counts(times: np.ndarray, exit_index: np.ndarray,
     return n_risk.astype(np.int64)
 
 
-def at_risk(grid: np.ndarray, time: np.ndarray, entry: np.ndarray | None = None) -> np.ndarray:
-    """For each ``grid`` time ``t``, the number of rows with ``entry < t <= time``."""
-    exits = np.sort(time)
-    n_risk = time.size - np.searchsorted(exits, grid, side="left")
-    if entry is not None and entry.any():
-        entries = np.sort(entry)
-        n_risk = n_risk - (entry.size - np.searchsorted(entries, grid, side="left"))
-    return n_risk.astype(np.int64)
-
-
 def step_value(times: np.ndarray, values: np.ndarray, at: np.ndarray, *, start: float) -> np.ndarray:
     """Right-continuous step function: ``values`` at the last ``times <= at`` (``start`` before)."""
     position = np.searchsorted(times, at, side="right") - 1
@@ -352,14 +342,6 @@ def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
         removed = np.bincount(sets.pair_last + 1, weights=by_pair, minlength=g + 1)[: g + 1]
         out[:, k] = np.cumsum(added - removed)[:g]
     return out
-
-
-def death_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` over the rows that die at each grid time -> (grid x k)."""
-    values = values.reshape(values.shape[0], -1)[sets.death_rows]
-    index = sets.last[sets.death_rows]
-    return np.stack([np.bincount(index, weights=values[:, k], minlength=sets.grid.size)
-                     for k in range(values.shape[1])], axis=1)
 
 
 @dataclass(frozen=True)
