@@ -519,3 +519,23 @@ def test_real_kaplan_meier_and_rmst_results_flow_into_the_brief():
     assert built.retention.table.rows[0][1] == f"{round_to_base(km['Pilot teams']['n'], 5):,}"
     # the brief's own step lookup agrees with the estimator's survival at 12 months
     assert value_at(km["Pilot teams"]["curve"], 12.0)[0] == pytest.approx(pilot_12, abs=1e-12)
+
+
+def test_full_pdf_and_html_are_byte_identical_in_another_process(tmp_path, full, full_pdf):
+    """No dependence on hash seeds, caches or import order: render in a fresh interpreter."""
+    import os
+    import sys
+
+    script = (
+        "import sys, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('full', {str(Path(__file__))!r})\n"
+        "full = importlib.util.module_from_spec(spec); spec.loader.exec_module(full)\n"
+        "from pilot_eval.brief import build_brief_content, render_html, render_pdf\n"
+        "content = build_brief_content(full.full_results(), options=full.OPTIONS)\n"
+        "render_pdf(content, sys.argv[1]); render_html(content, sys.argv[2])\n"
+    )
+    pdf, html = tmp_path / "other.pdf", tmp_path / "other.html"
+    env = {**os.environ, "PYTHONHASHSEED": "4321"}
+    subprocess.run([sys.executable, "-c", script, str(pdf), str(html)], check=True, env=env)
+    assert pdf.read_bytes() == full_pdf.read_bytes()
+    assert html.read_text(encoding="utf-8") == brief_html(full)
