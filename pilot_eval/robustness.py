@@ -26,6 +26,8 @@ from pilot_eval.estimators.unavailable import json_number
 LEAVE_ONE_OUT_MAX_UNITS = 200
 """Above this many pilot units, leave-one-out is not run (each unit matters little anyway)."""
 PLACEBO_COHORT = "__placebo_start__"
+HINGE_SHARE = 0.5
+"""Dropping one unit that moves the estimate by more than this share of it is flagged."""
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,15 @@ class LeaveOneOut:
 
     @property
     def hinge_units(self) -> tuple[str, ...]:
-        """Units whose removal flips the sign or removes a clear direction."""
+        """Units whose removal flips the sign, removes a clear direction, or moves the estimate
+        by more than half of its size (``HINGE_SHARE``)."""
         hinges = []
         for unit, result in self.rows:
             flips = np.sign(result.estimate) != np.sign(self.full.estimate)
             loses = self.full.clear_direction and not result.clear_direction
-            if flips or loses:
+            moves = abs(result.estimate - self.full.estimate) > HINGE_SHARE * abs(
+                self.full.estimate)
+            if flips or loses or moves:
                 hinges.append(unit)
         return tuple(hinges)
 
@@ -136,7 +141,8 @@ class LeaveOneOut:
                 f"{self.full.estimate:.4g}).")
         if self.hinge_units:
             text += (" The result hinges on " + ", ".join(self.hinge_units) + ": without it "
-                     "the direction is no longer clear.")
+                     "the estimate changes sign, loses its clear direction or moves by more "
+                     "than half.")
         return text
 
     def to_dict(self) -> dict[str, Any]:
