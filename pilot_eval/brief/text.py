@@ -231,9 +231,14 @@ def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> 
     ]
     clusters = [int(a["n_clusters"]) for a in analyses if a.get("n_clusters") is not None]
     if clusters and min(clusters) < FEW_CLUSTERS:
+        wild = any("wild" in str(a.get("se_type", "")) or "wild" in str(a.get("estimator", ""))
+                   for a in analyses)
+        advice = ("the ranges come from a wild cluster bootstrap, which is more reliable with "
+                  "few clusters" if wild else
+                  "a wild cluster bootstrap gives more reliable ranges with few clusters")
         chosen.append(
             f"Small numbers: the ranges rest on only {min(clusters)} clusters, so they are "
-            "approximate; a wild cluster bootstrap gives more reliable ranges with few clusters."
+            f"approximate; {advice}."
         )
     follow_up = [n for n in (periods_after_start(a) for a in analyses) if n is not None]
     if follow_up and min(follow_up) < SHORT_FOLLOW_UP:

@@ -281,3 +281,10 @@ def test_method_sentences_group_outcomes_estimated_the_same_way():
         "Engagement: estimated with a 2x2 difference-in-differences (change in pilot teams "
         "minus change in comparison teams); standard errors robust to unequal variances (HC1).",
     )
+
+
+def test_few_clusters_caveat_says_when_the_wild_bootstrap_was_used():
+    analysis = {"n_clusters": 9, "se_type": "wild", "estimator": "wild_cluster_bootstrap"}
+    assert text.caveats([analysis])[1] == (
+        "Small numbers: the ranges rest on only 9 clusters, so they are approximate; the "
+        "ranges come from a wild cluster bootstrap, which is more reliable with few clusters.")
