@@ -539,3 +539,12 @@ def test_full_pdf_and_html_are_byte_identical_in_another_process(tmp_path, full,
     subprocess.run([sys.executable, "-c", script, str(pdf), str(html)], check=True, env=env)
     assert pdf.read_bytes() == full_pdf.read_bytes()
     assert html.read_text(encoding="utf-8") == brief_html(full)
+
+
+def test_full_content_is_json_safe(full):
+    import json
+
+    data = json.loads(json.dumps(full.to_dict()))
+    assert data["summary"]["decision"] == "For decision"
+    assert data["outcomes"][0]["evidence"]["level"] == 3
+    assert data["annex"][-1]["heading"] == "Quality-assurance log"
