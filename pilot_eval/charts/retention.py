@@ -1,0 +1,216 @@
+"""Retention charts from the plain results of ``run_retention`` (``RetentionAnalysis.to_dict()``).
+
+* ``survival_figure``: Kaplan-Meier retention curves (pilot vs comparison, or before vs after
+  the pilot start) with their pointwise CI bands and a numbers-at-risk table underneath;
+* ``incidence_figure``: cumulative incidence of leaving by reason;
+* ``leaver_rate_figure``: leaver rate over time by arm with the pilot start marked.
+
+Every builder returns a matplotlib ``Figure`` (never pyplot). Meaning never rests on colour
+alone: arms differ in line style and marker and every line is labelled at its end; before/after
+curves of an arm share its colour, the "before" curve thinner and dotted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from pilot_eval.charts.group_means import spread_labels
+from pilot_eval.charts.style import (
+    ARM_STYLES,
+    FONT_FAMILY,
+    GRID,
+    SECONDARY_TEXT,
+    TEXT,
+    plain_text,
+    shorten,
+)
+
+FIGURE_SIZE_INCHES = (6.7, 3.6)
+LABEL_LIMIT = 24
+REASON_STYLES = (("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ((0, (5, 1, 1, 1)), "v"))
+REASON_COLOURS = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D")
+TEXT_STYLE = {"family": FONT_FAMILY, "color": TEXT}
+
+
+def arm_of(group: str) -> str:
+    """``"pilot"`` for a group named like the pilot arm, else ``"comparison"``."""
+    name = str(group).lower()
+    return "pilot" if name.startswith("pilot") or name in ("1", "true") else "comparison"
+
+
+def curve_steps(curve: Sequence[Mapping[str, Any]], key: str = "survival", *, start: float = 1.0
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Times (from 0) and values of a step curve; missing values carry the last one forward."""
+    times, values = [0.0], [start]
+    for point in sorted(curve, key=lambda p: float(p["time"])):
+        value = point.get(key)
+        times.append(float(point["time"]))
+        values.append(values[-1] if value is None else float(value))
+    return np.array(times), np.array(values)
+
+
+def at_risk_at(curve: Sequence[Mapping[str, Any]], time: float) -> int:
+    """Staff at risk at ``time``: the risk set of the first curve time at or after it (0 after
+    the last). With delayed entry this counts those in the risk set at that next time."""
+    later = [p for p in curve if float(p["time"]) >= time]
+    return int(min(later, key=lambda p: float(p["time"]))["at_risk"]) if later else 0
+
+
+def _finish(ax, *, xlabel: str, ylabel: str, title: str, percent: bool = True) -> None:
+    if percent:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{100 * v:g}%"))
+    ax.tick_params(labelsize=8, colors=SECONDARY_TEXT, labelcolor=TEXT)
+    for tick in ax.get_xticklabels() + ax.get_yticklabels():
+        tick.set_family(FONT_FAMILY)
+    ax.set_xlabel(xlabel, fontsize=9, **TEXT_STYLE)
+    ax.set_ylabel(ylabel, fontsize=9, **TEXT_STYLE)
+    ax.grid(axis="y", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold", parse_math=False,
+                     **TEXT_STYLE)
+
+
+def _end_labels(ax, ends: list[tuple[str, float, float, str]]) -> None:
+    low, high = ax.get_ylim()
+    positions = spread_labels([y for _, _, y, _ in ends], 0.07 * (high - low))
+    for (label, x, _, weight), y in zip(ends, positions, strict=True):
+        ax.annotate(plain_text(shorten(label, LABEL_LIMIT)), xy=(x, y), xytext=(6, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=8.5,
+                    fontweight=weight, annotation_clip=False, parse_math=False, **TEXT_STYLE)
+
+
+def survival_figure(km: Mapping[str, Mapping[str, Any]], *, time_unit: str = "months",
+                    at_risk_times: Sequence[float] | None = None, bands: bool = True,
+                    title: str = "") -> Figure:
+    """Retention curves with CI bands and a numbers-at-risk table.
+
+    Parameters
+    ----------
+    km
+        Group -> ``{curve: [{time, survival, ci_low, ci_high, at_risk}], ...}`` (the ``km`` or
+        ``km_by_period`` entry of the retention results). Groups named ``pilot ...`` are drawn
+        in the pilot style, the others in the comparison style; ``... before`` curves dotted.
+    at_risk_times
+        Times of the at-risk table; default the x-axis ticks (times beyond the last follow-up
+        time are dropped).
+    """
+    fig = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
+    ax, table = fig.subplots(2, 1, height_ratios=(4, max(1, len(km)) * 0.45 + 0.5))
+    last = max(float(p["time"]) for g in km.values() for p in g.get("curve") or [{"time": 0}])
+    span = last if last > 0 else 1.0
+    ax.set_xlim(-0.06 * span, 1.02 * span)  # room for the at-risk numbers at time 0
+    ticks = ax.get_xticks() if at_risk_times is None else at_risk_times
+    times = [float(t) for t in ticks if 0 <= t <= last]
+    ends, names = [], []
+    for row, (group, info) in enumerate(km.items()):
+        curve = info.get("curve") or []
+        style = ARM_STYLES[arm_of(group)]
+        before = str(group).lower().endswith("before")
+        x, y = curve_steps(curve)
+        ax.step(x, y, where="post", color=style.colour,
+                linestyle=":" if before else style.line_style, linewidth=1.4 if before else 2,
+                label=str(group))
+        if bands:
+            _, low = curve_steps(curve, "ci_low")
+            _, high = curve_steps(curve, "ci_high")
+            ax.fill_between(x, low, high, step="post", color=style.colour, alpha=0.12,
+                            linewidth=0)
+        ends.append((str(group), float(x[-1]), float(y[-1]), style.label_weight))
+        for t in times:
+            table.text(t, -row, str(at_risk_at(curve, t)), ha="center", va="center",
+                       fontsize=8, **TEXT_STYLE)
+        names.append(plain_text(shorten(str(group), LABEL_LIMIT)))
+    ax.set_ylim(0, 1.04)
+    ax.set_xticks(times)
+    _end_labels(ax, ends)
+    _finish(ax, xlabel="", ylabel="Staff still in post", title=title)
+    table.set_xlim(ax.get_xlim())
+    table.set_ylim(-len(km) + 0.5, 0.9)
+    table.set_yticks([-row for row in range(len(names))], names, fontsize=8)
+    table.tick_params(axis="y", length=0)
+    table.set_xticks(times)
+    table.text(0, 0.75, "Number at risk", transform=table.get_yaxis_transform(), ha="left",
+               va="center", fontsize=8, fontweight="bold", **TEXT_STYLE)
+    for side in ("top", "right", "left"):
+        table.spines[side].set_visible(False)
+    table.tick_params(labelsize=8, colors=SECONDARY_TEXT, labelcolor=TEXT)
+    table.set_xlabel(f"Time since starting in the team ({time_unit})", fontsize=9,
+                     **TEXT_STYLE)
+    return fig
+
+
+def incidence_figure(incidence: Mapping[str, Sequence[Mapping[str, Any]]], *,
+                     time_unit: str = "months", title: str = "") -> Figure:
+    """Cumulative incidence of leaving for each reason (``cumulative_incidence`` of the
+    results, or one group's entry of ``cumulative_incidence_by_group``)."""
+    fig = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
+    ax = fig.add_subplot()
+    ends = []
+    for k, (reason, curve) in enumerate(incidence.items()):
+        line_style, marker = REASON_STYLES[k % len(REASON_STYLES)]
+        x, y = curve_steps(curve, "estimate", start=0.0)
+        colour = REASON_COLOURS[k % len(REASON_COLOURS)]
+        ax.step(x, y, where="post", color=colour, linestyle=line_style, linewidth=1.8,
+                label=str(reason))
+        ax.plot(x[-1:], y[-1:], marker=marker, color=colour, markersize=5)
+        ends.append((str(reason), float(x[-1]), float(y[-1]), "normal"))
+    top = max((e[2] for e in ends), default=0.1)
+    ax.set_ylim(0, max(0.05, top * 1.15))
+    _end_labels(ax, ends)
+    _finish(ax, xlabel=f"Time since starting in the team ({time_unit})",
+            ylabel="Share who left, by reason", title=title)
+    return fig
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def leaver_rate_figure(rows: Sequence[Mapping[str, Any]], *, rate: str = "nhs_leaver_rate",
+                       pilot_starts: Sequence[Any] = (), min_base: int = 25,
+                       title: str = "") -> Figure:
+    """Leaver rate per period by arm (the ``rates["by_arm"]`` rows), pilot starts marked.
+
+    Points whose base (``base``, else ``headcount_start``) is under ``min_base`` are not drawn
+    (disclosure control), leaving a gap in the line.
+    """
+    fig = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
+    ax = fig.add_subplot()
+    ends, top = [], 0.01
+    for arm in ("pilot", "comparison"):
+        mine = sorted((r for r in rows if r.get("arm") == arm),
+                      key=lambda r: _date(r["period_start"]))
+        if not mine:
+            continue
+        style = ARM_STYLES[arm]
+        x = [_date(r["period_start"]) for r in mine]
+        y = [np.nan if r.get(rate) is None or (r.get("base", r.get("headcount_start")) or 0)
+             < min_base else float(r[rate]) for r in mine]
+        ax.plot(x, y, color=style.colour, linestyle=style.line_style, marker=style.marker,
+                markersize=4, linewidth=2, label=arm)
+        shown = [(a, b) for a, b in zip(x, y, strict=True) if np.isfinite(b)]
+        top = max([top, *(b for _, b in shown)])
+        if shown:
+            ends.append((f"{arm.capitalize()} teams", shown[-1][0], shown[-1][1],
+                         style.label_weight))
+    ax.set_ylim(0, top * 1.15)
+    for k, start in enumerate(sorted({_date(s) for s in pilot_starts})):
+        ax.axvline(start, color=SECONDARY_TEXT, linestyle=":", linewidth=1.2)
+        ax.annotate("Pilot starts" if k == 0 else "", xy=(start, 0.98),
+                    xycoords=("data", "axes fraction"), xytext=(4, 0),
+                    textcoords="offset points", ha="left", va="top", fontsize=8,
+                    parse_math=False, **{**TEXT_STYLE, "color": SECONDARY_TEXT})
+    if ends:
+        _end_labels(ax, ends)
+    _finish(ax, xlabel="Period (first month)", ylabel="Leavers per period (share of staff)",
+            title=title)
+    return fig
