@@ -119,6 +119,16 @@ class CallawaySantAnnaResult:
         return self.aggregation("simple").estimate
 
     @property
+    def ci_low(self) -> Number:
+        """Lower end of the ``simple`` aggregate's interval (the headline)."""
+        return self.aggregation("simple").ci_low
+
+    @property
+    def ci_high(self) -> Number:
+        """Upper end of the ``simple`` aggregate's interval (the headline)."""
+        return self.aggregation("simple").ci_high
+
+    @property
     def se(self) -> Number:
         return self.aggregation("simple").se
 

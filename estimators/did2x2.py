@@ -267,7 +267,7 @@ class Did2x2Result:
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (keys of docs/architecture.md)."""
         return {
-            "estimator": "did2x2", "outcome": self.outcome,
+            "estimator": "2x2", "outcome": self.outcome,
             "estimate": json_number(self.estimate), "se": json_number(self.se),
             "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high),
             "p_value": json_number(self.p_value), "t_stat": json_number(self.t_stat),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pilot_eval.analysis import POLARITIES, DidRequest
+from pilot_eval.analysis import DEFAULT_SEED, POLARITIES, DidRequest
 from pilot_eval.errors import ProjectFileError
 from pilot_eval.jsonio import dumps, write_bytes_atomic
 from pilot_eval.spec import DatasetSpec
@@ -51,14 +51,25 @@ class OutcomeChoice:
 
 @dataclass(frozen=True)
 class DidOptions:
-    """Options shared by every outcome's DiD (checked by ``DidRequest`` when used)."""
+    """Options shared by every outcome's DiD (checked by ``DidRequest`` when used).
+
+    ``checks`` runs the placebo, leave-one-out and covariate checks that the brief's evidence
+    rating reads; projects run them by default.
+    """
 
     estimator: str = "auto"
-    se: str = "cluster"
+    se: str = "auto"
     level: float = 0.95
+    control: str = "never"
+    method: str = "dr"
+    base_period: str = "varying"
+    anticipation: int = 0
+    bootstrap: int = 0
+    seed: int = DEFAULT_SEED
+    checks: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"estimator": self.estimator, "se": self.se, "level": self.level}
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
@@ -83,9 +94,8 @@ class Project:
             return []
         base = self.outcome_data.columns
         return [
-            DidRequest(replace(base, outcome=o.column), estimator=self.did.estimator,
-                       se=self.did.se, level=self.did.level, outcome_label=o.label or None,
-                       outcome_unit=o.unit, polarity=o.polarity)
+            DidRequest(replace(base, outcome=o.column), **self.did.to_dict(),
+                       outcome_label=o.label or None, outcome_unit=o.unit, polarity=o.polarity)
             for o in self.outcomes
         ]
 

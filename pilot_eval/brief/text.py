@@ -16,8 +16,6 @@ ESTIMATOR_NAMES = {
     "twfe": "two-way fixed effects difference-in-differences (unit and period effects)",
     "2x2": "a 2x2 difference-in-differences (change in pilot teams minus change in comparison "
            "teams)",
-    "did2x2": "a 2x2 difference-in-differences (change in pilot teams minus change in "
-              "comparison teams)",
     "event_study": "an event study (effects for each period around each unit's pilot start, "
                    "with unit and period effects)",
     "callaway-santanna": "Callaway & Sant'Anna's estimator for staggered starts (each start "
