@@ -108,6 +108,8 @@ BRIEF_PAGES = 2
 MIN_COLUMN_CHARS = 6
 MAX_COLUMN_CHARS = 24
 FIRST_COLUMN_CHARS = 16
+PROSE_SHARE = 0.5
+MAX_PROSE_CHARS = 40
 
 
 def _cell(text: str, s: dict, head: bool = False) -> Paragraph:
@@ -165,13 +167,16 @@ def _chart(chart: ChartContent, drawing: Flowable, s: dict) -> list[Flowable]:
 
 def column_widths(table: DataTable, width: float) -> list[float]:
     """Widths in proportion to each column's longest word (so headers do not break inside a
-    word), at least ``MIN_COLUMN_CHARS`` and at most ``MAX_COLUMN_CHARS`` characters' worth."""
+    word, up to ``MAX_COLUMN_CHARS``) or, for columns of prose, a share of their mean length
+    (up to ``MAX_PROSE_CHARS``), whichever is more."""
     weights = []
     for index, header in enumerate(table.columns):
         words = [w for c in (header, *(r[index] for r in table.rows if index < len(r)))
                  for w in str(c).split()]
-        longest = max((len(w) for w in words), default=MIN_COLUMN_CHARS)
-        weights.append(min(max(longest, MIN_COLUMN_CHARS), MAX_COLUMN_CHARS))
+        longest = min(max((len(w) for w in words), default=0), MAX_COLUMN_CHARS)
+        cells = [str(r[index]) for r in table.rows if index < len(r)] or [header]
+        prose = min(sum(map(len, cells)) / len(cells) * PROSE_SHARE, MAX_PROSE_CHARS)
+        weights.append(max(longest, prose, MIN_COLUMN_CHARS))
     if table.columns:
         weights[0] = max(weights[0], FIRST_COLUMN_CHARS)
     total = sum(weights) or 1
