@@ -110,6 +110,35 @@ class RetentionRequest:
         return cls(columns=SpellColumns(**columns), **options)
 
 
+STAFF_DATA_KEYS = ("columns", "extract_date", "observed_from", "pilot_starts_path",
+                   "pilot_start_col", "excluded_reasons")
+"""Request fields stored in a project's ``staff_data`` (with ``path``); the rest go in
+``retention``."""
+
+
+def request_to_project(request: RetentionRequest, path: str) -> tuple[dict, dict]:
+    """``(staff_data, retention)`` dictionaries for a project file."""
+    data = request.to_dict()
+    staff = {"path": str(path), **{k: data[k] for k in STAFF_DATA_KEYS}}
+    return staff, {k: v for k, v in data.items() if k not in STAFF_DATA_KEYS}
+
+
+def request_from_project(staff_data: dict, retention: dict) -> RetentionRequest:
+    """The request stored by ``request_to_project`` (``staff_data["path"]`` is ignored here)."""
+    return RetentionRequest.from_dict({**dict(retention or {}), **dict(staff_data)})
+
+
+def demo_request(folder: str | Path | None = None) -> RetentionRequest:
+    """The retention analysis of the bundled demo (records observed from 1 April 2023)."""
+    from pilot_eval.demo import EXTRACT_DATE, demo_path
+
+    teams = Path(folder) / "teams.csv" if folder is not None else demo_path("teams.csv")
+    columns = SpellColumns(staff_id="staff_id", team="team", start="start_date",
+                           end="end_date", reason="leaving_reason")
+    return RetentionRequest(columns, extract_date=EXTRACT_DATE,
+                            observed_from=dt.date(2023, 4, 1), pilot_starts_path=str(teams))
+
+
 @dataclass(frozen=True)
 class RetentionAnalysis:
     """Everything ``run_retention`` produced; ``to_dict()`` is the ``retention --json`` object."""
@@ -211,7 +240,8 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
     pilot_start = spells.groupby("team")["pilot_start"].first()
     by_team = by_team.assign(
         pilot_post=(by_team["period_start"] >= by_team["team"].map(pilot_start)).astype(int),
-        leaving_rate=by_team["leavers"] / by_team["person_days"] * YEAR_DAYS,
+        pilot_start=by_team["team"].map(pilot_start),
+        leaver_rate_per_year=by_team["leavers"] / by_team["person_days"] * YEAR_DAYS,
         period_index=pd.factorize(by_team["period"], sort=True)[0])
     rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
              "by_arm": _rows(by_arm), "by_team": _rows(by_team)}
@@ -229,6 +259,8 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 continue
             if isinstance(value, pd.Timestamp):
                 value = value.date().isoformat()
+            elif value is pd.NaT:
+                value = None
             elif isinstance(value, float | np.floating) and key in (
                     "headcount_start", "headcount_end", "leavers", "stayers", "person_days"):
                 value = int(round(float(value)))
@@ -247,7 +279,7 @@ def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
     from pilot_eval.estimators import PanelColumns
     from pilot_eval.estimators.twfe import TwoWayFixedEffects
 
-    columns = PanelColumns(outcome="leaving_rate", unit="team", time="period_index",
+    columns = PanelColumns(outcome="leaver_rate_per_year", unit="team", time="period_index",
                            treatment="pilot_post", cluster="team")
     return TwoWayFixedEffects(columns, level=level).fit(by_team[by_team["person_days"] > 0])
 

@@ -214,3 +214,24 @@ def leaver_rate_figure(rows: Sequence[Mapping[str, Any]], *, rate: str = "nhs_le
     _finish(ax, xlabel="Period (first month)", ylabel="Leavers per period (share of staff)",
             title=title)
     return fig
+
+
+def retention_figures(results: Mapping[str, Any], *, min_base: int = 25) -> dict[str, Figure]:
+    """Every retention chart the results allow (``RetentionAnalysis.to_dict()``), by name:
+    ``survival_by_arm``, ``survival_before_after``, ``incidence_by_reason``, ``leaver_rate``."""
+    unit = str(results.get("time_unit") or "months")
+    out: dict[str, Figure] = {}
+    if results.get("km"):
+        out["survival_by_arm"] = survival_figure(results["km"], time_unit=unit)
+    if results.get("km_by_period"):
+        out["survival_before_after"] = survival_figure(results["km_by_period"], time_unit=unit)
+    if results.get("cumulative_incidence"):
+        out["incidence_by_reason"] = incidence_figure(results["cumulative_incidence"],
+                                                      time_unit=unit)
+    rates = results.get("rates") or {}
+    if rates.get("by_arm"):
+        starts = {r.get("pilot_start") for r in rates.get("by_team") or []
+                  if r.get("pilot_start")}
+        out["leaver_rate"] = leaver_rate_figure(rates["by_arm"], pilot_starts=sorted(starts),
+                                                min_base=min_base)
+    return out

@@ -47,7 +47,9 @@ def _demo_request(**options) -> RetentionRequest:
 
 @pytest.fixture(scope="module")
 def demo():
-    return run_retention(_demo_request(), load_table(demo_path("staff.csv")))
+    from pilot_eval.retention import demo_request
+
+    return run_retention(demo_request(), load_table(demo_path("staff.csv")))
 
 
 def test_json_has_the_issue_keys_and_is_strict_json(demo) -> None:
@@ -146,3 +148,26 @@ def test_request_round_trip_and_checks() -> None:
         RetentionRequest(SpellColumns(duration="t", event="e", team="team"))
     with pytest.raises(ValueError, match="ties"):
         _demo_request(ties="exact")
+
+
+def test_project_round_trip_and_demo_request(demo) -> None:
+    from pilot_eval.retention import demo_request, request_from_project, request_to_project
+
+    request = demo_request()
+    assert request == demo.request
+    staff_data, options = request_to_project(request, "staff.csv")
+    assert staff_data["path"] == "staff.csv" and "columns" in staff_data
+    assert set(options) >= {"tau", "ties", "ci_transform", "rate_period"}
+    stored = json.loads(json.dumps({"staff_data": staff_data, "retention": options}))
+    assert request_from_project(stored["staff_data"], stored["retention"]) == request
+
+
+def test_all_retention_charts_from_the_demo_results(demo) -> None:
+    from pilot_eval.charts.retention import retention_figures
+
+    figures = retention_figures(json.loads(dumps(demo.to_dict())))
+    assert set(figures) == {"survival_by_arm", "survival_before_after", "incidence_by_reason",
+                            "leaver_rate"}
+    rate_axes = figures["leaver_rate"].axes[0]
+    marks = [line for line in rate_axes.get_lines() if line.get_label().startswith("_")]
+    assert len(marks) == 2  # April 2024 and October 2024 pilot starts

@@ -64,3 +64,11 @@ def test_missing_roles_exit_2(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["retention", *STAFF, "--ties", "exact"])
     assert caught.value.code == 2
+
+
+def test_negative_duration_exit_2(tmp_path, capsys) -> None:
+    path = tmp_path / "survival.csv"
+    path.write_text("t,e\n3,1\n-2,0\n5,1\n", encoding="utf-8")
+    assert main(["retention", str(path), "--duration", "t", "--event", "e"]) == 2
+    err = capsys.readouterr().err
+    assert "'t' must be finite and not negative" in err and "row 2 of the data" in err
