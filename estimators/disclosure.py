@@ -161,3 +161,25 @@ def protect_rate(rate: float | None, base: float, rule: DisclosureRule = DEFAULT
     if rate is None:
         return None
     return SUPPRESSED if base < rule.min_base else rate
+
+
+def protect_rows(rows: list[dict], *, counts: tuple[str, ...], rates: tuple[str, ...],
+                 base: str, rule: DisclosureRule = DEFAULT_RULE) -> list[dict]:
+    """Rows of a rates table (one dict per team-period or arm-period) as published.
+
+    Columns in ``counts`` are protected one by one (``protect_count``; no totals are published
+    with such rows, so no secondary suppression is needed), columns in ``rates`` are ``[c]``
+    when the row's ``base`` is under ``min_base``; other columns are copied unchanged.
+    """
+    out = []
+    for row in rows:
+        size = row.get(base)
+        shown = dict(row)
+        for name in counts:
+            if row.get(name) is not None:
+                shown[name] = protect_count(row[name], rule)
+        for name in rates:
+            # a rate without a known base cannot be shown safely
+            shown[name] = SUPPRESSED if size is None else protect_rate(row.get(name), size, rule)
+        out.append(shown)
+    return out

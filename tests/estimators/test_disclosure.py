@@ -90,3 +90,16 @@ def test_bad_rule_and_bad_table() -> None:
         DisclosureRule(min_count=0)
     with pytest.raises(EstimatorConfigError, match="at least 0"):
         protect_table(pd.DataFrame({"a": [-1, 3]}))
+
+
+def test_protect_rows_of_a_rates_table() -> None:
+    from pilot_eval.estimators.disclosure import protect_rows
+
+    rows = [{"team": "A", "leavers": 3, "base": 24, "rate": 0.125},
+            {"team": "B", "leavers": 12, "base": 60, "rate": 0.2}]
+    shown = protect_rows(rows, counts=("leavers", "base"), rates=("rate",), base="base")
+    # A: 3 < 10 hidden; the base 24 is shown rounded (25); the rate on a base of 24 < 25 hidden
+    assert shown[0] == {"team": "A", "leavers": C, "base": "25", "rate": C}
+    # B: 12 -> 10, 60 -> 60, rate kept
+    assert shown[1] == {"team": "B", "leavers": "10", "base": "60", "rate": 0.2}
+    assert rows[0]["leavers"] == 3  # input untouched
