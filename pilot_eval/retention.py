@@ -158,10 +158,14 @@ class RetentionAnalysis:
 
     def summary(self) -> str:
         parts = []
+        titles = {"cox": "Any leaving:",
+                  "cox_cause": f"Cause-specific, '{self.results.get('cause')}' only (other "
+                               "reasons censored):"}
         for key in ("km", "logrank", "cox", "cox_cause", "rmst", "did_leaving_result"):
             value = self.results.get(key)
             if hasattr(value, "summary"):
-                parts.append(value.summary())
+                title = titles.get(key)
+                parts.append(value.summary() if title is None else f"{title}\n{value.summary()}")
             elif isinstance(value, Unavailable):
                 parts.append(f"{key}: {value}")
         parts += [f"Warning: {w}" for w in self.warnings]
@@ -333,6 +337,7 @@ def run_retention(request: RetentionRequest, staff_table: Any,
         results["km_by_period"] = km.fit(pieces, SpellColumns(
             duration="duration", event="event", entry="entry", group="arm_period"))
         cause = _cause(request, tuple(sorted(set(whole["event"].astype(str)) - {"0"})))
+        results["cause"] = cause
         if cause is not None and cols.covariates:
             results["cox_cause"] = _attempt(f"cause-specific Cox ({cause})", warnings,
                                             lambda: CoxModel(

@@ -105,3 +105,9 @@ def test_missing_column_and_bad_team_table() -> None:
     with pytest.raises(DataError, match="pilot_start"):
         pilot_starts_from_table(pd.DataFrame({"team": ["A"], "when": ["2024-04"]}), team="team",
                                 file="t.csv")
+
+
+def test_truncated_looking_records_get_a_warning() -> None:
+    staff = _small()  # spells from 01/01/2023; the first leaving is on 30/06/2024
+    assert any("--observed-from" in w for w in staff.warnings)
+    assert staff.observed_from is None and (staff.spells.entry == 0).all()
