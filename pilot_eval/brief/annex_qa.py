@@ -92,6 +92,15 @@ def validation_rows(results: Mapping[str, Any], analyses: Sequence[Mapping[str, 
         if isinstance(check, Mapping) and check:
             rows.append((f"Independent re-estimate: {label} ({check.get('reference', 'n/a')})",
                          cross_check_outcome(check)))
+    retention = results.get("retention") or {}
+    staff = retention.get("validation") if isinstance(retention, Mapping) else None
+    if isinstance(staff, list):
+        problems = [p for p in staff if isinstance(p, Mapping)]
+        rows.append(("Data validation: staff records",
+                     "passed with no findings" if not problems else
+                     f"{len(problems)} finding(s)"))
+        rows += [(f"  finding ({p.get('severity') or 'note'})", str(p.get("message", "")))
+                 for p in problems[:MAX_FINDINGS]]
     qa = results.get("qa") or {}
     for check in (qa.get("checks") or ()) if isinstance(qa, Mapping) else ():
         if isinstance(check, Mapping):

@@ -19,14 +19,18 @@ from pilot_eval.brief.tables import DataTable
 
 BASE_COLUMNS = ("staff_in_post", "headcount", "base", "denominator", "staff", "n",
                 "starting_staff")
-COUNT_WORDS = ("leavers", "staff", "headcount", "starters", "in_post", "count", "base",
-               "denominator", "joiners", "vacancies", "agency")
+COUNT_WORDS = ("leavers", "stayers", "staff", "headcount", "starters", "in_post", "count",
+               "base", "denominator", "joiners", "vacancies", "agency")
+HIDDEN_COLUMNS = ("period_start", "period_end")  # the period label says the same
+MAX_RATE_ROWS = 60  # longer tables (e.g. every team and quarter) stay in results.json
 RATE_WORDS = ("rate", "index", "turnover", "stability", "share", "percent")
 
 
 def _is_count(name: str, value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)
-            and (name == "n" or any(w in name.lower() for w in COUNT_WORDS)))
+    """A count of people: a whole number (even if stored as ``219.0``) in a count column."""
+    whole = (isinstance(value, int) or (isinstance(value, float) and value.is_integer())) \
+        and not isinstance(value, bool)
+    return whole and (name == "n" or any(w in name.lower() for w in COUNT_WORDS))
 
 
 def _is_rate(name: str) -> bool:
@@ -45,7 +49,7 @@ def _base(row: Mapping[str, Any]) -> int | None:
 def cell(name: str, value: Any, row: Mapping[str, Any], rule: DisclosureThresholds) -> str:
     """One published cell: counts protected, rates hidden on small bases, the rest exact."""
     if _is_count(name, value):
-        return count_cell(value, rule)
+        return count_cell(int(value), rule)
     if _is_rate(name) and isinstance(value, int | float) and not isinstance(value, bool):
         base = _base(row)
         if base is not None and base < rule.min_base:
@@ -61,7 +65,7 @@ def rows_table(caption: str, rows: Sequence[Mapping[str, Any]], rule: Disclosure
     rows = [r for r in rows if isinstance(r, Mapping)]
     if not rows:
         return None
-    columns = list(dict.fromkeys(k for r in rows for k in r))
+    columns = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in HIDDEN_COLUMNS]
     return DataTable(caption=caption, columns=tuple(c.replace("_", " ") for c in columns),
                      rows=tuple(tuple(cell(c, r.get(c), r, rule) for c in columns)
                                 for r in rows))
@@ -80,6 +84,9 @@ def rates_tables(retention: Mapping[str, Any], rule: DisclosureThresholds
         for key, value in rates.items():
             if key == "definitions" and isinstance(value, Mapping):
                 definitions += [f"{name}: {text}" for name, text in value.items()]
+            elif isinstance(value, list) and len(value) > MAX_RATE_ROWS:
+                definitions.append(f"Workforce rates {key.replace('_', ' ')}: {len(value):,} "
+                                   "rows, in results.json (too many to print here).")
             elif isinstance(value, list):
                 table = rows_table(f"Workforce rates: {key.replace('_', ' ')}", value, rule)
                 tables += [table] if table else []

@@ -98,6 +98,12 @@ def retention_sentence(km: Mapping[str, Any], rule: DisclosureThresholds, at: st
             + ".")
 
 
+def ratio_text(value: float) -> str:
+    """A hazard or rate ratio with two decimals, as they are usually reported (``1.01``: a
+    range ending just above 1 must not read as ending at 1)."""
+    return f"{value:.2f}"
+
+
 def treatment_coefficient(cox: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pilot coefficient of the Cox model (pilot x post, or the only pilot term)."""
     rows = [r for r in cox.get("coefficients") or () if isinstance(r, Mapping)]
@@ -116,14 +122,18 @@ def hazard_sentence(cox: Mapping[str, Any], level: float = 0.95) -> str | None:
     ratio, low, high = (_number(row.get(k)) for k in ("hazard_ratio", "ci_low", "ci_high"))
     if ratio is None:
         return None
-    numbers = f"hazard ratio {number_in_words(ratio)}"
+    numbers = f"hazard ratio {ratio_text(ratio)}"
     if low is not None and high is not None:
-        numbers += (f"; {level_words(level)} range {number_in_words(low)} to "
-                    f"{number_in_words(high)}")
+        numbers += f"; {level_words(level)} range {ratio_text(low)} to {ratio_text(high)}"
     if low is not None and high is not None and low <= 1 <= high:
         return f"No clear difference in how likely staff were to leave ({numbers})."
     change = abs(1 - ratio) * 100
     way = "less" if ratio < 1 else "more"
+    name = str(row.get("name", "")).lower()
+    if "post" in name or ":" in name:  # pilot x post: a difference-in-differences on hazards
+        return (f"After the pilot started, staff in pilot teams were about "
+                f"{number_in_words(change)}% {way} likely to leave at any given time than the "
+                f"change in comparison teams suggests ({numbers}).")
     return (f"Staff in pilot teams were about {number_in_words(change)}% {way} likely to leave "
             f"at any given time ({numbers}).")
 
@@ -142,13 +152,14 @@ def rmst_sentence(rmst: Mapping[str, Any], time_unit: str = "months") -> str | N
         estimate, low, high = -estimate, (None if high is None else -high), (
             None if low is None else -low)
     longer = "longer" if estimate > 0 else "shorter"
-    text = (f"Over the first {tau:g} {time_unit}, staff in pilot teams stayed on average about "
+    window = f"{tau:,.0f}" if tau >= 10 else f"{tau:g}"
+    text = (f"Over the first {window} {time_unit}, staff in pilot teams stayed on average about "
             f"{number_in_words(estimate)} {time_unit} {longer}")
     if low is None or high is None:
         return text + "."
     if low <= 0 <= high:
         return (text + f", but the 95% range runs from {number_in_words(low)} {time_unit} "
-                f"{'shorter' if low < 0 else 'longer'} to {number_in_words(high)} "
+                f"{'shorter' if low < 0 else 'longer'} to {number_in_words(high)} {time_unit} "
                 f"{'longer' if high > 0 else 'shorter'}, so there is no clear difference.")
     return text + (f" (95% range {number_in_words(low)} to {number_in_words(high)} "
                    f"{time_unit} {longer}).")
@@ -160,10 +171,9 @@ def leaving_sentence(leaving: Mapping[str, Any], level: float = 0.95) -> str | N
     if ratio is None:
         return None
     low, high = _number(leaving.get("ci_low")), _number(leaving.get("ci_high"))  # ratio scale
-    numbers = f"rate ratio {number_in_words(ratio)}"
+    numbers = f"rate ratio {ratio_text(ratio)}"
     if low is not None and high is not None:
-        numbers += (f"; {level_words(level)} range {number_in_words(low)} to "
-                    f"{number_in_words(high)}")
+        numbers += f"; {level_words(level)} range {ratio_text(low)} to {ratio_text(high)}"
         if low <= 1 <= high:
             return f"No clear change in the rate at which staff left pilot teams ({numbers})."
     way = "lower" if ratio < 1 else "higher"

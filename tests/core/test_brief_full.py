@@ -181,8 +181,9 @@ def test_retention_headline_sentences(full):
     assert full.retention.sentences == (
         "Staff still in post 12 months after starting: 89% in pilot teams, against 80% in "
         "comparison teams.",
-        "Staff in pilot teams were about 28% less likely to leave at any given time (hazard "
-        "ratio 0.72; 95% range 0.57 to 0.91).",
+        "After the pilot started, staff in pilot teams were about 28% less likely to leave at "
+        "any given time than the change in comparison teams suggests (hazard ratio 0.72; 95% "
+        "range 0.57 to 0.91).",  # ratios with 2 decimals
         "Over the first 24 months, staff in pilot teams stayed on average about 1.3 months "
         "longer (95% range 0.59 to 2 months longer).",
         # rate ratio 0.66 -> 34% lower
@@ -548,3 +549,32 @@ def test_full_content_is_json_safe(full):
     assert data["summary"]["decision"] == "For decision"
     assert data["outcomes"][0]["evidence"]["level"] == 3
     assert data["annex"][-1]["heading"] == "Quality-assurance log"
+
+
+def test_demo_staff_retention_results_flow_into_the_brief():
+    """Integration: ``run_retention`` on the bundled demo staff records, as results.json holds
+    it, gives the brief its retention sentences, protected counts and rate tables."""
+    from pilot_eval.estimators import SpellColumns
+
+    from pilot_eval.brief.disclosure import round_to_base
+    from pilot_eval.demo import demo_path
+    from pilot_eval.io import load_table
+    from pilot_eval.retention import RetentionRequest, run_retention
+
+    request = RetentionRequest(
+        SpellColumns(staff_id="staff_id", team="team", start="start_date", end="end_date",
+                     reason="leaving_reason"), pilot_starts_path=str(demo_path("teams.csv")))
+    retention = run_retention(request, load_table(demo_path("staff.csv"))).to_dict()
+    built = build_brief_content(full_results(retention=retention), options=OPTIONS)
+    km = retention["km"]
+    pilot, comparison = (km[g]["retention_at"]["12"]["survival"] for g in ("pilot", "comparison"))
+    assert built.retention.sentences[0] == (
+        f"Staff still in post 12 months after starting: {pilot:.0%} in pilot teams, against "
+        f"{comparison:.0%} in comparison teams.")
+    hazard = next(c for c in retention["cox"]["coefficients"] if c["name"] == "pilot_post")
+    assert f"hazard ratio {hazard['hazard_ratio']:.2f}" in built.retention.sentences[1]
+    assert built.retention.table.rows[0][:2] == ("Pilot teams",
+                                                 f"{round_to_base(km['pilot']['n'], 5):,}")
+    captions = {t.caption for s in built.annex for t in s.tables}
+    assert "Workforce rates: by arm" in captions
+    assert "Workforce rates: by team" not in captions  # too long: left in results.json
