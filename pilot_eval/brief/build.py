@@ -140,15 +140,18 @@ def retention_chart(retention: Mapping[str, Any], options: BriefOptions,
     if not isinstance(km, Mapping) or not km:
         return None
     unit = str(retention.get("time_unit") or "months")
-    spec = retention_spec(km, unit)
+    spec = retention_spec(km, unit, options.disclosure.min_base)
     groups = " and ".join(g for g, _ in spec.arms)
     alt = (f"Step chart of the share of staff still in post against {unit} since starting, for "
-           f"{groups} (pilot solid, comparison dashed), with a dotted line at 12 {unit}. "
+           f"{groups} (pilot solid, comparison dashed), with a dotted line at 12 {unit}; "
+           f"each curve stops where fewer than {options.disclosure.min_base} staff remain. "
            f"{sentence_hint} The values are in the table that goes with the chart.")
     return ChartContent(
         title=retention_title(retention), alt_text=alt.replace("  ", " "),
         table=curve_table(km, options.disclosure, unit),
-        key=f"Solid line: pilot. Dashed line: comparison. Dotted line: 12 {unit}.", spec=spec)
+        key=(f"Solid line: pilot. Dashed line: comparison. Dotted line: 12 {unit}. Curves "
+             f"stop where fewer than {options.disclosure.min_base} staff remain at risk."),
+        spec=spec)
 
 
 def retention_verdict(retention: Mapping[str, Any]) -> str:

@@ -249,10 +249,26 @@ def value_at(curve, time: float) -> tuple[float | None, int | None]:
     return survival, None if at_risk is None else int(at_risk)
 
 
-def retention_spec(km: Mapping[str, Any], time_unit: str = "months") -> RetentionSpec:
+def disclosable_curve(curve, min_base: int) -> tuple[tuple[float, float | None], ...]:
+    """``(time, survival)`` up to the first exit with fewer than ``min_base`` staff at risk.
+
+    Steps in the tail of a curve, where few staff remain, could reveal when one person left;
+    as percentages on small bases are suppressed, so is the curve there.
+    """
+    points = []
+    for point in sorted(curve, key=lambda p: float(p["time"])):
+        at_risk = point.get("at_risk")
+        if at_risk is not None and int(at_risk) < min_base:
+            break
+        points.append((float(point["time"]), _number(point.get("survival"))))
+    return tuple(points)
+
+
+def retention_spec(km: Mapping[str, Any], time_unit: str = "months",
+                   min_base: int = 25) -> RetentionSpec:
+    """The chart's data: each arm's curve, cut where fewer than ``min_base`` are at risk."""
     groups = ordered_groups(km)
-    curves = tuple((group_name(g), tuple((float(p["time"]), _number(p.get("survival")))
-                                         for p in (km[g] or {}).get("curve") or ()))
+    curves = tuple((group_name(g), disclosable_curve((km[g] or {}).get("curve") or (), min_base))
                    for g in groups)
     return RetentionSpec(curves=curves, arms=tuple((group_name(g), arm_of(g)) for g in groups),
                          time_unit=time_unit)

@@ -578,3 +578,13 @@ def test_demo_staff_retention_results_flow_into_the_brief():
     captions = {t.caption for s in built.annex for t in s.tables}
     assert "Workforce rates: by arm" in captions
     assert "Workforce rates: by team" not in captions  # too long: left in results.json
+
+
+def test_retention_curve_stops_where_few_staff_remain():
+    from pilot_eval.brief.retention import disclosable_curve
+
+    curve = [{"time": 1.0, "survival": 0.9, "at_risk": 40},
+             {"time": 2.0, "survival": 0.8, "at_risk": 25},
+             {"time": 3.0, "survival": 0.7, "at_risk": 24},
+             {"time": 4.0, "survival": 0.6, "at_risk": 30}]
+    assert disclosable_curve(curve, 25) == ((1.0, 0.9), (2.0, 0.8))
