@@ -288,6 +288,20 @@ def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
     return TwoWayFixedEffects(columns, level=level).fit(by_team[by_team["person_days"] > 0])
 
 
+def _staggered_did(by_team: pd.DataFrame, level: float) -> Any:
+    """Callaway & Sant'Anna on team-period leaver rates (periods numbered from 1; cohort =
+    first pilot period, 0 = never), robust to effects that vary across cohorts and time."""
+    from pilot_eval.estimators import PanelColumns
+    from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+
+    panel = by_team.assign(period_number=by_team["period_index"] + 1)
+    first = panel[panel["pilot_post"] == 1].groupby("team")["period_number"].min()
+    panel = panel.assign(cohort=panel["team"].map(first).fillna(0).astype(int))
+    columns = PanelColumns(outcome="leaver_rate_per_year", unit="team", time="period_number",
+                           cohort="cohort")
+    return CallawaySantAnna(columns, level=level).fit(panel)
+
+
 def run_retention(request: RetentionRequest, staff_table: Any,
                   progress: Progress | None = None) -> RetentionAnalysis:
     """Run every retention analysis the data allow.
@@ -348,8 +362,11 @@ def run_retention(request: RetentionRequest, staff_table: Any,
         results["did_leaving_result"] = did
         linear = _attempt("linear DiD on leaver rates", warnings,
                           lambda: _linear_did(rates_frame, request.level))
+        staggered = _attempt("Callaway-Sant'Anna DiD on leaver rates", warnings,
+                             lambda: _staggered_did(rates_frame, request.level))
         results["did_leaving"] = {**(_as_json(did) or {"unavailable": str(did)}),
                                   "linear_rate": _as_json(linear),
+                                  "staggered_rate": _as_json(staggered),
                                   "cause_specific_cox": _as_json(results.get("cox_cause"))}
     else:
         warnings.append("workforce rates and the DiD on leaving need staff records "

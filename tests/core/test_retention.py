@@ -32,6 +32,7 @@ LIFELINES_COEF_TOLERANCE = 1e-7  # lifelines run with precision=1e-10 (its defau
 # stops 3e-5 short of the maximum on these data)
 R_COEF_TOLERANCE = 1e-6  # R figures printed to 7 decimals
 R_SE_TOLERANCE = 1e-5  # R SEs printed to 5 decimals
+LINEAR_CROSS_CHECK = 1e-8  # TWFE vs linearmodels, same least-squares problem
 TRUE_RESIGNATION_HR = 0.6  # docs/demo-data.md
 OBSERVED_FROM = dt.date(2023, 4, 1)  # the demo's records start in April 2023
 OTHER_REASONS = ("moved internally", "retired", "dismissed", "end of contract")
@@ -171,3 +172,14 @@ def test_all_retention_charts_from_the_demo_results(demo) -> None:
     rate_axes = figures["leaver_rate"].axes[0]
     marks = [line for line in rate_axes.get_lines() if line.get_label().startswith("_")]
     assert len(marks) == 2  # April 2024 and October 2024 pilot starts
+
+
+def test_linear_and_staggered_did_on_leaver_rates(demo) -> None:
+    did = demo.to_dict()["did_leaving"]
+    linear = did["linear_rate"]
+    assert linear["outcome"] == "leaver_rate_per_year" and linear["n_units"] == 48
+    # the TWFE estimator's own cross-check against linearmodels PanelOLS on the same panel
+    assert linear["cross_check"]["max_abs_difference"] < LINEAR_CROSS_CHECK
+    staggered = did["staggered_rate"]
+    assert staggered["estimator"] == "callaway-santanna" and staggered["n_units"] == 48
+    assert staggered["ci_low"] < staggered["estimate"] < staggered["ci_high"]
