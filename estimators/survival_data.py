@@ -1,22 +1,14 @@
-"""Validated survival arrays and the risk-set counts every survival estimator shares.
+"""Validated survival arrays: the input checks every survival estimator shares.
 
 Survival data reach the estimators in the generic form of ``SpellColumns``: a ``duration``
 column (time at exit), an ``event`` column (0 = censored, any other value = an event type),
 optionally ``entry`` (delayed entry / left truncation: the subject is at risk only on
 ``(entry, duration]``), ``group`` and ``strata``.
 
-Ties follow the convention of R ``survival`` and lifelines: at a time with both events and
-censorings, the events happen first (the censored subjects are still in the risk set).
-Counts are computed with ``np.unique``/``np.bincount``/``np.searchsorted`` so that a million
-rows with heavy ties take a fraction of a second.
-
-The second half holds the Cox partial likelihood (Breslow or Efron ties) on start-stop rows.
-Each function works on one stratum whose risk sets are described by ``RiskSets``: the distinct
-event times (``grid``) and, for every row, the first and last grid index at which it is at
-risk (``first <= j <= last`` exactly when ``entry < grid[j] <= time``). Sums over risk sets are
-bincounts at ``first`` minus bincounts after ``last``, accumulated with ``cumsum``; Efron's
-tie correction is summed over one entry per event (``l = 0 .. d_j - 1``), so the cost is
-``O(rows * p^2 + events)`` per Newton step, whatever the number of ties.
+The risk-set counts (``RiskTable``, ``risk_table``, ``grouped_risk_tables``, ``risk_counts``,
+``step_value``, ``group_levels``) are in ``risk_tables.py`` and the Cox partial likelihood
+(``RiskSets``, ``risk_sets``, ``likelihood_parts``, ``score_residuals``, Efron/Breslow tie
+sums) in ``cox_likelihood.py``; both are re-exported here, where other modules import them.
 """
 
 from __future__ import annotations
@@ -26,8 +18,35 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns
+from pilot_eval.estimators.cox_likelihood import (
+    BIG_TIE,
+    LikelihoodParts,
+    RiskSets,
+    TieSums,
+    efron_closed_form,
+    likelihood_parts,
+    risk_sets,
+    risk_sum,
+    score_residuals,
+    tie_sums,
+)
 from pilot_eval.estimators.errors import EstimationError
-from scipy import special
+from pilot_eval.estimators.risk_tables import (
+    RiskTable,
+    group_levels,
+    grouped_risk_tables,
+    risk_counts,
+    risk_table,
+    step_value,
+)
+
+__all__ = [
+    "BIG_TIE", "LikelihoodParts", "RiskSets", "RiskTable", "SurvivalArrays", "TieSums",
+    "arrays_from_frame", "efron_closed_form", "group_levels", "grouped_risk_tables",
+    "likelihood_parts", "risk_counts", "risk_sets", "risk_sum", "risk_table",
+    "score_residuals", "step_value", "survival_arrays", "tie_sums",
+]
+
 
 
 @dataclass(frozen=True)
@@ -64,16 +83,6 @@ class SurvivalArrays:
             group=None if self.group is None else self.group[mask],
             strata=None if self.strata is None else self.strata[mask],
         )
-
-
-@dataclass(frozen=True)
-class RiskTable:
-    """Counts at each distinct exit time (events and censorings), in increasing time order."""
-
-    time: np.ndarray
-    n_risk: np.ndarray
-    n_event: np.ndarray
-    n_censor: np.ndarray
 
 
 def _row(position: int) -> str:
@@ -195,309 +204,3 @@ def arrays_from_frame(frame: pd.DataFrame, columns: SpellColumns) -> SurvivalArr
         col(columns.duration), col(columns.event), entry=col(columns.entry),
         group=col(columns.group), strata=col(columns.strata), names=columns,
     )
-
-
-def group_levels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct labels and each row's index into them (hashing, not a full sort)."""
-    try:
-        index, levels = pd.factorize(labels, sort=True)
-    except TypeError:  # labels of mixed types that cannot be ordered
-        levels, index = np.unique(np.asarray(labels).astype(str), return_inverse=True)
-    return np.asarray(levels), np.asarray(index).reshape(-1)
-
-
-def grouped_risk_tables(data: SurvivalArrays) -> tuple[np.ndarray, list[RiskTable], list[int]]:
-    """One ``RiskTable`` per group (sorted labels), from a single sort of all exit times.
-
-    Returns ``(labels, tables, rows per group)``; without a group column the one label is
-    ``"all"``. Each table lists only the times at which that group has exits.
-    """
-    times, index = np.unique(data.time, return_inverse=True)
-    index = index.reshape(-1)
-    if data.group is None:
-        labels, codes = np.array(["all"]), np.zeros(data.n, dtype=np.int64)
-    else:
-        labels, codes = group_levels(data.group)
-    tables, sizes = [], []
-    for g in range(labels.size):
-        rows = codes == g
-        exit_index = index[rows]
-        n_exit = np.bincount(exit_index, minlength=times.size)
-        n_event = np.bincount(exit_index, weights=data.event[rows] > 0, minlength=times.size)
-        n_risk = risk_counts(times, exit_index, data.entry[rows] if data.has_entry else None)
-        keep = n_exit > 0
-        tables.append(RiskTable(time=times[keep], n_risk=n_risk[keep],
-                                n_event=n_event[keep].astype(np.int64),
-                                n_censor=(n_exit - n_event)[keep].astype(np.int64)))
-        sizes.append(int(rows.sum()))
-    return labels, tables, sizes
-
-
-def risk_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> RiskTable:
-    """Number at risk, events and censorings at each distinct exit time.
-
-    ``event`` is a 0/1 (or 0/k) array; any non-zero value counts as an event. A row is at risk at
-    ``t`` when ``entry < t <= time`` (``entry`` defaults to 0, i.e. everybody from the start).
-    One sort (``np.unique``) and a few bincounts, whatever the number of ties.
-    """
-    times, index = np.unique(time, return_inverse=True)
-    index = index.reshape(-1)
-    n_event = np.bincount(index, weights=event > 0, minlength=times.size).astype(np.int64)
-    n_exit = np.bincount(index, minlength=times.size).astype(np.int64)
-    n_risk = risk_counts(times, index, entry)
-    return RiskTable(time=times, n_risk=n_risk, n_event=n_event, n_censor=n_exit - n_event)
-
-
-def risk_counts(times: np.ndarray, exit_index: np.ndarray,
-                entry: np.ndarray | None = None) -> np.ndarray:
-    """Number at risk at each of the sorted distinct ``times``, given each row's exit index.
-
-    A row is at risk at ``times[j]`` for ``first <= j <= exit_index`` where ``first`` is the
-    first distinct time after its entry (0 without delayed entry).
-    """
-    size = times.size
-    leaving = np.bincount(exit_index, minlength=size)
-    n_risk = np.cumsum(leaving[::-1])[::-1]  # rows with exit index >= j
-    if entry is not None and entry.any():
-        first = np.searchsorted(times, entry, side="right")
-        not_yet = np.bincount(first, minlength=size + 1)[:size]
-        n_risk = n_risk - (entry.size - np.cumsum(not_yet))  # rows with first > j
-    return n_risk.astype(np.int64)
-
-
-def step_value(times: np.ndarray, values: np.ndarray, at: np.ndarray, *, start: float) -> np.ndarray:
-    """Right-continuous step function: ``values`` at the last ``times <= at`` (``start`` before)."""
-    position = np.searchsorted(times, at, side="right") - 1
-    return np.where(position >= 0, values[np.clip(position, 0, None)], start)
-
-
-# --- Cox partial likelihood: risk sets and tie handling -----------------------------------
-@dataclass(frozen=True)
-class RiskSets:
-    """Risk-set bookkeeping of one stratum.
-
-    Rows sharing the same (first, last) risk interval form a "pair"; sums over risk sets are
-    one ``bincount`` per column onto the pairs, then two small bincounts onto the grid.
-    """
-
-    grid: np.ndarray  # distinct event times
-    first: np.ndarray  # per row: first grid index at risk
-    last: np.ndarray  # per row: last grid index at risk (-1: exits before the first event)
-    died: np.ndarray  # per row: bool, event at its exit time
-    death_rows: np.ndarray  # indices of the rows with an event
-    pair: np.ndarray  # per row: index of its (first, last) interval
-    pair_first: np.ndarray
-    pair_last: np.ndarray
-    d: np.ndarray  # events per grid time
-    tie_index: np.ndarray  # per event "slot" l: its grid index
-    tie_fraction: np.ndarray  # per slot: l / d_j (Efron) or 0 (Breslow)
-    freq: np.ndarray  # per row: how many identical subjects it stands for
-    efron: bool
-    big_ties: np.ndarray  # per grid time: Efron sums in closed form (d_j >= BIG_TIE)
-
-
-BIG_TIE = 32  # from this many tied events on, Efron's slot sums use digamma/log-gamma forms
-
-
-def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: bool,
-              freq: np.ndarray | None = None) -> RiskSets:
-    """Build ``RiskSets`` for rows ``(entry, time]`` with event indicator ``died``.
-
-    ``freq`` (default all 1) are frequency weights: a row with ``freq = 3`` is three identical
-    subjects, so Efron's tie slots count it three times (exactly as the expanded data).
-    """
-    freq = np.ones(time.size) if freq is None else np.asarray(freq, dtype=float)
-    grid = np.unique(time[died])
-    last = np.searchsorted(grid, time, side="right") - 1
-    first = np.searchsorted(grid, entry, side="right")
-    if first.any():  # delayed entry: distinct (first, last) intervals
-        keys, pair = np.unique(first.astype(np.int64) * (grid.size + 2) + last + 1,
-                               return_inverse=True)
-    else:  # everybody at risk from the start: the interval is fixed by ``last`` alone
-        pair = last + 1
-        keys = np.arange(grid.size + 1)
-    death_rows = np.flatnonzero(died)
-    d = np.rint(np.bincount(last[death_rows], weights=freq[death_rows],
-                            minlength=grid.size)).astype(np.int64)
-    big = (d >= BIG_TIE) if efron else np.zeros(grid.size, dtype=bool)
-    slots = np.where(big, 0, d) if efron else np.zeros_like(d)  # Breslow needs no slots
-    tie_index = np.repeat(np.arange(grid.size), slots)
-    starts = np.repeat(np.cumsum(slots) - slots, slots)
-    fraction = (np.arange(tie_index.size) - starts) / d[tie_index]
-    return RiskSets(grid=grid, first=first, last=last, died=died, death_rows=death_rows,
-                    pair=pair.reshape(-1), pair_first=keys // (grid.size + 2),
-                    pair_last=keys % (grid.size + 2) - 1, d=d, tie_index=tie_index,
-                    tie_fraction=fraction, freq=freq, efron=efron, big_ties=big)
-
-
-def risk_sum(sets: RiskSets, values: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` (rows x k) over each grid time's risk set -> (grid x k)."""
-    g = sets.grid.size
-    values = values.reshape(values.shape[0], -1)
-    out = np.empty((g, values.shape[1]))
-    npair = sets.pair_first.size
-    for k in range(values.shape[1]):
-        by_pair = np.bincount(sets.pair, weights=values[:, k], minlength=npair)
-        added = np.bincount(sets.pair_first, weights=by_pair, minlength=g + 1)[: g + 1]
-        removed = np.bincount(sets.pair_last + 1, weights=by_pair, minlength=g + 1)[: g + 1]
-        out[:, k] = np.cumsum(added - removed)[:g]
-    return out
-
-
-@dataclass(frozen=True)
-class TieSums:
-    """Per grid time, sums over the Efron slots ``l`` of powers of ``c_l`` over ``den_l``."""
-
-    log_den: np.ndarray  # sum_l log den_l
-    inv: np.ndarray  # sum_l 1 / den_l
-    c_inv: np.ndarray  # sum_l c_l / den_l
-    inv2: np.ndarray  # sum_l 1 / den_l^2
-    c_inv2: np.ndarray  # sum_l c_l / den_l^2
-    cc_inv2: np.ndarray  # sum_l c_l^2 / den_l^2
-
-
-def tie_sums(sets: RiskSets, s0: np.ndarray, d0: np.ndarray) -> TieSums:
-    """``den_l = S0_j - c_l D0_j`` summed per grid time (``c_l = 0`` under Breslow).
-
-    Efron: explicit sums over the slots ``l`` where ``d_j < BIG_TIE``; elsewhere the closed
-    forms in ``efron_closed_form`` (O(1) per time instead of O(d_j)).
-    """
-    if not sets.efron:  # Breslow: every slot has den = S0
-        zero = np.zeros_like(s0)
-        return TieSums(log_den=sets.d * np.log(s0), inv=sets.d / s0, c_inv=zero,
-                       inv2=sets.d / s0**2, c_inv2=zero, cc_inv2=zero)
-    j, c = sets.tie_index, sets.tie_fraction
-    den = s0[j] - c * d0[j]
-    g = sets.grid.size
-
-    def per_time(values: np.ndarray) -> np.ndarray:
-        return np.bincount(j, weights=values, minlength=g)
-
-    sums = [per_time(np.log(den)), per_time(1 / den), per_time(c / den),
-            per_time(1 / den**2), per_time(c / den**2), per_time(c**2 / den**2)]
-    big = sets.big_ties
-    if big.any():
-        closed = efron_closed_form(s0[big], d0[big], sets.d[big].astype(float))
-        for total, value in zip(sums, closed, strict=True):
-            total[big] = value
-    return TieSums(*sums)
-
-
-def efron_closed_form(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Efron slot sums for ``den_l = a - (l/d) b``, ``l = 0..d-1``, without looping over ``l``.
-
-    With ``h = b/d`` and ``z = a/h`` (so ``den_l = h (z - l)``), ``H1 = psi(z+1) - psi(z-d+1)
-    = sum 1/(z-l)`` and ``H2 = psi'(z-d+1) - psi'(z+1) = sum 1/(z-l)^2``:
-    ``sum log den = d log h + lgamma(z+1) - lgamma(z-d+1)``, ``sum 1/den = H1/h``,
-    ``sum c/den = (z H1 - d)/(d h)``, ``sum 1/den^2 = H2/h^2``,
-    ``sum c/den^2 = (z H2 - H1)/(d h^2)``, ``sum c^2/den^2 = (z^2 H2 - 2 z H1 + d)/(d h)^2``.
-    Used only for ``d >= BIG_TIE``, where the digamma differences keep ~10 significant digits.
-    """
-    h = b / d
-    z = a / h
-    h1 = special.digamma(z + 1) - special.digamma(z - d + 1)
-    h2 = special.polygamma(1, z - d + 1) - special.polygamma(1, z + 1)
-    log_den = d * np.log(h) + special.gammaln(z + 1) - special.gammaln(z - d + 1)
-    return (log_den, h1 / h, (z * h1 - d) / (d * h), h2 / h**2, (z * h2 - h1) / (d * h**2),
-            (z**2 * h2 - 2 * z * h1 + d) / (d * h) ** 2)
-
-
-@dataclass(frozen=True)
-class LikelihoodParts:
-    """Log partial likelihood, gradient and Hessian of one stratum at ``beta``."""
-
-    loglik: float
-    gradient: np.ndarray
-    hessian: np.ndarray
-
-
-def _risk_weights(x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, float]:
-    """``exp(x'b - shift)`` and the shift (the largest ``x'b``; it cancels in every ratio)."""
-    eta = x @ beta
-    shift = float(eta.max()) if eta.size else 0.0
-    return np.exp(eta - shift), shift
-
-
-def _grid_sums(sets: RiskSets, x: np.ndarray, w: np.ndarray, *, second: bool, deaths: bool):
-    """Sums of ``w``, ``w x`` and (optionally) ``w x x'`` over risk sets or over deaths."""
-    p = x.shape[1]
-    w = w * sets.freq
-    if deaths:
-        x, w = x[sets.death_rows], w[sets.death_rows]
-        index, size = sets.last[sets.death_rows], sets.grid.size
-
-        def total(v: np.ndarray) -> np.ndarray:
-            return np.bincount(index, weights=v, minlength=size)
-    else:
-
-        def total(v: np.ndarray) -> np.ndarray:
-            return risk_sum(sets, v)[:, 0]
-
-    s0 = total(w)
-    wx = [w * x[:, a] for a in range(p)]  # contiguous columns (x is column-major)
-    s1 = np.stack([total(v) for v in wx], axis=1)
-    if not second:
-        return s0, s1, None
-    s2 = np.empty((s0.size, p, p))
-    for a in range(p):
-        for b in range(a, p):
-            s2[:, a, b] = s2[:, b, a] = total(wx[a] * x[:, b])
-    return s0, s1, s2
-
-
-def likelihood_parts(sets: RiskSets, x: np.ndarray, beta: np.ndarray) -> LikelihoodParts:
-    """Breslow/Efron log partial likelihood with its first and second derivatives.
-
-    With ``den_l = S0 - c_l D0`` and ``m_l = (S1 - c_l D1) / den_l`` (``D`` = sums over the
-    ``d`` rows dying at the time, ``c_l = l/d`` for Efron, 0 for Breslow):
-    ``loglik = sum_deaths x'b - sum_l log den_l``, ``U = sum_deaths x - sum_l m_l``,
-    ``H = -sum_l [(S2 - c_l D2)/den_l - m_l m_l']``.
-    """
-    w, shift = _risk_weights(x, beta)
-    s0, s1, s2 = _grid_sums(sets, x, w, second=True, deaths=False)
-    d0, d1, d2 = _grid_sums(sets, x, w, second=True, deaths=True)
-    t = tie_sums(sets, s0, d0)
-    x_dead = sets.freq[sets.death_rows] @ x[sets.death_rows]
-    loglik = float(x_dead @ beta - (t.log_den + sets.d * shift).sum())
-    gradient = x_dead - (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]).sum(0)
-    second = (s2 * t.inv[:, None, None] - d2 * t.c_inv[:, None, None]).sum(0)
-    outer = (np.einsum("ja,jb,j->ab", s1, s1, t.inv2)
-             - np.einsum("ja,jb,j->ab", s1, d1, t.c_inv2)
-             - np.einsum("ja,jb,j->ab", d1, s1, t.c_inv2)
-             + np.einsum("ja,jb,j->ab", d1, d1, t.cc_inv2))
-    return LikelihoodParts(loglik=loglik, gradient=gradient, hessian=-(second - outer))
-
-
-def score_residuals(sets: RiskSets, x: np.ndarray, beta: np.ndarray, *,
-                    per_row: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
-    """Per-row martingale score residuals and per-death Schoenfeld residuals.
-
-    ``r_i = delta_i (x_i - mbar_j) - sum_{j at risk} sum_l w_i a_il (x_i - m_l) / den_l`` where
-    ``mbar_j = (1/d_j) sum_l m_l`` and ``a_il = 1 - c_l`` for a row dying at ``j`` (else 1),
-    the formula of R survival's ``coxscore``. They sum to the score ``U``; cluster sums give
-    the robust (sandwich) variance. Returns ``(score residuals (rows x p), or None unless
-    ``per_row``; Schoenfeld residuals (deaths x p, in the order of ``sets.death_rows``))``.
-    """
-    w, _ = _risk_weights(x, beta)
-    s0, s1, _ = _grid_sums(sets, x, w, second=False, deaths=False)
-    d0, d1, _ = _grid_sums(sets, x, w, second=False, deaths=True)
-    t = tie_sums(sets, s0, d0)
-    deaths = sets.death_rows
-    j = sets.last[deaths]
-    mean_bar = (s1 * t.inv[:, None] - d1 * t.c_inv[:, None]) / sets.d[:, None]
-    schoenfeld = x[deaths] - mean_bar[j]
-    if not per_row:
-        return None, schoenfeld
-    weighted_mean = s1 * t.inv2[:, None] - d1 * t.c_inv2[:, None]  # sum_l m_l / den_l
-    cum_h = np.append(0.0, np.cumsum(t.inv))  # running sum of the hazard increments
-    cum_m = np.vstack([np.zeros(x.shape[1]), np.cumsum(weighted_mean, axis=0)])
-    upper = sets.last + 1
-    lower = np.minimum(sets.first, upper)
-    h_i = cum_h[upper] - cum_h[lower]
-    m_i = cum_m[upper] - cum_m[lower]
-    resid = -w[:, None] * (x * h_i[:, None] - m_i)
-    # a dying row carries weight (1 - c_l), not 1, in its own tie set: add back the c_l part
-    c_m = (s1 * t.c_inv2[:, None] - d1 * t.cc_inv2[:, None])[j]
-    resid[deaths] += w[deaths, None] * (x[deaths] * t.c_inv[j][:, None] - c_m)
-    resid[deaths] += schoenfeld
-    return resid, schoenfeld
