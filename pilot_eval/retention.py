@@ -34,7 +34,8 @@ from pilot_eval.staff import INTERNAL_MOVES, StaffOptions, pilot_starts_from_tab
 
 JSON_KEYS = ("km", "logrank", "cox", "rmst", "cumulative_incidence",
              "cumulative_incidence_by_group", "rates", "did_leaving", "warnings")
-RATE_PERIODS = {"month": 1, "quarter": 3, "year": 12}
+RATE_PERIODS = {"month": 1, "quarter": 3, "year": 12, "dfe-year": 12}
+"""Months per rate period; ``dfe-year`` = years to 30 September (DfE social-work workforce)."""
 YEAR_DAYS = 365.25
 
 
@@ -234,7 +235,11 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
                    ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
     spells = staff.spells
     ended = spells["end_date"].dropna()
-    first = staff.observed_from or (ended.min() if len(ended) else spells["start_date"].min())
+    first = pd.Timestamp(staff.observed_from or (ended.min() if len(ended)
+                                                 else spells["start_date"].min()))
+    if request.rate_period == "dfe-year":  # the first 1 October on or after the start
+        october = pd.Timestamp(first.year, 10, 1)
+        first = october if first <= october else pd.Timestamp(first.year + 1, 10, 1)
     periods = calendar_periods(first, staff.extract_date, months=RATE_PERIODS[request.rate_period])
     if not periods:
         raise EstimationError("the records cover less than one whole rate period; choose a "

@@ -59,8 +59,9 @@ def add_retention_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--ties", choices=("efron", "breslow"), default="efron")
     parser.add_argument("--ci-transform", choices=("log-log", "log"), default="log-log")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level")
-    parser.add_argument("--rate-period", choices=("month", "quarter", "year"),
-                        default="quarter", help="period of the workforce rates")
+    parser.add_argument("--rate-period", choices=("month", "quarter", "year", "dfe-year"),
+                        default="quarter", help="period of the workforce rates (dfe-year: "
+                                                "years to 30 September)")
     parser.add_argument("--sheet", help="Excel sheet")
     parser.add_argument("--encoding", help="text encoding of a CSV file")
     parser.add_argument("--delimiter", help="CSV delimiter")

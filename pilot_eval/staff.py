@@ -141,6 +141,11 @@ def validate_staff(frame: pd.DataFrame, options: StaffOptions, *, start: pd.Seri
                    end: pd.Series, extract: pd.Timestamp, file: str | None) -> ValidationReport:
     """Every problem of the staff records, each with its rows and column."""
     found: list[Problem] = []
+    missing_team = frame[options.team].isna()
+    if missing_team.any():
+        found.append(_problem("error", "missing_team", "spells without a team", file=file,
+                              mask=missing_team, column=options.team,
+                              hint="Every spell needs the team it was worked in."))
     missing_start = start.isna()
     if missing_start.any():
         found.append(_problem("error", "missing_start", "spells without a start date",

@@ -72,3 +72,19 @@ def test_negative_duration_exit_2(tmp_path, capsys) -> None:
     assert main(["retention", str(path), "--duration", "t", "--event", "e"]) == 2
     err = capsys.readouterr().err
     assert "'t' must be finite and not negative" in err and "row 2 of the data" in err
+
+
+def test_dfe_years_to_30_september_hand_worked(capsys) -> None:
+    assert main(["retention", *STAFF, "--rate-period", "dfe-year", "--json"]) == 0
+    rows = {r["arm"]: r for r in json.loads(capsys.readouterr().out)["rates"]["by_arm"]}
+    # first leaving 30/06/2024 -> first DfE year 01/10/2024 - 30/09/2025 (extract 01/10/2025)
+    assert {r["period_start"] for r in rows.values()} == {"2024-10-01"}
+    # team A (pilot): S1 and S3 in post on 1 Oct; S3 moved internally (not a leaver); S1 at end
+    pilot = rows["pilot"]
+    assert (pilot["headcount_start"], pilot["headcount_end"], pilot["leavers"]) == (2, 1, 0)
+    assert pilot["stability_index"] == 1.0
+    # team B: S4 (resigned 31/03/2025) and S5 in post on 1 Oct; S5 at the end -> DfE 1 / 1
+    comparison = rows["comparison"]
+    assert (comparison["headcount_start"], comparison["headcount_end"],
+            comparison["leavers"]) == (2, 1, 1)
+    assert comparison["dfe_turnover_rate"] == 1.0 and comparison["nhs_leaver_rate"] == 1 / 1.5

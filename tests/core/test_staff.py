@@ -111,3 +111,12 @@ def test_truncated_looking_records_get_a_warning() -> None:
     staff = _small()  # spells from 01/01/2023; the first leaving is on 30/06/2024
     assert any("--observed-from" in w for w in staff.warnings)
     assert staff.observed_from is None and (staff.spells.entry == 0).all()
+
+
+def test_missing_team_is_an_error_with_its_row() -> None:
+    frame = load_table(DATA / "staff_small.csv").frame.copy()
+    frame.loc[2, "team"] = None
+    with pytest.raises(ValidationFailed) as caught:
+        read_staff(frame, OPTIONS)
+    problem = next(p for p in caught.value.report.problems if p.code == "missing_team")
+    assert problem.rows == (4,) and problem.column == "team"
