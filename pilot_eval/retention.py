@@ -130,14 +130,17 @@ def request_from_project(staff_data: dict, retention: dict) -> RetentionRequest:
 
 
 def demo_request(folder: str | Path | None = None) -> RetentionRequest:
-    """The retention analysis of the bundled demo (records observed from 1 April 2023)."""
+    """The retention analysis of the bundled demo (records observed from 1 April 2023; RMST
+    over the first 24 months in post, since the default tau -- the longest tenure both arms
+    reach -- is about 30 years with staff who started in 1991)."""
     from pilot_eval.demo import EXTRACT_DATE, demo_path
 
     teams = Path(folder) / "teams.csv" if folder is not None else demo_path("teams.csv")
     columns = SpellColumns(staff_id="staff_id", team="team", start="start_date",
                            end="end_date", reason="leaving_reason")
     return RetentionRequest(columns, extract_date=EXTRACT_DATE,
-                            observed_from=dt.date(2023, 4, 1), pilot_starts_path=str(teams))
+                            observed_from=dt.date(2023, 4, 1), pilot_starts_path=str(teams),
+                            tau=24.0)
 
 
 @dataclass(frozen=True)
