@@ -7,6 +7,12 @@ risk (``first <= j <= last`` exactly when ``entry < grid[j] <= time``). Sums ove
 bincounts at ``first`` minus bincounts after ``last``, accumulated with ``cumsum``; Efron's
 tie correction is summed over one entry per event (``l = 0 .. d_j - 1``), so the cost is
 ``O(rows * p^2 + events)`` per Newton step, whatever the number of ties.
+
+The second half fits the model: ``CoxData`` (the numeric arrays of one fit) and ``compress``
+(identical rows merged into frequency weights), Newton-Raphson with step halving
+(``newton_raphson``), and ``fit_partial_likelihood``, which adds the model-based covariance,
+the clustered sandwich from the score residuals (as R ``coxph(..., cluster=)``) and the
+Schoenfeld residuals used by the proportional-hazards check.
 """
 
 from __future__ import annotations
@@ -14,7 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from pilot_eval.estimators.errors import EstimationError
 from scipy import special
+
+MAX_ITERATIONS = 50
+STEP_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -246,3 +257,136 @@ def score_residuals(sets: RiskSets, x: np.ndarray, beta: np.ndarray, *,
     resid[deaths] += w[deaths, None] * (x[deaths] * t.c_inv[j][:, None] - c_m)
     resid[deaths] += schoenfeld
     return resid, schoenfeld
+
+
+@dataclass(frozen=True)
+class CoxData:
+    """Numeric arrays of one Cox fit: rows are start-stop intervals."""
+
+    x: np.ndarray
+    names: tuple[str, ...]
+    time: np.ndarray
+    died: np.ndarray
+    entry: np.ndarray
+    strata: np.ndarray
+    cluster: np.ndarray | None
+    freq: np.ndarray | None = None  # identical subjects per row (None: one each)
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.ones(self.time.size) if self.freq is None else self.freq
+
+
+def compress(data: CoxData) -> CoxData:
+    """Merge identical rows (same covariates, times, event, stratum, cluster) into one row
+    with a frequency weight; the partial likelihood and every statistic are unchanged.
+
+    With discrete covariates (arm, period, grade) and monthly tenure a million spells shrink
+    to a few thousand rows. Returns ``data`` itself when merging would not halve the rows.
+    """
+    bound = float(np.unique(data.time).size) * 2  # an upper bound on the merged rows ...
+    for k in range(data.x.shape[1]):
+        bound *= pd.unique(data.x[:, k]).size  # ... grows with each covariate's values
+        if bound > data.time.size // 2:
+            return data  # e.g. a continuous covariate: merging cannot pay off
+    columns = {f"x{k}": data.x[:, k] for k in range(data.x.shape[1])}
+    columns.update(time=data.time, died=data.died, entry=data.entry, strata=data.strata)
+    if data.cluster is not None:
+        columns["cluster"] = data.cluster
+    frame = pd.DataFrame(columns)
+    counts = frame.groupby(list(frame.columns), sort=False).size()
+    if len(counts) > data.time.size // 2:
+        return data
+    keys = counts.index.to_frame(index=False)
+    x = np.asfortranarray(keys[list(columns)[: data.x.shape[1]]].to_numpy(float))
+    return CoxData(x=x, names=data.names, time=keys.time.to_numpy(float),
+                   died=keys.died.to_numpy(bool), entry=keys.entry.to_numpy(float),
+                   strata=keys.strata.to_numpy(np.int64),
+                   cluster=None if data.cluster is None else keys.cluster.to_numpy(np.int64),
+                   freq=counts.to_numpy(float))
+
+
+def _solve_information(information: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Solve with the information matrix, or say which data problem makes it singular."""
+    try:
+        scale = np.sqrt(np.abs(np.diag(information)))
+        if not scale.all() or np.linalg.cond(information / np.outer(scale, scale)) > 1e12:
+            raise np.linalg.LinAlgError  # judged on the scale-free (correlation) form
+        return np.linalg.solve(information, right)
+    except np.linalg.LinAlgError:
+        raise EstimationError(
+            "the covariates are collinear (one is a combination of others, or a covariate "
+            "does not vary among the people at risk when someone leaves); drop one of them"
+        ) from None
+
+
+@dataclass(frozen=True)
+class NewtonFit:
+    beta: np.ndarray
+    loglik: float
+    loglik_null: float
+    hessian: np.ndarray
+    iterations: int
+    converged: bool
+
+
+def newton_raphson(sets_by_stratum, x_by_stratum, p: int) -> NewtonFit:
+    """Maximise the partial likelihood from beta = 0, halving steps that lower it."""
+
+    def parts(beta):
+        pieces = [likelihood_parts(s, x, beta) for s, x in zip(sets_by_stratum, x_by_stratum,
+                                                              strict=True)]
+        return (sum(q.loglik for q in pieces), sum(q.gradient for q in pieces),
+                sum(q.hessian for q in pieces))
+
+    beta = np.zeros(p)
+    loglik, gradient, hessian = parts(beta)
+    null = loglik
+    for iteration in range(1, MAX_ITERATIONS + 1):
+        step = _solve_information(-hessian, gradient)
+        for _ in range(30):
+            trial = parts(beta + step)
+            if trial[0] >= loglik - 1e-12 * abs(loglik):
+                break
+            step = step / 2
+        beta = beta + step
+        loglik, gradient, hessian = trial
+        if np.max(np.abs(step)) < STEP_TOLERANCE:
+            return NewtonFit(beta, loglik, null, hessian, iteration, True)
+    return NewtonFit(beta, loglik, null, hessian, MAX_ITERATIONS, False)
+
+
+def fit_partial_likelihood(data: CoxData, *, efron: bool) -> dict:
+    """Newton-Raphson fit of ``data`` (Efron or Breslow ties), one risk-set table per stratum.
+
+    Returns ``fit`` (``NewtonFit``), ``beta``, ``cov`` (the clustered sandwich
+    ``H^{-1} (sum_g U_g U_g') H^{-1}`` when ``data.cluster`` is set, else ``naive``), ``naive``
+    (inverse information), ``schoenfeld`` (residuals of the death rows) and ``death_rows``.
+    """
+    strata = np.unique(data.strata)
+    rows = ([np.ones(data.time.size, dtype=bool)] if strata.size == 1
+            else [data.strata == s for s in strata])
+    freq = data.weights
+    sets = [risk_sets(data.time[r], data.died[r], data.entry[r], efron=efron, freq=freq[r])
+            for r in rows]
+    xs = [data.x] if strata.size == 1 else [np.asfortranarray(data.x[r]) for r in rows]
+    fit = newton_raphson(sets, xs, data.x.shape[1])
+    naive = _solve_information(-fit.hessian, np.eye(fit.beta.size))
+    clustered = data.cluster is not None
+    resid = np.zeros_like(data.x)
+    schoenfeld, death_rows = [], []
+    for r, s, x in zip(rows, sets, xs, strict=True):
+        res, sch = score_residuals(s, x, fit.beta, per_row=clustered)
+        if clustered:
+            resid[r] = res
+        schoenfeld.append(sch)
+        death_rows.append(np.flatnonzero(r)[s.death_rows])
+    cov = naive
+    if clustered:
+        size = int(data.cluster.max()) + 1
+        sums = np.stack([np.bincount(data.cluster, weights=freq * resid[:, a],
+                                     minlength=size)
+                         for a in range(resid.shape[1])], axis=1)
+        cov = naive @ (sums.T @ sums) @ naive
+    return {"fit": fit, "beta": fit.beta, "cov": cov, "naive": naive,
+            "schoenfeld": np.vstack(schoenfeld), "death_rows": np.concatenate(death_rows)}
