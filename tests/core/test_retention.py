@@ -183,3 +183,18 @@ def test_linear_and_staggered_did_on_leaver_rates(demo) -> None:
     staggered = did["staggered_rate"]
     assert staggered["estimator"] == "callaway-santanna" and staggered["n_units"] == 48
     assert staggered["ci_low"] < staggered["estimate"] < staggered["ci_high"]
+
+
+def test_run_demo_retention_writes_json(tmp_path, monkeypatch) -> None:
+    import pilot_eval.retention as retention
+
+    monkeypatch.setattr(retention, "run_retention", lambda request, table, progress: FakeDemo())
+    retention.run_demo_retention(tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "retention.json").read_text("utf-8")) == {"km": {}}
+
+
+class FakeDemo:
+    """Stands in for the (already tested) demo analysis: only the file writing is tested."""
+
+    def to_dict(self) -> dict:
+        return {"km": {}}
