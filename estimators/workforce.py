@@ -193,3 +193,30 @@ def calendar_periods(first: object, until: object, *, months: int
         out.append((f"{start:%Y-%m}", start, after))
         start = after
     return out
+
+
+def rates_records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-safe rows of a ``rates_table``: dates as ISO text, counts as whole numbers, missing
+    rates as ``None``, and ``base`` = the smaller headcount (for disclosure control)."""
+    out = []
+    for record in frame.to_dict("records"):
+        row = {}
+        for key, value in record.items():
+            if key in ("period_index",):
+                continue
+            if isinstance(value, pd.Timestamp):
+                value = value.date().isoformat()
+            elif value is pd.NaT:
+                value = None
+            elif isinstance(value, float | np.floating) and key in (
+                    "headcount_start", "headcount_end", "leavers", "stayers", "person_days"):
+                value = int(round(float(value)))
+            elif isinstance(value, float | np.floating):
+                value = float(value) if np.isfinite(value) else None
+            elif isinstance(value, np.integer):
+                value = int(value)
+            row[key] = value
+        if "headcount_start" in row:
+            row["base"] = min(row["headcount_start"], row["headcount_end"])
+        out.append(row)
+    return out

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import PilotEvalError
@@ -28,7 +27,12 @@ from pilot_eval.estimators.leaving_did import PoissonLeavingDid
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.logrank import LogRankTest
 from pilot_eval.estimators.rmst import RestrictedMeanSurvival
-from pilot_eval.estimators.workforce import DEFINITIONS, calendar_periods, rates_table
+from pilot_eval.estimators.workforce import (
+    DEFINITIONS,
+    calendar_periods,
+    rates_records,
+    rates_table,
+)
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.staff import INTERNAL_MOVES, StaffOptions, pilot_starts_from_table, read_staff
 
@@ -256,35 +260,10 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
         leaver_rate_per_year=by_team["leavers"] / by_team["person_days"] * YEAR_DAYS,
         period_index=pd.factorize(by_team["period"], sort=True)[0])
     rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
-             "by_arm": _rows(by_arm), "by_team": _rows(by_team)}
+             "by_arm": rates_records(by_arm), "by_team": rates_records(by_team)}
     did = _attempt("Poisson DiD on leaving", warnings,
                    lambda: PoissonLeavingDid(level=request.level).fit(by_team))
     return rates, did, by_team
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for record in frame.to_dict("records"):
-        row = {}
-        for key, value in record.items():
-            if key in ("period_index",):
-                continue
-            if isinstance(value, pd.Timestamp):
-                value = value.date().isoformat()
-            elif value is pd.NaT:
-                value = None
-            elif isinstance(value, float | np.floating) and key in (
-                    "headcount_start", "headcount_end", "leavers", "stayers", "person_days"):
-                value = int(round(float(value)))
-            elif isinstance(value, float | np.floating):
-                value = float(value) if np.isfinite(value) else None
-            elif isinstance(value, np.integer):
-                value = int(value)
-            row[key] = value
-        if "headcount_start" in row:
-            row["base"] = min(row["headcount_start"], row["headcount_end"])
-        out.append(row)
-    return out
 
 
 def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
