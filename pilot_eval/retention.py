@@ -325,7 +325,7 @@ def run_retention(request: RetentionRequest, staff_table: Any,
     progress.report(0.55, "Cox model")
     results["rmst"] = _attempt("RMST", warnings, lambda: RestrictedMeanSurvival(
         tau=request.tau, level=request.level,
-        reference="comparison" if staff is not None else None).fit(whole, km_columns))
+        reference="comparison" if cols.group == "arm" else None).fit(whole, km_columns))
     incidence = _attempt("cumulative incidence", warnings,
                          lambda: CumulativeIncidence(level=request.level).fit(whole, km_columns))
     if not isinstance(incidence, Unavailable):

@@ -88,3 +88,10 @@ def test_dfe_years_to_30_september_hand_worked(capsys) -> None:
     assert (comparison["headcount_start"], comparison["headcount_end"],
             comparison["leavers"]) == (2, 1, 1)
     assert comparison["dfe_turnover_rate"] == 1.0 and comparison["nhs_leaver_rate"] == 1 / 1.5
+
+
+def test_staff_records_by_another_group(capsys) -> None:
+    assert main(["retention", *STAFF, "--group", "team", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["km"]) == {"A", "B"}
+    assert data["rmst"]["difference"]["reference"] == "A"  # first label when not the arms
