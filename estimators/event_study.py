@@ -11,7 +11,7 @@ from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators import variance
+from pilot_eval.estimators import event_study_fast, variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import key_missing, numeric_column, require_columns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
@@ -70,18 +70,17 @@ def unit_starts(frame: pd.DataFrame, columns: PanelColumns, unit_codes: np.ndarr
     starts = np.full(n_units, np.nan)
     if columns.cohort is not None:
         cohort = numeric_column(frame, columns.cohort, "pilot start")
-        cohort = np.where(np.nan_to_num(cohort, nan=0.0) > 0, cohort, np.inf)
-        low = np.full(n_units, np.inf)
-        high = np.full(n_units, -np.inf)
-        np.minimum.at(low, unit_codes[valid], cohort[valid])
-        np.maximum.at(high, unit_codes[valid], cohort[valid])
-        if np.any(low != high):
-            bad = int(np.flatnonzero(low != high)[0])
+        cohort = np.where(np.nan_to_num(cohort, nan=0.0) > 0, cohort, np.nan)
+        codes, values = unit_codes[valid], cohort[valid]
+        starts[codes] = values  # one value per unit (the last row's); checked next
+        differs = ~((starts[codes] == values) | (np.isnan(starts[codes]) & np.isnan(values)))
+        if np.any(differs):
+            row = int(np.flatnonzero(differs)[0])
             raise EstimationError(
                 f"the pilot start column '{columns.cohort}' changes within a unit (unit number "
-                f"{bad + 1} has {low[bad]:g} and {high[bad]:g}); give each unit one start period "
-                "(0 = never)", column=columns.cohort)
-        starts = np.where(np.isfinite(low), low, np.nan)
+                f"{codes[row] + 1} has {values[row]:g} and {starts[codes[row]]:g}, 0 or "
+                "missing shown as nan); give each unit one start period (0 = never)",
+                column=columns.cohort)
         return starts
     if columns.treatment is None:
         raise EstimationError("an event study needs a pilot start (cohort) or a treatment (0/1) "
@@ -164,19 +163,31 @@ def event_window(event: np.ndarray, *, leads: int | None, lags: int | None, refe
     return EventWindow(events, int(reference), low, high, binned)
 
 
-def event_dummies(event: np.ndarray, window: EventWindow) -> tuple[np.ndarray, np.ndarray]:
-    """The n x k dummy matrix (Fortran order) and a mask of rows inside the window.
+def event_codes(event: np.ndarray, window: EventWindow) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's dummy column (``-1``: none, e.g. never treated or the reference) and a mask
+    of rows inside the window (codes are given for those rows only).
 
     Rows of treated units outside an unbinned window are outside the mask (dropped); never
-    treated rows are inside with every dummy 0.
+    treated rows are inside with no dummy.
     """
     binned = np.clip(event, window.low, window.high) if window.binned else event
-    inside = np.isnan(binned) | ((binned >= window.low) & (binned <= window.high))
-    matrix = np.zeros((int(inside.sum()), len(window.events)), dtype=np.float64, order="F")
-    kept = binned[inside]
+    never = np.isnan(binned)
+    inside = never | ((binned >= window.low) & (binned <= window.high))
+    lookup = np.full(window.high - window.low + 1, -1, dtype=np.intp)
     for j, e in enumerate(window.events):
-        matrix[:, j] = kept == e
-    return matrix, inside
+        lookup[e - window.low] = j
+    kept = binned[inside]
+    offsets = np.where(np.isnan(kept), 0, kept - window.low).astype(np.intp)
+    codes = np.where(np.isnan(kept), -1, lookup[offsets])
+    return codes, inside
+
+
+def event_dummies(codes: np.ndarray, n_events: int) -> np.ndarray:
+    """The n x k 0/1 dummy matrix (Fortran order) of ``event_codes``."""
+    matrix = np.zeros((codes.shape[0], n_events), dtype=np.float64, order="F")
+    rows = np.flatnonzero(codes >= 0)
+    matrix[rows, codes[rows]] = 1.0
+    return matrix
 
 
 def wald_test(coef: np.ndarray, covariance: variance.Covariance,
@@ -289,7 +300,7 @@ class EventStudy:
                 or self.columns.treatment)
         window = event_window(rows.event, leads=self.leads, lags=self.lags,
                               reference=self.reference, bin_endpoints=self.bin_endpoints)
-        matrix, inside = event_dummies(rows.event, window)
+        codes, inside = event_codes(rows.event, window)
         n_outside = int((~inside).sum())
         unit, period, cluster = rows.unit, rows.period, rows.cluster
         y, weights = rows.y, rows.weights
@@ -302,9 +313,14 @@ class EventStudy:
             y = y[inside]
             weights = None if weights is None else weights[inside]
         names = tuple(f"e={e}" for e in window.events)
-        fit = fit_two_way(y, matrix, unit, period, names=names, se=self.se, cluster=cluster,
-                          weights=weights)
-        counts = matrix.sum(axis=0)
+        n_events = len(window.events)
+        if event_study_fast.applies(unit, period, weights, self.se, cluster):
+            fit = event_study_fast.fit_event_dummies(y, codes, n_events, unit, period,
+                                                     names=names, se=self.se, cluster=cluster)
+        else:
+            fit = fit_two_way(y, event_dummies(codes, n_events), unit, period, names=names,
+                              se=self.se, cluster=cluster, weights=weights)
+        counts = np.bincount(codes[codes >= 0], minlength=n_events)
         estimates = []
         for j, e in enumerate(window.events):
             inf = variance.t_inference(float(fit.coef[j]), fit.covariance, j, self.level)

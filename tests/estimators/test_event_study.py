@@ -217,3 +217,40 @@ def test_errors_say_what_was_seen():
     varying.loc[0, "c"] = 99
     with pytest.raises(EstimationError, match="changes within a unit"):
         EventStudy(COLUMNS).fit(varying)
+
+
+@pytest.mark.parametrize("se", ["cluster", "iid"])
+def test_closed_form_fit_equals_the_dummy_regression(se):
+    """The balanced-panel shortcut (no dummy matrix) against ``fit_two_way`` on the dummies,
+    with clusters equal to the units and coarser than the units."""
+    from pilot_eval.estimators import event_study_fast
+    from pilot_eval.estimators.event_study import (
+        event_codes,
+        event_dummies,
+        event_rows,
+        event_window,
+    )
+    from pilot_eval.estimators.twfe import fit_two_way
+
+    frame = staggered_panel(11).assign(region=lambda d: d["u"] % 7)
+    for cluster in (None, "region"):
+        columns = PanelColumns("y", unit="u", time="t", cohort="c", cluster=cluster)
+        rows = event_rows(frame, columns, se)
+        window = event_window(rows.event, leads=4, lags=3, reference=-1, bin_endpoints=True)
+        codes, _ = event_codes(rows.event, window)
+        k = len(window.events)
+        names = tuple(map(str, window.events))
+        assert event_study_fast.applies(rows.unit, rows.period, None, se, rows.cluster)
+        fast = event_study_fast.fit_event_dummies(rows.y, codes, k, rows.unit, rows.period,
+                                                  names=names, se=se, cluster=rows.cluster)
+        slow = fit_two_way(rows.y, event_dummies(codes, k), rows.unit, rows.period,
+                           names=names, se=se, cluster=rows.cluster)
+        np.testing.assert_allclose(fast.coef, slow.coef, rtol=BRUTE_RTOL)
+        np.testing.assert_allclose(fast.covariance.matrix, slow.covariance.matrix,
+                                   rtol=BRUTE_RTOL)
+        assert fast.covariance.n_params == slow.covariance.n_params
+        assert fast.covariance.df == slow.covariance.df
+    assert not event_study_fast.applies(rows.unit, rows.period, None, "hc1", None)
+    assert not event_study_fast.applies(rows.unit, rows.period, None, "cluster", rows.period)
+    by_period = EventStudy(PanelColumns("y", unit="u", time="t", cohort="c", cluster="t"))
+    assert by_period.fit(frame).n_clusters == 10  # clusters that split units: general path
