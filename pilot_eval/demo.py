@@ -11,6 +11,11 @@ Every number is made up: the councils and teams are fictional.  The design, the 
 TRUE effects are documented in ``docs/demo-data.md``.  Same seed, same numpy -> byte-identical
 files (numpy's ``Generator`` streams can change between numpy releases; the committed files
 were made with numpy 2.4).
+
+The fixed design (window, councils, teams, pilot starts) is in ``demo_design.py``, the outcome
+models and panel in ``demo_outcomes.py`` and the staff simulation in ``demo_staff.py``; this
+module holds the outcome catalogue, ``generate``, the file writers and ``main``, and
+re-exports the public names of the other three (``__all__``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,12 +36,71 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pilot_eval.demo_design import (
+    COUNCILS,
+    EXTRACT_DATE,
+    FIRST_MONTH,
+    N_MONTHS,
+    NEVER,
+    PILOT_STARTS,
+    months,
+    teams_frame,
+)
+from pilot_eval.demo_outcomes import (
+    ABSENT_MONTHS,
+    BLANK_MONTHS,
+    BOUNDS,
+    CASELOAD_MEAN,
+    CASELOAD_RHO,
+    CASELOAD_SD,
+    CASELOAD_SEASON,
+    CASELOAD_TEAM_SD,
+    MODELS,
+    EffectPath,
+    OutcomeModel,
+    outcome_panel,
+    true_att,
+)
+from pilot_eval.demo_staff import (
+    AGE_BANDS,
+    AGE_SHARE_IN_POST,
+    AGE_SHARE_NEW_HIRES,
+    FTE_SHARE,
+    FTE_VALUES,
+    INTERNAL_FILL_SHARE,
+    LEAVING_REASONS,
+    MAX_TENURE_YEARS,
+    MEAN_TENURE_YEARS,
+    OTHER_RATES,
+    PILOT_RESIGNATION_HR,
+    RESIGNATION_AGE_FACTOR,
+    RESIGNATION_RATE,
+    RETIREMENT_RATE,
+    TEAM_FRAILTY_SD,
+    VACANCY_DAYS_MEAN_EXTRA,
+    VACANCY_DAYS_MIN,
+    VACANT_AT_START,
+    simulate_staff,
+    staff_frame,
+)
 from pilot_eval.errors import DataError
 
+__all__ = [
+    "ABSENT_MONTHS", "AGE_BANDS", "AGE_SHARE_IN_POST", "AGE_SHARE_NEW_HIRES", "BLANK_MONTHS",
+    "BOUNDS", "CASELOAD_MEAN", "CASELOAD_RHO", "CASELOAD_SD", "CASELOAD_SEASON",
+    "CASELOAD_TEAM_SD", "COUNCILS", "DEFAULT_SEED", "EXTRACT_DATE", "FILES", "FIRST_MONTH",
+    "FTE_SHARE", "FTE_VALUES", "INTERNAL_FILL_SHARE", "LEAVING_REASONS", "MAX_TENURE_YEARS",
+    "MEAN_TENURE_YEARS", "MODELS", "NEVER", "N_MONTHS", "OTHER_RATES", "OUTCOMES",
+    "PILOT_RESIGNATION_HR", "PILOT_STARTS", "RESIGNATION_AGE_FACTOR", "RESIGNATION_RATE",
+    "RETIREMENT_RATE", "TEAM_FRAILTY_SD", "VACANCY_DAYS_MEAN_EXTRA", "VACANCY_DAYS_MIN",
+    "VACANT_AT_START", "DemoData", "EffectPath", "OutcomeCatalogue", "OutcomeInfo",
+    "OutcomeModel", "Polarity", "demo_path", "file_texts", "generate", "main", "metadata",
+    "months", "outcome_panel", "outcomes_csv", "simulate_staff", "staff_csv", "staff_frame",
+    "teams_csv", "teams_frame", "true_att", "write",
+]
+
+
 DEFAULT_SEED = 20240601
-FIRST_MONTH = (2023, 4)
-N_MONTHS = 30
-EXTRACT_DATE = dt.date(2025, 10, 1)  # the day after the last month
 FILES = ("outcomes.csv", "staff.csv", "teams.csv", "metadata.json", "README.txt")
 
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
@@ -109,142 +173,6 @@ OUTCOMES = OutcomeCatalogue((
 
 
 @dataclass(frozen=True)
-class EffectPath:
-    """TRUE pilot effect by months since the team's pilot started (0 = first pilot month).
-
-    ``first_month`` in month 0, growing in a straight line to ``full`` after
-    ``build_up_months`` months and constant after that; ``build_up_months=0`` is a constant
-    effect.  Before the pilot the effect is zero.
-    """
-
-    first_month: float
-    full: float
-    build_up_months: int = 0
-
-    @property
-    def shape(self) -> str:
-        return "constant" if self.build_up_months == 0 else "growing"
-
-    def at(self, months_since_start: np.ndarray) -> np.ndarray:
-        e = np.asarray(months_since_start, dtype=float)
-        if self.build_up_months == 0:
-            path = np.full(e.shape, self.full)
-        else:
-            share = np.minimum(np.maximum(e, 0.0), self.build_up_months) / self.build_up_months
-            path = self.first_month + (self.full - self.first_month) * share
-        return np.where(e >= 0, path, 0.0)
-
-
-@dataclass(frozen=True)
-class OutcomeModel:
-    """y = baseline + team + month + caseload_coef * (caseload - mean) + effect + AR(1) noise.
-
-    ``team`` ~ N(0, team_sd) plus ``selection`` for pilot teams (a level difference only);
-    ``month`` = trend * month index + season_amplitude * cos(2 pi (calendar month -
-    season_peak) / 12) + N(0, month_sd), common to every team (parallel trends by construction);
-    noise is AR(1) within a team with stationary sd ``noise_sd`` and autocorrelation
-    ``noise_rho``, independent between teams; the result is rounded to ``decimals``.
-    """
-
-    baseline: float
-    team_sd: float
-    selection: float
-    trend: float
-    season_amplitude: float
-    season_peak: int
-    month_sd: float
-    caseload_coef: float
-    noise_sd: float
-    noise_rho: float
-    decimals: int
-    effect: EffectPath
-
-
-MODELS: Mapping[str, OutcomeModel] = MappingProxyType({
-    "goals_met_pct": OutcomeModel(
-        baseline=61.0, team_sd=5.0, selection=2.0, trend=0.05, season_amplitude=1.5,
-        season_peak=7, month_sd=0.6, caseload_coef=-0.6, noise_sd=4.5, noise_rho=0.3,
-        decimals=1, effect=EffectPath(first_month=4.0, full=4.0)),
-    "cost_per_case_gbp": OutcomeModel(
-        baseline=2850.0, team_sd=320.0, selection=-60.0, trend=7.0, season_amplitude=70.0,
-        season_peak=1, month_sd=25.0, caseload_coef=-35.0, noise_sd=210.0, noise_rho=0.3,
-        decimals=0, effect=EffectPath(first_month=-150.0, full=-150.0)),
-    "repeat_referral_pct": OutcomeModel(
-        baseline=21.0, team_sd=3.5, selection=-1.0, trend=-0.02, season_amplitude=1.0,
-        season_peak=1, month_sd=0.4, caseload_coef=0.3, noise_sd=2.8, noise_rho=0.25,
-        decimals=1, effect=EffectPath(first_month=-0.5, full=-2.0, build_up_months=12)),
-    "engagement_index": OutcomeModel(
-        baseline=63.0, team_sd=5.0, selection=2.5, trend=-0.06, season_amplitude=0.8,
-        season_peak=7, month_sd=0.5, caseload_coef=-0.7, noise_sd=2.6, noise_rho=0.4,
-        decimals=1, effect=EffectPath(first_month=3.0, full=5.0, build_up_months=12)),
-})
-CASELOAD_MEAN, CASELOAD_TEAM_SD, CASELOAD_SEASON, CASELOAD_SD, CASELOAD_RHO = 17.5, 2.2, 0.8, 1.0, 0.6
-BOUNDS = MappingProxyType({"goals_met_pct": (0.0, 100.0), "repeat_referral_pct": (0.0, 100.0),
-                           "engagement_index": (0.0, 100.0), "cost_per_case_gbp": (0.0, np.inf)})
-
-# Missing data: a fixed pattern, unrelated to the outcomes' values, in a few teams only (so
-# estimators that need a balanced panel keep most teams).  Team -> year-months.
-ABSENT_MONTHS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "Leaving Care Hub": ("2023-04", "2023-05", "2023-06"),  # team formed in July 2023
-    "Caerdydd Gogledd": ("2024-01", "2024-02"),  # case-management system migration
-    "Marsh Villages": ("2023-11",),  # monthly return not submitted
-    "Canal Side": ("2024-08",),  # monthly return not submitted (a pilot team)
-})
-BLANK_MONTHS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
-    "goals_met_pct": {"Fenland Duty": ("2024-05",)},  # no case closed that month
-    "cost_per_case_gbp": {"Elmfield": ("2025-08", "2025-09")},  # finance not yet reconciled
-    "repeat_referral_pct": {"Fenland Duty": ("2024-05",)},  # referral system outage
-    "engagement_index": {  # pulse survey suppressed (under 5 replies) or not run
-        "Dyffryn Conwy": ("2023-08", "2023-09", "2023-10"),
-        "Court & Pre-proceedings": ("2024-12", "2025-01"),
-        "Jubilee Park": ("2024-12",),
-    },
-})
-NEVER = 10_000  # pilot start month index of comparison teams (never within the window)
-
-# Councils, teams (in file order) and the pilot teams with their start month index (0-based).
-COUNCILS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "Northmoor City Council": (
-        "Brontë House", "Siân's team", "Northmoor Central", "Riverside Assessment",
-        "Children in Care – East", "Leaving Care Hub", "Fostering & Adoption", "Early Help North",
-        "Early Help South", "Disabled Children's Team", "Court & Pre-proceedings",
-        "Hawthorn Lodge"),
-    "Eastbridge County Council": (
-        "Eastbridge Town", "Marsh Villages", "Coastal Families", "Kingsmead Court",
-        "Zoë Clarke Centre", "Orchard Street", "Harbourside", "Fenland Duty", "St Aidan's",
-        "Willowbank", "Market Cross", "Café Quarter"),
-    "Westhaven Borough Council": (
-        "Westhaven Duty & Assessment", "Ashgrove", "Beacon Hill", "Canal Side", "Daneswood",
-        "Elmfield", "Foxley Green", "Greyfriars", "Holloway Bridge", "Ivy Lane", "Jubilee Park",
-        "Kestrel Way"),
-    "Cyngor Sir Eryri": (
-        "Tîm Gwasanaethau Plant Ynys Môn", "Caerdydd Gogledd", "Tŷ Ddewi", "Aberdâr",
-        "Tîm Teuluoedd Pen Llŷn", "Bro Gŵyr", "Dyffryn Conwy", "Tîm Diogelu Blaenau Ffestiniog",
-        "Llanrwst a'r Cylch", "Tîm Maethu Eryri", "Porthmadog", "Tîm Cymorth Cynnar Bangor"),
-})
-PILOT_STARTS: Mapping[str, int] = MappingProxyType({
-    **dict.fromkeys(("Brontë House", "Siân's team", "Riverside Assessment", "Early Help North",
-                     "Zoë Clarke Centre", "Kingsmead Court", "Harbourside", "Café Quarter",
-                     "Ashgrove", "Canal Side", "Greyfriars", "Jubilee Park"), 12),
-    **dict.fromkeys(("Tŷ Ddewi", "Aberdâr", "Bro Gŵyr", "Tîm Teuluoedd Pen Llŷn"), 18),
-})
-
-# Staff records: annual leaving rates by reason (competing risks), per person in post.
-RESIGNATION_RATE, PILOT_RESIGNATION_HR, TEAM_FRAILTY_SD = 0.13, 0.6, 0.15
-OTHER_RATES = MappingProxyType({"dismissed": 0.006, "end of contract": 0.012})
-LEAVING_REASONS = ("resigned", "retired", "moved internally", "dismissed", "end of contract")
-AGE_BANDS = ("Under 25", "25 to 34", "35 to 44", "45 to 54", "55 to 64", "65 and over")
-AGE_SHARE_IN_POST = (0.05, 0.27, 0.27, 0.24, 0.15, 0.02)
-AGE_SHARE_NEW_HIRES = (0.15, 0.40, 0.22, 0.15, 0.08, 0.0)
-RESIGNATION_AGE_FACTOR = (1.4, 1.2, 1.0, 0.8, 0.7, 0.7)
-RETIREMENT_RATE = (0.0, 0.0, 0.0, 0.0, 0.10, 0.30)
-MAX_TENURE_YEARS = (3, 12, 22, 32, 40, 45)
-FTE_VALUES, FTE_SHARE = (1.0, 0.8, 0.6, 0.5), (0.74, 0.12, 0.08, 0.06)
-MEAN_TENURE_YEARS, VACANT_AT_START, INTERNAL_FILL_SHARE = 5.5, 0.07, 0.2
-VACANCY_DAYS_MIN, VACANCY_DAYS_MEAN_EXTRA = 20, 60
-
-
-@dataclass(frozen=True)
 class DemoData:
     """The generated demo pilot.  The frames are fresh objects owned by the caller.
 
@@ -268,222 +196,6 @@ def _check_seed(seed: object) -> None:
                          f"for example the default {DEFAULT_SEED}")
 
 
-def months(n: int = N_MONTHS) -> list[str]:
-    """The year-month labels of the demo window: ``["2023-04", ..., "2025-09"]``."""
-    year, month = FIRST_MONTH
-    return [f"{year + (month - 1 + k) // 12}-{(month - 1 + k) % 12 + 1:02d}" for k in range(n)]
-
-
-def _teams_frame() -> pd.DataFrame:
-    labels = months()
-    rows = [(team, council, labels[PILOT_STARTS[team]] if team in PILOT_STARTS else np.nan)
-            for council, names in COUNCILS.items() for team in names]
-    return pd.DataFrame(rows, columns=["team", "council", "pilot_start"])
-
-
-def _ar1(rng: np.random.Generator, shape: tuple[int, int], sd: float, rho: float) -> np.ndarray:
-    """Stationary AR(1) series along axis 1, one per row."""
-    shocks = rng.standard_normal(shape) * sd
-    out = np.empty(shape)
-    out[:, 0] = shocks[:, 0]
-    for t in range(1, shape[1]):
-        out[:, t] = rho * out[:, t - 1] + np.sqrt(1.0 - rho**2) * shocks[:, t]
-    return out
-
-
-def _seasonal(amplitude: float, peak: int) -> np.ndarray:
-    calendar = (FIRST_MONTH[1] - 1 + np.arange(N_MONTHS)) % 12 + 1
-    return amplitude * np.cos(2.0 * np.pi * (calendar - peak) / 12.0)
-
-
-def _outcome_values(rng: np.random.Generator, model: OutcomeModel, caseload: np.ndarray,
-                    event_time: np.ndarray, is_pilot: np.ndarray) -> np.ndarray:
-    n_teams, n_months = caseload.shape
-    team = rng.normal(0.0, model.team_sd, n_teams) + model.selection * is_pilot
-    month = (model.trend * np.arange(n_months) + _seasonal(model.season_amplitude,
-             model.season_peak) + rng.normal(0.0, model.month_sd, n_months))
-    noise = _ar1(rng, (n_teams, n_months), model.noise_sd, model.noise_rho)
-    effect = model.effect.at(event_time)
-    return (model.baseline + team[:, None] + month[None, :]
-            + model.caseload_coef * (caseload - CASELOAD_MEAN) + effect + noise)
-
-
-def _outcome_panel(seed: np.random.SeedSequence, teams: pd.DataFrame) -> pd.DataFrame:
-    rng_case, rng_out = (np.random.default_rng(s) for s in seed.spawn(2))
-    n_teams = len(teams)
-    start = np.array([PILOT_STARTS.get(t, NEVER) for t in teams["team"]])
-    is_pilot = (start < N_MONTHS).astype(float)
-    event_time = np.arange(N_MONTHS)[None, :] - start[:, None]
-    caseload = (CASELOAD_MEAN + rng_case.normal(0.0, CASELOAD_TEAM_SD, n_teams)[:, None]
-                + _seasonal(CASELOAD_SEASON, 1)[None, :]
-                + _ar1(rng_case, (n_teams, N_MONTHS), CASELOAD_SD, CASELOAD_RHO))
-    caseload = np.round(np.clip(caseload, 1.0, None), 1)
-    frame = pd.DataFrame({
-        "council": np.repeat(teams["council"].to_numpy(), N_MONTHS),
-        "team": np.repeat(teams["team"].to_numpy(), N_MONTHS),
-        "month": np.tile(months(), n_teams),
-        "pilot_start": np.repeat(teams["pilot_start"].to_numpy(), N_MONTHS),
-        "pilot": (event_time >= 0).astype("int64").ravel(),
-    })
-    for column, model in MODELS.items():
-        values = _outcome_values(rng_out, model, caseload, event_time, is_pilot)
-        values = np.round(np.clip(values, *BOUNDS[column]), model.decimals)
-        frame[column] = values.ravel()
-        frame.loc[_in_months(frame, BLANK_MONTHS[column]), column] = np.nan
-    frame["caseload"] = caseload.ravel()
-    return frame.loc[~_in_months(frame, ABSENT_MONTHS)].reset_index(drop=True)
-
-
-def _in_months(frame: pd.DataFrame, team_months: Mapping[str, tuple[str, ...]]) -> np.ndarray:
-    """True for the rows of ``frame`` whose team and month are listed in ``team_months``."""
-    hit = np.zeros(len(frame), dtype=bool)
-    for team, labels in team_months.items():
-        hit |= ((frame["team"] == team) & frame["month"].isin(labels)).to_numpy()
-    return hit
-
-
-def _true_att(outcomes: pd.DataFrame) -> dict[str, float]:
-    """The TRUE average effect over the observed pilot team-months of each outcome."""
-    labels = {label: k for k, label in enumerate(months())}
-    treated = outcomes[outcomes["pilot"] == 1]
-    event_time = treated["month"].map(labels) - treated["pilot_start"].map(labels)
-    return {column: float(np.mean(model.effect.at(event_time[treated[column].notna()])))
-            for column, model in MODELS.items()}
-
-
-@dataclass
-class _Spell:
-    person: int
-    post: int
-    start: int  # day index from the first day of the window
-    grade: str
-    fte: float
-    age: int  # index into AGE_BANDS
-    end: int | None = None
-    reason: str | None = None
-
-
-def _posts(rng: np.random.Generator, n_teams: int) -> tuple[np.ndarray, list[str]]:
-    teams: list[int] = []
-    grades: list[str] = []
-    for t in range(n_teams):
-        mix = (["Team manager", "Senior social worker", "Senior social worker"]
-               + ["Social worker"] * int(rng.integers(6, 10))
-               + ["Family support worker"] * int(rng.integers(2, 4)))
-        teams += [t] * len(mix)
-        grades += mix
-    return np.array(teams), grades
-
-
-def _simulate_staff(seed: np.random.SeedSequence,
-                    teams: pd.DataFrame) -> tuple[list[_Spell], np.ndarray]:
-    """Posts filled by a chain of spells; one day at a time, competing leaving reasons.
-
-    Returns the spells and the team (row of ``teams``) of every post.
-    """
-    rng = np.random.default_rng(seed)
-    n_teams = len(teams)
-    post_team, grades = _posts(rng, n_teams)
-    council_codes = pd.factorize(teams["council"])[0]
-    n_posts, n_days = len(post_team), (EXTRACT_DATE - _first_day()).days
-    pilot_day = np.array([(_month_start(PILOT_STARTS[t]) - _first_day()).days
-                          if t in PILOT_STARTS else n_days + 1 for t in teams["team"]])
-    frailty = np.exp(rng.normal(0.0, TEAM_FRAILTY_SD, n_teams))
-    spells: list[_Spell] = []
-    occupant = np.full(n_posts, -1)  # index into spells
-    fill_day = np.full(n_posts, -1)
-    post_age = np.zeros(n_posts, dtype=int)
-    for post in range(n_posts):
-        if rng.random() < VACANT_AT_START:
-            fill_day[post] = int(rng.integers(0, 90))
-            continue
-        age = int(rng.choice(len(AGE_BANDS), p=AGE_SHARE_IN_POST))
-        tenure = min(rng.exponential(MEAN_TENURE_YEARS), MAX_TENURE_YEARS[age]) * 365.25
-        spells.append(_Spell(len(spells), post, -int(tenure) - 1, grades[post], _fte(rng), age))
-        occupant[post], post_age[post] = len(spells) - 1, age
-    n_people = len(spells)
-    for day in range(n_days):
-        filled = np.flatnonzero(occupant >= 0)
-        ages = post_age[filled]
-        team = post_team[filled]
-        resign = (RESIGNATION_RATE * np.take(RESIGNATION_AGE_FACTOR, ages) * frailty[team]
-                  * np.where(day >= pilot_day[team], PILOT_RESIGNATION_HR, 1.0))
-        rates = np.column_stack([resign, np.take(RETIREMENT_RATE, ages),
-                                 *(np.full(len(filled), r) for r in OTHER_RATES.values())])
-        total = rates.sum(axis=1)
-        leaving = rng.random(len(filled)) < -np.expm1(-total / 365.25)
-        for k in np.flatnonzero(leaving):
-            reasons = ("resigned", "retired", *OTHER_RATES)
-            reason = reasons[int(rng.choice(len(reasons), p=rates[k] / total[k]))]
-            _end(spells, occupant, fill_day, filled[k], day, reason, rng)
-        for post in np.flatnonzero((occupant < 0) & (fill_day == day)):
-            mover = _internal_candidate(rng, spells, occupant, post_team, council_codes, post,
-                                        day)
-            if mover is not None:
-                old = spells[occupant[mover]]
-                _end(spells, occupant, fill_day, mover, day - 1, "moved internally", rng)
-                spells.append(_Spell(old.person, post, day, grades[post], old.fte, old.age))
-            else:
-                age = int(rng.choice(len(AGE_BANDS), p=AGE_SHARE_NEW_HIRES))
-                spells.append(_Spell(n_people, post, day, grades[post], _fte(rng), age))
-                n_people += 1
-            occupant[post], post_age[post] = len(spells) - 1, spells[-1].age
-    return spells, post_team
-
-
-def _end(spells: list[_Spell], occupant: np.ndarray, fill_day: np.ndarray, post: int, day: int,
-         reason: str, rng: np.random.Generator) -> None:
-    spell = spells[occupant[post]]
-    spell.end, spell.reason = day, reason
-    occupant[post] = -1
-    fill_day[post] = day + VACANCY_DAYS_MIN + int(rng.exponential(VACANCY_DAYS_MEAN_EXTRA))
-
-
-def _internal_candidate(rng: np.random.Generator, spells: list[_Spell], occupant: np.ndarray,
-                        post_team: np.ndarray, council_codes: np.ndarray, post: int,
-                        day: int) -> int | None:
-    """A post in another team of the same council whose holder moves here (or None)."""
-    if rng.random() >= INTERNAL_FILL_SHARE:
-        return None
-    moved = {s.person for s in spells if s.reason == "moved internally"}
-    team = post_team[post]
-    candidates = [p for p in np.flatnonzero(occupant >= 0)
-                  if council_codes[post_team[p]] == council_codes[team] and post_team[p] != team
-                  and spells[occupant[p]].start < day - 1
-                  and spells[occupant[p]].person not in moved]
-    return int(rng.choice(candidates)) if candidates else None
-
-
-def _fte(rng: np.random.Generator) -> float:
-    return float(FTE_VALUES[int(rng.choice(len(FTE_VALUES), p=FTE_SHARE))])
-
-
-def _first_day() -> dt.date:
-    return dt.date(FIRST_MONTH[0], FIRST_MONTH[1], 1)
-
-
-def _month_start(index: int) -> dt.date:
-    year, month = (int(x) for x in months(index + 1)[-1].split("-"))
-    return dt.date(year, month, 1)
-
-
-def _staff_frame(spells: list[_Spell], teams: pd.DataFrame, post_team: np.ndarray) -> pd.DataFrame:
-    first = pd.Timestamp(_first_day())
-    spells = sorted(spells, key=lambda s: (s.person, s.start))
-    days = pd.to_timedelta
-    return pd.DataFrame({
-        "staff_id": [f"S{s.person + 1:05d}" for s in spells],
-        "team": [teams["team"].iat[post_team[s.post]] for s in spells],
-        "council": [teams["council"].iat[post_team[s.post]] for s in spells],
-        "start_date": first + days([s.start for s in spells], unit="D"),
-        "end_date": first + days([np.nan if s.end is None else s.end for s in spells], unit="D"),
-        "leaving_reason": [np.nan if s.reason is None else s.reason for s in spells],
-        "grade": [s.grade for s in spells],
-        "fte": [s.fte for s in spells],
-        "age_band": [AGE_BANDS[s.age] for s in spells],
-    })
-
-
 def generate(seed: int = DEFAULT_SEED) -> DemoData:
     """Generate the demo pilot.  Pure: no file I/O; the same seed gives the same data.
 
@@ -504,11 +216,11 @@ def generate(seed: int = DEFAULT_SEED) -> DemoData:
     """
     _check_seed(seed)
     outcome_seed, staff_seed = np.random.SeedSequence(seed).spawn(2)
-    teams = _teams_frame()
-    outcomes = _outcome_panel(outcome_seed, teams)
-    spells, post_team = _simulate_staff(staff_seed, teams)
-    staff = _staff_frame(spells, teams, post_team)
-    effects = {**_true_att(outcomes), "resignation_hazard_ratio": PILOT_RESIGNATION_HR}
+    teams = teams_frame()
+    outcomes = outcome_panel(outcome_seed, teams)
+    spells, post_team = simulate_staff(staff_seed, teams)
+    staff = staff_frame(spells, teams, post_team)
+    effects = {**true_att(outcomes), "resignation_hazard_ratio": PILOT_RESIGNATION_HR}
     return DemoData(outcomes, staff, teams, EXTRACT_DATE, effects, seed)
 
 
