@@ -18,7 +18,7 @@ from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.event_study_result import EventStudyResult, EventTimeEstimate
 from pilot_eval.estimators.fixed_effects import Absorption, Codes, factorize
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
-from pilot_eval.estimators.twfe import fit_two_way
+from pilot_eval.estimators.twfe import TwoWayFit, fit_two_way
 from pilot_eval.estimators.unavailable import Unavailable
 from scipy import stats
 
@@ -190,30 +190,37 @@ def event_dummies(codes: np.ndarray, n_events: int) -> np.ndarray:
     return matrix
 
 
-def wald_test(coef: np.ndarray, covariance: variance.Covariance,
-              index: list[int]) -> WaldTest:
-    """F test that ``coef[index]`` are all zero, with the covariance's df as denominator df.
+def wald_test(coef: np.ndarray, covariance: variance.Covariance, index: list[int], *,
+              df_denominator: int) -> WaldTest:
+    """F test that ``coef[index]`` are all zero: ``F = b' V^-1 b / q`` on ``(q, df_denominator)``.
 
-    ``F = b' V^-1 b / q`` on ``(q, df)``: pyfixest's ``wald_test()`` convention (``df`` is
-    ``G - 1`` with clusters, ``N - K`` otherwise).
+    fixest's ``wald()`` convention: the statistic uses the model's (clustered) covariance and
+    the denominator df is ``nobs - nparams`` (every slope and fixed-effect parameter counted),
+    whatever the variance type.  (pyfixest's ``wald_test`` has the same statistic but uses
+    ``G - 1`` df with clusters.)
     """
     q = len(index)
     if q == 0:
         reason = "no pre-period (lead) coefficients to test"
-        return WaldTest(Unavailable(reason), 0, covariance.df, Unavailable(reason))
+        return WaldTest(Unavailable(reason), 0, df_denominator, Unavailable(reason))
     if isinstance(covariance.matrix, Unavailable):
-        return WaldTest(covariance.matrix, q, covariance.df, covariance.matrix)
+        return WaldTest(covariance.matrix, q, df_denominator, covariance.matrix)
     b = coef[index]
     v = covariance.matrix[np.ix_(index, index)]
     try:
         w = float(b @ np.linalg.solve(v, b))
     except np.linalg.LinAlgError:
         reason = "the covariance of the lead coefficients is singular"
-        return WaldTest(Unavailable(reason), q, covariance.df, Unavailable(reason))
-    if covariance.df <= 0:
-        reason = "no denominator degrees of freedom"
-        return WaldTest(w / q, q, covariance.df, Unavailable(reason))
-    return WaldTest(w / q, q, covariance.df, float(stats.f.sf(w / q, q, covariance.df)))
+        return WaldTest(Unavailable(reason), q, df_denominator, Unavailable(reason))
+    if df_denominator <= 0:
+        reason = "no residual degrees of freedom"
+        return WaldTest(w / q, q, df_denominator, Unavailable(reason))
+    return WaldTest(w / q, q, df_denominator, float(stats.f.sf(w / q, q, df_denominator)))
+
+
+def residual_df(fit: TwoWayFit) -> int:
+    """fixest's ``nobs - nparams``: rows minus slopes minus fixed-effect parameters."""
+    return int(fit.n_obs - len(fit.names) - fit.fixed_effect_params)
 
 
 def average_effect(coef: np.ndarray, covariance: variance.Covariance, index: list[int],
@@ -259,8 +266,8 @@ class EventStudy:
     ``y_it = a_i + g_t + sum_{e != r} b_e 1[t - s_i = e] + u_it`` where ``s_i`` is unit ``i``'s
     pilot start and ``r`` the reference period; never-treated units have every dummy 0.  The
     pre-trend test is ``F = b_pre' V_pre^-1 b_pre / q`` with ``q`` leads (``e < 0``, ``e != r``)
-    on ``(q, df)`` degrees of freedom (pyfixest ``wald_test``; fixest's ``wald`` has the same
-    statistic).  ``estimate`` is the equal-weight average of the post-period ``b_e`` (``e >= 0``).
+    on ``(q, N - K)`` degrees of freedom with ``K`` every slope and fixed-effect parameter
+    (fixest's ``wald()``).  ``estimate`` is the equal-weight average of the post-period ``b_e`` (``e >= 0``).
     Under staggered starts with heterogeneous effects the ``b_e`` mix cohorts with possibly
     negative weights (Sun & Abraham 2021): compare with ``SunAbraham``.
     """
@@ -334,7 +341,8 @@ class EventStudy:
         estimates.sort(key=lambda row: row.e)
         leads = [j for j, e in enumerate(window.events) if e < 0]
         post = [j for j, e in enumerate(window.events) if e >= 0]
-        pretest = wald_test(fit.coef, fit.covariance, leads)
+        pretest = wald_test(fit.coef, fit.covariance, leads,
+                            df_denominator=residual_df(fit))
         if post:
             estimate, inference = average_effect(fit.coef, fit.covariance, post, self.level)
         else:

@@ -108,7 +108,7 @@ class EventStudyResult:
                         "df": int(self.pretest_df),
                         "df_denominator": int(self.pretest_df_denominator),
                         "p_value": json_number(self.pretest_p_value),
-                        "test": "F (Wald / q) that every lead is zero"},
+                        "test": "F (Wald / q) that every lead is zero, df as fixest wald()"},
             "vcov": vcov, "vcov_event_times": [int(e) for e in self.events],
             "absorption": self.absorption.to_dict(),
             "warnings": list(self.warnings),

@@ -16,7 +16,7 @@ import pandas as pd
 from pilot_eval.estimators import variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.event_study import event_rows, wald_test
+from pilot_eval.estimators.event_study import event_rows, residual_df, wald_test
 from pilot_eval.estimators.event_study_result import EventTimeEstimate
 from pilot_eval.estimators.fixed_effects import factorize
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
@@ -194,7 +194,8 @@ class SunAbraham:
         else:
             estimate = Unavailable("no post-period cells")
             inference = variance.Inference(estimate, estimate, estimate, estimate, estimate)
-        pretest = wald_test(estimates, agg_cov, [i for i, e in enumerate(events) if e < 0])
+        pretest = wald_test(estimates, agg_cov, [i for i, e in enumerate(events) if e < 0],
+                            df_denominator=residual_df(fit))
         warnings = [] if dropped_note is None else [dropped_note]
         if rows.n_dropped:
             warnings.append(f"{rows.n_dropped} row(s) with a missing value in a model column "

@@ -10,7 +10,7 @@ References and tolerances (named constants):
   dummies (``numpy.linalg.lstsq``), and the classical covariance computed by hand.
 * The pre-trend statistic is checked against pyfixest's ``wald_test`` Wald statistic
   (``W = b' V^-1 b``; ours is ``W / q``) and the p-value against ``scipy.stats.f`` on
-  ``(q, G - 1)``, pyfixest's denominator df under clustering.
+  ``(q, nobs - nparams)``, the denominator df of fixest's ``wald()`` (fixest R/fitstats.R).
 """
 
 from __future__ import annotations
@@ -140,8 +140,12 @@ def test_pretest_matches_pyfixest_wald_statistic():
     q = len(leads)
     assert result.pretest_df == q
     assert result.pretest_statistic * q == pytest.approx(wald["statistic"], rel=PEER_RTOL)
-    assert result.pretest_df_denominator == model._dfd == 79
-    expected_p = stats.f.sf(wald["statistic"] / q, q, 79)
+    # fixest wald() (R/fitstats.R): df2 = nobs - nparams, all 80 unit + 10 period effects
+    # (one dropped) and the 13 event-time coefficients counted, whatever the vcov
+    df2 = 800 - 13 - (80 + 10 - 1)
+    assert len(result.events) == 13
+    assert result.pretest_df_denominator == df2
+    expected_p = stats.f.sf(wald["statistic"] / q, q, df2)
     assert result.pretest_p_value == pytest.approx(expected_p, rel=PEER_RTOL)
 
 
