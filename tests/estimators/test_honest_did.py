@@ -174,3 +174,32 @@ def test_bad_inputs_say_what_was_seen(bc):
         smoothness_bounds(beta, sigma, n_pre=4, l_vec=np.ones(3))
     with pytest.raises(EstimatorConfigError, match="n_pre=8"):
         smoothness_bounds(beta, sigma, n_pre=8)
+
+
+def test_inputs_from_an_event_study_fit():
+    """The event study's coefficients and covariance feed HonestDiD in its order: leads
+    (reference -1 omitted) then lags; a window with a missing event time is refused."""
+    from pilot_eval.estimators.columns import PanelColumns
+    from pilot_eval.estimators.errors import EstimationError
+    from pilot_eval.estimators.event_study import EventStudy
+    from pilot_eval.estimators.honest_did import from_event_study
+
+    rng = np.random.default_rng(3)
+    unit = np.repeat(np.arange(80), 10)
+    time = np.tile(np.arange(1, 11), 80)
+    cohort = rng.choice([0, 5, 7], 80)[unit]
+    frame = pd.DataFrame({"u": unit, "t": time, "c": cohort,
+                          "y": rng.normal(size=unit.size) + (cohort > 0) * (time >= cohort)})
+    columns = PanelColumns("y", unit="u", time="t", cohort="c")
+    result = EventStudy(columns, leads=4, lags=3).fit(frame)
+    inputs = from_event_study(result)
+    assert (inputs.n_pre, inputs.n_post) == (3, 4)  # e = -4, -3, -2 | 0, 1, 2, 3
+    np.testing.assert_array_equal(inputs.beta, result.coef)
+    np.testing.assert_array_equal(inputs.sigma, result.vcov)
+    bounds = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, m_grid=(0.0,))
+    low, high = original_interval(inputs.beta, inputs.sigma, n_pre=inputs.n_pre)
+    first_post = next(r for r in result.event_time if r.e == 0)
+    assert (low + high) / 2 == pytest.approx(first_post.estimate, rel=1e-12)
+    assert bounds.rows[0].low < bounds.rows[0].high
+    with pytest.raises(EstimationError, match="reference period -1"):
+        from_event_study(EventStudy(columns, leads=4, lags=3, reference=-2).fit(frame))
