@@ -102,10 +102,13 @@ class SunAbraham:
     -----
     ``y_it = a_i + g_t + sum_g sum_{e != r} d_{g,e} 1[G_i = g] 1[t - g = e] + u_it``, then
     ``b_e = sum_g w_{g,e} d_{g,e}`` with ``w_{g,e}`` cohort ``g``'s share of the treated rows at
-    event time ``e``.  The shares are held fixed in the variance ``w' V w`` (fixest's
-    ``aggregate``/``summary(agg = ...)`` convention; Sun & Abraham's Stata
-    ``eventstudyinteract`` also adds the shares' sampling variance, which this does not).
-    ``estimate`` is the ATT over post periods (fixest ``agg = "ATT"``).
+    event time ``e`` (rows, or weight sums with weights).  The shares are held fixed in the
+    variance ``w' V w``: fixest's ``aggregate.fixest`` (``shares = colSums(sign(mm))``, then
+    ``sum(s1 * s2 * V)``) and pyfixest's saturated event study do exactly this; Sun &
+    Abraham's Stata ``eventstudyinteract`` also adds the shares' sampling variance, which
+    this does not.  Intervals and p-values use t with the model's df (``G - 1`` with
+    clusters); fixest's ``aggregate`` prints p-values on ``nobs - nparams`` df.
+    ``estimate`` is the ATT over post-period cells (fixest ``agg = "ATT"``).
     """
 
     columns: PanelColumns
