@@ -258,3 +258,23 @@ def test_closed_form_fit_equals_the_dummy_regression(se):
     assert not event_study_fast.applies(rows.unit, rows.period, None, "cluster", rows.period)
     by_period = EventStudy(PanelColumns("y", unit="u", time="t", cohort="c", cluster="t"))
     assert by_period.fit(frame).n_clusters == 10  # clusters that split units: general path
+
+
+def test_weights_and_coarser_clusters_match_pyfixest():
+    """Weighted rows (general path) and clusters that contain whole units (closed form)."""
+    import pyfixest as pf
+
+    frame = staggered_panel(12).assign(region=lambda d: d["u"] % 9,
+                                       w=lambda d: 0.5 + (d["u"] % 4) / 3)
+    data = frame.assign(rel=rel_time(frame))
+    cases = [(PanelColumns("y", unit="u", time="t", cohort="c", weights="w"),
+              {"vcov": {"CRV1": "u"}, "weights": "w"}),
+             (PanelColumns("y", unit="u", time="t", cohort="c", cluster="region"),
+              {"vcov": {"CRV1": "region"}})]
+    for columns, options in cases:
+        result = EventStudy(columns).fit(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = pf.feols("y ~ i(rel, ref=-1) | u + t", data,
+                             fixef_tol=PYFIXEST_DEMEAN_TOL, **options)
+        assert_matches_peer(result, model)
