@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,7 @@ def load_table(
     file = str(path)
     target = Path(path)
     _check_path(target, file=file)
+    _check_memory(target, file=file)
     suffix = target.suffix.lower()
     if suffix not in SUPPORTED:
         _refuse_suffix(suffix, file=file)
@@ -202,6 +204,56 @@ def _check_path(target: Path, *, file: str) -> None:
     if not target.exists():
         raise DataError("the file does not exist", file=file,
                         hint="Check the name and folder; it may have been moved or renamed.")
+
+
+# Peak memory of a load as a multiple of the file's size (benchmarks/bench_memory.py measured
+# 8.1 for a 1M x 20 CSV; compressed formats expand more).  Conservative: a refusal must only
+# come when the load would really not fit.
+MEMORY_FACTORS = {".xlsx": 40.0, ".xlsm": 40.0, ".parquet": 12.0, ".pq": 12.0, ".dta": 4.0}
+TEXT_MEMORY_FACTOR = 9.0
+MEMORY_ENV = "PILOT_EVAL_AVAILABLE_MEMORY"
+"""Bytes of free memory to assume instead of asking the system (tests, IT overrides)."""
+
+
+def available_memory() -> int | None:
+    """Free physical memory in bytes (psutil, else ``os.sysconf``); ``None`` when unknown."""
+    override = os.environ.get(MEMORY_ENV)
+    if override:
+        try:
+            return int(float(override))
+        except ValueError:
+            return None
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except (ImportError, OSError, AttributeError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # Windows without psutil: unknown
+        return None
+
+
+def _check_memory(target: Path, *, file: str) -> None:
+    """Refuse, before reading, a file whose load would not fit in the free memory."""
+    try:
+        size = target.stat().st_size
+    except OSError:
+        return  # _read_bytes reports it
+    need = size * MEMORY_FACTORS.get(target.suffix.lower(), TEXT_MEMORY_FACTOR)
+    free = available_memory()
+    if free is None or need <= free:
+        return
+    raise DataError(
+        f"the file is too large for this computer's free memory: it is {_size(size)} and "
+        f"loading it needs about {_size(need)}, but only {_size(free)} is free", file=file,
+        hint="Close other programs and try again, or load a smaller extract (only the columns "
+             "and years you need); a Parquet copy of a large CSV also needs less memory.")
+
+
+def _size(n: float) -> str:
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
 
 
 def _refuse_text_as(data: bytes, *, file: str, kind: str) -> None:
