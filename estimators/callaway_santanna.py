@@ -36,10 +36,10 @@ from pilot_eval.estimators.cs_results import (
     GroupTimeEffect,
     Pretest,
 )
+from pilot_eval.estimators.distributions import norm_ppf
 from pilot_eval.estimators.errors import EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.unavailable import Unavailable
-from scipy import stats
 
 # Below this many units per pre-test restriction the Wald covariance (k x k, estimated from n
 # units) is too noisy for a chi-squared p-value; a warning says so (R did does not warn).
@@ -196,7 +196,7 @@ class CallawaySantAnna:
         n_clusters = len(panel.units) if clusters is None else int(clusters.max()) + 1
         se = analytic_se(cells.influence, clusters)
         test = pretest(cells, se, clusters)
-        z = float(stats.norm.ppf(0.5 + self.level / 2.0))
+        z = float(norm_ppf(0.5 + self.level / 2.0))
         crit = z
         agg_se = [_analytic(p, clusters) for p in parts]
         agg_crit = [z] * len(parts)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.cs_attgt import ZERO_SE, GroupTimeCells, cluster_sums
-from scipy import stats
+from pilot_eval.estimators.distributions import chi2_sf
 
 
 @dataclass(frozen=True)
@@ -188,4 +188,4 @@ def pretest(cells: GroupTimeCells, se: np.ndarray,
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
         return PretestParts(None, len(pre), None, "singular covariance of pre-treatment effects")
     statistic = float(n * estimates @ np.linalg.solve(v, estimates))
-    return PretestParts(statistic, len(pre), float(stats.chi2.sf(statistic, len(pre))), None)
+    return PretestParts(statistic, len(pre), float(chi2_sf(statistic, len(pre))), None)

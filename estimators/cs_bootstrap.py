@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.cs_attgt import ZERO_SE
-from scipy import stats
+from pilot_eval.estimators.distributions import norm_ppf
 
 CHUNK_ELEMENTS = 4_000_000  # draws x units per block, to bound memory on large panels
-IQR_TO_SD = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+IQR_TO_SD = float(norm_ppf(0.75) - norm_ppf(0.25))
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pilot_eval.estimators.distributions import norm_sf
 from pilot_eval.estimators.unavailable import Unavailable, json_number
-from scipy import stats
 
 Number = float | Unavailable
 AGGREGATION_KINDS = ("simple", "group", "dynamic", "calendar")
@@ -141,7 +141,7 @@ class CallawaySantAnnaResult:
     @property
     def p_value(self) -> Number:
         t = self.t_stat
-        return t if isinstance(t, Unavailable) else float(2.0 * stats.norm.sf(abs(t)))
+        return t if isinstance(t, Unavailable) else float(2.0 * norm_sf(abs(t)))
 
     @property
     def se_description(self) -> str:

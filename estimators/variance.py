@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pilot_eval.estimators.distributions import t_ppf, t_sf
 from pilot_eval.estimators.fixed_effects import Codes, is_nested
 from pilot_eval.estimators.unavailable import Unavailable
-from scipy import stats
 
 
 def fitted_params(n_slopes: int, fe_params: int, unit: Codes, period: Codes,
@@ -135,8 +135,8 @@ def t_inference(estimate: float, covariance: Covariance, index: int, level: floa
     se = float(np.sqrt(variance))
     t_stat = estimate / se
     df = covariance.df
-    p_value = float(2.0 * stats.t.sf(abs(t_stat), df))
-    half = float(stats.t.ppf(0.5 + level / 2.0, df)) * se
+    p_value = float(2.0 * t_sf(abs(t_stat), df))
+    half = float(t_ppf(0.5 + level / 2.0, df)) * se
     return Inference(se, t_stat, p_value, estimate - half, estimate + half)
 
 

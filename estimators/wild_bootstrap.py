@@ -23,6 +23,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.distributions import t_ppf, t_sf
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
@@ -50,7 +51,6 @@ from pilot_eval.estimators.wild_bootstrap_algebra import (
     twfe_regression,
     two_by_two_regression,
 )
-from scipy import stats
 
 __all__ = [
     "CHUNK_ENTRIES", "CI_TOLERANCE", "DEFAULT_SEED", "EIGEN_TOLERANCE", "FEW_CLUSTERS",
@@ -319,11 +319,11 @@ class WildClusterBootstrap:
         if kind == "rademacher" and g < WEBB_BELOW:
             notes.append(f"Rademacher weights with {g} clusters allow only {distinct} distinct "
                          "draws; Webb weights are recommended below 12 clusters")
-        width = max(stats.t.ppf(1 - alpha / 2, g - 1) * maps.se_raw, maps.se_raw, 1e-300)
+        width = max(t_ppf(1 - alpha / 2, g - 1) * maps.se_raw, maps.se_raw, 1e-300)
         return WildBootstrapResult(
             outcome=self.columns.outcome, model=model, estimate=maps.estimate, se=float(se),
             t_stat=float(t_stat), df=g - 1,
-            analytic_p_value=float(2 * stats.t.sf(abs(t_stat), g - 1)),
+            analytic_p_value=float(2 * t_sf(abs(t_stat), g - 1)),
             p_value=p_value_at(stats_, maps, float(self.null)),
             ci_low=invert(stats_, maps, alpha, -1.0, width),
             ci_high=invert(stats_, maps, alpha, 1.0, width),
