@@ -27,9 +27,10 @@ shorthand; ``..`` and ``.`` are common in published tables; ``#N/A`` is Excel's.
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_POINT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _THOUSANDS_COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+MAX_INTEGER_DIGITS = 15
+"""Longest whole number kept as int64 (longer ones are read as floats)."""
 _INTEGER = re.compile(r"^[+-]?\d{1,15}$")
 _BOOLEAN = {"true": 1, "false": 0}
-_MARKER_ARRAY = pa.array(sorted(MISSING_MARKERS), type=pa.string())
 
 
 def number_text(text: str, *, decimal: str) -> str | None:
@@ -49,14 +50,61 @@ def number_text(text: str, *, decimal: str) -> str | None:
     return text if _NUMBER.match(text) else None
 
 
+def _case_variants(word: str) -> set[str]:
+    variants = {""}
+    for ch in word:
+        variants = {v + c for v in variants for c in {ch.lower(), ch.upper()}}
+    return variants
+
+
+_MARKER_VARIANTS = pa.array(sorted(set().union(*(_case_variants(m) for m in MISSING_MARKERS))),
+                            type=pa.string())
+"""Every upper/lower-case spelling of the markers, so no lowercase copy of a column is needed."""
+_ASCII_SPACE_MAX = 32
+"""Bytes up to this value include every ASCII whitespace character (tab, newline, space...)."""
+
+
+def cell_bytes(array: pa.Array) -> np.ndarray:
+    """The bytes of all cells of a string array, exactly (uint8; honours the array's offset)."""
+    if len(array) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    _, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32)
+    start, end = int(bounds[array.offset]), int(bounds[array.offset + len(array)])
+    if data is None:
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(data, dtype=np.uint8)[start:end]
+
+
+def _needs_trim(array: pa.Array) -> bool:
+    """False when no cell can hold whitespace (pure ASCII without tab, space or the like)."""
+    raw = cell_bytes(array)
+    return bool(raw.size) and (int(raw.min()) <= _ASCII_SPACE_MAX or int(raw.max()) >= 128)
+
+
 def _arrow_text(cells: pd.Series) -> pa.Array:
-    """The cells as an Arrow string array, stripped, with missing cells as empty strings."""
-    values = cells.astype(object).where(cells.notna(), "").to_numpy(dtype=object)
-    try:
-        array = pa.array(values, type=pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or bytes mixed in with text
-        array = pa.array([str(v) for v in values], type=pa.string())
-    return pc.utf8_trim_whitespace(array)
+    """The cells as an Arrow string array, stripped, with missing cells as empty strings.
+
+    A column that already holds Arrow strings without missing values (the fast CSV reader's)
+    is used as it is, without a round trip through Python objects.
+    """
+    array = _arrow_strings(cells)
+    if array is None:
+        values = cells.astype(object).where(cells.notna(), "").to_numpy(dtype=object)
+        try:
+            array = pa.array(values, type=pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or bytes mixed in with text
+            array = pa.array([str(v) for v in values], type=pa.string())
+    return pc.utf8_trim_whitespace(array) if _needs_trim(array) else array
+
+
+def _arrow_strings(cells: pd.Series) -> pa.Array | None:
+    """The column's own Arrow string array when it is Arrow-backed and has no nulls."""
+    if not isinstance(cells.dtype, pd.ArrowDtype) or cells.dtype.pyarrow_dtype != pa.string():
+        return None
+    chunked = cells.array.__arrow_array__()
+    array = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    return array if array.null_count == 0 else None
 
 
 def clean_text_column(cells: pd.Series, *, decimal: str) -> tuple[pd.Series, int]:
@@ -66,10 +114,9 @@ def clean_text_column(cells: pd.Series, *, decimal: str) -> tuple[pd.Series, int
     String work is done with Arrow compute functions, so large files load quickly.
     """
     text = _arrow_text(cells)
-    missing = pc.is_in(pc.utf8_lower(text), value_set=_MARKER_ARRAY).to_numpy(
-        zero_copy_only=False)
+    missing = pc.is_in(text, value_set=_MARKER_VARIANTS).to_numpy(zero_copy_only=False)
     n_missing = int(missing.sum())
-    present = text.filter(pa.array(~missing))
+    present = text.filter(pa.array(~missing)) if n_missing else text
     typed = _as_numbers(present, decimal=decimal)
     if typed is None:
         typed = _as_booleans(present)
@@ -92,6 +139,8 @@ def _as_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:
     """int64 or float64 values if every cell is a number, else None."""
     if len(present) == 0:
         return None
+    if _plain_integers(present):
+        return pc.cast(present, pa.int64()).to_numpy()
     plain = present
     if decimal == ",":
         if not _all(pc.invert(pc.match_substring(present, "."))):
@@ -99,9 +148,28 @@ def _as_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:
         plain = pc.replace_substring(present, ",", ".")
     if not _all(pc.match_substring_regex(plain, _NUMBER.pattern)):
         return _slow_numbers(present, decimal=decimal)
-    if _all(pc.match_substring_regex(plain, r"^[+-]?\d{1,15}$")):
+    if not _has_any_byte(plain, b".eE") and _all(
+            pc.match_substring_regex(plain, r"^[+-]?\d{1,15}$")):
+        if _has_any_byte(plain, b"+"):  # Arrow's integer parser refuses a plus sign
+            plain = pc.utf8_ltrim(plain, characters="+")
         return pc.cast(plain, pa.int64()).to_numpy()
     return pc.cast(plain, pa.float64()).to_numpy()
+
+
+def _plain_integers(present: pa.Array) -> bool:
+    """True when every cell is 1 to 15 digits (no sign): what ``_INTEGER`` accepts, checked on
+    the raw bytes instead of by a regular expression."""
+    raw = cell_bytes(present)
+    if not bool(((raw >= ord("0")) & (raw <= ord("9"))).all()):
+        return False
+    lengths = pc.binary_length(present)
+    bounds = pc.min_max(lengths)
+    return bounds["min"].as_py() >= 1 and bounds["max"].as_py() <= MAX_INTEGER_DIGITS
+
+
+def _has_any_byte(array: pa.Array, characters: bytes) -> bool:
+    raw = cell_bytes(array).tobytes()
+    return any(bytes([c]) in raw for c in characters)
 
 
 def _slow_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:

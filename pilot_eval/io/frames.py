@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import DataError
@@ -62,9 +63,10 @@ def drop_unnamed_empty(frame: pd.DataFrame, header: list[str], *, file: str) -> 
         if name:
             keep.append(index)
             continue
-        filled = column.map(lambda v: v is not None and str(v).strip() != "" and v == v)
-        if bool(filled.any()):
-            first = int(filled.to_numpy().nonzero()[0][0])
+        filled = np.array([v is not None and pd.notna(v) and str(v).strip() != ""
+                           for v in column.to_numpy(dtype=object)], dtype=bool)
+        if filled.any():
+            first = int(filled.nonzero()[0][0])
             raise DataError(
                 f"column {column_letter(index)} holds data but has no header name",
                 file=file, rows=spreadsheet_rows([first]),

@@ -191,14 +191,27 @@ def _detect(data: bytes, *, file: str) -> DecodedText:
         ) from None
 
 
+SNIFF_CHARACTERS = 1 << 16
+"""Characters of text first inspected for the delimiter (more if the lines are long)."""
+
+
 def _lines(text: str, limit: int = 200) -> list[str]:
-    lines = []
-    for line in io.StringIO(text):
-        if line.strip():
-            lines.append(line.rstrip("\r\n"))
-        if len(lines) >= limit:
-            break
-    return lines
+    """The first ``limit`` non-blank lines (reading a growing prefix, never copying the file)."""
+    size = SNIFF_CHARACTERS
+    while True:
+        prefix = text[:size]
+        whole = len(prefix) == len(text)
+        lines = []
+        for line in io.StringIO(prefix):
+            if not whole and not line.endswith("\n"):
+                break  # cut off by the prefix: read a longer one
+            if line.strip():
+                lines.append(line.rstrip("\r\n"))
+            if len(lines) >= limit:
+                return lines
+        if whole:
+            return lines
+        size *= 4
 
 
 def _field_counts(lines: list[str], delimiter: str) -> list[int]:

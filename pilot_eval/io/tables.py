@@ -19,6 +19,7 @@ import pandas as pd
 
 from pilot_eval.errors import DataError
 from pilot_eval.io.excel import list_sheets, read_xlsx
+from pilot_eval.io.fast_csv import arrow_table_frame, utf8_payload
 from pilot_eval.io.frames import (
     clean_header,
     drop_leading_blank_rows,
@@ -29,6 +30,7 @@ from pilot_eval.io.frames import (
 )
 from pilot_eval.io.sniffing import (
     DELIMITERS,
+    DecodedText,
     decode_text,
     file_signature,
     refuse_signature,
@@ -304,7 +306,7 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
     if decimal == delimiter:
         raise DataError("the decimal separator and the delimiter are both ','", file=file,
                         hint="Files with decimal commas separate columns with ';'.")
-    raw = _parse_csv(decoded.text, delimiter=delimiter, file=file)
+    raw = _parse_text(data, decoded, delimiter=delimiter, file=file)
     if raw.empty:
         raise DataError("the file holds no values, only delimiters and blank lines", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
@@ -324,6 +326,17 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
 
 
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+
+
+def _parse_text(data: bytes, decoded: DecodedText, *, delimiter: str,
+                file: str) -> pd.DataFrame:
+    """Every line as text cells: Arrow's reader for plain UTF-8 files, else pandas'."""
+    payload = utf8_payload(data, decoded.encoding)
+    if payload is not None:
+        raw = arrow_table_frame(payload, delimiter=delimiter)
+        if raw is not None:
+            return raw
+    return _parse_csv(decoded.text, delimiter=delimiter, file=file)
 
 
 def _parse_csv(text: str, *, delimiter: str, file: str) -> pd.DataFrame:
