@@ -20,6 +20,12 @@ from pilot_eval.io import LoadedTable, load_table
 from pilot_eval.jsonio import write_bytes_atomic, write_json_atomic
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.project import OutcomeChoice, Project, save_project
+from pilot_eval.retention import (
+    demo_request,
+    request_from_project,
+    request_to_project,
+    run_retention,
+)
 from pilot_eval.spec import DatasetSpec
 
 DEMO_ORGANISATION = "Demo councils' empowerment pilot"
@@ -63,7 +69,9 @@ def demo_project(folder: str | Path) -> Project:
                            cohort="pilot_start", cluster="team")
     outcomes = tuple(OutcomeChoice(info.column, info.label, info.unit, info.polarity)
                      for info in OUTCOMES)
+    staff_data, retention = request_to_project(demo_request(data_dir), copies["staff.csv"])
     return Project(outcome_data=DatasetSpec.from_table(table, columns), outcomes=outcomes,
+                   staff_data=staff_data, retention=retention,
                    brief={"organisation": DEMO_ORGANISATION, "date": EXTRACT_DATE.isoformat()})
 
 
@@ -98,8 +106,16 @@ def run_project(project: Project, *, progress: Progress | None = None) -> dict[s
                                hint="Open the outcome panel and choose at least one outcome.")
     progress.report(0.0, "Loading the data")
     table = project.outcome_data.load()
-    analyses = run_outcomes(project.did_requests(), table, _Stage(progress, 0.05, 1.0))
-    return results_document(analyses, table)
+    share = 0.7 if project.staff_data else 1.0
+    analyses = run_outcomes(project.did_requests(), table, _Stage(progress, 0.05, share))
+    document = results_document(analyses, table)
+    if project.staff_data:
+        progress.report(share, "Staff retention")
+        request = request_from_project(project.staff_data, project.retention)
+        staff = load_table(project.staff_data["path"])
+        document["retention"] = run_retention(request, staff,
+                                              _Stage(progress, share, 1.0)).to_dict()
+    return document
 
 
 def write_outputs(project: Project, results: dict[str, Any], out_dir: str | Path, *,

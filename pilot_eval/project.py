@@ -26,6 +26,8 @@ from pilot_eval.spec import DatasetSpec
 FORMAT = "pilot-eval project"
 VERSION = 1
 SUFFIX = ".pilot.json"
+STAFF_PATH_KEYS = ("path", "pilot_starts_path")
+"""Entries of ``staff_data`` that are file paths (stored relative to the project file)."""
 _TOP_KEYS = ("format", "version", "outcome_data", "outcomes", "did", "staff_data",
              "retention", "brief", "narrative")
 
@@ -107,8 +109,9 @@ class Project:
         staff = None
         if self.staff_data is not None:
             staff = dict(self.staff_data)
-            if isinstance(staff.get("path"), str):
-                staff["path"] = _relative(staff["path"], relative_to)
+            for key in STAFF_PATH_KEYS:
+                if isinstance(staff.get(key), str):
+                    staff[key] = _relative(staff[key], relative_to)
         return {"format": FORMAT, "version": VERSION, "outcome_data": data,
                 "outcomes": [o.to_dict() for o in self.outcomes], "did": self.did.to_dict(),
                 "staff_data": staff, "retention": dict(self.retention),
@@ -205,8 +208,11 @@ def project_from_dict(document: Any, *, folder: Path, file: str | None = None,
         outcomes = tuple(OutcomeChoice(**o) for o in document.get("outcomes", []))
         did = DidOptions(**document.get("did", {}))
         staff = document.get("staff_data")
-        if isinstance(staff, dict) and isinstance(staff.get("path"), str):
-            staff = {**staff, "path": _absolute(staff["path"], folder)}
+        if staff is not None and not isinstance(staff, dict):
+            raise TypeError("staff_data is not a JSON object")
+        if staff is not None:
+            staff = {k: _absolute(v, folder) if k in STAFF_PATH_KEYS and isinstance(v, str)
+                     else v for k, v in staff.items()}
         return Project(outcome_data=spec, outcomes=outcomes, did=did, staff_data=staff,
                        retention=dict(document.get("retention") or {}),
                        brief=dict(document.get("brief") or {}),

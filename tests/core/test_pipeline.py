@@ -73,3 +73,18 @@ def test_brief_command_names_a_missing_data_file(demo, tmp_path, capsys):
     code = main(["brief", str(project), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and "outcomes.csv" in err and "Traceback" not in err
+
+
+def test_demo_results_include_staff_retention_consistent_with_the_truth(demo):
+    """docs/demo-data.md: the TRUE resignation hazard ratio in pilot teams after their start is
+    0.6; leaving for any reason combines it with unaffected reasons."""
+    out, _ = demo
+    retention = json.loads((out / "results.json").read_text(encoding="utf-8"))["retention"]
+    assert {"km", "logrank", "cox", "rmst", "cumulative_incidence", "rates",
+            "did_leaving"} <= retention.keys()
+    assert retention["cox"]["ties"] == "efron"
+    (term,) = [c for c in retention["cox"]["coefficients"] if c["name"] == "pilot_post"]
+    assert term["hazard_ratio"] < 1 and term["ci_low"] < 0.6 < term["ci_high"]
+    project = json.loads((out / "demo.pilot.json").read_text(encoding="utf-8"))
+    assert project["staff_data"]["path"] == "data/staff.csv"
+    assert project["staff_data"]["pilot_starts_path"] == "data/teams.csv"
