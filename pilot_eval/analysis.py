@@ -28,7 +28,13 @@ from pilot_eval.robustness import (
     in_time_placebo,
     leave_one_out,
 )
-from pilot_eval.summaries import cohort_column, group_means, pilot_starts, start_periods
+from pilot_eval.summaries import (
+    balanced_units,
+    cohort_column,
+    group_means,
+    pilot_starts,
+    start_periods,
+)
 from pilot_eval.validation import ValidationReport, validate_panel
 
 EstimatorName = Literal["auto", "2x2", "twfe", "callaway-santanna"]
@@ -110,6 +116,7 @@ class DidAnalysis:
     group_means: tuple[dict[str, Any], ...] = ()
     pilot_starts: tuple[dict[str, Any], ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def wild(self) -> Any | None:
@@ -159,9 +166,9 @@ class DidAnalysis:
         out["pilot_starts"] = [dict(row) for row in self.pilot_starts]
         out["validation"] = [p.to_dict() for p in self.validation.problems]
         seen = list(out.get("warnings", []))
-        for problem in self.validation.warnings:
-            if problem.describe() not in seen:
-                seen.append(problem.describe())
+        for text in [p.describe() for p in self.validation.warnings] + list(self.notes):
+            if text not in seen:
+                seen.append(text)
         out["warnings"] = seen
         return out
 
@@ -195,14 +202,15 @@ def run_analysis(
     se, choice = choose_inference(frame, columns, choice, request.se)
     progress.report(0.2, f"Estimating ({choice.estimator})")
     result = _fit(choice.estimator, frame, columns, request, se)
-    extras = _extras(frame, columns, request, choice, result, se, progress)
+    extras, notes = _extras(frame, columns, request, choice, result, se, progress)
     progress.report(0.95, "Summarising pilot and comparison groups")
     info = DataInfo(file=file, sha256=sha256, n_rows=len(frame),
                     n_rows_used=int(getattr(result, "n_obs", len(frame))))
     progress.report(1.0, "Done")
     return DidAnalysis(request=request, result=result, validation=report, choice=choice,
                        data=info, group_means=group_means(frame, columns, labels),
-                       pilot_starts=pilot_starts(frame, columns, labels), extras=extras)
+                       pilot_starts=pilot_starts(frame, columns, labels), extras=extras,
+                       notes=notes)
 
 
 def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
@@ -235,9 +243,10 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
 
 
 def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
-            result: Any, se: str, progress: Progress) -> dict[str, Any]:
-    """The results shown beside the headline, keyed by their JSON names."""
+            result: Any, se: str, progress: Progress) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The results shown beside the headline, keyed by their JSON names, and notes on them."""
     extras: dict[str, Any] = {}
+    notes: list[str] = []
     staggered = choice.estimator == "callaway-santanna"
     panel = columns.design != "2x2"
     if staggered:
@@ -248,17 +257,22 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
 
         progress.report(0.5, "Decomposing the two-way estimate (Goodman-Bacon)")
         bacon_roles = columns
-        bacon_frame = frame
+        bacon_frame, dropped = balanced_units(frame, columns)
         if columns.cohort is None:
-            bacon_frame = cohort_column(frame, columns, COHORT)
+            bacon_frame = cohort_column(bacon_frame, columns, COHORT)
             bacon_roles = replace(columns, cohort=COHORT, treatment=None)
         extras["bacon"] = _or_unavailable(lambda: BaconDecomposition(bacon_roles).fit(bacon_frame))
+        if dropped and not isinstance(extras["bacon"], Unavailable):
+            shown = ", ".join(str(u) for u in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
+            notes.append(f"The Bacon decomposition needs every unit in every period, so it "
+                         f"leaves out {len(dropped)} unit(s) with a missing month or outcome "
+                         f"({shown}); it decomposes the two-way estimate on the rest.")
     if choice.inference == "wild" or (panel and choice.few_clusters):
         progress.report(0.6, "Wild cluster bootstrap")
         extras["wild_bootstrap"] = _wild(frame, columns, request, choice)
     if request.checks:
         extras.update(_checks(frame, columns, request, choice, result, se, progress))
-    return extras
+    return extras, tuple(notes)
 
 
 def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,

@@ -65,3 +65,17 @@ def cohort_column(frame: pd.DataFrame, columns: PanelColumns, name: str) -> pd.D
     """``frame`` with a cohort column ``name`` (first pilot period, 0 = never) added."""
     starts = start_periods(frame, columns)
     return frame.assign(**{name: frame[columns.unit].map(starts).fillna(0).astype("int64")})
+
+
+def balanced_units(frame: pd.DataFrame, columns: PanelColumns) -> tuple[pd.DataFrame, list]:
+    """Rows of the units observed, with an outcome, in every period; and the units dropped.
+
+    Some methods (the Bacon decomposition, as R ``bacondecomp``) need a balanced panel.
+    """
+    y = pd.to_numeric(frame[columns.outcome], errors="coerce")
+    present = frame[y.notna()]
+    periods = present[columns.time].nunique()
+    counts = present.groupby(columns.unit, sort=True)[columns.time].nunique()
+    keep = counts.index[counts == periods]
+    dropped = sorted(set(frame[columns.unit].unique()) - set(keep), key=str)
+    return present[present[columns.unit].isin(keep)], dropped
