@@ -6,10 +6,12 @@ import html
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -20,6 +22,7 @@ class BriefPage(QWidget):
     """Intent: ``export_requested``.  Setters: ``set_ready``, ``set_busy``, ``show_exported``."""
 
     export_requested = Signal()
+    text_edited = Signal()  # any narrative field changed (unsaved changes)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +45,25 @@ class BriefPage(QWidget):
         author_label.setBuddy(self.author)
         form.addRow(org_label, self.organisation)
         form.addRow(author_label, self.author)
+        self.issue = self._text_box("The issue", "What problem the pilot addressed, in two or "
+                                    "three sentences")
+        self.recommendation = self._text_box("Recommendation", "What you recommend ministers "
+                                             "decide")
+        self.decision = QComboBox()
+        self.decision.setAccessibleName("For decision or for noting")
+        self.decision.addItems(["for noting", "for decision"])
+        self.decision.currentIndexChanged.connect(self.text_edited)
+        for caption, widget in (("The &issue", self.issue),
+                                ("&Recommendation", self.recommendation),
+                                ("&Decision", self.decision)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        self.organisation.textEdited.connect(self.text_edited)
+        self.author.textEdited.connect(self.text_edited)
+        self.evidence = QLabel("")
+        self.evidence.setAccessibleName("Evidence strength and reasons")
+        self.evidence.setWordWrap(True)
         self.export_button = QPushButton("&Export brief…")
         self.export_button.setAccessibleName("Export brief")
         self.export_button.setToolTip("Save the brief as PDF and HTML (Ctrl+E)")
@@ -57,6 +79,7 @@ class BriefPage(QWidget):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.preview)
+        layout.addWidget(self.evidence)
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
@@ -64,6 +87,39 @@ class BriefPage(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.set_ready(False)
+
+    def _text_box(self, name: str, placeholder: str) -> QPlainTextEdit:
+        box = QPlainTextEdit()
+        box.setAccessibleName(name)
+        box.setPlaceholderText(placeholder)
+        box.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        box.setFixedHeight(60)
+        box.textChanged.connect(self.text_edited)
+        return box
+
+    def options(self) -> dict[str, str]:
+        """The brief options typed here (``BriefOptions`` keys)."""
+        return {"organisation": self.organisation.text(), "author": self.author.text(),
+                "issue": self.issue.toPlainText(),
+                "recommendation": self.recommendation.toPlainText(),
+                "decision": self.decision.currentText()}
+
+    def set_options(self, options: dict) -> None:
+        """Fill the fields from a project's brief options (unknown keys are ignored)."""
+        self.blockSignals(True)
+        try:
+            self.organisation.setText(str(options.get("organisation", "")))
+            self.author.setText(str(options.get("author", "")))
+            self.issue.setPlainText(str(options.get("issue", "")))
+            self.recommendation.setPlainText(str(options.get("recommendation", "")))
+            index = self.decision.findText(str(options.get("decision", "for noting")))
+            self.decision.setCurrentIndex(max(index, 0))
+        finally:
+            self.blockSignals(False)
+
+    def show_evidence(self, lines: list[str]) -> None:
+        """How strong the evidence is for each outcome, and why (one line each)."""
+        self.evidence.setText("<br>".join(html.escape(line) for line in lines))
 
     def set_ready(self, ready: bool) -> None:
         self.export_button.setEnabled(ready)

@@ -19,12 +19,17 @@ from .error_info import ErrorInfo
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
+RETENTION, DEMO, PREVIEW = "retention", "demo", "preview"
 PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
     LOAD: "The file could not be opened",
     VALIDATE: "The data could not be checked",
     ANALYSIS: "The analysis could not run",
     BRIEF: "The brief could not be exported",
+    RETENTION: "The retention analysis could not run",
+    DEMO: "The demo pilot could not be prepared",
+    PREVIEW: "The file could not be read",
+    "save": "The project could not be saved",
 }
 ROLE_LABELS = {
     "unit": "Unit (team)",
@@ -76,6 +81,11 @@ class Controller(QObject):
     brief_exported = Signal(str, str)  # pdf path, html path
     error = Signal(object)             # ErrorInfo
     busy_changed = Signal(str, bool)   # task key, busy
+    retention_ready = Signal(object)   # RetentionOutput
+    project_changed = Signal(str)      # the project file's path ("" for none)
+    dirty_changed = Signal(bool)       # are there unsaved changes?
+    preview_ready = Signal(object)     # LoadedTable read for the import wizard
+    preview_failed = Signal(object)    # ErrorInfo
 
     def __init__(self, core: Any | None = None, runner: TaskRunner | None = None,
                  parent: QObject | None = None) -> None:
@@ -88,6 +98,12 @@ class Controller(QObject):
         self.output: AnalysisOutput | None = None  # the result for the current roles
         self.results: dict[str, AnalysisOutput] = {}  # outcome -> result, for the brief
         self.source_note = ""  # e.g. "the data file changed since the project was saved"
+        self.project_path = ""  # the .pilot.json file this session was opened from or saved to
+        self.base_project: Any = None  # the Project opened (its other entries are kept)
+        self.staff: dict[str, Any] | None = None  # {"path", "pilot_starts_file"}
+        self.retention_output: Any = None
+        self.dirty = False
+        self.date_format: str | None = None  # chosen in the import wizard (None: detect)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
@@ -105,6 +121,109 @@ class Controller(QObject):
         task = self._project_task if path.lower().endswith(PROJECT_SUFFIX) else self._load_task
         self.runner.run(LOAD, partial(task, path), title=TITLES[LOAD])
 
+    def preview_file(self, path: str, options: dict[str, Any] | None = None) -> None:
+        """Read ``path`` with ``load_table`` options for the import wizard (``preview_ready``)."""
+        options = dict(options or {})
+        self.runner.run(PREVIEW, lambda progress: self.core.load_table(str(path), progress,
+                                                                       **options),
+                        title=TITLES[PREVIEW])
+
+    def use_table(self, table: Any, *, date_format: str | None = None) -> None:
+        """Use a table read by the wizard: guess its roles, then as ``open_file``."""
+        self.runner.cancel(PREVIEW)
+        self.date_format = date_format
+        self.runner.run(LOAD, partial(self._use_task, table), title=TITLES[LOAD])
+
+    def _use_task(self, table: Any, progress: Any) -> tuple[Any, dict[str, str | None], str]:
+        progress.report(0.5, "Guessing column roles")
+        return table, self.core.guess_roles(table.frame), ""
+
+    def reset(self) -> None:
+        """A new, empty project (the window asks about unsaved changes first)."""
+        for key in (LOAD, VALIDATE, ANALYSIS, RETENTION):
+            self.runner.cancel(key)
+        self.table, self.output, self.source_note = None, None, ""
+        self.base_project, self.project_path, self.staff = None, "", None
+        self.retention_output = None
+        self.results.clear()
+        self.roles = dict.fromkeys(ROLE_FIELDS)
+        self.roles_changed.emit(dict(self.roles))
+        self._set_issues([])
+        self.project_changed.emit("")
+        self._set_clean()
+
+    def open_demo(self, folder: str) -> None:
+        """Copy the demo pilot into ``folder`` as a project and open it."""
+        self.runner.run(DEMO, partial(self.core.make_demo, str(folder)), title=TITLES[DEMO])
+
+    def open_staff(self, path: str, pilot_starts_file: str | None = None) -> None:
+        """Use the staff records at ``path`` and run the retention analysis."""
+        self.staff = {"path": str(path)}
+        if pilot_starts_file:
+            self.staff["pilot_starts_file"] = pilot_starts_file
+        self.mark_dirty()
+        self.run_retention()
+
+    def run_retention(self) -> None:
+        if not self.staff:
+            return
+        path = str(self.staff["path"])
+        starts = self.staff.get("pilot_starts_file")
+        starts_path = str(Path(path).parent / starts) if starts else None
+        self.runner.run(RETENTION, partial(self.core.retention, path, starts_path),
+                        title=TITLES[RETENTION])
+
+    def apply_roles(self, roles: dict[str, str | None]) -> None:
+        """Go to ``roles`` (undo/redo): one changed role keeps other outcomes' results."""
+        changed = [r for r in ROLE_FIELDS if (roles.get(r) or None) != self.roles.get(r)]
+        if changed == ["outcome"]:
+            self.set_role("outcome", roles.get("outcome"))
+        elif changed:
+            self.set_roles(roles)
+            self.mark_dirty()
+
+    def mark_dirty(self) -> None:
+        if not self.dirty:
+            self.dirty = True
+            self.dirty_changed.emit(True)
+
+    def _set_clean(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            self.dirty_changed.emit(False)
+
+    def current_project(self, *, brief: dict[str, Any] | None = None,
+                        narrative: dict[str, str] | None = None) -> Any:
+        """The session as a ``pilot_eval.project.Project``."""
+        from .project_io import session_project
+
+        return session_project(self.table, self.roles, [o.result for o in self.results.values()],
+                               base=self.base_project, staff=self.staff, brief=brief,
+                               narrative=narrative, date_format=self.date_format)
+
+    def save_project(self, path: str, *, brief: dict[str, Any] | None = None,
+                     narrative: dict[str, str] | None = None) -> bool:
+        """Save the session to ``path`` (atomic, previous version kept as .bak)."""
+        from pilot_eval.errors import PilotEvalError
+        from pilot_eval.project import save_project
+
+        from .error_info import describe_exception
+
+        if self.table is None:
+            self.error.emit(ErrorInfo(TITLES["save"], "Open the outcome data first: a project "
+                                      "records its data files and column roles."))
+            return False
+        try:
+            project = self.current_project(brief=brief, narrative=narrative)
+            save_project(project, path)
+        except (PilotEvalError, OSError, ValueError) as exc:
+            self.error.emit(describe_exception(exc, title=TITLES["save"]))
+            return False
+        self.base_project, self.project_path = project, str(path)
+        self._set_clean()
+        self.project_changed.emit(self.project_path)
+        return True
+
     @Slot(str, object)
     def set_role(self, role: str, column: str | None) -> None:
         """Use ``column`` (or nothing) for ``role``; re-checks the data."""
@@ -120,6 +239,7 @@ class Controller(QObject):
         # changes the design, so every earlier result is dropped.
         self._forget_result(keep_other_outcomes=role == "outcome")
         self.roles_changed.emit(dict(self.roles))
+        self.mark_dirty()
         self.validate()
 
     def set_roles(self, roles: dict[str, str | None]) -> None:
@@ -163,15 +283,21 @@ class Controller(QObject):
     def cancel_analysis(self) -> None:
         self.runner.cancel(ANALYSIS)
 
-    def export_brief(self, pdf_path: str, *, organisation: str = "", author: str = "") -> None:
+    def export_brief(self, pdf_path: str, *, organisation: str = "", author: str = "",
+                     options: dict[str, Any] | None = None) -> None:
         """Write the brief of every outcome analysed with the current design to ``pdf_path``,
-        and an HTML twin beside it."""
+        and an HTML twin beside it (with the retention results when they exist)."""
         if not self.results:
             self.error.emit(ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
                                       "brief: the brief reports its result."))
             return
+        extra: dict[str, Any] = {}
+        if options:
+            extra["options"] = dict(options)
+        if self.retention_output is not None:
+            extra["retention"] = self.retention_output.result
         task = partial(self._brief_task, [o.result for o in self.results.values()], str(pdf_path),
-                       organisation, author)
+                       organisation, author, extra)
         self.runner.run(BRIEF, task, title=TITLES[BRIEF])
 
     def shutdown(self) -> None:
@@ -191,13 +317,13 @@ class Controller(QObject):
         progress.report(1.0, "Loaded")
         return table, roles, ""
 
-    def _project_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None], str]:
+    def _project_task(self, path: str, progress: Any) -> tuple[Any, ...]:
         return self.core.open_project(path, progress)
 
     def _brief_task(self, results: list[dict[str, Any]], pdf_path: str, organisation: str,
-                    author: str, progress: Any) -> tuple[str, str]:
+                    author: str, extra: dict[str, Any], progress: Any) -> tuple[str, str]:
         return self.core.export_brief(results, pdf_path, organisation=organisation,
-                                      author=author, progress=progress)
+                                      author=author, progress=progress, **extra)
 
     # ----------------------------------------------------------------- answers
     @property
@@ -215,10 +341,30 @@ class Controller(QObject):
     @Slot(str, object)
     def _on_finished(self, key: str, value: Any) -> None:
         if key == LOAD:
-            table, roles, note = value
+            table, roles, note, *rest = value
+            extras = rest[0] if rest else {}
             self.table, self.output, self.source_note = table, None, note
+            self.base_project = extras.get("project")
+            self.project_path = str(extras.get("path", ""))
+            staff = getattr(self.base_project, "staff_data", None)
+            self.staff = dict(staff) if isinstance(staff, dict) and staff.get("path") else None
+            self.retention_output = None
+            self.results.clear()
             self.table_loaded.emit(table)
             self.set_roles(roles)
+            if self.project_path:
+                self._set_clean()
+            else:
+                self.mark_dirty()
+            self.project_changed.emit(self.project_path)
+            self.run_retention()
+        elif key == DEMO:
+            self.open_file(str(value))
+        elif key == PREVIEW:
+            self.preview_ready.emit(value)
+        elif key == RETENTION:
+            self.retention_output = value
+            self.retention_ready.emit(value)
         elif key == VALIDATE:
             self._set_issues(issues_from_report(value))
         elif key == ANALYSIS:
@@ -233,6 +379,9 @@ class Controller(QObject):
 
     @Slot(str, object)
     def _on_failed(self, key: str, info: ErrorInfo) -> None:
+        if key == PREVIEW:  # shown in the wizard, next to the settings that caused it
+            self.preview_failed.emit(info)
+            return
         if key == VALIDATE:  # a data problem found while checking belongs in the list
             self._set_issues([Issue("error", info.message)])
             if info.expected:

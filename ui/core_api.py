@@ -52,6 +52,8 @@ class AnalysisOutput:
     result: dict[str, Any]
     figure: Any = None  # matplotlib Figure, or None when the chart could not be drawn
     chart_problem: str = ""
+    trend_figure: Any = None  # a second group-means figure for the Trends step
+    event_figure: Any = None  # the event-study chart when the result has ``event_time``
 
 
 def _role_of_column(guessed: dict[str, str]) -> list[tuple[str, str]]:
@@ -103,17 +105,19 @@ def guess_outcome_info(column: str) -> OutcomeInfo:
 class CoreApi:
     """Calls into ``pilot_eval`` on behalf of the controller (always off the GUI thread)."""
 
-    def load_table(self, path: str, progress: Progress) -> Any:
+    def load_table(self, path: str, progress: Progress, **options: Any) -> Any:
+        """Read ``path``; ``options`` are ``load_table``'s sheet/encoding/delimiter/decimal."""
         from pilot_eval.io import load_table
 
         progress.report(0.05, f"Reading {Path(path).name}")
-        table = load_table(path)
+        table = load_table(path, **options)
         progress.report(0.9, "Guessing column roles")
         return table
 
-    def open_project(self, path: str, progress: Progress) -> tuple[Any, dict[str, str | None],
-                                                                   str]:
-        """The project's outcome data, its roles and a note when the data file changed."""
+    def open_project(self, path: str, progress: Progress
+                     ) -> tuple[Any, dict[str, str | None], str, dict[str, Any]]:
+        """The project's outcome data, its roles, a note when the data file changed, and
+        ``{"project": Project, "path": path}``."""
         from pilot_eval.errors import DataError, ProjectFileError
         from pilot_eval.io import load_table
         from pilot_eval.project import check_source, load_project
@@ -134,7 +138,35 @@ class CoreApi:
         roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
         if project.outcomes:
             roles["outcome"] = project.outcomes[0].column
-        return table, normalise_roles(roles, table.frame), status.message
+        extras = {"project": project, "path": str(path)}
+        return table, normalise_roles(roles, table.frame), status.message, extras
+
+    def make_demo(self, folder: str, progress: Progress) -> str:
+        """Save the demo pilot as a project in ``folder`` (data copied beside it)."""
+        from dataclasses import replace
+
+        from pilot_eval.pipeline import demo_project
+        from pilot_eval.project import save_project
+
+        progress.report(0.02, "Preparing the demo pilot")
+        project = demo_project(folder)
+        data = Path(folder) / "data"
+        staff = {"path": str(data / "staff.csv"), "pilot_starts_file": "teams.csv"}
+        path = Path(folder) / "demo.pilot.json"
+        save_project(replace(project, staff_data=staff), path)
+        return str(path)
+
+    def retention(self, staff_path: str, pilot_starts_path: str | None,
+                  progress: Progress) -> Any:
+        """Every retention analysis of the staff records (``RetentionOutput``)."""
+        from .retention_core import run_staff_retention
+
+        return run_staff_retention(staff_path, pilot_starts_path, progress)
+
+    def sheet_names(self, path: str) -> list[str]:
+        from pilot_eval.io import sheet_names
+
+        return sheet_names(path)
 
     def guess_roles(self, frame: Any) -> dict[str, str | None]:
         from pilot_eval.roles import guess_roles
@@ -164,8 +196,24 @@ class CoreApi:
         analysis = run_analysis(request, table, progress)
         result = analysis.to_dict()
         figure, problem = self.chart(result)
+        trend_figure, _ = self.chart(result)
         return AnalysisOutput(analysis=analysis, result=result, figure=figure,
-                              chart_problem=problem)
+                              chart_problem=problem, trend_figure=trend_figure,
+                              event_figure=self.event_chart(result))
+
+    def event_chart(self, result: dict[str, Any]) -> Any:
+        """The event-study figure, or ``None`` when the result has no event-time rows."""
+        rows = result.get("event_time")
+        if not rows:
+            return None
+        from pilot_eval.charts.event_time import event_time_figure
+
+        try:
+            return event_time_figure(rows, outcome_label=result.get("outcome_label", ""),
+                                     unit=result.get("outcome_unit", ""),
+                                     reference=result.get("reference"))
+        except (KeyError, ValueError, TypeError):
+            return None
 
     def chart(self, result: dict[str, Any]) -> tuple[Any, str]:
         """The pilot-vs-comparison figure, or ``(None, reason)`` when it cannot be drawn."""
@@ -180,16 +228,26 @@ class CoreApi:
         return figure, ""
 
     def export_brief(self, results: list[dict[str, Any]], pdf_path: str, *, organisation: str = "",
-                     author: str = "", progress: Progress) -> tuple[str, str]:
-        """Write the brief as PDF and, beside it, HTML; return both paths."""
+                     author: str = "", progress: Progress, options: dict[str, Any] | None = None,
+                     retention: dict[str, Any] | None = None) -> tuple[str, str]:
+        """Write the brief as PDF and, beside it, HTML; return both paths.
+
+        ``options`` are ``BriefOptions`` entries (the issue, recommendation ...); ``retention``
+        is the retention analysis' dictionary, reported when given."""
         from pilot_eval.brief import build_brief_content, render_html, render_pdf
+        from pilot_eval.brief.options import BriefOptions
 
         pdf = Path(pdf_path)
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")
         html = pdf.with_suffix(".html")
         progress.report(0.1, "Writing the brief")
-        content = build_brief_content(results, organisation=organisation, author=author)
+        brief_options = BriefOptions.from_dict({**(options or {}), "organisation": organisation,
+                                                "author": author}, strict=False)
+        document: dict[str, Any] = {"outcomes": list(results)}
+        if retention:
+            document["retention"] = retention
+        content = build_brief_content(document, options=brief_options)
         progress.report(0.3, "Rendering the PDF")
         render_pdf(content, pdf)
         progress.report(0.8, "Rendering the HTML version")

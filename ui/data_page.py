@@ -8,8 +8,10 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -62,6 +64,31 @@ class DataPage(QWidget):
         self.table.setAccessibleName("Data preview")
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.filter_column = QComboBox()
+        self.filter_column.setAccessibleName("Filter column")
+        self.filter_column.setToolTip("Which column the filter searches")
+        self.filter_text = QLineEdit()
+        self.filter_text.setAccessibleName("Filter rows")
+        self.filter_text.setPlaceholderText("Show only rows containing… (press Enter)")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.returnPressed.connect(self.apply_filter)
+        self.filter_note = QLabel("")
+        self.filter_note.setAccessibleName("Rows shown")
+        filter_row = QHBoxLayout()
+        filter_label = QLabel("&Filter:")
+        filter_label.setBuddy(self.filter_text)
+        filter_row.addWidget(filter_label)
+        filter_row.addWidget(self.filter_text, 1)
+        filter_row.addWidget(self.filter_column)
+        filter_row.addWidget(self.filter_note)
+        grid = QWidget()
+        grid_layout = QVBoxLayout(grid)
+        grid_layout.setContentsMargins(0, 0, 0, 0)
+        grid_layout.addLayout(filter_row)
+        grid_layout.addWidget(self.table, 1)
 
         self.roles_form = RolesForm()
         self.roles_form.role_changed.connect(self.role_changed)
@@ -82,20 +109,49 @@ class DataPage(QWidget):
         bottom_layout.addLayout(issues_box, 1)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
+        splitter.addWidget(grid)
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
-        self.setTabOrder(self.open_button, self.table)
+        self.setTabOrder(self.open_button, self.filter_text)
+        self.setTabOrder(self.filter_text, self.filter_column)
+        self.setTabOrder(self.filter_column, self.table)
         self.setTabOrder(self.table, self.roles_form.combos["unit"])
+        self.clear()
+
+    def clear(self) -> None:
+        self.model.set_frame(None)
+        self.roles_form.set_columns([])
+        self.filter_column.clear()
+        self.filter_text.clear()
+        self.filter_note.setText("")
+        self.issues.clear()
+        self.file_label.setText("No data file open yet. Open the outcome panel: one row per "
+                                "team and period.")
+
+    def apply_filter(self) -> int:
+        """Show the rows containing the filter text; returns how many are shown."""
+        data = self.filter_column.currentData()
+        names = self.model.column_names()
+        column = names.index(data) if data in names else None
+        shown = self.model.set_filter(column, self.filter_text.text().strip())
+        total = self.model.total_rows()
+        self.filter_note.setText(f"{shown:,} of {total:,} rows" if shown != total else "")
+        return shown
 
     def show_table(self, table: Any) -> None:
         frame = table.frame
         self.model.set_frame(frame)
         self.roles_form.set_columns([str(c) for c in frame.columns])
+        self.filter_column.clear()
+        self.filter_column.addItem("any column", None)
+        for name in frame.columns:
+            self.filter_column.addItem(str(name), str(name))
+        self.filter_text.clear()
+        self.filter_note.setText("")
         markers = getattr(table, "missing_markers", None) or {}
         counts = sorted(((n, c) for c, n in markers.items() if n), reverse=True)
         empty = ", ".join(f"{c} {n:,}" for n, c in counts)
@@ -127,8 +183,11 @@ class DataPage(QWidget):
         rows, column = item.data(Qt.ItemDataRole.UserRole) or ((), None)
         names = self.model.column_names()
         col = names.index(column) if column in names else 0
+        if rows and self.model.view_row(int(rows[0]) - 2) < 0:  # hidden by the filter
+            self.filter_text.clear()
+            self.apply_filter()
         if rows:
-            index = self.model.index(int(rows[0]) - 2, col)
+            index = self.model.index(self.model.view_row(int(rows[0]) - 2), col)
         elif column in names:
             index = self.model.index(0, col)
         else:

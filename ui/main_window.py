@@ -1,8 +1,9 @@
-"""The main window: a side bar of steps, one page per step, wired to the controller.
+"""The main window: a side bar of six steps, one page per step, wired to the controller.
 
 The window only places things and forwards intents; the controller does the work through the
-task runner.  Tests call ``open_file(path)`` and ``export_brief_to(path)`` instead of the file
-dialogs.
+task runner.  Project files, autosave and settings are in :mod:`.window_files`.  Tests call
+``open_file(path)``, ``export_brief_to(path)`` and ``save_project_to(path)`` instead of the
+file dialogs.
 """
 
 from __future__ import annotations
@@ -12,46 +13,64 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QMainWindow,
     QStackedWidget,
+    QTextBrowser,
     QWidget,
 )
 
 from .brief_page import BriefPage
-from .controller import ANALYSIS, BRIEF, LOAD, Controller, Issue
+from .controller import ANALYSIS, BRIEF, DEMO, LOAD, RETENTION, Controller, Issue
 from .core_api import AnalysisOutput
 from .data_page import DataPage
 from .error_dialog import show_error
-from .error_info import ErrorInfo
+from .error_info import ErrorInfo, describe_exception
+from .help_text import help_html
 from .impact_page import ImpactPage
+from .import_dialog import ImportDialog
 from .result_text import headline
+from .retention_page import RetentionPage
+from .settings import open_settings
 from .sidebar import StepBar
+from .start_page import StartPage
 from .style import STYLE_SHEET
+from .trends_page import TrendsPage
+from .undo import RolesCommand
+from .window_files import ProjectFilesMixin, documents_folder
 
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
                "pilot-eval projects (*.pilot.json);;CSV (*.csv *.txt *.tsv);;"
                "Excel (*.xlsx);;Parquet (*.parquet);;Stata (*.dta);;All files (*)")
+STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*)"
 
 
-class MainWindow(QMainWindow):
-    """pilot-eval's window: Data -> Impact -> Brief."""
+class MainWindow(ProjectFilesMixin, QMainWindow):
+    """pilot-eval's window: Start -> Data -> Trends -> Impact -> Retention -> Brief."""
 
-    def __init__(self, controller: Controller | None = None) -> None:
+    def __init__(self, controller: Controller | None = None, *,
+                 settings: QSettings | None = None) -> None:
         super().__init__()
-        self.setWindowTitle("pilot-eval")
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("pilot-eval[*]")
         self.resize(1200, 800)
         self.setStyleSheet(STYLE_SHEET)
         self.controller = controller if controller is not None else Controller(parent=self)
+        self.settings = settings if settings is not None else open_settings()
+        self.undo_stack = QUndoStack(self)
         self.steps = StepBar()
         self.pages = QStackedWidget()
-        self.data_page, self.impact_page, self.brief_page = DataPage(), ImpactPage(), BriefPage()
-        self.page_for = {"data": self.data_page, "impact": self.impact_page,
-                         "brief": self.brief_page}
+        self.start_page, self.data_page = StartPage(), DataPage()
+        self.trends_page, self.impact_page = TrendsPage(), ImpactPage()
+        self.retention_page, self.brief_page = RetentionPage(), BriefPage()
+        self.page_for = {"start": self.start_page, "data": self.data_page,
+                         "trends": self.trends_page, "impact": self.impact_page,
+                         "retention": self.retention_page, "brief": self.brief_page}
         for key in self.steps.step_keys():
             self.pages.addWidget(self.page_for[key])
         central = QWidget()
@@ -60,45 +79,83 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.steps)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self._make_help()
         self.steps.step_chosen.connect(self.go_to)
         self._make_menus()
         self._connect()
-        self.steps.select("data")
-        self.statusBar().showMessage("Open a data file to begin (Ctrl+O).")
         self.last_error: ErrorInfo | None = None
         self.modal_errors = True  # False: errors go to the status bar only (screenshot runs)
+        self.steps.select("start")
+        self.statusBar().showMessage("Start a project, open one, or try the demo pilot.")
+        self._init_files()
 
     # ----------------------------------------------------------------- set-up
+    def _make_help(self) -> None:
+        self.help_view = QTextBrowser()
+        self.help_view.setAccessibleName("What does this mean? Help for this step")
+        self.help_view.setOpenExternalLinks(False)
+        self.help_dock = QDockWidget("What does this mean?", self)
+        self.help_dock.setObjectName("HelpDock")
+        self.help_dock.setWidget(self.help_view)
+        self.help_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.help_dock.setMinimumWidth(260)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.help_dock)
+
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Any) -> QAction:
         action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
 
     def _make_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.open_action = self._action(file_menu, "&Open data file…", QKeySequence.StandardKey.Open,
-                                        self.open_file_dialog)
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New project", QKeySequence.StandardKey.New, self.new_project)
+        self._action(file_menu, "Open &project…", "Ctrl+Shift+O", self.open_project_dialog)
+        self.open_action = self._action(file_menu, "&Open data file…",
+                                        QKeySequence.StandardKey.Open, self.open_file_dialog)
+        self._action(file_menu, "Open the &demo pilot", None, self.open_demo)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Save project", QKeySequence.StandardKey.Save,
+                     self.save_project)
+        self._action(file_menu, "Save project &as…", "Ctrl+Shift+S", self.save_project_as)
         self.export_action = self._action(file_menu, "&Export brief…", "Ctrl+E",
                                           self.export_brief_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-        analysis_menu = self.menuBar().addMenu("&Analysis")
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        analysis_menu = bar.addMenu("&Analysis")
         self.run_action = self._action(analysis_menu, "&Run", "Ctrl+R", self._run)
-        go_menu = self.menuBar().addMenu("&Go")
+        go_menu = bar.addMenu("&Go")
         for number, key in enumerate(self.steps.step_keys(), start=1):
-            label = key.capitalize()
-            self._action(go_menu, f"&{number} {label}", f"Ctrl+{number}",
+            self._action(go_menu, f"&{number} {key.capitalize()}", f"Ctrl+{number}",
                          lambda _=False, k=key: self.steps.select(k))
+        help_menu = bar.addMenu("&Help")
+        help_action = self.help_dock.toggleViewAction()
+        help_action.setText("&What does this mean?")
+        help_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        help_menu.addAction(help_action)
 
     def _connect(self) -> None:
         c = self.controller
+        self.start_page.new_requested.connect(self.new_project)
+        self.start_page.open_requested.connect(self.open_project_dialog)
+        self.start_page.demo_requested.connect(self.open_demo)
+        self.start_page.recent_chosen.connect(self.open_recent)
         self.data_page.open_requested.connect(self.open_file_dialog)
-        self.data_page.role_changed.connect(c.set_role)
+        self.data_page.role_changed.connect(self.change_role)
         self.impact_page.run_requested.connect(self._run)
         self.impact_page.cancel_requested.connect(c.cancel_analysis)
+        self.retention_page.open_requested.connect(self.open_staff_dialog)
         self.brief_page.export_requested.connect(self.export_brief_dialog)
+        self.brief_page.text_edited.connect(c.mark_dirty)
         c.table_loaded.connect(self._on_table_loaded)
         c.roles_changed.connect(self._on_roles_changed)
         c.issues_changed.connect(self._on_issues)
@@ -107,27 +164,72 @@ class MainWindow(QMainWindow):
         c.result_ready.connect(self._on_result)
         c.analysis_cancelled.connect(self.impact_page.show_cancelled)
         c.brief_exported.connect(self._on_exported)
+        c.retention_ready.connect(self._on_retention)
         c.error.connect(self.show_error)
         c.busy_changed.connect(self._on_busy)
+        c.dirty_changed.connect(self.setWindowModified)
+        c.project_changed.connect(self._on_project_changed)
 
     # ---------------------------------------------------------------- intents
     def go_to(self, key: str) -> None:
-        page = self.page_for[key]
-        self.pages.setCurrentWidget(page)
+        self.pages.setCurrentWidget(self.page_for[key])
+        self.help_view.setHtml(help_html(key))
+
+    def change_role(self, role: str, column: Any) -> None:
+        """A role picked in the form: an undoable command."""
+        self.undo_stack.push(RolesCommand(self.controller, role, column))
 
     def open_file_dialog(self) -> None:
-        start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        path, _ = QFileDialog.getOpenFileName(self, "Open data file", start, DATA_FILTER)
-        if path:
+        path, _ = QFileDialog.getOpenFileName(self, "Open data file", str(documents_folder()),
+                                              DATA_FILTER)
+        if path and path.lower().endswith(".pilot.json"):
             self.open_file(path)
+        elif path:
+            self.import_file(path)
+
+    def import_file(self, path: str | Path) -> ImportDialog | None:
+        """The import wizard for ``path``: preview, override what was detected, then use."""
+        c = self.controller
+        sheets: list[str] = []
+        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+            try:
+                sheets = c.core.sheet_names(str(path))
+            except Exception as exc:  # a damaged workbook: say so and stop
+                self.show_error(describe_exception(exc, title="The file could not be opened"))
+                return None
+        dialog = ImportDialog(str(path), sheets=sheets, parent=self)
+        dialog.load_requested.connect(lambda options: c.preview_file(str(path), options))
+        c.preview_ready.connect(dialog.show_table)
+        c.preview_failed.connect(dialog.show_problem_info)
+
+        def done(accepted: int) -> None:
+            c.preview_ready.disconnect(dialog.show_table)
+            c.preview_failed.disconnect(dialog.show_problem_info)
+            if accepted and dialog.table is not None:
+                self.undo_stack.clear()
+                c.use_table(dialog.table, date_format=dialog.chosen_date_format())
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
+        self.import_dialog = dialog
+        dialog.open()
+        dialog.reload()
+        return dialog
 
     def open_file(self, path: str | Path) -> None:
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.undo_stack.clear()
         self.controller.open_file(str(path))
 
+    def open_staff_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open staff records",
+                                              str(self._export_folder()), STAFF_FILTER)
+        if path:
+            self.controller.open_staff(path)
+
     def export_brief_dialog(self) -> None:
-        folder = self._export_folder()
-        path, _ = QFileDialog.getSaveFileName(self, "Export brief", str(folder / "brief.pdf"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export brief",
+                                              str(self._export_folder() / "brief.pdf"),
                                               "PDF (*.pdf)")
         if path:
             self.export_brief_to(path)
@@ -141,12 +243,12 @@ class MainWindow(QMainWindow):
             package = Path(str(resources.files("pilot_eval.resources"))).resolve()
             if os.access(folder, os.W_OK) and not folder.is_relative_to(package):
                 return folder
-        documents = QStandardPaths.StandardLocation.DocumentsLocation
-        return Path(QStandardPaths.writableLocation(documents) or Path.home())
+        return documents_folder()
 
     def export_brief_to(self, path: str | Path) -> None:
-        self.controller.export_brief(str(path), organisation=self.brief_page.organisation.text(),
-                                     author=self.brief_page.author.text())
+        options = self.brief_page.options()
+        self.controller.export_brief(str(path), organisation=options.pop("organisation"),
+                                     author=options.pop("author"), options=options)
 
     def _run(self) -> None:
         self.steps.select("impact")
@@ -159,13 +261,34 @@ class MainWindow(QMainWindow):
         if self.modal_errors:
             show_error(info, self)
 
+    def clear_pages(self) -> None:
+        self.data_page.clear()
+        self.trends_page.clear()
+        self.impact_page.clear_result()
+        self.retention_page.clear()
+        self.brief_page.set_options({})
+        self._show_brief_contents()
+
     # ---------------------------------------------------------------- answers
     def _on_table_loaded(self, table: Any) -> None:
         self.data_page.show_table(table)
-        self.setWindowTitle(f"{Path(table.path).name} – pilot-eval")
         self.impact_page.clear_result()
+        self.trends_page.clear()
+        self.retention_page.clear()
         self._show_brief_contents()
+        if self.steps.current_key() == "start":
+            self.steps.select("data")
         self.statusBar().showMessage(f"Opened {Path(table.path).name}. Check the column roles.")
+
+    def _on_project_changed(self, path: str) -> None:
+        self._after_project_opened(path)
+        project = self.controller.base_project
+        self.brief_page.set_options(dict(getattr(project, "brief", None) or {}))
+        name = Path(self.controller.project_path).name if self.controller.project_path else ""
+        table = self.controller.table
+        name = name or (Path(table.path).name if table is not None else "")
+        self.setWindowTitle(f"{name}[*] – pilot-eval" if name else "pilot-eval[*]")
+        self.setWindowModified(self.controller.dirty)
 
     def _on_roles_changed(self, roles: dict[str, str | None]) -> None:
         self.data_page.show_roles(roles)
@@ -177,6 +300,8 @@ class MainWindow(QMainWindow):
         self.data_page.show_issues(issues)
         errors = sum(i.severity == "error" for i in issues)
         warnings = sum(i.severity == "warning" for i in issues)
+        if self.controller.table is None:
+            return
         if any(i.severity == "info" for i in issues):
             self.statusBar().showMessage("Choose the column roles below the preview.")
         elif errors:
@@ -189,17 +314,27 @@ class MainWindow(QMainWindow):
     def _on_progress(self, key: str, fraction: float, message: str) -> None:
         if key == ANALYSIS:
             self.impact_page.show_progress(fraction, message)
+        elif key == RETENTION:
+            self.retention_page.show_progress(fraction, message)
         elif message:
             self.statusBar().showMessage(f"{message}…")
 
     def _on_result(self, output: AnalysisOutput) -> None:
-        self.impact_page.show_result(output.result, output.figure, output.chart_problem)
+        event_figure = getattr(output, "event_figure", None)
+        self.impact_page.show_result(output.result, event_figure or output.figure,
+                                     output.chart_problem)
+        self.trends_page.show_result(output.result, getattr(output, "trend_figure", None))
         self._show_brief_contents()
         self.statusBar().showMessage("Analysis finished.")
+
+    def _on_retention(self, output: Any) -> None:
+        self.retention_page.show_result(output.result, output.figure, output.chart_problem)
+        self.statusBar().showMessage("Retention analysis finished.")
 
     def _show_brief_contents(self) -> None:
         results = [o.result for o in self.controller.results.values()]
         self.brief_page.show_headlines([headline(r) for r in results])
+        self.brief_page.show_evidence(evidence_lines(results))
         self.brief_page.set_ready(bool(results))
 
     def _on_exported(self, pdf: str, html: str) -> None:
@@ -217,10 +352,36 @@ class MainWindow(QMainWindow):
             self.brief_page.set_busy(busy)
             if not busy:
                 self.brief_page.set_ready(bool(self.controller.results))
-        elif key == LOAD:
+        elif key in (LOAD, DEMO):
             self.data_page.open_button.setEnabled(not busy)
             self.open_action.setEnabled(not busy)
+        elif key == RETENTION:
+            self.retention_page.set_busy(busy)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._close_files():
+            event.ignore()
+            return
         self.controller.shutdown()
         super().closeEvent(event)
+
+
+def evidence_lines(results: list[dict[str, Any]]) -> list[str]:
+    """'Evidence strength: Moderate. Reasons ...' per outcome, as the brief rates it."""
+    if not results:
+        return []
+    try:
+        from pilot_eval.brief.evidence import rate_evidence
+    except ImportError:  # the brief package is optional for the window
+        return []
+    lines = []
+    for result in results:
+        try:
+            rating = rate_evidence(result)
+        except (KeyError, TypeError, ValueError):
+            continue
+        label = result.get("outcome_label") or result.get("outcome") or "Outcome"
+        why = " ".join(rating.reasons) or "No reason to lower it was found."
+        lines.append(f"{label}: evidence strength {rating.word.lower()}. "
+                     f"{why.replace('{units}', 'teams')}")
+    return lines

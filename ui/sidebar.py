@@ -1,4 +1,4 @@
-"""The side bar of steps (Data, Impact, Brief; later Start, Trends, Retention)."""
+"""The side bar of the six steps: Start, Data, Trends, Impact, Retention, Brief."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 STEPS: tuple[tuple[str, str], ...] = (
-    ("data", "1  Data"),
-    ("impact", "2  Impact"),
-    ("brief", "3  Brief"),
+    ("start", "1  Start"),
+    ("data", "2  Data"),
+    ("trends", "3  Trends"),
+    ("impact", "4  Impact"),
+    ("retention", "5  Retention"),
+    ("brief", "6  Brief"),
 )
 
 
@@ -21,7 +24,8 @@ class StepBar(QListWidget):
         super().__init__(parent)
         self.setObjectName("StepBar")
         self.setAccessibleName("Steps")
-        self.setAccessibleDescription("Choose a step of the evaluation: Data, Impact or Brief")
+        self.setAccessibleDescription("Choose a step of the evaluation: Start, Data, Trends, "
+                                      "Impact, Retention or Brief")
         self.setFixedWidth(150)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         for key, label in STEPS:

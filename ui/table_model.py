@@ -1,7 +1,9 @@
 """A read-only Qt table model over a pandas DataFrame, for the data preview and grid.
 
 ``data()`` is lazy: it formats only the cells the view asks for, from numpy arrays taken once
-per column (no per-cell ``DataFrame.iloc``), so it stays smooth on large tables.
+per column (no per-cell ``DataFrame.iloc``), so it stays smooth on large tables.  Sorting and
+filtering never copy the frame: the model keeps an array of row positions (``order``) and the
+row headers keep the spreadsheet row numbers of the file.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -37,6 +40,7 @@ class DataFrameModel(QAbstractTableModel):
         self._columns: list[str] = []
         self._arrays: dict[int, Any] = {}
         self._numeric: dict[int, bool] = {}
+        self._order: Any = None  # row positions shown, in display order (None: all, as read)
         self.set_frame(frame)
 
     def set_frame(self, frame: Any) -> None:
@@ -46,6 +50,7 @@ class DataFrameModel(QAbstractTableModel):
         self._columns = [str(c) for c in frame.columns] if frame is not None else []
         self._arrays.clear()
         self._numeric.clear()
+        self._order = None
         self.endResetModel()
 
     def _column(self, col: int) -> Any:
@@ -60,7 +65,7 @@ class DataFrameModel(QAbstractTableModel):
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         if parent.isValid() or self._frame is None:
             return 0
-        return len(self._frame)
+        return len(self._frame) if self._order is None else len(self._order)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._columns)
@@ -70,7 +75,7 @@ class DataFrameModel(QAbstractTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                     Qt.ItemDataRole.AccessibleTextRole):
-            return format_cell(self._column(index.column())[index.row()])
+            return format_cell(self._column(index.column())[self.source_row(index.row())])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             self._column(index.column())
             if self._numeric[index.column()]:
@@ -83,7 +88,73 @@ class DataFrameModel(QAbstractTableModel):
             return None
         if orientation == Qt.Orientation.Horizontal:
             return self._columns[section] if 0 <= section < len(self._columns) else None
-        return str(section + 2)  # spreadsheet row: the header is row 1
+        return str(self.source_row(section) + 2)  # spreadsheet row: the header is row 1
 
     def column_names(self) -> list[str]:
         return list(self._columns)
+
+    def total_rows(self) -> int:
+        """Rows in the frame, shown or filtered out."""
+        return 0 if self._frame is None else len(self._frame)
+
+    # ------------------------------------------------------------ sort, filter
+    def source_row(self, row: int) -> int:
+        """The frame position of display row ``row``."""
+        return row if self._order is None else int(self._order[row])
+
+    def view_row(self, position: int) -> int:
+        """The display row of frame position ``position`` (-1 when filtered out)."""
+        if self._order is None:
+            return position
+        hits = np.flatnonzero(self._order == position)
+        return int(hits[0]) if len(hits) else -1
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the shown rows by ``column`` (missing values last; a stable sort)."""
+        if self._frame is None or not 0 <= column < len(self._columns):
+            return
+        self.layoutAboutToBeChanged.emit()
+        rows = np.arange(len(self._frame)) if self._order is None else self._order
+        keys = sort_keys(self._frame.iloc[:, column])[rows]
+        ranked = np.argsort(keys, kind="stable")
+        if order == Qt.SortOrder.DescendingOrder:
+            ranked = descending(keys, ranked)
+        self._order = rows[ranked]
+        self.layoutChanged.emit()
+
+    def set_filter(self, column: int | None, text: str) -> int:
+        """Show only rows whose ``column`` (None: any column) contains ``text`` (ignoring case);
+        an empty ``text`` shows every row.  Returns the number of rows shown."""
+        self.beginResetModel()
+        if not text or self._frame is None:
+            self._order = None
+        else:
+            frame = self._frame if column is None else self._frame.iloc[:, [column]]
+            mask = np.zeros(len(frame), dtype=bool)
+            for name in frame.columns:
+                values = frame[name].astype("string").str.contains(text, case=False,
+                                                                    regex=False)
+                mask |= values.fillna(False).to_numpy(dtype=bool)
+            self._order = np.flatnonzero(mask)
+        self.endResetModel()
+        return self.rowCount()
+
+
+def sort_keys(series: Any) -> Any:
+    """Values that numpy can sort: numbers as floats (missing = +inf), else text ranks."""
+    if series.dtype.kind in "iufb":
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isnan(values), np.inf, values)
+    if series.dtype.kind == "M":
+        values = series.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+        return np.where(series.isna().to_numpy(), np.inf, values)
+    codes, uniques = series.factorize(sort=True)  # missing -> -1
+    return np.where(codes < 0, np.inf, codes.astype(float))
+
+
+def descending(keys: Any, ranked: Any) -> Any:
+    """Reverse an ascending order but keep missing values (inf) last and ties stable."""
+    finite = ranked[np.isfinite(keys[ranked])]
+    missing = ranked[~np.isfinite(keys[ranked])]
+    reversed_keys = -keys[finite]
+    return np.concatenate([finite[np.argsort(reversed_keys, kind="stable")], missing])

@@ -10,6 +10,28 @@ from ui_fakes import FakeCore, small_panel
 
 
 @pytest.fixture(autouse=True)
+def data_home(tmp_path_factory, monkeypatch) -> Path:
+    """Settings (INI), recovery files and logs go to a temporary folder, never the user's."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("PILOT_EVAL_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_questions(monkeypatch) -> list[str]:
+    """The unsaved-changes and recovery questions answer "discard"/"no" instead of blocking;
+    the list records which questions were asked."""
+    from pilot_eval.ui.main_window import MainWindow
+
+    asked: list[str] = []
+    monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self: asked.append("unsaved")
+                        or "discard")
+    monkeypatch.setattr(MainWindow, "ask_recover", lambda self, r: asked.append("recover")
+                        or False)
+    return asked
+
+
+@pytest.fixture(autouse=True)
 def log_file(tmp_path_factory):
     """Unexpected errors are logged into a temporary folder, never the user's."""
     return configure_logging(tmp_path_factory.mktemp("logs"))

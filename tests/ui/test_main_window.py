@@ -42,7 +42,7 @@ def test_open_map_run_and_export(qtbot, window, panel_csv, tmp_path, dialogs):
     assert page.model.rowCount() == 16 and page.model.columnCount() == 4
     assert page.model.headerData(0, 2) == "2"  # vertical header: spreadsheet row numbers
     assert page.roles_form.roles()["outcome"] == "score"
-    assert window.windowTitle() == "panel.csv – pilot-eval"
+    assert window.windowTitle().replace("[*]", "") == "panel.csv – pilot-eval"
     assert page.issues.item(0).text().startswith("Warning: row 7")
 
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
@@ -153,8 +153,12 @@ def test_keyboard_shortcuts_reach_every_step_and_run(qtbot, window, panel_csv):
     assert window.run_action.shortcut() == QKeySequence("Ctrl+R")
     assert window.export_action.shortcut() == QKeySequence("Ctrl+E")
     assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
-    go = {a.text(): a for a in window.menuBar().actions()[2].menu().actions()}
-    go["&3 Brief"].trigger()
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    go = {a.text(): a for a in menus["&Go"].actions()}
+    assert list(go) == ["&1 Start", "&2 Data", "&3 Trends", "&4 Impact", "&5 Retention",
+                        "&6 Brief"]
+    assert go["&6 Brief"].shortcut() == QKeySequence("Ctrl+6")
+    go["&6 Brief"].trigger()
     assert window.pages.currentWidget() is window.brief_page
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         window.run_action.trigger()
@@ -246,7 +250,8 @@ def test_tab_walks_every_control_of_the_data_step_and_each_is_named(qtbot, windo
         window.focusNextChild()
     names = [w.accessibleName() for w in visited]
     assert "" not in names, [type(w).__name__ for w in visited if not w.accessibleName()]
-    assert names[:3] == ["Steps", "Open data file", "Data preview"]
+    assert names[:5] == ["Steps", "Open data file", "Filter rows", "Filter column",
+                         "Data preview"]
     assert {"Unit (team)", "Period", "Outcome", "Pilot start period", "Pilot flag (0/1)",
             "Cluster (optional)", "Validation problems"} <= set(names)
 

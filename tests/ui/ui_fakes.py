@@ -78,7 +78,7 @@ class FakeCore:
         self.fail_with: BaseException | None = None
         self.calls: list[str] = []
 
-    def load_table(self, path: str, progress: Any) -> FakeTable:
+    def load_table(self, path: str, progress: Any, **options: Any) -> FakeTable:
         self.calls.append("load")
         if not Path(path).exists() or Path(path).suffix != ".csv":
             raise DataError("the file does not exist or is not a CSV file", file=Path(path).name,
@@ -114,8 +114,10 @@ class FakeCore:
         return AnalysisOutput(analysis=None, result=result)
 
     def export_brief(self, results: list[dict[str, Any]], pdf_path: str, *, organisation: str = "",
-                     author: str = "", progress: Any) -> tuple[str, str]:
+                     author: str = "", progress: Any, options: Any = None,
+                     retention: Any = None) -> tuple[str, str]:
         self.exported = [r["outcome"] for r in results]
+        self.brief_options, self.brief_retention = options, retention
         pdf, html = Path(pdf_path), Path(pdf_path).with_suffix(".html")
         pdf.write_bytes(b"%PDF-1.4 fake")
         html.write_text(f"<p>{results[0]['estimate']}</p>", encoding="utf-8")

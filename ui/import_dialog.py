@@ -1,0 +1,166 @@
+"""The import wizard: preview a data file with what was detected (encoding, delimiter, decimal
+mark, sheet, date format) and let the user override each before the file is used.
+
+The dialog never reads the file itself: it asks for a load through ``load_requested(options)``
+(the controller runs it in the task runner) and shows the answer with ``show_table``.  The
+table previewed is the table used, so a large file is read once per choice.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .table_model import DataFrameModel
+
+AUTO = "Detect automatically"
+ENCODINGS = (AUTO, "utf-8", "cp1252", "latin-1", "utf-16")
+DELIMITERS = {AUTO: None, "Comma ,": ",", "Semicolon ;": ";", "Tab": "\t", "Bar |": "|"}
+DECIMALS = {AUTO: None, "Point (1.5)": ".", "Comma (1,5)": ","}
+DATE_FORMATS = {AUTO: None, "Day first (31/12/2024)": "%d/%m/%Y",
+                "ISO (2024-12-31)": "%Y-%m-%d", "Month first (12/31/2024)": "%m/%d/%Y"}
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+PREVIEW_ROWS = 200
+_DATE_PATTERNS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%d/%m/%Y"),
+)
+
+
+def detect_date_format(frame: Any, sample: int = 200) -> str | None:
+    """The date format of the first text column that looks like dates (UK day-first for
+    slashes, as the readers assume), or None."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype.kind != "O" and str(column.dtype) != "string":
+            continue
+        values = [str(v) for v in column.dropna().head(sample)]
+        for pattern, fmt in _DATE_PATTERNS:
+            if values and all(pattern.match(v) for v in values):
+                return fmt
+    return None
+
+
+def _name_of(mapping: dict[str, Any], value: Any) -> str:
+    return next((k for k, v in mapping.items() if v == value and v is not None), AUTO)
+
+
+class ImportDialog(QDialog):
+    """Intent: ``load_requested(dict)`` with ``load_table`` keyword options."""
+
+    load_requested = Signal(dict)
+
+    def __init__(self, path: str, *, sheets: list[str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = str(path)
+        self.table: Any = None
+        self.setWindowTitle(f"Import {Path(path).name}")
+        self.setAccessibleName("Import data file")
+        self.resize(900, 600)
+        text_file = Path(path).suffix.lower() in TEXT_SUFFIXES
+        self.encoding = self._combo("Encoding", list(ENCODINGS), text_file)
+        self.delimiter = self._combo("Delimiter", list(DELIMITERS), text_file)
+        self.decimal = self._combo("Decimal mark", list(DECIMALS), text_file)
+        self.sheet = self._combo("Sheet", sheets or [], bool(sheets))
+        self.date_format = self._combo("Date format", list(DATE_FORMATS), True)
+        self.detected = QLabel("Reading the file…")
+        self.detected.setAccessibleName("What was detected")
+        self.detected.setWordWrap(True)
+        form = QFormLayout()
+        for caption, combo in (("&Encoding", self.encoding), ("&Delimiter", self.delimiter),
+                               ("Decimal &mark", self.decimal), ("&Sheet", self.sheet),
+                               ("Date &format", self.date_format)):
+            label = QLabel(caption)
+            label.setBuddy(combo)
+            form.addRow(label, combo)
+        self.model = DataFrameModel(parent=self)
+        self.preview = QTableView()
+        self.preview.setModel(self.model)
+        self.preview.setAccessibleName("Preview of the first rows")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Use this data")
+        self.ok_button.setAccessibleName("Use this data")
+        self.ok_button.setEnabled(False)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel import")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{Path(path).name}</b>: check that the columns and numbers "
+                                "look right. Change a setting below if they do not."))
+        layout.addLayout(form)
+        layout.addWidget(self.detected)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.buttons)
+        for combo in (self.encoding, self.delimiter, self.decimal, self.sheet):
+            combo.currentIndexChanged.connect(self.reload)
+
+    def _combo(self, name: str, items: list[str], enabled: bool) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        combo.addItems(items)
+        combo.setEnabled(enabled)
+        return combo
+
+    def options(self) -> dict[str, Any]:
+        """``load_table`` keyword options for the current choices (None: detect)."""
+        options: dict[str, Any] = {}
+        if self.encoding.isEnabled() and self.encoding.currentText() != AUTO:
+            options["encoding"] = self.encoding.currentText()
+        if self.delimiter.isEnabled() and DELIMITERS[self.delimiter.currentText()]:
+            options["delimiter"] = DELIMITERS[self.delimiter.currentText()]
+        if self.decimal.isEnabled() and DECIMALS[self.decimal.currentText()]:
+            options["decimal"] = DECIMALS[self.decimal.currentText()]
+        if self.sheet.isEnabled() and self.sheet.currentText():
+            options["sheet"] = self.sheet.currentText()
+        return options
+
+    def chosen_date_format(self) -> str | None:
+        return DATE_FORMATS.get(self.date_format.currentText())
+
+    def reload(self) -> None:
+        self.ok_button.setEnabled(False)
+        self.detected.setText("Reading the file…")
+        self.load_requested.emit(self.options())
+
+    def show_table(self, table: Any) -> None:
+        """The file as read with the current options."""
+        self.table = table
+        self.model.set_frame(table.frame.head(PREVIEW_ROWS))
+        self.preview.resizeColumnsToContents()
+        parts = [f"{table.n_rows:,} rows, {len(table.frame.columns)} columns"]
+        if table.encoding:
+            parts.append(f"encoding {table.encoding}")
+        if table.delimiter:
+            shown = {"\t": "tab"}.get(table.delimiter, table.delimiter)
+            parts.append(f"delimiter “{shown}”")
+        if table.decimal:
+            parts.append(f"decimal mark “{table.decimal}”")
+        date_format = detect_date_format(table.frame)
+        if date_format:
+            parts.append(f"dates look like {_name_of(DATE_FORMATS, date_format)}")
+        self.detected.setText("Read: " + ", ".join(parts) + ".")
+        self.ok_button.setEnabled(True)
+
+    def show_problem_info(self, info: Any) -> None:
+        self.show_problem(getattr(info, "message", str(info)))
+
+    def show_problem(self, message: str) -> None:
+        self.detected.setText(f"Could not read the file with these settings: {message}")
+        self.ok_button.setEnabled(False)

@@ -1,0 +1,81 @@
+"""The retention analysis for the window: guess the staff records' columns, run
+``pilot_eval.retention.run_retention`` and draw the curves (called from the task runner only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pilot_eval.progress import Progress
+
+#: Column names tried, in order, for each field of ``SpellColumns`` (lower case).
+STAFF_NAMES: dict[str, tuple[str, ...]] = {
+    "staff_id": ("staff_id", "person_id", "employee_id", "id"),
+    "team": ("team", "team_name", "unit"),
+    "start": ("start_date", "start", "date_started", "hire_date"),
+    "end": ("end_date", "end", "leaving_date", "date_left"),
+    "reason": ("leaving_reason", "reason", "reason_for_leaving"),
+}
+
+
+@dataclass(frozen=True)
+class RetentionOutput:
+    """What a retention task hands back to the GUI thread."""
+
+    result: dict[str, Any]
+    figure: Any = None
+    chart_problem: str = ""
+
+
+def guess_staff_columns(columns: list[str]) -> dict[str, str]:
+    """``{field: column}`` for the staff-record fields found by name."""
+    lower = {str(c).lower(): str(c) for c in columns}
+    found = {}
+    for field, names in STAFF_NAMES.items():
+        match = next((lower[n] for n in names if n in lower), None)
+        if match is not None:
+            found[field] = match
+    return found
+
+
+def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
+                        progress: Progress) -> RetentionOutput:
+    """Read the staff records at ``staff_path`` and run every retention analysis."""
+    from pilot_eval.estimators import SpellColumns
+
+    from pilot_eval.errors import DataError
+    from pilot_eval.io import load_table
+    from pilot_eval.retention import RetentionRequest, run_retention
+
+    progress.report(0.02, f"Reading {Path(staff_path).name}")
+    table = load_table(staff_path)
+    found = guess_staff_columns([str(c) for c in table.frame.columns])
+    missing = [f for f in ("team", "start", "end") if f not in found]
+    if missing:
+        raise DataError(f"could not find the staff records' {', '.join(missing)} column(s)",
+                        file=Path(staff_path).name,
+                        hint="Name them team, start_date and end_date (one row per person "
+                             "and post).")
+    request = RetentionRequest(SpellColumns(**found), pilot_starts_path=pilot_starts_path)
+    analysis = run_retention(request, table, progress)
+    result = analysis.to_dict()
+    figure, problem = retention_chart(result)
+    return RetentionOutput(result=result, figure=figure, chart_problem=problem)
+
+
+def retention_chart(result: dict[str, Any]) -> tuple[Any, str]:
+    """The retention curves, or ``(None, reason)``."""
+    from pilot_eval.charts.retention_curves import retention_figure
+
+    km = result.get("km") or {}
+    curves = {group: part["curve"] for group, part in km.items()
+              if isinstance(part, dict) and part.get("curve")}
+    if not curves:
+        return None, "No retention curves to draw."
+    arms = {g: "pilot" if "pilot" in g.lower() else "comparison" for g in curves}
+    try:
+        return retention_figure(curves, arms=arms,
+                                time_unit=result.get("time_unit", "months")), ""
+    except (KeyError, ValueError) as exc:
+        return None, f"The chart could not be drawn: {exc}"

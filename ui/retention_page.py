@@ -1,0 +1,144 @@
+"""The Retention step: open the staff records, then retention curves, the hazard ratio, RMST,
+leaving reasons and workforce rates, with the curves' key figures as a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .retention_text import rate_rows, retention_rows
+
+IDLE = ("Open the staff records (one row per person and post: team, start date, end date, "
+        "leaving reason) to compare how long pilot and comparison staff stay.")
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, (label, value) in enumerate(rows):
+        table.setItem(r, 0, QTableWidgetItem(label))
+        table.setItem(r, 1, QTableWidgetItem(value))
+    table.resizeRowsToContents()
+
+
+def _two_column_table(name: str, headers: tuple[str, str]) -> QTableWidget:
+    table = QTableWidget(0, 2)
+    table.setAccessibleName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(True)
+    return table
+
+
+class RetentionPage(QWidget):
+    """Intent: ``open_requested``.  Setters: ``show_result``, ``set_busy``, ``show_progress``."""
+
+    open_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Retention step")
+        self.open_button = QPushButton("Open &staff records…")
+        self.open_button.setAccessibleName("Open staff records")
+        self.open_button.setToolTip("A CSV or Excel file with one row per person and post")
+        self.open_button.clicked.connect(self.open_requested)
+        self.status = QLabel(IDLE)
+        self.status.setAccessibleName("Retention status")
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.open_button)
+        top.addWidget(self.status, 1)
+        self.figures = _two_column_table("Retention results", ("Figure", "Value"))
+        self.rates = _two_column_table("Workforce rate definitions", ("Rate", "Definition"))
+        self.warnings = QListWidget()
+        self.warnings.setAccessibleName("Retention warnings")
+        self.warnings.setWordWrap(True)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.figures, 2)
+        left_layout.addWidget(self.rates, 1)
+        left_layout.addWidget(self.warnings, 1)
+        self.chart_holder = QWidget()
+        self.chart_layout = QVBoxLayout(self.chart_holder)
+        self.chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.chart_note = QLabel("The retention curves appear here.")
+        self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chart_note.setWordWrap(True)
+        self.chart_layout.addWidget(self.chart_note)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.chart_holder)
+        splitter.setSizes([520, 600])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.canvas: Any = None
+        self.clear()
+
+    def clear(self) -> None:
+        self.figures.setRowCount(0)
+        self.rates.setRowCount(0)
+        self.warnings.clear()
+        self.warnings.setVisible(False)
+        self._set_canvas(None)
+
+    def set_busy(self, busy: bool) -> None:
+        self.open_button.setEnabled(not busy)
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        self.status.setText(f"{message}… ({fraction:.0%})")
+
+    def show_result(self, result: dict[str, Any], figure: Any = None,
+                    chart_problem: str = "") -> None:
+        data = result.get("data") or {}
+        name = Path(str(data.get("file", ""))).name or "the staff records"
+        self.status.setText(f"<b>{name}</b>: {data.get('n_spells', '?')} spells of staff in "
+                            "post. Key figures below; the curves show the share still in post.")
+        _fill(self.figures, retention_rows(result))
+        _fill(self.rates, rate_rows(result))
+        lines = [str(w) for w in result.get("warnings") or ()]
+        self.warnings.clear()
+        self.warnings.addItems([f"• {line}" for line in lines])
+        self.warnings.setVisible(bool(lines))
+        self._set_canvas(figure)
+        if figure is None:
+            self.chart_note.setText(chart_problem or "No retention curves for these records.")
+
+    def figure_rows(self) -> list[tuple[str, str]]:
+        return [(self.figures.item(r, 0).text(), self.figures.item(r, 1).text())
+                for r in range(self.figures.rowCount())]
+
+    def _set_canvas(self, figure: Any) -> None:
+        if self.canvas is not None:
+            self.chart_layout.removeWidget(self.canvas)
+            self.canvas.setParent(None)
+            self.canvas.deleteLater()
+            self.canvas = None
+        self.chart_note.setVisible(figure is None)
+        if figure is not None:
+            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+            self.canvas = FigureCanvasQTAgg(figure)
+            self.canvas.setAccessibleName("Chart: share of staff still in post by months since "
+                                          "starting; the key figures are in the table")
+            self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.canvas.setMinimumSize(320, 240)
+            self.chart_layout.addWidget(self.canvas, 1)

@@ -1,0 +1,79 @@
+"""Key retention figures in words, from ``RetentionAnalysis.to_dict()`` (issue 4's keys)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _f(value: Any, digits: int = 2) -> str:
+    number = _number(value)
+    return "not available" if number is None else f"{number:.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    number = _number(value)
+    return "" if number is None else f", p = {number:.2g}"
+
+
+def pilot_hazard(cox: Any) -> Mapping[str, Any] | None:
+    """The Cox coefficient of the pilot (the first whose name contains 'pilot')."""
+    if not isinstance(cox, Mapping):
+        return None
+    rows = [r for r in cox.get("coefficients") or () if "pilot" in str(r.get("name", ""))]
+    return rows[0] if rows else None
+
+
+def retention_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(figure, value)`` rows: medians, log-rank, hazard ratio, RMST, DiD on leaving."""
+    rows: list[tuple[str, str]] = []
+    unit = result.get("time_unit", "months")
+    km = result.get("km") or {}
+    for group, part in km.items() if isinstance(km, Mapping) else ():
+        if isinstance(part, Mapping):
+            rows.append((f"Median stay, {group}",
+                         f"{_f(part.get('median'), 1)} {unit} ({part.get('n', '?')} staff, "
+                         f"{part.get('events', '?')} left)"))
+    logrank = result.get("logrank")
+    if isinstance(logrank, Mapping) and "p_value" in logrank:
+        rows.append(("Log-rank test (curves differ?)", f"p = {_f(logrank['p_value'], 3)}"))
+    hazard = pilot_hazard(result.get("cox"))
+    if hazard is not None:
+        rows.append(("Hazard ratio of leaving, pilot",
+                     f"{_f(hazard.get('hazard_ratio'))} (range {_f(hazard.get('ci_low'))} to "
+                     f"{_f(hazard.get('ci_high'))}{_p(hazard.get('p_value'))})"))
+    elif isinstance(result.get("cox"), str):
+        rows.append(("Hazard ratio of leaving", f"not estimated: {result['cox']}"))
+    rmst = result.get("rmst")
+    if isinstance(rmst, Mapping) and isinstance(rmst.get("difference"), Mapping):
+        diff = rmst["difference"]
+        rows.append((f"Extra time in post (RMST, first {_f(rmst.get('tau'), 0)} {unit})",
+                     f"{_f(diff.get('estimate'), 1)} {unit} (range {_f(diff.get('ci_low'), 1)} "
+                     f"to {_f(diff.get('ci_high'), 1)})"))
+    did = result.get("did_leaving")
+    if isinstance(did, Mapping) and did.get("rate_ratio") is not None:
+        rows.append(("Leaving rate ratio after the pilot (DiD)",
+                     f"{_f(did.get('rate_ratio'))} (range {_f(did.get('ci_low'))} to "
+                     f"{_f(did.get('ci_high'))}{_p(did.get('p_value'))})"))
+    incidence = result.get("cumulative_incidence")
+    if isinstance(incidence, Mapping) and incidence:
+        rows.append(("Leaving reasons", ", ".join(sorted(str(k) for k in incidence))))
+    return rows
+
+
+def rate_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Workforce-rate definitions (the rates table itself follows them in the brief)."""
+    rates = result.get("rates")
+    if not isinstance(rates, Mapping):
+        return []
+    return [(str(k).replace("_", " ").capitalize(), str(v))
+            for k, v in (rates.get("definitions") or {}).items()]

@@ -1,0 +1,89 @@
+"""The Start step: new project, open a project, recent projects, the demo pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+NO_RECENT = "No recent projects yet."
+
+
+class StartPage(QWidget):
+    """Intents: ``new_requested``, ``open_requested``, ``demo_requested``, ``recent_chosen``."""
+
+    new_requested = Signal()
+    open_requested = Signal()
+    demo_requested = Signal()
+    recent_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Start step")
+        title = QLabel("Evaluate an empowerment pilot")
+        title.setObjectName("Headline")
+        intro = QLabel("Compare pilot teams with comparison teams before and after the pilot, "
+                       "look at staff retention, and write a brief for ministers.")
+        intro.setWordWrap(True)
+        self.new_button = self._button("&New project", "New project",
+                                       "Start an empty project and open its data (Ctrl+N)",
+                                       self.new_requested)
+        self.open_button = self._button("Open &project…", "Open project",
+                                        "Open a saved .pilot.json project (Ctrl+Shift+O)",
+                                        self.open_requested)
+        self.demo_button = self._button("Open the &demo pilot", "Open the demo pilot",
+                                        "Made-up data from twelve teams, to try every step",
+                                        self.demo_requested)
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.open_button, self.demo_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent projects")
+        self.recent.setToolTip("Press Enter or double-click to open")
+        self.recent.itemActivated.connect(self._activated)
+        recent_title = QLabel("&Recent projects")
+        recent_title.setBuddy(self.recent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addLayout(buttons)
+        layout.addWidget(recent_title)
+        layout.addWidget(self.recent, 1)
+        self.show_recent([])
+
+    def _button(self, text: str, name: str, tip: str, signal: Signal) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.setToolTip(tip)
+        button.clicked.connect(signal)
+        return button
+
+    def show_recent(self, paths: list[str]) -> None:
+        """List ``paths`` (most recent first); missing files are shown as such."""
+        self.recent.clear()
+        for path in paths:
+            exists = Path(path).exists()
+            text = f"{Path(path).name}  —  {Path(path).parent}"
+            item = QListWidgetItem(text if exists else f"{text}  (not found)")
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setToolTip(path)
+            self.recent.addItem(item)
+        if not paths:
+            item = QListWidgetItem(NO_RECENT)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(item)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.ItemDataRole.UserRole)
+        if path:
+            self.recent_chosen.emit(str(path))

@@ -1,0 +1,190 @@
+"""Project files for the main window: save, open, new, the unsaved-changes prompt, autosave
+and crash recovery, recent projects and the window geometry (QSettings INI).
+
+A mixin of :class:`~pilot_eval.ui.main_window.MainWindow`; the dialogs are behind small methods
+(``ask_unsaved``, ``ask_recover``, ``ask_save_path``) that tests replace.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from .logs import get_logger
+from .project_io import (
+    AUTOSAVE_MS,
+    RecoveryFile,
+    discard_file,
+    discard_recovery,
+    find_recovery,
+    write_recovery,
+)
+from .settings import add_recent, recent_projects, save_geometry, saved_geometry
+
+PROJECT_FILTER = "pilot-eval projects (*.pilot.json);;All files (*)"
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+_log = get_logger("window_files")
+
+
+def documents_folder() -> Path:
+    location = QStandardPaths.StandardLocation.DocumentsLocation
+    return Path(QStandardPaths.writableLocation(location) or Path.home())
+
+
+class ProjectFilesMixin:
+    """Needs ``self.controller``, ``self.settings``, ``self.brief_page``, ``self.start_page``."""
+
+    controller: Any
+    settings: Any
+
+    # ------------------------------------------------------------------ set-up
+    def _init_files(self) -> None:
+        self.recovering: RecoveryFile | None = None
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.start_page.show_recent(recent_projects(self.settings))
+        geometry, state = saved_geometry(self.settings)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # ----------------------------------------------------------------- dialogs
+    def ask_unsaved(self) -> str:
+        """Save, discard or cancel?  (Tests replace this.)"""
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this project before closing it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: SAVE,
+                QMessageBox.StandardButton.Discard: DISCARD}.get(answer, CANCEL)
+
+    def ask_save_path(self) -> str:
+        start = self.controller.project_path or str(documents_folder() / "pilot.pilot.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
+        if path and not path.lower().endswith(".pilot.json"):
+            path = str(Path(path).with_suffix("")) + ".pilot.json"
+        return path
+
+    def ask_recover(self, recovery: RecoveryFile) -> bool:
+        answer = QMessageBox.question(
+            self, "Recover unsaved work?",
+            f"pilot-eval did not close properly last time. An autosave was found: "
+            f"{recovery.describe()}.\n\nRecover it? (No deletes the autosave.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # ----------------------------------------------------------------- intents
+    def project_options(self) -> dict[str, Any]:
+        return {"brief": self.brief_page.options()}
+
+    def save_project(self) -> bool:
+        """Save to the current project file (asks for a name the first time)."""
+        if not self.controller.project_path:
+            return self.save_project_as()
+        return self.save_project_to(self.controller.project_path)
+
+    def save_project_as(self) -> bool:
+        path = self.ask_save_path()
+        return bool(path) and self.save_project_to(path)
+
+    def save_project_to(self, path: str | Path) -> bool:
+        if not self.controller.save_project(str(path), **self.project_options()):
+            return False
+        if self.recovering is not None:
+            discard_file(self.recovering)
+            self.recovering = None
+        discard_recovery()
+        self.start_page.show_recent(add_recent(self.settings, str(path)))
+        self.statusBar().showMessage(f"Saved {Path(path).name}.")
+        return True
+
+    def open_project_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(documents_folder()),
+                                              PROJECT_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_recent(self, path: str) -> None:
+        if self.maybe_save():
+            self.open_file(path)
+
+    def new_project(self) -> None:
+        if not self.maybe_save():
+            return
+        self.undo_stack.clear()
+        self.controller.reset()
+        self.clear_pages()
+        self.steps.select("data")
+        self.statusBar().showMessage("New project: open the outcome data (Ctrl+O).")
+
+    def open_demo(self) -> None:
+        if not self.maybe_save():
+            return
+        folder = Path(tempfile.mkdtemp(prefix="pilot-eval-demo-"))
+        self.statusBar().showMessage("Preparing the demo pilot…")
+        self.controller.open_demo(str(folder))
+
+    def maybe_save(self) -> bool:
+        """True when the caller may go on (nothing unsaved, saved, or discarded)."""
+        if not self.controller.dirty or self.controller.table is None:
+            return True
+        answer = self.ask_unsaved()
+        if answer == SAVE:
+            return self.save_project()
+        return answer == DISCARD
+
+    # --------------------------------------------------------- autosave/recovery
+    def autosave(self) -> Path | None:
+        """Write the recovery file when there are unsaved changes."""
+        c = self.controller
+        if not c.dirty or c.table is None or not c.roles.get("outcome"):
+            return None
+        try:
+            project = c.current_project(**self.project_options())
+            return write_recovery(project, c.project_path)
+        except Exception:  # an autosave must never disturb the user; the log has it
+            _log.exception("Autosave failed")
+            return None
+
+    def offer_recovery(self) -> bool:
+        """Offer the newest autosave left by a crash; True when it is being opened."""
+        found = find_recovery()
+        if not found:
+            return False
+        recovery = found[0]
+        if not self.ask_recover(recovery):
+            for item in found:
+                discard_file(item)
+            return False
+        self.recovering = recovery
+        self.open_file(str(recovery.project))
+        return True
+
+    def _after_project_opened(self, path: str) -> None:
+        """A project finished loading: recent list, or the end of a recovery."""
+        if self.recovering is not None and path == str(self.recovering.project):
+            self.controller.project_path = self.recovering.original
+            self.controller.mark_dirty()
+            self.statusBar().showMessage("Recovered the autosave. Save it (Ctrl+S) to keep it.")
+        elif path:
+            self.start_page.show_recent(add_recent(self.settings, path))
+
+    def _close_files(self) -> bool:
+        """On close: ask about unsaved changes, remember the geometry, drop the autosave."""
+        if not self.maybe_save():
+            return False
+        save_geometry(self.settings, self.saveGeometry(), self.saveState())
+        self.autosave_timer.stop()
+        discard_recovery()
+        return True
