@@ -117,6 +117,7 @@ class DidAnalysis:
     pilot_starts: tuple[dict[str, Any], ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    period_labels: dict[int, str] = field(default_factory=dict)
 
     @property
     def wild(self) -> Any | None:
@@ -131,14 +132,19 @@ class DidAnalysis:
                           f"{_text(w.ci_low)} to {_text(w.ci_high)}"]
         lines += ["", f"Estimator: {self.choice.estimator} ({self.choice.reason})",
                   f"Inference: {self.choice.inference_reason}"]
-        for key in ("twfe", "bacon", "placebo", "leave_one_out"):
+        twfe = self.extras.get("twfe")
+        if twfe is not None:
+            lines += ["", f"Two-way fixed effects, for comparison: {twfe.estimate:.4g} "
+                          f"({twfe.level:.0%} CI {_text(twfe.ci_low)} to {_text(twfe.ci_high)})"]
+        for key in ("bacon", "placebo", "leave_one_out"):
             value = self.extras.get(key)
             if value is not None and not isinstance(value, Unavailable):
-                note = value.summary() if hasattr(value, "summary") else ""
-                lines += ["", note.splitlines()[0] if key == "twfe" else note]
-        for problem in self.validation.warnings:
-            lines.append(f"Warning: {problem.describe()}")
-        return "\n".join(line for line in lines)
+                lines += ["", value.summary()]
+        if self.period_labels and self.choice.estimator == "callaway-santanna":
+            shown = ", ".join(f"{k} = {v}" for k, v in list(self.period_labels.items())[:40])
+            lines += ["", f"Period codes: {shown}"]
+        lines += [""] + [p.describe() for p in self.validation.warnings] + list(self.notes)
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.result.to_dict())
@@ -164,6 +170,7 @@ class DidAnalysis:
         out["data"] = self.data.to_dict()
         out["group_means"] = [dict(row) for row in self.group_means]
         out["pilot_starts"] = [dict(row) for row in self.pilot_starts]
+        out["period_labels"] = {str(k): v for k, v in self.period_labels.items()}
         out["validation"] = [p.to_dict() for p in self.validation.problems]
         seen = list(out.get("warnings", []))
         for text in [p.describe() for p in self.validation.warnings] + list(self.notes):
@@ -210,7 +217,7 @@ def run_analysis(
     return DidAnalysis(request=request, result=result, validation=report, choice=choice,
                        data=info, group_means=group_means(frame, columns, labels),
                        pilot_starts=pilot_starts(frame, columns, labels), extras=extras,
-                       notes=notes)
+                       notes=notes, period_labels=labels)
 
 
 def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
