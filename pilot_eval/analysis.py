@@ -9,7 +9,7 @@ and what the brief shows (pilot vs comparison means over time, the pilot start d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -49,17 +49,16 @@ COHORT = "__cohort__"
 
 
 @dataclass(frozen=True)
-class DidRequest:
-    """What to estimate: column roles and options, checked when made.
+class DidOptions:
+    """How to estimate, for any outcome; checked when made (keyword-only).
 
-    ``outcome_label``, ``outcome_unit`` and ``polarity`` describe the outcome for the brief
-    (``polarity`` says whether a rise is good news).  ``checks`` runs the placebo, leave-one-out
-    and covariate checks; ``bacon`` the decomposition of the two-way estimate (always run beside
-    a staggered headline).  ``bootstrap`` is the number of draws of the wild cluster bootstrap
-    (two-way and 2x2 estimates) or of the multiplier bootstrap (Callaway & Sant'Anna).
+    ``checks`` runs the placebo, leave-one-out and covariate checks; ``bacon`` the decomposition
+    of the two-way estimate (always run beside a staggered headline).  ``bootstrap`` is the
+    number of draws of the wild cluster bootstrap (two-way and 2x2 estimates) or of the
+    multiplier bootstrap (Callaway & Sant'Anna).  Projects store these options as they are.
     """
 
-    columns: PanelColumns
+    _: KW_ONLY
     estimator: str = "auto"
     se: str = "auto"
     level: float = 0.95
@@ -71,19 +70,42 @@ class DidRequest:
     seed: int = DEFAULT_SEED
     checks: bool = False
     bacon: bool = False
-    outcome_label: str | None = None
-    outcome_unit: str = ""
-    polarity: str = "neutral"
 
     def __post_init__(self) -> None:
         check_choice("estimator", self.estimator, ESTIMATORS)
         check_choice("se", self.se, SE_CHOICES)
-        check_choice("polarity", self.polarity, POLARITIES)
         check_level(self.level)
         if self.se == "wild" and self.estimator == "callaway-santanna":
             raise EstimatorConfigError(
                 "se='wild' applies to the two-way and 2x2 estimates; Callaway & Sant'Anna uses "
                 "its multiplier bootstrap: give bootstrap=N (--bootstrap N) instead")
+
+    def options(self) -> DidOptions:
+        """Just the options (without the columns and the outcome's description)."""
+        return DidOptions(**self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as a JSON-safe dictionary (what a project file stores)."""
+        return {f.name: getattr(self, f.name) for f in fields(DidOptions)}
+
+
+@dataclass(frozen=True)
+class DidRequest(DidOptions):
+    """What to estimate: column roles, the options, and how to describe the outcome.
+
+    ``outcome_label``, ``outcome_unit`` and ``polarity`` describe the outcome for the brief
+    (``polarity`` says whether a rise is good news).
+    """
+
+    columns: PanelColumns
+    _: KW_ONLY
+    outcome_label: str | None = None
+    outcome_unit: str = ""
+    polarity: str = "neutral"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_choice("polarity", self.polarity, POLARITIES)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pilot_eval.analysis import DEFAULT_SEED, POLARITIES, DidRequest
+from pilot_eval.analysis import POLARITIES, DidOptions, DidRequest
 from pilot_eval.errors import ProjectFileError
 from pilot_eval.jsonio import dumps, write_bytes_atomic
 from pilot_eval.spec import DatasetSpec
@@ -52,29 +52,6 @@ class OutcomeChoice:
 
 
 @dataclass(frozen=True)
-class DidOptions:
-    """Options shared by every outcome's DiD (checked by ``DidRequest`` when used).
-
-    ``checks`` runs the placebo, leave-one-out and covariate checks that the brief's evidence
-    rating reads; projects run them by default.
-    """
-
-    estimator: str = "auto"
-    se: str = "auto"
-    level: float = 0.95
-    control: str = "never"
-    method: str = "dr"
-    base_period: str = "varying"
-    anticipation: int = 0
-    bootstrap: int = 0
-    seed: int = DEFAULT_SEED
-    checks: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
 class Project:
     """Everything needed to redo an analysis and its brief.
 
@@ -84,7 +61,7 @@ class Project:
 
     outcome_data: DatasetSpec | None = None
     outcomes: tuple[OutcomeChoice, ...] = ()
-    did: DidOptions = field(default_factory=DidOptions)
+    did: DidOptions = field(default_factory=lambda: DidOptions(checks=True))
     staff_data: dict[str, Any] | None = None
     retention: dict[str, Any] = field(default_factory=dict)
     brief: dict[str, Any] = field(default_factory=dict)
