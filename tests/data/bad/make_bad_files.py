@@ -285,7 +285,9 @@ def _issue7_cases(case) -> None:
     write("constant_outcome.csv", csv_text(panel_rows(outcome=lambda i: "7")))
     case("constant_outcome.csv", "validation", roles=ROLES, errors=[],
          warnings=[FEW_CLUSTERS])
-    single = panel_rows(pilot=lambda team, month: team == "Ash" and month >= "2023-03")
+    # not additive in team and month (residuals are not all zero), so the variance exists
+    single = panel_rows(pilot=lambda team, month: team == "Ash" and month >= "2023-03",
+                        outcome=lambda i: f"{10 + (7 * i) % 5}")
     write("single_treated_unit.csv", csv_text(single))
     case("single_treated_unit.csv", "validation", roles=ROLES, errors=[],
          warnings=[FEW_CLUSTERS])
