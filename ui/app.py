@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from .error_info import describe_exception
@@ -37,12 +39,24 @@ def install_excepthook(window_getter) -> None:
     sys.excepthook = hook
 
 
+def set_high_dpi_policy() -> None:
+    """Scale by the exact factor Windows asks for (125%, 150%), not a rounded one.
+
+    Must run before the ``QApplication`` exists; later calls are ignored by Qt.
+    """
+    if QApplication.instance() is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Create the application and the main window, run the event loop, return the exit code.
 
-    ``argv`` may hold one data file to open at start-up.
+    ``argv`` may hold one data or project file to open at start-up; without one, an autosave
+    left by a crash is offered.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    set_high_dpi_policy()
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANISATION)
@@ -58,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = [a for a in args if not a.startswith("-")]
     if files:
         window.open_file(files[0])
+    else:
+        window.offer_recovery()
     return int(app.exec())
 
 

@@ -39,3 +39,15 @@ def means_rows(group_means: Sequence[Mapping[str, Any]], unit: str = "") -> list
         rows.append([entry["label"] or str(period), _mean_text(pilot.get("mean"), unit),
                      _mean_text(comparison.get("mean"), unit), counts])
     return rows
+
+
+EVENT_HEADERS = ("Periods since the pilot started", "Effect", "95% range low", "95% range high")
+
+
+def event_rows(event_time: Sequence[Mapping[str, Any]], unit: str = "") -> list[list[str]]:
+    """The event-study chart's numbers: one row per period relative to the pilot start."""
+    rows = []
+    for row in sorted(event_time, key=lambda r: float(r.get("e", 0))):
+        rows.append([str(row.get("e", "")), _mean_text(row.get("estimate"), unit),
+                     _mean_text(row.get("ci_low"), unit), _mean_text(row.get("ci_high"), unit)])
+    return rows

@@ -84,6 +84,7 @@ class Controller(QObject):
     retention_ready = Signal(object)   # RetentionOutput
     project_changed = Signal(str)      # the project file's path ("" for none)
     dirty_changed = Signal(bool)       # are there unsaved changes?
+    options_changed = Signal(dict)     # DiD options (estimator ...)
     preview_ready = Signal(object)     # LoadedTable read for the import wizard
     preview_failed = Signal(object)    # ErrorInfo
 
@@ -104,6 +105,7 @@ class Controller(QObject):
         self.retention_output: Any = None
         self.dirty = False
         self.date_format: str | None = None  # chosen in the import wizard (None: detect)
+        self.options: dict[str, Any] = {"estimator": "auto"}  # DidRequest options
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
@@ -170,7 +172,8 @@ class Controller(QObject):
         path = str(self.staff["path"])
         starts = self.staff.get("pilot_starts_file")
         starts_path = str(Path(path).parent / starts) if starts else None
-        self.runner.run(RETENTION, partial(self.core.retention, path, starts_path),
+        dates = {k: self.staff[k] for k in ("extract_date", "observed_from") if self.staff.get(k)}
+        self.runner.run(RETENTION, partial(self.core.retention, path, starts_path, **dates),
                         title=TITLES[RETENTION])
 
     def apply_roles(self, roles: dict[str, str | None]) -> None:
@@ -181,6 +184,15 @@ class Controller(QObject):
         elif changed:
             self.set_roles(roles)
             self.mark_dirty()
+
+    def set_option(self, name: str, value: Any) -> None:
+        """Change a DiD option (``estimator``); the results of other options are dropped."""
+        if self.options.get(name) == value:
+            return
+        self.options[name] = value
+        self._forget_result()
+        self.options_changed.emit(dict(self.options))
+        self.mark_dirty()
 
     def mark_dirty(self) -> None:
         if not self.dirty:
@@ -199,7 +211,8 @@ class Controller(QObject):
 
         return session_project(self.table, self.roles, [o.result for o in self.results.values()],
                                base=self.base_project, staff=self.staff, brief=brief,
-                               narrative=narrative, date_format=self.date_format)
+                               narrative=narrative, date_format=self.date_format,
+                               options=self.options)
 
     def save_project(self, path: str, *, brief: dict[str, Any] | None = None,
                      narrative: dict[str, str] | None = None) -> bool:
@@ -275,8 +288,9 @@ class Controller(QObject):
                                       "Choose a column for: " + ", ".join(missing) + "."))
             return
         self.output = None
-        self.runner.run(ANALYSIS, partial(self.core.analyse, self.table, dict(self.roles)),
-                        title=TITLES[ANALYSIS])
+        options = {k: v for k, v in self.options.items() if v != "auto"}
+        self.runner.run(ANALYSIS, partial(self.core.analyse, self.table, dict(self.roles),
+                                          **options), title=TITLES[ANALYSIS])
         self.analysis_started.emit()
 
     @Slot()
@@ -350,6 +364,9 @@ class Controller(QObject):
             self.staff = dict(staff) if isinstance(staff, dict) and staff.get("path") else None
             self.retention_output = None
             self.results.clear()
+            did = getattr(self.base_project, "did", None)
+            self.options = {"estimator": getattr(did, "estimator", "auto")}
+            self.options_changed.emit(dict(self.options))
             self.table_loaded.emit(table)
             self.set_roles(roles)
             if self.project_path:

@@ -145,23 +145,28 @@ class CoreApi:
         """Save the demo pilot as a project in ``folder`` (data copied beside it)."""
         from dataclasses import replace
 
+        from pilot_eval.demo import EXTRACT_DATE, FIRST_MONTH
         from pilot_eval.pipeline import demo_project
         from pilot_eval.project import save_project
 
         progress.report(0.02, "Preparing the demo pilot")
         project = demo_project(folder)
         data = Path(folder) / "data"
-        staff = {"path": str(data / "staff.csv"), "pilot_starts_file": "teams.csv"}
+        year, month = FIRST_MONTH
+        staff = {"path": str(data / "staff.csv"), "pilot_starts_file": "teams.csv",
+                 "extract_date": EXTRACT_DATE.isoformat(),
+                 "observed_from": f"{year:04d}-{month:02d}-01"}
         path = Path(folder) / "demo.pilot.json"
         save_project(replace(project, staff_data=staff), path)
         return str(path)
 
-    def retention(self, staff_path: str, pilot_starts_path: str | None,
-                  progress: Progress) -> Any:
-        """Every retention analysis of the staff records (``RetentionOutput``)."""
+    def retention(self, staff_path: str, pilot_starts_path: str | None, progress: Progress,
+                  **dates: str | None) -> Any:
+        """Every retention analysis of the staff records (``RetentionOutput``); ``dates``:
+        ``extract_date`` and ``observed_from`` as ISO text."""
         from .retention_core import run_staff_retention
 
-        return run_staff_retention(staff_path, pilot_starts_path, progress)
+        return run_staff_retention(staff_path, pilot_starts_path, progress, **dates)
 
     def sheet_names(self, path: str) -> list[str]:
         from pilot_eval.io import sheet_names
@@ -186,13 +191,14 @@ class CoreApi:
         progress.report(0.1, "Checking the data")
         return validate_panel(table.frame, self.columns(roles), file=Path(table.path).name)
 
-    def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress
-                ) -> AnalysisOutput:
+    def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress,
+                **options: Any) -> AnalysisOutput:
+        """The DiD for ``roles``; ``options`` are ``DidRequest`` options (``estimator``)."""
         from pilot_eval.analysis import DidRequest, run_analysis
 
         info = guess_outcome_info(roles["outcome"] or "")
         request = DidRequest(self.columns(roles), outcome_label=info.label,
-                             outcome_unit=info.unit, polarity=info.polarity)
+                             outcome_unit=info.unit, polarity=info.polarity, **options)
         analysis = run_analysis(request, table, progress)
         result = analysis.to_dict()
         figure, problem = self.chart(result)

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -20,8 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .chart_table import HEADERS, means_rows
+from .chart_table import EVENT_HEADERS, HEADERS, event_rows, means_rows
 from .result_text import headline, result_rows, warning_lines
+from .trends_text import robustness_rows
+
+METHODS = {
+    "auto": "Automatic (recommended)",
+    "2x2": "Before/after, pilot/comparison (2x2)",
+    "twfe": "Two-way fixed effects",
+    "callaway-santanna": "Callaway & Sant'Anna (staggered starts)",
+}
+METHOD_GUIDANCE = ("Automatic picks the method for your design: if your pilot started at "
+                   "different times, it uses Callaway & Sant'Anna, which compares each wave "
+                   "only with teams not yet in the pilot; with one start date it uses two-way "
+                   "fixed effects.")
 
 IDLE_TEXT = ("Press Run to estimate the pilot's effect: pilot teams are compared with teams "
              "that kept the old rules, before and after the pilot started.")
@@ -32,6 +45,7 @@ class ImpactPage(QWidget):
 
     run_requested = Signal()
     cancel_requested = Signal()
+    method_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,7 +69,18 @@ class ImpactPage(QWidget):
         self.status = QLabel(IDLE_TEXT)
         self.status.setAccessibleName("Analysis status")
         self.status.setWordWrap(True)
+        self.method = QComboBox()
+        self.method.setAccessibleName("Method")
+        self.method.setToolTip(METHOD_GUIDANCE)
+        for key, label in METHODS.items():
+            self.method.addItem(label, key)
+        self.method.currentIndexChanged.connect(self._method_picked)
+        self._setting_method = False
+        method_label = QLabel("&Method:")
+        method_label.setBuddy(self.method)
         controls = QHBoxLayout()
+        controls.addWidget(method_label)
+        controls.addWidget(self.method)
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.progress, 1)
@@ -126,12 +151,25 @@ class ImpactPage(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.sentence)
         layout.addWidget(splitter, 1)
+        self.setTabOrder(self.method, self.run_button)
         self.setTabOrder(self.run_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.table)
         self.setTabOrder(self.table, self.warnings)
         self.clear_result()
 
     # ---------------------------------------------------------------- setters
+    def set_method(self, key: str) -> None:
+        """Show ``key`` as the chosen method without emitting ``method_changed``."""
+        self._setting_method = True
+        try:
+            self.method.setCurrentIndex(max(self.method.findData(key), 0))
+        finally:
+            self._setting_method = False
+
+    def _method_picked(self) -> None:
+        if not self._setting_method:
+            self.method_changed.emit(str(self.method.currentData()))
+
     def set_ready(self, ready: bool) -> None:
         if not self.cancel_button.isEnabled():
             self.run_button.setEnabled(ready)
@@ -175,13 +213,15 @@ class ImpactPage(QWidget):
                                 "here after the analysis.")
 
     def show_result(self, result: dict[str, Any], figure: Any = None,
-                    chart_problem: str = "") -> None:
+                    chart_problem: str = "", *, event_chart: bool = False) -> None:
         self.set_busy(False)
         self.progress.setValue(100)
         self.status.setText("Done. The result is below; export it from the Brief step.")
         self.sentence.setText(headline(result))
         self.sentence.setVisible(True)
-        rows = result_rows(result)
+        shown = {label for label, _ in result_rows(result)}
+        rows = result_rows(result) + [r for r in robustness_rows(result)
+                                      if r[0] not in shown and r[0] != "Why this method"]
         self.table.setVisible(True)
         self.table.setRowCount(len(rows))
         for row, (label, value) in enumerate(rows):
@@ -198,7 +238,7 @@ class ImpactPage(QWidget):
         self.warnings.setVisible(bool(lines))
         self.warnings_title.setVisible(bool(lines))
         self._set_canvas(figure)
-        self._fill_means(result)
+        self._fill_means(result, event_chart=event_chart)
         if figure is None:
             self.chart_note.setText(chart_problem or "No chart for this result.")
 
@@ -207,8 +247,17 @@ class ImpactPage(QWidget):
         return [(self.table.item(r, 0).text(), self.table.item(r, 1).text())
                 for r in range(self.table.rowCount())]
 
-    def _fill_means(self, result: dict[str, Any]) -> None:
-        rows = means_rows(result.get("group_means") or [], result.get("outcome_unit", ""))
+    def _fill_means(self, result: dict[str, Any], *, event_chart: bool = False) -> None:
+        unit = result.get("outcome_unit", "")
+        if event_chart:
+            rows = event_rows(result.get("event_time") or [], unit)
+            self.means_table.setHorizontalHeaderLabels(list(EVENT_HEADERS))
+            self.means_table.setAccessibleName("Effect by period since the pilot started")
+        else:
+            rows = means_rows(result.get("group_means") or [], unit)
+            self.means_table.setHorizontalHeaderLabels(list(HEADERS))
+            self.means_table.setAccessibleName(
+                "Mean outcome of pilot and comparison teams by period")
         self.means_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):

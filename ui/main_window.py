@@ -41,7 +41,7 @@ from .sidebar import StepBar
 from .start_page import StartPage
 from .style import STYLE_SHEET
 from .trends_page import TrendsPage
-from .undo import RolesCommand
+from .undo import OptionCommand, RolesCommand
 from .window_files import ProjectFilesMixin, documents_folder
 
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
@@ -153,6 +153,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.data_page.role_changed.connect(self.change_role)
         self.impact_page.run_requested.connect(self._run)
         self.impact_page.cancel_requested.connect(c.cancel_analysis)
+        self.impact_page.method_changed.connect(self.change_method)
+        c.options_changed.connect(lambda o: self.impact_page.set_method(o.get("estimator",
+                                                                              "auto")))
         self.retention_page.open_requested.connect(self.open_staff_dialog)
         self.brief_page.export_requested.connect(self.export_brief_dialog)
         self.brief_page.text_edited.connect(c.mark_dirty)
@@ -178,6 +181,12 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     def change_role(self, role: str, column: Any) -> None:
         """A role picked in the form: an undoable command."""
         self.undo_stack.push(RolesCommand(self.controller, role, column))
+
+    def change_method(self, key: str) -> None:
+        """A method picked on the Impact step: an undoable command."""
+        old = self.controller.options.get("estimator", "auto")
+        self.undo_stack.push(OptionCommand(
+            "Method", lambda value: self.controller.set_option("estimator", value), old, key))
 
     def open_file_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open data file", str(documents_folder()),
@@ -322,7 +331,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     def _on_result(self, output: AnalysisOutput) -> None:
         event_figure = getattr(output, "event_figure", None)
         self.impact_page.show_result(output.result, event_figure or output.figure,
-                                     output.chart_problem)
+                                     output.chart_problem, event_chart=event_figure is not None)
         self.trends_page.show_result(output.result, getattr(output, "trend_figure", None))
         self._show_brief_contents()
         self.statusBar().showMessage("Analysis finished.")

@@ -64,7 +64,8 @@ def session_project(table: Any, roles: dict[str, str | None], results: list[dict
                     base: Any = None, staff: dict[str, Any] | None = None,
                     brief: dict[str, Any] | None = None,
                     narrative: dict[str, str] | None = None,
-                    date_format: str | None = None) -> Any:
+                    date_format: str | None = None,
+                    options: dict[str, Any] | None = None) -> Any:
     """The ``Project`` that redoes this session (``base``: the project opened, kept intact)."""
     from dataclasses import replace
 
@@ -83,7 +84,10 @@ def session_project(table: Any, roles: dict[str, str | None], results: list[dict
         spec = replace(spec, path=str(Path(spec.path).resolve()))
     merged_brief = {**project.brief, **(brief or {})}
     merged_text = {**project.narrative, **(narrative or {})}
+    did = replace(project.did, **{k: v for k, v in (options or {}).items()
+                                  if k in ("estimator", "se", "level")})
     return replace(project, outcome_data=spec if spec is not None else project.outcome_data,
+                   did=did,
                    outcomes=outcome_choices(results, roles.get("outcome")) or project.outcomes,
                    staff_data=staff if staff is not None else project.staff_data,
                    brief=merged_brief, narrative=merged_text)

@@ -39,9 +39,19 @@ def guess_staff_columns(columns: list[str]) -> dict[str, str]:
     return found
 
 
+def _date(value: Any) -> Any:
+    """An ISO date text (as stored in project files) as a ``date``; None stays None."""
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(value)) if value else None
+
+
 def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
-                        progress: Progress) -> RetentionOutput:
-    """Read the staff records at ``staff_path`` and run every retention analysis."""
+                        progress: Progress, *, extract_date: str | None = None,
+                        observed_from: str | None = None) -> RetentionOutput:
+    """Read the staff records at ``staff_path`` and run every retention analysis.
+
+    ``extract_date`` and ``observed_from`` are ISO dates (None: guessed from the data)."""
     from pilot_eval.estimators import SpellColumns
 
     from pilot_eval.errors import DataError
@@ -57,7 +67,9 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
                         file=Path(staff_path).name,
                         hint="Name them team, start_date and end_date (one row per person "
                              "and post).")
-    request = RetentionRequest(SpellColumns(**found), pilot_starts_path=pilot_starts_path)
+    request = RetentionRequest(SpellColumns(**found), pilot_starts_path=pilot_starts_path,
+                               extract_date=_date(extract_date),
+                               observed_from=_date(observed_from))
     analysis = run_retention(request, table, progress)
     result = analysis.to_dict()
     figure, problem = retention_chart(result)

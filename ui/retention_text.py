@@ -70,10 +70,30 @@ def retention_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+RATE_LABELS = {"nhs_leaver_rate": "Leaver rate (NHS)", "stability_index": "Stability index",
+               "dfe_turnover_rate": "Turnover rate (DfE)", "vacancy_rate": "Vacancy rate",
+               "agency_rate": "Agency rate"}
+
+
 def rate_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Workforce-rate definitions (the rates table itself follows them in the brief)."""
+    """Each workforce rate's mean over the periods, per arm, with its definition.
+
+    The mean is the plain average of the period rates (as the rates table in the brief lists
+    them period by period)."""
     rates = result.get("rates")
     if not isinstance(rates, Mapping):
         return []
-    return [(str(k).replace("_", " ").capitalize(), str(v))
-            for k, v in (rates.get("definitions") or {}).items()]
+    period = str(rates.get("period", "period"))
+    rows = []
+    for key, definition in (rates.get("definitions") or {}).items():
+        label = RATE_LABELS.get(str(key), str(key).replace("_", " ").capitalize())
+        means = []
+        for arm in ("pilot", "comparison"):
+            values = [v for v in (_number(r.get(key)) for r in rates.get("by_arm") or ()
+                                  if r.get("arm") == arm) if v is not None]
+            if values:
+                means.append(f"{arm} {100 * sum(values) / len(values):.1f}%")
+        shown = (f"mean per {period}: " + ", ".join(means) + ". ") if means else \
+            "not in these records. "
+        rows.append((label, shown + f"Definition: {definition}"))
+    return rows

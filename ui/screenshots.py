@@ -1,22 +1,30 @@
-"""Drive the window through every step on the demo data and save a PNG of each step.
+"""Drive the window through every step on the demo project and save a PNG of each step.
 
-``save_screenshots(out_dir)`` is what ``pilot-eval screenshots OUT_DIR`` will call (issue 6);
-the README's pictures and ``docs/screenshots/`` come from it.  It runs the real core through
-the real task runner and waits for each answer in a local event loop.
+``save_screenshots(out_dir)`` is what ``pilot-eval screenshots OUT_DIR`` calls (through
+:func:`main`); the README's pictures and ``docs/screenshots/`` come from it.  It opens the demo
+pilot as a project (the Start step's "Open the demo pilot"), runs the analyses through the real
+task runner and waits for each answer in a local event loop.  Settings go to a temporary INI
+file, so the user's recent projects are neither shown nor changed.
+
+High-DPI check: ``main([OUT, "--scale", "1.5"])`` sets ``QT_SCALE_FACTOR`` before Qt starts and
+adds ``@150`` to the file names (as Windows at 150%).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-WAIT_MS = 120_000
+WAIT_MS = 180_000
 WINDOW_SIZE = (1280, 820)
+STEP_ORDER = ("start", "data", "trends", "impact", "retention", "brief")
 DEMO_MORE_OUTCOMES = ("cost_per_case_gbp",)
 
 
@@ -58,24 +66,32 @@ def run_until(signal: Any, trigger: Callable[[], None], *, failed: Any = None,
     return args
 
 
-def save_screenshots(out_dir: str | Path, *, data_path: str | Path | None = None,
-                     outcome: str | None = None,
-                     more_outcomes: tuple[str, ...] = DEMO_MORE_OUTCOMES) -> list[Path]:
-    """Open the demo outcomes (or ``data_path``), run the analysis, export the brief, and save
-    ``data.png``, ``impact.png`` and ``brief.png`` into ``out_dir``; return their paths.
+def _wait_idle(controller: Any, timeout_ms: int = WAIT_MS) -> None:
+    """Spin until the task runner has nothing running (validation, retention ...)."""
+    app = QApplication.instance()
+    waited = 0
+    while controller.runner.running_keys() and waited < timeout_ms:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QTimer.singleShot(0, lambda: None)
+        waited += 50
+        loop = QEventLoop()
+        QTimer.singleShot(50, loop.quit)
+        loop.exec()
 
-    ``more_outcomes`` are analysed after the first one (when the data has them), so the brief
-    step shows several results."""
+
+def save_screenshots(out_dir: str | Path, *, suffix: str = "",
+                     more_outcomes: tuple[str, ...] = DEMO_MORE_OUTCOMES) -> list[Path]:
+    """Open the demo project, run its analyses, export the brief, and save ``start.png``,
+    ``data.png``, ``trends.png``, ``impact.png``, ``retention.png`` and ``brief.png`` (with
+    ``suffix`` before ``.png``) into ``out_dir``; return their paths."""
     from .main_window import MainWindow
+    from .settings import open_settings
 
     app = QApplication.instance() or QApplication([])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if data_path is None:
-        from pilot_eval.demo import demo_path
-
-        data_path = demo_path("outcomes.csv")
-    window = MainWindow()
+    scratch = Path(tempfile.mkdtemp(prefix="pilot-eval-shots-"))
+    window = MainWindow(settings=open_settings(scratch / "settings.ini"))
     window.modal_errors = False
     window.resize(*WINDOW_SIZE)
     window.show()
@@ -86,26 +102,61 @@ def save_screenshots(out_dir: str | Path, *, data_path: str | Path | None = None
         window.steps.select(step)
         window.steps.clearFocus()  # no focus ring on the side bar in the pictures
         app.processEvents()
-        path = out / f"{step}.png"
+        path = out / f"{step}{suffix}.png"
         window.grab().save(str(path))
         saved.append(path)
 
     try:
-        run_until(c.issues_changed, lambda: window.open_file(data_path), failed=c.error)
-        if outcome:
-            run_until(c.issues_changed, lambda: c.set_role("outcome", outcome), failed=c.error)
+        run_until(c.project_changed, window.open_demo, failed=c.error)
+        _wait_idle(c)
         grab("data")
         run_until(c.result_ready, window._run, failed=c.error)
-        grab("impact")
         for extra in more_outcomes:
             if extra in window.data_page.model.column_names() and extra != c.roles["outcome"]:
+                first = c.roles["outcome"]
                 c.set_role("outcome", extra)
                 run_until(c.result_ready, c.run_analysis, failed=c.error)
-        brief_dir = Path(tempfile.mkdtemp(prefix="pilot-eval-brief-"))
-        run_until(c.brief_exported, lambda: window.export_brief_to(brief_dir / "brief.pdf"),
+                c.set_role("outcome", first)  # back to the headline outcome for the pictures
+                run_until(c.result_ready, c.run_analysis, failed=c.error)
+        _wait_idle(c)
+        grab("trends")
+        grab("impact")
+        grab("retention")
+        window.brief_page.issue.setPlainText(
+            "Caseworkers in twelve teams were given control of their caseloads and budgets.")
+        run_until(c.brief_exported, lambda: window.export_brief_to(scratch / "brief.pdf"),
                   failed=c.error)
         grab("brief")
+        window.save_project_to(scratch / "demo.pilot.json")
+        grab("start")
     finally:
         c.shutdown()
+        window.controller.dirty = False  # nothing to ask about: the demo is throw-away
         window.close()
-    return saved
+    order = {name: i for i, name in enumerate(STEP_ORDER)}
+    return sorted(saved, key=lambda p: order.get(p.stem.split("@")[0], 99))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``pilot-eval screenshots OUT_DIR [--scale 1.5]``: save one PNG per step."""
+    parser = argparse.ArgumentParser(prog="pilot-eval screenshots")
+    parser.add_argument("out_dir")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="display scale, e.g. 1.25 or 1.5 (sets QT_SCALE_FACTOR)")
+    args = parser.parse_args(argv)
+    suffix = ""
+    if args.scale:
+        if QApplication.instance() is not None:
+            raise ScreenshotError("--scale must be set before Qt starts")
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
+        suffix = f"@{round(args.scale * 100)}"
+    from .app import set_high_dpi_policy
+
+    set_high_dpi_policy()
+    for path in save_screenshots(args.out_dir, suffix=suffix):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

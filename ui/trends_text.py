@@ -30,24 +30,53 @@ def pre_periods(result: Mapping[str, Any]) -> int | None:
     return sum(p < min(starts) for p in periods)
 
 
+def p_text(p_value: float) -> str:
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.2g}"
+
+
+def pretest_unreliable(result: Mapping[str, Any]) -> bool:
+    """The estimator warned that its pre-trend test is poorly estimated (few clusters for
+    many restrictions), so its p-value can be far too small."""
+    return any(("pre-test" in str(w) or "pretest" in str(w)) and "too small" in str(w)
+               for w in result.get("warnings") or ())
+
+
+def leads_covering_zero(result: Mapping[str, Any]) -> tuple[int, int]:
+    """(pre-pilot event-time estimates whose range includes zero, all of them)."""
+    leads = []
+    for row in result.get("event_time") or ():
+        e, low, high = _number(row.get("e")), _number(row.get("ci_low")), _number(
+            row.get("ci_high"))
+        if e is not None and e < 0 and low is not None and high is not None:
+            leads.append(low <= 0 <= high)
+    return sum(leads), len(leads)
+
+
 def trend_sentence(result: Mapping[str, Any]) -> str:
     """Does the comparison look credible?  One plain sentence from the pre-trend test."""
     pretest = result.get("pretest") if isinstance(result.get("pretest"), Mapping) else {}
     p_value = _number((pretest or {}).get("p_value"))
+    covered, leads = leads_covering_zero(result)
+    lead_text = (f" {covered} of the {leads} pre-pilot estimates in the Impact chart have "
+                 "ranges that include zero." if leads else "")
+    if p_value is not None and pretest_unreliable(result):
+        return ("The joint pre-trend test is not reliable here (many pre-pilot periods for "
+                f"few teams, {p_text(p_value)}), so judge by the lines before the pilot."
+                + lead_text)
     if p_value is not None and p_value < PRETEST_ALPHA:
         return (f"Warning: before the pilot, pilot and comparison teams were already moving "
-                f"differently (pre-trend test p = {p_value:.2g}). The comparison may not show "
-                "what would have happened without the pilot.")
+                f"differently (pre-trend test {p_text(p_value)}). The comparison may not show "
+                "what would have happened without the pilot." + lead_text)
     if p_value is not None:
         return (f"Before the pilot, pilot and comparison teams moved in parallel as far as the "
-                f"data can tell (pre-trend test p = {p_value:.2g}), so the comparison looks "
-                "credible. A test cannot prove the trends are parallel.")
+                f"data can tell (pre-trend test {p_text(p_value)}), so the comparison looks "
+                "credible. A test cannot prove the trends are parallel." + lead_text)
     pre = pre_periods(result)
     if pre is not None and pre < 2:
         return (f"Only {pre} period(s) of data before the pilot: whether the two groups moved "
                 "in parallel cannot be checked. Treat the result with care.")
     return ("No pre-trend test for this estimator. Check by eye that the lines run side by "
-            "side before the pilot started (the dashed line).")
+            "side before the pilot started (the dotted line)." + lead_text)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -63,7 +92,11 @@ def robustness_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("Why this method", str(choice["reason"])))
     pretest = result.get("pretest")
     if isinstance(pretest, Mapping) and pretest:
-        rows.append(("Pre-trend test", f"p = {_fmt(pretest.get('p_value'))}"))
+        p_value = _number(pretest.get("p_value"))
+        text = "not available" if p_value is None else p_text(p_value)
+        if p_value is not None and pretest_unreliable(result):
+            text += " (not reliable: many pre-pilot periods for few teams)"
+        rows.append(("Pre-trend test", text))
     placebo = result.get("placebo")
     if isinstance(placebo, Mapping) and placebo.get("estimate") is not None:
         rows.append(("Placebo (fake earlier start)",

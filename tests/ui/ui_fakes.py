@@ -95,8 +95,10 @@ class FakeCore:
         return FakeReport(tuple(FakeProblem("warning", "missing outcome; the row is dropped",
                                             (int(i) + 2,), roles["outcome"]) for i in missing))
 
-    def analyse(self, table: Any, roles: dict[str, str | None], progress: Any) -> AnalysisOutput:
+    def analyse(self, table: Any, roles: dict[str, str | None], progress: Any,
+                **options: Any) -> AnalysisOutput:
         self.calls.append("analyse")
+        self.options = options
         progress.report(0.1, "Estimating")
         if self.gate is not None:
             while not self.gate.wait(0.01):
