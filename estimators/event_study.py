@@ -61,37 +61,39 @@ class WaldTest:
 
 
 def unit_starts(frame: pd.DataFrame, columns: PanelColumns, unit_codes: np.ndarray,
-                time: np.ndarray, valid: np.ndarray, n_units: int) -> np.ndarray:
+                time: np.ndarray, keep: np.ndarray | None, n_units: int) -> np.ndarray:
     """The pilot start period of each unit (``NaN`` = never treated).
 
     From ``columns.cohort`` (0 or missing = never; must be constant within a unit) or else the
-    first period in which ``columns.treatment`` is 1.
+    first period in which ``columns.treatment`` is 1.  ``unit_codes`` and ``time`` are for the
+    kept rows (``keep``; ``None`` = every row).
     """
-    starts = np.full(n_units, np.nan)
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if keep is None else values[keep]
+
     if columns.cohort is not None:
-        cohort = numeric_column(frame, columns.cohort, "pilot start")
-        cohort = np.where(np.nan_to_num(cohort, nan=0.0) > 0, cohort, np.nan)
-        codes, values = unit_codes[valid], cohort[valid]
-        starts[codes] = values  # one value per unit (the last row's); checked next
-        differs = ~((starts[codes] == values) | (np.isnan(starts[codes]) & np.isnan(values)))
+        cohort = kept(numeric_column(frame, columns.cohort, "pilot start"))
+        cohort = np.where(cohort > 0, cohort, 0.0)  # 0, negative or missing: never
+        starts = np.zeros(n_units)
+        starts[unit_codes] = cohort  # one value per unit (the last row's); checked next
+        differs = starts[unit_codes] != cohort
         if np.any(differs):
             row = int(np.flatnonzero(differs)[0])
             raise EstimationError(
                 f"the pilot start column '{columns.cohort}' changes within a unit (unit number "
-                f"{codes[row] + 1} has {values[row]:g} and {starts[codes[row]]:g}, 0 or "
-                "missing shown as nan); give each unit one start period (0 = never)",
+                f"{unit_codes[row] + 1} has {cohort[row]:g} and {starts[unit_codes[row]]:g}, "
+                "0 = never or missing); give each unit one start period (0 = never)",
                 column=columns.cohort)
-        return starts
+        return np.where(starts > 0, starts, np.nan)
     if columns.treatment is None:
         raise EstimationError("an event study needs a pilot start (cohort) or a treatment (0/1) "
                               "column")
-    treat = numeric_column(frame, columns.treatment, "treatment")
-    present = treat[valid & ~np.isnan(treat)]
-    if np.any((present != 0.0) & (present != 1.0)):
-        seen = present[(present != 0.0) & (present != 1.0)][0]
+    treat = kept(numeric_column(frame, columns.treatment, "treatment"))
+    if np.any((treat != 0.0) & (treat != 1.0)):
+        seen = treat[(treat != 0.0) & (treat != 1.0)][0]
         raise EstimationError(f"the treatment column '{columns.treatment}' must hold 0 and 1 "
                               f"only but has {seen!r}", column=columns.treatment)
-    on = valid & (treat == 1.0)
+    on = treat == 1.0
     first = np.full(n_units, np.inf)
     np.minimum.at(first, unit_codes[on], time[on])
     return np.where(np.isfinite(first), first, np.nan)
@@ -107,7 +109,7 @@ def event_rows(frame: pd.DataFrame, columns: PanelColumns, se: str) -> EventRows
     cluster_name = (columns.cluster or columns.unit) if se == "cluster" else None
     weights = numeric_column(frame, columns.weights, "weight") if columns.weights else None
     bad = np.isnan(y) | np.isnan(time) | key_missing(frame, columns.unit)
-    if cluster_name is not None:
+    if cluster_name is not None and cluster_name != columns.unit:
         bad |= key_missing(frame, cluster_name)
     if weights is not None:
         bad |= np.isnan(weights)
@@ -117,24 +119,28 @@ def event_rows(frame: pd.DataFrame, columns: PanelColumns, se: str) -> EventRows
         bad |= weights == 0
     if columns.treatment is not None:
         bad |= np.isnan(numeric_column(frame, columns.treatment, "treatment"))
-    keep = ~bad
-    if not keep.any():
+    n_dropped = int(bad.sum())
+    if n_dropped == len(frame):
         raise EstimationError("no row has the outcome, unit, time and pilot columns filled in",
                               column=columns.outcome)
-    unit = factorize(frame[columns.unit].to_numpy()[keep])
-    codes = np.full(len(frame), -1, dtype=np.intp)
-    codes[keep] = unit.codes
-    starts = unit_starts(frame, columns, np.maximum(codes, 0), time, keep, unit.n_levels)
-    event = (time[keep] - starts[unit.codes])
+    keep = None if n_dropped == 0 else ~bad
+
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if keep is None else values[keep]
+
+    unit = factorize(kept(frame[columns.unit].to_numpy()))
+    time = kept(time)
+    starts = unit_starts(frame, columns, unit.codes, time, keep, unit.n_levels)
+    event = time - starts[unit.codes]
     cluster = None
     if cluster_name == columns.unit:
         cluster = unit
     elif cluster_name is not None:
-        cluster = factorize(frame[cluster_name].to_numpy()[keep])
+        cluster = factorize(kept(frame[cluster_name].to_numpy()))
     never = np.isnan(starts)
     return EventRows(
-        y[keep], event, unit, factorize(time[keep]), cluster, cluster_name,
-        None if weights is None else weights[keep], int(bad.sum()), int(never.sum()),
+        kept(y), event, unit, factorize(time), cluster, cluster_name,
+        None if weights is None else kept(weights), n_dropped, int(never.sum()),
         int((~never).sum()),
     )
 
@@ -216,6 +222,30 @@ def wald_test(coef: np.ndarray, covariance: variance.Covariance, index: list[int
         reason = "no residual degrees of freedom"
         return WaldTest(w / q, q, df_denominator, Unavailable(reason))
     return WaldTest(w / q, q, df_denominator, float(stats.f.sf(w / q, q, df_denominator)))
+
+
+def coefficient_inference(coef: np.ndarray, covariance: variance.Covariance,
+                          level: float) -> list[variance.Inference]:
+    """``variance.t_inference`` for every coefficient at once (one vectorised scipy call)."""
+    n = coef.shape[0]
+    if isinstance(covariance.matrix, Unavailable):
+        missing = covariance.matrix
+        return [variance.Inference(missing, missing, missing, missing, missing)] * n
+    var = np.diag(covariance.matrix).astype(float)
+    good = np.isfinite(var) & (var > 0.0)
+    se = np.sqrt(np.where(good, var, 1.0))
+    t_stat = coef / se
+    p_value = 2.0 * stats.t.sf(np.abs(t_stat), covariance.df)
+    half = float(stats.t.ppf(0.5 + level / 2.0, covariance.df)) * se
+    out = []
+    for j in range(n):
+        if not good[j]:
+            missing = Unavailable(f"the estimated variance is {float(var[j])!r} (not positive)")
+            out.append(variance.Inference(missing, missing, missing, missing, missing))
+        else:
+            out.append(variance.Inference(float(se[j]), float(t_stat[j]), float(p_value[j]),
+                                          float(coef[j] - half[j]), float(coef[j] + half[j])))
+    return out
 
 
 def residual_df(fit: TwoWayFit) -> int:
@@ -329,8 +359,9 @@ class EventStudy:
                               se=self.se, cluster=cluster, weights=weights)
         counts = np.bincount(codes[codes >= 0], minlength=n_events)
         estimates = []
+        inferences = coefficient_inference(fit.coef, fit.covariance, self.level)
         for j, e in enumerate(window.events):
-            inf = variance.t_inference(float(fit.coef[j]), fit.covariance, j, self.level)
+            inf = inferences[j]
             edge = window.binned and e in (window.low, window.high)
             estimates.append(EventTimeEstimate(e, float(fit.coef[j]), inf.se, inf.ci_low,
                                                inf.ci_high, inf.p_value, int(counts[j]),

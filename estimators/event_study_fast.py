@@ -41,10 +41,9 @@ def applies(unit: Codes, period: Codes, weights: np.ndarray | None, se: str,
 
 def cell_counts(codes: np.ndarray, groups: Codes, n_events: int) -> np.ndarray:
     """(groups x events) counts of rows with each event code (``-1`` rows ignored)."""
-    on = codes >= 0
-    flat = groups.codes[on] * n_events + codes[on]
-    counts = np.bincount(flat, minlength=groups.n_levels * n_events)
-    return counts.reshape(groups.n_levels, n_events).astype(np.float64)
+    flat = groups.codes * (n_events + 1) + (codes + 1)  # column 0 collects the -1 rows
+    counts = np.bincount(flat, minlength=groups.n_levels * (n_events + 1))
+    return counts.reshape(groups.n_levels, n_events + 1)[:, 1:].astype(np.float64)
 
 
 def fit_event_dummies(y: np.ndarray, codes: np.ndarray, n_events: int, unit: Codes,
@@ -67,8 +66,7 @@ def fit_event_dummies(y: np.ndarray, codes: np.ndarray, n_events: int, unit: Cod
                               "event-time dummies after removing the fixed effects",
                               column=names[dropped[0]])
     y_w = demean_one_pass(np.array(y, dtype=np.float64)[:, None], unit, period)[:, 0]
-    on = codes >= 0
-    xty = np.bincount(codes[on], y_w[on], n_events)
+    xty = np.bincount(codes + 1, y_w, n_events + 1)[1:]
     try:
         factor = cho_factor(xtx)
     except LinAlgError as exc:
@@ -110,9 +108,9 @@ def within_fitted(coef: np.ndarray, codes: np.ndarray, a: np.ndarray, b: np.ndar
 def _unit_scores(residuals: np.ndarray, codes: np.ndarray, n_events: int, unit: Codes,
                  period: Codes, b: np.ndarray) -> np.ndarray:
     """(units x events) sums of ``x_w * u`` over each unit's rows."""
-    on = codes >= 0
-    direct = np.bincount(unit.codes[on] * n_events + codes[on], residuals[on],
-                         unit.n_levels * n_events).reshape(unit.n_levels, n_events)
+    flat = unit.codes * (n_events + 1) + (codes + 1)  # column 0 collects the -1 rows
+    direct = np.bincount(flat, residuals, unit.n_levels * (n_events + 1))
+    direct = direct.reshape(unit.n_levels, n_events + 1)[:, 1:]
     by_cell = np.zeros((unit.n_levels, period.n_levels))
     by_cell[unit.codes, period.codes] = residuals
     return direct - by_cell @ (b / unit.n_levels)

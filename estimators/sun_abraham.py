@@ -16,7 +16,12 @@ import pandas as pd
 from pilot_eval.estimators import variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.event_study import event_rows, residual_df, wald_test
+from pilot_eval.estimators.event_study import (
+    coefficient_inference,
+    event_rows,
+    residual_df,
+    wald_test,
+)
 from pilot_eval.estimators.event_study_result import EventTimeEstimate
 from pilot_eval.estimators.fixed_effects import factorize
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
@@ -170,8 +175,9 @@ class SunAbraham:
                                       fit.covariance.small_sample, fit.covariance.n_params,
                                       fit.covariance.n_clusters)
         event_time = []
+        aggregated = coefficient_inference(estimates, agg_cov, self.level)
         for i, e in enumerate(events):
-            inf = variance.t_inference(float(estimates[i]), agg_cov, i, self.level)
+            inf = aggregated[i]
             n = int(sum(inter.matrix[:, j].sum() for j, (_, f) in enumerate(inter.cells)
                         if f == e))
             event_time.append(EventTimeEstimate(e, float(estimates[i]), inf.se, inf.ci_low,
@@ -181,8 +187,9 @@ class SunAbraham:
                                             True, False))
         event_time.sort(key=lambda row: row.e)
         cohorts = []
+        cells = coefficient_inference(fit.coef, fit.covariance, self.level)
         for j, (g, e) in enumerate(inter.cells):
-            inf = variance.t_inference(float(fit.coef[j]), fit.covariance, j, self.level)
+            inf = cells[j]
             cohorts.append(CohortEffect(g, e, float(fit.coef[j]), inf.se, inf.ci_low,
                                         inf.ci_high, int(inter.matrix[:, j].sum()),
                                         float(shares[events.index(e), j])))

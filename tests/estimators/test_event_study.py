@@ -278,3 +278,19 @@ def test_weights_and_coarser_clusters_match_pyfixest():
             model = pf.feols("y ~ i(rel, ref=-1) | u + t", data,
                              fixef_tol=PYFIXEST_DEMEAN_TOL, **options)
         assert_matches_peer(result, model)
+
+
+def test_vectorised_inference_equals_t_inference():
+    from pilot_eval.estimators import variance
+    from pilot_eval.estimators.event_study import coefficient_inference
+
+    result_cov = variance.Covariance(np.diag([0.04, 0.0, 0.25]), "cluster", 29, 1.0, 5, 30)
+    coef = np.array([0.3, 1.0, -0.7])
+    fast = coefficient_inference(coef, result_cov, 0.9)
+    for j in range(3):
+        slow = variance.t_inference(float(coef[j]), result_cov, j, 0.9)
+        if j == 1:
+            assert str(fast[j].se) == str(slow.se)  # same Unavailable reason
+            continue
+        for name in ("se", "t_stat", "p_value", "ci_low", "ci_high"):
+            assert getattr(fast[j], name) == pytest.approx(getattr(slow, name), rel=1e-14)
