@@ -35,18 +35,18 @@ def group_means(frame: pd.DataFrame, columns: PanelColumns,
                 labels: dict[int, str]) -> tuple[dict[str, Any], ...]:
     """Mean outcome per period for the pilot and comparison arms (rows with an outcome)."""
     period = columns.time if columns.time is not None else columns.post
-    table = pd.DataFrame({
-        "period": frame[period].to_numpy(),
-        "arm": np.where(pilot_arm(frame, columns).to_numpy(), "pilot", "comparison"),
-        "y": pd.to_numeric(frame[columns.outcome], errors="coerce").to_numpy(dtype=float),
-    }).dropna(subset=["y"])
-    stats = table.groupby(["arm", "period"], sort=True)["y"].agg(["mean", "size"])
+    y = pd.to_numeric(frame[columns.outcome], errors="coerce").to_numpy(dtype=float)
+    keep = ~np.isnan(y)
+    pilot = pilot_arm(frame, columns).to_numpy(dtype=bool)[keep]
+    periods = frame[period].to_numpy()[keep]
+    # boolean and numeric keys (not arm names as text) keep the grouping cheap on 1M rows
+    stats = pd.Series(y[keep]).groupby([pilot, periods], sort=True).agg(["mean", "size"])
     rows = []
-    for (arm, value), row in stats.iterrows():
+    for (is_pilot, value), row in stats.iterrows():
         key = int(value)
         label = labels.get(key) or (("Before", "After")[key] if columns.time is None else str(key))
-        rows.append({"period": key, "label": label, "arm": arm, "mean": float(row["mean"]),
-                     "n": int(row["size"])})
+        rows.append({"period": key, "label": label, "arm": "pilot" if is_pilot else "comparison",
+                     "mean": float(row["mean"]), "n": int(row["size"])})
     rows.sort(key=lambda r: (r["arm"] != "pilot", r["period"]))
     return tuple(rows)
 

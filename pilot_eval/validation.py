@@ -197,9 +197,10 @@ def validate_panel(
     binary_ok = _check_binary(frame, columns, known, out)
     _check_missing(frame, columns, known, out)
     if columns.unit in known and columns.time in known:
-        _check_duplicates(frame, columns, out, as_given=given)
+        keys = _unit_period_keys(frame[columns.unit], frame[columns.time])
+        _check_duplicates(frame, columns, out, as_given=given, keys=keys)
         if periods_ok:
-            _check_balance(frame, columns, out)
+            _check_balance(columns, out, keys)
     if binary_ok and periods_ok and _design_columns_known(columns, known):
         treated = _treated_indicator(frame, columns)
         if treated is not None:
@@ -346,14 +347,51 @@ def _check_missing(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
                     hint="Fill in the values if they are known.")
 
 
+DENSE_KEY_FACTOR = 4
+"""Unit x period tables up to this many times the rows (or 1M cells) are counted densely."""
+
+
+@dataclass(frozen=True)
+class _UnitPeriodKeys:
+    """Each row's (unit, period) pair as one integer code, and the distinct pairs.
+
+    ``row_count`` is how many rows share the row's pair (0 where the unit or period is
+    missing); ``pair_unit``/``pair_time`` are the unit and period codes of the distinct pairs
+    and ``pair_count`` their numbers of rows.
+    """
+
+    row_count: np.ndarray
+    pair_unit: np.ndarray
+    pair_time: np.ndarray
+    pair_count: np.ndarray
+
+
+def _unit_period_keys(unit: pd.Series, time: pd.Series) -> _UnitPeriodKeys:
+    unit_codes, units = pd.factorize(unit)
+    time_codes, times = pd.factorize(time)
+    complete = (unit_codes >= 0) & (time_codes >= 0)
+    n_times = max(len(times), 1)
+    key = unit_codes[complete].astype(np.int64) * n_times + time_codes[complete]
+    row_count = np.zeros(len(unit_codes), dtype=np.int64)
+    cells = len(units) * n_times
+    if cells <= max(DENSE_KEY_FACTOR * len(unit_codes), 1 << 20):
+        counts = np.bincount(key, minlength=cells)
+        row_count[complete] = counts[key]
+        pairs = np.flatnonzero(counts)
+        counts = counts[pairs]
+    else:
+        pairs, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        row_count[complete] = counts[inverse]
+    return _UnitPeriodKeys(row_count, pairs // n_times, pairs % n_times, counts)
+
+
 def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collector, *,
-                      as_given: pd.DataFrame) -> None:
-    keys = frame[[columns.unit, columns.time]]
-    duplicated = keys.duplicated(keep=False).to_numpy() & keys.notna().all(axis=1).to_numpy()
+                      as_given: pd.DataFrame, keys: _UnitPeriodKeys) -> None:
+    duplicated = keys.row_count > 1
     if not duplicated.any():
         return
     first = as_given[[columns.unit, columns.time]][duplicated].iloc[0]  # as the user wrote it
-    groups = int(keys[duplicated].drop_duplicates().shape[0])
+    groups = int(np.count_nonzero(keys.pair_count > 1))
     out.add("error", "duplicate_unit_period",
             f"{groups} unit-period combination(s) appear more than once (for example unit "
             f"{show(first.iloc[0])} in period {show(first.iloc[1])})", rows=_rows(duplicated),
@@ -361,16 +399,16 @@ def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collecto
             hint="Keep one row per unit and period (add up or average the duplicates).")
 
 
-def _check_balance(frame: pd.DataFrame, columns: PanelColumns, out: _Collector) -> None:
-    keys = frame[[columns.unit, columns.time]].dropna().drop_duplicates()
-    n_periods = keys[columns.time].nunique()
-    per_unit = keys.groupby(columns.unit)[columns.time].nunique()
+def _check_balance(columns: PanelColumns, out: _Collector, keys: _UnitPeriodKeys) -> None:
+    times_seen = np.unique(keys.pair_time)
+    n_periods = len(times_seen)
+    units, per_unit = np.unique(keys.pair_unit, return_counts=True)
     short = per_unit[per_unit < n_periods]
-    if short.empty:
+    if short.size == 0:
         return
     gaps = int((n_periods - short).sum())
     out.add("warning", "unbalanced_panel",
-            f"the panel is unbalanced: {len(short)} of {len(per_unit)} units lack some of the "
+            f"the panel is unbalanced: {len(short)} of {len(units)} units lack some of the "
             f"{n_periods} periods ({gaps} unit-periods missing in total)", column=columns.unit,
             hint="Estimators use the rows that exist; check that missing periods are not "
                  "related to the pilot.")
@@ -411,45 +449,81 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
     if columns.unit is None:
         _check_cross_section(time[usable], treated[usable], columns, out)
         return
-    data = pd.DataFrame({"unit": frame[columns.unit], "time": time, "d": treated,
-                         "pos": np.arange(len(frame))})[usable].sort_values(["unit", "time"])
     if columns.design == "cohort":
         _check_cohort_constant(frame, columns, out)
-    ever = data.groupby("unit")["d"].transform("max") == 1
-    first_rows = data.groupby("unit").head(1)
-    from_start = first_rows[first_rows["d"] == 1]
-    if not from_start.empty:
-        always = bool((data.loc[ever, "d"] == 1).all())
+    runs = _unit_runs(frame[columns.unit][usable], time[usable], treated[usable],
+                      np.flatnonzero(usable))
+    from_start = runs.first & (runs.d == 1)
+    if from_start.any():
+        always = bool((runs.d[runs.ever] == 1).all())
         hint = ("Add the periods before the pilot for these units, or leave them out."
                 if not (always and columns.design == "treatment") else
                 "This column is 1 in every period for pilot units, so it marks pilot units, "
                 "not pilot periods: use it as the pilot group with an after-start column, or "
                 "choose the pilot-start column instead.")
         out.add("error", "no_before_period",
-                f"{len(from_start)} pilot unit(s) have no period before the pilot started "
-                f"(for example {show(from_start['unit'].iloc[0])})",
-                rows=spreadsheet_rows(from_start["pos"]), column=columns.unit, hint=hint)
-    switched = data["d"].lt(data.groupby("unit")["d"].shift()) & data["unit"].eq(
-        data["unit"].shift())
-    if bool(switched.any()):
-        units = data.loc[switched, "unit"].unique()
+                f"{int(from_start.sum())} pilot unit(s) have no period before the pilot "
+                f"started (for example {show(runs.unit[from_start][0])})",
+                rows=spreadsheet_rows(runs.pos[from_start]), column=columns.unit, hint=hint)
+    switched = np.zeros(len(runs.d), dtype=bool)
+    switched[1:] = ((runs.d[1:] < runs.d[:-1]) & (runs.code[1:] == runs.code[:-1])
+                    & (runs.code[1:] >= 0))
+    if switched.any():
+        units = pd.unique(runs.unit[switched])
         out.add("warning", "treatment_switches_off",
                 f"the pilot ends (treatment goes from 1 to 0) for {len(units)} unit(s), "
-                f"for example {show(units[0])}", rows=spreadsheet_rows(data.loc[switched, "pos"]),
+                f"for example {show(units[0])}", rows=spreadsheet_rows(runs.pos[switched]),
                 column=columns.treatment or columns.cohort,
                 hint="Regression estimators still run; staggered-adoption estimators assume "
                      "the pilot never ends.")
-    _check_comparison(data, ever, columns, out)
+    _check_comparison(runs, columns, out)
 
 
-def _check_comparison(data: pd.DataFrame, ever: pd.Series, columns: PanelColumns,
-                      out: _Collector) -> None:
-    never_units = data.loc[~ever, "unit"].nunique()
-    if never_units:
+@dataclass(frozen=True)
+class _UnitRuns:
+    """Usable rows sorted by unit, then period (stable; rows without a unit last).
+
+    ``code`` numbers the units in sorted order (-1: no unit); ``first`` marks each unit's first
+    row; ``ever`` rows of units that are under the pilot in some period; ``pos`` the rows'
+    positions in the frame.
+    """
+
+    unit: np.ndarray
+    code: np.ndarray
+    time: np.ndarray
+    d: np.ndarray
+    pos: np.ndarray
+    first: np.ndarray
+    ever: np.ndarray
+
+
+def _unit_runs(unit: pd.Series, time: pd.Series, treated: pd.Series,
+               positions: np.ndarray) -> _UnitRuns:
+    codes, uniques = pd.factorize(unit, sort=True)
+    sort_codes = np.where(codes < 0, len(uniques), codes)
+    order = np.lexsort((time.to_numpy(dtype=float), sort_codes))
+    code = codes[order]
+    valid = code >= 0
+    first = np.zeros(len(code), dtype=bool)
+    first[:1] = True
+    first[1:] = code[1:] != code[:-1]
+    first &= valid
+    d = treated.to_numpy(dtype=float)[order]
+    treated_units = np.bincount(code[valid], weights=(d[valid] == 1), minlength=len(uniques))
+    ever = np.zeros(len(code), dtype=bool)
+    ever[valid] = treated_units[code[valid]] > 0
+    return _UnitRuns(unit.to_numpy()[order], code, time.to_numpy(dtype=float)[order], d,
+                     positions[order], first, ever)
+
+
+def _check_comparison(runs: _UnitRuns, columns: PanelColumns, out: _Collector) -> None:
+    valid = runs.code >= 0
+    if np.unique(runs.code[valid & ~runs.ever]).size:
         return
-    starts = data[data["d"] == 1].groupby("unit")["time"].min()
+    treated = valid & (runs.d == 1)
+    # rows are sorted by period within each unit: a unit's first treated row is its start
     column = columns.treatment or columns.cohort
-    if starts.nunique() > 1:
+    if np.unique(runs.time[_first_per_unit(runs.code, treated)]).size > 1:
         out.add("warning", "no_never_treated",
                 "every unit joins the pilot at some point; only units that have not yet "
                 "started serve as comparisons", column=column,
@@ -459,6 +533,14 @@ def _check_comparison(data: pd.DataFrame, ever: pd.Series, columns: PanelColumns
     out.add("error", "no_comparison_units",
             "every unit is in the pilot and all started together, so there is no comparison",
             column=column, hint="Add units that did not take part in the pilot.")
+
+
+def _first_per_unit(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Positions of each unit's first row where ``mask`` holds (rows sorted by unit)."""
+    rows = np.flatnonzero(mask)
+    keep = np.ones(rows.size, dtype=bool)
+    keep[1:] = code[rows[1:]] != code[rows[:-1]]
+    return rows[keep]
 
 
 def _check_cross_section(time: pd.Series, treated: pd.Series, columns: PanelColumns,
