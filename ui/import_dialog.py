@@ -32,6 +32,7 @@ DELIMITERS = {AUTO: None, "Comma ,": ",", "Semicolon ;": ";", "Tab": "\t", "Bar 
 DECIMALS = {AUTO: None, "Point (1.5)": ".", "Comma (1,5)": ","}
 DATE_FORMATS = {AUTO: None, "Day first (31/12/2024)": "%d/%m/%Y",
                 "ISO (2024-12-31)": "%Y-%m-%d", "Month first (12/31/2024)": "%m/%d/%Y"}
+DELIMITER_NAMES = {"\t": "tab"}
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 PREVIEW_ROWS = 200
 _DATE_PATTERNS = (
@@ -145,13 +146,14 @@ class ImportDialog(QDialog):
         self.model.set_frame(table.frame.head(PREVIEW_ROWS))
         self.preview.resizeColumnsToContents()
         parts = [f"{table.n_rows:,} rows, {len(table.frame.columns)} columns"]
-        if table.encoding:
-            parts.append(f"encoding {table.encoding}")
-        if table.delimiter:
-            shown = {"\t": "tab"}.get(table.delimiter, table.delimiter)
-            parts.append(f"delimiter “{shown}”")
-        if table.decimal:
-            parts.append(f"decimal mark “{table.decimal}”")
+        encoding, delimiter, decimal = (getattr(table, name, None)
+                                        for name in ("encoding", "delimiter", "decimal"))
+        if encoding:
+            parts.append(f"encoding {encoding}")
+        if delimiter:
+            parts.append(f"delimiter “{DELIMITER_NAMES.get(delimiter, delimiter)}”")
+        if decimal:
+            parts.append(f"decimal mark “{decimal}”")
         date_format = detect_date_format(table.frame)
         if date_format:
             parts.append(f"dates look like {_name_of(DATE_FORMATS, date_format)}")

@@ -126,3 +126,26 @@ class FakeCore:
         return str(pdf), str(html)
 
 
+
+    def retention(self, staff_path: str, pilot_starts_path: str | None, progress: Any,
+                  **dates: Any) -> Any:
+        """Median stay per arm by brute force (the middle duration when no one is censored)."""
+        from pilot_eval.ui.retention_core import RetentionOutput
+
+        self.calls.append("retention")
+        self.retention_args = (staff_path, pilot_starts_path, dates)
+        frame = pd.read_csv(staff_path)
+        km = {arm: {"n": len(part), "events": len(part),
+                    "median": float(part["months"].median())}
+              for arm, part in frame.groupby("arm")}
+        return RetentionOutput(result={"km": km, "time_unit": "months", "warnings": [],
+                                       "data": {"file": staff_path, "n_spells": len(frame)}})
+
+    def sheet_names(self, path: str) -> list[str]:
+        return []
+
+
+def staff_frame() -> pd.DataFrame:
+    """Six staff, everyone left: medians 5 (pilot) and 3 (comparison) months."""
+    return pd.DataFrame({"arm": ["pilot"] * 3 + ["comparison"] * 3,
+                         "months": [4.0, 5.0, 9.0, 1.0, 3.0, 7.0]})

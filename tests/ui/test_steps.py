@@ -1,0 +1,180 @@
+"""Each step of the window, driven offscreen with the fake core (brute-force figures)."""
+
+from __future__ import annotations
+
+import pytest
+from pilot_eval.ui.chart_table import means_rows
+from pilot_eval.ui.controller import Controller
+from pilot_eval.ui.error_dialog import ErrorDialog
+from pilot_eval.ui.help_text import HELP
+from pilot_eval.ui.main_window import MainWindow
+from pilot_eval.ui.settings import open_settings
+from pilot_eval.ui.trends_text import trend_sentence
+from ui_fakes import staff_frame
+
+WAIT_MS = 5000
+MEDIAN_PILOT, MEDIAN_COMPARISON = 5.0, 3.0  # middle of (4, 5, 9) and (1, 3, 7): staff_frame()
+
+
+@pytest.fixture
+def window(qtbot, fake_core, monkeypatch, tmp_path):
+    shown: list[ErrorDialog] = []
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
+    window = MainWindow(Controller(core=fake_core),
+                        settings=open_settings(tmp_path / "settings.ini"))
+    window.shown_errors = shown
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.controller.shutdown()
+
+
+def open_panel(qtbot, window, path):
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        window.open_file(path)
+
+
+def test_six_steps_in_order_each_with_its_page_and_help(qtbot, window):
+    assert window.steps.step_keys() == ["start", "data", "trends", "impact", "retention",
+                                        "brief"]
+    assert window.pages.currentWidget() is window.start_page
+    for key in window.steps.step_keys():
+        window.steps.select(key)
+        assert window.pages.currentWidget() is window.page_for[key]
+        assert HELP[key] in window.help_view.toHtml() or \
+            HELP[key].split("</h3>")[0].split(">")[-1] in window.help_view.toPlainText()
+
+
+def test_opening_data_from_start_moves_to_the_data_step(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    assert window.pages.currentWidget() is window.data_page
+
+
+def test_trends_show_the_pretest_sentence_and_the_means_table(qtbot, window, panel_csv,
+                                                              fake_core):
+    open_panel(qtbot, window, panel_csv)
+    means = [{"period": 1, "label": "Jan", "arm": "pilot", "mean": 2.0, "n": 2},
+             {"period": 1, "label": "Jan", "arm": "comparison", "mean": 1.0, "n": 2}]
+    original = fake_core.analyse
+
+    def analyse(table, roles, progress, **options):
+        output = original(table, roles, progress, **options)
+        output.result.update(group_means=means, pretest={"p_value": 0.4})
+        return output
+
+    fake_core.analyse = analyse
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    page = window.trends_page
+    assert page.sentence.text() == f"Score: {trend_sentence({'pretest': {'p_value': 0.4}})}"
+    assert "moved in parallel" in page.sentence.text() and "p = 0.4" in page.sentence.text()
+    assert page.table_rows() == means_rows(means, "points")
+    assert not page.table.isHidden()  # no figure: the table is the chart's alternative
+
+
+def test_trend_sentence_words():
+    assert "already moving differently" in trend_sentence({"pretest": {"p_value": 0.01}})
+    unreliable = {"pretest": {"p_value": 1e-50},
+                  "warnings": ["the pre-test has 28 restrictions but only 43 clusters: the "
+                               "p-value can be far too small"],
+                  "event_time": [{"e": -2, "ci_low": -1, "ci_high": 1},
+                                 {"e": -1, "ci_low": 0.5, "ci_high": 1}]}
+    text = trend_sentence(unreliable)
+    assert "not reliable" in text and "p < 0.001" in text
+    assert "1 of the 2 pre-pilot estimates" in text
+    one_period = {"pilot_starts": [{"period": 2}],
+                  "group_means": [{"period": 1}, {"period": 2}]}
+    assert "Only 1 period(s)" in trend_sentence(one_period)
+
+
+def test_retention_step_runs_through_the_task_runner(qtbot, window, fake_core, tmp_path):
+    staff = tmp_path / "staff.csv"
+    staff_frame().to_csv(staff, index=False)
+    with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
+        window.controller.open_staff(str(staff), "teams.csv")
+    rows = dict(window.retention_page.figure_rows())
+    assert rows["Median stay, pilot"].startswith(f"{MEDIAN_PILOT:.1f} months")
+    assert rows["Median stay, comparison"].startswith(f"{MEDIAN_COMPARISON:.1f} months")
+    assert fake_core.retention_args[1] == str(tmp_path / "teams.csv")
+    assert window.controller.dirty
+
+
+def test_method_choice_reaches_the_core_and_is_undoable(qtbot, window, panel_csv, fake_core):
+    open_panel(qtbot, window, panel_csv)
+    combo = window.impact_page.method
+    combo.setCurrentIndex(combo.findData("twfe"))
+    assert window.controller.options["estimator"] == "twfe"
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    assert fake_core.options == {"estimator": "twfe"}
+    window.undo_action.trigger()
+    assert window.controller.options["estimator"] == "auto"
+    assert combo.currentData() == "auto"
+    window.redo_action.trigger()
+    assert combo.currentData() == "twfe"
+
+
+def test_role_changes_undo_and_redo(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    c = window.controller
+    before = dict(c.roles)
+    combo = window.data_page.roles_form.combos["treatment"]
+    combo.setCurrentIndex(combo.findData("score"))  # the flag replaces the start period
+    assert c.roles["treatment"] == "score" and c.roles["cohort"] is None
+    window.undo_action.trigger()
+    assert c.roles == before  # both roles restored at once
+    assert window.data_page.roles_form.roles() == before
+    window.redo_action.trigger()
+    assert c.roles["treatment"] == "score" and c.roles["cohort"] is None
+
+
+def test_import_wizard_previews_overrides_and_uses_the_table(qtbot, window, panel_csv,
+                                                             fake_core):
+    dialog = window.import_file(panel_csv)
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.model.rowCount() == 16 and "16 rows" in dialog.detected.text()
+    dialog.delimiter.setCurrentText("Semicolon ;")
+    assert dialog.options() == {"delimiter": ";"}
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
+    dialog.delimiter.setCurrentText("Detect automatically")
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
+    dialog.date_format.setCurrentText("ISO (2024-12-31)")
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        dialog.accept()
+    assert window.controller.table is dialog.table  # read once, not again
+    assert window.controller.date_format == "%Y-%m-%d"
+    assert window.data_page.model.rowCount() == 16
+
+
+def test_import_wizard_shows_a_read_error_beside_the_settings(qtbot, window, tmp_path):
+    bad = tmp_path / "panel.txt"
+    bad.write_text("x", encoding="utf-8")
+    dialog = window.import_file(bad)
+    qtbot.waitUntil(lambda: "Could not read" in dialog.detected.text(), timeout=WAIT_MS)
+    assert not dialog.ok_button.isEnabled()
+    assert window.shown_errors == []  # not a modal dialog on top of the wizard
+    dialog.reject()
+
+
+def test_brief_options_reach_the_core(qtbot, window, panel_csv, fake_core, tmp_path):
+    open_panel(qtbot, window, panel_csv)
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    window.brief_page.issue.setPlainText("Caseloads were too high.")
+    window.brief_page.decision.setCurrentText("for decision")
+    with qtbot.waitSignal(window.controller.brief_exported, timeout=WAIT_MS):
+        window.export_brief_to(tmp_path / "brief.pdf")
+    assert fake_core.brief_options == {"issue": "Caseloads were too high.",
+                                       "recommendation": "", "decision": "for decision"}
+
+
+def test_validation_item_selects_the_cell_even_when_filtered_out(qtbot, window, panel_csv):
+    open_panel(qtbot, window, panel_csv)
+    page = window.data_page
+    page.filter_text.setText("zzz-no-match")
+    assert page.apply_filter() == 0
+    item = page.issues.item(0)  # "Warning: row 7 ..." (the missing score)
+    page.issues.itemActivated.emit(item)
+    index = page.table.currentIndex()
+    assert page.model.headerData(index.row(), 2) == "7"
+    assert page.model.column_names()[index.column()] == "score"
