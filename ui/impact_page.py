@@ -78,9 +78,11 @@ class ImpactPage(QWidget):
         self._setting_method = False
         method_label = QLabel("&Method:")
         method_label.setBuddy(self.method)
+        method_row = QHBoxLayout()
+        method_row.addWidget(method_label)
+        method_row.addWidget(self.method)
+        method_row.addStretch(1)
         controls = QHBoxLayout()
-        controls.addWidget(method_label)
-        controls.addWidget(self.method)
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.progress, 1)
@@ -147,6 +149,7 @@ class ImpactPage(QWidget):
         splitter.setSizes([460, 640])
 
         layout = QVBoxLayout(self)
+        layout.addLayout(method_row)
         layout.addLayout(controls)
         layout.addWidget(self.status)
         layout.addWidget(self.sentence)

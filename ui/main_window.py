@@ -98,7 +98,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.help_dock.setObjectName("HelpDock")
         self.help_dock.setWidget(self.help_view)
         self.help_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.help_dock.setMinimumWidth(260)
+        self.help_dock.setMinimumWidth(220)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.help_dock)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Any) -> QAction:
