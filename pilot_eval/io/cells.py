@@ -27,6 +27,8 @@ shorthand; ``..`` and ``.`` are common in published tables; ``#N/A`` is Excel's.
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_POINT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _THOUSANDS_COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+PREFIX_BYTES = 1 << 16
+"""Bytes of a column looked at first when checking that it holds only digits."""
 MAX_INTEGER_DIGITS = 15
 """Longest whole number kept as int64 (longer ones are read as floats)."""
 _INTEGER = re.compile(r"^[+-]?\d{1,15}$")
@@ -160,8 +162,9 @@ def _plain_integers(present: pa.Array) -> bool:
     """True when every cell is 1 to 15 digits (no sign): what ``_INTEGER`` accepts, checked on
     the raw bytes instead of by a regular expression."""
     raw = cell_bytes(present)
-    if not bool(((raw >= ord("0")) & (raw <= ord("9"))).all()):
-        return False
+    for part in (raw[:PREFIX_BYTES], raw):  # most text columns fail on the first bytes
+        if part.size and (int(part.min()) < ord("0") or int(part.max()) > ord("9")):
+            return False
     lengths = pc.binary_length(present)
     bounds = pc.min_max(lengths)
     return bounds["min"].as_py() >= 1 and bounds["max"].as_py() <= MAX_INTEGER_DIGITS

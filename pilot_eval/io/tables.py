@@ -19,7 +19,7 @@ import pandas as pd
 
 from pilot_eval.errors import DataError
 from pilot_eval.io.excel import list_sheets, read_xlsx
-from pilot_eval.io.fast_csv import arrow_table_frame, utf8_payload
+from pilot_eval.io.fast_csv import arrow_table_frame, utf8_start
 from pilot_eval.io.frames import (
     clean_header,
     drop_leading_blank_rows,
@@ -151,7 +151,7 @@ def load_table(
                         file=file, hint="Leave the sheet empty for this file.")
     data = _read_bytes(target, file=file)
     digest = hashlib.sha256(data).hexdigest()
-    if not data.strip(b" \t\r\n\x00"):
+    if _CONTENT_BYTE.search(data) is None:  # only blanks and NULs (without copying)
         raise DataError("the file is empty", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
     if suffix in TEXT_SUFFIXES:
@@ -292,7 +292,7 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
                delimiter: str | None, decimal: str | None) -> LoadedTable:
     refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="text")
     decoded = decode_text(data, file=file, encoding=encoding)
-    if not decoded.text.strip():
+    if not decoded.text or decoded.text.isspace():
         raise DataError("the file is empty", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
     if delimiter is None:
@@ -326,14 +326,15 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
 
 
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+_CONTENT_BYTE = re.compile(rb"[^ \t\r\n\x00]")
 
 
 def _parse_text(data: bytes, decoded: DecodedText, *, delimiter: str,
                 file: str) -> pd.DataFrame:
     """Every line as text cells: Arrow's reader for plain UTF-8 files, else pandas'."""
-    payload = utf8_payload(data, decoded.encoding)
-    if payload is not None:
-        raw = arrow_table_frame(payload, delimiter=delimiter)
+    start = utf8_start(data, decoded.encoding)
+    if start is not None:
+        raw = arrow_table_frame(data, start=start, delimiter=delimiter)
         if raw is not None:
             return raw
     return _parse_csv(decoded.text, delimiter=delimiter, file=file)

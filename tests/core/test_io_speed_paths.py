@@ -63,7 +63,7 @@ def read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> object:
     """``load_table``'s result, or the ``DataError`` it raised (as message and rows)."""
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(tables, "arrow_table_frame", lambda payload, *, delimiter: None)
+            patch.setattr(tables, "arrow_table_frame", lambda data, *, start, delimiter: None)
         try:
             return load_table(path)
         except DataError as exc:
@@ -124,15 +124,25 @@ def test_plain_utf8_file_takes_the_fast_path(tmp_path: Path,
     assert load_table(path).frame.shape == (4, 3)
 
 
-@pytest.mark.parametrize("name", ["blank_inner_line", "quoted", "ragged_short", "lone_cr",
-                                  "leading_blank_lines"])
+@pytest.mark.parametrize("name", ["plain", "crlf", "crlf_trailing_blank", "blank_inner_line",
+                                  "trailing_blank_lines", "bom", "double_bom", "markers",
+                                  "whitespace_cells", "delimiter_row", "unicode", "tab"])
+def test_files_the_fast_reader_takes(name: str) -> None:
+    data = GENERATED[name]
+    start = fast_csv.utf8_start(data, "utf-8")
+    delimiter = "\t" if name == "tab" else ","
+    assert fast_csv.arrow_table_frame(data, start=start, delimiter=delimiter) is not None
+
+
+@pytest.mark.parametrize("name", ["whitespace_row", "quoted", "ragged_short", "ragged_long",
+                                  "lone_cr", "leading_blank_lines"])
 def test_files_the_fast_reader_refuses(name: str) -> None:
-    payload = fast_csv.utf8_payload(GENERATED[name], "utf-8")
-    assert payload is not None
-    assert fast_csv.arrow_table_frame(payload, delimiter=",") is None
+    start = fast_csv.utf8_start(GENERATED[name], "utf-8")
+    assert start == 0
+    assert fast_csv.arrow_table_frame(GENERATED[name], start=start, delimiter=",") is None
 
 
 def test_only_utf8_goes_to_the_fast_reader() -> None:
-    assert fast_csv.utf8_payload(b"a\n", "cp1252") is None
-    assert fast_csv.utf8_payload(b"a\n", "utf-16-le") is None
-    assert fast_csv.utf8_payload(b"\xef\xbb\xbfa\n", "utf-8-sig") == b"a\n"
+    assert fast_csv.utf8_start(b"a\n", "cp1252") is None
+    assert fast_csv.utf8_start(b"a\n", "utf-16-le") is None
+    assert fast_csv.utf8_start(b"\xef\xbb\xbf\xef\xbb\xbfa\n", "utf-8-sig") == 6
