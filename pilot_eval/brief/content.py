@@ -1,12 +1,11 @@
 """The brief's content model: frozen plain data built from analysis results.
 
-``build_brief_content`` turns ``DidAnalysis.to_dict()`` dictionaries (docs/architecture.md) into
-a ``BriefContent``; ``render_pdf`` and ``render_html`` only lay it out.  All wording is decided
-here (and in ``wording``/``text``), so it is tested once, exactly, and both renderers say the
-same thing.  Pages 1-2 (the brief) hold the title, summary box, headline panel with evidence strength
-and cost, the staff-retention headline, caveats and the charts of the headline outcomes;
-``annex`` (page 3 on) holds everything else (``annex``, ``annex_qa``).
-"""
+``build_brief_content`` (in ``build``) turns the results document into a ``BriefContent``;
+``render_pdf`` and ``render_html`` only lay it out.  All wording is decided here and in
+``wording``, ``text``, ``evidence``, ``retention`` and ``annex``, so it is tested once, exactly,
+and both renderers say the same thing.  Pages 1-2 (the brief) hold the title, summary box,
+headline panel with evidence strength and cost, the staff-retention headline, caveats and the
+charts; ``annex`` (page 3 on) holds everything else."""
 
 from __future__ import annotations
 
