@@ -8,6 +8,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="${1:-$(mktemp -d -t pilot-eval-check.XXXXXX)}"
+mkdir -p "$work"
 dist="$work/dist"
 out="$work/self-test"
 
