@@ -22,4 +22,6 @@ QPushButton:hover {{ background: #eef3fa; }}
 QPushButton:focus {{ border: 3px solid {FOCUS}; padding: 4px 14px; }}
 QComboBox:focus, QLineEdit:focus {{ border: 3px solid {FOCUS}; }}
 QListWidget:focus, QTableView:focus, QTableWidget:focus {{ border: 3px solid {FOCUS}; }}
+QPlainTextEdit:focus, QTextBrowser:focus {{ border: 3px solid {FOCUS}; }}
+QLabel:focus {{ border: 3px solid {FOCUS}; }}
 """

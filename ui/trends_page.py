@@ -35,6 +35,9 @@ class TrendsPage(QWidget):
         self.sentence.setObjectName("Headline")
         self.sentence.setAccessibleName("Are the trends parallel?")
         self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                              | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.sentence.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read it by keyboard too
         self.table_button = QPushButton("Show the chart as a &table")
         self.table_button.setAccessibleName("Show the trends chart as a table")
         self.table_button.setToolTip("Switch between the chart and the numbers it shows")
