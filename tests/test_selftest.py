@@ -107,3 +107,58 @@ def test_other_arguments_still_reach_the_cli(monkeypatch):
     monkeypatch.setattr("pilot_eval.cli.main", fake_cli)
     assert launch.main(["did", "x.csv"]) == 0
     assert seen["argv"] == ["did", "x.csv"] and seen["gui"] is launch._open_window
+
+
+# --- About data and THIRD-PARTY-NOTICES (packaging/notices.py) ----------------------------
+
+def _declared_dependencies() -> set[str]:
+    import re
+    import tomllib
+
+    from pilot_eval.about import normalise
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {normalise(re.match(r"[A-Za-z0-9._-]+", d).group(0)) for d in project["dependencies"]}
+
+
+def test_about_lists_every_declared_dependency_and_no_test_tool():
+    from pilot_eval.about import about_info, normalise
+
+    info = about_info()
+    names = {normalise(p.name) for p in info.packages}
+    assert _declared_dependencies() <= names
+    assert not names & {"pytest", "hypothesis", "pyfixest", "ruff", "pytest-qt"}
+    assert info.app.name == "pilot-eval" and info.app.licence == "MIT"
+    assert all(p.licence for p in info.packages)
+    json.dumps(info.to_dict())  # plain data
+
+
+def test_about_versions_match_the_modules_own_version_attributes():
+    """Reference: each library's ``__version__`` (not importlib.metadata, which about uses)."""
+    import matplotlib
+    import numpy
+    import pandas
+    import scipy
+
+    from pilot_eval.about import about_info
+
+    versions = {p.name.lower(): p.version for p in about_info().packages}
+    for module in (numpy, pandas, scipy, matplotlib):
+        assert versions[module.__name__] == module.__version__
+
+
+def test_notices_hold_each_package_and_its_licence_text():
+    import sys
+
+    sys.path.insert(0, str(REPO / "packaging"))
+    try:
+        from notices import notices_text
+    finally:
+        sys.path.remove(str(REPO / "packaging"))
+    text = notices_text()
+    from pilot_eval.about import about_info
+
+    for package in about_info().packages:
+        assert f"\n{package.name} {package.version}\n" in text
+    numpy_part = text.split("\nnumpy ", 1)[1].split("=" * 78, 1)[0]
+    assert "Redistribution and use in source and binary forms" in numpy_part  # BSD text
