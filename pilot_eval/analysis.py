@@ -189,6 +189,7 @@ class DidAnalysis:
         out["outcome_unit"] = request.outcome_unit
         out["polarity"] = request.polarity
         out["choice"] = self.choice.to_dict()
+        out.setdefault("n_treated_clusters", self.choice.n_treated_clusters)
         out["data"] = self.data.to_dict()
         out["group_means"] = [dict(row) for row in self.group_means]
         out["pilot_starts"] = [dict(row) for row in self.pilot_starts]

@@ -22,11 +22,13 @@ class Choice:
     inference: str = "analytic"
     inference_reason: str = ""
     few_clusters: bool = False
+    n_treated_clusters: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {"estimator": self.estimator, "reason": self.reason,
                 "inference": self.inference, "inference_reason": self.inference_reason,
-                "few_clusters": self.few_clusters}
+                "few_clusters": self.few_clusters,
+                "n_treated_clusters": self.n_treated_clusters}
 
 
 def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str) -> Choice:
@@ -74,7 +76,8 @@ def choose_inference(frame: pd.DataFrame, columns: PanelColumns, choice: Choice,
     clusters, treated = cluster_counts(frame, columns)
     few = clusters < FEW_CLUSTERS or treated < FEW_TREATED_CLUSTERS
     se, inference, reason = _inference(columns, choice.estimator, asked, few, clusters, treated)
-    return se, replace(choice, inference=inference, inference_reason=reason, few_clusters=few)
+    return se, replace(choice, inference=inference, inference_reason=reason, few_clusters=few,
+                       n_treated_clusters=treated)
 
 
 def _inference(columns: PanelColumns, estimator: str, asked: str, few: bool, clusters: int,

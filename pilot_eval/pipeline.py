@@ -122,17 +122,15 @@ def write_outputs(project: Project, results: dict[str, Any], out_dir: str | Path
                   progress: Progress | None = None) -> BriefOutputs:
     """Write ``results.json``, ``brief.pdf`` and ``brief.html`` into ``out_dir``."""
     from pilot_eval.brief import build_brief_content, render_html, render_pdf
+    from pilot_eval.brief.options import BriefOptions
 
     progress = progress or SILENT
     out = Path(out_dir)
     written = write_json_atomic(out / "results.json", results)
     progress.report(0.5, "Writing the brief")
-    options = project.brief
-    date = options.get("date")
-    content = build_brief_content(
-        results["outcomes"], organisation=options.get("organisation", ""),
-        author=options.get("author", ""), title=options.get("title"),
-        date=_dt.date.fromisoformat(date) if date else _dt.date.today())
+    options = BriefOptions.from_dict({"date": _dt.date.today().isoformat(), **project.brief,
+                                      **project.narrative}, strict=False)
+    content = build_brief_content(results, options=options)
     pdf = Path(render_pdf(content, out / "brief.pdf") or out / "brief.pdf")
     html = Path(render_html(content, out / "brief.html") or out / "brief.html")
     progress.report(1.0, "Done")

@@ -133,6 +133,10 @@ def hinge_unit(analysis: Mapping[str, Any]) -> str | None:
     if not loo:
         return None
     if isinstance(loo, Mapping):
+        if loo.get("unavailable"):
+            return None
+        if "hinge_units" in loo:  # the analysis decided (pilot_eval.robustness.LeaveOneOut)
+            return str(loo["hinge_units"][0]) if loo["hinge_units"] else None
         if loo.get("hinges_on") not in (None, ""):
             return str(loo["hinges_on"])
         rows = loo.get("rows") or ()
