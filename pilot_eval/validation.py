@@ -188,7 +188,8 @@ def validate_panel(
         return out.report()
     known = _check_columns(columns, available, out)
     _check_roles(columns, out)
-    given = frame.reset_index(drop=True)
+    given = (frame if frame.index.equals(pd.RangeIndex(len(frame)))
+             else frame.reset_index(drop=True))  # read only: no copy needed
     frame, periods_ok = _normalised(given, columns, known, out)
     _check_numeric(frame, columns, known, out)
     if columns.time in known:
@@ -244,8 +245,9 @@ def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
         return frame, True
     cohort = columns.cohort if columns.cohort in known else None
     present = frame[time].notna().to_numpy()
-    try:
-        mapped = normalise_periods(frame[present].reset_index(drop=True), time=time,
+    roles = [time] if cohort is None or cohort == time else [time, cohort]
+    try:  # only the period columns are copied and mapped
+        mapped = normalise_periods(frame.loc[present, roles].reset_index(drop=True), time=time,
                                    cohort=cohort, file=out.file)
     except PilotEvalError as exc:
         rows = list(exc.rows)
@@ -255,13 +257,17 @@ def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
         out.add("error", "bad_period", exc.message, rows=rows, column=exc.column,
                 hint=exc.hint)
         return frame, False
-    result = frame.copy()
     times = np.full(len(frame), np.nan)
     times[present] = mapped.frame[time].to_numpy()
-    result[time] = times.astype("int64") if present.all() else times
+    replaced = {time: times.astype("int64") if present.all() else times}
     if cohort is not None:
-        result[cohort] = pd.Series(0, index=frame.index, dtype="int64")
-        result.loc[present, cohort] = mapped.frame[cohort].to_numpy()
+        cohorts = np.zeros(len(frame), dtype="int64")
+        cohorts[present] = mapped.frame[cohort].to_numpy()
+        replaced[cohort] = cohorts
+    # a new frame sharing the other columns (read only here) instead of a deep copy
+    result = pd.DataFrame({name: pd.Series(replaced[name], index=frame.index)
+                           if name in replaced else frame[name] for name in frame.columns},
+                          index=frame.index, copy=False)
     return result, True
 
 
@@ -400,10 +406,10 @@ def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collecto
 
 
 def _check_balance(columns: PanelColumns, out: _Collector, keys: _UnitPeriodKeys) -> None:
-    times_seen = np.unique(keys.pair_time)
-    n_periods = len(times_seen)
-    units, per_unit = np.unique(keys.pair_unit, return_counts=True)
-    short = per_unit[per_unit < n_periods]
+    n_periods = int(np.count_nonzero(np.bincount(keys.pair_time)))
+    per_unit = np.bincount(keys.pair_unit)
+    units = per_unit[per_unit > 0]  # periods of each unit with a complete row
+    short = units[units < n_periods]
     if short.size == 0:
         return
     gaps = int((n_periods - short).sum())
@@ -451,8 +457,10 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
         return
     if columns.design == "cohort":
         _check_cohort_constant(frame, columns, out)
-    runs = _unit_runs(frame[columns.unit][usable], time[usable], treated[usable],
-                      np.flatnonzero(usable))
+    unit = frame[columns.unit]
+    if not usable.all():
+        unit, time, treated = unit[usable], time[usable], treated[usable]
+    runs = _unit_runs(unit, time, treated, np.flatnonzero(usable))
     from_start = runs.first & (runs.d == 1)
     if from_start.any():
         always = bool((runs.d[runs.ever] == 1).all())
@@ -501,7 +509,7 @@ def _unit_runs(unit: pd.Series, time: pd.Series, treated: pd.Series,
                positions: np.ndarray) -> _UnitRuns:
     codes, uniques = pd.factorize(unit, sort=True)
     sort_codes = np.where(codes < 0, len(uniques), codes)
-    order = np.lexsort((time.to_numpy(dtype=float), sort_codes))
+    order = _unit_time_order(sort_codes, time.to_numpy(dtype=float))
     code = codes[order]
     valid = code >= 0
     first = np.zeros(len(code), dtype=bool)
@@ -516,9 +524,19 @@ def _unit_runs(unit: pd.Series, time: pd.Series, treated: pd.Series,
                      positions[order], first, ever)
 
 
+def _unit_time_order(unit_codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Stable order by unit code, then time (no sorting when the rows are in that order)."""
+    if len(times) < 2:
+        return np.arange(len(times))
+    step_unit = np.diff(unit_codes)
+    if bool((step_unit >= 0).all()) and bool((np.diff(times)[step_unit == 0] >= 0).all()):
+        return np.arange(len(times))
+    return np.lexsort((times, unit_codes))
+
+
 def _check_comparison(runs: _UnitRuns, columns: PanelColumns, out: _Collector) -> None:
     valid = runs.code >= 0
-    if np.unique(runs.code[valid & ~runs.ever]).size:
+    if bool((valid & ~runs.ever).any()):  # some unit is never under the pilot
         return
     treated = valid & (runs.d == 1)
     # rows are sorted by period within each unit: a unit's first treated row is its start
