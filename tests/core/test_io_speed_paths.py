@@ -1,24 +1,35 @@
-"""The fast CSV reader (Arrow) and the pandas reader give identical tables, or identical errors.
+"""The fast paths give the same answers as the slow ones.
+
+1. The fast CSV reader (Arrow) and the pandas reader give identical tables, or identical errors.
 
 Reference: ``load_table`` with the fast path switched off (the pandas reader that the corpus
 tests in ``test_io_bad_files.py`` pin down).  Every file of the bad-file corpus and a set of
 generated edge cases (blank lines, quotes, CRLF, BOMs, ragged rows, whitespace, missing markers,
 thousands separators, decimal commas, long integers) is read both ways; frames must be equal
 cell for cell with the same dtypes, and errors must carry the same message and rows.
+
+2. The vectorised validation checks (duplicates, balance, no before-period, switches) and
+``group_means`` agree with plain Python loops over rows and units on random small panels.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pilot_eval.estimators import PanelColumns
 
 from pilot_eval.errors import DataError
 from pilot_eval.io import fast_csv, tables
 from pilot_eval.io.tables import load_table
+from pilot_eval.summaries import group_means
+from pilot_eval.validation import validate_panel
 
+MEAN_TOLERANCE = 1e-12
+"""Group means against a plain sum / count (summation order differs)."""
 CORPUS = Path(__file__).parent.parent / "data" / "bad"
 TEXT_FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".csv", ".txt"))
 
@@ -146,3 +157,115 @@ def test_only_utf8_goes_to_the_fast_reader() -> None:
     assert fast_csv.utf8_start(b"a\n", "cp1252") is None
     assert fast_csv.utf8_start(b"a\n", "utf-16-le") is None
     assert fast_csv.utf8_start(b"\xef\xbb\xbf\xef\xbb\xbfa\n", "utf-8-sig") == 6
+
+
+# --- vectorised validation and summaries against plain per-unit loops --------------------------
+
+MESSAGE_COUNT = re.compile(r"^(\d+)")
+
+
+def random_panel(rng: np.random.Generator) -> pd.DataFrame:
+    """A small staggered panel with duplicates, gaps, switches and missing keys mixed in."""
+    n_units, n_periods = int(rng.integers(2, 7)), int(rng.integers(2, 6))
+    unit = np.repeat(np.arange(n_units), n_periods).astype(float)
+    period = np.tile(np.arange(1, n_periods + 1), n_units).astype(float)
+    start = rng.integers(0, n_periods + 2, n_units)[unit.astype(int)]
+    frame = pd.DataFrame({"unit": unit, "period": period,
+                          "d": ((start > 0) & (period >= start)).astype(float),
+                          "y": rng.normal(size=unit.size)})
+    for _ in range(int(rng.integers(0, 4))):
+        i = int(rng.integers(0, len(frame)))
+        change = int(rng.integers(0, 5))
+        if change == 0:
+            frame.loc[i, "unit"] = np.nan
+        elif change == 1:
+            frame.loc[i, "d"] = 1 - frame.loc[i, "d"]
+        elif change == 2:
+            frame = pd.concat([frame, frame.iloc[[i]]], ignore_index=True)
+        elif change == 3 and len(frame) > 2:
+            frame = frame.drop(index=i).reset_index(drop=True)
+        else:
+            frame.loc[i, "d"] = np.nan
+    if rng.random() < 0.5:
+        frame = frame.sample(frac=1.0, random_state=int(rng.integers(1 << 30)))
+    return frame.reset_index(drop=True)
+
+
+def loop_expectations(frame: pd.DataFrame) -> dict[str, object]:
+    """The problems the design checks should report, found row by row in plain Python."""
+    rows = [(r.unit, r.period, r.d, i) for i, r in enumerate(frame.itertuples())]
+    keyed = [(u, t, i) for u, t, _, i in rows if u == u and t == t]
+    counts: dict[tuple, int] = {}
+    for u, t, _ in keyed:
+        counts[(u, t)] = counts.get((u, t), 0) + 1
+    duplicate_rows = [i + 2 for u, t, i in keyed if counts[(u, t)] > 1]
+    periods = {t for _, t in counts}
+    per_unit: dict[float, set] = {}
+    for u, t in counts:
+        per_unit.setdefault(u, set()).add(t)
+    short = [u for u, seen in per_unit.items() if len(seen) < len(periods)]
+    usable = [(u, t, d, i) for u, t, d, i in rows if u == u and d == d]
+    by_unit: dict[float, list] = {}
+    for u, t, d, i in usable:
+        by_unit.setdefault(u, []).append((t, d, i))
+    from_start, switched = [], []
+    for u in sorted(by_unit):
+        ordered = sorted(by_unit[u], key=lambda row: row[0])  # stable: ties keep file order
+        if ordered[0][1] == 1:
+            from_start.append(ordered[0][2] + 2)
+        switched += [b[2] + 2 for a, b in zip(ordered, ordered[1:], strict=False)
+                     if b[1] < a[1]]
+    return {"duplicate_rows": duplicate_rows,
+            "duplicate_groups": sum(1 for c in counts.values() if c > 1),
+            "short_units": len(short), "units": len(per_unit),
+            "gaps": sum(len(periods) - len(per_unit[u]) for u in short),
+            "from_start": from_start, "switched": switched}
+
+
+def test_validation_matches_per_unit_loops() -> None:
+    rng = np.random.default_rng(20261127)
+    columns = PanelColumns(outcome="y", unit="unit", time="period", treatment="d")
+    seen_codes: set[str] = set()
+    for _ in range(300):
+        frame = random_panel(rng)
+        report = validate_panel(frame, columns)
+        found = {p.code: p for p in report.problems}
+        seen_codes |= set(found)
+        expected = loop_expectations(frame)
+        duplicates = found.get("duplicate_unit_period")
+        assert (list(duplicates.rows) if duplicates else []) == expected["duplicate_rows"]
+        if duplicates:
+            count = int(MESSAGE_COUNT.match(duplicates.message).group(1))
+            assert count == expected["duplicate_groups"]
+        unbalanced = found.get("unbalanced_panel")
+        assert bool(unbalanced) == bool(expected["short_units"])
+        if unbalanced:
+            assert (f"{expected['short_units']} of {expected['units']} units" in
+                    unbalanced.message)
+            assert f"({expected['gaps']} unit-periods missing" in unbalanced.message
+        if "no_treated_units" in found:
+            continue
+        before = found.get("no_before_period")
+        assert (list(before.rows) if before else []) == expected["from_start"]
+        switches = found.get("treatment_switches_off")
+        assert (list(switches.rows) if switches else []) == expected["switched"]
+    assert {"duplicate_unit_period", "unbalanced_panel", "no_before_period",
+            "treatment_switches_off"} <= seen_codes
+
+
+def test_group_means_match_per_group_loops() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"unit": np.repeat(np.arange(40), 6), "period": np.tile(np.arange(6), 40),
+                          "y": rng.normal(size=240)})
+    frame["d"] = ((frame["unit"] % 3 == 0) & (frame["period"] >= 3)).astype(int)
+    frame.loc[rng.choice(240, 20, replace=False), "y"] = np.nan
+    columns = PanelColumns(outcome="y", unit="unit", time="period", treatment="d")
+    rows = group_means(frame, columns, {})
+    pilot_units = set(frame.loc[frame["d"] == 1, "unit"])
+    for row in rows:
+        cells = [y for u, t, y in zip(frame["unit"], frame["period"], frame["y"], strict=True)
+                 if t == row["period"] and (u in pilot_units) == (row["arm"] == "pilot")
+                 and y == y]
+        assert row["n"] == len(cells)
+        assert row["mean"] == pytest.approx(sum(cells) / len(cells), rel=MEAN_TOLERANCE)
+    assert [r["arm"] for r in rows] == ["pilot"] * 6 + ["comparison"] * 6
