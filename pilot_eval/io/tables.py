@@ -336,7 +336,7 @@ def _parse_text(data: bytes, decoded: DecodedText, *, delimiter: str,
     if start is not None:
         raw = arrow_table_frame(data, start=start, delimiter=delimiter)
         if raw is not None:
-            return raw
+            return drop_leading_blank_rows(raw)
     return _parse_csv(decoded.text, delimiter=delimiter, file=file)
 
 
