@@ -11,7 +11,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pilot_eval.brief.evidence import EvidenceRating
+from pilot_eval.brief.annex_compact import (
+    FULL_PRECISION_NOTE,
+    att_gt_wide,
+    calendar_wide,
+    event_time_wide,
+    leave_one_out_wide,
+    overall_aggregations,
+)
+from pilot_eval.brief.evidence import EvidenceRating, pretest_used, unreliable_note
 from pilot_eval.brief.tables import AnnexSection, DataTable
 
 DESIGN_PLAIN = (
@@ -221,15 +229,19 @@ def retention_tables(retention: Mapping[str, Any]) -> list[DataTable]:
 
 
 def results_section(analyses: Sequence[Mapping[str, Any]], retention: Mapping[str, Any],
-                    extra: Sequence[DataTable] = (), definitions: Sequence[str] = ()
-                    ) -> AnnexSection:
+                    extra: Sequence[DataTable] = (), definitions: Sequence[str] = (),
+                    headline: Sequence[str] | None = None) -> AnnexSection:
+    """Exact estimates, compact tables across outcomes, ATT(g,t) for the ``headline``
+    outcomes (names; ``None``: all), then retention and ``extra`` tables."""
     tables: list[DataTable] = [estimates_table(analyses)]
-    for analysis in analyses:
-        tables += [t for t in (event_time_table(analysis), att_gt_table(analysis),
-                               aggregations_table(analysis)) if t is not None]
+    tables += [t for t in (overall_aggregations(analyses), event_time_wide(analyses),
+                           calendar_wide(analyses)) if t is not None]
+    tables += [t for t in (att_gt_wide(a) for a in analyses
+                           if headline is None or a.get("outcome") in headline) if t is not None]
     tables += retention_tables(retention)
     tables += list(extra)
-    return AnnexSection(heading="Full results", bullets=tuple(definitions), tables=tuple(tables))
+    return AnnexSection(heading="Full results", paragraphs=(FULL_PRECISION_NOTE,),
+                        bullets=tuple(definitions), tables=tuple(tables))
 
 
 def diagnostics_section(analyses: Sequence[Mapping[str, Any]],
@@ -242,10 +254,7 @@ def diagnostics_section(analyses: Sequence[Mapping[str, Any]],
         bullets.append(f"{label}: evidence strength {rating.label}. {why}")
         if rating.not_checked:
             bullets.append(f"{label}: not checked: {'; '.join(rating.not_checked)}.")
-        pretest = analysis.get("pretest") or {}
-        if pretest:
-            bullets.append(f"{label}: pre-trend test statistic {exact(pretest.get('statistic'))}"
-                           f", df {exact(pretest.get('df'))}, p = {exact(pretest.get('p_value'))}.")
+        bullets += pretest_bullets(analysis)
         placebo = analysis.get("placebo") or {}
         if isinstance(placebo, Mapping) and placebo.get("estimate") is not None:
             bullets.append(f"{label}: in-time placebo (fake start before the pilot) estimate "
@@ -262,10 +271,35 @@ def diagnostics_section(analyses: Sequence[Mapping[str, Any]],
                            f"largest absolute difference {exact(check.get('max_abs_difference'))}"
                            + (f" (skipped: {check['skipped_reason']})"
                               if check.get("skipped_reason") else "") + ".")
-    tables = [t for t in (leave_one_out_table(a) for a in analyses) if t is not None]
+    tables = [t for t in (leave_one_out_wide(analyses),) if t is not None]
     tables += [t for t in (bacon_table(a) for a in analyses) if t is not None]
     return AnnexSection(heading="Diagnostics and robustness", bullets=tuple(bullets),
                         tables=tuple(tables))
+
+
+PRETEST_NAMES = {"pretest_event_study": "pre-trend test from a two-way event study with binned "
+                                         "leads",
+                 "pretest": "pre-trend test of all pre-pilot ATT(g,t) together"}
+
+
+def pretest_bullets(analysis: Mapping[str, Any]) -> list[str]:
+    """Each pre-trend test with its figures, saying which one the rating read and why."""
+    used, _ = pretest_used(analysis)
+    out = []
+    for key, name in PRETEST_NAMES.items():
+        test = analysis.get(key)
+        if not isinstance(test, Mapping) or not test:
+            continue
+        figures = (f"{_label(analysis)}: {name}: statistic {exact(test.get('statistic'))}, "
+                   f"df {exact(test.get('df'))}, p = {exact(test.get('p_value'))}")
+        if test is used:
+            status = "read for the evidence rating"
+        else:
+            note = unreliable_note(test, analysis)
+            status = ("not read: " + note if note else
+                      "not read: the event-study test, with fewer restrictions, is preferred")
+        out.append(f"{figures} ({status}).")
+    return out
 
 
 def leave_one_out_table(analysis: Mapping[str, Any]) -> DataTable | None:

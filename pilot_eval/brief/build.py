@@ -1,7 +1,8 @@
 """``build_brief_content``: the results document (results.json) -> ``BriefContent``.
 
-Pages 1-2 headline the chosen outcomes (``BriefOptions.headline_outcomes``, else the first
-``DEFAULT_HEADLINES``), whatever the number of outcomes; the rest go to the annex.
+Pages 1-2 headline the chosen outcomes (``BriefOptions.headline_outcomes``, else every outcome
+when there are at most ``MAX_HEADLINE_OUTCOMES``, else the first that many); the rest are in
+the annex with their numbers.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pilot_eval.brief import text
+from pilot_eval.brief import text, wording
 from pilot_eval.brief.annex import (
     conventions_section,
     data_section,
@@ -34,7 +35,7 @@ from pilot_eval.brief.content import (
     outcome_row,
 )
 from pilot_eval.brief.errors import BriefError
-from pilot_eval.brief.options import BriefOptions
+from pilot_eval.brief.options import MAX_HEADLINE_OUTCOMES, BriefOptions
 from pilot_eval.brief.rates import rates_tables
 from pilot_eval.brief.retention import (
     curve_table,
@@ -43,9 +44,9 @@ from pilot_eval.brief.retention import (
     treatment_coefficient,
 )
 from pilot_eval.brief.tables import AnnexSection, DataTable
-from pilot_eval.brief.wording import lower_first
+from pilot_eval.brief.wording import lower_first, range_in_words
 
-DEFAULT_HEADLINES = 3
+DEFAULT_HEADLINES = MAX_HEADLINE_OUTCOMES
 PAGE_TWO_CHARTS = 3  # charts that must share page 2 (more would be too small to read)
 PAGE_TWO_EXTRA = 2  # other headline outcomes' charts join page 2 only while it has fewer
 ISSUE_PLACEHOLDER = "The analyst has not yet written the issue for this brief."
@@ -180,13 +181,27 @@ def generated_title(rows: Sequence[OutcomeRow], retention: Mapping[str, Any] | N
     return title
 
 
+def cost_sentence(row: OutcomeRow) -> str:
+    """A cost outcome in words: ``Cost per case fell by about £140 (95% range £11 to £280).``"""
+    level = f"{row.level:.0%}"
+    if row.estimate is None or row.ci_low is None or row.ci_high is None:
+        return f"{row.sentence}"
+    size = wording.amount(row.estimate, row.unit)
+    if row.ci_low <= 0 <= row.ci_high:
+        return (f"{row.label}: no clear change (about {size} "
+                f"{'higher' if row.estimate > 0 else 'lower'}; {level} range "
+                f"{range_in_words(row.ci_low, row.ci_high, row.unit)}).")
+    verb = "rose" if row.estimate > 0 else "fell"
+    return (f"{row.label} {verb} by about {size} ({level} range "
+            f"{range_in_words(row.ci_low, row.ci_high, row.unit)}).")
+
+
 def cost_line(rows: Sequence[OutcomeRow], options: BriefOptions) -> str:
+    """What it cost, in sentences: the analyst's running cost, then each cost outcome."""
     parts = []
     if options.cost:
-        parts.append(f"Cost of running the pilot: {' '.join(options.cost.split())}.")
-    for row in rows:
-        if row.unit == "GBP":
-            parts.append(f"{row.label}: {row.effect_text} ({row.direction}).")
+        parts.append(f"Running the pilot cost {' '.join(options.cost.split()).rstrip('.')}.")
+    parts += [cost_sentence(row) for row in rows if row.unit == "GBP"]
     return " ".join(parts) or "No cost data were given for this brief."
 
 
@@ -309,7 +324,8 @@ def build_brief_content(
         annex.append(AnnexSection(heading="Other outcomes",
                                   paragraphs=tuple(r.sentence for r in other)))
     annex += [
-        results_section(analyses, retention or {}, extra, definitions),
+        results_section(analyses, retention or {}, extra, definitions,
+                        headline=[str(a.get("outcome")) for a in headline_analyses]),
         diagnostics_section(analyses, [r.evidence for r in all_rows]),
         AnnexSection(heading="Data behind the charts",
                      tables=tuple(c.table for c in (*charts, *annex_charts))),

@@ -6,7 +6,13 @@ for Local Growth scoring guide): a difference-in-differences with a comparison g
 level, never below 1, and is listed in plain words:
 
 * a failed pre-trend test (p < 0.05), or one too weak to reassure (fewer than two pre-pilot
-  periods, or pre-pilot estimates so imprecise that a trend as large as the effect would pass);
+  periods, or pre-pilot estimates so imprecise that a trend as large as the effect would pass).
+  The test read is ``pretest_event_study`` (binned leads, few restrictions) when present and
+  reliable, else ``pretest`` unless it is marked (or, by the estimator's rule, is) unreliable.
+  An unreliable test is "not checked", not "failed": its p-value carries no information either
+  way (with more restrictions than the clusters can support the Wald statistic is near-singular
+  and p can be 1e-197 when trends are parallel by construction), so it is listed among the
+  checks not run, which already warns that the rating may be too generous;
 * few clusters (under 30, or under 10 pilot clusters): ranges are then approximate;
 * a result that hinges on one team (leave-one-out changes the conclusion);
 * a small breakdown value in the sensitivity analysis (Rambachan & Roth): the conclusion would
@@ -37,6 +43,9 @@ FEW_TREATED_CLUSTERS = 10
 SMALL_BREAKDOWN = 1.0  # relative magnitude: Mbar under 1 breaks on a violation < the largest pre one
 HIGH_MISSING_SHARE = 0.10
 FILLED, HOLLOW = "■", "□"
+DEGENERATE_CLUSTERS_PER_RESTRICTION = 2
+UNRELIABLE_PRETEST = ("the pre-trend test could not be run reliably (too many restrictions for "
+                      "the number of clusters)")
 
 
 @dataclass(frozen=True)
@@ -72,10 +81,55 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def unreliable_note(test: Mapping[str, Any], analysis: Mapping[str, Any]) -> str | None:
+    """Why a pre-trend test cannot be read, or ``None`` when it can.
+
+    A test marked ``"reliable": false`` by the analysis is not read (its ``note`` says why).
+    Results written before that key existed are judged by a deliberately lenient rule: fewer
+    than ``DEGENERATE_CLUSTERS_PER_RESTRICTION`` clusters per restriction (the demo's 28
+    restrictions on 43 clusters) makes the clustered covariance of the restrictions
+    near-singular and the p-value far too small.  (The estimator warns from 10 clusters per
+    restriction; only the clearly degenerate case is overruled here without its flag.)
+    """
+    if test.get("reliable") is False:
+        return str(test.get("note") or "too many restrictions for the number of clusters")
+    if "reliable" in test:
+        return None
+    df, clusters = _number(test.get("df")), _number(analysis.get("n_clusters"))
+    if df and clusters and clusters < DEGENERATE_CLUSTERS_PER_RESTRICTION * df:
+        return (f"{int(df)} restrictions on {int(clusters)} clusters: too many restrictions "
+                "for the clusters, so the p-value can be far too small")
+    return None
+
+
+def pretest_used(analysis: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str | None]:
+    """The pre-trend test to read, and why none can be read.
+
+    ``pretest_event_study`` (a two-way event study with binned leads: few restrictions) when
+    present and reliable, else ``pretest`` unless it is unreliable.  Returns ``(test, None)``,
+    ``(None, why)`` when every test present is unreliable, or ``(None, None)`` when there is
+    no test at all.
+    """
+    notes = []
+    for key in ("pretest_event_study", "pretest"):
+        test = analysis.get(key)
+        if not isinstance(test, Mapping) or not test or _number(test.get("p_value")) is None:
+            continue
+        note = unreliable_note(test, analysis)
+        if note is None:
+            return test, None
+        notes.append(note)
+    return None, (notes[0] if notes else None)
+
+
 def pretest_reason(analysis: Mapping[str, Any]) -> str | None:
-    """Why the pre-trend test lowers the rating, or ``None`` when it reassures."""
-    pretest = analysis.get("pretest") or {}
-    p_value = _number(pretest.get("p_value")) if isinstance(pretest, Mapping) else None
+    """Why the pre-trend test lowers the rating, or ``None`` when it reassures.
+
+    An unreliable test (see ``pretest_used``) is neither a pass nor a failure: it does not
+    lower the rating here; ``rate_evidence`` lists it as not checked.
+    """
+    test, unreliable = pretest_used(analysis)
+    p_value = _number(test.get("p_value")) if test else None
     if p_value is not None and p_value < PRETEST_ALPHA:
         return (f"Pilot and comparison {{units}} were already moving differently before the "
                 f"pilot (pre-trend test p = {p_value:.2g}).")
@@ -88,7 +142,7 @@ def pretest_reason(analysis: Mapping[str, Any]) -> str | None:
         if max(widths) / 2 >= abs(estimate):
             return ("The pre-trend test could miss a trend as large as the effect itself: the "
                     "pre-pilot estimates are too imprecise to reassure.")
-    if p_value is not None:
+    if p_value is not None or unreliable:
         return None
     pre = pre_periods(analysis)
     if pre is not None and pre < MIN_PRE_PERIODS:
@@ -183,9 +237,12 @@ def rate_evidence(analysis: Mapping[str, Any], *, unit_noun: str = "teams") -> E
     reasons: list[str] = []
     not_checked: list[str] = []
     pretest = pretest_reason(analysis)
+    _, unreliable = pretest_used(analysis)
     if pretest:
         reasons.append(pretest.replace("{units}", unit_noun))
-    elif not analysis.get("pretest"):
+    elif unreliable:
+        not_checked.append(UNRELIABLE_PRETEST)
+    elif not analysis.get("pretest") and not analysis.get("pretest_event_study"):
         not_checked.append("no formal pre-trend test in these results")
     clusters = cluster_reason(analysis)
     if clusters:

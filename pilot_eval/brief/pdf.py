@@ -103,8 +103,17 @@ def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int 
 
 
 LONG_TOKEN = 30  # a "word" longer than this (a SHA-256, a name without spaces) may break anywhere
-CHART_SCALES = ((1.0, True), (0.85, True), (0.85, False), (0.7, False))
+CHART_SCALES = ((1.0, True), (0.85, True), (0.85, False), (0.7, False), (0.6, False),
+                (0.5, False))
+# charts on a page of their own when page 1 holds the rest; else the brief flows on
+LAYOUTS = tuple((scale, method, split) for split in (True, False)
+                for scale, method in CHART_SCALES)
 BRIEF_PAGES = 2
+TWO_COLUMN_MAX_COLUMNS = 5
+TWO_COLUMN_MIN_ROWS = 14
+COLUMN_GAP = 12
+TWO_COLUMN_MAX_CELL = 40  # longer cells (hostile names) would make a block too tall
+BLOCK_ROWS = 16  # rows per side of a two-column block (a block must fit on one page)
 MIN_COLUMN_CHARS = 6
 MAX_COLUMN_CHARS = 24
 FIRST_COLUMN_CHARS = 16
@@ -183,9 +192,36 @@ def column_widths(table: DataTable, width: float) -> list[float]:
     return [width * w / total for w in weights]
 
 
+def two_columns(table: DataTable) -> bool:
+    """A long narrow table is set in two balanced columns (half the pages, still readable)."""
+    return (len(table.columns) <= TWO_COLUMN_MAX_COLUMNS and len(table.rows) > TWO_COLUMN_MIN_ROWS
+            and all(len(str(c)) <= TWO_COLUMN_MAX_CELL for r in (table.columns, *table.rows)
+                    for c in r))
+
+
 def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
     data = [[_cell(c, s, head=True) for c in table.columns]]
     data += [[_cell(c, s) for c in row] for row in table.rows]
+    if two_columns(table):
+        inner = (width - COLUMN_GAP) / 2
+        widths = column_widths(table, inner)
+        story: list[Flowable] = [_p(table.caption, s["caption"])]
+        for start in range(0, len(table.rows), 2 * BLOCK_ROWS):
+            block = data[1 + start:1 + start + 2 * BLOCK_ROWS]
+            half = (len(block) + 1) // 2
+            sides = [_table([data[0], *part], widths) for part in (block[:half], block[half:])
+                     if part]
+            outer = Table([sides], colWidths=[inner + COLUMN_GAP, inner][:len(sides)],
+                          hAlign="LEFT")
+            outer.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+                                       ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                       ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                       ("RIGHTPADDING", (0, 0), (0, 0), COLUMN_GAP),
+                                       ("RIGHTPADDING", (1, 0), (-1, -1), 0),
+                                       ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+            story.append(outer)
+        return [*story, Spacer(1, 6)]
     return [_p(table.caption, s["caption"]), _table(data, column_widths(table, width)),
             Spacer(1, 6)]
 
@@ -247,11 +283,17 @@ def _annex(content: BriefContent, s: dict, width: float,
     return story
 
 
+def _brief(content: BriefContent, s: dict, width: float, drawings: list[Flowable],
+           method: bool, split: bool) -> list[Flowable]:
+    """Pages 1-2: page one's text, then the charts (on page 2 of their own with ``split``)."""
+    return [*_page_one(content, s, width), *([PageBreak()] if split else []),
+            *_page_two(content, s, drawings, method)]
+
+
 def _story(content: BriefContent, width: float, drawings: list[Drawing],
-           annex_drawings: list[Drawing], method: bool) -> list[Flowable]:
+           annex_drawings: list[Drawing], method: bool, split: bool = False) -> list[Flowable]:
     s = _styles()
-    return [*_page_one(content, s, width), PageBreak(),
-            *_page_two(content, s, drawings, method), PageBreak(),
+    return [*_brief(content, s, width, drawings, method, split), PageBreak(),
             *_annex(content, s, width, annex_drawings)]
 
 
@@ -329,7 +371,8 @@ def _doc(content: BriefContent, target) -> _OutlinedDoc:
         initialFontName=fonts.register_fonts(), displayDocTitle=1)
 
 
-def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool) -> int:
+def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool,
+                split: bool = False) -> int:
     """How many pages the brief part (pages 1-2, without the annex) takes when laid out."""
     doc = _doc(content, io.BytesIO())
     s = _styles()
@@ -337,9 +380,16 @@ def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool) ->
     # charts are stood in for by spacers of the same size: the layout is the same and
     # nothing needs drawing
     stand_ins = [Spacer(d.width, d.height) for d in drawings]
-    doc.build([*_page_one(content, s, width), PageBreak(), _p("", s["mark"]),
-               *_page_two(content, s, stand_ins, method)])
-    return doc.page if doc.marked_page == 2 else BRIEF_PAGES + 1
+    doc.build([*_brief(content, s, width, stand_ins, method, split), _p("", s["mark"])])
+    return doc.marked_page or doc.page
+
+
+def page_one_alone(content: BriefContent) -> bool:
+    """Whether page one's text fits on page 1 (so the charts can have page 2 to themselves)."""
+    doc = _doc(content, io.BytesIO())
+    s = _styles()
+    doc.build([*_page_one(content, s, doc.width), _p("", s["mark"])])
+    return doc.marked_page == 1
 
 
 def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
@@ -352,13 +402,16 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
         width = A4[0] - 2 * MARGIN
         annex_drawings = [vector_to_drawing(chart_vector(chart.spec), width=width)
                           for chart in content.annex_charts]
-        for scale, method in CHART_SCALES:
+        alone = page_one_alone(content)
+        for scale, method, split in LAYOUTS:
+            if split and not alone:
+                continue
             drawings = [vector_to_drawing(chart_vector(chart.spec), width=width * scale)
                         for chart in content.charts]
-            if brief_pages(content, drawings, method) <= BRIEF_PAGES:
+            if brief_pages(content, drawings, method, split) <= BRIEF_PAGES:
                 break
         doc = _doc(content, str(temp))
-        doc.build(_story(content, doc.width, drawings, annex_drawings, method),
+        doc.build(_story(content, doc.width, drawings, annex_drawings, method, split),
                   onFirstPage=_footer(content), onLaterPages=_footer(content),
                   canvasmaker=_NumberedCanvas)
 

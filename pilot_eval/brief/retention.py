@@ -19,7 +19,7 @@ from pilot_eval.brief.tables import DataTable
 from pilot_eval.brief.wording import level_words, lower_first, number_in_words
 
 RETENTION_AT = "12"
-TABLE_TIMES = (0.0, 6.0, 12.0, 18.0, 24.0, 36.0)
+TABLE_TIMES = (0.0, 3.0, 6.0, 12.0, 18.0, 24.0, 36.0, 48.0, 60.0)
 
 
 @dataclass(frozen=True)

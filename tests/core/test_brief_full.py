@@ -149,13 +149,24 @@ def page_text(path: Path, first: int, last: int | None = None) -> str:
 
 
 def test_summary_box_title_and_headline_choice(full):
-    assert full.title == ("Pilot teams did better on 2 of 3 outcomes, no clear change on 1; "
+    # four outcomes: every one is headlined by default (at most MAX_HEADLINE_OUTCOMES)
+    assert full.title == ("Pilot teams did better on 3 of 4 outcomes, no clear change on 1; "
                           "staff stayed longer")
     assert full.summary.decision == "For decision"
     assert full.summary.recommendation == "Extend to two more areas and keep evaluating."
-    assert [r.outcome for r in full.outcomes] == list(OUTCOME_NAMES[:3])  # default: first 3
-    other = next(s for s in full.annex if s.heading == "Other outcomes")
-    assert other.paragraphs[0].startswith("Staff engagement index: about 3.6 points higher")
+    assert [r.outcome for r in full.outcomes] == list(OUTCOME_NAMES)  # default: all (<= 4)
+    assert full.headlines[3].startswith("Staff engagement index: about 3.6 points higher")
+    assert not any(s.heading == "Other outcomes" for s in full.annex)
+
+
+def test_outcomes_beyond_the_headline_are_in_the_annex():
+    built = build_brief_content(full_results(), options=BriefOptions(
+        headline_outcomes=("goals_met", "repeat"), date="2026-11-27"))
+    other = next(s for s in built.annex if s.heading == "Other outcomes")
+    assert other.paragraphs[1].startswith("Staff engagement index: about 3.6 points higher")
+    estimates = next(t for s in built.annex for t in s.tables
+                     if t.caption == "All outcomes: exact estimates")
+    assert len(estimates.rows) == len(OUTCOME_NAMES)
 
 
 def test_chosen_headlines_and_placeholders():
@@ -169,8 +180,9 @@ def test_chosen_headlines_and_placeholders():
 
 
 def test_cost_line_uses_analyst_cost_and_cost_outcomes(full):
-    assert full.cost == ("Cost of running the pilot: £40,000 a year for 16 teams. Cost per case: "
-                         "-£120 (no clear change).")
+    # the cost outcome in words, not "-£120 (no clear change)"
+    assert full.cost == ("Running the pilot cost £40,000 a year for 16 teams. Cost per case: no "
+                         "clear change (about £120 lower; 95% range £310 lower to £70 higher).")
     no_cost = build_brief_content(full_results(), options=BriefOptions(
         headline_outcomes=("goals_met",), date="2026-11-27"))
     assert no_cost.cost == "No cost data were given for this brief."
@@ -249,7 +261,7 @@ def test_charts_on_page_two_and_in_the_annex(full):
 def test_annex_sections_in_order(full):
     assert [s.heading for s in full.annex] == [
         "Design and assumptions", "Data sources", "Estimators and conventions",
-        "How this was estimated", "Other outcomes", "Full results",
+        "How this was estimated", "Full results",
         "Diagnostics and robustness", "Data behind the charts", "Disclosure control",
         "Glossary", "Quality-assurance log"]
     qa = full.annex[-1]
@@ -452,8 +464,12 @@ def test_staggered_results_take_the_event_study_from_the_dynamic_aggregation():
     event = next(c for c in built.charts if c.spec.kind == "event_time")
     assert event.spec.reference is None
     assert event.spec.points == ((-2, 0.1, -1.9, 2.1), (0, 4.0, 2.0, 6.0))
-    aggregations = [t for s in built.annex for t in s.tables if "aggregations" in t.caption]
-    assert aggregations[0].rows[1] == ("dynamic event_time = -2", "0.1", "1", "-1.9", "2.1")
+    aggregations = [t for s in built.annex for t in s.tables
+                    if t.caption.startswith("Aggregations of ATT(g,t)")]
+    assert aggregations[0].rows[0][1:] == ("dynamic (overall)", "4", "1", "2", "6")
+    wide = next(t for s in built.annex for t in s.tables if t.caption.startswith(
+        "Effect by periods since the pilot started"))
+    assert wide.rows[0][:3] == ("-2", "0.1", "1")
 
 
 def test_few_treated_units_lower_the_rating_when_clustered_by_unit():
