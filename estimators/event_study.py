@@ -37,6 +37,7 @@ class EventRows:
     n_dropped: int
     n_never: int
     n_treated: int
+    starts: np.ndarray  # per unit, NaN = never treated
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def event_rows(frame: pd.DataFrame, columns: PanelColumns, se: str) -> EventRows
     return EventRows(
         kept(y), event, unit, factorize(time), cluster, cluster_name,
         None if weights is None else kept(weights), n_dropped, int(never.sum()),
-        int((~never).sum()),
+        int((~never).sum()), starts,
     )
 
 
@@ -160,9 +161,12 @@ def event_window(event: np.ndarray, *, leads: int | None, lags: int | None, refe
         raise EstimatorConfigError(
             f"reference={reference} lies outside the event window [{low}, {high}]; choose a "
             "reference inside it (usually -1) or widen leads/lags")
-    clipped = np.clip(observed, low, high) if bin_endpoints else observed
-    inside = clipped[(clipped >= low) & (clipped <= high)]
-    events = tuple(int(e) for e in np.unique(inside) if int(e) != reference)
+    first, last = int(observed.min()), int(observed.max())
+    seen = np.bincount((observed - first).astype(np.intp), minlength=last - first + 1) > 0
+    present = np.flatnonzero(seen) + first  # observed event times, sorted (no sort needed)
+    if bin_endpoints:
+        present = np.clip(present, low, high)
+    events = tuple(sorted({int(e) for e in present if low <= e <= high and e != reference}))
     if not events:
         raise EstimationError("the event window holds no event time besides the reference")
     binned = bin_endpoints and (leads is not None or lags is not None)
@@ -352,12 +356,14 @@ class EventStudy:
         names = tuple(f"e={e}" for e in window.events)
         n_events = len(window.events)
         if event_study_fast.applies(unit, period, weights, self.se, cluster):
-            fit = event_study_fast.fit_event_dummies(y, codes, n_events, unit, period,
-                                                     names=names, se=self.se, cluster=cluster)
+            groups = factorize(np.nan_to_num(rows.starts, nan=-1.0))  # balanced: same start,
+            fit = event_study_fast.fit_event_dummies(  # same event-time rows
+                y, codes, n_events, unit, period, names=names, se=self.se, cluster=cluster,
+                unit_groups=groups)
         else:
             fit = fit_two_way(y, event_dummies(codes, n_events), unit, period, names=names,
                               se=self.se, cluster=cluster, weights=weights)
-        counts = np.bincount(codes[codes >= 0], minlength=n_events)
+        counts = np.bincount(codes + 1, minlength=n_events + 1)[1:]
         estimates = []
         inferences = coefficient_inference(fit.coef, fit.covariance, self.level)
         for j, e in enumerate(window.events):
@@ -367,7 +373,7 @@ class EventStudy:
                                                inf.ci_high, inf.p_value, int(counts[j]),
                                                False, edge))
         estimates.append(EventTimeEstimate(window.reference, 0.0, None, None, None, None,
-                                           int(np.sum(rows.event[inside] == window.reference)),
+                                           int(np.count_nonzero(rows.event == window.reference)),
                                            True, False))
         estimates.sort(key=lambda row: row.e)
         leads = [j for j, e in enumerate(window.events) if e < 0]

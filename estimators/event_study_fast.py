@@ -25,6 +25,28 @@ from pilot_eval.estimators.twfe import FE_COLLINEARITY_TOLERANCE, TwoWayFit, fit
 from pilot_eval.estimators.unavailable import Unavailable
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
+BLOCK_ROWS = 128
+"""Rows per block in the tall matrix products: small enough for the BLAS to run each block on
+one thread.  A multi-threaded product of a 20,000 x 40 matrix took 2 ms typically but up to
+1 s on a busy 2-core machine (threads waiting for a core); blocks take 2-15 ms."""
+
+
+def gram(matrix: np.ndarray) -> np.ndarray:
+    """``matrix' matrix`` summed over row blocks (see ``BLOCK_ROWS``)."""
+    out = np.zeros((matrix.shape[1], matrix.shape[1]))
+    for start in range(0, matrix.shape[0], BLOCK_ROWS):
+        block = matrix[start:start + BLOCK_ROWS]
+        out += block.T @ block
+    return out
+
+
+def blocked_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` computed by row blocks of ``left`` (see ``BLOCK_ROWS``)."""
+    out = np.empty((left.shape[0], right.shape[1]))
+    for start in range(0, left.shape[0], BLOCK_ROWS):
+        out[start:start + BLOCK_ROWS] = left[start:start + BLOCK_ROWS] @ right
+    return out
+
 
 def applies(unit: Codes, period: Codes, weights: np.ndarray | None, se: str,
             cluster: Codes | None) -> bool:
@@ -46,15 +68,33 @@ def cell_counts(codes: np.ndarray, groups: Codes, n_events: int) -> np.ndarray:
     return counts.reshape(groups.n_levels, n_events + 1)[:, 1:].astype(np.float64)
 
 
+def unit_gram(a: np.ndarray, codes: np.ndarray, unit: Codes, n_events: int,
+              unit_groups: Codes | None) -> np.ndarray:
+    """``A'A``; with ``unit_groups`` (units whose rows of ``A`` are equal, e.g. one pilot start
+    in a balanced panel) it is ``sum_g C_g C_g' / n_g`` with ``C_g`` the group's column sums,
+    which avoids a tall matrix product."""
+    if unit_groups is None:
+        return gram(a)
+    row_groups = Codes(unit_groups.codes[unit.codes], unit_groups.n_levels,
+                       unit_groups.labels)
+    sums = cell_counts(codes, row_groups, n_events)
+    sizes = np.bincount(unit_groups.codes, minlength=unit_groups.n_levels).astype(float)
+    return (sums / sizes[:, None]).T @ sums
+
+
 def fit_event_dummies(y: np.ndarray, codes: np.ndarray, n_events: int, unit: Codes,
                       period: Codes, *, names: tuple[str, ...], se: str,
-                      cluster: Codes | None) -> TwoWayFit:
-    """``fit_two_way`` of ``y`` on the dummies ``1[codes == j]`` (balanced, unweighted panel)."""
+                      cluster: Codes | None, unit_groups: Codes | None = None) -> TwoWayFit:
+    """``fit_two_way`` of ``y`` on the dummies ``1[codes == j]`` (balanced, unweighted panel).
+
+    ``unit_groups`` (optional) groups units with identical event-time rows (the same start).
+    """
     n_units, n_periods, n = unit.n_levels, period.n_levels, y.shape[0]
     a = cell_counts(codes, unit, n_events)
     b = cell_counts(codes, period, n_events)
     n_e = a.sum(axis=0)
-    xtx = np.diag(n_e) - a.T @ a / n_periods - b.T @ b / n_units + np.outer(n_e, n_e) / n
+    a_gram = unit_gram(a, codes, unit, n_events, unit_groups)
+    xtx = np.diag(n_e) - a_gram / n_periods - b.T @ b / n_units + np.outer(n_e, n_e) / n
     raw_ss = n_e - n_e * n_e / n
     for j in range(n_events):
         if raw_ss[j] <= 0.0 or xtx[j, j] <= FE_COLLINEARITY_TOLERANCE * raw_ss[j]:
@@ -113,7 +153,7 @@ def _unit_scores(residuals: np.ndarray, codes: np.ndarray, n_events: int, unit: 
     direct = direct.reshape(unit.n_levels, n_events + 1)[:, 1:]
     by_cell = np.zeros((unit.n_levels, period.n_levels))
     by_cell[unit.codes, period.codes] = residuals
-    return direct - by_cell @ (b / unit.n_levels)
+    return direct - blocked_product(by_cell, b / unit.n_levels)
 
 
 def _cr1_from_scores(scores: np.ndarray, bread: np.ndarray, n: int, n_clusters: int,
@@ -124,7 +164,7 @@ def _cr1_from_scores(scores: np.ndarray, bread: np.ndarray, n: int, n_clusters: 
                   f"{n_clusters}")
         return variance.Covariance(Unavailable(reason), "cluster", 0, Unavailable(reason),
                                    n_params, n_clusters)
-    meat = scores.T @ scores
+    meat = gram(scores)
     small = n_clusters / (n_clusters - 1) * (n - 1) / (n - n_params)
     return variance.Covariance(small * (bread @ meat @ bread), "cluster", n_clusters - 1,
                                small, n_params, n_clusters)

@@ -234,6 +234,7 @@ def test_closed_form_fit_equals_the_dummy_regression(se):
         event_rows,
         event_window,
     )
+    from pilot_eval.estimators.fixed_effects import factorize
     from pilot_eval.estimators.twfe import fit_two_way
 
     frame = staggered_panel(11).assign(region=lambda d: d["u"] % 7)
@@ -249,6 +250,12 @@ def test_closed_form_fit_equals_the_dummy_regression(se):
                                                   names=names, se=se, cluster=rows.cluster)
         slow = fit_two_way(rows.y, event_dummies(codes, k), rows.unit, rows.period,
                            names=names, se=se, cluster=rows.cluster)
+        grouped = event_study_fast.fit_event_dummies(
+            rows.y, codes, k, rows.unit, rows.period, names=names, se=se, cluster=rows.cluster,
+            unit_groups=factorize(np.nan_to_num(rows.starts, nan=-1.0)))
+        np.testing.assert_allclose(grouped.coef, fast.coef, rtol=BRUTE_RTOL)
+        np.testing.assert_allclose(grouped.covariance.matrix, fast.covariance.matrix,
+                                   rtol=BRUTE_RTOL)
         np.testing.assert_allclose(fast.coef, slow.coef, rtol=BRUTE_RTOL)
         np.testing.assert_allclose(fast.covariance.matrix, slow.covariance.matrix,
                                    rtol=BRUTE_RTOL)
