@@ -28,13 +28,20 @@ bundle="$dist/pilot-eval"
 echo "== bundle: $bundle ($(du -sh "$bundle" | cut -f1), $(find "$bundle" -type f | wc -l) files)"
 test -f "$bundle/_internal/THIRD-PARTY-NOTICES.txt" || { echo "THIRD-PARTY-NOTICES missing" >&2; exit 1; }
 
-echo "== self-test (sockets are not needed: run it with the network off to prove it)"
+# Without a network: in a new network namespace (no interfaces up) when the kernel allows it.
+offline=()
+if unshare -rn true 2>/dev/null; then
+    offline=(unshare -rn)
+    echo "== self-test, with no network (unshare -rn: a network namespace without interfaces)"
+else
+    echo "== self-test (unshare -rn is not available here: run it with the network off yourself)"
+fi
 # A clean home: settings, logs and the matplotlib cache must be created from nothing.
 export PILOT_EVAL_HOME="$work/home"
 unset MPLCONFIGDIR
 start=$(date +%s.%N)
 status=0
-"$bundle/pilot-eval-cli" --self-test "$out" || status=$?
+"${offline[@]}" "$bundle/pilot-eval-cli" --self-test "$out" || status=$?
 end=$(date +%s.%N)
 printf '== self-test exit code %d, wall time %.1f s\n' "$status" "$(echo "$end - $start" | bc)"
 test -d "$PILOT_EVAL_HOME/matplotlib" || { echo "matplotlib cache not in the user's folder" >&2; exit 1; }
