@@ -30,11 +30,10 @@ def _label(analysis: Mapping[str, Any]) -> str:
 
 
 def period_label(analysis: Mapping[str, Any], period: Any) -> str:
-    """``Apr 2024 (24291)``: the period's label with its code, or the code alone."""
+    """``Apr 2024``: the period's label (its code in results.json), or the code itself."""
     labels = analysis.get("period_labels") or {}
-    code = _exact(period)
     label = labels.get(str(period)) if isinstance(labels, Mapping) else None
-    return f"{label} ({period})" if label else code
+    return str(label) if label else str(period)
 
 
 def event_rows(analysis: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
@@ -125,7 +124,7 @@ def att_gt_wide(analysis: Mapping[str, Any]) -> DataTable | None:
     if not rows:
         return None
     cohorts = sorted({r["group"] for r in rows if r.get("group") is not None})
-    keyed = [(f"cohort {period_label(analysis, g)}",
+    keyed = [(f"start {period_label(analysis, g)}",
               {r["time"]: r for r in rows if r.get("group") == g}) for g in cohorts]
     table = wide_table("", "Period", keyed, (("ATT", "estimate"), ("SE", "se")))
     if table is None:
@@ -135,7 +134,7 @@ def att_gt_wide(analysis: Mapping[str, Any]) -> DataTable | None:
     return DataTable(
         caption=f"{_label(analysis)}: ATT(g,t) by start cohort g and period t{ranges}",
         columns=table.columns,
-        rows=tuple((period_label(analysis, int(r[0])), *r[1:]) for r in table.rows))
+        rows=tuple((period_label(analysis, r[0]), *r[1:]) for r in table.rows))
 
 
 def leave_one_out_wide(analyses: Sequence[Mapping[str, Any]]) -> DataTable | None:

@@ -70,6 +70,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11, spaceAfter=0),
         "head": ParagraphStyle("head", parent=base, fontName=fonts.BOLD, fontSize=8.5,
                                leading=11, spaceAfter=0),
+        "cell-small": ParagraphStyle("cell-small", parent=base, fontSize=7, leading=8.5,
+                                     spaceAfter=0),
+        "head-small": ParagraphStyle("head-small", parent=base, fontName=fonts.BOLD,
+                                     fontSize=7, leading=8.5, spaceAfter=0),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11,
                                textColor=SECONDARY),
         "bullet": ParagraphStyle("bullet", parent=base, fontSize=9.5, leading=12.5,
@@ -87,17 +91,18 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int = 1) -> Table:
+def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int = 1,
+           padding: float = 3) -> Table:
     table = Table(data, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # the cell default would be Helvetica
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, header_rows - 1), 1, TEXT),
         ("LINEBELOW", (0, header_rows), (-1, -1), 0.4, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding + 1),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding + 1),
     ]))
     return table
 
@@ -112,8 +117,10 @@ BRIEF_PAGES = 2
 TWO_COLUMN_MAX_COLUMNS = 5
 TWO_COLUMN_MIN_ROWS = 14
 COLUMN_GAP = 12
+ANNEX_CHART_SCALE = 0.7  # the other outcomes' charts: readable, two to a page
+COMPACT_MIN_COLUMNS = 6
 TWO_COLUMN_MAX_CELL = 40  # longer cells (hostile names) would make a block too tall
-BLOCK_ROWS = 16  # rows per side of a two-column block (a block must fit on one page)
+BLOCK_ROWS = 12  # rows per side of a two-column block (a block must fit on one page)
 MIN_COLUMN_CHARS = 6
 MAX_COLUMN_CHARS = 24
 FIRST_COLUMN_CHARS = 16
@@ -121,8 +128,8 @@ PROSE_SHARE = 0.5
 MAX_PROSE_CHARS = 40
 
 
-def _cell(text: str, s: dict, head: bool = False) -> Paragraph:
-    style = s["head" if head else "cell"]
+def _cell(text: str, s: dict, head: bool = False, small: bool = False) -> Paragraph:
+    style = s[("head" if head else "cell") + ("-small" if small else "")]
     if any(len(word) > LONG_TOKEN for word in text.split()):
         style = ParagraphStyle(f"{style.name}-wrap", parent=style, wordWrap="CJK")
     return _p(text, style)
@@ -199,9 +206,16 @@ def two_columns(table: DataTable) -> bool:
                     for c in r))
 
 
+def compact(table: DataTable) -> bool:
+    """Wide or long tables of figures are set small (7 pt) with tight padding."""
+    return two_columns(table) or len(table.columns) >= COMPACT_MIN_COLUMNS
+
+
 def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
-    data = [[_cell(c, s, head=True) for c in table.columns]]
-    data += [[_cell(c, s) for c in row] for row in table.rows]
+    small = compact(table)
+    padding = 1.5 if small else 3
+    data = [[_cell(c, s, head=True, small=small) for c in table.columns]]
+    data += [[_cell(c, s, small=small) for c in row] for row in table.rows]
     if two_columns(table):
         inner = (width - COLUMN_GAP) / 2
         widths = column_widths(table, inner)
@@ -209,8 +223,8 @@ def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
         for start in range(0, len(table.rows), 2 * BLOCK_ROWS):
             block = data[1 + start:1 + start + 2 * BLOCK_ROWS]
             half = (len(block) + 1) // 2
-            sides = [_table([data[0], *part], widths) for part in (block[:half], block[half:])
-                     if part]
+            sides = [_table([data[0], *part], widths, padding=padding)
+                     for part in (block[:half], block[half:]) if part]
             outer = Table([sides], colWidths=[inner + COLUMN_GAP, inner][:len(sides)],
                           hAlign="LEFT")
             outer.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
@@ -222,8 +236,8 @@ def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
                                        ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
             story.append(outer)
         return [*story, Spacer(1, 6)]
-    return [_p(table.caption, s["caption"]), _table(data, column_widths(table, width)),
-            Spacer(1, 6)]
+    return [_p(table.caption, s["caption"]),
+            _table(data, column_widths(table, width), padding=padding), Spacer(1, 6)]
 
 
 def _bullets(items, s: dict) -> list[Flowable]:
@@ -244,8 +258,9 @@ def _page_one(content: BriefContent, s: dict, width: float) -> list[Flowable]:
         story += [_p("How strong the evidence is", s["h2"]), *_bullets(reasons, s)]
     if content.retention and content.retention.sentences:
         story += [_p("Did staff stay?", s["h2"]), *_bullets(content.retention.sentences, s)]
-    if content.caveats:
-        story += [_p("Things to bear in mind", s["h2"]), *_bullets(content.caveats, s)]
+    if content.caveats:  # kept together: a caveat cut off from its heading reads as a finding
+        story.append(KeepTogether([_p("Things to bear in mind", s["h2"]),
+                                   *_bullets(content.caveats, s)]))
     return story
 
 
@@ -400,7 +415,7 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     """
     def write(temp: Path) -> None:
         width = A4[0] - 2 * MARGIN
-        annex_drawings = [vector_to_drawing(chart_vector(chart.spec), width=width)
+        annex_drawings = [vector_to_drawing(chart_vector(chart.spec), width=width * ANNEX_CHART_SCALE)
                           for chart in content.annex_charts]
         alone = page_one_alone(content)
         for scale, method, split in LAYOUTS:

@@ -1,0 +1,108 @@
+"""Which pre-trend test the evidence rating reads, on constructed result dictionaries.
+
+The shapes follow the analysis' keys (lead's change, issue 5 follow-up): ``pretest`` may carry
+``"reliable": false`` and a ``"note"``; ``pretest_event_study`` is ``{statistic, df, p_value,
+leads, reliable, note}`` from a two-way event study with binned leads.  Expected wording is
+written out by hand from the rules in ``pilot_eval/brief/evidence.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from pilot_eval.brief import build_brief_content
+from pilot_eval.brief.annex import pretest_bullets
+from pilot_eval.brief.build import cost_sentence
+from pilot_eval.brief.content import outcome_row
+from pilot_eval.brief.evidence import UNRELIABLE_PRETEST, pretest_used, rate_evidence
+
+_spec = importlib.util.spec_from_file_location("brief_base", Path(__file__).with_name(
+    "test_brief.py"))
+base = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(base)
+
+DEGENERATE = {"statistic": 1023.04, "df": 28, "p_value": 1.9e-197, "reliable": False,
+              "note": "28 restrictions on 43 clusters: the covariance matrix is near-singular"}
+EVENT_PASS = {"statistic": 2.1, "df": 2, "p_value": 0.35, "leads": [-3, -2], "reliable": True,
+              "note": "binned leads"}
+EVENT_FAIL = {"statistic": 9.9, "df": 2, "p_value": 0.0071, "leads": [-3, -2], "reliable": True,
+              "note": "binned leads"}
+FAILED_LINE = ("Pilot and comparison teams were already moving differently before the pilot "
+               "(pre-trend test p = {p}).")
+
+
+def with_tests(**tests) -> dict:
+    analysis = base.analysis(n_clusters=43)
+    analysis.update(tests)
+    return analysis
+
+
+def test_reliable_event_study_test_is_read_before_the_degenerate_one():
+    analysis = with_tests(pretest=DEGENERATE, pretest_event_study=EVENT_PASS)
+    assert pretest_used(analysis) == (EVENT_PASS, None)
+    rating = rate_evidence(analysis)
+    assert rating.reasons == () and rating.level == 3
+    assert not any("pre-trend" in n for n in rating.not_checked)
+
+
+def test_failing_event_study_test_lowers_the_rating():
+    rating = rate_evidence(with_tests(pretest=DEGENERATE, pretest_event_study=EVENT_FAIL))
+    assert rating.reasons == (FAILED_LINE.format(p="0.0071"),)
+    assert rating.level == 2
+
+
+def test_unreliable_test_alone_is_not_checked_not_failed():
+    rating = rate_evidence(with_tests(pretest=DEGENERATE))
+    assert rating.reasons == () and rating.level == 3
+    assert UNRELIABLE_PRETEST in rating.not_checked
+    assert pretest_used(with_tests(pretest=DEGENERATE)) == (None, DEGENERATE["note"])
+
+
+def test_old_results_without_the_flag_judged_by_restrictions_per_cluster():
+    old = {k: DEGENERATE[k] for k in ("statistic", "df", "p_value")}  # 28 on 43: degenerate
+    assert rate_evidence(with_tests(pretest=old)).reasons == ()
+    few = {"statistic": 15.0, "df": 5, "p_value": 0.0104}  # 5 restrictions on 43: read
+    assert rate_evidence(with_tests(pretest=few)).reasons == (FAILED_LINE.format(p="0.01"),)
+
+
+def test_reliable_flag_overrules_the_count_rule():
+    flagged = {**DEGENERATE, "reliable": True}
+    assert rate_evidence(with_tests(pretest=flagged)).reasons == (
+        FAILED_LINE.format(p="1.9e-197"),)
+
+
+def test_unreliable_event_study_falls_back_to_a_reliable_pretest():
+    unreliable_event = {**EVENT_FAIL, "reliable": False, "note": "too few clusters"}
+    good = {"statistic": 3.0, "df": 3, "p_value": 0.39, "reliable": True}
+    assert pretest_used(with_tests(pretest=good, pretest_event_study=unreliable_event)) == (
+        good, None)
+
+
+def test_annex_says_which_test_was_read_and_why_not_the_other():
+    bullets = pretest_bullets(with_tests(pretest=DEGENERATE, pretest_event_study=EVENT_PASS))
+    assert bullets == [
+        "Cases closed with goals met: pre-trend test from a two-way event study with binned "
+        "leads: statistic 2.1, df 2, p = 0.35 (read for the evidence rating).",
+        "Cases closed with goals met: pre-trend test of all pre-pilot ATT(g,t) together: "
+        "statistic 1023.04, df 28, p = 1.9e-197 (not read: 28 restrictions on 43 clusters: "
+        "the covariance matrix is near-singular).",
+    ]
+
+
+def test_brief_with_only_an_unreliable_test_has_no_pretrend_caveat():
+    built = build_brief_content([with_tests(pretest=DEGENERATE)], date="2026-11-27")
+    assert not any("moving apart" in c for c in built.caveats)
+
+
+def test_cost_sentences_in_words():
+    # hand-worked from the wording rules: 2 significant figures, ranges without signs
+    fell = outcome_row(base.analysis(outcome="cost", label="Cost per case", unit="GBP",
+                                     polarity="lower_is_better", estimate=-144.7,
+                                     ci=(-278.7, -10.7)))
+    assert cost_sentence(fell) == "Cost per case fell by about £140 (95% range £11 to £280)."
+    unclear = outcome_row(base.analysis(outcome="cost", label="Cost per case", unit="GBP",
+                                        polarity="lower_is_better", estimate=-120.0,
+                                        ci=(-310.0, 70.0)))
+    assert cost_sentence(unclear) == ("Cost per case: no clear change (about £120 lower; 95% "
+                                      "range £310 lower to £70 higher).")
