@@ -15,12 +15,17 @@ from pilot_eval.estimators import event_study_fast, variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.design import key_missing, numeric_column, require_columns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.event_inference import (
+    average_effect,
+    coefficient_inference,
+    residual_df,
+    wald_test,
+)
 from pilot_eval.estimators.event_study_result import EventStudyResult, EventTimeEstimate
 from pilot_eval.estimators.fixed_effects import Absorption, Codes, factorize
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
-from pilot_eval.estimators.twfe import TwoWayFit, fit_two_way
+from pilot_eval.estimators.twfe import fit_two_way
 from pilot_eval.estimators.unavailable import Unavailable
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,6 @@ class EventWindow:
     low: int
     high: int
     binned: bool
-
-
-@dataclass(frozen=True)
-class WaldTest:
-    """Joint test that the coefficients are zero: ``F = b' V^-1 b / q`` on ``(q, df)``."""
-
-    statistic: float | Unavailable
-    df: int
-    df_denominator: int
-    p_value: float | Unavailable
 
 
 def unit_starts(frame: pd.DataFrame, columns: PanelColumns, unit_codes: np.ndarray,
@@ -198,78 +193,6 @@ def event_dummies(codes: np.ndarray, n_events: int) -> np.ndarray:
     rows = np.flatnonzero(codes >= 0)
     matrix[rows, codes[rows]] = 1.0
     return matrix
-
-
-def wald_test(coef: np.ndarray, covariance: variance.Covariance, index: list[int], *,
-              df_denominator: int) -> WaldTest:
-    """F test that ``coef[index]`` are all zero: ``F = b' V^-1 b / q`` on ``(q, df_denominator)``.
-
-    fixest's ``wald()`` convention: the statistic uses the model's (clustered) covariance and
-    the denominator df is ``nobs - nparams`` (every slope and fixed-effect parameter counted),
-    whatever the variance type.  (pyfixest's ``wald_test`` has the same statistic but uses
-    ``G - 1`` df with clusters.)
-    """
-    q = len(index)
-    if q == 0:
-        reason = "no pre-period (lead) coefficients to test"
-        return WaldTest(Unavailable(reason), 0, df_denominator, Unavailable(reason))
-    if isinstance(covariance.matrix, Unavailable):
-        return WaldTest(covariance.matrix, q, df_denominator, covariance.matrix)
-    b = coef[index]
-    v = covariance.matrix[np.ix_(index, index)]
-    try:
-        w = float(b @ np.linalg.solve(v, b))
-    except np.linalg.LinAlgError:
-        reason = "the covariance of the lead coefficients is singular"
-        return WaldTest(Unavailable(reason), q, df_denominator, Unavailable(reason))
-    if df_denominator <= 0:
-        reason = "no residual degrees of freedom"
-        return WaldTest(w / q, q, df_denominator, Unavailable(reason))
-    return WaldTest(w / q, q, df_denominator, float(stats.f.sf(w / q, q, df_denominator)))
-
-
-def coefficient_inference(coef: np.ndarray, covariance: variance.Covariance,
-                          level: float) -> list[variance.Inference]:
-    """``variance.t_inference`` for every coefficient at once (one vectorised scipy call)."""
-    n = coef.shape[0]
-    if isinstance(covariance.matrix, Unavailable):
-        missing = covariance.matrix
-        return [variance.Inference(missing, missing, missing, missing, missing)] * n
-    var = np.diag(covariance.matrix).astype(float)
-    good = np.isfinite(var) & (var > 0.0)
-    se = np.sqrt(np.where(good, var, 1.0))
-    t_stat = coef / se
-    p_value = 2.0 * stats.t.sf(np.abs(t_stat), covariance.df)
-    half = float(stats.t.ppf(0.5 + level / 2.0, covariance.df)) * se
-    out = []
-    for j in range(n):
-        if not good[j]:
-            missing = Unavailable(f"the estimated variance is {float(var[j])!r} (not positive)")
-            out.append(variance.Inference(missing, missing, missing, missing, missing))
-        else:
-            out.append(variance.Inference(float(se[j]), float(t_stat[j]), float(p_value[j]),
-                                          float(coef[j] - half[j]), float(coef[j] + half[j])))
-    return out
-
-
-def residual_df(fit: TwoWayFit) -> int:
-    """fixest's ``nobs - nparams``: rows minus slopes minus fixed-effect parameters."""
-    return int(fit.n_obs - len(fit.names) - fit.fixed_effect_params)
-
-
-def average_effect(coef: np.ndarray, covariance: variance.Covariance, index: list[int],
-                   level: float) -> tuple[float, variance.Inference]:
-    """Equal-weight average of ``coef[index]`` with its t inference."""
-    weights = np.zeros(coef.shape[0])
-    weights[index] = 1.0 / len(index)
-    estimate = float(weights @ coef)
-    if isinstance(covariance.matrix, Unavailable):
-        missing = covariance.matrix
-        return estimate, variance.Inference(missing, missing, missing, missing, missing)
-    combined = variance.Covariance(np.atleast_2d(weights @ covariance.matrix @ weights),
-                                   covariance.se_type, covariance.df, covariance.small_sample,
-                                   covariance.n_params, covariance.n_clusters)
-    return estimate, variance.t_inference(estimate, combined, 0, level)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,8 @@ import pandas as pd
 from pilot_eval.estimators import variance
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.event_study import (
-    coefficient_inference,
-    event_rows,
-    residual_df,
-    wald_test,
-)
+from pilot_eval.estimators.event_inference import coefficient_inference, residual_df, wald_test
+from pilot_eval.estimators.event_study import event_rows
 from pilot_eval.estimators.event_study_result import EventTimeEstimate
 from pilot_eval.estimators.fixed_effects import factorize
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
