@@ -5,7 +5,8 @@ as a formula when the file is opened in a spreadsheet (``=HYPERLINK(...)``, ``@S
 ``-2+3+cmd|...``).  Team names, outcome labels and column headers come from user data, so every
 text cell and header that starts with one of those characters is prefixed with a single quote
 (``'``), which spreadsheets show as plain text.  Numbers stay numbers; missing values are
-written as empty cells; infinities as the text ``Infinity`` / ``'-Infinity``.
+written as empty cells; infinities as the text ``Infinity`` / ``'-Infinity``; in Excel files,
+numbers beyond Excel's largest (9.99999999999999E+307) as their exact text.
 
 Files are written atomically (a temporary file, then a rename), so a failed export never leaves
 half a file behind.
@@ -30,6 +31,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 CSV_ENCODING = "utf-8-sig"  # the byte-order mark makes Excel read UTF-8 correctly
 EXCEL_SHEET_CHARS = 31
+EXCEL_LARGEST = 9.99999999999999e307
+"""Excel's largest number ("Specifications and limits"); larger ones are written as text."""
 _SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -129,8 +132,7 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
         safe = neutralise_frame(frame)
         rows = [list(safe.columns), *safe.itertuples(index=False, name=None)]
         for row in rows:
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-                          for v in row])
+            sheet.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE) for v in row])
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):
@@ -138,6 +140,16 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(value: object, illegal) -> object:
+    """Text without the control characters XML cannot hold; numbers beyond Excel's range as
+    their exact text (Excel would read them as infinity)."""
+    if isinstance(value, str):
+        return illegal.sub("", value)
+    if isinstance(value, float) and abs(value) > EXCEL_LARGEST:
+        return neutralise(repr(value))
+    return value
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

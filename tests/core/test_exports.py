@@ -132,6 +132,14 @@ def test_unwritable_target_is_a_clear_error(tmp_path):
     assert isinstance(caught.value, PilotEvalError) and caught.value.hint
 
 
+def test_numbers_beyond_excels_range_are_kept_exactly_as_text():
+    """Excel's largest number is 9.99999999999999E+307 (Excel specifications and limits)."""
+    frame = pd.DataFrame({"x": [1.7976931348623157e308, -1e308, 9.99999999999999e307]})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"t": frame})))["t"]
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == [
+        "1.7976931348623157e+308", "'-1e+308", 9.99999999999999e307]
+
+
 cells = st.one_of(st.text(max_size=12), st.integers(-10**12, 10**12),
                   st.floats(allow_nan=True, allow_infinity=True), st.none(), st.booleans())
 
