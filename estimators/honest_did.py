@@ -2,10 +2,13 @@
 
 ``smoothness_bounds(beta, sigma, n_pre=..., m_grid=...)`` gives HonestDiD's default robust
 intervals under the smoothness restriction ``Delta^SD(M)`` (the optimal fixed-length
-confidence interval, ``method = "FLCI"``) with the breakdown value; ``relative_magnitude_bounds``
-gives them under ``Delta^RM(Mbar)`` (the conditional/least-favourable hybrid test of Andrews,
-Roth & Pakes, ``method = "C-LF"``).  ``from_event_study`` takes the coefficients and covariance
-of an ``EventStudyResult``.
+confidence interval, ``method = "FLCI"``) with the breakdown value; ``from_event_study`` takes
+the coefficients and covariance of an ``EventStudyResult`` (or ``SunAbrahamResult``).
+
+Not implemented yet: the relative-magnitudes restriction ``Delta^RM(Mbar)``, whose HonestDiD
+default is the conditional / least-favourable hybrid test of Andrews, Roth & Pakes (``C-LF``);
+it needs the ARP moment-inequality test with nuisance parameters and must not be approximated
+by the FLCI.
 """
 
 from __future__ import annotations
