@@ -386,7 +386,7 @@ def _doc(content: BriefContent, target) -> _OutlinedDoc:
         initialFontName=fonts.register_fonts(), displayDocTitle=1)
 
 
-def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool,
+def brief_pages(content: BriefContent, sizes: list[tuple[float, float]], method: bool,
                 split: bool = False) -> int:
     """How many pages the brief part (pages 1-2, without the annex) takes when laid out."""
     doc = _doc(content, io.BytesIO())
@@ -394,7 +394,7 @@ def brief_pages(content: BriefContent, drawings: list[Drawing], method: bool,
     width = doc.width
     # charts are stood in for by spacers of the same size: the layout is the same and
     # nothing needs drawing
-    stand_ins = [Spacer(d.width, d.height) for d in drawings]
+    stand_ins = [Spacer(w, h) for w, h in sizes]
     doc.build([*_brief(content, s, width, stand_ins, method, split), _p("", s["mark"])])
     return doc.marked_page or doc.page
 
@@ -418,13 +418,15 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
         annex_drawings = [vector_to_drawing(chart_vector(chart.spec), width=width * ANNEX_CHART_SCALE)
                           for chart in content.annex_charts]
         alone = page_one_alone(content)
+        figures = [chart_vector(chart.spec) for chart in content.charts]
         for scale, method, split in LAYOUTS:
             if split and not alone:
                 continue
-            drawings = [vector_to_drawing(chart_vector(chart.spec), width=width * scale)
-                        for chart in content.charts]
-            if brief_pages(content, drawings, method, split) <= BRIEF_PAGES:
+            # trial layouts need only the charts' sizes, not their drawings
+            sizes = [(width * scale, f.height * width * scale / f.width) for f in figures]
+            if brief_pages(content, sizes, method, split) <= BRIEF_PAGES:
                 break
+        drawings = [vector_to_drawing(f, width=width * scale) for f in figures]
         doc = _doc(content, str(temp))
         doc.build(_story(content, doc.width, drawings, annex_drawings, method, split),
                   onFirstPage=_footer(content), onLaterPages=_footer(content),
