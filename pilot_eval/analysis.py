@@ -37,7 +37,8 @@ from pilot_eval.summaries import (
 )
 from pilot_eval.validation import ValidationReport, validate_panel
 
-EstimatorName = Literal["auto", "2x2", "twfe", "callaway-santanna"]
+EstimatorName = Literal["auto", "2x2", "twfe", "event-study", "callaway-santanna",
+                        "sun-abraham"]
 ESTIMATORS: tuple[str, ...] = get_args(EstimatorName)
 SeChoice = Literal["auto", "iid", "hc1", "cluster", "wild"]
 SE_CHOICES: tuple[str, ...] = get_args(SeChoice)
@@ -46,6 +47,11 @@ POLARITIES: tuple[str, ...] = get_args(Polarity)
 DEFAULT_SEED = 20240601
 WILD_DRAWS = 9999
 COHORT = "__cohort__"
+EVENT_STUDY_LEADS = 5
+"""Leads of the event study that gives the pre-trend test (earlier periods are binned)."""
+PRETEST_MAX_SHARE = 0.1
+"""A cluster-robust Wald test of q restrictions on G clusters is trusted when q <= 0.1 G: with
+more restrictions its covariance matrix is poorly estimated and it rejects far too often."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class DidOptions:
     seed: int = DEFAULT_SEED
     checks: bool = False
     bacon: bool = False
+    leads: int | None = None
+    lags: int | None = None
 
     def __post_init__(self) -> None:
         check_choice("estimator", self.estimator, ESTIMATORS)
@@ -177,6 +185,17 @@ class DidAnalysis:
             wild = self.wild.to_dict()
             out.update({k: wild[k] for k in ("ci_low", "ci_high", "p_value", "se_description")})
             out["se_type"] = "wild"
+        study = self.extras.get("event_study")
+        if study is not None and not isinstance(study, Unavailable):
+            out.setdefault("event_time", study.to_dict()["event_time"])
+            study_dict = study.to_dict()
+            leads = sorted({row["e"] for row in study_dict["event_time"]
+                            if row["e"] < 0 and not row.get("is_reference")})
+            out["pretest_event_study"] = {**_pretest(study_dict["pretest"],
+                                                     study_dict.get("n_clusters")),
+                                          "leads": leads}
+        if isinstance(out.get("pretest"), dict):
+            out["pretest"] = _pretest(out["pretest"], out.get("n_clusters"))
         if "aggregations" in out and "dynamic" in out["aggregations"]:
             out["event_time"] = [
                 {"e": row["event_time"], **{k: row[k] for k in ("estimate", "se", "ci_low",
@@ -201,6 +220,22 @@ class DidAnalysis:
                 seen.append(text)
         out["warnings"] = seen
         return out
+
+
+def _pretest(pretest: dict[str, Any], clusters: int | None) -> dict[str, Any]:
+    """A pre-trend test, marked unreliable when it tests too many restrictions for the number
+    of clusters (``PRETEST_MAX_SHARE``)."""
+    test = dict(pretest)
+    restrictions = test.get("df") or 0
+    reliable = bool(clusters) and restrictions <= PRETEST_MAX_SHARE * clusters
+    test["reliable"] = reliable and test.get("p_value") is not None
+    test["note"] = (
+        f"joint test that the {restrictions} pre-period effects are zero, {clusters} clusters"
+        if reliable else
+        f"{restrictions} restrictions on {clusters} clusters: too many for a cluster-robust "
+        "Wald test, which then rejects far too often; read the pre-period estimates and their "
+        "intervals instead")
+    return test
 
 
 def _text(value: Any) -> str:
@@ -266,10 +301,26 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
             base_period=request.base_period, anticipation=request.anticipation,
             level=request.level, bootstrap=request.bootstrap,
             seed=request.seed if request.bootstrap else None).fit(frame)
+    if estimator == "event-study":
+        return _event_study(frame, columns, request, se, leads=request.leads)
+    if estimator == "sun-abraham":
+        from pilot_eval.estimators.sun_abraham import SunAbraham
+
+        control = "last" if request.control == "not-yet" else "never"
+        return SunAbraham(replace(columns, covariates=()), control=control, se=se,
+                          level=request.level).fit(frame)
     from pilot_eval.estimators.twfe import TwoWayFixedEffects
 
     return TwoWayFixedEffects(columns, se=se, level=request.level,
                               cross_check=cross_check).fit(frame)
+
+
+def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions, se: str, *,
+                 leads: int | None) -> Any:
+    from pilot_eval.estimators.event_study import EventStudy
+
+    return EventStudy(replace(columns, covariates=()), leads=leads, lags=request.lags, se=se,
+                      level=request.level).fit(frame)
 
 
 def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
@@ -282,6 +333,11 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     if staggered:
         progress.report(0.4, "Two-way fixed effects for comparison")
         extras["twfe"] = _fit("twfe", frame, columns, request, se)
+    if panel and choice.estimator != "event-study" and frame[columns.time].nunique() >= 3:
+        progress.report(0.45, "Event study (pre-trend test)")
+        leads = request.leads if request.leads is not None else EVENT_STUDY_LEADS
+        extras["event_study"] = _or_unavailable(
+            lambda: _event_study(frame, columns, request, se, leads=leads))
     if panel and (staggered or request.bacon):
         from pilot_eval.estimators.bacon import BaconDecomposition
 

@@ -86,8 +86,9 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
     did.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
     did.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     did.add_argument("--estimator", default="auto",
-                     help="auto|2x2|twfe|callaway-santanna (default auto: 2x2 for one start and "
-                          "two periods, twfe for one start, callaway-santanna when staggered)")
+                     help="auto|2x2|twfe|event-study|callaway-santanna|sun-abraham (default "
+                          "auto: 2x2 for one start and two periods, twfe for one start, "
+                          "callaway-santanna when staggered)")
     did.add_argument("--se", default="auto",
                      help="auto|iid|hc1|cluster|wild (default auto: cluster-robust, or the wild "
                           "cluster bootstrap with fewer than 30 clusters or 10 pilot clusters)")
@@ -107,6 +108,10 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
                      help="run the in-time placebo, leave-one-unit-out and covariate checks")
     did.add_argument("--bacon", action="store_true",
                      help="decompose the two-way estimate (Goodman-Bacon)")
+    did.add_argument("--leads", type=int, help="event-study periods before the start (earlier "
+                                               "ones binned; default 5 for the pre-trend test)")
+    did.add_argument("--lags", type=int, help="event-study periods after the start (later ones "
+                                              "binned; default all)")
     did.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -177,7 +182,7 @@ def _run_did(args: argparse.Namespace) -> int:
                          control=args.control, method=args.method,
                          base_period=args.base_period, anticipation=args.anticipation,
                          bootstrap=args.bootstrap, seed=args.seed, checks=args.placebo,
-                         bacon=args.bacon)
+                         bacon=args.bacon, leads=args.leads, lags=args.lags)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
                        delimiter=args.delimiter)
     analysis = run_analysis(request, table)
