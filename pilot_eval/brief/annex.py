@@ -57,21 +57,28 @@ def _label(analysis: Mapping[str, Any]) -> str:
 
 
 def design_section(analyses: Sequence[Mapping[str, Any]], unit_noun: str) -> AnnexSection:
-    bullets = []
+    """The design in words and formally; each outcome's estimator choice and pilot starts,
+    one bullet per distinct statement with the outcomes it applies to."""
+    said: dict[str, list[str]] = {}
     for analysis in analyses:
         choice = analysis.get("choice") or {}
         if isinstance(choice, Mapping) and choice.get("reason"):
-            bullets.append(f"{_label(analysis)}: {choice.get('estimator', 'estimator')} chosen "
-                           f"because {choice['reason']}.")
+            reason = str(choice["reason"]).rstrip(".")
+            said.setdefault(f"{choice.get('estimator', 'estimator')} chosen because {reason}.",
+                            []).append(_label(analysis))
         starts = analysis.get("pilot_starts") or ()
         if starts:
             when = ", ".join(f"{s.get('label', s['period'])} ({s.get('n_units', '?')} "
                              f"{unit_noun})" for s in starts)
-            bullets.append(f"{_label(analysis)}: pilot starts {when}.")
+            said.setdefault(f"pilot starts {when}.", []).append(_label(analysis))
+    everyone = len(analyses) > 1
+    bullets = tuple(
+        f"{'All outcomes' if everyone and len(labels) == len(analyses) else '; '.join(labels)}"
+        f": {text}" for text, labels in said.items())
     return AnnexSection(
         heading="Design and assumptions",
         paragraphs=(DESIGN_PLAIN.format(units=unit_noun), DESIGN_FORMAL),
-        bullets=tuple(dict.fromkeys(bullets)))
+        bullets=bullets)
 
 
 def data_section(results: Mapping[str, Any], analyses: Sequence[Mapping[str, Any]]
@@ -120,7 +127,7 @@ def conventions_table(analyses: Sequence[Mapping[str, Any]]) -> DataTable:
                      exact(a.get("df")), f"{float(a.get('level') or 0.95):.0%}"))
     return DataTable(caption="Estimators and conventions per outcome",
                      columns=("Outcome", "Estimator", "Standard errors", "Clusters",
-                              "Small-sample factor", "Degrees of freedom", "Range level"),
+                              "Small sample factor", "df", "Range level"),
                      rows=tuple(rows))
 
 

@@ -122,6 +122,7 @@ COMPACT_MIN_COLUMNS = 6
 TWO_COLUMN_MAX_CELL = 40  # longer cells (hostile names) would make a block too tall
 BLOCK_ROWS = 12  # rows per side of a two-column block (a block must fit on one page)
 MIN_COLUMN_CHARS = 6
+PADDING_CHARS = 2  # a cell's padding and bold headers need about two characters more
 MAX_COLUMN_CHARS = 24
 FIRST_COLUMN_CHARS = 16
 PROSE_SHARE = 0.5
@@ -192,7 +193,7 @@ def column_widths(table: DataTable, width: float) -> list[float]:
         longest = min(max((len(w) for w in words), default=0), MAX_COLUMN_CHARS)
         cells = [str(r[index]) for r in table.rows if index < len(r)] or [header]
         prose = min(sum(map(len, cells)) / len(cells) * PROSE_SHARE, MAX_PROSE_CHARS)
-        weights.append(max(longest, prose, MIN_COLUMN_CHARS))
+        weights.append(max(longest, prose, MIN_COLUMN_CHARS) + PADDING_CHARS)
     if table.columns:
         weights[0] = max(weights[0], FIRST_COLUMN_CHARS)
     total = sum(weights) or 1
