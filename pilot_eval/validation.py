@@ -244,6 +244,9 @@ def _normalised(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
     if time is None:
         return frame, True
     cohort = columns.cohort if columns.cohort in known else None
+    if all(pd.api.types.is_integer_dtype(frame[name].dtype)
+           for name in (time, cohort) if name is not None):
+        return frame, True  # integer periods map to themselves (``run_analysis`` mapped them)
     present = frame[time].notna().to_numpy()
     roles = [time] if cohort is None or cohort == time else [time, cohort]
     try:  # only the period columns are copied and mapped
