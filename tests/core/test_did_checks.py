@@ -117,3 +117,30 @@ def test_enough_clusters_keep_cluster_robust_inference():
 def test_the_wild_bootstrap_is_not_offered_for_callaway_santanna():
     with pytest.raises(EstimatorConfigError, match="multiplier bootstrap"):
         DidRequest(ROLES, estimator="callaway-santanna", se="wild")
+
+
+def test_every_panel_result_carries_an_event_study_pretest_with_few_restrictions():
+    frame = panel(units=80, periods=12, start=8)
+    out = run_analysis(DidRequest(ROLES, estimator="twfe", se="cluster"), frame).to_dict()
+    test = out["pretest_event_study"]
+    assert test["leads"] == [-5, -4, -3, -2] and test["df"] == 4
+    assert test["reliable"] and "80 clusters" in test["note"]
+    assert [row["e"] for row in out["event_time"]][:2] == [-5, -4]
+
+
+def test_a_pretest_with_too_many_restrictions_for_the_clusters_is_marked_unreliable():
+    frame = panel(units=30, periods=12, start=9)
+    request = DidRequest(ROLES, estimator="event-study", se="cluster")
+    out = run_analysis(request, frame).to_dict()
+    assert out["pretest"]["df"] == 7  # leads -8..-2 with -1 as the reference
+    assert not out["pretest"]["reliable"] and "too many" in out["pretest"]["note"]
+
+
+def test_event_study_headline_equals_the_estimator_called_directly():
+    from pilot_eval.estimators.event_study import EventStudy
+
+    frame = panel(units=40, periods=10, start=6)
+    out = run_analysis(DidRequest(ROLES, estimator="event-study", se="cluster", leads=3,
+                                  lags=2), frame)
+    direct = EventStudy(ROLES, leads=3, lags=2, se="cluster").fit(frame)
+    assert out.to_dict()["event_time"] == direct.to_dict()["event_time"]
