@@ -50,10 +50,11 @@ class AnalysisOutput:
 
     analysis: Any  # pilot_eval.analysis.DidAnalysis
     result: dict[str, Any]
-    figure: Any = None  # matplotlib Figure, or None when the chart could not be drawn
+    figure: Any = None  # the chart as PNG bytes, or None when it could not be drawn
     chart_problem: str = ""
-    trend_figure: Any = None  # a second group-means figure for the Trends step
-    event_figure: Any = None  # the event-study chart when the result has ``event_time``
+    trend_figure: Any = None  # the group-means chart (PNG) for the Trends step
+    event_figure: Any = None  # the event-study chart (PNG) when the result has ``event_time``
+    evidence: str = ""  # "evidence strength ... because ..." as the brief rates it
 
 
 def _role_of_column(guessed: dict[str, str]) -> list[tuple[str, str]]:
@@ -89,6 +90,19 @@ def normalise_roles(guessed: dict[str, str], frame: Any = None) -> dict[str, str
     if roles["cohort"] and roles["treatment"]:  # one way of saying who is treated
         roles["treatment"] = None
     return roles
+
+
+def evidence_line(result: dict[str, Any]) -> str:
+    """'Label: evidence strength moderate. Reasons.' as the brief rates it ("" if it can't)."""
+    try:
+        from pilot_eval.brief.evidence import rate_evidence
+
+        rating = rate_evidence(result)
+    except (ImportError, KeyError, TypeError, ValueError):
+        return ""
+    label = result.get("outcome_label") or result.get("outcome") or "Outcome"
+    why = " ".join(rating.reasons) or "No reason to lower it was found."
+    return f"{label}: evidence strength {rating.word.lower()}. {why.replace('{units}', 'teams')}"
 
 
 def guess_outcome_info(column: str) -> OutcomeInfo:
@@ -201,11 +215,15 @@ class CoreApi:
                              outcome_unit=info.unit, polarity=info.polarity, **options)
         analysis = run_analysis(request, table, progress)
         result = analysis.to_dict()
+        from .chart_image import render_png
+
+        progress.report(0.97, "Drawing the charts")
         figure, problem = self.chart(result)
-        trend_figure, _ = self.chart(result)
-        return AnalysisOutput(analysis=analysis, result=result, figure=figure,
-                              chart_problem=problem, trend_figure=trend_figure,
-                              event_figure=self.event_chart(result))
+        picture = render_png(figure)  # drawn here, not on the GUI thread
+        return AnalysisOutput(analysis=analysis, result=result, figure=picture,
+                              chart_problem=problem, trend_figure=picture,
+                              event_figure=render_png(self.event_chart(result)),
+                              evidence=evidence_line(result))
 
     def event_chart(self, result: dict[str, Any]) -> Any:
         """The event-study figure, or ``None`` when the result has no event-time rows."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .chart_image import ChartView
 from .chart_table import EVENT_HEADERS, HEADERS, event_rows, means_rows
 from .result_text import headline, result_rows, warning_lines
 from .trends_text import robustness_rows
@@ -31,6 +32,10 @@ METHODS = {
     "twfe": "Two-way fixed effects",
     "callaway-santanna": "Callaway & Sant'Anna (staggered starts)",
 }
+MEANS_CHART_NAME = ("Chart: mean outcome of pilot and comparison teams by period, with the "
+                    "pilot start marked; the table button shows its numbers")
+EVENT_CHART_NAME = ("Chart: effect of the pilot by period since it started, with 95% ranges; "
+                    "the table button shows its numbers")
 METHOD_GUIDANCE = ("Automatic picks the method for your design: if your pilot started at "
                    "different times, it uses Callaway & Sant'Anna, which compares each wave "
                    "only with teams not yet in the pilot; with one start date it uses two-way "
@@ -141,6 +146,7 @@ class ImpactPage(QWidget):
         self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart_layout.addWidget(self.chart_note)
         self.canvas: Any = None
+        self._chart_name = MEANS_CHART_NAME
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.chart_holder)
@@ -240,6 +246,7 @@ class ImpactPage(QWidget):
         self.warnings.addItems([f"• {line}" for line in lines])
         self.warnings.setVisible(bool(lines))
         self.warnings_title.setVisible(bool(lines))
+        self._chart_name = (EVENT_CHART_NAME if event_chart else MEANS_CHART_NAME)
         self._set_canvas(figure)
         self._fill_means(result, event_chart=event_chart)
         if figure is None:
@@ -283,10 +290,5 @@ class ImpactPage(QWidget):
             self.canvas = None
         self.chart_note.setVisible(figure is None)
         if figure is not None:
-            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
-            self.canvas = FigureCanvasQTAgg(figure)
-            self.canvas.setAccessibleName("Chart: mean outcome of pilot and comparison teams "
-                                          "by period, with the pilot start marked")
-            self.canvas.setMinimumSize(320, 240)
+            self.canvas = ChartView(figure, self._chart_name)
             self.chart_layout.addWidget(self.canvas, 1)

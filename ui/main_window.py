@@ -343,7 +343,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     def _show_brief_contents(self) -> None:
         results = [o.result for o in self.controller.results.values()]
         self.brief_page.show_headlines([headline(r) for r in results])
-        self.brief_page.show_evidence(evidence_lines(results))
+        self.brief_page.show_evidence([line for line in (
+            getattr(o, "evidence", "") for o in self.controller.results.values()) if line])
         self.brief_page.set_ready(bool(results))
 
     def _on_exported(self, pdf: str, html: str) -> None:
@@ -373,24 +374,3 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             return
         self.controller.shutdown()
         super().closeEvent(event)
-
-
-def evidence_lines(results: list[dict[str, Any]]) -> list[str]:
-    """'Evidence strength: Moderate. Reasons ...' per outcome, as the brief rates it."""
-    if not results:
-        return []
-    try:
-        from pilot_eval.brief.evidence import rate_evidence
-    except ImportError:  # the brief package is optional for the window
-        return []
-    lines = []
-    for result in results:
-        try:
-            rating = rate_evidence(result)
-        except (KeyError, TypeError, ValueError):
-            continue
-        label = result.get("outcome_label") or result.get("outcome") or "Outcome"
-        why = " ".join(rating.reasons) or "No reason to lower it was found."
-        lines.append(f"{label}: evidence strength {rating.word.lower()}. "
-                     f"{why.replace('{units}', 'teams')}")
-    return lines

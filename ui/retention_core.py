@@ -24,7 +24,7 @@ class RetentionOutput:
     """What a retention task hands back to the GUI thread."""
 
     result: dict[str, Any]
-    figure: Any = None
+    figure: Any = None  # the curves as PNG bytes
     chart_problem: str = ""
 
 
@@ -72,8 +72,10 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
                                observed_from=_date(observed_from))
     analysis = run_retention(request, table, progress)
     result = analysis.to_dict()
+    from .chart_image import render_png
+
     figure, problem = retention_chart(result)
-    return RetentionOutput(result=result, figure=figure, chart_problem=problem)
+    return RetentionOutput(result=result, figure=render_png(figure), chart_problem=problem)
 
 
 def retention_chart(result: dict[str, Any]) -> tuple[Any, str]:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .chart_image import ChartView
 from .retention_text import rate_rows, retention_rows
 
 IDLE = ("Open the staff records (one row per person and post: team, start date, end date, "
@@ -137,11 +138,6 @@ class RetentionPage(QWidget):
             self.canvas = None
         self.chart_note.setVisible(figure is None)
         if figure is not None:
-            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
-            self.canvas = FigureCanvasQTAgg(figure)
-            self.canvas.setAccessibleName("Chart: share of staff still in post by months since "
-                                          "starting; the key figures are in the table")
-            self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self.canvas.setMinimumSize(320, 240)
+            self.canvas = ChartView(figure, "Chart: share of staff still in post by months "
+                                    "since starting; the key figures are in the table")
             self.chart_layout.addWidget(self.canvas, 1)

@@ -15,6 +15,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+BLOCK_ROWS = 2048  # cells are converted for display a block of rows at a time
+MAX_BLOCKS = 512  # cached blocks (all columns); the cache is emptied when it grows past this
 MISSING_TEXT = ""
 FLOAT_DIGITS = 6
 
@@ -38,7 +40,7 @@ class DataFrameModel(QAbstractTableModel):
         super().__init__(parent)
         self._frame = None
         self._columns: list[str] = []
-        self._arrays: dict[int, Any] = {}
+        self._arrays: dict[tuple[int, int], Any] = {}
         self._numeric: dict[int, bool] = {}
         self._order: Any = None  # row positions shown, in display order (None: all, as read)
         self.set_frame(frame)
@@ -53,14 +55,24 @@ class DataFrameModel(QAbstractTableModel):
         self._order = None
         self.endResetModel()
 
-    def _column(self, col: int) -> Any:
-        array = self._arrays.get(col)
-        if array is None:
-            series = self._frame.iloc[:, col]
-            array = series.to_numpy(dtype=object)
-            self._arrays[col] = array
-            self._numeric[col] = series.dtype.kind in "iuf"
-        return array
+    def _is_numeric(self, col: int) -> bool:
+        numeric = self._numeric.get(col)
+        if numeric is None:
+            numeric = self._numeric[col] = self._frame.dtypes.iloc[col].kind in "iuf"
+        return numeric
+
+    def _value(self, position: int, col: int) -> Any:
+        """The frame's value at ``position``: converted a block of rows at a time, so a
+        1M-row column is never converted whole (only the blocks the view shows)."""
+        key = (col, position // BLOCK_ROWS)
+        block = self._arrays.get(key)
+        if block is None:
+            if len(self._arrays) >= MAX_BLOCKS:
+                self._arrays.clear()
+            start = key[1] * BLOCK_ROWS
+            block = self._frame.iloc[start:start + BLOCK_ROWS, col].to_numpy(dtype=object)
+            self._arrays[key] = block
+        return block[position % BLOCK_ROWS]
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         if parent.isValid() or self._frame is None:
@@ -75,11 +87,9 @@ class DataFrameModel(QAbstractTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                     Qt.ItemDataRole.AccessibleTextRole):
-            return format_cell(self._column(index.column())[self.source_row(index.row())])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            self._column(index.column())
-            if self._numeric[index.column()]:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return format_cell(self._value(self.source_row(index.row()), index.column()))
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._is_numeric(index.column()):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .chart_image import ChartView
 from .chart_table import HEADERS, means_rows
 from .trends_text import trend_sentence
 
@@ -97,12 +98,7 @@ class TrendsPage(QWidget):
             self.canvas.deleteLater()
             self.canvas = None
         if figure is not None:
-            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
-            self.canvas = FigureCanvasQTAgg(figure)
-            self.canvas.setAccessibleName("Chart: mean outcome of pilot and comparison teams by "
-                                          "period, pilot start marked; the table button shows "
-                                          "its numbers")
-            self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self.canvas.setMinimumSize(320, 240)
+            self.canvas = ChartView(figure, "Chart: mean outcome of pilot and comparison "
+                                    "teams by period, pilot start marked; the table button "
+                                    "shows its numbers")
             self.chart_layout.addWidget(self.canvas, 1)

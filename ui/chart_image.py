@@ -1,0 +1,63 @@
+"""Charts as pictures: matplotlib draws in the worker thread, the window only shows the PNG.
+
+Drawing a figure takes a few hundred milliseconds; doing it on the GUI thread (a
+``FigureCanvasQTAgg`` paints on every resize) would stall the window, so the task renders each
+figure to PNG bytes with ``render_png`` and the page shows them in a :class:`ChartView`, scaled
+to fit.  The chart's numbers are always available as a table next to it (the text alternative).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+RENDER_DPI = 200  # sharp at 150% display scaling and when the window is wide
+
+
+def render_png(figure: Any, dpi: int = RENDER_DPI) -> bytes | None:
+    """The figure as PNG bytes (call from a worker thread); ``None`` stays ``None``."""
+    if figure is None:
+        return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)  # a non-GUI canvas: safe to draw outside the GUI thread
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class ChartView(QLabel):
+    """Shows a rendered chart, scaled to the space available (aspect ratio kept)."""
+
+    def __init__(self, png: bytes, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(320, 200)
+        self._pixmap = QPixmap()
+        self._pixmap.loadFromData(png, "PNG")
+        self._rescale()
+
+    def has_picture(self) -> bool:
+        return not self._pixmap.isNull()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(640, 400)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._pixmap.isNull():
+            return
+        ratio = self.devicePixelRatioF()
+        scaled = self._pixmap.scaled(self.size() * ratio, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+        scaled.setDevicePixelRatio(ratio)
+        self.setPixmap(scaled)
