@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.honest_flci import optimal_flci
+from pilot_eval.estimators.honest_flci import flci_candidates, optimal_flci
 from scipy import stats
 
 
@@ -198,8 +198,10 @@ def smoothness_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int,
     if any(m < 0 for m in m_grid):
         raise EstimatorConfigError(f"M values must not be negative (seen {min(m_grid)})")
     rows = []
+    candidates = flci_candidates(sigma, n_pre=n_pre, l_vec=l_vec)
     for m in m_grid:
-        flci = optimal_flci(beta, sigma, n_pre=n_pre, l_vec=l_vec, m=float(m), alpha=alpha)
+        flci = optimal_flci(beta, sigma, n_pre=n_pre, l_vec=l_vec, m=float(m), alpha=alpha,
+                            candidates=candidates)
         rows.append(SensitivityRow(float(m), flci.low, flci.high))
     low, high = original_interval(beta, sigma, n_pre=n_pre, l_vec=l_vec, alpha=alpha)
     rows_t = tuple(rows)

@@ -30,7 +30,11 @@ from pilot_eval.estimators.honest_did import (
     smoothness_bounds,
     smoothness_upper_bound,
 )
-from pilot_eval.estimators.honest_flci import folded_normal_quantile, optimal_flci
+from pilot_eval.estimators.honest_flci import (
+    flci_candidates,
+    folded_normal_quantile,
+    optimal_flci,
+)
 from scipy import stats
 from scipy.special import ndtri
 
@@ -89,9 +93,10 @@ def flci_rows(reference: pd.DataFrame) -> pd.DataFrame:
 
 def test_flci_matches_r_with_r_simulated_quantile(bc, r_quantile):
     beta, sigma, reference = bc
+    candidates = flci_candidates(sigma, n_pre=4, l_vec=np.eye(4)[0])  # shared by every M
     for row in flci_rows(reference).itertuples():
         flci = optimal_flci(beta, sigma, n_pre=4, l_vec=np.eye(4)[0], m=row.m,
-                            quantile=r_quantile)
+                            quantile=r_quantile, candidates=candidates)
         atol = R_SOLVER_ATOL if row.m == 0 else R_EXACT_ATOL
         assert flci.low == pytest.approx(row.lb, abs=atol)
         assert flci.high == pytest.approx(row.ub, abs=atol)
