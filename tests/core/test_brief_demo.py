@@ -24,7 +24,7 @@ from pilot_eval.brief.wording import number_in_words
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
 BRIEF_PAGES = 2
-MAX_DEMO_PAGES = 20  # 2 pages of brief + an annex of about 15 (was 42 before it was condensed)
+MAX_DEMO_PAGES = 18  # 2 pages of brief + an annex of about 15 (42 pages before it was condensed)
 
 
 @pytest.fixture(scope="module")
