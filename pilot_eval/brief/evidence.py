@@ -122,6 +122,25 @@ def pretest_used(analysis: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None,
     return None, (notes[0] if notes else None)
 
 
+def lead_rows(analysis: Mapping[str, Any], test: Mapping[str, Any] | None
+              ) -> list[Mapping[str, Any]]:
+    """The pre-pilot estimates behind ``test``, to judge whether it could see a trend.
+
+    For the binned-lead event-study test these are the leads it tested (``leads``) in
+    ``event_study.event_time``; otherwise the pre-pilot rows of ``event_time``.
+    """
+    study = analysis.get("event_study")
+    if (test is not None and test is analysis.get("pretest_event_study")
+            and isinstance(study, Mapping) and study.get("event_time")):
+        tested = {int(e) for e in test.get("leads") or ()}
+        rows = [r for r in study["event_time"] if _number(r.get("e")) is not None
+                and (int(r["e"]) in tested if tested else float(r["e"]) < 0)]
+    else:
+        rows = [r for r in analysis.get("event_time") or () if _number(r.get("e")) is not None
+                and float(r["e"]) < 0]
+    return [r for r in rows if _number(r.get("estimate")) is not None]
+
+
 def pretest_reason(analysis: Mapping[str, Any]) -> str | None:
     """Why the pre-trend test lowers the rating, or ``None`` when it reassures.
 
@@ -133,8 +152,7 @@ def pretest_reason(analysis: Mapping[str, Any]) -> str | None:
     if p_value is not None and p_value < PRETEST_ALPHA:
         return (f"Pilot and comparison {{units}} were already moving differently before the "
                 f"pilot (pre-trend test p = {p_value:.2g}).")
-    leads = [r for r in analysis.get("event_time") or () if _number(r.get("e")) is not None
-             and float(r["e"]) < 0 and _number(r.get("estimate")) is not None]
+    leads = lead_rows(analysis, test)
     estimate = _number(analysis.get("estimate"))
     if p_value is not None and leads and estimate:
         widths = [(_number(r.get("ci_high")) or 0) - (_number(r.get("ci_low")) or 0)

@@ -66,8 +66,13 @@ def test_pre_trend_is_not_read_as_failed_on_the_demo(demo):
     results, content, _ = demo
     for analysis, row in zip(results["outcomes"], content.outcomes, strict=True):
         assert not any("already moving differently" in r for r in row.evidence.reasons)
-        if "pretest_event_study" not in analysis:
+        if "pretest_event_study" not in analysis:  # results from before the event-study test
             assert any("could not be run reliably" in n for n in row.evidence.not_checked)
+        else:  # the binned-lead test is read; the degenerate one is shown but not read
+            diagnostics = next(s for s in content.annex if s.heading.startswith("Diagnostics"))
+            said = [b for b in diagnostics.bullets if b.startswith(row.label + ": pre-trend")]
+            assert said[0].endswith("(read for the evidence rating).")
+            assert all("(not read: " in b for b in said[1:])
     assert not any("moving apart" in c for c in content.caveats)
 
 

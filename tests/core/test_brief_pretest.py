@@ -106,3 +106,19 @@ def test_cost_sentences_in_words():
                                         ci=(-310.0, 70.0)))
     assert cost_sentence(unclear) == ("Cost per case: no clear change (about £120 lower; 95% "
                                       "range £310 lower to £70 higher).")
+
+
+def test_power_of_the_event_study_test_is_judged_on_its_own_leads():
+    # effect 4.137; the tested binned leads have half-widths 1.0 and 1.5 (< 4.137): reassuring,
+    # although the C&S per-period leads (event_time) are far wider (half-width 5 >= 4.137)
+    analysis = with_tests(pretest=DEGENERATE, pretest_event_study=EVENT_PASS)
+    analysis["event_time"] = [{"e": -2, "estimate": 0.5, "ci_low": -4.5, "ci_high": 5.5}]
+    analysis["event_study"] = {"event_time": [
+        {"e": -3, "estimate": 0.1, "ci_low": -0.9, "ci_high": 1.1},
+        {"e": -2, "estimate": -0.2, "ci_low": -1.7, "ci_high": 1.3},
+        {"e": 1, "estimate": 4.0, "ci_low": -9.0, "ci_high": 17.0}]}  # after: not a lead
+    assert rate_evidence(analysis).reasons == ()
+    analysis["event_study"]["event_time"][1].update(ci_low=-4.5, ci_high=4.1)  # 4.3 >= 4.137
+    assert rate_evidence(analysis).reasons == (
+        "The pre-trend test could miss a trend as large as the effect itself: the pre-pilot "
+        "estimates are too imprecise to reassure.",)
