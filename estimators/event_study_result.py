@@ -89,7 +89,7 @@ class EventStudyResult:
         vcov = None if isinstance(self.vcov, Unavailable) else [
             [float(v) for v in row] for row in self.vcov]
         return {
-            "estimator": "event_study", "outcome": self.outcome,
+            "estimator": "event-study", "outcome": self.outcome,
             "estimate": json_number(self.estimate), "se": json_number(self.se),
             "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high),
             "p_value": json_number(self.p_value), "t_stat": json_number(self.t_stat),

@@ -84,7 +84,7 @@ class SunAbrahamResult:
         vcov = None if isinstance(self.vcov, Unavailable) else [
             [float(v) for v in row] for row in self.vcov]
         return {
-            "estimator": "sun_abraham", "outcome": self.outcome, "control": self.control,
+            "estimator": "sun-abraham", "outcome": self.outcome, "control": self.control,
             "estimate": json_number(self.estimate), "se": json_number(self.se),
             "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high),
             "p_value": json_number(self.p_value), "t_stat": json_number(self.t_stat),

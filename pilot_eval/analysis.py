@@ -78,6 +78,7 @@ class DidOptions:
     bacon: bool = False
     leads: int | None = None
     lags: int | None = None
+    sensitivity: bool = False
 
     def __post_init__(self) -> None:
         check_choice("estimator", self.estimator, ESTIMATORS)
@@ -166,7 +167,7 @@ class DidAnalysis:
         if twfe is not None:
             lines += ["", f"Two-way fixed effects, for comparison: {twfe.estimate:.4g} "
                           f"({twfe.level:.0%} CI {_text(twfe.ci_low)} to {_text(twfe.ci_high)})"]
-        for key in ("bacon", "placebo", "leave_one_out"):
+        for key in ("bacon", "sensitivity", "placebo", "leave_one_out"):
             value = self.extras.get(key)
             if value is not None and not isinstance(value, Unavailable):
                 lines += ["", value.summary()]
@@ -356,9 +357,42 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     if choice.inference == "wild" or (panel and choice.few_clusters):
         progress.report(0.6, "Wild cluster bootstrap")
         extras["wild_bootstrap"] = _wild(frame, columns, request, choice)
+    if request.sensitivity and panel:
+        progress.report(0.65, "Sensitivity to parallel-trend violations (HonestDiD)")
+        study = result if choice.estimator == "event-study" else extras.get("event_study")
+        extras["sensitivity"] = (
+            _or_unavailable(lambda: Sensitivity.of(study)) if study is not None
+            and not isinstance(study, Unavailable) else Unavailable("no event study to use"))
     if request.checks:
         extras.update(_checks(frame, columns, request, choice, result, se, progress))
     return extras, tuple(notes)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Rambachan & Roth (2023) bounds on the first post-period effect of the event study.
+
+    Smoothness restrictions (HonestDiD's FLCI) are computed; the relative-magnitudes bounds
+    (HonestDiD's conditional/least-favourable hybrid) are not implemented yet and say so.
+    """
+
+    smoothness: Any
+
+    @classmethod
+    def of(cls, study: Any) -> Sensitivity:
+        from pilot_eval.estimators.honest_did import from_event_study, smoothness_bounds
+
+        inputs = from_event_study(study)
+        return cls(smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre))
+
+    def summary(self) -> str:
+        return self.smoothness.summary()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"smoothness": self.smoothness.to_dict(),
+                "relative_magnitude": {"unavailable": "relative-magnitudes bounds (HonestDiD's "
+                                                      "C-LF hybrid) are not implemented yet"},
+                "parameter": "the first post-period event-study effect"}
 
 
 def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,

@@ -112,6 +112,9 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
                                                "ones binned; default 5 for the pre-trend test)")
     did.add_argument("--lags", type=int, help="event-study periods after the start (later ones "
                                               "binned; default all)")
+    did.add_argument("--sensitivity", action="store_true",
+                     help="Rambachan & Roth bounds on the first post-period effect under "
+                          "violations of parallel trends (smoothness restrictions)")
     did.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -182,7 +185,8 @@ def _run_did(args: argparse.Namespace) -> int:
                          control=args.control, method=args.method,
                          base_period=args.base_period, anticipation=args.anticipation,
                          bootstrap=args.bootstrap, seed=args.seed, checks=args.placebo,
-                         bacon=args.bacon, leads=args.leads, lags=args.lags)
+                         bacon=args.bacon, leads=args.leads, lags=args.lags,
+                         sensitivity=args.sensitivity)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
                        delimiter=args.delimiter)
     analysis = run_analysis(request, table)

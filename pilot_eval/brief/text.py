@@ -16,11 +16,11 @@ ESTIMATOR_NAMES = {
     "twfe": "two-way fixed effects difference-in-differences (unit and period effects)",
     "2x2": "a 2x2 difference-in-differences (change in pilot teams minus change in comparison "
            "teams)",
-    "event_study": "an event study (effects for each period around each unit's pilot start, "
+    "event-study": "an event study (effects for each period around each unit's pilot start, "
                    "with unit and period effects)",
     "callaway-santanna": "Callaway & Sant'Anna's estimator for staggered starts (each start "
                          "cohort compared with not-yet or never treated units)",
-    "sun_abraham": "Sun & Abraham's interaction-weighted event study for staggered starts",
+    "sun-abraham": "Sun & Abraham's interaction-weighted event study for staggered starts",
     "wild_cluster_bootstrap": "two-way fixed effects with a wild cluster bootstrap for few "
                               "clusters",
 }

@@ -190,7 +190,7 @@ def test_to_dict_is_json_safe_and_flags_the_reference():
     assert set(data["pretest"]) >= {"statistic", "df", "p_value"}
     assert len(data["vcov"]) == len(data["vcov_event_times"]) == 6
     assert data["n_obs"] == len(frame)
-    assert data["estimator"] == "event_study"
+    assert data["estimator"] == "event-study"
     post = [row["estimate"] for row in data["event_time"] if row["e"] >= 0]
     assert data["estimate"] == pytest.approx(np.mean(post), rel=BRUTE_RTOL)
     assert len(result.to_frame()) == 7

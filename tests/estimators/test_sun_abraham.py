@@ -124,7 +124,7 @@ def test_last_treated_cohort_as_comparison_matches_pyfixest():
 def test_to_dict_is_json_safe():
     result = SunAbraham(COLUMNS).fit(staggered_panel(6))
     data = json.loads(json.dumps(result.to_dict()))
-    assert data["estimator"] == "sun_abraham"
+    assert data["estimator"] == "sun-abraham"
     assert [row for row in data["event_time"] if row["is_reference"]][0]["e"] == -1
     assert {"group", "time", "estimate", "se"} <= set(data["att_gt"][0])
     assert len(data["vcov"]) == len(data["vcov_event_times"])
