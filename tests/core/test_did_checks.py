@@ -144,3 +144,18 @@ def test_event_study_headline_equals_the_estimator_called_directly():
                                   lags=2), frame)
     direct = EventStudy(ROLES, leads=3, lags=2, se="cluster").fit(frame)
     assert out.to_dict()["event_time"] == direct.to_dict()["event_time"]
+
+
+def test_sensitivity_uses_the_event_study_beside_the_headline():
+    """The bounds are HonestDiD's FLCI on the event study's coefficients (checked against R
+    HonestDiD in tests/estimators/test_honest_did.py); here: the same inputs reach it."""
+    from pilot_eval.estimators.honest_did import from_event_study, smoothness_bounds
+
+    frame = panel(units=60, periods=10, start=6)
+    out = run_analysis(DidRequest(ROLES, estimator="twfe", se="cluster", sensitivity=True),
+                       frame)
+    inputs = from_event_study(out.extras["event_study"])
+    direct = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre)
+    data = out.to_dict()["sensitivity"]
+    assert data["smoothness"] == direct.to_dict()
+    assert "not implemented" in data["relative_magnitude"]["unavailable"]
