@@ -269,9 +269,11 @@ def diagnostics_section(analyses: Sequence[Mapping[str, Any]],
                            f" to {exact(placebo.get('ci_high'))}.")
         sensitivity = analysis.get("sensitivity") or {}
         if isinstance(sensitivity, Mapping) and sensitivity:
-            from pilot_eval.brief.evidence import breakdown_value
+            from pilot_eval.brief.evidence import breakdown_value, smoothness_breakdown
             bullets.append(f"{label}: sensitivity to parallel-trend violations (Rambachan & "
-                           f"Roth): breakdown value {exact(breakdown_value(analysis))}.")
+                           f"Roth): relative-magnitude breakdown value Mbar "
+                           f"{exact(breakdown_value(analysis))}; smoothness breakdown value M "
+                           f"{exact(smoothness_breakdown(analysis))}.")
         check = analysis.get("cross_check") or {}
         if isinstance(check, Mapping) and check:
             bullets.append(f"{label}: independent re-estimate with {check.get('reference')}: "

@@ -44,6 +44,8 @@ SMALL_BREAKDOWN = 1.0  # relative magnitude: Mbar under 1 breaks on a violation 
 HIGH_MISSING_SHARE = 0.10
 FILLED, HOLLOW = "■", "□"
 DEGENERATE_CLUSTERS_PER_RESTRICTION = 2
+SMOOTHNESS_ONLY = ("sensitivity to parallel-trend violations checked only with smoothness "
+                   "bounds (the relative-magnitude check that sets the rating is not available)")
 UNRELIABLE_PRETEST = ("the pre-trend test could not be run reliably (too many restrictions for "
                       "the number of clusters)")
 
@@ -228,6 +230,17 @@ def hinge_unit(analysis: Mapping[str, Any]) -> str | None:
     return None
 
 
+def smoothness_breakdown(analysis: Mapping[str, Any]) -> float | None:
+    """The smoothness breakdown value M (HonestDiD FLCI), in the outcome's units per period.
+
+    Reported in the annex but not used for the rating: unlike the relative-magnitude Mbar it
+    has no unit-free threshold (Mbar = 1 is "as large as the largest pre-pilot violation").
+    """
+    sensitivity = analysis.get("sensitivity")
+    smooth = sensitivity.get("smoothness") if isinstance(sensitivity, Mapping) else None
+    return _number(smooth.get("breakdown")) if isinstance(smooth, Mapping) else None
+
+
 def breakdown_value(analysis: Mapping[str, Any]) -> float | None:
     """The relative-magnitude breakdown value (Mbar) from ``sensitivity``, if reported."""
     sensitivity = analysis.get("sensitivity")
@@ -277,7 +290,10 @@ def rate_evidence(analysis: Mapping[str, Any], *, unit_noun: str = "teams") -> E
                        "survive a change in trend smaller than the largest seen before the "
                        f"pilot (breakdown value {number_in_words(breakdown)}).")
     elif breakdown is None:
-        not_checked.append("sensitivity to parallel-trend violations not run")
+        not_checked.append(SMOOTHNESS_ONLY if smoothness_breakdown(analysis) is not None or
+                           isinstance((analysis.get("sensitivity") or {}).get("smoothness"),
+                                      Mapping)
+                           else "sensitivity to parallel-trend violations not run")
     share = missing_share(analysis)
     if share is not None and share > HIGH_MISSING_SHARE:
         reasons.append(f"Much data missing: {share:.0%} of rows were left out of the estimate.")

@@ -15,7 +15,12 @@ from pilot_eval.brief import build_brief_content
 from pilot_eval.brief.annex import pretest_bullets
 from pilot_eval.brief.build import cost_sentence
 from pilot_eval.brief.content import outcome_row
-from pilot_eval.brief.evidence import UNRELIABLE_PRETEST, pretest_used, rate_evidence
+from pilot_eval.brief.evidence import (
+    SMOOTHNESS_ONLY,
+    UNRELIABLE_PRETEST,
+    pretest_used,
+    rate_evidence,
+)
 
 _spec = importlib.util.spec_from_file_location("brief_base", Path(__file__).with_name(
     "test_brief.py"))
@@ -122,3 +127,22 @@ def test_power_of_the_event_study_test_is_judged_on_its_own_leads():
     assert rate_evidence(analysis).reasons == (
         "The pre-trend test could miss a trend as large as the effect itself: the pre-pilot "
         "estimates are too imprecise to reassure.",)
+
+
+def test_smoothness_bounds_alone_do_not_set_the_rating_and_are_not_called_not_run():
+    # pilot_eval.analysis.Sensitivity.to_dict(): smoothness computed, relative magnitudes not
+    analysis = with_tests(sensitivity={
+        "smoothness": {"restriction": "smoothness", "breakdown": 0.02, "rows": []},
+        "relative_magnitude": {"unavailable": "not implemented yet"},
+        "parameter": "the first post-period event-study effect"})
+    rating = rate_evidence(analysis)
+    assert not any("Sensitive to parallel-trend" in r for r in rating.reasons)
+    assert SMOOTHNESS_ONLY in rating.not_checked
+    assert "sensitivity to parallel-trend violations not run" not in rating.not_checked
+
+
+def test_relative_magnitude_breakdown_below_one_lowers_the_rating():
+    analysis = with_tests(sensitivity={"relative_magnitude": {"breakdown": 0.5}})
+    assert rate_evidence(analysis).reasons == (
+        "Sensitive to parallel-trend violations: the conclusion would not survive a change in "
+        "trend smaller than the largest seen before the pilot (breakdown value 0.5).",)
