@@ -1,4 +1,4 @@
-"""Tail probabilities and quantiles of the t, normal and chi-squared distributions.
+"""Tail probabilities and quantiles of the t, normal, F and chi-squared distributions.
 
 Thin wrappers over ``scipy.special`` (the same Cephes routines ``scipy.stats`` calls), so that
 modules on the ``did`` path do not import ``scipy.stats``, which costs about two seconds at start-up.
@@ -47,9 +47,14 @@ def norm_ppf(q: ArrayLike) -> ArrayLike:
     return special.ndtri(q)
 
 
+def f_sf(x: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> ArrayLike:
+    """Upper tail of the F distribution (``scipy.stats.f.sf(x, dfn, dfd)`` = ``fdtrc``)."""
+    return special.fdtrc(dfn, dfd, x)
+
+
 def chi2_sf(x: ArrayLike, df: ArrayLike) -> ArrayLike:
     """Upper tail of the chi-squared distribution (``scipy.stats.chi2.sf(x, df)``)."""
     return special.chdtrc(df, x)
 
 
-__all__ = ["chi2_sf", "norm_cdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf", "t_two_sided_p"]
+__all__ = ["chi2_sf", "f_sf", "norm_cdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf", "t_two_sided_p"]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators import variance
+from pilot_eval.estimators.distributions import f_sf, t_ppf, t_sf
 from pilot_eval.estimators.twfe import TwoWayFit
 from pilot_eval.estimators.unavailable import Unavailable
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def wald_test(coef: np.ndarray, covariance: variance.Covariance, index: list[int
     if df_denominator <= 0:
         reason = "no residual degrees of freedom"
         return WaldTest(w / q, q, df_denominator, Unavailable(reason))
-    return WaldTest(w / q, q, df_denominator, float(stats.f.sf(w / q, q, df_denominator)))
+    return WaldTest(w / q, q, df_denominator, float(f_sf(w / q, q, df_denominator)))
 
 
 def coefficient_inference(coef: np.ndarray, covariance: variance.Covariance,
@@ -61,8 +61,8 @@ def coefficient_inference(coef: np.ndarray, covariance: variance.Covariance,
     good = np.isfinite(var) & (var > 0.0)
     se = np.sqrt(np.where(good, var, 1.0))
     t_stat = coef / se
-    p_value = 2.0 * stats.t.sf(np.abs(t_stat), covariance.df)
-    half = float(stats.t.ppf(0.5 + level / 2.0, covariance.df)) * se
+    p_value = 2.0 * t_sf(np.abs(t_stat), covariance.df)
+    half = float(t_ppf(0.5 + level / 2.0, covariance.df)) * se
     out = []
     for j in range(n):
         if not good[j]:

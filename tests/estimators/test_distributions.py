@@ -1,4 +1,4 @@
-"""The scipy.special wrappers equal the scipy.stats distribution methods they replace.
+"""The scipy.special wrappers (t, normal, F, chi-squared) equal the scipy.stats distribution methods they replace.
 
 Reference: ``scipy.stats`` (``t``, ``norm``, ``chi2``) evaluated on the same grid.  Both call the
 same Cephes routines, so they agree to rounding; the tolerance is relative.
@@ -55,3 +55,9 @@ def test_normal_matches_scipy_stats() -> None:
 def test_chi_squared_tail_matches_scipy_stats(df: int) -> None:
     x = np.linspace(0.0, 200.0, 401)
     close(dist.chi2_sf(x, df), stats.chi2.sf(x, df))
+
+
+@pytest.mark.parametrize(("dfn", "dfd"), [(1, 1), (1, 19), (3, 29), (4, 1_000), (12, 60)])
+def test_f_tail_matches_scipy_stats(dfn: int, dfd: int) -> None:
+    x = np.linspace(0.0, 50.0, 201)
+    close(dist.f_sf(x, dfn, dfd), stats.f.sf(x, dfn, dfd))
