@@ -17,7 +17,8 @@ level, never below 1, and is listed in plain words:
 * a result that hinges on one team (leave-one-out changes the conclusion);
 * a small breakdown value in the sensitivity analysis (Rambachan & Roth): the conclusion would
   not survive a post-pilot violation of parallel trends as large as the biggest pre-pilot one;
-* high attrition or missing data (over 10% of rows left out).
+* high attrition or missing data (over 10% of rows left out, whether for missing values or
+  because the estimator drops units not seen in every period).
 
 Shown as a word and a 1-5 bar of filled and hollow squares with the level in numbers, so that
 nothing rests on colour.  Modelled on the Education Endowment Foundation's padlocks (a ceiling
@@ -296,7 +297,10 @@ def rate_evidence(analysis: Mapping[str, Any], *, unit_noun: str = "teams") -> E
                            else "sensitivity to parallel-trend violations not run")
     share = missing_share(analysis)
     if share is not None and share > HIGH_MISSING_SHARE:
-        reasons.append(f"Much data missing: {share:.0%} of rows were left out of the estimate.")
+        why = (f" (missing values, and {unit_noun} not observed in every period, which this "
+               "estimator drops)" if analysis.get("unbalanced") == "drop" else "")
+        reasons.append(f"Much data left out: {share:.0%} of rows were not used in the "
+                       f"estimate{why}.")
     level = max(1, DID_CEILING - len(reasons))
     return EvidenceRating(
         level=level, ceiling=DID_CEILING, reasons=tuple(reasons),

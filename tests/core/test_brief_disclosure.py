@@ -105,7 +105,7 @@ def test_ceiling_is_level_three_for_did():
      "The result hinges on one team: without B"),
     ({"sensitivity": {"relative_magnitude": {"breakdown": 0.5}}},
      "Sensitive to parallel-trend violations"),
-    ({"data": {"n_rows": 1000, "n_rows_used": 800}}, "Much data missing: 20% of rows"),
+    ({"data": {"n_rows": 1000, "n_rows_used": 800}}, "Much data left out: 20% of rows"),
 ])
 def test_each_reason_lowers_one_level(change, reason_start):
     rating = rate_evidence(did(**change))

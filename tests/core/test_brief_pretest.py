@@ -146,3 +146,11 @@ def test_relative_magnitude_breakdown_below_one_lowers_the_rating():
     assert rate_evidence(analysis).reasons == (
         "Sensitive to parallel-trend violations: the conclusion would not survive a change in "
         "trend smaller than the largest seen before the pilot (breakdown value 0.5).",)
+
+
+def test_rows_dropped_to_balance_the_panel_are_named_as_such():
+    analysis = with_tests(data={"n_rows": 1433, "n_rows_used": 1230}, unbalanced="drop")
+    # (1433 - 1230) / 1433 = 14.2%: over the 10% threshold
+    assert rate_evidence(analysis).reasons == (
+        "Much data left out: 14% of rows were not used in the estimate (missing values, and "
+        "teams not observed in every period, which this estimator drops).",)
