@@ -46,4 +46,17 @@ end=$(date +%s.%N)
 printf '== self-test exit code %d, wall time %.1f s\n' "$status" "$(echo "$end - $start" | bc)"
 test -d "$PILOT_EVAL_HOME/matplotlib" || { echo "matplotlib cache not in the user's folder" >&2; exit 1; }
 "$bundle/pilot-eval-cli" --version
+
+echo "== the window starts (offscreen; closed after 15 s)"
+window=0
+QT_QPA_PLATFORM=offscreen timeout 15 "${offline[@]}" "$bundle/pilot-eval" || window=$?
+if [ "$window" != 124 ]; then  # 124: still running when timeout stopped it
+    echo "the window exited by itself (exit code $window)" >&2
+    status=1
+fi
+leftover=$(find "$bundle" \( -name '*Qt6Network*' -o -name '*arrow_flight*' -o -name '*qvnc*' \) | head -3)
+if [ -n "$leftover" ]; then
+    echo "network-capable libraries in the bundle: $leftover" >&2
+    status=1
+fi
 exit "$status"
