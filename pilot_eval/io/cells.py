@@ -148,7 +148,7 @@ def _as_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:
         if not _all(pc.invert(pc.match_substring(present, "."))):
             return _slow_numbers(present, decimal=decimal)
         plain = pc.replace_substring(present, ",", ".")
-    if not _all(pc.match_substring_regex(plain, _NUMBER.pattern)):
+    if not _plain_decimals(plain) and not _all(pc.match_substring_regex(plain, _NUMBER.pattern)):
         return _slow_numbers(present, decimal=decimal)
     if not _has_any_byte(plain, b".eE") and _all(
             pc.match_substring_regex(plain, r"^[+-]?\d{1,15}$")):
@@ -168,6 +168,27 @@ def _plain_integers(present: pa.Array) -> bool:
     lengths = pc.binary_length(present)
     bounds = pc.min_max(lengths)
     return bounds["min"].as_py() >= 1 and bounds["max"].as_py() <= MAX_INTEGER_DIGITS
+
+
+def _plain_decimals(plain: pa.Array) -> bool:
+    """True when every cell is ``-?`` then digits with at most one ``.`` (and a digit).
+
+    Over the characters ``0-9 . -`` that is exactly what ``_NUMBER`` accepts (``-.`` is the
+    one such cell without a digit, since empty, ``.`` and ``-`` were read as missing), checked
+    with a few counting passes instead of a regular expression.  False means: ask ``_NUMBER``.
+    """
+    raw = cell_bytes(plain)
+    if raw.size == 0 or int(raw.min()) < ord("-") or int(raw.max()) > ord("9"):
+        return False
+    if bool((raw == ord("/")).any()):
+        return False
+    dots = pc.max(pc.count_substring(plain, ".")).as_py()
+    minus = pc.count_substring(plain, "-")
+    if dots > 1 or pc.max(minus).as_py() > 1:
+        return False
+    misplaced = pc.and_(pc.equal(minus, 1), pc.invert(pc.starts_with(plain, "-")))
+    return not bool(pc.any(misplaced).as_py()) and not bool(
+        pc.any(pc.equal(plain, "-.")).as_py())
 
 
 def _has_any_byte(array: pa.Array, characters: bytes) -> bool:

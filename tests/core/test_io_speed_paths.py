@@ -14,16 +14,18 @@ cell for cell with the same dtypes, and errors must carry the same message and r
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pilot_eval.estimators import PanelColumns
 
 from pilot_eval.errors import DataError
-from pilot_eval.io import fast_csv, tables
+from pilot_eval.io import cells, fast_csv, tables
 from pilot_eval.io.tables import load_table
 from pilot_eval.summaries import group_means
 from pilot_eval.validation import validate_panel
@@ -272,3 +274,18 @@ def test_group_means_match_per_group_loops() -> None:
         assert row["n"] == len(cells)
         assert row["mean"] == pytest.approx(sum(cells) / len(cells), rel=MEAN_TOLERANCE)
     assert [r["arm"] for r in rows] == ["pilot"] * 6 + ["comparison"] * 6
+
+
+def test_plain_decimal_check_equals_the_number_pattern_on_every_short_cell() -> None:
+    # Reference: the regular expression ``cells._NUMBER`` itself, on every cell of up to five
+    # characters over 0 1 . - / (missing markers left out, as the caller removes them first).
+    pattern = re.compile(cells._NUMBER.pattern)
+    for length in range(1, 6):
+        for chars in itertools.product("01.-/", repeat=length):
+            cell = "".join(chars)
+            if cell in cells.MISSING_MARKERS:
+                continue
+            fast = cells._plain_decimals(pa.array([cell, "2.5"]))
+            assert not fast or pattern.match(cell), cell
+            if "/" not in cell:
+                assert fast == bool(pattern.match(cell)), cell
