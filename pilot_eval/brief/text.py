@@ -246,9 +246,12 @@ def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> 
         )
     worst = max(analyses, key=rows_left_out, default=None)
     if worst is not None and rows_left_out(worst):
+        because = ("because values were missing or the estimator needs every "
+                   f"{unit_noun.removesuffix('s')} in every period"
+                   if worst.get("unbalanced") == "drop" else "because values were missing")
         chosen.append(
             f"Missing data: up to {rows_left_out(worst):,} of {int(worst['data']['n_rows']):,} "
-            "rows were left out of an estimate because values were missing."
+            f"rows were left out of an estimate {because}."
         )
     return tuple(chosen[:MAX_CAVEATS])
 

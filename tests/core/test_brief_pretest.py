@@ -154,3 +154,12 @@ def test_rows_dropped_to_balance_the_panel_are_named_as_such():
     assert rate_evidence(analysis).reasons == (
         "Much data left out: 14% of rows were not used in the estimate (missing values, and "
         "teams not observed in every period, which this estimator drops).",)
+
+
+def test_missing_data_caveat_names_the_balanced_panel_drop():
+    from pilot_eval.brief.text import caveats
+
+    analysis = with_tests(data={"n_rows": 1433, "n_rows_used": 1230}, unbalanced="drop")
+    assert caveats([analysis])[-1] == (
+        "Missing data: up to 203 of 1,433 rows were left out of an estimate because values "
+        "were missing or the estimator needs every team in every period.")
