@@ -149,10 +149,31 @@ def run_retention(out_dir: Path) -> str:
     return f"Kaplan-Meier on {len(frame):,} spells"
 
 
+ABOUT_REQUIRED = ("numpy", "pandas", "scipy", "matplotlib", "reportlab", "openpyxl", "pyarrow",
+                  "lifelines", "linearmodels", "pyside6-essentials")
+"""Distributions whose versions and licences the About dialog must be able to show."""
+
+
+def check_about(_out: Path) -> str:
+    """The About data: pilot-eval's own version and the main libraries' metadata are there
+    (a bundle without them would show an empty About dialog)."""
+    from pilot_eval.about import about_info, normalise
+
+    info = about_info()
+    if info.app.version == "0.0.0":
+        raise RuntimeError("pilot-eval's own package metadata is missing (version 0.0.0)")
+    names = {normalise(p.name) for p in info.packages}
+    missing = [name for name in ABOUT_REQUIRED if name not in names]
+    if missing:
+        raise RuntimeError(f"no version/licence metadata for: {', '.join(missing)}")
+    return f"pilot-eval {info.app.version}, {len(info.packages)} packages"
+
+
 def default_steps() -> list[tuple[str, Callable[[Path], str]]]:
     """The self-test's steps, in order."""
     return [
         ("import every module", lambda _out: import_all()),
+        ("versions and licences", check_about),
         ("DiD + brief (PDF, HTML)", run_did_and_brief),
         ("staff retention", run_retention),
     ]

@@ -63,8 +63,8 @@ def test_sockets_really_are_disabled(no_network):
 def test_the_demo_pipeline_runs_offline(no_network, private_temp, tmp_path):
     report = run_self_test(tmp_path / "out")
     assert report.ok, report.summary()
-    assert [s.name for s in report.steps] == ["import every module", "DiD + brief (PDF, HTML)",
-                                              "staff retention"]
+    assert [s.name for s in report.steps] == ["import every module", "versions and licences",
+                                              "DiD + brief (PDF, HTML)", "staff retention"]
     out = tmp_path / "out"
     assert (out / "brief.pdf").read_bytes().startswith(b"%PDF-")
     html = (out / "brief.html").read_text(encoding="utf-8")
