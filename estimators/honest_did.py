@@ -5,10 +5,9 @@ intervals under the smoothness restriction ``Delta^SD(M)`` (the optimal fixed-le
 confidence interval, ``method = "FLCI"``) with the breakdown value; ``from_event_study`` takes
 the coefficients and covariance of an ``EventStudyResult`` (or ``SunAbrahamResult``).
 
-Not implemented yet: the relative-magnitudes restriction ``Delta^RM(Mbar)``, whose HonestDiD
-default is the conditional / least-favourable hybrid test of Andrews, Roth & Pakes (``C-LF``);
-it needs the ARP moment-inequality test with nuisance parameters and must not be approximated
-by the FLCI.
+The relative-magnitudes restriction ``Delta^RM(Mbar)`` (HonestDiD's conditional /
+least-favourable hybrid ARP test, ``C-LF``) is in ``honest_rm``;
+``relative_magnitude_bounds`` is re-exported here.
 """
 
 from __future__ import annotations
@@ -208,3 +207,12 @@ def smoothness_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int,
     return SensitivityResult("smoothness", "FLCI", rows_t, low, high,
                              tuple(float(v) for v in l_vec), float(alpha),
                              breakdown_value(rows_t))
+
+
+def __getattr__(name: str) -> object:
+    """``relative_magnitude_bounds`` lives in ``honest_rm`` (which imports this module)."""
+    if name == "relative_magnitude_bounds":
+        from pilot_eval.estimators.honest_rm import relative_magnitude_bounds
+
+        return relative_magnitude_bounds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,189 @@
+"""Relative-magnitudes (Delta^RM) HonestDiD bounds against R HonestDiD output and brute force.
+
+References (tests/data/README-event.md):
+
+* ``arp_lp_reference.json``: R HonestDiD ``.test_delta_lp_fn`` (the ARP linear program) on a
+  6-moment example: eta, the minimising delta and the duals (10 significant digits).
+* ``bcdata_r_rm_reference.csv``: R HonestDiD ``computeConditionalCS_DeltaRM`` on BCdata with
+  ``Mbar = 1``, ``l_vec = basisVector(1, 4)``, ``hybrid_flag = "LF"``, ``gridPoints = 200``:
+  accepted interval (0.07055244362, 0.3184394077).
+
+R's least-favourable critical value is the 0.995 quantile of 1000 simulated LP values after
+``set.seed(0)`` (``mvtnorm::rmvnorm``, symmetric square root of the covariance). With R's
+normal draws reproduced (``r_rnorm`` from test_honest_did: R's Mersenne-Twister and inversion)
+our interval equals R's to ``R_GRID_ATOL`` (the bounds are grid points given to 10 digits).
+With our own 10^5 numpy draws the critical value differs from R's 1000-draw value, and the
+interval may move by at most ``ONE_GRID_STEP`` (one point of R's 200-point grid, 0.0038).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pilot_eval.estimators.errors import EstimatorConfigError
+from pilot_eval.estimators.honest_arp import (
+    arp_lp,
+    dual_vertices,
+    least_favourable_cv,
+    truncation,
+)
+from pilot_eval.estimators.honest_did import relative_magnitude_bounds as reexported
+from pilot_eval.estimators.honest_rm import (
+    default_theta_grid,
+    relative_magnitude_bounds,
+    rm_confidence_set,
+    rm_constraints,
+    rm_identified_set,
+)
+from test_honest_did import r_rnorm  # R's set.seed(0); rnorm(n), checked against R there
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "honestdid"
+LP_ETA_ATOL = 1e-9  # reference eta has 15 digits; HiGHS optimality
+LP_ATOL = 1e-8  # delta and duals have 10 significant digits
+R_GRID_ATOL = 1e-9  # reference bounds are grid points printed to 10 significant digits
+BRUTE_ATOL = 1e-9  # closed forms vs HiGHS / vertex enumeration
+R_GRID_POINTS = 200
+N_POST_MOMENTS = 8  # post-period rows of A_RM for 4 pre and 4 post periods
+
+
+@pytest.fixture(scope="module")
+def bc():
+    beta = pd.read_csv(DATA / "bcdata_betahat.csv")["betahat"].to_numpy()
+    sigma = np.loadtxt(DATA / "bcdata_sigma.csv", delimiter=",")
+    return beta, sigma
+
+
+@pytest.fixture(scope="module")
+def lp_reference():
+    return json.loads((DATA / "arp_lp_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def r_reference():
+    return pd.read_csv(DATA / "bcdata_r_rm_reference.csv").iloc[0]
+
+
+@pytest.fixture(scope="module")
+def r_normals():
+    """R's ``set.seed(0); rmvnorm(1000, sigma)`` underlying normals (filled by row)."""
+    return r_rnorm(1000 * N_POST_MOMENTS).reshape(1000, N_POST_MOMENTS)
+
+
+def test_arp_linear_program_matches_r(lp_reference):
+    y, x, sigma = (np.array(lp_reference[k]) for k in ("y", "x", "sigma"))
+    solution = arp_lp(y, x, sigma)
+    assert solution.eta == pytest.approx(lp_reference["eta"], abs=LP_ETA_ATOL)
+    np.testing.assert_allclose(solution.delta, lp_reference["delta"], atol=LP_ATOL)
+    np.testing.assert_allclose(solution.lam, lp_reference["lambda"], atol=LP_ATOL)
+
+
+def test_vertex_enumeration_gives_the_linear_program_value(lp_reference):
+    x, sigma = np.array(lp_reference["x"]), np.array(lp_reference["sigma"])
+    vertices = dual_vertices(x, np.sqrt(np.diag(sigma)))
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        y = rng.normal(size=6) * 3
+        assert np.max(vertices @ y) == pytest.approx(arp_lp(y, x, sigma).eta, abs=BRUTE_ATOL)
+
+
+def test_truncation_bounds_by_brute_force(lp_reference):
+    """gamma stays the optimal vertex exactly for gamma'y in [v_lo, v_up]."""
+    y, x, sigma = (np.array(lp_reference[k]) for k in ("y", "x", "sigma"))
+    vertices = dual_vertices(x, np.sqrt(np.diag(sigma)))
+    gamma = vertices[np.argmax(vertices @ y)]
+    b = sigma @ gamma / (gamma @ sigma @ gamma)
+    s = y - b * (gamma @ y)
+    v_lo, v_up = truncation(y, sigma, gamma, vertices)
+
+    def optimal(c):
+        moved = s + b * c
+        return np.max(vertices @ moved) <= gamma @ moved + 1e-12
+
+    for edge in (v_lo, v_up):
+        if np.isfinite(edge):
+            inside = edge + (1e-6 if edge == v_lo else -1e-6)
+            outside = edge - (1e-6 if edge == v_lo else -1e-6)
+            assert optimal(inside) and not optimal(outside)
+    assert v_lo <= gamma @ y <= v_up
+
+
+def test_least_favourable_value_by_brute_force_linear_programs(lp_reference):
+    x, sigma = np.array(lp_reference["x"]), np.array(lp_reference["sigma"])
+    vertices = dual_vertices(x, np.sqrt(np.diag(sigma)))
+    normals = np.random.default_rng(5).standard_normal((400, 6))
+    values, vectors = np.linalg.eigh(sigma)
+    draws = normals @ (vectors * np.sqrt(values)) @ vectors.T
+    etas = [arp_lp(d, x, sigma).eta for d in draws]
+    expected = np.quantile(etas, 0.995)
+    got = least_favourable_cv(vertices, sigma, kappa=0.005, normals=normals)
+    assert got == pytest.approx(expected, abs=BRUTE_ATOL)
+
+
+def test_constraints_for_one_pre_difference():
+    # n_pre = 1, n_post = 2, s = 0, positive: |delta_1 - 0| <= Mbar (0 - delta_-1), etc.
+    a = rm_constraints(1, 2, mbar=2.0, s=0, positive=True)
+    delta = np.array([-1.0, 1.5, 3.0])  # largest pre difference 1; post differences 1.5, 1.5
+    assert np.all(a @ delta <= 1e-12)
+    assert np.any(a @ np.array([-1.0, 2.5, 3.0]) > 0)  # first post difference 2.5 > 2
+
+
+@pytest.mark.parametrize("mbar", [0.0, 0.5, 1.0, 2.0])
+def test_identified_set_closed_form(bc, mbar):
+    """With delta_pre = beta_pre, post differences are bounded by Mbar * D (D the largest
+    absolute pre-period difference), so tau_1 is beta_1 +- Mbar D and the average of the four
+    post periods is mean(beta_post) +- Mbar D (1 + 2 + 3 + 4) / 4."""
+    beta, _ = bc
+    largest = np.max(np.abs(np.diff(np.append(beta[:4], 0.0))))
+    low, high = rm_identified_set(beta, n_pre=4, mbar=mbar, l_vec=np.eye(4)[0])
+    assert low == pytest.approx(beta[4] - mbar * largest, abs=BRUTE_ATOL)
+    assert high == pytest.approx(beta[4] + mbar * largest, abs=BRUTE_ATOL)
+    low, high = rm_identified_set(beta, n_pre=4, mbar=mbar, l_vec=np.full(4, 0.25))
+    assert low == pytest.approx(beta[4:].mean() - 2.5 * mbar * largest, abs=BRUTE_ATOL)
+    assert high == pytest.approx(beta[4:].mean() + 2.5 * mbar * largest, abs=BRUTE_ATOL)
+
+
+def test_confidence_set_matches_r_with_r_draws(bc, r_reference, r_normals):
+    beta, sigma = bc
+    l_vec = np.eye(4)[0]
+    thetas = default_theta_grid(sigma, n_pre=4, l_vec=l_vec, grid_points=R_GRID_POINTS)
+    accept = rm_confidence_set(beta, sigma, n_pre=4, mbar=1.0, l_vec=l_vec, alpha=0.05,
+                               thetas=thetas, normals=r_normals)
+    assert thetas[accept].min() == pytest.approx(r_reference["lb"], abs=R_GRID_ATOL)
+    assert thetas[accept].max() == pytest.approx(r_reference["ub"], abs=R_GRID_ATOL)
+    # the accepted set is an interval on this grid
+    inside = np.flatnonzero(accept)
+    assert inside.size == inside[-1] - inside[0] + 1
+
+
+def test_bounds_with_numpy_draws_within_one_grid_step(bc, r_reference):
+    beta, sigma = bc
+    result = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(0.0, 1.0),
+                                       grid_points=R_GRID_POINTS)
+    thetas = default_theta_grid(sigma, n_pre=4, l_vec=np.eye(4)[0], grid_points=R_GRID_POINTS)
+    one_grid_step = thetas[1] - thetas[0]
+    row = result.rows[1]
+    assert abs(row.low - r_reference["lb"]) <= one_grid_step + R_GRID_ATOL
+    assert abs(row.high - r_reference["ub"]) <= one_grid_step + R_GRID_ATOL
+    assert result.restriction == "relative_magnitude" and result.method == "C-LF"
+    # Mbar = 0 is inside Mbar = 1 (Delta^RM grows with Mbar) and both exclude zero here
+    assert result.rows[1].low <= result.rows[0].low <= result.rows[0].high <= row.high
+    assert result.breakdown == 1.0
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert payload["restriction"] == "relative_magnitude" and len(payload["rows"]) == 2
+    assert "Mbar = 1" in result.summary()
+
+
+def test_reexported_from_honest_did():
+    assert reexported is relative_magnitude_bounds
+
+
+def test_bad_inputs_say_what_was_seen(bc):
+    beta, sigma = bc
+    with pytest.raises(EstimatorConfigError, match="two post-period"):
+        relative_magnitude_bounds(beta[:5], sigma[:5, :5], n_pre=4)
+    with pytest.raises(EstimatorConfigError, match="negative"):
+        relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(-1.0,))
