@@ -187,3 +187,50 @@ def test_bad_inputs_say_what_was_seen(bc):
         relative_magnitude_bounds(beta[:5], sigma[:5, :5], n_pre=4)
     with pytest.raises(EstimatorConfigError, match="negative"):
         relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(-1.0,))
+
+
+# R HonestDiD README (asheshrambachan/HonestDiD README.md, "Sensitivity analysis using relative
+# magnitudes restrictions"): createSensitivityResults_relativeMagnitudes(betahat, sigma,
+# numPrePeriods = 5, numPostPeriods = 2, Mbarvec = seq(0.5, 2, by = 0.5)) on the fixest TWFE
+# event study of the Medicaid data (ehec_data, years < 2016, 2015 cohort dropped), printed by
+# tibble to 3 significant digits: (Mbar, lb, ub).
+README_RM = [(0.5, 0.0240, 0.0672), (1.0, 0.0170, 0.0720), (1.5, 0.00824, 0.0797),
+             (2.0, -0.000916, 0.0881)]
+
+
+def printed_tolerance(value: float) -> float:
+    """Half a unit in the third significant digit (tibble's printing)."""
+    return 0.5 * 10.0 ** (np.floor(np.log10(abs(value))) - 2)
+
+
+@pytest.fixture(scope="module")
+def ehec_event_study():
+    """fixest ``feols(dins ~ i(year, D, ref = 2013) | stfips + year, cluster = ~stfips)``
+    reproduced with pyfixest (CRV1 by state) on the README's sample."""
+    pf = pytest.importorskip("pyfixest")
+    wide = pd.read_csv(DATA / "ehec_2008_2015_wide.csv")
+    frame = wide.melt(id_vars=["state", "yexp2"], var_name="column", value_name="dins")
+    frame["year"] = frame["column"].str[1:].astype(int)
+    treated = (frame["yexp2"] == 2014).astype(float)
+    years = [2008, 2009, 2010, 2011, 2012, 2014, 2015]
+    for year in years:
+        frame[f"e{year}"] = treated * (frame["year"] == year)
+    formula = "dins ~ " + " + ".join(f"e{y}" for y in years) + " | state + year"
+    fit = pf.feols(formula, data=frame, vcov={"CRV1": "state"})
+    return fit.coef()[[f"e{y}" for y in years]].to_numpy(), np.asarray(fit._vcov)
+
+
+@pytest.mark.parametrize("draws", ["r", "numpy"])
+def test_readme_relative_magnitudes_table(ehec_event_study, draws):
+    """Default grid (1000 points on +-20 sd, step about 0.0004 here). With R's draws the bounds
+    equal R's; with our 10^5 numpy draws they could differ by a grid step, but do not here."""
+    beta, sigma = ehec_event_study
+    normals = r_rnorm(4000).reshape(1000, 4) if draws == "r" else None
+    result = relative_magnitude_bounds(beta, sigma, n_pre=5, normals=normals,
+                                       mbar_grid=tuple(m for m, _, _ in README_RM))
+    for row, (mbar, low, high) in zip(result.rows, README_RM, strict=True):
+        assert row.m == mbar
+        assert row.low == pytest.approx(low, abs=printed_tolerance(low))
+        assert row.high == pytest.approx(high, abs=printed_tolerance(high))
+    # significant up to Mbar = 1.5; at Mbar = 2 the interval contains zero (lb < 0)
+    assert result.breakdown == 1.5
