@@ -153,3 +153,39 @@ def conditional_lf_rejects(y: np.ndarray, sigma: np.ndarray, *, alpha: float, ka
         return False
     size = (alpha - kappa) / (1.0 - kappa)
     return stat > max(0.0, truncated_normal_quantile(1.0 - size, z_lo, z_up))
+
+
+def conditional_lf_accepts(y0: np.ndarray, slope: np.ndarray, sigma: np.ndarray, *,
+                           thetas: np.ndarray, alpha: float, kappa: float, lf_cv: float,
+                           vertices: np.ndarray) -> np.ndarray:
+    """``conditional_lf_rejects`` negated for every ``y = y0 - slope * theta``, vectorised.
+
+    Returns a boolean array (``True`` = ``theta`` accepted), one entry per ``theta``.
+    """
+    y = y0[None, :] - thetas[:, None] * slope[None, :]
+    values = y @ vertices.T
+    best = np.argmax(values, axis=1)
+    eta = values[np.arange(thetas.size), best]
+    gamma = vertices[best]
+    sigma_gamma = gamma @ sigma
+    var_b = np.einsum("ij,ij->i", sigma_gamma, gamma)
+    sigma_b = np.sqrt(np.maximum(var_b, 0.0))
+    degenerate = sigma_b < 1e-10
+    b = sigma_gamma / np.where(degenerate, 1.0, var_b)[:, None]
+    s = y - b * eta[:, None]
+    tilt = b @ vertices.T - 1.0
+    level = s @ vertices.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = -level / tilt
+    v_lo = np.max(np.where(tilt < -1e-10, cut, -np.inf), axis=1)
+    v_up = np.min(np.where(tilt > 1e-10, cut, np.inf), axis=1)
+    scale = np.where(degenerate, 1.0, sigma_b)
+    z_lo, z_up, stat = v_lo / scale, np.minimum(v_up, lf_cv) / scale, eta / scale
+    inside = (z_lo <= stat) & (stat <= z_up) & ~degenerate & (eta <= lf_cv)
+    size = (alpha - kappa) / (1.0 - kappa)
+    reject = eta > lf_cv
+    reject |= degenerate & (eta > 0.0)
+    if inside.any():
+        critical = stats.truncnorm.ppf(1.0 - size, z_lo[inside], z_up[inside])
+        reject[inside] = stat[inside] > np.maximum(0.0, critical)
+    return ~reject

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.honest_arp import (
-    conditional_lf_rejects,
+    conditional_lf_accepts,
     dual_vertices,
     least_favourable_cv,
 )
@@ -123,9 +123,8 @@ def rm_accept_fixed_s(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, mbar: 
         normals = standard_normals(lf_draws, rows.size, seed=seed)
     kappa = alpha / 10.0
     lf_cv = least_favourable_cv(vertices, sigma_y, kappa=kappa, normals=normals)
-    return np.array([not conditional_lf_rejects(y_all - slope * theta, sigma_y, alpha=alpha,
-                                                kappa=kappa, lf_cv=lf_cv, vertices=vertices)
-                     for theta in thetas])
+    return conditional_lf_accepts(y_all, slope, sigma_y, thetas=thetas, alpha=alpha,
+                                  kappa=kappa, lf_cv=lf_cv, vertices=vertices)
 
 
 def default_theta_grid(sigma: np.ndarray, *, n_pre: int, l_vec: np.ndarray,

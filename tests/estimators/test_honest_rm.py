@@ -27,6 +27,8 @@ import pytest
 from pilot_eval.estimators.errors import EstimatorConfigError
 from pilot_eval.estimators.honest_arp import (
     arp_lp,
+    conditional_lf_accepts,
+    conditional_lf_rejects,
     dual_vertices,
     least_favourable_cv,
     truncation,
@@ -121,6 +123,21 @@ def test_least_favourable_value_by_brute_force_linear_programs(lp_reference):
     expected = np.quantile(etas, 0.995)
     got = least_favourable_cv(vertices, sigma, kappa=0.005, normals=normals)
     assert got == pytest.approx(expected, abs=BRUTE_ATOL)
+
+
+def test_vectorised_test_equals_one_theta_at_a_time(lp_reference):
+    y, x, sigma = (np.array(lp_reference[k]) for k in ("y", "x", "sigma"))
+    vertices = dual_vertices(x, np.sqrt(np.diag(sigma)))
+    slope = np.linspace(-1.0, 1.0, 6)
+    thetas = np.linspace(-15.0, 15.0, 301)
+    lf_cv = least_favourable_cv(vertices, sigma, kappa=0.005,
+                                normals=np.random.default_rng(1).standard_normal((4000, 6)))
+    got = conditional_lf_accepts(y, slope, sigma, thetas=thetas, alpha=0.05, kappa=0.005,
+                                 lf_cv=lf_cv, vertices=vertices)
+    expected = [not conditional_lf_rejects(y - slope * t, sigma, alpha=0.05, kappa=0.005,
+                                           lf_cv=lf_cv, vertices=vertices) for t in thetas]
+    np.testing.assert_array_equal(got, expected)
+    assert 0 < got.sum() < thetas.size  # both outcomes occur on this grid
 
 
 def test_constraints_for_one_pre_difference():
