@@ -9,6 +9,8 @@ of ``theta``. ``rm_identified_set`` gives the identified set by linear programmi
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.honest_arp import (
@@ -154,7 +156,8 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
                               l_vec: np.ndarray | None = None, alpha: float = 0.05,
                               grid_points: int = DEFAULT_GRID_POINTS,
                               lf_draws: int = DEFAULT_LF_DRAWS, seed: int = 0,
-                              normals: np.ndarray | None = None) -> SensitivityResult:
+                              normals: np.ndarray | None = None,
+                              grid: tuple[float, float] | None = None) -> SensitivityResult:
     """Robust intervals for ``l' tau_post`` under ``Delta^RM(Mbar)`` for each ``Mbar`` (C-LF).
 
     Parameters
@@ -177,6 +180,10 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
     normals
         Optional standard normal draws (rows = simulations, columns = post-period moments)
         used instead of ``lf_draws``/``seed``, e.g. to reproduce R's ``set.seed(0)`` draws.
+    grid
+        ``(lowest, highest)`` theta tested instead of the default (R's ``grid.lb``,
+        ``grid.ub``). When an interval reaches an end of the grid the bound is that end, not
+        the true bound, and a ``UserWarning`` says so (R warns likewise).
 
     Notes
     -----
@@ -197,7 +204,13 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
         mbar_grid = tuple(np.linspace(0.0, 2.0, 10))
     if any(m < 0 for m in mbar_grid):
         raise EstimatorConfigError(f"Mbar values must not be negative (seen {min(mbar_grid)})")
-    thetas = default_theta_grid(sigma, n_pre=n_pre, l_vec=l_vec, grid_points=grid_points)
+    if grid is None:
+        thetas = default_theta_grid(sigma, n_pre=n_pre, l_vec=l_vec, grid_points=grid_points)
+    elif not grid[0] < grid[1]:
+        raise EstimatorConfigError(f"grid must be (lowest, highest) with lowest < highest; "
+                                   f"seen {grid}")
+    else:
+        thetas = np.linspace(float(grid[0]), float(grid[1]), grid_points)
     rows = []
     for mbar in mbar_grid:
         accept = rm_confidence_set(beta, sigma, n_pre=n_pre, mbar=float(mbar), l_vec=l_vec,
@@ -207,6 +220,11 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
             raise EstimationError(f"every tested value was rejected at Mbar = {mbar:g}: the "
                                   "pre-period coefficients are inconsistent with Delta^RM; "
                                   "widen the grid or check the event study")
+        if accept[0] or accept[-1]:
+            warnings.warn(f"the confidence set at Mbar = {mbar:g} reaches the end of the theta "
+                          f"grid [{thetas[0]:.6g}, {thetas[-1]:.6g}]; that bound is the grid end, "
+                          "not the true bound: pass a wider grid=(lowest, highest)",
+                          UserWarning, stacklevel=2)
         rows.append(SensitivityRow(float(mbar), float(thetas[accept].min()),
                                    float(thetas[accept].max())))
     low, high = original_interval(beta, sigma, n_pre=n_pre, l_vec=l_vec, alpha=alpha)

@@ -251,3 +251,19 @@ def test_readme_relative_magnitudes_table(ehec_event_study, draws):
         assert row.high == pytest.approx(high, abs=printed_tolerance(high))
     # significant up to Mbar = 1.5; at Mbar = 2 the interval contains zero (lb < 0)
     assert result.breakdown == 1.5
+
+
+def test_interval_cut_by_the_grid_warns_and_a_wider_grid_extends_it(bc, r_normals):
+    """BCdata at Mbar = 2: the default +-20 sd grid cuts the upper bound (R warns "CI is open
+    at one of the endpoints"); on a wider grid the upper bound lies inside it."""
+    beta, sigma = bc
+    with pytest.warns(UserWarning, match="end of the theta grid"):
+        cut = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(2.0,),
+                                        grid_points=R_GRID_POINTS, normals=r_normals)
+    top = default_theta_grid(sigma, n_pre=4, l_vec=np.eye(4)[0], grid_points=2)[-1]
+    assert cut.rows[0].high == pytest.approx(top, abs=BRUTE_ATOL)
+    wide = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(2.0,), grid=(-1.0, 1.0),
+                                     grid_points=R_GRID_POINTS, normals=r_normals)
+    assert top < wide.rows[0].high < 1.0
+    with pytest.raises(EstimatorConfigError, match="lowest < highest"):
+        relative_magnitude_bounds(beta, sigma, n_pre=4, grid=(1.0, -1.0))
