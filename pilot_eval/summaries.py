@@ -18,9 +18,11 @@ def start_periods(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
     if columns.cohort is not None:
         cohorts = frame.groupby(columns.unit, sort=True)[columns.cohort].first()
         return cohorts[cohorts > 0].astype("int64")
-    if columns.treatment is not None:
-        treated = frame[frame[columns.treatment] == 1]
-        return treated.groupby(columns.unit, sort=True)[columns.time].min().astype("int64")
+    if columns.treatment is not None:  # arrays, not a filtered copy of the whole frame
+        treated = (frame[columns.treatment] == 1).to_numpy()
+        units = pd.Series(frame[columns.unit].to_numpy()[treated], name=columns.unit)
+        times = pd.Series(frame[columns.time].to_numpy()[treated], name=columns.time)
+        return times.groupby(units, sort=True).min().astype("int64")
     return pd.Series(dtype="int64")
 
 
