@@ -359,39 +359,70 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
         extras["wild_bootstrap"] = _wild(frame, columns, request, choice)
     if request.sensitivity and panel:
         progress.report(0.65, "Sensitivity to parallel-trend violations (HonestDiD)")
-        study = result if choice.estimator == "event-study" else extras.get("event_study")
-        extras["sensitivity"] = (
-            _or_unavailable(lambda: Sensitivity.of(study)) if study is not None
-            and not isinstance(study, Unavailable) else Unavailable("no event study to use"))
+        extras["sensitivity"] = _or_unavailable(
+            lambda: Sensitivity.of(frame, columns, request, se))
     if request.checks:
         extras.update(_checks(frame, columns, request, choice, result, se, progress))
     return extras, tuple(notes)
 
 
+SENSITIVITY_WINDOW = (5, 4)
+"""Leads and lags of the event study behind the sensitivity bounds; rows outside the window are
+left out rather than binned, since the bounds restrict consecutive event-time effects."""
+
+
 @dataclass(frozen=True)
 class Sensitivity:
-    """Rambachan & Roth (2023) bounds on the first post-period effect of the event study.
+    """Rambachan & Roth (2023) bounds on the first post-period effect of an event study:
+    relative magnitudes (HonestDiD's C-LF hybrid, Mbar grid) and smoothness (FLCI, M grid)."""
 
-    Smoothness restrictions (HonestDiD's FLCI) are computed; the relative-magnitudes bounds
-    (HonestDiD's conditional/least-favourable hybrid) are not implemented yet and say so.
-    """
-
+    relative_magnitude: Any
     smoothness: Any
+    window: tuple[int, int]
+    notes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, study: Any) -> Sensitivity:
-        from pilot_eval.estimators.honest_did import from_event_study, smoothness_bounds
+    def of(cls, frame: pd.DataFrame, columns: PanelColumns, request: DidOptions,
+           se: str) -> Sensitivity:
+        import warnings
 
+        from pilot_eval.estimators.event_study import EventStudy
+        from pilot_eval.estimators.honest_did import (
+            from_event_study,
+            relative_magnitude_bounds,
+            smoothness_bounds,
+        )
+
+        leads, lags = SENSITIVITY_WINDOW
+        study = EventStudy(replace(columns, covariates=()), leads=leads, lags=lags,
+                           bin_endpoints=False, se=se, level=request.level).fit(frame)
         inputs = from_event_study(study)
-        return cls(smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rm = _or_unavailable(lambda: relative_magnitude_bounds(
+                inputs.beta, inputs.sigma, n_pre=inputs.n_pre, seed=request.seed))
+        notes = tuple(str(w.message) for w in caught)
+        sd = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre)
+        return cls(rm, sd, (-inputs.n_pre - 1, inputs.n_post - 1), notes)
+
+    @property
+    def breakdown(self) -> float | None:
+        rm = self.relative_magnitude
+        return None if isinstance(rm, Unavailable) else rm.breakdown
 
     def summary(self) -> str:
-        return self.smoothness.summary()
+        parts = [self.smoothness.summary()]
+        if not isinstance(self.relative_magnitude, Unavailable):
+            parts.insert(0, self.relative_magnitude.summary())
+        return "\n".join(parts + list(self.notes))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"smoothness": self.smoothness.to_dict(),
-                "relative_magnitude": {"unavailable": "relative-magnitudes bounds (HonestDiD's "
-                                                      "C-LF hybrid) are not implemented yet"},
+        rm = self.relative_magnitude
+        return {"relative_magnitude": ({"unavailable": rm.reason} if isinstance(rm, Unavailable)
+                                       else rm.to_dict()),
+                "smoothness": self.smoothness.to_dict(),
+                "breakdown": self.breakdown,
+                "event_window": list(self.window), "notes": list(self.notes),
                 "parameter": "the first post-period event-study effect"}
 
 
@@ -438,7 +469,7 @@ def _or_unavailable(compute) -> Any:
 
     try:
         return compute()
-    except (EstimationError, PilotEvalError) as error:
+    except (EstimationError, EstimatorConfigError, PilotEvalError) as error:
         return Unavailable(str(error))
 
 

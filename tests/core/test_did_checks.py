@@ -146,16 +146,26 @@ def test_event_study_headline_equals_the_estimator_called_directly():
     assert out.to_dict()["event_time"] == direct.to_dict()["event_time"]
 
 
-def test_sensitivity_uses_the_event_study_beside_the_headline():
-    """The bounds are HonestDiD's FLCI on the event study's coefficients (checked against R
-    HonestDiD in tests/estimators/test_honest_did.py); here: the same inputs reach it."""
-    from pilot_eval.estimators.honest_did import from_event_study, smoothness_bounds
+def test_sensitivity_bounds_come_from_a_trimmed_event_study():
+    """The bounds are HonestDiD's (checked against R HonestDiD in
+    tests/estimators/test_honest_did.py and test_honest_rm.py); here: the event study with
+    leads -5..-2 and lags 0..4, rows outside the window left out, reaches them."""
+    from pilot_eval.estimators.event_study import EventStudy
+    from pilot_eval.estimators.honest_did import (
+        from_event_study,
+        relative_magnitude_bounds,
+        smoothness_bounds,
+    )
 
-    frame = panel(units=60, periods=10, start=6)
-    out = run_analysis(DidRequest(ROLES, estimator="twfe", se="cluster", sensitivity=True),
-                       frame)
-    inputs = from_event_study(out.extras["event_study"])
-    direct = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre)
+    frame = panel(units=60, periods=12, start=7)
+    out = run_analysis(DidRequest(ROLES, estimator="twfe", se="cluster", sensitivity=True,
+                                  seed=7), frame)
+    study = EventStudy(ROLES, leads=5, lags=4, bin_endpoints=False, se="cluster").fit(frame)
+    inputs = from_event_study(study)
     data = out.to_dict()["sensitivity"]
-    assert data["smoothness"] == direct.to_dict()
-    assert "not implemented" in data["relative_magnitude"]["unavailable"]
+    assert data["event_window"] == [-5, 4]  # leads -5..-2 (reference -1), lags 0..4
+    assert data["smoothness"] == smoothness_bounds(inputs.beta, inputs.sigma,
+                                                   n_pre=inputs.n_pre).to_dict()
+    rm = relative_magnitude_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, seed=7)
+    assert data["relative_magnitude"] == rm.to_dict()
+    assert data["breakdown"] == rm.breakdown
