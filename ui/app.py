@@ -6,6 +6,7 @@ are imported by the first task that needs them, so the window appears fast.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     left by a crash is offered.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    multiprocessing.freeze_support()  # large analyses run in a child process (process_task)
     set_high_dpi_policy()
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     app.setApplicationName(APP_NAME)

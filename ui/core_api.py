@@ -207,7 +207,23 @@ class CoreApi:
 
     def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress,
                 **options: Any) -> AnalysisOutput:
-        """The DiD for ``roles``; ``options`` are ``DidRequest`` options (``estimator``)."""
+        """The DiD for ``roles``; ``options`` are ``DidRequest`` options (``estimator``).
+
+        Tables of ``PROCESS_ROWS`` rows or more are analysed in a child process
+        (``process_task``), so the window's event loop is never held up."""
+        from .process_task import PROCESS_ROWS, analyse_file, run_in_process
+
+        if getattr(table, "n_rows", 0) >= PROCESS_ROWS and Path(str(table.path)).is_file():
+            read = {k: getattr(table, k) for k in ("sheet", "encoding", "delimiter", "decimal")
+                    if getattr(table, k, None) is not None}
+            return run_in_process(analyse_file, str(table.path), read,
+                                  getattr(table, "sha256", None), dict(roles), dict(options),
+                                  progress=progress)
+        return self.analyse_here(table, roles, progress, **options)
+
+    def analyse_here(self, table: Any, roles: dict[str, str | None], progress: Progress,
+                     **options: Any) -> AnalysisOutput:
+        """The DiD in this process (the task runner's thread, or the analysis process)."""
         from pilot_eval.analysis import DidRequest, run_analysis
 
         info = guess_outcome_info(roles["outcome"] or "")
