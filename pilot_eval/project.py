@@ -180,7 +180,11 @@ def project_from_dict(document: Any, *, folder: Path, file: str | None = None,
         data = document.get("outcome_data")
         spec = None
         if data is not None:
-            spec = DatasetSpec.from_dict(data, file=file)
+            try:
+                spec = DatasetSpec.from_dict(data, file=file)
+            except ProjectFileError as error:  # inside a project: damage, not a newer version
+                raise ProjectFileError(f"the data source entry is damaged: {error.message}",
+                                       file=file, hint="The file is damaged." + offer) from error
             spec = replace(spec, path=_absolute(spec.path, folder))
         outcomes = tuple(OutcomeChoice(**o) for o in document.get("outcomes", []))
         did = DidOptions(**document.get("did", {}))

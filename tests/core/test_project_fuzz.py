@@ -99,9 +99,6 @@ def test_damaged_entries_offer_the_backup(project_file, where, value):
     _check(result, backup_offered=True)
 
 
-@pytest.mark.xfail(strict=True, reason="errors raised inside DatasetSpec.from_dict "
-                   "(pilot_eval/spec.py) pass through project_from_dict without the .bak "
-                   "offer, and blame a newer version for what is damage")
 @pytest.mark.parametrize(("where", "value"), [
     (("outcome_data", "columns", "eights"), 1), (("outcome_data",), []),
     (("outcome_data", "sha256"), 5),
