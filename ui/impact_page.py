@@ -32,6 +32,7 @@ METHODS = {
     "twfe": "Two-way fixed effects",
     "callaway-santanna": "Callaway & Sant'Anna (staggered starts)",
 }
+TABLE_MIN_HEIGHT = 160
 MEANS_CHART_NAME = ("Chart: mean outcome of pilot and comparison teams by period, with the "
                     "pilot start marked; the table button shows its numbers")
 EVENT_CHART_NAME = ("Chart: effect of the pilot by period since it started, with 95% ranges; "
@@ -152,7 +153,7 @@ class ImpactPage(QWidget):
         splitter.addWidget(self.chart_holder)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([460, 640])
+        splitter.setSizes([400, 700])
 
         layout = QVBoxLayout(self)
         layout.addLayout(method_row)
@@ -239,8 +240,10 @@ class ImpactPage(QWidget):
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, QTableWidgetItem(value))
         self.table.resizeRowsToContents()
-        self.table.setFixedHeight(self.table.verticalHeader().length()
-                                  + 2 * self.table.frameWidth())
+        # As tall as its rows when there is room; a scroll bar (never overlap) when not.
+        full = self.table.verticalHeader().length() + 2 * self.table.frameWidth()
+        self.table.setMaximumHeight(full)
+        self.table.setMinimumHeight(min(full, TABLE_MIN_HEIGHT))
         lines = warning_lines(result)
         self.warnings.clear()
         self.warnings.addItems([f"• {line}" for line in lines])

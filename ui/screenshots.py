@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,16 +68,11 @@ def run_until(signal: Any, trigger: Callable[[], None], *, failed: Any = None,
 
 
 def _wait_idle(controller: Any, timeout_ms: int = WAIT_MS) -> None:
-    """Spin until the task runner has nothing running (validation, retention ...)."""
-    app = QApplication.instance()
-    waited = 0
-    while controller.runner.running_keys() and waited < timeout_ms:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        QTimer.singleShot(0, lambda: None)
-        waited += 50
-        loop = QEventLoop()
-        QTimer.singleShot(50, loop.quit)
-        loop.exec()
+    """Serve events until the task runner has nothing running (validation, retention ...)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while controller.runner.running_keys() and time.monotonic() < deadline:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
 
 
 def save_screenshots(out_dir: str | Path, *, suffix: str = "",
@@ -127,8 +123,7 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "",
         run_until(c.brief_exported, lambda: window.export_brief_to(scratch / "brief.pdf"),
                   failed=c.error)
         grab("brief")
-        window.save_project_to(scratch / "demo.pilot.json")
-        grab("start")
+        grab("start")  # its recent projects list shows the demo project just opened
     finally:
         c.shutdown()
         window.controller.dirty = False  # nothing to ask about: the demo is throw-away
