@@ -30,6 +30,7 @@ from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 from pilot_eval.estimators.wild_bootstrap_algebra import (
     CI_TOLERANCE,
     EIGEN_TOLERANCE,
+    EXACT_FIT_TOLERANCE,
     MAX_BISECTIONS,
     MAX_EXPANSIONS,
     TIE_TOLERANCE,
@@ -50,17 +51,18 @@ from pilot_eval.estimators.wild_bootstrap_algebra import (
     treated_clusters,
     twfe_regression,
     two_by_two_regression,
+    untestable_reason,
 )
 
 __all__ = [
     "CHUNK_ENTRIES", "CI_TOLERANCE", "DEFAULT_SEED", "EIGEN_TOLERANCE", "FEW_CLUSTERS",
     "FEW_TREATED_CLUSTERS", "MAX_BISECTIONS", "MAX_CLUSTERS", "MAX_EXPANSIONS", "MODEL_TYPES",
     "TIE_TOLERANCE", "WEBB_BELOW", "WEBB_VALUES", "WEIGHT_TYPES", "DrawStats", "EffectsCross",
-    "Maps", "ModelType", "Regression", "WeightType", "WildBootstrapResult",
+    "EXACT_FIT_TOLERANCE", "Maps", "ModelType", "Regression", "WeightType", "WildBootstrapResult",
     "WildClusterBootstrap", "bootstrap_maps", "bootstrap_t", "cluster_sums", "cross_product",
     "draw_stats", "effects_cross", "few_clusters_reason", "invert", "p_value_at", "pair_sums",
     "score_map", "treated_clusters", "two_by_two_regression", "twfe_regression",
-    "weight_blocks",
+    "untestable_reason", "weight_blocks",
 ]
 
 WeightType = Literal["auto", "rademacher", "webb"]
@@ -117,11 +119,11 @@ class WildBootstrapResult:
     outcome: str
     model: str
     estimate: float
-    se: float
-    t_stat: float
+    se: float | Unavailable
+    t_stat: float | Unavailable
     df: int
-    analytic_p_value: float
-    p_value: float
+    analytic_p_value: float | Unavailable
+    p_value: float | Unavailable
     ci_low: float | Unavailable
     ci_high: float | Unavailable
     level: float
@@ -146,9 +148,9 @@ class WildBootstrapResult:
                  else f"{self.draws:,} random draws, seed {self.seed}")
         lines = [
             f"Wild cluster bootstrap, {kind}, {self.model.upper()} coefficient on {self.outcome}",
-            f"estimate {self.estimate:.6f}  CR1 se {self.se:.6f}  t {self.t_stat:.4f}",
-            f"bootstrap p-value (H0: beta = {self.null:g}): {self.p_value:.4f}  "
-            f"(CR1 t with {self.df} df: {self.analytic_p_value:.4f})",
+            f"estimate {self.estimate:.6g}  CR1 se {_show(self.se)}  t {_show(self.t_stat, 4)}",
+            f"bootstrap p-value (H0: beta = {self.null:g}): {_show(self.p_value, 4)}  "
+            f"(CR1 t with {self.df} df: {_show(self.analytic_p_value, 4)})",
             f"{self.level:.0%} interval by test inversion: {_show(self.ci_low)} to "
             f"{_show(self.ci_high)}",
             f"{self.weight_type} weights ({self.weight_reason}); {draws}; "
@@ -179,10 +181,10 @@ class WildBootstrapResult:
             "estimator": "wild_cluster_bootstrap", "model": self.model, "outcome": self.outcome,
             "se_type": "wild", "se_description": self.se_description(),
             "warnings": list(self.notes),
-            "estimate": float(self.estimate), "se": float(self.se),
-            "t_stat": float(self.t_stat), "df": int(self.df),
+            "estimate": json_number(self.estimate), "se": json_number(self.se),
+            "t_stat": json_number(self.t_stat), "df": int(self.df),
             "analytic_p_value": json_number(self.analytic_p_value),
-            "p_value": float(self.p_value), "ci_low": json_number(self.ci_low),
+            "p_value": json_number(self.p_value), "ci_low": json_number(self.ci_low),
             "ci_high": json_number(self.ci_high), "level": float(self.level),
             "null": float(self.null), "impose_null": bool(self.impose_null),
             "weight_type": self.weight_type, "weight_reason": self.weight_reason,
@@ -192,7 +194,10 @@ class WildBootstrapResult:
             "n_clusters": int(self.n_clusters),
             "n_treated_clusters": int(self.n_treated_clusters), "n_obs": int(self.n_obs),
             "cluster": self.cluster, "notes": list(self.notes),
-            "unavailable": reasons(ci_low=self.ci_low, ci_high=self.ci_high),
+            "unavailable": reasons(se=self.se, t_stat=self.t_stat,
+                                   analytic_p_value=self.analytic_p_value,
+                                   p_value=self.p_value, ci_low=self.ci_low,
+                                   ci_high=self.ci_high),
         }
 
 
@@ -203,8 +208,8 @@ def _count(distinct: int, weight_type: str, n_clusters: int) -> str:
     return f"{2 if weight_type == 'rademacher' else 6}^{n_clusters}"
 
 
-def _show(value: float | Unavailable) -> str:
-    return str(value) if isinstance(value, Unavailable) else f"{value:.6f}"
+def _show(value: float | Unavailable, digits: int = 6) -> str:
+    return str(value) if isinstance(value, Unavailable) else f"{value:.{digits}f}"
 
 
 @dataclass(frozen=True)
@@ -298,15 +303,12 @@ class WildClusterBootstrap:
         enumerate_all = distinct <= self.draws
         draws = distinct if enumerate_all else self.draws
         maps = bootstrap_maps(reg, impose_null=self.impose_null)
-        rng = np.random.default_rng(self.seed)
-        blocks = weight_blocks(kind, g, draws, enumerate_all=enumerate_all, rng=rng)
-        stats_ = draw_stats(maps, blocks, impose_null=self.impose_null)
-        alpha = 1.0 - self.level
         n = reg.y.shape[0]
         small = g / (g - 1) * (n - 1) / (n - reg.n_params)
-        se = maps.se_raw * np.sqrt(small)
-        t_stat = (maps.estimate - self.null) / se
+        untestable = untestable_reason(maps)
         notes = []
+        if untestable is not None:
+            notes.append(f"no bootstrap p-value or interval: {untestable}")
         reason_few = few_clusters_reason(g, reg.n_treated_clusters)
         if reason_few is not None:
             notes.append(reason_few)
@@ -319,21 +321,40 @@ class WildClusterBootstrap:
         if kind == "rademacher" and g < WEBB_BELOW:
             notes.append(f"Rademacher weights with {g} clusters allow only {distinct} distinct "
                          "draws; Webb weights are recommended below 12 clusters")
-        width = max(t_ppf(1 - alpha / 2, g - 1) * maps.se_raw, maps.se_raw, 1e-300)
+        if untestable is None:
+            inference = self._inference(maps, kind, g, draws, enumerate_all, small)
+        else:
+            missing = Unavailable(untestable)
+            # zero to floating-point precision (the reason says so); Unavailable on overflow
+            se_value = 0.0 if np.isfinite(maps.se_raw) else missing
+            inference = {"se": se_value, "t_stat": missing, "analytic_p_value": missing,
+                         "p_value": missing, "ci_low": missing, "ci_high": missing}
         return WildBootstrapResult(
-            outcome=self.columns.outcome, model=model, estimate=maps.estimate, se=float(se),
-            t_stat=float(t_stat), df=g - 1,
-            analytic_p_value=float(2 * t_sf(abs(t_stat), g - 1)),
-            p_value=p_value_at(stats_, maps, float(self.null)),
-            ci_low=invert(stats_, maps, alpha, -1.0, width),
-            ci_high=invert(stats_, maps, alpha, 1.0, width),
-            level=float(self.level), null=float(self.null), impose_null=self.impose_null,
+            outcome=self.columns.outcome, model=model, estimate=maps.estimate, df=g - 1,
+            **inference, level=float(self.level), null=float(self.null), impose_null=self.impose_null,
             weight_type=kind, weight_reason=reason, draws=int(draws),
             draws_requested=self.draws, distinct_draws=int(distinct),
             full_enumeration=enumerate_all, seed=self.seed, n_clusters=g,
             n_treated_clusters=reg.n_treated_clusters, n_obs=n,
             cluster=cluster_name, notes=tuple(notes),
         )
+
+
+    def _inference(self, maps: Maps, kind: str, g: int, draws: int, enumerate_all: bool,
+                   small: float) -> dict[str, float | Unavailable]:
+        """Standard error, t, analytic and bootstrap p-values and the interval (the draws)."""
+        rng = np.random.default_rng(self.seed)
+        blocks = weight_blocks(kind, g, draws, enumerate_all=enumerate_all, rng=rng)
+        stats_ = draw_stats(maps, blocks, impose_null=self.impose_null)
+        alpha = 1.0 - self.level
+        se = maps.se_raw * np.sqrt(small)
+        t_stat = (maps.estimate - self.null) / se
+        width = max(t_ppf(1 - alpha / 2, g - 1) * maps.se_raw, maps.se_raw, 1e-300)
+        return {"se": float(se), "t_stat": float(t_stat),
+                "analytic_p_value": float(2 * t_sf(abs(t_stat), g - 1)),
+                "p_value": p_value_at(stats_, maps, float(self.null)),
+                "ci_low": invert(stats_, maps, alpha, -1.0, width),
+                "ci_high": invert(stats_, maps, alpha, 1.0, width)}
 
 
 def _weight_choice(requested: str, n_clusters: int) -> tuple[str, str]:

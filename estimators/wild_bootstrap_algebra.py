@@ -42,6 +42,10 @@ MAX_EXPANSIONS = 40
 before calling that side unbounded."""
 EIGEN_TOLERANCE = 1e-10
 """Eigenvalues of the period Schur complement below this (relative) are its null space."""
+EXACT_FIT_TOLERANCE = 1e-10
+"""Residuals whose norm is below this share of the (fixed-effect-free) outcome's norm are
+rounding noise: the model fits exactly, the standard error is zero and no t-statistic exists.
+Rounding after demeaning leaves about 1e-13 of the outcome's norm; real noise is far above."""
 
 @dataclass(frozen=True)
 class Regression:
@@ -67,6 +71,29 @@ class Maps:
     n1: np.ndarray
     j0: np.ndarray
     j1: np.ndarray
+    residual_share: float = 1.0  # ||residuals|| / ||y||: 0 for an exact fit, NaN on overflow
+    score_share: float = 1.0  # ||cluster scores|| / sum |c r|: 0 when they cancel in each
+
+
+def untestable_reason(maps: Maps) -> str | None:
+    """Why no t-statistic (so no p-value or interval) exists, or ``None`` when one does:
+    a non-finite estimate or standard error (values near the float limits) or an exact fit."""
+    finite = (np.isfinite(maps.estimate) and np.isfinite(maps.se_raw)
+              and np.isfinite(maps.residual_share))
+    if not finite:
+        return ("the estimate or its standard error is not a finite number (outcome values "
+                "near the limits of floating point overflow when squared); rescale the "
+                "outcome, e.g. to thousands, or check it for wrong values")
+    if maps.residual_share <= EXACT_FIT_TOLERANCE:
+        return ("the model fits the outcome exactly (a constant outcome or perfectly additive "
+                "unit and period effects), so the standard error is zero and no t-statistic, "
+                "p-value or interval exists")
+    if maps.se_raw == 0.0 or maps.score_share <= EXACT_FIT_TOLERANCE:
+        return ("the residuals cancel within every cluster, so the clustered standard error "
+                "is zero to floating-point precision (often one extreme value dominating the "
+                "outcome) and no t-statistic, p-value or interval exists; check the outcome "
+                "for wrong values")
+    return None
 
 
 @dataclass(frozen=True)
@@ -186,7 +213,10 @@ def bootstrap_maps(reg: Regression, *, impose_null: bool) -> Maps:
     estimate = float(c @ y)
     residuals = y - x @ (inverse @ cross_product(x, y[:, None])[:, 0])
     scores = np.bincount(reg.cluster.codes, c * residuals, reg.cluster.n_levels)
-    se_raw = float(np.sqrt(scores @ scores))
+    with np.errstate(over="ignore", invalid="ignore"):
+        se_raw = float(np.sqrt(scores @ scores))
+        share = _norm_share(residuals, y)
+        cancel = _score_share(c * residuals, reg.cluster)
     g = reg.cluster.n_levels
     h_map = cluster_sums(x * c[:, None], reg.cluster.codes, g) @ inverse
     cross = effects_cross(c, reg) if reg.unit is not None else None
@@ -202,7 +232,31 @@ def bootstrap_maps(reg: Regression, *, impose_null: bool) -> Maps:
     else:
         n0, j0 = score_map(c, residuals, reg, h_map, cross)
         n1, j1 = np.zeros(g), np.zeros((g, g))
-    return Maps(estimate, se_raw, n0, n1, j0, j1)
+    return Maps(estimate, se_raw, n0, n1, j0, j1, share, cancel)
+
+
+def _score_share(products: np.ndarray, cluster: Codes) -> float:
+    """``||cluster sums of products|| / sum |products|`` (scaled, so no overflow): about
+    1e-16 when the sums cancel to rounding, NaN when anything is not finite."""
+    if not np.all(np.isfinite(products)):
+        return float("nan")
+    scale = float(np.max(np.abs(products), initial=0.0))
+    if scale == 0.0:
+        return 0.0
+    scaled = products / scale
+    sums = np.bincount(cluster.codes, scaled, cluster.n_levels)
+    return float(np.linalg.norm(sums) / np.sum(np.abs(scaled)))
+
+
+def _norm_share(residuals: np.ndarray, y: np.ndarray) -> float:
+    """``||residuals|| / ||y||`` (scaled by the largest entry, so no overflow for finite
+    values); 0.0 when ``y`` is all zeros, NaN when anything is not finite."""
+    if not (np.all(np.isfinite(residuals)) and np.all(np.isfinite(y))):
+        return float("nan")
+    scale = float(np.max(np.abs(y), initial=0.0))
+    if scale == 0.0:
+        return 0.0
+    return float(np.linalg.norm(residuals / scale) / np.linalg.norm(y / scale))
 
 
 def bootstrap_t(maps: Maps, v: np.ndarray, beta0: float) -> np.ndarray:

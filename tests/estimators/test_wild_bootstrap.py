@@ -155,3 +155,75 @@ def test_treated_clusters_are_counted_and_few_clusters_explained():
     assert reason in result.notes
     assert wb.few_clusters_reason(40, 12) is None
     assert "treated clusters" in wb.few_clusters_reason(40, 9)
+
+
+# --- degenerate standard errors: Unavailable, never an exception (issue 7) ------------------
+
+DEGENERATE_EXACT = 1e-12  # brute-force DiD of cell means vs the estimate: float rounding only
+
+
+def _two_by_two_panel(outcome) -> pd.DataFrame:
+    """Four units (two piloted from t = 3), four periods; ``outcome(unit, t, treated)``."""
+    rows = [{"unit": u, "t": t, "start": 3 if u < 2 else 0, "cl": u,
+             "y": float(outcome(u, t, int(u < 2 and t >= 3)))}
+            for u in range(4) for t in range(1, 5)]
+    return pd.DataFrame(rows)
+
+
+def _did_of_means(frame: pd.DataFrame) -> float:
+    """Brute force: (pilot after - before) - (comparison after - before) of cell means."""
+    mean = frame.groupby([frame["start"] > 0, frame["t"] >= 3])["y"].mean()
+    return (mean[True, True] - mean[True, False]) - (mean[False, True] - mean[False, False])
+
+
+def _assert_unavailable_inference(result: wb.WildBootstrapResult, words: str) -> dict:
+    for name in ("t_stat", "analytic_p_value", "p_value", "ci_low", "ci_high"):
+        value = getattr(result, name)
+        assert isinstance(value, Unavailable) and words in value.reason, (name, value)
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    for name in ("t_stat", "p_value", "ci_low", "ci_high"):
+        assert data[name] is None and words in data["unavailable"][name]
+    assert any(words in note for note in data["warnings"])
+    assert "not available" in result.summary() and result.to_frame().shape == (1, 10)
+    return data
+
+
+@pytest.mark.parametrize("model", ["twfe", "2x2"])
+def test_a_constant_outcome_gives_unavailable_inference(model):
+    frame = _two_by_two_panel(lambda u, t, d: 7.0)
+    result = wb.WildClusterBootstrap(COLUMNS, model=model).fit(frame)
+    data = _assert_unavailable_inference(result, "fits the outcome exactly")
+    assert data["estimate"] == pytest.approx(_did_of_means(frame), abs=DEGENERATE_EXACT)
+    assert data["se"] == 0.0
+
+
+@pytest.mark.parametrize("model", ["twfe", "2x2"])
+def test_a_perfectly_additive_panel_gives_unavailable_inference(model):
+    """TWFE fits it exactly; the 2x2 regression (no unit effects) leaves residuals whose
+    clustered scores cancel exactly by unit, so its CR1 standard error is zero as well."""
+    frame = _two_by_two_panel(lambda u, t, d: 10.0 * u + t + 2.5 * d)
+    result = wb.WildClusterBootstrap(COLUMNS, model=model).fit(frame)
+    words = "fits the outcome exactly" if model == "twfe" else "cancel within every cluster"
+    data = _assert_unavailable_inference(result, words)
+    assert data["se"] == 0.0
+    assert data["estimate"] == pytest.approx(_did_of_means(frame), abs=DEGENERATE_EXACT)
+    assert data["estimate"] == pytest.approx(2.5, abs=DEGENERATE_EXACT)  # by construction
+
+
+def test_values_near_the_float_limit_give_unavailable_inference():
+    """One +1e300 and one -1e300 cell (tests/data/bad/extreme_values.csv's pattern): the
+    clustered scores cancel to rounding, so the standard error is zero; never a crash."""
+    def outcome(u, t, d):
+        return {(0, 2): 1e300, (1, 3): -1e300}.get((u, t), 10.0 + u + t)
+    frame = _two_by_two_panel(outcome)
+    result = wb.WildClusterBootstrap(COLUMNS, model="twfe").fit(frame)
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert data["p_value"] is None and "p_value" in data["unavailable"]
+    assert data["ci_low"] is None and data["ci_high"] is None
+
+
+def test_an_ordinary_panel_has_no_unavailable_inference():
+    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(panel(seed=15))
+    assert result.to_dict()["unavailable"] == {}
+    assert wb.untestable_reason(wb.bootstrap_maps(
+        wb.twfe_regression(panel(seed=15), COLUMNS)[0], impose_null=True)) is None
