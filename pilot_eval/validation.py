@@ -18,6 +18,14 @@ from pilot_eval.errors import PilotEvalError, ValidationFailed
 from pilot_eval.estimators import PanelColumns
 from pilot_eval.io.frames import spreadsheet_rows
 from pilot_eval.io.periods import normalise_periods
+from pilot_eval.validation_checks import (
+    UnitPeriodKeys,
+    UnitRuns,
+    first_per_unit,
+    non_finite,
+    unit_period_keys,
+    unit_runs,
+)
 
 Severity = Literal["error", "warning"]
 
@@ -107,9 +115,13 @@ class ValidationReport:
                 "problems": [p.to_dict() for p in self.problems]}
 
     def raise_if_errors(self) -> None:
-        """Raise ``ValidationFailed(self)`` if there is any error."""
+        """Raise ``ValidationFailed(self)`` if there is any error; with exactly one error
+        the exception also carries that error's ``rows`` and ``column``."""
         if self.errors:
-            raise ValidationFailed(self, file=self.file)
+            error = ValidationFailed(self, file=self.file)
+            if len(self.errors) == 1:
+                error.rows, error.column = self.errors[0].rows, self.errors[0].column
+            raise error
 
 
 class _Collector:
@@ -172,7 +184,7 @@ def validate_panel(
     year-month text (they are mapped with ``normalise_periods`` first).
 
     Errors: ``duplicate_column``, ``unknown_column``, ``missing_role``, ``bad_period``,
-    ``duplicate_unit_period``, ``non_numeric``, ``bad_weights``, ``not_binary``,
+    ``duplicate_unit_period``, ``non_numeric``, ``non_finite``, ``bad_weights``, ``not_binary``,
     ``cohort_varies_within_unit``, ``no_treated_units``, ``no_comparison_units``,
     ``no_before_period``, ``no_after_period``.
     Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
@@ -198,7 +210,7 @@ def validate_panel(
     binary_ok = _check_binary(frame, columns, known, out)
     _check_missing(frame, columns, known, out)
     if columns.unit in known and columns.time in known:
-        keys = _unit_period_keys(frame[columns.unit], frame[columns.time])
+        keys = unit_period_keys(frame[columns.unit], frame[columns.time])
         _check_duplicates(frame, columns, out, as_given=given, keys=keys)
         if periods_ok:
             _check_balance(columns, out, keys)
@@ -310,6 +322,15 @@ def _check_numeric(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
                     hint="Correct these cells, or leave them empty if the value is unknown"
                          + ("." if role != "covariate" else
                             "; or leave this column out of the covariates."))
+            continue
+        infinite = non_finite(series) if role != "weights" else None  # weights: bad_weights
+        if infinite is not None and infinite.any():
+            out.add("error", "non_finite",
+                    f"the {role} must be finite numbers, but {int(infinite.sum())} cell(s) "
+                    f"are infinite: {_values(series, infinite)}", rows=_rows(infinite),
+                    column=name,
+                    hint="Replace them with the real values, or leave them empty if the value "
+                         "is unknown (a formula that divided by zero often writes 'inf').")
 
 
 def _check_weights(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
@@ -356,46 +377,8 @@ def _check_missing(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
                     hint="Fill in the values if they are known.")
 
 
-DENSE_KEY_FACTOR = 4
-"""Unit x period tables up to this many times the rows (or 1M cells) are counted densely."""
-
-
-@dataclass(frozen=True)
-class _UnitPeriodKeys:
-    """Each row's (unit, period) pair as one integer code, and the distinct pairs.
-
-    ``row_count`` is how many rows share the row's pair (0 where the unit or period is
-    missing); ``pair_unit``/``pair_time`` are the unit and period codes of the distinct pairs
-    and ``pair_count`` their numbers of rows.
-    """
-
-    row_count: np.ndarray
-    pair_unit: np.ndarray
-    pair_time: np.ndarray
-    pair_count: np.ndarray
-
-
-def _unit_period_keys(unit: pd.Series, time: pd.Series) -> _UnitPeriodKeys:
-    unit_codes, units = pd.factorize(unit)
-    time_codes, times = pd.factorize(time)
-    complete = (unit_codes >= 0) & (time_codes >= 0)
-    n_times = max(len(times), 1)
-    key = unit_codes[complete].astype(np.int64) * n_times + time_codes[complete]
-    row_count = np.zeros(len(unit_codes), dtype=np.int64)
-    cells = len(units) * n_times
-    if cells <= max(DENSE_KEY_FACTOR * len(unit_codes), 1 << 20):
-        counts = np.bincount(key, minlength=cells)
-        row_count[complete] = counts[key]
-        pairs = np.flatnonzero(counts)
-        counts = counts[pairs]
-    else:
-        pairs, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        row_count[complete] = counts[inverse]
-    return _UnitPeriodKeys(row_count, pairs // n_times, pairs % n_times, counts)
-
-
 def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collector, *,
-                      as_given: pd.DataFrame, keys: _UnitPeriodKeys) -> None:
+                      as_given: pd.DataFrame, keys: UnitPeriodKeys) -> None:
     duplicated = keys.row_count > 1
     if not duplicated.any():
         return
@@ -408,7 +391,7 @@ def _check_duplicates(frame: pd.DataFrame, columns: PanelColumns, out: _Collecto
             hint="Keep one row per unit and period (add up or average the duplicates).")
 
 
-def _check_balance(columns: PanelColumns, out: _Collector, keys: _UnitPeriodKeys) -> None:
+def _check_balance(columns: PanelColumns, out: _Collector, keys: UnitPeriodKeys) -> None:
     n_periods = int(np.count_nonzero(np.bincount(keys.pair_time)))
     per_unit = np.bincount(keys.pair_unit)
     units = per_unit[per_unit > 0]  # periods of each unit with a complete row
@@ -463,7 +446,7 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
     unit = frame[columns.unit]
     if not usable.all():
         unit, time, treated = unit[usable], time[usable], treated[usable]
-    runs = _unit_runs(unit, time, treated, np.flatnonzero(usable))
+    runs = unit_runs(unit, time, treated, np.flatnonzero(usable))
     from_start = runs.first & (runs.d == 1)
     if from_start.any():
         always = bool((runs.d[runs.ever] == 1).all())
@@ -490,61 +473,14 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
     _check_comparison(runs, columns, out)
 
 
-@dataclass(frozen=True)
-class _UnitRuns:
-    """Usable rows sorted by unit, then period (stable; rows without a unit last).
-
-    ``code`` numbers the units in sorted order (-1: no unit); ``first`` marks each unit's first
-    row; ``ever`` rows of units that are under the pilot in some period; ``pos`` the rows'
-    positions in the frame.
-    """
-
-    unit: np.ndarray
-    code: np.ndarray
-    time: np.ndarray
-    d: np.ndarray
-    pos: np.ndarray
-    first: np.ndarray
-    ever: np.ndarray
-
-
-def _unit_runs(unit: pd.Series, time: pd.Series, treated: pd.Series,
-               positions: np.ndarray) -> _UnitRuns:
-    codes, uniques = pd.factorize(unit, sort=True)
-    sort_codes = np.where(codes < 0, len(uniques), codes)
-    order = _unit_time_order(sort_codes, time.to_numpy(dtype=float))
-    code = codes[order]
-    valid = code >= 0
-    first = np.zeros(len(code), dtype=bool)
-    first[:1] = True
-    first[1:] = code[1:] != code[:-1]
-    first &= valid
-    d = treated.to_numpy(dtype=float)[order]
-    treated_units = np.bincount(code[valid], weights=(d[valid] == 1), minlength=len(uniques))
-    ever = np.zeros(len(code), dtype=bool)
-    ever[valid] = treated_units[code[valid]] > 0
-    return _UnitRuns(unit.to_numpy()[order], code, time.to_numpy(dtype=float)[order], d,
-                     positions[order], first, ever)
-
-
-def _unit_time_order(unit_codes: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Stable order by unit code, then time (no sorting when the rows are in that order)."""
-    if len(times) < 2:
-        return np.arange(len(times))
-    step_unit = np.diff(unit_codes)
-    if bool((step_unit >= 0).all()) and bool((np.diff(times)[step_unit == 0] >= 0).all()):
-        return np.arange(len(times))
-    return np.lexsort((times, unit_codes))
-
-
-def _check_comparison(runs: _UnitRuns, columns: PanelColumns, out: _Collector) -> None:
+def _check_comparison(runs: UnitRuns, columns: PanelColumns, out: _Collector) -> None:
     valid = runs.code >= 0
     if bool((valid & ~runs.ever).any()):  # some unit is never under the pilot
         return
     treated = valid & (runs.d == 1)
     # rows are sorted by period within each unit: a unit's first treated row is its start
     column = columns.treatment or columns.cohort
-    if np.unique(runs.time[_first_per_unit(runs.code, treated)]).size > 1:
+    if np.unique(runs.time[first_per_unit(runs.code, treated)]).size > 1:
         out.add("warning", "no_never_treated",
                 "every unit joins the pilot at some point; only units that have not yet "
                 "started serve as comparisons", column=column,
@@ -554,14 +490,6 @@ def _check_comparison(runs: _UnitRuns, columns: PanelColumns, out: _Collector) -
     out.add("error", "no_comparison_units",
             "every unit is in the pilot and all started together, so there is no comparison",
             column=column, hint="Add units that did not take part in the pilot.")
-
-
-def _first_per_unit(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Positions of each unit's first row where ``mask`` holds (rows sorted by unit)."""
-    rows = np.flatnonzero(mask)
-    keep = np.ones(rows.size, dtype=bool)
-    keep[1:] = code[rows[1:]] != code[rows[:-1]]
-    return rows[keep]
 
 
 def _check_cross_section(time: pd.Series, treated: pd.Series, columns: PanelColumns,

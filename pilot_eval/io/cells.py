@@ -2,8 +2,9 @@
 
 Every text cell is stripped of surrounding whitespace.  Cells that are empty or hold one of the
 usual "no value" markers become missing and are counted.  A column whose remaining cells are all
-numbers (with the file's decimal separator and optional thousands separators) becomes numeric;
-otherwise it stays text, so that validation can name the cells that are not numbers.
+numbers (with the file's decimal separator and optional thousands separators; ``inf``,
+``-Infinity`` and the like are read as the floats +-inf, which validation refuses by row) becomes
+numeric; otherwise it stays text, so that validation can name the cells that are not numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ MISSING_MARKERS: frozenset[str] = frozenset(
 shorthand; ``..`` and ``.`` are common in published tables; ``#N/A`` is Excel's.
 """
 
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INFINITY = "[iI][nN][fF]([iI][nN][iI][tT][yY])?"
+"""``inf`` or ``infinity`` in any case: read as a float (validation then names the rows)."""
+_NUMBER = re.compile(r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|" + _INFINITY + ")$")
 _THOUSANDS_POINT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _THOUSANDS_COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 PREFIX_BYTES = 1 << 16

@@ -1,6 +1,7 @@
 """Read one sheet of an ``.xlsx`` workbook with openpyxl in read-only mode.
 
-The first row is the header.  Cells keep their Excel types (numbers, dates); text cells go
+The first row is the header.  A blank header over data is refused; when row 1 has merged
+cells (title cells spanning columns), the message says so.  Cells keep their Excel types (numbers, dates); text cells go
 through the same missing-marker and number rules as CSV cells.
 """
 
@@ -92,12 +93,43 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str) -> SheetRead:
     header = clean_header(rows[0], file=f"{file} [{sheet}]")
     body = pd.DataFrame([[_cell(v) for v in r] for r in rows[1:]], columns=range(width),
                         dtype=object)
-    body = drop_unnamed_empty(body, header, file=f"{file} [{sheet}]")
+    try:
+        body = drop_unnamed_empty(body, header, file=f"{file} [{sheet}]")
+    except DataError as error:  # a blank header over data: often merged title cells
+        merged = merged_header_ranges(source, sheet)
+        if not merged:
+            raise
+        raise DataError(
+            f"{error.message}: the header row has merged cells ({', '.join(merged)})",
+            file=error.file, rows=error.rows, column=error.column,
+            hint="Unmerge the cells in row 1 and give every column its own name there, or "
+                 "delete the title row so that the column names are in row 1.") from None
     body = drop_trailing_blank_rows(body)
     require_rows(body, file=f"{file} [{sheet}]")
     typed = {name: _typed_column(body[name]) for name in body.columns}
     frame, missing = finish_text_frame(pd.DataFrame(typed), decimal=".")
     return SheetRead(frame=frame, sheet=sheet, missing=missing)
+
+
+def merged_header_ranges(source: IO[bytes], sheet: str) -> list[str]:
+    """Merged ranges touching row 1 of ``sheet`` (``["A1:B1", ...]``); empty when none or
+    when the workbook cannot be reopened.
+
+    Read-only mode does not expose merged cells, so the workbook is opened a second time in
+    normal mode: slower, and used only when the header already looks broken.
+    """
+    import openpyxl
+
+    try:
+        source.seek(0)
+        workbook = openpyxl.load_workbook(source, data_only=True)
+        try:
+            ranges = workbook[sheet].merged_cells.ranges
+            return [str(r) for r in sorted(ranges, key=lambda r: r.min_col) if r.min_row == 1]
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return []
 
 
 def _blank(value: object) -> bool:

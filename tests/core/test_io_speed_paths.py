@@ -58,6 +58,8 @@ GENERATED: dict[str, bytes] = {
     "markers": b"unit,y,z\n1,N/A,[C]\n2,..,#n/a\n3,NA,[z]\n4,-,*\n5,1,x\n",
     "signs_and_exponents": b"a,b,c\n+1,1E5,.5\n-2,-1.e-3,5.\n3,+7,1e+2\n",
     "long_integers": b"a,b\n1234567890123456,1\n1,123456789012345\n",
+    "infinities": b"a,b,c\ninf,1,x\n-Infinity,2.5,INF\n+INF,-inf,y\n",
+    "infinities_decimal_comma": b"a;b\n-inf;1,5\nInfinity;2\n",
     "hex_like": b"a,b\n0x10,1\n0x1f,2\n",
     "thousands": b"a,b\n\"1,234\",1\n999,2\n",
     "booleans": b"a,b\nTRUE,1\nfalse,2\nTrue,3\n",

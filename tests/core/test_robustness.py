@@ -118,8 +118,6 @@ def test_a_sheet_with_merged_header_rows_is_refused_naming_the_row(tmp_path):
     assert error.hint and "merged header.xlsx" in error.file
 
 
-@pytest.mark.xfail(strict=True, reason="pilot_eval/io/excel.py does not recognise merged "
-                   "header cells yet; the message should say so (unmerge or delete row 1)")
 def test_the_merged_header_message_names_the_merged_cells(tmp_path):
     path = _merged_header_workbook(tmp_path / "merged.xlsx")
     with pytest.raises(DataError) as caught:
@@ -195,12 +193,6 @@ def test_the_analysis_of_a_single_pilot_unit_says_the_clusters_are_few():
     assert any("1 in the pilot" in w for w in result["warnings"]), result["warnings"]
 
 
-WILD_CRASH = ("run_analysis adds the wild cluster bootstrap for few clusters, and it divides "
-              "by a zero or overflowing standard error (estimators/wild_bootstrap_algebra.py "
-              "p_value_at: ZeroDivisionError) instead of an Unavailable p-value")
-
-
-@pytest.mark.xfail(strict=True, raises=ZeroDivisionError, reason=WILD_CRASH)
 @pytest.mark.parametrize("name", ["extreme_values.csv", "constant_outcome.csv", "panel_ok.csv"])
 def test_the_analysis_gives_a_result_or_a_clear_refusal(name):
     """Values near the float limits, an outcome that never varies, and a perfect additive fit
@@ -229,9 +221,6 @@ def test_treated_from_the_first_period_is_refused():
     assert "before" in caught.value.user_message()
 
 
-@pytest.mark.xfail(strict=True, reason="'inf' is read as text, validation passes it, and the "
-                   "estimator's message quotes a number as the bad value; the loader "
-                   "(pilot_eval/io/cells.py) or validation should name rows 4 and 11")
 def test_infinities_are_refused_naming_their_rows(tmp_path):
     text = (BAD / "panel_ok.csv").read_text(encoding="utf-8").splitlines()
     header, rows = text[0], text[1:]

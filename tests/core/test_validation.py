@@ -303,3 +303,26 @@ def test_duplicate_column_names_are_reported_not_crashed_on():
     frame.columns = ["unit", "period", "cohort", "d", "y", "y", "region"]
     report = validate_panel(frame, TREATMENT)
     assert codes(report) == ["duplicate_column"] and report.errors[0].column == "y"
+
+
+def test_infinite_outcomes_and_covariates_are_errors_naming_rows():
+    """Reference: the rows set to +-inf by hand (frame position i is spreadsheet row i + 2)."""
+    frame = panel()
+    frame.loc[2, "y"], frame.loc[9, "y"] = np.inf, -np.inf
+    frame.loc[4, "x"] = np.inf
+    columns = PanelColumns(outcome="y", unit="unit", time="period", treatment="d",
+                           covariates=("x",))
+    report = validate_panel(frame, columns)
+    assert codes(report) == ["non_finite", "non_finite"]
+    by_column = {p.column: p for p in report.errors}
+    assert by_column["y"].rows == (4, 11) and by_column["x"].rows == (6,)
+    assert "infinite" in by_column["y"].message and "inf" in by_column["y"].message
+    assert "empty" in by_column["y"].hint
+
+
+def test_one_error_is_raised_with_its_rows_and_column():
+    frame = panel()
+    frame.loc[[2, 9], "y"] = np.inf
+    with pytest.raises(ValidationFailed) as caught:
+        validate_panel(frame, TREATMENT).raise_if_errors()
+    assert caught.value.rows == (4, 11) and caught.value.column == "y"
