@@ -126,14 +126,22 @@ def clean_text_column(cells: pd.Series, *, decimal: str) -> tuple[pd.Series, int
     if typed is None:
         typed = _as_booleans(present)
     if typed is None:
-        out = pd.Series(text.to_numpy(zero_copy_only=False), index=cells.index,
-                        name=cells.name, dtype=object)
+        out = pd.Series(_shared_strings(text), index=cells.index, name=cells.name, dtype=object)
         return out.where(~missing, np.nan), n_missing
     if missing.any():
         values = np.full(len(cells), np.nan)
         values[~missing] = typed.astype("float64")
         return pd.Series(values, index=cells.index, name=cells.name), n_missing
     return pd.Series(typed, index=cells.index, name=cells.name), n_missing
+
+
+def _shared_strings(text: pa.Array) -> np.ndarray:
+    """The cells as a numpy object array in which equal cells are one Python string: a text
+    column (team names, months) repeats few values, and a million separate copies of them
+    would take tens of megabytes more."""
+    encoded = pc.dictionary_encode(text)
+    uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return uniques[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _all(mask: pa.Array) -> bool:

@@ -98,21 +98,28 @@ def drop_leading_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def finish_text_frame(
-    frame: pd.DataFrame, *, decimal: str
+    frame: pd.DataFrame, *, decimal: str, consume: bool = False
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Type every text column; return the new frame and the missing count per column."""
+    """Type every text column; return the new frame and the missing count per column.
+
+    With ``consume=True`` each column is removed from ``frame`` as soon as it is typed (the
+    frame is left empty), so that its text cells can be freed one column at a time rather
+    than all at the end; the loader uses this for its own intermediate frame.
+    """
     columns: dict[str, pd.Series] = {}
     counts: dict[str, int] = {}
-    for name in frame.columns:
-        column = frame[name]
+    n_rows = len(frame)
+    for name in list(frame.columns):
+        column = frame.pop(name) if consume else frame[name]
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
             typed, n_missing = clean_text_column(column, decimal=decimal)
         else:
             typed, n_missing = column, int(column.isna().sum())
+        del column  # with consume=True, the last reference to the column's text
         columns[name] = typed
         if n_missing:
             counts[name] = n_missing
-    out = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    out = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
     return out, counts
 
 

@@ -30,7 +30,6 @@ from pilot_eval.io.frames import (
 )
 from pilot_eval.io.sniffing import (
     DELIMITERS,
-    DecodedText,
     decode_text,
     file_signature,
     refuse_signature,
@@ -155,7 +154,9 @@ def load_table(
         raise DataError("the file is empty", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
     if suffix in TEXT_SUFFIXES:
-        return _load_text(data, file=file, digest=digest, encoding=encoding,
+        source = _TextSource(data)
+        del data  # the source alone holds the bytes, so that they can be freed early
+        return _load_text(source, file=file, digest=digest, encoding=encoding,
                           delimiter=delimiter, decimal=decimal)
     if encoding is not None or delimiter is not None or decimal is not None:
         raise DataError("encoding, delimiter and decimal apply only to text (CSV) files",
@@ -288,15 +289,30 @@ def _read_bytes(target: Path, *, file: str) -> bytes:
                         hint="Close it in Excel if it is open, and check you may read it.") from None
 
 
-def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
+@dataclass(eq=False)
+class _TextSource:
+    """A text file's bytes and, once decoded, its text; each is dropped (set to ``None``) as
+    soon as it is no longer needed, since for a large file each is about the file's size.
+    Mutable on purpose: it exists to let go of memory, and never leaves this module."""
+
+    data: bytes | None
+    text: str | None = None
+    encoding: str = ""
+
+    def decode(self, *, file: str, encoding: str | None) -> None:
+        decoded = decode_text(self.data, file=file, encoding=encoding)
+        self.text, self.encoding = decoded.text, decoded.encoding
+
+
+def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | None,
                delimiter: str | None, decimal: str | None) -> LoadedTable:
-    refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="text")
-    decoded = decode_text(data, file=file, encoding=encoding)
-    if not decoded.text or decoded.text.isspace():
+    refuse_signature(source.data[:SIGNATURE_BYTES], file=file, expected="text")
+    source.decode(file=file, encoding=encoding)
+    if not source.text or source.text.isspace():
         raise DataError("the file is empty", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
     if delimiter is None:
-        delimiter = sniff_delimiter(decoded.text)
+        delimiter = sniff_delimiter(source.text)
     elif delimiter not in DELIMITERS:
         raise DataError(f"the delimiter {delimiter!r} is not supported", file=file,
                         hint="Use one of: comma, semicolon, tab, or |.")
@@ -306,12 +322,13 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
     if decimal == delimiter:
         raise DataError("the decimal separator and the delimiter are both ','", file=file,
                         hint="Files with decimal commas separate columns with ';'.")
-    raw = _parse_text(data, decoded, delimiter=delimiter, file=file)
+    raw = _parse_text(source, delimiter=delimiter, encoding=encoding, file=file)
     if raw.empty:
         raise DataError("the file holds no values, only delimiters and blank lines", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
     header = clean_header(list(raw.iloc[0]), file=file)
     body = raw.iloc[1:].reset_index(drop=True)
+    del raw  # its cells are shared with body: let body be their last owner
     body = drop_unnamed_empty(body, header, file=file)
     body = drop_trailing_blank_rows(body)
     require_rows(body, file=file)
@@ -319,8 +336,8 @@ def _load_text(data: bytes, *, file: str, digest: str, encoding: str | None,
         decimal = "." if delimiter == "," else sniff_decimal(
             [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
              if isinstance(v, str)], delimiter=delimiter)
-    frame, counts = finish_text_frame(body, decimal=decimal)
-    return LoadedTable(frame=frame, path=file, sheet=None, encoding=decoded.encoding,
+    frame, counts = finish_text_frame(body, decimal=decimal, consume=True)
+    return LoadedTable(frame=frame, path=file, sheet=None, encoding=source.encoding,
                        delimiter=delimiter, decimal=decimal, sha256=digest,
                        n_rows=len(frame), missing_markers=counts)
 
@@ -329,15 +346,24 @@ _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 _CONTENT_BYTE = re.compile(rb"[^ \t\r\n\x00]")
 
 
-def _parse_text(data: bytes, decoded: DecodedText, *, delimiter: str,
+def _parse_text(source: _TextSource, *, delimiter: str, encoding: str | None,
                 file: str) -> pd.DataFrame:
-    """Every line as text cells: Arrow's reader for plain UTF-8 files, else pandas'."""
-    start = utf8_start(data, decoded.encoding)
+    """Every line as text cells: Arrow's reader for plain UTF-8 files, else pandas'.
+
+    Arrow reads the bytes, so the decoded text is dropped first (and decoded again, the same
+    way, only if Arrow declines the file); the bytes are dropped once parsed.
+    """
+    start = utf8_start(source.data, source.encoding)
     if start is not None:
-        raw = arrow_table_frame(data, start=start, delimiter=delimiter)
+        source.text = None
+        raw = arrow_table_frame(source.data, start=start, delimiter=delimiter)
         if raw is not None:
+            source.data = None
             return drop_leading_blank_rows(raw)
-    return _parse_csv(decoded.text, delimiter=delimiter, file=file)
+        source.decode(file=file, encoding=encoding)
+    source.data = None
+    text, source.text = source.text, None
+    return _parse_csv(text, delimiter=delimiter, file=file)
 
 
 def _parse_csv(text: str, *, delimiter: str, file: str) -> pd.DataFrame:
