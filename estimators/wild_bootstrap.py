@@ -172,6 +172,9 @@ class WildBootstrapResult:
         kind = "restricted (null imposed)" if self.impose_null else "unrestricted"
         draws = ("every possible draw" if self.full_enumeration
                  else f"{self.draws:,} draws, seed {self.seed}")
+        if isinstance(self.p_value, Unavailable):
+            return (f"wild cluster bootstrap, clustered by {self.cluster} ({self.n_clusters} "
+                    f"clusters): no p-value or interval, {self.p_value.reason}")
         return (f"wild cluster bootstrap, {kind}, {self.weight_type} weights, {draws}, "
                 f"clustered by {self.cluster} ({self.n_clusters} clusters); p-value and "
                 f"interval from the bootstrap, standard error CR1 (fixest/Stata factor)")

@@ -283,7 +283,13 @@ def draw_stats(maps: Maps, blocks: Iterator[np.ndarray], *, impose_null: bool) -
 
 
 def p_value_at(draws: DrawStats, maps: Maps, beta0: float) -> float:
-    """Symmetric bootstrap p-value ``P*(|t*| >= |t|)`` of ``H0: beta = beta0``."""
+    """Symmetric bootstrap p-value ``P*(|t*| >= |t|)`` of ``H0: beta = beta0``.
+
+    Raises ``EstimationError`` when no t-statistic exists (see ``untestable_reason``);
+    ``WildClusterBootstrap.fit`` asks first and reports ``Unavailable`` instead.
+    """
+    if not (maps.se_raw > 0.0 and np.isfinite(maps.se_raw)):
+        raise EstimationError(untestable_reason(maps) or "the standard error is zero")
     t_abs = abs(maps.estimate - beta0) / maps.se_raw
     if beta0 == 0.0:
         square = draws.a

@@ -184,6 +184,7 @@ def _assert_unavailable_inference(result: wb.WildBootstrapResult, words: str) ->
     for name in ("t_stat", "p_value", "ci_low", "ci_high"):
         assert data[name] is None and words in data["unavailable"][name]
     assert any(words in note for note in data["warnings"])
+    assert "no p-value or interval" in data["se_description"]
     assert "not available" in result.summary() and result.to_frame().shape == (1, 10)
     return data
 
@@ -227,3 +228,12 @@ def test_an_ordinary_panel_has_no_unavailable_inference():
     assert result.to_dict()["unavailable"] == {}
     assert wb.untestable_reason(wb.bootstrap_maps(
         wb.twfe_regression(panel(seed=15), COLUMNS)[0], impose_null=True)) is None
+
+
+def test_the_p_value_of_a_zero_standard_error_is_a_clear_error_when_asked_directly():
+    frame = _two_by_two_panel(lambda u, t, d: 7.0)
+    maps = wb.bootstrap_maps(wb.twfe_regression(frame, COLUMNS)[0], impose_null=True)
+    blocks = wb.weight_blocks("webb", 4, 10, enumerate_all=False, rng=np.random.default_rng(1))
+    draws = wb.draw_stats(maps, blocks, impose_null=True)
+    with pytest.raises(EstimationError, match="fits the outcome exactly"):
+        wb.p_value_at(draws, maps, 0.0)
