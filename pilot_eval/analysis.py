@@ -159,7 +159,7 @@ class DidAnalysis:
         if self.wild is not None:
             w = self.wild
             lines += ["", f"Headline inference: wild cluster bootstrap ({w.weight_type}, "
-                          f"{w.draws:,} draws): p = {w.p_value:.4g}, {w.level:.0%} CI "
+                          f"{w.draws:,} draws): p = {_text(w.p_value)}, {w.level:.0%} CI "
                           f"{_text(w.ci_low)} to {_text(w.ci_high)}"]
         lines += ["", f"Estimator: {self.choice.estimator} ({self.choice.reason})",
                   f"Inference: {self.choice.inference_reason}"]
@@ -186,6 +186,11 @@ class DidAnalysis:
             wild = self.wild.to_dict()
             out.update({k: wild[k] for k in ("ci_low", "ci_high", "p_value", "se_description")})
             out["se_type"] = "wild"
+            reasons = {k: v for k, v in out.get("unavailable", {}).items()
+                       if k not in ("ci_low", "ci_high", "p_value")}
+            reasons.update({k: v for k, v in wild.get("unavailable", {}).items()
+                            if k in ("ci_low", "ci_high", "p_value")})
+            out["unavailable"] = reasons
         study = self.extras.get("event_study")
         if study is not None and not isinstance(study, Unavailable):
             out.setdefault("event_time", study.to_dict()["event_time"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -121,6 +122,14 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    # Overflow or 0/0 inside numeric libraries on extreme data: the results say what could not
+    # be computed (Unavailable); raw RuntimeWarnings would only alarm the analyst.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _dispatch(args, gui)
+
+
+def _dispatch(args: argparse.Namespace, gui: GuiLauncher | None) -> int:
     try:
         if args.command is None or args.command in GUI_COMMANDS:
             if gui is None:
