@@ -113,15 +113,18 @@ class Controller(QObject):
         self.runner.busy_changed.connect(self.busy_changed)
 
     # ----------------------------------------------------------------- intents
-    @Slot(str)
-    def open_file(self, path: str) -> None:
+    def open_file(self, path: str, *, data_path: str | None = None) -> None:
         """Load ``path`` and guess its column roles (in the task runner).
 
         A project file (``.pilot.json``) opens its outcome data with the roles it saved.
         """
         path = str(path)
-        task = self._project_task if path.lower().endswith(PROJECT_SUFFIX) else self._load_task
-        self.runner.run(LOAD, partial(task, path), title=TITLES[LOAD])
+        if path.lower().endswith(PROJECT_SUFFIX):
+            extra = {"data_path": str(data_path)} if data_path else {}
+            task = partial(self.core.open_project, path, **extra)
+        else:
+            task = partial(self._load_task, path)
+        self.runner.run(LOAD, task, title=TITLES[LOAD])
 
     def preview_file(self, path: str, options: dict[str, Any] | None = None) -> None:
         """Read ``path`` with ``load_table`` options for the import wizard (``preview_ready``)."""
@@ -331,9 +334,6 @@ class Controller(QObject):
         progress.report(1.0, "Loaded")
         return table, roles, ""
 
-    def _project_task(self, path: str, progress: Any) -> tuple[Any, ...]:
-        return self.core.open_project(path, progress)
-
     def _brief_task(self, results: list[dict[str, Any]], pdf_path: str, organisation: str,
                     author: str, extra: dict[str, Any], progress: Any) -> tuple[str, str]:
         return self.core.export_brief(results, pdf_path, organisation=organisation,
@@ -369,9 +369,9 @@ class Controller(QObject):
             self.options_changed.emit(dict(self.options))
             self.table_loaded.emit(table)
             self.set_roles(roles)
-            if self.project_path:
+            if self.project_path and not extras.get("relocated"):
                 self._set_clean()
-            else:
+            else:  # new data, or a project whose data file was located elsewhere
                 self.mark_dirty()
             self.project_changed.emit(self.project_path)
             self.run_retention()

@@ -128,7 +128,7 @@ class CoreApi:
         progress.report(0.9, "Guessing column roles")
         return table
 
-    def open_project(self, path: str, progress: Progress
+    def open_project(self, path: str, progress: Progress, *, data_path: str | None = None
                      ) -> tuple[Any, dict[str, str | None], str, dict[str, Any]]:
         """The project's outcome data, its roles, a note when the data file changed, and
         ``{"project": Project, "path": path}``."""
@@ -142,6 +142,10 @@ class CoreApi:
         if spec is None:
             raise ProjectFileError("the project names no outcome data file", file=Path(path).name,
                                    hint="Open the data file itself with Open data file.")
+        if data_path:  # the user located a data file that moved
+            from dataclasses import replace
+
+            spec = replace(spec, path=str(data_path))
         status = check_source(spec)
         if status.state == "missing":
             raise DataError(status.message, file=Path(path).name)
@@ -152,7 +156,7 @@ class CoreApi:
         roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
         if project.outcomes:
             roles["outcome"] = project.outcomes[0].column
-        extras = {"project": project, "path": str(path)}
+        extras = {"project": project, "path": str(path), "relocated": bool(data_path)}
         return table, normalise_roles(roles, table.frame), status.message, extras
 
     def make_demo(self, folder: str, progress: Progress) -> str:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .brief_page import BriefPage
-from .controller import ANALYSIS, BRIEF, DEMO, LOAD, RETENTION, Controller, Issue
+from .controller import ANALYSIS, BRIEF, DEMO, LOAD, RETENTION, TITLES, Controller, Issue
 from .core_api import AnalysisOutput
 from .data_page import DataPage
 from .error_dialog import show_error
@@ -225,10 +225,26 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         dialog.reload()
         return dialog
 
-    def open_file(self, path: str | Path) -> None:
+    def open_file(self, path: str | Path, *, data_path: str | None = None) -> None:
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
         self.undo_stack.clear()
-        self.controller.open_file(str(path))
+        self.last_opened = str(path)
+        self.controller.open_file(str(path), data_path=data_path)
+
+    def ask_locate(self, message: str) -> str:
+        """The moved data file, chosen by the user ("" to give up).  (Tests replace this.)"""
+        path, _ = QFileDialog.getOpenFileName(self, f"Locate the data file — {message}",
+                                              str(documents_folder()), DATA_FILTER)
+        return path
+
+    def _offer_locate(self, info: ErrorInfo) -> None:
+        """A project whose data file moved: let the user point at it (nothing is lost)."""
+        project = getattr(self, "last_opened", "")
+        if not project.lower().endswith(".pilot.json") or "Locate it" not in info.message:
+            return
+        located = self.ask_locate(info.message)
+        if located:
+            self.open_file(project, data_path=located)
 
     def open_staff_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open staff records",
@@ -269,6 +285,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.statusBar().showMessage(f"{info.title}: {info.message}")
         if self.modal_errors:
             show_error(info, self)
+        if info.title == TITLES[LOAD]:
+            self._offer_locate(info)
 
     def clear_pages(self) -> None:
         self.data_page.clear()

@@ -28,6 +28,8 @@ def no_blocking_questions(monkeypatch) -> list[str]:
                         or "discard")
     monkeypatch.setattr(MainWindow, "ask_recover", lambda self, r: asked.append("recover")
                         or False)
+    monkeypatch.setattr(MainWindow, "ask_locate", lambda self, message: asked.append("locate")
+                        or "")
     return asked
 
 

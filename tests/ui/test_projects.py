@@ -168,3 +168,30 @@ def test_geometry_is_saved_to_the_ini_file_and_restored(qtbot, make_window, tmp_
     # The height comes back (the default is 800); the width is clamped by Qt to the offscreen
     # platform's 800-pixel screen and then raised to the window's minimum width.
     assert again.height() == 640 and again.width() < 1200
+
+
+def test_a_moved_data_file_can_be_located_and_nothing_is_lost(
+        qtbot, make_window, panel_csv, tmp_path, monkeypatch):
+    window = make_window()
+    open_and_wait(qtbot, window, panel_csv)
+    window.controller.set_role("cluster", "team")
+    target = tmp_path / "pilot.pilot.json"
+    assert window.save_project_to(target)
+    moved = tmp_path / "moved" / "panel.csv"
+    moved.parent.mkdir()
+    panel_csv.rename(moved)
+    saved = target.read_bytes()
+
+    asked: list[str] = []
+    monkeypatch.setattr(MainWindow, "ask_locate",
+                        lambda self, message: asked.append(message) or str(moved))
+    other = make_window()
+    with qtbot.waitSignal(other.controller.project_changed, timeout=WAIT_MS):
+        other.open_file(target)
+    qtbot.waitUntil(lambda: not other.controller.runner.running_keys(), timeout=WAIT_MS)
+    assert "no longer at" in asked[0]
+    assert other.controller.roles["cluster"] == "team"
+    assert other.controller.dirty  # the new location is saved with the next Save
+    assert target.read_bytes() == saved  # opening changed nothing
+    assert other.save_project()
+    assert load_project(target).outcome_data.path == str(moved.resolve())
