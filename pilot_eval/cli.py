@@ -22,7 +22,7 @@ from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-GUI_COMMANDS = ("open",)
+GUI_COMMANDS = ("open", "screenshots")
 GuiLauncher = Callable[[argparse.Namespace], int]
 
 log = logging.getLogger("pilot_eval.cli")
@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_retention_parser(commands)
     opener = commands.add_parser("open", help="open a project file in the window")
     opener.add_argument("project", type=Path, nargs="?", help="a .pilot.json project file")
+    shots = commands.add_parser(
+        "screenshots", help="open the demo offscreen, visit every step, save a PNG of each")
+    shots.add_argument("out_dir", type=Path, help="folder for the PNG files")
+    shots.add_argument("--scale", type=float, help="display scaling, e.g. 1.5 for 150%%")
     return parser
 
 

@@ -22,6 +22,12 @@ SELF_TEST_FLAG = "--self-test"
 
 
 def _open_window(args: argparse.Namespace) -> int:
+    """The window's commands: ``open`` (or none) and ``screenshots``."""
+    if args.command == "screenshots":
+        from pilot_eval.ui.screenshots import main as screenshots_main
+
+        scale = ["--scale", str(args.scale)] if args.scale else []
+        return screenshots_main([str(args.out_dir), *scale])
     from pilot_eval.ui.app import main as app_main
 
     argv = [str(args.project)] if getattr(args, "project", None) else []

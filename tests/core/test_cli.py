@@ -170,3 +170,15 @@ def test_console_script_is_installed():
     assert exe, "the pilot-eval console script is not on PATH"
     done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("pilot-eval ")
+
+
+def test_window_commands_go_to_the_launcher_the_ui_passes_in(tmp_path):
+    seen = []
+
+    def launcher(args):
+        seen.append((args.command, getattr(args, "out_dir", None), getattr(args, "scale", None)))
+        return 0
+
+    assert main(["screenshots", str(tmp_path), "--scale", "1.5"], gui=launcher) == EXIT_OK
+    assert main(["open"], gui=launcher) == EXIT_OK
+    assert seen == [("screenshots", tmp_path, 1.5), ("open", None, None)]
