@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -13,16 +13,26 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+#: Quiet time after the last keystroke before page 1 is drawn again.
+PREVIEW_DELAY_MS = 400
+NO_PREVIEW = "Page 1 of the brief appears here once the Impact step has a result."
+
 
 class BriefPage(QWidget):
-    """Intent: ``export_requested``.  Setters: ``set_ready``, ``set_busy``, ``show_exported``."""
+    """Intents: ``export_requested``, ``preview_requested`` (debounced after edits).
+
+    Setters: ``set_ready``, ``set_busy``, ``show_exported``, ``show_preview``.
+    """
 
     export_requested = Signal()
     text_edited = Signal()  # any narrative field changed (unsaved changes)
+    preview_requested = Signal()  # the narrative settled: draw page 1 again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,7 +85,19 @@ class BriefPage(QWidget):
                              "analyse is added to the brief.")
         self.status.setAccessibleName("Brief status")
         self.status.setWordWrap(True)
-        layout = QVBoxLayout(self)
+        self.page_preview = QTextBrowser()
+        self.page_preview.setAccessibleName("Preview of page 1 of the brief")
+        self.page_preview.setOpenLinks(False)
+        self.page_preview.setPlaceholderText(NO_PREVIEW)
+        self.page_preview.setMinimumWidth(260)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.preview_requested)
+        self.text_edited.connect(self._preview_timer.start)
+        fields = QWidget()
+        layout = QVBoxLayout(fields)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.preview)
@@ -86,6 +108,21 @@ class BriefPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addStretch(1)
+        preview_box = QWidget()
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        preview_title = QLabel("Pre&view of page 1")
+        preview_title.setBuddy(self.page_preview)
+        preview_layout.addWidget(preview_title)
+        preview_layout.addWidget(self.page_preview, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(fields)
+        splitter.addWidget(preview_box)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        outer = QVBoxLayout(self)
+        outer.addWidget(splitter)
         self.set_ready(False)
 
     def _text_box(self, name: str, placeholder: str) -> QPlainTextEdit:
@@ -136,6 +173,16 @@ class BriefPage(QWidget):
                  "to add it):")
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
         self.preview.setText(f"{intro}<ul>{items}</ul>")
+
+    def show_preview(self, page: str) -> None:
+        """Page 1 as HTML text from the brief's HTML twin ("" shows the placeholder)."""
+        if page:
+            self.page_preview.setHtml(page)
+        else:
+            self.page_preview.clear()
+
+    def show_preview_problem(self, message: str) -> None:
+        self.page_preview.setPlainText("The preview could not be drawn: " + message)
 
     def set_busy(self, busy: bool) -> None:
         self.export_button.setEnabled(not busy)

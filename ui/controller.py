@@ -20,6 +20,7 @@ from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
 RETENTION, DEMO, PREVIEW = "retention", "demo", "preview"
+BRIEF_PREVIEW = "brief_preview"
 PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
     LOAD: "The file could not be opened",
@@ -87,6 +88,8 @@ class Controller(QObject):
     options_changed = Signal(dict)     # DiD options (estimator ...)
     preview_ready = Signal(object)     # LoadedTable read for the import wizard
     preview_failed = Signal(object)    # ErrorInfo
+    brief_preview_ready = Signal(str)  # page 1 of the brief as HTML ("" when nothing to show)
+    brief_preview_failed = Signal(str)  # why the page-1 preview could not be drawn
 
     def __init__(self, core: Any | None = None, runner: TaskRunner | None = None,
                  parent: QObject | None = None) -> None:
@@ -308,14 +311,29 @@ class Controller(QObject):
             self.error.emit(ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
                                       "brief: the brief reports its result."))
             return
+        task = partial(self._brief_task, [o.result for o in self.results.values()], str(pdf_path),
+                       organisation, author, self._brief_extra(options))
+        self.runner.run(BRIEF, task, title=TITLES[BRIEF])
+
+    def preview_brief(self, *, organisation: str = "", author: str = "",
+                      options: dict[str, Any] | None = None) -> None:
+        """Draw page 1 of the brief in the task runner; ``brief_preview_ready`` brings it."""
+        if not self.results:
+            self.runner.cancel(BRIEF_PREVIEW)
+            self.brief_preview_ready.emit("")
+            return
+        task = partial(self.core.brief_preview, [o.result for o in self.results.values()],
+                       organisation=organisation, author=author, **self._brief_extra(options))
+        self.runner.run(BRIEF_PREVIEW, lambda progress: task(progress=progress),
+                        title="The preview could not be drawn")
+
+    def _brief_extra(self, options: dict[str, Any] | None) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if options:
             extra["options"] = dict(options)
         if self.retention_output is not None:
             extra["retention"] = self.retention_output.result
-        task = partial(self._brief_task, [o.result for o in self.results.values()], str(pdf_path),
-                       organisation, author, extra)
-        self.runner.run(BRIEF, task, title=TITLES[BRIEF])
+        return extra
 
     def shutdown(self) -> None:
         self.runner.shutdown()
@@ -390,6 +408,8 @@ class Controller(QObject):
             self.results.pop(outcome, None)  # a re-run moves the outcome to the end
             self.results[outcome] = value
             self.result_ready.emit(value)
+        elif key == BRIEF_PREVIEW:
+            self.brief_preview_ready.emit(str(value))
         elif key == BRIEF:
             pdf, html = value
             self.brief_exported.emit(str(Path(pdf)), str(Path(html)))
@@ -398,6 +418,9 @@ class Controller(QObject):
     def _on_failed(self, key: str, info: ErrorInfo) -> None:
         if key == PREVIEW:  # shown in the wizard, next to the settings that caused it
             self.preview_failed.emit(info)
+            return
+        if key == BRIEF_PREVIEW:  # shown in place of the preview; Export reports it again
+            self.brief_preview_failed.emit(info.message)
             return
         if key == VALIDATE:  # a data problem found while checking belongs in the list
             self._set_issues([Issue("error", info.message)])

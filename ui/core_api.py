@@ -278,23 +278,57 @@ class CoreApi:
 
         ``options`` are ``BriefOptions`` entries (the issue, recommendation ...); ``retention``
         is the retention analysis' dictionary, reported when given."""
-        from pilot_eval.brief import build_brief_content, render_html, render_pdf
-        from pilot_eval.brief.options import BriefOptions
+        from pilot_eval.brief import render_html, render_pdf
 
         pdf = Path(pdf_path)
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")
         html = pdf.with_suffix(".html")
         progress.report(0.1, "Writing the brief")
-        brief_options = BriefOptions.from_dict({**(options or {}), "organisation": organisation,
-                                                "author": author}, strict=False)
-        document: dict[str, Any] = {"outcomes": list(results)}
-        if retention:
-            document["retention"] = retention
-        content = build_brief_content(document, options=brief_options)
+        content = _brief_content(results, organisation, author, options, retention)
         progress.report(0.3, "Rendering the PDF")
         render_pdf(content, pdf)
         progress.report(0.8, "Rendering the HTML version")
         render_html(content, html)
         progress.report(1.0, "Done")
         return str(pdf), str(html)
+
+    def brief_preview(self, results: list[dict[str, Any]], *, organisation: str = "",
+                      author: str = "", progress: Progress, options: dict[str, Any] | None = None,
+                      retention: dict[str, Any] | None = None) -> str:
+        """Page 1 of the brief (title, summary, findings, evidence, caveats) as HTML text,
+        from the same content the export writes."""
+        from pilot_eval.brief import brief_html
+
+        progress.report(0.1, "Drawing the preview")
+        content = _brief_content(results, organisation, author, options, retention)
+        page = page_one_html(brief_html(content))
+        progress.report(1.0, "Done")
+        return page
+
+
+#: Where the HTML twin's first page ends: the charts over time, else the annex.
+PAGE_ONE_ENDS = ('<section aria-labelledby="over-time">', '<section aria-labelledby="annex">')
+
+
+def page_one_html(document: str) -> str:
+    """The part of the brief's HTML before the charts and the annex, closed again."""
+    for marker in PAGE_ONE_ENDS:
+        cut = document.find(marker)
+        if cut >= 0:
+            return document[:cut] + "</main>\n</body>\n</html>\n"
+    return document
+
+
+def _brief_content(results: list[dict[str, Any]], organisation: str, author: str,
+                   options: dict[str, Any] | None, retention: dict[str, Any] | None) -> Any:
+    """The ``BriefContent`` both the export and the preview render."""
+    from pilot_eval.brief import build_brief_content
+    from pilot_eval.brief.options import BriefOptions
+
+    brief_options = BriefOptions.from_dict({**(options or {}), "organisation": organisation,
+                                            "author": author}, strict=False)
+    document: dict[str, Any] = {"outcomes": list(results)}
+    if retention:
+        document["retention"] = retention
+    return build_brief_content(document, options=brief_options)

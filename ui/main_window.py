@@ -159,6 +159,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.retention_page.open_requested.connect(self.open_staff_dialog)
         self.brief_page.export_requested.connect(self.export_brief_dialog)
         self.brief_page.text_edited.connect(c.mark_dirty)
+        self.brief_page.preview_requested.connect(self._preview_brief)
+        c.brief_preview_ready.connect(self.brief_page.show_preview)
+        c.brief_preview_failed.connect(self.brief_page.show_preview_problem)
         c.table_loaded.connect(self._on_table_loaded)
         c.roles_changed.connect(self._on_roles_changed)
         c.issues_changed.connect(self._on_issues)
@@ -356,6 +359,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
     def _on_retention(self, output: Any) -> None:
         self.retention_page.show_result(output.result, output.figure, output.chart_problem)
+        self._preview_brief()  # the brief reports retention too
         self.statusBar().showMessage("Retention analysis finished.")
 
     def _show_brief_contents(self) -> None:
@@ -364,6 +368,12 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.brief_page.show_evidence([line for line in (
             getattr(o, "evidence", "") for o in self.controller.results.values()) if line])
         self.brief_page.set_ready(bool(results))
+        self._preview_brief()
+
+    def _preview_brief(self) -> None:
+        options = self.brief_page.options()
+        self.controller.preview_brief(organisation=options.pop("organisation"),
+                                      author=options.pop("author"), options=options)
 
     def _on_exported(self, pdf: str, html: str) -> None:
         self.brief_page.show_exported(pdf, html)

@@ -168,6 +168,20 @@ def test_brief_options_reach_the_core(qtbot, window, panel_csv, fake_core, tmp_p
                                        "recommendation": "", "decision": "for decision"}
 
 
+def test_typing_a_recommendation_redraws_the_page_one_preview(qtbot, window, panel_csv):
+    page = window.brief_page
+    assert page.page_preview.toPlainText() == ""  # no result yet: the placeholder shows
+    open_panel(qtbot, window, panel_csv)
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    qtbot.waitUntil(lambda: "Fake brief: score" in page.page_preview.toPlainText(),
+                    timeout=WAIT_MS)
+    qtbot.keyClicks(page.recommendation, "Extend the pilot")
+    qtbot.waitUntil(lambda: "Recommendation: Extend the pilot" in
+                    page.page_preview.toPlainText(), timeout=WAIT_MS)
+    assert window.shown_errors == []
+
+
 def test_validation_item_selects_the_cell_even_when_filtered_out(qtbot, window, panel_csv):
     open_panel(qtbot, window, panel_csv)
     page = window.data_page

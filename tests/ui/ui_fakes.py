@@ -125,6 +125,13 @@ class FakeCore:
         html.write_text(f"<p>{results[0]['estimate']}</p>", encoding="utf-8")
         return str(pdf), str(html)
 
+    def brief_preview(self, results: list[dict[str, Any]], *, organisation: str = "",
+                      author: str = "", progress: Any, options: Any = None,
+                      retention: Any = None) -> str:
+        recommendation = (options or {}).get("recommendation", "")
+        return (f"<h1>Fake brief: {results[0]['outcome']}</h1>"
+                f"<p>Recommendation: {recommendation}</p>")
+
 
 
     def retention(self, staff_path: str, pilot_starts_path: str | None, progress: Any,
