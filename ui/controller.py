@@ -172,13 +172,29 @@ class Controller(QObject):
         self.mark_dirty()
         self.run_retention()
 
+    def set_staff_options(self, *, columns: dict[str, str | None],
+                          extract_date: str = "", observed_from: str = "") -> None:
+        """The staff records' columns (``SpellColumns`` fields) and ISO dates ("" = from the
+        data) chosen in the Retention step; the retention analysis runs again."""
+        if not self.staff:
+            return
+        self.staff["columns"] = {k: v for k, v in columns.items() if v}
+        for key, value in (("extract_date", extract_date), ("observed_from", observed_from)):
+            if value:
+                self.staff[key] = value
+            else:
+                self.staff.pop(key, None)
+        self.mark_dirty()
+        self.run_retention()
+
     def run_retention(self) -> None:
         if not self.staff:
             return
         path = str(self.staff["path"])
         starts = self.staff.get("pilot_starts_file")
         starts_path = str(Path(path).parent / starts) if starts else None
-        dates = {k: self.staff[k] for k in ("extract_date", "observed_from") if self.staff.get(k)}
+        dates = {k: self.staff[k] for k in ("extract_date", "observed_from", "columns")
+                 if self.staff.get(k)}
         self.runner.run(RETENTION, partial(self.core.retention, path, starts_path, **dates),
                         title=TITLES[RETENTION])
 

@@ -179,9 +179,9 @@ class CoreApi:
         return str(path)
 
     def retention(self, staff_path: str, pilot_starts_path: str | None, progress: Progress,
-                  **dates: str | None) -> Any:
+                  **dates: Any) -> Any:
         """Every retention analysis of the staff records (``RetentionOutput``); ``dates``:
-        ``extract_date`` and ``observed_from`` as ISO text."""
+        ``extract_date`` and ``observed_from`` as ISO text, and ``columns`` (field -> column)."""
         from .retention_core import run_staff_retention
 
         return run_staff_retention(staff_path, pilot_starts_path, progress, **dates)

@@ -157,6 +157,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         c.options_changed.connect(lambda o: self.impact_page.set_method(o.get("estimator",
                                                                               "auto")))
         self.retention_page.open_requested.connect(self.open_staff_dialog)
+        self.retention_page.staff_form.apply_requested.connect(
+            lambda columns, extract, observed: c.set_staff_options(
+                columns=columns, extract_date=extract, observed_from=observed))
         self.brief_page.export_requested.connect(self.export_brief_dialog)
         self.brief_page.text_edited.connect(c.mark_dirty)
         self.brief_page.preview_requested.connect(self._preview_brief)
@@ -359,6 +362,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
     def _on_retention(self, output: Any) -> None:
         self.retention_page.show_result(output.result, output.figure, output.chart_problem)
+        self.retention_page.show_staff(output, self.controller.staff)
         self._preview_brief()  # the brief reports retention too
         self.statusBar().showMessage("Retention analysis finished.")
 

@@ -19,6 +19,11 @@ STAFF_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: How the window names each ``SpellColumns`` field of the staff records.
+FIELD_WORDS: dict[str, str] = {"staff_id": "staff id", "team": "team", "start": "start date",
+                               "end": "end date", "reason": "leaving reason"}
+
+
 @dataclass(frozen=True)
 class RetentionOutput:
     """What a retention task hands back to the GUI thread."""
@@ -26,6 +31,9 @@ class RetentionOutput:
     result: dict[str, Any]
     figure: Any = None  # the curves as PNG bytes
     chart_problem: str = ""
+    columns: tuple[str, ...] = ()  # the staff file's columns, for the column form
+    roles: tuple[tuple[str, str], ...] = ()  # (SpellColumns field, column) used
+    problems: tuple[str, ...] = ()  # validation problems of the staff records, with row/column
 
 
 def guess_staff_columns(columns: list[str]) -> dict[str, str]:
@@ -48,10 +56,13 @@ def _date(value: Any) -> Any:
 
 def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
                         progress: Progress, *, extract_date: str | None = None,
-                        observed_from: str | None = None) -> RetentionOutput:
+                        observed_from: str | None = None,
+                        columns: dict[str, str | None] | None = None) -> RetentionOutput:
     """Read the staff records at ``staff_path`` and run every retention analysis.
 
-    ``extract_date`` and ``observed_from`` are ISO dates (None: guessed from the data)."""
+    ``extract_date`` and ``observed_from`` are ISO dates (None: guessed from the data);
+    ``columns`` maps ``SpellColumns`` fields to columns (None: guessed from the names).  Missing
+    columns and validation errors come back as ``problems`` (with no result), not as errors."""
     from pilot_eval.estimators import SpellColumns
 
     from pilot_eval.errors import DataError
@@ -60,22 +71,46 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
 
     progress.report(0.02, f"Reading {Path(staff_path).name}")
     table = load_table(staff_path)
-    found = guess_staff_columns([str(c) for c in table.frame.columns])
+    names = tuple(str(c) for c in table.frame.columns)
+    found = {k: v for k, v in (columns or {}).items() if v} if columns else \
+        guess_staff_columns(list(names))
+    chosen = tuple(found.items())
     missing = [f for f in ("team", "start", "end") if f not in found]
     if missing:
-        raise DataError(f"could not find the staff records' {', '.join(missing)} column(s)",
-                        file=Path(staff_path).name,
-                        hint="Name them team, start_date and end_date (one row per person "
-                             "and post).")
+        words = ", ".join(FIELD_WORDS[f] for f in missing)
+        return RetentionOutput(result={}, columns=names, roles=chosen, problems=(
+            f"error: choose the staff records' {words} column in the form (one row per person "
+            "and post).",))
     request = RetentionRequest(SpellColumns(**found), pilot_starts_path=pilot_starts_path,
                                extract_date=_date(extract_date),
                                observed_from=_date(observed_from))
-    analysis = run_retention(request, table, progress)
+    try:
+        analysis = run_retention(request, table, progress)
+    except DataError as exc:  # listed in the step, each with its row and column
+        report = getattr(exc, "report", None)
+        problems = (tuple(p.describe() for p in report.problems) if report is not None
+                    else (f"error: {exc}",))
+        return RetentionOutput(result={}, columns=names, roles=chosen, problems=problems)
     result = analysis.to_dict()
     from .chart_image import render_png
 
     figure, problem = retention_chart(result)
-    return RetentionOutput(result=result, figure=render_png(figure), chart_problem=problem)
+    listed = tuple(_describe(p) for p in (result.get("validation") or {}).get("problems", ()))
+    return RetentionOutput(result=result, figure=render_png(figure), chart_problem=problem,
+                           columns=names, roles=chosen, problems=listed)
+
+
+def _describe(problem: dict[str, Any]) -> str:
+    """A validation problem's dictionary as one line with its rows and column."""
+    where = []
+    if problem.get("column"):
+        where.append(f"column '{problem['column']}'")
+    rows = list(problem.get("rows") or ())
+    if rows:
+        shown = ", ".join(str(r) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
+        where.append(f"row{'s' if len(rows) > 1 else ''} {shown}")
+    place = f" ({', '.join(where)})" if where else ""
+    return f"{problem.get('severity', 'warning')}: {problem.get('message', '')}{place}."
 
 
 def retention_chart(result: dict[str, Any]) -> tuple[Any, str]:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from .chart_image import ChartView
 from .retention_text import rate_rows, retention_rows
+from .staff_form import StaffForm
 
 IDLE = ("Open the staff records (one row per person and post: team, start date, end date, "
         "leaving reason) to compare how long pilot and comparison staff stay.")
@@ -90,9 +91,15 @@ class RetentionPage(QWidget):
         splitter.addWidget(tables)
         splitter.addWidget(self.warnings)
         splitter.setSizes([330, 300, 80])
+        self.staff_form = StaffForm()
+        self.staff_form.setVisible(False)  # shown once a staff file is read
+        self.staff_form.setMaximumWidth(340)
+        body = QHBoxLayout()
+        body.addWidget(self.staff_form)
+        body.addWidget(splitter, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addLayout(body, 1)
         self.canvas: Any = None
         self.clear()
 
@@ -124,6 +131,26 @@ class RetentionPage(QWidget):
         self._set_canvas(figure)
         if figure is None:
             self.chart_note.setText(chart_problem or "No retention curves for these records.")
+
+    def show_staff(self, output: Any, staff: dict[str, Any] | None) -> None:
+        """The staff file's columns and dates in the form, and its validation problems
+        (each with its row and column) at the top of the warnings."""
+        columns = list(getattr(output, "columns", ()) or ())
+        if columns:
+            self.staff_form.set_columns(columns, dict(getattr(output, "roles", ()) or ()),
+                                        staff or {})
+        self.staff_form.setVisible(bool(columns))
+        problems = [str(p) for p in getattr(output, "problems", ()) or ()]
+        if problems:
+            self.warnings.insertItems(0, [f"• {p}" for p in problems])
+            self.warnings.setVisible(True)
+            if not output.result:
+                self.status.setText("The staff records need attention before the retention "
+                                    "analysis can run: see the list below, change the columns "
+                                    "or dates on the left, or fix the file and open it again.")
+
+    def problem_lines(self) -> list[str]:
+        return [self.warnings.item(r).text() for r in range(self.warnings.count())]
 
     def figure_rows(self) -> list[tuple[str, str]]:
         return [(self.figures.item(r, 0).text(), self.figures.item(r, 1).text())

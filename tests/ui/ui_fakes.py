@@ -74,6 +74,7 @@ class FakeCore:
     """Stands in for ``CoreApi``.  ``gate``: when set, analyses wait on it while reporting."""
 
     def __init__(self) -> None:
+        self.retention_problems: tuple[str, ...] = ()
         self.gate: threading.Event | None = None
         self.fail_with: BaseException | None = None
         self.calls: list[str] = []
@@ -145,8 +146,11 @@ class FakeCore:
         km = {arm: {"n": len(part), "events": len(part),
                     "median": float(part["months"].median())}
               for arm, part in frame.groupby("arm")}
+        roles = tuple((f, c) for f, c in (dates.get("columns") or {"team": "team"}).items())
         return RetentionOutput(result={"km": km, "time_unit": "months", "warnings": [],
-                                       "data": {"file": staff_path, "n_spells": len(frame)}})
+                                       "data": {"file": staff_path, "n_spells": len(frame)}},
+                               columns=tuple(frame.columns), roles=roles,
+                               problems=self.retention_problems)
 
     def sheet_names(self, path: str) -> list[str]:
         return []

@@ -1,0 +1,124 @@
+"""Staff records in the Retention step: column roles, dates, and validation problems listed
+with their row and column.
+
+The core tests read the first rows of the demo's staff file (pilot_eval's own demo data, see
+resources/demo/README); the expected rows and columns are worked out by hand below.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pilot_eval.ui.controller import Controller
+from pilot_eval.ui.error_dialog import ErrorDialog
+from pilot_eval.ui.main_window import MainWindow
+from pilot_eval.ui.retention_core import run_staff_retention
+from pilot_eval.ui.settings import open_settings
+from ui_fakes import staff_frame
+
+from pilot_eval.demo import demo_path
+from pilot_eval.progress import Progress
+
+WAIT_MS = 5000
+SMALL_ROWS = 60  # enough spells for the analysis, fast to run
+BAD_INDEX = 2  # third data row = spreadsheet row 4 (the header is row 1)
+BAD_ROW = BAD_INDEX + 2
+DEMO_ROLES = (("staff_id", "staff_id"), ("team", "team"), ("start", "start_date"),
+              ("end", "end_date"), ("reason", "leaving_reason"))  # the demo file's header
+
+
+@pytest.fixture
+def small_staff(tmp_path):
+    frame = pd.read_csv(demo_path("staff.csv"), dtype=str).head(SMALL_ROWS)
+    path = tmp_path / "staff.csv"
+    frame.to_csv(path, index=False)
+    return frame, path
+
+
+def test_guessed_columns_come_back_for_the_form(small_staff):
+    frame, path = small_staff
+    out = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
+    assert out.roles == DEMO_ROLES
+    assert out.columns == tuple(frame.columns)
+    assert out.result["data"]["n_spells"] == SMALL_ROWS
+    assert not any(p.startswith("error") for p in out.problems)
+
+
+def test_a_spell_ending_before_it_starts_is_listed_with_its_row_and_column(small_staff):
+    frame, path = small_staff
+    frame.loc[frame.index[BAD_INDEX], "end_date"] = "01/01/1999"  # before every demo start
+    frame.to_csv(path, index=False)
+    out = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
+    assert out.result == {}
+    errors = [p for p in out.problems if p.startswith("error")]
+    assert len(errors) == 1
+    assert "column 'end_date'" in errors[0] and f"row {BAD_ROW}" in errors[0]
+
+
+def test_a_missing_required_column_asks_for_it(small_staff):
+    _, path = small_staff
+    out = run_staff_retention(str(path), None, Progress(),
+                              columns={"team": "team", "start": "start_date"})
+    assert out.result == {}
+    assert out.problems == ("error: choose the staff records' end date column in the form "
+                            "(one row per person and post).",)
+
+
+@pytest.fixture
+def window(qtbot, fake_core, monkeypatch, tmp_path):
+    shown: list[ErrorDialog] = []
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
+    window = MainWindow(Controller(core=fake_core),
+                        settings=open_settings(tmp_path / "settings.ini"))
+    window.shown_errors = shown
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.controller.shutdown()
+
+
+def open_fake_staff(qtbot, window, tmp_path):
+    staff = tmp_path / "staff.csv"
+    staff_frame().to_csv(staff, index=False)
+    with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
+        window.controller.open_staff(str(staff))
+    return window.retention_page.staff_form
+
+
+def test_chosen_columns_and_dates_rerun_the_retention_analysis(qtbot, window, fake_core,
+                                                              tmp_path):
+    form = open_fake_staff(qtbot, window, tmp_path)
+    assert not form.isHidden()  # (the step itself is not the current page)
+    assert [form.combos["team"].itemText(i) for i in range(form.combos["team"].count())] == [
+        "(none)", "arm", "months"]
+    form.combos["team"].setCurrentText("arm")
+    form.combos["start"].setCurrentText("months")
+    form.combos["end"].setCurrentText("months")
+    form.extract_date.setText("2024-03-31")
+    with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
+        form.apply_button.click()
+    _, _, options = fake_core.retention_args
+    assert options == {"extract_date": "2024-03-31",
+                       "columns": {"team": "arm", "start": "months", "end": "months"}}
+    assert window.controller.staff["columns"] == options["columns"]  # saved with the project
+    assert form.combos["end"].currentText() == "months"  # the form shows what was used
+
+
+def test_a_date_that_is_not_iso_is_refused_in_the_form(qtbot, window, fake_core, tmp_path):
+    form = open_fake_staff(qtbot, window, tmp_path)
+    form.combos["team"].setCurrentText("arm")
+    form.combos["start"].setCurrentText("months")
+    form.combos["end"].setCurrentText("months")
+    form.observed_from.setText("31/03/2024")
+    calls = len(fake_core.calls)
+    form.apply_button.click()
+    assert "YYYY-MM-DD" in form.message.text()
+    assert len(fake_core.calls) == calls  # nothing ran
+
+
+def test_validation_problems_are_listed_in_the_step(qtbot, window, fake_core, tmp_path):
+    problem = "error: the end date is before the start date (column 'end_date', row 4)."
+    fake_core.retention_problems = (problem,)
+    open_fake_staff(qtbot, window, tmp_path)
+    assert window.retention_page.problem_lines()[0] == f"• {problem}"
+    assert not window.retention_page.warnings.isHidden()
