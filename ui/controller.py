@@ -173,12 +173,19 @@ class Controller(QObject):
         self.run_retention()
 
     def set_staff_options(self, *, columns: dict[str, str | None],
-                          extract_date: str = "", observed_from: str = "") -> None:
-        """The staff records' columns (``SpellColumns`` fields) and ISO dates ("" = from the
-        data) chosen in the Retention step; the retention analysis runs again."""
+                          extract_date: str = "", observed_from: str = "",
+                          pilot_starts: str = "") -> None:
+        """The staff records' columns (``SpellColumns`` fields), ISO dates ("" = from the
+        data) and where the pilot starts come from (``"panel"``: the outcome panel's cohort
+        column; ``"file"`` or "": the teams file) chosen in the Retention step; the retention
+        analysis runs again."""
         if not self.staff:
             return
         self.staff["columns"] = {k: v for k, v in columns.items() if v}
+        if pilot_starts == "panel":
+            self.staff["pilot_starts_source"] = "panel"
+        else:
+            self.staff.pop("pilot_starts_source", None)
         for key, value in (("extract_date", extract_date), ("observed_from", observed_from)):
             if value:
                 self.staff[key] = value
@@ -195,6 +202,14 @@ class Controller(QObject):
         starts_path = str(Path(path).parent / starts) if starts else None
         dates = {k: self.staff[k] for k in ("extract_date", "observed_from", "columns")
                  if self.staff.get(k)}
+        if self.staff.get("pilot_starts_source") == "panel":
+            if self.table is None or not (self.roles.get("unit") and self.roles.get("cohort")):
+                self.error.emit(ErrorInfo(TITLES[RETENTION], "Open the outcome panel and "
+                                          "choose its team and pilot start columns first, or "
+                                          "take the pilot starts from a teams file."))
+                return
+            starts_path = None
+            dates["panel_starts"] = (self.table.frame, self.roles["unit"], self.roles["cohort"])
         self.runner.run(RETENTION, partial(self.core.retention, path, starts_path, **dates),
                         title=TITLES[RETENTION])
 

@@ -158,8 +158,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
                                                                               "auto")))
         self.retention_page.open_requested.connect(self.open_staff_dialog)
         self.retention_page.staff_form.apply_requested.connect(
-            lambda columns, extract, observed: c.set_staff_options(
-                columns=columns, extract_date=extract, observed_from=observed))
+            lambda columns, extract, observed, starts: c.set_staff_options(
+                columns=columns, extract_date=extract, observed_from=observed,
+                pilot_starts=starts))
         self.brief_page.export_requested.connect(self.export_brief_dialog)
         self.brief_page.text_edited.connect(c.mark_dirty)
         self.brief_page.preview_requested.connect(self._preview_brief)

@@ -19,6 +19,9 @@ STAFF_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The staff table's added column holding pilot starts taken from the outcome panel.
+PANEL_START_COLUMN = "pilot_start (from the outcome panel)"
+
 #: How the window names each ``SpellColumns`` field of the staff records.
 FIELD_WORDS: dict[str, str] = {"staff_id": "staff id", "team": "team", "start": "start date",
                                "end": "end date", "reason": "leaving reason"}
@@ -57,12 +60,15 @@ def _date(value: Any) -> Any:
 def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
                         progress: Progress, *, extract_date: str | None = None,
                         observed_from: str | None = None,
-                        columns: dict[str, str | None] | None = None) -> RetentionOutput:
+                        columns: dict[str, str | None] | None = None,
+                        panel_starts: tuple[Any, str, str] | None = None) -> RetentionOutput:
     """Read the staff records at ``staff_path`` and run every retention analysis.
 
     ``extract_date`` and ``observed_from`` are ISO dates (None: guessed from the data);
     ``columns`` maps ``SpellColumns`` fields to columns (None: guessed from the names).  Missing
-    columns and validation errors come back as ``problems`` (with no result), not as errors."""
+    columns and validation errors come back as ``problems`` (with no result), not as errors.
+    ``panel_starts`` is ``(outcome panel frame, unit column, cohort column)``: the pilot starts
+    are then each team's cohort in the outcome panel instead of a teams file."""
     from pilot_eval.estimators import SpellColumns
 
     from pilot_eval.errors import DataError
@@ -81,7 +87,12 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
         return RetentionOutput(result={}, columns=names, roles=chosen, problems=(
             f"error: choose the staff records' {words} column in the form (one row per person "
             "and post).",))
+    start_column = None
+    if panel_starts is not None:
+        table, start_column, pilot_starts_path = _with_panel_starts(
+            table, found["team"], *panel_starts), PANEL_START_COLUMN, None
     request = RetentionRequest(SpellColumns(**found), pilot_starts_path=pilot_starts_path,
+                               pilot_start_col=start_column,
                                extract_date=_date(extract_date),
                                observed_from=_date(observed_from))
     try:
@@ -98,6 +109,22 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
     listed = tuple(_describe(p) for p in (result.get("validation") or {}).get("problems", ()))
     return RetentionOutput(result=result, figure=render_png(figure), chart_problem=problem,
                            columns=names, roles=chosen, problems=listed)
+
+
+def panel_pilot_starts(panel: Any, unit: str, cohort: str) -> dict[str, Any]:
+    """``{team: pilot start}``: each unit's first non-blank cohort value in the outcome panel."""
+    starts = panel[[unit, cohort]].dropna().drop_duplicates(unit)
+    return dict(zip(starts[unit].astype(str), starts[cohort], strict=True))
+
+
+def _with_panel_starts(table: Any, team: str, panel: Any, unit: str, cohort: str) -> Any:
+    """The staff table with ``PANEL_START_COLUMN`` filled from the panel (blank: comparison)."""
+    import dataclasses
+
+    starts = panel_pilot_starts(panel, unit, cohort)
+    frame = table.frame.copy()
+    frame[PANEL_START_COLUMN] = frame[team].astype(str).map(starts)
+    return dataclasses.replace(table, frame=frame)
 
 
 def _describe(problem: dict[str, Any]) -> str:

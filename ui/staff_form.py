@@ -38,12 +38,12 @@ def parse_iso_date(text: str) -> str | None:
 
 
 class StaffForm(QWidget):
-    """Intent: ``apply_requested(columns, extract_date, observed_from)``.
+    """Intent: ``apply_requested(columns, extract_date, observed_from, pilot_starts)``.
 
     Setter: ``set_columns(names, roles, dates)``.
     """
 
-    apply_requested = Signal(dict, str, str)
+    apply_requested = Signal(dict, str, str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +67,16 @@ class StaffForm(QWidget):
             label = QLabel(caption)
             label.setBuddy(box)
             form.addRow(label, box)
+        self.starts = QComboBox()
+        self.starts.setAccessibleName("Pilot starts from")
+        self.starts.addItem("the teams file", "file")
+        self.starts.addItem("the outcome panel's pilot start column", "panel")
+        self.starts.setToolTip("Which teams are in the pilot, and since when: a teams file "
+                               "beside the staff records (team, pilot_start), or the pilot "
+                               "start column mapped in the Data step")
+        starts_label = QLabel("&Pilot starts from")
+        starts_label.setBuddy(self.starts)
+        form.addRow(starts_label, self.starts)
         self.apply_button = QPushButton("Run &again with these columns")
         self.apply_button.setAccessibleName("Run the retention analysis again")
         self.apply_button.clicked.connect(self._apply)
@@ -96,6 +106,8 @@ class StaffForm(QWidget):
         dates = dates or {}
         self.extract_date.setText(str(dates.get("extract_date") or ""))
         self.observed_from.setText(str(dates.get("observed_from") or ""))
+        source = "panel" if dates.get("pilot_starts_source") == "panel" else "file"
+        self.starts.setCurrentIndex(self.starts.findData(source))
         self.message.setText("")
 
     def roles(self) -> dict[str, str | None]:
@@ -113,4 +125,4 @@ class StaffForm(QWidget):
                                  "leave them blank to take them from the data.")
         else:
             self.message.setText("")
-            self.apply_requested.emit(roles, extract, observed)
+            self.apply_requested.emit(roles, extract, observed, self.starts.currentData())

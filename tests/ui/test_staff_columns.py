@@ -122,3 +122,35 @@ def test_validation_problems_are_listed_in_the_step(qtbot, window, fake_core, tm
     open_fake_staff(qtbot, window, tmp_path)
     assert window.retention_page.problem_lines()[0] == f"• {problem}"
     assert not window.retention_page.warnings.isHidden()
+
+
+def test_pilot_starts_from_the_outcome_panel_match_the_teams_file(small_staff):
+    # Reference: resources/demo/teams.csv, written by the demo from the same design as the
+    # outcome panel's pilot_start column, so both sources must give the same analysis.
+    _, path = small_staff
+    panel = pd.read_csv(demo_path("outcomes.csv"), dtype=str)
+    from_file = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
+    from_panel = run_staff_retention(str(path), None, Progress(),
+                                     panel_starts=(panel, "team", "pilot_start"))
+    assert from_panel.problems == from_file.problems
+    assert from_panel.result["km"] == from_file.result["km"]
+    assert from_panel.result["data"]["n_spells"] == SMALL_ROWS
+
+
+def test_choosing_the_panel_as_pilot_start_source_sends_its_columns(qtbot, window, fake_core,
+                                                                    tmp_path, panel_csv):
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        window.open_file(panel_csv)
+    form = open_fake_staff(qtbot, window, tmp_path)
+    form.combos["team"].setCurrentText("arm")
+    form.combos["start"].setCurrentText("months")
+    form.combos["end"].setCurrentText("months")
+    form.starts.setCurrentIndex(form.starts.findData("panel"))
+    with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
+        form.apply_button.click()
+    staff_path, starts_path, options = fake_core.retention_args
+    frame, unit, cohort = options["panel_starts"]
+    assert (unit, cohort) == (window.controller.roles["unit"], window.controller.roles["cohort"])
+    assert frame is window.controller.table.frame
+    assert starts_path is None
+    assert window.controller.staff["pilot_starts_source"] == "panel"
