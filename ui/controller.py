@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from .core_api import ROLE_FIELDS, AnalysisOutput, CoreApi
 from .error_info import ErrorInfo
+from .project_io import SAVED_OPTIONS
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
@@ -415,6 +416,8 @@ class Controller(QObject):
             self.results.clear()
             did = getattr(self.base_project, "did", None)
             self.options = {"estimator": getattr(did, "estimator", "auto")}
+            if did is not None:  # a project: its analysis options as saved
+                self.options.update({k: getattr(did, k) for k in SAVED_OPTIONS if hasattr(did, k)})
             self.options_changed.emit(dict(self.options))
             self.table_loaded.emit(table)
             self.set_roles(roles)

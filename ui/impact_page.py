@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from .chart_image import ChartView
 from .chart_table import EVENT_HEADERS, HEADERS, event_rows, means_rows
+from .did_options import DidOptionsRow
 from .result_text import headline, result_rows, warning_lines
 from .trends_text import robustness_rows
 
@@ -84,6 +85,7 @@ class ImpactPage(QWidget):
         self._setting_method = False
         method_label = QLabel("&Method:")
         method_label.setBuddy(self.method)
+        self.options_row = DidOptionsRow()
         method_row = QHBoxLayout()
         method_row.addWidget(method_label)
         method_row.addWidget(self.method)
@@ -157,11 +159,15 @@ class ImpactPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(method_row)
+        layout.addWidget(self.options_row)
         layout.addLayout(controls)
         layout.addWidget(self.status)
         layout.addWidget(self.sentence)
         layout.addWidget(splitter, 1)
-        self.setTabOrder(self.method, self.run_button)
+        chain = [self.method, *self.options_row.combos.values(),
+                 *self.options_row.boxes.values(), self.run_button]
+        for before, after in zip(chain, chain[1:], strict=False):
+            self.setTabOrder(before, after)
         self.setTabOrder(self.run_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.table)
         self.setTabOrder(self.table, self.warnings)

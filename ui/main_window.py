@@ -9,11 +9,12 @@ file dialogs.
 from __future__ import annotations
 
 import os
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -29,6 +30,7 @@ from .brief_page import BriefPage
 from .controller import ANALYSIS, BRIEF, DEMO, LOAD, RETENTION, TITLES, Controller, Issue
 from .core_api import AnalysisOutput
 from .data_page import DataPage
+from .did_options import DEFAULTS, OPTION_NAMES
 from .error_dialog import show_error
 from .error_info import ErrorInfo, describe_exception
 from .help_text import help_html
@@ -47,6 +49,7 @@ from .window_files import ProjectFilesMixin, documents_folder
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
                "pilot-eval projects (*.pilot.json);;CSV (*.csv *.txt *.tsv);;"
                "Excel (*.xlsx);;Parquet (*.parquet);;Stata (*.dta);;All files (*)")
+RERUN_DELAY_MS = 500  # quiet time after an option change before the analysis runs again
 STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*)"
 
 
@@ -63,6 +66,10 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.controller = controller if controller is not None else Controller(parent=self)
         self.settings = settings if settings is not None else open_settings()
         self.undo_stack = QUndoStack(self)
+        self._rerun_timer = QTimer(self)
+        self._rerun_timer.setSingleShot(True)
+        self._rerun_timer.setInterval(RERUN_DELAY_MS)
+        self._rerun_timer.timeout.connect(self._rerun)
         self.steps = StepBar()
         self.pages = QStackedWidget()
         self.start_page, self.data_page = StartPage(), DataPage()
@@ -154,6 +161,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.impact_page.run_requested.connect(self._run)
         self.impact_page.cancel_requested.connect(c.cancel_analysis)
         self.impact_page.method_changed.connect(self.change_method)
+        self.impact_page.options_row.option_changed.connect(self.change_option)
+        c.options_changed.connect(self.impact_page.options_row.set_options)
         c.options_changed.connect(lambda o: self.impact_page.set_method(o.get("estimator",
                                                                               "auto")))
         self.retention_page.open_requested.connect(self.open_staff_dialog)
@@ -194,6 +203,23 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         old = self.controller.options.get("estimator", "auto")
         self.undo_stack.push(OptionCommand(
             "Method", lambda value: self.controller.set_option("estimator", value), old, key))
+
+    def change_option(self, name: str, value: Any) -> None:
+        """An analysis option changed on the Impact step: an undoable command; the analysis
+        runs again (debounced) when it had a result."""
+        old = self.controller.options.get(name, DEFAULTS[name])
+        self.undo_stack.push(OptionCommand(OPTION_NAMES[name], partial(self._set_option, name),
+                                           old, value))
+
+    def _set_option(self, name: str, value: Any) -> None:
+        had_result = bool(self.controller.results)
+        self.controller.set_option(name, value)
+        if had_result:
+            self._rerun_timer.start()
+
+    def _rerun(self) -> None:
+        if self.controller.can_run:
+            self._run()
 
     def open_file_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open data file", str(documents_folder()),

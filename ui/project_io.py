@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+#: ``DidOptions`` fields the Impact step sets and a project keeps.
+SAVED_OPTIONS = ("estimator", "se", "level", "control", "checks", "sensitivity")
+
 AUTOSAVE_MS = 3 * 60 * 1000  # every three minutes
 RECOVERY_PREFIX = "autosave-"
 
@@ -85,7 +88,7 @@ def session_project(table: Any, roles: dict[str, str | None], results: list[dict
     merged_brief = {**project.brief, **(brief or {})}
     merged_text = {**project.narrative, **(narrative or {})}
     did = replace(project.did, **{k: v for k, v in (options or {}).items()
-                                  if k in ("estimator", "se", "level")})
+                                  if k in SAVED_OPTIONS})
     return replace(project, outcome_data=spec if spec is not None else project.outcome_data,
                    did=did,
                    outcomes=outcome_choices(results, roles.get("outcome")) or project.outcomes,

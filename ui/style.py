@@ -24,4 +24,6 @@ QComboBox:focus, QLineEdit:focus {{ border: 3px solid {FOCUS}; }}
 QListWidget:focus, QTableView:focus, QTableWidget:focus {{ border: 3px solid {FOCUS}; }}
 QPlainTextEdit:focus, QTextBrowser:focus {{ border: 3px solid {FOCUS}; }}
 QLabel:focus {{ border: 3px solid {FOCUS}; }}
+QCheckBox {{ border: 3px solid transparent; padding: 1px 4px; }}
+QCheckBox:focus {{ border: 3px solid {FOCUS}; }}
 """

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 WAIT_MS = 5000
 MAX_STOPS = 80
 FOCUS_STYLED = ("QPushButton", "QComboBox", "QLineEdit", "QListWidget", "QTableView",
-                "QTableWidget", "QPlainTextEdit", "QTextBrowser", "QLabel", "#StepBar")
+                "QTableWidget", "QPlainTextEdit", "QTextBrowser", "QLabel", "QCheckBox",
+                "#StepBar")
 
 
 @pytest.fixture

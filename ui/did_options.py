@@ -1,0 +1,99 @@
+"""The Impact step's analysis options: standard errors, confidence level, comparison teams,
+robustness checks and sensitivity (``DidOptions`` fields), each change reported as one intent.
+
+The widget never changes the analysis itself: it emits ``option_changed(name, value)`` and the
+window pushes an undoable command; ``set_options`` shows the controller's options without
+emitting anything (so undo does not echo back as a new change).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QWidget
+
+#: ``DidOptions.se`` choices in plain words.
+SE_CHOICES: dict[str, str] = {
+    "auto": "Automatic",
+    "cluster": "Clustered by team",
+    "hc1": "Robust (HC1)",
+    "iid": "Classical (iid)",
+    "wild": "Wild cluster bootstrap",
+}
+LEVELS: dict[float, str] = {0.90: "90%", 0.95: "95%", 0.99: "99%"}
+CONTROLS: dict[str, str] = {"never": "Never-piloted teams", "not-yet": "Not-yet-piloted teams"}
+DEFAULTS: dict[str, Any] = {"se": "auto", "level": 0.95, "control": "never", "checks": False,
+                            "sensitivity": False}
+#: How the undo menu names each option.
+OPTION_NAMES: dict[str, str] = {"se": "Standard errors", "level": "Confidence level",
+                                "control": "Comparison teams", "checks": "Robustness checks",
+                                "sensitivity": "Sensitivity analysis"}
+TIPS: dict[str, str] = {
+    "se": "How the uncertainty is worked out. Automatic clusters by team when there are enough "
+          "teams and uses the wild bootstrap when there are few.",
+    "level": "How sure the range around the result should be (95% is usual).",
+    "control": "When pilots started at different times: compare with teams never in the "
+               "pilot, or also with teams that joined later, before they joined.",
+    "checks": "Placebo dates, leaving one team out at a time and adding covariates: does the "
+              "result hold up?",
+    "sensitivity": "How far the result survives if the trends before the pilot were not "
+                   "quite parallel (HonestDiD bounds and the breakdown value).",
+}
+
+
+class DidOptionsRow(QWidget):
+    """Intent: ``option_changed(name, value)``.  Setter: ``set_options(options)``."""
+
+    option_changed = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Analysis options")
+        self._setting = False
+        self.combos: dict[str, QComboBox] = {}
+        self.boxes: dict[str, QCheckBox] = {}
+        grid = QGridLayout(self)  # two short rows: fits a small window at 150%
+        grid.setContentsMargins(0, 0, 0, 0)
+        for place, (name, caption, choices) in enumerate((
+                ("se", "Standard &errors:", SE_CHOICES), ("control", "Com&pare with:", CONTROLS),
+                ("level", "&Level:", LEVELS))):
+            combo = QComboBox()
+            combo.setAccessibleName(OPTION_NAMES[name])
+            combo.setToolTip(TIPS[name])
+            for key, label in choices.items():
+                combo.addItem(label, key)
+            combo.currentIndexChanged.connect(lambda _i, n=name: self._combo_picked(n))
+            label = QLabel(caption)
+            label.setBuddy(combo)
+            grid.addWidget(label, place % 2, 2 * (place // 2))
+            grid.addWidget(combo, place % 2, 2 * (place // 2) + 1)
+            self.combos[name] = combo
+        for place, (name, caption) in enumerate((("checks", "Ro&bustness checks"),
+                                                 ("sensitivity", "Sensiti&vity"))):
+            box = QCheckBox(caption)
+            box.setAccessibleName(OPTION_NAMES[name])
+            box.setToolTip(TIPS[name])
+            box.toggled.connect(lambda on, n=name: self._emit(n, bool(on)))
+            grid.addWidget(box, place, 4)
+            self.boxes[name] = box
+        grid.setColumnStretch(5, 1)
+        self.set_options({})
+
+    def set_options(self, options: dict[str, Any]) -> None:
+        """Show ``options`` (missing keys: the defaults) without emitting ``option_changed``."""
+        self._setting = True
+        try:
+            for name, combo in self.combos.items():
+                combo.setCurrentIndex(max(combo.findData(options.get(name, DEFAULTS[name])), 0))
+            for name, box in self.boxes.items():
+                box.setChecked(bool(options.get(name, DEFAULTS[name])))
+        finally:
+            self._setting = False
+
+    def _combo_picked(self, name: str) -> None:
+        self._emit(name, self.combos[name].currentData())
+
+    def _emit(self, name: str, value: Any) -> None:
+        if not self._setting:
+            self.option_changed.emit(name, value)
