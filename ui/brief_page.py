@@ -90,6 +90,7 @@ class BriefPage(QWidget):
         self.page_preview.setOpenLinks(False)
         self.page_preview.setPlaceholderText(NO_PREVIEW)
         self.page_preview.setMinimumWidth(260)
+        self.page_preview.zoomOut(2)  # closer to a printed page: more of it in view
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
@@ -119,8 +120,8 @@ class BriefPage(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(fields)
         splitter.addWidget(preview_box)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 5)
         outer = QVBoxLayout(self)
         outer.addWidget(splitter)
         self.set_ready(False)

@@ -67,8 +67,16 @@ class RetentionPage(QWidget):
         self.status = QLabel(IDLE)
         self.status.setAccessibleName("Retention status")
         self.status.setWordWrap(True)
+        self.columns_button = QPushButton("Columns and &dates…")
+        self.columns_button.setAccessibleName("Staff records columns and dates")
+        self.columns_button.setToolTip("Which columns hold the staff id, team, dates and "
+                                       "leaving reason; the extract date; where the pilot "
+                                       "starts come from")
+        self.columns_button.setCheckable(True)
+        self.columns_button.setVisible(False)  # until a staff file is read
         top = QHBoxLayout()
         top.addWidget(self.open_button)
+        top.addWidget(self.columns_button)
         top.addWidget(self.status, 1)
         self.figures = _two_column_table("Retention results", ("Figure", "Value"))
         self.rates = _two_column_table("Workforce rate definitions", ("Rate", "Definition"))
@@ -92,7 +100,8 @@ class RetentionPage(QWidget):
         splitter.addWidget(self.warnings)
         splitter.setSizes([330, 300, 80])
         self.staff_form = StaffForm()
-        self.staff_form.setVisible(False)  # shown once a staff file is read
+        self.staff_form.setVisible(False)  # shown on request, or when there are problems
+        self.columns_button.toggled.connect(self.staff_form.setVisible)
         self.staff_form.setMaximumWidth(340)
         body = QHBoxLayout()
         body.addWidget(self.staff_form)
@@ -139,7 +148,10 @@ class RetentionPage(QWidget):
         if columns:
             self.staff_form.set_columns(columns, dict(getattr(output, "roles", ()) or ()),
                                         staff or {})
-        self.staff_form.setVisible(bool(columns))
+        self.columns_button.setVisible(bool(columns))
+        needs_form = bool(columns) and not output.result  # nothing to show but the form
+        self.columns_button.setChecked(needs_form or (bool(columns) and
+                                                       self.columns_button.isChecked()))
         problems = [str(p) for p in getattr(output, "problems", ()) or ()]
         if problems:
             self.warnings.insertItems(0, [f"• {p}" for p in problems])

@@ -88,6 +88,8 @@ def open_fake_staff(qtbot, window, tmp_path):
 def test_chosen_columns_and_dates_rerun_the_retention_analysis(qtbot, window, fake_core,
                                                               tmp_path):
     form = open_fake_staff(qtbot, window, tmp_path)
+    assert form.isHidden()  # the analysis ran: the form waits behind its button
+    window.retention_page.columns_button.click()
     assert not form.isHidden()  # (the step itself is not the current page)
     assert [form.combos["team"].itemText(i) for i in range(form.combos["team"].count())] == [
         "(none)", "arm", "months"]
@@ -154,3 +156,14 @@ def test_choosing_the_panel_as_pilot_start_source_sends_its_columns(qtbot, windo
     assert frame is window.controller.table.frame
     assert starts_path is None
     assert window.controller.staff["pilot_starts_source"] == "panel"
+
+
+def test_the_form_opens_by_itself_when_the_records_could_not_be_analysed(qtbot, window):
+    from pilot_eval.ui.retention_core import RetentionOutput
+
+    problem = "error: choose the staff records' team column in the form."
+    page = window.retention_page
+    page.show_staff(RetentionOutput(result={}, columns=("a", "b"), problems=(problem,)), {})
+    assert not page.staff_form.isHidden()
+    assert page.problem_lines() == [f"• {problem}"]
+    assert "need attention" in page.status.text()
