@@ -27,6 +27,8 @@ from .did_options import DidOptionsRow
 from .result_text import headline, result_rows, warning_lines
 from .trends_text import robustness_rows
 
+LABEL_WIDTH = 160  # the result table's label column (pixels before display scaling)
+
 METHODS = {
     "auto": "Automatic (recommended)",
     "2x2": "Before/after, pilot/comparison (2x2)",
@@ -103,7 +105,12 @@ class ImpactPage(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setAccessibleName("Result table")
         self.table.setHorizontalHeaderLabels(["", "Value"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # The label column keeps a set width (long robustness labels wrap) so the values
+        # have room: "+4.36 percentage points" must not be cut to "percent…".
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, LABEL_WIDTH)
+        self.table.horizontalHeader().sectionResized.connect(
+            lambda *_: self.table.resizeRowsToContents())
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setVisible(False)
         self.table.verticalHeader().setVisible(False)
@@ -153,9 +160,9 @@ class ImpactPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.chart_holder)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([400, 700])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([480, 620])
 
         layout = QVBoxLayout(self)
         layout.addLayout(method_row)
