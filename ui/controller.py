@@ -165,11 +165,15 @@ class Controller(QObject):
         """Copy the demo pilot into ``folder`` as a project and open it."""
         self.runner.run(DEMO, partial(self.core.make_demo, str(folder)), title=TITLES[DEMO])
 
-    def open_staff(self, path: str, pilot_starts_file: str | None = None) -> None:
-        """Use the staff records at ``path`` and run the retention analysis."""
+    def open_staff(self, path: str, pilot_starts_file: str | None = None, *,
+                   read: dict[str, Any] | None = None) -> None:
+        """Use the staff records at ``path`` and run the retention analysis; ``read`` holds
+        the import wizard's ``load_table`` options (encoding, delimiter, sheet ...)."""
         self.staff = {"path": str(path)}
         if pilot_starts_file:
             self.staff["pilot_starts_file"] = pilot_starts_file
+        if read:
+            self.staff["read"] = dict(read)
         self.mark_dirty()
         self.run_retention()
 
@@ -201,7 +205,7 @@ class Controller(QObject):
         path = str(self.staff["path"])
         starts = self.staff.get("pilot_starts_file")
         starts_path = str(Path(path).parent / starts) if starts else None
-        dates = {k: self.staff[k] for k in ("extract_date", "observed_from", "columns")
+        dates = {k: self.staff[k] for k in ("extract_date", "observed_from", "columns", "read")
                  if self.staff.get(k)}
         if self.staff.get("pilot_starts_source") == "panel":
             if self.table is None or not (self.roles.get("unit") and self.roles.get("cohort")):

@@ -64,7 +64,7 @@ class ImportDialog(QDialog):
 
     load_requested = Signal(dict)
 
-    def __init__(self, path: str, *, sheets: list[str] | None = None,
+    def __init__(self, path: str, *, sheets: list[str] | None = None, dates: bool = True,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path = str(path)
@@ -77,7 +77,10 @@ class ImportDialog(QDialog):
         self.delimiter = self._combo("Delimiter", list(DELIMITERS), text_file)
         self.decimal = self._combo("Decimal mark", list(DECIMALS), text_file)
         self.sheet = self._combo("Sheet", sheets or [], bool(sheets))
-        self.date_format = self._combo("Date format", list(DATE_FORMATS), True)
+        self.date_format = self._combo("Date format", list(DATE_FORMATS), dates)
+        if not dates:  # staff records: each date column is checked as a whole when analysed
+            self.date_format.setToolTip("The staff records' date columns are read by the "
+                                        "retention analysis itself (day first unless ISO)")
         self.detected = QLabel("Reading the file…")
         self.detected.setAccessibleName("What was detected")
         self.detected.setWordWrap(True)

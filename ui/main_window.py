@@ -231,6 +231,20 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
     def import_file(self, path: str | Path) -> ImportDialog | None:
         """The import wizard for ``path``: preview, override what was detected, then use."""
+
+        def use(dialog: ImportDialog) -> None:
+            self.undo_stack.clear()
+            self.controller.use_table(dialog.table, date_format=dialog.chosen_date_format())
+
+        return self._import_dialog(path, use)
+
+    def import_staff_file(self, path: str | Path) -> ImportDialog | None:
+        """The same wizard for the staff records; the choices are used by every retention run."""
+        return self._import_dialog(path, lambda dialog: self.controller.open_staff(
+            str(path), read=dialog.options()), dates=False)
+
+    def _import_dialog(self, path: str | Path, use: Any, *,
+                       dates: bool = True) -> ImportDialog | None:
         c = self.controller
         sheets: list[str] = []
         if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
@@ -239,7 +253,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             except Exception as exc:  # a damaged workbook: say so and stop
                 self.show_error(describe_exception(exc, title="The file could not be opened"))
                 return None
-        dialog = ImportDialog(str(path), sheets=sheets, parent=self)
+        dialog = ImportDialog(str(path), sheets=sheets, dates=dates, parent=self)
         dialog.load_requested.connect(lambda options: c.preview_file(str(path), options))
         c.preview_ready.connect(dialog.show_table)
         c.preview_failed.connect(dialog.show_problem_info)
@@ -248,8 +262,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             c.preview_ready.disconnect(dialog.show_table)
             c.preview_failed.disconnect(dialog.show_problem_info)
             if accepted and dialog.table is not None:
-                self.undo_stack.clear()
-                c.use_table(dialog.table, date_format=dialog.chosen_date_format())
+                use(dialog)
             dialog.deleteLater()
 
         dialog.finished.connect(done)
@@ -283,7 +296,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open staff records",
                                               str(self._export_folder()), STAFF_FILTER)
         if path:
-            self.controller.open_staff(path)
+            self.import_staff_file(path)
 
     def export_brief_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export brief",

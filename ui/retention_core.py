@@ -61,14 +61,16 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
                         progress: Progress, *, extract_date: str | None = None,
                         observed_from: str | None = None,
                         columns: dict[str, str | None] | None = None,
-                        panel_starts: tuple[Any, str, str] | None = None) -> RetentionOutput:
+                        panel_starts: tuple[Any, str, str] | None = None,
+                        read: dict[str, Any] | None = None) -> RetentionOutput:
     """Read the staff records at ``staff_path`` and run every retention analysis.
 
     ``extract_date`` and ``observed_from`` are ISO dates (None: guessed from the data);
     ``columns`` maps ``SpellColumns`` fields to columns (None: guessed from the names).  Missing
     columns and validation errors come back as ``problems`` (with no result), not as errors.
     ``panel_starts`` is ``(outcome panel frame, unit column, cohort column)``: the pilot starts
-    are then each team's cohort in the outcome panel instead of a teams file."""
+    are then each team's cohort in the outcome panel instead of a teams file.  ``read`` are
+    ``load_table`` options chosen in the import wizard (encoding, delimiter, sheet ...)."""
     from pilot_eval.estimators import SpellColumns
 
     from pilot_eval.errors import DataError
@@ -76,7 +78,7 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
     from pilot_eval.retention import RetentionRequest, run_retention
 
     progress.report(0.02, f"Reading {Path(staff_path).name}")
-    table = load_table(staff_path)
+    table = load_table(staff_path, **(read or {}))
     names = tuple(str(c) for c in table.frame.columns)
     found = {k: v for k, v in (columns or {}).items() if v} if columns else \
         guess_staff_columns(list(names))

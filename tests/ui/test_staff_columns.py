@@ -167,3 +167,33 @@ def test_the_form_opens_by_itself_when_the_records_could_not_be_analysed(qtbot, 
     assert not page.staff_form.isHidden()
     assert page.problem_lines() == [f"• {problem}"]
     assert "need attention" in page.status.text()
+
+
+def test_read_options_from_the_wizard_reach_the_staff_reader(small_staff, tmp_path):
+    # Reference: the same rows written as comma-separated UTF-8 and read by detection.
+    frame, path = small_staff
+    windows = tmp_path / "staff_semicolon.csv"
+    frame.to_csv(windows, index=False, sep=";", encoding="cp1252")
+    read = {"delimiter": ";", "encoding": "cp1252"}
+    from_wizard = run_staff_retention(str(windows), demo_path("teams.csv"), Progress(),
+                                      read=read)
+    reference = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
+    assert from_wizard.roles == DEMO_ROLES
+    assert from_wizard.result["km"] == reference.result["km"]
+
+
+def test_staff_records_go_through_the_import_wizard(qtbot, window, fake_core, tmp_path):
+    staff = tmp_path / "staff.csv"
+    staff_frame().to_csv(staff, index=False)
+    dialog = window.import_staff_file(staff)
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.model.rowCount() == len(staff_frame())
+    assert not dialog.date_format.isEnabled()  # staff dates are checked by the analysis
+    dialog.encoding.setCurrentText("utf-8")
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
+    with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
+        dialog.accept()
+    staff_path, _, options = fake_core.retention_args
+    assert staff_path == str(staff)
+    assert options == {"read": {"encoding": "utf-8"}}
+    assert window.controller.staff["read"] == {"encoding": "utf-8"}  # kept in the project
