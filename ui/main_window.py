@@ -32,10 +32,9 @@ from .core_api import AnalysisOutput
 from .data_page import DataPage
 from .did_options import DEFAULTS, OPTION_NAMES
 from .error_dialog import show_error
-from .error_info import ErrorInfo, describe_exception
+from .error_info import ErrorInfo
 from .help_text import help_html
 from .impact_page import ImpactPage
-from .import_dialog import ImportDialog
 from .result_text import headline
 from .retention_page import RetentionPage
 from .settings import open_settings
@@ -45,6 +44,7 @@ from .style import STYLE_SHEET
 from .trends_page import TrendsPage
 from .undo import OptionCommand, RolesCommand
 from .window_files import ProjectFilesMixin, documents_folder
+from .window_import import ImportFilesMixin
 
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
                "pilot-eval projects (*.pilot.json);;CSV (*.csv *.txt *.tsv);;"
@@ -53,7 +53,7 @@ RERUN_DELAY_MS = 500  # quiet time after an option change before the analysis ru
 STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*)"
 
 
-class MainWindow(ProjectFilesMixin, QMainWindow):
+class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
     """pilot-eval's window: Start -> Data -> Trends -> Impact -> Retention -> Brief."""
 
     def __init__(self, controller: Controller | None = None, *,
@@ -228,48 +228,6 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.open_file(path)
         elif path:
             self.import_file(path)
-
-    def import_file(self, path: str | Path) -> ImportDialog | None:
-        """The import wizard for ``path``: preview, override what was detected, then use."""
-
-        def use(dialog: ImportDialog) -> None:
-            self.undo_stack.clear()
-            self.controller.use_table(dialog.table, date_format=dialog.chosen_date_format())
-
-        return self._import_dialog(path, use)
-
-    def import_staff_file(self, path: str | Path) -> ImportDialog | None:
-        """The same wizard for the staff records; the choices are used by every retention run."""
-        return self._import_dialog(path, lambda dialog: self.controller.open_staff(
-            str(path), read=dialog.options()), dates=False)
-
-    def _import_dialog(self, path: str | Path, use: Any, *,
-                       dates: bool = True) -> ImportDialog | None:
-        c = self.controller
-        sheets: list[str] = []
-        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-            try:
-                sheets = c.core.sheet_names(str(path))
-            except Exception as exc:  # a damaged workbook: say so and stop
-                self.show_error(describe_exception(exc, title="The file could not be opened"))
-                return None
-        dialog = ImportDialog(str(path), sheets=sheets, dates=dates, parent=self)
-        dialog.load_requested.connect(lambda options: c.preview_file(str(path), options))
-        c.preview_ready.connect(dialog.show_table)
-        c.preview_failed.connect(dialog.show_problem_info)
-
-        def done(accepted: int) -> None:
-            c.preview_ready.disconnect(dialog.show_table)
-            c.preview_failed.disconnect(dialog.show_problem_info)
-            if accepted and dialog.table is not None:
-                use(dialog)
-            dialog.deleteLater()
-
-        dialog.finished.connect(done)
-        self.import_dialog = dialog
-        dialog.open()
-        dialog.reload()
-        return dialog
 
     def open_file(self, path: str | Path, *, data_path: str | None = None) -> None:
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
