@@ -84,6 +84,16 @@ def _inference(columns: PanelColumns, estimator: str, asked: str, few: bool, clu
                treated: int) -> tuple[str, str, str]:
     if asked == "wild":
         return "cluster", "wild", "the wild cluster bootstrap was asked for"
+    if estimator == "callaway-santanna":
+        label = columns.cluster or columns.unit
+        note = ("" if asked in ("auto", "cluster") else
+                f" (the {asked} option does not apply to this estimator)")
+        caution = (f"; only {clusters} clusters, {treated} in the pilot: treat the range with "
+                   "caution, the wild cluster bootstrap of the two-way estimate is shown beside "
+                   "it" if few else "")
+        return "cluster", "analytic", (
+            f"influence-function standard errors clustered by {label} ({clusters} clusters)"
+            f"{note}{caution}")
     if asked != "auto":
         return asked, "analytic", f"{asked} standard errors were asked for"
     label = columns.cluster or columns.unit

@@ -149,6 +149,13 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         help_action.setText("&What does this mean?")
         help_action.setShortcut(QKeySequence.StandardKey.HelpContents)
         help_menu.addAction(help_action)
+        self.about_action = self._action(help_menu, "&About pilot-eval", "", self.show_about)
+
+    def show_about(self) -> None:
+        """Versions and licences of pilot-eval and what it runs on (Help > About)."""
+        from .about_dialog import AboutDialog
+
+        AboutDialog(parent=self).exec()
 
     def _connect(self) -> None:
         c = self.controller

@@ -17,3 +17,15 @@ def test_about_lists_every_package_with_version_and_licence(qtbot):
     assert {"pandas", "numpy", "reportlab"} <= {name.lower() for name, _, _ in rows}
     assert info.app.version in dialog.heading.text()
     assert dialog.table.accessibleName()
+
+
+def test_help_menu_opens_the_about_dialog(qtbot, monkeypatch):
+    from pilot_eval.ui.main_window import MainWindow
+
+    shown = []
+    monkeypatch.setattr(AboutDialog, "exec", lambda self: shown.append(self) or 0)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.about_action.trigger()
+    assert len(shown) == 1 and shown[0].table.rowCount() > 5
+    window.controller.shutdown()
