@@ -13,6 +13,7 @@ from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from pilot_eval.choice import Choice, choose_estimator, choose_inference
@@ -378,7 +379,7 @@ left out rather than binned, since the bounds restrict consecutive event-time ef
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """Rambachan & Roth (2023) bounds on the first post-period effect of an event study:
+    """Rambachan & Roth (2023) bounds on the average post-period effect of an event study:
     relative magnitudes (HonestDiD's C-LF hybrid, Mbar grid) and smoothness (FLCI, M grid)."""
 
     relative_magnitude: Any
@@ -402,18 +403,24 @@ class Sensitivity:
         study = EventStudy(replace(columns, covariates=()), leads=leads, lags=lags,
                            bin_endpoints=False, se=se, level=request.level).fit(frame)
         inputs = from_event_study(study)
+        average = np.full(inputs.n_post, 1.0 / inputs.n_post)  # the mean post-period effect
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             rm = _or_unavailable(lambda: relative_magnitude_bounds(
-                inputs.beta, inputs.sigma, n_pre=inputs.n_pre, seed=request.seed))
+                inputs.beta, inputs.sigma, n_pre=inputs.n_pre, l_vec=average,
+                seed=request.seed))
         notes = tuple(str(w.message) for w in caught)
-        sd = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre)
+        sd = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, l_vec=average)
         return cls(rm, sd, (-inputs.n_pre - 1, inputs.n_post - 1), notes)
 
     @property
     def breakdown(self) -> float | None:
+        """The largest Mbar whose robust interval excludes zero; 0 when even Mbar = 0 (no
+        violation) leaves zero inside the interval; ``None`` when the bounds are unavailable."""
         rm = self.relative_magnitude
-        return None if isinstance(rm, Unavailable) else rm.breakdown
+        if isinstance(rm, Unavailable):
+            return None
+        return 0.0 if rm.breakdown is None else rm.breakdown
 
     def summary(self) -> str:
         parts = [self.smoothness.summary()]
@@ -428,7 +435,8 @@ class Sensitivity:
                 "smoothness": self.smoothness.to_dict(),
                 "breakdown": self.breakdown,
                 "event_window": list(self.window), "notes": list(self.notes),
-                "parameter": "the first post-period event-study effect"}
+                "parameter": "the average of the event-study effects in post-periods "
+                             f"0..{self.window[1]}"}
 
 
 def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pilot_eval import __version__
-from pilot_eval.analysis import DidAnalysis, DidRequest, run_analysis
+from pilot_eval.analysis import DidAnalysis, DidOptions, DidRequest, run_analysis
 from pilot_eval.errors import ProjectFileError
 from pilot_eval.estimators import PanelColumns
 from pilot_eval.io import LoadedTable, load_table
@@ -71,6 +71,7 @@ def demo_project(folder: str | Path) -> Project:
                      for info in OUTCOMES)
     staff_data, retention = request_to_project(demo_request(data_dir), copies["staff.csv"])
     return Project(outcome_data=DatasetSpec.from_table(table, columns), outcomes=outcomes,
+                   did=DidOptions(checks=True, sensitivity=True),
                    staff_data=staff_data, retention=retention,
                    brief={"organisation": DEMO_ORGANISATION, "date": EXTRACT_DATE.isoformat()})
 

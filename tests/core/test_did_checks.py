@@ -164,8 +164,10 @@ def test_sensitivity_bounds_come_from_a_trimmed_event_study():
     inputs = from_event_study(study)
     data = out.to_dict()["sensitivity"]
     assert data["event_window"] == [-5, 4]  # leads -5..-2 (reference -1), lags 0..4
+    average = np.full(5, 0.2)  # the mean of the five post-period effects
     assert data["smoothness"] == smoothness_bounds(inputs.beta, inputs.sigma,
-                                                   n_pre=inputs.n_pre).to_dict()
-    rm = relative_magnitude_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, seed=7)
+                                                   n_pre=inputs.n_pre, l_vec=average).to_dict()
+    rm = relative_magnitude_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, seed=7,
+                                   l_vec=average)
     assert data["relative_magnitude"] == rm.to_dict()
-    assert data["breakdown"] == rm.breakdown
+    assert data["breakdown"] == (rm.breakdown if rm.breakdown is not None else 0.0)
