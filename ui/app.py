@@ -50,6 +50,29 @@ def set_high_dpi_policy() -> None:
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
 
 
+def use_bundled_look(app: QApplication) -> None:
+    """The bundled DejaVu Sans (the brief's font: Welsh letters everywhere, the same text on every
+    laptop) and the app icon, both read from ``pilot_eval.resources``."""
+    from importlib.resources import files
+
+    from PySide6.QtGui import QFont, QFontDatabase, QIcon
+
+    fonts = files("pilot_eval.resources") / "fonts"
+    families: list[str] = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"):
+        resource = fonts / name
+        if resource.is_file():
+            font_id = QFontDatabase.addApplicationFontFromData(resource.read_bytes())
+            families += QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        font = QFont(families[0])
+        font.setPointSizeF(app.font().pointSizeF())
+        app.setFont(font)
+    icon = files("pilot_eval.resources") / "icons" / "pilot-eval.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Create the application and the main window, run the event loop, return the exit code.
 
@@ -62,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANISATION)
+    use_bundled_look(app)
     try:
         configure_logging()
     except OSError:  # a locked-down profile must not stop the app: log to the temp folder

@@ -71,3 +71,18 @@ def test_the_console_script_opens_the_window_with_no_command(monkeypatch):
     assert launch.main([]) == 0
     assert launch.main(["open", "pilot.pilot.json"]) == 0
     assert calls == [[], ["pilot.pilot.json"]]
+
+
+def test_the_window_uses_the_bundled_font_and_icon(qtbot):
+    """DejaVu Sans from pilot_eval.resources (Welsh letters on every laptop) and the app icon."""
+    from PySide6.QtGui import QFontDatabase
+
+    app = QApplication.instance()
+    before = app.font()
+    try:
+        app_module.use_bundled_look(app)
+        assert app.font().family() == "DejaVu Sans"
+        assert "DejaVu Sans" in QFontDatabase.families()
+        assert not app.windowIcon().isNull()
+    finally:
+        app.setFont(before)
