@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 DEFAULT_TOLERANCE = 1e-13
 """Largest mean removed in a sweep, relative to the column's largest absolute deviation."""
@@ -114,6 +112,9 @@ def is_balanced(unit: Codes, period: Codes) -> bool:
 
 def fixed_effect_df(unit: Codes, period: Codes) -> int:
     """Number of estimable fixed-effect parameters: ``units + periods - components``."""
+    from scipy.sparse import coo_matrix  # imported here: balanced panels never need it
+    from scipy.sparse.csgraph import connected_components
+
     size = unit.n_levels + period.n_levels
     bipartite = coo_matrix(
         (np.ones(unit.codes.shape[0]), (unit.codes, unit.n_levels + period.codes)),

@@ -270,8 +270,9 @@ def run_analysis(
     report = validate_panel(frame, columns, file=file)
     report.raise_if_errors()
     progress.report(0.1, "Choosing the estimator")
-    choice = choose_estimator(frame, columns, request.estimator)
-    se, choice = choose_inference(frame, columns, choice, request.se)
+    starts = start_periods(frame, columns) if columns.design != "2x2" else None
+    choice = choose_estimator(frame, columns, request.estimator, starts=starts)
+    se, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
     progress.report(0.2, f"Estimating ({choice.estimator})")
     result = _fit(choice.estimator, frame, columns, request, se)
     extras, notes = _extras(frame, columns, request, choice, result, se, progress)
@@ -280,8 +281,9 @@ def run_analysis(
                     n_rows_used=int(getattr(result, "n_obs", len(frame))))
     progress.report(1.0, "Done")
     return DidAnalysis(request=request, result=result, validation=report, choice=choice,
-                       data=info, group_means=group_means(frame, columns, labels),
-                       pilot_starts=pilot_starts(frame, columns, labels), extras=extras,
+                       data=info, group_means=group_means(frame, columns, labels, starts=starts),
+                       pilot_starts=pilot_starts(frame, columns, labels, starts=starts),
+                       extras=extras,
                        notes=notes, period_labels=labels)
 
 

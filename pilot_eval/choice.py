@@ -31,14 +31,15 @@ class Choice:
                 "n_treated_clusters": self.n_treated_clusters}
 
 
-def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str) -> Choice:
+def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str, *,
+                     starts: pd.Series | None = None) -> Choice:
     """Resolve ``auto``: 2x2 for one start date and two periods, two-way fixed effects for one
     start date, Callaway & Sant'Anna when pilots started at different times."""
     if asked != "auto":
         return Choice(asked, f"{asked} was asked for")
     if columns.design == "2x2":
         return Choice("2x2", "the data gives a pilot flag and a before/after flag (a 2x2 design)")
-    starts = start_periods(frame, columns)
+    starts = start_periods(frame, columns) if starts is None else starts
     n_periods = frame[columns.time].nunique()
     if starts.nunique() <= 1 and n_periods == 2:
         return Choice("2x2", "one pilot start date and two periods: the classic 2x2 comparison")
@@ -53,7 +54,8 @@ def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str) -> 
         "(yet) in the pilot. Both are shown, with the decomposition of the two-way estimate.")
 
 
-def cluster_counts(frame: pd.DataFrame, columns: PanelColumns) -> tuple[int, int]:
+def cluster_counts(frame: pd.DataFrame, columns: PanelColumns, *,
+                   starts: pd.Series | None = None) -> tuple[int, int]:
     """Number of clusters and of clusters containing a pilot unit."""
     cluster = columns.cluster or columns.unit
     if cluster is None:
@@ -61,19 +63,19 @@ def cluster_counts(frame: pd.DataFrame, columns: PanelColumns) -> tuple[int, int
     if columns.design == "2x2":
         treated = frame.loc[frame[columns.group] == 1, cluster]
     else:
-        pilots = start_periods(frame, columns).index
+        pilots = (start_periods(frame, columns) if starts is None else starts).index
         treated = frame.loc[frame[columns.unit].isin(pilots), cluster]
     return int(frame[cluster].nunique()), int(treated.nunique())
 
 
 def choose_inference(frame: pd.DataFrame, columns: PanelColumns, choice: Choice,
-                     asked: str) -> tuple[str, Choice]:
+                     asked: str, *, starts: pd.Series | None = None) -> tuple[str, Choice]:
     """Resolve ``se="auto"``: the se type for the estimator, and the choice with its inference.
 
     Cluster-robust by default; the wild cluster bootstrap for the two-way and 2x2 estimates
     when there are fewer than 30 clusters or fewer than 10 pilot clusters.
     """
-    clusters, treated = cluster_counts(frame, columns)
+    clusters, treated = cluster_counts(frame, columns, starts=starts)
     few = clusters < FEW_CLUSTERS or treated < FEW_TREATED_CLUSTERS
     se, inference, reason = _inference(columns, choice.estimator, asked, few, clusters, treated)
     return se, replace(choice, inference=inference, inference_reason=reason, few_clusters=few,

@@ -26,20 +26,25 @@ def start_periods(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
     return pd.Series(dtype="int64")
 
 
-def pilot_arm(frame: pd.DataFrame, columns: PanelColumns) -> pd.Series:
-    """``True`` for rows of units that are ever in the pilot (the pilot arm)."""
+def pilot_arm(frame: pd.DataFrame, columns: PanelColumns, *,
+              starts: pd.Series | None = None) -> pd.Series:
+    """``True`` for rows of units that are ever in the pilot (the pilot arm).
+
+    ``starts`` (from ``start_periods``) saves recomputing it on large panels.
+    """
     if columns.design == "2x2":
         return frame[columns.group] == 1
-    return frame[columns.unit].isin(start_periods(frame, columns).index)
+    starts = start_periods(frame, columns) if starts is None else starts
+    return frame[columns.unit].isin(starts.index)
 
 
-def group_means(frame: pd.DataFrame, columns: PanelColumns,
-                labels: dict[int, str]) -> tuple[dict[str, Any], ...]:
+def group_means(frame: pd.DataFrame, columns: PanelColumns, labels: dict[int, str], *,
+                starts: pd.Series | None = None) -> tuple[dict[str, Any], ...]:
     """Mean outcome per period for the pilot and comparison arms (rows with an outcome)."""
     period = columns.time if columns.time is not None else columns.post
     y = pd.to_numeric(frame[columns.outcome], errors="coerce").to_numpy(dtype=float)
     keep = ~np.isnan(y)
-    pilot = pilot_arm(frame, columns).to_numpy(dtype=bool)[keep]
+    pilot = pilot_arm(frame, columns, starts=starts).to_numpy(dtype=bool)[keep]
     periods = frame[period].to_numpy()[keep]
     # boolean and numeric keys (not arm names as text) keep the grouping cheap on 1M rows
     stats = pd.Series(y[keep]).groupby([pilot, periods], sort=True).agg(["mean", "size"])
@@ -53,12 +58,13 @@ def group_means(frame: pd.DataFrame, columns: PanelColumns,
     return tuple(rows)
 
 
-def pilot_starts(frame: pd.DataFrame, columns: PanelColumns,
-                 labels: dict[int, str]) -> tuple[dict[str, Any], ...]:
+def pilot_starts(frame: pd.DataFrame, columns: PanelColumns, labels: dict[int, str], *,
+                 starts: pd.Series | None = None) -> tuple[dict[str, Any], ...]:
     """Each distinct pilot start period with the number of units starting then."""
     if columns.design == "2x2":
         return ()
-    counts = start_periods(frame, columns).value_counts().sort_index()
+    starts = start_periods(frame, columns) if starts is None else starts
+    counts = starts.value_counts().sort_index()
     return tuple({"period": int(p), "label": labels.get(int(p), str(int(p))), "n_units": int(n)}
                  for p, n in counts.items())
 
