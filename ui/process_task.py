@@ -11,6 +11,7 @@ child.  Errors come back as exceptions (user errors keep their message).
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import pickle
 import queue as queue_module
@@ -33,8 +34,9 @@ def _child(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any], channel:
         result = fn(*args, progress=progress, **kwargs)
         channel.put(("result", result))
     except BaseException as exc:  # every error goes back to the window
-        try:
-            pickle.loads(pickle.dumps(exc))
+        try:  # it must serialise, and rebuild from its arguments, to cross processes
+            pickle.dumps(exc)
+            copy.deepcopy(exc)
             channel.put(("error", exc))
         except Exception:  # an exception that cannot cross processes: keep its text
             channel.put(("error", ChildProcessError(f"{type(exc).__name__}: {exc}")))
