@@ -52,3 +52,24 @@ def panel_csv(tmp_path) -> Path:
     path = tmp_path / "panel.csv"
     small_panel().to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def window(qtbot, fake_core, monkeypatch, tmp_path):
+    """A shown window over the fake core with its own settings file; error dialogs are
+    recorded in ``window.shown_errors`` instead of blocking.  Modules that need another window
+    (the real core, other settings) define their own ``window`` fixture, which takes precedence."""
+    from pilot_eval.ui.controller import Controller
+    from pilot_eval.ui.error_dialog import ErrorDialog
+    from pilot_eval.ui.main_window import MainWindow
+    from pilot_eval.ui.settings import open_settings
+
+    shown: list = []
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
+    window = MainWindow(Controller(core=fake_core),
+                        settings=open_settings(tmp_path / "settings.ini"))
+    window.shown_errors = shown
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.controller.shutdown()

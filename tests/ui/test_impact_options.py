@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from pilot_eval.ui.controller import Controller
 from pilot_eval.ui.did_options import CONTROLS, LEVELS, SE_CHOICES
 from pilot_eval.ui.error_dialog import ErrorDialog
 from pilot_eval.ui.main_window import MainWindow
@@ -16,19 +14,6 @@ from pilot_eval.ui.settings import open_settings
 from pilot_eval.analysis import DidOptions
 
 WAIT_MS = 5000
-
-
-@pytest.fixture
-def window(qtbot, fake_core, monkeypatch, tmp_path):
-    shown: list[ErrorDialog] = []
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
-    window = MainWindow(Controller(core=fake_core),
-                        settings=open_settings(tmp_path / "settings.ini"))
-    window.shown_errors = shown
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.controller.shutdown()
 
 
 def run_once(qtbot, window, panel_csv):

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from pilot_eval.ui.controller import Controller
-from pilot_eval.ui.error_dialog import ErrorDialog
-from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.retention_core import run_staff_retention
-from pilot_eval.ui.settings import open_settings
 from ui_fakes import staff_frame
 
 from pilot_eval.demo import demo_path
@@ -62,19 +58,6 @@ def test_a_missing_required_column_asks_for_it(small_staff):
     assert out.result == {}
     assert out.problems == ("error: choose the staff records' end date column in the form "
                             "(one row per person and post).",)
-
-
-@pytest.fixture
-def window(qtbot, fake_core, monkeypatch, tmp_path):
-    shown: list[ErrorDialog] = []
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
-    window = MainWindow(Controller(core=fake_core),
-                        settings=open_settings(tmp_path / "settings.ini"))
-    window.shown_errors = shown
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.controller.shutdown()
 
 
 def open_fake_staff(qtbot, window, tmp_path):

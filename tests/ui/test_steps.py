@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from pilot_eval.ui.chart_table import means_rows
-from pilot_eval.ui.controller import Controller
-from pilot_eval.ui.error_dialog import ErrorDialog
 from pilot_eval.ui.help_text import HELP
-from pilot_eval.ui.main_window import MainWindow
-from pilot_eval.ui.settings import open_settings
 from pilot_eval.ui.trends_text import trend_sentence
 from ui_fakes import staff_frame
 
 WAIT_MS = 5000
 MEDIAN_PILOT, MEDIAN_COMPARISON = 5.0, 3.0  # middle of (4, 5, 9) and (1, 3, 7): staff_frame()
-
-
-@pytest.fixture
-def window(qtbot, fake_core, monkeypatch, tmp_path):
-    shown: list[ErrorDialog] = []
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
-    window = MainWindow(Controller(core=fake_core),
-                        settings=open_settings(tmp_path / "settings.ini"))
-    window.shown_errors = shown
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.controller.shutdown()
 
 
 def open_panel(qtbot, window, path):
