@@ -1,7 +1,7 @@
 """Benchmark: Callaway & Sant'Anna (dr, never-treated, no covariates, analytic SEs).
 
 50,000 units x 10 periods, never-treated units plus 4 treated cohorts.  Times
-``pilot_eval.estimators.callaway_santanna`` against the Python packages ``csdid`` and
+``pilot_eval.estimators.did.callaway_santanna.estimator`` against the Python packages ``csdid`` and
 ``differences`` when they can be imported -- in this interpreter or in another one given with
 ``--peer-python`` (they pull dependencies that may conflict with the project's, so a throwaway
 virtualenv is the usual place) -- and checks that every ATT(g,t) and SE agree.
@@ -112,7 +112,7 @@ def simulate(n_units: int, seed: int = 12345) -> pd.DataFrame:
 
 def time_ours(frame: pd.DataFrame, repeat: int):
     from pilot_eval.estimators import PanelColumns
-    from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+    from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
     estimator = CallawaySantAnna(PanelColumns(outcome="y", unit="unit", time="time",
                                               cohort="cohort"))

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.event_study import EventStudy
-from pilot_eval.estimators.twfe import TwoWayFixedEffects
+from pilot_eval.estimators.did.event_study.estimator import EventStudy
+from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_twfe import best_of, build_panel  # noqa: E402

@@ -19,11 +19,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators import SpellColumns
-from pilot_eval.estimators.competing_risks import CumulativeIncidence
-from pilot_eval.estimators.cox import CoxModel
-from pilot_eval.estimators.kaplan_meier import KaplanMeier
-from pilot_eval.estimators.logrank import LogRankTest
-from pilot_eval.estimators.rmst import RestrictedMeanSurvival
+from pilot_eval.estimators.survival.competing_risks import CumulativeIncidence
+from pilot_eval.estimators.survival.cox.model import CoxModel
+from pilot_eval.estimators.survival.kaplan_meier import KaplanMeier
+from pilot_eval.estimators.survival.logrank import LogRankTest
+from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
 
 
 def staff_spells(rows: int, seed: int = 2026) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.twfe import TwoWayFixedEffects
+from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
 AGREEMENT_RTOL = 1e-8
 

@@ -22,9 +22,9 @@ import time
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators import wild_bootstrap as wb
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.wild_bootstrap import WildClusterBootstrap
+from pilot_eval.estimators.did.wild_bootstrap import estimator as wb
+from pilot_eval.estimators.did.wild_bootstrap.estimator import WildClusterBootstrap
 
 N_UNITS, N_PERIODS, N_CLUSTERS, DRAWS, SEED = 1000, 100, 50, 9999, 7
 REPEATS = 3  # best of three: the machine is shared, the minimum is the least disturbed run

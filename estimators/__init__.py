@@ -3,11 +3,59 @@
 Nothing here does file I/O, keeps global state or imports Qt, reportlab, matplotlib or any
 other part of ``pilot_eval``.  Each estimator is a frozen configuration whose ``fit(frame)``
 returns a new, immutable result with ``summary()``, ``to_frame()`` and ``to_dict()``.
+
+Families live in sub-packages: ``did`` (difference-in-differences and its checks), ``survival``
+(staff retention), ``inference`` (variance, distributions, fixed effects); ``workforce`` and
+``disclosure`` are single modules.  The public names are re-exported here and imported on
+first use, so ``import pilot_eval.estimators`` stays cheap.
 """
 
+from pilot_eval.estimators._lazy import lazy_exports
 from pilot_eval.estimators.columns import PanelColumns, SpellColumns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.unavailable import Unavailable
+
+_EXPORTS = {
+    # difference-in-differences
+    "DidTwoByTwo": ".did.two_by_two",
+    "Did2x2Result": ".did.two_by_two",
+    "TwoWayFixedEffects": ".did.twfe",
+    "TwfeResult": ".did.twfe",
+    "EventStudy": ".did.event_study.estimator",
+    "EventStudyResult": ".did.event_study.result",
+    "SunAbraham": ".did.sun_abraham.estimator",
+    "SunAbrahamResult": ".did.sun_abraham.result",
+    "CallawaySantAnna": ".did.callaway_santanna.estimator",
+    "CallawaySantAnnaResult": ".did.callaway_santanna.results",
+    "BaconDecomposition": ".did.bacon",
+    "BaconResult": ".did.bacon",
+    "WildClusterBootstrap": ".did.wild_bootstrap.estimator",
+    "WildBootstrapResult": ".did.wild_bootstrap.estimator",
+    "PoissonLeavingDid": ".did.leaving",
+    "LeavingDidResult": ".did.leaving",
+    "from_event_study": ".did.honest.bounds",
+    "smoothness_bounds": ".did.honest.bounds",
+    "relative_magnitude_bounds": ".did.honest.relative_magnitude",
+    "SensitivityResult": ".did.honest.bounds",
+    # survival
+    "KaplanMeier": ".survival.kaplan_meier",
+    "KaplanMeierResult": ".survival.kaplan_meier",
+    "LogRankTest": ".survival.logrank",
+    "LogRankResult": ".survival.logrank",
+    "CoxModel": ".survival.cox.model",
+    "CoxResult": ".survival.cox.model",
+    "RestrictedMeanSurvival": ".survival.rmst",
+    "RmstResult": ".survival.rmst",
+    "CumulativeIncidence": ".survival.competing_risks",
+    "CumulativeIncidenceResult": ".survival.competing_risks",
+    "CauseSpecificCox": ".survival.competing_risks",
+    # workforce rates and disclosure control
+    "rates_table": ".workforce",
+    "DisclosureRule": ".disclosure",
+    "protect_table": ".disclosure",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "EstimationError",
@@ -15,4 +63,5 @@ __all__ = [
     "PanelColumns",
     "SpellColumns",
     "Unavailable",
+    *_EXPORTS,
 ]

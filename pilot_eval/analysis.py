@@ -296,11 +296,11 @@ def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None,
 def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
          se: str, *, cross_check: str = "auto") -> Any:
     if estimator == "2x2":
-        from pilot_eval.estimators.did2x2 import DidTwoByTwo
+        from pilot_eval.estimators.did.two_by_two import DidTwoByTwo
 
         return DidTwoByTwo(columns, se=se, level=request.level).fit(frame)
     if estimator == "callaway-santanna":
-        from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+        from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
         if columns.cohort is None:
             frame, columns = cohort_column(frame, columns, COHORT), replace(
@@ -313,12 +313,12 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
     if estimator == "event-study":
         return _event_study(frame, columns, request, se, leads=request.leads)
     if estimator == "sun-abraham":
-        from pilot_eval.estimators.sun_abraham import SunAbraham
+        from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
 
         control = "last" if request.control == "not-yet" else "never"
         return SunAbraham(replace(columns, covariates=()), control=control, se=se,
                           level=request.level).fit(frame)
-    from pilot_eval.estimators.twfe import TwoWayFixedEffects
+    from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
     return TwoWayFixedEffects(columns, se=se, level=request.level,
                               cross_check=cross_check).fit(frame)
@@ -326,7 +326,7 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
 
 def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions, se: str, *,
                  leads: int | None) -> Any:
-    from pilot_eval.estimators.event_study import EventStudy
+    from pilot_eval.estimators.did.event_study.estimator import EventStudy
 
     return EventStudy(replace(columns, covariates=()), leads=leads, lags=request.lags, se=se,
                       level=request.level).fit(frame)
@@ -348,7 +348,7 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
         extras["event_study"] = _or_unavailable(
             lambda: _event_study(frame, columns, request, se, leads=leads))
     if panel and (staggered or request.bacon):
-        from pilot_eval.estimators.bacon import BaconDecomposition
+        from pilot_eval.estimators.did.bacon import BaconDecomposition
 
         progress.report(0.5, "Decomposing the two-way estimate (Goodman-Bacon)")
         bacon_roles = columns
@@ -394,8 +394,8 @@ class Sensitivity:
            se: str) -> Sensitivity:
         import warnings
 
-        from pilot_eval.estimators.event_study import EventStudy
-        from pilot_eval.estimators.honest_did import (
+        from pilot_eval.estimators.did.event_study.estimator import EventStudy
+        from pilot_eval.estimators.did.honest.bounds import (
             from_event_study,
             relative_magnitude_bounds,
             smoothness_bounds,
@@ -443,7 +443,7 @@ class Sensitivity:
 
 def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
           choice: Choice) -> Any:
-    from pilot_eval.estimators.wild_bootstrap import WildClusterBootstrap
+    from pilot_eval.estimators.did.wild_bootstrap.estimator import WildClusterBootstrap
 
     model = "2x2" if choice.estimator == "2x2" else "twfe"
     draws = request.bootstrap or WILD_DRAWS

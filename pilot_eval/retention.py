@@ -19,14 +19,14 @@ import pandas as pd
 
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators import SpellColumns, Unavailable
-from pilot_eval.estimators.competing_risks import CumulativeIncidence
-from pilot_eval.estimators.cox import CoxModel
+from pilot_eval.estimators.did.leaving import PoissonLeavingDid
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.kaplan_meier import CI_TRANSFORMS, KaplanMeier
-from pilot_eval.estimators.leaving_did import PoissonLeavingDid
 from pilot_eval.estimators.literals import check_choice, check_level
-from pilot_eval.estimators.logrank import LogRankTest
-from pilot_eval.estimators.rmst import RestrictedMeanSurvival
+from pilot_eval.estimators.survival.competing_risks import CumulativeIncidence
+from pilot_eval.estimators.survival.cox.model import CoxModel
+from pilot_eval.estimators.survival.kaplan_meier import CI_TRANSFORMS, KaplanMeier
+from pilot_eval.estimators.survival.logrank import LogRankTest
+from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
 from pilot_eval.estimators.workforce import (
     DEFINITIONS,
     calendar_periods,
@@ -268,7 +268,7 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
 
 def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
     from pilot_eval.estimators import PanelColumns
-    from pilot_eval.estimators.twfe import TwoWayFixedEffects
+    from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
     columns = PanelColumns(outcome="leaver_rate_per_year", unit="team", time="period_index",
                            treatment="pilot_post", cluster="team")
@@ -279,7 +279,7 @@ def _staggered_did(by_team: pd.DataFrame, level: float) -> Any:
     """Callaway & Sant'Anna on team-period leaver rates (periods numbered from 1; cohort =
     first pilot period, 0 = never), robust to effects that vary across cohorts and time."""
     from pilot_eval.estimators import PanelColumns
-    from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+    from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
     panel = by_team.assign(period_number=by_team["period_index"] + 1)
     first = panel[panel["pilot_post"] == 1].groupby("team")["period_number"].min()

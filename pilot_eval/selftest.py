@@ -131,7 +131,7 @@ def run_retention(out_dir: Path) -> str:
             return "pilot_eval.retention.run_demo_retention"
     from pilot_eval.demo import demo_path
     from pilot_eval.estimators import SpellColumns
-    from pilot_eval.estimators.kaplan_meier import KaplanMeier
+    from pilot_eval.estimators.survival.kaplan_meier import KaplanMeier
     from pilot_eval.io import load_table
     from pilot_eval.staff import StaffOptions, pilot_starts_from_table, read_staff
 

@@ -166,7 +166,7 @@ def rmst_sentence(rmst: Mapping[str, Any], time_unit: str = "months") -> str | N
 
 
 def leaving_sentence(leaving: Mapping[str, Any], level: float = 0.95) -> str | None:
-    """The DiD on leaving (Poisson rate ratio, ``estimators/leaving_did.py``) in words."""
+    """The DiD on leaving (Poisson rate ratio, ``estimators/did/leaving.py``) in words."""
     ratio = _number(leaving.get("rate_ratio"))
     if ratio is None:
         return None

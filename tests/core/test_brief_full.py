@@ -457,7 +457,7 @@ def test_staggered_results_take_the_event_study_from_the_dynamic_aggregation():
     del first["event_time"]
     first["estimator"] = "callaway-santanna"
     first["aggregations"] = {"dynamic": {"estimate": 4.0, "se": 1.0, "ci_low": 2.0,
-                                         "ci_high": 6.0, "rows": [  # as estimators/cs_results.py
+                                         "ci_high": 6.0, "rows": [  # as estimators/did/callaway_santanna/results.py
         {"event_time": -2, "estimate": 0.1, "se": 1.0, "ci_low": -1.9, "ci_high": 2.1},
         {"event_time": 0, "estimate": 4.0, "se": 1.0, "ci_low": 2.0, "ci_high": 6.0}]}}
     built = build_brief_content(document, options=OPTIONS)
@@ -507,8 +507,8 @@ def test_qa_log_lists_findings_once_and_the_re_estimate():
 def test_real_kaplan_meier_and_rmst_results_flow_into_the_brief():
     """The brief reads the estimators' own dictionaries: its numbers equal theirs."""
     import numpy as np
-    from pilot_eval.estimators.kaplan_meier import KaplanMeier
-    from pilot_eval.estimators.rmst import RestrictedMeanSurvival
+    from pilot_eval.estimators.survival.kaplan_meier import KaplanMeier
+    from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
 
     from pilot_eval.brief.disclosure import round_to_base
     from pilot_eval.brief.retention import value_at

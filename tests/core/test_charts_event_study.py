@@ -18,9 +18,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.container import ErrorbarContainer
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.event_study import EventStudy
-from pilot_eval.estimators.honest_did import SensitivityResult, SensitivityRow
-from pilot_eval.estimators.sun_abraham import SunAbraham
+from pilot_eval.estimators.did.event_study.estimator import EventStudy
+from pilot_eval.estimators.did.honest.bounds import SensitivityResult, SensitivityRow
+from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
 
 from pilot_eval.charts import figure_to_svg
 from pilot_eval.charts.att_gt import att_gt_figure, cohort_points

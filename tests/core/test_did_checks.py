@@ -137,7 +137,7 @@ def test_a_pretest_with_too_many_restrictions_for_the_clusters_is_marked_unrelia
 
 
 def test_event_study_headline_equals_the_estimator_called_directly():
-    from pilot_eval.estimators.event_study import EventStudy
+    from pilot_eval.estimators.did.event_study.estimator import EventStudy
 
     frame = panel(units=40, periods=10, start=6)
     out = run_analysis(DidRequest(ROLES, estimator="event-study", se="cluster", leads=3,
@@ -150,8 +150,8 @@ def test_sensitivity_bounds_come_from_a_trimmed_event_study():
     """The bounds are HonestDiD's (checked against R HonestDiD in
     tests/estimators/test_honest_did.py and test_honest_rm.py); here: the event study with
     leads -5..-2 and lags 0..4, rows outside the window left out, reaches them."""
-    from pilot_eval.estimators.event_study import EventStudy
-    from pilot_eval.estimators.honest_did import (
+    from pilot_eval.estimators.did.event_study.estimator import EventStudy
+    from pilot_eval.estimators.did.honest.bounds import (
         from_event_study,
         relative_magnitude_bounds,
         smoothness_bounds,

@@ -17,8 +17,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from pilot_eval.estimators import PanelColumns
+from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 from pilot_eval.estimators.errors import EstimationError
-from pilot_eval.estimators.twfe import TwoWayFixedEffects
 
 from pilot_eval.analysis import DidRequest, run_analysis
 from pilot_eval.errors import DataError, PilotEvalError, ValidationFailed

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pilot_eval.estimators.bacon import (
+from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.did.bacon import (
     ALWAYS,
     EARLIER_VS_LATER,
     LATER_VS_ALWAYS,
@@ -35,7 +36,6 @@ from pilot_eval.estimators.bacon import (
     TREATED_VS_NEVER,
     BaconDecomposition,
 )
-from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 
 DATA = Path(__file__).resolve().parents[1] / "data"

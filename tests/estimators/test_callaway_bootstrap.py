@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators import PanelColumns
-from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
-from pilot_eval.estimators.cs_bootstrap import type1_quantile
+from pilot_eval.estimators.did.callaway_santanna.bootstrap import type1_quantile
+from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 from scipy import stats
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from pilot_eval.estimators import PanelColumns
-from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
-from pilot_eval.estimators.cs_twobytwo import ESTIMATORS
+from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
+from pilot_eval.estimators.did.callaway_santanna.two_by_two import ESTIMATORS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PRINTED_TOL = 0.5e-4 + 1e-9  # figures printed to four decimals

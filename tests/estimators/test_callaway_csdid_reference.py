@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators import PanelColumns, Unavailable
-from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PEER_TOL = 1e-9  # same estimator in double precision; measured differences <= 4e-13

@@ -18,7 +18,7 @@ from pilot_eval.estimators import (
     PanelColumns,
     Unavailable,
 )
-from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXACT_TOL = 1e-12

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators import PanelColumns, Unavailable
-from pilot_eval.estimators.callaway_santanna import CallawaySantAnna
+from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 R_TOL = 1e-6  # task requirement: R did figures to 1e-6 absolute

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators import EstimationError, SpellColumns
-from pilot_eval.estimators.competing_risks import CauseSpecificCox, CumulativeIncidence
-from pilot_eval.estimators.cox import CoxModel
+from pilot_eval.estimators.survival.competing_risks import CauseSpecificCox, CumulativeIncidence
+from pilot_eval.estimators.survival.cox.model import CoxModel
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "survival"
 LIBRARY = 1e-10  # same formulas; ours uses running sums instead of a T x T matrix

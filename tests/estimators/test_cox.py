@@ -11,8 +11,8 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import proportional_hazard_test
 from pilot_eval.estimators import EstimationError, EstimatorConfigError, SpellColumns
-from pilot_eval.estimators.cox import CoxModel, harrell_concordance
-from pilot_eval.estimators.survival_data import efron_closed_form
+from pilot_eval.estimators.survival.cox.model import CoxModel, harrell_concordance
+from pilot_eval.estimators.survival.data import efron_closed_form
 from scipy import optimize
 from statsmodels.duration.hazard_regression import PHReg
 
@@ -271,7 +271,7 @@ def heavy_ties_frame(rows: int = 3000) -> pd.DataFrame:
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 def test_merging_identical_rows_changes_nothing(monkeypatch, ties):
-    import pilot_eval.estimators.cox as cox_module
+    import pilot_eval.estimators.survival.cox.model as cox_module
 
     frame = heavy_ties_frame()
     cols = SpellColumns(duration="months", event="left",

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.did2x2 import DidTwoByTwo
+from pilot_eval.estimators.did.two_by_two import DidTwoByTwo
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.unavailable import Unavailable
 
@@ -205,7 +205,7 @@ def test_bad_options_are_config_errors():
 
 def test_two_period_balanced_panel_equals_two_way_fixed_effects(mpdta_2006):
     """Textbook identity: with two periods and a balanced panel, TWFE = the 2x2 DiD."""
-    from pilot_eval.estimators.twfe import TwoWayFixedEffects
+    from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
     frame = mpdta_2006[mpdta_2006["year"].isin([2005, 2006])]
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year",

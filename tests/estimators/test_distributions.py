@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pilot_eval.estimators import distributions as dist
+from pilot_eval.estimators.inference import distributions as dist
 from scipy import stats
 
 REL_TOLERANCE = 1e-12

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.did.event_study.estimator import EventStudy
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.event_study import EventStudy
 from scipy import stats
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -227,15 +227,15 @@ def test_errors_say_what_was_seen():
 def test_closed_form_fit_equals_the_dummy_regression(se):
     """The balanced-panel shortcut (no dummy matrix) against ``fit_two_way`` on the dummies,
     with clusters equal to the units and coarser than the units."""
-    from pilot_eval.estimators import event_study_fast
-    from pilot_eval.estimators.event_study import (
+    from pilot_eval.estimators.did.event_study import fast as event_study_fast
+    from pilot_eval.estimators.did.event_study.estimator import (
         event_codes,
         event_dummies,
         event_rows,
         event_window,
     )
-    from pilot_eval.estimators.fixed_effects import factorize
-    from pilot_eval.estimators.twfe import fit_two_way
+    from pilot_eval.estimators.did.twfe import fit_two_way
+    from pilot_eval.estimators.inference.fixed_effects import factorize
 
     frame = staggered_panel(11).assign(region=lambda d: d["u"] % 7)
     for cluster in (None, "region"):
@@ -288,8 +288,8 @@ def test_weights_and_coarser_clusters_match_pyfixest():
 
 
 def test_vectorised_inference_equals_t_inference():
-    from pilot_eval.estimators import variance
-    from pilot_eval.estimators.event_inference import coefficient_inference
+    from pilot_eval.estimators.did.event_study.inference import coefficient_inference
+    from pilot_eval.estimators.inference import variance
 
     result_cov = variance.Covariance(np.diag([0.04, 0.0, 0.25]), "cluster", 29, 1.0, 5, 30)
     coef = np.array([0.3, 1.0, -0.7])

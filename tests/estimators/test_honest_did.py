@@ -23,18 +23,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pilot_eval.estimators.errors import EstimatorConfigError
-from pilot_eval.estimators.honest_did import (
+from pilot_eval.estimators.did.honest.bounds import (
     breakdown_value,
     original_interval,
     smoothness_bounds,
     smoothness_upper_bound,
 )
-from pilot_eval.estimators.honest_flci import (
+from pilot_eval.estimators.did.honest.flci import (
     flci_candidates,
     folded_normal_quantile,
     optimal_flci,
 )
+from pilot_eval.estimators.errors import EstimatorConfigError
 from scipy import stats
 from scipy.special import ndtri
 
@@ -163,7 +163,7 @@ def test_average_effect_and_result_dict(bc):
 
 
 def test_breakdown_value_is_the_last_significant_grid_point():
-    from pilot_eval.estimators.honest_did import SensitivityRow
+    from pilot_eval.estimators.did.honest.bounds import SensitivityRow
 
     rows = (SensitivityRow(0.0, 0.1, 0.3), SensitivityRow(0.5, 0.01, 0.4),
             SensitivityRow(1.0, -0.1, 0.5), SensitivityRow(1.5, 0.01, 0.4))
@@ -185,9 +185,9 @@ def test_inputs_from_an_event_study_fit():
     """The event study's coefficients and covariance feed HonestDiD in its order: leads
     (reference -1 omitted) then lags; a window with a missing event time is refused."""
     from pilot_eval.estimators.columns import PanelColumns
+    from pilot_eval.estimators.did.event_study.estimator import EventStudy
+    from pilot_eval.estimators.did.honest.bounds import from_event_study
     from pilot_eval.estimators.errors import EstimationError
-    from pilot_eval.estimators.event_study import EventStudy
-    from pilot_eval.estimators.honest_did import from_event_study
 
     rng = np.random.default_rng(3)
     unit = np.repeat(np.arange(80), 10)

@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pilot_eval.estimators.errors import EstimatorConfigError
-from pilot_eval.estimators.honest_arp import (
+from pilot_eval.estimators.did.honest.arp import (
     arp_lp,
     conditional_lf_accepts,
     conditional_lf_rejects,
@@ -33,14 +32,15 @@ from pilot_eval.estimators.honest_arp import (
     least_favourable_cv,
     truncation,
 )
-from pilot_eval.estimators.honest_did import relative_magnitude_bounds as reexported
-from pilot_eval.estimators.honest_rm import (
+from pilot_eval.estimators.did.honest.bounds import relative_magnitude_bounds as reexported
+from pilot_eval.estimators.did.honest.relative_magnitude import (
     default_theta_grid,
     relative_magnitude_bounds,
     rm_confidence_set,
     rm_constraints,
     rm_identified_set,
 )
+from pilot_eval.estimators.errors import EstimatorConfigError
 from test_honest_did import r_rnorm  # R's set.seed(0); rnorm(n), checked against R there
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "honestdid"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 from pilot_eval.estimators import EstimationError, EstimatorConfigError, SpellColumns, Unavailable
-from pilot_eval.estimators.kaplan_meier import KaplanMeier
+from pilot_eval.estimators.survival.kaplan_meier import KaplanMeier
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "survival"
 PUBLISHED_5DP = 5e-6  # figures printed to 5 decimals in REFERENCES.md

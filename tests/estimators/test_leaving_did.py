@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pilot_eval.estimators.did.leaving import PoissonLeavingDid
 from pilot_eval.estimators.errors import EstimationError
-from pilot_eval.estimators.leaving_did import PoissonLeavingDid
 
 COEF_TOLERANCE = 1e-8  # both fits converge to the same maximum; IRLS stopping rules differ
 SE_TOLERANCE = 1e-6  # same sandwich; differences come from the coefficient's last digits

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from lifelines.statistics import multivariate_logrank_test
 from pilot_eval.estimators import EstimationError, SpellColumns
-from pilot_eval.estimators.logrank import LogRankTest
+from pilot_eval.estimators.survival.logrank import LogRankTest
 from scipy import stats
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "survival"

@@ -11,7 +11,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.utils import restricted_mean_survival_time
 from pilot_eval.estimators import EstimationError, SpellColumns
-from pilot_eval.estimators.rmst import RestrictedMeanSurvival
+from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "survival"
 EXACT = 1e-12

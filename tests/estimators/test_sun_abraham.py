@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.did.event_study.estimator import EventStudy
+from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.event_study import EventStudy
-from pilot_eval.estimators.sun_abraham import SunAbraham
 from test_event_study import COLUMNS, staggered_panel  # same folder (pytest prepend import)
 
 PEER_RTOL = 1e-8

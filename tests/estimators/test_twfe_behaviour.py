@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.design import treatment_indicator
+from pilot_eval.estimators.did.design import treatment_indicator
+from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.estimators.fixed_effects import Codes, demean, factorize
-from pilot_eval.estimators.twfe import TwoWayFixedEffects
+from pilot_eval.estimators.inference.fixed_effects import Codes, demean, factorize
 from pilot_eval.estimators.unavailable import Unavailable
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -131,8 +131,7 @@ def test_cross_check_modes(mpdta):
 
 
 def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
-    from pilot_eval.estimators import twfe
-
+    from pilot_eval.estimators.did import twfe
     monkeypatch.setattr(twfe, "CROSS_CHECK_MAX_ROWS", 1000)
     skipped = TwoWayFixedEffects(COLUMNS).fit(mpdta)
     assert "skipped above 1,000 rows" in skipped.cross_check.skipped_reason
@@ -142,8 +141,7 @@ def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
 
 
 def test_cross_check_disagreement_becomes_a_warning(mpdta, monkeypatch):
-    from pilot_eval.estimators import twfe
-
+    from pilot_eval.estimators.did import twfe
     monkeypatch.setattr(twfe, "CROSS_CHECK_WARN", -1.0)  # any difference counts as too large
     result = TwoWayFixedEffects(COLUMNS, cross_check="always").fit(mpdta)
     assert any("cross-check differs" in w for w in result.warnings)

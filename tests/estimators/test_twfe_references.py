@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.fixed_effects import factorize
-from pilot_eval.estimators.twfe import TwoWayFixedEffects, fit_two_way
+from pilot_eval.estimators.did.twfe import TwoWayFixedEffects, fit_two_way
+from pilot_eval.estimators.inference.fixed_effects import factorize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_8DP = 5e-9

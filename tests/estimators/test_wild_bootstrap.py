@@ -12,8 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from pilot_eval.estimators import wild_bootstrap as wb
 from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.did.wild_bootstrap import estimator as wb
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.unavailable import Unavailable
 

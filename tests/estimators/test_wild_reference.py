@@ -25,8 +25,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from pilot_eval.estimators import wild_bootstrap as wb
 from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.did.wild_bootstrap import estimator as wb
 from test_wild_bootstrap import COLUMNS, panel
 
 wildboottest = pytest.importorskip("wildboottest.wildboottest")
