@@ -114,12 +114,12 @@ def time_ours(frame: pd.DataFrame, repeat: int):
     from pilot_eval.estimators import PanelColumns
     from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
-    estimator = CallawaySantAnna(PanelColumns(outcome="y", unit="unit", time="time",
-                                              cohort="cohort"))
+    estimator = CallawaySantAnna()
+    columns = PanelColumns(outcome="y", unit="unit", time="time", cohort="cohort")
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = estimator.fit(frame)
+        result = estimator.fit(frame, columns)
         times.append(time.perf_counter() - start)
     return min(times), result.to_frame()
 

@@ -41,12 +41,12 @@ def with_cohort(frame: pd.DataFrame) -> pd.DataFrame:
 
 def ours_twfe(frame: pd.DataFrame) -> float:
     columns = PanelColumns(outcome="y", unit="unit", time="time", treatment="d")
-    return TwoWayFixedEffects(columns, se="cluster", cross_check="never").fit(frame).estimate
+    return TwoWayFixedEffects(se="cluster", cross_check="never").fit(frame, columns).estimate
 
 
 def ours_event_study(frame: pd.DataFrame):
     columns = PanelColumns(outcome="y", unit="unit", time="time", cohort="c")
-    return EventStudy(columns, leads=WINDOW, lags=WINDOW).fit(frame)
+    return EventStudy(leads=WINDOW, lags=WINDOW).fit(frame, columns)
 
 
 def pyfixest_event_study(frame: pd.DataFrame) -> dict[int, float]:

@@ -50,8 +50,8 @@ def best_of(repeats: int, work):
 
 def ours(frame: pd.DataFrame):
     columns = PanelColumns(outcome="y", unit="unit", time="time", treatment="d")
-    model = TwoWayFixedEffects(columns, se="cluster", cross_check="never")
-    result = model.fit(frame)
+    model = TwoWayFixedEffects(se="cluster", cross_check="never")
+    result = model.fit(frame, columns)
     return result.estimate, result.se
 
 

@@ -1,8 +1,15 @@
 """Pure statistics for pilot-eval.
 
 Nothing here does file I/O, keeps global state or imports Qt, reportlab, matplotlib or any
-other part of ``pilot_eval``.  Each estimator is a frozen configuration whose ``fit(frame)``
-returns a new, immutable result with ``summary()``, ``to_frame()`` and ``to_dict()``.
+other part of ``pilot_eval``.  Each estimator is a frozen configuration of its options whose
+``fit(frame, columns)`` returns a new, immutable result with ``summary()``, ``to_frame()`` and
+``to_dict()``.  The columns are given once, to ``fit``: a role set (``PanelColumns`` for
+difference-in-differences, ``SpellColumns`` for survival) or the same roles as keywords::
+
+    TwoWayFixedEffects(se="cluster").fit(panel, outcome="y", unit="team", time="month",
+                                         treatment="pilot")
+    CoxModel(ties="efron").fit(spells, SpellColumns(duration="months", event="left",
+                                                     covariates=("pilot",), cluster="team"))
 
 Families live in sub-packages: ``did`` (difference-in-differences and its checks), ``survival``
 (staff retention), ``inference`` (variance, distributions, fixed effects); ``workforce`` and

@@ -298,7 +298,7 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
     if estimator == "2x2":
         from pilot_eval.estimators.did.two_by_two import DidTwoByTwo
 
-        return DidTwoByTwo(columns, se=se, level=request.level).fit(frame)
+        return DidTwoByTwo(se=se, level=request.level).fit(frame, columns)
     if estimator == "callaway-santanna":
         from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
@@ -306,30 +306,30 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
             frame, columns = cohort_column(frame, columns, COHORT), replace(
                 columns, cohort=COHORT, treatment=None)
         return CallawaySantAnna(
-            columns, control=request.control, method=request.method,
+            control=request.control, method=request.method,
             base_period=request.base_period, anticipation=request.anticipation,
             level=request.level, bootstrap=request.bootstrap,
-            seed=request.seed if request.bootstrap else None).fit(frame)
+            seed=request.seed if request.bootstrap else None).fit(frame, columns)
     if estimator == "event-study":
         return _event_study(frame, columns, request, se, leads=request.leads)
     if estimator == "sun-abraham":
         from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
 
         control = "last" if request.control == "not-yet" else "never"
-        return SunAbraham(replace(columns, covariates=()), control=control, se=se,
-                          level=request.level).fit(frame)
+        return SunAbraham(control=control, se=se, level=request.level).fit(
+            frame, replace(columns, covariates=()))
     from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
-    return TwoWayFixedEffects(columns, se=se, level=request.level,
-                              cross_check=cross_check).fit(frame)
+    return TwoWayFixedEffects(se=se, level=request.level,
+                              cross_check=cross_check).fit(frame, columns)
 
 
 def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions, se: str, *,
                  leads: int | None) -> Any:
     from pilot_eval.estimators.did.event_study.estimator import EventStudy
 
-    return EventStudy(replace(columns, covariates=()), leads=leads, lags=request.lags, se=se,
-                      level=request.level).fit(frame)
+    return EventStudy(leads=leads, lags=request.lags, se=se, level=request.level).fit(
+        frame, replace(columns, covariates=()))
 
 
 def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
@@ -356,7 +356,8 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
         if columns.cohort is None:
             bacon_frame = cohort_column(bacon_frame, columns, COHORT)
             bacon_roles = replace(columns, cohort=COHORT, treatment=None)
-        extras["bacon"] = _or_unavailable(lambda: BaconDecomposition(bacon_roles).fit(bacon_frame))
+        extras["bacon"] = _or_unavailable(
+            lambda: BaconDecomposition().fit(bacon_frame, bacon_roles))
         if dropped and not isinstance(extras["bacon"], Unavailable):
             shown = ", ".join(str(u) for u in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
             notes.append(f"The Bacon decomposition needs every unit in every period, so it "
@@ -402,8 +403,8 @@ class Sensitivity:
         )
 
         leads, lags = SENSITIVITY_WINDOW
-        study = EventStudy(replace(columns, covariates=()), leads=leads, lags=lags,
-                           bin_endpoints=False, se=se, level=request.level).fit(frame)
+        study = EventStudy(leads=leads, lags=lags, bin_endpoints=False, se=se,
+                           level=request.level).fit(frame, replace(columns, covariates=()))
         inputs = from_event_study(study)
         average = np.full(inputs.n_post, 1.0 / inputs.n_post)  # the mean post-period effect
         with warnings.catch_warnings(record=True) as caught:
@@ -447,8 +448,8 @@ def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
 
     model = "2x2" if choice.estimator == "2x2" else "twfe"
     draws = request.bootstrap or WILD_DRAWS
-    return WildClusterBootstrap(columns, draws=draws, seed=request.seed, level=request.level,
-                                model=model).fit(frame)
+    return WildClusterBootstrap(draws=draws, seed=request.seed, level=request.level,
+                                model=model).fit(frame, columns)
 
 
 def _checks(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from pilot_eval.errors import PilotEvalError
-from pilot_eval.estimators import SpellColumns, Unavailable
+from pilot_eval.estimators import PanelColumns, SpellColumns, Unavailable
 from pilot_eval.estimators.did.leaving import PoissonLeavingDid
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
@@ -41,6 +41,9 @@ JSON_KEYS = ("km", "logrank", "cox", "rmst", "cumulative_incidence",
 RATE_PERIODS = {"month": 1, "quarter": 3, "year": 12, "dfe-year": 12}
 """Months per rate period; ``dfe-year`` = years to 30 September (DfE social-work workforce)."""
 YEAR_DAYS = 365.25
+LEAVING_COLUMNS = PanelColumns(outcome="leavers", exposure="person_days", unit="team",
+                               time="period", treatment="pilot_post")
+"""The team-period rates table's columns in the Poisson DiD on leaving."""
 
 
 @dataclass(frozen=True)
@@ -262,23 +265,21 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
     rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
              "by_arm": rates_records(by_arm), "by_team": rates_records(by_team)}
     did = _attempt("Poisson DiD on leaving", warnings,
-                   lambda: PoissonLeavingDid(level=request.level).fit(by_team))
+                   lambda: PoissonLeavingDid(level=request.level).fit(by_team, LEAVING_COLUMNS))
     return rates, did, by_team
 
 
 def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
-    from pilot_eval.estimators import PanelColumns
     from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
 
     columns = PanelColumns(outcome="leaver_rate_per_year", unit="team", time="period_index",
                            treatment="pilot_post", cluster="team")
-    return TwoWayFixedEffects(columns, level=level).fit(by_team[by_team["person_days"] > 0])
+    return TwoWayFixedEffects(level=level).fit(by_team[by_team["person_days"] > 0], columns)
 
 
 def _staggered_did(by_team: pd.DataFrame, level: float) -> Any:
     """Callaway & Sant'Anna on team-period leaver rates (periods numbered from 1; cohort =
     first pilot period, 0 = never), robust to effects that vary across cohorts and time."""
-    from pilot_eval.estimators import PanelColumns
     from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
     panel = by_team.assign(period_number=by_team["period_index"] + 1)
@@ -286,7 +287,7 @@ def _staggered_did(by_team: pd.DataFrame, level: float) -> Any:
     panel = panel.assign(cohort=panel["team"].map(first).fillna(0).astype(int))
     columns = PanelColumns(outcome="leaver_rate_per_year", unit="team", time="period_number",
                            cohort="cohort")
-    return CallawaySantAnna(columns, level=level).fit(panel)
+    return CallawaySantAnna(level=level).fit(panel, columns)
 
 
 def run_retention(request: RetentionRequest, staff_table: Any,
@@ -320,8 +321,7 @@ def run_retention(request: RetentionRequest, staff_table: Any,
         warnings.append("Cox model not estimated: no covariates were given (--covariates)")
     else:
         results["cox"] = _attempt("Cox model", warnings, lambda: CoxModel(
-            ties=request.ties, cluster=cols.cluster, entry=cols.entry,
-            level=request.level).fit(pieces, cols))
+            ties=request.ties, level=request.level).fit(pieces, cols))
     progress.report(0.55, "Cox model")
     results["rmst"] = _attempt("RMST", warnings, lambda: RestrictedMeanSurvival(
         tau=request.tau, level=request.level,
@@ -342,8 +342,7 @@ def run_retention(request: RetentionRequest, staff_table: Any,
         if cause is not None and cols.covariates:
             results["cox_cause"] = _attempt(f"cause-specific Cox ({cause})", warnings,
                                             lambda: CoxModel(
-                ties=request.ties, cluster=cols.cluster, entry=cols.entry, level=request.level,
-                event_type=cause).fit(pieces, cols))
+                ties=request.ties, level=request.level, event_type=cause).fit(pieces, cols))
         rates, did, rates_frame = _rates_and_did(request, staff, warnings)
         results["rates"] = rates
         results["did_leaving_result"] = did

@@ -13,10 +13,11 @@ estimate is computed separately (two-way within transform) so the two can be com
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.design import numeric_column, require_columns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.unavailable import Unavailable, json_number
@@ -295,11 +296,9 @@ def _order(cohort: int | str) -> tuple[int, float, str]:
 class BaconDecomposition:
     """Goodman-Bacon (2021) decomposition of the static TWFE DiD estimate.
 
-    Parameters
-    ----------
-    columns : PanelColumns
-        ``outcome``, ``unit``, ``time`` and ``cohort`` (the period each unit's pilot started;
-        0 or missing = never treated).  The panel must be balanced and treatment absorbing.
+    No options.  Columns (``fit``): ``outcome``, ``unit``, ``time`` and ``cohort`` (the
+    period each unit's pilot started; 0 or missing = never treated).  The panel must be
+    balanced and treatment absorbing.
 
     Notes
     -----
@@ -315,19 +314,21 @@ class BaconDecomposition:
     controls for later groups, labelled "later vs always treated" as in R ``bacondecomp``.
     """
 
-    columns: PanelColumns
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> BaconResult:
+        """Decompose the TWFE estimate of ``frame`` (not modified).
 
-    def __post_init__(self) -> None:
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
         missing = [role for role in ("unit", "time", "cohort")
-                   if getattr(self.columns, role) is None]
+                   if getattr(columns, role) is None]
         if missing:
             raise EstimatorConfigError(
                 "the Goodman-Bacon decomposition needs the column roles "
                 + ", ".join(missing) + " (unit, period and the period each pilot started)")
-
-    def fit(self, frame: pd.DataFrame) -> BaconResult:
-        """Decompose the TWFE estimate of ``frame`` (not modified)."""
-        panel = balanced_panel(frame, self.columns)
+        panel = balanced_panel(frame, columns)
         estimate = twfe_estimate(panel.outcome, treatment_matrix(panel))
         groups, notes = timing_groups(panel)
         groups.sort(key=lambda g: -g.treated_share)  # earliest start first, never last
@@ -347,7 +348,7 @@ class BaconDecomposition:
         sizes = tuple((g.cohort, int(round(g.share * panel.outcome.shape[0])))
                       for g in sorted(groups, key=lambda g: _order(g.cohort)))
         return BaconResult(
-            outcome=self.columns.outcome, twfe_estimate=estimate, comparisons=comparisons,
+            outcome=columns.outcome, twfe_estimate=estimate, comparisons=comparisons,
             by_type=type_totals(comparisons), weighted_sum=weighted,
             n_units=panel.outcome.shape[0], n_periods=panel.periods.size,
             timing_groups=sizes, notes=tuple(notes),

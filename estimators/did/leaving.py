@@ -19,10 +19,12 @@ count of dropped rows is reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
+from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 from scipy import stats
@@ -174,12 +176,12 @@ class PoissonLeavingDid:
 
     Parameters
     ----------
-    count, exposure, unit, period, treatment : str
-        Columns: leavers, person-time (> 0), team, period, 0/1 pilot indicator.
-    cluster : str, optional
-        Cluster column; default the unit (team).
     level : float
         Confidence level of the rate ratio's CI.
+
+    Columns (``fit``): ``outcome`` (leaver counts), ``exposure`` (person-time, > 0),
+    ``unit`` (team), ``time`` (period) and ``treatment`` (0/1 pilot indicator); optional
+    ``cluster`` (default: the unit).
 
     Notes
     -----
@@ -189,50 +191,61 @@ class PoissonLeavingDid:
     ``s_g = \\sum_{i \\in g} x_i (y_i - \\mu_i)`` and ``c = G/(G-1) (N-1)/(N-K)``.
     """
 
-    count: str = "leavers"
-    exposure: str = "person_days"
-    unit: str = "team"
-    period: str = "period"
-    treatment: str = "pilot_post"
-    cluster: str | None = None
     level: float = 0.95
 
     def __post_init__(self) -> None:
         check_level(self.level)
 
-    def fit(self, frame: pd.DataFrame) -> LeavingDidResult:
-        """Fit the model to a team-period frame (one row per team and period)."""
-        cluster_name = self.cluster or self.unit
-        for name in {self.count, self.exposure, self.unit, self.period, self.treatment,
-                     cluster_name}:
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> LeavingDidResult:
+        """Fit the model to a team-period frame (one row per team and period).
+
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords (``fit(frame,
+        outcome="leavers", exposure="person_days", unit="team", time="period",
+        treatment="pilot_post")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
+        roles_needed = {"outcome": columns.outcome, "exposure": columns.exposure,
+                        "unit": columns.unit, "time": columns.time,
+                        "treatment": columns.treatment}
+        missing = [role for role, name in roles_needed.items() if name is None]
+        if missing:
+            raise EstimatorConfigError(
+                "the Poisson DiD on leaving needs the column roles " + ", ".join(missing)
+                + " (leaver counts, person-time, team, period and the 0/1 pilot indicator)")
+        count, exposure_name = str(columns.outcome), str(columns.exposure)
+        unit_name, period_name = str(columns.unit), str(columns.time)
+        treatment = str(columns.treatment)
+        cluster_name = columns.cluster or unit_name
+        for name in {count, exposure_name, unit_name, period_name, treatment, cluster_name}:
             if name not in frame.columns:
                 raise EstimationError(f"column '{name}' is not in the team-period data",
                                       column=name)
-        used = frame[frame[self.exposure] > 0]
-        y = used[self.count].to_numpy(float)
-        d = used[self.treatment].to_numpy(float)
+        used = frame[frame[exposure_name] > 0]
+        y = used[count].to_numpy(float)
+        d = used[treatment].to_numpy(float)
         if not np.isin(d, (0.0, 1.0)).all():
-            raise EstimationError(f"'{self.treatment}' must be 0 or 1", column=self.treatment)
-        unit = pd.factorize(used[self.unit])[0]
-        period = pd.factorize(used[self.period], sort=True)[0]
+            raise EstimationError(f"'{treatment}' must be 0 or 1", column=treatment)
+        unit = pd.factorize(used[unit_name])[0]
+        period = pd.factorize(used[period_name], sort=True)[0]
         keep = drop_all_zero(y, unit, period)
         dropped = int((~keep).sum())
         y, d = y[keep], d[keep]
-        exposure = used[self.exposure].to_numpy(float)[keep]
+        exposure = used[exposure_name].to_numpy(float)[keep]
         unit, period = pd.factorize(unit[keep])[0], pd.factorize(period[keep])[0]
         cluster = pd.factorize(used[cluster_name].to_numpy()[keep])[0]
         if d.min() == d.max():
             raise EstimationError(
                 "after dropping teams and periods with no leavers, every team-period has the "
-                f"same '{self.treatment}' value: the pilot effect cannot be estimated",
-                column=self.treatment)
+                f"same '{treatment}' value: the pilot effect cannot be estimated",
+                column=treatment)
         x = np.column_stack([d, dummies(unit, drop_first=False),
                              dummies(period, drop_first=True)])
         if np.linalg.matrix_rank(x) < x.shape[1]:
             raise EstimationError(
-                f"'{self.treatment}' is collinear with the team and period effects (for "
+                f"'{treatment}' is collinear with the team and period effects (for "
                 "example every pilot team starts in the same period and there is no comparison "
-                "team with leavers)", column=self.treatment)
+                "team with leavers)", column=treatment)
         fit = poisson_irls(y, x, np.log(exposure))
         return self._result(fit, x, y, d, unit, period, cluster, exposure, dropped)
 

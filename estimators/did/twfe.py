@@ -1,6 +1,6 @@
 """Two-way fixed effects (TWFE) difference-in-differences.
 
-``TwoWayFixedEffects(columns, se=..., level=..., cross_check=...).fit(frame)`` returns a
+``TwoWayFixedEffects(se=..., level=..., cross_check=...).fit(frame, columns)`` returns a
 ``TwfeResult``.  The numeric core is ``fit_two_way``, which fits any outcome on any regressors
 (binary or continuous) with unit and period effects; the estimator adds the DiD design checks,
 row handling and an independent cross-check with linearmodels.
@@ -9,12 +9,12 @@ row handling and an independent cross-check with linearmodels.
 from __future__ import annotations
 
 import warnings
-from dataclasses import KW_ONLY, dataclass, field
-from typing import Literal, get_args
+from dataclasses import dataclass, field
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.design import PanelArrays, check_design, panel_arrays
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference import variance
@@ -137,10 +137,6 @@ class TwoWayFixedEffects:
 
     Parameters
     ----------
-    columns
-        Column roles: ``outcome``, ``unit``, ``time`` and ``treatment`` (0/1) or ``cohort``
-        (pilot start period, 0 or missing = never); optional ``covariates``, ``cluster``
-        (default: the unit) and ``weights``.
     se
         ``"cluster"`` (CR1, fixest/Stata small-sample factor, t with G-1 df), ``"hc1"`` or
         ``"iid"``.
@@ -148,6 +144,10 @@ class TwoWayFixedEffects:
         Confidence level of the interval.
     cross_check
         ``"auto"`` re-estimates with linearmodels up to 200,000 rows; ``"always"``/``"never"``.
+
+    Columns (``fit``): ``outcome``, ``unit``, ``time`` and ``treatment`` (0/1) or ``cohort``
+    (pilot start period, 0 or missing = never); optional ``covariates``, ``cluster`` (default:
+    the unit) and ``weights``.
 
     Notes
     -----
@@ -157,8 +157,6 @@ class TwoWayFixedEffects:
     2021): compare with the Callaway-Sant'Anna estimate.
     """
 
-    columns: PanelColumns
-    _: KW_ONLY
     se: SeType = "cluster"
     level: float = 0.95
     cross_check: CrossCheckMode = "auto"
@@ -176,10 +174,16 @@ class TwoWayFixedEffects:
             raise EstimatorConfigError(
                 f"max_iterations={self.max_iterations!r} must be a whole number of at least 1")
 
-    def fit(self, frame: pd.DataFrame) -> TwfeResult:
-        """Estimate on ``frame`` (not modified); returns a new ``TwfeResult``."""
-        arrays = panel_arrays(frame, self.columns, self.se)
-        check_design(arrays, self.columns)
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> TwfeResult:
+        """Estimate on ``frame`` (not modified); returns a new ``TwfeResult``.
+
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", unit="team", time="month", treatment="pilot")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
+        arrays = panel_arrays(frame, columns, self.se)
+        check_design(arrays, columns)
         fit = fit_two_way(
             arrays.y, arrays.regressors, arrays.unit, arrays.period, names=arrays.names,
             se=self.se, cluster=arrays.cluster, weights=arrays.weights,
@@ -215,7 +219,7 @@ class TwoWayFixedEffects:
             (name, float(fit.coef[j]), se_all[j]) for j, name in enumerate(fit.names)
         )
         return TwfeResult(
-            outcome=self.columns.outcome, estimate=float(fit.coef[0]), se=inference.se,
+            outcome=columns.outcome, estimate=float(fit.coef[0]), se=inference.se,
             t_stat=inference.t_stat, p_value=inference.p_value, ci_low=inference.ci_low,
             ci_high=inference.ci_high, df=fit.covariance.df, level=float(self.level),
             coefficients=coefficients, n_obs=fit.n_obs, n_units=fit.n_units,

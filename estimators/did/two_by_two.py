@@ -1,16 +1,17 @@
 """The classic 2x2 difference-in-differences, for panels and repeated cross-sections.
 
-``DidTwoByTwo(columns, se=..., level=...).fit(frame)`` returns a ``Did2x2Result`` with the
+``DidTwoByTwo(se=..., level=...).fit(frame, columns)`` returns a ``Did2x2Result`` with the
 interaction coefficient, its standard error and the four cell means.
 """
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.design import (
     key_missing,
     numeric_column,
@@ -88,15 +89,15 @@ class DidTwoByTwo:
 
     Parameters
     ----------
-    columns
-        ``outcome`` and either ``group`` and ``post`` (0/1), or ``unit``, ``time`` and a
-        ``cohort``/``treatment`` column with exactly one pilot start; optional
-        ``covariates``, ``cluster`` and ``weights``.
     se
         ``"cluster"`` (default; clusters = ``columns.cluster``, else the unit; a repeated
         cross-section without either falls back to HC1 and says so), ``"hc1"`` or ``"iid"``.
     level
         Confidence level of the interval.
+
+    Columns (``fit``): ``outcome`` and either ``group`` and ``post`` (0/1), or ``unit``,
+    ``time`` and a ``cohort``/``treatment`` column with exactly one pilot start; optional
+    ``covariates``, ``cluster`` and ``weights``.
 
     Notes
     -----
@@ -107,8 +108,6 @@ class DidTwoByTwo:
     ``G - 1`` df; iid and HC1 with ``N - K`` df.
     """
 
-    columns: PanelColumns
-    _: KW_ONLY
     se: SeType = "cluster"
     level: float = 0.95
 
@@ -116,13 +115,19 @@ class DidTwoByTwo:
         check_choice("se", self.se, SE_TYPES)
         check_level(self.level)
 
-    def fit(self, frame: pd.DataFrame) -> Did2x2Result:
-        """Estimate on ``frame`` (not modified); returns a new ``Did2x2Result``."""
-        data = two_by_two_data(frame, self.columns, self.se)
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> Did2x2Result:
+        """Estimate on ``frame`` (not modified); returns a new ``Did2x2Result``.
+
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", group="pilot", post="after")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
+        data = two_by_two_data(frame, columns, self.se)
         check_cells(data.group, data.post, data.unit, data.flag_column)
         design = np.column_stack([np.ones(data.y.size), data.group, data.post,
                                   data.group * data.post, data.covariates])
-        names = (*BASE_NAMES, *self.columns.covariates)
+        names = (*BASE_NAMES, *columns.covariates)
         dropped = collinear_columns(cross_products(design, data.weights))
         if dropped:
             shown = ", ".join(f"'{names[j]}'" for j in dropped)
@@ -147,7 +152,7 @@ class DidTwoByTwo:
         se_all = ([cov.matrix] * len(names) if isinstance(cov.matrix, Unavailable)
                   else [float(np.sqrt(v)) for v in np.diag(cov.matrix)])
         return Did2x2Result(
-            outcome=self.columns.outcome, estimate=estimate, se=inference.se,
+            outcome=columns.outcome, estimate=estimate, se=inference.se,
             t_stat=inference.t_stat, p_value=inference.p_value, ci_low=inference.ci_low,
             ci_high=inference.ci_high, df=cov.df, level=float(self.level),
             **cell_means(data.y, data.group, data.post, data.weights),

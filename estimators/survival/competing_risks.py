@@ -10,10 +10,11 @@ scikit-survival and R ``cmprsk``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import SpellColumns
+from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.survival.cox.model import CoxModel, CoxResult, Ties
@@ -167,7 +168,15 @@ class CumulativeIncidence:
     def __post_init__(self) -> None:
         check_level(self.level)
 
-    def fit(self, frame: pd.DataFrame, columns: SpellColumns) -> CumulativeIncidenceResult:
+    def fit(self, frame: pd.DataFrame, columns: SpellColumns | None = None,
+            **roles: Unpack[SpellRoles]) -> CumulativeIncidenceResult:
+        """Estimate on ``frame`` (not modified); returns a new ``CumulativeIncidenceResult``.
+
+        ``columns`` is a ``SpellColumns`` (``duration``, ``event``; optional ``group``,
+        ``entry``, ``strata``), or give the roles as keywords
+        (``fit(frame, duration="months", event="left", group="arm")``).
+        """
+        columns = resolve_columns(SpellColumns, columns, roles)
         return self.fit_data(arrays_from_frame(frame, columns))
 
     def fit_arrays(self, time: object, event: object, *, group: object | None = None,
@@ -198,11 +207,10 @@ class CauseSpecificCox:
 
     event_type: object
     ties: Ties = "efron"
-    cluster: str | None = None
-    entry: str | None = None
     level: float = 0.95
 
-    def fit(self, frame: pd.DataFrame, columns: SpellColumns) -> CoxResult:
-        model = CoxModel(ties=self.ties, cluster=self.cluster, entry=self.entry,
-                         level=self.level, event_type=self.event_type)
-        return model.fit(frame, columns)
+    def fit(self, frame: pd.DataFrame, columns: SpellColumns | None = None,
+            **roles: Unpack[SpellRoles]) -> CoxResult:
+        """Fit the cause-specific model (columns as ``CoxModel.fit``)."""
+        model = CoxModel(ties=self.ties, level=self.level, event_type=self.event_type)
+        return model.fit(frame, resolve_columns(SpellColumns, columns, roles))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import SpellColumns
+from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival.data import (
     RiskTable,
@@ -267,8 +267,15 @@ class KaplanMeier:
         check_level(self.level)
         object.__setattr__(self, "times", tuple(float(t) for t in self.times))
 
-    def fit(self, frame: pd.DataFrame, columns: SpellColumns) -> KaplanMeierResult:
-        """Fit curves to ``frame`` using ``columns.duration``, ``event``, ``group``, ``entry``."""
+    def fit(self, frame: pd.DataFrame, columns: SpellColumns | None = None,
+            **roles: Unpack[SpellRoles]) -> KaplanMeierResult:
+        """Estimate on ``frame`` (not modified); returns a new ``KaplanMeierResult``.
+
+        ``columns`` is a ``SpellColumns`` (``duration``, ``event``; optional ``group``,
+        ``entry``, ``strata``), or give the roles as keywords
+        (``fit(frame, duration="months", event="left", group="arm")``).
+        """
+        columns = resolve_columns(SpellColumns, columns, roles)
         return self.fit_data(arrays_from_frame(frame, columns))
 
     def fit_arrays(self, time: object, event: object, *, group: object | None = None,

@@ -7,10 +7,11 @@ Own numpy implementation (vectorised over event times), checked against R
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import SpellColumns
+from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.survival.data import (
     SurvivalArrays,
@@ -107,8 +108,15 @@ class LogRankTest:
     is honoured in the risk sets.
     """
 
-    def fit(self, frame: pd.DataFrame, columns: SpellColumns) -> LogRankResult:
-        """Test equality of survival across ``columns.group`` (within ``columns.strata``)."""
+    def fit(self, frame: pd.DataFrame, columns: SpellColumns | None = None,
+            **roles: Unpack[SpellRoles]) -> LogRankResult:
+        """Estimate on ``frame`` (not modified); returns a new ``LogRankResult``.
+
+        ``columns`` is a ``SpellColumns`` (``duration``, ``event``; optional ``group``,
+        ``entry``, ``strata``), or give the roles as keywords
+        (``fit(frame, duration="months", event="left", group="arm")``).
+        """
+        columns = resolve_columns(SpellColumns, columns, roles)
         return self.fit_data(arrays_from_frame(frame, columns))
 
     def fit_arrays(self, time: object, event: object, *, group: object,

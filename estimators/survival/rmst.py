@@ -8,10 +8,11 @@ lifelines' ``restricted_mean_survival_time(..., return_variance=True)`` returns 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import SpellColumns
+from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.survival.data import (
@@ -148,7 +149,15 @@ class RestrictedMeanSurvival:
     def __post_init__(self) -> None:
         check_level(self.level)
 
-    def fit(self, frame: pd.DataFrame, columns: SpellColumns) -> RmstResult:
+    def fit(self, frame: pd.DataFrame, columns: SpellColumns | None = None,
+            **roles: Unpack[SpellRoles]) -> RmstResult:
+        """Estimate on ``frame`` (not modified); returns a new ``RmstResult``.
+
+        ``columns`` is a ``SpellColumns`` (``duration``, ``event``; optional ``group``,
+        ``entry``, ``strata``), or give the roles as keywords
+        (``fit(frame, duration="months", event="left", group="arm")``).
+        """
+        columns = resolve_columns(SpellColumns, columns, roles)
         return self.fit_data(arrays_from_frame(frame, columns))
 
     def fit_arrays(self, time: object, event: object, *, group: object | None = None,

@@ -43,7 +43,7 @@ def results():
     cohort = rng.choice([0, 4, 6], 60)[unit]
     y = rng.normal(size=unit.size) + np.where((cohort > 0) & (time >= cohort), 1.0, 0.0)
     frame = pd.DataFrame({"u": unit, "t": time, "c": cohort, "y": y})
-    return (EventStudy(COLUMNS).fit(frame).to_dict(), SunAbraham(COLUMNS).fit(frame).to_dict())
+    return (EventStudy().fit(frame, COLUMNS).to_dict(), SunAbraham().fit(frame, COLUMNS).to_dict())
 
 
 def texts(fig) -> list[str]:

@@ -142,7 +142,7 @@ def test_event_study_headline_equals_the_estimator_called_directly():
     frame = panel(units=40, periods=10, start=6)
     out = run_analysis(DidRequest(ROLES, estimator="event-study", se="cluster", leads=3,
                                   lags=2), frame)
-    direct = EventStudy(ROLES, leads=3, lags=2, se="cluster").fit(frame)
+    direct = EventStudy(leads=3, lags=2, se="cluster").fit(frame, ROLES)
     assert out.to_dict()["event_time"] == direct.to_dict()["event_time"]
 
 
@@ -160,7 +160,7 @@ def test_sensitivity_bounds_come_from_a_trimmed_event_study():
     frame = panel(units=60, periods=12, start=7)
     out = run_analysis(DidRequest(ROLES, estimator="twfe", se="cluster", sensitivity=True,
                                   seed=7), frame)
-    study = EventStudy(ROLES, leads=5, lags=4, bin_endpoints=False, se="cluster").fit(frame)
+    study = EventStudy(leads=5, lags=4, bin_endpoints=False, se="cluster").fit(frame, ROLES)
     inputs = from_event_study(study)
     data = out.to_dict()["sensitivity"]
     assert data["event_window"] == [-5, 4]  # leads -5..-2 (reference -1), lags 0..4

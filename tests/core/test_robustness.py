@@ -169,7 +169,7 @@ def _integer_months(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_a_single_pilot_unit_twfe_gives_the_did_of_cell_means():
     frame = load_table(BAD / "single_treated_unit.csv").frame
-    result = TwoWayFixedEffects(ROLES).fit(_integer_months(frame)).to_dict()
+    result = TwoWayFixedEffects().fit(_integer_months(frame), ROLES).to_dict()
     assert result["estimate"] == pytest.approx(_did_of_means(frame, {"Ash"}, "2023-03"),
                                                abs=EXACT)
     assert result["n_clusters"] == 4
@@ -177,7 +177,7 @@ def test_a_single_pilot_unit_twfe_gives_the_did_of_cell_means():
 
 def test_extreme_values_twfe_gives_the_did_of_cell_means_and_reasons_not_nan():
     frame = load_table(BAD / "extreme_values.csv").frame
-    result = TwoWayFixedEffects(ROLES).fit(_integer_months(frame)).to_dict()
+    result = TwoWayFixedEffects().fit(_integer_months(frame), ROLES).to_dict()
     expected = _did_of_means(frame, {"Ash", "Birch"}, "2023-03")
     assert result["estimate"] == pytest.approx(expected, rel=1e-9)
     for name in ("se", "p_value", "ci_low", "ci_high"):  # the variance overflows

@@ -147,7 +147,7 @@ def mpdta() -> pd.DataFrame:
 
 
 def test_mpdta_weights_sum_to_one_and_average_to_twfe(mpdta):
-    result = BaconDecomposition(MPDTA).fit(mpdta)
+    result = BaconDecomposition().fit(mpdta, MPDTA)
     weights = np.array([c.weight for c in result.comparisons])
     estimates = np.array([c.estimate for c in result.comparisons])
     assert abs(weights.sum() - 1.0) < WEIGHT_SUM_TOLERANCE
@@ -162,7 +162,7 @@ def test_mpdta_weights_sum_to_one_and_average_to_twfe(mpdta):
 
 
 def test_mpdta_matches_r_bacondecomp(mpdta):
-    result = BaconDecomposition(MPDTA).fit(mpdta)
+    result = BaconDecomposition().fit(mpdta, MPDTA)
     ours = {(c.treated, c.comparison): c for c in result.comparisons}
     assert len(ours) == len(R_BACONDECOMP_MPDTA)
     for treated, untreated, estimate, weight, kind in R_BACONDECOMP_MPDTA:
@@ -175,7 +175,7 @@ def test_mpdta_matches_r_bacondecomp(mpdta):
 def test_mpdta_each_comparison_matches_its_subsample_regression(mpdta):
     frame = mpdta.rename(columns={"lemp": "y", "countyreal": "unit", "year": "period",
                                   "first.treat": "start"})
-    result = BaconDecomposition(COLUMNS).fit(frame)
+    result = BaconDecomposition().fit(frame, COLUMNS)
     for comparison in result.comparisons:
         estimate, weight = brute_force_comparison(frame, comparison)
         assert comparison.estimate == pytest.approx(estimate, abs=BRUTE_FORCE_TOLERANCE)
@@ -185,7 +185,7 @@ def test_mpdta_each_comparison_matches_its_subsample_regression(mpdta):
 @pytest.mark.parametrize(("always", "late"), [(0, 0), (3, 0), (2, 2)])
 def test_synthetic_panel_decomposes_exactly(always, late):
     frame = staggered_panel(always=always, late=late)
-    result = BaconDecomposition(COLUMNS).fit(frame)
+    result = BaconDecomposition().fit(frame, COLUMNS)
     weights = np.array([c.weight for c in result.comparisons])
     estimates = np.array([c.estimate for c in result.comparisons])
     assert abs(weights.sum() - 1.0) < WEIGHT_SUM_TOLERANCE
@@ -205,7 +205,7 @@ def test_synthetic_panel_decomposes_exactly(always, late):
 
 
 def test_by_type_totals_are_weighted_sums():
-    result = BaconDecomposition(COLUMNS).fit(staggered_panel(always=2))
+    result = BaconDecomposition().fit(staggered_panel(always=2), COLUMNS)
     for total in result.by_type:
         members = [c for c in result.comparisons if c.type == total.type]
         weight = sum(c.weight for c in members)
@@ -217,14 +217,14 @@ def test_by_type_totals_are_weighted_sums():
 def test_no_never_treated_group_still_decomposes():
     frame = staggered_panel()
     frame = frame[frame["start"] > 0]
-    result = BaconDecomposition(COLUMNS).fit(frame)
+    result = BaconDecomposition().fit(frame, COLUMNS)
     assert TREATED_VS_NEVER not in {c.type for c in result.comparisons}
     assert abs(sum(c.weight * c.estimate for c in result.comparisons)
                - dummies_twfe(frame, COLUMNS)) < TWFE_TOLERANCE
 
 
 def test_to_dict_is_json_safe_and_has_the_contract_keys(mpdta):
-    result = BaconDecomposition(MPDTA).fit(mpdta)
+    result = BaconDecomposition().fit(mpdta, MPDTA)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["twfe_estimate"] == pytest.approx(result.twfe_estimate)
     assert set(data["comparisons"][0]) == {"treated", "comparison", "type", "estimate", "weight"}
@@ -238,37 +238,38 @@ def test_to_dict_is_json_safe_and_has_the_contract_keys(mpdta):
 
 def test_input_frame_is_not_modified(mpdta):
     before = mpdta.copy()
-    BaconDecomposition(MPDTA).fit(mpdta)
+    BaconDecomposition().fit(mpdta, MPDTA)
     pd.testing.assert_frame_equal(mpdta, before)
 
 
 def test_unbalanced_panel_is_refused_with_the_fix():
     frame = staggered_panel().iloc[1:]
     with pytest.raises(EstimationError, match="balanced panel.*keep only units"):
-        BaconDecomposition(COLUMNS).fit(frame)
+        BaconDecomposition().fit(frame, COLUMNS)
 
 
 def test_missing_outcome_is_refused():
     frame = staggered_panel()
     frame.loc[5, "y"] = np.nan
     with pytest.raises(EstimationError, match="missing value"):
-        BaconDecomposition(COLUMNS).fit(frame)
+        BaconDecomposition().fit(frame, COLUMNS)
 
 
 def test_pilot_start_must_be_constant_within_unit():
     frame = staggered_panel()
     frame.loc[0, "start"] = 4
     with pytest.raises(EstimationError, match="same in every row"):
-        BaconDecomposition(COLUMNS).fit(frame)
+        BaconDecomposition().fit(frame, COLUMNS)
 
 
 def test_no_variation_in_treatment_is_refused():
     frame = staggered_panel()
     frame["start"] = 3
     with pytest.raises(EstimationError, match="does not vary"):
-        BaconDecomposition(COLUMNS).fit(frame)
+        BaconDecomposition().fit(frame, COLUMNS)
 
 
 def test_missing_roles_are_a_config_error():
     with pytest.raises(EstimatorConfigError, match="cohort"):
-        BaconDecomposition(PanelColumns(outcome="y", unit="unit", time="period"))
+        BaconDecomposition().fit(pd.DataFrame(),
+                                 PanelColumns(outcome="y", unit="unit", time="period"))

@@ -40,18 +40,18 @@ def mpdta() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def analytic(mpdta):
-    return CallawaySantAnna(COLUMNS).fit(mpdta)
+    return CallawaySantAnna().fit(mpdta, COLUMNS)
 
 
 @pytest.fixture(scope="module")
 def boot(mpdta):
-    return CallawaySantAnna(COLUMNS, bootstrap=DRAWS, seed=20240601).fit(mpdta)
+    return CallawaySantAnna(bootstrap=DRAWS, seed=20240601).fit(mpdta, COLUMNS)
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(mpdta, boot):
-    again = CallawaySantAnna(COLUMNS, bootstrap=DRAWS, seed=20240601).fit(mpdta)
+    again = CallawaySantAnna(bootstrap=DRAWS, seed=20240601).fit(mpdta, COLUMNS)
     assert again.to_dict() == boot.to_dict()
-    other = CallawaySantAnna(COLUMNS, bootstrap=DRAWS, seed=7).fit(mpdta)
+    other = CallawaySantAnna(bootstrap=DRAWS, seed=7).fit(mpdta, COLUMNS)
     assert other.se != boot.se
     # point estimates never depend on the bootstrap
     assert other.estimate == boot.estimate
@@ -98,8 +98,8 @@ def test_cluster_bootstrap_se_close_to_analytic_cluster_se(mpdta):
     frame = mpdta.assign(state=mpdta["countyreal"] // 1000)
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                            cluster="state")
-    analytic = CallawaySantAnna(columns).fit(frame)
-    boot = CallawaySantAnna(columns, bootstrap=DRAWS, seed=11).fit(frame)
+    analytic = CallawaySantAnna().fit(frame, columns)
+    boot = CallawaySantAnna(bootstrap=DRAWS, seed=11).fit(frame, columns)
     np.testing.assert_allclose(boot.to_frame()["se"], analytic.to_frame()["se"],
                                rtol=CLUSTER_BOOTSTRAP_SE_RTOL)
     assert boot.se == pytest.approx(analytic.se, rel=CLUSTER_BOOTSTRAP_SE_RTOL)

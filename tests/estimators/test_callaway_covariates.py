@@ -37,6 +37,8 @@ FORMULA_TOL = 1e-8  # same formula, different solvers (Newton here, IRLS in stat
 JACKKNIFE_CORRELATION = 0.9995
 
 COLUMNS = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+LPOP = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                    covariates=("lpop",))
 
 # ddml "Diff-in-Diff" article, R did summary(att_gt(..., xformla=~lpop)): (group, time) -> ATT
 PRINTED_ATT_GT = {
@@ -58,7 +60,7 @@ def mpdta() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def fits(mpdta):
-    return {m: CallawaySantAnna(COLUMNS, method=m, covariates=("lpop",)).fit(mpdta)
+    return {m: CallawaySantAnna(method=m).fit(mpdta, LPOP)
             for m in ("dr", "ipw", "reg")}
 
 
@@ -117,8 +119,7 @@ def test_every_att_gt_equals_its_formula(fits, mpdta, method):
 
 @pytest.mark.parametrize("method", ["reg", "ipw", "dr"])
 def test_not_yet_treated_controls_with_a_covariate_equal_the_formula(mpdta, method):
-    result = CallawaySantAnna(COLUMNS, method=method, control="not-yet",
-                              covariates=("lpop",)).fit(mpdta)
+    result = CallawaySantAnna(method=method, control="not-yet").fit(mpdta, LPOP)
     for effect in result.att_gt:
         delta, treated, x = _cell(mpdta, effect.group, effect.time, control="not-yet")
         expected = _formula_att(method, delta, treated, x)
@@ -155,9 +156,8 @@ def test_influence_function_matches_jackknife(mpdta, method, cell):
     assert abs(fit.influence.mean()) < 1e-10  # influence functions have mean zero
 
 
-def test_covariates_come_from_column_roles_when_not_given(mpdta, fits):
-    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year",
-                           cohort="first.treat", covariates=("lpop",))
-    result = CallawaySantAnna(columns).fit(mpdta)
+def test_columns_as_keywords_give_the_same_fit(mpdta, fits):
+    result = CallawaySantAnna().fit(mpdta, outcome="lemp", unit="countyreal", time="year",
+                                    cohort="first.treat", covariates="lpop")
     assert result.covariates == ("lpop",)
     assert result.estimate == pytest.approx(fits["dr"].estimate, abs=1e-12)

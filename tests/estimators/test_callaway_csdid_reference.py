@@ -20,6 +20,7 @@ The figures below are its printed output (repr of the floats), pasted unchanged.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -267,8 +268,8 @@ def mpdta() -> pd.DataFrame:
 
 @pytest.mark.parametrize(("method", "control"), sorted(CSDID_ATT_GT))
 def test_att_gt_and_analytic_se_match_csdid(mpdta, method, control):
-    result = CallawaySantAnna(COLUMNS, method=method, control=CONTROLS[control],
-                              covariates=("lpop",)).fit(mpdta)
+    result = CallawaySantAnna(method=method, control=CONTROLS[control]).fit(
+        mpdta, replace(COLUMNS, covariates=("lpop",)))
     reference = CSDID_ATT_GT[(method, control)]
     assert [(e.group, e.time) for e in result.att_gt] == [(g, t) for g, t, _, _ in reference]
     np.testing.assert_allclose([e.estimate for e in result.att_gt],
@@ -279,7 +280,7 @@ def test_att_gt_and_analytic_se_match_csdid(mpdta, method, control):
 
 @pytest.mark.parametrize("kind", sorted(CSDID_AGGTE_DR_NEVER))
 def test_aggregations_with_a_covariate_match_csdid(mpdta, kind):
-    result = CallawaySantAnna(COLUMNS, covariates=("lpop",)).fit(mpdta)
+    result = CallawaySantAnna().fit(mpdta, replace(COLUMNS, covariates=("lpop",)))
     overall, se, rows = CSDID_AGGTE_DR_NEVER[kind]
     agg = result.aggregation(kind)
     assert agg.estimate == pytest.approx(overall, abs=PEER_TOL)
@@ -294,8 +295,8 @@ def test_aggregations_with_a_covariate_match_csdid(mpdta, kind):
 @pytest.mark.parametrize(("control", "base_period", "anticipation"), sorted(CSDID_NO_COVARIATES))
 def test_control_groups_base_periods_and_anticipation_match_csdid(mpdta, control, base_period,
                                                                   anticipation):
-    result = CallawaySantAnna(COLUMNS, control=CONTROLS[control], base_period=base_period,
-                              anticipation=anticipation).fit(mpdta)
+    result = CallawaySantAnna(control=CONTROLS[control], base_period=base_period,
+                              anticipation=anticipation).fit(mpdta, COLUMNS)
     cells, overall, se = CSDID_NO_COVARIATES[(control, base_period, anticipation)]
     assert [(e.group, e.time) for e in result.att_gt] == [(g, t) for g, t, _, _ in cells]
     for effect, (_, _, att, att_se) in zip(result.att_gt, cells, strict=True):

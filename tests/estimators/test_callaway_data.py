@@ -7,6 +7,7 @@ must equal the estimate on the balanced subset, which we build by hand here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,9 @@ def mpdta() -> pd.DataFrame:
 def test_unbalanced_units_are_dropped_and_reported(mpdta):
     holes = mpdta.drop(index=mpdta.index[(mpdta["countyreal"].isin([8001, 8019]))
                                           & (mpdta["year"] == 2005)])
-    result = CallawaySantAnna(COLUMNS).fit(holes)
+    result = CallawaySantAnna().fit(holes, COLUMNS)
     balanced = mpdta[~mpdta["countyreal"].isin([8001, 8019])]
-    expected = CallawaySantAnna(COLUMNS).fit(balanced)
+    expected = CallawaySantAnna().fit(balanced, COLUMNS)
     assert result.n_units == 498
     assert result.estimate == pytest.approx(expected.estimate, abs=EXACT_TOL)
     assert result.se == pytest.approx(expected.se, abs=EXACT_TOL)
@@ -47,7 +48,7 @@ def test_unbalanced_units_are_dropped_and_reported(mpdta):
 def test_missing_outcome_rows_are_dropped_then_the_panel_balanced(mpdta):
     gaps = mpdta.copy()
     gaps.loc[(gaps["countyreal"] == 8001) & (gaps["year"] == 2003), "lemp"] = np.nan
-    result = CallawaySantAnna(COLUMNS).fit(gaps)
+    result = CallawaySantAnna().fit(gaps, COLUMNS)
     assert result.n_units == 499
     assert any("missing" in w for w in result.warnings)
 
@@ -55,8 +56,8 @@ def test_missing_outcome_rows_are_dropped_then_the_panel_balanced(mpdta):
 def test_units_treated_after_the_last_period_count_as_never_treated(mpdta):
     late = mpdta.copy()
     late.loc[late["first.treat"] == 0, "first.treat"] = 2010
-    result = CallawaySantAnna(COLUMNS).fit(late)
-    reference = CallawaySantAnna(COLUMNS).fit(mpdta)
+    result = CallawaySantAnna().fit(late, COLUMNS)
+    reference = CallawaySantAnna().fit(mpdta, COLUMNS)
     assert result.estimate == pytest.approx(reference.estimate, abs=EXACT_TOL)
     assert any("after the last period" in w for w in result.warnings)
 
@@ -64,9 +65,9 @@ def test_units_treated_after_the_last_period_count_as_never_treated(mpdta):
 def test_no_never_treated_units(mpdta):
     treated_only = mpdta[mpdta["first.treat"] > 0]
     with pytest.raises(EstimationError, match="not-yet"):
-        CallawaySantAnna(COLUMNS).fit(treated_only)
+        CallawaySantAnna().fit(treated_only, COLUMNS)
     # not-yet: R did drops periods from the last cohort's start and uses it as comparison
-    result = CallawaySantAnna(COLUMNS, control="not-yet").fit(treated_only)
+    result = CallawaySantAnna(control="not-yet").fit(treated_only, COLUMNS)
     assert {e.group for e in result.att_gt} == {2004, 2006}
     assert max(e.time for e in result.att_gt) == 2006
     assert any("no never-treated units" in w for w in result.warnings)
@@ -90,13 +91,13 @@ def test_no_never_treated_units(mpdta):
 )
 def test_bad_data_raises_a_clear_error(mpdta, change, match):
     with pytest.raises(EstimationError, match=match):
-        CallawaySantAnna(COLUMNS).fit(change(mpdta))
+        CallawaySantAnna().fit(change(mpdta), COLUMNS)
 
 
 def test_missing_roles_are_named():
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year")
     with pytest.raises(EstimationError, match="'cohort' column role"):
-        CallawaySantAnna(columns).fit(pd.DataFrame({"lemp": [1.0]}))
+        CallawaySantAnna().fit(pd.DataFrame({"lemp": [1.0]}), columns)
 
 
 @pytest.mark.parametrize(
@@ -109,20 +110,19 @@ def test_missing_roles_are_named():
         ({"anticipation": -1}, "anticipation=-1"),
         ({"bootstrap": 10}, "too few"),
         ({"balance_e": 1.5}, "balance_e=1.5"),
-        ({"covariates": "lpop"}, "tuple of column names"),
         ({"bootstrap": 999, "seed": "abc"}, "seed='abc'"),
     ],
 )
 def test_bad_options_raise_config_errors(options, match):
     with pytest.raises(EstimatorConfigError, match=match):
-        CallawaySantAnna(COLUMNS, **options)
+        CallawaySantAnna(**options)
 
 
 def test_cluster_role_equal_to_the_unit_changes_nothing(mpdta):
     same = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                         cluster="countyreal")
-    result = CallawaySantAnna(same).fit(mpdta)
-    reference = CallawaySantAnna(COLUMNS).fit(mpdta)
+    result = CallawaySantAnna().fit(mpdta, same)
+    reference = CallawaySantAnna().fit(mpdta, COLUMNS)
     np.testing.assert_array_equal(result.to_frame()["se"], reference.to_frame()["se"])
     assert result.n_clusters == 500 and result.to_dict()["cluster"] == "countyreal"
 
@@ -132,8 +132,8 @@ def test_clustering_by_state_sums_influence_functions_within_states(mpdta):
     frame = mpdta.assign(state=mpdta["countyreal"] // 1000)
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                            cluster="state")
-    result = CallawaySantAnna(columns).fit(frame)
-    unit_level = CallawaySantAnna(COLUMNS).fit(mpdta)
+    result = CallawaySantAnna().fit(frame, columns)
+    unit_level = CallawaySantAnna().fit(mpdta, COLUMNS)
     n_states = frame["state"].nunique()
     assert result.n_clusters == n_states
     # estimates do not depend on the clustering
@@ -153,20 +153,22 @@ def test_cluster_must_be_fixed_within_units(mpdta):
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                            cluster="region")
     with pytest.raises(EstimationError, match="the cluster changes over time"):
-        CallawaySantAnna(columns).fit(frame)
+        CallawaySantAnna().fit(frame, columns)
 
 
 def test_covariates_given_as_a_list_are_stored_as_a_tuple():
-    estimator = CallawaySantAnna(COLUMNS, covariates=["lpop"])
-    assert estimator.covariates == ("lpop",)
-    hash(estimator)  # frozen configs are hashable (the GUI caches results by configuration)
+    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
+                           covariates=["lpop"])
+    assert columns.covariates == ("lpop",)
+    hash(columns)  # role sets and frozen configs are hashable (the GUI caches results by them)
+    hash(CallawaySantAnna())
 
 
 def test_sampling_weights_are_refused_not_ignored():
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
                            weights="w")
     with pytest.raises(EstimatorConfigError, match="weights"):
-        CallawaySantAnna(columns)
+        CallawaySantAnna().fit(pd.DataFrame(), columns)
 
 
 @pytest.mark.parametrize("method", ["dr", "ipw"])
@@ -176,7 +178,7 @@ def test_cells_that_cannot_be_estimated_are_unavailable_not_nan(mpdta, method):
     # R did reports NA for those ATT(g,t) and for aggregates that use them.
     marker = np.where(mpdta["first.treat"] == 2004, 100.0, mpdta["lpop"])
     frame = mpdta.assign(marker=marker)
-    result = CallawaySantAnna(COLUMNS, method=method, covariates=("marker",)).fit(frame)
+    result = CallawaySantAnna(method=method).fit(frame, replace(COLUMNS, covariates=("marker",)))
     cohort_2004 = [e for e in result.att_gt if e.group == 2004]
     assert cohort_2004 and all(isinstance(e.estimate, Unavailable) for e in cohort_2004)
     assert all(not isinstance(e.estimate, Unavailable) for e in result.att_gt if e.group != 2004)
@@ -190,7 +192,7 @@ def test_cells_that_cannot_be_estimated_are_unavailable_not_nan(mpdta, method):
 @pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
 def test_constant_covariate_makes_every_cell_unavailable(mpdta, method):
     frame = mpdta.assign(one=1.0)
-    result = CallawaySantAnna(COLUMNS, method=method, covariates=("one",)).fit(frame)
+    result = CallawaySantAnna(method=method).fit(frame, replace(COLUMNS, covariates=("one",)))
     assert all(isinstance(e.estimate, Unavailable) for e in result.att_gt)
     assert "collinear or constant" in result.att_gt[0].estimate.reason
     assert isinstance(result.pretest.statistic, Unavailable)
@@ -209,8 +211,8 @@ def _with_holes(mpdta: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_pairwise_equals_drop_on_a_balanced_panel(mpdta):
-    drop = CallawaySantAnna(COLUMNS).fit(mpdta)
-    pairwise = CallawaySantAnna(COLUMNS, unbalanced="pairwise").fit(mpdta)
+    drop = CallawaySantAnna().fit(mpdta, COLUMNS)
+    pairwise = CallawaySantAnna(unbalanced="pairwise").fit(mpdta, COLUMNS)
     np.testing.assert_array_equal(pairwise.to_frame()["estimate"], drop.to_frame()["estimate"])
     np.testing.assert_array_equal(pairwise.to_frame()["se"], drop.to_frame()["se"])
     assert pairwise.warnings == ()
@@ -219,7 +221,7 @@ def test_pairwise_equals_drop_on_a_balanced_panel(mpdta):
 @pytest.mark.parametrize("control", ["never", "not-yet"])
 def test_pairwise_cells_equal_brute_force_on_units_seen_in_both_periods(mpdta, control):
     holes = _with_holes(mpdta)
-    result = CallawaySantAnna(COLUMNS, control=control, unbalanced="pairwise").fit(holes)
+    result = CallawaySantAnna(control=control, unbalanced="pairwise").fit(holes, COLUMNS)
     assert result.n_units == 500 and result.n_obs == len(holes) == 2480
     assert any("unbalanced='pairwise'" in w for w in result.warnings)
     wide = holes.pivot(index="countyreal", columns="year", values="lemp")
@@ -246,27 +248,27 @@ def test_pairwise_cells_equal_brute_force_on_units_seen_in_both_periods(mpdta, c
 
 def test_drop_rule_on_the_same_holes_keeps_only_complete_units(mpdta):
     holes = _with_holes(mpdta)
-    result = CallawaySantAnna(COLUMNS).fit(holes)
+    result = CallawaySantAnna().fit(holes, COLUMNS)
     assert result.n_units == 480
     complete = mpdta[~mpdta["countyreal"].isin(np.sort(mpdta["countyreal"].unique())[::25])]
-    expected = CallawaySantAnna(COLUMNS).fit(complete)
+    expected = CallawaySantAnna().fit(complete, COLUMNS)
     assert result.estimate == pytest.approx(expected.estimate, abs=EXACT_TOL)
 
 
 def test_pretest_with_few_units_per_restriction_is_flagged(mpdta):
     # every 12th county: 42 units for 5 pre-treatment restrictions, 8.4 per restriction (< 10)
     few = mpdta[mpdta["countyreal"].isin(np.sort(mpdta["countyreal"].unique())[::12])]
-    result = CallawaySantAnna(COLUMNS).fit(few)
+    result = CallawaySantAnna().fit(few, COLUMNS)
     assert result.n_units == 42 and result.pretest.df == 5
     assert any("pre-test has 5 restrictions but only 42 clusters" in w for w in result.warnings)
-    assert not any("pre-test" in w for w in CallawaySantAnna(COLUMNS).fit(mpdta).warnings)
+    assert not any("pre-test" in w for w in CallawaySantAnna().fit(mpdta, COLUMNS).warnings)
 
 
 def test_nullable_dtypes_missing_cohort_and_text_ids_give_the_same_estimate(mpdta):
-    reference = CallawaySantAnna(COLUMNS).fit(mpdta)
+    reference = CallawaySantAnna().fit(mpdta, COLUMNS)
     nullable = mpdta.astype({"year": "Int64", "lemp": "Float64"}).assign(
         **{"first.treat": mpdta["first.treat"].replace(0, np.nan).astype("Int64"),
            "countyreal": "county " + mpdta["countyreal"].astype(str)})
-    result = CallawaySantAnna(COLUMNS).fit(nullable)
+    result = CallawaySantAnna().fit(nullable, COLUMNS)
     assert result.estimate == pytest.approx(reference.estimate, abs=EXACT_TOL)
     assert result.se == pytest.approx(reference.se, abs=EXACT_TOL)

@@ -36,7 +36,7 @@ def mpdta() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def fitted(mpdta):
-    return CallawaySantAnna(COLUMNS).fit(mpdta)
+    return CallawaySantAnna().fit(mpdta, COLUMNS)
 
 
 def _attgt_reference() -> pd.DataFrame:
@@ -123,7 +123,7 @@ def _brute_force_att(frame, group, time, *, control, base_period, anticipation=0
 @pytest.mark.parametrize("control", ["never", "not-yet"])
 @pytest.mark.parametrize("base_period", ["varying", "universal"])
 def test_att_gt_equals_brute_force_cell_means(mpdta, control, base_period):
-    result = CallawaySantAnna(COLUMNS, control=control, base_period=base_period).fit(mpdta)
+    result = CallawaySantAnna(control=control, base_period=base_period).fit(mpdta, COLUMNS)
     expected_cells = 12 if base_period == "varying" else 15
     assert len(result.att_gt) == expected_cells
     for effect in result.att_gt:
@@ -134,7 +134,7 @@ def test_att_gt_equals_brute_force_cell_means(mpdta, control, base_period):
 
 
 def test_universal_base_reports_the_reference_cell_as_zero_without_se(mpdta):
-    result = CallawaySantAnna(COLUMNS, base_period="universal").fit(mpdta)
+    result = CallawaySantAnna(base_period="universal").fit(mpdta, COLUMNS)
     reference = [e for e in result.att_gt if e.time == e.group - 1]
     assert [(e.group, e.time) for e in reference] == [(2004, 2003), (2006, 2005), (2007, 2006)]
     for e in reference:
@@ -143,13 +143,13 @@ def test_universal_base_reports_the_reference_cell_as_zero_without_se(mpdta):
     d = result.to_dict()
     assert "att_gt[2006,2005].se" in d["unavailable"]
     # the post-treatment cells (and so every aggregate) do not depend on the base-period choice
-    varying = CallawaySantAnna(COLUMNS).fit(mpdta)
+    varying = CallawaySantAnna().fit(mpdta, COLUMNS)
     assert result.estimate == pytest.approx(varying.estimate, abs=EXACT_TOL)
     assert result.se == pytest.approx(varying.se, abs=EXACT_TOL)
 
 
 def test_anticipation_shifts_the_base_period_brute_force(mpdta):
-    result = CallawaySantAnna(COLUMNS, anticipation=1, control="not-yet").fit(mpdta)
+    result = CallawaySantAnna(anticipation=1, control="not-yet").fit(mpdta, COLUMNS)
     # cohort 2004 has no period before 2004 - 1 = 2003 ... it is dropped, with a warning
     assert {e.group for e in result.att_gt} == {2006, 2007}
     assert any("already treated in the first period" in w for w in result.warnings)
@@ -164,7 +164,7 @@ def test_reg_ipw_dr_coincide_without_covariates(mpdta):
     # Mathematical fact: with an intercept only, the outcome regression predicts the comparison
     # mean and the propensity score is constant, so all three are the 2x2 difference of means
     # and share the same influence function.
-    fits = {m: CallawaySantAnna(COLUMNS, method=m).fit(mpdta) for m in ("reg", "ipw", "dr")}
+    fits = {m: CallawaySantAnna(method=m).fit(mpdta, COLUMNS) for m in ("reg", "ipw", "dr")}
     base = fits["dr"].to_frame()
     for method in ("reg", "ipw"):
         other = fits[method].to_frame()
@@ -181,7 +181,7 @@ def test_simple_aggregate_is_the_cohort_size_weighted_mean_of_post_cells(fitted,
 
 
 def test_balance_e_keeps_cohorts_seen_long_enough(mpdta):
-    result = CallawaySantAnna(COLUMNS, balance_e=1).fit(mpdta)
+    result = CallawaySantAnna(balance_e=1).fit(mpdta, COLUMNS)
     cells = {(e.group, e.time): e.estimate for e in result.att_gt}
     rows = {r.value: r.estimate for r in result.aggregation("dynamic").rows}
     # only cohorts with 2007 - g >= 1 (2004, 2006) enter, so event times run from -2 (2006 in
@@ -222,12 +222,12 @@ def test_to_dict_is_json_safe_and_complete(fitted):
 
 def test_result_is_immutable_and_input_untouched(mpdta):
     before = mpdta.copy()
-    result = CallawaySantAnna(COLUMNS).fit(mpdta)
+    result = CallawaySantAnna().fit(mpdta, COLUMNS)
     pd.testing.assert_frame_equal(mpdta, before)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.n_units = 1
     with pytest.raises(ValueError):
         result.influence[0, 0] = 1.0
-    assert result == CallawaySantAnna(COLUMNS).fit(mpdta)  # comparable despite the array field
+    assert result == CallawaySantAnna().fit(mpdta, COLUMNS)  # comparable despite the array field
     assert "Callaway & Sant'Anna" in result.summary()
     assert "W = 7.7912" in result.summary()

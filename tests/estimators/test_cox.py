@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ LIBRARY = 1e-6  # two implementations of the same estimator, each to its own con
 HAND = 1e-8
 COVARIATES = ("fin", "age", "race", "wexp", "mar", "paro", "prio")
 ROSSI = SpellColumns(duration="week", event="arrest", covariates=COVARIATES)
+ROSSI_TEAM = replace(ROSSI, cluster="team")
 
 # REFERENCES.md: R survival coxph(Surv(week, arrest) ~ ..., Rossi), Efron ties (= lifelines)
 ROSSI_EFRON = {
@@ -139,7 +141,7 @@ def efron_score_residuals_loop(time, died, x, beta):
 
 
 def test_own_efron_cluster_robust_matches_loop_formula(rossi_clustered):
-    mine = CoxModel(engine="numpy", cluster="team").fit(rossi_clustered, ROSSI)
+    mine = CoxModel(engine="numpy").fit(rossi_clustered, ROSSI_TEAM)
     beta = np.array([c.coef for c in mine.coefficients])
     x = rossi_clustered[list(COVARIATES)].to_numpy(float)
     resid = efron_score_residuals_loop(rossi_clustered.week.to_numpy(float),
@@ -160,7 +162,7 @@ def test_lifelines_engine_reports_lifelines_sandwich(rossi_clustered):
     # R-coxscore formula above (fin: lifelines 0.19940, ours 0.20221, statsmodels 0.20146);
     # without ties all three agree (next test).
     ref = CoxPHFitter().fit(rossi_clustered, "week", "arrest", cluster_col="team")
-    result = CoxModel(cluster="team", engine="lifelines").fit(rossi_clustered, ROSSI)
+    result = CoxModel(engine="lifelines").fit(rossi_clustered, ROSSI_TEAM)
     np.testing.assert_allclose([c.se for c in result.coefficients],
                                ref.standard_errors_[list(COVARIATES)], atol=HAND)
     assert CoxModel().resolved_engine == "numpy"  # the default follows R, not lifelines
@@ -171,7 +173,7 @@ def test_breslow_cluster_robust_matches_statsmodels(rossi_clustered):
     ref = PHReg(rossi_clustered.week, rossi_clustered[list(COVARIATES)],
                 status=rossi_clustered.arrest, ties="breslow").fit(
         groups=rossi_clustered.team.to_numpy())
-    result = CoxModel(ties="breslow", cluster="team").fit(rossi_clustered, ROSSI)
+    result = CoxModel(ties="breslow").fit(rossi_clustered, ROSSI_TEAM)
     np.testing.assert_allclose([c.se for c in result.coefficients], ref.bse, atol=LIBRARY)
 
 
@@ -179,8 +181,8 @@ def test_breslow_robust_equals_efron_robust_without_ties(rossi_clustered):
     # with no tied event times Breslow and Efron are the same model, so our Breslow sandwich
     # must reproduce lifelines' (Efron) sandwich
     untied = rossi_clustered.assign(week=rossi_clustered.week + np.arange(432) * 1e-4)
-    mine = CoxModel(ties="breslow", cluster="team").fit(untied, ROSSI)
-    ref = CoxModel(engine="lifelines", cluster="team").fit(untied, ROSSI)
+    mine = CoxModel(ties="breslow").fit(untied, ROSSI_TEAM)
+    ref = CoxModel(engine="lifelines").fit(untied, ROSSI_TEAM)
     np.testing.assert_allclose([c.coef for c in mine.coefficients],
                                [c.coef for c in ref.coefficients], atol=LIBRARY)
     np.testing.assert_allclose([c.se for c in mine.coefficients],
@@ -200,8 +202,8 @@ def test_start_stop_split_gives_the_same_fit(rossi_clustered, ties):
     cols = SpellColumns(duration="stop", event="event", entry="start", covariates=COVARIATES)
     # own engine for both tie methods: lifelines' Efron sandwich is NOT invariant to this split
     # (fin: 0.19940 whole vs 0.20219 split), which is one reason to distrust it with ties
-    whole = CoxModel(ties=ties, cluster="team", engine="numpy").fit(rossi_clustered, ROSSI)
-    parts = CoxModel(ties=ties, cluster="team", engine="numpy").fit(split, cols)
+    whole = CoxModel(ties=ties, engine="numpy").fit(rossi_clustered, ROSSI_TEAM)
+    parts = CoxModel(ties=ties, engine="numpy").fit(split, replace(cols, cluster="team"))
     np.testing.assert_allclose([c.coef for c in parts.coefficients],
                                [c.coef for c in whole.coefficients], atol=LIBRARY)
     np.testing.assert_allclose([c.se for c in parts.coefficients],
@@ -276,11 +278,11 @@ def test_merging_identical_rows_changes_nothing(monkeypatch, ties):
     frame = heavy_ties_frame()
     cols = SpellColumns(duration="months", event="left",
                         covariates=("pilot", "post", "pilot_post"))
-    packed = CoxModel(ties=ties, engine="numpy", cluster="team").fit(frame, cols)
+    packed = CoxModel(ties=ties, engine="numpy").fit(frame, replace(cols, cluster="team"))
     assert cox_module.compress(cox_module.cox_data(
-        frame, cols, event_type=None, cluster="team", entry=None)).freq is not None
+        frame, replace(cols, cluster="team"), event_type=None)).freq is not None
     monkeypatch.setattr(cox_module, "compress", lambda data: data)
-    plain = CoxModel(ties=ties, engine="numpy", cluster="team").fit(frame, cols)
+    plain = CoxModel(ties=ties, engine="numpy").fit(frame, replace(cols, cluster="team"))
     for a, b in zip(packed.coefficients, plain.coefficients, strict=True):
         assert a.coef == pytest.approx(b.coef, abs=1e-10)
         assert a.se == pytest.approx(b.se, abs=1e-10)

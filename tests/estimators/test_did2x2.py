@@ -66,7 +66,7 @@ def test_matches_statsmodels(se, covariates, weighted):
     frame = cross_section(7, weights=weighted)
     columns = PanelColumns(outcome="y", group="g", post="p", covariates=covariates,
                            cluster="site", weights="w" if weighted else None)
-    result = DidTwoByTwo(columns, se=se).fit(frame)
+    result = DidTwoByTwo(se=se).fit(frame, columns)
     ref = statsmodels_fit(frame, se, covariates, "w" if weighted else None, "site")
     assert result.estimate == pytest.approx(ref.params.iloc[3], rel=PEER_RTOL)
     assert result.se == pytest.approx(ref.bse.iloc[3], rel=PEER_RTOL)
@@ -80,7 +80,7 @@ def test_matches_statsmodels(se, covariates, weighted):
 
 def test_cell_mean_identity_without_covariates():
     frame = cross_section(3)
-    result = DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p"), se="hc1").fit(frame)
+    result = DidTwoByTwo(se="hc1").fit(frame, PanelColumns(outcome="y", group="g", post="p"))
     cells = {}
     for name, g, p in (("pilot_before", 1, 0), ("pilot_after", 1, 1),
                        ("comparison_before", 0, 0), ("comparison_after", 0, 1)):
@@ -95,7 +95,7 @@ def test_cell_mean_identity_without_covariates():
 
 def test_repeated_cross_section_without_cluster_falls_back_to_hc1():
     frame = cross_section(5)
-    result = DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p")).fit(frame)
+    result = DidTwoByTwo().fit(frame, PanelColumns(outcome="y", group="g", post="p"))
     ref = statsmodels_fit(frame, "hc1")
     assert result.se_type == "hc1"
     assert "HC1 is used instead of clustering" in result.se_description
@@ -109,13 +109,13 @@ def mpdta_2006() -> pd.DataFrame:
 
 
 def test_panel_from_cohort_equals_explicit_group_and_post(mpdta_2006):
-    by_cohort = DidTwoByTwo(PanelColumns(outcome="lemp", unit="countyreal", time="year",
-                                         cohort="first.treat")).fit(mpdta_2006)
+    by_cohort = DidTwoByTwo().fit(mpdta_2006, PanelColumns(
+        outcome="lemp", unit="countyreal", time="year", cohort="first.treat"))
     flags = mpdta_2006.assign(g=(mpdta_2006["first.treat"] > 0).astype(float),
                               p=(mpdta_2006["year"] >= 2006).astype(float),
                               y=mpdta_2006["lemp"])
-    explicit = DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p",
-                                        cluster="countyreal")).fit(flags)
+    explicit = DidTwoByTwo().fit(flags, PanelColumns(outcome="y", group="g", post="p",
+                                        cluster="countyreal"))
     ref = statsmodels_fit(flags, "cluster", groups="countyreal")
     assert by_cohort.pilot_start == 2006
     assert by_cohort.n_units == 349 and by_cohort.n_clusters == 349
@@ -124,16 +124,16 @@ def test_panel_from_cohort_equals_explicit_group_and_post(mpdta_2006):
     assert "countyreal" in by_cohort.se_description
     treatment = mpdta_2006.assign(
         d=((mpdta_2006["first.treat"] > 0) & (mpdta_2006["year"] >= 2006)).astype(int))
-    by_treatment = DidTwoByTwo(PanelColumns(outcome="lemp", unit="countyreal", time="year",
-                                            treatment="d")).fit(treatment)
+    by_treatment = DidTwoByTwo().fit(treatment, PanelColumns(
+        outcome="lemp", unit="countyreal", time="year", treatment="d"))
     assert by_treatment.estimate == pytest.approx(by_cohort.estimate, abs=IDENTITY_ATOL)
 
 
 def test_to_dict_is_json_safe_and_complete(mpdta_2006):
     import json
 
-    result = DidTwoByTwo(PanelColumns(outcome="lemp", unit="countyreal", time="year",
-                                      cohort="first.treat")).fit(mpdta_2006)
+    result = DidTwoByTwo().fit(mpdta_2006, PanelColumns(
+        outcome="lemp", unit="countyreal", time="year", cohort="first.treat"))
     data = json.loads(json.dumps(result.to_dict()))
     for key in ("estimator", "outcome", "estimate", "se", "ci_low", "ci_high", "p_value",
                 "t_stat", "df", "level", "n_obs", "n_units", "n_periods", "n_clusters",
@@ -148,8 +148,8 @@ def test_to_dict_is_json_safe_and_complete(mpdta_2006):
 def test_several_start_dates_are_refused():
     frame = pd.read_csv(DATA / "mpdta.csv")
     with pytest.raises(EstimationError, match="one pilot start") as info:
-        DidTwoByTwo(PanelColumns(outcome="lemp", unit="countyreal", time="year",
-                                 cohort="first.treat")).fit(frame)
+        DidTwoByTwo().fit(frame, PanelColumns(outcome="lemp", unit="countyreal", time="year",
+                                 cohort="first.treat"))
     assert info.value.column == "first.treat"
 
 
@@ -164,21 +164,21 @@ def test_bad_designs_raise_value_errors(change, message):
     frame = change(cross_section(9))
     columns = PanelColumns(outcome="y", group="g", post="p", covariates=("x",))
     with pytest.raises(EstimationError, match=message):
-        DidTwoByTwo(columns, se="hc1").fit(frame)
+        DidTwoByTwo(se="hc1").fit(frame, columns)
 
 
 def test_panel_pilot_unit_without_before_row_is_refused(mpdta_2006):
     first = mpdta_2006[mpdta_2006["first.treat"] == 2006]["countyreal"].iloc[0]
     frame = mpdta_2006[~((mpdta_2006["countyreal"] == first) & (mpdta_2006["year"] < 2006))]
     with pytest.raises(EstimationError, match="no before-period"):
-        DidTwoByTwo(PanelColumns(outcome="lemp", unit="countyreal", time="year",
-                                 cohort="first.treat")).fit(frame)
+        DidTwoByTwo().fit(frame, PanelColumns(outcome="lemp", unit="countyreal", time="year",
+                                 cohort="first.treat"))
 
 
 def test_one_cluster_gives_unavailable_se():
     frame = cross_section(11).assign(site=1)
-    result = DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p", cluster="site")
-                         ).fit(frame)
+    result = DidTwoByTwo().fit(frame, PanelColumns(outcome="y", group="g", post="p",
+                                                   cluster="site"))
     assert isinstance(result.se, Unavailable) and "2 clusters" in result.se.reason
     data = result.to_dict()
     assert data["se"] is None and data["p_value"] is None and "se" in data["unavailable"]
@@ -188,8 +188,9 @@ def test_one_cluster_gives_unavailable_se():
 def test_fit_does_not_mutate_input_and_returns_new_results():
     frame = cross_section(13)
     before = frame.copy(deep=True)
-    model = DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p", cluster="site"))
-    first, second = model.fit(frame), model.fit(frame)
+    model = DidTwoByTwo()
+    columns = PanelColumns(outcome="y", group="g", post="p", cluster="site")
+    first, second = model.fit(frame, columns), model.fit(frame, columns)
     pd.testing.assert_frame_equal(frame, before)
     assert first is not second and first == second
     with pytest.raises(AttributeError):
@@ -198,9 +199,9 @@ def test_fit_does_not_mutate_input_and_returns_new_results():
 
 def test_bad_options_are_config_errors():
     with pytest.raises(EstimatorConfigError, match="se='robust'"):
-        DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p"), se="robust")
+        DidTwoByTwo(se="robust")
     with pytest.raises(EstimatorConfigError, match="level"):
-        DidTwoByTwo(PanelColumns(outcome="y", group="g", post="p"), level=95)
+        DidTwoByTwo(level=95)
 
 
 def test_two_period_balanced_panel_equals_two_way_fixed_effects(mpdta_2006):
@@ -210,8 +211,8 @@ def test_two_period_balanced_panel_equals_two_way_fixed_effects(mpdta_2006):
     frame = mpdta_2006[mpdta_2006["year"].isin([2005, 2006])]
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year",
                            cohort="first.treat")
-    did = DidTwoByTwo(columns).fit(frame)
-    twfe = TwoWayFixedEffects(columns, cross_check="never").fit(frame)
+    did = DidTwoByTwo().fit(frame, columns)
+    twfe = TwoWayFixedEffects(cross_check="never").fit(frame, columns)
     assert did.estimate == pytest.approx(twfe.estimate, abs=IDENTITY_ATOL)
 
 
@@ -219,11 +220,11 @@ def test_weights_negative_refused_zero_dropped():
     frame = cross_section(15, weights=True)
     columns = PanelColumns(outcome="y", group="g", post="p", weights="w")
     with pytest.raises(EstimationError, match="must not be negative") as info:
-        DidTwoByTwo(columns, se="hc1").fit(frame.assign(w=-frame["w"]))
+        DidTwoByTwo(se="hc1").fit(frame.assign(w=-frame["w"]), columns)
     assert info.value.column == "w"
     zeroed = frame.assign(w=np.where(np.arange(len(frame)) < 10, 0.0, frame["w"]))
-    result = DidTwoByTwo(columns, se="hc1").fit(zeroed)
-    reference = DidTwoByTwo(columns, se="hc1").fit(frame.iloc[10:])
+    result = DidTwoByTwo(se="hc1").fit(zeroed, columns)
+    reference = DidTwoByTwo(se="hc1").fit(frame.iloc[10:], columns)
     assert result.n_obs == len(frame) - 10 and any("10 row(s)" in w for w in result.warnings)
     assert result.estimate == pytest.approx(reference.estimate, abs=IDENTITY_ATOL)
     assert result.se == pytest.approx(reference.se, abs=IDENTITY_ATOL)

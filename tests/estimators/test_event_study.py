@@ -85,14 +85,14 @@ def assert_matches_peer(result, model) -> None:
 @pytest.mark.parametrize("se", ["cluster", "hc1", "iid"])
 def test_balanced_matches_pyfixest(se):
     frame = staggered_panel(1)
-    result = EventStudy(COLUMNS, se=se).fit(frame)
+    result = EventStudy(se=se).fit(frame, COLUMNS)
     assert_matches_peer(result, pyfixest_fit(frame, rel_time(frame), se))
     assert result.absorption.method == "one-pass"
 
 
 def test_unbalanced_matches_pyfixest():
     frame = staggered_panel(2, drop_share=0.15)
-    result = EventStudy(COLUMNS).fit(frame)
+    result = EventStudy().fit(frame, COLUMNS)
     assert result.absorption.method == "alternating projections"
     assert_matches_peer(result, pyfixest_fit(frame, rel_time(frame), "cluster"))
 
@@ -100,7 +100,7 @@ def test_unbalanced_matches_pyfixest():
 @pytest.mark.parametrize("drop_share", [0.0, 0.1])
 def test_binned_window_matches_pyfixest(drop_share):
     frame = staggered_panel(3, drop_share=drop_share)
-    result = EventStudy(COLUMNS, leads=3, lags=2).fit(frame)
+    result = EventStudy(leads=3, lags=2).fit(frame, COLUMNS)
     assert result.binned
     assert [row.e for row in result.event_time] == [-3, -2, -1, 0, 1, 2]
     assert [row.binned for row in result.event_time] == [True, False, False, False, False, True]
@@ -109,7 +109,7 @@ def test_binned_window_matches_pyfixest(drop_share):
 
 def test_trimmed_window_drops_rows_outside():
     frame = staggered_panel(4)
-    result = EventStudy(COLUMNS, leads=3, lags=2, bin_endpoints=False).fit(frame)
+    result = EventStudy(leads=3, lags=2, bin_endpoints=False).fit(frame, COLUMNS)
     rel = rel_time(frame)
     keep = (frame["c"] == 0) | rel.between(-3, 2)
     model = pyfixest_fit(frame[keep].reset_index(drop=True), rel[keep].reset_index(drop=True),
@@ -122,14 +122,14 @@ def test_trimmed_window_drops_rows_outside():
 def test_mpdta_matches_pyfixest():
     frame = pd.read_csv(DATA / "mpdta.csv").rename(
         columns={"countyreal": "u", "year": "t", "first.treat": "c", "lemp": "y"})
-    result = EventStudy(COLUMNS).fit(frame)
+    result = EventStudy().fit(frame, COLUMNS)
     assert_matches_peer(result, pyfixest_fit(frame, rel_time(frame), "cluster"))
     assert [row.e for row in result.event_time] == [-4, -3, -2, -1, 0, 1, 2, 3]
 
 
 def test_pretest_matches_pyfixest_wald_statistic():
     frame = staggered_panel(5)
-    result = EventStudy(COLUMNS).fit(frame)
+    result = EventStudy().fit(frame, COLUMNS)
     model = pyfixest_fit(frame, rel_time(frame), "cluster")
     names = list(model.coef().index)
     leads = [j for j, name in enumerate(names) if int(name.split("::")[1]) < 0]
@@ -151,7 +151,7 @@ def test_pretest_matches_pyfixest_wald_statistic():
 
 def test_brute_force_dummies_iid():
     frame = staggered_panel(6, n_units=30, n_periods=8, drop_share=0.1)
-    result = EventStudy(COLUMNS, se="iid", leads=4, lags=3).fit(frame)
+    result = EventStudy(se="iid", leads=4, lags=3).fit(frame, COLUMNS)
     rel = rel_time(frame, -4, 3)
     events = [e for e in range(-4, 4) if e != -1]
     dummies = np.column_stack([(rel == e).to_numpy(float) for e in events])
@@ -173,15 +173,15 @@ def test_brute_force_dummies_iid():
 def test_treatment_column_gives_the_same_result_as_cohort():
     frame = staggered_panel(7)
     frame["d"] = ((frame["c"] > 0) & (frame["t"] >= frame["c"])).astype(int)
-    by_cohort = EventStudy(COLUMNS).fit(frame)
-    by_treatment = EventStudy(PanelColumns("y", unit="u", time="t", treatment="d")).fit(frame)
+    by_cohort = EventStudy().fit(frame, COLUMNS)
+    by_treatment = EventStudy().fit(frame, PanelColumns("y", unit="u", time="t", treatment="d"))
     np.testing.assert_allclose(by_treatment.coef, by_cohort.coef, rtol=BRUTE_RTOL)
     assert by_treatment.events == by_cohort.events
 
 
 def test_to_dict_is_json_safe_and_flags_the_reference():
     frame = staggered_panel(8)
-    result = EventStudy(COLUMNS, leads=3, lags=3).fit(frame)
+    result = EventStudy(leads=3, lags=3).fit(frame, COLUMNS)
     data = json.loads(json.dumps(result.to_dict()))
     reference = [row for row in data["event_time"] if row["is_reference"]]
     assert reference == [{"e": -1, "estimate": 0.0, "se": None, "ci_low": None,
@@ -202,25 +202,25 @@ def test_to_dict_is_json_safe_and_flags_the_reference():
 def test_input_frame_is_not_modified():
     frame = staggered_panel(9)
     before = frame.copy()
-    EventStudy(COLUMNS, leads=2, lags=2).fit(frame)
+    EventStudy(leads=2, lags=2).fit(frame, COLUMNS)
     pd.testing.assert_frame_equal(frame, before)
 
 
 def test_errors_say_what_was_seen():
     frame = staggered_panel(10)
     with pytest.raises(EstimatorConfigError, match="reference=-5"):
-        EventStudy(COLUMNS, leads=3, lags=2, reference=-5).fit(frame)
+        EventStudy(leads=3, lags=2, reference=-5).fit(frame, COLUMNS)
     with pytest.raises(EstimatorConfigError, match="leads"):
-        EventStudy(COLUMNS, leads=-1)
+        EventStudy(leads=-1)
     with pytest.raises(EstimatorConfigError, match="se"):
-        EventStudy(COLUMNS, se="robust")
+        EventStudy(se="robust")
     all_treated = frame.assign(c=np.where(frame["c"] == 0, 5, frame["c"]))
     with pytest.raises(EstimationError, match="never-treated"):
-        EventStudy(COLUMNS).fit(all_treated)
+        EventStudy().fit(all_treated, COLUMNS)
     varying = frame.copy()
     varying.loc[0, "c"] = 99
     with pytest.raises(EstimationError, match="changes within a unit"):
-        EventStudy(COLUMNS).fit(varying)
+        EventStudy().fit(varying, COLUMNS)
 
 
 @pytest.mark.parametrize("se", ["cluster", "iid"])
@@ -263,8 +263,9 @@ def test_closed_form_fit_equals_the_dummy_regression(se):
         assert fast.covariance.df == slow.covariance.df
     assert not event_study_fast.applies(rows.unit, rows.period, None, "hc1", None)
     assert not event_study_fast.applies(rows.unit, rows.period, None, "cluster", rows.period)
-    by_period = EventStudy(PanelColumns("y", unit="u", time="t", cohort="c", cluster="t"))
-    assert by_period.fit(frame).n_clusters == 10  # clusters that split units: general path
+    by_period = PanelColumns("y", unit="u", time="t", cohort="c", cluster="t")
+    # clusters that split units: general path
+    assert EventStudy().fit(frame, by_period).n_clusters == 10
 
 
 def test_weights_and_coarser_clusters_match_pyfixest():
@@ -279,7 +280,7 @@ def test_weights_and_coarser_clusters_match_pyfixest():
              (PanelColumns("y", unit="u", time="t", cohort="c", cluster="region"),
               {"vcov": {"CRV1": "region"}})]
     for columns, options in cases:
-        result = EventStudy(columns).fit(frame)
+        result = EventStudy().fit(frame, columns)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = pf.feols("y ~ i(rel, ref=-1) | u + t", data,

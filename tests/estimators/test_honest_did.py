@@ -196,7 +196,7 @@ def test_inputs_from_an_event_study_fit():
     frame = pd.DataFrame({"u": unit, "t": time, "c": cohort,
                           "y": rng.normal(size=unit.size) + (cohort > 0) * (time >= cohort)})
     columns = PanelColumns("y", unit="u", time="t", cohort="c")
-    result = EventStudy(columns, leads=4, lags=3).fit(frame)
+    result = EventStudy(leads=4, lags=3).fit(frame, columns)
     inputs = from_event_study(result)
     assert (inputs.n_pre, inputs.n_post) == (3, 4)  # e = -4, -3, -2 | 0, 1, 2, 3
     np.testing.assert_array_equal(inputs.beta, result.coef)
@@ -207,4 +207,4 @@ def test_inputs_from_an_event_study_fit():
     assert (low + high) / 2 == pytest.approx(first_post.estimate, rel=1e-12)
     assert bounds.rows[0].low < bounds.rows[0].high
     with pytest.raises(EstimationError, match="reference period -1"):
-        from_event_study(EventStudy(columns, leads=4, lags=3, reference=-2).fit(frame))
+        from_event_study(EventStudy(leads=4, lags=3, reference=-2).fit(frame, columns))

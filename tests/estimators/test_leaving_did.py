@@ -4,9 +4,12 @@ default small-sample convention), on a seeded simulated team-period panel."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
+from pilot_eval.estimators import PanelColumns
 from pilot_eval.estimators.did.leaving import PoissonLeavingDid
 from pilot_eval.estimators.errors import EstimationError
 
@@ -14,6 +17,9 @@ COEF_TOLERANCE = 1e-8  # both fits converge to the same maximum; IRLS stopping r
 SE_TOLERANCE = 1e-6  # same sandwich; differences come from the coefficient's last digits
 
 sm = pytest.importorskip("statsmodels.api")
+
+COLUMNS = PanelColumns(outcome="leavers", exposure="person_days", unit="team", time="period",
+                       treatment="pilot_post")
 
 
 def _panel(seed: int = 1, teams: int = 20, periods: int = 8) -> pd.DataFrame:
@@ -45,7 +51,7 @@ def _statsmodels(frame: pd.DataFrame, *, correction: bool):
 
 def test_matches_statsmodels_glm_with_dummies() -> None:
     frame = _panel()
-    result = PoissonLeavingDid().fit(frame)
+    result = PoissonLeavingDid().fit(frame, COLUMNS)
     glm, n_params_all = _statsmodels(frame, correction=False)
     assert result.estimate == pytest.approx(glm.params.iloc[0], abs=COEF_TOLERANCE)
     # statsmodels without correction = the raw sandwich; ours adds the fixest factor
@@ -65,7 +71,7 @@ def test_matches_statsmodels_glm_with_dummies() -> None:
 def test_matches_pyfixest_fepois() -> None:
     pf = pytest.importorskip("pyfixest")
     frame = _panel(seed=7).assign(log_days=lambda f: np.log(f.person_days))
-    result = PoissonLeavingDid().fit(frame)
+    result = PoissonLeavingDid().fit(frame, COLUMNS)
     with pytest.warns(UserWarning):  # pyfixest reports the team it drops (separation)
         fit = pf.fepois("leavers ~ pilot_post | team + period", data=frame, offset="log_days",
                         vcov={"CRV1": "team"})
@@ -76,7 +82,7 @@ def test_matches_pyfixest_fepois() -> None:
 
 
 def test_rate_ratio_ci_and_dict() -> None:
-    result = PoissonLeavingDid(level=0.9).fit(_panel())
+    result = PoissonLeavingDid(level=0.9).fit(_panel(), COLUMNS)
     z = 1.6448536269514722
     assert result.rate_ratio == pytest.approx(np.exp(result.estimate), rel=1e-15)
     assert result.ci_low == pytest.approx(np.exp(result.estimate - z * result.se), rel=1e-12)
@@ -89,6 +95,6 @@ def test_rate_ratio_ci_and_dict() -> None:
 def test_no_variation_in_treatment_is_an_error() -> None:
     frame = _panel().assign(pilot_post=0)
     with pytest.raises(EstimationError, match="pilot effect cannot be estimated"):
-        PoissonLeavingDid().fit(frame)
+        PoissonLeavingDid().fit(frame, COLUMNS)
     with pytest.raises(EstimationError, match="not in the team-period data"):
-        PoissonLeavingDid(exposure="days").fit(frame)
+        PoissonLeavingDid().fit(frame, replace(COLUMNS, exposure="days"))

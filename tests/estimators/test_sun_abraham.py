@@ -50,7 +50,7 @@ def test_aggregates_match_pyfixest_saturated_event_study():
     import pyfixest as pf
 
     frame = staggered_panel(1)
-    result = SunAbraham(COLUMNS).fit(frame)
+    result = SunAbraham().fit(frame, COLUMNS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         peer = pf.event_study(frame, yname="y", idname="u", tname="t", gname="c",
@@ -64,7 +64,7 @@ def test_aggregates_match_pyfixest_saturated_event_study():
 
 def test_cells_and_shares_match_pyfixest_on_an_unbalanced_panel():
     frame = staggered_panel(2, drop_share=0.1)
-    result = SunAbraham(COLUMNS).fit(frame)
+    result = SunAbraham().fit(frame, COLUMNS)
     peer = pyfixest_cells(frame)
     ours = {(int(c.cohort), c.e): c for c in result.cohort_effects}
     assert set(ours) == set(peer)
@@ -86,8 +86,8 @@ def test_cells_and_shares_match_pyfixest_on_an_unbalanced_panel():
 def test_single_cohort_equals_the_event_study():
     frame = staggered_panel(3)
     frame["c"] = np.where(frame["c"] > 0, 5, 0)
-    sa = SunAbraham(COLUMNS).fit(frame)
-    es = EventStudy(COLUMNS).fit(frame)
+    sa = SunAbraham().fit(frame, COLUMNS)
+    es = EventStudy().fit(frame, COLUMNS)
     for a, b in zip(sa.event_time, es.event_time, strict=True):
         assert a.e == b.e
         assert a.estimate == pytest.approx(b.estimate, rel=IDENTITY_RTOL, abs=1e-14)
@@ -97,7 +97,7 @@ def test_single_cohort_equals_the_event_study():
 
 def test_att_is_the_row_weighted_mean_of_post_cells():
     frame = staggered_panel(4)
-    result = SunAbraham(COLUMNS).fit(frame)
+    result = SunAbraham().fit(frame, COLUMNS)
     post = [c for c in result.cohort_effects if c.e >= 0]
     n = np.array([c.n_obs for c in post], dtype=float)
     expected = float(np.dot(n / n.sum(), [c.estimate for c in post]))
@@ -107,7 +107,7 @@ def test_att_is_the_row_weighted_mean_of_post_cells():
 def test_last_treated_cohort_as_comparison_matches_pyfixest():
     frame = staggered_panel(5)
     frame = frame[frame["c"] > 0].reset_index(drop=True)  # every unit treated at some point
-    result = SunAbraham(COLUMNS, control="last").fit(frame)
+    result = SunAbraham(control="last").fit(frame, COLUMNS)
     last = frame["c"].max()
     reduced = frame[frame["t"] < last].assign(c=lambda d: d["c"].where(d["c"] != last, 0))
     peer = pyfixest_cells(reduced.reset_index(drop=True))
@@ -118,11 +118,11 @@ def test_last_treated_cohort_as_comparison_matches_pyfixest():
         assert ours[key].se == pytest.approx(s, rel=PEER_RTOL)
     assert any("last-treated cohort" in w for w in result.warnings)
     with pytest.raises(EstimationError, match="control='last'"):
-        SunAbraham(COLUMNS).fit(frame)
+        SunAbraham().fit(frame, COLUMNS)
 
 
 def test_to_dict_is_json_safe():
-    result = SunAbraham(COLUMNS).fit(staggered_panel(6))
+    result = SunAbraham().fit(staggered_panel(6), COLUMNS)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["estimator"] == "sun-abraham"
     assert [row for row in data["event_time"] if row["is_reference"]][0]["e"] == -1
@@ -135,6 +135,7 @@ def test_to_dict_is_json_safe():
 
 def test_bad_options():
     with pytest.raises(EstimatorConfigError, match="control"):
-        SunAbraham(COLUMNS, control="notyet")
+        SunAbraham(control="notyet")
     with pytest.raises(EstimatorConfigError, match="covariates"):
-        SunAbraham(PanelColumns("y", unit="u", time="t", cohort="c", covariates=("x",)))
+        SunAbraham().fit(pd.DataFrame(), PanelColumns("y", unit="u", time="t", cohort="c",
+                                                      covariates=("x",)))

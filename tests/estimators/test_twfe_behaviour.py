@@ -89,8 +89,8 @@ def test_alternating_projections_reports_non_convergence():
 def test_missing_rows_are_dropped_and_reported(mpdta):
     holes = mpdta.copy()
     holes.loc[[3, 10, 11], "lemp"] = np.nan
-    result = TwoWayFixedEffects(COLUMNS).fit(holes)
-    reference = TwoWayFixedEffects(COLUMNS).fit(mpdta.drop(index=[3, 10, 11]))
+    result = TwoWayFixedEffects().fit(holes, COLUMNS)
+    reference = TwoWayFixedEffects().fit(mpdta.drop(index=[3, 10, 11]), COLUMNS)
     assert result.n_obs == 2497
     assert any("3 row(s)" in w for w in result.warnings)
     assert result.absorption.method == "alternating projections"
@@ -100,8 +100,8 @@ def test_missing_rows_are_dropped_and_reported(mpdta):
 
 def test_fit_does_not_mutate_input_and_returns_new_results(mpdta):
     before = mpdta.copy(deep=True)
-    model = TwoWayFixedEffects(COLUMNS, cross_check="never")
-    first, second = model.fit(mpdta), model.fit(mpdta)
+    model = TwoWayFixedEffects(cross_check="never")
+    first, second = model.fit(mpdta, COLUMNS), model.fit(mpdta, COLUMNS)
     pd.testing.assert_frame_equal(mpdta, before)
     assert first is not second and first == second
     with pytest.raises(AttributeError):
@@ -109,7 +109,7 @@ def test_fit_does_not_mutate_input_and_returns_new_results(mpdta):
 
 
 def test_to_dict_is_json_safe_with_the_documented_keys(mpdta):
-    result = TwoWayFixedEffects(COLUMNS, cross_check="always").fit(mpdta)
+    result = TwoWayFixedEffects(cross_check="always").fit(mpdta, COLUMNS)
     data = json.loads(json.dumps(result.to_dict()))
     for key in ("estimator", "outcome", "estimate", "se", "ci_low", "ci_high", "p_value",
                 "t_stat", "df", "level", "n_obs", "n_units", "n_periods", "n_clusters",
@@ -124,7 +124,7 @@ def test_to_dict_is_json_safe_with_the_documented_keys(mpdta):
 
 
 def test_cross_check_modes(mpdta):
-    never = TwoWayFixedEffects(COLUMNS, cross_check="never").fit(mpdta)
+    never = TwoWayFixedEffects(cross_check="never").fit(mpdta, COLUMNS)
     assert isinstance(never.cross_check.max_abs_difference, Unavailable)
     assert never.cross_check.skipped_reason
     assert never.to_dict()["cross_check"]["max_abs_difference"] is None
@@ -133,9 +133,9 @@ def test_cross_check_modes(mpdta):
 def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
     from pilot_eval.estimators.did import twfe
     monkeypatch.setattr(twfe, "CROSS_CHECK_MAX_ROWS", 1000)
-    skipped = TwoWayFixedEffects(COLUMNS).fit(mpdta)
+    skipped = TwoWayFixedEffects().fit(mpdta, COLUMNS)
     assert "skipped above 1,000 rows" in skipped.cross_check.skipped_reason
-    forced = TwoWayFixedEffects(COLUMNS, cross_check="always").fit(mpdta)
+    forced = TwoWayFixedEffects(cross_check="always").fit(mpdta, COLUMNS)
     assert forced.cross_check.skipped_reason is None
     assert forced.cross_check.max_abs_difference < 1e-10
 
@@ -143,19 +143,18 @@ def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
 def test_cross_check_disagreement_becomes_a_warning(mpdta, monkeypatch):
     from pilot_eval.estimators.did import twfe
     monkeypatch.setattr(twfe, "CROSS_CHECK_WARN", -1.0)  # any difference counts as too large
-    result = TwoWayFixedEffects(COLUMNS, cross_check="always").fit(mpdta)
+    result = TwoWayFixedEffects(cross_check="always").fit(mpdta, COLUMNS)
     assert any("cross-check differs" in w for w in result.warnings)
 
 
 def test_one_cluster_and_zero_df_are_unavailable():
     frame = small_panel().assign(region=1)
-    one = TwoWayFixedEffects(PanelColumns(**{**SMALL.__dict__, "cluster": "region"})
-                             ).fit(frame)
+    one = TwoWayFixedEffects().fit(frame, PanelColumns(**{**SMALL.__dict__, "cluster": "region"}))
     assert isinstance(one.se, Unavailable) and "at least 2 clusters" in one.se.reason
     assert one.to_dict()["se"] is None and "se" in one.to_dict()["unavailable"]
     tiny = small_panel()
     tiny = tiny[tiny["unit"].isin([1, 3]) & tiny["time"].isin([2, 3])]  # 2 units x 2 periods
-    zero = TwoWayFixedEffects(SMALL, se="iid").fit(tiny)
+    zero = TwoWayFixedEffects(se="iid").fit(tiny, SMALL)
     assert isinstance(zero.se, Unavailable) and "degrees of freedom" in zero.se.reason
     assert isinstance(zero.p_value, Unavailable) and isinstance(zero.ci_low, Unavailable)
     assert np.isfinite(zero.estimate)
@@ -173,7 +172,7 @@ def test_one_cluster_and_zero_df_are_unavailable():
 ])
 def test_bad_designs_raise_errors_naming_the_column(change, message, column):
     with pytest.raises(EstimationError, match=message) as info:
-        TwoWayFixedEffects(SMALL).fit(change(small_panel()))
+        TwoWayFixedEffects().fit(change(small_panel()), SMALL)
     assert info.value.column == column
 
 
@@ -183,7 +182,7 @@ def test_unit_treated_in_its_first_period_is_refused_even_if_it_switches_off():
     frame["d"] = np.where((frame["unit"] == 2) & (frame["time"] >= 3), 1.0, frame["d"])
     columns = PanelColumns(outcome="y", unit="unit", time="time", treatment="d")
     with pytest.raises(EstimationError, match=r"no period before the pilot \(1\)"):
-        TwoWayFixedEffects(columns).fit(frame)
+        TwoWayFixedEffects().fit(frame, columns)
 
 
 def test_treatment_collinear_with_fixed_effects():
@@ -195,35 +194,34 @@ def test_treatment_collinear_with_fixed_effects():
                   | (frame["unit"] == 3) & (frame["time"] == 4)]
     frame = frame.assign(cohort=np.where(frame["unit"] == 1, 4, 0))
     with pytest.raises(EstimationError, match="collinear with the unit and period") as info:
-        TwoWayFixedEffects(SMALL).fit(frame)
+        TwoWayFixedEffects().fit(frame, SMALL)
     assert info.value.column == "treatment"
 
 
 def test_covariate_constant_within_units_is_refused():
     frame = small_panel().assign(size=lambda f: f["unit"] * 10.0)
     with pytest.raises(EstimationError, match="'size' is collinear") as info:
-        TwoWayFixedEffects(PanelColumns(**{**SMALL.__dict__, "covariates": ("size",)})
-                           ).fit(frame)
+        TwoWayFixedEffects().fit(frame, PanelColumns(**{**SMALL.__dict__, "covariates": ("size",)}))
     assert info.value.column == "size"
 
 
 def test_negative_weights_are_refused():
     frame = small_panel().assign(w=-1.0)
     with pytest.raises(EstimationError, match="must not be negative"):
-        TwoWayFixedEffects(PanelColumns(**{**SMALL.__dict__, "weights": "w"})).fit(frame)
+        TwoWayFixedEffects().fit(frame, PanelColumns(**{**SMALL.__dict__, "weights": "w"}))
 
 
 def test_bad_options_are_config_errors():
     with pytest.raises(EstimatorConfigError, match="cross_check"):
-        TwoWayFixedEffects(SMALL, cross_check="sometimes")
+        TwoWayFixedEffects(cross_check="sometimes")
     with pytest.raises(EstimatorConfigError, match="se="):
-        TwoWayFixedEffects(SMALL, se="HC3")
+        TwoWayFixedEffects(se="HC3")
     with pytest.raises(EstimatorConfigError, match="level"):
-        TwoWayFixedEffects(SMALL, level=1.5)
+        TwoWayFixedEffects(level=1.5)
     with pytest.raises(EstimatorConfigError, match="tolerance"):
-        TwoWayFixedEffects(SMALL, tolerance=0)
+        TwoWayFixedEffects(tolerance=0)
     with pytest.raises(EstimatorConfigError, match="max_iterations"):
-        TwoWayFixedEffects(SMALL, max_iterations=0)
+        TwoWayFixedEffects(max_iterations=0)
 
 
 def test_codes_are_sorted_levels():
@@ -235,8 +233,8 @@ def test_codes_are_sorted_levels():
 def test_mixed_type_unit_identifiers_are_accepted():
     frame = small_panel().astype({"unit": object})
     frame.loc[frame["unit"] == 4, "unit"] = "team D"
-    with_text = TwoWayFixedEffects(SMALL, cross_check="never").fit(frame)
-    plain = TwoWayFixedEffects(SMALL, cross_check="never").fit(small_panel())
+    with_text = TwoWayFixedEffects(cross_check="never").fit(frame, SMALL)
+    plain = TwoWayFixedEffects(cross_check="never").fit(small_panel(), SMALL)
     assert with_text.estimate == pytest.approx(plain.estimate, abs=EXACT_ATOL)
     assert with_text.se == pytest.approx(plain.se, abs=EXACT_ATOL)
 

@@ -93,13 +93,12 @@ def test_grunfeld_matches_pyfixest(grunfeld, se):
                                                                  rel=PEER_RTOL)
 
 
-def mpdta_model(se: str = "cluster", **options) -> TwoWayFixedEffects:
-    columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
-    return TwoWayFixedEffects(columns, se=se, **options)
+MPDTA_COLUMNS = PanelColumns(outcome="lemp", unit="countyreal", time="year",
+                             cohort="first.treat")
 
 
 def test_mpdta_static_twfe_matches_reference(mpdta):
-    result = mpdta_model().fit(mpdta)
+    result = TwoWayFixedEffects().fit(mpdta, MPDTA_COLUMNS)
     assert result.estimate == pytest.approx(MPDTA_COEF, abs=PUBLISHED_6DP)
     assert result.se == pytest.approx(MPDTA_SE, abs=PUBLISHED_6DP)
     assert result.n_obs == 2500 and result.n_units == 500 and result.n_periods == 5
@@ -115,7 +114,7 @@ def test_mpdta_matches_pyfixest(mpdta, se):
         .astype(float))
     vcov = {"iid": "iid", "hc1": "hetero", "cluster": {"CRV1": "countyreal"}}[se]
     ref = pf.feols("lemp ~ treat_post | countyreal + year", data=frame, vcov=vcov)
-    result = mpdta_model(se).fit(mpdta)
+    result = TwoWayFixedEffects(se=se).fit(mpdta, MPDTA_COLUMNS)
     assert result.estimate == pytest.approx(ref.coef()["treat_post"], rel=PEER_RTOL)
     assert result.se == pytest.approx(ref.se()["treat_post"], rel=PEER_RTOL)
     assert result.p_value == pytest.approx(ref.pvalue()["treat_post"], rel=1e-6)
@@ -160,7 +159,7 @@ def test_random_unbalanced_weighted_panels_match_pyfixest(seed, se, cluster):
     pf = pytest.importorskip("pyfixest")
     frame = random_panel(seed)
     columns = PanelColumns(**{**PANEL_COLUMNS.__dict__, "cluster": cluster})
-    result = TwoWayFixedEffects(columns, se=se).fit(frame)
+    result = TwoWayFixedEffects(se=se).fit(frame, columns)
     vcov = {"iid": "iid", "hc1": "hetero"}.get(se, {"CRV1": cluster or "unit"})
     ref = pf.feols("y ~ d + x1 + x2 | unit + time", data=frame, vcov=vcov, weights="w",
                    fixef_rm="none",
@@ -190,7 +189,7 @@ def brute_force(frame: pd.DataFrame) -> np.ndarray:
 @pytest.mark.parametrize("seed", [4, 5, 6])
 def test_point_estimates_equal_ols_with_dummies(seed):
     frame = random_panel(seed)
-    result = TwoWayFixedEffects(PANEL_COLUMNS, se="hc1", cross_check="never").fit(frame)
+    result = TwoWayFixedEffects(se="hc1", cross_check="never").fit(frame, PANEL_COLUMNS)
     expected = brute_force(frame)
     got = np.array([estimate for _, estimate, _ in result.coefficients])
     np.testing.assert_allclose(got, expected, rtol=BRUTE_RTOL)
@@ -217,7 +216,7 @@ def test_weakly_connected_panel_converges_to_the_dummy_regression(weights):
     frame = staircase_panel(11)
     columns = PanelColumns(outcome="y", unit="unit", time="time", treatment="d",
                            weights=weights)
-    result = TwoWayFixedEffects(columns, cross_check="never").fit(frame)
+    result = TwoWayFixedEffects(cross_check="never").fit(frame, columns)
     assert result.absorption.converged
     design = np.column_stack([frame["d"], np.ones(len(frame)),
                               pd.get_dummies(frame["unit"], drop_first=True, dtype=float),
@@ -243,7 +242,7 @@ def test_singletons_are_kept_like_fixest(se):
     singles = frame.groupby("unit").head(1).iloc[:3].assign(unit=lambda f: f["unit"] + 1000,
                                                              d=0.0)
     frame = pd.concat([frame, singles], ignore_index=True)
-    result = TwoWayFixedEffects(PANEL_COLUMNS, se=se, cross_check="never").fit(frame)
+    result = TwoWayFixedEffects(se=se, cross_check="never").fit(frame, PANEL_COLUMNS)
     vcov = {"iid": "iid", "cluster": {"CRV1": "unit"}}[se]
     kept = pf.feols("y ~ d + x1 + x2 | unit + time", data=frame, vcov=vcov, weights="w",
                     fixef_rm="none",
@@ -258,12 +257,12 @@ def test_row_order_and_fixed_effect_shifts_do_not_change_the_result():
     """Brute-force invariances: shuffling rows, and adding any unit and period constants to
     the outcome (they are absorbed by the fixed effects), leave estimate and SE unchanged."""
     frame = random_panel(9)
-    base = TwoWayFixedEffects(PANEL_COLUMNS, cross_check="never").fit(frame)
+    base = TwoWayFixedEffects(cross_check="never").fit(frame, PANEL_COLUMNS)
     rng = np.random.default_rng(3)
     shuffled = frame.sample(frac=1.0, random_state=4).reset_index(drop=True)
     shifted = shuffled.assign(y=shuffled["y"] + rng.normal(size=60)[shuffled["unit"]]
                               + 5.0 * shuffled["time"] ** 2)
     for variant in (shuffled, shifted):
-        other = TwoWayFixedEffects(PANEL_COLUMNS, cross_check="never").fit(variant)
+        other = TwoWayFixedEffects(cross_check="never").fit(variant, PANEL_COLUMNS)
         assert other.estimate == pytest.approx(base.estimate, rel=PEER_RTOL)
         assert other.se == pytest.approx(base.se, rel=PEER_RTOL)

@@ -43,9 +43,9 @@ def panel(n_clusters: int = 8, *, per_cluster: int = 2, periods: int = 6, seed: 
 
 def test_seeded_runs_are_reproducible():
     frame = panel(20, seed=12)
-    first = wb.WildClusterBootstrap(COLUMNS, draws=999, seed=42).fit(frame)
-    again = wb.WildClusterBootstrap(COLUMNS, draws=999, seed=42).fit(frame)
-    other = wb.WildClusterBootstrap(COLUMNS, draws=999, seed=43).fit(frame)
+    first = wb.WildClusterBootstrap(draws=999, seed=42).fit(frame, COLUMNS)
+    again = wb.WildClusterBootstrap(draws=999, seed=42).fit(frame, COLUMNS)
+    other = wb.WildClusterBootstrap(draws=999, seed=43).fit(frame, COLUMNS)
     assert first == again
     assert first.seed == 42 and not first.full_enumeration
     assert (other.p_value, other.ci_low) != (first.p_value, first.ci_low)
@@ -53,30 +53,30 @@ def test_seeded_runs_are_reproducible():
 
 def test_block_size_does_not_change_the_draws(monkeypatch):
     frame = panel(20, seed=12)
-    whole = wb.WildClusterBootstrap(COLUMNS, draws=999, seed=5).fit(frame)
+    whole = wb.WildClusterBootstrap(draws=999, seed=5).fit(frame, COLUMNS)
     monkeypatch.setattr(wb, "CHUNK_ENTRIES", 20 * 100)  # blocks of 100 draws
-    blocks = wb.WildClusterBootstrap(COLUMNS, draws=999, seed=5).fit(frame)
+    blocks = wb.WildClusterBootstrap(draws=999, seed=5).fit(frame, COLUMNS)
     assert whole == blocks
 
 
 def test_auto_weights_choose_webb_below_twelve_clusters():
-    small = wb.WildClusterBootstrap(COLUMNS, draws=999).fit(panel(8, seed=13))
+    small = wb.WildClusterBootstrap(draws=999).fit(panel(8, seed=13), COLUMNS)
     assert small.weight_type == "webb" and "8 clusters < 12" in small.weight_reason
     assert small.distinct_draws == 6**8 and not small.full_enumeration
-    large = wb.WildClusterBootstrap(COLUMNS, draws=999).fit(panel(12, seed=13))
+    large = wb.WildClusterBootstrap(draws=999).fit(panel(12, seed=13), COLUMNS)
     assert large.weight_type == "rademacher" and large.distinct_draws == 2**12
 
 
 def test_webb_full_enumeration_when_few_clusters():
-    result = wb.WildClusterBootstrap(COLUMNS, draws=9999).fit(panel(4, per_cluster=4))
+    result = wb.WildClusterBootstrap(draws=9999).fit(panel(4, per_cluster=4), COLUMNS)
     assert result.weight_type == "webb" and result.full_enumeration
     assert result.draws == result.distinct_draws == 6**4
 
 
 def test_five_clusters_rademacher_interval_is_unbounded():
     # 2^5 = 32 draws; the two tie draws alone give p >= 2/32 > 0.05 for every null value
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(
-        panel(4, per_cluster=4, seed=14).assign(cl=lambda f: f["unit"] % 5))
+    frame = panel(4, per_cluster=4, seed=14).assign(cl=lambda f: f["unit"] % 5)
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(frame, COLUMNS)
     assert result.n_clusters == 5
     assert isinstance(result.ci_low, Unavailable) and isinstance(result.ci_high, Unavailable)
     data = json.loads(json.dumps(result.to_dict()))
@@ -86,7 +86,7 @@ def test_five_clusters_rademacher_interval_is_unbounded():
 def test_result_dictionary_and_frame():
     frame = panel(seed=15)
     before = frame.copy()
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(frame, COLUMNS)
     pd.testing.assert_frame_equal(frame, before)
     data = json.loads(json.dumps(result.to_dict()))
     for key in ("estimate", "t_stat", "p_value", "ci_low", "ci_high", "draws",
@@ -99,13 +99,13 @@ def test_result_dictionary_and_frame():
     assert "full enumeration" in result.summary()
 
 
-@pytest.mark.parametrize(("option", "value"), [("weights", "mammen"), ("model", "iv"),
+@pytest.mark.parametrize(("option", "value"), [("weight_type", "mammen"), ("model", "iv"),
                                                ("draws", 0), ("seed", -1), ("level", 95),
                                                ("null", "zero"), ("null", float("nan")),
                                                ("impose_null", "yes")])
 def test_bad_options_are_config_errors(option, value):
     with pytest.raises(EstimatorConfigError, match=option):
-        wb.WildClusterBootstrap(COLUMNS, **{option: value})
+        wb.WildClusterBootstrap(**{option: value})
 
 
 def test_regression_weights_are_refused():
@@ -113,12 +113,12 @@ def test_regression_weights_are_refused():
     columns = PanelColumns(outcome="y", unit="unit", time="t", cohort="start", cluster="cl",
                            weights="w")
     with pytest.raises(EstimationError, match="weights"):
-        wb.WildClusterBootstrap(columns).fit(frame)
+        wb.WildClusterBootstrap().fit(frame, columns)
 
 
 def test_one_cluster_is_refused():
     with pytest.raises(EstimationError, match="between 2 and"):
-        wb.WildClusterBootstrap(COLUMNS).fit(panel().assign(cl=0))
+        wb.WildClusterBootstrap().fit(panel().assign(cl=0), COLUMNS)
 
 
 def test_collinear_covariate_is_refused():
@@ -126,7 +126,7 @@ def test_collinear_covariate_is_refused():
     columns = PanelColumns(outcome="y", unit="unit", time="t", cohort="start", cluster="cl",
                            covariates=("x", "x2"))
     with pytest.raises(EstimationError, match="not identified"):
-        wb.WildClusterBootstrap(columns).fit(frame)
+        wb.WildClusterBootstrap().fit(frame, columns)
 
 
 FIXEST_DIGITS = 5e-7
@@ -140,7 +140,7 @@ def test_mpdta_estimate_and_cr1_se_match_fixest():
 
     frame = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "mpdta.csv")
     columns = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
-    result = wb.WildClusterBootstrap(columns, draws=999, seed=3).fit(frame)
+    result = wb.WildClusterBootstrap(draws=999, seed=3).fit(frame, columns)
     assert result.estimate == pytest.approx(-0.036549, abs=FIXEST_DIGITS)
     assert result.se == pytest.approx(0.013265, abs=FIXEST_DIGITS)
     assert result.n_clusters == 500 and result.weight_type == "rademacher"
@@ -148,7 +148,7 @@ def test_mpdta_estimate_and_cr1_se_match_fixest():
 
 
 def test_treated_clusters_are_counted_and_few_clusters_explained():
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(panel())
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(panel(), COLUMNS)
     assert result.n_clusters == 8 and result.n_treated_clusters == 4  # units 4k, 4k+1 treated
     reason = wb.few_clusters_reason(8, 4)
     assert "only 8 clusters" in reason and "only 4 treated clusters" in reason
@@ -192,7 +192,7 @@ def _assert_unavailable_inference(result: wb.WildBootstrapResult, words: str) ->
 @pytest.mark.parametrize("model", ["twfe", "2x2"])
 def test_a_constant_outcome_gives_unavailable_inference(model):
     frame = _two_by_two_panel(lambda u, t, d: 7.0)
-    result = wb.WildClusterBootstrap(COLUMNS, model=model).fit(frame)
+    result = wb.WildClusterBootstrap(model=model).fit(frame, COLUMNS)
     data = _assert_unavailable_inference(result, "fits the outcome exactly")
     assert data["estimate"] == pytest.approx(_did_of_means(frame), abs=DEGENERATE_EXACT)
     assert data["se"] == 0.0
@@ -203,7 +203,7 @@ def test_a_perfectly_additive_panel_gives_unavailable_inference(model):
     """TWFE fits it exactly; the 2x2 regression (no unit effects) leaves residuals whose
     clustered scores cancel exactly by unit, so its CR1 standard error is zero as well."""
     frame = _two_by_two_panel(lambda u, t, d: 10.0 * u + t + 2.5 * d)
-    result = wb.WildClusterBootstrap(COLUMNS, model=model).fit(frame)
+    result = wb.WildClusterBootstrap(model=model).fit(frame, COLUMNS)
     words = "fits the outcome exactly" if model == "twfe" else "cancel within every cluster"
     data = _assert_unavailable_inference(result, words)
     assert data["se"] == 0.0
@@ -217,14 +217,14 @@ def test_values_near_the_float_limit_give_unavailable_inference():
     def outcome(u, t, d):
         return {(0, 2): 1e300, (1, 3): -1e300}.get((u, t), 10.0 + u + t)
     frame = _two_by_two_panel(outcome)
-    result = wb.WildClusterBootstrap(COLUMNS, model="twfe").fit(frame)
+    result = wb.WildClusterBootstrap(model="twfe").fit(frame, COLUMNS)
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert data["p_value"] is None and "p_value" in data["unavailable"]
     assert data["ci_low"] is None and data["ci_high"] is None
 
 
 def test_an_ordinary_panel_has_no_unavailable_inference():
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(panel(seed=15))
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(panel(seed=15), COLUMNS)
     assert result.to_dict()["unavailable"] == {}
     assert wb.untestable_reason(wb.bootstrap_maps(
         wb.twfe_regression(panel(seed=15), COLUMNS)[0], impose_null=True)) is None

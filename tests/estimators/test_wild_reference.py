@@ -114,7 +114,7 @@ def test_full_enumeration_equals_wildboottest_exactly(case):
     covariates = ("x",) if options.get("covariate") else ()
     columns = PanelColumns(outcome="y", unit="unit", time="t", cohort="start", cluster="cl",
                            covariates=covariates)
-    result = wb.WildClusterBootstrap(columns, weights="rademacher").fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(frame, columns)
     assert result.full_enumeration and result.draws == 256 == result.distinct_draws
     x, y = dummy_design(frame, covariates), frame["y"].to_numpy()
     boot = reference(x, y, frame["cl"].to_numpy())
@@ -139,7 +139,7 @@ def test_full_enumeration_equals_wildboottest_exactly(case):
 
 def test_unrestricted_bootstrap_equals_wildboottest():
     frame = panel(seed=5)
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher", impose_null=False).fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher", impose_null=False).fit(frame, COLUMNS)
     boot = reference(dummy_design(frame), frame["y"].to_numpy(), frame["cl"].to_numpy(),
                      impose_null=False)
     assert result.p_value == p_with_our_tie_rule(boot)
@@ -162,7 +162,7 @@ def test_same_random_weights_give_the_same_statistics_as_wildboottest():
 def test_random_draws_agree_with_wildboottest_to_monte_carlo_error(n_clusters, weights):
     frame = panel(n_clusters, seed=7 + n_clusters)
     draws = 9999
-    result = wb.WildClusterBootstrap(COLUMNS, weights=weights, draws=draws, seed=1).fit(frame)
+    result = wb.WildClusterBootstrap(weight_type=weights, draws=draws, seed=1).fit(frame, COLUMNS)
     assert not result.full_enumeration and result.draws == draws
     boot = reference(dummy_design(frame), frame["y"].to_numpy(), frame["cl"].to_numpy(),
                      weights=weights, draws=draws, seed=2)
@@ -183,7 +183,7 @@ def test_two_by_two_interaction_equals_wildboottest():
     frame = pd.DataFrame(rows)
     columns = PanelColumns(outcome="y", unit="team", group="pilot", post="after",
                            cluster="area")
-    result = wb.WildClusterBootstrap(columns, weights="rademacher").fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(frame, columns)
     assert result.model == "2x2" and result.full_enumeration
     g, p = frame["pilot"].to_numpy(float), frame["after"].to_numpy(float)
     x = np.column_stack([g * p, np.ones_like(g), g, p])
@@ -198,7 +198,7 @@ def test_cr1_standard_error_and_wild_p_value_match_pyfixest():
     frame = panel(seed=9)
     frame["treat"] = ((frame["start"] > 0) & (frame["t"] >= frame["start"])).astype(float)
     fit = pf.feols("y ~ treat | unit + t", data=frame, vcov={"CRV1": "cl"})
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher").fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher").fit(frame, COLUMNS)
     assert result.estimate == pytest.approx(float(fit.coef()["treat"]), rel=SE_TOLERANCE)
     assert result.se == pytest.approx(float(fit.se()["treat"]), rel=SE_TOLERANCE)
     assert result.t_stat == pytest.approx(float(fit.tstat()["treat"]), rel=SE_TOLERANCE)
@@ -210,7 +210,7 @@ def test_cr1_standard_error_and_wild_p_value_match_pyfixest():
 def test_webb_full_enumeration_equals_wildboottest_given_the_same_draws():
     # wildboottest never enumerates Webb weights, so it is handed our 6^4 = 1296 draws
     frame = panel(4, per_cluster=4, seed=16)
-    result = wb.WildClusterBootstrap(COLUMNS, weights="webb").fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="webb").fit(frame, COLUMNS)
     assert result.full_enumeration and result.draws == 6**4
     v = next(wb.weight_blocks("webb", 4, 6**4, enumerate_all=True,
                               rng=np.random.default_rng(0)))
@@ -223,8 +223,8 @@ def test_webb_full_enumeration_equals_wildboottest_given_the_same_draws():
 def test_interval_with_random_draws_inverts_the_reference_test():
     frame = panel(20, seed=17)
     draws, seed = 999, 4
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher", draws=draws,
-                                     seed=seed).fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher", draws=draws,
+                                     seed=seed).fit(frame, COLUMNS)
     v = np.concatenate(list(wb.weight_blocks("rademacher", 20, draws, enumerate_all=False,
                                              rng=np.random.default_rng(seed))), axis=1)
     x, y, cluster = dummy_design(frame), frame["y"].to_numpy(), frame["cl"].to_numpy()
@@ -239,7 +239,7 @@ def test_interval_with_random_draws_inverts_the_reference_test():
 
 def test_nonzero_null_value_equals_wildboottest_on_the_shifted_outcome():
     frame = panel(seed=18)
-    result = wb.WildClusterBootstrap(COLUMNS, weights="rademacher", null=0.25).fit(frame)
+    result = wb.WildClusterBootstrap(weight_type="rademacher", null=0.25).fit(frame, COLUMNS)
     x = dummy_design(frame)
     boot = reference(x, frame["y"].to_numpy() - 0.25 * x[:, 0], frame["cl"].to_numpy())
     assert result.p_value == p_with_our_tie_rule(boot)

@@ -1,6 +1,6 @@
 """Callaway & Sant'Anna (2021) difference-in-differences for staggered pilots.
 
-``CallawaySantAnna(columns, ...).fit(frame)`` estimates every group-time effect ATT(g,t), their
+``CallawaySantAnna(...).fit(frame, columns)`` estimates every group-time effect ATT(g,t), their
 aggregations (simple, by cohort, by event time, by calendar period) and the pre-test of parallel
 trends, reproducing R ``did`` (``att_gt`` + ``aggte``) for balanced panels.  The numeric steps live
 in ``data`` (sample rules), ``two_by_two`` (2x2 estimators), ``attgt`` (cells),
@@ -10,12 +10,12 @@ classes are in ``results``.
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
-from typing import Literal, get_args
+from dataclasses import dataclass
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.callaway_santanna.aggregate import (
     AggregateParts,
     aggregate_all,
@@ -84,12 +84,6 @@ class CallawaySantAnna:
 
     Parameters
     ----------
-    columns:
-        Column roles: ``unit``, ``time`` (integer periods), ``outcome`` and ``cohort`` (the
-        period each unit's pilot started; 0 or missing = never).  An optional ``cluster``
-        coarser than the unit (fixed within units, e.g. the council of a team) clusters the
-        standard errors: influence functions are summed within clusters (analytic SEs) and
-        the bootstrap draws one weight per cluster, as R ``did``'s ``clustervars``.
     control:
         ``"never"`` (never-treated units) or ``"not-yet"`` (never treated plus units not yet
         treated by the later of the two periods compared).
@@ -101,9 +95,6 @@ class CallawaySantAnna:
         cell compares with the period before the pilot; that cell is 0 by construction).
     anticipation:
         Number of periods before the start in which units may already react.
-    covariates:
-        Covariate columns; when empty, ``columns.covariates`` is used.  Taken from the earlier of
-        the two periods of each comparison (time-invariant covariates are safest).
     level:
         Confidence level of intervals and bands.
     bootstrap:
@@ -119,6 +110,14 @@ class CallawaySantAnna:
         are kept and each ATT(g,t) uses the units observed in both of its periods (a panel 2x2
         on that subsample; not an R ``did`` option -- R's ``allow_unbalanced_panel=TRUE`` uses
         repeated-cross-section estimators instead, so figures differ from R's).
+
+    Columns (``fit``): ``unit``, ``time`` (integer periods), ``outcome`` and ``cohort`` (the
+    period each unit's pilot started; 0 or missing = never).  Optional ``covariates``, taken
+    from the earlier of the two periods of each comparison (time-invariant covariates are
+    safest).  An optional ``cluster`` coarser than the unit (fixed within units, e.g. the
+    council of a team) clusters the standard errors: influence functions are summed within
+    clusters (analytic SEs) and the bootstrap draws one weight per cluster, as R ``did``'s
+    ``clustervars``.  Sampling ``weights`` are not supported yet.
 
     Notes
     -----
@@ -137,13 +136,10 @@ class CallawaySantAnna:
     including the estimation of the weights; inference is normal (z), as in R ``did``.
     """
 
-    columns: PanelColumns
-    _: KW_ONLY
     control: ControlGroup = "never"
     method: CsMethod = "dr"
     base_period: BasePeriod = "varying"
     anticipation: int = 0
-    covariates: tuple[str, ...] = ()
     level: float = 0.95
     bootstrap: int = 0
     seed: int | None = None
@@ -164,35 +160,25 @@ class CallawaySantAnna:
                 f"bootstrap={self.bootstrap} draws are too few for standard errors and bands; "
                 "use 0 (analytic) or at least 100 (R did uses 1000)"
             )
-        if self.columns.weights is not None:
-            raise EstimatorConfigError(
-                f"sampling weights (column '{self.columns.weights}') are not supported by the "
-                "Callaway & Sant'Anna estimator yet; remove the weights role"
-            )
-        if isinstance(self.covariates, str):
-            raise EstimatorConfigError(
-                f"covariates={self.covariates!r} must be a tuple of column names, e.g. "
-                f"({self.covariates!r},)"
-            )
-        object.__setattr__(self, "covariates", tuple(self.covariates))
         _check_non_negative_int("seed", self.seed, allow_none=True)
 
-    @property
-    def cluster_column(self) -> str | None:
-        """The cluster column when it is coarser than the unit (None: cluster by unit)."""
-        cluster = self.columns.cluster
-        return None if cluster is None or cluster == self.columns.unit else cluster
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> CallawaySantAnnaResult:
+        """Estimate on a long unit x period ``frame`` (not modified); returns a new result.
 
-    @property
-    def used_covariates(self) -> tuple[str, ...]:
-        """The covariates the fit uses (the option, else the column roles')."""
-        return tuple(self.covariates) or tuple(self.columns.covariates)
-
-    def fit(self, frame: pd.DataFrame) -> CallawaySantAnnaResult:
-        """Estimate on a long unit x period ``frame`` (not modified); returns a new result."""
-        panel = prepare_panel(frame, self.columns, covariates=self.used_covariates,
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
+        if columns.weights is not None:
+            raise EstimatorConfigError(
+                f"sampling weights (column '{columns.weights}') are not supported by the "
+                "Callaway & Sant'Anna estimator yet; remove the weights role"
+            )
+        cluster = None if columns.cluster in (None, columns.unit) else columns.cluster
+        panel = prepare_panel(frame, columns, covariates=columns.covariates,
                               control=self.control, anticipation=self.anticipation,
-                              unbalanced=self.unbalanced, cluster=self.cluster_column)
+                              unbalanced=self.unbalanced, cluster=cluster)
         cells = group_time_cells(panel, control=self.control, method=self.method,
                                  base_period=self.base_period, anticipation=self.anticipation)
         parts = aggregate_all(cells, panel.cohort, self.balance_e)
@@ -213,13 +199,13 @@ class CallawaySantAnna:
         )
         warnings = [*panel.warnings, *cells.warnings, *_inference_warnings(test, n_clusters)]
         return CallawaySantAnnaResult(
-            outcome=self.columns.outcome, control=self.control, method=self.method,
+            outcome=columns.outcome, control=self.control, method=self.method,
             base_period=self.base_period, anticipation=self.anticipation,
-            covariates=self.used_covariates, level=self.level, bootstrap=self.bootstrap,
+            covariates=columns.covariates, level=self.level, bootstrap=self.bootstrap,
             seed=self.seed, balance_e=self.balance_e, unbalanced=self.unbalanced,
             att_gt=effects, aggregations=aggregations,
             pretest=_pretest(test), n_units=len(panel.units), n_obs=panel.n_obs,
-            n_periods=len(panel.periods), cluster=self.cluster_column or str(self.columns.unit),
+            n_periods=len(panel.periods), cluster=cluster or str(columns.unit),
             n_clusters=n_clusters, critical_value=crit, warnings=tuple(warnings),
             influence=_read_only(cells.influence),
         )

@@ -1,17 +1,18 @@
 """Event study: effects by time relative to each unit's pilot start, with a pre-trend test.
 
-``EventStudy(columns, leads=..., lags=...).fit(frame)`` returns an ``EventStudyResult``.  The
+``EventStudy(leads=..., lags=...).fit(frame, columns)`` returns an ``EventStudyResult``.  The
 regression is a two-way fixed effects fit (``twfe.fit_two_way``) with one dummy per event time;
 the numeric steps (event times, windows, dummies, the Wald test) are module-level functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.design import key_missing, numeric_column, require_columns
 from pilot_eval.estimators.did.event_study import fast as event_study_fast
 from pilot_eval.estimators.did.event_study.inference import (
@@ -202,10 +203,6 @@ class EventStudy:
 
     Parameters
     ----------
-    columns
-        Column roles: ``outcome``, ``unit``, ``time`` and the pilot start ``cohort`` (0 or
-        missing = never) or a ``treatment`` column (start = first period with 1); optional
-        ``cluster`` (default: the unit) and ``weights``.  Covariates are not used.
     leads, lags
         Event times ``-leads .. lags`` get a dummy (``None``: every observed event time).
     reference
@@ -219,6 +216,10 @@ class EventStudy:
     level
         Confidence level of the intervals.
 
+    Columns (``fit``): ``outcome``, ``unit``, ``time`` and the pilot start ``cohort`` (0 or
+    missing = never) or a ``treatment`` column (start = first period with 1); optional
+    ``cluster`` (default: the unit) and ``weights``.  Covariates are not used.
+
     Notes
     -----
     ``y_it = a_i + g_t + sum_{e != r} b_e 1[t - s_i = e] + u_it`` where ``s_i`` is unit ``i``'s
@@ -230,8 +231,6 @@ class EventStudy:
     negative weights (Sun & Abraham 2021): compare with ``SunAbraham``.
     """
 
-    columns: PanelColumns
-    _: KW_ONLY
     leads: int | None = None
     lags: int | None = None
     reference: int = -1
@@ -251,18 +250,24 @@ class EventStudy:
         if not isinstance(self.reference, int) or isinstance(self.reference, bool):
             raise EstimatorConfigError(f"reference={self.reference!r} must be a whole number "
                                        "of periods, usually -1")
-        if self.columns.covariates:
+
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> EventStudyResult:
+        """Estimate on ``frame`` (not modified); returns a new ``EventStudyResult``.
+
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
+        if columns.covariates:
             raise EstimatorConfigError("the event study does not take covariates; remove them "
                                        "from the column roles")
-
-    def fit(self, frame: pd.DataFrame) -> EventStudyResult:
-        """Estimate on ``frame`` (not modified); returns a new ``EventStudyResult``."""
-        rows = event_rows(frame, self.columns, self.se)
+        rows = event_rows(frame, columns, self.se)
         if rows.n_never == 0:
             raise EstimationError(
                 "no never-treated comparison units: every unit starts the pilot; an event "
-                "study here needs units that never had it", column=self.columns.cohort
-                or self.columns.treatment)
+                "study here needs units that never had it", column=columns.cohort
+                or columns.treatment)
         window = event_window(rows.event, leads=self.leads, lags=self.lags,
                               reference=self.reference, bin_endpoints=self.bin_endpoints)
         codes, inside = event_codes(rows.event, window)
@@ -317,7 +322,7 @@ class EventStudy:
         coef = fit.coef.copy()
         coef.flags.writeable = False
         return EventStudyResult(
-            outcome=self.columns.outcome, event_time=tuple(estimates), names=names,
+            outcome=columns.outcome, event_time=tuple(estimates), names=names,
             events=window.events, coef=coef, vcov=matrix_cov, reference=window.reference,
             window=(window.low, window.high), binned=window.binned,
             estimate=estimate, se=inference.se, t_stat=inference.t_stat,

@@ -1,6 +1,6 @@
 """Sun & Abraham (2021) interaction-weighted event study.
 
-``SunAbraham(columns).fit(frame)`` returns a ``SunAbrahamResult``: one coefficient per cohort and
+``SunAbraham().fit(frame, columns)`` returns a ``SunAbrahamResult``: one coefficient per cohort and
 event time (the cohort x relative-period interactions, never-treated or the last-treated cohort
 as the comparison), aggregated to event time with each cohort's share of the treated rows at
 that event time, as fixest's ``sunab()`` with its default aggregation.
@@ -8,12 +8,12 @@ that event time, as fixest's ``sunab()`` with its default aggregation.
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
-from typing import Literal, get_args
+from dataclasses import dataclass
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.event_study.estimator import event_rows
 from pilot_eval.estimators.did.event_study.inference import (
     coefficient_inference,
@@ -90,9 +90,6 @@ class SunAbraham:
 
     Parameters
     ----------
-    columns
-        Column roles: ``outcome``, ``unit``, ``time`` and the pilot start ``cohort`` (0 or
-        missing = never) or a ``treatment`` column; optional ``cluster`` and ``weights``.
     control
         ``"never"``: never-treated units are the comparison (fixest ``sunab`` default);
         ``"last"``: the last-treated cohort is the comparison, and periods from its start on
@@ -102,6 +99,9 @@ class SunAbraham:
     se, level
         Variance type (``"cluster"`` CR1 with fixest's small-sample factor, ``"hc1"``,
         ``"iid"``) and confidence level; t inference with the model's degrees of freedom.
+
+    Columns (``fit``): ``outcome``, ``unit``, ``time`` and the pilot start ``cohort`` (0 or
+    missing = never) or a ``treatment`` column; optional ``cluster`` and ``weights``.
 
     Notes
     -----
@@ -116,8 +116,6 @@ class SunAbraham:
     ``estimate`` is the ATT over post-period cells (fixest ``agg = "ATT"``).
     """
 
-    columns: PanelColumns
-    _: KW_ONLY
     control: ControlGroup = "never"
     reference: int = -1
     se: SeType = "cluster"
@@ -130,13 +128,19 @@ class SunAbraham:
         if not isinstance(self.reference, int) or isinstance(self.reference, bool):
             raise EstimatorConfigError(f"reference={self.reference!r} must be a whole number "
                                        "of periods, usually -1")
-        if self.columns.covariates:
+
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> SunAbrahamResult:
+        """Estimate on ``frame`` (not modified); returns a new ``SunAbrahamResult``.
+
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
+        if columns.covariates:
             raise EstimatorConfigError("Sun & Abraham here takes no covariates; remove them "
                                        "from the column roles")
-
-    def fit(self, frame: pd.DataFrame) -> SunAbrahamResult:
-        """Estimate on ``frame`` (not modified); returns a new ``SunAbrahamResult``."""
-        rows = event_rows(frame, self.columns, self.se)
+        rows = event_rows(frame, columns, self.se)
         period_values = rows.period.labels[rows.period.codes].astype(float)
         start = period_values - rows.event  # NaN for never treated
         keep = np.ones(start.size, dtype=bool)
@@ -152,7 +156,7 @@ class SunAbraham:
         elif rows.n_never == 0:
             raise EstimationError(
                 "no never-treated comparison units; use control='last' to compare with the "
-                "last-treated cohort", column=self.columns.cohort or self.columns.treatment)
+                "last-treated cohort", column=columns.cohort or columns.treatment)
         unit, period, cluster, y = rows.unit, rows.period, rows.cluster, rows.y
         weights, event = rows.weights, rows.event
         if not keep.all():
@@ -217,7 +221,7 @@ class SunAbraham:
             vcov = vcov.copy()
             vcov.flags.writeable = False
         return SunAbrahamResult(
-            outcome=self.columns.outcome, control=self.control, reference=self.reference,
+            outcome=columns.outcome, control=self.control, reference=self.reference,
             event_time=tuple(event_time), events=events, vcov=vcov,
             cohort_effects=tuple(cohorts), estimate=estimate, se=inference.se,
             t_stat=inference.t_stat, p_value=inference.p_value, ci_low=inference.ci_low,

@@ -17,12 +17,12 @@ configuration ``WildClusterBootstrap`` and the result ``WildBootstrapResult``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import KW_ONLY, dataclass
-from typing import Literal, get_args
+from dataclasses import dataclass
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.wild_bootstrap.algebra import (
     CI_TOLERANCE,
     EIGEN_TOLERANCE,
@@ -70,7 +70,7 @@ WEIGHT_TYPES: tuple[str, ...] = get_args(WeightType)
 ModelType = Literal["auto", "twfe", "2x2"]
 MODEL_TYPES: tuple[str, ...] = get_args(ModelType)
 WEBB_BELOW = 12
-"""``weights="auto"`` uses Webb's six-point weights with fewer clusters than this."""
+"""``weight_type="auto"`` uses Webb's six-point weights with fewer clusters than this."""
 DEFAULT_SEED = 20_240_601
 MAX_CLUSTERS = 1000
 FEW_CLUSTERS = 30
@@ -221,14 +221,10 @@ class WildClusterBootstrap:
 
     Parameters
     ----------
-    columns : PanelColumns
-        ``outcome``; for TWFE ``unit``, ``time`` and ``treatment`` or ``cohort``; for the 2x2
-        regression ``group``/``post`` (or a single pilot start).  Clusters are ``cluster``,
-        else the unit.  Optional ``covariates``; regression ``weights`` are not supported.
     draws : int
         Bootstrap draws (default 9,999).  When the number of distinct weight vectors
         (``2^G`` Rademacher, ``6^G`` Webb) is not larger, every one is used once instead.
-    weights : {"auto", "rademacher", "webb"}
+    weight_type : {"auto", "rademacher", "webb"}
         ``"auto"``: Webb's six-point weights below 12 clusters, Rademacher otherwise.
     seed : int
         Seed of the numpy ``Generator`` (reported; the same seed gives the same draws).
@@ -241,6 +237,11 @@ class WildClusterBootstrap:
         The value of ``beta`` tested (default 0).
     model : {"auto", "twfe", "2x2"}
         ``"auto"``: the 2x2 regression when the columns give ``group``/``post``, else TWFE.
+
+    Columns (``fit``): ``outcome``; for TWFE ``unit``, ``time`` and ``treatment`` or
+    ``cohort``; for the 2x2 regression ``group``/``post`` (or a single pilot start).  Clusters
+    are ``cluster``, else the unit.  Optional ``covariates``; regression ``weights`` are not
+    supported.
 
     Notes
     -----
@@ -256,10 +257,8 @@ class WildClusterBootstrap:
     Nielsen, MacKinnon & Webb (2019).
     """
 
-    columns: PanelColumns
-    _: KW_ONLY
     draws: int = 9999
-    weights: WeightType = "auto"
+    weight_type: WeightType = "auto"
     seed: int = DEFAULT_SEED
     level: float = 0.95
     impose_null: bool = True
@@ -267,7 +266,7 @@ class WildClusterBootstrap:
     model: ModelType = "auto"
 
     def __post_init__(self) -> None:
-        check_choice("weights", self.weights, WEIGHT_TYPES)
+        check_choice("weight_type", self.weight_type, WEIGHT_TYPES)
         check_choice("model", self.model, MODEL_TYPES)
         check_level(self.level)
         if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 1:
@@ -283,13 +282,19 @@ class WildClusterBootstrap:
             raise EstimatorConfigError(f"impose_null={self.impose_null!r} must be True "
                                        "(restricted bootstrap, recommended) or False")
 
-    def fit(self, frame: pd.DataFrame) -> WildBootstrapResult:
-        """Bootstrap on ``frame`` (not modified); returns a new ``WildBootstrapResult``."""
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> WildBootstrapResult:
+        """Bootstrap on ``frame`` (not modified); returns a new ``WildBootstrapResult``.
+
+        ``columns`` is a ``PanelColumns``, or give the roles as keywords
+        (``fit(frame, outcome="y", unit="team", time="month", treatment="pilot")``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
         model = self.model
         if model == "auto":
-            model = "2x2" if self.columns.design == "2x2" else "twfe"
+            model = "2x2" if columns.design == "2x2" else "twfe"
         build = two_by_two_regression if model == "2x2" else twfe_regression
-        reg, cluster_name, dropped = build(frame, self.columns)
+        reg, cluster_name, dropped = build(frame, columns)
         g = reg.cluster.n_levels
         if reg.y.shape[0] <= reg.n_params:
             raise EstimationError(
@@ -301,7 +306,7 @@ class WildClusterBootstrap:
                 f"'{cluster_name}' has {g}" + ("" if g < 2 else
                                                " (with this many, CR1 inference is reliable)"),
                 column=cluster_name)
-        kind, reason = _weight_choice(self.weights, g)
+        kind, reason = _weight_choice(self.weight_type, g)
         distinct = (2 if kind == "rademacher" else 6) ** g
         enumerate_all = distinct <= self.draws
         draws = distinct if enumerate_all else self.draws
@@ -333,7 +338,7 @@ class WildClusterBootstrap:
             inference = {"se": se_value, "t_stat": missing, "analytic_p_value": missing,
                          "p_value": missing, "ci_low": missing, "ci_high": missing}
         return WildBootstrapResult(
-            outcome=self.columns.outcome, model=model, estimate=maps.estimate, df=g - 1,
+            outcome=columns.outcome, model=model, estimate=maps.estimate, df=g - 1,
             **inference, level=float(self.level), null=float(self.null), impose_null=self.impose_null,
             weight_type=kind, weight_reason=reason, draws=int(draws),
             draws_requested=self.draws, distinct_draws=int(distinct),

@@ -23,11 +23,11 @@ input checks, ``CoxModel`` and ``CoxResult`` and re-exports the others' public n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import SpellColumns
+from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival.cox.diagnostics import (
@@ -85,8 +85,8 @@ def _numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
             f"{series.iloc[0]!r}", column=name) from None
 
 
-def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object | None,
-             cluster: str | None, entry: str | None) -> CoxData:
+def cox_data(frame: pd.DataFrame, columns: SpellColumns, *,
+             event_type: object | None) -> CoxData:
     """Validate the columns of a Cox fit and return numeric arrays."""
     if not columns.covariates:
         raise EstimationError("a Cox model needs at least one covariate (e.g. pilot x post)")
@@ -112,7 +112,7 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
         if values.nunique() < 2:
             raise EstimationError(f"covariate '{name}' is constant; drop it", column=name)
         x_cols.append(values.to_numpy(float))
-    entry_name = entry or columns.entry
+    entry_name = columns.entry
     # without an entry column everybody is at risk from the start (also at time 0)
     start = (np.full_like(time, -np.inf) if entry_name is None
              else _numeric_column(frame, entry_name, "entry"))
@@ -123,7 +123,7 @@ def cox_data(frame: pd.DataFrame, columns: SpellColumns, *, event_type: object |
             "must be after entry and not negative", column=columns.duration)
     strata = (np.zeros(time.size, dtype=np.int64) if columns.strata is None
               else group_levels(_column(frame, columns.strata, "strata").to_numpy())[1])
-    cluster_name = cluster or columns.cluster
+    cluster_name = columns.cluster
     groups = (None if cluster_name is None
               else group_levels(_column(frame, cluster_name, "cluster").to_numpy())[1])
     # column-major: every numeric step walks one covariate column at a time
@@ -223,11 +223,6 @@ class CoxModel:
     ----------
     ties : {"efron", "breslow"}
         Tie method (lifelines and R default: Efron; Stata, SAS, SPSS default: Breslow).
-    cluster : str, optional
-        Column of cluster labels (e.g. team): robust sandwich SEs as R
-        ``coxph(..., cluster=)`` / lifelines ``cluster_col`` (no small-sample factor).
-    entry : str, optional
-        Column of entry times (start of each start-stop row; delayed entry).
     level : float
         Confidence level of the hazard-ratio CIs.
     engine : {"auto", "lifelines", "numpy"}
@@ -237,6 +232,11 @@ class CoxModel:
         Cause-specific model: only this event value counts, other events are censored.
     ph_alpha : float
         Significance level below which the proportional-hazards warning is raised.
+
+    Columns (``fit``): ``duration``, ``event`` and ``covariates``; optional ``entry`` (entry
+    times: the start of each start-stop row, delayed entry), ``strata`` and ``cluster``
+    (cluster labels, e.g. team: robust sandwich SEs as R ``coxph(..., cluster=)`` / lifelines
+    ``cluster_col``, no small-sample factor).
 
     Notes
     -----
@@ -253,8 +253,6 @@ class CoxModel:
     """
 
     ties: Ties = "efron"
-    cluster: str | None = None
-    entry: str | None = None
     level: float = 0.95
     engine: Engine = "auto"
     event_type: object | None = None
@@ -272,10 +270,15 @@ class CoxModel:
     def resolved_engine(self) -> str:
         return "numpy" if self.engine == "auto" else self.engine
 
-    def fit(self, frame: pd.DataFrame, columns: SpellColumns) -> CoxResult:
-        """Fit the model to ``frame`` using ``columns.duration``, ``event`` and ``covariates``."""
-        data = cox_data(frame, columns, event_type=self.event_type, cluster=self.cluster,
-                        entry=self.entry)
+    def fit(self, frame: pd.DataFrame, columns: SpellColumns | None = None,
+            **roles: Unpack[SpellRoles]) -> CoxResult:
+        """Fit the model to ``frame`` using ``columns.duration``, ``event`` and ``covariates``.
+
+        ``columns`` is a ``SpellColumns``, or give the roles as keywords (``fit(frame,
+        duration="months", event="left", covariates=("pilot",), cluster="team")``).
+        """
+        columns = resolve_columns(SpellColumns, columns, roles)
+        data = cox_data(frame, columns, event_type=self.event_type)
         if not data.died.any():
             raise EstimationError("there are no events: a Cox model cannot be estimated",
                                   column=columns.event)
