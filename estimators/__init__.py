@@ -12,7 +12,7 @@ difference-in-differences, ``SpellColumns`` for survival) or the same roles as k
                                                      covariates=("pilot",), cluster="team"))
 
 Families live in sub-packages: ``did`` (difference-in-differences and its checks), ``survival``
-(staff retention), ``inference`` (variance, distributions, fixed effects); ``workforce`` and
+(staff retention), ``power`` (planning: power and minimum detectable effect), ``inference`` (variance, distributions, fixed effects); ``workforce`` and
 ``disclosure`` are single modules.  The public names are re-exported here and imported on
 first use, so ``import pilot_eval.estimators`` stays cheap.
 """
@@ -56,6 +56,27 @@ _EXPORTS = {
     "CumulativeIncidence": ".survival.competing_risks",
     "CumulativeIncidenceResult": ".survival.competing_risks",
     "CauseSpecificCox": ".survival.competing_risks",
+    # planning: power, sample size and minimum detectable effect
+    "two_means_power": ".power.analytic",
+    "two_means_sample_size": ".power.analytic",
+    "two_means_mde": ".power.analytic",
+    "cluster_means_power": ".power.analytic",
+    "cluster_means_clusters": ".power.analytic",
+    "cluster_means_mde": ".power.analytic",
+    "design_effect": ".power.analytic",
+    "rounds_variance_factor": ".power.analytic",
+    "rounds_power": ".power.analytic",
+    "rounds_mde": ".power.analytic",
+    "logrank_events": ".power.survival",
+    "logrank_power": ".power.survival",
+    "logrank_mde": ".power.survival",
+    "logrank_sample_size": ".power.survival",
+    "variance_components": ".power.components",
+    "VarianceComponents": ".power.components",
+    "PlannedDesign": ".power.simulation",
+    "SeriesPool": ".power.simulation",
+    "simulate_null": ".power.simulation",
+    "simulate_power": ".power.simulation",
     # workforce rates and disclosure control
     "rates_table": ".workforce",
     "DisclosureRule": ".disclosure",

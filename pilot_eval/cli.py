@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pilot_eval.retention_cli import add_retention_parser
 
     add_retention_parser(commands)
+    from pilot_eval.power_cli import add_power_parser
+
+    add_power_parser(commands)
     opener = commands.add_parser("open", help="open a project file in the window")
     opener.add_argument("project", type=Path, nargs="?", help="a .pilot.json project file")
     shots = commands.add_parser(
@@ -150,6 +153,10 @@ def _dispatch(args: argparse.Namespace, gui: GuiLauncher | None) -> int:
             from pilot_eval.retention_cli import run_retention_command
 
             return run_retention_command(args)
+        if args.command == "power":
+            from pilot_eval.power_cli import run_power_command
+
+            return run_power_command(args)
     except (PilotEvalError, EstimatorConfigError, EstimationError) as error:
         message = error.user_message() if isinstance(error, PilotEvalError) else str(error)
         print(f"pilot-eval: {message}", file=sys.stderr)

@@ -1,0 +1,137 @@
+"""``pilot-eval power``: the plan on the demo panel, its JSON keys and exit code 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pilot_eval.estimators import PanelColumns
+
+from pilot_eval.cli import main
+from pilot_eval.demo import demo_path
+from pilot_eval.errors import AnalysisCancelled
+from pilot_eval.planning import PowerRequest, plan_power
+from pilot_eval.progress import Progress
+
+DEMO = ["--outcome", "goals_met_pct", "--unit", "team", "--time", "month", "--cohort",
+        "pilot_start"]
+KEYS = {"outcome", "effect", "target_power", "alpha", "estimator", "staggered", "reps", "seed",
+        "components", "grid", "sentence", "power_explained", "warnings", "retention", "method"}
+CELL_KEYS = {"pilot_teams", "comparison_teams", "months", "pre_months", "estimator", "power",
+             "mc_se", "mde", "analytic_power", "analytic_mde", "design_effect"}
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> str:
+    return str(demo_path("outcomes.csv"))
+
+
+def test_effect_grid_json_on_the_demo(outcomes, capsys):
+    code = main(["power", outcomes, *DEMO, "--effect", "3", "--teams", "5,10", "--months",
+                 "6,12", "--reps", "100", "--polarity", "higher_is_better",
+                 "--hazard-ratio", "0.7", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= KEYS
+    assert len(data["grid"]) == 4 and set(data["grid"][0]) >= CELL_KEYS
+    assert data["estimator"] == "twfe" and data["components"]["n_units"] >= 40
+    for cell in data["grid"]:
+        p, se = cell["power"], cell["mc_se"]
+        assert 0 <= p <= 1 and se == pytest.approx(np.sqrt(p * (1 - p) / 100))
+        assert cell["comparison_teams"] == 2 * cell["pilot_teams"]  # the demo's 32 : 16
+    assert data["retention"]["leavers_needed"] > 0
+    assert "8 times in 10" in data["sentence"] or "None of the designs" in data["sentence"]
+
+
+def test_power_target_staggered_text(outcomes, capsys):
+    code = main(["power", outcomes, *DEMO, "--power", "0.8", "--teams", "10", "--months", "12",
+                 "--staggered", "--reps", "100"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "callaway-santanna (staggered starts)" in out
+    assert "Power is the chance" in out and "smallest change detected 8 times in 10" in out
+
+
+def test_more_power_with_more_teams_and_reproducible(outcomes):
+    frame = pd.read_csv(outcomes)
+    request = PowerRequest(PanelColumns(outcome="goals_met_pct", unit="team", time="month",
+                                        cohort="pilot_start"), effect=2.0, teams=(5, 30),
+                           months=(12,), reps=200, workers=1)
+    plan = plan_power(request, frame)
+    small, large = plan.cells
+    assert large.power > small.power
+    assert plan_power(request, frame).to_dict() == plan.to_dict()
+
+
+def test_cancelling_stops_the_simulation(outcomes):
+    progress = Progress()
+    progress.cancel()
+    request = PowerRequest(PanelColumns(outcome="goals_met_pct", unit="team", time="month"),
+                           effect=2.0, teams=(5,), months=(6,), reps=50)
+    with pytest.raises(AnalysisCancelled):
+        plan_power(request, pd.read_csv(outcomes), progress)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--effect", "0"], "zero cannot be detected"),
+    (["--effect", "-2", "--polarity", "higher_is_better"], "positive number"),
+    (["--effect", "2", "--polarity", "lower_is_better"], "negative number"),
+    (["--power", "1"], "cannot be a target"),
+    (["--power", "0.03"], "cannot be a target"),
+    (["--effect", "2", "--months", "40"], "Plan at most 29 months"),
+    (["--effect", "2", "--teams", "0"], "at least 1"),
+    (["--effect", "2", "--teams", "ten"], "whole numbers"),
+    (["--effect", "2", "--hazard-ratio", "1"], "other than 1"),
+    (["--effect", "2", "--estimator", "synthetic"], "estimator"),
+])
+def test_bad_input_exits_2(outcomes, capsys, extra, message):
+    try:
+        code = main(["power", outcomes, *DEMO, "--reps", "20", *extra])
+    except SystemExit as stop:  # argparse rejects a malformed list itself, with exit code 2
+        code = stop.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_too_few_teams_or_months(tmp_path, capsys):
+    rows = [{"team": f"t{i}", "month": f"2024-{m:02d}", "y": float(i + m)}
+            for i in range(3) for m in range(1, 7)]
+    path = tmp_path / "three.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    code = main(["power", str(path), "--outcome", "y", "--unit", "team", "--time", "month",
+                 "--effect", "1", "--months", "2", "--reps", "20"])
+    assert code == 2
+    assert "needs at least 4" in capsys.readouterr().err
+    one_month = tmp_path / "short.csv"
+    pd.DataFrame([{"team": f"t{i}", "month": "2024-01", "y": 1.0} for i in range(8)]).to_csv(
+        one_month, index=False)
+    assert main(["power", str(one_month), "--outcome", "y", "--unit", "team", "--time", "month",
+                 "--effect", "1", "--reps", "20"]) == 2
+    assert "2 months" in capsys.readouterr().err
+
+
+def test_missing_column_named(outcomes, capsys):
+    assert main(["power", outcomes, "--outcome", "nope", "--unit", "team", "--time", "month",
+                 "--effect", "1"]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+
+
+def test_power_curve_chart_draws_one_labelled_line_per_follow_up(outcomes, tmp_path):
+    from pilot_eval.charts.power import power_curve_figure
+
+    request = PowerRequest(PanelColumns(outcome="goals_met_pct", unit="team", time="month",
+                                        cohort="pilot_start"), effect=2.0, teams=(5, 10, 20),
+                           months=(6, 12), reps=100)
+    plan = plan_power(request, pd.read_csv(outcomes)).to_dict()
+    figure = power_curve_figure(plan)
+    axes = figure.axes[0]
+    labels = {t.get_text() for t in axes.texts}
+    assert {"6 months", "12 months"} <= labels
+    assert axes.get_xlabel() == "Pilot teams in the next phase"
+    figure.savefig(tmp_path / "curve.png")
+    mde_figure = power_curve_figure({**plan, "effect": None})
+    assert "Smallest effect" in mde_figure.axes[0].get_ylabel()
