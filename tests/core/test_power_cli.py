@@ -135,3 +135,20 @@ def test_power_curve_chart_draws_one_labelled_line_per_follow_up(outcomes, tmp_p
     figure.savefig(tmp_path / "curve.png")
     mde_figure = power_curve_figure({**plan, "effect": None})
     assert "Smallest effect" in mde_figure.axes[0].get_ylabel()
+
+
+def test_words_never_say_failed():
+    from pilot_eval.planning_words import POWER_IN_ONE_SENTENCE, could_not_tell, times_in_ten
+
+    text = could_not_tell(0.31, 2.5, 16, 12)
+    assert "could not have told" in text and "3 times in 10" in text
+    assert "fail" not in text.lower() and "fail" not in POWER_IN_ONE_SENTENCE.lower()
+    assert times_in_ten(0.8) == "8 times in 10"
+
+
+def test_unreachable_effect_says_so(outcomes):
+    request = PowerRequest(PanelColumns(outcome="goals_met_pct", unit="team", time="month",
+                                        cohort="pilot_start"), effect=0.05, teams=(2,),
+                           months=(3,), reps=50)
+    sentence = plan_power(request, pd.read_csv(outcomes)).sentence
+    assert sentence.startswith("None of the designs planned reaches 8 times in 10")
