@@ -44,9 +44,9 @@ def test_batch_twfe_equals_two_way_fixed_effects(staggered):
         size=(3, design.n_teams, 1)) + np.linspace(0, 1, design.months)
     batch = twfe_batch(y, design.treatment())
     for r in range(3):
-        full = TwoWayFixedEffects(PanelColumns(outcome="y", unit="unit", time="time",
-                                               treatment="d"), cross_check="never").fit(
-            _frame(y[r], design.starts()))
+        full = TwoWayFixedEffects(cross_check="never").fit(
+            _frame(y[r], design.starts()),
+            PanelColumns(outcome="y", unit="unit", time="time", treatment="d"))
         assert batch.estimate[r] == pytest.approx(full.estimate, abs=SAME)
         assert batch.se[r] == pytest.approx(full.se, abs=SAME)
         assert batch.df == full.df
@@ -59,8 +59,9 @@ def test_batch_callaway_santanna_equals_full_estimator():
         0.5, 2, size=(1, design.n_teams, 1))
     batch = callaway_santanna_batch(y, design.starts())
     for r in range(2):
-        full = CallawaySantAnna(PanelColumns(outcome="y", unit="unit", time="time",
-                                             cohort="cohort")).fit(_frame(y[r], design.starts()))
+        full = CallawaySantAnna().fit(
+            _frame(y[r], design.starts()),
+            PanelColumns(outcome="y", unit="unit", time="time", cohort="cohort"))
         assert batch.estimate[r] == pytest.approx(full.estimate, abs=SAME)
         assert batch.se[r] == pytest.approx(full.se, abs=SAME)
 
