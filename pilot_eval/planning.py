@@ -170,6 +170,7 @@ class GridCell:
             "mc_se": self.mc_se, "mde": mde,
             "mde_power": None if mde is None else self.draws.power(mde),
             "mde_mc_se": None if mde is None else self.draws.mc_se(mde),
+            "false_alarm_rate": self.draws.power(0.0),
             "analytic_power": self.analytic_power, "analytic_mde": self.analytic_mde,
             "design_effect": self.design_effect,
         }
@@ -288,7 +289,7 @@ def plan_power(request: PowerRequest, data: LoadedTable | pd.DataFrame,
             cells = [run(i, d) for i, d in enumerate(designs)]
     except EstimationError as error:
         raise DataError(str(error), file=file) from error
-    notes += _formula_notes(cells)
+    notes += _formula_notes(cells) + _false_alarm_notes(cells, request.alpha)
     retention = _retention(request, ratio)
     progress.report(1.0, "Done")
     return PowerPlan(request, components, n_pilot_now, n_comparison_now, tuple(cells),
@@ -379,6 +380,31 @@ def _retention(request: PowerRequest, ratio: float) -> RetentionPlan | None:
         staff.append((months, size.n))
     return RetentionPlan(request.hazard_ratio, math.ceil(events - 1e-9), share,
                          request.leaver_rate, tuple(staff))
+
+
+def _false_alarm_notes(cells: list[GridCell], alpha: float) -> list[str]:
+    """Say so when the test rejects too often without any effect (its power is then inflated).
+
+    The rate of significant results in replications without an effect estimates the test's
+    real size; more than 3 Monte-Carlo standard errors above ``alpha`` is a warning.
+    """
+    reps = cells[0].draws.reps if cells else 0
+    limit = alpha + 3 * (alpha * (1 - alpha) / reps) ** 0.5 if reps else 1.0
+    high = [c for c in cells if c.draws.power(0.0) > limit]
+    notes = []
+    if high:
+        worst = max(high, key=lambda c: c.draws.power(0.0))
+        notes.append(
+            f"Without any effect, the test was significant in {worst.draws.power(0.0):.0%} of "
+            f"replications for {_teams(worst.design.n_pilot)} over {worst.design.post} months "
+            f"(it should be about {alpha:.0%}): with so few teams the cluster-robust test "
+            "rejects too often, so the power shown there is too high. The analysis itself "
+            "would use the wild cluster bootstrap for fewer than 30 teams.")
+    return notes
+
+
+def _teams(count: int) -> str:
+    return f"{count} pilot team" + ("" if count == 1 else "s")
 
 
 def _formula_notes(cells: list[GridCell]) -> list[str]:

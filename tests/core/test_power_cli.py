@@ -20,7 +20,8 @@ DEMO = ["--outcome", "goals_met_pct", "--unit", "team", "--time", "month", "--co
 KEYS = {"outcome", "effect", "target_power", "alpha", "estimator", "staggered", "reps", "seed",
         "components", "grid", "sentence", "power_explained", "warnings", "retention", "method"}
 CELL_KEYS = {"pilot_teams", "comparison_teams", "months", "pre_months", "estimator", "power",
-             "mc_se", "mde", "analytic_power", "analytic_mde", "design_effect"}
+             "mc_se", "mde", "analytic_power", "analytic_mde", "design_effect",
+             "false_alarm_rate"}
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +153,26 @@ def test_unreachable_effect_says_so(outcomes):
                            months=(3,), reps=50)
     sentence = plan_power(request, pd.read_csv(outcomes)).sentence
     assert sentence.startswith("None of the designs planned reaches 8 times in 10")
+
+
+def test_false_alarms_with_very_few_teams_are_flagged():
+    """Two pilot and two comparison teams: CR1 with 3 degrees of freedom over-rejects when
+    the teams' serial correlation is strong (AR(1) 0.9 here), and the plan says so."""
+    rng = np.random.default_rng(8)
+    teams, months = 60, 20
+    noise = np.zeros((teams, months))
+    noise[:, 0] = rng.normal(size=teams)
+    for t in range(1, months):
+        noise[:, t] = 0.9 * noise[:, t - 1] + rng.normal(size=teams)
+    frame = pd.DataFrame({"team": np.repeat(np.arange(teams), months),
+                          "month": np.tile(np.arange(1, months + 1), teams),
+                          "y": noise.ravel()})
+    request = PowerRequest(PanelColumns(outcome="y", unit="team", time="month"), effect=1.0,
+                           teams=(1, 20), months=(8,), comparison_ratio=2.0, pre=8, reps=1000)
+    plan = plan_power(request, frame)
+    few, many = plan.cells
+    limit = 0.05 + 3 * (0.05 * 0.95 / 1000) ** 0.5   # alpha + 3 Monte-Carlo SEs
+    assert few.draws.power(0.0) > 0.15 and many.draws.power(0.0) < limit
+    flagged = [note for note in plan.notes if "Without any effect" in note]
+    assert len(flagged) == 1 and "for 1 pilot team over 8 months" in flagged[0]
+    assert plan.to_dict()["grid"][0]["false_alarm_rate"] == few.draws.power(0.0)
