@@ -6,9 +6,9 @@ References (tests/data/README-event.md): R HonestDiD's ``constructOriginalCS``,
 R's FLCI uses a *simulated* folded-normal quantile (``.qfoldednormal``: 1e6 ``rnorm`` draws
 after ``set.seed(0)``); we compute the quantile exactly.  So there are two checks:
 
-* with R's simulated quantile (R's Mersenne-Twister seeding and inversion ``rnorm``
-  reproduced below; ``set.seed(0); rnorm(5)`` is checked against R's printed values) the
-  intervals match R to ``R_EXACT_ATOL`` (1e-9; the reference figures have 10 significant
+* with R's simulated quantile (R's Mersenne-Twister seeding and inversion ``rnorm``, in
+  ``estimators/inference/r_random.py``; ``set.seed(0); rnorm(5)`` is checked against R's
+  printed values) the intervals match R to ``R_EXACT_ATOL`` (1e-9; the reference figures have 10 significant
   digits) for M > 0, and to ``R_SOLVER_ATOL`` (2e-6) for M = 0, where R's minimum-variance
   weights come from an iterative conic solver (CVXR) and ours from the normal equations;
 * with the exact quantile the intervals are within ``SIMULATION_ATOL`` (1e-4) of R: the
@@ -35,14 +35,15 @@ from pilot_eval.estimators.did.honest.flci import (
     optimal_flci,
 )
 from pilot_eval.estimators.errors import EstimatorConfigError
+from pilot_eval.estimators.inference.r_random import r_normals
 from scipy import stats
-from scipy.special import ndtri
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "honestdid"
 R_EXACT_ATOL = 1e-9
 R_SOLVER_ATOL = 2e-6
 SIMULATION_ATOL = 1e-4
 ORIGINAL_ATOL = 1e-9
+FAST_PATH_ATOL = 1e-10  # a faster code path against the one it replaced (issue 12)
 # R 4.x: set.seed(0); rnorm(5)
 R_RNORM_SEED0 = (1.2629543, -0.3262334, 1.3297993, 1.2724293, 0.4146414)
 R_PRINT_ATOL = 5e-8
@@ -56,26 +57,9 @@ def bc():
     return beta, sigma, reference
 
 
-def r_rnorm(n: int, seed: int = 0) -> np.ndarray:
-    """R's ``set.seed(seed); rnorm(n)`` (Mersenne-Twister, inversion with 2^27 precision)."""
-    state = seed & 0xFFFFFFFF
-    for _ in range(50):  # R's initial scrambling
-        state = (69069 * state + 1) & 0xFFFFFFFF
-    key = np.empty(625, dtype=np.uint32)
-    for j in range(625):
-        state = (69069 * state + 1) & 0xFFFFFFFF
-        key[j] = state
-    generator = np.random.MT19937()
-    generator.state = {"bit_generator": "MT19937", "state": {"key": key[1:], "pos": 624}}
-    uniform = generator.random_raw(2 * n).astype(np.float64) * 2.3283064365386963e-10
-    uniform = np.where(uniform <= 0.0, 0.5 * 2.328306437080797e-10, uniform)
-    big = 134217728.0
-    return ndtri((np.floor(big * uniform[0::2]) + uniform[1::2]) / big)
-
-
 @pytest.fixture(scope="module")
 def r_quantile():
-    draws = r_rnorm(10**6)
+    draws = r_normals(10**6)
 
     def quantile(mean: float, level: float) -> float:
         return float(np.quantile(np.abs(draws + mean), level))  # R quantile type 7
@@ -84,7 +68,7 @@ def r_quantile():
 
 
 def test_r_rng_reproduction():
-    np.testing.assert_allclose(r_rnorm(5), R_RNORM_SEED0, atol=R_PRINT_ATOL)
+    np.testing.assert_allclose(r_normals(5), R_RNORM_SEED0, atol=R_PRINT_ATOL)
 
 
 def flci_rows(reference: pd.DataFrame) -> pd.DataFrame:
@@ -147,6 +131,20 @@ def test_folded_normal_quantile():
     assert folded_normal_quantile(0.0, 0.95) == pytest.approx(stats.norm.ppf(0.975), abs=1e-12)
     c = folded_normal_quantile(1.3, 0.9)
     assert stats.norm.cdf(c - 1.3) - stats.norm.cdf(-c - 1.3) == pytest.approx(0.9, abs=1e-12)
+
+
+@pytest.mark.parametrize("mean", [0.0, 0.01, 0.7, 2.5, 9.0])
+def test_folded_normal_quantile_equals_the_scipy_stats_root(mean):
+    """The fast path (``special.ndtr``) gives the root the earlier ``stats.norm.cdf`` code gave:
+    the same function values, so ``brentq`` takes the same steps."""
+    from scipy.optimize import brentq
+
+    def coverage(c):
+        return float(stats.norm.cdf(c - mean) - stats.norm.cdf(-c - mean)) - 0.95
+
+    upper = mean + stats.norm.ppf(0.95) + 10.0
+    previous = brentq(coverage, 0.0, upper, xtol=1e-14, rtol=1e-15)
+    assert folded_normal_quantile(mean, 0.95) == pytest.approx(previous, abs=FAST_PATH_ATOL)
 
 
 def test_average_effect_and_result_dict(bc):

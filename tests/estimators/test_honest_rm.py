@@ -9,11 +9,11 @@ References (tests/data/README-event.md):
   accepted interval (0.07055244362, 0.3184394077).
 
 R's least-favourable critical value is the 0.995 quantile of 1000 simulated LP values after
-``set.seed(0)`` (``mvtnorm::rmvnorm``, symmetric square root of the covariance). With R's
-normal draws reproduced (``r_rnorm`` from test_honest_did: R's Mersenne-Twister and inversion)
-our interval equals R's to ``R_GRID_ATOL`` (the bounds are grid points given to 10 digits).
-With our own 10^5 numpy draws the critical value differs from R's 1000-draw value, and the
-interval may move by at most ``ONE_GRID_STEP`` (one point of R's 200-point grid, 0.0038).
+``set.seed(0)`` (``mvtnorm::rmvnorm``, symmetric square root of the covariance). Our default
+draws are those (R's Mersenne-Twister and inversion, ``r_random.r_normals``, checked against
+R in test_honest_did), so with ``seed = 0`` our interval equals R's to ``R_GRID_ATOL`` (the
+bounds are grid points given to 10 digits). With another seed the critical value differs, and
+the interval may move by at most ``ONE_GRID_STEP`` (one point of R's 200-point grid, 0.0038).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pilot_eval.estimators.did.honest.relative_magnitude import (
     rm_identified_set,
 )
 from pilot_eval.estimators.errors import EstimatorConfigError
-from test_honest_did import r_rnorm  # R's set.seed(0); rnorm(n), checked against R there
+from pilot_eval.estimators.inference.r_random import r_normals
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "honestdid"
 LP_ETA_ATOL = 1e-9  # reference eta has 15 digits; HiGHS optimality
@@ -70,9 +70,9 @@ def r_reference():
 
 
 @pytest.fixture(scope="module")
-def r_normals():
+def r_draws():
     """R's ``set.seed(0); rmvnorm(1000, sigma)`` underlying normals (filled by row)."""
-    return r_rnorm(1000 * N_POST_MOMENTS).reshape(1000, N_POST_MOMENTS)
+    return r_normals(1000 * N_POST_MOMENTS).reshape(1000, N_POST_MOMENTS)
 
 
 def test_arp_linear_program_matches_r(lp_reference):
@@ -163,12 +163,12 @@ def test_identified_set_closed_form(bc, mbar):
     assert high == pytest.approx(beta[4:].mean() + 2.5 * mbar * largest, abs=BRUTE_ATOL)
 
 
-def test_confidence_set_matches_r_with_r_draws(bc, r_reference, r_normals):
+def test_confidence_set_matches_r_with_r_draws(bc, r_reference, r_draws):
     beta, sigma = bc
     l_vec = np.eye(4)[0]
     thetas = default_theta_grid(sigma, n_pre=4, l_vec=l_vec, grid_points=R_GRID_POINTS)
     accept = rm_confidence_set(beta, sigma, n_pre=4, mbar=1.0, l_vec=l_vec, alpha=0.05,
-                               thetas=thetas, normals=r_normals)
+                               thetas=thetas, normals=r_draws)
     assert thetas[accept].min() == pytest.approx(r_reference["lb"], abs=R_GRID_ATOL)
     assert thetas[accept].max() == pytest.approx(r_reference["ub"], abs=R_GRID_ATOL)
     # the accepted set is an interval on this grid
@@ -176,15 +176,19 @@ def test_confidence_set_matches_r_with_r_draws(bc, r_reference, r_normals):
     assert inside.size == inside[-1] - inside[0] + 1
 
 
-def test_bounds_with_numpy_draws_within_one_grid_step(bc, r_reference):
+def test_default_draws_are_rs_and_another_seed_moves_at_most_one_grid_step(bc, r_reference):
     beta, sigma = bc
     result = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(0.0, 1.0),
                                        grid_points=R_GRID_POINTS)
+    row = result.rows[1]
+    assert row.low == pytest.approx(r_reference["lb"], abs=R_GRID_ATOL)
+    assert row.high == pytest.approx(r_reference["ub"], abs=R_GRID_ATOL)
     thetas = default_theta_grid(sigma, n_pre=4, l_vec=np.eye(4)[0], grid_points=R_GRID_POINTS)
     one_grid_step = thetas[1] - thetas[0]
-    row = result.rows[1]
-    assert abs(row.low - r_reference["lb"]) <= one_grid_step + R_GRID_ATOL
-    assert abs(row.high - r_reference["ub"]) <= one_grid_step + R_GRID_ATOL
+    other = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(1.0,),
+                                      grid_points=R_GRID_POINTS, seed=20240601).rows[0]
+    assert abs(other.low - r_reference["lb"]) <= one_grid_step + R_GRID_ATOL
+    assert abs(other.high - r_reference["ub"]) <= one_grid_step + R_GRID_ATOL
     assert result.restriction == "relative_magnitude" and result.method == "C-LF"
     # Mbar = 0 is inside Mbar = 1 (Delta^RM grows with Mbar) and both exclude zero here
     assert result.rows[1].low <= result.rows[0].low <= result.rows[0].high <= row.high
@@ -192,6 +196,13 @@ def test_bounds_with_numpy_draws_within_one_grid_step(bc, r_reference):
     payload = json.loads(json.dumps(result.to_dict()))
     assert payload["restriction"] == "relative_magnitude" and len(payload["rows"]) == 2
     assert "Mbar = 1" in result.summary()
+
+
+def test_draws_of_the_wrong_width_are_refused(bc):
+    beta, sigma = bc
+    with pytest.raises(EstimatorConfigError, match="one column per post-period moment"):
+        relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(1.0,),
+                                  normals=r_normals(3000).reshape(1000, 3))
 
 
 def test_reexported_from_honest_did():
@@ -237,13 +248,12 @@ def ehec_event_study():
     return fit.coef()[[f"e{y}" for y in years]].to_numpy(), np.asarray(fit._vcov)
 
 
-@pytest.mark.parametrize("draws", ["r", "numpy"])
-def test_readme_relative_magnitudes_table(ehec_event_study, draws):
-    """Default grid (1000 points on +-20 sd, step about 0.0004 here). With R's draws the bounds
-    equal R's; with our 10^5 numpy draws they could differ by a grid step, but do not here."""
+@pytest.mark.parametrize("seed", [0, 20240601])
+def test_readme_relative_magnitudes_table(ehec_event_study, seed):
+    """Default grid (1000 points on +-20 sd, step about 0.0004 here). With R's seed the bounds
+    equal R's; with another seed they could differ by a grid step, but do not here."""
     beta, sigma = ehec_event_study
-    normals = r_rnorm(4000).reshape(1000, 4) if draws == "r" else None
-    result = relative_magnitude_bounds(beta, sigma, n_pre=5, normals=normals,
+    result = relative_magnitude_bounds(beta, sigma, n_pre=5, seed=seed,
                                        mbar_grid=tuple(m for m, _, _ in README_RM))
     for row, (mbar, low, high) in zip(result.rows, README_RM, strict=True):
         assert row.m == mbar
@@ -253,17 +263,17 @@ def test_readme_relative_magnitudes_table(ehec_event_study, draws):
     assert result.breakdown == 1.5
 
 
-def test_interval_cut_by_the_grid_warns_and_a_wider_grid_extends_it(bc, r_normals):
+def test_interval_cut_by_the_grid_warns_and_a_wider_grid_extends_it(bc, r_draws):
     """BCdata at Mbar = 2: the default +-20 sd grid cuts the upper bound (R warns "CI is open
     at one of the endpoints"); on a wider grid the upper bound lies inside it."""
     beta, sigma = bc
     with pytest.warns(UserWarning, match="end of the theta grid"):
         cut = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(2.0,),
-                                        grid_points=R_GRID_POINTS, normals=r_normals)
+                                        grid_points=R_GRID_POINTS, normals=r_draws)
     top = default_theta_grid(sigma, n_pre=4, l_vec=np.eye(4)[0], grid_points=2)[-1]
     assert cut.rows[0].high == pytest.approx(top, abs=BRUTE_ATOL)
     wide = relative_magnitude_bounds(beta, sigma, n_pre=4, mbar_grid=(2.0,), grid=(-1.0, 1.0),
-                                     grid_points=R_GRID_POINTS, normals=r_normals)
+                                     grid_points=R_GRID_POINTS, normals=r_draws)
     assert top < wide.rows[0].high < 1.0
     with pytest.raises(EstimatorConfigError, match="lowest < highest"):
         relative_magnitude_bounds(beta, sigma, n_pre=4, grid=(1.0, -1.0))

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 GRID_POINTS = 100
 """Number of ``h`` values searched (HonestDiD's ``numPoints`` default)."""
@@ -60,10 +60,10 @@ def folded_normal_quantile(mean: float, level: float) -> float:
     """The ``level`` quantile of ``|N(mean, 1)|`` (analytic; HonestDiD simulates it)."""
     mean = abs(mean)
 
-    def coverage(c: float) -> float:
-        return float(stats.norm.cdf(c - mean) - stats.norm.cdf(-c - mean)) - level
+    def coverage(c: float) -> float:  # ndtr is what scipy.stats.norm.cdf evaluates
+        return float(special.ndtr(c - mean) - special.ndtr(-c - mean)) - level
 
-    upper = mean + stats.norm.ppf(level) + 10.0
+    upper = mean + float(special.ndtri(level)) + 10.0
     return float(optimize.brentq(coverage, 0.0, upper, xtol=1e-14, rtol=1e-15))
 
 

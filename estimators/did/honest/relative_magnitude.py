@@ -25,10 +25,13 @@ from pilot_eval.estimators.did.honest.bounds import (
     original_interval,
 )
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.inference.r_random import r_normal_matrix
 from scipy.optimize import linprog
 
 DEFAULT_GRID_POINTS = 1000
-DEFAULT_LF_DRAWS = 100_000
+DEFAULT_LF_DRAWS = 1000
+"""Simulations for the least-favourable critical value: R HonestDiD's ``sims = 1000``
+(``.compute_least_favorable_cv`` in ``R/arp-nuisance.R``)."""
 GRID_HALF_WIDTH_SD = 20.0
 
 
@@ -98,8 +101,16 @@ def gamma_basis(l_vec: np.ndarray) -> np.ndarray:
 
 
 def standard_normals(n_draws: int, n_moments: int, *, seed: int) -> np.ndarray:
-    """Seeded standard normal draws (numpy ``default_rng``) for the least-favourable value."""
-    return np.random.default_rng(seed).standard_normal((n_draws, n_moments))
+    """The standard normals behind R HonestDiD's least-favourable draws: ``set.seed(seed)``
+    then ``mvtnorm::rmvnorm(n_draws, sigma)`` (R's generator, filled by row)."""
+    return r_normal_matrix(n_draws, n_moments, seed=seed)
+
+
+def post_moment_count(n_pre: int, n_post: int) -> int:
+    """Rows of ``A_RM`` that involve a post-period coefficient (the same for every
+    ``(s, sign, Mbar)``): the moments the least-favourable draws are for."""
+    a = rm_constraints(n_pre, n_post, mbar=1.0, s=0, positive=True)
+    return int(np.count_nonzero(np.any(a[:, n_pre:] != 0.0, axis=1)))
 
 
 def rm_accept_fixed_s(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, mbar: float, s: int,
@@ -123,6 +134,9 @@ def rm_accept_fixed_s(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, mbar: 
     vertices = dual_vertices(x, np.sqrt(np.diag(sigma_y)))
     if normals is None:
         normals = standard_normals(lf_draws, rows.size, seed=seed)
+    elif normals.ndim != 2 or normals.shape[1] != rows.size:
+        raise EstimatorConfigError(f"normals must have one column per post-period moment "
+                                   f"({rows.size}); seen shape {normals.shape}")
     kappa = alpha / 10.0
     lf_cv = least_favourable_cv(vertices, sigma_y, kappa=kappa, normals=normals)
     return conditional_lf_accepts(y_all, slope, sigma_y, thetas=thetas, alpha=alpha,
@@ -176,10 +190,12 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
         Number of ``theta`` values tested, equally spaced on ``+-20`` standard errors of
         ``l' beta_post`` around zero (HonestDiD's default grid); the bounds are grid points.
     lf_draws, seed
-        Simulations (numpy ``default_rng(seed)``) for the least-favourable critical value.
+        Simulations for the least-favourable critical value: R's ``set.seed(seed)`` normal
+        draws (``r_random``), 1000 of them as R HonestDiD, so that ``seed = 0`` (R's) gives
+        R's bounds. They are drawn once and shared by every ``Mbar`` and ``(s, sign)``.
     normals
         Optional standard normal draws (rows = simulations, columns = post-period moments)
-        used instead of ``lf_draws``/``seed``, e.g. to reproduce R's ``set.seed(0)`` draws.
+        used instead of ``lf_draws``/``seed``.
     grid
         ``(lowest, highest)`` theta tested instead of the default (R's ``grid.lb``,
         ``grid.ub``). When an interval reaches an end of the grid the bound is that end, not
@@ -211,6 +227,9 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
                                    f"seen {grid}")
     else:
         thetas = np.linspace(float(grid[0]), float(grid[1]), grid_points)
+    if normals is None:
+        normals = standard_normals(lf_draws, post_moment_count(n_pre, beta.size - n_pre),
+                                   seed=seed)
     rows = []
     for mbar in mbar_grid:
         accept = rm_confidence_set(beta, sigma, n_pre=n_pre, mbar=float(mbar), l_vec=l_vec,
