@@ -6,7 +6,8 @@ Team-period leaver counts ``y_it`` with person-time ``E_it`` (person-days in pos
 
 with team effects ``alpha_i``, period effects ``gamma_t`` and ``D_it`` = 1 when team ``i`` is
 under the pilot in period ``t``. ``exp(beta)`` is the rate ratio of leaving under the pilot.
-The fit is Poisson maximum likelihood with all dummies (IRLS); standard errors are cluster-
+The fit is Poisson maximum likelihood by IRLS with the team and period effects absorbed (as
+fixest's ``fepois``: ``inference.poisson_fe``, no dummy matrix); standard errors are cluster-
 robust (sandwich with cluster sums of the scores ``x_it (y_it - mu_it)``) with the fixest
 small-sample factor ``G/(G-1) * (N-1)/(N-K)``, where team effects nested in the clusters lose
 their ``levels - 1`` parameters from ``K`` (fixest / pyfixest ``k_fixef="nonnested"``); inference is normal-theory (z), as R ``fixest::fepois``.
@@ -25,25 +26,16 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.inference.distributions import norm_ppf, norm_sf
+from pilot_eval.estimators.inference.fixed_effects import Codes, is_nested
+from pilot_eval.estimators.inference.poisson_fe import PoissonFit, poisson_two_way
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
-from scipy import stats
 
-MAX_ITERATIONS = 100
-DEVIANCE_TOLERANCE = 1e-12  # relative change of the deviance at convergence
 FEW_CLUSTERS = 30
-
-
-@dataclass(frozen=True)
-class PoissonFit:
-    """Coefficients, fitted means, the unscaled sandwich parts and convergence of one fit."""
-
-    beta: np.ndarray
-    mu: np.ndarray
-    bread: np.ndarray
-    deviance: float
-    iterations: int
-    converged: bool
+COLLINEARITY_TOLERANCE = 1e-10
+"""The pilot indicator is collinear with the effects when less than this share of its centred
+sum of squares survives removing team and period means (as the TWFE check)."""
 
 
 def drop_all_zero(y: np.ndarray, unit: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -52,54 +44,10 @@ def drop_all_zero(y: np.ndarray, unit: np.ndarray, period: np.ndarray) -> np.nda
     while True:
         before = keep.sum()
         for codes in (unit, period):
-            totals = pd.Series(y[keep]).groupby(codes[keep]).sum()
-            empty = totals.index[totals.to_numpy() == 0]
-            keep &= ~np.isin(codes, empty)
+            totals = np.bincount(codes[keep], y[keep], int(codes.max()) + 1)
+            keep &= totals[codes] > 0
         if keep.sum() == before:
             return keep
-
-
-def dummies(codes: np.ndarray, *, drop_first: bool) -> np.ndarray:
-    """0/1 columns, one per level of ``codes`` (integer codes 0..k-1)."""
-    levels = int(codes.max()) + 1
-    matrix = np.zeros((codes.size, levels))
-    matrix[np.arange(codes.size), codes] = 1.0
-    return matrix[:, 1:] if drop_first else matrix
-
-
-def poisson_irls(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> PoissonFit:
-    """Poisson log-link maximum likelihood by iteratively reweighted least squares."""
-    mu = y + 0.5 * (y.mean() if y.mean() > 0 else 1.0)
-    eta = np.log(mu)
-    deviance_old = np.inf
-    beta = np.zeros(x.shape[1])
-    converged, iteration = False, 0
-    while iteration < MAX_ITERATIONS and not converged:
-        iteration += 1
-        z = eta - offset + (y - mu) / mu
-        sw = np.sqrt(mu)
-        beta, *_ = np.linalg.lstsq(x * sw[:, None], z * sw, rcond=None)
-        eta = x @ beta + offset
-        mu = np.exp(eta)
-        deviance = poisson_deviance(y, mu)
-        converged = abs(deviance - deviance_old) <= DEVIANCE_TOLERANCE * (abs(deviance) + 0.1)
-        deviance_old = deviance
-    bread = np.linalg.pinv((x * mu[:, None]).T @ x)
-    return PoissonFit(beta, mu, bread, deviance_old, iteration, converged)
-
-
-def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return float(2.0 * np.sum(term - (y - mu)))
-
-
-def cluster_sandwich(x: np.ndarray, residual: np.ndarray, bread: np.ndarray,
-                     cluster: np.ndarray) -> np.ndarray:
-    """``bread (sum_g s_g s_g') bread`` with ``s_g`` the cluster sums of ``x_i * residual_i``."""
-    scores = x * residual[:, None]
-    sums = pd.DataFrame(scores).groupby(cluster).sum().to_numpy()
-    return bread @ (sums.T @ sums) @ bread
 
 
 @dataclass(frozen=True)
@@ -164,6 +112,23 @@ class LeavingDidResult:
             "warnings": list(self.warnings),
             "unavailable": reasons(se=self.se, ci_low=self.ci_low, p_value=self.p_value),
         }
+
+
+def _codes(codes: np.ndarray) -> Codes:
+    """``Codes`` of integer codes ``0..k-1`` (all present)."""
+    n_levels = int(codes.max()) + 1
+    return Codes(codes.astype(np.intp, copy=False), n_levels, np.arange(n_levels))
+
+
+def _collinear_with_effects(d: np.ndarray, unit: Codes, period: Codes) -> bool:
+    """True when nothing of ``d`` is left after removing team and period means (least
+    squares), i.e. ``d`` lies in the span of the dummies."""
+    from pilot_eval.estimators.inference.fixed_effects import demean
+
+    centred = d - d.mean()
+    raw = float(centred @ centred)
+    left = demean(np.array(d[:, None], order="F"), unit, period).matrix[:, 0]
+    return raw <= 0.0 or float(left @ left) <= COLLINEARITY_TOLERANCE * raw
 
 
 def _fmt(value: float | Unavailable) -> str:
@@ -239,33 +204,34 @@ class PoissonLeavingDid:
                 "after dropping teams and periods with no leavers, every team-period has the "
                 f"same '{treatment}' value: the pilot effect cannot be estimated",
                 column=treatment)
-        x = np.column_stack([d, dummies(unit, drop_first=False),
-                             dummies(period, drop_first=True)])
-        if np.linalg.matrix_rank(x) < x.shape[1]:
+        units, periods = _codes(unit), _codes(period)
+        if _collinear_with_effects(d, units, periods):
             raise EstimationError(
                 f"'{treatment}' is collinear with the team and period effects (for "
                 "example every pilot team starts in the same period and there is no comparison "
                 "team with leavers)", column=treatment)
-        fit = poisson_irls(y, x, np.log(exposure))
-        return self._result(fit, x, y, d, unit, period, cluster, exposure, dropped)
+        fit = poisson_two_way(y, d, units, periods, np.log(exposure))
+        return self._result(fit, y, d, units, periods, _codes(cluster), exposure, dropped)
 
-    def _result(self, fit, x, y, d, unit, period, cluster, exposure, dropped
+    def _result(self, fit: PoissonFit, y: np.ndarray, d: np.ndarray, unit: Codes,
+                period: Codes, cluster: Codes, exposure: np.ndarray, dropped: int
                 ) -> LeavingDidResult:
-        n, g = y.size, int(cluster.max()) + 1
-        n_units, n_periods = int(unit.max()) + 1, int(period.max()) + 1
-        nested = all(np.unique(cluster[unit == u]).size == 1 for u in range(n_units))
-        k = x.shape[1] - (n_units - 1 if nested else 0)  # a nested effect loses levels - 1
+        n, g = y.size, cluster.n_levels
+        n_units, n_periods = unit.n_levels, period.n_levels
+        n_columns = 1 + n_units + n_periods - 1  # pilot, every team, periods but the first
+        k = n_columns - (n_units - 1 if is_nested(unit, cluster) else 0)  # nested: levels - 1
         factor = g / (g - 1) * (n - 1) / (n - k) if g > 1 and n > k else float("nan")
         warnings = []
         beta = float(fit.beta[0])
         if g < 2:
             se = ci_low = ci_high = p = zs = Unavailable("one cluster: no clustered SE")
         else:
-            cov = factor * cluster_sandwich(x, y - fit.mu, fit.bread, cluster)
-            se = float(np.sqrt(cov[0, 0]))
-            z = float(stats.norm.ppf(0.5 + self.level / 2.0))
+            scores = np.bincount(cluster.codes, fit.x_within[:, 0] * (y - fit.mu), g)
+            variance = factor * float(fit.bread[0, 0]) ** 2 * float(scores @ scores)
+            se = float(np.sqrt(variance))
+            z = float(norm_ppf(0.5 + self.level / 2.0))
             zs = beta / se
-            p = float(2 * stats.norm.sf(abs(zs)))
+            p = float(2 * norm_sf(abs(zs)))
             ci_low, ci_high = float(np.exp(beta - z * se)), float(np.exp(beta + z * se))
             if g < FEW_CLUSTERS:
                 warnings.append(f"only {g} clusters: clustered standard errors may be too small")

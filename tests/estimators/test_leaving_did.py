@@ -98,3 +98,67 @@ def test_no_variation_in_treatment_is_an_error() -> None:
         PoissonLeavingDid().fit(frame, COLUMNS)
     with pytest.raises(EstimationError, match="not in the team-period data"):
         PoissonLeavingDid().fit(frame, replace(COLUMNS, exposure="days"))
+
+
+FAST_PATH_ATOL = 1e-10  # absorbed effects against the dense-dummy IRLS they replaced (issue 12)
+
+
+def _dense_previous_path(frame: pd.DataFrame) -> tuple[float, float, int]:
+    """The earlier implementation: IRLS on a dense design of every team dummy and every period
+    dummy but the first, the sandwich on that design (fixest factor, teams nested in
+    clusters). Returns (estimate, se, iterations)."""
+    kept = frame[(frame.groupby("team").leavers.transform("sum") > 0)
+                 & (frame.groupby("period").leavers.transform("sum") > 0)]
+    y = kept.leavers.to_numpy(float)
+    team, period = pd.factorize(kept.team)[0], pd.factorize(kept.period)[0]
+    x = np.column_stack([kept.pilot_post.to_numpy(float), np.eye(team.max() + 1)[team],
+                         np.eye(period.max() + 1)[period][:, 1:]])
+    offset = np.log(kept.person_days.to_numpy(float))
+    mu = y + 0.5 * y.mean()
+    eta, deviance_old, iterations = np.log(mu), np.inf, 0
+    while True:
+        iterations += 1
+        z = eta - offset + (y - mu) / mu
+        beta = np.linalg.lstsq(x * np.sqrt(mu)[:, None], z * np.sqrt(mu), rcond=None)[0]
+        eta = x @ beta + offset
+        mu = np.exp(eta)
+        deviance = 2.0 * np.sum(np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / mu), 0.0)
+                                - (y - mu))
+        if abs(deviance - deviance_old) <= 1e-12 * (abs(deviance) + 0.1):
+            break
+        deviance_old = deviance
+    bread = np.linalg.pinv((x * mu[:, None]).T @ x)
+    sums = pd.DataFrame(x * (y - mu)[:, None]).groupby(team).sum().to_numpy()
+    g, n, k = team.max() + 1, y.size, x.shape[1] - team.max()
+    cov = g / (g - 1) * (n - 1) / (n - k) * bread @ (sums.T @ sums) @ bread
+    return float(beta[0]), float(np.sqrt(cov[0, 0])), iterations
+
+
+@pytest.mark.parametrize(("seed", "teams", "periods"), [(1, 20, 8), (3, 40, 24), (5, 90, 10)])
+def test_absorbed_effects_equal_the_dense_design(seed, teams, periods) -> None:
+    frame = _panel(seed=seed, teams=teams, periods=periods)
+    result = PoissonLeavingDid().fit(frame, COLUMNS)
+    estimate, se, iterations = _dense_previous_path(frame)
+    assert result.estimate == pytest.approx(estimate, abs=FAST_PATH_ATOL)
+    assert result.se == pytest.approx(se, abs=FAST_PATH_ATOL)
+    assert result.iterations == iterations
+
+
+def test_unbalanced_and_disconnected_panels_use_alternating_projections() -> None:
+    """Two groups of teams observed in disjoint periods: the direct solve assumes a connected
+    panel, the fallback does not; both give the dense design's estimate."""
+    frame = _panel(seed=2, teams=30, periods=12)
+    late = frame.team.isin([f"T{i:02d}" for i in range(15, 30)])
+    frame = frame[~late | (frame.period >= 6)].copy()
+    frame.loc[late, "period"] += 100  # no period shared with the first group
+    result = PoissonLeavingDid().fit(frame, COLUMNS)
+    estimate, se, _ = _dense_previous_path(frame)
+    assert result.estimate == pytest.approx(estimate, abs=1e-8)
+    assert result.se == pytest.approx(se, abs=1e-8)
+
+
+def test_pilot_collinear_with_the_effects_is_an_error() -> None:
+    frame = _panel()
+    frame["pilot_post"] = (frame.period >= 4).astype(int)  # a period effect, nothing else
+    with pytest.raises(EstimationError, match="collinear with the team and period effects"):
+        PoissonLeavingDid().fit(frame, COLUMNS)
