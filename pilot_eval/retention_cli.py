@@ -18,8 +18,6 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from pilot_eval.errors import PilotEvalError
 
 EXIT_OK = 0
@@ -71,6 +69,8 @@ def add_retention_parser(commands: argparse._SubParsersAction) -> None:
 def _date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
+    import pandas as pd  # here, so that --help and --version do not load it
+
     from pilot_eval.io import parse_dates
 
     parsed = parse_dates(pd.Series([text]), column=option)

@@ -182,3 +182,21 @@ def test_window_commands_go_to_the_launcher_the_ui_passes_in(tmp_path):
     assert main(["screenshots", str(tmp_path), "--scale", "1.5"], gui=launcher) == EXIT_OK
     assert main(["open"], gui=launcher) == EXIT_OK
     assert seen == [("screenshots", tmp_path, 1.5), ("open", None, None)]
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_load_no_numeric_library(flag):
+    """``--version`` and ``--help`` answer at once: the console script's path to them imports
+    neither pandas nor numpy (issue 12: <= 0.3 s; checked by modules, not by a timer)."""
+    probe = ("import sys\n"
+             "from pilot_eval.ui.launch import main\n"
+             "try:\n"
+             f"    main([{flag!r}])\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "heavy = [m for m in ('pandas', 'numpy', 'scipy', 'PySide6', 'matplotlib') "
+             "if m in sys.modules]\n"
+             "print('HEAVY', heavy, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert "HEAVY []" in done.stderr, done.stderr
