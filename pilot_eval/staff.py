@@ -130,7 +130,8 @@ def _overlaps(frame: pd.DataFrame, start: pd.Series, stop: pd.Series, staff_id: 
     order = pd.DataFrame({"id": frame[staff_id].to_numpy(), "start": start.to_numpy(),
                           "stop": stop.to_numpy(), "pos": np.arange(len(frame))})
     order = order.dropna(subset=["id", "start"]).sort_values(["id", "start", "pos"])
-    previous_stop = order.groupby("id")["stop"].transform(lambda s: s.cummax().shift())
+    latest_stop = order.groupby("id", sort=False)["stop"].cummax()  # grouped, vectorised
+    previous_stop = latest_stop.groupby(order["id"], sort=False).shift()
     bad = np.zeros(len(frame), dtype=bool)
     hit = (order["start"] <= previous_stop).to_numpy()
     bad[order["pos"].to_numpy()[hit]] = True
