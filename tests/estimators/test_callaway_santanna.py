@@ -160,16 +160,56 @@ def test_anticipation_shifts_the_base_period_brute_force(mpdta):
         assert e.estimate == pytest.approx(expected, abs=EXACT_TOL)
 
 
-def test_reg_ipw_dr_coincide_without_covariates(mpdta):
+def test_reg_ipw_dr_coincide_without_covariates(mpdta, monkeypatch):
     # Mathematical fact: with an intercept only, the outcome regression predicts the comparison
     # mean and the propensity score is constant, so all three are the 2x2 difference of means
-    # and share the same influence function.
+    # and share the same influence function. Checked on the general estimators (the shortcut
+    # that skips the logit and the regression is switched off here).
+    from pilot_eval.estimators.did.callaway_santanna import attgt
+
+    monkeypatch.setattr(attgt, "TRIM_LEVEL", -1.0)
     fits = {m: CallawaySantAnna(method=m).fit(mpdta, COLUMNS) for m in ("reg", "ipw", "dr")}
     base = fits["dr"].to_frame()
     for method in ("reg", "ipw"):
         other = fits[method].to_frame()
         np.testing.assert_allclose(other["estimate"], base["estimate"], rtol=0, atol=EXACT_TOL)
         np.testing.assert_allclose(other["se"], base["se"], rtol=0, atol=EXACT_TOL)
+
+
+def _staggered_panel(units: int, periods: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    unit = np.repeat(np.arange(units), periods)
+    time = np.tile(np.arange(1, periods + 1), units)
+    cohort = rng.choice([0, 4, 6, 9], units)[unit]
+    y = (rng.normal(size=units)[unit] + 0.1 * time + 0.3 * ((cohort > 0) & (time >= cohort))
+         + rng.normal(size=unit.size))
+    return pd.DataFrame({"unit": unit, "time": time, "cohort": cohort, "y": y})
+
+
+@pytest.mark.parametrize("method", ["dr", "reg", "ipw"])
+@pytest.mark.parametrize("control", ["never", "not-yet"])
+def test_no_covariate_shortcut_equals_the_fitted_models(mpdta, monkeypatch, method, control):
+    """Issue 12: without covariates no logit or regression is fitted; every ATT(g,t), SE and
+    aggregate equals the general estimators' (the previous path) to EXACT_TOL, on mpdta and on
+    a 3,000-unit staggered panel."""
+    from pilot_eval.estimators.did.callaway_santanna import attgt
+
+    panel = _staggered_panel(3000, 12, seed=4)
+    roles = PanelColumns(outcome="y", unit="unit", time="time", cohort="cohort")
+    for frame, columns in ((mpdta, COLUMNS), (panel, roles)):
+        model = CallawaySantAnna(method=method, control=control)
+        fast = model.fit(frame, columns)
+        with monkeypatch.context() as patch:
+            patch.setattr(attgt, "TRIM_LEVEL", -1.0)
+            previous = model.fit(frame, columns)
+        np.testing.assert_allclose(fast.to_frame()["estimate"], previous.to_frame()["estimate"],
+                                   rtol=0, atol=EXACT_TOL)
+        np.testing.assert_allclose(fast.to_frame()["se"], previous.to_frame()["se"], rtol=0,
+                                   atol=EXACT_TOL)
+        for kind in ("simple", "dynamic", "group", "calendar"):
+            a, b = fast.aggregation(kind), previous.aggregation(kind)
+            assert a.estimate == pytest.approx(b.estimate, abs=EXACT_TOL)
+            assert a.se == pytest.approx(b.se, abs=EXACT_TOL)
 
 
 def test_simple_aggregate_is_the_cohort_size_weighted_mean_of_post_cells(fitted, mpdta):

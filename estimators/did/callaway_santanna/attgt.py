@@ -9,7 +9,9 @@ Follows R ``did::compute.att_gt`` for balanced panels.  For each cohort g and pe
   later than ``max(t, base) + anticipation`` (excluding cohort g itself);
 * covariates are taken from the earlier of the two periods (R's ``panel2cs2`` keeps that row);
 * the 2x2 estimator (``reg``/``ipw``/``dr``) gives the estimate and an influence function over
-  the units it used, which is rescaled by ``n / n_used`` and zero for every other unit.
+  the units it used, which is rescaled by ``n / n_used`` and zero for every other unit; without
+  covariates all three are the difference in mean outcome changes (``difference_in_means``),
+  computed directly rather than through a logit and a regression on an intercept.
 
 The analytic variance is ``V = Psi' Psi / n`` with ``Psi`` the n x k influence matrix (one row per
 unit, so SEs are clustered at the unit) and ``se = sqrt(diag(V) / n)``.  With a coarser cluster
@@ -24,7 +26,9 @@ import numpy as np
 from pilot_eval.estimators.did.callaway_santanna.data import PreparedPanel
 from pilot_eval.estimators.did.callaway_santanna.two_by_two import (
     ESTIMATORS,
+    TRIM_LEVEL,
     collinear,
+    difference_in_means,
     overlap_problem,
     regression_problem,
 )
@@ -99,7 +103,10 @@ def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, 
     if problem is not None:
         return np.nan, influence, problem
     try:
-        fit = ESTIMATORS[method](delta_y, d, x)
+        if x.shape[1] == 1 and d.mean() < TRIM_LEVEL:  # no covariates: no model to fit
+            fit = difference_in_means(delta_y, d)
+        else:
+            fit = ESTIMATORS[method](delta_y, d, x)
     except np.linalg.LinAlgError:
         return np.nan, influence, "a singular matrix in the propensity score or regression"
     influence[rows] = fit.influence * (n / len(rows))

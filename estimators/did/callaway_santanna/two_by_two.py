@@ -206,6 +206,24 @@ def dr_did_panel(delta_y: np.ndarray, treated: np.ndarray, x: np.ndarray) -> Two
 ESTIMATORS = {"reg": reg_did_panel, "ipw": ipw_did_panel, "dr": dr_did_panel}
 
 
+def difference_in_means(delta_y: np.ndarray, treated: np.ndarray) -> TwoByTwo:
+    """``reg``, ``ipw`` and ``dr`` without covariates (the design is an intercept alone).
+
+    The propensity score is then the treated share ``p`` and the outcome regression the
+    comparison mean, so all three reduce to ``mean(dY | treated) - mean(dY | comparison)``
+    with influence ``n D (dY - m1) / n1 - n (1 - D)(dY - m0) / n0`` -- no logit or regression
+    is fitted. Valid while no comparison unit is trimmed (``p < TRIM_LEVEL``); callers use the
+    general estimators otherwise.
+    """
+    n = delta_y.size
+    comparison = 1.0 - treated
+    n1, n0 = float(treated.sum()), float(comparison.sum())
+    m1 = float(np.einsum("i,i->", treated, delta_y)) / n1
+    m0 = float(np.einsum("i,i->", comparison, delta_y)) / n0
+    influence = (n / n1) * treated * (delta_y - m1) - (n / n0) * comparison * (delta_y - m0)
+    return TwoByTwo(m1 - m0, influence)
+
+
 def overlap_problem(x: np.ndarray, treated: np.ndarray) -> str | None:
     """R ``did``'s pre-check for ``dr``/``ipw``: a fitted score of 0.999 or more breaks overlap."""
     if x.shape[1] == 1:
