@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.survival.cox.model import CoxModel, CoxResult, Ties
 from pilot_eval.estimators.survival.data import (
@@ -26,7 +27,6 @@ from pilot_eval.estimators.survival.data import (
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import json_number
-from scipy import stats
 
 _EPS = np.finfo(float).eps
 
@@ -186,7 +186,7 @@ class CumulativeIncidence:
     def fit_data(self, data: SurvivalArrays) -> CumulativeIncidenceResult:
         if not data.event_labels:
             raise EstimationError("every row is censored: there is no event to describe")
-        z = float(stats.norm.ppf(0.5 + self.level / 2.0))
+        z = float(norm_ppf(0.5 + self.level / 2.0))
         by_group = {}
         if data.group is not None:
             levels, codes = group_levels(data.group)

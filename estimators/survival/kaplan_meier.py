@@ -13,6 +13,7 @@ from typing import Literal, Unpack, get_args
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
+from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival.data import (
     RiskTable,
@@ -23,7 +24,6 @@ from pilot_eval.estimators.survival.data import (
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
-from scipy import stats
 
 CiTransform = Literal["log-log", "log"]
 CI_TRANSFORMS: tuple[str, ...] = get_args(CiTransform)
@@ -174,7 +174,7 @@ def km_curve(table: RiskTable, *, label: str, n: int, transform: str, level: flo
              times: Sequence[float] = ()) -> SurvivalCurve:
     """One Kaplan-Meier curve from a group's risk table (any event type counts as an event)."""
     survival, se_log = product_limit(table.n_risk, table.n_event)
-    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    z = float(norm_ppf(0.5 + level / 2.0))
     low, high = confidence_band(survival, se_log, z=z, transform=transform)
     by_transform = {}
     for name in CI_TRANSFORMS:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.inference.distributions import chi2_sf
 from pilot_eval.estimators.survival.data import (
     SurvivalArrays,
     arrays_from_frame,
@@ -21,7 +22,6 @@ from pilot_eval.estimators.survival.data import (
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import json_number
-from scipy import stats
 
 
 def observed_expected(
@@ -154,7 +154,7 @@ class LogRankTest:
             ) from exc
         df = k - 1
         return LogRankResult(
-            statistic=statistic, df=df, p_value=float(stats.chi2.sf(statistic, df)),
+            statistic=statistic, df=df, p_value=float(chi2_sf(statistic, df)),
             groups=tuple(str(g) for g in levels), observed=tuple(map(float, observed)),
             expected=tuple(map(float, expected)), n_strata=int(np.unique(strata).size),
         )

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.inference.distributions import norm_ppf, norm_sf
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.survival.data import (
     RiskTable,
@@ -23,7 +24,6 @@ from pilot_eval.estimators.survival.data import (
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
-from scipy import stats
 
 
 def rmst_with_variance(table: RiskTable, tau: float) -> tuple[float, float]:
@@ -193,14 +193,14 @@ class RestrictedMeanSurvival:
                 f"reference group {reference!r} is not among the groups {list(names)}"
             )
         r = names.index(reference)
-        z = float(stats.norm.ppf(0.5 + self.level / 2.0))
+        z = float(norm_ppf(0.5 + self.level / 2.0))
         out = []
         for g, name in enumerate(names):
             if g == r:
                 continue
             diff = estimates[g] - estimates[r]
             se = float(np.hypot(ses[g], ses[r]))
-            p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else Unavailable(
+            p = float(2 * norm_sf(abs(diff) / se)) if se > 0 else Unavailable(
                 "both RMST standard errors are zero (no events before tau)")
             out.append(RmstContrast(name, reference, diff, se, diff - z * se, diff + z * se, p))
         return tuple(out)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from pilot_eval.estimators.did.honest.flci import flci_candidates, optimal_flci
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from scipy import stats
+from pilot_eval.estimators.inference.distributions import norm_ppf
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def original_interval(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int,
     post = slice(n_pre, beta.size)
     centre = float(l_vec @ beta[post])
     sd = float(np.sqrt(l_vec @ sigma[post, post] @ l_vec))
-    half = float(stats.norm.ppf(1.0 - alpha / 2.0)) * sd
+    half = float(norm_ppf(1.0 - alpha / 2.0)) * sd
     return centre - half, centre + half
 
 
@@ -151,7 +151,7 @@ def smoothness_upper_bound(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int,
         a[row, row:row + 3] = (1.0, -2.0, 1.0)
     diffs = a @ pre
     sd = np.sqrt(np.diag(a @ cov @ a.T))
-    z = float(stats.norm.ppf(1.0 - alpha))
+    z = float(norm_ppf(1.0 - alpha))
     return float(np.max(np.maximum(diffs, -diffs) + z * sd))
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pilot_eval.estimators.inference.distributions import chi2_sf
 from pilot_eval.estimators.survival.cox.likelihood import CoxData
 from pilot_eval.estimators.survival.risk_tables import step_value
 from pilot_eval.estimators.unavailable import json_number
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,9 @@ def schoenfeld_test(schoenfeld: np.ndarray, naive_cov: np.ndarray, names: tuple[
     stat = trend**2 / (deaths * np.diag(naive_cov) * spread)
     overall = float(trend @ np.linalg.solve(deaths * naive_cov, trend) / spread)
     return PhTest(transform="km", names=names, statistics=tuple(map(float, stat)),
-                  p_values=tuple(float(stats.chi2.sf(s, 1)) for s in stat), alpha=alpha,
+                  p_values=tuple(float(chi2_sf(s, 1)) for s in stat), alpha=alpha,
                   global_statistic=overall,
-                  global_p_value=float(stats.chi2.sf(overall, len(names))))
+                  global_p_value=float(chi2_sf(overall, len(names))))
 
 
 def _prefix_counts(tree: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.inference.distributions import chi2_sf, norm_ppf, norm_sf
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival.cox.diagnostics import (
     PhTest,
@@ -48,7 +49,6 @@ from pilot_eval.estimators.survival.cox.likelihood import (
 )
 from pilot_eval.estimators.survival.data import group_levels
 from pilot_eval.estimators.unavailable import json_number
-from scipy import stats
 
 __all__ = [
     "ENGINES", "MAX_ITERATIONS", "STEP_TOLERANCE", "TIES", "CoxCoefficient", "CoxData",
@@ -202,10 +202,10 @@ class CoxResult:
 
 
 def _coefficients(names, beta, se, level) -> tuple[CoxCoefficient, ...]:
-    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    z = float(norm_ppf(0.5 + level / 2.0))
     return tuple(
         CoxCoefficient(n, float(b), float(s), float(np.exp(b)), float(np.exp(b - z * s)),
-                       float(np.exp(b + z * s)), float(2 * stats.norm.sf(abs(b / s))))
+                       float(np.exp(b + z * s)), float(2 * norm_sf(abs(b / s))))
         for n, b, s in zip(names, beta, se, strict=True)
     )
 
@@ -336,7 +336,7 @@ class CoxModel:
             ties=self.ties, engine=self.resolved_engine,
             coefficients=_coefficients(data.names, beta, se, self.level),
             log_likelihood=loglik, log_likelihood_null=fit.loglik_null, lr_statistic=lr,
-            lr_df=p, lr_p_value=float(stats.chi2.sf(lr, p)),
+            lr_df=p, lr_p_value=float(chi2_sf(lr, p)),
             concordance=_concordance(data, beta), n_obs=int(round(data.weights.sum())),
             n_events=int(round(data.weights[data.died].sum())),
             n_clusters=None if data.cluster is None else int(np.unique(data.cluster).size),
