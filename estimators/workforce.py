@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.errors import EstimationError
-from pilot_eval.estimators.unavailable import Unavailable, json_number
+from pilot_eval.estimators.unavailable import Unavailable
 
 DEFINITIONS: dict[str, str] = {
     "nhs_leaver_rate": "leavers in the period / mean of the headcount at the start and the end "
@@ -149,32 +149,79 @@ def rates_table(spells: pd.DataFrame, periods: Sequence[tuple[str, object, objec
     Returns
     -------
     DataFrame
-        One row per group and period with ``period``, ``period_start``, ``period_end``,
-        ``headcount_start``, ``headcount_end``, ``leavers``, ``stayers``, ``person_days`` and
-        the three rates (NaN where the base is zero; see ``PeriodCounts.rates``).
+        One row per group and period (groups sorted, periods in the order given) with
+        ``period``, ``period_start``, ``period_end``, ``headcount_start``, ``headcount_end``,
+        ``leavers``, ``stayers``, ``person_days`` and the three rates (NaN where the base is
+        zero; see ``PeriodCounts.rates``). The counts are those of ``spell_counts`` on each
+        group's spells, computed for every group at once (one pass over the spells per period).
     """
     for name in (start, end, left, *by, *([weights] if weights else [])):
         if name not in spells.columns:
             raise EstimationError(f"column '{name}' is not in the spells", column=name)
-    groups = [((), spells)] if not by else [
-        (key if isinstance(key, tuple) else (key,), part)
-        for key, part in spells.groupby(list(by), sort=True, dropna=False)]
-    rows = []
-    for key, part in groups:
-        for label, first, after in periods:
-            counts = spell_counts(
-                part[start].to_numpy("datetime64[D]"), part[end].to_numpy("datetime64[D]"),
-                part[left].to_numpy(bool), period_start=np.datetime64(first, "D"),
-                period_end=np.datetime64(after, "D"),
-                weights=None if weights is None else part[weights].to_numpy(float))
-            rates = {k: json_number(v) for k, v in counts.rates().items()}
-            rows.append({**dict(zip(by, key, strict=True)), "period": label,
-                         "period_start": pd.Timestamp(first), "period_end": pd.Timestamp(after),
-                         "headcount_start": counts.headcount_start,
-                         "headcount_end": counts.headcount_end, "leavers": counts.leavers,
-                         "stayers": counts.stayers, "person_days": counts.person_time,
-                         **{k: np.nan if v is None else v for k, v in rates.items()}})
-    return pd.DataFrame(rows)
+    if by:
+        grouped = spells.groupby(list(by), sort=True, dropna=False)
+        codes = grouped.ngroup().to_numpy()
+        keys = grouped.size().index
+        key_columns = {name: keys.get_level_values(i).to_numpy() for i, name in enumerate(by)}
+    else:
+        codes, key_columns = np.zeros(len(spells), dtype=np.intp), {}
+    n_groups = int(codes.max()) + 1 if codes.size else 0
+    counts = _period_counts(spells[start].to_numpy("datetime64[D]"),
+                            spells[end].to_numpy("datetime64[D]"),
+                            spells[left].to_numpy(bool), codes, n_groups, periods,
+                            None if weights is None else spells[weights].to_numpy(float))
+    n_periods = len(periods)
+    table = {name: np.repeat(values, n_periods) for name, values in key_columns.items()}
+    table["period"] = np.tile(np.array([label for label, _, _ in periods], dtype=object),
+                              n_groups)
+    for name, position in (("period_start", 1), ("period_end", 2)):
+        days = pd.DatetimeIndex([pd.Timestamp(p[position]) for p in periods])
+        table[name] = np.tile(days.to_numpy(), n_groups)
+    flat = {name: values.ravel() for name, values in counts.items()}
+    table.update(flat)
+    if np.any(flat["stayers"] > flat["headcount_start"]):
+        raise EstimationError("the stability index needs the stayers to be part of the staff in "
+                              "post at the start; count the same cohort twice")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["nhs_leaver_rate"] = _rate(flat["leavers"],
+                                         (flat["headcount_start"] + flat["headcount_end"]) / 2.0)
+        table["stability_index"] = _rate(flat["stayers"], flat["headcount_start"])
+        table["dfe_turnover_rate"] = _rate(flat["leavers"], flat["headcount_end"])
+    return pd.DataFrame(table)
+
+
+def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``; NaN where the base is not a positive number (``_ratio``)."""
+    usable = np.isfinite(denominator) & (denominator > 0)
+    return np.where(usable, numerator / np.where(usable, denominator, 1.0), np.nan)
+
+
+def _period_counts(start: np.ndarray, end: np.ndarray, left: np.ndarray, codes: np.ndarray,
+                   n_groups: int, periods: Sequence[tuple[str, object, object]],
+                   weights: np.ndarray | None) -> dict[str, np.ndarray]:
+    """``spell_counts`` of every group (``codes``) and period: arrays (groups x periods)."""
+    names = ("headcount_start", "headcount_end", "leavers", "stayers", "person_days")
+    out = {name: np.zeros((n_groups, len(periods))) for name in names}
+    open_end = np.isnat(end)
+    far = np.where(open_end, np.datetime64("9999-12-31"), end).astype(np.int64)
+    begin = start.astype(np.int64)
+    counted_end = left & ~open_end  # a leaving that counts, on the day ``far``
+    w = np.ones(start.size) if weights is None else weights
+    for k, (_, first_day, after) in enumerate(periods):
+        first = np.datetime64(first_day, "D").astype(np.int64)
+        last = np.datetime64(after, "D").astype(np.int64) - 1
+        ended_by_last = counted_end & (far <= last)
+        at_start = (begin <= first) & (far >= first)
+        masks = {"headcount_start": at_start,
+                 "headcount_end": (begin <= last) & (far > last),
+                 "leavers": ended_by_last & (far >= first),
+                 "stayers": at_start & ~ended_by_last}
+        for name, mask in masks.items():
+            out[name][:, k] = np.bincount(codes[mask], w[mask], n_groups)
+        days = np.minimum(far, last) - np.maximum(begin, first) + 1
+        np.clip(days, 0, None, out=days)
+        out["person_days"][:, k] = np.bincount(codes, w * days, n_groups)
+    return out
 
 
 def calendar_periods(first: object, until: object, *, months: int
@@ -195,28 +242,47 @@ def calendar_periods(first: object, until: object, *, months: int
     return out
 
 
+COUNT_COLUMNS = ("headcount_start", "headcount_end", "leavers", "stayers", "person_days")
+
+
 def rates_records(frame: pd.DataFrame) -> list[dict]:
     """JSON-safe rows of a ``rates_table``: dates as ISO text, counts as whole numbers, missing
     rates as ``None``, and ``base`` = the smaller headcount (for disclosure control)."""
-    out = []
-    for record in frame.to_dict("records"):
-        row = {}
-        for key, value in record.items():
-            if key in ("period_index",):
-                continue
-            if isinstance(value, pd.Timestamp):
-                value = value.date().isoformat()
-            elif value is pd.NaT:
-                value = None
-            elif isinstance(value, float | np.floating) and key in (
-                    "headcount_start", "headcount_end", "leavers", "stayers", "person_days"):
-                value = int(round(float(value)))
-            elif isinstance(value, float | np.floating):
-                value = float(value) if np.isfinite(value) else None
-            elif isinstance(value, np.integer):
-                value = int(value)
-            row[key] = value
-        if "headcount_start" in row:
+    names = [name for name in frame.columns if name != "period_index"]
+    columns = [_json_column(name, frame[name]) for name in names]
+    out = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    if "headcount_start" in names and "headcount_end" in names:
+        for row in out:
             row["base"] = min(row["headcount_start"], row["headcount_end"])
-        out.append(row)
     return out
+
+
+def _json_column(name: str, column: pd.Series) -> list:
+    """One column's values as JSON-safe Python objects, converted a column at a time."""
+    kind = column.dtype.kind
+    if kind == "M":
+        text = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        return [None if isinstance(v, float) else v for v in text]
+    if kind == "f" and name in COUNT_COLUMNS:
+        return np.rint(column.to_numpy()).astype(np.int64).tolist()
+    if kind == "f":
+        values = column.to_numpy()
+        return [v if finite else None
+                for v, finite in zip(values.tolist(), np.isfinite(values), strict=True)]
+    if kind in "iub":
+        return column.to_numpy().tolist()
+    return [_json_value(name, v) for v in column.tolist()]
+
+
+def _json_value(name: str, value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating) and name in COUNT_COLUMNS:
+        return int(round(float(value)))
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value

@@ -15,8 +15,10 @@ from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.unavailable import Unavailable
 from pilot_eval.estimators.workforce import (
     agency_rate,
+    calendar_periods,
     dfe_turnover_rate,
     nhs_leaver_rate,
+    rates_records,
     rates_table,
     spell_counts,
     stability_index,
@@ -127,3 +129,92 @@ def test_stability_index_equals_cohort_kaplan_meier() -> None:
     expected = float(km.survival_function_at_times(length).iloc[0])
     assert 0.2 < expected < 0.9  # the cohort really does lose people
     assert counts.rates()["stability_index"] == pytest.approx(expected, abs=KM_AGREEMENT)
+
+
+FAST_PATH_ATOL = 1e-10  # all groups at once against one spell_counts call per group (issue 12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rates_table_equals_spell_counts_per_group_and_period(weighted) -> None:
+    """The vectorised table holds, row by row, what ``spell_counts`` gives for that group's
+    spells and period (the earlier implementation looped exactly so)."""
+    rng = np.random.default_rng(7)
+    n = 6_000
+    start = np.datetime64("2012-01-01") + rng.integers(0, 4000, n).astype("timedelta64[D]")
+    end = (start + rng.exponential(700, n).astype(int).astype("timedelta64[D]"))
+    still = end > np.datetime64("2023-06-30")
+    end = np.where(still, np.datetime64("NaT"), end).astype("datetime64[D]")
+    frame = pd.DataFrame({"start": start, "end": end, "left": ~still & (rng.random(n) < 0.9),
+                          "team": rng.choice(["a", "b", "c", "d"], n),
+                          "arm": rng.choice([1, 2], n), "fte": rng.choice([1.0, 0.8, 0.5], n)})
+    periods = calendar_periods("2018-04-01", "2023-07-01", months=3)
+    table = rates_table(frame, periods, by=["team", "arm"], weights="fte" if weighted else None)
+    expected = []
+    for (team, arm), part in frame.groupby(["team", "arm"], sort=True):
+        for label, first, after in periods:
+            counts = spell_counts(part.start.to_numpy("datetime64[D]"),
+                                  part.end.to_numpy("datetime64[D]"), part.left.to_numpy(),
+                                  period_start=np.datetime64(first, "D"),
+                                  period_end=np.datetime64(after, "D"),
+                                  weights=part.fte.to_numpy() if weighted else None)
+            rates = {k: np.nan if isinstance(v, Unavailable) else v
+                     for k, v in counts.rates().items()}
+            expected.append({"team": team, "arm": arm, "period": label,
+                             "headcount_start": counts.headcount_start,
+                             "headcount_end": counts.headcount_end, "leavers": counts.leavers,
+                             "stayers": counts.stayers, "person_days": counts.person_time,
+                             **rates})
+    expected = pd.DataFrame(expected)
+    assert len(table) == len(expected) == 8 * len(periods)
+    assert list(table["team"]) == list(expected["team"])
+    assert list(table["arm"]) == list(expected["arm"]) and list(table["period"]) == list(
+        expected["period"])
+    for name in ("headcount_start", "headcount_end", "leavers", "stayers", "person_days",
+                 "nhs_leaver_rate", "stability_index", "dfe_turnover_rate"):
+        np.testing.assert_allclose(table[name], expected[name], rtol=0, atol=FAST_PATH_ATOL,
+                                   err_msg=name)
+
+
+def _records_one_value_at_a_time(frame: pd.DataFrame) -> list[dict]:
+    """The earlier ``rates_records``: every value converted on its own."""
+    out = []
+    for record in frame.to_dict("records"):
+        row = {}
+        for key, value in record.items():
+            if key == "period_index":
+                continue
+            if isinstance(value, pd.Timestamp):
+                value = value.date().isoformat()
+            elif value is pd.NaT:
+                value = None
+            elif isinstance(value, float | np.floating) and key in (
+                    "headcount_start", "headcount_end", "leavers", "stayers", "person_days"):
+                value = int(round(float(value)))
+            elif isinstance(value, float | np.floating):
+                value = float(value) if np.isfinite(value) else None
+            elif isinstance(value, np.integer):
+                value = int(value)
+            row[key] = value
+        row["base"] = min(row["headcount_start"], row["headcount_end"])
+        out.append(row)
+    return out
+
+
+def test_rates_records_equal_the_value_by_value_conversion() -> None:
+    rng = np.random.default_rng(3)
+    n = 3_000
+    start = np.datetime64("2016-01-01") + rng.integers(0, 2500, n).astype("timedelta64[D]")
+    end = (start + rng.exponential(500, n).astype(int).astype("timedelta64[D]"))
+    end = np.where(end > np.datetime64("2022-12-31"), np.datetime64("NaT"), end)
+    frame = pd.DataFrame({"start": start, "end": end.astype("datetime64[D]"),
+                          "left": ~np.isnat(end), "team": rng.choice(["x", "y", "z"], n)})
+    table = rates_table(frame, calendar_periods("2020-01-01", "2023-01-01", months=3),
+                        by=["team"])
+    table = table.assign(pilot_start=table["team"].map({"x": pd.Timestamp("2021-04-01")}),
+                         pilot_post=(table["team"] == "x").astype(int),
+                         period_index=pd.factorize(table["period"])[0])
+    table.loc[0, "nhs_leaver_rate"] = np.nan
+    records = rates_records(table)
+    assert records == _records_one_value_at_a_time(table)
+    assert records[0]["nhs_leaver_rate"] is None and records[0]["pilot_start"] == "2021-04-01"
+    assert records[-1]["pilot_start"] is None and "period_index" not in records[0]
