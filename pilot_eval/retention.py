@@ -44,6 +44,9 @@ YEAR_DAYS = 365.25
 LEAVING_COLUMNS = PanelColumns(outcome="leavers", exposure="person_days", unit="team",
                                time="period", treatment="pilot_post")
 """The team-period rates table's columns in the Poisson DiD on leaving."""
+TEAM_RATE_ROWS = 5_000
+"""Team-period rate rows written to the JSON by default; larger tables (500 teams over 13 years
+is 26,000 rows) are left out unless asked (``team_rates=True``, ``--team-rates``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ class RetentionRequest:
     times: tuple[float, ...] = (6.0, 12.0, 24.0)
     rate_period: str = "quarter"
     cause: str | None = None
+    team_rates: bool | None = None
+    """Per-team, per-period rates in ``rates.by_team``: ``None`` when there are at most
+    ``TEAM_RATE_ROWS`` rows, ``True`` always, ``False`` never."""
 
     def __post_init__(self) -> None:
         check_choice("ties", self.ties, ("efron", "breslow"))
@@ -163,7 +169,7 @@ class RetentionAnalysis:
     def to_dict(self) -> dict[str, Any]:
         out = {k: _as_json(self.results.get(k)) for k in JSON_KEYS if k != "warnings"}
         out["warnings"] = list(self.warnings)
-        for extra in ("time_unit", "km_by_period", "data", "validation"):
+        for extra in ("time_unit", "km_by_period", "data", "validation", "pilot_starts"):
             out[extra] = _as_json(self.results.get(extra))
         return out
 
@@ -263,10 +269,23 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
         leaver_rate_per_year=by_team["leavers"] / by_team["person_days"] * YEAR_DAYS,
         period_index=pd.factorize(by_team["period"], sort=True)[0])
     rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
-             "by_arm": rates_records(by_arm), "by_team": rates_records(by_team)}
+             "by_arm": rates_records(by_arm)}
+    wanted = request.team_rates
+    if wanted or (wanted is None and len(by_team) <= TEAM_RATE_ROWS):
+        rates["by_team"] = rates_records(by_team)
+    else:
+        rates["by_team_rows"] = len(by_team)
+        rates["by_team_note"] = (f"{len(by_team):,} team-period rows left out of the JSON; ask "
+                                 "for them with --team-rates")
     did = _attempt("Poisson DiD on leaving", warnings,
                    lambda: PoissonLeavingDid(level=request.level).fit(by_team, LEAVING_COLUMNS))
     return rates, did, by_team
+
+
+def _pilot_start_dates(spells: pd.DataFrame) -> list[str]:
+    """The distinct pilot start dates of the teams, ISO text, in order."""
+    starts = pd.to_datetime(spells["pilot_start"]).dropna().unique()
+    return [f"{day:%Y-%m-%d}" for day in sorted(pd.DatetimeIndex(starts))]
 
 
 def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
@@ -274,7 +293,8 @@ def _linear_did(by_team: pd.DataFrame, level: float) -> Any:
 
     columns = PanelColumns(outcome="leaver_rate_per_year", unit="team", time="period_index",
                            treatment="pilot_post", cluster="team")
-    return TwoWayFixedEffects(level=level).fit(by_team[by_team["person_days"] > 0], columns)
+    model = TwoWayFixedEffects(level=level, cross_check="auto")  # the QA re-estimate if cheap
+    return model.fit(by_team[by_team["person_days"] > 0], columns)
 
 
 def _staggered_did(by_team: pd.DataFrame, level: float) -> Any:
@@ -345,6 +365,7 @@ def run_retention(request: RetentionRequest, staff_table: Any,
                 ties=request.ties, level=request.level, event_type=cause).fit(pieces, cols))
         rates, did, rates_frame = _rates_and_did(request, staff, warnings)
         results["rates"] = rates
+        results["pilot_starts"] = _pilot_start_dates(staff.spells)
         results["did_leaving_result"] = did
         linear = _attempt("linear DiD on leaver rates", warnings,
                           lambda: _linear_did(rates_frame, request.level))

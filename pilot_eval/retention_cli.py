@@ -60,6 +60,9 @@ def add_retention_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate-period", choices=("month", "quarter", "year", "dfe-year"),
                         default="quarter", help="period of the workforce rates (dfe-year: "
                                                 "years to 30 September)")
+    parser.add_argument("--team-rates", action="store_true", default=None,
+                        help="write every team's rates per period into the JSON (by default "
+                             "only up to 5,000 team-period rows)")
     parser.add_argument("--sheet", help="Excel sheet")
     parser.add_argument("--encoding", help="text encoding of a CSV file")
     parser.add_argument("--delimiter", help="CSV delimiter")
@@ -117,7 +120,7 @@ def request_from_args(args: argparse.Namespace):
         pilot_start_col=args.pilot_start_col, excluded_reasons=excluded,
         observed_from=_date(args.observed_from, "--observed-from"), tau=args.tau,
         ties=args.ties, ci_transform=args.ci_transform, level=args.level,
-        rate_period=args.rate_period)
+        rate_period=args.rate_period, team_rates=args.team_rates)
 
 
 def run_retention_command(args: argparse.Namespace) -> int:

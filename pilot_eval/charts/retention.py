@@ -230,8 +230,8 @@ def retention_figures(results: Mapping[str, Any], *, min_base: int = 25) -> dict
                                                       time_unit=unit)
     rates = results.get("rates") or {}
     if rates.get("by_arm"):
-        starts = {r.get("pilot_start") for r in rates.get("by_team") or []
-                  if r.get("pilot_start")}
+        starts = set(results.get("pilot_starts") or ()) | {
+            r.get("pilot_start") for r in rates.get("by_team") or [] if r.get("pilot_start")}
         out["leaver_rate"] = leaver_rate_figure(rates["by_arm"], pilot_starts=sorted(starts),
                                                 min_base=min_base)
     return out
