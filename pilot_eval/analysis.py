@@ -253,8 +253,14 @@ def run_analysis(
     request: DidRequest,
     data: LoadedTable | pd.DataFrame,
     progress: Progress | None = None,
+    *,
+    cross_check: str = "never",
 ) -> DidAnalysis:
     """Validate ``data`` and estimate the pilot's effect as ``request`` asks.
+
+    ``cross_check`` (``"never"``, ``"auto"``: where cheap, ``"always"``) re-estimates the
+    two-way fits with linearmodels for the QA record; it costs far more than the analysis
+    (issue 12), so the analysis itself does not run it unless asked.
 
     Raises ``pilot_eval.errors.ValidationFailed`` (every problem at once) when the data cannot
     be used, and ``AnalysisCancelled`` when ``progress`` is cancelled.
@@ -274,8 +280,9 @@ def run_analysis(
     choice = choose_estimator(frame, columns, request.estimator, starts=starts)
     se, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
     progress.report(0.2, f"Estimating ({choice.estimator})")
-    result = _fit(choice.estimator, frame, columns, request, se)
-    extras, notes = _extras(frame, columns, request, choice, result, se, progress)
+    result = _fit(choice.estimator, frame, columns, request, se, cross_check=cross_check)
+    extras, notes = _extras(frame, columns, request, choice, result, se, progress,
+                            cross_check=cross_check)
     progress.report(0.95, "Summarising pilot and comparison groups")
     info = DataInfo(file=file, sha256=sha256, n_rows=len(frame),
                     n_rows_used=int(getattr(result, "n_obs", len(frame))))
@@ -294,7 +301,7 @@ def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None,
 
 
 def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
-         se: str, *, cross_check: str = "auto") -> Any:
+         se: str, *, cross_check: str = "never") -> Any:
     if estimator == "2x2":
         from pilot_eval.estimators.did.two_by_two import DidTwoByTwo
 
@@ -333,7 +340,8 @@ def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions
 
 
 def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
-            result: Any, se: str, progress: Progress) -> tuple[dict[str, Any], tuple[str, ...]]:
+            result: Any, se: str, progress: Progress, *, cross_check: str = "never"
+            ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The results shown beside the headline, keyed by their JSON names, and notes on them."""
     extras: dict[str, Any] = {}
     notes: list[str] = []
@@ -341,7 +349,7 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     panel = columns.design != "2x2"
     if staggered:
         progress.report(0.4, "Two-way fixed effects for comparison")
-        extras["twfe"] = _fit("twfe", frame, columns, request, se)
+        extras["twfe"] = _fit("twfe", frame, columns, request, se, cross_check=cross_check)
     if panel and choice.estimator != "event-study" and frame[columns.time].nunique() >= 3:
         progress.report(0.45, "Event study (pre-trend test)")
         leads = request.leads if request.leads is not None else EVENT_STUDY_LEADS

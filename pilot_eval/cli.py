@@ -123,6 +123,9 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
     did.add_argument("--sensitivity", action="store_true",
                      help="Rambachan & Roth bounds on the first post-period effect under "
                           "violations of parallel trends (smoothness restrictions)")
+    did.add_argument("--cross-check", action="store_true",
+                     help="re-estimate the two-way fits with linearmodels for the QA record "
+                          "(slow: it costs far more than the analysis)")
     did.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -209,7 +212,8 @@ def _run_did(args: argparse.Namespace) -> int:
                          sensitivity=args.sensitivity)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
                        delimiter=args.delimiter)
-    analysis = run_analysis(request, table)
+    analysis = run_analysis(request, table,
+                            cross_check="always" if args.cross_check else "never")
     if args.json:
         sys.stdout.write(dumps(analysis.to_dict()) + "\n")
     else:

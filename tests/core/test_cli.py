@@ -200,3 +200,21 @@ def test_version_and_help_load_no_numeric_library(flag):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=120)
     assert "HEAVY []" in done.stderr, done.stderr
+
+
+def test_linearmodels_cross_check_runs_only_when_asked(panel_csv, capsys):
+    """Issue 12: the QA re-estimate costs far more than the analysis, so ``did`` runs it only
+    with ``--cross-check`` (the estimate is the same either way)."""
+    argv = ["did", panel_csv, "--outcome", "y", "--unit", "team", "--time", "period",
+            "--cohort", "start", "--estimator", "twfe", "--se", "cluster", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code == EXIT_OK, err
+    plain = json.loads(out)
+    assert plain["cross_check"]["max_abs_difference"] is None
+    assert plain["cross_check"]["skipped_reason"]
+    code, out, err = run([*argv, "--cross-check"], capsys)
+    assert code == EXIT_OK, err
+    checked = json.loads(out)
+    assert checked["cross_check"]["skipped_reason"] is None
+    assert checked["cross_check"]["max_abs_difference"] < 1e-10
+    assert checked["estimate"] == plain["estimate"]
