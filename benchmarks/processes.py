@@ -11,13 +11,13 @@ Not a test module: imported by the ``bench_*.py`` scripts (run from the reposito
 
 from __future__ import annotations
 
-import os
+import json
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
+from pathlib import Path
 
 PILOT_EVAL = [sys.executable, "-m", "pilot_eval.ui.launch"]
 """The ``pilot-eval`` console script as a command (same interpreter as the benchmark)."""
@@ -33,20 +33,34 @@ class Run:
     stdout: str
 
 
+_SPAWNER = """
+import json, os, subprocess, sys, time
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    began = time.perf_counter()
+    child = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+child.returncode = os.waitstatus_to_exitcode(status)
+print(json.dumps({"code": child.returncode, "wall": wall, "maxrss": usage.ru_maxrss,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
+"""
+"""Runs the measured command from a small interpreter: Linux carries a parent's peak memory
+into the ``ru_maxrss`` of the children it forks, so the benchmark (with pandas loaded) must not
+be the direct parent of what it measures."""
+
+
 def run(command: list[str], *, env: dict[str, str] | None = None) -> Run:
     """Run ``command`` to completion; raise ``CalledProcessError`` when it fails."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        began = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(process.pid, 0)  # reaps it: keep its resource usage
-        wall = time.perf_counter() - began
-        process.returncode = code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if code != 0:
-        raise subprocess.CalledProcessError(code, command, stdout, stderr)
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, stdout)
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder) / "out", Path(folder) / "err"
+        done = subprocess.run([sys.executable, "-S", "-c", _SPAWNER, str(out), str(err),
+                               *command], capture_output=True, text=True, env=env, check=True)
+        report = json.loads(done.stdout)
+        stdout = out.read_text(encoding="utf-8", errors="replace")
+        stderr = err.read_text(encoding="utf-8", errors="replace")
+    if report["code"] != 0:
+        raise subprocess.CalledProcessError(report["code"], command, stdout, stderr)
+    return Run(report["wall"], report["cpu"], report["maxrss"] / 1024.0, stdout)
 
 
 @dataclass(frozen=True)
