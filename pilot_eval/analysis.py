@@ -20,6 +20,7 @@ from pilot_eval.choice import Choice, choose_estimator, choose_inference
 from pilot_eval.estimators import PanelColumns, Unavailable
 from pilot_eval.estimators.errors import EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.thresholds import EVENT_STUDY_LEADS, SENSITIVITY_WINDOW
 from pilot_eval.io import LoadedTable
 from pilot_eval.io.periods import normalise_periods
 from pilot_eval.progress import SILENT, Progress
@@ -48,11 +49,6 @@ POLARITIES: tuple[str, ...] = get_args(Polarity)
 DEFAULT_SEED = 20240601
 WILD_DRAWS = 9999
 COHORT = "__cohort__"
-EVENT_STUDY_LEADS = 5
-"""Leads of the event study that gives the pre-trend test (earlier periods are binned)."""
-PRETEST_MAX_SHARE = 0.1
-"""A cluster-robust Wald test of q restrictions on G clusters is trusted when q <= 0.1 G: with
-more restrictions its covariance matrix is poorly estimated and it rejects far too often."""
 
 
 @dataclass(frozen=True)
@@ -150,99 +146,50 @@ class DidAnalysis:
     extras: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     period_labels: dict[int, str] = field(default_factory=dict)
+    period_kind: str = "integer"
 
     @property
     def wild(self) -> Any | None:
         return self.extras.get("wild_bootstrap") if self.choice.inference == "wild" else None
 
     def summary(self) -> str:
+        """The ``did`` command's text, from the same report as its JSON and the brief."""
+        from pilot_eval.report.build_outcome import outcome_report
+
+        report = outcome_report(self)
+        headline = report.headline
         lines = [self.result.summary()]
-        if self.wild is not None:
+        if headline.analytic is not None:
             w = self.wild
             lines += ["", f"Headline inference: wild cluster bootstrap ({w.weight_type}, "
-                          f"{w.draws:,} draws): p = {_text(w.p_value)}, {w.level:.0%} CI "
-                          f"{_text(w.ci_low)} to {_text(w.ci_high)}"]
-        lines += ["", f"Estimator: {self.choice.estimator} ({self.choice.reason})",
-                  f"Inference: {self.choice.inference_reason}"]
-        twfe = self.extras.get("twfe")
-        if twfe is not None:
-            lines += ["", f"Two-way fixed effects, for comparison: {twfe.estimate:.4g} "
+                          f"{w.draws:,} draws): p = {_text(headline.p_value)}, "
+                          f"{headline.level:.0%} CI {_text(headline.ci_low)} to "
+                          f"{_text(headline.ci_high)}"]
+        lines += ["", f"Estimator: {headline.estimator} ({headline.estimator_reason})",
+                  f"Inference: {headline.inference_reason}",
+                  f"Pre-trend test read: {report.pretest.why}",
+                  f"Evidence strength: {report.evidence.label}"
+                  + "".join(f" {why}" for why in report.evidence.reasons)]
+        twfe = report.twfe
+        if twfe is not None and not isinstance(twfe, Unavailable):
+            lines += ["", f"Two-way fixed effects, for comparison: {_text(twfe.estimate)} "
                           f"({twfe.level:.0%} CI {_text(twfe.ci_low)} to {_text(twfe.ci_high)})"]
         for key in ("bacon", "sensitivity", "placebo", "leave_one_out"):
             value = self.extras.get(key)
             if value is not None and not isinstance(value, Unavailable):
                 lines += ["", value.summary()]
-        if self.period_labels and self.choice.estimator == "callaway-santanna":
+        if self.period_labels and headline.estimator == "callaway-santanna":
             shown = ", ".join(f"{k} = {v}" for k, v in list(self.period_labels.items())[:40])
             lines += ["", f"Period codes: {shown}"]
         lines += [""] + [p.describe() for p in self.validation.warnings] + list(self.notes)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        out = dict(self.result.to_dict())
-        request = self.request
-        if self.wild is not None:
-            out["analytic"] = {k: out.get(k) for k in ("se", "ci_low", "ci_high", "p_value",
-                                                       "se_type", "se_description")}
-            wild = self.wild.to_dict()
-            out.update({k: wild[k] for k in ("ci_low", "ci_high", "p_value", "se_description")})
-            out["se_type"] = "wild"
-            reasons = {k: v for k, v in out.get("unavailable", {}).items()
-                       if k not in ("ci_low", "ci_high", "p_value")}
-            reasons.update({k: v for k, v in wild.get("unavailable", {}).items()
-                            if k in ("ci_low", "ci_high", "p_value")})
-            out["unavailable"] = reasons
-        study = self.extras.get("event_study")
-        if study is not None and not isinstance(study, Unavailable):
-            out.setdefault("event_time", study.to_dict()["event_time"])
-            study_dict = study.to_dict()
-            leads = sorted({row["e"] for row in study_dict["event_time"]
-                            if row["e"] < 0 and not row.get("is_reference")})
-            out["pretest_event_study"] = {**_pretest(study_dict["pretest"],
-                                                     study_dict.get("n_clusters")),
-                                          "leads": leads}
-        if isinstance(out.get("pretest"), dict):
-            out["pretest"] = _pretest(out["pretest"], out.get("n_clusters"))
-        if "aggregations" in out and "dynamic" in out["aggregations"]:
-            out["event_time"] = [
-                {"e": row["event_time"], **{k: row[k] for k in ("estimate", "se", "ci_low",
-                                                                 "ci_high")}}
-                for row in out["aggregations"]["dynamic"]["rows"]]
-        for key, value in self.extras.items():
-            out[key] = ({"unavailable": value.reason} if isinstance(value, Unavailable)
-                        else value.to_dict())
-        out["outcome_label"] = request.outcome_label or request.columns.outcome
-        out["outcome_unit"] = request.outcome_unit
-        out["polarity"] = request.polarity
-        out["choice"] = self.choice.to_dict()
-        out.setdefault("n_treated_clusters", self.choice.n_treated_clusters)
-        out["data"] = self.data.to_dict()
-        out["group_means"] = [dict(row) for row in self.group_means]
-        out["pilot_starts"] = [dict(row) for row in self.pilot_starts]
-        out["period_labels"] = {str(k): v for k, v in self.period_labels.items()}
-        out["validation"] = [p.to_dict() for p in self.validation.problems]
-        seen = list(out.get("warnings", []))
-        for text in [p.describe() for p in self.validation.warnings] + list(self.notes):
-            if text not in seen:
-                seen.append(text)
-        out["warnings"] = seen
-        return out
+        """The ``did --json`` object: the estimator's dictionary, the extras beside it, and
+        every decision taken from the analysis' report (``pilot_eval.report.legacy``)."""
+        from pilot_eval.report.legacy import did_json
 
-
-def _pretest(pretest: dict[str, Any], clusters: int | None) -> dict[str, Any]:
-    """A pre-trend test, marked unreliable when it tests too many restrictions for the number
-    of clusters (``PRETEST_MAX_SHARE``)."""
-    test = dict(pretest)
-    restrictions = test.get("df") or 0
-    reliable = bool(clusters) and restrictions <= PRETEST_MAX_SHARE * clusters
-    test["reliable"] = reliable and test.get("p_value") is not None
-    test["note"] = (
-        f"joint test that the {restrictions} pre-period effects are zero, {clusters} clusters"
-        if reliable else
-        f"{restrictions} restrictions on {clusters} clusters: too many for a cluster-robust "
-        "Wald test, which then rejects far too often; read the pre-period estimates and their "
-        "intervals instead")
-    return test
+        return did_json(self)
 
 
 def _text(value: Any) -> str:
@@ -270,9 +217,10 @@ def run_analysis(
     frame, file, sha256 = _unpack(data)
     columns = request.columns
     labels: dict[int, str] = {}
+    kind = "integer"
     if columns.time is not None:
         periods = normalise_periods(frame, time=columns.time, cohort=columns.cohort, file=file)
-        frame, labels = periods.frame, dict(periods.labels)
+        frame, labels, kind = periods.frame, dict(periods.labels), str(periods.kind)
     report = validate_panel(frame, columns, file=file)
     report.raise_if_errors()
     progress.report(0.1, "Choosing the estimator")
@@ -291,7 +239,7 @@ def run_analysis(
                        data=info, group_means=group_means(frame, columns, labels, starts=starts),
                        pilot_starts=pilot_starts(frame, columns, labels, starts=starts),
                        extras=extras,
-                       notes=notes, period_labels=labels)
+                       notes=notes, period_labels=labels, period_kind=kind)
 
 
 def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
@@ -383,9 +331,6 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     return extras, tuple(notes)
 
 
-SENSITIVITY_WINDOW = (5, 4)
-"""Leads and lags of the event study behind the sensitivity bounds; rows outside the window are
-left out rather than binned, since the bounds restrict consecutive event-time effects."""
 
 
 @dataclass(frozen=True)

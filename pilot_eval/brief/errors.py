@@ -1,9 +1,7 @@
-"""Errors of the brief: bad input to the content builder, or a file that cannot be written."""
+"""Errors of the brief (defined with the report, which checks the brief's options)."""
 
 from __future__ import annotations
 
-from pilot_eval.errors import PilotEvalError
+from pilot_eval.report.errors import BriefError
 
-
-class BriefError(PilotEvalError, ValueError):
-    """The brief cannot be built from what it was given, or cannot be written where asked."""
+__all__ = ["BriefError"]

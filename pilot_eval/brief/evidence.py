@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pilot_eval.brief.wording import number_in_words
+from pilot_eval.report.words import number_in_words
 
 DID_CEILING = 3
 SCALE_TOP = 5

@@ -1,0 +1,57 @@
+"""Methodological thresholds, in one place: every rule of thumb the tool applies.
+
+The estimators, the choice of inference, the evidence rating and the brief's caveats all read
+these names, so "fewer than 30 clusters" means the same thing everywhere.  Sources are given
+beside each; changing one changes every place that applies it.
+"""
+
+from __future__ import annotations
+
+FEW_CLUSTERS = 30
+"""Below about 30 clusters cluster-robust (CR1) standard errors are too small (Cameron, Gelbach
+& Miller 2008; DESIGN.md): the wild cluster bootstrap is recommended."""
+
+FEW_TREATED_CLUSTERS = 10
+"""Below about 10 pilot clusters CR1 inference over-rejects even with many clusters in all
+(MacKinnon & Webb 2017)."""
+
+WEBB_BELOW = 12
+"""Below 12 clusters Rademacher weights give too few distinct bootstrap draws: Webb's six-point
+weights instead (Webb 2023)."""
+
+PRETEST_MAX_SHARE = 0.1
+"""A cluster-robust Wald test of q restrictions on G clusters is trusted when q <= 0.1 G: with
+more restrictions its covariance matrix is poorly estimated and it rejects far too often."""
+
+PRETEST_UNITS_PER_RESTRICTION = 10
+"""Callaway & Sant'Anna's pre-test warns below 10 clusters per restriction (the same rule as
+``PRETEST_MAX_SHARE``, stated per restriction)."""
+
+DEGENERATE_CLUSTERS_PER_RESTRICTION = 2
+"""A pre-test with fewer than 2 clusters per restriction, in results written before the
+``reliable`` flag existed, is not read: its clustered covariance is near-singular."""
+
+EVENT_STUDY_LEADS = 5
+"""Leads of the event study that gives the pre-trend test (earlier periods are binned)."""
+
+SENSITIVITY_WINDOW = (5, 4)
+"""Leads and lags of the event study behind the sensitivity bounds."""
+
+PRETEST_ALPHA = 0.05
+"""A pre-trend test with p below this lowers the evidence rating."""
+
+MIN_PRE_PERIODS = 2
+"""With fewer periods before the pilot, parallel trends cannot be checked."""
+
+SMALL_BREAKDOWN = 1.0
+"""A relative-magnitude breakdown value Mbar under 1: the conclusion would not survive a
+post-pilot violation of parallel trends as large as the largest pre-pilot one."""
+
+HIGH_MISSING_SHARE = 0.10
+"""More than 10% of rows left out of an estimate lowers the evidence rating."""
+
+SHORT_FOLLOW_UP = 6
+"""Fewer periods of pilot data than this say nothing about lasting effects (brief caveat)."""
+
+CROSS_CHECK_TOLERANCE = 1e-6
+"""An independent re-estimate agreeing to this is recorded as "agrees" in the QA log."""
