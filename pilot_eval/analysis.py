@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from pilot_eval.choice import Choice, choose_estimator, choose_inference
+from pilot_eval.choice import Choice, choose_control, choose_estimator, choose_inference
 from pilot_eval.estimators import PanelColumns, Unavailable
 from pilot_eval.estimators.errors import EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
@@ -226,11 +226,17 @@ def run_analysis(
     progress.report(0.1, "Choosing the estimator")
     starts = start_periods(frame, columns) if columns.design != "2x2" else None
     choice = choose_estimator(frame, columns, request.estimator, starts=starts)
+    if starts is not None:
+        choice = choose_control(frame, columns, choice, request.estimator, request.control,
+                                starts=starts, file=file)
+    if choice.control is not None and choice.control != request.control:
+        request = replace(request, control=choice.control)
     se, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
     progress.report(0.2, f"Estimating ({choice.estimator})")
     result = _fit(choice.estimator, frame, columns, request, se, cross_check=cross_check)
     extras, notes = _extras(frame, columns, request, choice, result, se, progress,
                             cross_check=cross_check)
+    choice = _wild_fallback(choice, extras.get("wild_bootstrap"))
     progress.report(0.95, "Summarising pilot and comparison groups")
     info = DataInfo(file=file, sha256=sha256, n_rows=len(frame),
                     n_rows_used=int(getattr(result, "n_obs", len(frame))))
@@ -297,7 +303,13 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     panel = columns.design != "2x2"
     if staggered:
         progress.report(0.4, "Two-way fixed effects for comparison")
-        extras["twfe"] = _fit("twfe", frame, columns, request, se, cross_check=cross_check)
+        twfe_roles, absorbed = _without_absorbed(frame, columns)
+        extras["twfe"] = _or_unavailable(lambda: _fit("twfe", frame, twfe_roles, request, se,
+                                                      cross_check=cross_check))
+        if absorbed and not isinstance(extras["twfe"], Unavailable):
+            notes.append(f"The two-way comparison leaves out {', '.join(absorbed)}: constant "
+                         "within each unit, so the unit effects already absorb it (Callaway & "
+                         "Sant'Anna uses it to compare like with like).")
     if panel and choice.estimator != "event-study" and frame[columns.time].nunique() >= 3:
         progress.report(0.45, "Event study (pre-trend test)")
         leads = request.leads if request.leads is not None else EVENT_STUDY_LEADS
@@ -321,7 +333,7 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
                          f"({shown}); it decomposes the two-way estimate on the rest.")
     if choice.inference == "wild" or (panel and choice.few_clusters):
         progress.report(0.6, "Wild cluster bootstrap")
-        extras["wild_bootstrap"] = _wild(frame, columns, request, choice)
+        extras["wild_bootstrap"] = _or_unavailable(lambda: _wild(frame, columns, request, choice))
     if request.sensitivity and panel:
         progress.report(0.65, "Sensitivity to parallel-trend violations (HonestDiD)")
         extras["sensitivity"] = _or_unavailable(
@@ -393,6 +405,30 @@ class Sensitivity:
                 "event_window": list(self.window), "notes": list(self.notes),
                 "parameter": "the average of the event-study effects in post-periods "
                              f"0..{self.window[1]}"}
+
+
+def _without_absorbed(frame: pd.DataFrame,
+                      columns: PanelColumns) -> tuple[PanelColumns, tuple[str, ...]]:
+    """The roles without covariates that are constant within every unit (the unit fixed
+    effects absorb them), and the names of those left out."""
+    if not columns.covariates or columns.unit is None:
+        return columns, ()
+    varying = frame.groupby(columns.unit, sort=False)[list(columns.covariates)].nunique(
+        dropna=True).max()
+    absorbed = tuple(c for c in columns.covariates if varying[c] <= 1)
+    kept = tuple(c for c in columns.covariates if c not in absorbed)
+    return replace(columns, covariates=kept), absorbed
+
+
+def _wild_fallback(choice: Choice, wild: Any) -> Choice:
+    """Analytic inference for the headline when the wild bootstrap it was to use could not
+    run; the reason is said."""
+    if choice.inference != "wild" or not isinstance(wild, Unavailable):
+        return choice
+    return replace(choice, inference="analytic", inference_reason=(
+        f"{choice.inference_reason}; but the wild cluster bootstrap could not run here "
+        f"({wild.reason}), so the range and p-value are cluster-robust (CR1): treat them "
+        "with caution"))
 
 
 def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,

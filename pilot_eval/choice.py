@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators import PanelColumns
 from pilot_eval.summaries import start_periods
 
@@ -23,9 +24,10 @@ class Choice:
     inference_reason: str = ""
     few_clusters: bool = False
     n_treated_clusters: int | None = None
+    control: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"estimator": self.estimator, "reason": self.reason,
+        return {"estimator": self.estimator, "reason": self.reason, "control": self.control,
                 "inference": self.inference, "inference_reason": self.inference_reason,
                 "few_clusters": self.few_clusters,
                 "n_treated_clusters": self.n_treated_clusters}
@@ -111,3 +113,35 @@ def _inference(columns: PanelColumns, estimator: str, asked: str, few: bool, clu
             "beside it")
     return "cluster", "analytic", (f"cluster-robust by {label} ({clusters} clusters, "
                                    f"{treated} in the pilot)")
+
+
+CONTROLLED = ("callaway-santanna", "sun-abraham")
+"""Estimators whose comparison group the ``control`` option sets."""
+
+
+def choose_control(frame: pd.DataFrame, columns: PanelColumns, choice: Choice, asked: str,
+                   control: str, *, starts: pd.Series, file: str | None = None) -> Choice:
+    """The comparison group of a staggered estimator, with the choice's reason extended.
+
+    With no never-piloted unit, ``auto`` compares each wave with the units not yet piloted (R
+    ``did``'s ``control_group = "notyettreated"``: the last wave is the comparison until it
+    starts; Sun & Abraham's last-treated cohort); an explicit ``never`` is refused with the
+    option that works.
+    """
+    if choice.estimator not in CONTROLLED or columns.unit is None:
+        return choice
+    never = frame[columns.unit].nunique() - len(starts)
+    if never > 0 or control != "never":
+        return replace(choice, control=control)
+    unit = columns.unit
+    if asked == "auto":
+        return replace(choice, control="not-yet", reason=(
+            f"{choice.reason} Every {unit} starts the pilot at some point, so each wave is "
+            "compared with the units not yet piloted (the last wave serves as the comparison "
+            "until it starts, as R did's not-yet-treated rule)."))
+    raise PilotEvalError(
+        f"every {unit} starts the pilot at some point, so there are no never-piloted units to "
+        f"compare with", file=file, column=columns.cohort or columns.treatment,
+        hint="Compare with units not yet piloted: --control not-yet on the command line, "
+             "'Comparison teams: Not-yet-piloted teams' in the window (Sun & Abraham then "
+             "compares with the last wave to start).")

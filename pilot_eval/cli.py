@@ -102,7 +102,9 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
                           "cluster bootstrap with fewer than 30 clusters or 10 pilot clusters)")
     did.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     did.add_argument("--control", default="never",
-                     help="comparison units for callaway-santanna: never|not-yet (default never)")
+                     help="comparison units for callaway-santanna and sun-abraham: never|not-yet "
+                          "(default never; auto uses not-yet when every unit is piloted; for "
+                          "sun-abraham not-yet means the last-piloted cohort)")
     did.add_argument("--method", default="dr", help="callaway-santanna with covariates: "
                                                     "dr|reg|ipw (default dr)")
     did.add_argument("--base-period", default="varying", help="varying|universal")

@@ -234,7 +234,8 @@ def panel_arrays(frame: pd.DataFrame, columns: PanelColumns, se: str) -> PanelAr
 
 
 def check_design(arrays: PanelArrays, columns: PanelColumns) -> None:
-    """Treated and never-treated units exist; every treated unit has a before-period."""
+    """Treated units exist and are compared with units never treated or treated later (staggered
+    starts identify the two-way estimate by timing); every treated unit has a before-period."""
     name = columns.treatment or columns.cohort or columns.group
     treat = arrays.regressors[:, 0]
     codes, n_units = arrays.unit.codes, arrays.unit.n_levels
@@ -243,17 +244,17 @@ def check_design(arrays: PanelArrays, columns: PanelColumns) -> None:
         raise EstimationError(
             f"no treated units: column '{name}' marks no unit-period as under the pilot",
             column=name)
-    if ever.all():
-        raise EstimationError(
-            f"no comparison units: every unit is treated at some point according to '{name}'; "
-            "TWFE needs units that never had the pilot (use the staggered estimator with "
-            "not-yet-treated comparisons)", column=name)
     periods = arrays.period.codes
     first_seen = np.full(n_units, arrays.period.n_levels, dtype=np.intp)
     np.minimum.at(first_seen, codes, periods)
     first_treated = np.full(n_units, arrays.period.n_levels, dtype=np.intp)
     on = treat > 0
     np.minimum.at(first_treated, codes[on], periods[on])
+    if ever.all() and np.unique(first_treated).size < 2:
+        raise EstimationError(
+            f"no comparison units: every unit starts the pilot in the same period according to "
+            f"'{name}', so the pilot cannot be told apart from what happened to everyone then; "
+            "a comparison needs units never piloted or piloted later", column=name)
     no_before = ever & (first_treated <= first_seen)  # treated in its first observed period
     if no_before.any():
         labels = arrays.unit.labels[no_before]

@@ -214,9 +214,9 @@ def test_errors_say_what_was_seen():
         EventStudy(leads=-1)
     with pytest.raises(EstimatorConfigError, match="se"):
         EventStudy(se="robust")
-    all_treated = frame.assign(c=np.where(frame["c"] == 0, 5, frame["c"]))
-    with pytest.raises(EstimationError, match="never-treated"):
-        EventStudy().fit(all_treated, COLUMNS)
+    same_start = frame.assign(c=5)  # every unit starts at once: nothing to compare with
+    with pytest.raises(EstimationError, match="same period"):
+        EventStudy().fit(same_start, COLUMNS)
     varying = frame.copy()
     varying.loc[0, "c"] = 99
     with pytest.raises(EstimationError, match="changes within a unit"):

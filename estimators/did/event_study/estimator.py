@@ -7,7 +7,7 @@ the numeric steps (event times, windows, dummies, the Wald test) are module-leve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Unpack
 
 import numpy as np
@@ -263,13 +263,11 @@ class EventStudy:
             raise EstimatorConfigError("the event study does not take covariates; remove them "
                                        "from the column roles")
         rows = event_rows(frame, columns, self.se)
-        if rows.n_never == 0:
-            raise EstimationError(
-                "no never-treated comparison units: every unit starts the pilot; an event "
-                "study here needs units that never had it", column=columns.cohort
-                or columns.treatment)
         window = event_window(rows.event, leads=self.leads, lags=self.lags,
                               reference=self.reference, bin_endpoints=self.bin_endpoints)
+        second_reference = None
+        if rows.n_never == 0:
+            window, second_reference = _timing_only(window, rows, columns)
         codes, inside = event_codes(rows.event, window)
         n_outside = int((~inside).sum())
         unit, period, cluster = rows.unit, rows.period, rows.cluster
@@ -304,6 +302,11 @@ class EventStudy:
         estimates.append(EventTimeEstimate(window.reference, 0.0, None, None, None, None,
                                            int(np.count_nonzero(rows.event == window.reference)),
                                            True, False))
+        if second_reference is not None:
+            estimates.append(EventTimeEstimate(
+                second_reference, 0.0, None, None, None, None,
+                int(np.count_nonzero(rows.event <= second_reference if window.binned
+                                     else rows.event == second_reference)), True, False))
         estimates.sort(key=lambda row: row.e)
         leads = [j for j, e in enumerate(window.events) if e < 0]
         post = [j for j, e in enumerate(window.events) if e >= 0]
@@ -315,6 +318,12 @@ class EventStudy:
             estimate = Unavailable("no post-period event times in the window")
             inference = variance.Inference(estimate, estimate, estimate, estimate, estimate)
         warnings = _warnings(rows, n_outside, fit.absorption, fit.covariance)
+        if second_reference is not None:
+            warnings.insert(0, (
+                f"no never-treated units: every unit starts the pilot, so the effects are "
+                f"identified by the timing of the starts alone and a second event time "
+                f"(e={second_reference}, the earliest lead) is fixed at 0 beside e="
+                f"{window.reference} (Borusyak, Jaravel & Spiess 2024)"))
         matrix_cov = fit.covariance.matrix
         if not isinstance(matrix_cov, Unavailable):
             matrix_cov = matrix_cov.copy()
@@ -336,6 +345,32 @@ class EventStudy:
             small_sample=fit.covariance.small_sample, n_params=fit.covariance.n_params,
             absorption=fit.absorption, warnings=tuple(warnings),
         )
+
+
+def _timing_only(window: EventWindow, rows: EventRows,
+                 columns: PanelColumns) -> tuple[EventWindow, int]:
+    """The window without its earliest lead, when every unit is treated.
+
+    With no never-treated unit, the event-time dummies of a fully dynamic specification span a
+    linear trend in event time (``t - s_i``), which the unit and period effects absorb; fixing
+    a second event time at 0 restores identification.
+    """
+    name = columns.cohort or columns.treatment
+    if len(np.unique(rows.starts)) < 2:
+        raise EstimationError(
+            "no comparison units: every unit starts the pilot in the same period, so an event "
+            "study cannot tell the pilot from what happened to everyone then", column=name)
+    leads = [e for e in window.events if e < window.reference]
+    if not leads:
+        raise EstimationError(
+            "no never-treated units and no lead before the reference period: with every unit "
+            "treated, an event study needs a second pre-period to fix at 0; widen leads",
+            column=name)
+    first = leads[0]
+    events = tuple(e for e in window.events if e != first)
+    if not events:
+        raise EstimationError("the event window holds no event time besides the references")
+    return replace(window, events=events), first
 
 
 def _warnings(rows: EventRows, n_outside: int, absorption: Absorption,

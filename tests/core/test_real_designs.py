@@ -1,0 +1,201 @@
+"""Designs councils actually run are analysed, not refused (issue 18).
+
+Each test builds a file that reproduces one refusal of the issue, runs ``pilot-eval did`` on it
+and checks the exit code and the figures against an independent reference:
+
+* ``PEER_RTOL`` (1e-6 relative, the issue's bar): pyfixest 0.60 ``feols`` run in the test
+  (two-way fixed effects, CR1 with fixest's small-sample factor; event-time dummies built in
+  the test), and the Python port of R ``did``, ``csdid`` 0.4.3, whose figures are quoted below
+  with the call that printed them (``csdid`` is not a test dependency).
+
+Data: ``tests/data/mpdta.csv`` (R ``did::mpdta``, see ``tests/data/README.md``).  "Every county
+eventually piloted" is mpdta without its never-treated counties (309 counties dropped; cohorts
+2004, 2006 and 2007 remain).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilot_eval.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PEER_RTOL = 1e-6
+MPDTA = ["--outcome", "lemp", "--unit", "countyreal", "--time", "year", "--cohort",
+         "first.treat"]
+
+# csdid 0.4.3 on mpdta without never-treated counties:
+#   ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat", data=d,
+#         control_group="notyettreated").fit(est_method="dr", bstrap=False)
+#   .aggte(typec="simple", bstrap=False)
+# (R did: att_gt(..., control_group="notyettreated"); the 2007 cohort is the comparison until
+# it starts, so periods 2007 on are dropped.)  (group, time) -> (ATT, SE)
+CSDID_NOT_YET_ALL_PILOTED = {
+    (2004, 2004): (-0.03539901451558624, 0.023376770543494938),
+    (2004, 2005): (-0.0925872029000982, 0.03257607041946916),
+    (2004, 2006): (-0.13395238219689087, 0.038708457862996974),
+    (2006, 2004): (-0.02398654315905979, 0.02405583161718012),
+    (2006, 2005): (-2.4925864402549487e-05, 0.022457972209860826),
+    (2006, 2006): (0.026492512436825846, 0.019380512966734542),
+}
+CSDID_NOT_YET_SIMPLE = (-0.04179071494778473, 0.020454315072859216)
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def mpdta() -> pd.DataFrame:
+    return pd.read_csv(DATA / "mpdta.csv")
+
+
+@pytest.fixture
+def all_piloted(tmp_path) -> Path:
+    path = tmp_path / "all_piloted.csv"
+    frame = mpdta()
+    frame[frame["first.treat"] > 0].to_csv(path, index=False)
+    return path
+
+
+def feols(formula: str, frame: pd.DataFrame, cluster: str, weights: str | None = None):
+    pf = pytest.importorskip("pyfixest")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pf.feols(formula, frame, vcov={"CRV1": cluster}, weights=weights)
+
+
+def check_cs_reference(result: dict) -> None:
+    assert result["estimator"] == "callaway-santanna"
+    cells = {(row["group"], row["time"]): row for row in result["att_gt"]}
+    assert set(cells) == set(CSDID_NOT_YET_ALL_PILOTED)
+    for key, (att, se) in CSDID_NOT_YET_ALL_PILOTED.items():
+        assert cells[key]["estimate"] == pytest.approx(att, rel=PEER_RTOL, abs=1e-12)
+        assert cells[key]["se"] == pytest.approx(se, rel=PEER_RTOL)
+    assert result["estimate"] == pytest.approx(CSDID_NOT_YET_SIMPLE[0], rel=PEER_RTOL)
+    assert result["se"] == pytest.approx(CSDID_NOT_YET_SIMPLE[1], rel=PEER_RTOL)
+
+
+# --- every team eventually piloted -------------------------------------------------------
+
+def test_auto_uses_not_yet_piloted_teams_when_every_team_is_piloted(all_piloted, capsys):
+    code, out, err = run(["did", all_piloted, *MPDTA, "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    check_cs_reference(result)
+    assert result["choice"]["control"] == "not-yet"
+    assert "not yet piloted" in result["choice"]["reason"]
+    # the secondary analyses ran too (none aborted the headline)
+    assert result["twfe"]["estimate"] is not None
+    assert result["event_study"]["estimate"] is not None
+
+
+def test_callaway_santanna_not_yet_exits_0_with_csdid_figures(all_piloted, capsys):
+    code, out, err = run(["did", all_piloted, *MPDTA, "--estimator", "callaway-santanna",
+                          "--control", "not-yet", "--json"], capsys)
+    assert code == EXIT_OK, err
+    check_cs_reference(json.loads(out))
+
+
+def test_never_piloted_controls_asked_for_name_the_option_that_works(all_piloted, capsys):
+    for estimator in ("callaway-santanna", "sun-abraham"):
+        code, out, err = run(["did", all_piloted, *MPDTA, "--estimator", estimator], capsys)
+        assert code == EXIT_BAD_INPUT
+        assert "--control not-yet" in err and "control='last'" not in err
+        assert "all_piloted.csv" in err and "first.treat" in err
+
+
+def test_twfe_is_identified_by_timing_and_matches_pyfixest(all_piloted, capsys):
+    code, out, err = run(["did", all_piloted, *MPDTA, "--estimator", "twfe", "--se", "cluster",
+                          "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    frame = pd.read_csv(all_piloted)
+    frame["D"] = (frame["year"] >= frame["first.treat"]).astype(float)
+    peer = feols("lemp ~ D | countyreal + year", frame, "countyreal")
+    assert result["estimate"] == pytest.approx(peer.coef()["D"], rel=PEER_RTOL)
+    assert result["se"] == pytest.approx(peer.se()["D"], rel=PEER_RTOL)
+
+
+def test_event_study_fixes_a_second_lead_when_every_team_is_piloted(all_piloted, capsys):
+    code, out, err = run(["did", all_piloted, *MPDTA, "--estimator", "event-study", "--se",
+                          "cluster", "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    rows = {row["e"]: row for row in result["event_time"]}
+    assert rows[-1]["is_reference"] and rows[-4]["is_reference"]
+    assert any("identified by the timing" in w for w in result["warnings"])
+    frame = pd.read_csv(all_piloted)
+    rel = frame["year"] - frame["first.treat"]
+    events = [-3, -2, 0, 1, 2, 3]  # -1 and the earliest lead -4 are the references
+    for e in events:
+        frame[f"e{e + 10}"] = (rel == e).astype(float)
+    peer = feols("lemp ~ " + " + ".join(f"e{e + 10}" for e in events)
+                 + " | countyreal + year", frame, "countyreal")
+    for e in events:
+        assert rows[e]["estimate"] == pytest.approx(peer.coef()[f"e{e + 10}"], rel=PEER_RTOL)
+        assert rows[e]["se"] == pytest.approx(peer.se()[f"e{e + 10}"], rel=PEER_RTOL)
+
+
+def test_sun_abraham_last_treated_cohort_is_reachable_from_the_command_line(all_piloted,
+                                                                            capsys):
+    code, out, err = run(["did", all_piloted, *MPDTA, "--estimator", "sun-abraham",
+                          "--control", "not-yet", "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    assert result["control"] == "last"
+    # the last cohort (2007) is the comparison: its rows and periods from 2007 on are out
+    frame = pd.read_csv(all_piloted)
+    kept = frame[frame["year"] < 2007].copy()
+    kept["c"] = kept["first.treat"].where(kept["first.treat"] < 2007, 0)
+    kept["rel"] = (kept["year"] - kept["c"]).where(kept["c"] > 0, -1)
+    peer = feols("lemp ~ i(rel, c, ref=-1, ref2=0) | countyreal + year", kept, "countyreal")
+    ours = {(int(c["group"]), c["e"]): c for c in result["att_gt"]}
+    assert len(ours) == len(peer.coef())
+    for name, b in peer.coef().items():
+        rel, cohort = name.replace("rel::", "").split(":c::")
+        cell = ours[(int(float(cohort)), int(float(rel)))]
+        assert cell["estimate"] == pytest.approx(b, rel=PEER_RTOL, abs=1e-12)
+        assert cell["se"] == pytest.approx(peer.se()[name], rel=PEER_RTOL)
+
+
+# --- regression weights with few clusters ------------------------------------------------
+
+@pytest.fixture
+def weighted_few_clusters(tmp_path) -> Path:
+    frame = mpdta()
+    frame = frame[frame["first.treat"].isin([0, 2006])].copy()  # one start: two-way FE
+    units = np.sort(frame["countyreal"].unique())
+    council = {u: f"C{i % 10}" for i, u in enumerate(units)}  # 10 councils
+    frame["council"] = frame["countyreal"].map(council)
+    frame["w"] = 0.5 + (frame["countyreal"] % 7) / 4.0  # a regression weight per county
+    path = tmp_path / "weighted.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("se", ["cluster", "auto"])
+def test_weights_with_10_clusters_give_cr1_not_a_refusal(weighted_few_clusters, se, capsys):
+    code, out, err = run(["did", weighted_few_clusters, *MPDTA, "--cluster", "council",
+                          "--weights", "w", "--se", se, "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    assert result["n_clusters"] == 10
+    frame = pd.read_csv(weighted_few_clusters)
+    frame["D"] = ((frame["first.treat"] > 0) & (frame["year"] >= frame["first.treat"])
+                  ).astype(float)
+    peer = feols("lemp ~ D | countyreal + year", frame, "council", weights="w")
+    assert result["estimate"] == pytest.approx(peer.coef()["D"], rel=PEER_RTOL)
+    assert result["se"] == pytest.approx(peer.se()["D"], rel=PEER_RTOL)
+    assert result["p_value"] == pytest.approx(peer.pvalue()["D"], rel=PEER_RTOL)
+    assert result["se_type"] == "cluster"
+    wild = result["wild_bootstrap"]
+    assert "regression weights" in wild["unavailable"]
+    assert result["choice"]["inference"] == "analytic"
