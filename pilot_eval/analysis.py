@@ -18,7 +18,7 @@ import pandas as pd
 
 from pilot_eval.choice import Choice, choose_control, choose_estimator, choose_inference
 from pilot_eval.estimators import PanelColumns, Unavailable
-from pilot_eval.estimators.errors import EstimatorConfigError
+from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.thresholds import EVENT_STUDY_LEADS, SENSITIVITY_WINDOW
 from pilot_eval.io import LoadedTable
@@ -37,6 +37,7 @@ from pilot_eval.summaries import (
     pilot_starts,
     start_periods,
 )
+from pilot_eval.usage import UNBALANCED_CHOICES, PanelUsage, panel_usage
 from pilot_eval.validation import ValidationReport, validate_panel
 
 EstimatorName = Literal["auto", "2x2", "twfe", "event-study", "callaway-santanna",
@@ -76,9 +77,11 @@ class DidOptions:
     leads: int | None = None
     lags: int | None = None
     sensitivity: bool = False
+    unbalanced: str = "auto"
 
     def __post_init__(self) -> None:
         check_choice("estimator", self.estimator, ESTIMATORS)
+        check_choice("unbalanced", self.unbalanced, UNBALANCED_CHOICES)
         check_choice("se", self.se, SE_CHOICES)
         check_level(self.level)
         if self.se == "wild" and self.estimator == "callaway-santanna":
@@ -147,6 +150,7 @@ class DidAnalysis:
     notes: tuple[str, ...] = ()
     period_labels: dict[int, str] = field(default_factory=dict)
     period_kind: str = "integer"
+    usage: PanelUsage | None = None
 
     @property
     def wild(self) -> Any | None:
@@ -170,6 +174,8 @@ class DidAnalysis:
                   f"Pre-trend test read: {report.pretest.why}",
                   f"Evidence strength: {report.evidence.label}"
                   + "".join(f" {why}" for why in report.evidence.reasons)]
+        if self.usage is not None and "rows_used" not in self.validation.codes():
+            lines.append(f"Data used: {self.usage.message()}")
         twfe = report.twfe
         if twfe is not None and not isinstance(twfe, Unavailable):
             lines += ["", f"Two-way fixed effects, for comparison: {_text(twfe.estimate)} "
@@ -189,7 +195,10 @@ class DidAnalysis:
         every decision taken from the analysis' report (``pilot_eval.report.legacy``)."""
         from pilot_eval.report.legacy import did_json
 
-        return did_json(self)
+        out = did_json(self)
+        if self.usage is not None:
+            out["usage"] = self.usage.to_dict()
+        return out
 
 
 def _text(value: Any) -> str:
@@ -221,7 +230,7 @@ def run_analysis(
     if columns.time is not None:
         periods = normalise_periods(frame, time=columns.time, cohort=columns.cohort, file=file)
         frame, labels, kind = periods.frame, dict(periods.labels), str(periods.kind)
-    report = validate_panel(frame, columns, file=file)
+    report = validate_panel(frame, columns, file=file, options=request)
     report.raise_if_errors()
     progress.report(0.1, "Choosing the estimator")
     starts = start_periods(frame, columns) if columns.design != "2x2" else None
@@ -232,8 +241,27 @@ def run_analysis(
     if choice.control is not None and choice.control != request.control:
         request = replace(request, control=choice.control)
     se, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
+    usage = None
+    if columns.unit is not None:
+        try:
+            usage = panel_usage(frame, columns, choice.estimator, control=request.control,
+                                method=request.method, anticipation=request.anticipation,
+                                unbalanced=request.unbalanced)
+        except EstimationError as error:
+            from pilot_eval.errors import PilotEvalError
+
+            raise PilotEvalError(f"{choice.estimator}: {error}", file=file,
+                                 column=error.column) from error
+        if usage.unbalanced is not None:
+            request = replace(request, unbalanced=usage.unbalanced)
     progress.report(0.2, f"Estimating ({choice.estimator})")
-    result = _fit(choice.estimator, frame, columns, request, se, cross_check=cross_check)
+    try:
+        result = _fit(choice.estimator, frame, columns, request, se, cross_check=cross_check)
+    except EstimationError as error:  # say which file, as every data problem does
+        from pilot_eval.errors import PilotEvalError
+
+        raise PilotEvalError(f"{choice.estimator}: {error}", file=file,
+                             column=error.column) from error
     extras, notes = _extras(frame, columns, request, choice, result, se, progress,
                             cross_check=cross_check)
     choice = _wild_fallback(choice, extras.get("wild_bootstrap"))
@@ -245,7 +273,8 @@ def run_analysis(
                        data=info, group_means=group_means(frame, columns, labels, starts=starts),
                        pilot_starts=pilot_starts(frame, columns, labels, starts=starts),
                        extras=extras,
-                       notes=notes, period_labels=labels, period_kind=kind)
+                       notes=notes, period_labels=labels, period_kind=kind,
+                       usage=usage)
 
 
 def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
@@ -270,7 +299,9 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
             control=request.control, method=request.method,
             base_period=request.base_period, anticipation=request.anticipation,
             level=request.level, bootstrap=request.bootstrap,
-            seed=request.seed if request.bootstrap else None).fit(frame, columns)
+            seed=request.seed if request.bootstrap else None,
+            unbalanced="drop" if request.unbalanced == "auto" else request.unbalanced,
+        ).fit(frame, columns)
     if estimator == "event-study":
         return _event_study(frame, columns, request, se, leads=request.leads)
     if estimator == "sun-abraham":
@@ -470,7 +501,6 @@ def _checks(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
 def _or_unavailable(compute) -> Any:
     """Run a secondary check; a data problem there makes it unavailable, not the analysis."""
     from pilot_eval.errors import PilotEvalError
-    from pilot_eval.estimators.errors import EstimationError
 
     try:
         return compute()

@@ -105,6 +105,11 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
                      help="comparison units for callaway-santanna and sun-abraham: never|not-yet "
                           "(default never; auto uses not-yet when every unit is piloted; for "
                           "sun-abraham not-yet means the last-piloted cohort)")
+    did.add_argument("--unbalanced", default="auto",
+                     help="callaway-santanna with units missing some periods: auto|drop|allow "
+                          "(drop: R did's default, only complete units; allow: R did's "
+                          "allow_unbalanced_panel = TRUE, every row kept; auto: drop unless "
+                          "that loses more than 5%% of the rows)")
     did.add_argument("--method", default="dr", help="callaway-santanna with covariates: "
                                                     "dr|reg|ipw (default dr)")
     did.add_argument("--base-period", default="varying", help="varying|universal")
@@ -211,7 +216,7 @@ def _run_did(args: argparse.Namespace) -> int:
                          base_period=args.base_period, anticipation=args.anticipation,
                          bootstrap=args.bootstrap, seed=args.seed, checks=args.placebo,
                          bacon=args.bacon, leads=args.leads, lags=args.lags,
-                         sensitivity=args.sensitivity)
+                         sensitivity=args.sensitivity, unbalanced=args.unbalanced)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
                        delimiter=args.delimiter)
     analysis = run_analysis(request, table,

@@ -176,8 +176,12 @@ def validate_panel(
     columns: PanelColumns,
     *,
     file: str | None = None,
+    options: object = None,
 ) -> ValidationReport:
     """Check ``frame`` against ``columns``; return every problem found.
+
+    ``options`` (a ``DidOptions``; default: ``auto`` everything) says which estimator the
+    analysis will choose, so that the ``rows_used`` warning gives the units and rows it uses.
 
     Works for the three designs of ``PanelColumns`` (``treatment``, ``cohort``, ``group`` +
     ``post``) and for repeated cross-sections (no ``unit``).  Periods may be integers, dates or
@@ -187,7 +191,8 @@ def validate_panel(
     ``duplicate_unit_period``, ``non_numeric``, ``non_finite``, ``bad_weights``, ``not_binary``,
     ``cohort_varies_within_unit``, ``no_treated_units``, ``no_comparison_units``,
     ``no_before_period``, ``no_after_period``.
-    Warnings: ``treatment_switches_off``, ``unbalanced_panel``, ``missing_values``,
+    Warnings: ``treatment_switches_off``, ``pilot_start_uncertain``, ``unbalanced_panel``,
+    ``missing_values``,
     ``few_clusters``, ``no_never_treated``, ``period_looks_like_yyyymm``.
     """
     out = _Collector(file)
@@ -219,7 +224,28 @@ def validate_panel(
         if treated is not None:
             _check_design(frame, columns, treated, out)
             _check_clusters(frame, columns, treated, known, out)
+    if not any(p.severity == "error" for p in out.found) and columns.unit is not None:
+        _check_usage(frame, columns, options, out)
     return out.report()
+
+
+def _check_usage(frame: pd.DataFrame, columns: PanelColumns, options: object,
+                 out: _Collector) -> None:
+    """Say how many units and rows the chosen estimator will use, when it leaves some out
+    (``pilot_eval.usage``: the analysis reports the same numbers)."""
+    from pilot_eval.errors import PilotEvalError as _Refused
+    from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+    from pilot_eval.usage import planned_usage
+
+    try:
+        usage = planned_usage(frame, columns, options)
+    except (EstimationError, EstimatorConfigError, _Refused) as error:
+        out.add("warning", "estimator_refuses", f"the analysis will refuse this data: {error}",
+                column=getattr(error, "column", None))
+        return
+    if usage.n_rows_used < usage.n_rows or usage.unbalanced == "allow":
+        out.add("warning", "rows_used", usage.message(), column=columns.unit,
+                hint="The analysis reports the same numbers with its result.")
 
 
 def _check_columns(columns: PanelColumns, available: list[str], out: _Collector) -> set[str]:
@@ -470,7 +496,36 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
                 column=columns.treatment or columns.cohort,
                 hint="Regression estimators still run; staggered-adoption estimators assume "
                      "the pilot never ends.")
+    if columns.design == "treatment":
+        _check_start_gaps(runs, columns, out)
     _check_comparison(runs, columns, out)
+
+
+def _check_start_gaps(runs: UnitRuns, columns: PanelColumns, out: _Collector) -> None:
+    """Pilot units whose start, read from a 0/1 flag, follows a missing period: the pilot may
+    have started in the missing period, and the start taken is then one period late."""
+    if len(runs.d) < 2:
+        return
+    periods = np.unique(runs.time[runs.code >= 0])
+    starts = np.zeros(len(runs.d), dtype=bool)
+    starts[1:] = ((runs.d[1:] == 1) & (runs.d[:-1] == 0) & (runs.code[1:] == runs.code[:-1])
+                  & (runs.code[1:] >= 0))
+    rows = np.flatnonzero(starts)
+    between = (np.searchsorted(periods, runs.time[rows], side="left")
+               - np.searchsorted(periods, runs.time[rows - 1], side="right"))
+    gaps = rows[between > 0]
+    if gaps.size == 0:
+        return
+    units = pd.unique(runs.unit[gaps])
+    shown = ", ".join(show(u) for u in units[:5])
+    more = f" and {len(units) - 5} more" if len(units) > 5 else ""
+    out.add("warning", "pilot_start_uncertain",
+            f"the first pilot period is missing for {len(units)} pilot unit(s) ({shown}{more}): "
+            "the period before the first row with the flag at 1 has no row, so the pilot may "
+            "have started then and the start taken from the flag is one period late",
+            rows=spreadsheet_rows(runs.pos[gaps]), column=columns.treatment,
+            hint="Add the missing period's row, or give each unit's pilot start in a "
+                 "pilot-start column (--cohort COLUMN on the command line).")
 
 
 def _check_comparison(runs: UnitRuns, columns: PanelColumns, out: _Collector) -> None:

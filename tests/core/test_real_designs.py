@@ -199,3 +199,88 @@ def test_weights_with_10_clusters_give_cr1_not_a_refusal(weighted_few_clusters, 
     wild = result["wild_bootstrap"]
     assert "regression weights" in wild["unavailable"]
     assert result["choice"]["inference"] == "analytic"
+
+
+# --- a time-invariant covariate in Callaway & Sant'Anna ----------------------------------
+
+# csdid 0.4.3 on mpdta: ATTgt(..., control_group="nevertreated", xformla="lemp~lpop")
+# .fit(est_method="dr", bstrap=False).aggte(typec="simple", bstrap=False); the same figures
+# are in tests/estimators/test_callaway_csdid_reference.py (CSDID_AGGTE_DR_NEVER).
+CSDID_LPOP_SIMPLE = (-0.04175177205861638, 0.011502838151545078)
+
+
+def test_time_invariant_covariate_is_accepted_by_callaway_santanna(capsys):
+    code, out, err = run(["did", DATA / "mpdta.csv", *MPDTA, "--covariates", "lpop",
+                          "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    assert result["estimator"] == "callaway-santanna" and result["covariates"] == ["lpop"]
+    assert result["estimate"] == pytest.approx(CSDID_LPOP_SIMPLE[0], rel=PEER_RTOL)
+    assert result["se"] == pytest.approx(CSDID_LPOP_SIMPLE[1], rel=PEER_RTOL)
+    # the two-way comparison runs without it (the unit effects absorb it) and says so
+    assert result["twfe"]["estimate"] is not None
+    assert any("leaves out lpop" in w for w in result["warnings"])
+
+
+def test_time_invariant_covariate_is_refused_only_where_it_is_absorbed(capsys):
+    code, out, err = run(["did", DATA / "mpdta.csv", *MPDTA, "--covariates", "lpop",
+                          "--estimator", "twfe"], capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "'lpop'" in err and "constant within units" in err
+
+
+# --- irregular periods: a cohort with no observed period g-1 -----------------------------
+
+def test_sun_abraham_drops_unidentified_cells_as_fixest_and_lists_them(tmp_path, capsys):
+    frame = mpdta()
+    frame = frame[frame["year"] != 2005]  # the 2006 cohort has no period 2005 = g - 1
+    path = tmp_path / "irregular.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(["did", path, *MPDTA, "--estimator", "sun-abraham", "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    assert any("cohort 2006 e=1" in w for w in result["warnings"])
+    assert not any("covariates" in w for w in result["warnings"])
+    data = frame.rename(columns={"first.treat": "c"})
+    data["rel"] = (data["year"] - data["c"]).where(data["c"] > 0, -1)
+    peer = feols("lemp ~ i(rel, c, ref=-1, ref2=0) | countyreal + year", data, "countyreal")
+    ours = {(int(c["group"]), c["e"]): c for c in result["att_gt"]}
+    assert (2006, 1) not in ours
+    assert len(ours) == len(peer.coef())  # pyfixest drops the same collinear cell
+    for name, b in peer.coef().items():
+        rel, cohort = name.replace("rel::", "").split(":c::")
+        cell = ours[(int(float(cohort)), int(float(rel)))]
+        assert cell["estimate"] == pytest.approx(b, rel=PEER_RTOL, abs=1e-12)
+        assert cell["se"] == pytest.approx(peer.se()[name], rel=PEER_RTOL)
+    # each event time is the share-weighted mean of the cells that remain (fixest aggregate)
+    by_e = {row["e"]: row["estimate"] for row in result["event_time"]}
+    for e in {e for _, e in ours}:
+        cells = [c for (g, f), c in ours.items() if f == e]
+        total = sum(c["n_obs"] for c in cells)
+        expected = sum(c["n_obs"] / total * c["estimate"] for c in cells)
+        assert by_e[e] == pytest.approx(expected, rel=1e-12)
+
+
+# --- a pilot team missing its first pilot month ------------------------------------------
+
+def test_a_missing_first_pilot_month_is_named_not_silently_shifted(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    rows = []
+    for u in range(12):
+        for t in range(1, 9):
+            d = int(u < 6 and t >= 5)
+            if u == 0 and t == 5:
+                continue  # Team 0's first pilot month is missing
+            rows.append({"team": f"Team {u}", "month": f"2024-{t:02d}", "pilot": d,
+                         "y": rng.normal() + 2 * d})
+    path = tmp_path / "missing_first_month.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    code, out, err = run(["did", path, "--outcome", "y", "--unit", "team", "--time", "month",
+                          "--treatment", "pilot", "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    problem = next(p for p in result["validation"] if p["code"] == "pilot_start_uncertain")
+    assert "'Team 0'" in problem["message"] and problem["column"] == "pilot"
+    assert problem["rows"] == [6]  # Team 0's first row with the flag at 1 (header = row 1)
+    assert "--cohort" in problem["hint"]
+    assert any("Team 0" in w for w in result["warnings"])

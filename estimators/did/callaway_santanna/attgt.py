@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.did.callaway_santanna.data import PreparedPanel
+from pilot_eval.estimators.did.callaway_santanna.repeated import dr_did_rc
 from pilot_eval.estimators.did.callaway_santanna.two_by_two import (
     ESTIMATORS,
     TRIM_LEVEL,
@@ -76,13 +77,16 @@ def design_matrix(panel: PreparedPanel, rows: np.ndarray, period_index: int) -> 
 
 
 def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, *,
-             control: str, method: str, anticipation: int) -> tuple[float, np.ndarray, str | None]:
+             control: str, method: str, anticipation: int,
+             unbalanced: str = "drop") -> tuple[float, np.ndarray, str | None]:
     """Estimate one ATT(g,t); returns (estimate, influence over all units, problem or None)."""
     periods = panel.periods
     n = len(panel.cohort)
     latest = periods[max(t_index, base_index)]
     treated = panel.cohort == group
     candidates = treated | comparison_mask(panel.cohort, group, latest, control, anticipation)
+    if panel.gaps and unbalanced == "allow":
+        return rows_cell(panel, treated, candidates, t_index, base_index, method=method)
     if panel.gaps:  # unbalanced="pairwise": units observed in both periods
         candidates &= np.isfinite(panel.outcome[:, t_index])
         candidates &= np.isfinite(panel.outcome[:, base_index])
@@ -113,8 +117,44 @@ def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, 
     return fit.estimate, influence, None
 
 
+def rows_cell(panel: PreparedPanel, treated: np.ndarray, candidates: np.ndarray, t_index: int,
+              base_index: int, *, method: str) -> tuple[float, np.ndarray, str | None]:
+    """One ATT(g,t) of an unbalanced panel from every row observed in its two periods (R
+    ``did``'s ``allow_unbalanced_panel = TRUE``): the repeated-cross-section estimator, its
+    row influence rescaled by ``n_units / n_rows`` and summed within units."""
+    n = len(panel.cohort)
+    post_units = np.flatnonzero(candidates & np.isfinite(panel.outcome[:, t_index]))
+    pre_units = np.flatnonzero(candidates & np.isfinite(panel.outcome[:, base_index]))
+    units = np.concatenate([post_units, pre_units])
+    post = np.concatenate([np.ones(len(post_units)), np.zeros(len(pre_units))])
+    d = treated[units].astype(float)
+    influence = np.zeros(n)
+    for count, what in ((np.sum(d * post), "no treated units in the later period"),
+                        (np.sum(d * (1 - post)), "no treated units in the base period"),
+                        (np.sum((1 - d) * post), "no comparison units in the later period"),
+                        (np.sum((1 - d) * (1 - post)), "no comparison units in the base period")):
+        if count == 0:
+            return np.nan, influence, what
+    y = np.concatenate([panel.outcome[post_units, t_index], panel.outcome[pre_units, base_index]])
+    x = np.vstack([design_matrix(panel, post_units, t_index),
+                   design_matrix(panel, pre_units, base_index)])  # each row's own period
+    problem = None
+    if collinear(x):
+        problem = "the covariates are collinear or constant among these units"
+    if problem is None:
+        problem = overlap_problem(x, d) or regression_problem(x, d)
+    if problem is not None:
+        return np.nan, influence, problem
+    try:
+        fit = dr_did_rc(y, post, d, x)
+    except np.linalg.LinAlgError:
+        return np.nan, influence, "a singular matrix in the propensity score or regression"
+    np.add.at(influence, units, fit.influence * (n / len(units)))
+    return fit.estimate, influence, None
+
+
 def group_time_cells(panel: PreparedPanel, *, control: str, method: str, base_period: str,
-                     anticipation: int) -> GroupTimeCells:
+                     anticipation: int, unbalanced: str = "drop") -> GroupTimeCells:
     """Loop over cohorts and periods, as R ``did`` orders the cells (by group, then time)."""
     periods = panel.periods
     first = 1 if base_period == "varying" else 0
@@ -139,7 +179,7 @@ def group_time_cells(panel: PreparedPanel, *, control: str, method: str, base_pe
                 continue
             estimate, influence, problem = one_cell(
                 panel, group, t_index, base_index, control=control, method=method,
-                anticipation=anticipation,
+                anticipation=anticipation, unbalanced=unbalanced,
             )
             if problem is not None:
                 warnings.append(f"ATT({group:g},{periods[t_index]:g}) not estimated: {problem}")

@@ -53,7 +53,7 @@ FEW_CLUSTERS = 30  # DESIGN.md: cluster-robust inference needs about 30 clusters
 ControlGroup = Literal["never", "not-yet"]
 CsMethod = Literal["dr", "reg", "ipw"]
 BasePeriod = Literal["varying", "universal"]
-Unbalanced = Literal["drop", "pairwise"]
+Unbalanced = Literal["drop", "allow", "pairwise"]
 UNBALANCED: tuple[str, ...] = get_args(Unbalanced)
 CONTROL_GROUPS: tuple[str, ...] = get_args(ControlGroup)
 CS_METHODS: tuple[str, ...] = get_args(CsMethod)
@@ -106,10 +106,12 @@ class CallawaySantAnna:
         0..``balance_e`` (R ``aggte(balance_e=)``).
     unbalanced:
         ``"drop"`` (default, as R ``did`` with ``allow_unbalanced_panel=FALSE``): units not
-        observed in every period are dropped and listed in the warnings.  ``"pairwise"``: they
-        are kept and each ATT(g,t) uses the units observed in both of its periods (a panel 2x2
-        on that subsample; not an R ``did`` option -- R's ``allow_unbalanced_panel=TRUE`` uses
-        repeated-cross-section estimators instead, so figures differ from R's).
+        observed in every period are dropped and listed in the warnings.  ``"allow"`` (R
+        ``did``'s ``allow_unbalanced_panel=TRUE``): every observed row is kept; each ATT(g,t)
+        uses the rows observed in its two periods with the repeated-cross-section doubly robust
+        estimator (``DRDID::drdid_rc``; ``method="dr"`` only), influence functions summed
+        within units.  ``"pairwise"``: they are kept and each ATT(g,t) uses the units observed
+        in both of its periods (a panel 2x2 on that subsample; not an R ``did`` option).
 
     Columns (``fit``): ``unit``, ``time`` (integer periods), ``outcome`` and ``cohort`` (the
     period each unit's pilot started; 0 or missing = never).  Optional ``covariates``, taken
@@ -160,6 +162,11 @@ class CallawaySantAnna:
                 f"bootstrap={self.bootstrap} draws are too few for standard errors and bands; "
                 "use 0 (analytic) or at least 100 (R did uses 1000)"
             )
+        if self.unbalanced == "allow" and self.method != "dr":
+            raise EstimatorConfigError(
+                f"unbalanced='allow' (R did's allow_unbalanced_panel=TRUE) is implemented for "
+                f"method='dr' (R did's default), not method={self.method!r}; use method='dr' or "
+                "unbalanced='drop'")
         _check_non_negative_int("seed", self.seed, allow_none=True)
 
     def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
@@ -180,7 +187,8 @@ class CallawaySantAnna:
                               control=self.control, anticipation=self.anticipation,
                               unbalanced=self.unbalanced, cluster=cluster)
         cells = group_time_cells(panel, control=self.control, method=self.method,
-                                 base_period=self.base_period, anticipation=self.anticipation)
+                                 base_period=self.base_period, anticipation=self.anticipation,
+                                 unbalanced=self.unbalanced)
         parts = aggregate_all(cells, panel.cohort, self.balance_e)
         clusters = panel.clusters
         n_clusters = len(panel.units) if clusters is None else int(clusters.max()) + 1

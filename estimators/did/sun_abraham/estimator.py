@@ -22,10 +22,15 @@ from pilot_eval.estimators.did.event_study.inference import (
 )
 from pilot_eval.estimators.did.event_study.result import EventTimeEstimate
 from pilot_eval.estimators.did.sun_abraham.result import CohortEffect, SunAbrahamResult
-from pilot_eval.estimators.did.twfe import fit_two_way
+from pilot_eval.estimators.did.twfe import FE_COLLINEARITY_TOLERANCE, fit_two_way
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference import variance
-from pilot_eval.estimators.inference.fixed_effects import factorize
+from pilot_eval.estimators.inference.fixed_effects import Codes, demean, factorize
+from pilot_eval.estimators.inference.ols import (
+    centred_sums_of_squares,
+    collinear_columns,
+    cross_products,
+)
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
 from pilot_eval.estimators.unavailable import Unavailable
 
@@ -55,6 +60,32 @@ def interaction_dummies(start: np.ndarray, event: np.ndarray, reference: int,
         matrix[:, j] = column
         counts[j] = column.sum() if weights is None else weights[column].sum()
     return Interactions(matrix, cells, counts)
+
+
+def unidentified_cells(interactions: Interactions, unit: Codes, period: Codes,
+                       weights: np.ndarray | None) -> list[int]:
+    """Columns the unit and period effects and the earlier columns already span.
+
+    With irregular periods a cohort may have no row at the reference event time; its cells
+    then sum to its units' indicators, and one of them (the last, in column order) cannot be
+    estimated.  fixest and pyfixest drop such collinear cells and report the rest; so does
+    this, scanning the columns in order.
+    """
+    matrix = np.array(interactions.matrix, dtype=np.float64, order="F", copy=True)
+    raw = centred_sums_of_squares(matrix, weights)
+    within = demean(matrix, unit, period, weights=weights).matrix
+    left = centred_sums_of_squares(within, weights, centre=False)
+    absorbed = [j for j in range(matrix.shape[1])
+                if raw[j] <= 0.0 or left[j] <= FE_COLLINEARITY_TOLERANCE * raw[j]]
+    rest = [j for j in range(matrix.shape[1]) if j not in absorbed]
+    spanned = collinear_columns(cross_products(within[:, rest], weights)) if rest else []
+    return sorted(absorbed + [rest[k] for k in spanned])
+
+
+def without_cells(interactions: Interactions, dropped: list[int]) -> Interactions:
+    keep = [j for j in range(len(interactions.cells)) if j not in set(dropped)]
+    return Interactions(np.asfortranarray(interactions.matrix[:, keep]),
+                        tuple(interactions.cells[j] for j in keep), interactions.counts[keep])
 
 
 def share_weights(interactions: Interactions) -> tuple[tuple[int, ...], np.ndarray]:
@@ -170,6 +201,13 @@ class SunAbraham:
         if np.all(np.isnan(start)):
             raise EstimationError("no treated cohort is left besides the comparison cohort")
         inter = interaction_dummies(start, event, self.reference, weights)
+        dropped = unidentified_cells(inter, unit, period, weights)
+        unidentified = [inter.cells[j] for j in dropped]
+        if dropped:
+            inter = without_cells(inter, dropped)
+            if not inter.cells:
+                raise EstimationError("no cohort x event-time cell can be estimated: each is "
+                                      "absorbed by the unit and period effects")
         names = tuple(f"cohort={g:g}, e={e}" for g, e in inter.cells)
         fit = fit_two_way(y, inter.matrix, unit, period, names=names, se=self.se,
                           cluster=cluster, weights=weights)
@@ -211,6 +249,13 @@ class SunAbraham:
         pretest = wald_test(estimates, agg_cov, [i for i, e in enumerate(events) if e < 0],
                             df_denominator=residual_df(fit))
         warnings = [] if dropped_note is None else [dropped_note]
+        if unidentified:
+            shown = ", ".join(f"cohort {g:g} e={e}" for g, e in unidentified)
+            warnings.append(
+                f"{len(unidentified)} cohort x event-time cell(s) cannot be estimated and were "
+                f"dropped, as fixest does ({shown}): a cohort with no observed period at the "
+                f"reference event time (e={self.reference}, e.g. a missing month before its "
+                "start) has its effects measured against its remaining cells")
         if rows.n_dropped:
             warnings.append(f"{rows.n_dropped} row(s) with a missing value in a model column "
                             "were dropped")
