@@ -163,12 +163,14 @@ class DidAnalysis:
         report = outcome_report(self)
         headline = report.headline
         lines = [self.result.summary()]
-        if headline.analytic is not None:
+        if headline.analytic is not None:  # the headline's range and p-value come first
             w = self.wild
-            lines += ["", f"Headline inference: wild cluster bootstrap ({w.weight_type}, "
-                          f"{w.draws:,} draws): p = {_text(headline.p_value)}, "
-                          f"{headline.level:.0%} CI {_text(headline.ci_low)} to "
-                          f"{_text(headline.ci_high)}"]
+            lines = [f"Headline: estimate {self.result.estimate:.6g}; wild cluster bootstrap "
+                     f"({w.weight_type}, {w.draws:,} draws): p = {_text(headline.p_value)}, "
+                     f"{headline.level:.0%} CI {_text(headline.ci_low)} to "
+                     f"{_text(headline.ci_high)}", "",
+                     "Cluster-robust (CR1) figures of the same estimate, for reference:",
+                     *lines]
         lines += ["", f"Estimator: {headline.estimator} ({headline.estimator_reason})",
                   f"Inference: {headline.inference_reason}",
                   f"Pre-trend test read: {report.pretest.why}",
@@ -227,7 +229,10 @@ def run_analysis(
     columns = request.columns
     labels: dict[int, str] = {}
     kind = "integer"
-    if columns.time is not None:
+    if columns.time is not None and columns.time in frame.columns:
+        blank = frame[columns.time].isna()
+        if blank.any():  # as the checks say: rows without a period are left out
+            frame = frame[~blank.to_numpy()]
         periods = normalise_periods(frame, time=columns.time, cohort=columns.cohort, file=file)
         frame, labels, kind = periods.frame, dict(periods.labels), str(periods.kind)
     report = validate_panel(frame, columns, file=file, options=request)

@@ -12,6 +12,16 @@ from pilot_eval.summaries import start_periods
 
 FEW_CLUSTERS = 30
 FEW_TREATED_CLUSTERS = 10
+FEW_PILOT_CLUSTERS = 2
+"""With this many pilot clusters or fewer, no cluster-based inference is reliable."""
+SMALL_PILOT = (
+    "only {treated} pilot cluster(s) ({label}): with one or two, neither cluster-robust "
+    "standard errors (the pilot's own variation is estimated from one or two clusters, so "
+    "they are far too small) nor the wild cluster bootstrap (its restricted version can hardly "
+    "reject, its p-values say little; MacKinnon & Webb 2017) give reliable ranges or "
+    "p-values. Read the estimate with the pre-pilot trends and the leave-one-out check, and "
+    "prefer a method built for a few pilot units (synthetic control or synthetic "
+    "difference-in-differences)")
 
 
 @dataclass(frozen=True)
@@ -25,11 +35,12 @@ class Choice:
     few_clusters: bool = False
     n_treated_clusters: int | None = None
     control: str | None = None
+    few_pilot_units: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {"estimator": self.estimator, "reason": self.reason, "control": self.control,
                 "inference": self.inference, "inference_reason": self.inference_reason,
-                "few_clusters": self.few_clusters,
+                "few_clusters": self.few_clusters, "few_pilot_units": self.few_pilot_units,
                 "n_treated_clusters": self.n_treated_clusters}
 
 
@@ -79,9 +90,28 @@ def choose_inference(frame: pd.DataFrame, columns: PanelColumns, choice: Choice,
     """
     clusters, treated = cluster_counts(frame, columns, starts=starts)
     few = clusters < FEW_CLUSTERS or treated < FEW_TREATED_CLUSTERS
-    se, inference, reason = _inference(columns, choice.estimator, asked, few, clusters, treated)
+    tiny = 0 < treated <= FEW_PILOT_CLUSTERS
+    if tiny:
+        se, inference, reason = _small_pilot(columns, choice.estimator, asked, treated)
+    else:
+        se, inference, reason = _inference(columns, choice.estimator, asked, few, clusters,
+                                           treated)
     return se, replace(choice, inference=inference, inference_reason=reason, few_clusters=few,
-                       n_treated_clusters=treated)
+                       n_treated_clusters=treated, few_pilot_units=tiny)
+
+
+def _small_pilot(columns: PanelColumns, estimator: str, asked: str,
+                 treated: int) -> tuple[str, str, str]:
+    """One or two pilot clusters: no switch to the wild bootstrap (it is no better then), and
+    a plain word on why no range or p-value is reliable."""
+    caution = SMALL_PILOT.format(treated=treated, label=columns.cluster or columns.unit)
+    if asked == "wild":
+        return "cluster", "wild", f"the wild cluster bootstrap was asked for; {caution}"
+    if estimator == "callaway-santanna" or asked in ("auto", "cluster"):
+        shown = ("influence-function standard errors" if estimator == "callaway-santanna"
+                 else "cluster-robust (CR1) standard errors")
+        return "cluster", "analytic", f"{shown} are shown; {caution}"
+    return asked, "analytic", f"{asked} standard errors were asked for; {caution}"
 
 
 def _inference(columns: PanelColumns, estimator: str, asked: str, few: bool, clusters: int,

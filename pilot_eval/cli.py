@@ -80,7 +80,9 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
                     "unit's pilot started; 0 or blank = never) or --group with --post (2x2 flags).")
     did.add_argument("data", type=Path, help="CSV, Excel (.xlsx), Parquet or Stata (.dta) file")
     did.add_argument("--outcome", required=True, help="outcome column")
-    did.add_argument("--unit", help="unit column (team, council ...)")
+    did.add_argument("--unit", help="unit column (team, council ...); needed with --treatment "
+                                    "and --cohort (panel designs); optional only for a 2x2 "
+                                    "repeated cross-section (--group with --post)")
     did.add_argument("--time", help="period column (integers, dates or year-month)")
     who = did.add_mutually_exclusive_group(required=True)
     who.add_argument("--treatment", help="0/1 column: 1 for unit-periods under the pilot")
@@ -91,6 +93,11 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
     did.add_argument("--cluster", help="cluster column (default: the unit)")
     did.add_argument("--weights", help="weight column")
     did.add_argument("--sheet", help="sheet name for Excel files")
+    did.add_argument("--header-row", type=int, help="spreadsheet row holding the column names "
+                     "when title rows sit above them (1-based, as the spreadsheet shows; "
+                     "default 1)")
+    did.add_argument("--exclude-rows", help="spreadsheet rows to leave out, e.g. totals rows: "
+                     "552,553 or 552-560 (row numbers as the checks list them)")
     did.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
     did.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     did.add_argument("--estimator", default="auto",
@@ -170,6 +177,8 @@ def _dispatch(args: argparse.Namespace, gui: GuiLauncher | None) -> int:
     except (PilotEvalError, EstimatorConfigError, EstimationError) as error:
         message = error.user_message() if isinstance(error, PilotEvalError) else str(error)
         print(f"pilot-eval: {message}", file=sys.stderr)
+        if getattr(args, "json", False):
+            _json_error(error)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("pilot-eval: interrupted", file=sys.stderr)
@@ -183,6 +192,18 @@ def _dispatch(args: argparse.Namespace, gui: GuiLauncher | None) -> int:
               f"a problem with your data; details are in {path}", file=sys.stderr)
         return EXIT_INTERNAL
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse rejects others
+
+
+def _json_error(error: Exception) -> None:
+    """With ``--json``, bad input is also one JSON object on stdout, so that scripts parse
+    both outcomes: ``{error, file, rows, column, hint}`` (the exit code is unchanged)."""
+    from pilot_eval.jsonio import dumps
+
+    text = getattr(error, "message", None) or str(error)
+    sys.stdout.write(dumps({"error": text, "file": getattr(error, "file", None),
+                            "rows": list(getattr(error, "rows", ()) or ()),
+                            "column": getattr(error, "column", None),
+                            "hint": getattr(error, "hint", None)}) + "\n")
 
 
 def _columns_from(args: argparse.Namespace):
@@ -218,7 +239,11 @@ def _run_did(args: argparse.Namespace) -> int:
                          bacon=args.bacon, leads=args.leads, lags=args.lags,
                          sensitivity=args.sensitivity, unbalanced=args.unbalanced)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
-                       delimiter=args.delimiter)
+                       delimiter=args.delimiter, header_row=args.header_row)
+    if args.exclude_rows:
+        from pilot_eval.exclusions import exclude_rows, parse_rows
+
+        table = exclude_rows(table, parse_rows(args.exclude_rows), file=str(args.data))
     analysis = run_analysis(request, table,
                             cross_check="always" if args.cross_check else "never")
     if args.json:

@@ -241,6 +241,11 @@ def _survival_frame(request: RetentionRequest, table, progress: Progress, warnin
     return staff.spells, staff.start_stop, columns, extras
 
 
+NO_STARTS = ("no pilot starts were given, so there is no pilot effect to estimate: give each "
+             "team's start with --pilot-starts FILE (columns team, pilot_start) or "
+             "--pilot-start-col COLUMN")
+
+
 def _cause(request: RetentionRequest, labels: tuple) -> object | None:
     if request.cause is not None:
         return request.cause
@@ -336,7 +341,16 @@ def run_retention(request: RetentionRequest, staff_table: Any,
         whole, SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
                             group=cols.group, strata=cols.strata)))
         if has_group else Unavailable("no group column"))
-    if not cols.covariates:
+    no_starts = (request.form != "survival" and not request.pilot_starts_path
+                 and not request.pilot_start_col)
+    if no_starts:  # without starts the pilot terms are all 0: keep the analyst's covariates
+        from dataclasses import replace as _replace
+
+        cols = _replace(cols, covariates=tuple(request.columns.covariates))
+    if no_starts and not cols.covariates:
+        results["cox"] = Unavailable(NO_STARTS)
+        warnings.append(f"Cox model not estimated: {NO_STARTS}")
+    elif not cols.covariates:
         results["cox"] = Unavailable("no covariates were given (--covariates)")
         warnings.append("Cox model not estimated: no covariates were given (--covariates)")
     else:

@@ -74,11 +74,18 @@ def _date(text: str | None, option: str) -> dt.date | None:
         return None
     import pandas as pd  # here, so that --help and --version do not load it
 
+    from pilot_eval.errors import DataError
     from pilot_eval.io import parse_dates
 
-    parsed = parse_dates(pd.Series([text]), column=option)
+    forms = ("Write it in day/month/year order (dd/mm/yyyy, e.g. 13/10/2025) or as "
+             "yyyy-mm-dd (2025-10-13).")
+    try:
+        parsed = parse_dates(pd.Series([text]), column=option)
+    except DataError:  # e.g. US order (10/13/2025): an option value, not a row of a file
+        raise PilotEvalError(f"{option} {text!r} is not a date this tool reads",
+                             hint=forms) from None
     if parsed.isna().iloc[0]:
-        raise PilotEvalError(f"{option} {text!r} is not a date", hint="Write it as dd/mm/yyyy.")
+        raise PilotEvalError(f"{option} {text!r} is not a date", hint=forms)
     return parsed.iloc[0].date()
 
 

@@ -18,12 +18,12 @@ import pandas as pd
 
 from pilot_eval.estimators import PanelColumns
 
-DROP_SHARE = 0.10
+DROP_SHARE = 0.20
 """Dropping incomplete units is accepted when it loses at most this share of the usable rows.
 
 R ``did``'s estimator for unbalanced panels compares rows as repeated cross-sections, without
 differencing within units, which costs precision; it is worth that cost only when dropping the
-incomplete units would throw away more than a tenth of the data."""
+incomplete units would throw away more than a fifth of the data."""
 UNBALANCED_CHOICES = ("auto", "drop", "allow")
 COHORT = "__cohort__"
 

@@ -40,8 +40,11 @@ MAX_ROWS_KEPT = 1000
 MAX_NAMES_SHOWN = 40
 """Column names listed when a role names a column that does not exist."""
 
-BOOTSTRAP_HINT = ("Use the wild cluster bootstrap for confidence intervals and p-values "
-                  "(Webb weights below about 12 clusters).")
+BOOTSTRAP_HINT = ("With standard errors set to auto, the two-way and 2x2 ranges and p-values "
+                  "come from the wild cluster bootstrap (Webb weights below about 12 clusters).")
+SMALL_PILOT_HINT = ("Read the estimate with the pre-pilot trends; a method built for a few pilot "
+                    "units (synthetic control, synthetic difference-in-differences) suits this "
+                    "design better.")
 
 
 @dataclass(frozen=True)
@@ -125,13 +128,17 @@ class ValidationReport:
 
 
 class _Collector:
-    def __init__(self, file: str | None) -> None:
+    def __init__(self, file: str | None, labels: np.ndarray | None = None) -> None:
         self.file = file
         self.found: list[Problem] = []
+        self.labels = labels  # each position's row label (a trimmed or filtered table)
 
     def add(self, severity: Severity, code: str, message: str, *, rows=(), column=None,
             hint=None) -> None:
         rows = [int(r) for r in rows]
+        if self.labels is not None:  # positions -> the rows of the file the user sees
+            rows = [int(self.labels[r - 2]) + 2 if 0 <= r - 2 < len(self.labels) else r
+                    for r in rows]
         if len(rows) > MAX_ROWS_KEPT:
             message = f"{message} (the first {MAX_ROWS_KEPT} of {len(rows)} rows are listed)"
             rows = rows[:MAX_ROWS_KEPT]
@@ -191,11 +198,15 @@ def validate_panel(
     ``duplicate_unit_period``, ``non_numeric``, ``non_finite``, ``bad_weights``, ``not_binary``,
     ``cohort_varies_within_unit``, ``no_treated_units``, ``no_comparison_units``,
     ``no_before_period``, ``no_after_period``.
-    Warnings: ``treatment_switches_off``, ``pilot_start_uncertain``, ``unbalanced_panel``,
+    Warnings: ``totals_rows``, ``treatment_switches_off``, ``pilot_start_uncertain``,
+    ``unbalanced_panel``, ``rows_used``,
     ``missing_values``,
     ``few_clusters``, ``no_never_treated``, ``period_looks_like_yyyymm``.
     """
-    out = _Collector(file)
+    trimmed = not frame.index.equals(pd.RangeIndex(len(frame)))
+    labels = (frame.index.to_numpy() if trimmed and pd.api.types.is_integer_dtype(frame.index)
+              else None)
+    out = _Collector(file, labels)
     available = [str(c) for c in frame.columns]
     repeated = sorted({c for c in available if available.count(c) > 1})
     if repeated:  # load_table refuses these; a frame built elsewhere may not
@@ -207,6 +218,7 @@ def validate_panel(
     _check_roles(columns, out)
     given = (frame if frame.index.equals(pd.RangeIndex(len(frame)))
              else frame.reset_index(drop=True))  # read only: no copy needed
+    _check_totals(given, columns, out)
     frame, periods_ok = _normalised(given, columns, known, out)
     _check_numeric(frame, columns, known, out)
     if columns.time in known:
@@ -227,6 +239,34 @@ def validate_panel(
     if not any(p.severity == "error" for p in out.found) and columns.unit is not None:
         _check_usage(frame, columns, options, out)
     return out.report()
+
+
+def _check_totals(frame: pd.DataFrame, columns: PanelColumns, out: _Collector) -> None:
+    """Totals and subtotals rows ("Total", "All teams", a blank team with figures)."""
+    from pilot_eval.exclusions import totals_rows
+
+    rows = totals_rows(frame, columns)
+    if not rows:
+        return
+    first = rows[0] - 2
+    key = next((c for c in (columns.unit, columns.time) if c in frame.columns), None)
+    seen = show(frame[key].iloc[first]) if key is not None else ""
+    from pilot_eval.exclusions import rows_text
+
+    numbers = rows_text(out_rows(out, rows))
+    out.add("warning", "totals_rows",
+            f"{len(rows)} row(s) look like totals or subtotals (for example {seen or 'a blank '}"
+            f"{' ' if seen else ''}in row {out_rows(out, rows)[0]}); left in, each would be "
+            "analysed as one more unit or be refused", rows=rows, column=key,
+            hint=f"Leave these rows out: --exclude-rows {numbers} on the command line (the "
+                 "project keeps the rows you leave out).")
+
+
+def out_rows(out: _Collector, rows: list[int]) -> list[int]:
+    """Spreadsheet rows for the user, through the collector's row labels."""
+    if out.labels is None:
+        return rows
+    return [int(out.labels[r - 2]) + 2 for r in rows]
 
 
 def _check_usage(frame: pd.DataFrame, columns: PanelColumns, options: object,
@@ -428,8 +468,9 @@ def _check_balance(columns: PanelColumns, out: _Collector, keys: UnitPeriodKeys)
     out.add("warning", "unbalanced_panel",
             f"the panel is unbalanced: {len(short)} of {len(units)} units lack some of the "
             f"{n_periods} periods ({gaps} unit-periods missing in total)", column=columns.unit,
-            hint="Estimators use the rows that exist; check that missing periods are not "
-                 "related to the pilot.")
+            hint="Two-way estimates use the rows that exist; Callaway & Sant'Anna keeps or "
+                 "drops incomplete units (the number of rows used is given); check that "
+                 "missing periods are not related to the pilot.")
 
 
 def _design_columns_known(columns: PanelColumns, known: set[str]) -> bool:
@@ -612,7 +653,13 @@ def _check_clusters(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Seri
     n_treated = int(treated_ids.nunique())
     if n_treated == 0:  # already an error (no_treated_units)
         return
-    if total < MIN_CLUSTERS or n_treated < MIN_TREATED_CLUSTERS:
+    if n_treated <= 2:
+        out.add("warning", "few_clusters",
+                f"there are {total} clusters and only {n_treated} in the pilot: with one or two "
+                "pilot clusters neither cluster-robust standard errors nor the wild cluster "
+                "bootstrap give reliable ranges or p-values (MacKinnon & Webb 2017)",
+                column=cluster, hint=SMALL_PILOT_HINT)
+    elif total < MIN_CLUSTERS or n_treated < MIN_TREATED_CLUSTERS:
         out.add("warning", "few_clusters",
                 f"there are {total} clusters ({n_treated} in the pilot); cluster-robust "
                 f"standard errors need about {MIN_CLUSTERS} clusters and "

@@ -203,7 +203,7 @@ class TwoWayFixedEffects:
                 "iterations; the estimate may be inaccurate")
         if fit.covariance.n_clusters is not None and fit.covariance.n_clusters < 30:
             warnings.append(f"only {fit.covariance.n_clusters} clusters: cluster-robust "
-                            "standard errors can be too small; prefer the wild cluster bootstrap")
+                            "standard errors can be too small")
         inference = variance.t_inference(float(fit.coef[0]), fit.covariance, 0, self.level)
         if self.cross_check == "never":
             check = CrossCheck("linearmodels PanelOLS", Unavailable("not requested"),

@@ -142,7 +142,7 @@ class DidTwoByTwo:
                             "(or a zero weight) were dropped")
         if cov.n_clusters is not None and cov.n_clusters < 30:
             warnings.append(f"only {cov.n_clusters} clusters: cluster-robust standard errors "
-                            "can be too small; prefer the wild cluster bootstrap")
+                            "can be too small")
         description = variance.describe(cov, data.cluster_name, fixed_effects=False)
         if self.se == "cluster" and data.cluster_name is None:
             description += (" (repeated cross-section without a unit or cluster column, so "

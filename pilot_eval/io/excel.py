@@ -8,6 +8,7 @@ through the same missing-marker and number rules as CSV cells.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import IO
@@ -57,8 +58,14 @@ def list_sheets(source: IO[bytes], *, file: str) -> list[str]:
         workbook.close()
 
 
-def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str) -> SheetRead:
-    """Read ``sheet`` (default: the first) of the workbook into a typed frame."""
+def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str,
+              header_row: int | None = None) -> SheetRead:
+    """Read ``sheet`` (default: the first) of the workbook into a typed frame.
+
+    ``header_row`` (1-based, as Excel shows it) is the row holding the column names when title
+    rows sit above them; the frame's index then starts at ``header_row - 1`` so that index
+    ``i`` is still spreadsheet row ``i + 2``.
+    """
     workbook = _open_workbook(source, file=file)
     try:
         names = list(workbook.sheetnames)
@@ -84,10 +91,19 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str) -> SheetRead:
     if not filled:
         raise DataError(f"the sheet '{sheet}' is empty", file=file,
                         hint="Choose the sheet that holds the data.")
-    if filled[0] > 0:
+    _refuse_uncached_formulas(source, sheet, file=file)
+    offset = 0
+    if header_row is not None and header_row > 1:
+        if header_row > len(rows):
+            raise DataError(f"the header row {header_row} is past the end of the sheet "
+                            f"'{sheet}' ({len(rows)} rows)", file=file, rows=[header_row],
+                            hint="Give the row that holds the column names.")
+        offset, rows = header_row - 1, rows[header_row - 1:]
+    elif filled[0] > 0:
         raise DataError(f"row 1 of the sheet '{sheet}' is empty; the column names must be in "
                         f"row 1 (the first filled row is row {filled[0] + 1})", file=file,
-                        rows=[1], hint="Delete the empty rows above the column names.")
+                        rows=[1], hint="Delete the empty rows above the column names, or give "
+                                       "the row that holds them (--header-row N).")
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     header = clean_header(rows[0], file=f"{file} [{sheet}]")
@@ -98,17 +114,86 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str) -> SheetRead:
     except DataError as error:  # a blank header over data: often merged title cells
         merged = merged_header_ranges(source, sheet)
         if not merged:
-            raise
+            raise DataError(error.message, file=error.file, rows=error.rows,
+                            column=error.column,
+                            hint=f"{error.hint or ''} If title rows sit above the column "
+                                 "names, give the row that holds them (--header-row N on the "
+                                 "command line).".strip()) from None
         raise DataError(
             f"{error.message}: the header row has merged cells ({', '.join(merged)})",
             file=error.file, rows=error.rows, column=error.column,
             hint="Unmerge the cells in row 1 and give every column its own name there, or "
-                 "delete the title row so that the column names are in row 1.") from None
+                 "delete the title row so that the column names are in row 1; or give the row "
+                 "that holds the column names (--header-row N on the command line).") from None
     body = drop_trailing_blank_rows(body)
     require_rows(body, file=f"{file} [{sheet}]")
     typed = {name: _typed_column(body[name]) for name in body.columns}
     frame, missing = finish_text_frame(pd.DataFrame(typed), decimal=".")
+    if offset:
+        frame.index = pd.RangeIndex(offset, offset + len(frame))
     return SheetRead(frame=frame, sheet=sheet, missing=missing)
+
+
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(.*?)</c>', re.S)
+_CACHED_VALUE = re.compile(rb"<v>[^<]+</v>")
+
+
+def _refuse_uncached_formulas(source: IO[bytes], sheet: str, *, file: str) -> None:
+    """A workbook written by a program that stores formulas without their calculated values
+    reads as blanks; say so instead of reporting missing data."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            path = _sheet_path(archive, sheet)
+            xml = archive.read(path) if path else b""
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return
+    if b"<f" not in xml:
+        return
+    uncached = [(m.group(1).decode(), int(m.group(2))) for m in _FORMULA_CELL.finditer(xml)
+                if b"<f" in m.group(3) and _CACHED_VALUE.search(m.group(3)) is None]
+    if not uncached:
+        return
+    columns = sorted({c for c, _ in uncached}, key=lambda c: (len(c), c))
+    raise DataError(
+        f"this workbook was saved without calculated values: {len(uncached)} formula cell(s) "
+        f"in column(s) {', '.join(columns)} of sheet '{sheet}' have no value to read",
+        file=file, rows=sorted({r for _, r in uncached})[:20],
+        hint="Open it in Excel and save it (Excel then stores the values), or export the sheet "
+             "as CSV.")
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The XML part of the sheet called ``sheet`` (workbook.xml + its relationships)."""
+    workbook = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    for match in re.finditer(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', workbook):
+        if match.group(1).decode("utf-8") != sheet:
+            continue
+        rid = re.escape(match.group(2))
+        target = re.search(rb'<Relationship [^>]*?Id="' + rid + rb'"[^>]*?Target="([^"]*)"',
+                           rels) or re.search(rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="'
+                                              + rid + rb'"', rels)
+        if target is None:
+            return None
+        name = target.group(1).decode("utf-8").lstrip("/")
+        return name if name.startswith("xl/") else f"xl/{name}"
+    return None
+
+
+def guess_header_row(rows: list[list[object]], *, limit: int = 20) -> int:
+    """The 1-based row that most likely holds the column names: the first of the top
+    ``limit`` rows whose filled cells are all text, at least two, and at least as many as
+    any filled row below it up to ``limit`` (a title row above has fewer)."""
+    def filled(row: list[object]) -> list[object]:
+        return [v for v in row if not _blank(v)]
+
+    top = rows[:limit]
+    widest = max((len(filled(r)) for r in top), default=0)
+    for i, row in enumerate(top):
+        cells = filled(row)
+        if len(cells) >= max(2, widest) and all(isinstance(v, str) for v in cells):
+            return i + 1
+    return 1
 
 
 def merged_header_ranges(source: IO[bytes], sheet: str) -> list[str]:

@@ -120,6 +120,7 @@ def load_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     decimal: str | None = None,
+    header_row: int | None = None,
 ) -> LoadedTable:
     """Read a data file into a ``LoadedTable``.
 
@@ -132,6 +133,10 @@ def load_table(
     encoding, delimiter, decimal:
         Text files only; detected when ``None``.  Encodings: byte-order mark, then UTF-8, then
         Windows-1252.  Delimiters: ``,`` ``;`` tab ``|``.  Decimal: ``.`` or ``,``.
+    header_row:
+        CSV and Excel: the 1-based row (as a spreadsheet shows it) holding the column names,
+        when title rows sit above them (default: the first filled row).  The frame's index
+        then starts at ``header_row - 1``, so index ``i`` is still spreadsheet row ``i + 2``.
 
     Raises
     ------
@@ -148,6 +153,13 @@ def load_table(
     if sheet is not None and suffix not in EXCEL_SUFFIXES:
         raise DataError(f"a sheet ({sheet!r}) was given but this is not an Excel workbook",
                         file=file, hint="Leave the sheet empty for this file.")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                   or header_row < 1):
+        raise DataError(f"the header row must be a row number of 1 or more, not {header_row!r}",
+                        file=file, hint="Give the row that holds the column names, e.g. 3.")
+    if header_row not in (None, 1) and suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES:
+        raise DataError("a header row applies to CSV and Excel files only", file=file,
+                        hint="Leave the header row empty for this file.")
     data = _read_bytes(target, file=file)
     digest = hashlib.sha256(data).hexdigest()
     if _CONTENT_BYTE.search(data) is None:  # only blanks and NULs (without copying)
@@ -157,14 +169,14 @@ def load_table(
         source = _TextSource(data)
         del data  # the source alone holds the bytes, so that they can be freed early
         return _load_text(source, file=file, digest=digest, encoding=encoding,
-                          delimiter=delimiter, decimal=decimal)
+                          delimiter=delimiter, decimal=decimal, header_row=header_row)
     if encoding is not None or delimiter is not None or decimal is not None:
         raise DataError("encoding, delimiter and decimal apply only to text (CSV) files",
                         file=file, hint="Leave them empty for this file.")
     if suffix in EXCEL_SUFFIXES:
         refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="zip")
         _refuse_text_as(data, file=file, kind="an Excel workbook")
-        read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file)
+        read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file, header_row=header_row)
         frame, counts = read.frame, read.missing
         sheet = read.sheet
     elif suffix in PARQUET_SUFFIXES:
@@ -305,9 +317,20 @@ class _TextSource:
 
 
 def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | None,
-               delimiter: str | None, decimal: str | None) -> LoadedTable:
+               delimiter: str | None, decimal: str | None,
+               header_row: int | None = None) -> LoadedTable:
     refuse_signature(source.data[:SIGNATURE_BYTES], file=file, expected="text")
     source.decode(file=file, encoding=encoding)
+    reported, offset = source.encoding, 0
+    if header_row is not None and header_row > 1 and source.text:
+        lines = source.text.split("\n", header_row - 1)
+        if len(lines) < header_row:
+            raise DataError(f"the header row {header_row} is past the end of the file",
+                            file=file, rows=[header_row],
+                            hint="Give the row that holds the column names.")
+        offset, source.text = header_row - 1, lines[-1]
+        source.data = source.text.encode("utf-8")  # the parsers read the trimmed table
+        source.encoding = "utf-8"
     if not source.text or source.text.isspace():
         raise DataError("the file is empty", file=file,
                         hint="Check that you chose the right file and that it was saved fully.")
@@ -337,7 +360,9 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
             [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
              if isinstance(v, str)], delimiter=delimiter)
     frame, counts = finish_text_frame(body, decimal=decimal, consume=True)
-    return LoadedTable(frame=frame, path=file, sheet=None, encoding=source.encoding,
+    if offset:
+        frame.index = pd.RangeIndex(offset, offset + len(frame))
+    return LoadedTable(frame=frame, path=file, sheet=None, encoding=reported,
                        delimiter=delimiter, decimal=decimal, sha256=digest,
                        n_rows=len(frame), missing_markers=counts)
 

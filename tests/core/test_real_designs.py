@@ -284,3 +284,219 @@ def test_a_missing_first_pilot_month_is_named_not_silently_shifted(tmp_path, cap
     assert problem["rows"] == [6]  # Team 0's first row with the flag at 1 (header = row 1)
     assert "--cohort" in problem["hint"]
     assert any("Team 0" in w for w in result["warnings"])
+
+
+# --- one or two pilot teams --------------------------------------------------------------
+
+def organ_donations(tmp_path: Path) -> Path:
+    frame = pd.read_csv(DATA / "organ_donation.csv")
+    quarter = frame["Quarter"].str[1].astype(int)  # "Q42010" -> 4, 2010
+    year = frame["Quarter"].str[2:].astype(int)
+    frame["Quarter_Num"] = (year - 2010) * 4 + quarter - 3  # as causaldata: 1 = Q4 2010
+    # California moved to active-choice sign-up from Q3 2011 (Quarter_Num 4)
+    frame["active_choice"] = ((frame["State"] == "California")
+                              & (frame["Quarter_Num"] >= 4)).astype(int)
+    path = tmp_path / "organ_donation.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_one_pilot_cluster_says_why_cluster_inference_is_unreliable(tmp_path, capsys):
+    path = organ_donations(tmp_path)
+    argv = ["did", path, "--outcome", "Rate", "--unit", "State", "--time", "Quarter_Num",
+            "--treatment", "active_choice"]
+    code, out, err = run([*argv, "--json"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    frame = pd.read_csv(path)
+    peer = feols("Rate ~ active_choice | State + Quarter_Num", frame, "State")
+    assert result["estimate"] == pytest.approx(peer.coef()["active_choice"], rel=PEER_RTOL)
+    assert result["se"] == pytest.approx(peer.se()["active_choice"], rel=PEER_RTOL)
+    choice = result["choice"]
+    assert choice["few_pilot_units"] and choice["n_treated_clusters"] == 1
+    assert choice["inference"] == "analytic" and result["se_type"] == "cluster"
+    reason = choice["inference_reason"]
+    assert "MacKinnon & Webb 2017" in reason and "synthetic" in reason
+    assert result["wild_bootstrap"]["p_value"] is not None  # still shown beside it
+    code, text, err = run(argv, capsys)
+    everything = text + out
+    assert "Use the wild cluster bootstrap" not in everything
+    assert "prefer the wild cluster bootstrap" not in everything
+    assert "synthetic" in text
+
+
+# --- rows the analyst leaves out: a totals row -------------------------------------------
+
+def panel_with_totals(tmp_path: Path) -> tuple[Path, list[int]]:
+    """12 teams x 8 months, then an "All teams" row per month and a grand "Total" row."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for team in range(12):
+        for month in range(1, 9):
+            on = team < 6 and month >= 5
+            rows.append({"team": f"Team {team:02d}", "month": f"2024-{month:02d}",
+                         "pilot": int(on), "y": round(rng.normal() + 2.0 * on, 4)})
+    frame = pd.DataFrame(rows)
+    sums = frame.groupby("month", as_index=False)["y"].sum().assign(team="All teams", pilot=0)
+    total = {"team": "Total", "month": "", "pilot": "", "y": round(frame["y"].sum(), 4)}
+    frame = pd.concat([frame, sums, pd.DataFrame([total])], ignore_index=True)
+    path = tmp_path / "with_totals.csv"
+    frame.to_csv(path, index=False)
+    first = 96 + 2  # spreadsheet row of the first totals row (header = row 1)
+    return path, list(range(first, first + 9))
+
+
+def test_totals_rows_are_detected_and_can_be_left_out(tmp_path, capsys):
+    from pilot_eval.estimators import PanelColumns
+
+    from pilot_eval.io import load_table
+    from pilot_eval.validation import validate_panel
+
+    path, rows = panel_with_totals(tmp_path)
+    columns = PanelColumns(outcome="y", unit="team", time="month", treatment="pilot")
+    report = validate_panel(load_table(path).frame, columns, file=path.name)
+    totals = next(p for p in report.problems if p.code == "totals_rows")
+    assert totals.rows == tuple(rows) and "--exclude-rows 98-106" in totals.hint
+    argv = ["did", path, "--outcome", "y", "--unit", "team", "--time", "month",
+            "--treatment", "pilot", "--se", "cluster", "--json"]
+    # left in, "All teams" counts as a 13th team; the row without a month is left out, as
+    # the checks say ("will be left out")
+    code, out, err = run(argv, capsys)
+    assert code == EXIT_OK, err
+    assert json.loads(out)["n_units"] == 13 and json.loads(out)["n_obs"] == 104
+    code, out, err = run([*argv, "--exclude-rows", "98-106"], capsys)
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    frame = pd.read_csv(path).iloc[:96]
+    frame["month"] = frame["month"].str[-2:].astype(int)
+    peer = feols("y ~ pilot | team + month", frame.assign(pilot=frame["pilot"].astype(float)),
+                 "team")
+    assert result["estimate"] == pytest.approx(peer.coef()["pilot"], rel=PEER_RTOL)
+    assert result["se"] == pytest.approx(peer.se()["pilot"], rel=PEER_RTOL)
+    assert result["n_obs"] == 96 and result["n_units"] == 12
+    code, out, err = run([*argv, "--exclude-rows", "1"], capsys)
+    assert code == EXIT_BAD_INPUT and "header is row 1" in err
+
+
+def test_excluded_rows_keep_the_spreadsheet_row_numbers_of_later_messages(tmp_path):
+    from pilot_eval.estimators import PanelColumns
+
+    from pilot_eval.exclusions import exclude_rows
+    from pilot_eval.io import load_table
+    from pilot_eval.validation import validate_panel
+
+    path, rows = panel_with_totals(tmp_path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[40, "y"] = "n/a"  # spreadsheet row 42
+    frame.to_csv(path, index=False)
+    table = exclude_rows(load_table(path), [3, *rows])  # leave out row 3 as well
+    columns = PanelColumns(outcome="y", unit="team", time="month", treatment="pilot")
+    report = validate_panel(table.frame, columns, file=path.name)
+    missing = next(p for p in report.problems if p.code == "missing_values")
+    assert missing.rows == (42,)
+
+
+# --- a title row above the header; formulas without saved values -------------------------
+
+def titled_workbook(tmp_path: Path, *, formulas: bool = False) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Report"
+    sheet.append(["Children's services: goals met by team, 2024"])
+    sheet.merge_cells("A1:D1")
+    sheet.append([])
+    sheet.append(["team", "month", "pilot", "y"])
+    rng = np.random.default_rng(9)
+    for team in range(10):
+        for month in range(1, 7):
+            on = int(team < 5 and month >= 4)
+            value = round(rng.normal() + 1.5 * on, 4)
+            sheet.append([f"Team {team}", month, on, value])
+    if formulas:
+        sheet["D5"] = "=D4*2"  # written without a calculated value
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    return path
+
+
+def test_header_row_reads_a_sheet_with_a_title_row_above_the_header(tmp_path, capsys):
+    from pilot_eval.io import load_table
+    from pilot_eval.io.excel import guess_header_row
+
+    path = titled_workbook(tmp_path)
+    table = load_table(path, header_row=3)
+    assert list(table.frame.columns) == ["team", "month", "pilot", "y"]
+    assert table.n_rows == 60 and table.frame.index[0] == 2  # index 2 = spreadsheet row 4
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+    assert guess_header_row(rows) == 3
+    code, out, err = run(["did", path, "--outcome", "y", "--unit", "team", "--time", "month",
+                          "--treatment", "pilot", "--header-row", "3", "--se", "cluster",
+                          "--json"], capsys)
+    assert code == EXIT_OK, err
+    frame = table.frame.assign(pilot=lambda d: d["pilot"].astype(float))
+    peer = feols("y ~ pilot | team + month", frame, "team")
+    assert json.loads(out)["estimate"] == pytest.approx(peer.coef()["pilot"], rel=PEER_RTOL)
+    code, out, err = run(["did", path, "--outcome", "y", "--unit", "team", "--time", "month",
+                          "--treatment", "pilot"], capsys)
+    assert code == EXIT_BAD_INPUT and "--header-row" in err
+
+
+def test_a_workbook_saved_without_calculated_values_is_named_as_such(tmp_path):
+    from pilot_eval.errors import DataError
+    from pilot_eval.io import load_table
+
+    path = titled_workbook(tmp_path, formulas=True)
+    with pytest.raises(DataError, match="saved without calculated values") as info:
+        load_table(path, header_row=3)
+    assert info.value.rows == (5,) and "save it" in info.value.hint
+
+
+# --- command-line messages ---------------------------------------------------------------
+
+def test_json_errors_are_a_json_object_on_stdout_too(tmp_path, capsys):
+    code, out, err = run(["did", DATA / "mpdta.csv", "--outcome", "nope", "--unit",
+                          "countyreal", "--time", "year", "--cohort", "first.treat", "--json"],
+                         capsys)
+    assert code == EXIT_BAD_INPUT and "nope" in err
+    error = json.loads(out)
+    assert set(error) == {"error", "file", "rows", "column", "hint"}
+    assert error["column"] == "nope" and error["file"].endswith("mpdta.csv")
+
+
+def test_a_wild_bootstrap_headline_prints_its_own_p_value_first(weighted_few_clusters, capsys):
+    frame = pd.read_csv(weighted_few_clusters).drop(columns="w")
+    path = weighted_few_clusters.with_name("unweighted.csv")
+    frame.to_csv(path, index=False)
+    code, out, err = run(["did", path, *MPDTA, "--cluster", "council", "--bootstrap", "999"],
+                         capsys)
+    assert code == EXIT_OK, err
+    assert out.startswith("Headline: estimate") and "wild cluster bootstrap" in out.split("\n")[0]
+    assert out.index("wild cluster bootstrap") < out.index("CR1")
+
+
+def test_did_help_says_when_unit_is_needed(capsys):
+    with pytest.raises(SystemExit):
+        main(["did", "--help"])
+    assert "needed with --treatment and --cohort" in " ".join(capsys.readouterr().out.split())
+
+
+STAFF = [DATA / "retention" / "staff_small.csv", "--start", "start_date", "--end", "end_date",
+         "--team", "team", "--reason", "leaving_reason"]
+
+
+def test_retention_without_pilot_starts_says_how_to_give_them(capsys):
+    code, out, err = run(["retention", *STAFF, "--json"], capsys)
+    assert code == EXIT_OK, err
+    cox = json.loads(out)["unavailable"]["cox"] if "unavailable" in json.loads(out) else None
+    text = out if cox is None else cox
+    assert "no pilot starts were given" in text and "--pilot-starts" in text
+    assert "is constant; drop it" not in out
+
+
+def test_a_us_order_extract_date_names_the_forms_that_work(capsys):
+    code, out, err = run(["retention", *STAFF, "--extract-date", "10/13/2025"], capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "dd/mm/yyyy" in err and "yyyy-mm-dd" in err
+    assert "%m/%d/%Y" not in err and "row 2" not in err

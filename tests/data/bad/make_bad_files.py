@@ -258,7 +258,8 @@ def make() -> list[dict]:
     gappy[5][3] = ""  # Birch 2023-02 outcome blank (row 6)
     write("unbalanced_with_blanks.csv", csv_text(gappy))
     case("unbalanced_with_blanks.csv", "validation", roles=ROLES, errors=[],
-         warnings=["missing_values", "unbalanced_panel", FEW_CLUSTERS, "rows_used"],
+         warnings=["missing_values", "unbalanced_panel", "pilot_start_uncertain",
+                   FEW_CLUSTERS, "estimator_refuses"],
          warning_rows={"missing_values": [6]})
     _issue7_cases(case)
     (HERE / "expected.json").write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n",
