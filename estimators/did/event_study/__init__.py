@@ -1,6 +1,16 @@
-"""Event studies with leads and lags (the pre-trend test), as fixest/pyfixest."""
+"""Event studies with leads and lags (the pre-trend test), as fixest/pyfixest.
 
-from pilot_eval.estimators.did.event_study.estimator import EventStudy
-from pilot_eval.estimators.did.event_study.result import EventStudyResult
+Names are imported on first use (``lazy_exports``): an eager import here would run this
+package's modules while a sibling module that they import is still half-initialised.
+"""
 
-__all__ = ["EventStudy", "EventStudyResult"]
+from pilot_eval.estimators._lazy import lazy_exports
+
+_EXPORTS = {
+    "EventStudy": ".estimator",
+    "EventStudyResult": ".result",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+__all__ = list(_EXPORTS)

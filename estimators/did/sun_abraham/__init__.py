@@ -1,6 +1,16 @@
-"""Sun & Abraham (2021) interaction-weighted event study, as fixest ``sunab``."""
+"""Sun & Abraham (2021) interaction-weighted event study, as fixest ``sunab``.
 
-from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
-from pilot_eval.estimators.did.sun_abraham.result import SunAbrahamResult
+Names are imported on first use (``lazy_exports``): an eager import here would run this
+package's modules while a sibling module that they import is still half-initialised.
+"""
 
-__all__ = ["SunAbraham", "SunAbrahamResult"]
+from pilot_eval.estimators._lazy import lazy_exports
+
+_EXPORTS = {
+    "SunAbraham": ".estimator",
+    "SunAbrahamResult": ".result",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+__all__ = list(_EXPORTS)

@@ -1,8 +1,16 @@
-"""The restricted wild cluster bootstrap (WCR), as ``wildboottest``/``fwildclusterboot``."""
+"""The restricted wild cluster bootstrap (WCR), as ``wildboottest``/``fwildclusterboot``.
 
-from pilot_eval.estimators.did.wild_bootstrap.estimator import (
-    WildBootstrapResult,
-    WildClusterBootstrap,
-)
+Names are imported on first use (``lazy_exports``): an eager import here would run this
+package's modules while a sibling module that they import is still half-initialised.
+"""
 
-__all__ = ["WildBootstrapResult", "WildClusterBootstrap"]
+from pilot_eval.estimators._lazy import lazy_exports
+
+_EXPORTS = {
+    "WildClusterBootstrap": ".estimator",
+    "WildBootstrapResult": ".estimator",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+__all__ = list(_EXPORTS)

@@ -1,6 +1,17 @@
 """Cox proportional hazards: the partial likelihood (Efron/Breslow), Newton-Raphson, clustered
-sandwich, concordance and the scaled-Schoenfeld proportional-hazards test."""
+sandwich, concordance and the scaled-Schoenfeld proportional-hazards test.
 
-from pilot_eval.estimators.survival.cox.model import CoxModel, CoxResult
+Names are imported on first use (``lazy_exports``): an eager import here would run this
+package's modules while a sibling module that they import is still half-initialised.
+"""
 
-__all__ = ["CoxModel", "CoxResult"]
+from pilot_eval.estimators._lazy import lazy_exports
+
+_EXPORTS = {
+    "CoxModel": ".model",
+    "CoxResult": ".model",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+__all__ = list(_EXPORTS)
