@@ -126,6 +126,9 @@ class BriefPage(QWidget):
         outer.addWidget(splitter)
         self.set_ready(False)
 
+    def default_button(self) -> QPushButton:
+        return self.export_button
+
     def _text_box(self, name: str, placeholder: str) -> QPlainTextEdit:
         box = QPlainTextEdit()
         box.setAccessibleName(name)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 RENDER_DPI = 200  # sharp at 150% display scaling and when the window is wide
-
+MINIMUM = QSize(320, 180)  # the smallest chart still readable
 
 def render_png(figure: Any, dpi: int = RENDER_DPI) -> bytes | None:
     """The figure as PNG bytes (call from a worker thread); ``None`` stays ``None``."""
@@ -37,20 +37,32 @@ class ChartView(QLabel):
         super().__init__(parent)
         self.setAccessibleName(name)
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setMinimumSize(320, 200)
+        # As tall as the picture's proportions ask at the width given (a warnings list under it
+        # takes the rest), shrinking when the height is short.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(MINIMUM)
         self._pixmap = QPixmap()
         self._pixmap.loadFromData(png, "PNG")
+        self._aspect = (self._pixmap.height() / self._pixmap.width()
+                        if not self._pixmap.isNull() and self._pixmap.width() else 0.6)
+        self._width = 0
         self._rescale()
 
     def has_picture(self) -> bool:
         return not self._pixmap.isNull()
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(640, 400)
+        width = self.width() if self.width() > MINIMUM.width() else 640
+        return QSize(width, max(MINIMUM.height(), round(width * self._aspect)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return MINIMUM
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
+        if event.size().width() != self._width:  # the height it asks for follows the width
+            self._width = event.size().width()
+            self.updateGeometry()
         self._rescale()
 
     def _rescale(self) -> None:

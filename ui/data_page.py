@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from .controller import Issue
+from .reflow import HANDLES_ENTER, compact_combo
 from .roles_form import RolesForm
 from .table_model import DataFrameModel
 
@@ -42,6 +43,7 @@ class DataPage(QWidget):
 
     open_requested = Signal()
     role_changed = Signal(str, object)
+    next_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,7 +72,7 @@ class DataPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.filter_column = QComboBox()
+        self.filter_column = compact_combo(QComboBox(), 10)
         self.filter_column.setAccessibleName("Filter column")
         self.filter_column.setToolTip("Which column the filter searches")
         self.filter_text = QLineEdit()
@@ -78,6 +80,7 @@ class DataPage(QWidget):
         self.filter_text.setPlaceholderText("Show only rows containing… (press Enter)")
         self.filter_text.setClearButtonEnabled(True)
         self.filter_text.returnPressed.connect(self.apply_filter)
+        self.filter_text.setProperty(HANDLES_ENTER, True)  # Enter filters, nothing else
         self.filter_note = QLabel("")
         self.filter_note.setAccessibleName("Rows shown")
         filter_row = QHBoxLayout()
@@ -105,6 +108,16 @@ class DataPage(QWidget):
         issues_title.setBuddy(self.issues)
         issues_box.addWidget(issues_title)
         issues_box.addWidget(self.issues)
+        self.next_button = QPushButton("Next: look at the trends ›")
+        self.next_button.setAccessibleName("Next step: trends")
+        self.next_button.setToolTip("The data are checked: see the pilot and comparison teams "
+                                    "over time (Enter, or Ctrl+3)")
+        self.next_button.clicked.connect(self.next_requested)
+        self.next_button.setEnabled(False)  # until the data can be analysed
+        next_row = QHBoxLayout()
+        next_row.addStretch(1)
+        next_row.addWidget(self.next_button)
+        issues_box.addLayout(next_row)
         bottom = QWidget()
         bottom_layout = QHBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +137,13 @@ class DataPage(QWidget):
         self.setTabOrder(self.filter_column, self.table)
         self.setTabOrder(self.table, self.roles_form.combos["unit"])
         self.clear()
+
+    def default_button(self) -> QPushButton:
+        """What Enter presses on this step: Next once the data are ready, else Open."""
+        return self.next_button if self.next_button.isEnabled() else self.open_button
+
+    def set_ready(self, ready: bool) -> None:
+        self.next_button.setEnabled(ready)
 
     def clear(self) -> None:
         self.model.set_frame(None)

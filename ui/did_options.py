@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QWidget
 
+from .reflow import compact_combo
+
 #: ``DidOptions.se`` choices in plain words.
 SE_CHOICES: dict[str, str] = {
     "auto": "Automatic",
@@ -47,7 +49,9 @@ class DidOptionsRow(QWidget):
 
     option_changed = Signal(str, object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 leading: tuple[QLabel, QWidget] | None = None) -> None:
+        """``leading``: a caption and a control placed first (the Impact step's method)."""
         super().__init__(parent)
         self.setAccessibleName("Analysis options")
         self._setting = False
@@ -55,10 +59,15 @@ class DidOptionsRow(QWidget):
         self.boxes: dict[str, QCheckBox] = {}
         grid = QGridLayout(self)  # two short rows: fits a small window at 150%
         grid.setContentsMargins(0, 0, 0, 0)
-        for place, (name, caption, choices) in enumerate((
+        if leading is not None:
+            grid.addWidget(leading[0], 0, 0)
+            grid.addWidget(leading[1], 0, 1)
+        # (row, column) of each option: the method (leading) first, then the comparison
+        places = {"control": (1, 0), "se": (0, 2), "level": (1, 2)}
+        for name, caption, choices in (
                 ("se", "Standard &errors:", SE_CHOICES), ("control", "Com&pare with:", CONTROLS),
-                ("level", "&Level:", LEVELS))):
-            combo = QComboBox()
+                ("level", "&Level:", LEVELS)):
+            combo = compact_combo(QComboBox(), 4 if name == "level" else 10)
             combo.setAccessibleName(OPTION_NAMES[name])
             combo.setToolTip(TIPS[name])
             for key, label in choices.items():
@@ -66,8 +75,9 @@ class DidOptionsRow(QWidget):
             combo.currentIndexChanged.connect(lambda _i, n=name: self._combo_picked(n))
             label = QLabel(caption)
             label.setBuddy(combo)
-            grid.addWidget(label, place % 2, 2 * (place // 2))
-            grid.addWidget(combo, place % 2, 2 * (place // 2) + 1)
+            row, column = places[name]
+            grid.addWidget(label, row, column)
+            grid.addWidget(combo, row, column + 1)
             self.combos[name] = combo
         for place, (name, caption) in enumerate((("checks", "Ro&bustness checks"),
                                                  ("sensitivity", "Sensiti&vity"))):
@@ -77,7 +87,8 @@ class DidOptionsRow(QWidget):
             box.toggled.connect(lambda on, n=name: self._emit(n, bool(on)))
             grid.addWidget(box, place, 4)
             self.boxes[name] = box
-        grid.setColumnStretch(5, 1)
+        for column in (1, 3):  # the combo boxes take the width there is, down to their minimum
+            grid.setColumnStretch(column, 1)
         self.set_options({})
 
     def set_options(self, options: dict[str, Any]) -> None:

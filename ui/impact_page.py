@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -24,10 +23,9 @@ from PySide6.QtWidgets import (
 from .chart_image import ChartView
 from .chart_table import EVENT_HEADERS, HEADERS, event_rows, means_rows
 from .did_options import DidOptionsRow
+from .reflow import FiguresTable, NoteList, compact_combo
 from .result_text import headline, result_rows, warning_lines
 from .trends_text import robustness_rows
-
-LABEL_WIDTH = 160  # the result table's label column (pixels before display scaling)
 
 METHODS = {
     "auto": "Automatic (recommended)",
@@ -35,7 +33,7 @@ METHODS = {
     "twfe": "Two-way fixed effects",
     "callaway-santanna": "Callaway & Sant'Anna (staggered starts)",
 }
-TABLE_MIN_HEIGHT = 160
+NO_CHART_YET = "The chart of pilot and comparison teams over time appears here after the analysis."
 MEANS_CHART_NAME = ("Chart: mean outcome of pilot and comparison teams by period, with the "
                     "pilot start marked; the table button shows its numbers")
 EVENT_CHART_NAME = ("Chart: effect of the pilot by period since it started, with 95% ranges; "
@@ -75,10 +73,11 @@ class ImpactPage(QWidget):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
+        self.progress.setVisible(False)  # shown while the analysis runs
         self.status = QLabel(IDLE_TEXT)
         self.status.setAccessibleName("Analysis status")
         self.status.setWordWrap(True)
-        self.method = QComboBox()
+        self.method = compact_combo(QComboBox(), 12)
         self.method.setAccessibleName("Method")
         self.method.setToolTip(METHOD_GUIDANCE)
         for key, label in METHODS.items():
@@ -87,48 +86,22 @@ class ImpactPage(QWidget):
         self._setting_method = False
         method_label = QLabel("&Method:")
         method_label.setBuddy(self.method)
-        self.options_row = DidOptionsRow()
-        method_row = QHBoxLayout()
-        method_row.addWidget(method_label)
-        method_row.addWidget(self.method)
-        method_row.addStretch(1)
+        self.options_row = DidOptionsRow(leading=(method_label, self.method))
         controls = QHBoxLayout()
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.progress, 1)
+        controls.addWidget(self.status, 3)
 
         self.sentence = QLabel("")
         self.sentence.setObjectName("Headline")
         self.sentence.setAccessibleName("Result in words")
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = QTableWidget(0, 2)
-        self.table.setAccessibleName("Result table")
-        self.table.setHorizontalHeaderLabels(["", "Value"])
-        # The label column keeps a set width (long robustness labels wrap) so the values
-        # have room: "+4.36 percentage points" must not be cut to "percent…".
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, LABEL_WIDTH)
-        self.table.horizontalHeader().sectionResized.connect(
-            lambda *_: self.table.resizeRowsToContents())
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setVisible(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        self.warnings = QListWidget()
-        self.warnings.setAccessibleName("Warnings")
-        self.warnings.setWordWrap(True)
-        self.warnings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table = FiguresTable("Result table", ("", ""))
+        self.warnings = NoteList("Warnings")
         self.warnings_title = QLabel("&Warnings")
         self.warnings_title.setBuddy(self.warnings)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.table)
-        left_layout.addWidget(self.warnings_title)
-        left_layout.addWidget(self.warnings, 1)
-        left_layout.addStretch(0)
         self.chart_holder = QWidget()
         self.chart_holder.setAccessibleName("Chart of pilot and comparison means")
         self.chart_layout = QVBoxLayout(self.chart_holder)
@@ -150,35 +123,45 @@ class ImpactPage(QWidget):
         means_row.addWidget(self.means_button)
         self.chart_layout.addLayout(means_row)
         self.chart_layout.addWidget(self.means_table, 1)
-        self.chart_note = QLabel("The chart of pilot and comparison teams over time appears "
-                                 "here after the analysis.")
+        self.chart_note = QLabel(NO_CHART_YET)
         self.chart_note.setWordWrap(True)
         self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart_layout.addWidget(self.chart_note)
         self.canvas: Any = None
         self._chart_name = MEANS_CHART_NAME
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.chart_holder)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([480, 620])
+        # Left: the figures (rows grow to fit).  Right: the chart at its own proportions and,
+        # under it, the warnings, which take whatever height the chart leaves.
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.chart_holder)
+        right_layout.addWidget(self.warnings_title)
+        right_layout.addWidget(self.warnings, 1)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.table)
+        self.body.addWidget(right)
+        self.body.setStretchFactor(0, 4)
+        self.body.setStretchFactor(1, 5)
+        self.body.setSizes([4000, 5000])  # shares of the width, whatever the screen
 
         layout = QVBoxLayout(self)
-        layout.addLayout(method_row)
         layout.addWidget(self.options_row)
         layout.addLayout(controls)
-        layout.addWidget(self.status)
         layout.addWidget(self.sentence)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.body, 1)
         chain = [self.method, *self.options_row.combos.values(),
                  *self.options_row.boxes.values(), self.run_button]
         for before, after in zip(chain, chain[1:], strict=False):
             self.setTabOrder(before, after)
         self.setTabOrder(self.run_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.table)
-        self.setTabOrder(self.table, self.warnings)
+        self.setTabOrder(self.table, self.means_button)
+        self.setTabOrder(self.means_button, self.warnings)
         self.clear_result()
+
+    def default_button(self) -> QPushButton:
+        return self.run_button
 
     # ---------------------------------------------------------------- setters
     def set_method(self, key: str) -> None:
@@ -200,6 +183,7 @@ class ImpactPage(QWidget):
     def set_busy(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)
         self.run_button.setEnabled(not busy)
+        self.progress.setVisible(busy)  # idle: the status line has the room
         if busy:
             self.progress.setValue(0)
             self.status.setText("Running the analysis…  You can keep working or press Cancel.")
@@ -224,7 +208,7 @@ class ImpactPage(QWidget):
         self.sentence.setVisible(False)
         self.table.setRowCount(0)
         self.table.setVisible(False)
-        self.warnings.clear()
+        self.warnings.set_lines([])
         self.warnings.setVisible(False)
         self.warnings_title.setVisible(False)
         self.means_table.setRowCount(0)
@@ -232,8 +216,7 @@ class ImpactPage(QWidget):
         self.means_button.setVisible(False)
         self.means_table.setVisible(False)
         self._set_canvas(None)
-        self.chart_note.setText("The chart of pilot and comparison teams over time appears "
-                                "here after the analysis.")
+        self.chart_note.setText(NO_CHART_YET)
 
     def show_result(self, result: dict[str, Any], figure: Any = None,
                     chart_problem: str = "", *, event_chart: bool = False) -> None:
@@ -246,20 +229,9 @@ class ImpactPage(QWidget):
         rows = result_rows(result) + [r for r in robustness_rows(result)
                                       if r[0] not in shown and r[0] != "Why this method"]
         self.table.setVisible(True)
-        self.table.setRowCount(len(rows))
-        for row, (label, value) in enumerate(rows):
-            name = QTableWidgetItem(label)
-            name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.table.setItem(row, 0, name)
-            self.table.setItem(row, 1, QTableWidgetItem(value))
-        self.table.resizeRowsToContents()
-        # As tall as its rows when there is room; a scroll bar (never overlap) when not.
-        full = self.table.verticalHeader().length() + 2 * self.table.frameWidth()
-        self.table.setMaximumHeight(full)
-        self.table.setMinimumHeight(min(full, TABLE_MIN_HEIGHT))
+        self.table.set_rows(rows)
         lines = warning_lines(result)
-        self.warnings.clear()
-        self.warnings.addItems([f"• {line}" for line in lines])
+        self.warnings.set_lines(lines)
         self.warnings.setVisible(bool(lines))
         self.warnings_title.setVisible(bool(lines))
         self._chart_name = (EVENT_CHART_NAME if event_chart else MEANS_CHART_NAME)
@@ -270,8 +242,7 @@ class ImpactPage(QWidget):
 
     def table_text(self) -> list[tuple[str, str]]:
         """The result table as shown (for tests and copying)."""
-        return [(self.table.item(r, 0).text(), self.table.item(r, 1).text())
-                for r in range(self.table.rowCount())]
+        return [(label, value) for label, value in self.table.rows()]
 
     def _fill_means(self, result: dict[str, Any], *, event_chart: bool = False) -> None:
         unit = result.get("outcome_unit", "")

@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QLineEdit,
     QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
     QStackedWidget,
     QTextBrowser,
+    QTextEdit,
     QWidget,
 )
 
@@ -35,6 +41,7 @@ from .error_dialog import show_error
 from .error_info import ErrorInfo
 from .help_text import help_html
 from .impact_page import ImpactPage
+from .reflow import HANDLES_ENTER
 from .result_text import headline
 from .retention_page import RetentionPage
 from .settings import open_settings
@@ -49,6 +56,7 @@ from .window_import import ImportFilesMixin
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
                "pilot-eval projects (*.pilot.json);;CSV (*.csv *.txt *.tsv);;"
                "Excel (*.xlsx);;Parquet (*.parquet);;Stata (*.dta);;All files (*)")
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 RERUN_DELAY_MS = 500  # quiet time after an option change before the analysis runs again
 STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*)"
 
@@ -61,7 +69,6 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle("pilot-eval[*]")
-        self.resize(1200, 800)
         self.setStyleSheet(STYLE_SHEET)
         self.controller = controller if controller is not None else Controller(parent=self)
         self.settings = settings if settings is not None else open_settings()
@@ -165,6 +172,9 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         self.start_page.recent_chosen.connect(self.open_recent)
         self.data_page.open_requested.connect(self.open_file_dialog)
         self.data_page.role_changed.connect(self.change_role)
+        self.data_page.next_requested.connect(lambda: self.steps.select("trends"))
+        self.trends_page.next_requested.connect(lambda: self.steps.select("impact"))
+        c.ready_changed.connect(self.data_page.set_ready)
         self.impact_page.run_requested.connect(self._run)
         self.impact_page.cancel_requested.connect(c.cancel_analysis)
         self.impact_page.method_changed.connect(self.change_method)
@@ -404,6 +414,35 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
             self.open_action.setEnabled(not busy)
         elif key == RETENTION:
             self.retention_page.set_busy(busy)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        extra = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() in ENTER_KEYS and extra == Qt.KeyboardModifier.NoModifier \
+                and self.press_enter():
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def press_enter(self) -> bool:
+        """Enter, as Windows users expect it: on a button it presses that button; elsewhere on
+        a step it presses the step's default button (``default_button()``).  Lists, tables,
+        text boxes and a field that uses Enter itself keep it.  True when a button was pressed."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QPushButton):
+            if focus.isEnabled():
+                focus.animateClick()
+            return True
+        if isinstance(focus, QAbstractItemView | QPlainTextEdit | QTextEdit) or (
+                isinstance(focus, QLineEdit) and focus.property(HANDLES_ENTER)):
+            return False
+        page = self.pages.currentWidget()
+        if focus is not None and not page.isAncestorOf(focus):
+            return False
+        button = page.default_button() if hasattr(page, "default_button") else None
+        if button is None or not (button.isEnabled() and button.isVisible()):
+            return False
+        button.animateClick()
+        return True
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self._close_files():

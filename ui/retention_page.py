@@ -8,48 +8,21 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from .chart_image import ChartView
-from .retention_text import rate_rows, retention_rows
+from .reflow import FiguresTable, NoteList
+from .retention_text import RATE_HEADERS, rate_table, retention_rows
 from .staff_form import StaffForm
 
 IDLE = ("Open the staff records (one row per person and post: team, start date, end date, "
         "leaving reason) to compare how long pilot and comparison staff stay.")
-
-
-def _fill(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, (label, value) in enumerate(rows):
-        table.setItem(r, 0, QTableWidgetItem(label))
-        table.setItem(r, 1, QTableWidgetItem(value))
-    table.resizeRowsToContents()
-
-
-def _two_column_table(name: str, headers: tuple[str, str]) -> QTableWidget:
-    table = QTableWidget(0, 2)
-    table.setAccessibleName(name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-    table.setColumnWidth(0, 210)
-    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(True)
-    header = table.horizontalHeader()
-    header.sectionResized.connect(lambda *_: table.resizeRowsToContents())
-    return table
 
 
 class RetentionPage(QWidget):
@@ -78,11 +51,10 @@ class RetentionPage(QWidget):
         top.addWidget(self.open_button)
         top.addWidget(self.columns_button)
         top.addWidget(self.status, 1)
-        self.figures = _two_column_table("Retention results", ("Figure", "Value"))
-        self.rates = _two_column_table("Workforce rate definitions", ("Rate", "Definition"))
-        self.warnings = QListWidget()
-        self.warnings.setAccessibleName("Retention warnings")
-        self.warnings.setWordWrap(True)
+        self.figures = FiguresTable("Retention results", ("Figure", "Value"))
+        self.rates = FiguresTable("Workforce rates (hover a rate for its definition)",
+                                  RATE_HEADERS)
+        self.warnings = NoteList("Retention warnings")
         self.chart_holder = QWidget()
         self.chart_layout = QVBoxLayout(self.chart_holder)
         self.chart_layout.setContentsMargins(0, 0, 0, 0)
@@ -90,15 +62,18 @@ class RetentionPage(QWidget):
         self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart_note.setWordWrap(True)
         self.chart_layout.addWidget(self.chart_note)
-        tables = QSplitter(Qt.Orientation.Horizontal)
-        tables.addWidget(self.figures)
-        tables.addWidget(self.rates)
-        tables.setSizes([500, 500])
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.chart_holder)
-        splitter.addWidget(tables)
-        splitter.addWidget(self.warnings)
-        splitter.setSizes([330, 300, 80])
+        # Left: the curves at their own proportions, the workforce rates under them.  Right:
+        # the key figures, and the warnings under them.
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        for upper, lower in ((self.chart_holder, self.rates), (self.figures, self.warnings)):
+            column = QWidget()
+            column_layout = QVBoxLayout(column)
+            column_layout.setContentsMargins(0, 0, 0, 0)
+            column_layout.addWidget(upper, 0 if upper is self.chart_holder else 3)
+            column_layout.addWidget(lower, 2)
+            splitter.addWidget(column)
+        splitter.setSizes([5000, 4000])  # shares of the width, whatever the screen
         self.staff_form = StaffForm()
         self.staff_form.setVisible(False)  # shown on request, or when there are problems
         self.columns_button.toggled.connect(self.staff_form.setVisible)
@@ -112,10 +87,15 @@ class RetentionPage(QWidget):
         self.canvas: Any = None
         self.clear()
 
+    def default_button(self) -> QPushButton:
+        """Enter: run again with the columns shown when the form is open, else open a file."""
+        return (self.staff_form.apply_button if self.staff_form.isVisible()
+                else self.open_button)
+
     def clear(self) -> None:
         self.figures.setRowCount(0)
         self.rates.setRowCount(0)
-        self.warnings.clear()
+        self.warnings.set_lines([])
         self.warnings.setVisible(False)
         self._set_canvas(None)
 
@@ -131,11 +111,12 @@ class RetentionPage(QWidget):
         name = Path(str(data.get("file", ""))).name or "the staff records"
         self.status.setText(f"<b>{name}</b>: {data.get('n_spells', '?')} spells of staff in "
                             "post. Key figures below; the curves show the share still in post.")
-        _fill(self.figures, retention_rows(result))
-        _fill(self.rates, rate_rows(result))
+        self.figures.set_rows(retention_rows(result))
+        rows, tips = rate_table(result)
+        self.rates.set_rows(rows, tips)
+        self.rates.setVisible(bool(rows))
         lines = [str(w) for w in result.get("warnings") or ()]
-        self.warnings.clear()
-        self.warnings.addItems([f"• {line}" for line in lines])
+        self.warnings.set_lines(lines)
         self.warnings.setVisible(bool(lines))
         self._set_canvas(figure)
         if figure is None:
@@ -154,7 +135,7 @@ class RetentionPage(QWidget):
                                                        self.columns_button.isChecked()))
         problems = [str(p) for p in getattr(output, "problems", ()) or ()]
         if problems:
-            self.warnings.insertItems(0, [f"• {p}" for p in problems])
+            self.warnings.insert_lines(problems)
             self.warnings.setVisible(True)
             if not output.result:
                 self.status.setText("The staff records need attention before the retention "
@@ -162,11 +143,10 @@ class RetentionPage(QWidget):
                                     "or dates on the left, or fix the file and open it again.")
 
     def problem_lines(self) -> list[str]:
-        return [self.warnings.item(r).text() for r in range(self.warnings.count())]
+        return self.warnings.lines()
 
     def figure_rows(self) -> list[tuple[str, str]]:
-        return [(self.figures.item(r, 0).text(), self.figures.item(r, 1).text())
-                for r in range(self.figures.rowCount())]
+        return [(label, value) for label, value in self.figures.rows()]
 
     def _set_canvas(self, figure: Any) -> None:
         if self.canvas is not None:

@@ -75,25 +75,27 @@ RATE_LABELS = {"nhs_leaver_rate": "Leaver rate (NHS)", "stability_index": "Stabi
                "agency_rate": "Agency rate"}
 
 
-def rate_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Each workforce rate's mean over the periods, per arm, with its definition.
+RATE_HEADERS = ("Rate (mean per period)", "Pilot", "Comparison")
+
+
+def rate_table(result: Mapping[str, Any]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """One row per workforce rate: its mean over the periods for each arm; and, per row, the
+    rate's definition (shown as the row's tooltip, not in the cell).
 
     The mean is the plain average of the period rates (as the rates table in the brief lists
     them period by period)."""
     rates = result.get("rates")
     if not isinstance(rates, Mapping):
-        return []
+        return [], []
     period = str(rates.get("period", "period"))
-    rows = []
+    rows, tips = [], []
     for key, definition in (rates.get("definitions") or {}).items():
         label = RATE_LABELS.get(str(key), str(key).replace("_", " ").capitalize())
-        means = []
+        cells = []
         for arm in ("pilot", "comparison"):
             values = [v for v in (_number(r.get(key)) for r in rates.get("by_arm") or ()
                                   if r.get("arm") == arm) if v is not None]
-            if values:
-                means.append(f"{arm} {100 * sum(values) / len(values):.1f}%")
-        shown = (f"mean per {period}: " + ", ".join(means) + ". ") if means else \
-            "not in these records. "
-        rows.append((label, shown + f"Definition: {definition}"))
-    return rows
+            cells.append(f"{100 * sum(values) / len(values):.1f}%" if values else "–")
+        rows.append((f"{label}, per {period}", *cells))
+        tips.append(f"{label}: {definition}")
+    return rows, tips

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 from .controller import ROLE_LABELS
+from .reflow import compact_combo
 
 NOT_USED = "(not used)"
 ROLE_HELP = {
@@ -30,13 +31,13 @@ class RolesForm(QGroupBox):
         super().__init__("Column roles", parent)
         self.setAccessibleName("Column roles")
         layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.combos: dict[str, QComboBox] = {}
         for role, label in ROLE_LABELS.items():
-            combo = QComboBox()
+            combo = compact_combo(QComboBox(), 14)
             combo.setAccessibleName(label)
             combo.setAccessibleDescription(ROLE_HELP[role])
             combo.setToolTip(ROLE_HELP[role])
-            combo.setMinimumWidth(180)
             combo.currentIndexChanged.connect(lambda _i, r=role: self._changed(r))
             caption = QLabel(MNEMONICS[role])
             caption.setBuddy(combo)

@@ -6,17 +6,26 @@ pilot as a project (the Start step's "Open the demo pilot"), runs the analyses t
 task runner and waits for each answer in a local event loop.  Settings go to a temporary INI
 file, so the user's recent projects are neither shown nor changed.
 
-High-DPI check: ``main([OUT, "--scale", "1.5"])`` sets ``QT_SCALE_FACTOR`` before Qt starts and
-adds ``@150`` to the file names (as Windows at 150%).
+Screens: ``main([OUT])`` takes the pictures at the three settings of council laptops
+(:data:`SETTINGS`: 1366x768 at 100%, 1920x1080 at 125% and at 150%), each in its own process,
+because the scale must be set before Qt starts.  ``main([OUT, "--scale", "1.5"])`` takes one
+setting in this process.  Offscreen, the screen is emulated with the offscreen platform's
+configuration file: the free area (the screen less a 40-pixel taskbar) and its logical DPI, so
+the window opens at the size it chooses on that laptop.  Files are ``STEP.png`` at 100% and
+``STEP@125.png``/``STEP@150.png`` at 125% and 150%.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +33,55 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 WAIT_MS = 180_000
-WINDOW_SIZE = (1280, 820)
 STEP_ORDER = ("start", "data", "trends", "impact", "retention", "brief")
 DEMO_MORE_OUTCOMES = ("cost_per_case_gbp",)
+
+
+TASKBAR = 40  # logical pixels: the Windows taskbar along the bottom of the screen
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A laptop screen: its pixels and the Windows display scaling."""
+
+    width: int
+    height: int
+    scale: float
+
+    @property
+    def suffix(self) -> str:
+        return "" if self.scale == 1 else f"@{round(self.scale * 100)}"
+
+    def free_area(self) -> tuple[int, int]:
+        """The free area in device pixels: the screen less the taskbar."""
+        return self.width, self.height - round(TASKBAR * self.scale)
+
+    def offscreen_config(self) -> dict[str, Any]:
+        """The offscreen platform's screen: the free area at this scale's logical DPI."""
+        width, height = self.free_area()
+        return {"screens": [{"name": f"{self.width}x{self.height}", "x": 0, "y": 0,
+                             "width": width, "height": height,
+                             "logicalDpi": 96 * self.scale, "logicalBaseDpi": 96, "dpr": 1}]}
+
+
+SETTINGS: dict[str, Setting] = {"100": Setting(1366, 768, 1.0),
+                                "125": Setting(1920, 1080, 1.25),
+                                "150": Setting(1920, 1080, 1.5)}
+
+
+def emulate_screen(setting: Setting, folder: Path) -> bool:
+    """Point the offscreen platform at ``setting``'s screen (before Qt starts); False when
+    another platform is in use (then ``QT_SCALE_FACTOR`` gives the scale only)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    if QApplication.instance() is not None:
+        raise ScreenshotError("the screen must be set before Qt starts")
+    if platform.split(":")[0] != "offscreen":
+        os.environ["QT_SCALE_FACTOR"] = str(setting.scale)
+        return False
+    config = folder / f"screen-{setting.width}x{setting.height}{setting.suffix}.json"
+    config.write_text(json.dumps(setting.offscreen_config()), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    return True
 
 
 class ScreenshotError(RuntimeError):
@@ -89,7 +144,6 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "",
     scratch = Path(tempfile.mkdtemp(prefix="pilot-eval-shots-"))
     window = MainWindow(settings=open_settings(scratch / "settings.ini"))
     window.modal_errors = False
-    window.resize(*WINDOW_SIZE)
     window.show()
     c = window.controller
     saved: list[Path] = []
@@ -133,22 +187,29 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "",
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``pilot-eval screenshots OUT_DIR [--scale 1.5]``: save one PNG per step."""
+    """``pilot-eval screenshots OUT_DIR [--scale 1.5]``: save one PNG per step, at every
+    setting of :data:`SETTINGS` (each in a child process) or at the one ``--scale`` names."""
     parser = argparse.ArgumentParser(prog="pilot-eval screenshots")
     parser.add_argument("out_dir")
     parser.add_argument("--scale", type=float, default=None,
-                        help="display scale, e.g. 1.25 or 1.5 (sets QT_SCALE_FACTOR)")
+                        help="display scale, 1 (1366x768), 1.25 or 1.5 (1920x1080)")
     args = parser.parse_args(argv)
-    suffix = ""
-    if args.scale:
-        if QApplication.instance() is not None:
-            raise ScreenshotError("--scale must be set before Qt starts")
-        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
-        suffix = f"@{round(args.scale * 100)}"
+    if args.scale is None:
+        for key in SETTINGS:
+            done = subprocess.run([sys.executable, "-m", "pilot_eval.ui.screenshots",
+                                   args.out_dir, "--scale", str(SETTINGS[key].scale)],
+                                  check=False)
+            if done.returncode:
+                return done.returncode
+        return 0
+    setting = next((s for s in SETTINGS.values() if s.scale == args.scale),
+                   Setting(1920, 1080, args.scale))
     from .app import set_high_dpi_policy
 
+    scratch = Path(tempfile.mkdtemp(prefix="pilot-eval-screen-"))
+    emulate_screen(setting, scratch)
     set_high_dpi_policy()
-    for path in save_screenshots(args.out_dir, suffix=suffix):
+    for path in save_screenshots(args.out_dir, suffix=setting.suffix):
         print(path)
     return 0
 

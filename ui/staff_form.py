@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .reflow import compact_combo
 from .retention_core import FIELD_WORDS
 
 NONE = "(none)"
@@ -49,10 +50,11 @@ class StaffForm(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Staff records columns")
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(0, 0, 0, 0)
         self.combos: dict[str, QComboBox] = {}
         for field, words in FIELD_WORDS.items():
-            combo = QComboBox()
+            combo = compact_combo(QComboBox(), 12)
             combo.setAccessibleName(f"Staff {words} column")
             label = QLabel(words.capitalize() + ("" if field in REQUIRED else " (optional)"))
             label.setBuddy(combo)
@@ -67,7 +69,7 @@ class StaffForm(QWidget):
             label = QLabel(caption)
             label.setBuddy(box)
             form.addRow(label, box)
-        self.starts = QComboBox()
+        self.starts = compact_combo(QComboBox(), 12)
         self.starts.setAccessibleName("Pilot starts from")
         self.starts.addItem("the teams file", "file")
         self.starts.addItem("the outcome panel's pilot start column", "panel")

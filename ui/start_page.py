@@ -68,6 +68,10 @@ class StartPage(QWidget):
         button.clicked.connect(signal)
         return button
 
+    def default_button(self) -> QPushButton:
+        """What Enter presses on this step (a recent project in focus opens instead)."""
+        return self.open_button
+
     def show_recent(self, paths: list[str]) -> None:
         """List ``paths`` (most recent first); missing files are shown as such."""
         self.recent.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,7 +27,9 @@ WAITING = ("The trends appear here once the analysis has run (Impact step, or Ct
 
 
 class TrendsPage(QWidget):
-    """Setters: ``show_result(result, figure)``, ``clear``."""
+    """Intent: ``next_requested``.  Setters: ``show_result(result, figure)``, ``clear``."""
+
+    next_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,9 +52,14 @@ class TrendsPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.next_button = QPushButton("Next: estimate the impact ›")
+        self.next_button.setAccessibleName("Next step: impact")
+        self.next_button.setToolTip("Estimate the pilot's effect (Enter, or Ctrl+4)")
+        self.next_button.clicked.connect(self.next_requested)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.table_button)
+        row.addWidget(self.next_button)
         self.chart_layout = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.sentence)
@@ -61,6 +68,9 @@ class TrendsPage(QWidget):
         layout.addWidget(self.table, 1)
         self.canvas: Any = None
         self.clear()
+
+    def default_button(self) -> QPushButton:
+        return self.next_button
 
     def clear(self) -> None:
         self.sentence.setText(WAITING)

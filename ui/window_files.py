@@ -11,9 +11,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from .geometry import FRAME_ALLOWANCE, fits_a_screen, initial_rect
 from .logs import get_logger
 from .project_io import (
     AUTOSAVE_MS,
@@ -27,6 +29,7 @@ from .settings import add_recent, recent_projects, save_geometry, saved_geometry
 
 PROJECT_FILTER = "pilot-eval projects (*.pilot.json);;All files (*)"
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+HELP_WIDTH = 240  # the help panel's first width (logical pixels)
 
 _log = get_logger("window_files")
 
@@ -51,10 +54,26 @@ class ProjectFilesMixin:
         self.autosave_timer.start()
         self.start_page.show_recent(recent_projects(self.settings))
         geometry, state = saved_geometry(self.settings)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self.place_on_screen(geometry)
         if state is not None:
             self.restoreState(state)
+        else:  # the help panel narrow enough to leave the step its room on a small screen
+            QTimer.singleShot(0, lambda: self.resizeDocks([self.help_dock], [HELP_WIDTH],
+                                                          Qt.Orientation.Horizontal))
+
+    def place_on_screen(self, saved: Any = None) -> None:
+        """Restore the ``saved`` geometry when it still fits a screen, else open at a size
+        derived from the free area of the screen the window is on."""
+        if saved is not None and self.restoreGeometry(saved):
+            frame = self.geometry().adjusted(
+                -FRAME_ALLOWANCE.width() // 2, FRAME_ALLOWANCE.width() // 2
+                - FRAME_ALLOWANCE.height(), FRAME_ALLOWANCE.width() // 2,
+                FRAME_ALLOWANCE.width() // 2)
+            if fits_a_screen(frame):
+                return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(initial_rect(screen.availableGeometry()))
 
     # ----------------------------------------------------------------- dialogs
     def ask_unsaved(self) -> str:

@@ -1,12 +1,26 @@
-"""Fixtures for the window's tests: logging into a temporary folder, a fake core, a small panel."""
+"""Fixtures for the window's tests: logging into a temporary folder, a fake core, a small panel.
+
+The window is tested on the commonest council laptop screen: 1366x768 at 100%, whose free area
+(less the taskbar) the offscreen platform emulates (set here, before Qt starts).
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from pilot_eval.ui.logs import configure_logging
+from pilot_eval.ui.screenshots import SETTINGS
 from ui_fakes import FakeCore, small_panel
+
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    import json
+
+    _screen = Path(tempfile.mkdtemp(prefix="pilot-eval-screen-")) / "screen.json"
+    _screen.write_text(json.dumps(SETTINGS["100"].offscreen_config()), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,7 @@ def test_open_map_run_and_export(qtbot, window, panel_csv, tmp_path, dialogs):
     assert window.impact_page.table_text() == result_rows(blocker.args[0].result)
     assert window.impact_page.table_text()[1][1] == f"+{cell_means_did(small_panel()):.2f} points"
     assert "raised Score by about" in window.impact_page.sentence.text()
-    assert window.impact_page.warnings.item(0).text() == "• only 4 clusters"
+    assert window.impact_page.warnings.lines() == ["only 4 clusters"]
     assert window.brief_page.export_button.isEnabled()
 
     with qtbot.waitSignal(window.controller.brief_exported, timeout=WAIT_MS):

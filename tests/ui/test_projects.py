@@ -14,9 +14,11 @@ import sys
 
 import pytest
 from pilot_eval.ui.error_dialog import ErrorDialog
+from pilot_eval.ui.geometry import initial_rect
 from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.project_io import discard_recovery, find_recovery, write_recovery
 from pilot_eval.ui.settings import open_settings, recent_projects
+from PySide6.QtGui import QGuiApplication
 
 from pilot_eval.project import backup_path, load_project
 
@@ -158,16 +160,28 @@ def test_declining_recovery_deletes_the_autosave(qtbot, make_window, panel_csv):
     assert not crashed.exists()
 
 
-def test_geometry_is_saved_to_the_ini_file_and_restored(qtbot, make_window, tmp_path):
+def test_geometry_is_saved_to_the_ini_file_and_restored_when_it_fits(qtbot, make_window,
+                                                                     tmp_path):
     window = make_window()
-    window.resize(900, 640)
+    window.setGeometry(40, 60, 1200, 640)
     assert window.close()
     text = (tmp_path / "settings.ini").read_text(encoding="utf-8")
     assert "[window]" in text and "geometry" in text
     again = make_window()
-    # The height comes back (the default is 800); the width is clamped by Qt to the offscreen
-    # platform's 800-pixel screen and then raised to the window's minimum width.
-    assert again.height() == 640 and again.width() < 1200
+    assert (again.width(), again.height()) == (1200, 640)
+    assert again.close()
+
+
+def test_a_saved_geometry_off_the_screen_is_not_restored(qtbot, make_window, tmp_path):
+    """A window saved on a large monitor opens on the laptop at the size its screen allows."""
+    screen = QGuiApplication.primaryScreen().availableGeometry()
+    window = make_window()
+    window.setGeometry(screen.width() - 300, 40, 1200, 640)  # half off the screen
+    assert window.close()
+    again = make_window()
+    expected = initial_rect(screen)
+    assert again.geometry() == expected
+    assert screen.contains(again.geometry())
 
 
 def test_a_moved_data_file_can_be_located_and_nothing_is_lost(

@@ -105,7 +105,7 @@ def test_validation_problems_are_listed_in_the_step(qtbot, window, fake_core, tm
     problem = "error: the end date is before the start date (column 'end_date', row 4)."
     fake_core.retention_problems = (problem,)
     open_fake_staff(qtbot, window, tmp_path)
-    assert window.retention_page.problem_lines()[0] == f"• {problem}"
+    assert window.retention_page.problem_lines()[0] == problem
     assert not window.retention_page.warnings.isHidden()
 
 
@@ -148,7 +148,7 @@ def test_the_form_opens_by_itself_when_the_records_could_not_be_analysed(qtbot, 
     page = window.retention_page
     page.show_staff(RetentionOutput(result={}, columns=("a", "b"), problems=(problem,)), {})
     assert not page.staff_form.isHidden()
-    assert page.problem_lines() == [f"• {problem}"]
+    assert page.problem_lines() == [problem]
     assert "need attention" in page.status.text()
 
 
