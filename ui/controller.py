@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from .core_api import ROLE_FIELDS, AnalysisOutput, CoreApi
+from .core_api import ROLE_FIELDS, AnalysisOutput, CoreApi, NetworkConfirmation
 from .error_info import ErrorInfo
 from .project_io import SAVED_OPTIONS
 from .task_runner import TaskRunner
@@ -91,6 +91,8 @@ class Controller(QObject):
     preview_failed = Signal(object)    # ErrorInfo
     brief_preview_ready = Signal(str)  # page 1 of the brief as HTML ("" when nothing to show)
     brief_preview_failed = Signal(str)  # why the page-1 preview could not be drawn
+    demo_ready = Signal(str)           # the demo project's path, to be opened
+    network_confirmation = Signal(object)  # NetworkConfirmation: ask before touching them
 
     def __init__(self, core: Any | None = None, runner: TaskRunner | None = None,
                  parent: QObject | None = None) -> None:
@@ -117,14 +119,19 @@ class Controller(QObject):
         self.runner.busy_changed.connect(self.busy_changed)
 
     # ----------------------------------------------------------------- intents
-    def open_file(self, path: str, *, data_path: str | None = None) -> None:
+    def open_file(self, path: str, *, data_path: str | None = None,
+                  allow_hosts: tuple[str, ...] = ()) -> None:
         """Load ``path`` and guess its column roles (in the task runner).
 
-        A project file (``.pilot.json``) opens its outcome data with the roles it saved.
+        A project file (``.pilot.json``) opens its outcome data with the roles it saved; one
+        naming files on another computer answers ``network_confirmation`` first (open it again
+        with those ``allow_hosts`` once the user agrees).
         """
         path = str(path)
         if path.lower().endswith(PROJECT_SUFFIX):
-            extra = {"data_path": str(data_path)} if data_path else {}
+            extra: dict[str, Any] = {"data_path": str(data_path)} if data_path else {}
+            if allow_hosts:
+                extra["allow_hosts"] = tuple(allow_hosts)
             task = partial(self.core.open_project, path, **extra)
         else:
             task = partial(self._load_task, path)
@@ -408,7 +415,9 @@ class Controller(QObject):
 
     @Slot(str, object)
     def _on_finished(self, key: str, value: Any) -> None:
-        if key == LOAD:
+        if key == LOAD and isinstance(value, NetworkConfirmation):
+            self.network_confirmation.emit(value)
+        elif key == LOAD:
             table, roles, note, *rest = value
             extras = rest[0] if rest else {}
             self.table, self.output, self.source_note = table, None, note
@@ -432,7 +441,7 @@ class Controller(QObject):
             self.project_changed.emit(self.project_path)
             self.run_retention()
         elif key == DEMO:
-            self.open_file(str(value))
+            self.demo_ready.emit(str(value))
         elif key == PREVIEW:
             self.preview_ready.emit(value)
         elif key == RETENTION:

@@ -45,6 +45,31 @@ class OutcomeInfo:
 
 
 @dataclass(frozen=True)
+class NetworkConfirmation:
+    """A project names files on other computers: the user must agree before any is touched."""
+
+    project: str
+    paths: tuple[tuple[str, str], ...]  # (what, path)
+    data_path: str | None = None
+
+    def hosts(self) -> tuple[str, ...]:
+        from .places import network_host
+
+        return tuple(sorted({h for _, p in self.paths if (h := network_host(p))}))
+
+
+def project_file_paths(project: Any, *, data_path: str | None = None
+                       ) -> list[tuple[str, Any]]:
+    """``(what, path)`` of every file a project reads: data, staff records, teams, logo."""
+    staff = project.staff_data if isinstance(project.staff_data, dict) else {}
+    spec = project.outcome_data
+    return [("Outcome data", data_path or (spec.path if spec is not None else None)),
+            ("Staff records", staff.get("path")),
+            ("Pilot starts (teams file)", staff.get("pilot_starts_path")),
+            ("Logo", (project.brief or {}).get("logo"))]
+
+
+@dataclass(frozen=True)
 class AnalysisOutput:
     """What an analysis task hands back to the GUI thread."""
 
@@ -128,16 +153,27 @@ class CoreApi:
         progress.report(0.9, "Guessing column roles")
         return table
 
-    def open_project(self, path: str, progress: Progress, *, data_path: str | None = None
-                     ) -> tuple[Any, dict[str, str | None], str, dict[str, Any]]:
+    def open_project(self, path: str, progress: Progress, *, data_path: str | None = None,
+                     allow_hosts: tuple[str, ...] = ()) -> Any:
         """The project's outcome data, its roles, a note when the data file changed, and
-        ``{"project": Project, "path": path}``."""
+        ``{"project": Project, "path": path}``.
+
+        A project naming files on another computer (not the one the project itself is on,
+        nor one in ``allow_hosts``) is not opened: a ``NetworkConfirmation`` comes back, and
+        none of those files is touched (not even to ask whether it exists)."""
         from pilot_eval.errors import DataError, ProjectFileError
         from pilot_eval.io import load_table
         from pilot_eval.project import check_source, load_project
 
+        from .places import network_host, network_paths_of
+
         progress.report(0.05, f"Reading {Path(path).name}")
         project = load_project(path)
+        chosen = {h for h in (network_host(path), network_host(data_path or "")) if h}
+        found = network_paths_of(project_file_paths(project, data_path=data_path),
+                                 allowed_hosts={*chosen, *allow_hosts})
+        if found:
+            return NetworkConfirmation(str(path), tuple(found), data_path)
         spec = project.outcome_data
         if spec is None:
             raise ProjectFileError("the project names no outcome data file", file=Path(path).name,

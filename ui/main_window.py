@@ -33,14 +33,25 @@ from PySide6.QtWidgets import (
 )
 
 from .brief_page import BriefPage
-from .controller import ANALYSIS, BRIEF, DEMO, LOAD, RETENTION, TITLES, Controller, Issue
-from .core_api import AnalysisOutput
+from .controller import (
+    ANALYSIS,
+    BRIEF,
+    DEMO,
+    LOAD,
+    PROJECT_SUFFIX,
+    RETENTION,
+    TITLES,
+    Controller,
+    Issue,
+)
+from .core_api import AnalysisOutput, NetworkConfirmation
 from .data_page import DataPage
 from .did_options import DEFAULTS, OPTION_NAMES
 from .error_dialog import show_error
 from .error_info import ErrorInfo
 from .help_text import help_html
 from .impact_page import ImpactPage
+from .places import documents_folder, is_temporary
 from .reflow import HANDLES_ENTER
 from .result_text import headline
 from .retention_page import RetentionPage
@@ -50,7 +61,8 @@ from .start_page import StartPage
 from .style import STYLE_SHEET
 from .trends_page import TrendsPage
 from .undo import OptionCommand, RolesCommand
-from .window_files import ProjectFilesMixin, documents_folder
+from .window_files import ProjectFilesMixin
+from .window_guard import ProjectGuardMixin
 from .window_import import ImportFilesMixin
 
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
@@ -61,7 +73,7 @@ RERUN_DELAY_MS = 500  # quiet time after an option change before the analysis ru
 STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*)"
 
 
-class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
+class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWindow):
     """pilot-eval's window: Start -> Data -> Trends -> Impact -> Retention -> Brief."""
 
     def __init__(self, controller: Controller | None = None, *,
@@ -101,6 +113,7 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         self.modal_errors = True  # False: errors go to the status bar only (screenshot runs)
         self.steps.select("start")
         self.statusBar().showMessage("Start a project, open one, or try the demo pilot.")
+        self._init_guard()
         self._init_files()
 
     # ----------------------------------------------------------------- set-up
@@ -205,6 +218,8 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         c.busy_changed.connect(self._on_busy)
         c.dirty_changed.connect(self.setWindowModified)
         c.project_changed.connect(self._on_project_changed)
+        c.demo_ready.connect(self.open_file)
+        c.network_confirmation.connect(self._confirm_network)
 
     # ---------------------------------------------------------------- intents
     def go_to(self, key: str) -> None:
@@ -246,11 +261,29 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         elif path:
             self.import_file(path)
 
-    def open_file(self, path: str | Path, *, data_path: str | None = None) -> None:
+    def open_file(self, path: str | Path, *, data_path: str | None = None,
+                  allow_hosts: tuple[str, ...] = (), claim: bool = True) -> None:
+        """Open a data file or a project; a project is locked for this window first (or the
+        user chooses read-only or a copy when another window has it; ``claim=False`` for an
+        autosave, which belongs to no one)."""
+        is_project = str(path).lower().endswith(PROJECT_SUFFIX)
+        if is_project and claim and not self.claim_project(path):
+            return
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
         self.undo_stack.clear()
         self.last_opened = str(path)
-        self.controller.open_file(str(path), data_path=data_path)
+        self.controller.open_file(str(path), data_path=data_path, allow_hosts=allow_hosts)
+
+    def _confirm_network(self, request: NetworkConfirmation) -> None:
+        """A project names files on other computers: show them and ask before opening."""
+        if self.ask_network(list(request.paths)):
+            self.open_file(request.project, data_path=request.data_path,
+                           allow_hosts=request.hosts(), claim=False)
+            return
+        self.open_failed()
+        self.statusBar().showMessage(f"{Path(request.project).name} was not opened: it uses "
+                                     "files on another computer. Copy them to this computer "
+                                     "and locate them, or open the project again and allow it.")
 
     def ask_locate(self, message: str) -> str:
         """The moved data file, chosen by the user ("" to give up).  (Tests replace this.)"""
@@ -281,12 +314,18 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
             self.export_brief_to(path)
 
     def _export_folder(self) -> Path:
-        """The data file's folder when the user can write there, else the Documents folder
-        (the bundled demo data lives inside the installed package)."""
-        table = self.controller.table
-        if table is not None:
-            folder = Path(table.path).resolve().parent
-            package = Path(str(resources.files("pilot_eval.resources"))).resolve()
+        """The project's folder, else the data file's, when the user can write there and it is
+        not a temporary folder; else the Documents folder (the bundled demo data lives inside
+        the installed package)."""
+        c = self.controller
+        candidates = [Path(c.project_path).parent] if c.project_path else []
+        if c.table is not None:
+            candidates.append(Path(c.table.path).parent)
+        package = Path(str(resources.files("pilot_eval.resources"))).resolve()
+        for folder in candidates:
+            if is_temporary(folder):
+                continue
+            folder = folder.resolve()
             if os.access(folder, os.W_OK) and not folder.is_relative_to(package):
                 return folder
         return documents_folder()
@@ -307,6 +346,7 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         if self.modal_errors:
             show_error(info, self)
         if info.title == TITLES[LOAD]:
+            self.open_failed()
             self._offer_locate(info)
 
     def clear_pages(self) -> None:
@@ -335,7 +375,8 @@ class MainWindow(ProjectFilesMixin, ImportFilesMixin, QMainWindow):
         name = Path(self.controller.project_path).name if self.controller.project_path else ""
         table = self.controller.table
         name = name or (Path(table.path).name if table is not None else "")
-        self.setWindowTitle(f"{name}[*] – pilot-eval" if name else "pilot-eval[*]")
+        mode = " (read-only)" if self.read_only else ""
+        self.setWindowTitle(f"{name}[*]{mode} – pilot-eval" if name else "pilot-eval[*]")
         self.setWindowModified(self.controller.dirty)
 
     def _on_roles_changed(self, roles: dict[str, str | None]) -> None:

@@ -3,8 +3,10 @@ recovery files that survive a crash.
 
 Recovery files live in ``pilot_eval.logs.data_home() / "recovery"``: ``autosave-PID.pilot.json``
 (a normal project file with absolute data paths) and ``autosave-PID.json`` (which project it
-belongs to and when it was written).  A clean exit deletes them; files left by a process that
-is no longer running are offered at the next start.
+belongs to, when it was written, and which process wrote it: id, start time and machine).  A
+clean exit deletes them; files left by a process that is really gone (``psutil``, the process
+id and its start time, so a reused id is not mistaken for the writer) are offered at the next
+start.  Another window's autosave, on this machine or another, is never offered.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class RecoveryFile:
     project: Path
     original: str  # the project file it belongs to ("" for a project never saved)
     saved_at: float
+    original_digest: str | None = None  # SHA-256 of the original as the session knew it
 
     def describe(self) -> str:
         when = time.strftime("%d %b %Y %H:%M", time.localtime(self.saved_at))
@@ -97,16 +100,21 @@ def session_project(table: Any, roles: dict[str, str | None], results: list[dict
 
 
 def write_recovery(project: Any, original: str | None, *, folder: Path | None = None,
-                   pid: int | None = None) -> Path:
-    """Write the autosave of this process; return the project file written."""
+                   pid: int | None = None, original_digest: str | None = None) -> Path:
+    """Write the autosave of process ``pid`` (default: this one); return the project file."""
     from pilot_eval.jsonio import dumps, write_bytes_atomic
+
+    from .project_lock import machine_name, process_started
 
     folder = folder or recovery_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{RECOVERY_PREFIX}{pid or os.getpid()}"
+    pid = pid or os.getpid()
+    stem = f"{RECOVERY_PREFIX}{pid}"
     target = folder / f"{stem}.pilot.json"
     write_bytes_atomic(target, (dumps(project.to_dict()) + "\n").encode("utf-8"))
-    meta = {"original": original or "", "saved_at": time.time()}
+    meta = {"original": original or "", "saved_at": time.time(), "pid": pid,
+            "process_started": process_started(pid), "machine": machine_name(),
+            "original_sha256": original_digest}
     write_bytes_atomic(folder / f"{stem}.json", json.dumps(meta).encode("utf-8"))
     return target
 
@@ -124,22 +132,21 @@ def discard_file(recovery: RecoveryFile) -> None:
     Path(str(recovery.project).removesuffix(".pilot.json") + ".json").unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # no cheap check: assume gone (a second window is rare)
+def writer_gone(meta: dict[str, Any], pid: int) -> bool:
+    """Is the session that wrote an autosave really gone?  Only a process on this machine
+    can be checked; another machine's autosave (a shared profile) is left alone."""
+    from .project_lock import machine_name, process_alive
+
+    machine = meta.get("machine")
+    if machine is not None and machine != machine_name():
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    started = meta.get("process_started")
+    started = float(started) if isinstance(started, int | float) and started >= 0 else None
+    return not process_alive(pid, started)
 
 
 def find_recovery(*, folder: Path | None = None) -> list[RecoveryFile]:
-    """Autosaves left by sessions no longer running, newest first."""
+    """Autosaves left by sessions that are really gone, newest first."""
     folder = folder or recovery_dir()
     found = []
     for path in folder.glob(f"{RECOVERY_PREFIX}*.pilot.json") if folder.is_dir() else ():
@@ -148,12 +155,14 @@ def find_recovery(*, folder: Path | None = None) -> list[RecoveryFile]:
             pid = int(stem.removeprefix(RECOVERY_PREFIX))
         except ValueError:
             continue
-        if _alive(pid):
-            continue
         try:
             meta = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             meta = {}
+        if not isinstance(meta, dict) or not writer_gone(meta, pid):
+            continue
+        digest = meta.get("original_sha256")
         found.append(RecoveryFile(path, str(meta.get("original", "")),
-                                  float(meta.get("saved_at", path.stat().st_mtime))))
+                                  float(meta.get("saved_at", path.stat().st_mtime)),
+                                  digest if isinstance(digest, str) else None))
     return sorted(found, key=lambda r: r.saved_at, reverse=True)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .places import is_network_path
+
 NO_RECENT = "No recent projects yet."
 
 
@@ -76,7 +78,9 @@ class StartPage(QWidget):
         """List ``paths`` (most recent first); missing files are shown as such."""
         self.recent.clear()
         for path in paths:
-            exists = Path(path).exists()
+            # A project on a network share is not looked up here: that would contact the
+            # server before the user chose to open it.
+            exists = is_network_path(path) or Path(path).exists()
             text = f"{Path(path).name}  —  {Path(path).parent}"
             item = QListWidgetItem(text if exists else f"{text}  (not found)")
             item.setData(Qt.ItemDataRole.UserRole, path)

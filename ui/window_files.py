@@ -7,16 +7,16 @@ A mixin of :class:`~pilot_eval.ui.main_window.MainWindow`; the dialogs are behin
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .geometry import FRAME_ALLOWANCE, fits_a_screen, initial_rect
 from .logs import get_logger
+from .places import demo_folder, documents_folder
 from .project_io import (
     AUTOSAVE_MS,
     RecoveryFile,
@@ -25,18 +25,16 @@ from .project_io import (
     find_recovery,
     write_recovery,
 )
+from .project_lock import ProjectLock
 from .settings import add_recent, recent_projects, save_geometry, saved_geometry
 
 PROJECT_FILTER = "pilot-eval projects (*.pilot.json);;All files (*)"
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+SAVE_AS = "save-as"
 HELP_WIDTH = 240  # the help panel's first width (logical pixels)
+DEMO_PROJECT = "demo.pilot.json"
 
 _log = get_logger("window_files")
-
-
-def documents_folder() -> Path:
-    location = QStandardPaths.StandardLocation.DocumentsLocation
-    return Path(QStandardPaths.writableLocation(location) or Path.home())
 
 
 class ProjectFilesMixin:
@@ -106,8 +104,9 @@ class ProjectFilesMixin:
         return {"brief": self.brief_page.options()}
 
     def save_project(self) -> bool:
-        """Save to the current project file (asks for a name the first time)."""
-        if not self.controller.project_path:
+        """Save to the current project file (asks for a name the first time, and when the
+        project is open read-only)."""
+        if not self.controller.project_path or self.read_only:
             return self.save_project_as()
         return self.save_project_to(self.controller.project_path)
 
@@ -116,8 +115,16 @@ class ProjectFilesMixin:
         return bool(path) and self.save_project_to(path)
 
     def save_project_to(self, path: str | Path) -> bool:
+        """Save to ``path`` after the guards: another window's project is not saved over,
+        and a project changed on disk since it was opened is replaced only if the user says."""
+        check = self.check_before_save(path)
+        if check == SAVE_AS:
+            return self.save_project_as()
+        if check != "ok":
+            return False
         if not self.controller.save_project(str(path), **self.project_options()):
             return False
+        self.after_save(path)
         if self.recovering is not None:
             discard_file(self.recovering)
             self.recovering = None
@@ -142,16 +149,32 @@ class ProjectFilesMixin:
         if not self.maybe_save():
             return
         self.undo_stack.clear()
+        self.release_project()
         self.controller.reset()
         self.clear_pages()
         self.steps.select("data")
         self.statusBar().showMessage("New project: open the outcome data (Ctrl+O).")
 
     def open_demo(self) -> None:
+        """Open the demo project in ``Documents/pilot-eval/demo``, creating it the first time
+        (the user's own folder: what they export beside it is kept)."""
         if not self.maybe_save():
             return
-        folder = Path(tempfile.mkdtemp(prefix="pilot-eval-demo-"))
-        self.statusBar().showMessage("Preparing the demo pilot…")
+        folder = demo_folder()
+        project = folder / DEMO_PROJECT
+        if project.is_file():
+            self.open_file(project)
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # Documents cannot be written: the app's own folder, never a temp one
+            from pilot_eval.logs import data_home
+
+            folder = data_home() / "demo"
+            if (folder / DEMO_PROJECT).is_file():
+                self.open_file(folder / DEMO_PROJECT)
+                return
+        self.statusBar().showMessage(f"Preparing the demo pilot in {folder}…")
         self.controller.open_demo(str(folder))
 
     def maybe_save(self) -> bool:
@@ -171,24 +194,23 @@ class ProjectFilesMixin:
             return None
         try:
             project = c.current_project(**self.project_options())
-            return write_recovery(project, c.project_path)
+            return write_recovery(project, c.project_path, original_digest=self._digest)
         except Exception:  # an autosave must never disturb the user; the log has it
             _log.exception("Autosave failed")
             return None
 
     def offer_recovery(self) -> bool:
-        """Offer the newest autosave left by a crash; True when it is being opened."""
-        found = find_recovery()
-        if not found:
-            return False
-        recovery = found[0]
-        if not self.ask_recover(recovery):
-            for item in found:
-                discard_file(item)
-            return False
-        self.recovering = recovery
-        self.open_file(str(recovery.project))
-        return True
+        """Offer each autosave left by a session that is really gone (newest first) until one
+        is accepted; True when one is being opened.  Only an autosave the user declines is
+        deleted: another window's live autosave is never offered, and those not asked about
+        (after one was accepted) wait for the next start."""
+        for recovery in find_recovery():
+            if self.ask_recover(recovery):
+                self.recovering = recovery
+                self.open_file(str(recovery.project), claim=False)
+                return True
+            discard_file(recovery)
+        return False
 
     def _after_project_opened(self, path: str) -> None:
         """A project finished loading: recent list, or the end of a recovery."""
@@ -196,8 +218,20 @@ class ProjectFilesMixin:
             self.controller.project_path = self.recovering.original
             self.controller.mark_dirty()
             self.statusBar().showMessage("Recovered the autosave. Save it (Ctrl+S) to keep it.")
+            self._recovered(self.recovering)
         elif path:
+            self.project_opened(path)
             self.start_page.show_recent(add_recent(self.settings, path))
+
+    def _recovered(self, recovery: RecoveryFile) -> None:
+        """Recovered work belongs to its original project: lock that (read-only when another
+        window has it) and compare with the original as it was when the work was autosaved."""
+        self.release_project()
+        if recovery.original:
+            self.lock = ProjectLock(self.lock_token)
+            if self.lock.acquire(recovery.original) is not None:
+                self.read_only = True
+            self._digest = recovery.original_digest
 
     def _close_files(self) -> bool:
         """On close: ask about unsaved changes, remember the geometry, drop the autosave."""
@@ -206,4 +240,5 @@ class ProjectFilesMixin:
         save_geometry(self.settings, self.saveGeometry(), self.saveState())
         self.autosave_timer.stop()
         discard_recovery()
+        self.release_project()
         return True

@@ -32,8 +32,17 @@ def data_home(tmp_path_factory, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def documents(tmp_path_factory, monkeypatch) -> Path:
+    """The user's Documents folder (the demo project goes there): a temporary folder."""
+    folder = tmp_path_factory.mktemp("Documents")
+    monkeypatch.setenv("PILOT_EVAL_DOCUMENTS", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def no_blocking_questions(monkeypatch) -> list[str]:
-    """The unsaved-changes and recovery questions answer "discard"/"no" instead of blocking;
+    """The window's questions answer "discard", "no" or "cancel" instead of blocking (the
+    unsaved-changes, recovery, locate, locked-project, changed-on-disk and network questions);
     the list records which questions were asked."""
     from pilot_eval.ui.main_window import MainWindow
 
@@ -44,6 +53,14 @@ def no_blocking_questions(monkeypatch) -> list[str]:
                         or False)
     monkeypatch.setattr(MainWindow, "ask_locate", lambda self, message: asked.append("locate")
                         or "")
+    monkeypatch.setattr(MainWindow, "ask_locked", lambda self, message: asked.append("locked")
+                        or "cancel")
+    monkeypatch.setattr(MainWindow, "ask_copy_path", lambda self, original: asked.append("copy")
+                        or "")
+    monkeypatch.setattr(MainWindow, "ask_overwrite_changed",
+                        lambda self, path: asked.append("changed") or "cancel")
+    monkeypatch.setattr(MainWindow, "ask_network", lambda self, paths: asked.append("network")
+                        or False)
     return asked
 
 

@@ -89,7 +89,7 @@ def test_options_are_saved_in_the_project_and_shown_when_it_opens(qtbot, monkeyp
     assert window.save_project_to(target)
     did = json.loads(target.read_text(encoding="utf-8"))["did"]
     assert (did["se"], did["level"], did["sensitivity"]) == ("cluster", 0.99, True)
-    window.controller.shutdown()
+    assert window.close()  # its lock goes with it
     again = real_window()
     with qtbot.waitSignal(again.controller.issues_changed, timeout=WAIT_MS):
         again.open_file(str(target))

@@ -201,17 +201,22 @@ def test_the_chart_has_a_table_of_its_numbers(qtbot, window, panel_csv, fake_cor
     assert not page.means_table.isVisible()
 
 
-def test_the_brief_is_offered_beside_the_data_but_not_inside_the_package(
-        qtbot, window, panel_csv, fake_core):
+def test_the_brief_is_offered_beside_the_data_but_not_inside_the_package_nor_a_temp_folder(
+        qtbot, window, panel_csv, fake_core, documents):
+    import shutil
     from importlib import resources
     from pathlib import Path
 
-    open_panel(qtbot, window, panel_csv)
-    assert window._export_folder() == panel_csv.parent.resolve()
+    mine = documents / "pilot data" / "panel.csv"
+    mine.parent.mkdir()
+    shutil.copyfile(panel_csv, mine)
+    open_panel(qtbot, window, mine)
+    assert window._export_folder() == mine.parent.resolve()
     bundled = Path(str(resources.files("pilot_eval.resources"))) / "demo" / "outcomes.csv"
-    window.controller.table = type(window.controller.table)(window.controller.table.frame,
-                                                            str(bundled))
-    assert window._export_folder() != bundled.parent.resolve()
+    for elsewhere in (bundled, panel_csv):  # inside the package; in the temporary folder
+        window.controller.table = type(window.controller.table)(window.controller.table.frame,
+                                                                str(elsewhere))
+        assert window._export_folder() == documents
 
 
 def test_the_window_keeps_handling_events_while_a_task_runs(qtbot, window, panel_csv,

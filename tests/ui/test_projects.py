@@ -9,6 +9,7 @@ holds must be the roles shown.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -51,15 +52,17 @@ def open_and_wait(qtbot, window, path):
 
 
 def test_save_then_reopen_restores_roles_options_and_brief(qtbot, make_window, panel_csv,
-                                                          tmp_path):
+                                                          documents):
     window = make_window()
-    open_and_wait(qtbot, window, panel_csv)
+    data = documents / "panel.csv"  # the project beside its data, in the user's folder
+    shutil.copyfile(panel_csv, data)
+    open_and_wait(qtbot, window, data)
     c = window.controller
     c.set_role("cluster", "team")
     c.set_option("estimator", "twfe")
     window.brief_page.issue.setPlainText("Caseloads were too high.")
     assert c.dirty and window.isWindowModified()
-    target = tmp_path / "pilot.pilot.json"
+    target = documents / "pilot.pilot.json"
     assert window.save_project_to(target)
     assert not c.dirty and not window.isWindowModified()
 
@@ -73,6 +76,7 @@ def test_save_then_reopen_restores_roles_options_and_brief(qtbot, make_window, p
 
     assert window.save_project_to(target)
     assert backup_path(target).exists()  # the previous version is kept
+    assert window.close()  # (another window would find the project locked)
 
     other = make_window()
     open_and_wait(qtbot, other, target)
@@ -195,6 +199,7 @@ def test_a_moved_data_file_can_be_located_and_nothing_is_lost(
     moved.parent.mkdir()
     panel_csv.rename(moved)
     saved = target.read_bytes()
+    assert window.close()
 
     asked: list[str] = []
     monkeypatch.setattr(MainWindow, "ask_locate",
