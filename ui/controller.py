@@ -20,12 +20,13 @@ from .project_io import SAVED_OPTIONS
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
-RETENTION, DEMO, PREVIEW = "retention", "demo", "preview"
+RETENTION, DEMO, PREVIEW, TRENDS = "retention", "demo", "preview", "trends"
 BRIEF_PREVIEW = "brief_preview"
 PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
     LOAD: "The file could not be opened",
     VALIDATE: "The data could not be checked",
+    TRENDS: "The trends could not be drawn",
     ANALYSIS: "The analysis could not run",
     BRIEF: "The brief could not be exported",
     RETENTION: "The retention analysis could not run",
@@ -92,6 +93,8 @@ class Controller(QObject):
     brief_preview_ready = Signal(str)  # page 1 of the brief as HTML ("" when nothing to show)
     brief_preview_failed = Signal(str)  # why the page-1 preview could not be drawn
     demo_ready = Signal(str)           # the demo project's path, to be opened
+    trends_ready = Signal(object)      # TrendsOutput: the Trends step before any analysis
+    trends_failed = Signal(str)        # why the trends could not be drawn
     network_confirmation = Signal(object)  # NetworkConfirmation: ask before touching them
 
     def __init__(self, core: Any | None = None, runner: TaskRunner | None = None,
@@ -156,7 +159,7 @@ class Controller(QObject):
 
     def reset(self) -> None:
         """A new, empty project (the window asks about unsaved changes first)."""
-        for key in (LOAD, VALIDATE, ANALYSIS, RETENTION):
+        for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, RETENTION):
             self.runner.cancel(key)
         self.table, self.output, self.source_note = None, None, ""
         self.base_project, self.project_path, self.staff = None, "", None
@@ -319,11 +322,20 @@ class Controller(QObject):
         missing = missing_roles(self.roles)
         if missing:
             self.runner.cancel(VALIDATE)
+            self.runner.cancel(TRENDS)
             self._set_issues([Issue("info", "Choose a column for: " + ", ".join(missing) + ".")])
             return
         roles = dict(self.roles)
         self.runner.run(VALIDATE, partial(self.core.validate, self.table, roles),
                         title=TITLES[VALIDATE])
+
+    def run_trends(self) -> None:
+        """Pilot and comparison means for the Trends step, once the data can be analysed."""
+        if not self.can_run:
+            self.runner.cancel(TRENDS)
+            return
+        self.runner.run(TRENDS, partial(self.core.trends, self.table, dict(self.roles)),
+                        title=TITLES[TRENDS])
 
     @Slot()
     def run_analysis(self) -> None:
@@ -449,6 +461,9 @@ class Controller(QObject):
             self.retention_ready.emit(value)
         elif key == VALIDATE:
             self._set_issues(issues_from_report(value))
+            self.run_trends()
+        elif key == TRENDS:
+            self.trends_ready.emit(value)
         elif key == ANALYSIS:
             self.output = value
             outcome = value.result.get("outcome") or self.roles["outcome"] or ""
@@ -468,6 +483,9 @@ class Controller(QObject):
             return
         if key == BRIEF_PREVIEW:  # shown in place of the preview; Export reports it again
             self.brief_preview_failed.emit(info.message)
+            return
+        if key == TRENDS:  # shown in the Trends step; the analysis reports it again
+            self.trends_failed.emit(info.message)
             return
         if key == VALIDATE:  # a data problem found while checking belongs in the list
             self._set_issues([Issue("error", info.message)])

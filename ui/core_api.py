@@ -70,6 +70,15 @@ def project_file_paths(project: Any, *, data_path: str | None = None
 
 
 @dataclass(frozen=True)
+class TrendsOutput:
+    """The Trends step before any analysis: pilot and comparison means, the pilot starts."""
+
+    result: dict[str, Any]  # outcome, outcome_label, outcome_unit, group_means, pilot_starts
+    figure: Any = None  # the chart as PNG bytes
+    chart_problem: str = ""
+
+
+@dataclass(frozen=True)
 class AnalysisOutput:
     """What an analysis task hands back to the GUI thread."""
 
@@ -244,6 +253,36 @@ class CoreApi:
 
         progress.report(0.1, "Checking the data")
         return validate_panel(table.frame, self.columns(roles), file=Path(table.path).name)
+
+    def trends(self, table: Any, roles: dict[str, str | None], progress: Progress
+               ) -> TrendsOutput:
+        """The pilot and comparison means per period and the pilot starts, as soon as the
+        roles are mapped (no estimate: the pre-trend test comes with the analysis)."""
+        from pilot_eval.io.periods import normalise_periods
+        from pilot_eval.summaries import group_means, pilot_starts, start_periods
+
+        from .chart_image import render_png
+
+        columns = self.columns(roles)
+        frame, labels = table.frame, {}
+        progress.report(0.1, "Reading the periods")
+        if columns.time is not None:
+            periods = normalise_periods(frame, time=columns.time, cohort=columns.cohort,
+                                        file=Path(str(table.path)).name)
+            frame, labels = periods.frame, dict(periods.labels)
+        starts = start_periods(frame, columns)
+        progress.report(0.4, "Pilot and comparison means")
+        info = guess_outcome_info(roles["outcome"] or "")
+        result = {"outcome": roles["outcome"], "outcome_label": info.label,
+                  "outcome_unit": info.unit, "polarity": info.polarity,
+                  "group_means": [dict(r) for r in group_means(frame, columns, labels,
+                                                               starts=starts)],
+                  "pilot_starts": [dict(r) for r in pilot_starts(frame, columns, labels,
+                                                                 starts=starts)],
+                  "pretest_pending": True}
+        progress.report(0.7, "Drawing the chart")
+        figure, problem = self.chart(result)
+        return TrendsOutput(result=result, figure=render_png(figure), chart_problem=problem)
 
     def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress,
                 **options: Any) -> AnalysisOutput:

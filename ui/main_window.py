@@ -219,6 +219,8 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
         c.dirty_changed.connect(self.setWindowModified)
         c.project_changed.connect(self._on_project_changed)
         c.demo_ready.connect(self.open_file)
+        c.trends_ready.connect(self._on_trends)
+        c.trends_failed.connect(self.trends_page.show_problem)
         c.network_confirmation.connect(self._confirm_network)
 
     # ---------------------------------------------------------------- intents
@@ -383,6 +385,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
         self.data_page.show_roles(roles)
         if self.controller.output is None:
             self.impact_page.clear_result()
+            self.trends_page.clear()
             self._show_brief_contents()
 
     def _on_issues(self, issues: list[Issue]) -> None:
@@ -407,6 +410,11 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
             self.retention_page.show_progress(fraction, message)
         elif message:
             self.statusBar().showMessage(f"{message}…")
+
+    def _on_trends(self, output: Any) -> None:
+        """The means as soon as the data are mapped (an analysis of this outcome shows more)."""
+        if self.controller.output is None:
+            self.trends_page.show_result(output.result, output.figure)
 
     def _on_result(self, output: AnalysisOutput) -> None:
         event_figure = getattr(output, "event_figure", None)

@@ -22,8 +22,8 @@ from .chart_image import ChartView
 from .chart_table import HEADERS, means_rows
 from .trends_text import trend_sentence
 
-WAITING = ("The trends appear here once the analysis has run (Impact step, or Ctrl+R): the "
-           "mean outcome of pilot and comparison teams in every period.")
+WAITING = ("The trends appear here as soon as the data are open and their columns are chosen "
+           "(Data step): the mean outcome of pilot and comparison teams in every period.")
 
 
 class TrendsPage(QWidget):
@@ -90,6 +90,10 @@ class TrendsPage(QWidget):
         self._set_canvas(figure)
         self.table_button.setVisible(bool(rows) and figure is not None)
         self._show_table(self.table_button.isChecked() or figure is None)
+
+    def show_problem(self, message: str) -> None:
+        self.clear()
+        self.sentence.setText(f"The trends could not be drawn: {message}")
 
     def table_rows(self) -> list[list[str]]:
         return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]

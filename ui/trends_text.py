@@ -54,6 +54,8 @@ def leads_covering_zero(result: Mapping[str, Any]) -> tuple[int, int]:
 
 def trend_sentence(result: Mapping[str, Any]) -> str:
     """Does the comparison look credible?  One plain sentence from the pre-trend test."""
+    if result.get("pretest_pending"):
+        return pending_sentence(result)
     pretest = result.get("pretest") if isinstance(result.get("pretest"), Mapping) else {}
     p_value = _number((pretest or {}).get("p_value"))
     covered, leads = leads_covering_zero(result)
@@ -73,10 +75,21 @@ def trend_sentence(result: Mapping[str, Any]) -> str:
                 "credible. A test cannot prove the trends are parallel." + lead_text)
     pre = pre_periods(result)
     if pre is not None and pre < 2:
-        return (f"Only {pre} period(s) of data before the pilot: whether the two groups moved "
-                "in parallel cannot be checked. Treat the result with care.")
+        return (f"Only {pre} period{'s' if pre != 1 else ''} of data before the pilot: whether "
+                "the two groups moved in parallel cannot be checked. Treat the result with care.")
     return ("No pre-trend test for this estimator. Check by eye that the lines run side by "
             "side before the pilot started (the dotted line)." + lead_text)
+
+
+def pending_sentence(result: Mapping[str, Any]) -> str:
+    """Before the analysis: what to look for in the chart; the test comes with the analysis."""
+    pre = pre_periods(result)
+    if pre is not None and pre < 2:
+        return (f"Only {pre} period{'s' if pre != 1 else ''} of data before the pilot: whether "
+                "the two groups moved in parallel cannot be checked. Treat the result with care.")
+    periods = f"{pre} periods before the pilot. " if pre else ""
+    return (f"{periods}Check that the lines run side by side before the pilot started (the "
+            "dotted line). The pre-trend test is added when the analysis runs (Impact step).")
 
 
 def _fmt(value: Any, digits: int = 3) -> str:

@@ -1,5 +1,7 @@
 """The accessibility walk: on every step, Tab visits each control once, every control it visits
-has an accessible name, and every kind of control visited has a visible focus style."""
+has an accessible name, every kind of control visited has a visible focus style, and Enter on
+each stop presses the focused button, or the step's default button, or is left to a list, a
+table or a text box."""
 
 from __future__ import annotations
 
@@ -9,7 +11,15 @@ from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.settings import open_settings
 from pilot_eval.ui.style import STYLE_SHEET
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QLineEdit,
+    QPushButton,
+    QTextEdit,
+    QWidget,
+)
 
 WAIT_MS = 5000
 MAX_STOPS = 80
@@ -81,3 +91,29 @@ def test_tab_reaches_named_controls_with_a_focus_ring_on_every_step(qtbot, windo
               if w not in chain]
     assert missed == []
     assert window.help_view in chain  # the "What does this mean?" panel is reachable
+
+
+@pytest.mark.parametrize("step", ["start", "data", "trends", "impact", "retention", "brief"])
+def test_enter_on_every_stop_presses_a_button_or_is_left_to_the_control(qtbot, window, step,
+                                                                        monkeypatch):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    pressed: list[QWidget] = []
+    monkeypatch.setattr(QAbstractButton, "animateClick", lambda self: pressed.append(self))
+    window.steps.select(step)
+    page = window.page_for[step]
+    default = page.default_button()
+    stops = [w for w in focus_chain(qtbot, window) if page.isAncestorOf(w)]
+    for widget in stops:
+        widget.setFocus()
+        qtbot.waitUntil(lambda w=widget: QApplication.focusWidget() is w, timeout=WAIT_MS)
+        pressed.clear()
+        handled = window.press_enter()
+        if isinstance(widget, QPushButton):
+            assert pressed == ([widget] if widget.isEnabled() else []), widget.accessibleName()
+            assert handled
+        elif isinstance(widget, QAbstractItemView | QPlainTextEdit | QTextEdit) or (
+                isinstance(widget, QLineEdit) and widget.property("handlesEnter")):
+            assert pressed == [] and not handled, widget.accessibleName()
+        elif default.isEnabled() and default.isVisible():
+            assert pressed == [default], widget.accessibleName()

@@ -66,7 +66,7 @@ def test_trend_sentence_words():
     assert "1 of the 2 pre-pilot estimates" in text
     one_period = {"pilot_starts": [{"period": 2}],
                   "group_means": [{"period": 1}, {"period": 2}]}
-    assert "Only 1 period(s)" in trend_sentence(one_period)
+    assert "Only 1 period of data" in trend_sentence(one_period)
 
 
 def test_retention_step_runs_through_the_task_runner(qtbot, window, fake_core, tmp_path):

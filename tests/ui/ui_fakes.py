@@ -96,6 +96,21 @@ class FakeCore:
         return FakeReport(tuple(FakeProblem("warning", "missing outcome; the row is dropped",
                                             (int(i) + 2,), roles["outcome"]) for i in missing))
 
+    def trends(self, table: Any, roles: dict[str, str | None], progress: Any) -> Any:
+        """Pilot and comparison means per month by brute force (pandas groupby)."""
+        from pilot_eval.ui.core_api import TrendsOutput
+
+        self.calls.append("trends")
+        frame = table.frame.dropna(subset=[roles["outcome"]])
+        arm = (frame[roles["cohort"]] > 0).map({True: "pilot", False: "comparison"})
+        means = [{"period": int(month), "label": f"M{int(month)}", "arm": name,
+                  "mean": float(part[roles["outcome"]].mean()), "n": len(part)}
+                 for (name, month), part in frame.groupby([arm, frame[roles["time"]]])]
+        starts = [{"period": 3, "label": "M3", "n_units": 2}]
+        return TrendsOutput(result={"outcome": roles["outcome"], "outcome_label": "Score",
+                                    "outcome_unit": "points", "group_means": means,
+                                    "pilot_starts": starts, "pretest_pending": True})
+
     def analyse(self, table: Any, roles: dict[str, str | None], progress: Any,
                 **options: Any) -> AnalysisOutput:
         self.calls.append("analyse")
