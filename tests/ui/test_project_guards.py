@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 import pytest
+from pilot_eval.estimators import PanelColumns
 from pilot_eval.ui.error_dialog import ErrorDialog
 from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.places import is_network_path, network_host
@@ -31,7 +32,6 @@ from pilot_eval.ui.project_lock import (
 )
 from pilot_eval.ui.settings import open_settings
 
-from pilot_eval.estimators import PanelColumns
 from pilot_eval.project import Project, load_project
 from pilot_eval.spec import DatasetSpec
 

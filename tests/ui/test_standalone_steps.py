@@ -41,12 +41,12 @@ def test_trends_show_the_means_as_soon_as_the_data_are_mapped(qtbot, window, pan
 
 
 def test_trends_on_the_demo_before_impact_with_the_real_core(qtbot, documents):
+    from pilot_eval.estimators import PanelColumns
+
+    from pilot_eval.demo import demo_path
     from pilot_eval.io import load_table
     from pilot_eval.io.periods import normalise_periods
     from pilot_eval.summaries import group_means
-
-    from pilot_eval.demo import demo_path
-    from pilot_eval.estimators import PanelColumns
 
     window = MainWindow(settings=open_settings(documents / "settings.ini"))
     qtbot.addWidget(window)
