@@ -62,6 +62,13 @@ class DisclosureRule:
         return {"min_count": self.min_count, "rounding": self.rounding,
                 "min_base": self.min_base, "suppress_zero": self.suppress_zero}
 
+    def describe(self) -> str:
+        """The rule in one sentence (the brief's footer and annex)."""
+        return (f"Counts of staff under {self.min_count} are shown as [c] and other counts are "
+                f"rounded to the nearest {self.rounding}; further cells are hidden where a "
+                f"hidden one could be worked out from totals; percentages on fewer than "
+                f"{self.min_base} staff are not shown.")
+
 
 DEFAULT_RULE = DisclosureRule()
 

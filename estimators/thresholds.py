@@ -27,10 +27,6 @@ PRETEST_UNITS_PER_RESTRICTION = 10
 """Callaway & Sant'Anna's pre-test warns below 10 clusters per restriction (the same rule as
 ``PRETEST_MAX_SHARE``, stated per restriction)."""
 
-DEGENERATE_CLUSTERS_PER_RESTRICTION = 2
-"""A pre-test with fewer than 2 clusters per restriction, in results written before the
-``reliable`` flag existed, is not read: its clustered covariance is near-singular."""
-
 EVENT_STUDY_LEADS = 5
 """Leads of the event study that gives the pre-trend test (earlier periods are binned)."""
 

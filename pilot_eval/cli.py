@@ -65,10 +65,15 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
 
 def _add_brief(commands: argparse._SubParsersAction) -> None:
     brief = commands.add_parser(
-        "brief", help="rerun a saved project and write its brief",
-        description="Reads a project file, reruns its analyses on its data files and writes "
-                    "brief.pdf, brief.html and results.json into --out.")
-    brief.add_argument("project", type=Path, help="a .pilot.json project file")
+        "brief", help="rerun a saved project (or rebuild from its results.json) and write its "
+                      "brief",
+        description="Given a project file, reruns its analyses on its data files; given a "
+                    "results.json, rebuilds every output from the archived report without "
+                    "re-running. Writes brief.pdf, brief.html and results.json into --out. Set "
+                    "PILOT_EVAL_CLOCK (e.g. 2025-10-01T09:00:00) to date a rerun by a fixed "
+                    "clock, for byte-identical outputs.")
+    brief.add_argument("project", type=Path,
+                       help="a .pilot.json project file, or a results.json written by pilot-eval")
     brief.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
 
 
@@ -264,9 +269,16 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_brief(args: argparse.Namespace) -> int:
-    from pilot_eval.pipeline import run_project, write_outputs
+    from pilot_eval.pipeline import is_results_file, read_results, run_and_write, write_outputs
     from pilot_eval.project import check_source, load_project
 
+    if is_results_file(args.project):  # rebuild every output from the archived report
+        report = read_results(args.project)
+        outputs = write_outputs(report, args.out)
+        print(f"Rebuilt from {args.project} without re-running (results produced "
+              f"{report.qa.run_date_text}). Wrote:\n  {outputs.pdf}\n  {outputs.html}\n"
+              f"  {outputs.results}")
+        return EXIT_OK
     project = load_project(args.project)
     if project.outcome_data is not None:
         status = check_source(project.outcome_data)
@@ -276,7 +288,7 @@ def _run_brief(args: argparse.Namespace) -> int:
                                       "window and locate it.")
         if status.state == "changed":
             print(f"pilot-eval: warning: {status.message}", file=sys.stderr)
-    outputs = write_outputs(project, run_project(project), args.out)
+    _, outputs = run_and_write(project, args.project, args.out)
     print(f"Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}")
     return EXIT_OK
 

@@ -126,17 +126,19 @@ def normalise_roles(guessed: dict[str, str], frame: Any = None) -> dict[str, str
     return roles
 
 
-def evidence_line(result: dict[str, Any]) -> str:
-    """'Label: evidence strength moderate. Reasons.' as the brief rates it ("" if it can't)."""
-    try:
-        from pilot_eval.brief.evidence import rate_evidence
+REPORT_KEY = "report"
+"""The result dictionary's typed ``OutcomeReport`` (bridge until the window renders the
+``ProjectReport`` of ``pilot_eval.report.run_project``)."""
 
-        rating = rate_evidence(result)
-    except (ImportError, KeyError, TypeError, ValueError):
+
+def evidence_line(result: dict[str, Any]) -> str:
+    """'Label: evidence strength moderate. Reasons.' from the report's rating ("" if none)."""
+    report = result.get(REPORT_KEY)
+    if report is None:
         return ""
-    label = result.get("outcome_label") or result.get("outcome") or "Outcome"
+    rating = report.evidence
     why = " ".join(rating.reasons) or "No reason to lower it was found."
-    return f"{label}: evidence strength {rating.word.lower()}. {why.replace('{units}', 'teams')}"
+    return f"{report.label}: evidence strength {rating.word.lower()}. {why}"
 
 
 def guess_outcome_info(column: str) -> OutcomeInfo:
@@ -308,8 +310,10 @@ class CoreApi:
         info = guess_outcome_info(roles["outcome"] or "")
         request = DidRequest(self.columns(roles), outcome_label=info.label,
                              outcome_unit=info.unit, polarity=info.polarity, **options)
+        from pilot_eval.report.build_outcome import outcome_report
+
         analysis = run_analysis(request, table, progress)
-        result = analysis.to_dict()
+        result = {**analysis.to_dict(), REPORT_KEY: outcome_report(analysis)}
         from .chart_image import render_png
 
         progress.report(0.97, "Drawing the charts")
@@ -399,11 +403,11 @@ def _brief_content(results: list[dict[str, Any]], organisation: str, author: str
                    options: dict[str, Any] | None, retention: dict[str, Any] | None) -> Any:
     """The ``BriefContent`` both the export and the preview render."""
     from pilot_eval.brief import build_brief_content
-    from pilot_eval.brief.options import BriefOptions
+    from pilot_eval.report.options import BriefOptions
+    from pilot_eval.report.run import assemble_report
 
     brief_options = BriefOptions.from_dict({**(options or {}), "organisation": organisation,
                                             "author": author}, strict=False)
-    document: dict[str, Any] = {"outcomes": list(results)}
-    if retention:
-        document["retention"] = retention
-    return build_brief_content(document, options=brief_options)
+    outcomes = [r[REPORT_KEY] for r in results if r.get(REPORT_KEY) is not None]
+    staff = (retention or {}).get(REPORT_KEY)
+    return build_brief_content(assemble_report(outcomes, staff, brief_options))

@@ -104,7 +104,9 @@ def run_staff_retention(staff_path: str, pilot_starts_path: str | None,
         problems = (tuple(p.describe() for p in report.problems) if report is not None
                     else (f"error: {exc}",))
         return RetentionOutput(result={}, columns=names, roles=chosen, problems=problems)
-    result = analysis.to_dict()
+    from pilot_eval.report.build_retention import retention_report
+
+    result = {**analysis.to_dict(), "report": retention_report(analysis)}
     from .chart_image import render_png
 
     figure, problem = retention_chart(result)

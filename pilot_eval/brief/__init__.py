@@ -1,8 +1,10 @@
-"""The brief for ministers: a content model built from results, and its two renderers.
+"""The brief for ministers: a content model built from the project's report, and its two
+renderers.
 
-``build_brief_content(results, *, options)`` turns the results document (results.json) into a
-frozen ``BriefContent``; ``render_pdf(content, path)`` writes the A4 PDF and ``render_html(content, path)``
-its accessible HTML twin.  Only this package imports reportlab.
+``build_brief_content(report, options=None)`` turns a ``ProjectReport`` (in memory, or read back
+from results.json) into a frozen ``BriefContent``; ``render_pdf(content, path)`` writes the A4
+PDF and ``render_html(content, path)`` its accessible HTML twin.  Only this package imports
+reportlab.
 """
 
 from pilot_eval.brief.build import build_brief_content
@@ -12,16 +14,14 @@ from pilot_eval.brief.content import (
     ChartContent,
     DataTable,
     GroupMeansSpec,
-    MeanPoint,
     OutcomeRow,
-    PilotStart,
     SummaryBox,
 )
-from pilot_eval.brief.errors import BriefError
-from pilot_eval.brief.evidence import EvidenceRating
 from pilot_eval.brief.html import brief_html, render_html
-from pilot_eval.brief.options import BriefOptions, DisclosureThresholds
 from pilot_eval.brief.pdf import render_pdf
+from pilot_eval.report.errors import BriefError
+from pilot_eval.report.evidence_model import EvidenceRating
+from pilot_eval.report.options import BriefOptions, DisclosureThresholds
 
 __all__ = [
     "BriefContent",
@@ -34,9 +34,7 @@ __all__ = [
     "ChartContent",
     "DataTable",
     "GroupMeansSpec",
-    "MeanPoint",
     "OutcomeRow",
-    "PilotStart",
     "brief_html",
     "build_brief_content",
     "render_html",

@@ -1,17 +1,19 @@
-"""Compact annex tables: one wide table across outcomes instead of one long table per outcome.
+"""Compact annex tables across outcomes: one row per key, a column (pair) per outcome.
 
-The annex must let an analyst elsewhere reproduce every figure without running to 40 pages:
-effects by event time, calendar-time effects and leave-one-out are laid out with one column per
-outcome, ATT(g,t) with one column pair per start cohort (and only for the headline outcomes);
+The annex prints the event-study effects, the calendar aggregation and leave-one-out side by
+side for every outcome instead of one long table each, and ATT(g,t) as a grid of periods by
+start cohort; periods are shown by their labels (``Apr 2024``), not their codes.
 results.json, written beside the brief, holds every number to full precision.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pilot_eval.brief.tables import DataTable
+from pilot_eval.estimators import Unavailable
+from pilot_eval.report.outcome import OutcomeReport
 
 FULL_PRECISION_NOTE = (
     "Values here are exact to 6 significant figures. results.json, written beside this brief, "
@@ -25,32 +27,16 @@ def _exact(value: Any) -> str:
     return exact(value)
 
 
-def _label(analysis: Mapping[str, Any]) -> str:
-    return str(analysis.get("outcome_label") or analysis.get("outcome") or "Outcome")
+def wide_table(caption: str, first: str, keyed: Sequence[tuple[str, dict[Any, Any]]],
+               fields: Sequence[tuple[str, str]], order: dict[Any, Any] | None = None
+               ) -> DataTable | None:
+    """One row per key, one column per (series, field); blank where a series has no row.
 
-
-def period_label(analysis: Mapping[str, Any], period: Any) -> str:
-    """``Apr 2024``: the period's label (its code in results.json), or the code itself."""
-    labels = analysis.get("period_labels") or {}
-    label = labels.get(str(period)) if isinstance(labels, Mapping) else None
-    return str(label) if label else str(period)
-
-
-def event_rows(analysis: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
-    """Effects by event time: ``event_time`` rows, else the dynamic aggregation's rows."""
-    rows = analysis.get("event_time") or ()
-    key = "e"
-    if not rows:
-        rows = ((analysis.get("aggregations") or {}).get("dynamic") or {}).get("rows") or ()
-        key = "event_time"
-    return {int(r[key]): r for r in rows if r.get(key) is not None}
-
-
-def wide_table(caption: str, first: str, keyed: Sequence[tuple[str, Mapping[Any, Any]]],
-               fields: Sequence[tuple[str, str]]) -> DataTable | None:
-    """One row per key (sorted), one column per (series, field); blank where a series has no
-    row.  ``keyed`` holds ``(series name, {key: row})``; ``fields`` ``(column suffix, key)``."""
-    keys = sorted({k for _, rows in keyed for k in rows}, key=_sort_key)
+    ``keyed`` holds ``(series name, {key: row})`` (rows are report dataclasses); ``fields``
+    ``(column suffix, attribute)``; keys sort by ``order[key]`` when given, else by value.
+    """
+    keys = sorted({k for _, rows in keyed for k in rows},
+                  key=(lambda k: order[k]) if order else _sort_key)
     if not keys:
         return None
     columns = [first]
@@ -61,7 +47,7 @@ def wide_table(caption: str, first: str, keyed: Sequence[tuple[str, Mapping[Any,
         cells = [str(key)]
         for _, rows in keyed:
             row = rows.get(key)
-            cells += [_exact(row.get(f)) if row is not None else "" for _, f in fields]
+            cells += [_exact(getattr(row, f)) if row is not None else "" for _, f in fields]
         body.append(tuple(cells))
     return DataTable(caption=caption, columns=tuple(columns), rows=tuple(body))
 
@@ -70,47 +56,43 @@ def _sort_key(key: Any) -> tuple[int, Any]:
     return (0, key) if isinstance(key, int | float) else (1, str(key))
 
 
-def event_time_wide(analyses: Sequence[Mapping[str, Any]]) -> DataTable | None:
+def _aggregation(report: OutcomeReport, kind: str):
+    if report.staggered is None:
+        return None
+    return next((a for a in report.staggered.aggregations if a.kind == kind), None)
+
+
+def event_time_wide(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
     """Effect (and SE) by periods since the start, one column pair per outcome."""
-    keyed = [(_label(a), event_rows(a)) for a in analyses]
+    keyed = [(o.label, {r.e: r for r in o.event_study.rows}) for o in outcomes
+             if o.event_study is not None and o.event_study.rows]
     return wide_table("Effect by periods since the pilot started (event study; SE in the "
                       "second column of each pair)", "Periods since start",
-                      [k for k in keyed if k[1]], (("effect", "estimate"), ("SE", "se")))
+                      keyed, (("effect", "estimate"), ("SE", "se")))
 
 
-def calendar_wide(analyses: Sequence[Mapping[str, Any]]) -> DataTable | None:
+def calendar_wide(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
     """The calendar-time aggregation of ATT(g,t), one column pair per outcome."""
-    keyed = []
-    for a in analyses:
-        rows = ((a.get("aggregations") or {}).get("calendar") or {}).get("rows") or ()
-        keyed.append((_label(a), {period_label(a, r["time"]): r for r in rows
-                                  if r.get("time") is not None}))
-    table = wide_table("Effect by calendar period (Callaway & Sant'Anna calendar aggregation)",
-                       "Period", [k for k in keyed if k[1]],
-                       (("effect", "estimate"), ("SE", "se")))
-    if table is None:
-        return None
-    order = {period_label(a, r["time"]): r["time"] for a in analyses
-             for r in ((a.get("aggregations") or {}).get("calendar") or {}).get("rows") or ()}
-    return DataTable(caption=table.caption, columns=table.columns,
-                     rows=tuple(sorted(table.rows, key=lambda r: order.get(r[0], 0))))
+    keyed, order = [], {}
+    for o in outcomes:
+        calendar = _aggregation(o, "calendar")
+        if calendar is not None and calendar.rows:
+            keyed.append((o.label, {r.label: r for r in calendar.rows}))
+            order.update({r.label: r.key for r in calendar.rows})
+    return wide_table("Effect by calendar period (Callaway & Sant'Anna calendar aggregation)",
+                      "Period", keyed, (("effect", "estimate"), ("SE", "se")), order=order)
 
 
-def overall_aggregations(analyses: Sequence[Mapping[str, Any]]) -> DataTable | None:
+def overall_aggregations(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
     """Each aggregation's overall estimate, and the effect by start cohort, per outcome."""
     rows = []
-    for a in analyses:
-        aggregations = a.get("aggregations") or {}
-        if not isinstance(aggregations, Mapping):
-            continue
-        for kind, agg in aggregations.items():
-            rows.append((_label(a), f"{kind} (overall)", *(_exact(agg.get(k)) for k in
-                                                           ("estimate", "se", "ci_low",
-                                                            "ci_high"))))
-            if kind == "group":
-                rows += [(_label(a), f"start cohort {period_label(a, r.get('group'))}",
-                          *(_exact(r.get(k)) for k in ("estimate", "se", "ci_low", "ci_high")))
-                         for r in agg.get("rows") or ()]
+    for o in outcomes:
+        for agg in o.staggered.aggregations if o.staggered is not None else ():
+            rows.append((o.label, f"{agg.kind} (overall)", *(_exact(v) for v in (
+                agg.estimate, agg.se, agg.ci_low, agg.ci_high))))
+            if agg.kind == "group":
+                rows += [(o.label, f"start cohort {r.label}", *(_exact(v) for v in (
+                    r.estimate, r.se, r.ci_low, r.ci_high))) for r in agg.rows]
     if not rows:
         return None
     return DataTable(caption="Aggregations of ATT(g,t): overall and by start cohort",
@@ -118,31 +100,32 @@ def overall_aggregations(analyses: Sequence[Mapping[str, Any]]) -> DataTable | N
                               "Range high"), rows=tuple(rows))
 
 
-def att_gt_wide(analysis: Mapping[str, Any]) -> DataTable | None:
+def att_gt_wide(report: OutcomeReport) -> DataTable | None:
     """ATT(g,t) of one outcome: a row per period, a column pair (ATT, SE) per start cohort."""
-    rows = analysis.get("att_gt") or ()
-    if not rows:
+    if report.staggered is None or not report.staggered.att_gt:
         return None
-    cohorts = sorted({r["group"] for r in rows if r.get("group") is not None})
-    keyed = [(f"start {period_label(analysis, g)}",
-              {r["time"]: r for r in rows if r.get("group") == g}) for g in cohorts]
-    table = wide_table("", "Period", keyed, (("ATT", "estimate"), ("SE", "se")))
+    rows = report.staggered.att_gt
+    cohorts = sorted({(r.group, r.group_label) for r in rows})
+    order = {r.time_label: r.time for r in rows}
+    keyed = [(f"start {label}", {r.time_label: r for r in rows if r.group == group})
+             for group, label in cohorts]
+    table = wide_table("", "Period", keyed, (("ATT", "estimate"), ("SE", "se")), order=order)
     if table is None:
         return None
-    critical = analysis.get("critical_value")
+    critical = report.staggered.critical_value
     ranges = (f"; ranges are ATT ± {_exact(critical)} x SE" if critical is not None else "")
     return DataTable(
-        caption=f"{_label(analysis)}: ATT(g,t) by start cohort g and period t{ranges}",
-        columns=table.columns,
-        rows=tuple((period_label(analysis, r[0]), *r[1:]) for r in table.rows))
+        caption=f"{report.label}: ATT(g,t) by start cohort g and period t{ranges}",
+        columns=table.columns, rows=table.rows)
 
 
-def leave_one_out_wide(analyses: Sequence[Mapping[str, Any]]) -> DataTable | None:
+def leave_one_out_wide(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
     """Leave-one-out estimates: a row per pilot unit left out, a column per outcome."""
     keyed = []
-    for a in analyses:
-        loo = a.get("leave_one_out")
-        rows = (loo.get("rows") if isinstance(loo, Mapping) else loo) or ()
-        keyed.append((_label(a), {str(r.get("unit", r.get("dropped", "?"))): r for r in rows}))
+    for o in outcomes:
+        loo = o.leave_one_out
+        if loo is None or isinstance(loo, Unavailable) or not loo.rows:
+            continue
+        keyed.append((o.label, {r.unit: r.result for r in loo.rows}))
     return wide_table("Leave one pilot unit out: the estimate without that unit",
-                      "Unit left out", [k for k in keyed if k[1]], (("", "estimate"),))
+                      "Unit left out", keyed, (("", "estimate"),))

@@ -7,18 +7,14 @@ seeds, by whom and when, so a reviewer can verify and reproduce the analysis.
 
 from __future__ import annotations
 
-import platform
-from collections.abc import Mapping, Sequence
-from importlib import metadata
-from typing import Any
-
 from pilot_eval.brief.annex import exact
-from pilot_eval.brief.options import BriefOptions
 from pilot_eval.brief.tables import AnnexSection, DataTable
+from pilot_eval.estimators import Unavailable
+from pilot_eval.estimators.thresholds import CROSS_CHECK_TOLERANCE
+from pilot_eval.report.options import BriefOptions
+from pilot_eval.report.outcome import CrossCheck
+from pilot_eval.report.project_report import ProjectReport
 
-PACKAGES = ("pilot-eval", "numpy", "pandas", "scipy", "linearmodels", "lifelines", "pyfixest",
-            "matplotlib", "reportlab")
-CROSS_CHECK_TOLERANCE = 1e-6  # re-estimates agreeing to this are recorded as "agrees"
 MAX_FINDINGS = 10  # validation findings listed per outcome (the rest are in the results)
 
 GLOSSARY = (
@@ -56,91 +52,75 @@ def glossary_section() -> AnnexSection:
         caption="Terms used in this brief", columns=("Term", "Meaning"), rows=GLOSSARY),))
 
 
-def package_versions(qa: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Versions recorded in the results' ``qa.software``, else those installed now."""
-    recorded = qa.get("software") if isinstance(qa, Mapping) else None
-    if isinstance(recorded, Mapping) and recorded:
-        return tuple((str(k), str(v)) for k, v in recorded.items())
-    found = [("Python", platform.python_version())]
-    for name in PACKAGES:
-        try:
-            found.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            continue
-    return tuple(found)
-
-
-def validation_rows(results: Mapping[str, Any], analyses: Sequence[Mapping[str, Any]]
-                    ) -> list[tuple[str, str]]:
+def validation_rows(report: ProjectReport) -> list[tuple[str, str]]:
     """The checks table: validation per outcome (each distinct finding once), the
-    independent re-estimate and its difference, and any checks listed under ``qa.checks``."""
+    independent re-estimate and its difference, and any checks listed in the QA log."""
     rows = []
     seen: set[tuple[str, str]] = set()
-    for analysis in analyses:
-        label = str(analysis.get("outcome_label") or analysis.get("outcome"))
-        problems = [p for p in analysis.get("validation") or [] if isinstance(p, Mapping)]
-        errors = [p for p in problems if str(p.get("severity", "")).lower() == "error"]
-        rows.append((f"Data validation: {label}",
+    for outcome in report.outcomes:
+        problems = outcome.validation
+        errors = [p for p in problems if p.severity.lower() == "error"]
+        rows.append((f"Data validation: {outcome.label}",
                      "passed with no findings" if not problems else
                      f"{len(problems)} finding(s), {len(errors)} error(s)"))
         for problem in problems[:MAX_FINDINGS]:
-            key = (str(problem.get("severity", "")), str(problem.get("message", "")))
+            key = (problem.severity, problem.message)
             if key not in seen:
                 seen.add(key)
                 rows.append((f"  finding ({key[0] or 'note'})", key[1]))
-        check = analysis.get("cross_check") or {}
-        if isinstance(check, Mapping) and check:
-            rows.append((f"Independent re-estimate: {label} ({check.get('reference', 'n/a')})",
-                         cross_check_outcome(check)))
-    retention = results.get("retention") or {}
-    staff = retention.get("validation") if isinstance(retention, Mapping) else None
-    if isinstance(staff, list):
-        problems = [p for p in staff if isinstance(p, Mapping)]
+        if outcome.cross_check is not None:
+            rows.append((f"Independent re-estimate: {outcome.label} "
+                         f"({outcome.cross_check.reference or 'n/a'})",
+                         cross_check_outcome(outcome.cross_check)))
+    retention = report.retention
+    if retention is not None and not isinstance(retention, Unavailable):
+        problems = retention.validation
         rows.append(("Data validation: staff records",
                      "passed with no findings" if not problems else
                      f"{len(problems)} finding(s)"))
-        rows += [(f"  finding ({p.get('severity') or 'note'})", str(p.get("message", "")))
+        rows += [(f"  finding ({p.severity or 'note'})", p.message)
                  for p in problems[:MAX_FINDINGS]]
-    qa = results.get("qa") or {}
-    for check in (qa.get("checks") or ()) if isinstance(qa, Mapping) else ():
-        if isinstance(check, Mapping):
-            rows.append((str(check.get("name", "check")), str(check.get("outcome", ""))))
+    rows += [(check.check, check.outcome) for check in report.qa.checks]
     return rows
 
 
-def cross_check_outcome(check: Mapping[str, Any]) -> str:
+def cross_check_outcome(check: CrossCheck) -> str:
     """``agrees: re-estimate 4.135 (SE 0.7642); largest absolute difference 4.44e-15``."""
-    if check.get("skipped_reason"):
-        return f"skipped: {check['skipped_reason']}"
-    diff = check.get("max_abs_difference")
-    if diff is None:
+    if check.skipped_reason:
+        return f"skipped: {check.skipped_reason}"
+    if check.max_abs_difference is None:
         return "no difference reported"
-    verdict = "agrees" if float(diff) <= CROSS_CHECK_TOLERANCE else "DIFFERS"
+    verdict = "agrees" if check.max_abs_difference <= CROSS_CHECK_TOLERANCE else "DIFFERS"
     again = ""
-    if check.get("estimate") is not None:
-        again = f"re-estimate {exact(check['estimate'])}"
-        if check.get("se") is not None:
-            again += f" (SE {exact(check['se'])})"
+    if check.estimate is not None:
+        again = f"re-estimate {exact(check.estimate)}"
+        if check.se is not None:
+            again += f" (SE {exact(check.se)})"
         again += "; "
-    return f"{verdict}: {again}largest absolute difference {exact(diff)}"
+    return f"{verdict}: {again}largest absolute difference {exact(check.max_abs_difference)}"
 
 
-def qa_section(results: Mapping[str, Any], analyses: Sequence[Mapping[str, Any]],
-               options: BriefOptions, date_text: str) -> AnnexSection:
-    qa = results.get("qa") or {}
+def qa_section(report: ProjectReport, options: BriefOptions, date_text: str) -> AnnexSection:
+    """Who ran what, when (the run's own timestamp, and which clock dated it), with which
+    software and seeds; then the checks and their outcome."""
+    qa = report.qa
     checks = DataTable(caption="Checks run and their outcome", columns=("Check", "Outcome"),
-                       rows=tuple(validation_rows(results, analyses)))
-    versions = DataTable(caption="Software and package versions",
-                         columns=("Software", "Version"), rows=package_versions(qa))
-    seeds = options.seeds or (tuple(qa.get("seeds") or ()) if isinstance(qa, Mapping) else ())
-    who = options.analyst or (qa.get("analyst") if isinstance(qa, Mapping) else "") or \
-        options.author or "not recorded"
-    ran = (qa.get("run_at") if isinstance(qa, Mapping) else None) or date_text
+                       rows=tuple(validation_rows(report)))
+    versions = DataTable(caption="Software and package versions (when the analysis ran)",
+                         columns=("Software", "Version"), rows=qa.software)
+    seeds = options.seeds or qa.seeds
+    who = options.analyst or options.author or "not recorded"
+    clock = ("" if qa.clock == "system" else
+             f" The run time comes from a fixed clock, not the computer's: "
+             f"{qa.clock.removeprefix('fixed (').removesuffix(')')}.")
     bullets = (
-        f"Analysis run by {who}; brief dated {date_text}; results produced {ran}.",
-        f"Results written by pilot-eval {results.get('pilot_eval_version', 'n/a')}.",
+        f"Analysis run by {who}; brief dated {date_text}; results produced "
+        f"{qa.run_date_text} at {qa.run_at:%H:%M}.{clock}",
+        f"Results written by pilot-eval {qa.pilot_eval_version} (results.json schema "
+        f"version {report.schema_version}).",
         "Random seeds: " + (", ".join(str(s) for s in seeds) if seeds
                             else "none used (no bootstrap or simulation)") + ".",
     )
     return AnnexSection(heading="Quality-assurance log", bullets=bullets,
                         tables=(checks, versions))
+

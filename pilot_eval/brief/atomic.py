@@ -32,11 +32,18 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[Path], None]
     temp = Path(temp_name)
     try:
         write(temp)
+        os.chmod(temp, 0o666 & ~_umask())  # an ordinary file, not mkstemp's private 0600
         _move(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _move(temp: Path, target: Path) -> None:

@@ -1,17 +1,17 @@
-"""``build_brief_content``: the results document (results.json) -> ``BriefContent``.
+"""``build_brief_content``: the project's report -> ``BriefContent``.
 
 Pages 1-2 headline the chosen outcomes (``BriefOptions.headline_outcomes``, else every outcome
 when there are at most ``MAX_HEADLINE_OUTCOMES``, else the first that many); the rest are in
-the annex with their numbers.
+the annex with their numbers.  The brief reads the report's typed fields: it formats, it never
+computes a statistic or chooses between figures.  The date is the options' date, else the day
+the analysis ran, so a brief rebuilt from results.json is byte-identical to the first.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from pilot_eval.brief import text, wording
+from pilot_eval.brief import text
 from pilot_eval.brief.annex import (
     conventions_section,
     data_section,
@@ -22,6 +22,7 @@ from pilot_eval.brief.annex import (
 from pilot_eval.brief.annex_qa import disclosure_section, glossary_section, qa_section
 from pilot_eval.brief.content import (
     DATA_STATUS,
+    DEMO_STATUS,
     BriefContent,
     BriefMetadata,
     ChartContent,
@@ -30,21 +31,21 @@ from pilot_eval.brief.content import (
     SummaryBox,
     as_date,
     chart_content,
-    check_analysis,
     method_note,
     outcome_row,
 )
-from pilot_eval.brief.errors import BriefError
-from pilot_eval.brief.options import MAX_HEADLINE_OUTCOMES, BriefOptions
 from pilot_eval.brief.rates import rates_tables
-from pilot_eval.brief.retention import (
-    curve_table,
-    retention_headline,
-    retention_spec,
-    treatment_coefficient,
-)
+from pilot_eval.brief.retention import curve_table, retention_headline, retention_spec
 from pilot_eval.brief.tables import AnnexSection, DataTable
-from pilot_eval.brief.wording import lower_first, range_in_words
+from pilot_eval.estimators import Unavailable
+from pilot_eval.report.errors import BriefError
+from pilot_eval.report.evidence import evidence_reasons
+from pilot_eval.report.options import MAX_HEADLINE_OUTCOMES, BriefOptions
+from pilot_eval.report.outcome import OutcomeReport
+from pilot_eval.report.project_report import ProjectReport
+from pilot_eval.report.retention_report import RetentionReport
+from pilot_eval.report.values import number
+from pilot_eval.report.words import amount, format_value, lower_first, range_in_words
 
 DEFAULT_HEADLINES = MAX_HEADLINE_OUTCOMES
 PAGE_TWO_CHARTS = 3  # charts that must share page 2 (more would be too small to read)
@@ -60,33 +61,10 @@ PRETREND_CAVEAT = ("Pilot and comparison {units} were already moving apart befor
                    "so part of the difference may not be due to the pilot.")
 
 
-def _options(options: BriefOptions | Mapping[str, Any] | None, legacy: dict[str, Any]
-             ) -> BriefOptions:
-    if options is None:
-        chosen = BriefOptions()
-    elif isinstance(options, BriefOptions):
-        chosen = options
-    else:
-        chosen = BriefOptions.from_dict(options)
-    given = {k: v for k, v in legacy.items() if v is not None}
-    if "date" in given and not isinstance(given["date"], str):
-        given["date"] = as_date(given["date"]).isoformat()
-    return dataclasses.replace(chosen, **given) if given else chosen
-
-
-def _document(results: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    if isinstance(results, Mapping):
-        if "outcomes" not in results:
-            raise BriefError("the results document has no 'outcomes'",
-                             hint="Pass the results.json document or a list of outcome results.")
-        return dict(results)
-    return {"outcomes": list(results)}
-
-
-def choose_headlines(analyses: Sequence[Mapping[str, Any]], wanted: Sequence[str]
+def choose_headlines(outcomes: Sequence[OutcomeReport], wanted: Sequence[str]
                      ) -> tuple[list[int], list[int]]:
     """Indices of headline and annex-only outcomes."""
-    names = [str(a.get("outcome")) for a in analyses]
+    names = [o.outcome for o in outcomes]
     if wanted:
         unknown = [w for w in wanted if w not in names]
         if unknown:
@@ -94,23 +72,17 @@ def choose_headlines(analyses: Sequence[Mapping[str, Any]], wanted: Sequence[str
                              "results", hint=f"Choose from: {', '.join(names)}.")
         first = [names.index(w) for w in wanted]
     else:
-        first = list(range(min(DEFAULT_HEADLINES, len(analyses))))
-    return first, [i for i in range(len(analyses)) if i not in first]
+        first = list(range(min(DEFAULT_HEADLINES, len(outcomes))))
+    return first, [i for i in range(len(outcomes)) if i not in first]
 
 
-def event_time_chart(analysis: Mapping[str, Any], row: OutcomeRow) -> ChartContent | None:
-    """The event-study chart of one outcome, from ``event_time`` or the dynamic aggregation."""
-    rows = analysis.get("event_time") or ()
-    reference: int | None = int(analysis.get("reference", -1))
-    if not rows:
-        dynamic = (analysis.get("aggregations") or {}).get("dynamic") or {}
-        rows = [{"e": r.get("event_time"), **r} for r in dynamic.get("rows") or ()]
-        reference = None
-    points = tuple((int(r["e"]), *(None if r.get(k) is None else float(r[k])
-                                   for k in ("estimate", "ci_low", "ci_high")))
-                   for r in rows if r.get("e") is not None)
-    if not points:
+def event_time_chart(report: OutcomeReport, row: OutcomeRow) -> ChartContent | None:
+    """The event-study chart of one outcome (the rows the report chose to show)."""
+    study = report.event_study
+    if study is None or not study.rows:
         return None
+    points = tuple((r.e, number(r.estimate), number(r.ci_low), number(r.ci_high))
+                   for r in study.rows)
     after = [p for p in points if p[0] >= 0 and p[1] is not None]
     before = [p for p in points if p[0] < 0 and p[1] is not None]
     close = all(p[2] is not None and p[3] is not None and p[2] <= 0 <= p[3] for p in before)
@@ -120,8 +92,8 @@ def event_time_chart(analysis: Mapping[str, Any], row: OutcomeRow) -> ChartConte
     table = DataTable(
         caption=f"{row.label}: effect by periods since the pilot started (95% range)",
         columns=("Periods since start", "Effect", "Range low", "Range high"),
-        rows=tuple((str(e), "0 (reference)", "", "") if e == reference and est is None else
-                   (str(e), *(text.format_value(v, row.unit) for v in (est, lo, hi)))
+        rows=tuple((str(e), "0 (reference)", "", "") if e == study.reference and est is None
+                   else (str(e), *(format_value(v, row.unit) for v in (est, lo, hi)))
                    for e, est, lo, hi in points))
     shown = ", ".join(f"{e}" for e, *_ in points)
     alt = (f"Chart of the estimated effect on {lower_first(row.label)} for each period relative "
@@ -132,49 +104,52 @@ def event_time_chart(analysis: Mapping[str, Any], row: OutcomeRow) -> ChartConte
            "Dashed line: pilot start.")
     return ChartContent(title=title, alt_text=alt, table=table, key=key,
                         spec=EventTimeSpec(points=points, outcome_label=row.label,
-                                           unit=row.unit, reference=reference))
+                                           unit=row.unit, reference=study.reference))
 
 
-def retention_chart(retention: Mapping[str, Any], options: BriefOptions,
+def retention_chart(retention: RetentionReport, options: BriefOptions,
                     sentence_hint: str) -> ChartContent | None:
-    km = retention.get("km") or {}
-    if not isinstance(km, Mapping) or not km:
+    if not retention.groups:
         return None
-    unit = str(retention.get("time_unit") or "months")
-    spec = retention_spec(km, unit, options.disclosure.min_base)
+    unit = retention.time_unit
+    min_base = options.disclosure.min_base
+    spec = retention_spec(retention.groups, unit, min_base)
     groups = " and ".join(g for g, _ in spec.arms)
     alt = (f"Step chart of the share of staff still in post against {unit} since starting, for "
            f"{groups} (pilot solid, comparison dashed), with a dotted line at 12 {unit}; "
-           f"each curve stops where fewer than {options.disclosure.min_base} staff remain. "
+           f"each curve stops where fewer than {min_base} staff remain. "
            f"{sentence_hint} The values are in the table that goes with the chart.")
     return ChartContent(
         title=retention_title(retention), alt_text=alt.replace("  ", " "),
-        table=curve_table(km, options.disclosure, unit),
+        table=curve_table(retention.groups, options.disclosure, unit),
         key=(f"Solid line: pilot. Dashed line: comparison. Dotted line: 12 {unit}. Curves "
-             f"stop where fewer than {options.disclosure.min_base} staff remain at risk."),
+             f"stop where fewer than {min_base} staff remain at risk."),
         spec=spec)
 
 
-def retention_verdict(retention: Mapping[str, Any]) -> str:
-    """``"longer"``, ``"shorter"`` or ``"no clear change"`` from the Cox pilot term."""
-    row = treatment_coefficient(retention.get("cox") or {}) or {}
-    low, high = row.get("ci_low"), row.get("ci_high")
-    if low is None or high is None or float(low) <= 1 <= float(high):
+def retention_verdict(retention: RetentionReport) -> str:
+    """``"longer"``, ``"shorter"`` or ``"no clear change"`` from the report's pilot effect."""
+    effect = retention.pilot_effect
+    if effect is None or isinstance(effect, Unavailable):
         return "no clear change"
-    return "longer" if float(high) < 1 else "shorter"
+    low, high = number(effect.term.ci_low), number(effect.term.ci_high)
+    if low is None or high is None or low <= 1 <= high:
+        return "no clear change"
+    return "longer" if high < 1 else "shorter"
 
 
-def retention_title(retention: Mapping[str, Any]) -> str:
+def retention_title(retention: RetentionReport) -> str:
     verdict = retention_verdict(retention)
     if verdict == "no clear change":
         return "Staff stayed about as long in pilot teams as in comparison teams"
     return f"Staff stayed {verdict} in pilot teams than in comparison teams"
 
 
-def generated_title(rows: Sequence[OutcomeRow], retention: Mapping[str, Any] | None,
+def generated_title(rows: Sequence[OutcomeRow], retention: RetentionReport | None,
                     unit_noun: str) -> str:
     title = text.active_title([(r.label, r.direction) for r in rows], unit_noun)
-    if retention and retention.get("cox"):
+    if retention is not None and retention.cox is not None and not isinstance(retention.cox,
+                                                                      Unavailable):
         verdict = retention_verdict(retention)
         title += ("; staff stayed " + verdict if verdict != "no clear change"
                   else "; no clear change in staff retention")
@@ -186,7 +161,7 @@ def cost_sentence(row: OutcomeRow) -> str:
     level = f"{row.level:.0%}"
     if row.estimate is None or row.ci_low is None or row.ci_high is None:
         return f"{row.sentence}"
-    size = wording.amount(row.estimate, row.unit)
+    size = amount(row.estimate, row.unit)
     if row.ci_low <= 0 <= row.ci_high:
         return (f"{row.label}: no clear change (about {size} "
                 f"{'higher' if row.estimate > 0 else 'lower'}; {level} range "
@@ -205,25 +180,23 @@ def cost_line(rows: Sequence[OutcomeRow], options: BriefOptions) -> str:
     return " ".join(parts) or "No cost data were given for this brief."
 
 
-def small_staff_groups(retention: Mapping[str, Any] | None, min_base: int) -> list[str]:
+def small_staff_groups(retention: RetentionReport | None, min_base: int) -> list[str]:
     """Retention groups with fewer staff than the disclosure base."""
-    km = (retention or {}).get("km") or {}
-    return [str(g) for g, info in km.items()
-            if isinstance(info, Mapping) and int(info.get("n") or 0) < min_base]
+    return [g.name for g in (retention.groups if retention else ()) if g.n < min_base]
 
 
-def caveats(analyses: Sequence[Mapping[str, Any]], rows: Sequence[OutcomeRow],
-            unit_noun: str, retention: Mapping[str, Any] | None = None,
+def caveats(outcomes: Sequence[OutcomeReport], rows: Sequence[OutcomeRow],
+            unit_noun: str, retention: RetentionReport | None = None,
             min_base: int = 25) -> tuple[str, ...]:
     """Two or three caveats, most important first: parallel trends and selection (always),
     a failed pre-trend test, small numbers (clusters, then staff), short follow-up, missing
     data."""
-    chosen = list(text.caveats(analyses, unit_noun))
+    chosen = list(text.caveats(outcomes, unit_noun))
     if len(chosen) == 1:  # nothing else stands out: give the design's two caveats separately
         chosen = [PARALLEL_CAVEAT.format(units=unit_noun), SELECTION_CAVEAT.format(units=unit_noun)]
-    if retention and retention.get("km") and not any(
-            ((info or {}).get("retention_at") or {}).get("12")
-            for info in retention["km"].values() if isinstance(info, Mapping)):
+    if retention is not None and retention.groups and not any(
+            g.at(12.0) is not None and g.at(12.0).survival is not None
+            for g in retention.groups):
         chosen.append("Short follow-up for staff: no group was followed for 12 months, so "
                       "longer-term retention is unknown.")
     if any(r.evidence and any("pre-trend test p" in why for why in r.evidence.reasons)
@@ -238,61 +211,47 @@ def caveats(analyses: Sequence[Mapping[str, Any]], rows: Sequence[OutcomeRow],
     return tuple(chosen[:text.MAX_CAVEATS])
 
 
-def build_brief_content(
-    results: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-    *,
-    options: BriefOptions | Mapping[str, Any] | None = None,
-    organisation: str | None = None,
-    author: str | None = None,
-    title: str | None = None,
-    date: Any = None,
-    unit_noun: str | None = None,
-) -> BriefContent:
-    """Build the brief's content from the results document.
+def _retention(report: ProjectReport) -> RetentionReport | None:
+    retention = report.retention
+    return None if retention is None or isinstance(retention, Unavailable) else retention
 
-    Parameters
-    ----------
-    results
-        The results.json document ``{"pilot_eval_version", "data", "outcomes", "retention"?,
-        "qa"?}``, or (older callers) just the list of outcome dictionaries.
-    options
-        ``BriefOptions`` (or its ``to_dict()``); ``None`` for the defaults.
-    organisation, author, title, date, unit_noun
-        Override the same fields of ``options`` (kept for older callers).  ``date`` may be a
-        ``date`` or ISO text; with no date anywhere, today is used.
+
+def build_brief_content(report: ProjectReport, options: BriefOptions | None = None
+                        ) -> BriefContent:
+    """Build the brief's content from the project's report.
+
+    ``options`` default to the report's own (``report.brief``: the project's brief options and
+    narrative); pass others to preview a change without re-running.  With no date in the
+    options the brief is dated the day the analysis ran (``report.qa.run_at``).
     """
-    opts = _options(options, {"organisation": organisation, "author": author, "title": title,
-                              "date": date, "unit_noun": unit_noun})
-    document = _document(results)
-    analyses = list(document["outcomes"] or [])
-    if not analyses:
+    opts = options or report.brief
+    outcomes = list(report.outcomes)
+    if not outcomes:
         raise BriefError("there are no results to brief on",
                          hint="Run at least one analysis before exporting the brief.")
-    for index, analysis in enumerate(analyses):
-        check_analysis(analysis, index)
     nouns = opts.unit_noun
-    first, rest = choose_headlines(analyses, opts.headline_outcomes)
-    all_rows = [outcome_row(a, nouns) for a in analyses]
+    first, rest = choose_headlines(outcomes, opts.headline_outcomes)
+    all_rows = [outcome_row(o, nouns) for o in outcomes]
     rows = tuple(all_rows[i] for i in first)
-    headline_analyses = [analyses[i] for i in first]
-    retention = document.get("retention") if isinstance(document.get("retention"), Mapping) \
-        else None
+    headline_outcomes = [outcomes[i] for i in first]
+    retention = _retention(report)
     chosen_title = (" ".join(opts.title.split()) if opts.title
                     else generated_title(rows, retention, nouns))
-    brief_date = as_date(opts.date or None)
+    brief_date = as_date(opts.date or report.qa.run_at.date())
     date_text = f"{brief_date.day} {brief_date:%B %Y}"
 
-    group_charts = [chart_content(analyses[i], all_rows[i], nouns)
-                    if analyses[i].get("group_means") else None for i in range(len(analyses))]
+    group_charts = [chart_content(o, all_rows[i], nouns) if o.group_means else None
+                    for i, o in enumerate(outcomes)]
     charts: list[ChartContent] = [c for c in (group_charts[first[0]],) if c]
-    headline_retention = retention_headline(retention, opts.disclosure) if retention else None
+    headline_retention = (retention_headline(retention, opts.disclosure) if retention
+                          else None)
     if retention:
         hint = headline_retention.sentences[0] if headline_retention and \
             headline_retention.sentences else ""
         chart = retention_chart(retention, opts, hint)
         if chart:
             charts.append(chart)
-    event = event_time_chart(analyses[first[0]], all_rows[first[0]])
+    event = event_time_chart(outcomes[first[0]], all_rows[first[0]])
     if event:
         charts.append(event)
     on_page_two = {first[0]}
@@ -312,35 +271,34 @@ def build_brief_content(
     extra = []
     if headline_retention:
         extra.append(headline_retention.table)
-    rate_tables, definitions = rates_tables(retention or {}, opts.disclosure)
+    rate_tables, definitions = rates_tables(retention, opts.disclosure)
     extra += rate_tables
     annex = [
-        design_section(analyses, nouns),
-        data_section(document, analyses),
-        conventions_section(analyses, retention or {}),
-        AnnexSection(heading="How this was estimated", paragraphs=method_note(analyses, nouns)),
+        design_section(outcomes, nouns),
+        data_section(report),
+        conventions_section(outcomes, retention),
+        AnnexSection(heading="How this was estimated", paragraphs=method_note(outcomes, nouns)),
     ]
     if other:
         annex.append(AnnexSection(heading="Other outcomes",
                                   paragraphs=tuple(r.sentence for r in other)))
     annex += [
-        results_section(analyses, retention or {}, extra, definitions,
-                        headline=[str(a.get("outcome")) for a in headline_analyses]),
-        diagnostics_section(analyses, [r.evidence for r in all_rows]),
+        results_section(outcomes, retention, extra, definitions,
+                        headline=[o.outcome for o in headline_outcomes]),
+        diagnostics_section(outcomes),
         AnnexSection(heading="Data behind the charts",
                      tables=tuple(c.table for c in (*charts, *annex_charts))),
         disclosure_section(opts),
         glossary_section(),
-        qa_section(document, analyses, opts, date_text),
+        qa_section(report, opts, date_text),
     ]
-    notes = text.data_notes(analyses) + tuple(
-        str(w) for w in (retention or {}).get("warnings") or ())
+    notes = text.data_notes(outcomes) + (retention.warnings if retention else ())
     return BriefContent(
         title=chosen_title, organisation=opts.organisation, date=brief_date,
         headlines=tuple(r.sentence for r in rows), outcomes=rows, charts=tuple(charts),
-        method_note=method_note(headline_analyses, nouns),
-        caveats=caveats(headline_analyses, rows, nouns, retention, opts.disclosure.min_base),
-        data_status=DATA_STATUS,
+        method_note=method_note(headline_outcomes, nouns),
+        caveats=caveats(headline_outcomes, rows, nouns, retention, opts.disclosure.min_base),
+        data_status=DEMO_STATUS if opts.demo else DATA_STATUS,
         metadata=metadata, data_notes=notes,
         summary=SummaryBox(
             issue=" ".join(opts.issue.split()) or ISSUE_PLACEHOLDER,
@@ -349,4 +307,5 @@ def build_brief_content(
         cost=cost_line(rows, opts), retention=headline_retention, annex=tuple(annex),
         annex_charts=annex_charts, logo=opts.logo,
         disclosure_note=(f"Staff counts under {opts.disclosure.min_count} shown as [c]; "
-                         f"others rounded to the nearest {opts.disclosure.rounding}."))
+                         f"others rounded to the nearest {opts.disclosure.rounding}."),
+        evidence_summary=evidence_reasons([(r.label, r.evidence) for r in rows]))

@@ -1,49 +1,32 @@
-"""The brief's content model: frozen plain data built from analysis results.
+"""The brief's content model: frozen plain data built from the project's report.
 
-``build_brief_content`` (in ``build``) turns the results document into a ``BriefContent``;
+``build_brief_content`` (in ``build``) turns a ``ProjectReport`` into a ``BriefContent``;
 ``render_pdf`` and ``render_html`` only lay it out.  All wording is decided here and in
-``wording``, ``text``, ``evidence``, ``retention`` and ``annex``, so it is tested once, exactly,
-and both renderers say the same thing.  Pages 1-2 (the brief) hold the title, summary box,
-headline panel with evidence strength and cost, the staff-retention headline, caveats and the
-charts; ``annex`` (page 3 on) holds everything else."""
+``pilot_eval.report.words``, ``text``, ``retention`` and ``annex``, so it is tested once,
+exactly, and both renderers say the same thing.  Pages 1-2 (the brief) hold the title, summary
+box, headline panel with evidence strength and cost, the staff-retention headline, caveats and
+the charts; ``annex`` (page 3 on) holds everything else.  Nothing here computes a statistic:
+every figure is a field of the report."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from pilot_eval.brief import text, wording
-from pilot_eval.brief.errors import BriefError
-from pilot_eval.brief.evidence import EvidenceRating, rate_evidence
+from pilot_eval.brief import text
 from pilot_eval.brief.retention import RetentionHeadline, RetentionSpec
 from pilot_eval.brief.tables import AnnexSection, DataTable
+from pilot_eval.report import words
+from pilot_eval.report.errors import BriefError
+from pilot_eval.report.evidence_model import EvidenceRating
+from pilot_eval.report.outcome import MeanPoint, OutcomeReport, PilotStart
+from pilot_eval.report.values import number, reason
 
 DATA_STATUS = "Management information, not official statistics"
+DEMO_STATUS = ("Demonstration: simulated data from pilot-eval's bundled demo pilot, not real "
+               "councils")
 LANGUAGE = "en-GB"
-REQUIRED_KEYS = ("outcome", "estimate", "ci_low", "ci_high", "level", "group_means")
-
-
-@dataclass(frozen=True)
-class MeanPoint:
-    """One arm's mean outcome in one period (``arm`` is ``"pilot"`` or ``"comparison"``)."""
-
-    period: int
-    label: str
-    arm: str
-    mean: float | None
-    n: int | None
-
-
-@dataclass(frozen=True)
-class PilotStart:
-    """A period in which some units started the pilot."""
-
-    period: int
-    label: str
-    n_units: int | None
 
 
 @dataclass(frozen=True)
@@ -144,6 +127,7 @@ class BriefContent:
     annex_charts: tuple[ChartContent, ...] = ()
     disclosure_note: str = ""
     logo: str = ""
+    evidence_summary: tuple[str, ...] = ()
 
     @property
     def date_text(self) -> str:
@@ -155,84 +139,51 @@ class BriefContent:
         """Organisation and date, for under the title."""
         return f"{self.organisation}, {self.date_text}" if self.organisation else self.date_text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict:
         """JSON-safe: the date as ISO text, tuples as lists."""
         out = asdict(self)
         out["date"] = self.date.isoformat()
         return out
 
 
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def check_analysis(analysis: Mapping[str, Any], index: int) -> None:
-    if not isinstance(analysis, Mapping):
-        raise BriefError(f"analysis {index + 1} is a {type(analysis).__name__}, not a dictionary",
-                         hint="Pass DidAnalysis.to_dict() results.")
-    missing = [k for k in REQUIRED_KEYS if k not in analysis]
-    if missing:
-        raise BriefError(
-            f"analysis {index + 1} ({analysis.get('outcome', 'unnamed outcome')}) has no "
-            f"{', '.join(missing)}",
-            hint="Pass DidAnalysis.to_dict() results, which carry these keys.")
-
-
-def outcome_row(analysis: Mapping[str, Any], unit_noun: str = "teams") -> OutcomeRow:
-    """The headline row of one analysis."""
-    label = str(analysis.get("outcome_label") or analysis["outcome"])
-    unit = str(analysis.get("outcome_unit") or "")
-    polarity = str(analysis.get("polarity") or "neutral")
-    estimate, low, high = (_number(analysis.get(k)) for k in ("estimate", "ci_low", "ci_high"))
-    level = float(analysis.get("level") or 0.95)
-    unavailable = analysis.get("unavailable") or {}
-    missing = "estimate" if estimate is None else "ci_low" if low is None else "ci_high"
-    sentence = wording.headline_sentence(
-        label, unit, polarity, estimate, low, high, level=level,
+def outcome_row(report: OutcomeReport, unit_noun: str = "teams") -> OutcomeRow:
+    """The headline row of one outcome's report."""
+    h = report.headline
+    estimate, low, high = number(h.estimate), number(h.ci_low), number(h.ci_high)
+    missing = h.estimate if estimate is None else h.ci_low if low is None else h.ci_high
+    sentence = words.headline_sentence(
+        report.label, report.unit, report.polarity, estimate, low, high, level=h.level,
         pilot=f"pilot {unit_noun}", comparison=f"comparison {unit_noun}",
-        reason=str(unavailable.get(missing, "")) if isinstance(unavailable, Mapping) else "")
+        reason=reason(missing))
     return OutcomeRow(
-        outcome=str(analysis["outcome"]), label=label, unit=unit, polarity=polarity,
-        estimate=estimate, ci_low=low, ci_high=high, p_value=_number(analysis.get("p_value")),
-        level=level, direction=wording.direction(estimate, low, high, polarity),
-        effect_text=wording.effect_cell(estimate, unit),
-        range_text=wording.range_cell(low, high, unit), sentence=sentence,
-        evidence=rate_evidence(analysis, unit_noun=unit_noun))
+        outcome=report.outcome, label=report.label, unit=report.unit, polarity=report.polarity,
+        estimate=estimate, ci_low=low, ci_high=high, p_value=number(h.p_value), level=h.level,
+        direction=words.direction(estimate, low, high, report.polarity),
+        effect_text=words.effect_cell(estimate, report.unit),
+        range_text=words.range_cell(low, high, report.unit), sentence=sentence,
+        evidence=report.evidence)
 
 
-def chart_content(analysis: Mapping[str, Any], row: OutcomeRow,
+def chart_content(report: OutcomeReport, row: OutcomeRow,
                   unit_noun: str = "teams") -> ChartContent:
-    """The pilot-vs-comparison chart of one analysis, with alt text and data table."""
-    means = tuple(
-        MeanPoint(period=int(r["period"]), label=str(r.get("label", r["period"])),
-                  arm=str(r["arm"]), mean=_number(r.get("mean")),
-                  n=None if r.get("n") is None else int(r["n"]))
-        for r in analysis.get("group_means") or ())
-    starts = tuple(
-        PilotStart(period=int(s["period"]), label=str(s.get("label", s["period"])),
-                   n_units=None if s.get("n_units") is None else int(s["n_units"]))
-        for s in analysis.get("pilot_starts") or ())
-    plain_means = [asdict(m) for m in means]
-    plain_starts = [asdict(s) for s in starts]
+    """The pilot-vs-comparison chart of one outcome, with alt text and data table."""
     pilot, comparison = f"Pilot {unit_noun}", f"Comparison {unit_noun}"
     table = DataTable(
         caption=f"{row.label}: mean per period in pilot and comparison {unit_noun}",
         columns=("Period", f"{pilot}: mean", f"{pilot} with data", f"{comparison}: mean",
                  f"{comparison} with data"),
-        rows=text.means_table_rows(plain_means, row.unit))
+        rows=text.means_table_rows(report.group_means, row.unit))
     return ChartContent(
         title=text.chart_title(row.label, row.direction, row.estimate, unit_noun),
-        alt_text=text.alt_text(row.label, row.unit, plain_means, plain_starts, unit_noun),
+        alt_text=text.alt_text(row.label, row.unit, report.group_means, report.pilot_starts,
+                               unit_noun),
         table=table,
-        key=text.chart_key(unit_noun, n_starts=len(starts)),
-        spec=GroupMeansSpec(group_means=means, pilot_starts=starts, outcome_label=row.label,
-                            unit=row.unit, unit_noun=unit_noun))
+        key=text.chart_key(unit_noun, n_starts=len(report.pilot_starts)),
+        spec=GroupMeansSpec(group_means=report.group_means, pilot_starts=report.pilot_starts,
+                            outcome_label=row.label, unit=row.unit, unit_noun=unit_noun))
 
 
-def method_note(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
+def method_note(outcomes: Sequence[OutcomeReport], unit_noun: str = "teams"
                 ) -> tuple[str, ...]:
     """A short method note: the design in one sentence, then estimator and SEs per outcome."""
     design = (
@@ -240,17 +191,15 @@ def method_note(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
         f"{unit_noun} after the pilot started, minus the change in comparison {unit_noun} "
         "over the same time. The range is a 95% confidence interval unless stated otherwise."
     )
-    levels = {float(a.get("level") or 0.95) for a in analyses}
+    levels = {o.headline.level for o in outcomes}
     if levels != {0.95}:
-        shown = ", ".join(wording.level_words(v) for v in sorted(levels))
+        shown = ", ".join(words.level_words(v) for v in sorted(levels))
         design = design.replace("a 95% confidence interval unless stated otherwise",
                                 f"a confidence interval at {shown}")
-    return (design, *text.method_sentences(analyses, unit_noun))
+    return (design, *text.method_sentences(outcomes, unit_noun))
 
 
-def as_date(value: dt.date | str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
+def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
-from pilot_eval.brief.evidence import evidence_reasons
 from pilot_eval.brief.figures import chart_vector
 from pilot_eval.charts import vector_to_svg
 
@@ -194,7 +193,7 @@ def brief_html(content: BriefContent) -> str:
         _summary(content),
         *_section("findings", "What we found", [_headline_panel(content)]),
     ]
-    reasons = evidence_reasons([(r.label, r.evidence) for r in content.outcomes])
+    reasons = content.evidence_summary
     if reasons:
         parts += _section("evidence", "How strong the evidence is", [_list(reasons)])
     if content.retention and content.retention.sentences:

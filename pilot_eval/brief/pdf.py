@@ -39,7 +39,6 @@ from pilot_eval.brief import fonts
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
 from pilot_eval.brief.drawing import vector_to_drawing
-from pilot_eval.brief.evidence import evidence_reasons
 from pilot_eval.brief.figures import chart_vector
 
 MARGIN = 20 * mm
@@ -254,7 +253,7 @@ def _page_one(content: BriefContent, s: dict, width: float) -> list[Flowable]:
     if content.summary:
         story += [_summary_box(content, s, width), Spacer(1, 4)]
     story += [_p("What we found", s["h2"]), _headline_panel(content, s, width)]
-    reasons = evidence_reasons([(r.label, r.evidence) for r in content.outcomes])
+    reasons = content.evidence_summary
     if reasons:
         story += [_p("How strong the evidence is", s["h2"]), *_bullets(reasons, s)]
     if content.retention and content.retention.sentences:

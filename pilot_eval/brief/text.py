@@ -1,50 +1,24 @@
 """The brief's words other than the headline sentences: titles, alt text, tables, method, caveats.
 
-Pure functions of plain data, so that every sentence can be tested exactly.
+Pure functions of the report's typed fields, so that every sentence can be tested exactly.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from pilot_eval.brief.wording import lower_first
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS, SHORT_FOLLOW_UP
+from pilot_eval.report.outcome import MeanPoint, OutcomeReport, PilotStart
+from pilot_eval.report.words import (
+    SE_WORDS,
+    estimator_in_words,
+    format_value,
+    lower_first,
+    thousands,
+)
 
-ESTIMATOR_NAMES = {
-    "twfe": "two-way fixed effects difference-in-differences (unit and period effects)",
-    "2x2": "a 2x2 difference-in-differences (change in pilot teams minus change in comparison "
-           "teams)",
-    "event-study": "an event study (effects for each period around each unit's pilot start, "
-                   "with unit and period effects)",
-    "callaway-santanna": "Callaway & Sant'Anna's estimator for staggered starts (each start "
-                         "cohort compared with not-yet or never treated units)",
-    "sun-abraham": "Sun & Abraham's interaction-weighted event study for staggered starts",
-    "wild_cluster_bootstrap": "two-way fixed effects with a wild cluster bootstrap for few "
-                              "clusters",
-}
-SE_WORDS = {  # used only when the result carries no se_description of its own
-    "iid": "assuming independent, equal-variance errors",
-    "hc1": "robust to unequal variances (HC1)",
-    "cluster": "clustered (CR1)",
-}
-FEW_CLUSTERS = 30  # DESIGN.md: under about 30 clusters, clustered ranges are approximate
 MAX_CAVEATS = 3
-SHORT_FOLLOW_UP = 6  # periods after the start; fewer says nothing about lasting effects
 UNIT_WORDS = {"%": "per cent", "GBP": "pounds", "points": "points"}
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A mean for a table cell: ``£1,234``, ``62.3%``, ``48.0``; ``no data`` when missing."""
-    if value is None or not math.isfinite(float(value)):
-        return "no data"
-    value = float(value)
-    if unit == "GBP":
-        text = f"£{abs(value):,.0f}"
-        return f"-{text}" if value < 0 else text
-    text = f"{value:,.1f}"
-    return f"{text}%" if unit == "%" else text
 
 
 def active_title(directions: Sequence[tuple[str, str]], unit_noun: str = "teams") -> str:
@@ -96,33 +70,31 @@ def chart_key(unit_noun: str = "teams", *, n_starts: int = 0) -> str:
             f"comparison {unit_noun}.{starts}")
 
 
-def arm_average(group_means: Sequence[Mapping[str, Any]], arm: str, *,
+def arm_average(group_means: Sequence[MeanPoint], arm: str, *,
                 before: int | None = None, after: int | None = None) -> float | None:
     """Average of one arm's period means, optionally only before / from a period."""
-    values = [float(r["mean"]) for r in group_means
-              if r.get("arm") == arm and r.get("mean") is not None
-              and math.isfinite(float(r["mean"]))
-              and (before is None or int(r["period"]) < before)
-              and (after is None or int(r["period"]) >= after)]
+    values = [m.mean for m in group_means
+              if m.arm == arm and m.mean is not None
+              and (before is None or m.period < before)
+              and (after is None or m.period >= after)]
     return sum(values) / len(values) if values else None
 
 
-def alt_text(label: str, unit: str, group_means: Sequence[Mapping[str, Any]],
-             pilot_starts: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> str:
+def alt_text(label: str, unit: str, group_means: Sequence[MeanPoint],
+             pilot_starts: Sequence[PilotStart], unit_noun: str = "teams") -> str:
     """What the chart shows, for a reader who cannot see it (SVG ``<desc>``, PDF caption)."""
-    ordered = sorted(group_means, key=lambda r: int(r["period"]))
+    ordered = sorted(group_means, key=lambda m: m.period)
     if not ordered:
         return f"Line chart of {lower_first(label)}: no data to show."
-    span = f"from {ordered[0].get('label', ordered[0]['period'])} to " \
-           f"{ordered[-1].get('label', ordered[-1]['period'])}"
+    span = f"from {ordered[0].label} to {ordered[-1].label}"
     parts = [f"Line chart of {lower_first(label)} by period, {span}, for pilot {unit_noun} "
              f"(solid line with circles) and comparison {unit_noun} (dashed line with squares)."]
-    starts = sorted(pilot_starts, key=lambda s: int(s["period"]))
+    starts = sorted(pilot_starts, key=lambda s: s.period)
     if starts:
-        when = " and ".join(str(s.get("label", s["period"])) for s in starts)
+        when = " and ".join(s.label for s in starts)
         parts.append(f"Dotted vertical lines mark the pilot start{'s' if len(starts) > 1 else ''}"
                      f" ({when}).")
-        first = int(starts[0]["period"])
+        first = starts[0].period
         for arm in ("pilot", "comparison"):
             before = arm_average(group_means, arm, before=first)
             after = arm_average(group_means, arm, after=first)
@@ -134,37 +106,33 @@ def alt_text(label: str, unit: str, group_means: Sequence[Mapping[str, Any]],
     return " ".join(parts)
 
 
-def means_table_rows(group_means: Sequence[Mapping[str, Any]], unit: str
+def means_table_rows(group_means: Sequence[MeanPoint], unit: str
                      ) -> tuple[tuple[str, ...], ...]:
     """One row per period: label, pilot mean, pilot n, comparison mean, comparison n."""
-    by_period: dict[int, dict[str, Mapping[str, Any]]] = {}
+    by_period: dict[int, dict[str, MeanPoint]] = {}
     labels: dict[int, str] = {}
-    for row in group_means:
-        period = int(row["period"])
-        by_period.setdefault(period, {})[str(row.get("arm"))] = row
-        labels[period] = str(row.get("label", period))
+    for point in group_means:
+        by_period.setdefault(point.period, {})[point.arm] = point
+        labels[point.period] = point.label
     rows = []
     for period in sorted(by_period):
         cells = [labels[period]]
         for arm in ("pilot", "comparison"):
             found = by_period[period].get(arm)
-            cells.append(format_value(found.get("mean") if found else None, unit))
-            n = found.get("n") if found else None
-            cells.append(f"{int(n):,}" if n is not None else "no data")
+            cells.append(format_value(found.mean if found else None, unit))
+            cells.append(thousands(found.n if found else None))
         rows.append(tuple(cells))
     return tuple(rows)
 
 
-def method_details(analysis: Mapping[str, Any], unit_noun: str = "teams"
+def method_details(report: OutcomeReport, unit_noun: str = "teams"
                    ) -> tuple[str, tuple[str, ...]]:
     """The method in words (estimator, standard errors) and the unit and cluster counts."""
-    estimator = str(analysis.get("estimator", ""))
-    name = ESTIMATOR_NAMES.get(estimator, estimator or "an unnamed estimator")
-    se_type = str(analysis.get("se_type") or "")
-    se = analysis.get("se_description") or SE_WORDS.get(se_type, se_type or "not stated")
-    counts = tuple(f"{int(analysis[key]):,} {noun}"
-                   for key, noun in (("n_units", unit_noun), ("n_clusters", "clusters"))
-                   if analysis.get(key) is not None)
+    h = report.headline
+    name = estimator_in_words(h.estimator)
+    se = h.se_description or SE_WORDS.get(h.se_type, h.se_type or "not stated")
+    counts = tuple(f"{n:,} {noun}" for n, noun in ((h.n_units, unit_noun),
+                                                  (h.clusters.n, "clusters")) if n is not None)
     return f"estimated with {name}; standard errors {se}.", counts
 
 
@@ -174,17 +142,16 @@ def observations(values: Sequence[int]) -> str:
     return f"{low:,} observations" if low == high else f"{low:,} to {high:,} observations"
 
 
-def method_sentences(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams"
+def method_sentences(outcomes: Sequence[OutcomeReport], unit_noun: str = "teams"
                      ) -> tuple[str, ...]:
     """One sentence per distinct method; outcomes estimated the same way share a sentence
     (their observation counts, which differ with missing values, are given as a range)."""
     groups: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[int]]] = {}
-    for analysis in analyses:
-        label = str(analysis.get("outcome_label") or analysis.get("outcome") or "Outcome")
-        labels, n_obs = groups.setdefault(method_details(analysis, unit_noun), ([], []))
-        labels.append(label)
-        if analysis.get("n_obs") is not None:
-            n_obs.append(int(analysis["n_obs"]))
+    for report in outcomes:
+        labels, n_obs = groups.setdefault(method_details(report, unit_noun), ([], []))
+        labels.append(report.label)
+        if report.headline.n_obs is not None:
+            n_obs.append(report.headline.n_obs)
     out = []
     for (method, counts), (labels, n_obs) in groups.items():
         data = [*counts, observations(n_obs)] if n_obs else list(counts)
@@ -198,24 +165,7 @@ def method_sentences(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "te
     return tuple(out)
 
 
-def periods_after_start(analysis: Mapping[str, Any]) -> int | None:
-    """How many periods of pilot data follow the first pilot start (``None`` if unknown)."""
-    starts = [int(s["period"]) for s in analysis.get("pilot_starts") or ()]
-    if not starts:
-        return None
-    first = min(starts)
-    return len({int(r["period"]) for r in analysis.get("group_means") or ()
-                if r.get("arm") == "pilot" and int(r["period"]) >= first})
-
-
-def rows_left_out(analysis: Mapping[str, Any]) -> int:
-    """Rows of the data file not used by the estimate (missing values, zero weights)."""
-    data = analysis.get("data") or {}
-    n_rows, used = data.get("n_rows"), data.get("n_rows_used")
-    return max(int(n_rows) - int(used), 0) if n_rows is not None and used is not None else 0
-
-
-def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> tuple[str, ...]:
+def caveats(outcomes: Sequence[OutcomeReport], unit_noun: str = "teams") -> tuple[str, ...]:
     """Two or three caveats in plain words, most important first.
 
     Analysis Function guidance: lead with a few named sources of uncertainty, not a long list.
@@ -227,10 +177,9 @@ def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> 
         f"would have changed in parallel without the pilot, and pilot {unit_noun} were not "
         "chosen at random."
     ]
-    clusters = [int(a["n_clusters"]) for a in analyses if a.get("n_clusters") is not None]
+    clusters = [o.headline.clusters.n for o in outcomes if o.headline.clusters.n is not None]
     if clusters and min(clusters) < FEW_CLUSTERS:
-        wild = any("wild" in str(a.get("se_type", "")) or "wild" in str(a.get("estimator", ""))
-                   for a in analyses)
+        wild = any(o.headline.inference == "wild" for o in outcomes)
         advice = ("the ranges come from a wild cluster bootstrap, which is more reliable with "
                   "few clusters" if wild else
                   "a wild cluster bootstrap gives more reliable ranges with few clusters")
@@ -238,30 +187,33 @@ def caveats(analyses: Sequence[Mapping[str, Any]], unit_noun: str = "teams") -> 
             f"Small numbers: the ranges rest on only {min(clusters)} clusters, so they are "
             f"approximate; {advice}."
         )
-    follow_up = [n for n in (periods_after_start(a) for a in analyses) if n is not None]
+    follow_up = [n for n in (o.post_periods for o in outcomes) if n is not None]
     if follow_up and min(follow_up) < SHORT_FOLLOW_UP:
         chosen.append(
             f"Short follow-up: only {min(follow_up)} periods of data after the pilot started, "
             "so longer-term effects are unknown."
         )
-    worst = max(analyses, key=rows_left_out, default=None)
-    if worst is not None and rows_left_out(worst):
+    worst = max(outcomes, key=lambda o: o.data.rows_left_out, default=None)
+    if worst is not None and worst.data.rows_left_out:
+        drops = worst.staggered is not None and worst.staggered.unbalanced == "drop"
         because = ("because values were missing or the estimator needs every "
                    f"{unit_noun.removesuffix('s')} in every period"
-                   if worst.get("unbalanced") == "drop" else "because values were missing")
+                   if drops else "because values were missing")
         chosen.append(
-            f"Missing data: up to {rows_left_out(worst):,} of {int(worst['data']['n_rows']):,} "
+            f"Missing data: up to {worst.data.rows_left_out:,} of {worst.data.rows_read:,} "
             f"rows were left out of an estimate {because}."
         )
     return tuple(chosen[:MAX_CAVEATS])
 
 
-def data_notes(analyses: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+def data_notes(outcomes: Sequence[OutcomeReport]) -> tuple[str, ...]:
     """Every distinct warning from the estimators and validation, in the order first seen."""
     seen: dict[str, None] = {}
-    for analysis in analyses:
-        for warning in analysis.get("warnings") or ():
-            note = re.sub(r"^warning:\s*", "", " ".join(str(warning).split()), flags=re.I)
+    for report in outcomes:
+        for warning in report.warnings:
+            note = " ".join(warning.split())
+            if note.lower().startswith("warning:"):
+                note = note[len("warning:"):].lstrip()
             if note:
                 seen.setdefault(note[0].upper() + note[1:], None)
     return tuple(seen)

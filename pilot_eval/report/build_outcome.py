@@ -14,7 +14,7 @@ the one place that reads them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pilot_eval.estimators import Unavailable
@@ -67,7 +67,7 @@ def outcome_report(analysis: Any, *, unit_noun: str = "teams") -> OutcomeReport:
         data=_data(analysis, raw), evidence=PLACEHOLDER, period_kind=kind,
         event_study=_event_study(raw, extras.get("event_study"), kind),
         pretest=_pretests(raw, extras.get("event_study"), headline, kind),
-        twfe=_maybe(extras.get("twfe"), _comparison),
+        twfe=_maybe(extras.get("twfe"), comparison),
         bacon=_maybe(extras.get("bacon"), lambda r: _bacon(r, labels)),
         wild=_maybe(extras.get("wild_bootstrap"), _wild),
         placebo=_maybe(extras.get("placebo"), lambda r: _placebo(r, labels)),
@@ -209,6 +209,12 @@ def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
                         if int(r["event_time"]) < 0)
         tests.append(pretest(raw["pretest"], headline.clusters.n or optional_int(
             raw.get("n_clusters")), source="estimator", lead_rows=own))
+    return choose_pretest(tests)
+
+
+def choose_pretest(tests: Sequence[PreTrendTest]) -> PreTrendChoice:
+    """The first reliable test that could be computed (the event study's binned leads come
+    first), else none, saying why."""
     computed = [t for t in tests if not isinstance(t.p_value, Unavailable)]
     for test in computed:
         if test.reliable:
@@ -222,10 +228,11 @@ def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
                           tests=tuple(tests))
 
 
-def _comparison(raw: Mapping[str, Any]) -> ComparisonEstimate:
+def comparison(raw: Mapping[str, Any]) -> ComparisonEstimate:
+    """Another estimator's result dictionary as an estimate shown beside the headline."""
     why = raw.get("unavailable") or {}
     return ComparisonEstimate(
-        estimator=str(raw.get("estimator") or ""),
+        estimator=str(raw.get("estimator") or ""), se_type=str(raw.get("se_type") or ""),
         **{k: value_of(raw.get(k), str(why.get(k, "not reported")))
            for k in ("estimate", "se", "ci_low", "ci_high", "p_value")},
         level=float(raw.get("level") or 0.95),

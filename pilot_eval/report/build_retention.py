@@ -72,8 +72,9 @@ def _curve(points: Any) -> Curve:
                  at_risk=tuple(int(p.get("at_risk") or 0) for p in rows))
 
 
-def _km_groups(km: Any) -> tuple[KmGroup, ...]:
-    """Pilot group(s) first, then the others, each in the order given."""
+def km_groups(km: Any) -> tuple[KmGroup, ...]:
+    """Kaplan-Meier summaries (``KaplanMeierResult.to_dict()``) as typed groups: pilot
+    group(s) first, then the others, each in the order given."""
     if not isinstance(km, Mapping):
         return ()
     groups = []
@@ -135,10 +136,12 @@ def pilot_effect(cox: Cox | Unavailable | None) -> PilotEffect | Unavailable | N
     return Unavailable("the Cox model has no term for the pilot")
 
 
-def _rmst(value: Any) -> Rmst | Unavailable | None:
+def rmst_report(value: Any) -> Rmst | Unavailable | None:
+    """The RMST result (or its dictionary) with the difference oriented pilot minus
+    comparison."""
     if value is None or isinstance(value, Unavailable):
         return value
-    raw = value.to_dict()
+    raw = value.to_dict() if hasattr(value, "to_dict") else value
     diff = raw.get("difference")
     difference: RmstDifference | Unavailable | None = None
     if isinstance(diff, Mapping):
@@ -151,7 +154,7 @@ def _rmst(value: Any) -> Rmst | Unavailable | None:
             numbers["ci_low"], numbers["ci_high"] = (_negate(numbers["ci_high"]),
                                                      _negate(numbers["ci_low"]))
         difference = RmstDifference(group=group, reference=reference, **numbers)
-    return Rmst(tau=float(raw["tau"]), tau_source=str(raw.get("tau_source") or ""),
+    return Rmst(tau=float(raw["tau"]), tau_source=str(raw.get("tau_source") or "given"),
                 variance=str(raw.get("variance") or ""), level=float(raw.get("level") or 0.95),
                 by_group=tuple(RmstGroup(name=str(g), estimate=value_of(v.get("estimate")),
                                          se=value_of(v.get("se")))
@@ -213,15 +216,16 @@ def _rates(raw: Any) -> Rates | None:
             per_arm[arm] = sum(values) / len(values) if values else None
         means.append(RateMean(rate=key, definition=definition, **per_arm))
     return Rates(period=str(raw.get("period") or ""), definitions=definitions, by_arm=by_arm,
-                 by_team=_table(raw.get("by_team")), means=tuple(means))
+                 by_team=_table(raw.get("by_team")), means=tuple(means),
+                 by_team_note=str(raw.get("by_team_note") or ""))
 
 
 def _comparison_or(value: Any) -> ComparisonEstimate | Unavailable | None:
-    from pilot_eval.report.build_outcome import _comparison
+    from pilot_eval.report.build_outcome import comparison
 
     if value is None or isinstance(value, Unavailable):
         return value
-    return _comparison(value)
+    return comparison(value)
 
 
 def _leaving(results: Mapping[str, Any]) -> LeavingDid | Unavailable | None:
@@ -293,11 +297,12 @@ def retention_report(analysis: Any, *, project_folder: Path | None = None) -> Re
     return RetentionReport(
         time_unit=str(results.get("time_unit") or "months"),
         ci_transform=request.ci_transform, level=request.level,
-        groups=_km_groups(km_raw), logrank=logrank, cox=cox, pilot_effect=pilot_effect(cox),
-        rmst=_rmst(results.get("rmst")), incidence=_incidence(results),
+        groups=km_groups(km_raw), logrank=logrank, cox=cox, pilot_effect=pilot_effect(cox),
+        rmst=rmst_report(results.get("rmst")), incidence=_incidence(results),
         rates=_rates(results.get("rates")), leaving=_leaving(results),
-        periods=_km_groups(by_period.to_dict() if hasattr(by_period, "to_dict") else None),
+        periods=km_groups(by_period.to_dict() if hasattr(by_period, "to_dict") else None),
         data=_staff_data(results.get("data"), project_folder),
         validation=tuple(finding(p) for p in validation.get("problems") or ()
                          if isinstance(p, Mapping)),
-        warnings=tuple(str(w) for w in analysis.warnings))
+        warnings=tuple(str(w) for w in analysis.warnings),
+        pilot_start_dates=tuple(str(d) for d in results.get("pilot_starts") or ()))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from pilot_eval.estimators.disclosure import DisclosureRule
 from pilot_eval.report.errors import BriefError
 
 Decision = Literal["for decision", "for noting"]
@@ -18,32 +19,9 @@ DECISIONS: tuple[str, ...] = ("for decision", "for noting")
 MAX_HEADLINE_OUTCOMES = 4  # more would push page 1 past a minute's reading
 
 
-@dataclass(frozen=True)
-class DisclosureThresholds:
-    """Statistical disclosure control for counts from staff records (ONS "10-5" style).
-
-    Counts under ``min_count`` are suppressed (``[c]``), other counts are rounded to the
-    nearest ``rounding``, and rates or percentages on a base under ``min_base`` are suppressed.
-    """
-
-    min_count: int = 10
-    rounding: int = 5
-    min_base: int = 25
-
-    def __post_init__(self) -> None:
-        for name in ("min_count", "rounding", "min_base"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise BriefError(f"the disclosure threshold {name} is {value!r}",
-                                 hint="Give a whole number of at least 1 (defaults: min_count 10, "
-                                      "rounding 5, min_base 25).")
-
-    def describe(self) -> str:
-        """The rule in one sentence, for the footer and the annex."""
-        return (f"Counts of staff under {self.min_count} are shown as [c] and other counts are "
-                f"rounded to the nearest {self.rounding}; further cells are hidden where a "
-                f"hidden one could be worked out from totals; percentages on fewer than "
-                f"{self.min_base} staff are not shown.")
+DisclosureThresholds = DisclosureRule
+"""The brief's disclosure thresholds are the estimators' one disclosure rule
+(``pilot_eval.estimators.disclosure.DisclosureRule``: min_count, rounding, min_base)."""
 
 
 @dataclass(frozen=True)

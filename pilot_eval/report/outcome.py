@@ -150,6 +150,7 @@ class ComparisonEstimate:
     n_obs: int | None = None
     n_units: int | None = None
     n_clusters: int | None = None
+    se_type: str = ""
 
 
 @dataclass(frozen=True)

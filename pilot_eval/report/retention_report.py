@@ -185,6 +185,8 @@ class Rates:
     by_arm: Table
     by_team: Table
     means: tuple[RateMean, ...]
+    by_team_note: str = ""
+    """Why ``by_team`` is empty when it is (too many rows to keep; results of ``--team-rates``)."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,7 @@ class RetentionReport:
     data: StaffData | None = None
     validation: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
+    pilot_start_dates: tuple[str, ...] = ()
 
     def arm(self, arm: str) -> tuple[KmGroup, ...]:
         return tuple(g for g in self.groups if g.arm == arm)

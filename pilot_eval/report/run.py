@@ -11,6 +11,7 @@ and narrative.  Cancelling ``progress`` raises ``AnalysisCancelled`` at the next
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -101,12 +102,30 @@ def run_project(project: Any, progress: Progress | None = None, *,
                                       sha256=retention.data.sha256,
                                       rows_read=retention.data.rows_read))
     progress.report(1.0, "Done")
+    random = project.did.bootstrap > 0 or any(
+        o.wild is not None or o.sensitivity is not None for o in outcomes)
     return ProjectReport(
         outcomes=outcomes, retention=retention,
         provenance=_provenance(project_file, sources, outcomes, retention),
         qa=QaLog(run_at=run_at, clock=which, pilot_eval_version=__version__,
-                 software=software_versions(), seeds=_seeds(project, outcomes)),
+                 software=software_versions(),
+                 seeds=(int(project.did.seed),) if random else ()),
         brief=options, narrative=tuple(sorted(project.narrative.items())))
+
+
+def assemble_report(outcomes: Sequence[OutcomeReport], retention: RetentionReport | None,
+                    options: BriefOptions, *, sources: Sequence[DataSource] = (),
+                    seeds: Sequence[int] = (), clock: Clock | None = None) -> ProjectReport:
+    """A project report from outcome and retention reports built one at a time (the window's
+    step-by-step runs), dated by the clock like ``run_project``."""
+    run_at, which = read_clock(clock)
+    outcomes = tuple(outcomes)
+    return ProjectReport(
+        outcomes=outcomes, retention=retention,
+        provenance=_provenance(None, list(sources), outcomes, retention),
+        qa=QaLog(run_at=run_at, clock=which, pilot_eval_version=__version__,
+                 software=software_versions(), seeds=tuple(seeds)),
+        brief=options)
 
 
 def _outcomes(project: Any, table: Any, unit_noun: str,
@@ -117,7 +136,8 @@ def _outcomes(project: Any, table: Any, unit_noun: str,
     reports = []
     for i, request in enumerate(requests):
         stage = Stage(progress, i / len(requests), (i + 1) / len(requests))
-        reports.append(outcome_report(run_analysis(request, table, stage), unit_noun=unit_noun))
+        analysis = run_analysis(request, table, stage, cross_check="auto")  # QA re-estimate
+        reports.append(outcome_report(analysis, unit_noun=unit_noun))
     return tuple(reports)
 
 
@@ -130,15 +150,8 @@ def _retention(project: Any, folder: Path | None, progress: Progress) -> Retenti
     return retention_report(run_retention(request, staff, progress), project_folder=folder)
 
 
-def _seeds(project: Any, outcomes: tuple[OutcomeReport, ...]) -> tuple[int, ...]:
-    """The seed, when something random ran: a bootstrap or the sensitivity bounds."""
-    random = any(o.wild is not None or o.sensitivity is not None for o in outcomes) or (
-        project.did.bootstrap > 0)
-    return (int(project.did.seed),) if random else ()
-
-
 def _provenance(project_file: str | Path | None, sources: list[DataSource],
-                outcomes: tuple[OutcomeReport, ...],
+                outcomes: Sequence[OutcomeReport],
                 retention: RetentionReport | None) -> Provenance:
     means = [m for o in outcomes for m in o.group_means]
     first = min(means, key=lambda m: m.period).label if means else ""

@@ -1,7 +1,7 @@
 """The brief: content built from result dictionaries, the PDF read back, the HTML parsed.
 
-Inputs are dictionaries shaped as docs/architecture.md specifies for ``DidAnalysis.to_dict()``
-(built here, so these tests do not depend on the estimators being finished).  The PDF is read
+Inputs are typed reports made field by field in ``report_factory`` (so these tests do not
+depend on the estimators).  The PDF is read
 back with poppler's ``pdftotext``/``pdffonts``/``pdfinfo``/``pdfimages`` when installed (tests
 that need them skip otherwise) and by inspecting the raw bytes; the HTML is parsed with the
 standard library's ``html.parser``.  Contrast uses the WCAG 2 formula; its reference values
@@ -11,6 +11,7 @@ from the WCAG 2.2 understanding document for success criterion 1.4.3.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -20,6 +21,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from pilot_eval.estimators import Unavailable
+from report_factory import outcome, project
 
 from pilot_eval.brief import (
     BriefError,
@@ -31,6 +34,7 @@ from pilot_eval.brief import (
 from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.html import TEXT_ON_BACKGROUND
 from pilot_eval.charts.style import contrast_ratio
+from pilot_eval.report.outcome import MeanPoint
 
 AA_TEXT_CONTRAST = 4.5  # WCAG 2.2 AA, normal text
 CONTRAST_TOLERANCE = 0.005  # the published ratios are rounded to 2 decimals
@@ -40,46 +44,15 @@ POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo", "pdf
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
 
 
-def months(n: int = 30) -> list[tuple[int, str]]:
-    return [(p, f"{2024 + (p - 1) // 12}-{(p - 1) % 12 + 1:02d}") for p in range(1, n + 1)]
-
-
-def analysis(*, outcome="goals_met", label="Cases closed with goals met", unit="%",
-             polarity="higher_is_better", estimate=4.137, ci=(2.31, 5.94), staggered=True,
-             n_clusters=48, warnings=("unbalanced panel: 12 team-months are missing",)) -> dict:
-    """A ``DidAnalysis.to_dict()``-shaped dictionary (docs/architecture.md)."""
-    means = []
-    for period, label_text in months():
-        lift = 4.0 if period >= 13 else 0.0
-        means.append({"period": period, "label": label_text, "arm": "pilot",
-                      "mean": 60 + 0.1 * period + lift + math.sin(period), "n": 16})
-        means.append({"period": period, "label": label_text, "arm": "comparison",
-                      "mean": 59 + 0.1 * period + math.cos(period), "n": 32})
-    starts = [{"period": 13, "label": "2025-01", "n_units": 12}]
-    if staggered:
-        starts.append({"period": 19, "label": "2025-07", "n_units": 4})
-    return {
-        "estimator": "twfe", "outcome": outcome, "estimate": estimate, "se": 0.9,
-        "ci_low": ci[0], "ci_high": ci[1], "p_value": 0.0001, "t_stat": 4.5, "df": 47,
-        "level": 0.95, "n_obs": 1400, "n_units": 48, "n_periods": 30, "n_clusters": n_clusters,
-        "se_type": "cluster", "se_description": f"clustered by team (CR1, {n_clusters} clusters)",
-        "warnings": list(warnings), "unavailable": {}, "outcome_label": label,
-        "outcome_unit": unit, "polarity": polarity, "group_means": means,
-        "pilot_starts": starts, "choice": {"estimator": "twfe", "reason": "staggered starts"},
-        "data": {"file": "demo.csv", "sha256": "ab" * 32, "n_rows": 1440, "n_rows_used": 1400},
-        "validation": [],
-    }
-
-
-def two_outcomes() -> list[dict]:
-    return [analysis(), analysis(outcome="cost", label="Cost per case", unit="GBP",
-                                 polarity="lower_is_better", estimate=-123.4, ci=(-310.2, 70.1))]
+def two_outcomes() -> list:
+    return [outcome(), outcome(outcome="cost", label="Cost per case", unit="GBP",
+                               polarity="lower_is_better", estimate=-123.4, ci=(-310.2, 70.1))]
 
 
 @pytest.fixture(scope="module")
 def content():
-    return build_brief_content(two_outcomes(), organisation=WELSH_TEAM, author="Analyst Ŵ",
-                               date=dt.date(2026, 11, 27))
+    return build_brief_content(project(two_outcomes(), organisation=WELSH_TEAM,
+                                       author="Analyst Ŵ", date=dt.date(2026, 11, 27)))
 
 
 @pytest.fixture(scope="module")
@@ -152,32 +125,25 @@ def test_content_is_frozen_and_json_safe(content):
 
 
 def test_content_unavailable_range_and_bad_input():
-    one = analysis(ci=(None, None))
-    one["unavailable"] = {"ci_low": "one cluster only", "ci_high": "one cluster only"}
-    built = build_brief_content([one], date="2026-01-02", title="  My   title ")
+    missing = Unavailable("one cluster only")
+    one = outcome(ci=(missing, missing))
+    built = build_brief_content(project(one, date="2026-01-02", title="  My   title "))
     assert built.title == "My title"
     assert built.outcomes[0].direction == "not assessed"
     assert built.headlines[0].endswith(
         "(the 95% range could not be calculated: one cluster only).")
     with pytest.raises(BriefError, match="no results"):
-        build_brief_content([])
-    with pytest.raises(BriefError, match="has no estimate"):
-        build_brief_content([{"outcome": "x", "ci_low": 1, "ci_high": 2, "level": 0.95,
-                              "group_means": []}])
+        build_brief_content(project(()))
     with pytest.raises(BriefError, match="not a date"):
-        build_brief_content([one], date="27/11/2026")
+        project(one, date="27/11/2026")
 
 
 def test_two_by_two_results_have_before_and_after_and_no_start_line(tmp_path):
-    one = analysis()
-    one["estimator"], one["pilot_starts"] = "2x2", []
-    one["group_means"] = [
-        {"period": 0, "label": "Before", "arm": "pilot", "mean": 60.2, "n": 16},
-        {"period": 1, "label": "After", "arm": "pilot", "mean": 65.1, "n": 16},
-        {"period": 0, "label": "Before", "arm": "comparison", "mean": 59.0, "n": 32},
-        {"period": 1, "label": "After", "arm": "comparison", "mean": 59.8, "n": 32},
-    ]
-    built = build_brief_content([one], date="2026-11-27")
+    one = outcome(estimator="2x2", pilot_starts=(), group_means=(
+        MeanPoint(0, "Before", "pilot", 60.2, 16), MeanPoint(1, "After", "pilot", 65.1, 16),
+        MeanPoint(0, "Before", "comparison", 59.0, 32),
+        MeanPoint(1, "After", "comparison", 59.8, 32)))
+    built = build_brief_content(project(one, date="2026-11-27"))
     chart = built.charts[0]
     assert "Dotted" not in chart.key and "Dotted" not in chart.alt_text
     assert chart.table.rows == (("Before", "60.2%", "16", "59.0%", "32"),
@@ -187,7 +153,7 @@ def test_two_by_two_results_have_before_and_after_and_no_start_line(tmp_path):
 
 
 def test_few_clusters_become_a_caveat_and_warnings_become_data_notes(content):
-    built = build_brief_content([analysis(n_clusters=12)], date="2026-01-02")
+    built = build_brief_content(project(outcome(n_clusters=12), date="2026-01-02"))
     assert built.caveats[1].startswith("Small numbers: the ranges rest on only 12 clusters")
     assert content.data_notes == ("Unbalanced panel: 12 team-months are missing",)
     assert content.caveats[1] == ("Missing data: up to 40 of 1,440 rows were left out of an "
@@ -209,11 +175,12 @@ def test_pdf_is_byte_identical_in_another_process(tmp_path, pdf_path):
 
     script = (
         "import sys, datetime as dt, importlib.util\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         f"spec = importlib.util.spec_from_file_location('brief_tests', {str(Path(__file__))!r})\n"
         "tests = importlib.util.module_from_spec(spec); spec.loader.exec_module(tests)\n"
         "from pilot_eval.brief import build_brief_content, render_pdf\n"
-        "content = build_brief_content(tests.two_outcomes(), organisation=tests.WELSH_TEAM,\n"
-        "    author='Analyst Ŵ', date=dt.date(2026, 11, 27))\n"
+        "content = build_brief_content(tests.project(tests.two_outcomes(),\n"
+        "    organisation=tests.WELSH_TEAM, author='Analyst Ŵ', date=dt.date(2026, 11, 27)))\n"
         "render_pdf(content, sys.argv[1])\n"
     )
     other = tmp_path / "other.pdf"
@@ -408,12 +375,14 @@ HOSTILE_LABELS = [
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # emoji: DejaVu has none
 @pytest.mark.parametrize("label", HOSTILE_LABELS)
 def test_hostile_text_renders_in_both_formats(tmp_path, label):
-    one = analysis(label=label)
-    for row in one["group_means"][:4]:
-        row["label"] = label
-    one["pilot_starts"][0]["label"] = label
-    built = build_brief_content([one], organisation=label, author=label, title=label,
-                                date="2026-11-27")
+    base = outcome(label=label)
+    one = dataclasses.replace(
+        base, group_means=tuple(dataclasses.replace(m, label=label) if i < 4 else m
+                                for i, m in enumerate(base.group_means)),
+        pilot_starts=(dataclasses.replace(base.pilot_starts[0], label=label),
+                      *base.pilot_starts[1:]))
+    built = build_brief_content(project(one, organisation=label, author=label, title=label,
+                                        date="2026-11-27"))
     pdf = render_pdf(built, tmp_path / "brief.pdf")
     html = render_html(built, tmp_path / "brief.html")
     assert pdf.read_bytes().startswith(b"%PDF-")
@@ -427,7 +396,8 @@ def test_hostile_text_renders_in_both_formats(tmp_path, label):
 
 @needs_poppler
 def test_markup_characters_print_as_text_in_the_pdf(tmp_path):
-    built = build_brief_content([analysis()], organisation=HOSTILE_ORG, date="2026-11-27")
+    built = build_brief_content(project(outcome(), organisation=HOSTILE_ORG,
+                                        date="2026-11-27"))
     text = pdf_text(render_pdf(built, tmp_path / "brief.pdf"))
     assert " ".join(HOSTILE_ORG.split()) in text
 

@@ -1,14 +1,15 @@
-"""The brief on the REAL demo results (pilot_eval.pipeline.demo_project + run_project, once per
+"""The brief on the REAL demo report (pilot_eval.pipeline.demo_project + run_project, once per
 module): two pages of brief with the charts, a concise annex from page 3, every outcome
 present, an honest pre-trend reading, cost in words, and the HTML twin saying the same.
 
 References: the demo's design (docs/demo-data.md) has parallel trends by construction, so a
 pre-trend test that "fails" there is the test's fault; the headline numbers are compared with
-the results document's own estimates through the wording rules (2 significant figures).
+the report's own estimates through the wording rules (2 significant figures).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import shutil
@@ -17,9 +18,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from pilot_eval.brief import BriefOptions, brief_html, build_brief_content, render_pdf
+from pilot_eval.brief import brief_html, build_brief_content, render_pdf
 from pilot_eval.brief.retention import TABLE_TIMES
-from pilot_eval.brief.wording import number_in_words
+from pilot_eval.report.words import number_in_words
 
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
@@ -29,13 +30,13 @@ MAX_DEMO_PAGES = 18  # 2 pages of brief + an annex of about 15 (42 pages before 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from pilot_eval.pipeline import demo_project, run_project
+    from pilot_eval.pipeline import demo_project
+    from pilot_eval.report import run_project
 
     folder = tmp_path_factory.mktemp("demo")
     project = demo_project(folder)
-    results = run_project(project)
-    options = BriefOptions.from_dict({**project.brief, "date": "2026-11-27"}, strict=False)
-    content = build_brief_content(results, options=options)
+    results = run_project(project, project_file=folder / "demo.pilot.json")
+    content = build_brief_content(results, dataclasses.replace(results.brief, date="2026-11-27"))
     pdf = render_pdf(content, folder / "brief.pdf")
     return results, content, pdf
 
@@ -54,7 +55,7 @@ def pages(pdf) -> int:
 
 def test_every_outcome_is_headlined_and_the_title_counts_them(demo):
     results, content, _ = demo
-    names = [a["outcome"] for a in results["outcomes"]]
+    names = [o.outcome for o in results.outcomes]
     assert len(names) == 4
     assert [r.outcome for r in content.outcomes] == names  # default: all when at most 4
     assert f" of {len(names)} " in content.title or f"all {len(names)} " in content.title
@@ -64,9 +65,9 @@ def test_every_outcome_is_headlined_and_the_title_counts_them(demo):
 def test_pre_trend_is_not_read_as_failed_on_the_demo(demo):
     # parallel trends hold by construction; the C&S pre-test has 28 restrictions on 43 clusters
     results, content, _ = demo
-    for analysis, row in zip(results["outcomes"], content.outcomes, strict=True):
+    for report, row in zip(results.outcomes, content.outcomes, strict=True):
         assert not any("already moving differently" in r for r in row.evidence.reasons)
-        if "pretest_event_study" not in analysis:  # results from before the event-study test
+        if report.pretest.used is None:  # no reliable test
             assert any("could not be run reliably" in n for n in row.evidence.not_checked)
         else:  # the binned-lead test is read; the degenerate one is shown but not read
             diagnostics = next(s for s in content.annex if s.heading.startswith("Diagnostics"))
@@ -78,11 +79,12 @@ def test_pre_trend_is_not_read_as_failed_on_the_demo(demo):
 
 def test_cost_is_said_in_words(demo):
     results, content, _ = demo
-    cost = next(a for a in results["outcomes"] if a.get("outcome_unit") == "GBP")
-    assert cost["ci_high"] < 0  # the demo's cost per case fell clearly
-    expected = (f"{cost['outcome_label']} fell by about £{number_in_words(-cost['estimate'])} "
-                f"(95% range £{number_in_words(-cost['ci_high'])} to "
-                f"£{number_in_words(-cost['ci_low'])}).")
+    cost = next(o for o in results.outcomes if o.unit == "GBP")
+    h = cost.headline
+    assert h.ci_high < 0  # the demo's cost per case fell clearly
+    expected = (f"{cost.label} fell by about £{number_in_words(-h.estimate)} "
+                f"(95% range £{number_in_words(-h.ci_high)} to "
+                f"£{number_in_words(-h.ci_low)}).")
     assert expected in content.cost
     assert "-£" not in content.cost
 
@@ -98,9 +100,9 @@ def test_annex_is_concise_but_complete(demo):
                  if t.caption.startswith("Retention curves"))
     assert [float(r[0]) for r in curve.rows] == list(TABLE_TIMES)
     event = next(t for t in full.tables if t.caption.startswith("Effect by periods since"))
-    first = results["outcomes"][0]
-    assert len(event.rows) == len(first["event_time"])  # one row per event time, as plotted
-    assert len(event.columns) == 1 + 2 * len(results["outcomes"])
+    first = results.outcomes[0]
+    assert len(event.rows) == len(first.event_study.rows)  # one row per event time, as plotted
+    assert len(event.columns) == 1 + 2 * len(results.outcomes)
     total_rows = sum(len(t.rows) for s in content.annex for t in s.tables)
     assert total_rows < 700  # every ATT(g,t) and curve point would be several thousand
 

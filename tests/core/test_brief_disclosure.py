@@ -9,22 +9,48 @@ The Maryland Scientific Methods Scale ceiling (level 3 for DiD) is from REFERENC
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
+from pilot_eval.estimators.disclosure import round_count
+from report_factory import outcome, rated
 
-from pilot_eval.brief.disclosure import (
-    SUPPRESSED,
-    count_cell,
-    percent_cell,
-    protect_table,
-    recoverable_cells,
-    round_to_base,
+from pilot_eval.brief.disclosure import SUPPRESSED, count_cell, percent_cell, protect_table
+from pilot_eval.report.options import DisclosureThresholds
+from pilot_eval.report.outcome import (
+    CheckEstimate,
+    LeaveOneOut,
+    LeaveOneOutRow,
+    OutcomeData,
+    PreTrendChoice,
+    PreTrendTest,
+    Sensitivity,
 )
-from pilot_eval.brief.evidence import rate_evidence
-from pilot_eval.brief.options import DisclosureThresholds
 
 RANDOM_TABLES = 300
+
+
+def recoverable_cells(published: list[list[str]]) -> set[tuple[int, int]]:
+    """Brute-force attacker: hidden cells of a published table (totals included) that can be
+    solved, treating every shown number as exact and repeatedly solving any row or column
+    with exactly one unknown.  A protected table gives an empty set."""
+    known = [[cell != SUPPRESSED for cell in row] for row in published]
+    n_rows, n_cols = len(published), len(published[0])
+    lines = ([[(r, c) for c in range(n_cols)] for r in range(n_rows)]
+             + [[(r, c) for r in range(n_rows)] for c in range(n_cols)])
+    recovered: set[tuple[int, int]] = set()
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            unknown = [cell for cell in line if not known[cell[0]][cell[1]]]
+            if len(unknown) == 1:
+                r, c = unknown[0]
+                known[r][c] = True
+                recovered.add((r, c))
+                changed = True
+    return recovered
 SEED = 20261127
 
 
@@ -32,7 +58,7 @@ SEED = 20261127
                          [(0, 0), (2, 0), (3, 5), (12, 10), (12.5, 15), (13, 15), (47, 45),
                           (168, 170)])
 def test_round_to_base_halves_up(count, expected):
-    assert round_to_base(count, 5) == expected
+    assert round_count(count, 5) == expected
 
 
 @pytest.mark.parametrize(("count", "expected"),
@@ -74,61 +100,92 @@ def test_no_hidden_cell_can_be_recovered_brute_force():
 
 
 def test_bad_thresholds_are_clear_errors():
-    with pytest.raises(ValueError, match="min_count is 0"):
+    with pytest.raises(ValueError, match="min_count=0"):
         DisclosureThresholds(min_count=0)
 
 
 # ---------------------------------------------------------------- evidence strength
 
 
-def did(**changes) -> dict:
-    base = {"estimate": 4.0, "ci_low": 2.0, "ci_high": 6.0, "n_clusters": 48,
-            "pretest": {"statistic": 3.0, "df": 4, "p_value": 0.56},
-            "leave_one_out": [{"unit": "A", "estimate": 3.9, "ci_low": 1.5, "ci_high": 6.2}],
-            "sensitivity": {"breakdown": 2.0},
-            "data": {"n_rows": 1000, "n_rows_used": 990}}
-    base.update(changes)
-    return base
+def _test(p_value: float) -> PreTrendChoice:
+    test = PreTrendTest(source="estimator", statistic=3.0, df=4.0, p_value=p_value,
+                        reliable=True, note="joint test")
+    return PreTrendChoice(used=test, why="the estimator's own pre-test", tests=(test,))
+
+
+def _loo(unit: str, estimate: float, hinge: bool) -> LeaveOneOut:
+    result = CheckEstimate(estimate=estimate, ci_low=estimate - 2.4, ci_high=estimate + 2.2,
+                           p_value=0.01, n_obs=900)
+    return LeaveOneOut(full=result, rows=(LeaveOneOutRow(unit=unit, result=result),),
+                       hinge_units=(unit,) if hinge else (), note="")
+
+
+def _sensitivity(mbar: float) -> Sensitivity:
+    return Sensitivity(parameter="average", window=(-5, 4), breakdown_mbar=mbar,
+                       breakdown_m=0.3, relative_magnitude=(), smoothness=())
+
+
+def did(**changes):
+    """A report whose every check passed (estimate 4, range 2 to 6, 48 clusters)."""
+    report = outcome(estimate=4.0, ci=(2.0, 6.0), n_clusters=48, pretest=_test(0.56),
+                     leave_one_out=_loo("A", 3.9, False), sensitivity=_sensitivity(2.0),
+                     data=OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=1000,
+                                      rows_used=990))
+    headline = changes.pop("headline", {})
+    report = dataclasses.replace(report, **changes)
+    if headline:
+        report = dataclasses.replace(report, headline=dataclasses.replace(report.headline,
+                                                                          **headline))
+    return rated(report)
 
 
 def test_ceiling_is_level_three_for_did():
-    rating = rate_evidence(did())
+    rating = did().evidence
     assert (rating.level, rating.ceiling, rating.label) == (3, 3, "Moderate (3 of 5)")
     assert "Maryland Scientific Methods Scale" in rating.design
 
 
+def _clusters(n: int) -> dict:
+    return {"headline": {"clusters": dataclasses.replace(outcome().headline.clusters, n=n)}}
+
+
 @pytest.mark.parametrize(("change", "reason_start"), [
-    ({"pretest": {"p_value": 0.01}}, "Pilot and comparison teams were already moving"),
-    ({"n_clusters": 12}, "Few clusters (12)"),
-    ({"leave_one_out": [{"unit": "Team Ŵ", "estimate": -0.5}]}, "The result hinges on one team"),
-    ({"leave_one_out": [{"unit": "B", "estimate": 3.0, "ci_low": -0.2, "ci_high": 6.2}]},
-     "The result hinges on one team: without B"),
-    ({"sensitivity": {"relative_magnitude": {"breakdown": 0.5}}},
-     "Sensitive to parallel-trend violations"),
-    ({"data": {"n_rows": 1000, "n_rows_used": 800}}, "Much data left out: 20% of rows"),
+    ({"pretest": _test(0.01)}, "Pilot and comparison teams were already moving"),
+    (_clusters(12), "Few clusters (12)"),
+    ({"leave_one_out": _loo("Team Ŵ", -0.5, True)}, "The result hinges on one team"),
+    ({"leave_one_out": _loo("B", 3.0, True)}, "The result hinges on one team: without B"),
+    ({"sensitivity": _sensitivity(0.5)}, "Sensitive to parallel-trend violations"),
+    ({"data": OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=1000, rows_used=800)},
+     "Much data left out: 20% of rows"),
 ])
 def test_each_reason_lowers_one_level(change, reason_start):
-    rating = rate_evidence(did(**change))
+    rating = did(**change).evidence
     assert rating.level == 2
     assert len(rating.reasons) == 1 and rating.reasons[0].startswith(reason_start)
 
 
 def test_imprecise_pre_periods_make_an_underpowered_pretest():
-    rows = [{"e": -3, "estimate": 0.1, "ci_low": -4.5, "ci_high": 4.7}]
-    rating = rate_evidence(did(event_time=rows))
+    from pilot_eval.report.outcome import EventTimeRow
+
+    lead = EventTimeRow(e=-3, label="3 months before", estimate=0.1, se=2.3, ci_low=-4.5,
+                        ci_high=4.7)
+    test = dataclasses.replace(_test(0.56).used, lead_rows=(lead,))
+    rating = did(pretest=PreTrendChoice(used=test, why="", tests=(test,))).evidence
     assert rating.reasons[0].startswith("The pre-trend test could miss a trend")
 
 
 def test_rating_never_falls_below_one_and_bar_is_not_colour():
-    rating = rate_evidence(did(pretest={"p_value": 0.001}, n_clusters=5,
-                               sensitivity={"breakdown": 0.1},
-                               data={"n_rows": 100, "n_rows_used": 50}))
+    rating = did(pretest=_test(0.001), sensitivity=_sensitivity(0.1),
+                 data=OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=100, rows_used=50),
+                 **_clusters(5)).evidence
     assert rating.level == 1 and len(rating.reasons) == 4
     assert rating.bar == "■□□□□" and rating.word == "Very low"
 
 
 def test_missing_checks_are_listed_not_counted():
-    rating = rate_evidence({"estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5})
+    rating = outcome(estimate=1.0, ci=(0.5, 1.5), warnings=(),
+                     data=OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=10,
+                                      rows_used=10)).evidence
     assert rating.level == 3
     assert rating.not_checked == ("no formal pre-trend test in these results",
                                   "leave-one-out not run",

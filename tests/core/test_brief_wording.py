@@ -1,7 +1,7 @@
 """The brief's wording rules, checked exactly.
 
 References: the expected sentences are written out by hand from the rules in
-``pilot_eval/brief/wording.py`` (Government Analysis Function guidance on communicating
+``pilot_eval/report/words.py`` (Government Analysis Function guidance on communicating
 uncertainty: a numeric range, "about", the outcome's own units; 2 significant figures).
 Rounding is cross-checked against Python's own ``format(x, ".2g")`` on values without a tie,
 and against hand-worked ties (0.125 -> 0.13, 12.5 -> 13: halves away from zero, as people
@@ -11,8 +11,13 @@ round), where binary floating point would round 0.125 down.
 from __future__ import annotations
 
 import pytest
+from report_factory import outcome, with_headline
 
-from pilot_eval.brief import text, wording
+from pilot_eval.brief import text
+from pilot_eval.report import words as wording
+from pilot_eval.report.outcome import Clusters, MeanPoint, OutcomeData, PilotStart
+
+NOT_CLUSTERED = Clusters(n=None, variable=None, counts="not clustered")
 
 # ---------------------------------------------------------------- rounding
 
@@ -207,18 +212,19 @@ def test_chart_title_describes_the_line_not_the_verdict():
         "Cost moved much the same in pilot and comparison teams")
 
 
-def _caveat_input(**changes) -> dict:
-    means = [{"period": p, "arm": arm, "mean": 1.0} for p in range(1, 31)
-             for arm in ("pilot", "comparison")]
-    base = {"n_clusters": 48, "warnings": [], "group_means": means,
-            "pilot_starts": [{"period": 13}], "data": {"n_rows": 1440, "n_rows_used": 1440}}
-    return {**base, **changes}
+def _caveat_input(*, n_clusters: int = 48, first_start: int | None = 13,
+                  used: int = 1440, **changes):
+    """30 periods of flat means, one start, every row used, no warnings."""
+    means = tuple(MeanPoint(p, str(p), arm, 1.0, 16) for p in range(1, 31)
+                  for arm in ("pilot", "comparison"))
+    starts = () if first_start is None else (PilotStart(first_start, str(first_start), 12),)
+    return outcome(n_clusters=n_clusters, warnings=(), group_means=means, pilot_starts=starts,
+                   data=OutcomeData(file="demo.csv", sha256="ab" * 32, rows_read=1440,
+                                    rows_used=used), **changes)
 
 
 def test_caveats_lead_with_parallel_trends_and_stop_at_three():
-    everything = _caveat_input(
-        n_clusters=12, pilot_starts=[{"period": 27}],
-        data={"n_rows": 1440, "n_rows_used": 1393})
+    everything = _caveat_input(n_clusters=12, first_start=27, used=1393)
     chosen = text.caveats([everything])
     assert len(chosen) == text.MAX_CAVEATS
     assert chosen[0] == ("These are estimates, not proof. They assume that pilot and comparison "
@@ -231,31 +237,30 @@ def test_caveats_lead_with_parallel_trends_and_stop_at_three():
 
 
 def test_missing_data_caveat_names_the_worst_outcome():
-    chosen = text.caveats([_caveat_input(data={"n_rows": 1440, "n_rows_used": 1434}),
-                           _caveat_input(data={"n_rows": 1440, "n_rows_used": 1393})])
+    chosen = text.caveats([_caveat_input(used=1434), _caveat_input(used=1393)])
     assert chosen[1] == ("Missing data: up to 47 of 1,440 rows were left out of an estimate "
                          "because values were missing.")
 
 
 def test_data_notes_are_deduplicated_and_cleaned():
-    notes = text.data_notes([{"warnings": ["unbalanced panel", "Warning: 6 rows  dropped"]},
-                             {"warnings": ["warning: lower case"]},
-                             {"warnings": ["unbalanced panel"]}, {}])
+    notes = text.data_notes([outcome(warnings=("unbalanced panel", "Warning: 6 rows  dropped")),
+                             outcome(warnings=("warning: lower case",)),
+                             outcome(warnings=("unbalanced panel",)), outcome(warnings=())])
     assert notes == ("Unbalanced panel", "6 rows dropped", "Lower case")
 
 
 def test_periods_after_start():
-    assert text.periods_after_start(_caveat_input()) == 18
-    assert text.periods_after_start(_caveat_input(pilot_starts=[])) is None
+    assert _caveat_input().post_periods == 18
+    assert _caveat_input(first_start=None).post_periods is None
 
 
 def test_format_value_for_tables():
-    assert text.format_value(1234.4, "GBP") == "£1,234"
-    assert text.format_value(-12.0, "GBP") == "-£12"
-    assert text.format_value(61.04, "%") == "61.0%"
-    assert text.format_value(48.0, "points") == "48.0"
-    assert text.format_value(None, "%") == "no data"
-    assert text.format_value(float("nan"), "%") == "no data"
+    assert wording.format_value(1234.4, "GBP") == "£1,234"
+    assert wording.format_value(-12.0, "GBP") == "-£12"
+    assert wording.format_value(61.04, "%") == "61.0%"
+    assert wording.format_value(48.0, "points") == "48.0"
+    assert wording.format_value(None, "%") == "no data"
+    assert wording.format_value(float("nan"), "%") == "no data"
 
 
 def test_chart_key_mentions_start_lines_only_when_drawn():
@@ -267,13 +272,16 @@ def test_chart_key_mentions_start_lines_only_when_drawn():
 
 
 def test_method_sentences_group_outcomes_estimated_the_same_way():
-    same = {"estimator": "twfe", "se_description": "clustered by team", "n_units": 48}
-    sentences = text.method_sentences([
-        {**same, "outcome_label": "Cases closed", "n_obs": 1400},
-        {**same, "outcome_label": "Cost per case", "n_obs": 1359},
-        {**same, "outcome_label": "NHS leavers", "n_obs": 1404},
-        {"estimator": "2x2", "se_type": "hc1", "outcome_label": "Engagement"},
-    ])
+    def same(label, n_obs):
+        return with_headline(outcome(label=label), estimator="twfe", n_units=48, n_obs=n_obs,
+                             se_description="clustered by team",
+                             clusters=NOT_CLUSTERED)
+
+    engagement = with_headline(outcome(label="Engagement"), estimator="2x2", se_type="hc1",
+                               se_description="", n_units=None, n_obs=None,
+                               clusters=NOT_CLUSTERED)
+    sentences = text.method_sentences([same("Cases closed", 1400), same("Cost per case", 1359),
+                                       same("NHS leavers", 1404), engagement])
     assert sentences == (
         "Cases closed, cost per case and NHS leavers: each estimated with two-way fixed effects "
         "difference-in-differences (unit and period effects); standard errors clustered by "
@@ -284,7 +292,19 @@ def test_method_sentences_group_outcomes_estimated_the_same_way():
 
 
 def test_few_clusters_caveat_says_when_the_wild_bootstrap_was_used():
-    analysis = {"n_clusters": 9, "se_type": "wild", "estimator": "wild_cluster_bootstrap"}
-    assert text.caveats([analysis])[1] == (
+    report = with_headline(_caveat_input(n_clusters=9), inference="wild", se_type="wild")
+    assert text.caveats([report])[1] == (
         "Small numbers: the ranges rest on only 9 clusters, so they are approximate; the "
         "ranges come from a wild cluster bootstrap, which is more reliable with few clusters.")
+
+
+def test_event_time_labels_and_shared_phrases():
+    assert wording.event_time_label(-3, "month") == "3 months before"
+    assert wording.event_time_label(0, "month") == "start month"
+    assert wording.event_time_label(1, "quarter") == "1 quarter after"
+    assert wording.event_time_label(2, "integer") == "2 periods after"
+    assert wording.thousands(1433) == "1,433" and wording.thousands(None) == "no data"
+    assert wording.comparison_phrase("councils") == "in pilot councils than in comparison councils"
+    assert wording.estimator_title("callaway-santanna") == "Callaway & Sant'Anna"
+    assert wording.p_value_text(0.0087) == "p = 0.0087"
+    assert wording.p_value_text(2e-6) == "p < 0.001"

@@ -2,17 +2,23 @@
 
 Reference: the demo generator's documented TRUE effects and the two-way fixed-effects estimates
 on the committed files computed by brute force (OLS with team and month dummies) in
-``docs/demo-data.md``, which ``tests/core/test_demo_effects.py`` recomputes.
+``docs/demo-data.md``, which ``tests/core/test_demo_effects.py`` recomputes.  Reproducibility is
+checked byte for byte: the brief rebuilt from results.json, and the same project rerun (same
+clock) into another folder from another working directory, give identical files.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
 from pilot_eval.cli import EXIT_OK, main
 from pilot_eval.pipeline import run_demo
+from pilot_eval.report import ProjectReport
+from pilot_eval.report.clock import CLOCK_VARIABLE
 
 # docs/demo-data.md, columns "TWFE estimate on these files" and "CS simple ATT on these files"
 # (brute force in tests/core/test_demo_effects.py; printed to 2 decimals).
@@ -23,12 +29,30 @@ CS_ON_FILES = {"goals_met_pct": 4.36, "cost_per_case_gbp": -144.70,
 PRINTED_ROUNDING = 0.005
 TRUE_ATT = {"goals_met_pct": 4.00, "cost_per_case_gbp": -150.0,
             "repeat_referral_pct": -1.41, "engagement_index": 4.21}
+CLOCK = "2026-03-02T10:30:00+00:00"
+OUTPUTS = ("brief.pdf", "brief.html", "results.json")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    return out, run_demo(out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CLOCK_VARIABLE, CLOCK)
+        old = os.umask(0o022)
+        try:
+            outputs = run_demo(out)
+        finally:
+            os.umask(old)
+    return out, outputs
+
+
+@pytest.fixture()
+def fixed_clock(monkeypatch):
+    monkeypatch.setenv(CLOCK_VARIABLE, CLOCK)
+
+
+def report_of(folder) -> ProjectReport:
+    return ProjectReport.from_json((folder / "results.json").read_bytes())
 
 
 def test_demo_writes_the_three_files_and_a_project(demo):
@@ -39,31 +63,61 @@ def test_demo_writes_the_three_files_and_a_project(demo):
     assert not list(out.glob(".*.tmp"))
 
 
+def test_every_output_is_readable_by_group_and_others_under_umask_022(demo):
+    out, _ = demo
+    for name in (*OUTPUTS, "demo.pilot.json", "data/outcomes.csv"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
+
+
 def test_demo_estimates_match_brute_force_and_cover_the_truth(demo):
     out, _ = demo
-    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert [o["outcome"] for o in results["outcomes"]] == list(TWFE_ON_FILES)
+    report = report_of(out)
+    assert [o.outcome for o in report.outcomes] == list(TWFE_ON_FILES)
     covered = 0
-    for outcome in results["outcomes"]:
-        name = outcome["outcome"]
+    for outcome in report.outcomes:
+        name, headline = outcome.outcome, outcome.headline
         # The demo's pilots start at two dates, so auto reports Callaway & Sant'Anna with the
         # two-way estimate beside it.
-        assert outcome["estimator"] == "callaway-santanna"
-        assert outcome["estimate"] == pytest.approx(CS_ON_FILES[name], abs=PRINTED_ROUNDING)
-        assert outcome["twfe"]["estimate"] == pytest.approx(TWFE_ON_FILES[name],
-                                                            abs=PRINTED_ROUNDING)
-        assert outcome["twfe"]["n_units"] == 48 and outcome["twfe"]["se_type"] == "cluster"
-        covered += outcome["ci_low"] <= TRUE_ATT[name] <= outcome["ci_high"]
+        assert headline.estimator == "callaway-santanna"
+        assert headline.estimate == pytest.approx(CS_ON_FILES[name], abs=PRINTED_ROUNDING)
+        assert outcome.twfe.estimate == pytest.approx(TWFE_ON_FILES[name], abs=PRINTED_ROUNDING)
+        assert outcome.twfe.n_units == 48 and outcome.twfe.se_type == "cluster"
+        covered += headline.ci_low <= TRUE_ATT[name] <= headline.ci_high
     assert covered >= 3  # "its confidence intervals cover the ATT in most outcomes"
 
 
-def test_brief_command_reproduces_the_demo_byte_for_byte(demo, tmp_path, capsys):
-    out, outputs = demo
-    code = main(["brief", str(out / "demo.pilot.json"), "--out", str(tmp_path)])
+def test_the_brief_rebuilt_from_results_json_is_byte_identical(demo, tmp_path, capsys):
+    out, _ = demo
+    code = main(["brief", str(out / "results.json"), "--out", str(tmp_path)])
     assert code == EXIT_OK, capsys.readouterr().err
-    assert (tmp_path / "brief.pdf").read_bytes() == outputs.pdf.read_bytes()
-    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == json.loads(
-        outputs.results.read_text(encoding="utf-8"))
+    assert "without re-running" in capsys.readouterr().out
+    for name in OUTPUTS:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_brief_command_reproduces_the_demo_byte_for_byte_from_another_folder(
+        demo, tmp_path, capsys, fixed_clock, monkeypatch):
+    """Same project, same clock, another output folder and another working directory: the
+    data files are named relative to the project file, so every output is identical."""
+    out, _ = demo
+    monkeypatch.chdir(tmp_path)
+    code = main(["brief", str(out / "demo.pilot.json"), "--out", "elsewhere"])
+    assert code == EXIT_OK, capsys.readouterr().err
+    for name in OUTPUTS:
+        assert (tmp_path / "elsewhere" / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_results_record_the_run_and_name_files_relative_to_the_project(demo):
+    report = report_of(demo[0])
+    assert report.qa.run_at.isoformat() == CLOCK
+    assert report.qa.clock == f"fixed ({CLOCK_VARIABLE}={CLOCK})"
+    assert [s.file for s in report.provenance.sources] == ["data/outcomes.csv",
+                                                           "data/staff.csv"]
+    assert report.brief.demo and report.brief.date == ""  # dated by the run
+    text = (demo[0] / "brief.html").read_text(encoding="utf-8")
+    assert "results produced 2 March 2026 at 10:30" in text
+    assert "Demonstration: simulated data" in text
+    assert str(demo[0]) not in text  # no absolute path of this machine
 
 
 def test_brief_command_names_a_missing_data_file(demo, tmp_path, capsys):
@@ -75,16 +129,26 @@ def test_brief_command_names_a_missing_data_file(demo, tmp_path, capsys):
     assert code == 2 and "outcomes.csv" in err and "Traceback" not in err
 
 
+def test_a_damaged_results_file_is_a_clear_error(demo, tmp_path, capsys):
+    damaged = tmp_path / "results.json"
+    damaged.write_bytes((demo[0] / "results.json").read_bytes()[:5000])
+    code = main(["brief", str(damaged), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "results" in err
+
+
 def test_demo_results_include_staff_retention_consistent_with_the_truth(demo):
     """docs/demo-data.md: the TRUE resignation hazard ratio in pilot teams after their start is
     0.6; leaving for any reason combines it with unaffected reasons."""
     out, _ = demo
-    retention = json.loads((out / "results.json").read_text(encoding="utf-8"))["retention"]
-    assert {"km", "logrank", "cox", "rmst", "cumulative_incidence", "rates",
-            "did_leaving"} <= retention.keys()
-    assert retention["cox"]["ties"] == "efron"
-    (term,) = [c for c in retention["cox"]["coefficients"] if c["name"] == "pilot_post"]
-    assert term["hazard_ratio"] < 1 and term["ci_low"] < 0.6 < term["ci_high"]
+    retention = report_of(out).retention
+    assert retention.cox.ties == "efron"
+    effect = retention.pilot_effect
+    assert effect.term.name == "pilot_post" and effect.is_difference_in_differences
+    term = effect.term
+    assert term.hazard_ratio < 1 and term.ci_low < 0.6 < term.ci_high
+    assert retention.rmst.tau == 24.0  # the project's horizon
+    assert retention.incidence and retention.rates.by_arm.rows and retention.leaving.rate_ratio
     project = json.loads((out / "demo.pilot.json").read_text(encoding="utf-8"))
     assert project["staff_data"]["path"] == "data/staff.csv"
     assert project["staff_data"]["pilot_starts_path"] == "data/teams.csv"

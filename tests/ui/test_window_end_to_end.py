@@ -91,8 +91,10 @@ def test_demo_flow_matches_run_analysis_and_exports_the_brief(qtbot, window, tmp
     assert window.impact_page.canvas.has_picture()  # the chart, drawn in the worker
 
     # Page 1 preview: the title the brief builder gives the same result (the export's content).
-    title = brief.build_brief_content({"outcomes": [shown]},
-                                      options=brief.BriefOptions.from_dict({}, strict=False)).title
+    from pilot_eval.report.run import assemble_report
+
+    title = brief.build_brief_content(assemble_report([shown["report"]], None,
+                                                      brief.BriefOptions())).title
     qtbot.waitUntil(lambda: title in window.brief_page.page_preview.toPlainText(),
                     timeout=WAIT_MS)
     pdf = tmp_path / "brief.pdf"
