@@ -225,3 +225,98 @@ def _as_booleans(present: pa.Array) -> np.ndarray | None:
     if len(present) == 0 or not _all(pc.is_in(lowered, value_set=pa.array(list(_BOOLEAN)))):
         return None
     return pc.equal(lowered, "true").to_numpy(zero_copy_only=False).astype("int64")
+
+
+BATCH_MAX_ROWS = 20_000
+"""Columns of tables up to this many rows are typed in batches (``clean_text_columns``)."""
+BATCH_CELLS = 2_000_000
+"""Cells typed in one batch."""
+
+
+def clean_text_columns(columns: list[pd.Series], *, decimal: str) -> list[tuple[pd.Series, int]]:
+    """``clean_text_column`` of every column, with the string work done once for them all.
+
+    A wide table (160 rows x 5,000 columns) would otherwise pay the fixed cost of a dozen Arrow
+    calls per column. The cells of all columns are concatenated; missing markers, whole numbers,
+    numbers and booleans are recognised in one pass each, and the numbers of every numeric
+    column are parsed in one cast. A column that is anything else than plain numbers, booleans
+    or text (all missing; possible thousands separators; a decimal comma next to a point) goes
+    through ``clean_text_column`` itself, so every result is the one it gives.
+    """
+    if not columns:
+        return []
+    texts = [_arrow_text(cells) for cells in columns]
+    bounds = np.concatenate([[0], np.cumsum([len(t) for t in texts])])
+    combined = pa.concat_arrays(texts)
+    missing = pc.is_in(combined, value_set=_MARKER_VARIANTS).to_numpy(zero_copy_only=False)
+    plain = combined
+    dotted = None
+    if decimal == ",":
+        dotted = pc.match_substring(combined, ".").to_numpy(zero_copy_only=False)
+        plain = pc.replace_substring(combined, ",", ".")
+    whole = pc.match_substring_regex(plain, _INTEGER.pattern).to_numpy(zero_copy_only=False)
+    number = pc.match_substring_regex(plain, _NUMBER.pattern).to_numpy(zero_copy_only=False)
+    boolean = pc.is_in(pc.utf8_lower(combined), value_set=pa.array(list(_BOOLEAN)))
+    boolean = boolean.to_numpy(zero_copy_only=False)
+    kinds: list[str] = []
+    for j in range(len(columns)):
+        part = slice(bounds[j], bounds[j + 1])
+        present = ~missing[part]
+        if not present.any() or (dotted is not None and dotted[part][present].any()):
+            kinds.append("single")
+        elif whole[part][present].all():
+            kinds.append("int")
+        elif number[part][present].all():
+            kinds.append("float")
+        elif boolean[part][present].all():
+            kinds.append("bool")
+        else:
+            first = texts[j].filter(pa.array(present))[0].as_py()
+            kinds.append("single" if number_text(first, decimal=decimal) is not None else "text")
+    values = _batch_values(plain, combined, missing, bounds, kinds)
+    out = []
+    for j, cells in enumerate(columns):
+        part = slice(bounds[j], bounds[j + 1])
+        if kinds[j] == "single":
+            out.append(clean_text_column(cells, decimal=decimal))
+            continue
+        gaps = missing[part]
+        n_missing = int(gaps.sum())
+        if kinds[j] == "text":
+            typed = pd.Series(_shared_strings(texts[j]), index=cells.index, name=cells.name,
+                              dtype=object)
+            out.append((typed.where(~gaps, np.nan), n_missing))
+            continue
+        column = values[j]
+        if n_missing:
+            filled = np.full(len(cells), np.nan)
+            filled[~gaps] = column.astype("float64")
+            column = filled
+        out.append((pd.Series(column, index=cells.index, name=cells.name), n_missing))
+    return out
+
+
+def _batch_values(plain: pa.Array, combined: pa.Array, missing: np.ndarray, bounds: np.ndarray,
+                  kinds: list[str]) -> dict[int, np.ndarray]:
+    """The present cells of every int, float and bool column, parsed in one cast per kind."""
+    out: dict[int, np.ndarray] = {}
+    for kind in ("int", "float", "bool"):
+        chosen = [j for j, k in enumerate(kinds) if k == kind]
+        if not chosen:
+            continue
+        rows = np.concatenate([bounds[j] + np.flatnonzero(~missing[bounds[j]:bounds[j + 1]])
+                               for j in chosen])
+        cells = pc.take(plain if kind != "bool" else combined, pa.array(rows))
+        if kind == "int":
+            if _has_any_byte(cells, b"+"):  # Arrow's integer parser refuses a plus sign
+                cells = pc.utf8_ltrim(cells, characters="+")
+            parsed = pc.cast(cells, pa.int64()).to_numpy()
+        elif kind == "float":
+            parsed = pc.cast(cells, pa.float64()).to_numpy()
+        else:
+            parsed = pc.equal(pc.utf8_lower(cells), "true").to_numpy(
+                zero_copy_only=False).astype("int64")
+        sizes = [int((~missing[bounds[j]:bounds[j + 1]]).sum()) for j in chosen]
+        for j, piece in zip(chosen, np.split(parsed, np.cumsum(sizes)[:-1]), strict=True):
+            out[j] = piece
+    return out

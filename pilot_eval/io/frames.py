@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import DataError
-from pilot_eval.io.cells import clean_text_column
+from pilot_eval.io.cells import (
+    BATCH_CELLS,
+    BATCH_MAX_ROWS,
+    clean_text_column,
+    clean_text_columns,
+)
 
 FIRST_DATA_ROW = 2
 """Spreadsheet row of the frame's first row (the header is row 1)."""
@@ -109,16 +114,31 @@ def finish_text_frame(
     columns: dict[str, pd.Series] = {}
     counts: dict[str, int] = {}
     n_rows = len(frame)
-    for name in list(frame.columns):
-        column = frame.pop(name) if consume else frame[name]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            typed, n_missing = clean_text_column(column, decimal=decimal)
-        else:
-            typed, n_missing = column, int(column.isna().sum())
-        del column  # with consume=True, the last reference to the column's text
-        columns[name] = typed
-        if n_missing:
-            counts[name] = n_missing
+    names = list(frame.columns)
+    if consume:
+        # Take every column out at once, then empty the frame in one step: a ``pop`` per
+        # column re-slices the frame's blocks each time, quadratic in the number of columns
+        # (a 5,000-column file never finished). ``copy`` gives each column its own cells array
+        # (pointers; Arrow columns are shared, not copied), so each is freed once typed.
+        pending = {name: frame.iloc[:, i].copy() for i, name in enumerate(names)}
+        frame.drop(columns=names, inplace=True)
+    batch_size = max(1, BATCH_CELLS // max(n_rows, 1)) if n_rows <= BATCH_MAX_ROWS else 1
+    for first in range(0, len(names), batch_size):
+        batch = names[first:first + batch_size]
+        cells = [pending.pop(name) if consume else frame[name] for name in batch]
+        text = [c.dtype == object or pd.api.types.is_string_dtype(c.dtype) for c in cells]
+        typed_text = iter(
+            clean_text_columns([c for c, t in zip(cells, text, strict=True) if t],
+                               decimal=decimal) if batch_size > 1 else
+            [clean_text_column(c, decimal=decimal) for c, t in zip(cells, text, strict=True)
+             if t])
+        for name, column, is_text in zip(batch, cells, text, strict=True):
+            typed, n_missing = (next(typed_text) if is_text
+                                else (column, int(column.isna().sum())))
+            columns[name] = typed
+            if n_missing:
+                counts[name] = n_missing
+        del cells, column  # with consume=True, the last references to these columns' text
     out = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
     return out, counts
 

@@ -291,3 +291,54 @@ def test_plain_decimal_check_equals_the_number_pattern_on_every_short_cell() -> 
             assert not fast or pattern.match(cell), cell
             if "/" not in cell:
                 assert fast == bool(pattern.match(cell)), cell
+
+
+# 3. Wide tables: the columns typed in batches (issue 12) equal the column-by-column typing.
+
+BATCH_KINDS = {
+    "int": ["1", "22", "+3", "-4", "n/a", "5"],
+    "digits": ["001", "2", "3", "4", "5", "6"],
+    "float": ["1.5", "-2", "3e2", "inf", "..", " 4.25 "],
+    "long": ["1234567890123456", "1", "2", "3", "4", "5"],
+    "bool": ["True", "false", "TRUE", "", "false", "true"],
+    "text": ["Ash", "Beech", "Ash", "[c]", "Elm", "ash"],
+    "thousands": ["1,234", "2,345.5", "3", "4", "5", "6"],
+    "comma": ["1,5", "2,25", "3", "4", "-", "6"],
+    "comma_and_point": ["1.234,5", "2", "3", "4", "5", "6"],
+    "all_missing": ["", "n/a", "-", "", "..", "NA"],
+    "mixed": ["1", "x", "3", "4", "5", "6"],
+    "number_then_text": ["1", "2", "three", "4", "5", "6"],
+    "spaces": [" a ", "b", "\tc", "d ", "e", "f"],
+}
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+@pytest.mark.parametrize("arrow", [True, False])
+def test_batched_typing_equals_column_by_column(decimal, arrow):
+    dtype = pd.ArrowDtype(pa.string()) if arrow else object
+    columns = [pd.Series(values, name=name, dtype=dtype) for name, values in BATCH_KINDS.items()]
+    if not arrow:
+        columns.append(pd.Series(["1", None, "3", "4", "5", "6"], name="none", dtype=object))
+    batched = cells.clean_text_columns(columns, decimal=decimal)
+    for column, (typed, n_missing) in zip(columns, batched, strict=True):
+        expected, expected_missing = cells.clean_text_column(column, decimal=decimal)
+        pd.testing.assert_series_equal(typed, expected, check_exact=True)
+        assert n_missing == expected_missing, column.name
+
+
+def test_a_wide_file_loads_as_the_column_by_column_typing_would(tmp_path, monkeypatch):
+    rng = np.random.default_rng(11)
+    data = {"team": [f"t{i % 7}" for i in range(40)]}
+    for j in range(300):
+        kind = list(BATCH_KINDS)[j % len(BATCH_KINDS)]
+        values = np.array(BATCH_KINDS[kind] * 7, dtype=object)[:40]
+        data[f"c{j}"] = rng.permutation(values)
+    path = tmp_path / "wide.csv"
+    pd.DataFrame(data).to_csv(path, index=False)
+    batched = load_table(path)
+    monkeypatch.setattr(cells, "BATCH_MAX_ROWS", 0)  # every column on its own
+    from pilot_eval.io import frames
+    monkeypatch.setattr(frames, "BATCH_MAX_ROWS", 0)
+    single = load_table(path)
+    pd.testing.assert_frame_equal(batched.frame, single.frame, check_exact=True)
+    assert batched.missing_markers == single.missing_markers
