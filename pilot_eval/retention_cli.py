@@ -21,6 +21,8 @@ from pathlib import Path
 from pilot_eval.errors import PilotEvalError
 
 EXIT_OK = 0
+COMPACT_JSON_SPELLS = 20_000
+"""Above this many spells ``--json`` is written without indentation (same content)."""
 
 
 def add_retention_parser(commands: argparse._SubParsersAction) -> None:
@@ -140,7 +142,11 @@ def run_retention_command(args: argparse.Namespace) -> int:
                        delimiter=args.delimiter)
     analysis = run_retention(request, table)
     if args.json:
-        sys.stdout.write(dumps(analysis.to_dict()) + "\n")
+        # Large records give megabytes of curves: Python's indenting encoder is ten times
+        # slower than its compact one, so large outputs are written compact (issue 12).
+        spells = analysis.spells
+        compact = spells is not None and len(spells) > COMPACT_JSON_SPELLS
+        sys.stdout.write(dumps(analysis.to_dict(), indent=None if compact else 2) + "\n")
     else:
         sys.stdout.write(analysis.summary() + "\n")
     return EXIT_OK
