@@ -18,6 +18,9 @@ from pilot_eval.io.tables import LoadedTable, load_table
 
 _SPEC_KEYS = ("path", "columns", "sheet", "encoding", "delimiter", "decimal", "sha256",
               "date_format")
+_ROW_KEYS = ("header_row", "exclude_rows")
+"""Optional keys (older project files lack them): the row of the column names and the
+spreadsheet rows the analyst leaves out (totals rows ...), 1-based as the file shows them."""
 _COLUMN_KEYS = tuple(f.name for f in fields(PanelColumns))
 
 
@@ -37,6 +40,10 @@ class DatasetSpec:
         Hex SHA-256 of the file's bytes when the roles were chosen (``None`` if unknown).
     date_format:
         A ``strftime`` format forced for date columns, or ``None`` to detect UK/ISO dates.
+    header_row:
+        The spreadsheet row holding the column names when title rows sit above them.
+    exclude_rows:
+        Spreadsheet rows left out of every analysis (totals rows ...), as the checks list them.
     """
 
     path: str
@@ -47,6 +54,8 @@ class DatasetSpec:
     decimal: str | None = None
     sha256: str | None = None
     date_format: str | None = None
+    header_row: int | None = None
+    exclude_rows: tuple[int, ...] = ()
 
     @classmethod
     def from_table(cls, table: LoadedTable, columns: PanelColumns, *,
@@ -57,9 +66,16 @@ class DatasetSpec:
                    sha256=table.sha256, date_format=date_format)
 
     def load(self) -> LoadedTable:
-        """Read the file with the recorded options (``DataError`` if it cannot be read)."""
-        return load_table(self.path, sheet=self.sheet, encoding=self.encoding,
-                          delimiter=self.delimiter, decimal=self.decimal)
+        """Read the file with the recorded options, without the rows left out (``DataError``
+        if it cannot be read)."""
+        table = load_table(self.path, sheet=self.sheet, encoding=self.encoding,
+                           delimiter=self.delimiter, decimal=self.decimal,
+                           header_row=self.header_row)
+        if not self.exclude_rows:
+            return table
+        from pilot_eval.exclusions import exclude_rows
+
+        return exclude_rows(table, self.exclude_rows)
 
     def matches(self, table: LoadedTable) -> bool:
         """True if ``table``'s bytes have the recorded hash (or no hash was recorded)."""
@@ -72,7 +88,8 @@ class DatasetSpec:
         return {"path": self.path, "columns": columns, "sheet": self.sheet,
                 "encoding": self.encoding, "delimiter": self.delimiter,
                 "decimal": self.decimal, "sha256": self.sha256,
-                "date_format": self.date_format}
+                "date_format": self.date_format, "header_row": self.header_row,
+                "exclude_rows": list(self.exclude_rows)}
 
     @classmethod
     def from_dict(cls, data: Any, *, file: str | None = None) -> DatasetSpec:
@@ -83,8 +100,9 @@ class DatasetSpec:
         ProjectFileError
             If keys are missing or unknown, or values have the wrong type.
         """
-        spec = _mapping(data, _SPEC_KEYS, required=("path", "columns"), what="dataset",
-                        file=file)
+        spec = _mapping(data, _SPEC_KEYS + _ROW_KEYS, required=("path", "columns"),
+                        what="dataset", file=file)
+        rows = _row_numbers(spec, file=file)
         columns = _mapping(spec["columns"], _COLUMN_KEYS, required=("outcome",),
                            what="dataset columns", file=file)
         for key in _SPEC_KEYS:
@@ -101,7 +119,8 @@ class DatasetSpec:
                                    file=file, hint="Fix or remove the entry in the file.")
         roles = {k: v for k, v in columns.items() if k != "covariates"}
         return cls(path=spec["path"], columns=PanelColumns(**roles, covariates=tuple(covariates)),
-                   **{k: spec.get(k) for k in _SPEC_KEYS if k not in ("path", "columns")})
+                   **{k: spec.get(k) for k in _SPEC_KEYS if k not in ("path", "columns")},
+                   **rows)
 
     @property
     def name(self) -> str:
@@ -124,6 +143,23 @@ def _mapping(data: Any, allowed: tuple[str, ...], *, required: tuple[str, ...], 
         raise ProjectFileError(f"the {what} entry lacks: {', '.join(missing)}", file=file,
                                hint="The project file is damaged; open the data again.")
     return data
+
+
+def _row_numbers(spec: dict[str, Any], *, file: str | None) -> dict[str, Any]:
+    """``header_row`` (a row number or null) and ``exclude_rows`` (a list of row numbers)."""
+    header = spec.get("header_row")
+    excluded = spec.get("exclude_rows", [])
+
+    def row(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+    if header is not None and not row(header):
+        raise ProjectFileError(f"'header_row' must be empty or a row number, not {header!r}",
+                               file=file, hint="Fix the entry in the project file.")
+    if not isinstance(excluded, list | tuple) or not all(row(r) for r in excluded):
+        raise ProjectFileError("'exclude_rows' must be a list of row numbers", file=file,
+                               hint="Fix the entry in the project file.")
+    return {"header_row": header, "exclude_rows": tuple(sorted(set(excluded)))}
 
 
 def _optional_text(value: Any, key: str, *, file: str | None, required: bool) -> None:

@@ -500,3 +500,21 @@ def test_a_us_order_extract_date_names_the_forms_that_work(capsys):
     assert code == EXIT_BAD_INPUT
     assert "dd/mm/yyyy" in err and "yyyy-mm-dd" in err
     assert "%m/%d/%Y" not in err and "row 2" not in err
+
+
+def test_the_project_keeps_the_header_row_and_the_rows_left_out(tmp_path):
+    from pilot_eval.estimators import PanelColumns
+
+    from pilot_eval.spec import DatasetSpec
+
+    path, rows = panel_with_totals(tmp_path)
+    columns = PanelColumns(outcome="y", unit="team", time="month", treatment="pilot")
+    spec = DatasetSpec(path=str(path), columns=columns, exclude_rows=tuple(rows))
+    again = DatasetSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert again == spec and again.exclude_rows == tuple(rows)
+    table = again.load()
+    assert table.n_rows == 96 and "All teams" not in set(table.frame["team"])
+    older = {k: v for k, v in spec.to_dict().items() if k not in ("header_row", "exclude_rows")}
+    assert DatasetSpec.from_dict(older).exclude_rows == ()  # project files before issue 18
+    titled = DatasetSpec(path=str(titled_workbook(tmp_path)), columns=columns, header_row=3)
+    assert DatasetSpec.from_dict(titled.to_dict()).load().n_rows == 60

@@ -130,19 +130,15 @@ def _balance(data: pd.DataFrame, columns: PanelColumns, unbalanced: str,
              warnings: list[str]) -> pd.DataFrame:
     n_periods = data[columns.time].nunique()
     counts = data.groupby(columns.unit)[columns.time].transform("size")
-    if (counts < n_periods).any() and unbalanced == "allow":
+    kept_by = {"allow": "every row observed in its two periods, as R did does with "
+                        "allow_unbalanced_panel=TRUE",
+               "pairwise": "the units observed in both of its periods (unbalanced='pairwise'; "
+                           "R did would drop these units)"}
+    if (counts < n_periods).any() and unbalanced in kept_by:
         gappy = np.sort(data.loc[counts < n_periods, columns.unit].unique())
         warnings.append(
             f"unbalanced panel: {len(gappy)} units are not observed in all {n_periods} periods "
-            f"({_ids_text(gappy)}); they are kept and each ATT(g,t) uses every row observed in "
-            "its two periods, as R did does with allow_unbalanced_panel=TRUE"
-        )
-    elif (counts < n_periods).any() and unbalanced == "pairwise":
-        gappy = np.sort(data.loc[counts < n_periods, columns.unit].unique())
-        warnings.append(
-            f"unbalanced panel: {len(gappy)} units are not observed in all {n_periods} periods "
-            f"({_ids_text(gappy)}); each ATT(g,t) uses the units observed in both of its "
-            "periods (unbalanced='pairwise'; R did would drop these units)"
+            f"({_ids_text(gappy)}); they are kept and each ATT(g,t) uses {kept_by[unbalanced]}"
         )
     elif (counts < n_periods).any():
         dropped = np.sort(data.loc[counts < n_periods, columns.unit].unique())
