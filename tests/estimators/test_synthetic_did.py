@@ -253,3 +253,12 @@ def test_result_outputs(prop99):
     assert "Nevada 0.124" in result.summary()
     assert result.unit_weights.index[0] == "Nevada"
     assert result.to_frame().loc[0, "start"] == 1989
+
+
+def test_auto_uses_jackknife_with_many_pilot_units():
+    rng = np.random.default_rng(4)
+    rows = [{"unit": u, "t": t, "y": rng.normal() + 0.1 * t, "d": int(u < 12 and t >= 7)}
+            for u in range(30) for t in range(1, 11)]
+    cols = PanelColumns(outcome="y", unit="unit", time="t", treatment="d")
+    result = SyntheticDid().fit(pd.DataFrame(rows), cols)
+    assert result.se_method == "jackknife" and result.se > 0 and result.seed is None
