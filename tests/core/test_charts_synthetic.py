@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pilot_eval.estimators import PanelColumns, SyntheticControl, SyntheticDid
+
 from pilot_eval.charts.svg import figure_to_svg
 from pilot_eval.charts.synthetic import (
     placebo_gaps_figure,
     synthetic_trajectory_figure,
     weights_table,
 )
-from pilot_eval.estimators import PanelColumns, SyntheticControl, SyntheticDid
 
 DATA = Path(__file__).parents[1] / "data" / "synthetic" / "california_prop99.csv"
 COLS = PanelColumns(outcome="PacksPerCapita", unit="State", time="Year", treatment="treated")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
-from pilot_eval import demo_small
 from pilot_eval.estimators import PanelColumns, SyntheticDid
+
+from pilot_eval import demo_small
 from pilot_eval.io.periods import normalise_periods
 
 
