@@ -30,6 +30,8 @@ from pilot_eval.estimators import (
     RestrictedMeanSurvival,
     SpellColumns,
     SunAbraham,
+    SyntheticControl,
+    SyntheticDid,
     TwoWayFixedEffects,
     WildClusterBootstrap,
 )
@@ -90,6 +92,12 @@ CASES = [
     ("poisson leaving", lambda: PoissonLeavingDid(), leaving_panel,
      PanelColumns(outcome="leavers", exposure="person_days", unit="team", time="period",
                   treatment="pilot_post")),
+    ("synthetic did", lambda: SyntheticDid(replications=10, seed=3), lambda: pd.read_csv(
+        DATA / "synthetic" / "california_prop99.csv", sep=";"), PanelColumns(
+        outcome="PacksPerCapita", unit="State", time="Year", treatment="treated")),
+    ("synthetic control", lambda: SyntheticControl(), lambda: pd.read_csv(
+        DATA / "synthetic" / "california_prop99.csv", sep=";"), PanelColumns(
+        outcome="PacksPerCapita", unit="State", time="Year", treatment="treated")),
     ("kaplan-meier", lambda: KaplanMeier(times=(20.0,)), lambda: survival("rossi"), ROSSI),
     ("log-rank", lambda: LogRankTest(), lambda: survival("rossi"), ROSSI),
     ("rmst", lambda: RestrictedMeanSurvival(tau=40.0), lambda: survival("rossi"), ROSSI),

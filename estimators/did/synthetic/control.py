@@ -17,10 +17,11 @@ donors' range in more than half the pre-periods (no convex combination can follo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.synthetic.control_result import (
     PlaceboRun,
     SyntheticControlResult,
@@ -56,8 +57,14 @@ class SyntheticControl:
 
     placebos: bool = True
 
-    def fit(self, frame: pd.DataFrame, columns: PanelColumns) -> SyntheticControlResult:
-        """Estimate on ``frame`` (not modified); returns a new ``SyntheticControlResult``."""
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> SyntheticControlResult:
+        """Estimate on ``frame`` (not modified); returns a new ``SyntheticControlResult``.
+
+        Columns are a ``PanelColumns`` or keyword roles (``outcome=..., unit=..., time=...,
+        treatment=...`` or ``cohort=...``, optional ``covariates=``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
         panel = synthetic_panel(frame, columns)
         if panel.cohorts.size > 1:
             starts = ", ".join(f"{panel.periods[c]:g}" for c in panel.cohorts)

@@ -10,11 +10,11 @@ by side as in the paper's Table 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.columns import PanelColumns
+from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.synthetic.block import MAX_ITER, METHODS, Method
 from pilot_eval.estimators.did.synthetic.cohorts import (
     BlockResult,
@@ -109,8 +109,14 @@ class SyntheticDid:
                 raise EstimatorConfigError(f"{option}={value!r} must be a whole number of 2 "
                                            "or more")
 
-    def fit(self, frame: pd.DataFrame, columns: PanelColumns) -> SyntheticDidResult:
-        """Estimate on ``frame`` (not modified); returns a new ``SyntheticDidResult``."""
+    def fit(self, frame: pd.DataFrame, columns: PanelColumns | None = None,
+            **roles: Unpack[PanelRoles]) -> SyntheticDidResult:
+        """Estimate on ``frame`` (not modified); returns a new ``SyntheticDidResult``.
+
+        Columns are a ``PanelColumns`` or keyword roles (``outcome=..., unit=..., time=...,
+        treatment=...`` or ``cohort=...``, optional ``covariates=``).
+        """
+        columns = resolve_columns(PanelColumns, columns, roles)
         panel = synthetic_panel(frame, columns)
         use_covariates = bool(panel.covariate_names)
         betas: tuple[tuple[str, float], ...] = ()
