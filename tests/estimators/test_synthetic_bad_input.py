@@ -31,7 +31,7 @@ def panel(n_units=6, n_periods=8, start=5, treated=("t0",)):
 def test_missing_cell_names_units(estimator):
     frame = panel()
     frame.loc[(frame.team == "t3") & (frame.month == 2), "y"] = np.nan
-    with pytest.raises(EstimationError, match=r"t3.*fill the gaps") as err:
+    with pytest.raises(EstimationError, match=r"t3.*no value of .y. in 1 unit-period.*t3 in 2; .*fill the gaps") as err:
         estimator.fit(frame, COLS)
     assert err.value.column == "y"
 
@@ -93,3 +93,22 @@ def test_placebo_needs_more_controls_than_pilots():
     frame = panel(n_units=4, treated=("t0", "t1"))
     result = SyntheticDid(se="placebo", replications=5).fit(frame, COLS)
     assert "more comparison units" in result.se.reason
+
+
+def test_missing_covariate_cell_names_the_covariate():
+    frame = panel().assign(size=1.0)
+    frame.loc[(frame.team == "t4") & (frame.month == 6), "size"] = np.nan
+    cols = PanelColumns(outcome="y", unit="team", time="month", treatment="pilot",
+                        covariates=("size",))
+    with pytest.raises(EstimationError, match=r"'size'.*t4 in 6") as err:
+        SyntheticDid(se="none").fit(frame, cols)
+    assert err.value.column == "size"
+
+
+def test_covariate_without_variation_is_refused():
+    frame = panel().assign(size=1.0)
+    cols = PanelColumns(outcome="y", unit="team", time="month", treatment="pilot",
+                        covariates=("size",))
+    with pytest.raises(EstimationError, match="'size' does not vary") as err:
+        SyntheticDid(se="none").fit(frame, cols)
+    assert err.value.column == "size"

@@ -29,6 +29,7 @@ from pilot_eval.estimators.did.synthetic.block import (
     fit_block,
     regularisation,
 )
+from pilot_eval.estimators.errors import EstimationError
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ class Projection:
     y: np.ndarray
 
 
-def project(y: np.ndarray, x: np.ndarray, rows: np.ndarray) -> Projection:
+def project(y: np.ndarray, x: np.ndarray, rows: np.ndarray,
+            names: tuple[str, ...] = ()) -> Projection:
     """Regress ``y`` on covariates ``x`` (C, N, T) with unit and period effects on ``rows``.
 
     ``rows`` are the never-treated units (repeats count as separate units, as in a bootstrap
@@ -140,5 +142,13 @@ def project(y: np.ndarray, x: np.ndarray, rows: np.ndarray) -> Projection:
 
     ys = within(y[rows]).ravel()
     xs = np.stack([within(c[rows]).ravel() for c in x], axis=1)
+    scale = np.abs(x[:, rows]).reshape(x.shape[0], -1).max(axis=1)
+    flat = np.abs(xs).max(axis=0) <= 1e-12 * np.maximum(scale, 1.0)
+    if flat.any():
+        name = names[int(np.argmax(flat))] if names else "a covariate"
+        raise EstimationError(
+            f"the covariate '{name}' does not vary within the comparison units once unit and "
+            "period effects are removed (it is constant, or fixed per unit or per period); "
+            "drop it", column=name if names else None)
     beta = np.linalg.lstsq(xs, ys, rcond=None)[0]
     return Projection(beta=beta, y=y - np.tensordot(beta, x, axes=1))

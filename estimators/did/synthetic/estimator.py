@@ -122,7 +122,8 @@ class SyntheticDid:
         betas: tuple[tuple[str, float], ...] = ()
         y = panel.y
         if use_covariates:
-            projection = project(panel.y, panel.covariates, panel.controls)
+            projection = project(panel.y, panel.covariates, panel.controls,
+                                 panel.covariate_names)
             y = projection.y
             betas = tuple(zip(panel.covariate_names, map(float, projection.beta), strict=True))
         fits = fit_blocks(y, cohort_blocks(panel.start), self.method, max_iter=self.max_iter)

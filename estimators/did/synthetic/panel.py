@@ -107,14 +107,15 @@ def synthetic_panel(frame: pd.DataFrame, columns: PanelColumns, *,
         missing |= np.isnan(values)
     if missing.any():
         bad_units = units[missing.any(axis=1)]
-        which = (f"'{outcome}'" if np.isnan(y).any() else
-                 "a covariate" if not np.isnan(d).any() else "the treatment")
+        named = [(outcome, np.isnan(y)), (columns.treatment or columns.cohort, np.isnan(d))]
+        named += [(c, np.isnan(v)) for c, v in zip(columns.covariates, x, strict=True)]
+        column, gaps = next((c, m) for c, m in named if m.any())
+        first = np.argwhere(gaps)[0]
         raise EstimationError(
-            f"{bad_units.size} unit(s) have missing cells ({_shown(bad_units)}: no value of "
-            f"{which} in {int(missing.sum())} unit-period(s), for example "
-            f"{periods[np.argmax(missing[missing.any(axis=1)][0])]:g}); synthetic methods "
-            "need every unit in every period: fill the gaps or drop those units",
-            column=outcome if np.isnan(y).any() else None)
+            f"{bad_units.size} unit(s) have missing cells ({_shown(bad_units)}): no value of "
+            f"'{column}' in {int(gaps.sum())} unit-period(s), the first for "
+            f"{units[first[0]]} in {periods[first[1]]:g}; synthetic methods need every unit "
+            "in every period: fill the gaps or drop those units", column=column)
     start = _starts(d, units, periods, columns)
     panel = SyntheticPanel(y=y, units=units, periods=periods, start=start, covariates=x,
                            covariate_names=tuple(columns.covariates), outcome=outcome)
