@@ -155,7 +155,7 @@ def _solve_one(gram: np.ndarray, c: np.ndarray, bb: float, n_rows: int, zeta: fl
 def _solve_many(gram: np.ndarray, c: np.ndarray, bb: np.ndarray, n_rows: int,
                 zeta: np.ndarray, x: np.ndarray, threshold: np.ndarray, max_iter: int
                 ) -> SimplexSolution:
-    n_prob = x.shape[0]
+    n_prob, k = x.shape
     zeta2 = zeta ** 2
     eta = n_rows * zeta2
     diag = np.ascontiguousarray(np.diagonal(gram, axis1=1, axis2=2))
@@ -166,44 +166,53 @@ def _solve_many(gram: np.ndarray, c: np.ndarray, bb: np.ndarray, n_rows: int,
     cx = (c * x).sum(axis=1)
     # x = scale * z: a step rescales x by a number and adds to one coordinate
     z, scale = x.copy(), np.ones(n_prob)
-    rows = np.arange(n_prob)
+    # flat views: element (b, i) is b * k + i, row i of problem b's G is gram_rows[b * k + i]
+    offsets = np.arange(n_prob) * k
+    gram_rows = gram.reshape(n_prob * k, k)
+    grad_flat, z_flat, c_flat, diag_flat = (grad.reshape(-1), z.reshape(-1), c.reshape(-1),
+                                            diag.reshape(-1))
+    update = np.empty_like(grad)
     value = zeta2 * xx + (xgx - 2.0 * cx + bb) / n_rows
     iterations = np.zeros(n_prob, dtype=np.int64)
     active = np.ones(n_prob, dtype=bool)
     for step_no in range(1, max_iter + 1):
-        vertex = grad.argmin(axis=1)
-        gv = grad[rows, vertex]
-        xi = scale * z[rows, vertex]
-        ci = c[rows, vertex]
-        gii = diag[rows, vertex]
+        at = offsets + grad.argmin(axis=1)
+        gv = grad_flat[at]
+        xi = scale * z_flat[at]
+        ci = c_flat[at]
+        gii = diag_flat[at]
         gxi = gv + ci - eta * xi
         numerator = gv - (xgx - cx + eta * xx)  # grad . x = x'Gx - c'x + eta |x|^2
         denominator = gii - 2.0 * gxi + xgx + eta * (xx - 2.0 * xi + 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.clip(-numerator / denominator, 0.0, 1.0)
+            step = -numerator / denominator
+        np.minimum(step, 1.0, out=step)
+        np.maximum(step, 0.0, out=step)
         step[~(active & (xi != 1.0) & (denominator > 0.0))] = 0.0  # stopped, or at the vertex
         keep = 1.0 - step
+        np.subtract(gram_rows[at], c, out=update)
+        update *= step[:, None]
         grad *= keep[:, None]
-        grad += step[:, None] * (gram[rows, vertex] - c)
-        grad[rows, vertex] += eta * step
+        grad += update
+        grad_flat[at] += eta * step
         scale = scale * keep
         full = scale == 0.0  # a full step lands on the vertex
         if full.any():
             z[full] = 0.0
             scale[full] = 1.0
-        z[rows, vertex] += np.where(full, 1.0, step / scale)
+        z_flat[at] += np.where(full, 1.0, step / scale)
         xgx = keep * keep * xgx + 2.0 * keep * step * gxi + step * step * gii
         xx = keep * keep * xx + 2.0 * keep * step * xi + step * step
         cx = keep * cx + step * ci
         previous = value
         value = np.where(active, zeta2 * xx + (xgx - 2.0 * cx + bb) / n_rows, value)
-        iterations[active] = step_no
-        if step_no % 64 == 0 or step_no == max_iter:
+        iterations += active
+        if step_no % 64 == 0:
             z *= scale[:, None]
             scale = np.ones(n_prob)
         if step_no >= 2:
             active &= previous - value > threshold
-            if not active.any():
+            if step_no % 8 == 0 and not active.any():  # stopped problems take no steps
                 break
     return SimplexSolution(weights=z * scale[:, None], iterations=iterations, objective=value)
 
