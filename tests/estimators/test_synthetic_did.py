@@ -140,7 +140,7 @@ def test_quota_projected_covariates_match_stata_sdid(quota):
 def test_uniform_weights_equal_two_way_fixed_effects(prop99):
     """SDID with uniform unit and time weights is DiD (brute force: TWFE on the block panel)."""
     did = SyntheticDid(method="did", se="none").fit(prop99, CALIFORNIA)
-    twfe = TwoWayFixedEffects(CALIFORNIA, cross_check="never").fit(prop99)
+    twfe = TwoWayFixedEffects(cross_check="never").fit(prop99, CALIFORNIA)
     assert did.estimate == pytest.approx(twfe.estimate, abs=IDENTITY)
 
 
@@ -154,7 +154,7 @@ def test_time_weight_on_last_pre_period_equals_two_by_two(prop99):
     lam[0, -1] = 1.0
     tau = estimate(panel.y[order][None], panel.controls.size, t0, omega, lam)[0]
     sub = prop99[prop99.Year >= 1988]
-    two = DidTwoByTwo(CALIFORNIA).fit(sub)
+    two = DidTwoByTwo().fit(sub, CALIFORNIA)
     assert tau == pytest.approx(two.estimate, abs=IDENTITY)
 
 
