@@ -41,8 +41,10 @@ from pilot_eval.usage import UNBALANCED_CHOICES, PanelUsage, panel_usage
 from pilot_eval.validation import ValidationReport, validate_panel
 
 EstimatorName = Literal["auto", "2x2", "twfe", "event-study", "callaway-santanna",
-                        "sun-abraham"]
+                        "sun-abraham", "synthetic-did", "synthetic-control"]
 ESTIMATORS: tuple[str, ...] = get_args(EstimatorName)
+SYNTHETIC = ("synthetic-did", "synthetic-control")
+PLACEBO_REPS = 200  # R synthdid's replications
 SeChoice = Literal["auto", "iid", "hc1", "cluster", "wild"]
 SE_CHOICES: tuple[str, ...] = get_args(SeChoice)
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
@@ -78,9 +80,15 @@ class DidOptions:
     lags: int | None = None
     sensitivity: bool = False
     unbalanced: str = "auto"
+    placebo_reps: int = PLACEBO_REPS
 
     def __post_init__(self) -> None:
         check_choice("estimator", self.estimator, ESTIMATORS)
+        if isinstance(self.placebo_reps, bool) or not isinstance(self.placebo_reps, int) \
+                or self.placebo_reps < 2:
+            raise EstimatorConfigError(
+                f"placebo_reps={self.placebo_reps!r} must be a whole number of 2 or more (the "
+                "placebo replications of synthetic DiD; 200 is usual)")
         check_choice("unbalanced", self.unbalanced, UNBALANCED_CHOICES)
         check_choice("se", self.se, SE_CHOICES)
         check_level(self.level)
@@ -294,6 +302,8 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
         from pilot_eval.estimators.did.two_by_two import DidTwoByTwo
 
         return DidTwoByTwo(se=se, level=request.level).fit(frame, columns)
+    if estimator in SYNTHETIC:
+        return _synthetic(estimator, frame, columns, request)
     if estimator == "callaway-santanna":
         from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
 
@@ -329,6 +339,21 @@ def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions
         frame, replace(columns, covariates=()))
 
 
+def _synthetic(estimator: str, frame: pd.DataFrame, columns: PanelColumns,
+               request: DidRequest) -> Any:
+    """Synthetic DiD (placebo SE for few pilot units) or synthetic control with placebos.
+
+    Clusters and regression weights do not apply (the placebo replications play their part).
+    """
+    from pilot_eval.estimators import SyntheticControl, SyntheticDid
+
+    roles = replace(columns, cluster=None, weights=None)
+    if estimator == "synthetic-control":
+        return SyntheticControl().fit(frame, replace(roles, covariates=()))
+    return SyntheticDid(replications=request.placebo_reps, seed=request.seed,
+                        level=request.level).fit(frame, roles)
+
+
 def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
             result: Any, se: str, progress: Progress, *, cross_check: str = "never"
             ) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -337,6 +362,15 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     notes: list[str] = []
     staggered = choice.estimator == "callaway-santanna"
     panel = columns.design != "2x2"
+    synthetic = choice.estimator in SYNTHETIC
+    if synthetic:
+        progress.report(0.4, "Difference-in-differences beside the synthetic estimate")
+        twfe_roles, _ = _without_absorbed(frame, columns)
+        extras["twfe"] = _or_unavailable(lambda: _fit("twfe", frame, twfe_roles, request,
+                                                      "cluster", cross_check=cross_check))
+        if choice.estimator == "synthetic-did":
+            extras["synthetic_control"] = _or_unavailable(
+                lambda: _synthetic("synthetic-control", frame, columns, request))
     if staggered:
         progress.report(0.4, "Two-way fixed effects for comparison")
         twfe_roles, absorbed = _without_absorbed(frame, columns)
@@ -367,7 +401,7 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
             notes.append(f"The Bacon decomposition needs every unit in every period, so it "
                          f"leaves out {len(dropped)} unit(s) with a missing month or outcome "
                          f"({shown}); it decomposes the two-way estimate on the rest.")
-    if choice.inference == "wild" or (panel and choice.few_clusters):
+    if not synthetic and (choice.inference == "wild" or (panel and choice.few_clusters)):
         progress.report(0.6, "Wild cluster bootstrap")
         extras["wild_bootstrap"] = _or_unavailable(lambda: _wild(frame, columns, request, choice))
     if request.sensitivity and panel:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators import PanelColumns
+from pilot_eval.small_pilots import small_pilot
 from pilot_eval.summaries import start_periods
 
 FEW_CLUSTERS = 30
@@ -54,6 +55,9 @@ def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str, *,
         return Choice("2x2", "the data gives a pilot flag and a before/after flag (a 2x2 design)")
     starts = start_periods(frame, columns) if starts is None else starts
     n_periods = frame[columns.time].nunique()
+    small = _small_pilot_choice(frame, columns, starts)
+    if small is not None:
+        return small
     if starts.nunique() <= 1 and n_periods == 2:
         return Choice("2x2", "one pilot start date and two periods: the classic 2x2 comparison")
     if starts.nunique() <= 1:
@@ -65,6 +69,27 @@ def choose_estimator(frame: pd.DataFrame, columns: PanelColumns, asked: str, *,
         "biased then, because it compares later pilots with earlier ones whose effect may still "
         "be growing; the Callaway & Sant'Anna estimate compares each wave only with teams not "
         "(yet) in the pilot. Both are shown, with the decomposition of the two-way estimate.")
+
+
+def _small_pilot_choice(frame: pd.DataFrame, columns: PanelColumns,
+                        starts: pd.Series) -> Choice | None:
+    """Synthetic DiD heads the results for a handful of pilot units (``small_pilots``)."""
+    if columns.unit is None or len(starts) == 0:
+        return None
+    periods = frame[columns.time].dropna()
+    n_pre = int(periods[periods < starts.min()].nunique())
+    n_units = int(frame[columns.unit].nunique())
+    pick = small_pilot(len(starts), n_units - len(starts), n_pre)
+    if not pick.use_synthetic:
+        return None
+    from pilot_eval.estimators.did.synthetic.panel import synthetic_panel
+    from pilot_eval.estimators.errors import EstimationError
+
+    try:  # synthetic methods need every unit in every period and a pilot that stays on
+        synthetic_panel(frame, columns)
+    except EstimationError:
+        return None
+    return Choice("synthetic-did", pick.reason)
 
 
 def cluster_counts(frame: pd.DataFrame, columns: PanelColumns, *,
@@ -90,6 +115,14 @@ def choose_inference(frame: pd.DataFrame, columns: PanelColumns, choice: Choice,
     """
     clusters, treated = cluster_counts(frame, columns, starts=starts)
     few = clusters < FEW_CLUSTERS or treated < FEW_TREATED_CLUSTERS
+    if choice.estimator in ("synthetic-did", "synthetic-control"):
+        reason = ("placebo inference: the range and p-value come from giving the pilot's start "
+                  "to comparison units at random (Arkhangelsky et al. 2021, Algorithm 4)"
+                  if choice.estimator == "synthetic-did" else
+                  "permutation test: each comparison unit in turn plays the pilot (in-space "
+                  "placebos, Abadie, Diamond & Hainmueller 2010)")
+        return "cluster", replace(choice, inference="placebo", inference_reason=reason,
+                                  few_clusters=few, n_treated_clusters=treated)
     tiny = 0 < treated <= FEW_PILOT_CLUSTERS
     if tiny:
         se, inference, reason = _small_pilot(columns, choice.estimator, asked, treated)

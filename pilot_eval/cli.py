@@ -106,9 +106,13 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
     did.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
     did.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     did.add_argument("--estimator", default="auto",
-                     help="auto|2x2|twfe|event-study|callaway-santanna|sun-abraham (default "
-                          "auto: 2x2 for one start and two periods, twfe for one start, "
-                          "callaway-santanna when staggered)")
+                     help="auto|2x2|twfe|event-study|callaway-santanna|sun-abraham|"
+                          "synthetic-did|synthetic-control (default auto: synthetic-did for "
+                          "5 or fewer pilot units on a complete panel, 2x2 for one start and "
+                          "two periods, twfe for one start, callaway-santanna when staggered)")
+    did.add_argument("--placebo-reps", type=int, default=200,
+                     help="placebo replications of synthetic-did's standard error (default 200; "
+                          "seeded by --seed)")
     did.add_argument("--se", default="auto",
                      help="auto|iid|hc1|cluster|wild (default auto: cluster-robust, or the wild "
                           "cluster bootstrap with fewer than 30 clusters or 10 pilot clusters)")
@@ -242,7 +246,8 @@ def _run_did(args: argparse.Namespace) -> int:
                          base_period=args.base_period, anticipation=args.anticipation,
                          bootstrap=args.bootstrap, seed=args.seed, checks=args.placebo,
                          bacon=args.bacon, leads=args.leads, lags=args.lags,
-                         sensitivity=args.sensitivity, unbalanced=args.unbalanced)
+                         sensitivity=args.sensitivity, unbalanced=args.unbalanced,
+                         placebo_reps=args.placebo_reps)
     table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
                        delimiter=args.delimiter, header_row=args.header_row)
     if args.exclude_rows:

@@ -1,0 +1,96 @@
+"""``pilot-eval did`` with synthetic DiD / synthetic control: flags, auto for small pilots,
+the DiD beside the headline, and bad input (exit 2, the file, column and units named)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pilot_eval import demo_small
+from pilot_eval.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+PROP99 = Path(__file__).parents[1] / "data" / "synthetic" / "california_prop99.csv"
+ROLES = ["--outcome", "PacksPerCapita", "--unit", "State", "--time", "Year",
+         "--treatment", "treated"]
+PRINTED_7 = 1e-5  # R synthdid vignette values printed to 7 significant digits
+
+
+@pytest.fixture
+def prop99(tmp_path):
+    path = tmp_path / "prop99.csv"
+    pd.read_csv(PROP99, sep=";").to_csv(path, index=False)
+    return path
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_synthetic_did_json_with_did_beside_it(prop99, capsys):
+    code, out, _ = run(["did", prop99, *ROLES, "--estimator", "synthetic-did",
+                        "--placebo-reps", "20", "--seed", "5", "--json"], capsys)
+    assert code == EXIT_OK
+    d = json.loads(out)
+    assert d["estimator"] == "synthetic-did" and d["se_type"] == "placebo"
+    assert d["estimate"] == pytest.approx(-15.60383, abs=PRINTED_7)
+    assert d["replications"] == 20 and d["seed"] == 5
+    assert d["twfe"]["estimate"] == pytest.approx(-27.34911, abs=PRINTED_7)  # R did_estimate
+    assert d["synthetic_control"]["placebo_rank"] >= 1
+    assert d["choice"]["inference"] == "placebo"
+    again = json.loads(run(["did", prop99, *ROLES, "--estimator", "synthetic-did",
+                            "--placebo-reps", "20", "--seed", "5", "--json"], capsys)[1])
+    assert again["se"] == d["se"]
+
+
+def test_auto_picks_synthetic_did_for_one_pilot_unit(prop99, capsys):
+    code, out, _ = run(["did", prop99, *ROLES, "--placebo-reps", "10"], capsys)
+    assert code == EXIT_OK
+    assert "Estimator: synthetic-did (only 1 pilot unit" in out
+    assert "Two-way fixed effects, for comparison" in out
+
+
+def test_auto_on_the_small_pilot_demo(tmp_path, capsys):
+    demo_small.write(tmp_path)
+    code, out, _ = run(["did", tmp_path / "outcomes.csv", "--outcome", "goals_met_pct",
+                        "--unit", "team", "--time", "month", "--treatment", "pilot",
+                        "--placebo-reps", "20", "--json"], capsys)
+    assert code == EXIT_OK
+    d = json.loads(out)
+    assert d["estimator"] == "synthetic-did" and "2 pilot units" in d["choice"]["reason"]
+
+
+def test_synthetic_control_from_the_command_line(prop99, capsys):
+    code, out, _ = run(["did", prop99, *ROLES, "--estimator", "synthetic-control"], capsys)
+    assert code == EXIT_OK
+    assert "permutation p-value" in out and "pilot ranks" in out
+
+
+def test_missing_cell_exits_2_naming_file_column_and_unit(prop99, tmp_path, capsys):
+    frame = pd.read_csv(prop99)
+    frame.loc[(frame.State == "Utah") & (frame.Year == 1975), "PacksPerCapita"] = None
+    bad = tmp_path / "gaps.csv"
+    frame.to_csv(bad, index=False)
+    code, _, err = run(["did", bad, *ROLES, "--estimator", "synthetic-did"], capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "gaps.csv" in err and "PacksPerCapita" in err and "Utah" in err
+    assert "Traceback" not in err
+
+
+def test_bad_placebo_reps_exits_2(prop99, capsys):
+    code, _, err = run(["did", prop99, *ROLES, "--estimator", "synthetic-did",
+                        "--placebo-reps", "1"], capsys)
+    assert code == EXIT_BAD_INPUT and "placebo_reps" in err
+
+
+def test_no_donors_exits_2(prop99, tmp_path, capsys):
+    frame = pd.read_csv(prop99)
+    frame["treated"] = (frame.Year >= 1989).astype(int)
+    bad = tmp_path / "all.csv"
+    frame.to_csv(bad, index=False)
+    code, _, err = run(["did", bad, *ROLES, "--estimator", "synthetic-did"], capsys)
+    assert code == EXIT_BAD_INPUT and "all.csv" in err and "no comparison" in err
