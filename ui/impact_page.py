@@ -32,6 +32,8 @@ METHODS = {
     "2x2": "Before/after, pilot/comparison (2x2)",
     "twfe": "Two-way fixed effects",
     "callaway-santanna": "Callaway & Sant'Anna (staggered starts)",
+    "synthetic-did": "Synthetic DiD (for pilots with only a few teams)",
+    "synthetic-control": "Synthetic control (one pilot team or group, one start)",
 }
 NO_CHART_YET = "The chart of pilot and comparison teams over time appears here after the analysis."
 MEANS_CHART_NAME = ("Chart: mean outcome of pilot and comparison teams by period, with the "
@@ -41,7 +43,8 @@ EVENT_CHART_NAME = ("Chart: effect of the pilot by period since it started, with
 METHOD_GUIDANCE = ("Automatic picks the method for your design: if your pilot started at "
                    "different times, it uses Callaway & Sant'Anna, which compares each wave "
                    "only with teams not yet in the pilot; with one start date it uses two-way "
-                   "fixed effects.")
+                   "fixed effects; with five or fewer pilot teams it uses synthetic DiD, which "
+                   "compares them with a weighted mix of teams that moved like them before.")
 
 IDLE_TEXT = ("Press Run to estimate the pilot's effect: pilot teams are compared with teams "
              "that kept the old rules, before and after the pilot started.")
