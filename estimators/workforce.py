@@ -207,6 +207,10 @@ def _period_counts(start: np.ndarray, end: np.ndarray, left: np.ndarray, codes: 
     begin = start.astype(np.int64)
     counted_end = left & ~open_end  # a leaving that counts, on the day ``far``
     w = np.ones(start.size) if weights is None else weights
+    firsts = np.array([np.datetime64(p[1], "D").astype(np.int64) for p in periods], np.int64)
+    afters = np.array([np.datetime64(p[2], "D").astype(np.int64) for p in periods], np.int64)
+    if firsts.size and np.all(firsts < afters) and np.array_equal(firsts[1:], afters[:-1]):
+        return _contiguous_counts(begin, far, counted_end, codes, n_groups, firsts, afters - 1, w)
     for k, (_, first_day, after) in enumerate(periods):
         first = np.datetime64(first_day, "D").astype(np.int64)
         last = np.datetime64(after, "D").astype(np.int64) - 1
@@ -222,6 +226,54 @@ def _period_counts(start: np.ndarray, end: np.ndarray, left: np.ndarray, codes: 
         np.clip(days, 0, None, out=days)
         out["person_days"][:, k] = np.bincount(codes, w * days, n_groups)
     return out
+
+
+def _contiguous_counts(begin: np.ndarray, far: np.ndarray, counted_end: np.ndarray,
+                       codes: np.ndarray, n_groups: int, firsts: np.ndarray, lasts: np.ndarray,
+                       w: np.ndarray) -> dict[str, np.ndarray]:
+    """``_period_counts`` for back-to-back periods, in one pass over the spells.
+
+    Each spell is in post at the start of a run of consecutive periods, in post at the end of
+    another, and overlaps a third; each run is added to a per-group difference array (summed
+    along the periods afterwards), and each counted leaving falls in one period. Person-days
+    are the full length of every overlapped period less the days before the spell's start in
+    its first one and after its end in its last one.
+    """
+    k = firsts.size
+
+    def runs(low: np.ndarray, high: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Per group and period: the weights of the spells whose run [low, high] covers it."""
+        keep = low <= high
+        diff = np.bincount(codes[keep] * (k + 1) + low[keep], weight[keep], n_groups * (k + 1))
+        diff -= np.bincount(codes[keep] * (k + 1) + high[keep] + 1, weight[keep],
+                            n_groups * (k + 1))
+        return np.cumsum(diff.reshape(n_groups, k + 1), axis=1)[:, :k]
+
+    def at(period: np.ndarray, keep: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[keep] * k + period[keep], weight[keep],
+                           n_groups * k).reshape(n_groups, k)
+
+    head_start = runs(np.searchsorted(firsts, begin, "left"),
+                      np.searchsorted(firsts, far, "right") - 1, w)
+    head_end = runs(np.searchsorted(lasts, begin, "left"),
+                    np.searchsorted(lasts, far, "left") - 1, w)
+    ends_in = np.searchsorted(firsts, far, "right") - 1  # period holding the day ``far``
+    inside = (ends_in >= 0) & (far <= lasts[np.clip(ends_in, 0, k - 1)])
+    period_of_end = np.clip(ends_in, 0, k - 1)
+    leaving = counted_end & inside
+    leavers = at(period_of_end, leaving, w)
+    stayed_then_left = at(period_of_end, leaving & (begin <= firsts[period_of_end]), w)
+    first_in = np.searchsorted(lasts, begin, "left")  # first period the spell overlaps
+    last_in = np.searchsorted(firsts, far, "right") - 1  # last one
+    lengths = (lasts - firsts + 1).astype(float)
+    overlaps = first_in <= last_in
+    lead = np.maximum(begin - firsts[np.clip(first_in, 0, k - 1)], 0)
+    tail = np.maximum(lasts[np.clip(last_in, 0, k - 1)] - far, 0)
+    person_days = (runs(first_in, last_in, w) * lengths
+                   - at(np.clip(first_in, 0, k - 1), overlaps, w * lead)
+                   - at(np.clip(last_in, 0, k - 1), overlaps, w * tail))
+    return {"headcount_start": head_start, "headcount_end": head_end, "leavers": leavers,
+            "stayers": head_start - stayed_then_left, "person_days": person_days}
 
 
 def calendar_periods(first: object, until: object, *, months: int

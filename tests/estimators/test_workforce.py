@@ -134,10 +134,12 @@ def test_stability_index_equals_cohort_kaplan_meier() -> None:
 FAST_PATH_ATOL = 1e-10  # all groups at once against one spell_counts call per group (issue 12)
 
 
+@pytest.mark.parametrize("back_to_back", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_rates_table_equals_spell_counts_per_group_and_period(weighted) -> None:
+def test_rates_table_equals_spell_counts_per_group_and_period(weighted, back_to_back) -> None:
     """The vectorised table holds, row by row, what ``spell_counts`` gives for that group's
-    spells and period (the earlier implementation looped exactly so)."""
+    spells and period (the earlier implementation looped exactly so): back-to-back periods
+    (counted in one pass) and periods with gaps between them (one pass per period)."""
     rng = np.random.default_rng(7)
     n = 6_000
     start = np.datetime64("2012-01-01") + rng.integers(0, 4000, n).astype("timedelta64[D]")
@@ -148,6 +150,8 @@ def test_rates_table_equals_spell_counts_per_group_and_period(weighted) -> None:
                           "team": rng.choice(["a", "b", "c", "d"], n),
                           "arm": rng.choice([1, 2], n), "fte": rng.choice([1.0, 0.8, 0.5], n)})
     periods = calendar_periods("2018-04-01", "2023-07-01", months=3)
+    if not back_to_back:
+        periods = periods[::2]
     table = rates_table(frame, periods, by=["team", "arm"], weights="fte" if weighted else None)
     expected = []
     for (team, arm), part in frame.groupby(["team", "arm"], sort=True):
