@@ -81,6 +81,12 @@ _EXPORTS = {
     "SeriesPool": ".power.simulation",
     "simulate_null": ".power.simulation",
     "simulate_power": ".power.simulation",
+    # the result protocol and periods
+    "Result": ".results",
+    "Estimate": ".results",
+    "Term": ".results",
+    "TIDY_COLUMNS": ".results",
+    "encode_periods": ".periods",
     # workforce rates and disclosure control
     "rates_table": ".workforce",
     "DisclosureRule": ".disclosure",

@@ -6,6 +6,8 @@ folders itself.  Rules:
 
 * nothing outside ``ui/`` imports PySide6/shiboken6 or ``pilot_eval.ui``;
 * ``estimators/`` imports nothing from the rest of ``pilot_eval`` and no rendering library;
+  inside it, the families ``did/`` and ``survival/`` do not import each other, and the shared
+  modules (``inference/``, ``columns``, ``results``, ``periods`` ...) import neither family;
 * only the brief renderers (``pilot_eval/brief``) import reportlab (and svglib);
 * only ``pilot_eval/charts`` and ``ui/`` import matplotlib;
 * no module anywhere imports a network library.
@@ -58,6 +60,18 @@ def starts(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
+FAMILIES = ("did", "survival")
+
+
+def family_of(module: str) -> str | None:
+    """``did``/``survival`` for a module of an estimator family, ``shared`` for the rest of
+    ``pilot_eval.estimators`` (inference/, columns, results ...), None outside it."""
+    if not starts(module, ("pilot_eval.estimators",)):
+        return None
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[2] in FAMILIES else "shared"
+
+
 def violations(folder: str, path: Path, root: Path = ROOT) -> list[str]:
     module = module_name(folder, path, root)
     found = []
@@ -70,6 +84,10 @@ def violations(folder: str, path: Path, root: Path = ROOT) -> list[str]:
         if (folder == "estimators" and starts(name, ("pilot_eval",))
                 and not starts(name, ("pilot_eval.estimators",))):
             found.append(f"{where} (estimators/ must not import the rest of pilot_eval)")
+        family = family_of(module)
+        target = family_of(name)
+        if folder == "estimators" and target not in (None, "shared") and target != family:
+            found.append(f"{where} (the {family} modules must not import the {target} family)")
         if starts(name, ("reportlab", "svglib")) and not module.startswith("pilot_eval.brief"):
             found.append(f"{where} (only the brief renderers may import reportlab)")
         if starts(name, ("matplotlib",)) and not (
@@ -95,6 +113,9 @@ def test_every_module_respects_the_layering():
 def test_the_checker_sees_the_modules():
     modules = {module_name(f, p) for f, p in source_files()}
     assert "pilot_eval.estimators.columns" in modules
+    assert {"pilot_eval.estimators.did.callaway_santanna.estimator",
+            "pilot_eval.estimators.did.honest.bounds", "pilot_eval.estimators.survival.cox.model",
+            "pilot_eval.estimators.inference.variance"} <= modules
     assert "pilot_eval.errors" in modules
 
 
@@ -108,6 +129,8 @@ def test_the_checker_sees_the_modules():
         ("pilot_eval", "import urllib.request\n", "network library"),
         ("ui", "import socket\n", "network library"),
         ("estimators", "import matplotlib\n", "only pilot_eval.charts"),
+        ("estimators", "from pilot_eval.estimators.survival import cox\n",
+         "shared modules must not import the survival family"),
         ("pilot_eval", "from reportlab.lib import colors\n", "only the brief renderers"),
     ],
 )

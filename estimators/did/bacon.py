@@ -12,14 +12,16 @@ estimate is computed separately (two-way within transform) so the two can be com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Unpack
+from dataclasses import dataclass, field
+from typing import ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.design import numeric_column, require_columns
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.results import Result, Term, label_of
 from pilot_eval.estimators.unavailable import Unavailable, json_number
 
 TREATED_VS_NEVER = "treated vs never treated"
@@ -47,7 +49,7 @@ class TimingGroup:
 class BaconComparison:
     """One 2x2 difference-in-differences of the decomposition."""
 
-    treated: int
+    treated: int | str  # a pilot-start period (an int in practice)
     comparison: int | str  # a pilot-start period, "never" or "always"
     type: str
     estimate: float
@@ -55,7 +57,8 @@ class BaconComparison:
 
     def to_dict(self) -> dict[str, object]:
         comparison = self.comparison if isinstance(self.comparison, str) else int(self.comparison)
-        return {"treated": int(self.treated), "comparison": comparison, "type": self.type,
+        treated = self.treated if isinstance(self.treated, str) else int(self.treated)
+        return {"treated": treated, "comparison": comparison, "type": self.type,
                 "estimate": float(self.estimate), "weight": float(self.weight)}
 
 
@@ -68,10 +71,15 @@ class BaconTypeTotal:
     estimate: float | Unavailable
 
 
-@dataclass(frozen=True)
-class BaconResult:
-    """The decomposition: every 2x2 comparison, totals by type, and the TWFE estimate."""
+@dataclass(frozen=True, repr=False)
+class BaconResult(Result):
+    """The decomposition: every 2x2 comparison, totals by type, and the TWFE estimate.
 
+    ``tidy()`` has one row per comparison (its 2x2 estimate; no inference) with its
+    ``weight`` and ``type``.
+    """
+
+    title: ClassVar[str] = "Goodman-Bacon decomposition"
     outcome: str
     twfe_estimate: float
     comparisons: tuple[BaconComparison, ...]
@@ -81,6 +89,33 @@ class BaconResult:
     n_periods: int
     timing_groups: tuple[tuple[int | str, int], ...]  # (cohort, number of units)
     notes: tuple[str, ...] = ()
+    period_labels: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes (units or periods left out, always-treated units)."""
+        return self.notes
+
+    @property
+    def n_obs(self) -> int:
+        """Unit-periods of the balanced panel."""
+        return int(self.n_units * self.n_periods)
+
+    def label(self, cohort: int | str) -> str:
+        return cohort if isinstance(cohort, str) else label_of(cohort, self.period_labels)
+
+    def headline(self) -> str:
+        return (f"TWFE estimate {self.twfe_estimate:.6g} = weighted sum of "
+                f"{len(self.comparisons)} 2x2 comparisons; {self.n_units} units x "
+                f"{self.n_periods} periods")
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return tuple(Term(f"{self.label(c.treated)} vs {self.label(c.comparison)}", c.estimate)
+                     for c in self.comparisons)
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {"weight": [c.weight for c in self.comparisons],
+                "type": [c.type for c in self.comparisons]}
 
     def summary(self) -> str:
         lines = [
@@ -88,7 +123,7 @@ class BaconResult:
             f"TWFE estimate: {self.twfe_estimate:.6f}  (weighted sum of 2x2 estimates: "
             f"{self.weighted_sum:.6f})",
             f"{self.n_units} units x {self.n_periods} periods; timing groups: "
-            + ", ".join(f"{c} ({n})" for c, n in self.timing_groups),
+            + ", ".join(f"{self.label(c)} ({n})" for c, n in self.timing_groups),
             "",
             f"{'type':<26}{'weight':>10}{'estimate':>12}",
         ]
@@ -99,8 +134,8 @@ class BaconResult:
         lines += ["", f"{'treated':>8} {'comparison':>10}  {'type':<26}{'estimate':>12}"
                       f"{'weight':>10}"]
         for c in self.comparisons:
-            lines.append(f"{c.treated:>8} {c.comparison!s:>10}  {c.type:<26}"
-                         f"{c.estimate:>12.6f}{c.weight:>10.4f}")
+            lines.append(f"{self.label(c.treated):>8} {self.label(c.comparison):>10}  "
+                         f"{c.type:<26}{c.estimate:>12.6f}{c.weight:>10.4f}")
         lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -143,10 +178,14 @@ class Panel:
 
 def balanced_panel(frame: pd.DataFrame, columns: PanelColumns) -> Panel:
     """Check the data is a balanced panel with one pilot start per unit; return its matrix."""
-    require_columns(frame, (columns.outcome, columns.unit, columns.time, columns.cohort))
+    unit_name, time_name, cohort_name = columns.unit, columns.time, columns.cohort
+    if unit_name is None or time_name is None or cohort_name is None:
+        raise EstimatorConfigError("the Goodman-Bacon decomposition needs the unit, time and "
+                                   "cohort column roles")
+    require_columns(frame, (columns.outcome, unit_name, time_name, cohort_name))
     outcome = numeric_column(frame, columns.outcome, "outcome")
-    time = numeric_column(frame, columns.time, "time")
-    cohort = np.nan_to_num(numeric_column(frame, columns.cohort, "pilot start"), nan=0.0)
+    time = numeric_column(frame, time_name, "time")
+    cohort = np.nan_to_num(numeric_column(frame, cohort_name, "pilot start"), nan=0.0)
     for values, name in ((outcome, columns.outcome), (time, columns.time)):
         missing = np.flatnonzero(np.isnan(values))
         if missing.size:
@@ -237,7 +276,7 @@ def two_by_two(treated: TimingGroup, control: TimingGroup, before: np.ndarray,
 
 
 def compare(early: TimingGroup, late: TimingGroup, periods: np.ndarray
-            ) -> list[tuple[int, int | str, str, float, float]]:
+            ) -> list[tuple[int | str, int | str, str, float, float]]:
     """The 2x2 comparisons of a pair of groups with unnormalised weights (Goodman-Bacon eq. 10).
 
     ``early`` has the larger treated share; ``late`` may be the never-treated group.
@@ -246,7 +285,7 @@ def compare(early: TimingGroup, late: TimingGroup, periods: np.ndarray
     n_rel = early.share / n_pair
     spread = n_rel * (1.0 - n_rel)
     d_k, d_l = early.treated_share, late.treated_share
-    rows = []
+    rows: list[tuple[int | str, int | str, str, float, float]] = []
     if late.cohort == NEVER:
         post = periods >= early.cohort
         weight = n_pair**2 * spread * d_k * (1.0 - d_k)
@@ -322,6 +361,7 @@ class BaconDecomposition:
         (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, periods = encode_periods(frame, columns)
         missing = [role for role in ("unit", "time", "cohort")
                    if getattr(columns, role) is None]
         if missing:
@@ -351,5 +391,5 @@ class BaconDecomposition:
             outcome=columns.outcome, twfe_estimate=estimate, comparisons=comparisons,
             by_type=type_totals(comparisons), weighted_sum=weighted,
             n_units=panel.outcome.shape[0], n_periods=panel.periods.size,
-            timing_groups=sizes, notes=tuple(notes),
+            timing_groups=sizes, notes=tuple(notes), period_labels=periods.labels,
         )

@@ -140,7 +140,8 @@ def two_by_two_flags(frame: pd.DataFrame, columns: PanelColumns) -> TwoByTwoFlag
     if columns.cohort is not None:
         cohort = numeric_column(frame, columns.cohort, "pilot start")
         starts = np.unique(cohort[np.nan_to_num(cohort, nan=0.0) > 0])
-        name, group = columns.cohort, (np.nan_to_num(cohort, nan=0.0) > 0).astype(np.float64)
+        name: str | None = columns.cohort
+        group = (np.nan_to_num(cohort, nan=0.0) > 0).astype(np.float64)
     else:
         name = columns.treatment
         treated = treatment_indicator(frame, columns)

@@ -20,7 +20,7 @@ count of dropped rows is reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Unpack
+from typing import ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ from pilot_eval.estimators.inference.distributions import norm_ppf, norm_sf
 from pilot_eval.estimators.inference.fixed_effects import Codes, is_nested
 from pilot_eval.estimators.inference.poisson_fe import PoissonFit, poisson_two_way
 from pilot_eval.estimators.literals import check_level
+from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.results import Estimate, Number, Term, tidy_frame
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 FEW_CLUSTERS = 30
@@ -50,19 +52,17 @@ def drop_all_zero(y: np.ndarray, unit: np.ndarray, period: np.ndarray) -> np.nda
             return keep
 
 
-@dataclass(frozen=True)
-class LeavingDidResult:
-    """Rate ratio of leaving under the pilot, with its cluster-robust inference."""
+@dataclass(frozen=True, kw_only=True, repr=False)
+class LeavingDidResult(Estimate):
+    """Rate ratio of leaving under the pilot, with its cluster-robust inference.
 
-    estimate: float
-    se: float | Unavailable
-    rate_ratio: float
-    ci_low: float | Unavailable
-    ci_high: float | Unavailable
-    p_value: float | Unavailable
-    z_stat: float | Unavailable
-    level: float
-    n_obs: int
+    ``estimate`` is the log rate ratio and ``ci_low``/``ci_high`` its interval (log scale);
+    ``rate_ratio`` and ``rate_ratio_ci`` are their exponentials, and ``tidy(exponentiate=True)``
+    shows the ratio scale (as broom).
+    """
+
+    title: ClassVar[str] = "Poisson difference-in-differences on leaving"
+    z_stat: Number
     n_units: int
     n_periods: int
     n_clusters: int
@@ -74,15 +74,37 @@ class LeavingDidResult:
     deviance: float
     iterations: int
     converged: bool
-    warnings: tuple[str, ...]
+
+    @property
+    def rate_ratio(self) -> float:
+        """``exp(estimate)``: leaving under the pilot relative to without it."""
+        return float(np.exp(self.estimate))
+
+    @property
+    def rate_ratio_ci(self) -> tuple[Number, Number]:
+        """The interval of the rate ratio (the log-scale interval exponentiated)."""
+        return _exp(self.ci_low), _exp(self.ci_high)
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return (Term("pilot (log rate ratio)", self.estimate, self.se, self.z_stat,
+                     self.p_value, self.ci_low, self.ci_high),)
+
+    def tidy(self, exponentiate: bool = False) -> pd.DataFrame:
+        """The pilot term; ``exponentiate=True`` gives the rate ratio and its interval."""
+        if not exponentiate:
+            return super().tidy()
+        low, high = self.rate_ratio_ci
+        return tidy_frame([Term("pilot (rate ratio)", self.rate_ratio, None, self.z_stat,
+                                self.p_value, low, high)])
 
     def summary(self) -> str:
         pct = f"{self.level:.0%}"
+        low, high = self.rate_ratio_ci
         lines = [
             "Difference-in-differences on leaving: Poisson, team and period effects, log "
             "person-time offset; SE clustered by team (CR1, fixest small-sample factor)",
-            f"rate ratio {self.rate_ratio:.4f} ({pct} CI {_fmt(self.ci_low)} to "
-            f"{_fmt(self.ci_high)}), log rate ratio {self.estimate:.5f} (se {_fmt(self.se)}), "
+            f"rate ratio {self.rate_ratio:.4f} ({pct} CI {_fmt(low)} to "
+            f"{_fmt(high)}), log rate ratio {self.estimate:.5f} (se {_fmt(self.se)}), "
             f"p = {_fmt(self.p_value)}",
             f"{self.n_obs} team-periods, {self.n_units} teams, {self.n_periods} periods, "
             f"{self.n_clusters} clusters; {self.n_dropped_all_zero} team-periods dropped (a team "
@@ -99,7 +121,8 @@ class LeavingDidResult:
             "estimator": "poisson_fe", "model": "leavers ~ pilot_post + team + period, "
             "offset log(person-time)", "estimate": json_number(self.estimate),
             "se": json_number(self.se), "rate_ratio": json_number(self.rate_ratio),
-            "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high),
+            "ci_low": json_number(self.rate_ratio_ci[0]),
+            "ci_high": json_number(self.rate_ratio_ci[1]),
             "p_value": json_number(self.p_value), "z_stat": json_number(self.z_stat),
             "level": self.level, "n_obs": self.n_obs, "n_units": self.n_units,
             "n_periods": self.n_periods, "n_clusters": self.n_clusters,
@@ -133,6 +156,10 @@ def _collinear_with_effects(d: np.ndarray, unit: Codes, period: Codes) -> bool:
 
 def _fmt(value: float | Unavailable) -> str:
     return "n/a" if isinstance(value, Unavailable) else f"{value:.4g}"
+
+
+def _exp(value: Number) -> Number:
+    return value if isinstance(value, Unavailable) else float(np.exp(value))
 
 
 @dataclass(frozen=True)
@@ -170,6 +197,7 @@ class PoissonLeavingDid:
         treatment="pilot_post")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, _ = encode_periods(frame, columns)
         roles_needed = {"outcome": columns.outcome, "exposure": columns.exposure,
                         "unit": columns.unit, "time": columns.time,
                         "treatment": columns.treatment}
@@ -223,6 +251,11 @@ class PoissonLeavingDid:
         factor = g / (g - 1) * (n - 1) / (n - k) if g > 1 and n > k else float("nan")
         warnings = []
         beta = float(fit.beta[0])
+        se: Number
+        ci_low: Number
+        ci_high: Number
+        p: Number
+        zs: Number
         if g < 2:
             se = ci_low = ci_high = p = zs = Unavailable("one cluster: no clustered SE")
         else:
@@ -232,7 +265,7 @@ class PoissonLeavingDid:
             z = float(norm_ppf(0.5 + self.level / 2.0))
             zs = beta / se
             p = float(2 * norm_sf(abs(zs)))
-            ci_low, ci_high = float(np.exp(beta - z * se)), float(np.exp(beta + z * se))
+            ci_low, ci_high = beta - z * se, beta + z * se
             if g < FEW_CLUSTERS:
                 warnings.append(f"only {g} clusters: clustered standard errors may be too small")
         if not fit.converged:
@@ -241,7 +274,7 @@ class PoissonLeavingDid:
             warnings.append(f"only {y[d == 1].sum():g} leavers under the pilot: the rate ratio "
                             "is imprecise")
         return LeavingDidResult(
-            estimate=beta, se=se, rate_ratio=float(np.exp(beta)), ci_low=ci_low, ci_high=ci_high,
+            estimate=beta, se=se, ci_low=ci_low, ci_high=ci_high,
             p_value=p, z_stat=zs, level=self.level, n_obs=n, n_units=n_units,
             n_periods=n_periods, n_clusters=g, n_dropped_all_zero=dropped, n_params=k,
             small_sample_factor=factor, leavers=float(y.sum()), person_time=float(exposure.sum()),

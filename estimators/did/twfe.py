@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal, Unpack, get_args
+from typing import ClassVar, Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,10 @@ from pilot_eval.estimators.inference.ols import (
     cross_products,
     least_squares,
 )
-from pilot_eval.estimators.inference.variance import fitted_params
+from pilot_eval.estimators.inference.variance import coefficient_inference, fitted_params
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
+from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.results import DidEstimate, Number, Term, inference_terms
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 CrossCheckMode = Literal["auto", "always", "never"]
@@ -147,7 +149,10 @@ class TwoWayFixedEffects:
     level
         Confidence level of the interval.
     cross_check
-        ``"auto"`` re-estimates with linearmodels up to 200,000 rows; ``"always"``/``"never"``.
+        ``"never"`` (default in library use: the fit alone), ``"auto"`` re-estimates with
+        linearmodels up to 200,000 rows (the application's analyses use this), ``"always"``.
+        The re-estimate is an independent check for the record; it costs about a hundred
+        times the fit.
 
     Columns (``fit``): ``outcome``, ``unit``, ``time`` and ``treatment`` (0/1) or ``cohort``
     (pilot start period, 0 or missing = never); optional ``covariates``, ``cluster`` (default:
@@ -163,7 +168,7 @@ class TwoWayFixedEffects:
 
     se: SeType = "cluster"
     level: float = 0.95
-    cross_check: CrossCheckMode = "auto"
+    cross_check: CrossCheckMode = "never"
     tolerance: float = field(default=DEFAULT_TOLERANCE)
     max_iterations: int = field(default=DEFAULT_MAX_ITERATIONS)
 
@@ -186,6 +191,7 @@ class TwoWayFixedEffects:
         (``fit(frame, outcome="y", unit="team", time="month", treatment="pilot")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, _ = encode_periods(frame, columns)
         arrays = panel_arrays(frame, columns, self.se)
         check_design(arrays, columns)
         fit = fit_two_way(
@@ -223,26 +229,18 @@ class TwoWayFixedEffects:
                 CROSS_CHECK_WARN * max(1.0, abs(float(fit.coef[0])))):
             warnings.append(f"the {check.reference} cross-check differs from this estimate or "
                             f"its SE by {check.max_abs_difference:.3g}; report this")
-        se_all = _coefficient_ses(fit.covariance, len(fit.names))
-        coefficients = tuple(
-            (name, float(fit.coef[j]), se_all[j]) for j, name in enumerate(fit.names)
-        )
+        terms = inference_terms(fit.names, fit.coef, coefficient_inference(
+            fit.coef, fit.covariance, self.level))
         return TwfeResult(
             outcome=columns.outcome, estimate=float(fit.coef[0]), se=inference.se,
             t_stat=inference.t_stat, p_value=inference.p_value, ci_low=inference.ci_low,
             ci_high=inference.ci_high, df=fit.covariance.df, level=float(self.level),
-            coefficients=coefficients, n_obs=fit.n_obs, n_units=fit.n_units,
+            terms=terms, n_obs=fit.n_obs, n_units=fit.n_units,
             n_periods=fit.n_periods, n_clusters=fit.covariance.n_clusters, se_type=self.se,
             se_description=variance.describe(fit.covariance, arrays.cluster_name),
             small_sample=fit.covariance.small_sample, n_params=fit.covariance.n_params,
             absorption=fit.absorption, warnings=tuple(warnings), cross_check=check,
         )
-
-
-def _coefficient_ses(cov: variance.Covariance, n: int) -> list[float | Unavailable]:
-    if isinstance(cov.matrix, Unavailable):
-        return [cov.matrix] * n
-    return [float(np.sqrt(v)) for v in np.diag(cov.matrix)]
 
 
 @dataclass(frozen=True)
@@ -304,6 +302,7 @@ def linearmodels_check(arrays: PanelArrays, fit: TwoWayFit, se: str) -> CrossChe
     elif se == "hc1":
         options["cov_type"] = "robust"
     else:
+        assert cluster is not None  # panel_arrays gives clusters whenever se="cluster"
         options.update(cov_type="clustered", group_debias=True,
                        clusters=pd.Series(cluster.codes, index=index, name="cluster"))
     try:
@@ -328,36 +327,26 @@ def linearmodels_check(arrays: PanelArrays, fit: TwoWayFit, se: str) -> CrossChe
     return CrossCheck(name, difference, None, estimate, reference_se)
 
 
-@dataclass(frozen=True)
-class TwfeResult:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class TwfeResult(DidEstimate):
     """Result of ``TwoWayFixedEffects.fit`` (immutable).
 
-    ``estimate`` is the treatment coefficient; ``coefficients`` holds ``(name, estimate, se)``
-    for the treatment and each covariate.  Statistics that cannot be computed are
+    ``estimate`` is the treatment coefficient; ``terms`` hold the treatment and each
+    covariate with their inference (the rows of ``tidy()``).  Statistics that cannot be computed are
     ``Unavailable`` with a reason.
     """
 
-    outcome: str
-    estimate: float
-    se: float | Unavailable
-    t_stat: float | Unavailable
-    p_value: float | Unavailable
-    ci_low: float | Unavailable
-    ci_high: float | Unavailable
-    df: int
-    level: float
-    coefficients: tuple[tuple[str, float, float | Unavailable], ...]
-    n_obs: int
-    n_units: int
-    n_periods: int
-    n_clusters: int | None
-    se_type: str
-    se_description: str
-    small_sample: float | Unavailable
+    title: ClassVar[str] = "Two-way fixed effects"
+    terms: tuple[Term, ...]
+    small_sample: Number
     n_params: int
     absorption: Absorption
-    warnings: tuple[str, ...]
     cross_check: CrossCheck
+
+    @property
+    def coefficients(self) -> tuple[tuple[str, float, Number], ...]:
+        """``(name, estimate, se)`` of the treatment and each covariate."""
+        return tuple((t.term, float(t.estimate), t.se) for t in self.terms)  # type: ignore[arg-type, misc]
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (keys of docs/architecture.md)."""
@@ -367,7 +356,7 @@ class TwfeResult:
             "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high),
             "p_value": json_number(self.p_value), "t_stat": json_number(self.t_stat),
             "df": int(self.df), "level": float(self.level), "n_obs": int(self.n_obs),
-            "n_units": int(self.n_units), "n_periods": int(self.n_periods),
+            "n_units": self.n_units, "n_periods": int(self.n_periods),
             "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
             "se_type": self.se_type, "se_description": self.se_description,
             "small_sample_factor": json_number(self.small_sample),
@@ -376,8 +365,8 @@ class TwfeResult:
             "unavailable": reasons(se=self.se, t_stat=self.t_stat, p_value=self.p_value,
                                    ci_low=self.ci_low, ci_high=self.ci_high,
                                    small_sample_factor=self.small_sample),
-            "coefficients": [{"name": n, "estimate": json_number(b), "se": json_number(s)}
-                             for n, b, s in self.coefficients],
+            "coefficients": [{"name": t.term, "estimate": json_number(t.estimate),
+                              "se": json_number(t.se)} for t in self.terms],
             "cross_check": self.cross_check.to_dict(),
             "absorption": self.absorption.to_dict(),
         }
@@ -414,5 +403,5 @@ class TwfeResult:
         return "\n".join(lines)
 
 
-def _fmt(value: object) -> str:
+def _fmt(value: float | Unavailable) -> str:
     return str(value) if isinstance(value, Unavailable) else f"{float(value):.6g}"

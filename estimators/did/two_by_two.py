@@ -6,8 +6,8 @@ interaction coefficient, its standard error and the four cell means.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Unpack
+from dataclasses import dataclass, field
+from typing import ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,10 @@ from pilot_eval.estimators.inference.ols import (
     cross_products,
     least_squares,
 )
+from pilot_eval.estimators.inference.variance import coefficient_inference
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
+from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.results import DidEstimate, Number, Term, inference_terms, label_of
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 CELLS = ("pilot_before", "pilot_after", "comparison_before", "comparison_after")
@@ -123,6 +126,7 @@ class DidTwoByTwo:
         (``fit(frame, outcome="y", group="pilot", post="after")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, periods = encode_periods(frame, columns)
         data = two_by_two_data(frame, columns, self.se)
         check_cells(data.group, data.post, data.unit, data.flag_column)
         design = np.column_stack([np.ones(data.y.size), data.group, data.post,
@@ -149,15 +153,14 @@ class DidTwoByTwo:
                             "HC1 is used instead of clustering)")
         estimate = float(fit.coef[3])
         inference = variance.t_inference(estimate, cov, 3, self.level)
-        se_all = ([cov.matrix] * len(names) if isinstance(cov.matrix, Unavailable)
-                  else [float(np.sqrt(v)) for v in np.diag(cov.matrix)])
+        terms = inference_terms(names, fit.coef, coefficient_inference(fit.coef, cov,
+                                                                       self.level))
         return Did2x2Result(
             outcome=columns.outcome, estimate=estimate, se=inference.se,
             t_stat=inference.t_stat, p_value=inference.p_value, ci_low=inference.ci_low,
             ci_high=inference.ci_high, df=cov.df, level=float(self.level),
             **cell_means(data.y, data.group, data.post, data.weights),
-            coefficients=tuple((n, float(b), s) for n, b, s in zip(names, fit.coef, se_all,
-                                                                   strict=True)),
+            terms=terms, period_labels=periods.labels,
             n_obs=int(data.y.size),
             n_units=None if data.unit is None else int(pd.unique(data.unit).size),
             n_periods=data.n_periods, n_clusters=cov.n_clusters, se_type=cov.se_type,
@@ -205,8 +208,9 @@ def two_by_two_data(frame: pd.DataFrame, columns: PanelColumns, se: str) -> TwoB
                 f"weights in column '{columns.weights}' must not be negative; "
                 f"the smallest is {np.min(weights[~bad]):g}", column=columns.weights)
         bad |= weights == 0
-    for key in {cluster_name, columns.unit, columns.time} - {None}:
-        bad |= key_missing(frame, key)
+    for key in {cluster_name, columns.unit, columns.time}:
+        if key is not None:
+            bad |= key_missing(frame, key)
     keep = ~bad
     unit = frame[columns.unit].to_numpy()[keep] if columns.unit else None
     time = frame[columns.time].to_numpy()[keep] if columns.time else None
@@ -236,33 +240,27 @@ def two_by_two_covariance(design: np.ndarray, fit: LeastSquares, data: TwoByTwoD
                         codes.n_levels, n_params=k)
 
 
-@dataclass(frozen=True)
-class Did2x2Result:
-    """Result of ``DidTwoByTwo.fit`` (immutable); ``estimate`` is the interaction ``d``."""
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Did2x2Result(DidEstimate):
+    """Result of ``DidTwoByTwo.fit`` (immutable); ``estimate`` is the interaction ``d``.
 
-    outcome: str
-    estimate: float
-    se: float | Unavailable
-    t_stat: float | Unavailable
-    p_value: float | Unavailable
-    ci_low: float | Unavailable
-    ci_high: float | Unavailable
-    df: int
-    level: float
+    ``terms`` hold the four regression coefficients (and covariates) with their inference.
+    """
+
+    title: ClassVar[str] = "2x2 difference-in-differences"
     pilot_before: CellMean
     pilot_after: CellMean
     comparison_before: CellMean
     comparison_after: CellMean
-    coefficients: tuple[tuple[str, float, float | Unavailable], ...]
-    n_obs: int
-    n_units: int | None
-    n_periods: int
-    n_clusters: int | None
-    se_type: str
-    se_description: str
-    small_sample: float | Unavailable
+    terms: tuple[Term, ...]
+    small_sample: Number
     pilot_start: float | None
-    warnings: tuple[str, ...]
+    period_labels: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def coefficients(self) -> tuple[tuple[str, float, Number], ...]:
+        """``(name, estimate, se)`` of every coefficient."""
+        return tuple((t.term, float(t.estimate), t.se) for t in self.terms)  # type: ignore[arg-type, misc]
 
     @property
     def cells(self) -> dict[str, CellMean]:
@@ -288,8 +286,8 @@ class Did2x2Result:
                                    small_sample_factor=self.small_sample),
             "cell_means": {name: self.cells[name].mean for name in CELLS},
             "cell_counts": {name: self.cells[name].n for name in CELLS},
-            "coefficients": [{"name": n, "estimate": json_number(b), "se": json_number(s)}
-                             for n, b, s in self.coefficients],
+            "coefficients": [{"name": t.term, "estimate": json_number(t.estimate),
+                              "se": json_number(t.se)} for t in self.terms],
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -313,9 +311,11 @@ class Did2x2Result:
             f"(n={c['comparison_after'].n})",
             f"  {self.se_description}",
         ]
+        if self.pilot_start is not None:
+            lines.insert(1, f"  pilot start: {label_of(self.pilot_start, self.period_labels)}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
-def _fmt(value: object) -> str:
+def _fmt(value: float | Unavailable) -> str:
     return str(value) if isinstance(value, Unavailable) else f"{float(value):.6g}"

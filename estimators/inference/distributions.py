@@ -8,10 +8,12 @@ replaces (named in each docstring).
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 from scipy import special
 
-ArrayLike = float | np.ndarray
+ArrayLike: TypeAlias = "float | np.ndarray"
 
 
 def t_sf(x: ArrayLike, df: ArrayLike) -> ArrayLike:

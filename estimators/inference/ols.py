@@ -90,7 +90,7 @@ def centred_sums_of_squares(matrix: np.ndarray, weights: np.ndarray | None, *, c
     for j in range(matrix.shape[1]):
         column = matrix[:, j]
         if centre:
-            mean = (column.mean() if weights is None
+            mean = (column.mean() if weights is None or total is None
                     else float(np.einsum("i,i->", weights, column)) / total)
             column = column - mean
         squared = column if weights is None else weights * column

@@ -140,6 +140,30 @@ def t_inference(estimate: float, covariance: Covariance, index: int, level: floa
     return Inference(se, t_stat, p_value, estimate - half, estimate + half)
 
 
+def coefficient_inference(coef: np.ndarray, covariance: Covariance,
+                          level: float) -> list[Inference]:
+    """``t_inference`` for every coefficient at once (one vectorised scipy call)."""
+    n = coef.shape[0]
+    if isinstance(covariance.matrix, Unavailable):
+        missing = covariance.matrix
+        return [Inference(missing, missing, missing, missing, missing)] * n
+    var = np.diag(covariance.matrix).astype(float)
+    good = np.isfinite(var) & (var > 0.0)
+    se = np.sqrt(np.where(good, var, 1.0))
+    t_stat = coef / se
+    p_value = np.asarray(2.0 * t_sf(np.abs(t_stat), covariance.df))
+    half = np.asarray(se * float(t_ppf(0.5 + level / 2.0, covariance.df)))
+    out = []
+    for j in range(n):
+        if not good[j]:
+            missing = Unavailable(f"the estimated variance is {float(var[j])!r} (not positive)")
+            out.append(Inference(missing, missing, missing, missing, missing))
+        else:
+            out.append(Inference(float(se[j]), float(t_stat[j]), float(p_value[j]),
+                                  float(coef[j] - half[j]), float(coef[j] + half[j])))
+    return out
+
+
 def describe(cov: Covariance, cluster_name: str | None = None, *,
              fixed_effects: bool = True) -> str:
     """A plain sentence naming the variance estimator, its small-sample factor and the df."""

@@ -10,7 +10,7 @@ scikit-survival and R ``cmprsk``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Unpack
+from typing import ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_colu
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_level
+from pilot_eval.estimators.results import Result, Term
 from pilot_eval.estimators.survival.cox.model import CoxModel, CoxResult, Ties
 from pilot_eval.estimators.survival.data import (
     SurvivalArrays,
@@ -105,13 +106,34 @@ def incidence_curves(data: SurvivalArrays, z: float) -> dict[str, IncidenceCurve
     return curves
 
 
-@dataclass(frozen=True)
-class CumulativeIncidenceResult:
-    """Cumulative incidence per event type, for all rows and per group."""
+@dataclass(frozen=True, repr=False)
+class CumulativeIncidenceResult(Result):
+    """Cumulative incidence per event type, for all rows and per group.
 
+    ``tidy()`` has one row per group (``all`` first), event type and distinct time.
+    """
+
+    title: ClassVar[str] = "Cumulative incidence (competing risks)"
     overall: dict[str, IncidenceCurve]
     by_group: dict[str, dict[str, IncidenceCurve]]
     level: float
+    warnings: tuple[str, ...] = ()
+
+    def headline(self) -> str:
+        return "at the last time: " + ", ".join(
+            f"{k} {c.estimate[-1]:.3f}" for k, c in self.overall.items())
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        frame = self.to_frame()
+        return tuple(Term(f"{g}: F_{k}({t:g})", e, s, None, None, lo, hi)
+                     for g, k, t, e, s, lo, hi in frame[[
+                         "group", "event_type", "time", "estimate", "se", "ci_low",
+                         "ci_high"]].itertuples(index=False))
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        frame = self.to_frame()
+        return {"group": frame["group"].tolist(), "event_type": frame["event_type"].tolist(),
+                "time": frame["time"].tolist()}
 
     def summary(self) -> str:
         lines = [f"Cumulative incidence (Aalen-Johansen, exact; Aalen variance; {self.level:.0%} "

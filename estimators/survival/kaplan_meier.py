@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Unpack, get_args
+from typing import ClassVar, Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.results import Result, Term
 from pilot_eval.estimators.survival.data import (
     RiskTable,
     SurvivalArrays,
@@ -194,13 +195,40 @@ def km_curve(table: RiskTable, *, label: str, n: int, transform: str, level: flo
     )
 
 
-@dataclass(frozen=True)
-class KaplanMeierResult:
-    """Kaplan-Meier curves by group (key ``"all"`` when no group column is given)."""
+@dataclass(frozen=True, repr=False)
+class KaplanMeierResult(Result):
+    """Kaplan-Meier curves by group (key ``"all"`` when no group column is given).
 
+    ``tidy()`` has one row per group and distinct time: the survival, its standard error and
+    interval, with the numbers at risk and of events.
+    """
+
+    title: ClassVar[str] = "Kaplan-Meier survival"
     curves: dict[str, SurvivalCurve]
     ci_transform: str
     level: float
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n_obs(self) -> int:
+        return int(sum(c.n for c in self.curves.values()))
+
+    def headline(self) -> str:
+        return "; ".join(f"{label}: n = {c.n}, events = {c.events}, median "
+                         f"{_fmt(c.median)}" for label, c in self.curves.items())
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return tuple(Term(f"{label}: S({t:g})", s, se, None, None, lo, hi)
+                     for label, c in self.curves.items()
+                     for t, s, se, lo, hi in zip(c.time, c.survival, c.std_err, c.ci_low,
+                                                 c.ci_high, strict=True))
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        curves = self.curves.values()
+        return {"group": [c.label for c in curves for _ in c.time],
+                "time": [float(t) for c in curves for t in c.time],
+                "n_risk": [int(n) for c in curves for n in c.n_risk],
+                "n_event": [int(n) for c in curves for n in c.n_event]}
 
     def __getitem__(self, label: str) -> SurvivalCurve:
         return self.curves[str(label)]
@@ -285,8 +313,8 @@ class KaplanMeier:
 
     def fit_data(self, data: SurvivalArrays) -> KaplanMeierResult:
         """Fit curves to validated ``SurvivalArrays``."""
-        options = {"transform": self.ci_transform, "level": self.level, "times": self.times}
         labels, tables, sizes = grouped_risk_tables(data)
-        curves = {str(g): km_curve(t, label=str(g), n=n, **options)
+        curves = {str(g): km_curve(t, label=str(g), n=n, transform=self.ci_transform,
+                                   level=self.level, times=self.times)
                   for g, t, n in zip(labels, tables, sizes, strict=True)}
         return KaplanMeierResult(curves=curves, ci_transform=self.ci_transform, level=self.level)

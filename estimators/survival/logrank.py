@@ -7,13 +7,14 @@ Own numpy implementation (vectorised over event times), checked against R
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Unpack
+from typing import ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_columns
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.inference.distributions import chi2_sf
+from pilot_eval.estimators.results import Result, Term
 from pilot_eval.estimators.survival.data import (
     SurvivalArrays,
     arrays_from_frame,
@@ -59,9 +60,11 @@ def chi_square(observed: np.ndarray, expected: np.ndarray, covariance: np.ndarra
     return float(diff @ np.linalg.solve(covariance[:-1, :-1], diff))
 
 
-@dataclass(frozen=True)
-class LogRankResult:
+@dataclass(frozen=True, repr=False)
+class LogRankResult(Result):
     """Log-rank chi-square with its degrees of freedom and p-value."""
+
+    title: ClassVar[str] = "Log-rank test"
 
     statistic: float
     df: int
@@ -70,6 +73,23 @@ class LogRankResult:
     observed: tuple[float, ...]
     expected: tuple[float, ...]
     n_strata: int
+    warnings: tuple[str, ...] = ()
+
+    def headline(self) -> str:
+        return (f"chi2 = {self.statistic:.4f} on {self.df} df, p = {self.p_value:.4g}; groups "
+                + ", ".join(self.groups))
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        """The test (``statistic`` = chi-squared), then each group's observed events (as the
+        estimate) with the expected count in ``expected``."""
+        test = Term("log-rank test" if self.n_strata < 2 else "stratified log-rank test",
+                    None, None, self.statistic, self.p_value)
+        return (test, *(Term(f"observed events: {g}", o)
+                        for g, o in zip(self.groups, self.observed, strict=True)))
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {"df": [self.df, *([None] * len(self.groups))],
+                "expected": [None, *self.expected]}
 
     def summary(self) -> str:
         kind = f"stratified log-rank ({self.n_strata} strata)" if self.n_strata > 1 else "log-rank"

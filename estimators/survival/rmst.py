@@ -8,7 +8,7 @@ lifelines' ``restricted_mean_survival_time(..., return_variance=True)`` returns 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Unpack
+from typing import ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_colu
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.inference.distributions import norm_ppf, norm_sf
 from pilot_eval.estimators.literals import check_level
+from pilot_eval.estimators.results import Result, Term
 from pilot_eval.estimators.survival.data import (
     RiskTable,
     SurvivalArrays,
@@ -69,9 +70,11 @@ class RmstContrast:
                 "unavailable": reasons(p_value=self.p_value)}
 
 
-@dataclass(frozen=True)
-class RmstResult:
+@dataclass(frozen=True, repr=False)
+class RmstResult(Result):
     """RMST up to ``tau`` by group with SEs, and differences from the reference group."""
+
+    title: ClassVar[str] = "Restricted mean survival time"
 
     tau: float
     tau_source: str
@@ -80,6 +83,20 @@ class RmstResult:
     estimates: tuple[float, ...]
     ses: tuple[float, ...]
     contrasts: tuple[RmstContrast, ...]
+    warnings: tuple[str, ...] = ()
+
+    def headline(self) -> str:
+        return f"up to tau = {self.tau:g} ({self.tau_source}); " + ", ".join(
+            f"{g} {e:.4g}" for g, e in zip(self.groups, self.estimates, strict=True))
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        """Each group's RMST, then each difference from the reference group (``statistic`` =
+        z)."""
+        return (*(Term(f"RMST {g}", e, s)
+                  for g, e, s in zip(self.groups, self.estimates, self.ses, strict=True)),
+                *(Term(f"RMST {c.group} - {c.reference}", c.estimate, c.se,
+                       c.estimate / c.se if c.se > 0 else None, c.p_value, c.ci_low, c.ci_high)
+                  for c in self.contrasts))
 
     @property
     def difference(self) -> RmstContrast | None:

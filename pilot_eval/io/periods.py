@@ -1,5 +1,8 @@
 """Map period columns (integers, dates, year-month or year-quarter text) to ordered integers.
 
+The ordinals, labels and period texts are the estimators' (``pilot_eval.estimators.periods``);
+this module adds UK day-first dates, missing-value markers and errors naming spreadsheet rows.
+
 Estimators need periods as integers whose differences count periods.  Integers are kept.  Dates
 become monthly, quarterly or yearly ordinals, the frequency inferred from the spacing of the
 distinct dates; text such as ``2023-01``, ``Jan 2023`` or ``2023 Q1`` becomes monthly or
@@ -11,7 +14,6 @@ mapping; ``0``, blank and ``never`` mean never treated and become 0.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,31 +24,27 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import DataError
+from pilot_eval.estimators.periods import (
+    NEVER_MARKERS,
+    PeriodKind,
+    infer_date_kind,
+    month_ordinal,
+    period_label,
+)
+from pilot_eval.estimators.periods import ordinals_from_dates as _ordinals_from_dates
+from pilot_eval.estimators.periods import text_periods as _text_periods
 from pilot_eval.io.cells import MISSING_MARKERS
 from pilot_eval.io.dates import parse_dates
 from pilot_eval.io.frames import FIRST_DATA_ROW, spreadsheet_rows
 
-PeriodKind = Literal["integer", "month", "quarter", "year", "financial_year"]
 PeriodSource = Literal["integer", "date", "text"]
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_NUMBER = {name.lower(): i + 1 for i, name in enumerate(MONTHS)}
-_MONTH_NUMBER.update({
-    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
-    "september": 9, "sept": 9, "october": 10, "november": 11, "december": 12,
-})
 _KIND_WORDS = {"month": "year-month", "quarter": "year-quarter",
                "financial_year": "financial-year"}
-NEVER_MARKERS = frozenset({"0", "never", "never treated", "none", "no pilot"})
-
-_YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
-_MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?[\s\-/]*(\d{4})$")
-_YEAR_QUARTER = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")
-_QUARTER_YEAR = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
 _NUMBER_TEXT = re.compile(r"^[+-]?\d+(\.\d*)?$")
-_FINANCIAL_YEAR = re.compile(r"^(?:FY\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})$", re.IGNORECASE)
-FINANCIAL_YEAR_START_MONTH = 4
-"""UK public-sector financial years run from April to March."""
+
+__all__ = ["NEVER_MARKERS", "PeriodKind", "PeriodMapping", "PeriodSource", "infer_date_kind",
+           "month_ordinal", "normalise_periods", "period_label"]
 
 
 @dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
@@ -86,44 +84,6 @@ class PeriodMapping:
                 "source": self.source, "labels": {str(k): v for k, v in self.labels.items()}}
 
 
-def period_label(period: int, kind: PeriodKind) -> str:
-    """``"Jan 2023"`` / ``"2023 Q1"`` / ``"2023"`` / ``"7"`` for an ordinal of ``kind``."""
-    if kind == "month":
-        year, month = divmod(period, 12)
-        return f"{MONTHS[month]} {year}"
-    if kind == "quarter":
-        year, quarter = divmod(period, 4)
-        return f"{year} Q{quarter + 1}"
-    if kind == "financial_year":
-        return f"{period}/{(period + 1) % 100:02d}"
-    return str(period)
-
-
-def month_ordinal(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """Months counted from year 0: ``year * 12 + month - 1``."""
-    return np.asarray(year, dtype="int64") * 12 + np.asarray(month, dtype="int64") - 1
-
-
-def quarter_ordinal(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """Calendar quarters counted from year 0: ``year * 4 + (month - 1) // 3``."""
-    return np.asarray(year, dtype="int64") * 4 + (np.asarray(month, dtype="int64") - 1) // 3
-
-
-def infer_date_kind(month_index: np.ndarray) -> PeriodKind:
-    """Year, quarter or month from the greatest common divisor of the gaps between months."""
-    distinct = np.unique(month_index)
-    if distinct.size < 2:
-        return "month"
-    step = 0
-    for gap in np.diff(distinct):
-        step = math.gcd(step, int(gap))
-    if step % 12 == 0:
-        return "year"
-    if step % 3 == 0:
-        return "quarter"
-    return "month"
-
-
 def _text(series: pd.Series) -> pd.Series:
     return series.astype(object).map(lambda v: "" if v is None or v != v else str(v).strip())
 
@@ -134,56 +94,6 @@ def _missing(text: pd.Series) -> pd.Series:
 
 def _error_rows(mask: pd.Series | np.ndarray) -> list[int]:
     return spreadsheet_rows([int(p) for p in np.asarray(mask).nonzero()[0]])
-
-
-def _financial_year(value: str) -> int:
-    """The starting year of a UK financial year written ``2023/24``, ``2023-24``,
-    ``2023/2024`` or ``FY2023/24``; -1 if ``value`` is not one."""
-    m = _FINANCIAL_YEAR.match(value)
-    if not m:
-        return -1
-    start, end = int(m[1]), int(m[2])
-    return start if end in ((start + 1) % 100, start + 1) else -1
-
-
-def _one_text_period(value: str) -> tuple[str, int]:
-    """``(kind, ordinal)`` of one period text; ordinal -1 when it does not match."""
-    if m := _YEAR_MONTH.match(value):
-        year, month = int(m[1]), int(m[2])
-    elif (m := _MONTH_YEAR.match(value)) and m[1].lower() in _MONTH_NUMBER:
-        year, month = int(m[2]), _MONTH_NUMBER[m[1].lower()]
-    elif m := _YEAR_QUARTER.match(value):
-        return "quarter", int(m[1]) * 4 + int(m[2]) - 1
-    elif m := _QUARTER_YEAR.match(value):
-        return "quarter", int(m[2]) * 4 + int(m[1]) - 1
-    else:
-        return "", -1
-    return "month", year * 12 + month - 1 if 1 <= month <= 12 else -1
-
-
-def _text_periods(text: pd.Series, *, kind: PeriodKind | None = None
-                  ) -> tuple[PeriodKind, np.ndarray] | None:
-    """Financial-year, year-month or year-quarter text as (kind, ordinals with -1 for no
-    match), or None.
-
-    ``kind`` is the time column's kind when reading pilot starts.  Otherwise financial years
-    win when every value reads as one and there are several (``2011/12, 2012/13``) or one that
-    cannot be a month (``2023/24``); a lone ``2011/12`` is December 2011.
-    """
-    uniques, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
-    parsed = [_one_text_period(v) for v in uniques]
-    financial = np.array([_financial_year(v) for v in uniques], dtype="int64")
-    all_financial = bool(uniques.size) and bool((financial >= 0).all())
-    if kind == "financial_year" or (kind is None and all_financial and (
-            uniques.size > 1 or parsed[0][1] < 0)):
-        return "financial_year", financial[inverse]
-    months = np.array([o if k == "month" else -1 for k, o in parsed], dtype="int64")
-    quarters = np.array([o if k == "quarter" else -1 for k, o in parsed], dtype="int64")
-    n_month, n_quarter = int((months[inverse] >= 0).sum()), int((quarters[inverse] >= 0).sum())
-    if n_month == 0 and n_quarter == 0:
-        return None
-    return ("month", months[inverse]) if n_month >= n_quarter else (
-        "quarter", quarters[inverse])
 
 
 def _integers(series: pd.Series, text: pd.Series, *, column: str,
@@ -243,17 +153,6 @@ def _convert_time(series: pd.Series, *, column: str, file: str | None
             hint="Add up or average the data by month (or quarter) before loading it.")
     kind = infer_date_kind(month_index)
     return kind, "date", _ordinals_from_dates(year, month, kind)
-
-
-def _ordinals_from_dates(year: np.ndarray, month: np.ndarray, kind: PeriodKind) -> np.ndarray:
-    if kind == "year":
-        return np.asarray(year, dtype="int64")
-    if kind == "financial_year":
-        before_april = np.asarray(month) < FINANCIAL_YEAR_START_MONTH
-        return np.asarray(year, dtype="int64") - before_april.astype("int64")
-    if kind == "quarter":
-        return quarter_ordinal(year, month)
-    return month_ordinal(year, month)
 
 
 def _convert_cohort(series: pd.Series, *, kind: PeriodKind, source: PeriodSource,

@@ -289,8 +289,8 @@ def test_weights_and_coarser_clusters_match_pyfixest():
 
 
 def test_vectorised_inference_equals_t_inference():
-    from pilot_eval.estimators.did.event_study.inference import coefficient_inference
     from pilot_eval.estimators.inference import variance
+    from pilot_eval.estimators.inference.variance import coefficient_inference
 
     result_cov = variance.Covariance(np.diag([0.04, 0.0, 0.25]), "cluster", 29, 1.0, 5, 30)
     coef = np.array([0.3, 1.0, -0.7])

@@ -85,7 +85,8 @@ def test_rate_ratio_ci_and_dict() -> None:
     result = PoissonLeavingDid(level=0.9).fit(_panel(), COLUMNS)
     z = 1.6448536269514722
     assert result.rate_ratio == pytest.approx(np.exp(result.estimate), rel=1e-15)
-    assert result.ci_low == pytest.approx(np.exp(result.estimate - z * result.se), rel=1e-12)
+    assert result.rate_ratio_ci[0] == pytest.approx(np.exp(result.estimate - z * result.se), rel=1e-12)
+    assert result.ci_low == pytest.approx(result.estimate - z * result.se, rel=1e-12)
     data = result.to_dict()
     assert data["rate_ratio"] == result.rate_ratio and data["level"] == 0.9
     assert "clusters" in " ".join(data["warnings"])  # 19 clusters < 30

@@ -133,7 +133,7 @@ def test_cross_check_modes(mpdta):
 def test_cross_check_auto_skips_large_data(mpdta, monkeypatch):
     from pilot_eval.estimators.did import twfe
     monkeypatch.setattr(twfe, "CROSS_CHECK_MAX_ROWS", 1000)
-    skipped = TwoWayFixedEffects().fit(mpdta, COLUMNS)
+    skipped = TwoWayFixedEffects(cross_check="auto").fit(mpdta, COLUMNS)
     assert "skipped above 1,000 rows" in skipped.cross_check.skipped_reason
     forced = TwoWayFixedEffects(cross_check="always").fit(mpdta, COLUMNS)
     assert forced.cross_check.skipped_reason is None

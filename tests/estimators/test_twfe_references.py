@@ -114,7 +114,7 @@ def test_mpdta_matches_pyfixest(mpdta, se):
         .astype(float))
     vcov = {"iid": "iid", "hc1": "hetero", "cluster": {"CRV1": "countyreal"}}[se]
     ref = pf.feols("lemp ~ treat_post | countyreal + year", data=frame, vcov=vcov)
-    result = TwoWayFixedEffects(se=se).fit(mpdta, MPDTA_COLUMNS)
+    result = TwoWayFixedEffects(se=se, cross_check="always").fit(mpdta, MPDTA_COLUMNS)
     assert result.estimate == pytest.approx(ref.coef()["treat_post"], rel=PEER_RTOL)
     assert result.se == pytest.approx(ref.se()["treat_post"], rel=PEER_RTOL)
     assert result.p_value == pytest.approx(ref.pvalue()["treat_post"], rel=1e-6)
@@ -159,7 +159,7 @@ def test_random_unbalanced_weighted_panels_match_pyfixest(seed, se, cluster):
     pf = pytest.importorskip("pyfixest")
     frame = random_panel(seed)
     columns = PanelColumns(**{**PANEL_COLUMNS.__dict__, "cluster": cluster})
-    result = TwoWayFixedEffects(se=se).fit(frame, columns)
+    result = TwoWayFixedEffects(se=se, cross_check="always").fit(frame, columns)
     vcov = {"iid": "iid", "hc1": "hetero"}.get(se, {"CRV1": cluster or "unit"})
     ref = pf.feols("y ~ d + x1 + x2 | unit + time", data=frame, vcov=vcov, weights="w",
                    fixef_rm="none",

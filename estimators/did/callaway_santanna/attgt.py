@@ -158,7 +158,8 @@ def group_time_cells(panel: PreparedPanel, *, control: str, method: str, base_pe
     """Loop over cohorts and periods, as R ``did`` orders the cells (by group, then time)."""
     periods = panel.periods
     first = 1 if base_period == "varying" else 0
-    groups, times, bases, estimates, columns, problems, reference = [], [], [], [], [], [], []
+    groups, times, bases, estimates, columns, reference = [], [], [], [], [], []
+    problems: list[str | None] = []
     warnings: list[str] = []
     for group in panel.cohorts:
         universal_base = base_period_index(periods, group, anticipation)

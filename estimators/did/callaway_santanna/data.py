@@ -161,7 +161,7 @@ def _recode_cohorts(data: pd.DataFrame, columns: PanelColumns, anticipation: int
             f"{n_late} units first treated after the last period ({periods[-1]}) are treated as "
             "never treated within the data"
         )
-        data = data.assign(**{columns.cohort: cohort.where(~late, 0.0)})
+        data = data.assign(**{str(columns.cohort): cohort.where(~late, 0.0)})
     cohort = data[columns.cohort]
     early = (cohort > 0) & (cohort <= periods[0] + anticipation)
     if early.any():
@@ -192,7 +192,8 @@ def _no_never_treated(data: pd.DataFrame, columns: PanelColumns, control: str,
         f"units first treated in {last} serve as the comparison group"
     )
     data = data.loc[keep]
-    return data.assign(**{columns.cohort: data[columns.cohort].where(cohort[keep] != last, 0.0)})
+    return data.assign(**{str(columns.cohort): data[columns.cohort].where(cohort[keep] != last,
+                                                                          0.0)})
 
 
 def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tuple[str, ...],

@@ -39,10 +39,13 @@ from pilot_eval.estimators.did.callaway_santanna.results import (
     CallawaySantAnnaResult,
     GroupTimeEffect,
     Pretest,
+    z_headline,
 )
 from pilot_eval.estimators.errors import EstimatorConfigError
 from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.results import Number
 from pilot_eval.estimators.unavailable import Unavailable
 
 # Below this many units per pre-test restriction the Wald covariance (k x k, estimated from n
@@ -177,6 +180,7 @@ class CallawaySantAnna:
         (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, periods = encode_periods(frame, columns)
         if columns.weights is not None:
             raise EstimatorConfigError(
                 f"sampling weights (column '{columns.weights}') are not supported by the "
@@ -206,7 +210,11 @@ class CallawaySantAnna:
             zip(parts, agg_se, agg_crit, strict=True)
         )
         warnings = [*panel.warnings, *cells.warnings, *_inference_warnings(test, n_clusters)]
+        simple = next(agg for agg in aggregations if agg.kind == "simple")
+        z_stat, p_value = z_headline(simple.estimate, simple.se)
         return CallawaySantAnnaResult(
+            estimate=simple.estimate, se=simple.se, ci_low=simple.ci_low,
+            ci_high=simple.ci_high, t_stat=z_stat, p_value=p_value,
             outcome=columns.outcome, control=self.control, method=self.method,
             base_period=self.base_period, anticipation=self.anticipation,
             covariates=columns.covariates, level=self.level, bootstrap=self.bootstrap,
@@ -215,7 +223,7 @@ class CallawaySantAnna:
             pretest=_pretest(test), n_units=len(panel.units), n_obs=panel.n_obs,
             n_periods=len(panel.periods), cluster=cluster or str(columns.unit),
             n_clusters=n_clusters, critical_value=crit, warnings=tuple(warnings),
-            influence=_read_only(cells.influence),
+            influence=_read_only(cells.influence), period_labels=periods.labels,
         )
 
     def _bootstrap(self, cells: GroupTimeCells, parts: tuple[AggregateParts, ...],
@@ -292,6 +300,7 @@ def _effects(cells: GroupTimeCells, se: np.ndarray, crit: float):
     for i in range(len(cells.group)):
         problem = cells.problems[i] or "not estimable"
         estimate = _number(cells.estimate[i], problem)
+        s: Number
         if cells.is_reference[i]:
             s = Unavailable("reference period of the universal base (fixed at 0)")
         elif isinstance(estimate, Unavailable):

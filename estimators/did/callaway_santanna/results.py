@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.inference.distributions import norm_sf
+from pilot_eval.estimators.results import Estimate, Term, label_of, tidy_frame
 from pilot_eval.estimators.unavailable import Unavailable, json_number
 
 Number = float | Unavailable
@@ -33,7 +34,7 @@ class GroupTimeEffect:
 class AggregationRow:
     """One cohort (group), event time (dynamic) or period (calendar) of an aggregation."""
 
-    value: float
+    value: float | None
     estimate: Number
     se: Number
     ci_low: Number
@@ -79,17 +80,28 @@ class Pretest:
     p_value: Number
 
 
-@dataclass(frozen=True)
-class CallawaySantAnnaResult:
-    """Everything a Callaway & Sant'Anna fit produced; the headline is the ``simple`` aggregate."""
+def z_headline(estimate: Number, se: Number) -> tuple[Number, Number]:
+    """``(z, two-sided normal p-value)`` of an estimate and its standard error."""
+    if isinstance(estimate, Unavailable) or isinstance(se, Unavailable):
+        missing = Unavailable("no estimate or standard error")
+        return missing, missing
+    z = estimate / se
+    return z, float(2.0 * norm_sf(abs(z)))
 
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class CallawaySantAnnaResult(Estimate):
+    """Everything a Callaway & Sant'Anna fit produced; the headline (``estimate``, ``se``,
+    interval, ``t_stat`` and ``p_value``, normal theory) is the ``simple`` aggregate."""
+
+    title: ClassVar[str] = "Callaway & Sant'Anna (2021) difference-in-differences"
     outcome: str
+    t_stat: Number
     control: str
     method: str
     base_period: str
     anticipation: int
     covariates: tuple[str, ...]
-    level: float
     bootstrap: int
     seed: int | None
     balance_e: int | None
@@ -98,12 +110,11 @@ class CallawaySantAnnaResult:
     aggregations: tuple[Aggregation, ...]
     pretest: Pretest
     n_units: int
-    n_obs: int
     n_periods: int
     cluster: str
     n_clusters: int
     critical_value: float
-    warnings: tuple[str, ...]
+    period_labels: dict[int, str] = field(default_factory=dict)
     # n_units x len(att_gt), read-only; for checks and further tests (not compared, not printed)
     influence: np.ndarray = field(compare=False, repr=False)
 
@@ -114,34 +125,35 @@ class CallawaySantAnnaResult:
                 return agg
         raise KeyError(f"no aggregation {kind!r}; choose one of {', '.join(AGGREGATION_KINDS)}")
 
-    @property
-    def estimate(self) -> Number:
-        return self.aggregation("simple").estimate
+    def label(self, period: float | None) -> str:
+        """A period as the data gave it (``"Apr 2024"``), or its number."""
+        return label_of(period, self.period_labels)
 
-    @property
-    def ci_low(self) -> Number:
-        """Lower end of the ``simple`` aggregate's interval (the headline)."""
-        return self.aggregation("simple").ci_low
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return tuple(
+            Term(f"ATT({self.label(e.group)}, {self.label(e.time)})", e.estimate, e.se,
+                 z_headline(e.estimate, e.se)[0], None, e.ci_low, e.ci_high)
+            for e in self.att_gt)
 
-    @property
-    def ci_high(self) -> Number:
-        """Upper end of the ``simple`` aggregate's interval (the headline)."""
-        return self.aggregation("simple").ci_high
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {"group": [e.group for e in self.att_gt], "time": [e.time for e in self.att_gt],
+                "post": [e.post for e in self.att_gt]}
 
-    @property
-    def se(self) -> Number:
-        return self.aggregation("simple").se
-
-    @property
-    def t_stat(self) -> Number:
-        if isinstance(self.estimate, Unavailable) or isinstance(self.se, Unavailable):
-            return Unavailable("no estimate or standard error")
-        return self.estimate / self.se
-
-    @property
-    def p_value(self) -> Number:
-        t = self.t_stat
-        return t if isinstance(t, Unavailable) else float(2.0 * norm_sf(abs(t)))
+    def tidy(self, aggregation: str | None = None) -> pd.DataFrame:
+        """ATT(g,t) rows (``statistic`` = z; no pointwise p-values, as R ``did``), or the rows
+        of an ``aggregation`` (``"simple"``, ``"group"``, ``"dynamic"``, ``"calendar"``) with
+        the overall estimate first."""
+        if aggregation is None:
+            return super().tidy()
+        agg = self.aggregation(aggregation)
+        z, p = z_headline(agg.estimate, agg.se)
+        terms = [Term(f"ATT ({agg.kind})", agg.estimate, agg.se, z, p, agg.ci_low, agg.ci_high)]
+        for row in agg.rows:
+            name = (f"e={row.value:g}" if agg.kind == "dynamic"
+                    else f"{ROW_NAMES[agg.kind]} {self.label(row.value)}")
+            terms.append(Term(name, row.estimate, row.se, z_headline(row.estimate, row.se)[0],
+                              None, row.ci_low, row.ci_high))
+        return tidy_frame(terms)
 
     @property
     def se_description(self) -> str:
@@ -193,14 +205,13 @@ class CallawaySantAnnaResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary: ``None`` for unavailable numbers, reasons under ``unavailable``."""
-        simple = self.aggregation("simple")
         return {
             "estimator": "callaway-santanna",
             "outcome": self.outcome,
-            "estimate": json_number(simple.estimate),
-            "se": json_number(simple.se),
-            "ci_low": json_number(simple.ci_low),
-            "ci_high": json_number(simple.ci_high),
+            "estimate": json_number(self.estimate),
+            "se": json_number(self.se),
+            "ci_low": json_number(self.ci_low),
+            "ci_high": json_number(self.ci_high),
             "p_value": json_number(self.p_value),
             "t_stat": json_number(self.t_stat),
             "df": None,
@@ -237,7 +248,7 @@ class CallawaySantAnnaResult:
 
     def summary(self) -> str:
         """Plain-text report: headline, aggregations, pre-test and every ATT(g,t)."""
-        def fmt(v: Number) -> str:
+        def num(v: Number) -> str:
             return "n/a" if isinstance(v, Unavailable) else f"{v: .4f}"
 
         pct = f"{self.level:.0%}"
@@ -252,16 +263,18 @@ class CallawaySantAnnaResult:
             f"{'aggregation':<12}{'estimate':>10}{'se':>10}{f'{pct} low':>10}{f'{pct} high':>10}",
         ]
         for agg in self.aggregations:
-            lines.append(f"{agg.kind:<12}{fmt(agg.estimate):>10}{fmt(agg.se):>10}"
-                         f"{fmt(agg.ci_low):>10}{fmt(agg.ci_high):>10}")
+            lines.append(f"{agg.kind:<12}{num(agg.estimate):>10}{num(agg.se):>10}"
+                         f"{num(agg.ci_low):>10}{num(agg.ci_high):>10}")
         lines.append("")
         p = self.pretest
-        lines.append(f"pre-test of parallel trends: W = {fmt(p.statistic).strip()}, df = {p.df}, "
-                     f"p = {fmt(p.p_value).strip()}")
+        lines.append(f"pre-test of parallel trends: W = {num(p.statistic).strip()}, df = {p.df}, "
+                     f"p = {num(p.p_value).strip()}")
         lines.append("")
-        lines.append(f"{'group':>6}{'time':>6}{'ATT(g,t)':>10}{'se':>10}")
+        width = max([5, *(len(self.label(v)) for e in self.att_gt for v in (e.group, e.time))])
+        lines.append(f"{'group':>{width}} {'time':>{width}}{'ATT(g,t)':>10}{'se':>10}")
         for e in self.att_gt:
-            lines.append(f"{e.group:>6}{e.time:>6}{fmt(e.estimate):>10}{fmt(e.se):>10}")
+            lines.append(f"{self.label(e.group):>{width}} {self.label(e.time):>{width}}"
+                         f"{num(e.estimate):>10}{num(e.se):>10}")
         if self.warnings:
             lines.append("")
             lines.extend(f"warning: {w}" for w in self.warnings)

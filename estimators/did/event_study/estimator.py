@@ -17,7 +17,6 @@ from pilot_eval.estimators.did.design import key_missing, numeric_column, requir
 from pilot_eval.estimators.did.event_study import fast as event_study_fast
 from pilot_eval.estimators.did.event_study.inference import (
     average_effect,
-    coefficient_inference,
     residual_df,
     wald_test,
 )
@@ -26,7 +25,9 @@ from pilot_eval.estimators.did.twfe import fit_two_way
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference import variance
 from pilot_eval.estimators.inference.fixed_effects import Absorption, Codes, factorize
+from pilot_eval.estimators.inference.variance import coefficient_inference
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
+from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.unavailable import Unavailable
 
 
@@ -259,6 +260,7 @@ class EventStudy:
         (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, _ = encode_periods(frame, columns)
         if columns.covariates:
             raise EstimatorConfigError("the event study does not take covariates; remove them "
                                        "from the column roles")
@@ -312,6 +314,7 @@ class EventStudy:
         post = [j for j, e in enumerate(window.events) if e >= 0]
         pretest = wald_test(fit.coef, fit.covariance, leads,
                             df_denominator=residual_df(fit))
+        estimate: float | Unavailable
         if post:
             estimate, inference = average_effect(fit.coef, fit.covariance, post, self.level)
         else:

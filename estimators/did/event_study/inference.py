@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from pilot_eval.estimators.did.twfe import TwoWayFit
 from pilot_eval.estimators.inference import variance
-from pilot_eval.estimators.inference.distributions import f_sf, t_ppf, t_sf
+from pilot_eval.estimators.inference.distributions import f_sf
 from pilot_eval.estimators.unavailable import Unavailable
 
 
@@ -48,30 +48,6 @@ def wald_test(coef: np.ndarray, covariance: variance.Covariance, index: list[int
         reason = "no residual degrees of freedom"
         return WaldTest(w / q, q, df_denominator, Unavailable(reason))
     return WaldTest(w / q, q, df_denominator, float(f_sf(w / q, q, df_denominator)))
-
-
-def coefficient_inference(coef: np.ndarray, covariance: variance.Covariance,
-                          level: float) -> list[variance.Inference]:
-    """``variance.t_inference`` for every coefficient at once (one vectorised scipy call)."""
-    n = coef.shape[0]
-    if isinstance(covariance.matrix, Unavailable):
-        missing = covariance.matrix
-        return [variance.Inference(missing, missing, missing, missing, missing)] * n
-    var = np.diag(covariance.matrix).astype(float)
-    good = np.isfinite(var) & (var > 0.0)
-    se = np.sqrt(np.where(good, var, 1.0))
-    t_stat = coef / se
-    p_value = 2.0 * t_sf(np.abs(t_stat), covariance.df)
-    half = float(t_ppf(0.5 + level / 2.0, covariance.df)) * se
-    out = []
-    for j in range(n):
-        if not good[j]:
-            missing = Unavailable(f"the estimated variance is {float(var[j])!r} (not positive)")
-            out.append(variance.Inference(missing, missing, missing, missing, missing))
-        else:
-            out.append(variance.Inference(float(se[j]), float(t_stat[j]), float(p_value[j]),
-                                          float(coef[j] - half[j]), float(coef[j] + half[j])))
-    return out
 
 
 def residual_df(fit: TwoWayFit) -> int:

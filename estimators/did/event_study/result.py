@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.inference.fixed_effects import Absorption
+from pilot_eval.estimators.results import DidEstimate, Term
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 
@@ -36,15 +39,29 @@ class EventTimeEstimate:
                 "binned": bool(self.binned)}
 
 
-@dataclass(frozen=True)
-class EventStudyResult:
+def event_time_terms(rows: Sequence[EventTimeEstimate]) -> tuple[Term, ...]:
+    """Tidy rows of event-time effects: ``e=-2`` ..., the reference with estimate 0 and no
+    inference, the statistic ``estimate / se`` (t)."""
+    terms = []
+    for row in rows:
+        statistic = (None if row.se is None or isinstance(row.se, Unavailable)
+                     or isinstance(row.estimate, Unavailable)
+                     else float(row.estimate) / float(row.se))
+        name = f"e={row.e}" + (" (reference)" if row.is_reference else "")
+        terms.append(Term(name, row.estimate, row.se, statistic, row.p_value, row.ci_low,
+                          row.ci_high))
+    return tuple(terms)
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class EventStudyResult(DidEstimate):
     """Result of ``EventStudy.fit`` (immutable; arrays are read-only).
 
     ``coef``/``vcov`` are in the order of ``events`` (the reference period excluded): the
     inputs HonestDiD needs.  ``estimate`` is the equal-weight average of post-period effects.
     """
 
-    outcome: str
+    title: ClassVar[str] = "Event study"
     event_time: tuple[EventTimeEstimate, ...]
     names: tuple[str, ...]
     events: tuple[int, ...]
@@ -53,29 +70,22 @@ class EventStudyResult:
     reference: int
     window: tuple[int, int]
     binned: bool
-    estimate: float | Unavailable
-    se: float | Unavailable
-    t_stat: float | Unavailable
-    p_value: float | Unavailable
-    ci_low: float | Unavailable
-    ci_high: float | Unavailable
     pretest_statistic: float | Unavailable
     pretest_df: int
     pretest_df_denominator: int
     pretest_p_value: float | Unavailable
-    df: int
-    level: float
-    n_obs: int
-    n_units: int
-    n_periods: int
     n_treated_units: int
-    n_clusters: int | None
-    se_type: str
-    se_description: str
     small_sample: float | Unavailable
     n_params: int
     absorption: Absorption
-    warnings: tuple[str, ...]
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return event_time_terms(self.event_time)
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {"event_time": [row.e for row in self.event_time],
+                "n_obs": [row.n_obs for row in self.event_time],
+                "binned": [row.binned for row in self.event_time]}
 
     def pre_post(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(betahat, sigma, is_post)`` for HonestDiD: coefficients in event order."""
@@ -96,7 +106,7 @@ class EventStudyResult:
             "estimate_description": "equal-weight average of the post-period event-time "
                                     "effects (e >= 0)",
             "df": int(self.df), "level": float(self.level), "n_obs": int(self.n_obs),
-            "n_units": int(self.n_units), "n_periods": int(self.n_periods),
+            "n_units": self.n_units, "n_periods": int(self.n_periods),
             "n_treated_units": int(self.n_treated_units),
             "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
             "se_type": self.se_type, "se_description": self.se_description,
@@ -140,7 +150,7 @@ class EventStudyResult:
         return "\n".join(lines)
 
 
-def _fmt(value: object) -> str:
+def _fmt(value: float | Unavailable | None) -> str:
     if value is None or isinstance(value, Unavailable):
         return "n/a"
     return f"{float(value):.6g}"

@@ -13,11 +13,13 @@ least-favourable hybrid ARP test, ``C-LF``) is in ``relative_magnitude``;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 import numpy as np
 from pilot_eval.estimators.did.honest.flci import flci_candidates, optimal_flci
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference.distributions import norm_ppf
+from pilot_eval.estimators.results import Result, Term
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,16 @@ class SensitivityRow:
                 "excludes_zero": bool(self.excludes_zero)}
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
+@dataclass(frozen=True, repr=False)
+class SensitivityResult(Result):
     """Robust intervals over a grid of ``M`` (smoothness) or ``Mbar`` (relative magnitudes).
 
     ``breakdown`` is the largest grid value whose interval excludes zero, when the intervals
     exclude zero from the smallest grid value onwards (``None`` when even the first does not).
+    ``tidy()`` has the original interval, then one row per grid value (intervals only).
     """
+
+    title: ClassVar[str] = "Sensitivity to violations of parallel trends (HonestDiD)"
 
     restriction: str
     method: str
@@ -67,6 +72,33 @@ class SensitivityResult:
     l_vec: tuple[float, ...]
     alpha: float
     breakdown: float | None
+
+    @property
+    def level(self) -> float:
+        return 1.0 - float(self.alpha)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def parameter(self) -> str:
+        return "M" if self.restriction == "smoothness" else "Mbar"
+
+    def headline(self) -> str:
+        shown = "none" if self.breakdown is None else f"{self.breakdown:.4g}"
+        return (f"{self.restriction} restriction ({self.method}), {self.level:.0%} intervals; "
+                f"breakdown value of {self.parameter}: {shown}")
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return (Term("original", None, ci_low=self.original_low, ci_high=self.original_high),
+                *(Term(f"{self.parameter}={row.m:.4g}", None, ci_low=row.low, ci_high=row.high)
+                  for row in self.rows))
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {self.parameter: [None, *(row.m for row in self.rows)],
+                "excludes_zero": [self.original_low > 0 or self.original_high < 0,
+                                  *(row.excludes_zero for row in self.rows)]}
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -89,7 +121,19 @@ class SensitivityResult:
         return "\n".join(lines)
 
 
-def from_event_study(result: object) -> EventStudyInputs:
+class EventTimeFit(Protocol):
+    """What ``from_event_study`` reads: an ``EventStudyResult`` or a ``SunAbrahamResult``."""
+
+    @property
+    def events(self) -> tuple[int, ...]: ...
+
+    @property
+    def reference(self) -> int: ...
+
+    def pre_post(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+def from_event_study(result: EventTimeFit) -> EventStudyInputs:
     """Inputs from an ``EventStudyResult``: every event time must be present around ``-1``.
 
     HonestDiD needs consecutive event times ``-n_pre..-2, 0..n_post-1`` with the reference at

@@ -201,6 +201,8 @@ def optimal_flci(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, l_vec: np.n
         half = sd * quantile(m * bias / sd, 1.0 - alpha)
         if best is None or half < best[0]:
             best = (half, z)
+    if best is None:
+        raise ValueError("no candidate FLCI to choose from (empty pool)")
     half, z = best
     weights = problem.weights(z)
     centre = float(weights @ beta)

@@ -16,7 +16,6 @@ import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
 from pilot_eval.estimators.did.event_study.estimator import event_rows
 from pilot_eval.estimators.did.event_study.inference import (
-    coefficient_inference,
     residual_df,
     wald_test,
 )
@@ -31,7 +30,9 @@ from pilot_eval.estimators.inference.ols import (
     collinear_columns,
     cross_products,
 )
+from pilot_eval.estimators.inference.variance import coefficient_inference
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
+from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.unavailable import Unavailable
 
 ControlGroup = Literal["never", "last"]
@@ -168,6 +169,7 @@ class SunAbraham:
         (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, _ = encode_periods(frame, columns)
         if columns.covariates:
             raise EstimatorConfigError("Sun & Abraham here takes no covariates; remove them "
                                        "from the column roles")
@@ -235,6 +237,7 @@ class SunAbraham:
             cohorts.append(CohortEffect(g, e, float(fit.coef[j]), inf.se, inf.ci_low,
                                         inf.ci_high, int(inter.matrix[:, j].sum()),
                                         float(shares[events.index(e), j])))
+        estimate: float | Unavailable
         att_weights = post_att_weights(inter)
         if att_weights.sum() > 0:
             att, att_var = combine(fit.coef, fit.covariance, att_weights[None, :])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.did.event_study.result import EventTimeEstimate
+from pilot_eval.estimators.did.event_study.result import EventTimeEstimate, event_time_terms
+from pilot_eval.estimators.results import DidEstimate, Term
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 
@@ -31,8 +33,8 @@ class CohortEffect:
                 "n_obs": int(self.n_obs), "weight": float(self.weight)}
 
 
-@dataclass(frozen=True)
-class SunAbrahamResult:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SunAbrahamResult(DidEstimate):
     """Result of ``SunAbraham.fit`` (immutable; ``vcov`` is read-only).
 
     ``event_time`` holds the aggregated effects (the reference included, flagged);
@@ -40,32 +42,24 @@ class SunAbrahamResult:
     cohort x event-time coefficients.
     """
 
-    outcome: str
+    title: ClassVar[str] = "Sun & Abraham interaction-weighted event study"
     control: str
     reference: int
     event_time: tuple[EventTimeEstimate, ...]
     events: tuple[int, ...]
     vcov: np.ndarray | Unavailable
     cohort_effects: tuple[CohortEffect, ...]
-    estimate: float | Unavailable
-    se: float | Unavailable
-    t_stat: float | Unavailable
-    p_value: float | Unavailable
-    ci_low: float | Unavailable
-    ci_high: float | Unavailable
     pretest_statistic: float | Unavailable
     pretest_df: int
     pretest_df_denominator: int
     pretest_p_value: float | Unavailable
-    df: int
-    level: float
-    n_obs: int
-    n_units: int
-    n_periods: int
-    n_clusters: int | None
-    se_type: str
-    se_description: str
-    warnings: tuple[str, ...]
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return event_time_terms(self.event_time)
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {"event_time": [row.e for row in self.event_time],
+                "n_obs": [row.n_obs for row in self.event_time]}
 
     @property
     def coef(self) -> np.ndarray:
@@ -91,7 +85,7 @@ class SunAbrahamResult:
             "estimate_description": "ATT over post-period cells, weighted by treated rows "
                                     "(fixest agg = 'ATT')",
             "df": int(self.df), "level": float(self.level), "n_obs": int(self.n_obs),
-            "n_units": int(self.n_units), "n_periods": int(self.n_periods),
+            "n_units": self.n_units, "n_periods": int(self.n_periods),
             "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
             "se_type": self.se_type, "se_description": self.se_description,
             "reference": int(self.reference),
@@ -128,7 +122,7 @@ class SunAbrahamResult:
         return "\n".join(lines)
 
 
-def _fmt(value: object) -> str:
+def _fmt(value: float | Unavailable | None) -> str:
     if value is None or isinstance(value, Unavailable):
         return "n/a"
     return f"{float(value):.6g}"

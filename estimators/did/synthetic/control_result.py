@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.did.synthetic.result import _label
+from pilot_eval.estimators.results import Result
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 
@@ -27,8 +28,8 @@ class PlaceboRun:
         return self.post_rmspe / self.pre_rmspe if self.pre_rmspe > 0 else math.inf
 
 
-@dataclass(frozen=True)
-class SyntheticControlResult:
+@dataclass(frozen=True, repr=False)
+class SyntheticControlResult(Result):
     """Result of ``SyntheticControl.fit`` (immutable).
 
     ``estimate`` is the mean post-period gap; ``p_value`` the permutation p-value from the

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pilot_eval.estimators.results import Result
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 METHOD_NAMES = {"sdid": "synthetic difference-in-differences", "sc": "synthetic control",
@@ -97,8 +98,8 @@ class CohortEffect:
         }
 
 
-@dataclass(frozen=True)
-class SyntheticDidResult:
+@dataclass(frozen=True, repr=False)
+class SyntheticDidResult(Result):
     """Result of ``SyntheticDid.fit`` (immutable).
 
     ``estimate`` is the average effect over pilot unit-periods; ``se`` comes from

@@ -149,13 +149,16 @@ class EffectsCross:
     eig_inverse: np.ndarray | None = None  # 1/eigenvalue, 0 on the null space
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
-        unit, period, cluster = self.reg.unit, self.reg.period, self.reg.cluster
+        unit, period = fixed_effects(self.reg)
+        cluster = self.reg.cluster
         r_unit, r_period = pair_sums(u, unit, cluster), pair_sums(u, period, cluster)
         if self.balanced:
             n = u.shape[0]
             return (cross_product(self.c_unit, r_unit) / period.n_levels
                     + cross_product(self.c_period, r_period) / unit.n_levels
                     - np.outer(self.c_unit.sum(axis=0), r_unit.sum(axis=0)) / n)
+        assert (self.scaled is not None and self.eig_vectors is not None
+                and self.eig_inverse is not None and self.inv_unit is not None)  # unbalanced
         rhs = r_period - self.scaled.T @ r_unit
         theta_period = self.eig_vectors @ (self.eig_inverse[:, None]
                                            * (self.eig_vectors.T @ rhs))
@@ -164,9 +167,17 @@ class EffectsCross:
                 + cross_product(self.c_period, theta_period))
 
 
+def fixed_effects(reg: Regression) -> tuple[Codes, Codes]:
+    """The unit and period codes of a regression with fixed effects (TWFE)."""
+    if reg.unit is None or reg.period is None:
+        raise ValueError("this step needs the unit and period effects of a TWFE regression")
+    return reg.unit, reg.period
+
+
 def effects_cross(c: np.ndarray, reg: Regression) -> EffectsCross:
     """Prepare ``EffectsCross`` for the coefficient map ``c`` of ``reg``."""
-    unit, period, cluster = reg.unit, reg.period, reg.cluster
+    unit, period = fixed_effects(reg)
+    cluster = reg.cluster
     c_unit, c_period = pair_sums(c, unit, cluster), pair_sums(c, period, cluster)
     n = unit.codes.size
     cells = unit.n_levels * period.n_levels
@@ -344,6 +355,9 @@ def twfe_regression(frame: pd.DataFrame, columns: PanelColumns) -> tuple[Regress
     fe_params = (arrays.unit.n_levels + arrays.period.n_levels - 1
                  if within.absorption.method == "one-pass"
                  else fixed_effect_df(arrays.unit, arrays.period))
+    if arrays.cluster is None:
+        raise EstimationError("the wild cluster bootstrap needs clusters: give a cluster or "
+                              "unit column")
     k = fitted_params(arrays.regressors.shape[1], fe_params, arrays.unit, arrays.period,
                       arrays.cluster)
     reg = Regression(within.matrix[:, 0].copy(), np.ascontiguousarray(within.matrix[:, 1:]),

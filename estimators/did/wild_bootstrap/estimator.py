@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal, Unpack, get_args
+from typing import ClassVar, Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,8 @@ from pilot_eval.estimators.did.wild_bootstrap.algebra import (
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference.distributions import t_ppf, t_sf
 from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.results import Estimate, Term
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 __all__ = [
@@ -112,21 +114,16 @@ def few_clusters_reason(n_clusters: int, n_treated_clusters: int) -> str | None:
             "small and t-tests over-reject, so the wild cluster bootstrap is used")
 
 
-@dataclass(frozen=True)
-class WildBootstrapResult:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class WildBootstrapResult(Estimate):
     """Wild cluster bootstrap inference for the DiD coefficient."""
 
+    title: ClassVar[str] = "Wild cluster bootstrap"
     outcome: str
     model: str
-    estimate: float
-    se: float | Unavailable
     t_stat: float | Unavailable
     df: int
     analytic_p_value: float | Unavailable
-    p_value: float | Unavailable
-    ci_low: float | Unavailable
-    ci_high: float | Unavailable
-    level: float
     null: float
     impose_null: bool
     weight_type: str
@@ -138,9 +135,21 @@ class WildBootstrapResult:
     seed: int
     n_clusters: int
     n_treated_clusters: int
-    n_obs: int
     cluster: str
-    notes: tuple[str, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The warnings (the name this result used before the shared protocol)."""
+        return self.warnings
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        name = "pilot x after" if self.model == "2x2" else "treatment"
+        return (Term(name, self.estimate, self.se, self.t_stat, self.p_value, self.ci_low,
+                     self.ci_high),)
+
+    def tidy_extra(self) -> dict[str, list[object]]:
+        return {"analytic_p_value": [self.analytic_p_value if not isinstance(
+            self.analytic_p_value, Unavailable) else None], "draws": [self.draws]}
 
     def summary(self) -> str:
         kind = "restricted (WCR)" if self.impose_null else "unrestricted (WCU)"
@@ -290,6 +299,7 @@ class WildClusterBootstrap:
         (``fit(frame, outcome="y", unit="team", time="month", treatment="pilot")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
+        frame, _ = encode_periods(frame, columns)
         model = self.model
         if model == "auto":
             model = "2x2" if columns.design == "2x2" else "twfe"
@@ -344,7 +354,7 @@ class WildClusterBootstrap:
             draws_requested=self.draws, distinct_draws=int(distinct),
             full_enumeration=enumerate_all, seed=self.seed, n_clusters=g,
             n_treated_clusters=reg.n_treated_clusters, n_obs=n,
-            cluster=cluster_name, notes=tuple(notes),
+            cluster=cluster_name, warnings=tuple(notes),
         )
 
 

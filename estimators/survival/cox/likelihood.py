@@ -382,7 +382,7 @@ def fit_partial_likelihood(data: CoxData, *, efron: bool) -> dict:
         schoenfeld.append(sch)
         death_rows.append(np.flatnonzero(r)[s.death_rows])
     cov = naive
-    if clustered:
+    if data.cluster is not None:
         size = int(data.cluster.max()) + 1
         sums = np.stack([np.bincount(data.cluster, weights=freq * resid[:, a],
                                      minlength=size)

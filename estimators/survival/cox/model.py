@@ -23,7 +23,7 @@ input checks, ``CoxModel`` and ``CoxResult`` and re-exports the others' public n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Unpack, get_args
+from typing import ClassVar, Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ from pilot_eval.estimators.columns import SpellColumns, SpellRoles, resolve_colu
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.inference.distributions import chi2_sf, norm_ppf, norm_sf
 from pilot_eval.estimators.literals import check_choice, check_level
+from pilot_eval.estimators.results import Result, Term, tidy_frame
 from pilot_eval.estimators.survival.cox.diagnostics import (
     PhTest,
     concordance_counts,
@@ -146,9 +147,16 @@ class CoxCoefficient:
             "coef", "se", "hazard_ratio", "ci_low", "ci_high", "p_value")}}
 
 
-@dataclass(frozen=True)
-class CoxResult:
-    """Coefficients, hazard ratios, fit statistics and the proportional-hazards check."""
+@dataclass(frozen=True, repr=False)
+class CoxResult(Result):
+    """Coefficients, hazard ratios, fit statistics and the proportional-hazards check.
+
+    ``tidy()`` gives the coefficients on the log-hazard scale (``statistic`` = z);
+    ``tidy(exponentiate=True)`` the hazard ratios and their intervals (``se`` stays on the
+    log scale, as broom).
+    """
+
+    title: ClassVar[str] = "Cox proportional hazards"
 
     ties: str
     engine: str
@@ -166,6 +174,21 @@ class CoxResult:
     se_type: str
     ph_test: PhTest
     warnings: tuple[str, ...]
+
+    def headline(self) -> str:
+        return (f"{len(self.coefficients)} covariate(s), n = {self.n_obs}, events = "
+                f"{self.n_events}; ties: {self.ties.capitalize()}; SE: {self.se_type}")
+
+    def tidy_rows(self) -> tuple[Term, ...]:
+        return tuple(Term(c.name, c.coef, c.se, c.coef / c.se, c.p_value, float(np.log(c.ci_low)),
+                          float(np.log(c.ci_high))) for c in self.coefficients)
+
+    def tidy(self, exponentiate: bool = False) -> pd.DataFrame:
+        """One row per covariate; ``exponentiate=True``: hazard ratios and their intervals."""
+        if not exponentiate:
+            return super().tidy()
+        return tidy_frame(Term(c.name, c.hazard_ratio, c.se, c.coef / c.se, c.p_value,
+                               c.ci_low, c.ci_high) for c in self.coefficients)
 
     def summary(self) -> str:
         pct = f"{self.level:.0%}"
