@@ -256,6 +256,6 @@ def test_factorize_matches_pandas(values):
 def test_cross_check_auto_skips_a_large_dummy_design(mpdta, monkeypatch):
     from pilot_eval.estimators.did import twfe
     monkeypatch.setattr(twfe, "CROSS_CHECK_MAX_CELLS", 1000)
-    skipped = TwoWayFixedEffects().fit(mpdta, COLUMNS)
+    skipped = TwoWayFixedEffects(cross_check="auto").fit(mpdta, COLUMNS)
     assert "period dummies" in skipped.cross_check.skipped_reason
     assert skipped.estimate == TwoWayFixedEffects(cross_check="never").fit(mpdta, COLUMNS).estimate
