@@ -47,24 +47,3 @@ def test_importing_the_packages_loads_no_numerics():
                          check=True, cwd="/")
     assert out.stdout.strip() == "[]"
 
-
-def test_each_name_imports_first_without_an_import_cycle():
-    """Each public name is imported as the first estimator module of a session (the estimator
-    modules are forgotten between names): a cycle between modules only shows this way."""
-    code = """
-import importlib, sys
-import pilot_eval.estimators as package
-failed = []
-for name in package.__all__:
-    for module in [m for m in sys.modules if m.startswith("pilot_eval.estimators.")]:
-        del sys.modules[module]
-    package = importlib.reload(package)
-    try:
-        getattr(package, name)
-    except Exception as error:
-        failed.append(f"{name}: {type(error).__name__}: {error}")
-print(failed)
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd="/")
-    assert out.stdout.strip() == "[]", out.stdout
