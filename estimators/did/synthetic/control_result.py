@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.did.synthetic.result import _label
-from pilot_eval.estimators.results import Result
+from pilot_eval.estimators.results import Result, Term
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 
@@ -37,6 +38,8 @@ class SyntheticControlResult(Result):
     ``p_value_good_fit`` the same without placebos fitted more than ``mspe_cutoff`` times
     worse than the pilot.  ``poor_fit`` is the method's own warning sign, with ``fit_reason``.
     """
+
+    title: ClassVar[str] = "Synthetic control"
 
     outcome: str
     periods: tuple[object, ...]
@@ -126,11 +129,9 @@ class SyntheticControlResult(Result):
                               "pre_rmspe": r.pre_rmspe, "post_rmspe": r.post_rmspe,
                               "ratio": r.ratio} for i, r in enumerate(rows)])
 
-    def tidy(self) -> pd.DataFrame:
-        return pd.DataFrame([{"term": "effect", "estimate": self.estimate, "se": None,
-                              "statistic": self.pilot.ratio,
-                              "p_value": json_number(self.p_value), "ci_low": None,
-                              "ci_high": None}])
+    def tidy_rows(self) -> tuple[Term, ...]:
+        """The effect with its placebo p-value (``statistic``: the post/pre RMSPE ratio)."""
+        return (Term("effect", self.estimate, None, self.pilot.ratio, self.p_value),)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.results import Result
+from pilot_eval.estimators.results import Result, Term
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 METHOD_NAMES = {"sdid": "synthetic difference-in-differences", "sc": "synthetic control",
@@ -108,6 +109,8 @@ class SyntheticDidResult(Result):
     unit and time weights.
     """
 
+    title: ClassVar[str] = "Synthetic difference-in-differences"
+
     outcome: str
     method: str
     estimate: float
@@ -182,15 +185,13 @@ class SyntheticDidResult(Result):
         return (f"{what.get(self.se_method, self.se_method)} standard error{reps}{seed}; "
                 "normal-approximation interval and p-value (Arkhangelsky et al. 2021)")
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per term (the overall effect, then each cohort): broom-style columns."""
-        rows = [{"term": "effect", "estimate": self.estimate, "se": json_number(self.se),
-                 "statistic": _ratio(self.estimate, self.se), "p_value": json_number(self.p_value),
-                 "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high)}]
-        rows += [{"term": f"cohort {_label(c.start)}", "estimate": c.estimate, "se": None,
-                  "statistic": None, "p_value": None, "ci_low": None, "ci_high": None}
-                 for c in self.cohorts] if len(self.cohorts) > 1 else []
-        return pd.DataFrame(rows)
+    def tidy_rows(self) -> tuple[Term, ...]:
+        """The overall effect, then each cohort (``tidy()``, shared result protocol)."""
+        rows = [Term("effect", self.estimate, self.se, _ratio(self.estimate, self.se),
+                     self.p_value, self.ci_low, self.ci_high)]
+        if len(self.cohorts) > 1:
+            rows += [Term(f"cohort {_label(c.start)}", c.estimate) for c in self.cohorts]
+        return tuple(rows)
 
     def to_frame(self) -> pd.DataFrame:
         """Each cohort's estimate, weight and size (a fresh frame)."""
