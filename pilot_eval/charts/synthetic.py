@@ -66,7 +66,7 @@ def synthetic_trajectory_figure(cohort: Mapping[str, Any], *, outcome_label: str
     fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
     ax = fig.add_subplot()
     for name, values, label in (("pilot", path["pilot"], "Pilot"),
-                                ("comparison", synthetic, "Synthetic comparison")):
+                                ("comparison", synthetic, "Synthetic\ncomparison")):
         style = ARM_STYLES[name]
         ax.plot(periods, values, color=style.colour, linestyle=style.line_style,
                 marker=style.marker, markersize=3, linewidth=1.8, label=label)
@@ -83,9 +83,9 @@ def synthetic_trajectory_figure(cohort: Mapping[str, Any], *, outcome_label: str
     if not note and offset:
         note = ("The synthetic comparison is shifted by the pilot's average pre-pilot gap "
                 "(synthetic DiD compares changes, not levels).")
-    if note:
-        fig.text(0.01, 0.0, plain_text(note), fontsize=7.5, color=SECONDARY_TEXT,
-                 family=FONT_FAMILY, va="bottom")
+    if note:  # a figure-level x label gets its own room in the constrained layout
+        fig.supxlabel(plain_text(note), fontsize=7.5, color=SECONDARY_TEXT, family=FONT_FAMILY,
+                      x=0.01, ha="left")
     return fig
 
 

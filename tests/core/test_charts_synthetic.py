@@ -35,8 +35,8 @@ def test_trajectory_chart_has_pilot_synthetic_and_start(frame):
     assert list(pilot.get_ydata()) == cohort["trajectory"]["pilot"]
     offset = cohort["trajectory"]["offset"]
     assert synth.get_ydata()[0] == pytest.approx(cohort["trajectory"]["synthetic"][0] + offset)
-    texts = [t.get_text() for t in ax.texts] + [t.get_text() for t in fig.texts]
-    assert "pilot starts" in texts and "Pilot" in texts and "Synthetic comparison" in texts
+    texts = [t.get_text() for t in ax.texts] + [fig.get_supxlabel()]
+    assert "pilot starts" in texts and "Pilot" in texts and "Synthetic\ncomparison" in texts
     assert any("shifted" in t for t in texts)
     assert "<svg" in figure_to_svg(fig, title="t", description="d")
 
