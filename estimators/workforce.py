@@ -297,11 +297,12 @@ def calendar_periods(first: object, until: object, *, months: int
 COUNT_COLUMNS = ("headcount_start", "headcount_end", "leavers", "stayers", "person_days")
 
 
-def rates_records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe rows of a ``rates_table``: dates as ISO text, counts as whole numbers, missing
-    rates as ``None``, and ``base`` = the smaller headcount (for disclosure control)."""
+def rates_records(frame: pd.DataFrame, *, whole_counts: bool = True) -> list[dict]:
+    """JSON-safe rows of a ``rates_table``: dates as ISO text, counts as whole numbers (as they
+    are; FTE counts, ``whole_counts=False``, keep their fractions), missing rates as ``None``,
+    and ``base`` = the smaller headcount (for disclosure control)."""
     names = [name for name in frame.columns if name != "period_index"]
-    columns = [_json_column(name, frame[name]) for name in names]
+    columns = [_json_column(name, frame[name], whole_counts) for name in names]
     out = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     if "headcount_start" in names and "headcount_end" in names:
         for row in out:
@@ -309,13 +310,13 @@ def rates_records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _json_column(name: str, column: pd.Series) -> list:
+def _json_column(name: str, column: pd.Series, whole_counts: bool = True) -> list:
     """One column's values as JSON-safe Python objects, converted a column at a time."""
     kind = column.dtype.kind
     if kind == "M":
         text = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
         return [None if isinstance(v, float) else v for v in text]
-    if kind == "f" and name in COUNT_COLUMNS:
+    if kind == "f" and name in COUNT_COLUMNS and whole_counts:
         return np.rint(column.to_numpy()).astype(np.int64).tolist()
     if kind == "f":
         values = column.to_numpy()

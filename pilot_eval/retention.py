@@ -11,7 +11,7 @@ rates and the difference-in-differences on leaving. Input is either staff record
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,10 @@ class RetentionRequest:
     team_rates: bool | None = None
     """Per-team, per-period rates in ``rates.by_team``: ``None`` when there are at most
     ``TEAM_RATE_ROWS`` rows, ``True`` always, ``False`` never."""
+    fte: str | None = None
+    """Staff records: the column of each spell's full-time equivalent; workforce counts and
+    rates are then in FTE, as the DfE and NHS publish them (the DiD on leaving stays on
+    headcount: it models counts of leavers)."""
 
     def __post_init__(self) -> None:
         check_choice("ties", self.ties, ("efron", "breslow"))
@@ -87,6 +91,9 @@ class RetentionRequest:
             raise EstimatorConfigError("give --pilot-starts FILE or --pilot-start-col, not both")
         if self.tau is not None and not self.tau > 0:
             raise EstimatorConfigError(f"tau={self.tau!r} must be a positive time")
+        if self.fte is not None and generic:
+            raise EstimatorConfigError("--fte is for staff records (--start, --end, --team): "
+                                       "the workforce rates it weights need them")
 
     @property
     def form(self) -> str:
@@ -211,6 +218,7 @@ def _survival_frame(request: RetentionRequest, table, progress: Progress, warnin
     file = getattr(table, "path", None)
     c = request.columns
     if request.form == "survival":
+        frame, c = group_terms(frame, c)
         return frame, frame, c, {"time_unit": "as in the data"}
     starts = None
     if request.pilot_starts_path:
@@ -246,6 +254,45 @@ NO_STARTS = ("no pilot starts were given, so there is no pilot effect to estimat
              "--pilot-start-col COLUMN")
 
 
+def group_terms(frame: pd.DataFrame, columns: SpellColumns
+                ) -> tuple[pd.DataFrame, SpellColumns]:
+    """In the generic (duration/event) form the group enters the Cox model: a 0/1 group
+    column as it is, otherwise one 0/1 column per level but the first (the reference, in
+    sorted order) named ``group=level``, added to the covariates."""
+    group = columns.group
+    if group is None or group in columns.covariates or group not in frame.columns:
+        return frame, columns
+    values = frame[group]
+    levels = sorted(values.dropna().unique().tolist(), key=str)
+    if len(levels) < 2:
+        return frame, columns
+    if pd.api.types.is_numeric_dtype(values) and set(levels) <= {0, 1}:
+        return frame, replace(columns, covariates=(group, *columns.covariates))
+    terms = {f"{group}={level}": (values == level).astype(float).where(values.notna())
+             for level in levels[1:]}
+    return (frame.assign(**terms),
+            replace(columns, covariates=(*terms, *columns.covariates)))
+
+
+def _fte_column(spells: pd.DataFrame, name: str | None) -> str | None:
+    """The FTE column, checked: present, numeric, above 0 (at most 1.5, a generous full time)."""
+    if name is None:
+        return None
+    if name not in spells.columns:
+        raise EstimationError(f"the FTE column '{name}' is not in the staff records; check "
+                              "--fte", column=name)
+    values = pd.to_numeric(spells[name], errors="coerce")
+    bad = values.isna() | (values <= 0) | (values > 1.5)
+    if bad.any():
+        row = int(spells.loc[bad, "row"].iloc[0]) if "row" in spells.columns else None
+        where = f" (spreadsheet row {row})" if row is not None else ""
+        raise EstimationError(
+            f"{int(bad.sum())} spell(s) have an FTE in '{name}' that is missing, not a number, "
+            f"0 or below, or above 1.5{where}: write the FTE as a fraction of full time "
+            "(1 = full time, 0.5 = half)", column=name)
+    return name
+
+
 def _cause(request: RetentionRequest, labels: tuple) -> object | None:
     if request.cause is not None:
         return request.cause
@@ -265,19 +312,29 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
     if not periods:
         raise EstimationError("the records cover less than one whole rate period; choose a "
                               "shorter period (month)")
-    by_team = rates_table(spells, periods, by=["team"], start="start_date", end="end_date")
-    by_arm = rates_table(spells, periods, by=["arm"], start="start_date", end="end_date")
+    fte = _fte_column(spells, request.fte)
     pilot_start = spells.groupby("team")["pilot_start"].first()
-    by_team = by_team.assign(
-        pilot_post=(by_team["period_start"] >= by_team["team"].map(pilot_start)).astype(int),
-        pilot_start=by_team["team"].map(pilot_start),
-        leaver_rate_per_year=by_team["leavers"] / by_team["person_days"] * YEAR_DAYS,
-        period_index=pd.factorize(by_team["period"], sort=True)[0])
+
+    def by_team_table(weights: str | None) -> pd.DataFrame:
+        table = rates_table(spells, periods, by=["team"], start="start_date", end="end_date",
+                            weights=weights)
+        return table.assign(
+            pilot_post=(table["period_start"] >= table["team"].map(pilot_start)).astype(int),
+            pilot_start=table["team"].map(pilot_start),
+            leaver_rate_per_year=table["leavers"] / table["person_days"] * YEAR_DAYS,
+            period_index=pd.factorize(table["period"], sort=True)[0])
+
+    # the DiD on leaving models counts of leavers: headcount; the published rates may be FTE
+    by_team = by_team_table(None)
+    shown_team = by_team if fte is None else by_team_table(fte)
+    by_arm = rates_table(spells, periods, by=["arm"], start="start_date", end="end_date",
+                         weights=fte)
     rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
-             "by_arm": rates_records(by_arm)}
+             "basis": "headcount" if fte is None else f"FTE (column '{fte}')",
+             "by_arm": rates_records(by_arm, whole_counts=fte is None)}
     wanted = request.team_rates
     if wanted or (wanted is None and len(by_team) <= TEAM_RATE_ROWS):
-        rates["by_team"] = rates_records(by_team)
+        rates["by_team"] = rates_records(shown_team, whole_counts=fte is None)
     else:
         rates["by_team_rows"] = len(by_team)
         rates["by_team_note"] = (f"{len(by_team):,} team-period rows left out of the JSON; ask "

@@ -5,7 +5,7 @@
     pilot-eval retention DATA (--duration COL --event COL | --start COL --end COL --team COL
         [--reason COL] [--extract-date DATE] [--pilot-starts FILE|--pilot-start-col COL])
         [--group COL] [--covariates A,B] [--cluster COL] [--entry COL] [--strata COL]
-        [--tau T] [--ties efron|breslow] [--ci-transform log-log|log] [--json]
+        [--tau T] [--ties efron|breslow] [--ci-transform log-log|log] [--fte COL] [--json]
 
 Bad input raises ``PilotEvalError`` / ``EstimatorConfigError`` / ``EstimationError``, which
 ``pilot_eval.cli.main`` turns into exit code 2 with the message on stderr.
@@ -65,6 +65,9 @@ def add_retention_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--team-rates", action="store_true", default=None,
                         help="write every team's rates per period into the JSON (by default "
                              "only up to 5,000 team-period rows)")
+    parser.add_argument("--fte", help="staff records: full-time equivalent of each spell "
+                                      "(workforce counts and rates in FTE, as the DfE and NHS "
+                                      "publish them)")
     parser.add_argument("--sheet", help="Excel sheet")
     parser.add_argument("--encoding", help="text encoding of a CSV file")
     parser.add_argument("--delimiter", help="CSV delimiter")
@@ -129,7 +132,7 @@ def request_from_args(args: argparse.Namespace):
         pilot_start_col=args.pilot_start_col, excluded_reasons=excluded,
         observed_from=_date(args.observed_from, "--observed-from"), tau=args.tau,
         ties=args.ties, ci_transform=args.ci_transform, level=args.level,
-        rate_period=args.rate_period, team_rates=args.team_rates)
+        rate_period=args.rate_period, team_rates=args.team_rates, fte=args.fte)
 
 
 def run_retention_command(args: argparse.Namespace) -> int:
