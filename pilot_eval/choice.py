@@ -8,11 +8,10 @@ import pandas as pd
 
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators import PanelColumns
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS, FEW_TREATED_CLUSTERS
 from pilot_eval.small_pilots import small_pilot
 from pilot_eval.summaries import start_periods
 
-FEW_CLUSTERS = 30
-FEW_TREATED_CLUSTERS = 10
 FEW_PILOT_CLUSTERS = 2
 """With this many pilot clusters or fewer, no cluster-based inference is reliable."""
 SMALL_PILOT = (

@@ -20,6 +20,7 @@ from pathlib import Path
 from pilot_eval import __version__
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS, FEW_TREATED_CLUSTERS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 GUI_COMMANDS = ("open", "screenshots")
@@ -115,7 +116,8 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
                           "seeded by --seed)")
     did.add_argument("--se", default="auto",
                      help="auto|iid|hc1|cluster|wild (default auto: cluster-robust, or the wild "
-                          "cluster bootstrap with fewer than 30 clusters or 10 pilot clusters)")
+                          "cluster bootstrap with fewer than "
+                          f"{FEW_CLUSTERS} clusters or {FEW_TREATED_CLUSTERS} pilot clusters)")
     did.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     did.add_argument("--control", default="never",
                      help="comparison units for callaway-santanna and sun-abraham: never|not-yet "
@@ -239,9 +241,13 @@ def _run_did(args: argparse.Namespace) -> int:
     from pilot_eval.analysis import DidRequest, run_analysis
     from pilot_eval.io import load_table
     from pilot_eval.jsonio import dumps
+    from pilot_eval.role_names import guess_outcome_info
 
     columns = _columns_from(args)
-    request = DidRequest(columns, estimator=args.estimator, se=args.se, level=args.level,
+    info = guess_outcome_info(columns.outcome)  # as the window describes the outcome
+    request = DidRequest(columns, outcome_label=info.label, outcome_unit=info.unit,
+                         polarity=info.polarity, estimator=args.estimator, se=args.se,
+                         level=args.level,
                          control=args.control, method=args.method,
                          base_period=args.base_period, anticipation=args.anticipation,
                          bootstrap=args.bootstrap, seed=args.seed, checks=args.placebo,

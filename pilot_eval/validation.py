@@ -16,6 +16,7 @@ import pandas as pd
 
 from pilot_eval.errors import PilotEvalError, ValidationFailed
 from pilot_eval.estimators import PanelColumns
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS, FEW_TREATED_CLUSTERS, WEBB_BELOW
 from pilot_eval.io.frames import spreadsheet_rows
 from pilot_eval.io.periods import normalise_periods
 from pilot_eval.validation_checks import (
@@ -29,9 +30,9 @@ from pilot_eval.validation_checks import (
 
 Severity = Literal["error", "warning"]
 
-MIN_CLUSTERS = 30
+MIN_CLUSTERS = FEW_CLUSTERS
 """Below this many clusters, cluster-robust standard errors are unreliable."""
-MIN_TREATED_CLUSTERS = 10
+MIN_TREATED_CLUSTERS = FEW_TREATED_CLUSTERS
 """Below this many treated clusters, the same (MacKinnon & Webb 2017)."""
 MAX_ROWS_IN_MESSAGE = 10
 """Rows shown in a one-line description."""
@@ -41,7 +42,8 @@ MAX_NAMES_SHOWN = 40
 """Column names listed when a role names a column that does not exist."""
 
 BOOTSTRAP_HINT = ("With standard errors set to auto, the two-way and 2x2 ranges and p-values "
-                  "come from the wild cluster bootstrap (Webb weights below about 12 clusters).")
+                  "come from the wild cluster bootstrap (Webb weights below about "
+                  f"{WEBB_BELOW} clusters).")
 SMALL_PILOT_HINT = ("Read the estimate with the pre-pilot trends; a method built for a few pilot "
                     "units (synthetic control, synthetic difference-in-differences) suits this "
                     "design better.")

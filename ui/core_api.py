@@ -12,36 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from pilot_eval.progress import Progress
-
-#: Roles the window maps, in form order, with the ``PanelColumns`` field each one fills.
-ROLE_FIELDS: dict[str, str] = {
-    "unit": "unit",
-    "time": "time",
-    "outcome": "outcome",
-    "cohort": "cohort",
-    "treatment": "treatment",
-    "cluster": "cluster",
-}
-
-#: Other names the role guesser may use for the same roles.
-ROLE_ALIASES: dict[str, str] = {
-    "period": "time",
-    "pilot_start": "cohort",
-    "start": "cohort",
-    "pilot": "treatment",
-    "treated": "treatment",
-}
-
-UNIT_SUFFIXES: dict[str, str] = {"_pct": "%", "_percent": "%", "_gbp": "GBP", "_index": "points"}
-
-
-@dataclass(frozen=True)
-class OutcomeInfo:
-    """How the brief and the window describe an outcome column."""
-
-    label: str
-    unit: str = ""
-    polarity: str = "neutral"
+from pilot_eval.role_names import (  # noqa: F401  (names the window imports from here)
+    ROLE_ALIASES,
+    ROLE_FIELDS,
+    UNIT_SUFFIXES,
+    OutcomeInfo,
+    guess_outcome_info,
+    normalise_roles,
+)
 
 
 @dataclass(frozen=True)
@@ -91,41 +69,6 @@ class AnalysisOutput:
     evidence: str = ""  # "evidence strength ... because ..." as the brief rates it
 
 
-def _role_of_column(guessed: dict[str, str]) -> list[tuple[str, str]]:
-    """``(role, column)`` pairs from either ``{column: role}`` or ``{role: column}``."""
-    known = set(ROLE_FIELDS) | set(ROLE_ALIASES)
-    if guessed and all(key in known for key in guessed):  # {role: column}
-        return [(ROLE_ALIASES.get(role, role), column) for role, column in guessed.items()]
-    return [(ROLE_ALIASES.get(role, role), column) for column, role in guessed.items()]
-
-
-def _is_flag(frame: Any, column: str) -> bool:
-    """A 0/1 column: a poor default outcome (it is usually the pilot flag)."""
-    if frame is None or column not in frame.columns:
-        return False
-    return frame[column].dropna().nunique() <= 2
-
-
-def normalise_roles(guessed: dict[str, str], frame: Any = None) -> dict[str, str | None]:
-    """The form's roles (``ROLE_FIELDS``) from the guesser's suggestions.
-
-    The first suggested outcome that is not a 0/1 flag is used; one way of saying who is
-    treated is kept (the pilot start period before a 0/1 flag); unknown roles are dropped.
-    """
-    roles: dict[str, str | None] = dict.fromkeys(ROLE_FIELDS)
-    outcomes = []
-    for role, column in _role_of_column(guessed):
-        if role == "outcome" and column:
-            outcomes.append(column)
-        elif role in roles and column and roles[role] is None:
-            roles[role] = column
-    useful = [c for c in outcomes if not _is_flag(frame, c)]
-    roles["outcome"] = (useful or outcomes or [None])[0]
-    if roles["cohort"] and roles["treatment"]:  # one way of saying who is treated
-        roles["treatment"] = None
-    return roles
-
-
 REPORT_KEY = "report"
 """The result dictionary's typed ``OutcomeReport`` (bridge until the window renders the
 ``ProjectReport`` of ``pilot_eval.report.run_project``)."""
@@ -139,17 +82,6 @@ def evidence_line(result: dict[str, Any]) -> str:
     rating = report.evidence
     why = " ".join(rating.reasons) or "No reason to lower it was found."
     return f"{report.label}: evidence strength {rating.word.lower()}. {why}"
-
-
-def guess_outcome_info(column: str) -> OutcomeInfo:
-    """Label, unit and polarity of ``column``: the demo's metadata when known, else its name."""
-    from pilot_eval.demo import OUTCOMES
-
-    known = OUTCOMES.get(column)
-    if known is not None:
-        return OutcomeInfo(label=known.label, unit=known.unit, polarity=known.polarity)
-    unit = next((u for s, u in UNIT_SUFFIXES.items() if column.lower().endswith(s)), "")
-    return OutcomeInfo(label=column.replace("_", " ").capitalize(), unit=unit)
 
 
 class CoreApi:

@@ -8,16 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pilot_eval.progress import Progress
-
-#: Column names tried, in order, for each field of ``SpellColumns`` (lower case).
-STAFF_NAMES: dict[str, tuple[str, ...]] = {
-    "staff_id": ("staff_id", "person_id", "employee_id", "id"),
-    "team": ("team", "team_name", "unit"),
-    "start": ("start_date", "start", "date_started", "hire_date"),
-    "end": ("end_date", "end", "leaving_date", "date_left"),
-    "reason": ("leaving_reason", "reason", "reason_for_leaving"),
-}
-
+from pilot_eval.role_names import STAFF_NAMES, guess_staff_columns  # noqa: F401
 
 #: The staff table's added column holding pilot starts taken from the outcome panel.
 PANEL_START_COLUMN = "pilot_start (from the outcome panel)"
@@ -37,17 +28,6 @@ class RetentionOutput:
     columns: tuple[str, ...] = ()  # the staff file's columns, for the column form
     roles: tuple[tuple[str, str], ...] = ()  # (SpellColumns field, column) used
     problems: tuple[str, ...] = ()  # validation problems of the staff records, with row/column
-
-
-def guess_staff_columns(columns: list[str]) -> dict[str, str]:
-    """``{field: column}`` for the staff-record fields found by name."""
-    lower = {str(c).lower(): str(c) for c in columns}
-    found = {}
-    for field, names in STAFF_NAMES.items():
-        match = next((lower[n] for n in names if n in lower), None)
-        if match is not None:
-            found[field] = match
-    return found
 
 
 def _date(value: Any) -> Any:

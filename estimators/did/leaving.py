@@ -32,9 +32,9 @@ from pilot_eval.estimators.inference.poisson_fe import PoissonFit, poisson_two_w
 from pilot_eval.estimators.literals import check_level
 from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.results import Estimate, Number, Term, tidy_frame
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
-FEW_CLUSTERS = 30
 COLLINEARITY_TOLERANCE = 1e-10
 """The pilot indicator is collinear with the effects when less than this share of its centred
 sum of squares survives removing team and period means (as the TWFE check)."""

@@ -37,6 +37,7 @@ from pilot_eval.estimators.inference.variance import coefficient_inference, fitt
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
 from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.results import DidEstimate, Number, Term, inference_terms
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 CrossCheckMode = Literal["auto", "always", "never"]
@@ -207,7 +208,7 @@ class TwoWayFixedEffects:
             warnings.append(
                 f"the fixed-effect demeaning did not converge in {fit.absorption.iterations} "
                 "iterations; the estimate may be inaccurate")
-        if fit.covariance.n_clusters is not None and fit.covariance.n_clusters < 30:
+        if fit.covariance.n_clusters is not None and fit.covariance.n_clusters < FEW_CLUSTERS:
             warnings.append(f"only {fit.covariance.n_clusters} clusters: cluster-robust "
                             "standard errors can be too small")
         inference = variance.t_inference(float(fit.coef[0]), fit.covariance, 0, self.level)

@@ -31,6 +31,7 @@ from pilot_eval.estimators.inference.variance import coefficient_inference
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
 from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.results import DidEstimate, Number, Term, inference_terms, label_of
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 CELLS = ("pilot_before", "pilot_after", "comparison_before", "comparison_after")
@@ -144,7 +145,7 @@ class DidTwoByTwo:
         if data.n_dropped:
             warnings.append(f"{data.n_dropped} row(s) with a missing value in a model column "
                             "(or a zero weight) were dropped")
-        if cov.n_clusters is not None and cov.n_clusters < 30:
+        if cov.n_clusters is not None and cov.n_clusters < FEW_CLUSTERS:
             warnings.append(f"only {cov.n_clusters} clusters: cluster-robust standard errors "
                             "can be too small")
         description = variance.describe(cov, data.cluster_name, fixed_effects=False)

@@ -148,6 +148,12 @@ def _row(e: int, row: Mapping[str, Any], kind: str) -> EventTimeRow:
                         ci_high=value_of(row.get("ci_high"), why), is_reference=reference)
 
 
+def event_rows(rows: Any, kind: str) -> tuple[EventTimeRow, ...]:
+    """An event study's ``event_time`` rows (``{e, estimate, se, ci_low, ci_high,
+    is_reference}``) as typed rows with their labels in words."""
+    return tuple(_row(int(r["e"]), r, kind) for r in rows or ())
+
+
 def _event_study(raw: Mapping[str, Any], study: Any, kind: str) -> EventStudy | None:
     """The rows shown: the dynamic aggregation of a staggered headline, else the event study
     (the headline's own when the headline is one, else the one run beside it)."""
@@ -163,7 +169,7 @@ def _event_study(raw: Mapping[str, Any], study: Any, kind: str) -> EventStudy | 
     if not rows:
         return None
     return EventStudy(source="event study", reference=optional_int(reference),
-                      rows=tuple(_row(int(r["e"]), r, kind) for r in rows))
+                      rows=event_rows(rows, kind))
 
 
 def pretest(raw_test: Mapping[str, Any], clusters: int | None, *, source: str,

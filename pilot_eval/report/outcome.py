@@ -404,6 +404,20 @@ class OutcomeData:
 
 
 @dataclass(frozen=True)
+class TrendsReport:
+    """What the Trends step shows: pilot and comparison means over time, the pilot starts, the
+    event study with binned leads and the pre-trend test read (``unavailable`` says why there
+    is no event study when it could not be run)."""
+
+    group_means: tuple[MeanPoint, ...]
+    pilot_starts: tuple[PilotStart, ...]
+    period_kind: str
+    event_study: EventStudy | None
+    pretest: PreTrendChoice
+    unavailable: str = ""
+
+
+@dataclass(frozen=True)
 class OutcomeReport:
     """Everything said about one outcome, decided once."""
 
@@ -430,6 +444,13 @@ class OutcomeReport:
     pilot_starts: tuple[PilotStart, ...] = ()
     validation: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    @property
+    def trends(self) -> TrendsReport:
+        """This outcome's Trends part (the type ``report.trends.trends_report`` gives)."""
+        return TrendsReport(group_means=self.group_means, pilot_starts=self.pilot_starts,
+                            period_kind=self.period_kind, event_study=self.event_study,
+                            pretest=self.pretest)
 
     @property
     def pre_periods(self) -> int | None:

@@ -180,3 +180,20 @@ def test_clock_variable_fixes_the_run_time(monkeypatch):
         read_clock()
     monkeypatch.delenv(CLOCK_VARIABLE)
     assert read_clock()[1] == "system"
+
+
+def test_trends_report_before_any_run_matches_the_full_report(demo_run):
+    """The Trends step's report (means, starts, the binned-lead pre-trend test) is what the
+    full run reports for the same outcome."""
+    from pilot_eval.report.trends import trends_report
+
+    _, project, report = demo_run
+    outcome = report.outcomes[0]
+    trends = trends_report(project.outcome_data.load(), project.did_requests()[0].columns)
+    assert trends.group_means == outcome.group_means
+    assert trends.pilot_starts == outcome.pilot_starts
+    assert trends.period_kind == outcome.period_kind == "month"
+    assert trends.pretest.used == outcome.pretest.used  # the event study's reliable test
+    assert [r.label for r in trends.event_study.rows][:2] == ["5 months before",
+                                                              "4 months before"]
+    assert outcome.trends.pretest == outcome.pretest

@@ -46,12 +46,11 @@ from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.results import Number
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS, PRETEST_UNITS_PER_RESTRICTION
 from pilot_eval.estimators.unavailable import Unavailable
 
 # Below this many units per pre-test restriction the Wald covariance (k x k, estimated from n
 # units) is too noisy for a chi-squared p-value; a warning says so (R did does not warn).
-PRETEST_UNITS_PER_RESTRICTION = 10
-FEW_CLUSTERS = 30  # DESIGN.md: cluster-robust inference needs about 30 clusters or more
 
 ControlGroup = Literal["never", "not-yet"]
 CsMethod = Literal["dr", "reg", "ipw"]

@@ -28,6 +28,7 @@ from pilot_eval.estimators.inference.fixed_effects import Absorption, Codes, fac
 from pilot_eval.estimators.inference.variance import coefficient_inference
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
 from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS
 from pilot_eval.estimators.unavailable import Unavailable
 
 
@@ -388,7 +389,7 @@ def _warnings(rows: EventRows, n_outside: int, absorption: Absorption,
     if not absorption.converged:
         warnings.append(f"the fixed-effect demeaning did not converge in "
                         f"{absorption.iterations} iterations; estimates may be inaccurate")
-    if covariance.n_clusters is not None and covariance.n_clusters < 30:
+    if covariance.n_clusters is not None and covariance.n_clusters < FEW_CLUSTERS:
         warnings.append(f"only {covariance.n_clusters} clusters: cluster-robust standard errors "
                         "can be too small")
     return warnings

@@ -33,6 +33,7 @@ from pilot_eval.estimators.inference.ols import (
 from pilot_eval.estimators.inference.variance import coefficient_inference
 from pilot_eval.estimators.literals import SE_TYPES, SeType, check_choice, check_level
 from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS
 from pilot_eval.estimators.unavailable import Unavailable
 
 ControlGroup = Literal["never", "last"]
@@ -262,7 +263,7 @@ class SunAbraham:
         if rows.n_dropped:
             warnings.append(f"{rows.n_dropped} row(s) with a missing value in a model column "
                             "were dropped")
-        if fit.covariance.n_clusters is not None and fit.covariance.n_clusters < 30:
+        if fit.covariance.n_clusters is not None and fit.covariance.n_clusters < FEW_CLUSTERS:
             warnings.append(f"only {fit.covariance.n_clusters} clusters: cluster-robust "
                             "standard errors can be too small")
         if not isinstance(vcov, Unavailable):

@@ -54,6 +54,7 @@ from pilot_eval.estimators.inference.distributions import t_ppf, t_sf
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.results import Estimate, Term
+from pilot_eval.estimators.thresholds import FEW_CLUSTERS, FEW_TREATED_CLUSTERS, WEBB_BELOW
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 __all__ = [
@@ -71,12 +72,9 @@ WeightType = Literal["auto", "rademacher", "webb"]
 WEIGHT_TYPES: tuple[str, ...] = get_args(WeightType)
 ModelType = Literal["auto", "twfe", "2x2"]
 MODEL_TYPES: tuple[str, ...] = get_args(ModelType)
-WEBB_BELOW = 12
 """``weight_type="auto"`` uses Webb's six-point weights with fewer clusters than this."""
 DEFAULT_SEED = 20_240_601
 MAX_CLUSTERS = 1000
-FEW_CLUSTERS = 30
-FEW_TREATED_CLUSTERS = 10
 """Below these, ``few_clusters_reason`` recommends the bootstrap over CR1 (issue 3)."""
 CHUNK_ENTRIES = 1 << 22
 WEBB_VALUES = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -338,7 +336,7 @@ class WildClusterBootstrap:
                          "seed")
         if kind == "rademacher" and g < WEBB_BELOW:
             notes.append(f"Rademacher weights with {g} clusters allow only {distinct} distinct "
-                         "draws; Webb weights are recommended below 12 clusters")
+                         f"draws; Webb weights are recommended below {WEBB_BELOW} clusters")
         if untestable is None:
             inference = self._inference(maps, kind, g, draws, enumerate_all, small)
         else:
