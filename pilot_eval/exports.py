@@ -143,10 +143,11 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
 
 
 def _xlsx_cell(value: object, illegal) -> object:
-    """Text without the control characters XML cannot hold; numbers beyond Excel's range as
+    """Text without the control characters XML cannot hold (neutralised again: removing them
+    can bring a formula character to the front, e.g. "\x08@"); numbers beyond Excel's range as
     their exact text (Excel would read them as infinity)."""
     if isinstance(value, str):
-        return illegal.sub("", value)
+        return neutralise(illegal.sub("", value))
     if isinstance(value, float) and abs(value) > EXCEL_LARGEST:
         return neutralise(repr(value))
     return value

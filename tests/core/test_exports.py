@@ -12,7 +12,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pilot_eval.errors import PilotEvalError
@@ -146,6 +146,7 @@ cells = st.one_of(st.text(max_size=12), st.integers(-10**12, 10**12),
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(cells, cells), min_size=1, max_size=8))
+@example([("\x08@", 1)])  # found by Hypothesis: the XML-illegal \x08 is removed, '@' comes first
 def test_no_exported_text_cell_can_start_a_formula(rows):
     frame = pd.DataFrame(rows, columns=["a", "b"])
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"t": frame})))
