@@ -53,7 +53,8 @@ def demo_project(folder: str | Path) -> Project:
                            cohort="pilot_start", cluster="team")
     outcomes = tuple(OutcomeChoice(info.column, info.label, info.unit, info.polarity)
                      for info in OUTCOMES)
-    staff_data, retention = request_to_project(demo_request(data_dir), copies["staff.csv"])
+    staff_data, retention = request_to_project(demo_request(data_dir),
+                                               str(copies["staff.csv"]))
     return Project(outcome_data=DatasetSpec.from_table(table, columns), outcomes=outcomes,
                    did=DidOptions(checks=True, sensitivity=True),
                    staff_data=staff_data, retention=retention,

@@ -81,7 +81,8 @@ def normalise_roles(guessed: dict[str, str], frame: Any = None) -> dict[str, str
         elif role in roles and column and roles[role] is None:
             roles[role] = column
     useful = [c for c in outcomes if not _is_flag(frame, c)]
-    roles["outcome"] = (useful or outcomes or [None])[0]
+    chosen = useful or outcomes
+    roles["outcome"] = chosen[0] if chosen else None
     if roles["cohort"] and roles["treatment"]:  # one way of saying who is treated
         roles["treatment"] = None
     return roles

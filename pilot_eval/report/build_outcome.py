@@ -179,7 +179,8 @@ def pretest(raw_test: Mapping[str, Any], clusters: int | None, *, source: str,
     restrictions = optional_number(raw_test.get("df")) or 0
     shown = int(restrictions)
     p_value = value_of(raw_test.get("p_value"), "the test could not be computed")
-    enough = bool(clusters) and restrictions <= PRETEST_MAX_SHARE * clusters
+    enough = clusters is not None and clusters > 0 and \
+        restrictions <= PRETEST_MAX_SHARE * clusters
     note = (f"joint test that the {shown} pre-period effects are zero, {clusters} clusters"
             if enough else
             f"{shown} restrictions on {clusters} clusters: too many for a cluster-robust "

@@ -208,11 +208,11 @@ def _rates(raw: Any) -> Rates | None:
     definitions = tuple((str(k), str(v)) for k, v in (raw.get("definitions") or {}).items())
     means = []
     for key, definition in definitions:
-        per_arm = {}
+        per_arm: dict[str, float | None] = {}
         for arm in ("pilot", "comparison"):
-            values = [optional_number(r.get(key)) for r in raw.get("by_arm") or ()
-                      if isinstance(r, Mapping) and r.get("arm") == arm]
-            values = [v for v in values if v is not None]
+            found = [optional_number(r.get(key)) for r in raw.get("by_arm") or ()
+                     if isinstance(r, Mapping) and r.get("arm") == arm]
+            values = [v for v in found if v is not None]
             per_arm[arm] = sum(values) / len(values) if values else None
         means.append(RateMean(rate=key, definition=definition, **per_arm))
     return Rates(period=str(raw.get("period") or ""), definitions=definitions, by_arm=by_arm,

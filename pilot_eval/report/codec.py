@@ -77,7 +77,7 @@ def from_plain(kind: Any, data: Any, where: str = "report") -> Any:
         if isinstance(data, dict) and set(data) == {UNAVAILABLE_KEY}:
             return Unavailable(str(data[UNAVAILABLE_KEY]))
         raise ReportFormatError(f"{where}: expected {{'unavailable': reason}}, got {data!r}")
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         return _dataclass(kind, data, where)
     return _scalar(kind, data, where)
 

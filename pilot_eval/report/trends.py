@@ -19,6 +19,7 @@ from pilot_eval.report.outcome import (
     EventStudy,
     MeanPoint,
     PilotStart,
+    PreTrendTest,
     TrendsReport,
 )
 from pilot_eval.report.values import optional_int, optional_number
@@ -64,7 +65,7 @@ def trends_report(data: Any, columns: PanelColumns, *, leads: int = EVENT_STUDY_
                             unavailable="" if study is None else study.reason)
     raw = study.to_dict()
     rows = event_rows(raw.get("event_time") or (), kind)
-    tests = ()
+    tests: tuple[PreTrendTest, ...] = ()
     if isinstance(raw.get("pretest"), dict):
         tests = (pretest(raw["pretest"], optional_int(raw.get("n_clusters")),
                          source="event study",

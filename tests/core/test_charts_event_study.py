@@ -16,16 +16,12 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
-from matplotlib.container import ErrorbarContainer
 from pilot_eval.estimators.columns import PanelColumns
-from pilot_eval.estimators.did.event_study.estimator import EventStudy
 from pilot_eval.estimators.did.honest.bounds import SensitivityResult, SensitivityRow
-from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
 
 from pilot_eval.charts import figure_to_svg
 from pilot_eval.charts.att_gt import att_gt_figure, cohort_points
-from pilot_eval.charts.event_study import SERIES_STYLES, event_study_figure, sensitivity_figure
-from pilot_eval.charts.style import TEXT, contrast_ratio
+from pilot_eval.charts.sensitivity import sensitivity_figure
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PLOT_ATOL = 1e-12
@@ -35,69 +31,9 @@ ANALYSIS_FUNCTION = {"#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A2
 COLUMNS = PanelColumns("y", unit="u", time="t", cohort="c")
 
 
-@pytest.fixture(scope="module")
-def results():
-    rng = np.random.default_rng(0)
-    unit = np.repeat(np.arange(60), 8)
-    time = np.tile(np.arange(1, 9), 60)
-    cohort = rng.choice([0, 4, 6], 60)[unit]
-    y = rng.normal(size=unit.size) + np.where((cohort > 0) & (time >= cohort), 1.0, 0.0)
-    frame = pd.DataFrame({"u": unit, "t": time, "c": cohort, "y": y})
-    return (EventStudy().fit(frame, COLUMNS).to_dict(), SunAbraham().fit(frame, COLUMNS).to_dict())
-
-
 def texts(fig) -> list[str]:
     return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))
             if t.get_text()]
-
-
-def test_event_study_figure_draws_each_series_and_marks_the_reference(results):
-    twfe, sa = results
-    fig = event_study_figure({"Event study (TWFE)": twfe["event_time"],
-                              "Sun & Abraham": sa["event_time"]},
-                             outcome_label="staff turnover", unit="%",
-                             title="Turnover fell after the pilot started",
-                             note="Pre-trend test p = 0.4")
-    ax = fig.axes[0]
-    containers = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
-    assert len(containers) == 2
-    for container, rows, (colour, marker) in zip(containers, (twfe["event_time"],
-                                                              sa["event_time"]),
-                                                 SERIES_STYLES, strict=False):
-        line = container.lines[0]
-        expected = [r for r in rows if not r["is_reference"]]
-        np.testing.assert_allclose(np.asarray(line.get_ydata(), float),
-                                   [r["estimate"] for r in expected],
-                                   atol=PLOT_ATOL)
-        assert np.allclose(np.round(np.asarray(line.get_xdata(), float)),
-                           [r["e"] for r in expected])
-        assert line.get_marker() == marker
-        assert to_hex(line.get_color()).upper() == colour.upper()
-        assert colour.upper() in ANALYSIS_FUNCTION
-        assert contrast_ratio(to_hex(line.get_color())) >= GRAPHIC_CONTRAST
-    markers = [ln for ln in ax.lines if ln.get_label() == "_reference"]
-    assert len(markers) == 1
-    assert list(markers[0].get_xdata()) == [-1] and list(markers[0].get_ydata()) == [0]
-    assert to_hex(markers[0].get_markerfacecolor()) == "#ffffff"  # hollow
-    shown = texts(fig)
-    for label in ("reference", "Before pilot", "After pilot", "Event study (TWFE)",
-                  "Sun & Abraham", "Turnover fell after the pilot started",
-                  "Pre-trend test p = 0.4"):
-        assert label in shown
-    assert any(abs(x - (-0.5)) < 1e-12 for ln in ax.lines for x in ln.get_xdata()[:1])
-    assert "Effect on staff turnover (%)" in ax.get_ylabel()
-    assert contrast_ratio(TEXT) >= TEXT_CONTRAST
-
-
-def test_single_series_has_no_direct_label_and_renders_to_svg(results):
-    twfe, _ = results
-    fig = event_study_figure({"Event study": twfe["event_time"]}, outcome_label="cost")
-    assert "Event study" not in texts(fig)
-    svg = figure_to_svg(fig, title="Event study", description="Effects by event time",
-                        id_prefix="es")
-    root = ET.fromstring(svg)
-    assert root.tag.endswith("svg")
-    assert "reference" in svg and "After pilot" in svg
 
 
 def test_sensitivity_figure_draws_each_interval_and_the_breakdown():

@@ -1,5 +1,6 @@
-"""Retention charts: what is drawn equals the input; arms and reasons differ by more than
-colour; the at-risk table and the pilot start are shown; text has enough contrast."""
+"""Leaving charts: what is drawn equals the input; arms and reasons differ by more than
+colour; the pilot start is shown; text has enough contrast.  (The retention curves' one
+builder, charts.retention_curves, is tested in test_charts_brief.py.)"""
 
 from __future__ import annotations
 
@@ -9,26 +10,10 @@ import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.text import Text
 
-from pilot_eval.charts.retention import (
-    at_risk_at,
-    incidence_figure,
-    leaver_rate_figure,
-    survival_figure,
-)
+from pilot_eval.charts.leaving import incidence_figure, leaver_rate_figure
 from pilot_eval.charts.style import contrast_ratio
 
 AA_CONTRAST = 4.5  # WCAG 2 AA minimum for text
-
-KM = {
-    "pilot": {"curve": [
-        {"time": 2.0, "survival": 0.9, "ci_low": 0.8, "ci_high": 0.95, "at_risk": 10},
-        {"time": 5.0, "survival": 0.7, "ci_low": 0.5, "ci_high": 0.85, "at_risk": 8},
-        {"time": 9.0, "survival": 0.7, "ci_low": 0.5, "ci_high": 0.85, "at_risk": 3}]},
-    "comparison": {"curve": [
-        {"time": 1.0, "survival": 0.8, "ci_low": 0.6, "ci_high": 0.9, "at_risk": 12},
-        {"time": 7.0, "survival": 0.5, "ci_low": 0.3, "ci_high": 0.7, "at_risk": 6}]},
-}
-
 
 def _texts(fig) -> list[Text]:
     return [t for t in fig.findobj(Text) if t.get_text().strip()]
@@ -37,30 +22,6 @@ def _texts(fig) -> list[Text]:
 def _check_contrast(fig) -> None:
     for text in _texts(fig):
         assert contrast_ratio(text.get_color()) >= AA_CONTRAST, text.get_text()
-
-
-def test_survival_curves_equal_input_and_at_risk_table() -> None:
-    fig = survival_figure(KM, at_risk_times=(0, 4, 8))
-    ax, table = fig.axes
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    x, y = lines["pilot"].get_data()
-    assert list(x) == [0, 2, 5, 9] and list(y) == [1, 0.9, 0.7, 0.7]
-    assert lines["pilot"].get_linestyle() != lines["comparison"].get_linestyle()
-    # at-risk numbers: the risk set at the first curve time at or after each time
-    assert [at_risk_at(KM["pilot"]["curve"], t) for t in (0, 4, 8)] == [10, 8, 3]
-    assert [at_risk_at(KM["comparison"]["curve"], t) for t in (0, 4, 8)] == [12, 6, 0]
-    shown = sorted(t.get_text() for t in table.texts if t.get_text().isdigit())
-    assert shown == sorted(["10", "8", "3", "12", "6", "0"])
-    assert [t.get_text() for t in table.get_yticklabels()] == ["pilot", "comparison"]
-    assert any(t.get_text() == "Number at risk" for t in table.texts)
-    _check_contrast(fig)
-
-
-def test_before_after_curves_are_dotted_before() -> None:
-    km = {"pilot before": KM["pilot"], "pilot after": KM["pilot"]}
-    lines = {line.get_label(): line for line in survival_figure(km).axes[0].get_lines()}
-    assert lines["pilot before"].get_linestyle() == ":"
-    assert lines["pilot after"].get_linestyle() == "-"
 
 
 def test_incidence_lines_equal_input() -> None:

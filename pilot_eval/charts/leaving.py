@@ -1,13 +1,12 @@
-"""Retention charts from the plain results of ``run_retention`` (``RetentionAnalysis.to_dict()``).
+"""Leaving charts from the plain results of ``run_retention`` (``RetentionAnalysis.to_dict()``).
 
-* ``survival_figure``: Kaplan-Meier retention curves (pilot vs comparison, or before vs after
-  the pilot start) with their pointwise CI bands and a numbers-at-risk table underneath;
 * ``incidence_figure``: cumulative incidence of leaving by reason;
 * ``leaver_rate_figure``: leaver rate over time by arm with the pilot start marked.
 
-Every builder returns a matplotlib ``Figure`` (never pyplot). Meaning never rests on colour
-alone: arms differ in line style and marker and every line is labelled at its end; before/after
-curves of an arm share its colour, the "before" curve thinner and dotted.
+(The Kaplan-Meier retention curves are drawn by ``charts.retention_curves.retention_figure``,
+the one builder the window and the brief share.)  Every builder returns a matplotlib ``Figure``
+(never pyplot); meaning never rests on colour alone: lines differ in style and marker and each
+is labelled at its end.
 """
 
 from __future__ import annotations
@@ -38,12 +37,6 @@ REASON_COLOURS = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D")
 TEXT_STYLE = {"family": FONT_FAMILY, "color": TEXT}
 
 
-def arm_of(group: str) -> str:
-    """``"pilot"`` for a group named like the pilot arm, else ``"comparison"``."""
-    name = str(group).lower()
-    return "pilot" if name.startswith("pilot") or name in ("1", "true") else "comparison"
-
-
 def curve_steps(curve: Sequence[Mapping[str, Any]], key: str = "survival", *, start: float = 1.0
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Times (from 0) and values of a step curve; missing values carry the last one forward."""
@@ -53,13 +46,6 @@ def curve_steps(curve: Sequence[Mapping[str, Any]], key: str = "survival", *, st
         times.append(float(point["time"]))
         values.append(values[-1] if value is None else float(value))
     return np.array(times), np.array(values)
-
-
-def at_risk_at(curve: Sequence[Mapping[str, Any]], time: float) -> int:
-    """Staff at risk at ``time``: the risk set of the first curve time at or after it (0 after
-    the last). With delayed entry this counts those in the risk set at that next time."""
-    later = [p for p in curve if float(p["time"]) >= time]
-    return int(min(later, key=lambda p: float(p["time"]))["at_risk"]) if later else 0
 
 
 def _finish(ax, *, xlabel: str, ylabel: str, title: str, percent: bool = True) -> None:
@@ -86,66 +72,6 @@ def _end_labels(ax, ends: list[tuple[str, float, float, str]]) -> None:
         ax.annotate(plain_text(shorten(label, LABEL_LIMIT)), xy=(x, y), xytext=(6, 0),
                     textcoords="offset points", ha="left", va="center", fontsize=8.5,
                     fontweight=weight, annotation_clip=False, parse_math=False, **TEXT_STYLE)
-
-
-def survival_figure(km: Mapping[str, Mapping[str, Any]], *, time_unit: str = "months",
-                    at_risk_times: Sequence[float] | None = None, bands: bool = True,
-                    title: str = "") -> Figure:
-    """Retention curves with CI bands and a numbers-at-risk table.
-
-    Parameters
-    ----------
-    km
-        Group -> ``{curve: [{time, survival, ci_low, ci_high, at_risk}], ...}`` (the ``km`` or
-        ``km_by_period`` entry of the retention results). Groups named ``pilot ...`` are drawn
-        in the pilot style, the others in the comparison style; ``... before`` curves dotted.
-    at_risk_times
-        Times of the at-risk table; default the x-axis ticks (times beyond the last follow-up
-        time are dropped).
-    """
-    fig = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
-    ax, table = fig.subplots(2, 1, height_ratios=(4, max(1, len(km)) * 0.45 + 0.5))
-    last = max(float(p["time"]) for g in km.values() for p in g.get("curve") or [{"time": 0}])
-    span = last if last > 0 else 1.0
-    ax.set_xlim(-0.06 * span, 1.02 * span)  # room for the at-risk numbers at time 0
-    ticks = ax.get_xticks() if at_risk_times is None else at_risk_times
-    times = [float(t) for t in ticks if 0 <= t <= last]
-    ends, names = [], []
-    for row, (group, info) in enumerate(km.items()):
-        curve = info.get("curve") or []
-        style = ARM_STYLES[arm_of(group)]
-        before = str(group).lower().endswith("before")
-        x, y = curve_steps(curve)
-        ax.step(x, y, where="post", color=style.colour,
-                linestyle=":" if before else style.line_style, linewidth=1.4 if before else 2,
-                label=str(group))
-        if bands:
-            _, low = curve_steps(curve, "ci_low")
-            _, high = curve_steps(curve, "ci_high")
-            ax.fill_between(x, low, high, step="post", color=style.colour, alpha=0.12,
-                            linewidth=0)
-        ends.append((str(group), float(x[-1]), float(y[-1]), style.label_weight))
-        for t in times:
-            table.text(t, -row, str(at_risk_at(curve, t)), ha="center", va="center",
-                       fontsize=8, **TEXT_STYLE)
-        names.append(plain_text(shorten(str(group), LABEL_LIMIT)))
-    ax.set_ylim(0, 1.04)
-    ax.set_xticks(times)
-    _end_labels(ax, ends)
-    _finish(ax, xlabel="", ylabel="Staff still in post", title=title)
-    table.set_xlim(ax.get_xlim())
-    table.set_ylim(-len(km) + 0.5, 0.9)
-    table.set_yticks([-row for row in range(len(names))], names, fontsize=8)
-    table.tick_params(axis="y", length=0)
-    table.set_xticks(times)
-    table.text(0, 0.75, "Number at risk", transform=table.get_yaxis_transform(), ha="left",
-               va="center", fontsize=8, fontweight="bold", **TEXT_STYLE)
-    for side in ("top", "right", "left"):
-        table.spines[side].set_visible(False)
-    table.tick_params(labelsize=8, colors=SECONDARY_TEXT, labelcolor=TEXT)
-    table.set_xlabel(f"Time since starting in the team ({time_unit})", fontsize=9,
-                     **TEXT_STYLE)
-    return fig
 
 
 def incidence_figure(incidence: Mapping[str, Sequence[Mapping[str, Any]]], *,
@@ -214,24 +140,3 @@ def leaver_rate_figure(rows: Sequence[Mapping[str, Any]], *, rate: str = "nhs_le
     _finish(ax, xlabel="Period (first month)", ylabel="Leavers per period (share of staff)",
             title=title)
     return fig
-
-
-def retention_figures(results: Mapping[str, Any], *, min_base: int = 25) -> dict[str, Figure]:
-    """Every retention chart the results allow (``RetentionAnalysis.to_dict()``), by name:
-    ``survival_by_arm``, ``survival_before_after``, ``incidence_by_reason``, ``leaver_rate``."""
-    unit = str(results.get("time_unit") or "months")
-    out: dict[str, Figure] = {}
-    if results.get("km"):
-        out["survival_by_arm"] = survival_figure(results["km"], time_unit=unit)
-    if results.get("km_by_period"):
-        out["survival_before_after"] = survival_figure(results["km_by_period"], time_unit=unit)
-    if results.get("cumulative_incidence"):
-        out["incidence_by_reason"] = incidence_figure(results["cumulative_incidence"],
-                                                      time_unit=unit)
-    rates = results.get("rates") or {}
-    if rates.get("by_arm"):
-        starts = set(results.get("pilot_starts") or ()) | {
-            r.get("pilot_start") for r in rates.get("by_team") or [] if r.get("pilot_start")}
-        out["leaver_rate"] = leaver_rate_figure(rates["by_arm"], pilot_starts=sorted(starts),
-                                                min_base=min_base)
-    return out
