@@ -439,9 +439,10 @@ def _check_missing(frame: pd.DataFrame, columns: PanelColumns, known: set[str],
             continue
         missing = frame[name].isna().to_numpy()
         if missing.any():
+            count = int(missing.sum())
             out.add("warning", "missing_values",
-                    f"{int(missing.sum())} row(s) have no value here and will be left out "
-                    "of the analysis", rows=_rows(missing), column=name,
+                    f"{count} {'row has' if count == 1 else 'rows have'} no value here and "
+                    "will be left out of the analysis", rows=_rows(missing), column=name,
                     hint="Fill in the values if they are known.")
 
 

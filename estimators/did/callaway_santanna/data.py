@@ -98,9 +98,10 @@ def _long_table(frame: pd.DataFrame, columns: PanelColumns, covariates: tuple[st
     checked = [columns.unit, columns.time, columns.outcome, *covariates, *extra]
     missing = data[checked].isna().any(axis=1)
     if missing.any():
+        count = int(missing.sum())
         warnings.append(
-            f"{int(missing.sum())} rows with a missing unit, period, outcome, covariate or "
-            "cluster were dropped"
+            f"{count} {'row' if count == 1 else 'rows'} with a missing unit, period, outcome, "
+            f"covariate or cluster {'was' if count == 1 else 'were'} dropped"
         )
         data = data.loc[~missing]
     if data.empty:
