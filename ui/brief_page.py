@@ -71,16 +71,17 @@ class BriefPage(QWidget):
             form.addRow(label, widget)
         self.organisation.textEdited.connect(self.text_edited)
         self.author.textEdited.connect(self.text_edited)
-        self.evidence = QLabel("")
-        self.evidence.setAccessibleName("Evidence strength and reasons")
-        self.evidence.setWordWrap(True)
         self.export_button = QPushButton("&Export brief…")
         self.export_button.setAccessibleName("Export brief")
         self.export_button.setToolTip("Save the brief as PDF and HTML (Ctrl+E)")
         self.export_button.clicked.connect(self.export_requested)
-        self.preview = QLabel("")
-        self.preview.setAccessibleName("Headline of the brief")
-        self.preview.setWordWrap(True)
+        self.preview = QTextBrowser()  # what the brief will report: scrolls, never clips
+        self.preview.setAccessibleName("What the brief will report")
+        self.preview.setOpenLinks(False)
+        self.preview.setPlaceholderText("The results the brief reports appear here after the "
+                                        "analysis (Impact step).")
+        self._headlines: list[str] = []
+        self._evidence: list[str] = []
         self.status = QLabel("Run the analysis in the Impact step first. Each outcome you "
                              "analyse is added to the brief.")
         self.status.setAccessibleName("Brief status")
@@ -101,14 +102,14 @@ class BriefPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.preview)
-        layout.addWidget(self.evidence)
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.status, 1)
         layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
+        reported = QLabel("What the brief &reports")
+        reported.setBuddy(self.preview)
+        layout.addWidget(reported)
+        layout.addWidget(self.preview, 1)
         preview_box = QWidget()
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.setContentsMargins(0, 0, 0, 0)
@@ -160,7 +161,8 @@ class BriefPage(QWidget):
 
     def show_evidence(self, lines: list[str]) -> None:
         """How strong the evidence is for each outcome, and why (one line each)."""
-        self.evidence.setText("<br>".join(html.escape(line) for line in lines))
+        self._evidence = list(lines)
+        self._show_contents()
 
     def set_ready(self, ready: bool) -> None:
         self.export_button.setEnabled(ready)
@@ -168,15 +170,25 @@ class BriefPage(QWidget):
             self.status.setText("Ready to export.")
 
     def show_headlines(self, lines: list[str]) -> None:
-        """The results the brief will report, one per outcome analysed (none: empty)."""
+        """The results the brief will report, one per outcome of the report (none: empty)."""
+        self._headlines = list(lines)
+        self._show_contents()
+
+    def reported_text(self) -> str:
+        return self.preview.toPlainText()
+
+    def _show_contents(self) -> None:
+        lines = self._headlines
         if not lines:
-            self.preview.setText("")
+            self.preview.clear()
             return
         intro = ("Result to be reported:" if len(lines) == 1 else
-                 f"{len(lines)} results to be reported (run another outcome in the Impact step "
-                 "to add it):")
+                 f"{len(lines)} results to be reported (choose another outcome in the Data "
+                 "step and run to add it):")
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        self.preview.setText(f"{intro}<ul>{items}</ul>")
+        evidence = "".join(f"<p>{html.escape(line)}</p>" for line in self._evidence)
+        heading = "<p><b>How strong the evidence is</b></p>" if evidence else ""
+        self.preview.setHtml(f"<p>{intro}</p><ul>{items}</ul>{heading}{evidence}")
 
     def show_preview(self, page: str) -> None:
         """Page 1 as HTML text from the brief's HTML twin ("" shows the placeholder)."""

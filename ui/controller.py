@@ -3,6 +3,12 @@
 Views emit intents (open this file, use this column as the outcome, run, cancel, export) and
 expose setters; the controller runs the work through the one :class:`TaskRunner` and answers
 with signals.  It never touches a widget, so tests drive it with a fake core and no window.
+
+Run runs the whole session project through ``pilot_eval.report.run_project`` (every outcome
+of the project, the retention options, the brief options): ``report`` is that
+``ProjectReport``, and every figure the window shows comes from it.  Before a run, the Trends
+step shows the means (``run_trends``) and the Retention step the retention report of the staff
+records (``run_retention``), built by the same core code.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from .core_api import ROLE_FIELDS, AnalysisOutput, CoreApi, NetworkConfirmation
+from .core_api import ROLE_FIELDS, CoreApi, NetworkConfirmation
 from .error_info import ErrorInfo
 from .project_io import SAVED_OPTIONS
+from .retention_core import migrate_staff
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
@@ -71,7 +78,7 @@ def issues_from_report(report: Any) -> list[Issue]:
 
 
 class Controller(QObject):
-    """State and wiring of one analysis session (data file, roles, result, brief)."""
+    """State and wiring of one analysis session (data file, roles, report, brief)."""
 
     table_loaded = Signal(object)      # LoadedTable
     roles_changed = Signal(dict)       # role -> column or None
@@ -79,12 +86,12 @@ class Controller(QObject):
     ready_changed = Signal(bool)       # can the analysis run?
     analysis_started = Signal()
     progress = Signal(str, float, str)  # task key, fraction, message
-    result_ready = Signal(object)      # AnalysisOutput
+    result_ready = Signal(object)      # ReportOutput: the project's report and its charts
     analysis_cancelled = Signal()
-    brief_exported = Signal(str, str)  # pdf path, html path
+    brief_exported = Signal(str, str)  # pdf path, html path (results.json beside them)
     error = Signal(object)             # ErrorInfo
     busy_changed = Signal(str, bool)   # task key, busy
-    retention_ready = Signal(object)   # RetentionOutput
+    retention_ready = Signal(object)   # RetentionView: the staff records on their own
     project_changed = Signal(str)      # the project file's path ("" for none)
     dirty_changed = Signal(bool)       # are there unsaved changes?
     options_changed = Signal(dict)     # DiD options (estimator ...)
@@ -93,9 +100,9 @@ class Controller(QObject):
     brief_preview_ready = Signal(str)  # page 1 of the brief as HTML ("" when nothing to show)
     brief_preview_failed = Signal(str)  # why the page-1 preview could not be drawn
     demo_ready = Signal(str)           # the demo project's path, to be opened
+    network_confirmation = Signal(object)  # NetworkConfirmation: ask before touching them
     trends_ready = Signal(object)      # TrendsOutput: the Trends step before any analysis
     trends_failed = Signal(str)        # why the trends could not be drawn
-    network_confirmation = Signal(object)  # NetworkConfirmation: ask before touching them
 
     def __init__(self, core: Any | None = None, runner: TaskRunner | None = None,
                  parent: QObject | None = None) -> None:
@@ -105,13 +112,13 @@ class Controller(QObject):
         self.table: Any = None
         self.roles: dict[str, str | None] = dict.fromkeys(ROLE_FIELDS)
         self.issues: list[Issue] = []
-        self.output: AnalysisOutput | None = None  # the result for the current roles
-        self.results: dict[str, AnalysisOutput] = {}  # outcome -> result, for the brief
+        self.report_output: Any = None  # ReportOutput of the last run for the current design
+        self.analysed: list[str] = []  # outcome columns run this session (beyond the project's)
         self.source_note = ""  # e.g. "the data file changed since the project was saved"
         self.project_path = ""  # the .pilot.json file this session was opened from or saved to
         self.base_project: Any = None  # the Project opened (its other entries are kept)
-        self.staff: dict[str, Any] | None = None  # {"path", "pilot_starts_file"}
-        self.retention_output: Any = None
+        self.staff: dict[str, Any] | None = None  # the project's staff entry (staff_data)
+        self.retention_view: Any = None  # RetentionView of the staff records on their own
         self.dirty = False
         self.date_format: str | None = None  # chosen in the import wizard (None: detect)
         self.options: dict[str, Any] = {"estimator": "auto"}  # DidRequest options
@@ -120,6 +127,31 @@ class Controller(QObject):
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.progress.connect(self.progress)
         self.runner.busy_changed.connect(self.busy_changed)
+
+    # -------------------------------------------------------------------- report
+    @property
+    def report(self) -> Any:
+        """The ``ProjectReport`` of the last run (None before one, or after the design
+        changed)."""
+        return None if self.report_output is None else self.report_output.report
+
+    @property
+    def output(self) -> Any:
+        """The report of the current outcome (``OutcomeReport``), None when it has none."""
+        report, outcome = self.report, self.roles.get("outcome")
+        if report is None or not outcome:
+            return None
+        return next((o for o in report.outcomes if o.outcome == outcome), None)
+
+    @property
+    def retention_report(self) -> Any:
+        """The ``RetentionReport`` shown: the run's when it has one, else the staff records'
+        on their own."""
+        report = self.report
+        retention = getattr(report, "retention", None)
+        if retention is not None and hasattr(retention, "groups"):
+            return retention
+        return getattr(self.retention_view, "report", None)
 
     # ----------------------------------------------------------------- intents
     def open_file(self, path: str, *, data_path: str | None = None,
@@ -161,10 +193,9 @@ class Controller(QObject):
         """A new, empty project (the window asks about unsaved changes first)."""
         for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, RETENTION):
             self.runner.cancel(key)
-        self.table, self.output, self.source_note = None, None, ""
+        self.table, self.report_output, self.source_note = None, None, ""
         self.base_project, self.project_path, self.staff = None, "", None
-        self.retention_output = None
-        self.results.clear()
+        self.retention_view, self.analysed = None, []
         self.roles = dict.fromkeys(ROLE_FIELDS)
         self.roles_changed.emit(dict(self.roles))
         self._set_issues([])
@@ -175,17 +206,16 @@ class Controller(QObject):
         """Copy the demo pilot into ``folder`` as a project and open it."""
         self.runner.run(DEMO, partial(self.core.make_demo, str(folder)), title=TITLES[DEMO])
 
-    def open_staff(self, path: str, pilot_starts_file: str | None = None, *,
-                   read: dict[str, Any] | None = None) -> None:
+    def open_staff(self, path: str, *, read: dict[str, Any] | None = None,
+                   pilot_starts_path: str | None = None) -> None:
         """Use the staff records at ``path`` and run the retention analysis; ``read`` holds
-        the import wizard's ``load_table`` options (encoding, delimiter, sheet ...)."""
-        self.staff = {"path": str(path)}
-        if pilot_starts_file:
-            self.staff["pilot_starts_file"] = pilot_starts_file
+        the import wizard's ``load_table`` options (encoding, delimiter, sheet ...); the pilot
+        starts come from ``pilot_starts_path`` (default: ``teams.csv`` beside the records)."""
+        teams = Path(pilot_starts_path) if pilot_starts_path else Path(path).parent / "teams.csv"
+        self.staff = {"path": str(path), "pilot_starts_path": str(teams)}
         if read:
             self.staff["read"] = dict(read)
-        self.mark_dirty()
-        self.run_retention()
+        self._staff_changed()
 
     def set_staff_options(self, *, columns: dict[str, str | None],
                           extract_date: str = "", observed_from: str = "",
@@ -198,35 +228,40 @@ class Controller(QObject):
             return
         self.staff["columns"] = {k: v for k, v in columns.items() if v}
         if pilot_starts == "panel":
-            self.staff["pilot_starts_source"] = "panel"
+            self.staff["pilot_starts_from"] = "panel"
         else:
-            self.staff.pop("pilot_starts_source", None)
+            self.staff.pop("pilot_starts_from", None)
         for key, value in (("extract_date", extract_date), ("observed_from", observed_from)):
             if value:
                 self.staff[key] = value
             else:
                 self.staff.pop(key, None)
+        self._staff_changed()
+
+    def _staff_changed(self) -> None:
+        """The staff entry changed: the report's retention is out of date."""
+        self.retention_view = None
+        self._forget_report()
         self.mark_dirty()
         self.run_retention()
 
     def run_retention(self) -> None:
+        """The staff records' retention report on its own (the project's options)."""
         if not self.staff:
             return
-        path = str(self.staff["path"])
-        starts = self.staff.get("pilot_starts_file")
-        starts_path = str(Path(path).parent / starts) if starts else None
-        dates = {k: self.staff[k] for k in ("extract_date", "observed_from", "columns", "read")
-                 if self.staff.get(k)}
-        if self.staff.get("pilot_starts_source") == "panel":
+        panel = None
+        if self.staff.get("pilot_starts_from") == "panel":
             if self.table is None or not (self.roles.get("unit") and self.roles.get("cohort")):
                 self.error.emit(ErrorInfo(TITLES[RETENTION], "Open the outcome panel and "
                                           "choose its team and pilot start columns first, or "
                                           "take the pilot starts from a teams file."))
                 return
-            starts_path = None
-            dates["panel_starts"] = (self.table.frame, self.roles["unit"], self.roles["cohort"])
-        self.runner.run(RETENTION, partial(self.core.retention, path, starts_path, **dates),
-                        title=TITLES[RETENTION])
+            panel = (self.table.frame, self.roles["unit"], self.roles["cohort"])
+        base = self.base_project
+        self.runner.run(RETENTION, partial(
+            self.core.retention, dict(self.staff), dict(getattr(base, "retention", {}) or {}),
+            project_file=self.project_path or None, panel=panel,
+            brief=dict(getattr(base, "brief", {}) or {})), title=TITLES[RETENTION])
 
     def apply_roles(self, roles: dict[str, str | None]) -> None:
         """Go to ``roles`` (undo/redo): one changed role keeps other outcomes' results."""
@@ -238,11 +273,11 @@ class Controller(QObject):
             self.mark_dirty()
 
     def set_option(self, name: str, value: Any) -> None:
-        """Change a DiD option (``estimator``); the results of other options are dropped."""
+        """Change a DiD option (``estimator``); the report of other options is dropped."""
         if self.options.get(name) == value:
             return
         self.options[name] = value
-        self._forget_result()
+        self._forget_report()
         self.options_changed.emit(dict(self.options))
         self.mark_dirty()
 
@@ -258,13 +293,13 @@ class Controller(QObject):
 
     def current_project(self, *, brief: dict[str, Any] | None = None,
                         narrative: dict[str, str] | None = None) -> Any:
-        """The session as a ``pilot_eval.project.Project``."""
+        """The session as a ``pilot_eval.project.Project``: the project opened, with this
+        session's data, roles, outcomes, options, staff entry and brief text."""
         from .project_io import session_project
 
-        return session_project(self.table, self.roles, [o.result for o in self.results.values()],
-                               base=self.base_project, staff=self.staff, brief=brief,
-                               narrative=narrative, date_format=self.date_format,
-                               options=self.options)
+        return session_project(self.table, self.roles, self.analysed, base=self.base_project,
+                               staff=self.staff, brief=brief, narrative=narrative,
+                               date_format=self.date_format, options=self.options)
 
     def save_project(self, path: str, *, brief: dict[str, Any] | None = None,
                      narrative: dict[str, str] | None = None) -> bool:
@@ -284,7 +319,7 @@ class Controller(QObject):
         except (PilotEvalError, OSError, ValueError) as exc:
             self.error.emit(describe_exception(exc, title=TITLES["save"]))
             return False
-        self.base_project, self.project_path = project, str(path)
+        self.base_project, self.project_path, self.analysed = project, str(path), []
         self._set_clean()
         self.project_changed.emit(self.project_path)
         return True
@@ -300,9 +335,12 @@ class Controller(QObject):
         self.roles[role] = column
         if column and role in ("cohort", "treatment"):  # one way of saying who is treated
             self.roles["treatment" if role == "cohort" else "cohort"] = None
-        # Another outcome keeps the results of the others for the brief; any other role
-        # changes the design, so every earlier result is dropped.
-        self._forget_result(keep_other_outcomes=role == "outcome")
+        # Another outcome keeps the report (it holds every outcome of the project); any
+        # other role changes the design, so the report no longer applies.
+        if role == "outcome":
+            self.runner.cancel(ANALYSIS)
+        else:
+            self._forget_report()
         self.roles_changed.emit(dict(self.roles))
         self.mark_dirty()
         self.validate()
@@ -310,7 +348,7 @@ class Controller(QObject):
     def set_roles(self, roles: dict[str, str | None]) -> None:
         """Replace every role at once (unknown role names are ignored)."""
         self.roles = {r: roles.get(r) or None for r in ROLE_FIELDS}
-        self._forget_result()
+        self._forget_report()
         self.roles_changed.emit(dict(self.roles))
         self.validate()
 
@@ -339,7 +377,8 @@ class Controller(QObject):
 
     @Slot()
     def run_analysis(self) -> None:
-        """Estimate the pilot's effect with the current roles (a new run cancels the old one)."""
+        """Run the session's project: every outcome (the current one added), the retention
+        analysis and the brief's options, as one report (a new run cancels the old one)."""
         if self.table is None:
             self.error.emit(ErrorInfo(TITLES[ANALYSIS], "Open a data file first."))
             return
@@ -348,56 +387,48 @@ class Controller(QObject):
             self.error.emit(ErrorInfo(TITLES[ANALYSIS],
                                       "Choose a column for: " + ", ".join(missing) + "."))
             return
-        self.output = None
-        options = {k: v for k, v in self.options.items() if v != "auto"}
-        self.runner.run(ANALYSIS, partial(self.core.analyse, self.table, dict(self.roles),
-                                          **options), title=TITLES[ANALYSIS])
+        outcome = self.roles["outcome"]
+        if outcome and outcome not in self.analysed:
+            self.analysed.append(outcome)
+        self.report_output = None
+        task = partial(self.core.run_report, self.current_project(), self.project_path or None,
+                       table=self.table, staff_view=self.retention_view)
+        self.runner.run(ANALYSIS, task, title=TITLES[ANALYSIS])
         self.analysis_started.emit()
 
     @Slot()
     def cancel_analysis(self) -> None:
         self.runner.cancel(ANALYSIS)
 
-    def export_brief(self, pdf_path: str, *, organisation: str = "", author: str = "",
-                     options: dict[str, Any] | None = None) -> None:
-        """Write the brief of every outcome analysed with the current design to ``pdf_path``,
-        and an HTML twin beside it (with the retention results when they exist)."""
-        if not self.results:
+    def export_brief(self, folder: str, *, brief: dict[str, Any] | None = None,
+                     narrative: dict[str, str] | None = None) -> None:
+        """Write brief.pdf, brief.html and results.json of the report into ``folder``, with
+        the brief's text as it is now."""
+        if self.report is None:
             self.error.emit(ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
-                                      "brief: the brief reports its result."))
+                                      "brief: the brief reports its results."))
             return
-        task = partial(self._brief_task, [o.result for o in self.results.values()], str(pdf_path),
-                       organisation, author, self._brief_extra(options))
-        self.runner.run(BRIEF, task, title=TITLES[BRIEF])
+        project = self.current_project(brief=brief, narrative=narrative)
+        self.runner.run(BRIEF, partial(self.core.export_brief, self.report, project,
+                                       str(folder)), title=TITLES[BRIEF])
 
-    def preview_brief(self, *, organisation: str = "", author: str = "",
-                      options: dict[str, Any] | None = None) -> None:
+    def preview_brief(self, *, brief: dict[str, Any] | None = None,
+                      narrative: dict[str, str] | None = None) -> None:
         """Draw page 1 of the brief in the task runner; ``brief_preview_ready`` brings it."""
-        if not self.results:
+        if self.report is None:
             self.runner.cancel(BRIEF_PREVIEW)
             self.brief_preview_ready.emit("")
             return
-        task = partial(self.core.brief_preview, [o.result for o in self.results.values()],
-                       organisation=organisation, author=author, **self._brief_extra(options))
-        self.runner.run(BRIEF_PREVIEW, lambda progress: task(progress=progress),
+        project = self.current_project(brief=brief, narrative=narrative)
+        self.runner.run(BRIEF_PREVIEW, partial(self.core.brief_preview, self.report, project),
                         title="The preview could not be drawn")
-
-    def _brief_extra(self, options: dict[str, Any] | None) -> dict[str, Any]:
-        extra: dict[str, Any] = {}
-        if options:
-            extra["options"] = dict(options)
-        if self.retention_output is not None:
-            extra["retention"] = self.retention_output.result
-        return extra
 
     def shutdown(self) -> None:
         self.runner.shutdown()
 
-    def _forget_result(self, *, keep_other_outcomes: bool = False) -> None:
-        """Inputs changed: the last result (and any run for the old inputs) no longer applies."""
-        self.output = None
-        if not keep_other_outcomes:
-            self.results.clear()
+    def _forget_report(self) -> None:
+        """Inputs changed: the last report (and any run for the old inputs) no longer applies."""
+        self.report_output = None
         self.runner.cancel(ANALYSIS)
 
     # ------------------------------------------------------------------- tasks
@@ -406,11 +437,6 @@ class Controller(QObject):
         roles = self.core.guess_roles(table.frame)
         progress.report(1.0, "Loaded")
         return table, roles, ""
-
-    def _brief_task(self, results: list[dict[str, Any]], pdf_path: str, organisation: str,
-                    author: str, extra: dict[str, Any], progress: Any) -> tuple[str, str]:
-        return self.core.export_brief(results, pdf_path, organisation=organisation,
-                                      author=author, progress=progress, **extra)
 
     # ----------------------------------------------------------------- answers
     @property
@@ -425,39 +451,42 @@ class Controller(QObject):
         self.issues_changed.emit(list(issues))
         self.ready_changed.emit(self.can_run)
 
+    def _loaded(self, value: Any) -> None:
+        table, roles, note, *rest = value
+        extras = rest[0] if rest else {}
+        self.table, self.report_output, self.source_note = table, None, note
+        self.base_project = extras.get("project")
+        self.project_path = str(extras.get("path", ""))
+        self.staff = migrate_staff(getattr(self.base_project, "staff_data", None))
+        self.retention_view, self.analysed = None, []
+        did = getattr(self.base_project, "did", None)
+        self.options = {"estimator": getattr(did, "estimator", "auto")}
+        if did is not None:  # a project: its analysis options as saved
+            self.options.update({k: getattr(did, k) for k in SAVED_OPTIONS if hasattr(did, k)})
+        self.options_changed.emit(dict(self.options))
+        self.table_loaded.emit(table)
+        self.set_roles(roles)
+        if self.project_path and not extras.get("relocated"):
+            self._set_clean()
+        else:  # new data, or a project whose data file was located elsewhere
+            self.mark_dirty()
+        self.project_changed.emit(self.project_path)
+        self.run_retention()
+
     @Slot(str, object)
     def _on_finished(self, key: str, value: Any) -> None:
         if key == LOAD and isinstance(value, NetworkConfirmation):
             self.network_confirmation.emit(value)
         elif key == LOAD:
-            table, roles, note, *rest = value
-            extras = rest[0] if rest else {}
-            self.table, self.output, self.source_note = table, None, note
-            self.base_project = extras.get("project")
-            self.project_path = str(extras.get("path", ""))
-            staff = getattr(self.base_project, "staff_data", None)
-            self.staff = dict(staff) if isinstance(staff, dict) and staff.get("path") else None
-            self.retention_output = None
-            self.results.clear()
-            did = getattr(self.base_project, "did", None)
-            self.options = {"estimator": getattr(did, "estimator", "auto")}
-            if did is not None:  # a project: its analysis options as saved
-                self.options.update({k: getattr(did, k) for k in SAVED_OPTIONS if hasattr(did, k)})
-            self.options_changed.emit(dict(self.options))
-            self.table_loaded.emit(table)
-            self.set_roles(roles)
-            if self.project_path and not extras.get("relocated"):
-                self._set_clean()
-            else:  # new data, or a project whose data file was located elsewhere
-                self.mark_dirty()
-            self.project_changed.emit(self.project_path)
-            self.run_retention()
+            self._loaded(value)
         elif key == DEMO:
             self.demo_ready.emit(str(value))
         elif key == PREVIEW:
             self.preview_ready.emit(value)
         elif key == RETENTION:
-            self.retention_output = value
+            self.retention_view = value
+            if value.report is not None and self.staff is not None and value.roles:
+                self.staff.setdefault("columns", dict(value.roles))  # as the run will use
             self.retention_ready.emit(value)
         elif key == VALIDATE:
             self._set_issues(issues_from_report(value))
@@ -465,15 +494,12 @@ class Controller(QObject):
         elif key == TRENDS:
             self.trends_ready.emit(value)
         elif key == ANALYSIS:
-            self.output = value
-            outcome = value.result.get("outcome") or self.roles["outcome"] or ""
-            self.results.pop(outcome, None)  # a re-run moves the outcome to the end
-            self.results[outcome] = value
+            self.report_output = value
             self.result_ready.emit(value)
         elif key == BRIEF_PREVIEW:
             self.brief_preview_ready.emit(str(value))
         elif key == BRIEF:
-            pdf, html = value
+            pdf, html, *_ = value
             self.brief_exported.emit(str(Path(pdf)), str(Path(html)))
 
     @Slot(str, object)

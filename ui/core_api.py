@@ -49,39 +49,14 @@ def project_file_paths(project: Any, *, data_path: str | None = None
 
 @dataclass(frozen=True)
 class TrendsOutput:
-    """The Trends step before any analysis: pilot and comparison means, the pilot starts."""
+    """The Trends step before any analysis: the core's ``TrendsReport`` (means, pilot starts,
+    the event study's pre-trend test) of one outcome, and the brief's chart of the means."""
 
-    result: dict[str, Any]  # outcome, outcome_label, outcome_unit, group_means, pilot_starts
-    figure: Any = None  # the chart as PNG bytes
-    chart_problem: str = ""
-
-
-@dataclass(frozen=True)
-class AnalysisOutput:
-    """What an analysis task hands back to the GUI thread."""
-
-    analysis: Any  # pilot_eval.analysis.DidAnalysis
-    result: dict[str, Any]
-    figure: Any = None  # the chart as PNG bytes, or None when it could not be drawn
-    chart_problem: str = ""
-    trend_figure: Any = None  # the group-means chart (PNG) for the Trends step
-    event_figure: Any = None  # the event-study chart (PNG) when the result has ``event_time``
-    evidence: str = ""  # "evidence strength ... because ..." as the brief rates it
-
-
-REPORT_KEY = "report"
-"""The result dictionary's typed ``OutcomeReport`` (bridge until the window renders the
-``ProjectReport`` of ``pilot_eval.report.run_project``)."""
-
-
-def evidence_line(result: dict[str, Any]) -> str:
-    """'Label: evidence strength moderate. Reasons.' from the report's rating ("" if none)."""
-    report = result.get(REPORT_KEY)
-    if report is None:
-        return ""
-    rating = report.evidence
-    why = " ".join(rating.reasons) or "No reason to lower it was found."
-    return f"{report.label}: evidence strength {rating.word.lower()}. {why}"
+    outcome: str
+    label: str
+    unit: str
+    trends: Any  # pilot_eval.report.TrendsReport
+    chart: Any = None  # report_core.Chart
 
 
 class CoreApi:
@@ -139,31 +114,21 @@ class CoreApi:
         return table, normalise_roles(roles, table.frame), status.message, extras
 
     def make_demo(self, folder: str, progress: Progress) -> str:
-        """Save the demo pilot as a project in ``folder`` (data copied beside it)."""
-        from dataclasses import replace
-
-        from pilot_eval.demo import EXTRACT_DATE, FIRST_MONTH
+        """Save the demo pilot as a project in ``folder`` (data copied beside it): the project
+        ``pilot-eval demo`` writes, with its retention options (RMST over 24 months)."""
         from pilot_eval.pipeline import demo_project
         from pilot_eval.project import save_project
 
         progress.report(0.02, "Preparing the demo pilot")
-        project = demo_project(folder)
-        data = Path(folder) / "data"
-        year, month = FIRST_MONTH
-        staff = {"path": str(data / "staff.csv"), "pilot_starts_file": "teams.csv",
-                 "extract_date": EXTRACT_DATE.isoformat(),
-                 "observed_from": f"{year:04d}-{month:02d}-01"}
-        path = Path(folder) / "demo.pilot.json"
-        save_project(replace(project, staff_data=staff), path)
-        return str(path)
+        return str(save_project(demo_project(folder), Path(folder) / "demo.pilot.json"))
 
-    def retention(self, staff_path: str, pilot_starts_path: str | None, progress: Progress,
-                  **dates: Any) -> Any:
-        """Every retention analysis of the staff records (``RetentionOutput``); ``dates``:
-        ``extract_date`` and ``observed_from`` as ISO text, and ``columns`` (field -> column)."""
-        from .retention_core import run_staff_retention
+    def retention(self, staff: dict[str, Any], retention: dict[str, Any], progress: Progress,
+                  **options: Any) -> Any:
+        """The staff records' ``RetentionReport`` on their own (``RetentionView``), with the
+        project's retention options; see ``retention_core.retention_here``."""
+        from .retention_core import retention_here
 
-        return run_staff_retention(staff_path, pilot_starts_path, progress, **dates)
+        return retention_here(staff, retention, progress, **options)
 
     def sheet_names(self, path: str) -> list[str]:
         from pilot_eval.io import sheet_names
@@ -190,156 +155,50 @@ class CoreApi:
 
     def trends(self, table: Any, roles: dict[str, str | None], progress: Progress
                ) -> TrendsOutput:
-        """The pilot and comparison means per period and the pilot starts, as soon as the
-        roles are mapped (no estimate: the pre-trend test comes with the analysis)."""
-        from pilot_eval.io.periods import normalise_periods
-        from pilot_eval.summaries import group_means, pilot_starts, start_periods
+        """The Trends part of the report as soon as the roles are mapped
+        (``pilot_eval.report.trends_report``: means, pilot starts, the pre-trend test the full
+        report reads first), with the brief's chart of the means."""
+        from pilot_eval.brief.content import GroupMeansSpec
+        from pilot_eval.charts import default_title
+        from pilot_eval.report.trends import trends_report
 
-        from .chart_image import render_png
+        from .report_core import render_spec
 
-        columns = self.columns(roles)
-        frame, labels = table.frame, {}
-        progress.report(0.1, "Reading the periods")
-        if columns.time is not None:
-            periods = normalise_periods(frame, time=columns.time, cohort=columns.cohort,
-                                        file=Path(str(table.path)).name)
-            frame, labels = periods.frame, dict(periods.labels)
-        starts = start_periods(frame, columns)
-        progress.report(0.4, "Pilot and comparison means")
+        trends = trends_report(table, self.columns(roles), progress=progress)
         info = guess_outcome_info(roles["outcome"] or "")
-        result = {"outcome": roles["outcome"], "outcome_label": info.label,
-                  "outcome_unit": info.unit, "polarity": info.polarity,
-                  "group_means": [dict(r) for r in group_means(frame, columns, labels,
-                                                               starts=starts)],
-                  "pilot_starts": [dict(r) for r in pilot_starts(frame, columns, labels,
-                                                                 starts=starts)],
-                  "pretest_pending": True}
-        progress.report(0.7, "Drawing the chart")
-        figure, problem = self.chart(result)
-        return TrendsOutput(result=result, figure=render_png(figure), chart_problem=problem)
+        spec = GroupMeansSpec(group_means=trends.group_means, pilot_starts=trends.pilot_starts,
+                              outcome_label=info.label, unit=info.unit)
+        return TrendsOutput(roles["outcome"] or "", info.label, info.unit, trends,
+                            render_spec(spec, default_title(info.label)))
 
-    def analyse(self, table: Any, roles: dict[str, str | None], progress: Progress,
-                **options: Any) -> AnalysisOutput:
-        """The DiD for ``roles``; ``options`` are ``DidRequest`` options (``estimator``).
+    def run_report(self, project: Any, project_file: str | None, progress: Progress, *,
+                   table: Any = None, staff_view: Any = None) -> Any:
+        """The session project's report and charts (``ReportOutput``).
 
         Tables of ``PROCESS_ROWS`` rows or more are analysed in a child process
         (``process_task``), so the window's event loop is never held up."""
-        from .process_task import PROCESS_ROWS, analyse_file, run_in_process
+        from .process_task import PROCESS_ROWS, run_in_process
+        from .report_core import report_here
 
-        if getattr(table, "n_rows", 0) >= PROCESS_ROWS and Path(str(table.path)).is_file():
-            read = {k: getattr(table, k) for k in ("sheet", "encoding", "delimiter", "decimal")
-                    if getattr(table, k, None) is not None}
-            return run_in_process(analyse_file, str(table.path), read,
-                                  getattr(table, "sha256", None), dict(roles), dict(options),
-                                  progress=progress)
-        return self.analyse_here(table, roles, progress, **options)
+        expected = getattr(table, "sha256", None)
+        if getattr(table, "n_rows", 0) >= PROCESS_ROWS:
+            return run_in_process(report_here, project, project_file, progress=progress,
+                                  expected_sha256=expected, staff_view=staff_view)
+        return report_here(project, project_file, progress=progress, expected_sha256=expected,
+                           staff_view=staff_view)
 
-    def analyse_here(self, table: Any, roles: dict[str, str | None], progress: Progress,
-                     **options: Any) -> AnalysisOutput:
-        """The DiD in this process (the task runner's thread, or the analysis process)."""
-        from pilot_eval.analysis import DidRequest, run_analysis
+    def export_brief(self, report: Any, project: Any, folder: str, progress: Progress
+                     ) -> tuple[str, str, str]:
+        """brief.pdf, brief.html and results.json of ``report`` (with ``project``'s brief
+        text) in ``folder``."""
+        from .report_core import export_brief, with_brief
 
-        info = guess_outcome_info(roles["outcome"] or "")
-        request = DidRequest(self.columns(roles), outcome_label=info.label,
-                             outcome_unit=info.unit, polarity=info.polarity, **options)
-        from pilot_eval.report.build_outcome import outcome_report
+        return export_brief(with_brief(report, project), folder, progress)
 
-        analysis = run_analysis(request, table, progress)
-        result = {**analysis.to_dict(), REPORT_KEY: outcome_report(analysis)}
-        from .chart_image import render_png
+    def brief_preview(self, report: Any, project: Any, progress: Progress) -> str:
+        """Page 1 of the brief as HTML, from the content the export writes."""
+        from .report_core import brief_preview, with_brief
 
-        progress.report(0.97, "Drawing the charts")
-        figure, problem = self.chart(result)
-        picture = render_png(figure)  # drawn here, not on the GUI thread
-        return AnalysisOutput(analysis=analysis, result=result, figure=picture,
-                              chart_problem=problem, trend_figure=picture,
-                              event_figure=render_png(self.event_chart(result)),
-                              evidence=evidence_line(result))
-
-    def event_chart(self, result: dict[str, Any]) -> Any:
-        """The event-study figure, or ``None`` when the result has no event-time rows."""
-        rows = result.get("event_time")
-        if not rows:
-            return None
-        from pilot_eval.charts.event_time import event_time_figure
-
-        try:
-            return event_time_figure(rows, outcome_label=result.get("outcome_label", ""),
-                                     unit=result.get("outcome_unit", ""),
-                                     reference=result.get("reference"))
-        except (KeyError, ValueError, TypeError):
-            return None
-
-    def chart(self, result: dict[str, Any]) -> tuple[Any, str]:
-        """The pilot-vs-comparison figure, or ``(None, reason)`` when it cannot be drawn."""
-        from pilot_eval.charts import group_means_figure
-
-        try:
-            figure = group_means_figure(
-                result["group_means"], pilot_starts=result.get("pilot_starts", []),
-                outcome_label=result.get("outcome_label", ""), unit=result.get("outcome_unit", ""))
-        except (KeyError, ValueError) as exc:
-            return None, f"The chart could not be drawn: {exc}"
-        return figure, ""
-
-    def export_brief(self, results: list[dict[str, Any]], pdf_path: str, *, organisation: str = "",
-                     author: str = "", progress: Progress, options: dict[str, Any] | None = None,
-                     retention: dict[str, Any] | None = None) -> tuple[str, str]:
-        """Write the brief as PDF and, beside it, HTML; return both paths.
-
-        ``options`` are ``BriefOptions`` entries (the issue, recommendation ...); ``retention``
-        is the retention analysis' dictionary, reported when given."""
-        from pilot_eval.brief import render_html, render_pdf
-
-        pdf = Path(pdf_path)
-        if pdf.suffix.lower() != ".pdf":
-            pdf = pdf.with_name(pdf.name + ".pdf")
-        html = pdf.with_suffix(".html")
-        progress.report(0.1, "Writing the brief")
-        content = _brief_content(results, organisation, author, options, retention)
-        progress.report(0.3, "Rendering the PDF")
-        render_pdf(content, pdf)
-        progress.report(0.8, "Rendering the HTML version")
-        render_html(content, html)
-        progress.report(1.0, "Done")
-        return str(pdf), str(html)
-
-    def brief_preview(self, results: list[dict[str, Any]], *, organisation: str = "",
-                      author: str = "", progress: Progress, options: dict[str, Any] | None = None,
-                      retention: dict[str, Any] | None = None) -> str:
-        """Page 1 of the brief (title, summary, findings, evidence, caveats) as HTML text,
-        from the same content the export writes."""
-        from pilot_eval.brief import brief_html
-
-        progress.report(0.1, "Drawing the preview")
-        content = _brief_content(results, organisation, author, options, retention)
-        page = page_one_html(brief_html(content))
-        progress.report(1.0, "Done")
-        return page
+        return brief_preview(with_brief(report, project), progress)
 
 
-#: Where the HTML twin's first page ends: the charts over time, else the annex.
-PAGE_ONE_ENDS = ('<section aria-labelledby="over-time">', '<section aria-labelledby="annex">')
-
-
-def page_one_html(document: str) -> str:
-    """The part of the brief's HTML before the charts and the annex, closed again."""
-    for marker in PAGE_ONE_ENDS:
-        cut = document.find(marker)
-        if cut >= 0:
-            return document[:cut] + "</main>\n</body>\n</html>\n"
-    return document
-
-
-def _brief_content(results: list[dict[str, Any]], organisation: str, author: str,
-                   options: dict[str, Any] | None, retention: dict[str, Any] | None) -> Any:
-    """The ``BriefContent`` both the export and the preview render."""
-    from pilot_eval.brief import build_brief_content
-    from pilot_eval.report.options import BriefOptions
-    from pilot_eval.report.run import assemble_report
-
-    brief_options = BriefOptions.from_dict({**(options or {}), "organisation": organisation,
-                                            "author": author}, strict=False)
-    outcomes = [r[REPORT_KEY] for r in results if r.get(REPORT_KEY) is not None]
-    staff = (retention or {}).get(REPORT_KEY)
-    return build_brief_content(assemble_report(outcomes, staff, brief_options))

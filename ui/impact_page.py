@@ -6,26 +6,19 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from .chart_image import ChartView
-from .chart_table import EVENT_HEADERS, HEADERS, event_rows, means_rows
+from .chart_panel import ChartPanel
 from .did_options import DidOptionsRow
 from .reflow import FiguresTable, NoteList, compact_combo
-from .result_text import headline, result_rows, warning_lines
-from .trends_text import robustness_rows
 
 METHODS = {
     "auto": "Automatic (recommended)",
@@ -36,10 +29,7 @@ METHODS = {
     "synthetic-control": "Synthetic control (one pilot team or group, one start)",
 }
 NO_CHART_YET = "The chart of pilot and comparison teams over time appears here after the analysis."
-MEANS_CHART_NAME = ("Chart: mean outcome of pilot and comparison teams by period, with the "
-                    "pilot start marked; the table button shows its numbers")
-EVENT_CHART_NAME = ("Chart: effect of the pilot by period since it started, with 95% ranges; "
-                    "the table button shows its numbers")
+DONE = "Done. The results are below; export them from the Brief step."
 METHOD_GUIDANCE = ("Automatic picks the method for your design: if your pilot started at "
                    "different times, it uses Callaway & Sant'Anna, which compares each wave "
                    "only with teams not yet in the pilot; with one start date it uses two-way "
@@ -105,39 +95,14 @@ class ImpactPage(QWidget):
         self.warnings = NoteList("Warnings")
         self.warnings_title = QLabel("&Warnings")
         self.warnings_title.setBuddy(self.warnings)
-        self.chart_holder = QWidget()
-        self.chart_holder.setAccessibleName("Chart of pilot and comparison means")
-        self.chart_layout = QVBoxLayout(self.chart_holder)
-        self.chart_layout.setContentsMargins(0, 0, 0, 0)
-        self.means_button = QPushButton("Show the chart as a &table")
-        self.means_button.setAccessibleName("Show the chart as a table")
-        self.means_button.setToolTip("Switch between the chart and the numbers it shows")
-        self.means_button.setCheckable(True)
-        self.means_button.toggled.connect(self._show_means_table)
-        self.means_table = QTableWidget(0, len(HEADERS))
-        self.means_table.setAccessibleName("Mean outcome of pilot and comparison teams by period")
-        self.means_table.setHorizontalHeaderLabels(list(HEADERS))
-        self.means_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.means_table.verticalHeader().setVisible(False)
-        self.means_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        means_row = QHBoxLayout()
-        means_row.addStretch(1)
-        means_row.addWidget(self.means_button)
-        self.chart_layout.addLayout(means_row)
-        self.chart_layout.addWidget(self.means_table, 1)
-        self.chart_note = QLabel(NO_CHART_YET)
-        self.chart_note.setWordWrap(True)
-        self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.chart_layout.addWidget(self.chart_note)
-        self.canvas: Any = None
-        self._chart_name = MEANS_CHART_NAME
+        self.chart = ChartPanel("Chart of the pilot's effect", NO_CHART_YET)
+        self.means_button = self.chart.button
         # Left: the figures (rows grow to fit).  Right: the chart at its own proportions and,
         # under it, the warnings, which take whatever height the chart leaves.
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.chart_holder)
+        right_layout.addWidget(self.chart)
         right_layout.addWidget(self.warnings_title)
         right_layout.addWidget(self.warnings, 1)
         self.body = QSplitter(Qt.Orientation.Horizontal)
@@ -214,71 +179,43 @@ class ImpactPage(QWidget):
         self.warnings.set_lines([])
         self.warnings.setVisible(False)
         self.warnings_title.setVisible(False)
-        self.means_table.setRowCount(0)
         self.means_button.setChecked(False)
-        self.means_button.setVisible(False)
-        self.means_table.setVisible(False)
-        self._set_canvas(None)
-        self.chart_note.setText(NO_CHART_YET)
+        self.chart.set_chart(None, NO_CHART_YET)
 
-    def show_result(self, result: dict[str, Any], figure: Any = None,
-                    chart_problem: str = "", *, event_chart: bool = False) -> None:
+    def show_result(self, outcome: Any, chart: Any = None, *, unit_noun: str = "teams",
+                    status: str = DONE) -> None:
+        """Show the report of one outcome (``OutcomeReport``) and its chart (the event study
+        when the report has one, else the means)."""
         self.set_busy(False)
         self.progress.setValue(100)
-        self.status.setText("Done. The result is below; export it from the Brief step.")
-        self.sentence.setText(headline(result))
+        self.status.setText(status)
+        from .impact_text import headline, result_rows, warning_lines  # the report's words
+
+        self.sentence.setText(headline(outcome, unit_noun))
         self.sentence.setVisible(True)
-        shown = {label for label, _ in result_rows(result)}
-        rows = result_rows(result) + [r for r in robustness_rows(result)
-                                      if r[0] not in shown and r[0] != "Why this method"]
+        rows = result_rows(outcome, unit_noun)
         self.table.setVisible(True)
-        self.table.set_rows(rows)
-        lines = warning_lines(result)
+        self.table.set_rows([(r.label, r.value) for r in rows], [r.tip for r in rows])
+        lines = warning_lines(outcome)
         self.warnings.set_lines(lines)
         self.warnings.setVisible(bool(lines))
         self.warnings_title.setVisible(bool(lines))
-        self._chart_name = (EVENT_CHART_NAME if event_chart else MEANS_CHART_NAME)
-        self._set_canvas(figure)
-        self._fill_means(result, event_chart=event_chart)
-        if figure is None:
-            self.chart_note.setText(chart_problem or "No chart for this result.")
+        self.chart.set_chart(chart, "No chart for this result.")
+
+    def show_not_run(self, label: str) -> None:
+        """The current outcome is not in the report yet."""
+        self.clear_result()
+        self.status.setText(f"{label} is not in the results yet: press Run to add it (every "
+                            "outcome of the project runs again).")
 
     def table_text(self) -> list[tuple[str, str]]:
         """The result table as shown (for tests and copying)."""
         return [(label, value) for label, value in self.table.rows()]
 
-    def _fill_means(self, result: dict[str, Any], *, event_chart: bool = False) -> None:
-        unit = result.get("outcome_unit", "")
-        if event_chart:
-            rows = event_rows(result.get("event_time") or [], unit)
-            self.means_table.setHorizontalHeaderLabels(list(EVENT_HEADERS))
-            self.means_table.setAccessibleName("Effect by period since the pilot started")
-        else:
-            rows = means_rows(result.get("group_means") or [], unit)
-            self.means_table.setHorizontalHeaderLabels(list(HEADERS))
-            self.means_table.setAccessibleName(
-                "Mean outcome of pilot and comparison teams by period")
-        self.means_table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.means_table.setItem(r, c, QTableWidgetItem(text))
-        self.means_button.setVisible(bool(rows))
-        self._show_means_table(self.means_button.isChecked())
+    @property
+    def canvas(self) -> Any:
+        return self.chart.canvas
 
-    def _show_means_table(self, show: bool) -> None:
-        has_rows = self.means_table.rowCount() > 0
-        self.means_table.setVisible(show and has_rows)
-        if self.canvas is not None:
-            self.canvas.setVisible(not show)
-        self.means_button.setText("Show the c&hart" if show else "Show the chart as a &table")
-
-    def _set_canvas(self, figure: Any) -> None:
-        if self.canvas is not None:
-            self.chart_layout.removeWidget(self.canvas)
-            self.canvas.setParent(None)
-            self.canvas.deleteLater()
-            self.canvas = None
-        self.chart_note.setVisible(figure is None)
-        if figure is not None:
-            self.canvas = ChartView(figure, self._chart_name)
-            self.chart_layout.addWidget(self.canvas, 1)
+    @property
+    def means_table(self) -> Any:
+        return self.chart.table

@@ -44,7 +44,7 @@ from .controller import (
     Controller,
     Issue,
 )
-from .core_api import AnalysisOutput, NetworkConfirmation
+from .core_api import NetworkConfirmation
 from .data_page import DataPage
 from .did_options import DEFAULTS, OPTION_NAMES
 from .error_dialog import show_error
@@ -53,7 +53,6 @@ from .help_text import help_html
 from .impact_page import ImpactPage
 from .places import documents_folder, is_temporary
 from .reflow import HANDLES_ENTER
-from .result_text import headline
 from .retention_page import RetentionPage
 from .settings import open_settings
 from .sidebar import StepBar
@@ -64,6 +63,7 @@ from .undo import OptionCommand, RolesCommand
 from .window_files import ProjectFilesMixin
 from .window_guard import ProjectGuardMixin
 from .window_import import ImportFilesMixin
+from .window_views import ReportViewsMixin
 
 DATA_FILTER = ("Data files (*.csv *.txt *.tsv *.xlsx *.parquet *.dta);;"
                "pilot-eval projects (*.pilot.json);;CSV (*.csv *.txt *.tsv);;"
@@ -73,7 +73,8 @@ RERUN_DELAY_MS = 500  # quiet time after an option change before the analysis ru
 STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*)"
 
 
-class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWindow):
+class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportFilesMixin,
+                 QMainWindow):
     """pilot-eval's window: Start -> Data -> Trends -> Impact -> Retention -> Brief."""
 
     def __init__(self, controller: Controller | None = None, *,
@@ -246,7 +247,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
                                            old, value))
 
     def _set_option(self, name: str, value: Any) -> None:
-        had_result = bool(self.controller.results)
+        had_result = self.controller.report is not None
         self.controller.set_option(name, value)
         if had_result:
             self._rerun_timer.start()
@@ -308,13 +309,6 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
         if path:
             self.import_staff_file(path)
 
-    def export_brief_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export brief",
-                                              str(self._export_folder() / "brief.pdf"),
-                                              "PDF (*.pdf)")
-        if path:
-            self.export_brief_to(path)
-
     def _export_folder(self) -> Path:
         """The project's folder, else the data file's, when the user can write there and it is
         not a temporary folder; else the Documents folder (the bundled demo data lives inside
@@ -331,11 +325,6 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
             if os.access(folder, os.W_OK) and not folder.is_relative_to(package):
                 return folder
         return documents_folder()
-
-    def export_brief_to(self, path: str | Path) -> None:
-        options = self.brief_page.options()
-        self.controller.export_brief(str(path), organisation=options.pop("organisation"),
-                                     author=options.pop("author"), options=options)
 
     def _run(self) -> None:
         self.steps.select("impact")
@@ -383,8 +372,9 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
 
     def _on_roles_changed(self, roles: dict[str, str | None]) -> None:
         self.data_page.show_roles(roles)
-        if self.controller.output is None:
-            self.impact_page.clear_result()
+        if not self.show_outcome():
+            if self.controller.report is None:
+                self.impact_page.clear_result()
             self.trends_page.clear()
             self._show_brief_contents()
 
@@ -411,38 +401,6 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
         elif message:
             self.statusBar().showMessage(f"{message}…")
 
-    def _on_trends(self, output: Any) -> None:
-        """The means as soon as the data are mapped (an analysis of this outcome shows more)."""
-        if self.controller.output is None:
-            self.trends_page.show_result(output.result, output.figure)
-
-    def _on_result(self, output: AnalysisOutput) -> None:
-        event_figure = getattr(output, "event_figure", None)
-        self.impact_page.show_result(output.result, event_figure or output.figure,
-                                     output.chart_problem, event_chart=event_figure is not None)
-        self.trends_page.show_result(output.result, getattr(output, "trend_figure", None))
-        self._show_brief_contents()
-        self.statusBar().showMessage("Analysis finished.")
-
-    def _on_retention(self, output: Any) -> None:
-        self.retention_page.show_result(output.result, output.figure, output.chart_problem)
-        self.retention_page.show_staff(output, self.controller.staff)
-        self._preview_brief()  # the brief reports retention too
-        self.statusBar().showMessage("Retention analysis finished.")
-
-    def _show_brief_contents(self) -> None:
-        results = [o.result for o in self.controller.results.values()]
-        self.brief_page.show_headlines([headline(r) for r in results])
-        self.brief_page.show_evidence([line for line in (
-            getattr(o, "evidence", "") for o in self.controller.results.values()) if line])
-        self.brief_page.set_ready(bool(results))
-        self._preview_brief()
-
-    def _preview_brief(self) -> None:
-        options = self.brief_page.options()
-        self.controller.preview_brief(organisation=options.pop("organisation"),
-                                      author=options.pop("author"), options=options)
-
     def _on_exported(self, pdf: str, html: str) -> None:
         self.brief_page.show_exported(pdf, html)
         self.statusBar().showMessage(f"Saved {Path(pdf).name} and {Path(html).name}.")
@@ -457,7 +415,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ImportFilesMixin, QMainWi
         elif key == BRIEF:
             self.brief_page.set_busy(busy)
             if not busy:
-                self.brief_page.set_ready(bool(self.controller.results))
+                self.brief_page.set_ready(self.controller.report is not None)
         elif key in (LOAD, DEMO):
             self.data_page.open_button.setEnabled(not busy)
             self.open_action.setEnabled(not busy)

@@ -25,6 +25,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 DOCUMENTS_ENV = "PILOT_EVAL_DOCUMENTS"
+#: The files an export writes into its folder (as ``pilot-eval brief --out FOLDER``).
+BRIEF_FILES = ("brief.pdf", "brief.html", "results.json")
 DEMO_SUBFOLDER = ("pilot-eval", "demo")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _DRIVE = re.compile(r"^[a-z]:", re.IGNORECASE)

@@ -2,9 +2,10 @@
 
 Threads share one interpreter lock: numpy, pandas and matplotlib hold it for 100-200 ms at a
 time on a 1M-row panel, and the GUI thread stalls for as long.  For large tables
-``CoreApi.analyse`` therefore hands the work to a child process (the ``spawn`` start method,
-as on Windows).  The child reads the data file again with the same reading options, checks its
-SHA-256 against the table shown, runs the analysis, draws the charts and sends back the result;
+``CoreApi.run_report`` therefore hands the work to a child process (the ``spawn`` start method,
+as on Windows).  The child runs the project (``report_core.report_here``: it reads the data
+file again as the project records it, checks its SHA-256 against the table shown, runs every
+analysis and draws the charts) and sends back the report;
 progress arrives through a queue that the task-runner thread relays.  Cancel terminates the
 child.  Errors come back as exceptions (user errors keep their message).
 """
@@ -70,25 +71,3 @@ def run_in_process(fn: Callable[..., Any], *args: Any, progress: Progress,
             child.terminate()
         child.join(timeout=2)
         channel.close()
-
-
-def analyse_file(path: str, read_options: dict[str, Any], sha256: str | None,
-                 roles: dict[str, str | None], options: dict[str, Any], *,
-                 progress: Progress) -> Any:
-    """In the child: read ``path`` as the window did and run ``CoreApi.analyse``."""
-    from pathlib import Path
-
-    from pilot_eval.errors import DataError
-    from pilot_eval.io import load_table
-
-    from .core_api import CoreApi
-
-    progress.report(0.0, f"Reading {Path(path).name} in the analysis process")
-    table = load_table(path, **read_options)
-    if sha256 and table.sha256 != sha256:
-        raise DataError("the data file changed since it was opened", file=Path(path).name,
-                        hint="Open it again to see and check its new contents.")
-    output = CoreApi().analyse_here(table, roles, progress, **options)
-    from dataclasses import replace
-
-    return replace(output, analysis=None)  # the result dictionary is what the window uses

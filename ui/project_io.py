@@ -46,33 +46,31 @@ def recovery_dir() -> Path:
     return data_home() / "recovery"
 
 
-def outcome_choices(results: list[dict[str, Any]], current: str | None) -> tuple[Any, ...]:
-    """One ``OutcomeChoice`` per analysed outcome (else the current outcome column)."""
-    from pilot_eval.analysis import POLARITIES
+def outcome_choices(base: tuple[Any, ...], analysed: list[str], current: str | None
+                    ) -> tuple[Any, ...]:
+    """The project's outcomes: those it had (as described there), then each outcome run in
+    this session and the current one (described from its column name)."""
     from pilot_eval.project import OutcomeChoice
 
-    choices, seen = [], set()
-    for result in results:
-        column = str(result.get("outcome") or "")
+    from .core_api import guess_outcome_info
+
+    choices, seen = list(base), {o.column for o in base}
+    for column in [*analysed, current]:
         if column and column not in seen:
             seen.add(column)
-            polarity = result.get("polarity", "neutral")
-            choices.append(OutcomeChoice(
-                column, str(result.get("outcome_label") or ""),
-                str(result.get("outcome_unit") or ""),
-                polarity if polarity in POLARITIES else "neutral"))
-    if not choices and current:
-        choices.append(OutcomeChoice(current))
+            info = guess_outcome_info(column)
+            choices.append(OutcomeChoice(column, info.label, info.unit, info.polarity))
     return tuple(choices)
 
 
-def session_project(table: Any, roles: dict[str, str | None], results: list[dict[str, Any]], *,
+def session_project(table: Any, roles: dict[str, str | None], analysed: list[str], *,
                     base: Any = None, staff: dict[str, Any] | None = None,
                     brief: dict[str, Any] | None = None,
                     narrative: dict[str, str] | None = None,
                     date_format: str | None = None,
                     options: dict[str, Any] | None = None) -> Any:
-    """The ``Project`` that redoes this session (``base``: the project opened, kept intact)."""
+    """The ``Project`` that redoes this session (``base``: the project opened, kept intact
+    where the session did not change it, so an unchanged session is the saved project)."""
     from dataclasses import replace
 
     from pilot_eval.estimators import PanelColumns
@@ -80,22 +78,28 @@ def session_project(table: Any, roles: dict[str, str | None], results: list[dict
     from pilot_eval.project import Project
     from pilot_eval.spec import DatasetSpec
 
+    from .core_api import ROLE_FIELDS
+
     project = base if base is not None else Project()
-    spec = None
+    spec = project.outcome_data
     if table is not None and roles.get("outcome"):
         columns = PanelColumns(**{r: c for r, c in roles.items() if c})
         old = project.outcome_data
-        spec = DatasetSpec.from_table(table, columns, date_format=date_format or (
-            old.date_format if old else None))
-        spec = replace(spec, path=str(Path(spec.path).resolve()))
+        if old is not None and old.path == str(table.path) and old.sha256 == table.sha256:
+            mapped = {field: roles.get(role) for role, field in ROLE_FIELDS.items()
+                      if role != "outcome"}  # the roles the window shows; the rest kept
+            spec = replace(old, columns=replace(old.columns, **mapped))
+        else:
+            spec = DatasetSpec.from_table(table, columns, date_format=date_format or (
+                old.date_format if old else None))
+            spec = replace(spec, path=str(Path(spec.path).resolve()))
     merged_brief = {**project.brief, **(brief or {})}
     merged_text = {**project.narrative, **(narrative or {})}
     did = replace(project.did, **{k: v for k, v in (options or {}).items()
                                   if k in SAVED_OPTIONS})
-    return replace(project, outcome_data=spec if spec is not None else project.outcome_data,
-                   did=did,
-                   outcomes=outcome_choices(results, roles.get("outcome")) or project.outcomes,
-                   staff_data=staff if staff is not None else project.staff_data,
+    return replace(project, outcome_data=spec, did=did,
+                   outcomes=outcome_choices(project.outcomes, analysed, roles.get("outcome")),
+                   staff_data=dict(staff) if staff is not None else project.staff_data,
                    brief=merged_brief, narrative=merged_text)
 
 

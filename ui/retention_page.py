@@ -3,7 +3,6 @@ leaving reasons and workforce rates, with the curves' key figures as a table."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -16,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .chart_image import ChartView
+from .chart_panel import ChartPanel
 from .reflow import FiguresTable, NoteList
-from .retention_text import RATE_HEADERS, rate_table, retention_rows
 from .staff_form import StaffForm
 
+RATE_HEADERS = ("Rate (mean per period)", "Pilot", "Comparison")
 IDLE = ("Open the staff records (one row per person and post: team, start date, end date, "
         "leaving reason) to compare how long pilot and comparison staff stay.")
 
@@ -51,17 +50,16 @@ class RetentionPage(QWidget):
         top.addWidget(self.open_button)
         top.addWidget(self.columns_button)
         top.addWidget(self.status, 1)
+        self.sentences = QLabel("")
+        self.sentences.setAccessibleName("Retention in words, as in the brief")
+        self.sentences.setWordWrap(True)
+        self.sentences.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.figures = FiguresTable("Retention results", ("Figure", "Value"))
         self.rates = FiguresTable("Workforce rates (hover a rate for its definition)",
                                   RATE_HEADERS)
         self.warnings = NoteList("Retention warnings")
-        self.chart_holder = QWidget()
-        self.chart_layout = QVBoxLayout(self.chart_holder)
-        self.chart_layout.setContentsMargins(0, 0, 0, 0)
-        self.chart_note = QLabel("The retention curves appear here.")
-        self.chart_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.chart_note.setWordWrap(True)
-        self.chart_layout.addWidget(self.chart_note)
+        self.chart = ChartPanel("Staff still in post", "The retention curves appear here.")
+        self.chart_holder = self.chart
         # Left: the curves at their own proportions, the workforce rates under them.  Right:
         # the key figures, and the warnings under them.
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -83,8 +81,8 @@ class RetentionPage(QWidget):
         body.addWidget(splitter, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.sentences)
         layout.addLayout(body, 1)
-        self.canvas: Any = None
         self.clear()
 
     def default_button(self) -> QPushButton:
@@ -93,11 +91,13 @@ class RetentionPage(QWidget):
                 else self.open_button)
 
     def clear(self) -> None:
+        self.sentences.setText("")
+        self.sentences.setVisible(False)
         self.figures.setRowCount(0)
         self.rates.setRowCount(0)
         self.warnings.set_lines([])
         self.warnings.setVisible(False)
-        self._set_canvas(None)
+        self.chart.set_chart(None, "The retention curves appear here.")
 
     def set_busy(self, busy: bool) -> None:
         self.open_button.setEnabled(not busy)
@@ -105,22 +105,24 @@ class RetentionPage(QWidget):
     def show_progress(self, fraction: float, message: str) -> None:
         self.status.setText(f"{message}… ({fraction:.0%})")
 
-    def show_result(self, result: dict[str, Any], figure: Any = None,
-                    chart_problem: str = "") -> None:
-        data = result.get("data") or {}
-        name = Path(str(data.get("file", ""))).name or "the staff records"
-        self.status.setText(f"<b>{name}</b>: {data.get('n_spells', '?')} spells of staff in "
-                            "post. Key figures below; the curves show the share still in post.")
-        self.figures.set_rows(retention_rows(result))
-        rows, tips = rate_table(result)
-        self.rates.set_rows(rows, tips)
-        self.rates.setVisible(bool(rows))
-        lines = [str(w) for w in result.get("warnings") or ()]
-        self.warnings.set_lines(lines)
-        self.warnings.setVisible(bool(lines))
-        self._set_canvas(figure)
-        if figure is None:
-            self.chart_note.setText(chart_problem or "No retention curves for these records.")
+    def show_result(self, report: Any, chart: Any = None, *, options: Any = None) -> None:
+        """Show a ``RetentionReport``: the brief's sentences, key figures, rates and the
+        brief's retention chart (``options``: the brief's, for its disclosure base)."""
+        from .retention_text import figure_rows, rate_rows, sentences, status_line
+
+        self.status.setText(status_line(report) + " The curves show the share still in post.")
+        lines = sentences(report, options)
+        self.sentences.setText(" ".join(lines))
+        self.sentences.setVisible(bool(lines))
+        rows = figure_rows(report)
+        self.figures.set_rows([(r.label, r.value) for r in rows], [r.tip for r in rows])
+        rates, tips = rate_rows(report)
+        self.rates.set_rows(rates, tips)
+        self.rates.setVisible(bool(rates))
+        warnings = list(report.warnings)
+        self.warnings.set_lines(warnings)
+        self.warnings.setVisible(bool(warnings))
+        self.chart.set_chart(chart, "No retention curves for these records.")
 
     def show_staff(self, output: Any, staff: dict[str, Any] | None) -> None:
         """The staff file's columns and dates in the form, and its validation problems
@@ -130,14 +132,14 @@ class RetentionPage(QWidget):
             self.staff_form.set_columns(columns, dict(getattr(output, "roles", ()) or ()),
                                         staff or {})
         self.columns_button.setVisible(bool(columns))
-        needs_form = bool(columns) and not output.result  # nothing to show but the form
+        needs_form = bool(columns) and output.report is None  # nothing to show but the form
         self.columns_button.setChecked(needs_form or (bool(columns) and
                                                        self.columns_button.isChecked()))
         problems = [str(p) for p in getattr(output, "problems", ()) or ()]
         if problems:
             self.warnings.insert_lines(problems)
             self.warnings.setVisible(True)
-            if not output.result:
+            if output.report is None:
                 self.status.setText("The staff records need attention before the retention "
                                     "analysis can run: see the list below, change the columns "
                                     "or dates on the left, or fix the file and open it again.")
@@ -148,14 +150,6 @@ class RetentionPage(QWidget):
     def figure_rows(self) -> list[tuple[str, str]]:
         return [(label, value) for label, value in self.figures.rows()]
 
-    def _set_canvas(self, figure: Any) -> None:
-        if self.canvas is not None:
-            self.chart_layout.removeWidget(self.canvas)
-            self.canvas.setParent(None)
-            self.canvas.deleteLater()
-            self.canvas = None
-        self.chart_note.setVisible(figure is None)
-        if figure is not None:
-            self.canvas = ChartView(figure, "Chart: share of staff still in post by months "
-                                    "since starting; the key figures are in the table")
-            self.chart_layout.addWidget(self.canvas, 1)
+    @property
+    def canvas(self) -> Any:
+        return self.chart.canvas

@@ -1,101 +1,133 @@
-"""Key retention figures in words, from ``RetentionAnalysis.to_dict()`` (issue 4's keys)."""
+"""The Retention step's words and figures, formatted from a ``RetentionReport`` (never computed):
+the brief's own sentences, a tidy table of key figures, and the workforce rates with their
+definitions (shown as tooltips, not in the cells)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from typing import Any
 
+from pilot_eval.estimators import Unavailable
 
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+from pilot_eval.report import words
+from pilot_eval.report.values import number
 
-
-def _f(value: Any, digits: int = 2) -> str:
-    number = _number(value)
-    return "not available" if number is None else f"{number:.{digits}f}"
-
-
-def _p(value: Any) -> str:
-    number = _number(value)
-    return "" if number is None else f", p = {number:.2g}"
-
-
-def pilot_hazard(cox: Any) -> Mapping[str, Any] | None:
-    """The Cox coefficient of the pilot (the first whose name contains 'pilot')."""
-    if not isinstance(cox, Mapping):
-        return None
-    rows = [r for r in cox.get("coefficients") or () if "pilot" in str(r.get("name", ""))]
-    return rows[0] if rows else None
-
-
-def retention_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(figure, value)`` rows: medians, log-rank, hazard ratio, RMST, DiD on leaving."""
-    rows: list[tuple[str, str]] = []
-    unit = result.get("time_unit", "months")
-    km = result.get("km") or {}
-    for group, part in km.items() if isinstance(km, Mapping) else ():
-        if isinstance(part, Mapping):
-            rows.append((f"Median stay, {group}",
-                         f"{_f(part.get('median'), 1)} {unit} ({part.get('n', '?')} staff, "
-                         f"{part.get('events', '?')} left)"))
-    logrank = result.get("logrank")
-    if isinstance(logrank, Mapping) and "p_value" in logrank:
-        rows.append(("Log-rank test (curves differ?)", f"p = {_f(logrank['p_value'], 3)}"))
-    hazard = pilot_hazard(result.get("cox"))
-    if hazard is not None:
-        rows.append(("Hazard ratio of leaving, pilot",
-                     f"{_f(hazard.get('hazard_ratio'))} (range {_f(hazard.get('ci_low'))} to "
-                     f"{_f(hazard.get('ci_high'))}{_p(hazard.get('p_value'))})"))
-    elif isinstance(result.get("cox"), str):
-        rows.append(("Hazard ratio of leaving", f"not estimated: {result['cox']}"))
-    rmst = result.get("rmst")
-    if isinstance(rmst, Mapping) and isinstance(rmst.get("difference"), Mapping):
-        diff = rmst["difference"]
-        rows.append((f"Extra time in post (RMST, first {_f(rmst.get('tau'), 0)} {unit})",
-                     f"{_f(diff.get('estimate'), 1)} {unit} (range {_f(diff.get('ci_low'), 1)} "
-                     f"to {_f(diff.get('ci_high'), 1)})"))
-    did = result.get("did_leaving")
-    if isinstance(did, Mapping) and did.get("rate_ratio") is not None:
-        rows.append(("Leaving rate ratio after the pilot (DiD)",
-                     f"{_f(did.get('rate_ratio'))} (range {_f(did.get('ci_low'))} to "
-                     f"{_f(did.get('ci_high'))}{_p(did.get('p_value'))})"))
-    incidence = result.get("cumulative_incidence")
-    if isinstance(incidence, Mapping) and incidence:
-        rows.append(("Leaving reasons", ", ".join(sorted(str(k) for k in incidence))))
-    return rows
-
+from .impact_text import Row, capital
 
 RATE_LABELS = {"nhs_leaver_rate": "Leaver rate (NHS)", "stability_index": "Stability index",
                "dfe_turnover_rate": "Turnover rate (DfE)", "vacancy_rate": "Vacancy rate",
                "agency_rate": "Agency rate"}
+RETENTION_AT = 12.0
 
 
-RATE_HEADERS = ("Rate (mean per period)", "Pilot", "Comparison")
+def ready(part: Any) -> bool:
+    return part is not None and not isinstance(part, Unavailable)
 
 
-def rate_table(result: Mapping[str, Any]) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """One row per workforce rate: its mean over the periods for each arm; and, per row, the
-    rate's definition (shown as the row's tooltip, not in the cell).
+def sentences(report: Any, options: Any = None) -> list[str]:
+    """The brief's sentences about staff retention (the same functions write the brief)."""
+    from pilot_eval.brief.retention import (
+        hazard_sentence,
+        leaving_sentence,
+        retention_sentence,
+        rmst_sentence,
+    )
+    from pilot_eval.report.options import BriefOptions
 
-    The mean is the plain average of the period rates (as the rates table in the brief lists
-    them period by period)."""
-    rates = result.get("rates")
-    if not isinstance(rates, Mapping):
+    rule = (options or BriefOptions()).disclosure
+    unit = report.time_unit
+    found = (retention_sentence(report.groups, rule, time_unit=unit),
+             hazard_sentence(report.pilot_effect, report.level),
+             rmst_sentence(report.rmst, unit), leaving_sentence(report.leaving))
+    return [s for s in found if s]
+
+
+def _ratio(value: Any, low: Any, high: Any, p_value: Any, level: float) -> str:
+    ratio = number(value)
+    if ratio is None:
+        return f"not estimated ({value.reason})" if isinstance(value, Unavailable) \
+            else "not estimated"
+    text = words.ratio_text(ratio)
+    if number(low) is not None and number(high) is not None:
+        text += (f" ({words.level_words(level)} range {words.ratio_text(number(low))} to "
+                 f"{words.ratio_text(number(high))}")
+        p = words.p_value_text(number(p_value))
+        text += f"; {p})" if p else ")"
+    return text
+
+
+def figure_rows(report: Any) -> list[Row]:
+    """Key figures in reading order: staff, medians, retention at 12 months, the log-rank
+    test, the pilot's hazard ratio, the extra time in post (RMST), the DiD on leaving."""
+    unit, rows = report.time_unit, []
+    for group in report.groups:
+        rows.append(Row(f"Staff, {words.lower_first(group.display)}",
+                        f"{words.thousands(group.n)} ({words.thousands(group.events)} left)"))
+    for group in report.groups:
+        median = ("not reached (more than half still in post)" if group.median is None
+                  else f"{group.median:.1f} {unit}")
+        rows.append(Row(f"Median time in post, {words.lower_first(group.display)}", median))
+    for group in report.groups:
+        point = group.at(RETENTION_AT)
+        if point is not None and point.survival is not None:
+            rows.append(Row(f"Still in post after {RETENTION_AT:g} {unit}, "
+                            f"{words.lower_first(group.display)}", f"{100 * point.survival:.0f}%"))
+    if ready(report.logrank):
+        rows.append(Row("Do the curves differ? (log-rank test)",
+                        words.p_value_text(number(report.logrank.p_value)) or "not available",
+                        "A small p-value: the two retention curves differ by more than chance."))
+    effect = report.pilot_effect
+    if ready(effect):
+        term = effect.term
+        rows.append(Row("Hazard ratio of leaving, pilot after its start",
+                        _ratio(term.hazard_ratio, term.ci_low, term.ci_high, term.p_value,
+                               report.level),
+                        capital(effect.why) + ". Below 1: pilot staff were less likely to "
+                        "leave."))
+    rmst = report.rmst
+    if ready(rmst) and ready(rmst.difference):
+        diff = rmst.difference
+        tau = f"{rmst.tau:,.0f}" if rmst.tau >= 10 else f"{rmst.tau:g}"
+        low, high = number(diff.ci_low), number(diff.ci_high)
+        value = (words.effect_cell(number(diff.estimate), "").replace("not available",
+                                                                      "not estimated")
+                 + f" {unit}")
+        if low is not None and high is not None:
+            value += f" ({words.range_cell(low, high, '')} {unit})"
+        rows.append(Row(f"Extra time in post, first {tau} {unit} (pilot minus comparison)",
+                        value, f"Restricted mean time in post up to {tau} {unit} "
+                        f"({rmst.tau_source}); variance: {rmst.variance}."))
+    leaving = report.leaving
+    if ready(leaving):
+        rows.append(Row("Leaving rate ratio after the pilot started (DiD)",
+                        _ratio(leaving.rate_ratio, leaving.ci_low, leaving.ci_high,
+                               leaving.p_value, leaving.level), capital(leaving.model)))
+    causes = sorted({c.cause for c in report.incidence})
+    if causes:
+        rows.append(Row("Leaving reasons", ", ".join(causes)))
+    return rows
+
+
+def rate_rows(report: Any) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """One row per workforce rate (its mean over the periods, per arm, as the report holds
+    it) and, per row, its definition (the tooltip)."""
+    rates = report.rates
+    if rates is None:
         return [], []
-    period = str(rates.get("period", "period"))
     rows, tips = [], []
-    for key, definition in (rates.get("definitions") or {}).items():
-        label = RATE_LABELS.get(str(key), str(key).replace("_", " ").capitalize())
-        cells = []
-        for arm in ("pilot", "comparison"):
-            values = [v for v in (_number(r.get(key)) for r in rates.get("by_arm") or ()
-                                  if r.get("arm") == arm) if v is not None]
-            cells.append(f"{100 * sum(values) / len(values):.1f}%" if values else "–")
-        rows.append((f"{label}, per {period}", *cells))
-        tips.append(f"{label}: {definition}")
+    for mean in rates.means:
+        label = RATE_LABELS.get(mean.rate, capital(mean.rate.replace("_", " ")))
+        cells = tuple("–" if v is None else f"{100 * v:.1f}%" for v in (mean.pilot,
+                                                                       mean.comparison))
+        rows.append((f"{label}, per {rates.period}", *cells))
+        tips.append(f"{label}: {mean.definition}")
     return rows, tips
+
+
+def status_line(report: Any) -> str:
+    data = report.data
+    if data is None:
+        return "Staff records analysed."
+    spells = words.thousands(data.spells if data.spells is not None else data.rows_read)
+    since = f", observed from {data.observed_from}" if data.observed_from else ""
+    extract = f", extract of {data.extract_date}" if data.extract_date else ""
+    return f"{data.file}: {spells} spells of staff in post{since}{extract}."

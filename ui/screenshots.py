@@ -34,7 +34,6 @@ from PySide6.QtWidgets import QApplication
 
 WAIT_MS = 180_000
 STEP_ORDER = ("start", "data", "trends", "impact", "retention", "brief")
-DEMO_MORE_OUTCOMES = ("cost_per_case_gbp",)
 
 
 TASKBAR = 40  # logical pixels: the Windows taskbar along the bottom of the screen
@@ -130,18 +129,24 @@ def _wait_idle(controller: Any, timeout_ms: int = WAIT_MS) -> None:
         time.sleep(0.01)
 
 
-def save_screenshots(out_dir: str | Path, *, suffix: str = "",
-                     more_outcomes: tuple[str, ...] = DEMO_MORE_OUTCOMES) -> list[Path]:
-    """Open the demo project, run its analyses, export the brief, and save ``start.png``,
-    ``data.png``, ``trends.png``, ``impact.png``, ``retention.png`` and ``brief.png`` (with
-    ``suffix`` before ``.png``) into ``out_dir``; return their paths."""
+def save_screenshots(out_dir: str | Path, *, suffix: str = "") -> list[Path]:
+    """Open the demo project, run it (every outcome and staff retention), export the brief,
+    and save ``start.png``, ``data.png``, ``trends.png``, ``impact.png``, ``retention.png`` and
+    ``brief.png`` (with ``suffix`` before ``.png``) into ``out_dir``; return their paths.
+
+    A scratch folder stands in for the user's Documents (the demo project is created there,
+    as it would be in Documents/pilot-eval/demo) and holds the settings, so nothing of the
+    user's is read or changed."""
     from .main_window import MainWindow
+    from .places import DOCUMENTS_ENV
     from .settings import open_settings
 
     app = QApplication.instance() or QApplication([])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="pilot-eval-shots-"))
+    documents = os.environ.get(DOCUMENTS_ENV)
+    os.environ[DOCUMENTS_ENV] = str(scratch / "Documents")
     window = MainWindow(settings=open_settings(scratch / "settings.ini"))
     window.modal_errors = False
     window.show()
@@ -161,20 +166,13 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "",
         _wait_idle(c)
         grab("data")
         run_until(c.result_ready, window._run, failed=c.error)
-        for extra in more_outcomes:
-            if extra in window.data_page.model.column_names() and extra != c.roles["outcome"]:
-                first = c.roles["outcome"]
-                c.set_role("outcome", extra)
-                run_until(c.result_ready, c.run_analysis, failed=c.error)
-                c.set_role("outcome", first)  # back to the headline outcome for the pictures
-                run_until(c.result_ready, c.run_analysis, failed=c.error)
         _wait_idle(c)
         grab("trends")
         grab("impact")
         grab("retention")
         window.brief_page.issue.setPlainText(
             "Caseworkers in twelve teams were given control of their caseloads and budgets.")
-        run_until(c.brief_exported, lambda: window.export_brief_to(scratch / "brief.pdf"),
+        run_until(c.brief_exported, lambda: window.export_brief_to(scratch / "brief"),
                   failed=c.error)
         grab("brief")
         grab("start")  # its recent projects list shows the demo project just opened
@@ -182,6 +180,10 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "",
         c.shutdown()
         window.controller.dirty = False  # nothing to ask about: the demo is throw-away
         window.close()
+        if documents is None:
+            os.environ.pop(DOCUMENTS_ENV, None)
+        else:
+            os.environ[DOCUMENTS_ENV] = documents
     order = {name: i for i, name in enumerate(STEP_ORDER)}
     return sorted(saved, key=lambda p: order.get(p.stem.split("@")[0], 99))
 

@@ -14,6 +14,8 @@ QWidget {{ font-size: 10pt; }}
 #StepBar::item {{ padding: 10px 12px; }}
 #StepBar::item:selected {{ background: {ACCENT}; color: white; }}
 #Headline {{ font-size: 12pt; font-weight: bold; padding: 6px 0; }}
+#ChartTitle {{ font-weight: bold; }}
+#ChartKey {{ color: #505a5f; }}
 QListWidget::item {{ padding: 3px 2px; }}
 QPushButton {{ padding: 6px 16px; border: 1px solid #8c8c8c; border-radius: 3px;
                background: #fafafa; }}

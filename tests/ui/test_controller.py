@@ -56,8 +56,9 @@ def test_run_delivers_the_core_result(qtbot, controller, panel_csv):
     load(qtbot, controller, panel_csv)
     with qtbot.waitSignal(controller.result_ready, timeout=WAIT_MS) as blocker:
         controller.run_analysis()
-    assert blocker.args[0].result["estimate"] == pytest.approx(cell_means_did(small_panel()))
-    assert controller.output is blocker.args[0]
+    report = blocker.args[0].report
+    assert report.outcomes[0].headline.estimate == pytest.approx(cell_means_did(small_panel()))
+    assert controller.report is report and controller.output is report.outcomes[0]
 
 
 def test_run_without_data_says_what_to_do(qtbot, controller):
@@ -88,15 +89,18 @@ def test_a_bad_file_gives_the_user_message(qtbot, controller, tmp_path):
     assert controller.table is None
 
 
-def test_export_needs_a_result_then_writes_both_files(qtbot, controller, panel_csv, tmp_path):
+def test_export_needs_a_result_then_writes_the_brief_and_results(qtbot, controller, panel_csv,
+                                                                   tmp_path, fake_core):
     with qtbot.waitSignal(controller.error, timeout=WAIT_MS):
-        controller.export_brief(str(tmp_path / "brief.pdf"))
+        controller.export_brief(str(tmp_path))
     load(qtbot, controller, panel_csv)
     with qtbot.waitSignal(controller.result_ready, timeout=WAIT_MS):
         controller.run_analysis()
     with qtbot.waitSignal(controller.brief_exported, timeout=WAIT_MS) as blocker:
-        controller.export_brief(str(tmp_path / "brief.pdf"), organisation="Cyngor Gwynedd")
+        controller.export_brief(str(tmp_path), brief={"organisation": "Cyngor Gwynedd"})
     assert blocker.args == [str(tmp_path / "brief.pdf"), str(tmp_path / "brief.html")]
+    assert (tmp_path / "results.json").is_file()
+    assert fake_core.brief_project.brief["organisation"] == "Cyngor Gwynedd"
 
 
 def test_missing_roles_lists_each_needed_role():
@@ -131,17 +135,20 @@ def test_guessed_roles_in_either_orientation_fill_the_form():
     assert normalise_roles(by_role, frame) == expected
 
 
-def test_the_brief_reports_every_outcome_run_with_the_same_design(qtbot, controller, panel_csv,
-                                                                  fake_core, tmp_path):
+def test_the_project_runs_every_outcome_run_in_the_session(qtbot, controller, panel_csv,
+                                                           fake_core, tmp_path):
     load(qtbot, controller, panel_csv)
-    for outcome in ("score", "month", "score"):  # re-running an outcome replaces its result
+    for outcome in ("score", "month", "score"):  # each outcome run joins the project
         if controller.roles["outcome"] != outcome:
             controller.set_role("outcome", outcome)
         with qtbot.waitSignal(controller.result_ready, timeout=WAIT_MS):
             controller.run_analysis()
-    assert list(controller.results) == ["month", "score"]
+    assert [o.column for o in fake_core.project.outcomes] == ["score", "month"]
+    assert [o.outcome for o in controller.report.outcomes] == ["score", "month"]
+    controller.set_role("outcome", "month")  # in the report: shown without a new run
+    assert controller.output.outcome == "month"
     with qtbot.waitSignal(controller.brief_exported, timeout=WAIT_MS):
-        controller.export_brief(str(tmp_path / "brief.pdf"))
-    assert fake_core.exported == ["month", "score"]
-    controller.set_role("cluster", "team")  # another design: earlier results no longer apply
-    assert controller.results == {} and controller.output is None
+        controller.export_brief(str(tmp_path))
+    assert fake_core.exported == ["score", "month"]
+    controller.set_role("cluster", "team")  # another design: the report no longer applies
+    assert controller.report is None and controller.output is None

@@ -41,12 +41,12 @@ def test_an_option_change_reruns_the_analysis_and_undo_puts_it_back(qtbot, windo
     row = window.impact_page.options_row
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         row.combos["se"].setCurrentIndex(row.combos["se"].findData("hc1"))
-    assert fake_core.options == {"se": "hc1"}  # "auto" options are left to the library
+    assert fake_core.project.did.se == "hc1"  # the project the run went through
     assert window.undo_stack.undoText() == "Standard errors: hc1"
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         window.undo_stack.undo()
     assert row.combos["se"].currentData() == "auto"
-    assert fake_core.options == {}
+    assert fake_core.project.did.se == "auto"
     assert window.shown_errors == []
 
 
@@ -59,9 +59,10 @@ def test_level_control_checks_and_sensitivity_reach_the_core(qtbot, window, pane
     row.boxes["checks"].setChecked(True)
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         row.boxes["sensitivity"].setChecked(True)  # the four changes give one rerun at most
-    qtbot.waitUntil(lambda: fake_core.options.get("sensitivity") is True, timeout=WAIT_MS)
-    assert fake_core.options == {"level": 0.90, "control": "not-yet", "checks": True,
-                                 "sensitivity": True}
+    qtbot.waitUntil(lambda: fake_core.project.did.sensitivity is True, timeout=WAIT_MS)
+    did = fake_core.project.did
+    assert (did.level, did.control, did.checks, did.sensitivity) == (0.90, "not-yet", True,
+                                                                     True)
     assert window.undo_stack.count() == 4
     window.undo_stack.undo()
     assert not row.boxes["sensitivity"].isChecked()
@@ -84,7 +85,7 @@ def test_options_are_saved_in_the_project_and_shown_when_it_opens(qtbot, monkeyp
     row.combos["se"].setCurrentIndex(row.combos["se"].findData("cluster"))
     row.combos["level"].setCurrentIndex(row.combos["level"].findData(0.99))
     row.boxes["sensitivity"].setChecked(True)
-    assert window.controller.results == {}  # no result yet: nothing reruns
+    assert window.controller.report is None  # no result yet: nothing reruns
     target = tmp_path / "pilot.pilot.json"
     assert window.save_project_to(target)
     did = json.loads(target.read_text(encoding="utf-8"))["did"]

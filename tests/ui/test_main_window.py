@@ -7,9 +7,11 @@ import threading
 import pytest
 from pilot_eval.ui.controller import Controller
 from pilot_eval.ui.error_dialog import ErrorDialog
+from pilot_eval.ui.impact_text import result_rows
 from pilot_eval.ui.main_window import MainWindow
-from pilot_eval.ui.result_text import result_rows
 from ui_fakes import cell_means_did, small_panel
+
+from pilot_eval.report import words
 
 WAIT_MS = 5000
 
@@ -48,15 +50,19 @@ def test_open_map_run_and_export(qtbot, window, panel_csv, tmp_path, dialogs):
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
     assert window.pages.currentWidget() is window.impact_page
-    assert window.impact_page.table_text() == result_rows(blocker.args[0].result)
-    assert window.impact_page.table_text()[1][1] == f"+{cell_means_did(small_panel()):.2f} points"
-    assert "raised Score by about" in window.impact_page.sentence.text()
+    outcome = blocker.args[0].report.outcomes[0]
+    assert window.impact_page.table_text() == [(r.label, r.value) for r in result_rows(outcome)]
+    estimate = cell_means_did(small_panel())  # 2 significant figures, as the brief
+    assert window.impact_page.table_text()[1][1] == f"+{words.number_in_words(estimate)} points"
+    assert window.impact_page.sentence.text().startswith(
+        f"Score: about {words.number_in_words(estimate)} points higher in pilot teams")
     assert window.impact_page.warnings.lines() == ["only 4 clusters"]
     assert window.brief_page.export_button.isEnabled()
 
     with qtbot.waitSignal(window.controller.brief_exported, timeout=WAIT_MS):
-        window.export_brief_to(tmp_path / "brief.pdf")
-    assert (tmp_path / "brief.pdf").exists() and (tmp_path / "brief.html").exists()
+        window.export_brief_to(tmp_path)
+    assert {p.name for p in tmp_path.glob("*.*")} >= {"brief.pdf", "brief.html",
+                                                      "results.json"}
     assert "brief.html" in window.brief_page.status.text()
     assert dialogs == []
 
@@ -180,23 +186,14 @@ def test_changing_a_role_while_running_cancels_the_stale_run(qtbot, window, pane
 
 def test_the_chart_has_a_table_of_its_numbers(qtbot, window, panel_csv, fake_core):
     open_panel(qtbot, window, panel_csv)
-    means = [{"period": 1, "label": "Jan", "arm": "pilot", "mean": 12.5, "n": 2},
-             {"period": 1, "label": "Jan", "arm": "comparison", "mean": 11.0, "n": 2}]
-    original = fake_core.analyse
-
-    def with_means(table, roles, progress):
-        output = original(table, roles, progress)
-        return type(output)(analysis=None, result={**output.result, "group_means": means})
-
-    fake_core.analyse = with_means
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
+    chart = blocker.args[0].chart("means", "score")
     page = window.impact_page
     assert page.means_button.isVisible() and not page.means_table.isVisible()
     page.means_button.click()
     assert page.means_table.isVisible()
-    assert [page.means_table.item(0, c).text() for c in range(4)] == ["Jan", "12.50", "11.00",
-                                                                      "2 / 2"]
+    assert page.chart.table_rows() == [list(row) for row in chart.rows]
     page.means_button.click()
     assert not page.means_table.isVisible()
 
@@ -265,12 +262,13 @@ def test_the_brief_page_lists_each_outcome_analysed(qtbot, window, panel_csv):
     open_panel(qtbot, window, panel_csv)
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         window.impact_page.run_button.click()
-    assert window.brief_page.preview.text().startswith("Result to be reported:")
+    assert window.brief_page.reported_text().startswith("Result to be reported:")
     window.controller.set_role("outcome", "month")
     assert window.brief_page.export_button.isEnabled()  # the score result is still there
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         window.impact_page.run_button.click()
-    assert window.brief_page.preview.text().startswith("2 results to be reported")
+    assert window.brief_page.reported_text().startswith("2 results to be reported")
+    assert "How strong the evidence is" in window.brief_page.reported_text()
     window.controller.set_role("unit", None)
-    assert window.brief_page.preview.text() == ""
+    assert window.brief_page.reported_text() == ""
     assert not window.brief_page.export_button.isEnabled()

@@ -35,14 +35,14 @@ def test_timers_and_input_are_served_while_a_slow_task_runs(qtbot, window, fake_
     fake_core.gate = threading.Event()
     reports: list[str] = []
     window.controller.progress.connect(lambda key, fraction, message: reports.append(message))
-    original = fake_core.analyse
+    original = fake_core.run_report
 
-    def chatty(table, roles, progress, **options):
+    def chatty(project, project_file, progress, **extra):
         for _ in range(REPORTS_IN_LOOP):  # the same report again and again
             progress.report(0.5, "Still estimating")
-        return original(table, roles, progress, **options)
+        return original(project, project_file, progress, **extra)
 
-    fake_core.analyse = chatty
+    fake_core.run_report = chatty
     ticks: list[int] = []
     timer = QTimer()
     timer.setInterval(5)

@@ -58,7 +58,7 @@ def test_no_step_needs_more_than_a_laptop_screen(qtbot, tmp_path, documents):
         _wait_idle(c)
         run_until(c.result_ready, window._run, failed=c.error)
         _wait_idle(c)
-        assert c.retention_output is not None and c.output is not None
+        assert c.retention_report is not None and c.output is not None
         for step in window.steps.step_keys():
             window.steps.select(step)
             needed = window.minimumSizeHint()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from pilot_eval.ui.retention_core import run_staff_retention
+from pilot_eval.ui.retention_core import RetentionView, migrate_staff, retention_here
 from ui_fakes import staff_frame
 
 from pilot_eval.demo import demo_path
@@ -23,6 +23,13 @@ DEMO_ROLES = (("staff_id", "staff_id"), ("team", "team"), ("start", "start_date"
               ("end", "end_date"), ("reason", "leaving_reason"))  # the demo file's header
 
 
+def run(path, teams=None, **extra):
+    """``retention_here`` on the staff records at ``path`` (entry keys in ``extra``)."""
+    panel = extra.pop("panel", None)
+    staff = {"path": str(path), **({"pilot_starts_path": str(teams)} if teams else {}), **extra}
+    return retention_here(staff, {}, Progress(), panel=panel)
+
+
 @pytest.fixture
 def small_staff(tmp_path):
     frame = pd.read_csv(demo_path("staff.csv"), dtype=str).head(SMALL_ROWS)
@@ -33,10 +40,10 @@ def small_staff(tmp_path):
 
 def test_guessed_columns_come_back_for_the_form(small_staff):
     frame, path = small_staff
-    out = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
+    out = run(path, demo_path("teams.csv"))
     assert out.roles == DEMO_ROLES
     assert out.columns == tuple(frame.columns)
-    assert out.result["data"]["n_spells"] == SMALL_ROWS
+    assert out.report.data.spells == SMALL_ROWS
     assert not any(p.startswith("error") for p in out.problems)
 
 
@@ -44,8 +51,8 @@ def test_a_spell_ending_before_it_starts_is_listed_with_its_row_and_column(small
     frame, path = small_staff
     frame.loc[frame.index[BAD_INDEX], "end_date"] = "01/01/1999"  # before every demo start
     frame.to_csv(path, index=False)
-    out = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
-    assert out.result == {}
+    out = run(path, demo_path("teams.csv"))
+    assert out.report is None
     errors = [p for p in out.problems if p.startswith("error")]
     assert len(errors) == 1
     assert "column 'end_date'" in errors[0] and f"row {BAD_ROW}" in errors[0]
@@ -53,9 +60,8 @@ def test_a_spell_ending_before_it_starts_is_listed_with_its_row_and_column(small
 
 def test_a_missing_required_column_asks_for_it(small_staff):
     _, path = small_staff
-    out = run_staff_retention(str(path), None, Progress(),
-                              columns={"team": "team", "start": "start_date"})
-    assert out.result == {}
+    out = run(path, columns={"team": "team", "start": "start_date"})
+    assert out.report is None
     assert out.problems == ("error: choose the staff records' end date column in the form "
                             "(one row per person and post).",)
 
@@ -82,10 +88,10 @@ def test_chosen_columns_and_dates_rerun_the_retention_analysis(qtbot, window, fa
     form.extract_date.setText("2024-03-31")
     with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
         form.apply_button.click()
-    _, _, options = fake_core.retention_args
-    assert options == {"extract_date": "2024-03-31",
-                       "columns": {"team": "arm", "start": "months", "end": "months"}}
-    assert window.controller.staff["columns"] == options["columns"]  # saved with the project
+    staff, _, _ = fake_core.retention_args
+    assert staff["extract_date"] == "2024-03-31" and "observed_from" not in staff
+    assert staff["columns"] == {"team": "arm", "start": "months", "end": "months"}
+    assert window.controller.staff["columns"] == staff["columns"]  # saved with the project
     assert form.combos["end"].currentText() == "months"  # the form shows what was used
 
 
@@ -114,12 +120,11 @@ def test_pilot_starts_from_the_outcome_panel_match_the_teams_file(small_staff):
     # outcome panel's pilot_start column, so both sources must give the same analysis.
     _, path = small_staff
     panel = pd.read_csv(demo_path("outcomes.csv"), dtype=str)
-    from_file = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
-    from_panel = run_staff_retention(str(path), None, Progress(),
-                                     panel_starts=(panel, "team", "pilot_start"))
+    from_file = run(path, demo_path("teams.csv"))
+    from_panel = run(path, pilot_starts_from="panel", panel=(panel, "team", "pilot_start"))
     assert from_panel.problems == from_file.problems
-    assert from_panel.result["km"] == from_file.result["km"]
-    assert from_panel.result["data"]["n_spells"] == SMALL_ROWS
+    assert from_panel.report.groups == from_file.report.groups
+    assert from_panel.report.data.spells == SMALL_ROWS
 
 
 def test_choosing_the_panel_as_pilot_start_source_sends_its_columns(qtbot, window, fake_core,
@@ -133,20 +138,18 @@ def test_choosing_the_panel_as_pilot_start_source_sends_its_columns(qtbot, windo
     form.starts.setCurrentIndex(form.starts.findData("panel"))
     with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
         form.apply_button.click()
-    staff_path, starts_path, options = fake_core.retention_args
-    frame, unit, cohort = options["panel_starts"]
+    staff, _, options = fake_core.retention_args
+    frame, unit, cohort = options["panel"]
     assert (unit, cohort) == (window.controller.roles["unit"], window.controller.roles["cohort"])
     assert frame is window.controller.table.frame
-    assert starts_path is None
-    assert window.controller.staff["pilot_starts_source"] == "panel"
+    assert staff["pilot_starts_from"] == "panel"
+    assert window.controller.staff["pilot_starts_from"] == "panel"
 
 
 def test_the_form_opens_by_itself_when_the_records_could_not_be_analysed(qtbot, window):
-    from pilot_eval.ui.retention_core import RetentionOutput
-
     problem = "error: choose the staff records' team column in the form."
     page = window.retention_page
-    page.show_staff(RetentionOutput(result={}, columns=("a", "b"), problems=(problem,)), {})
+    page.show_staff(RetentionView(columns=("a", "b"), problems=(problem,)), {})
     assert not page.staff_form.isHidden()
     assert page.problem_lines() == [problem]
     assert "need attention" in page.status.text()
@@ -158,11 +161,10 @@ def test_read_options_from_the_wizard_reach_the_staff_reader(small_staff, tmp_pa
     windows = tmp_path / "staff_semicolon.csv"
     frame.to_csv(windows, index=False, sep=";", encoding="cp1252")
     read = {"delimiter": ";", "encoding": "cp1252"}
-    from_wizard = run_staff_retention(str(windows), demo_path("teams.csv"), Progress(),
-                                      read=read)
-    reference = run_staff_retention(str(path), demo_path("teams.csv"), Progress())
+    from_wizard = run(windows, demo_path("teams.csv"), read=read)
+    reference = run(path, demo_path("teams.csv"))
     assert from_wizard.roles == DEMO_ROLES
-    assert from_wizard.result["km"] == reference.result["km"]
+    assert from_wizard.report.groups == reference.report.groups
 
 
 def test_staff_records_go_through_the_import_wizard(qtbot, window, fake_core, tmp_path):
@@ -176,7 +178,15 @@ def test_staff_records_go_through_the_import_wizard(qtbot, window, fake_core, tm
     qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
     with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
         dialog.accept()
-    staff_path, _, options = fake_core.retention_args
-    assert staff_path == str(staff)
-    assert options == {"read": {"encoding": "utf-8"}}
+    entry, _, _ = fake_core.retention_args
+    assert entry["path"] == str(staff) and entry["read"] == {"encoding": "utf-8"}
     assert window.controller.staff["read"] == {"encoding": "utf-8"}  # kept in the project
+
+
+def test_a_staff_entry_saved_by_an_older_window_is_read_in_the_projects_form(tmp_path):
+    old = {"path": str(tmp_path / "staff.csv"), "pilot_starts_file": "teams.csv",
+           "pilot_starts_source": "panel", "extract_date": "2025-10-01"}
+    assert migrate_staff(old) == {"path": str(tmp_path / "staff.csv"),
+                                  "pilot_starts_path": str(tmp_path / "teams.csv"),
+                                  "pilot_starts_from": "panel", "extract_date": "2025-10-01"}
+    assert migrate_staff({"columns": {}}) is None

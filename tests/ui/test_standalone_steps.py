@@ -7,11 +7,11 @@ force, in ``ui_fakes``) and, with the real core, against ``pilot_eval.summaries.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
 
-from pilot_eval.ui.chart_table import means_rows
 from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.places import demo_folder, is_temporary
 from pilot_eval.ui.settings import add_recent, open_settings, recent_projects
@@ -30,11 +30,11 @@ def test_trends_show_the_means_as_soon_as_the_data_are_mapped(qtbot, window, pan
     comparison = frame[frame.pilot_start == 0].groupby("month").score.mean()
     rows = window.trends_page.table_rows()
     assert [r[0] for r in rows] == ["M1", "M2", "M3", "M4"]
-    assert [float(r[1]) for r in rows] == [round(v, 2) for v in pilot]
-    assert [float(r[2]) for r in rows] == [round(v, 2) for v in comparison]
-    assert rows == means_rows(blocker.args[0].result["group_means"], "points")
-    assert "2 periods before the pilot" in window.trends_page.sentence.text()
-    assert "pre-trend test is added when the analysis runs" in window.trends_page.sentence.text()
+    assert [float(r[1]) for r in rows] == [round(v, 2) for v in comparison]
+    assert [float(r[2]) for r in rows] == [round(v, 2) for v in pilot]
+    assert rows == [list(r) for r in blocker.args[0].chart.rows]
+    assert "moved in parallel" in window.trends_page.sentence.text()  # the test read, p = 0.4
+    assert "p = 0.4" in window.trends_page.sentence.text()
 
     window.controller.set_role("outcome", None)  # unmapped: the trends no longer apply
     assert window.trends_page.table_rows() == []
@@ -60,7 +60,11 @@ def test_trends_on_the_demo_before_impact_with_the_real_core(qtbot, documents):
         columns = PanelColumns(**{k: v for k, v in roles.items() if v})
         periods = normalise_periods(table.frame, time=roles["time"], cohort=roles["cohort"])
         expected = group_means(periods.frame, columns, dict(periods.labels))
-        assert blocker.args[0].result["group_means"] == [dict(r) for r in expected]
+        trends = blocker.args[0].trends
+        assert [dataclasses.asdict(m) for m in trends.group_means] == list(expected)
+        assert trends.pretest.tests  # the event study's pre-trend test, before any run
+        assert window.trends_page.sentence.text().startswith("Cases closed with goals met: ")
+        assert "pre-trend test" in window.trends_page.sentence.text()
         assert window.trends_page.table_rows()[0][0] == "Apr 2023"  # labels, not codes
     finally:
         window.controller.shutdown()

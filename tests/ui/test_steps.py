@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pilot_eval.ui.chart_table import means_rows
+import dataclasses
+
 from pilot_eval.ui.help_text import HELP
 from pilot_eval.ui.trends_text import trend_sentence
-from ui_fakes import staff_frame
+from ui_fakes import fake_outcome, staff_frame, with_pretest
 
 WAIT_MS = 5000
 MEDIAN_PILOT, MEDIAN_COMPARISON = 5.0, 3.0  # middle of (4, 5, 9) and (1, 3, 7): staff_frame()
@@ -32,40 +33,39 @@ def test_opening_data_from_start_moves_to_the_data_step(qtbot, window, panel_csv
     assert window.pages.currentWidget() is window.data_page
 
 
-def test_trends_show_the_pretest_sentence_and_the_means_table(qtbot, window, panel_csv,
-                                                              fake_core):
+def test_trends_show_the_reports_pretest_sentence_and_the_charts_table(qtbot, window,
+                                                                      panel_csv, fake_core):
     open_panel(qtbot, window, panel_csv)
-    means = [{"period": 1, "label": "Jan", "arm": "pilot", "mean": 2.0, "n": 2},
-             {"period": 1, "label": "Jan", "arm": "comparison", "mean": 1.0, "n": 2}]
-    original = fake_core.analyse
+    original = fake_core.run_report
 
-    def analyse(table, roles, progress, **options):
-        output = original(table, roles, progress, **options)
-        output.result.update(group_means=means, pretest={"p_value": 0.4})
-        return output
+    def run_report(project, project_file, progress, **extra):
+        output = original(project, project_file, progress, **extra)
+        read = with_pretest(output.report.outcomes[0], 0.4)
+        return type(output)(dataclasses.replace(output.report, outcomes=(read,)), output.charts)
 
-    fake_core.analyse = analyse
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+    fake_core.run_report = run_report
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
     page = window.trends_page
-    assert page.sentence.text() == f"Score: {trend_sentence({'pretest': {'p_value': 0.4}})}"
+    outcome = blocker.args[0].report.outcomes[0]
+    assert page.sentence.text() == f"Score: {trend_sentence(outcome)}"
     assert "moved in parallel" in page.sentence.text() and "p = 0.4" in page.sentence.text()
-    assert page.table_rows() == means_rows(means, "points")
-    assert not page.table.isHidden()  # no figure: the table is the chart's alternative
+    chart = blocker.args[0].chart("means", "score")
+    assert page.table_rows() == [list(row) for row in chart.rows]
 
 
 def test_trend_sentence_words():
-    assert "already moving differently" in trend_sentence({"pretest": {"p_value": 0.01}})
-    unreliable = {"pretest": {"p_value": 1e-50},
-                  "warnings": ["the pre-test has 28 restrictions but only 43 clusters: the "
-                               "p-value can be far too small"],
-                  "event_time": [{"e": -2, "ci_low": -1, "ci_high": 1},
-                                 {"e": -1, "ci_low": 0.5, "ci_high": 1}]}
+    from pilot_eval.report.outcome import MeanPoint, PilotStart
+
+    base = fake_outcome("score", "Score", 2.0)
+    assert "already moving differently" in trend_sentence(with_pretest(base, 0.01))
+    unreliable = with_pretest(base, 1e-50, reliable=False, leads=((-2, -1, 1), (-1, 0.5, 1)))
     text = trend_sentence(unreliable)
-    assert "not reliable" in text and "p < 0.001" in text
+    assert "No pre-trend test can be read here" in text and "too many restrictions" in text
     assert "1 of the 2 pre-pilot estimates" in text
-    one_period = {"pilot_starts": [{"period": 2}],
-                  "group_means": [{"period": 1}, {"period": 2}]}
+    one_period = with_pretest(base, None, means=(
+        MeanPoint(1, "Jan", "pilot", 1.0, 2), MeanPoint(2, "Feb", "pilot", 2.0, 2)),
+        starts=(PilotStart(2, "Feb", 2),))
     assert "Only 1 period of data" in trend_sentence(one_period)
 
 
@@ -73,11 +73,11 @@ def test_retention_step_runs_through_the_task_runner(qtbot, window, fake_core, t
     staff = tmp_path / "staff.csv"
     staff_frame().to_csv(staff, index=False)
     with qtbot.waitSignal(window.controller.retention_ready, timeout=WAIT_MS):
-        window.controller.open_staff(str(staff), "teams.csv")
+        window.controller.open_staff(str(staff))
     rows = dict(window.retention_page.figure_rows())
-    assert rows["Median stay, pilot"].startswith(f"{MEDIAN_PILOT:.1f} months")
-    assert rows["Median stay, comparison"].startswith(f"{MEDIAN_COMPARISON:.1f} months")
-    assert fake_core.retention_args[1] == str(tmp_path / "teams.csv")
+    assert rows["Median time in post, pilot teams"] == f"{MEDIAN_PILOT:.1f} months"
+    assert rows["Median time in post, comparison teams"] == f"{MEDIAN_COMPARISON:.1f} months"
+    assert fake_core.retention_args[0]["pilot_starts_path"] == str(tmp_path / "teams.csv")
     assert window.controller.dirty
 
 
@@ -88,7 +88,7 @@ def test_method_choice_reaches_the_core_and_is_undoable(qtbot, window, panel_csv
     assert window.controller.options["estimator"] == "twfe"
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         window.impact_page.run_button.click()
-    assert fake_core.options == {"estimator": "twfe"}
+    assert fake_core.project.did.estimator == "twfe"
     window.undo_action.trigger()
     assert window.controller.options["estimator"] == "auto"
     assert combo.currentData() == "auto"
@@ -146,8 +146,9 @@ def test_brief_options_reach_the_core(qtbot, window, panel_csv, fake_core, tmp_p
     window.brief_page.decision.setCurrentText("for decision")
     with qtbot.waitSignal(window.controller.brief_exported, timeout=WAIT_MS):
         window.export_brief_to(tmp_path / "brief.pdf")
-    assert fake_core.brief_options == {"issue": "Caseloads were too high.",
-                                       "recommendation": "", "decision": "for decision"}
+    brief = fake_core.brief_project.brief  # the project whose brief text the export uses
+    assert (brief["issue"], brief["recommendation"], brief["decision"]) == (
+        "Caseloads were too high.", "", "for decision")
 
 
 def test_typing_a_recommendation_redraws_the_page_one_preview(qtbot, window, panel_csv):

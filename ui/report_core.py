@@ -1,0 +1,171 @@
+"""The project report for the window: run it, draw its charts, export and preview its brief.
+
+Called from the task runner only (or, for large tables, in a child process: ``report_here``
+is importable and everything it returns pickles).  The window runs the whole session project
+through ``pilot_eval.report.run_project`` (every outcome, the retention options, the brief
+options), so what it shows is the report the command line and the brief render.  The charts
+are the brief's own (``pilot_eval.brief``'s chart content: the same builder, the same data
+table as the chart's text alternative), drawn here as PNG so the GUI thread never draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pilot_eval.progress import Progress
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the brief as the window shows it: the picture, and its data table."""
+
+    png: bytes | None
+    title: str
+    alt_text: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """What a run hands back to the GUI thread: the report and its charts, by name
+    (``means:OUTCOME``, ``event:OUTCOME``, ``retention``)."""
+
+    report: Any  # pilot_eval.report.ProjectReport
+    charts: dict[str, Chart] = field(default_factory=dict)
+
+    def chart(self, kind: str, outcome: str = "") -> Chart | None:
+        return self.charts.get(f"{kind}:{outcome}" if outcome else kind)
+
+
+def render(content: Any) -> Chart:
+    """A ``ChartContent`` of the brief, drawn (its spec through the brief's builder)."""
+    from pilot_eval.brief.figures import figure_for
+
+    from .chart_image import render_png
+
+    return Chart(png=render_png(figure_for(content.spec)), title=content.title,
+                 alt_text=content.alt_text, columns=tuple(content.table.columns),
+                 rows=tuple(tuple(str(c) for c in row) for row in content.table.rows),
+                 key=getattr(content, "key", ""))
+
+
+def render_spec(spec: Any, title: str) -> Chart:
+    """A means chart before any report (the Trends step): the brief's builder and table."""
+    from pilot_eval.brief.figures import figure_for
+    from pilot_eval.brief.text import means_table_rows
+
+    from .chart_image import render_png
+
+    unit_noun = getattr(spec, "unit_noun", "teams")
+    columns = ("Period", f"Pilot {unit_noun}: mean", f"Pilot {unit_noun} with data",
+               f"Comparison {unit_noun}: mean", f"Comparison {unit_noun} with data")
+    return Chart(png=render_png(figure_for(spec)), title=title, alt_text=title,
+                 columns=columns, rows=tuple(tuple(str(c) for c in row) for row in
+                                             means_table_rows(spec.group_means, spec.unit)))
+
+
+def outcome_charts(report: Any, unit_noun: str) -> dict[str, Chart]:
+    """The means chart and the event-study chart of each outcome, as the brief draws them."""
+    from pilot_eval.brief.build import event_time_chart
+    from pilot_eval.brief.content import chart_content, outcome_row
+
+    charts: dict[str, Chart] = {}
+    for outcome in report.outcomes:
+        row = outcome_row(outcome, unit_noun)
+        charts[f"means:{outcome.outcome}"] = render(chart_content(outcome, row, unit_noun))
+        event = event_time_chart(outcome, row)
+        if event is not None:
+            charts[f"event:{outcome.outcome}"] = render(event)
+    return charts
+
+
+def retention_chart(retention: Any, options: Any) -> Chart | None:
+    """The brief's retention chart (curves cut where fewer than the disclosure base remain at
+    risk, labels at the line ends), or None when there are no curves."""
+    from pilot_eval.brief.build import retention_chart as brief_retention_chart
+
+    content = brief_retention_chart(retention, options, "")
+    return None if content is None else render(content)
+
+
+def report_here(project: Any, project_file: str | None, *, progress: Progress,
+                expected_sha256: str | None = None, staff_view: Any = None) -> ReportOutput:
+    """``run_project`` on the session's project, then its charts.  ``expected_sha256``: the
+    outcome panel as the window shows it (a file changed since is refused, not analysed).
+
+    A staff entry with choices only the window offers so far (reading options, pilot starts
+    from the outcome panel) cannot go through ``run_project``: the report then takes the
+    retention report the window built for those records (``staff_view``), from the same
+    core code."""
+    from pilot_eval.errors import DataError
+    from pilot_eval.report import Unavailable, run_project
+    from pilot_eval.report.run import Stage
+
+    from .retention_core import uses_window_keys
+
+    own = uses_window_keys(project.staff_data)
+    runnable = dataclasses.replace(project, staff_data=None) if own else project
+    report = run_project(runnable, Stage(progress, 0.0, 0.9), project_file=project_file)
+    if own and staff_view is not None and staff_view.report is not None:
+        report = dataclasses.replace(report, retention=staff_view.report)
+    panel = report.provenance.sources[0] if report.provenance.sources else None
+    if expected_sha256 and panel is not None and panel.sha256 != expected_sha256:
+        raise DataError("the data file changed since it was opened", file=panel.file,
+                        hint="Open it again to see and check its new contents.")
+    progress.report(0.92, "Drawing the charts")
+    charts = outcome_charts(report, report.brief.unit_noun)
+    retention = report.retention
+    if retention is not None and not isinstance(retention, Unavailable):
+        picture = retention_chart(retention, report.brief)
+        if picture is not None:
+            charts["retention"] = picture
+    progress.report(1.0, "Done")
+    return ReportOutput(report=report, charts=charts)
+
+
+def with_brief(report: Any, project: Any) -> Any:
+    """``report`` with the brief's options and narrative as the project has them now (the
+    analyst edits them after the run; no figure changes)."""
+    from pilot_eval.report.run import brief_options
+
+    return dataclasses.replace(report, brief=brief_options(project),
+                               narrative=tuple(sorted(project.narrative.items())))
+
+
+def export_brief(report: Any, folder: str | Path, progress: Progress) -> tuple[str, str, str]:
+    """Write brief.pdf, brief.html and results.json into ``folder`` (as ``pilot-eval brief
+    --out FOLDER`` does); return their paths."""
+    from pilot_eval.pipeline import write_outputs
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = write_outputs(report, out, progress=progress)
+    return str(written.pdf), str(written.html), str(written.results)
+
+
+#: Where the HTML twin's first page ends: the charts over time, else the annex.
+PAGE_ONE_ENDS = ('<section aria-labelledby="over-time">', '<section aria-labelledby="annex">')
+
+
+def page_one_html(document: str) -> str:
+    """The part of the brief's HTML before the charts and the annex, closed again."""
+    for marker in PAGE_ONE_ENDS:
+        cut = document.find(marker)
+        if cut >= 0:
+            return document[:cut] + "</main>\n</body>\n</html>\n"
+    return document
+
+
+def brief_preview(report: Any, progress: Progress) -> str:
+    """Page 1 of the brief as HTML, from the content the export writes."""
+    from pilot_eval.brief import brief_html, build_brief_content
+
+    progress.report(0.1, "Drawing the preview")
+    page = page_one_html(brief_html(build_brief_content(report)))
+    progress.report(1.0, "Done")
+    return page

@@ -1,0 +1,120 @@
+"""The window's answers to a report: the steps shown from one ``ProjectReport``.
+
+A mixin of :class:`~pilot_eval.ui.main_window.MainWindow`.  Every figure on Trends, Impact,
+Retention and Brief comes from the controller's report (``controller.report_output``) or, before
+a run, from the Trends means and the staff records' own retention report; the pages format
+them with the shared wording (``pilot_eval.report.words``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from .places import BRIEF_FILES
+
+
+class ReportViewsMixin:
+    """Needs ``self.controller`` and the pages of the main window."""
+
+    controller: Any
+
+    # ------------------------------------------------------------------ steps
+    def unit_noun(self) -> str:
+        report = self.controller.report
+        return report.brief.unit_noun if report is not None else "teams"
+
+    def show_outcome(self) -> bool:
+        """The current outcome's report on Impact and Trends; False when it has none."""
+        c = self.controller
+        outcome, output = c.output, c.report_output
+        if outcome is None:
+            if c.report is not None and c.roles.get("outcome"):
+                from .core_api import guess_outcome_info
+
+                self.impact_page.show_not_run(guess_outcome_info(c.roles["outcome"]).label)
+            return False
+        from .trends_text import trend_sentence
+
+        chart = output.chart("event", outcome.outcome) or output.chart("means", outcome.outcome)
+        self.impact_page.show_result(outcome, chart, unit_noun=self.unit_noun())
+        self.trends_page.show_trends(outcome.label, trend_sentence(outcome),
+                                     output.chart("means", outcome.outcome))
+        return True
+
+    def show_retention(self) -> None:
+        """The retention report shown: the run's, else the staff records' own."""
+        c = self.controller
+        report = c.retention_report
+        if report is None:
+            return
+        in_run = c.report is not None and getattr(c.report, "retention", None) is report
+        chart = (c.report_output.chart("retention") if in_run
+                 else getattr(c.retention_view, "chart", None))
+        options = c.report.brief if c.report is not None else None
+        self.retention_page.show_result(report, chart, options=options)
+
+    def _on_trends(self, output: Any) -> None:
+        """The means as soon as the data are mapped (a report of this outcome shows more)."""
+        if self.controller.output is None:
+            from .trends_text import pending_sentence
+
+            self.trends_page.show_trends(output.label, pending_sentence(
+                output.group_means, output.pilot_starts), output.chart)
+
+    def _on_result(self, output: Any) -> None:
+        self.show_outcome()
+        self.show_retention()
+        self._show_brief_contents()
+        self.statusBar().showMessage("Analysis finished: every outcome of the project, and "
+                                     "staff retention when the project has staff records.")
+
+    def _on_retention(self, view: Any) -> None:
+        self.show_retention()
+        self.retention_page.show_staff(view, self.controller.staff)
+        self.statusBar().showMessage("Retention analysis finished.")
+
+    # ------------------------------------------------------------------ brief
+    def _show_brief_contents(self) -> None:
+        from .impact_text import evidence_line, headline
+
+        report = self.controller.report
+        outcomes = report.outcomes if report is not None else ()
+        noun = self.unit_noun()
+        self.brief_page.show_headlines([headline(o, noun) for o in outcomes])
+        self.brief_page.show_evidence([evidence_line(o) for o in outcomes])
+        self.brief_page.set_ready(report is not None)
+        self._preview_brief()
+
+    def _preview_brief(self) -> None:
+        self.controller.preview_brief(brief=self.brief_page.options())
+
+    def ask_replace_brief(self, folder: Path) -> bool:
+        """The folder already holds a brief: replace it?  (Tests replace this.)"""
+        answer = QMessageBox.question(
+            self, "Replace the brief?", f"{folder} already holds brief.pdf, brief.html or "
+            "results.json. Replace them with this brief?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def export_brief_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Export the brief into a folder (brief.pdf, brief.html, results.json)",
+            str(self._export_folder()))
+        if folder:
+            self.export_brief_to(folder)
+
+    def export_brief_to(self, path: str | Path) -> bool:
+        """Write brief.pdf, brief.html and results.json into the folder ``path`` (a ``.pdf``
+        path: into its folder), as ``pilot-eval brief --out FOLDER`` does."""
+        folder = Path(path)
+        if folder.suffix.lower() == ".pdf":
+            folder = folder.parent
+        if any((folder / name).exists() for name in BRIEF_FILES) and \
+                not self.ask_replace_brief(folder):
+            return False
+        self.controller.export_brief(str(folder), brief=self.brief_page.options())
+        return True
