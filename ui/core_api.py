@@ -80,7 +80,6 @@ class CoreApi:
         nor one in ``allow_hosts``) is not opened: a ``NetworkConfirmation`` comes back, and
         none of those files is touched (not even to ask whether it exists)."""
         from pilot_eval.errors import DataError, ProjectFileError
-        from pilot_eval.io import load_table
         from pilot_eval.project import check_source, load_project
 
         from .places import network_host, network_paths_of
@@ -104,8 +103,7 @@ class CoreApi:
         if status.state == "missing":
             raise DataError(status.message, file=Path(path).name)
         progress.report(0.2, f"Reading {Path(spec.path).name}")
-        table = load_table(spec.path, sheet=spec.sheet, encoding=spec.encoding,
-                           delimiter=spec.delimiter, decimal=spec.decimal)
+        table = spec.load()  # as run_project reads it: header row and rows left out too
         columns = spec.columns
         roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
         if project.outcomes:
