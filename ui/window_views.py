@@ -59,10 +59,10 @@ class ReportViewsMixin:
     def _on_trends(self, output: Any) -> None:
         """The means as soon as the data are mapped (a report of this outcome shows more)."""
         if self.controller.output is None:
-            from .trends_text import pending_sentence
+            from .trends_text import trend_sentence
 
-            self.trends_page.show_trends(output.label, pending_sentence(
-                output.group_means, output.pilot_starts), output.chart)
+            self.trends_page.show_trends(output.label, trend_sentence(output.trends),
+                                         output.chart)
 
     def _on_result(self, output: Any) -> None:
         self.show_outcome()
