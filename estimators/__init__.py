@@ -42,6 +42,7 @@ _EXPORTS = {
     "SyntheticDidResult": ".did.synthetic.result",
     "SyntheticControl": ".did.synthetic.control",
     "SyntheticControlResult": ".did.synthetic.control_result",
+    "Predictor": ".did.synthetic.predictors",
     "PoissonLeavingDid": ".did.leaving",
     "LeavingDidResult": ".did.leaving",
     "from_event_study": ".did.honest.bounds",

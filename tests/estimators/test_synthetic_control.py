@@ -1,8 +1,8 @@
 """Synthetic control: exact simplex weights (brute force), placebos, permutation p-value.
 
-No published weights are reproduced here: ADH (2010) and Abadie & Gardeazabal (2003) match on
-covariate predictors with data-chosen predictor weights (a non-convex nested search), which
-this estimator does not offer.  The checks are: the weights solve the simplex least-squares
+Matching on the pre-period outcomes only (the default).  Published weights, which match on
+predictors with data-chosen predictor weights, are reproduced in
+test_synthetic_control_predictors.py.  The checks here are: the weights solve the simplex least-squares
 problem exactly (compared with a general constrained solver and the KKT conditions), the
 placebo loop equals refitting by hand, and the p-value is the published rank rule
 (ADH 2010, Section 4: share of units with post/pre RMSPE ratio at least the pilot's).

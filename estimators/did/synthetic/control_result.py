@@ -29,6 +29,40 @@ class PlaceboRun:
         return self.post_rmspe / self.pre_rmspe if self.pre_rmspe > 0 else math.inf
 
 
+@dataclass(frozen=True)
+class PredictorBalance:
+    """Synthetic control on predictors: weights ``v`` and the balance table (R ``synth.tab``).
+
+    ``pilot``, ``synthetic`` (donors' predictors times the weights) and ``donor_mean`` (plain
+    mean over the donors) are in the predictors' own units.  ``loss_v`` is the fitting-period
+    MSPE the weights were chosen for, ``loss_w`` the V-weighted distance between the pilot's
+    and the synthetic predictors (each predictor scaled by its standard deviation);
+    ``searched`` says whether ``v`` came from the data (R's nested search) or was given.
+    """
+
+    names: tuple[str, ...]
+    v: tuple[float, ...]
+    pilot: tuple[float, ...]
+    synthetic: tuple[float, ...]
+    donor_mean: tuple[float, ...]
+    loss_v: float
+    loss_w: float
+    searched: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per predictor: its weight and the pilot, synthetic and donor-mean values."""
+        return pd.DataFrame({"predictor": self.names, "weight": self.v, "pilot": self.pilot,
+                             "synthetic": self.synthetic, "donor_mean": self.donor_mean})
+
+    def to_dict(self) -> dict[str, object]:
+        return {"predictor_weights": "searched (R Synth)" if self.searched else "given",
+                "mspe_fit": self.loss_v, "loss_predictors": self.loss_w,
+                "rows": [{"predictor": n, "weight": v, "pilot": a, "synthetic": b,
+                          "donor_mean": m} for n, v, a, b, m in zip(
+                              self.names, self.v, self.pilot, self.synthetic, self.donor_mean,
+                              strict=True)]}
+
+
 @dataclass(frozen=True, repr=False)
 class SyntheticControlResult(Result):
     """Result of ``SyntheticControl.fit`` (immutable).
@@ -59,6 +93,7 @@ class SyntheticControlResult(Result):
     pilot_pre_sd: float
     mspe_cutoff: float
     warnings: tuple[str, ...]
+    balance: PredictorBalance | None = None
 
     @classmethod
     def build(cls, *, outcome: str, periods: tuple[object, ...], start: object,
@@ -67,7 +102,8 @@ class SyntheticControlResult(Result):
               placebos: tuple[PlaceboRun, ...],
               outside_range: float,
               pilot_pre_sd: float, poor_fit_share: float, outside_limit: float,
-              mspe_cutoff: float) -> SyntheticControlResult:
+              mspe_cutoff: float,
+              balance: PredictorBalance | None = None) -> SyntheticControlResult:
         t0 = periods.index(start)
         estimate = float(np.mean(pilot.gaps[t0:]))
         if placebos:
@@ -103,7 +139,7 @@ class SyntheticControlResult(Result):
                    estimate=estimate, p_value=p_value,
                    rank=rank, p_value_good_fit=p_good, poor_fit=poor, fit_reason=fit_reason,
                    outside_range=outside_range, pilot_pre_sd=pilot_pre_sd,
-                   mspe_cutoff=mspe_cutoff, warnings=warnings)
+                   mspe_cutoff=mspe_cutoff, warnings=warnings, balance=balance)
 
     @property
     def pre_rmspe(self) -> float:
@@ -159,6 +195,7 @@ class SyntheticControlResult(Result):
                 len(self.donors) + len(self.pilot_units)),
             "warnings": list(self.warnings),
             "unavailable": reasons(p_value=self.p_value, p_value_good_fit=self.p_value_good_fit),
+            "predictors": None if self.balance is None else self.balance.to_dict(),
         }
 
     def summary(self) -> str:
@@ -173,6 +210,11 @@ class SyntheticControlResult(Result):
                     f" (pilot ranks {self.rank} of {len(self.placebos) + 1} on post/pre RMSPE)"),
                  f"  pre-period RMSPE {self.pilot.pre_rmspe:.4g}; {self.fit_reason}",
                  f"  largest weights: {shown}"]
+        if self.balance is not None:
+            shown_v = ", ".join(f"{n} {v:.3f}" for n, v in zip(self.balance.names,
+                                                               self.balance.v, strict=True))
+            lines.append(f"  predictor weights ({'searched' if self.balance.searched else 'given'}"
+                         f"): {shown_v}; fitting-period MSPE {self.balance.loss_v:.6g}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
