@@ -61,6 +61,8 @@ _EXPORTS = {
     "CumulativeIncidence": ".survival.competing_risks",
     "CumulativeIncidenceResult": ".survival.competing_risks",
     "CauseSpecificCox": ".survival.competing_risks",
+    "FineGray": ".survival.fine_gray",
+    "FineGrayResult": ".survival.fine_gray_result",
     # planning: power, sample size and minimum detectable effect
     "two_means_power": ".power.analytic",
     "two_means_sample_size": ".power.analytic",

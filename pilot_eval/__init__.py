@@ -20,7 +20,7 @@ COMMON_ESTIMATORS = (
     "PanelColumns", "SpellColumns", "Unavailable", "EstimationError", "EstimatorConfigError",
     "DidTwoByTwo", "TwoWayFixedEffects", "EventStudy", "SunAbraham", "CallawaySantAnna",
     "BaconDecomposition", "WildClusterBootstrap", "KaplanMeier", "LogRankTest", "CoxModel",
-    "RestrictedMeanSurvival", "CumulativeIncidence",
+    "RestrictedMeanSurvival", "CumulativeIncidence", "FineGray",
 )
 """Names re-exported from ``pilot_eval.estimators`` (see docs/api.md)."""
 

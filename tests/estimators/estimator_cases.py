@@ -1,5 +1,5 @@
 """Fits of every estimator on small published or seeded data, shared by the calling
-convention and result protocol tests.  Data: tests/data (mpdta from R ``did``, Rossi and bmt
+convention and result protocol tests.  Data: tests/data (mpdta from R ``did``, Rossi, bmt, hypoxia
 survival data; see the READMEs there)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pilot_eval.estimators import (
     CumulativeIncidence,
     DidTwoByTwo,
     EventStudy,
+    FineGray,
     KaplanMeier,
     LogRankTest,
     PanelColumns,
@@ -34,6 +35,7 @@ MPDTA = PanelColumns(outcome="lemp", unit="countyreal", time="year", cohort="fir
 ROSSI = SpellColumns(duration="week", event="arrest", group="fin",
                      covariates=("fin", "age", "prio"))
 BMT = SpellColumns(duration="ftime", event="status", group="dis", covariates=("dis",))
+HYPOXIA = SpellColumns(duration="time", event="status", covariates=("ifp", "tumsize", "pelnode"))
 
 
 def mpdta() -> pd.DataFrame:
@@ -98,4 +100,5 @@ CASES = [
     ("cox", lambda: CoxModel(), lambda: survival("rossi"), ROSSI),
     ("cause-specific cox", lambda: CauseSpecificCox(event_type=1), lambda: survival("bmt"),
      BMT),
+    ("fine-gray", lambda: FineGray(event_type=1), lambda: survival("hypoxia"), HYPOXIA),
 ]
