@@ -34,6 +34,7 @@ from pilot_eval.estimators.workforce import (
     rates_table,
 )
 from pilot_eval.progress import SILENT, Progress
+from pilot_eval.retention_fine_gray import fine_gray_leaving
 from pilot_eval.staff import INTERNAL_MOVES, StaffOptions, pilot_starts_from_table, read_staff
 
 JSON_KEYS = ("km", "logrank", "cox", "rmst", "cumulative_incidence",
@@ -178,14 +179,18 @@ class RetentionAnalysis:
         out["warnings"] = list(self.warnings)
         for extra in ("time_unit", "km_by_period", "data", "validation", "pilot_starts"):
             out[extra] = _as_json(self.results.get(extra))
+        out["fine_gray"] = fine_gray_json(self.results)
         return out
 
     def summary(self) -> str:
         parts = []
         titles = {"cox": "Any leaving:",
                   "cox_cause": f"Cause-specific, '{self.results.get('cause')}' only (other "
-                               "reasons censored):"}
-        for key in ("km", "logrank", "cox", "cox_cause", "rmst", "did_leaving_result"):
+                               "reasons censored):",
+                  "fine_gray": "Cumulative incidence (Fine-Gray), "
+                               f"{(self.results.get('fine_gray_about') or {}).get('population')}:"}
+        for key in ("km", "logrank", "cox", "cox_cause", "fine_gray", "rmst",
+                    "did_leaving_result"):
             value = self.results.get(key)
             if hasattr(value, "summary"):
                 title = titles.get(key)
@@ -194,6 +199,18 @@ class RetentionAnalysis:
                 parts.append(f"{key}: {value}")
         parts += [f"Warning: {w}" for w in self.warnings]
         return "\n\n".join(parts)
+
+
+def fine_gray_json(results: dict[str, Any]) -> dict[str, Any] | None:
+    """``retention --json`` key ``fine_gray``: the model's dictionary (or ``unavailable``
+    with the reason) and which spells and terms it used."""
+    value = results.get("fine_gray")
+    if value is None:
+        return None
+    about = dict(results.get("fine_gray_about") or {})
+    if isinstance(value, Unavailable):
+        return {"unavailable": value.reason, **about}
+    return {**value.to_dict(), **about}
 
 
 def _as_json(value: Any) -> Any:
@@ -449,6 +466,13 @@ def run_retention(request: RetentionRequest, staff_table: Any,
     else:
         warnings.append("workforce rates and the DiD on leaving need staff records "
                         "(--start, --end, --team)")
+    labels = tuple(sorted(set(whole[cols.event].astype(str)) - {"0", "0.0"}))
+    cause = results.get("cause") if staff is not None else _cause(request, labels)
+    fine_gray, results["fine_gray_about"] = fine_gray_leaving(
+        whole, cols, cause, staff=staff is not None, level=request.level)
+    results["fine_gray"] = fine_gray
+    if isinstance(fine_gray, Unavailable) and cause is not None:
+        warnings.append(f"Fine-Gray model not estimated: {fine_gray.reason}")
     cox = results.get("cox")
     if not isinstance(cox, Unavailable | None):
         warnings += [f"Cox model: {w}" for w in cox.warnings]

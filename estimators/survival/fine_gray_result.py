@@ -114,14 +114,15 @@ class FineGrayResult(Result):
 
     def summary(self) -> str:
         pct = f"{self.level:.0%}"
+        width = max(12, *(len(c.name) + 2 for c in self.coefficients))
         lines = [f"Fine-Gray competing-risks regression; event: {self.event_type!r}; "
                  f"SE: {self.se_type}",
                  f"n = {self.n_obs}, events = {self.n_events}, competing = {self.n_competing}, "
                  f"censored = {self.n_censored}"
                  + ("" if self.n_clusters is None else f", clusters = {self.n_clusters}"),
-                 f"{'':12}{'coef':>10}{'se':>10}{'SHR':>9}  {pct} CI of SHR{'':4}{'p':>8}"]
+                 f"{'':{width}}{'coef':>10}{'se':>10}{'SHR':>9}  {pct} CI of SHR{'':4}{'p':>8}"]
         for c in self.coefficients:
-            lines.append(f"{c.name:12}{c.coef:10.5f}{c.se:10.5f}{c.shr:9.4f}  "
+            lines.append(f"{c.name:{width}}{c.coef:10.5f}{c.se:10.5f}{c.shr:9.4f}  "
                          f"{c.ci_low:.4f} to {c.ci_high:.4f}{c.p_value:10.4g}")
         lines.append(f"Log pseudo-likelihood {self.log_pseudolikelihood:.4f}; pseudo LR test "
                      f"{self.lr_statistic:.2f} on {self.lr_df} df; Wald chi2 "

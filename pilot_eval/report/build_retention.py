@@ -19,6 +19,8 @@ from pilot_eval.report.retention_report import (
     Cox,
     CoxTerm,
     Curve,
+    FineGrayModel,
+    FineGrayTerm,
     IncidenceCurve,
     KmGroup,
     LeavingDid,
@@ -249,6 +251,26 @@ def _leaving(results: Mapping[str, Any]) -> LeavingDid | Unavailable | None:
         cause=None if results.get("cause") is None else str(results["cause"]))
 
 
+def _fine_gray(results: Mapping[str, Any]) -> FineGrayModel | Unavailable | None:
+    value = results.get("fine_gray")
+    if value is None or isinstance(value, Unavailable):
+        return value
+    raw = value.to_dict()
+    about = results.get("fine_gray_about") or {}
+    terms = tuple(FineGrayTerm(name=str(c.get("name")), **{
+        k: value_of(c.get(k)) for k in ("coef", "se", "shr", "ci_low", "ci_high", "p_value")})
+        for c in raw.get("coefficients") or ())
+    return FineGrayModel(
+        cause=str(raw.get("event_type")), terms=terms,
+        population=str(about.get("population") or ""),
+        n_spells=optional_int(about.get("n_spells")), n_used=optional_int(about.get("n_used")),
+        n_events=optional_int(raw.get("n_events")),
+        n_competing=optional_int(raw.get("n_competing")),
+        n_clusters=optional_int(raw.get("n_clusters")), level=float(raw.get("level") or 0.95),
+        se_type=str(raw.get("se_type") or ""), pilot_term=about.get("pilot_term"),
+        note=str(about.get("note") or ""))
+
+
 def _plain_or_unavailable(value: Any) -> Any:
     if value is None:
         return Unavailable("not estimated")
@@ -305,4 +327,5 @@ def retention_report(analysis: Any, *, project_folder: Path | None = None) -> Re
         validation=tuple(finding(p) for p in validation.get("problems") or ()
                          if isinstance(p, Mapping)),
         warnings=tuple(str(w) for w in analysis.warnings),
-        pilot_start_dates=tuple(str(d) for d in results.get("pilot_starts") or ()))
+        pilot_start_dates=tuple(str(d) for d in results.get("pilot_starts") or ()),
+        fine_gray=_fine_gray(results))

@@ -215,6 +215,44 @@ class LeavingDid:
 
 
 @dataclass(frozen=True)
+class FineGrayTerm:
+    """One Fine-Gray coefficient with its subdistribution hazard ratio and range."""
+
+    name: str
+    coef: Value
+    se: Value
+    shr: Value
+    ci_low: Value
+    ci_high: Value
+    p_value: Value
+
+
+@dataclass(frozen=True)
+class FineGrayModel:
+    """Fine-Gray model of one leaving reason (``cause``): how the terms change the share who
+    end up leaving for it, other reasons competing (subdistribution hazard ratios). Fitted on
+    the spells ``population`` describes (``n_used`` of ``n_spells``); ``pilot_term`` names the
+    pilot's term (``None``: not estimable, ``note`` says why). Written by
+    ``pilot_eval.retention_fine_gray``."""
+
+    cause: str
+    terms: tuple[FineGrayTerm, ...]
+    population: str
+    n_spells: int | None
+    n_used: int | None
+    n_events: int | None
+    n_competing: int | None
+    n_clusters: int | None
+    level: float
+    se_type: str
+    pilot_term: str | None = None
+    note: str = ""
+
+    def term(self, name: str | None) -> FineGrayTerm | None:
+        return next((t for t in self.terms if t.name == name), None)
+
+
+@dataclass(frozen=True)
 class StaffData:
     """The staff records read: file (relative to the project file), rows, spells, dates."""
 
@@ -247,6 +285,8 @@ class RetentionReport:
     validation: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
     pilot_start_dates: tuple[str, ...] = ()
+    fine_gray: FineGrayModel | Unavailable | None = None
+    """The Fine-Gray model of the leaving reason (resigning) beside the cause-specific Cox."""
 
     def arm(self, arm: str) -> tuple[KmGroup, ...]:
         return tuple(g for g in self.groups if g.arm == arm)
