@@ -14,6 +14,7 @@ the one place that reads them.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -126,17 +127,30 @@ def _headline(raw: Mapping[str, Any], analysis: Any) -> Headline:
             figure[key] = value_of(boot.get(key), str(boot_why.get(key, "not reported")))
         se_type, se_description = "wild", str(boot.get("se_description") or "")
     df = raw.get("df")
+    clusters = _clusters(raw, analysis)
     return Headline(
         estimator=choice.estimator, estimator_reason=choice.reason,
-        inference=choice.inference, inference_reason=choice.inference_reason,
+        inference=choice.inference,
+        inference_reason=one_cluster_count(choice.inference_reason, clusters.n),
         se_type=se_type, se_description=se_description, estimate=figure["estimate"],
         se=figure["se"], ci_low=figure["ci_low"], ci_high=figure["ci_high"],
         p_value=figure["p_value"], level=float(raw.get("level") or analysis.request.level),
         n_obs=optional_int(raw.get("n_obs")), n_units=optional_int(raw.get("n_units")),
-        n_periods=optional_int(raw.get("n_periods")), clusters=_clusters(raw, analysis),
+        n_periods=optional_int(raw.get("n_periods")), clusters=clusters,
         t_stat=figure["t_stat"], df=optional_number(df),
         small_sample_factor=optional_number(raw.get("small_sample_factor")),
         critical_value=optional_number(raw.get("critical_value")), analytic=analytic)
+
+
+def one_cluster_count(reason: str, used: int | None) -> str:
+    """The inference reason with the headline's own cluster count: the choice counts the
+    clusters in the data, the estimator may use fewer (units left out of an estimate), and the
+    report says one count."""
+    match = re.search(r"\((\d+) clusters", reason)
+    if used is None or match is None or int(match.group(1)) == used:
+        return reason
+    return reason.replace(match.group(0), f"({used} clusters used in the estimate, of "
+                                          f"{match.group(1)} in the data", 1)
 
 
 def _row(e: int, row: Mapping[str, Any], kind: str) -> EventTimeRow:

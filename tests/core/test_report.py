@@ -76,6 +76,8 @@ def test_headline_and_checks_copy_the_estimators(demo_run):
         assert getattr(headline, key) == raw[key]
     assert headline.clusters.n == raw["n_clusters"] == 43
     assert headline.clusters.variable == "team"
+    # one cluster count: the choice counted 48 teams in the data, the estimate used 43
+    assert "(43 clusters used in the estimate, of 48 in the data)" in headline.inference_reason
     assert outcome.twfe.estimate == analysis.extras["twfe"].estimate
     # the dynamic aggregation's rows are the event study shown for a staggered headline
     dynamic = raw["aggregations"]["dynamic"]["rows"]
