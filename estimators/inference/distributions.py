@@ -59,4 +59,45 @@ def chi2_sf(x: ArrayLike, df: ArrayLike) -> ArrayLike:
     return special.chdtrc(df, x)
 
 
-__all__ = ["chi2_sf", "f_sf", "norm_cdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf", "t_two_sided_p"]
+def truncnorm_ppf(q: ArrayLike, low: ArrayLike, high: ArrayLike) -> np.ndarray:
+    """Quantile ``q`` of a standard normal truncated to ``[low, high]``
+    (``scipy.stats.truncnorm.ppf(q, low, high)``).
+
+    Worked in logs so that intervals far in a tail keep their digits: with ``low < 0`` the
+    quantile solves ``Phi(x) = Phi(low) + q * mass``; otherwise the mirror image
+    ``Phi(-x) = Phi(-high) + (1 - q) * mass``, where ``mass = Phi(high) - Phi(low)``.
+    """
+    q, low, high = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(low, dtype=float),
+                                       np.asarray(high, dtype=float))
+    log_mass = _log_normal_mass(low, high)
+    out = np.empty(q.shape)
+    left = low < 0.0
+    right = ~left
+    with np.errstate(divide="ignore"):  # q = 0 or 1: log(0) = -inf, as the formula wants
+        out[left] = special.ndtri_exp(np.logaddexp(special.log_ndtr(low[left]),
+                                                   np.log(q[left]) + log_mass[left]))
+        out[right] = -special.ndtri_exp(np.logaddexp(special.log_ndtr(-high[right]),
+                                                     np.log1p(-q[right]) + log_mass[right]))
+    out[q == 0.0] = low[q == 0.0]  # the ends exactly, as scipy.stats gives them
+    out[q == 1.0] = high[q == 1.0]
+    return out
+
+
+def _log_normal_mass(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``log(Phi(high) - Phi(low))``, in the lower tail when both ends are below zero and in
+    the mirror image when both are above, so that neither end's digits cancel."""
+    below = high <= 0.0
+    above = low > 0.0
+    lower = np.where(above, -high, low)  # both ends moved into the lower tail
+    upper = np.where(above, -low, high)
+    log_upper, log_lower = special.log_ndtr(upper), special.log_ndtr(lower)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = log_lower - log_upper  # <= 0
+        tail = log_upper + np.where(gap > -np.log(2.0), np.log(-np.expm1(gap)),
+                                    np.log1p(-np.exp(gap)))
+        middle = np.log1p(-special.ndtr(low) - special.ndtr(-high))
+    return np.where(below | above, tail, middle)
+
+
+__all__ = ["chi2_sf", "f_sf", "norm_cdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf", "t_two_sided_p",
+           "truncnorm_ppf"]

@@ -21,10 +21,13 @@ from itertools import combinations
 
 import numpy as np
 from pilot_eval.estimators.errors import EstimationError
-from scipy import stats
+from pilot_eval.estimators.inference.distributions import truncnorm_ppf
 from scipy.optimize import linprog
 
 VERTEX_TOLERANCE = 1e-10
+RAY_TOLERANCE = 1e-9
+"""A ray entry below ``-RAY_TOLERANCE`` (largest entry 1) makes it infeasible; above, it is
+rounding and set to zero."""
 MAX_VERTEX_SUPPORTS = 2_000_000
 
 
@@ -54,30 +57,50 @@ def arp_lp(y: np.ndarray, x: np.ndarray, sigma: np.ndarray) -> ArpLp:
     return ArpLp(float(solution.x[0]), solution.x[1:], -solution.ineqlin.marginals)
 
 
-def dual_vertices(x: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Vertices of ``{lambda >= 0 : lambda' [sd, X] = e_1}``, one per row."""
-    w = np.column_stack([sd, x])
-    rank = np.linalg.matrix_rank(w)
-    m = w.shape[0]
-    supports = np.array(list(combinations(range(m), rank)))
+def dual_rays(x: np.ndarray) -> np.ndarray:
+    """Extreme rays of the cone ``{lambda >= 0 : lambda' X = 0}``, one per row, scaled to sum 1.
+
+    The vertices of ``{lambda >= 0 : lambda' [sd, X] = e_1}`` are these rays divided by
+    ``sd' ray`` (``dual_vertices``), so rays enumerated once serve every ``sd``: in the
+    relative-magnitudes bounds ``X`` is the same for every ``Mbar`` and ``(s, sign)`` and only
+    ``sd`` changes.  A ray's support is ``rank(X) + 1`` rows whose ``X`` block has rank
+    ``rank(X)``; the ray spans the null space of that block's transpose.
+    """
+    x = np.asarray(x, dtype=float)
+    m = x.shape[0]
+    basis = _independent_columns(x)
+    q = len(basis)
+    supports = np.array(list(combinations(range(m), q + 1)), dtype=np.intp).reshape(-1, q + 1)
     if supports.shape[0] > MAX_VERTEX_SUPPORTS:
-        raise EstimationError(f"{m} moments with {rank - 1} nuisance parameters are too many "
+        raise EstimationError(f"{m} moments with {q} nuisance parameters are too many "
                               "for the vertex enumeration; use fewer post periods")
-    basis = _independent_columns(w)
-    target = np.zeros(rank)
-    target[0] = 1.0
-    blocks = w[supports][:, :, basis].transpose(0, 2, 1)  # (n, rank, rank): W_S'
-    singular = np.linalg.svd(blocks, compute_uv=False)
-    keep = singular[:, -1] > VERTEX_TOLERANCE * singular[:, 0]
-    lam_s = np.linalg.solve(blocks[keep], np.broadcast_to(target, (keep.sum(), rank))[..., None])
-    lam_s = lam_s[..., 0]
-    feasible = np.all(lam_s >= -1e-9, axis=1)
-    vertices = np.zeros((feasible.sum(), m))
-    rows = np.repeat(np.arange(feasible.sum()), rank)
-    vertices[rows, supports[keep][feasible].ravel()] = np.maximum(lam_s[feasible], 0.0).ravel()
-    full = vertices @ w
-    good = np.all(np.abs(full - np.eye(1, w.shape[1])) < 1e-8, axis=1)
-    return np.unique(np.round(vertices[good], 12), axis=0)
+    if q == 0:
+        null = np.ones((supports.shape[0], 1))
+    else:
+        blocks = x[supports][:, :, basis].transpose(0, 2, 1)  # (n, q, q + 1): X_S'
+        _, singular, right = np.linalg.svd(blocks)
+        keep = singular[:, -1] > VERTEX_TOLERANCE * singular[:, 0]
+        supports, null = supports[keep], right[keep, -1, :]
+    null = null / np.abs(null).max(axis=1, keepdims=True)
+    null *= np.where(null.sum(axis=1) < 0.0, -1.0, 1.0)[:, None]
+    feasible = np.all(null >= -RAY_TOLERANCE, axis=1)
+    rays = np.zeros((int(feasible.sum()), m))
+    rows = np.repeat(np.arange(rays.shape[0]), q + 1)
+    rays[rows, supports[feasible].ravel()] = np.maximum(null[feasible], 0.0).ravel()
+    rays /= rays.sum(axis=1, keepdims=True)
+    return np.unique(np.round(rays, 12), axis=0)
+
+
+def dual_vertices(x: np.ndarray, sd: np.ndarray, *, rays: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """Vertices of ``{lambda >= 0 : lambda' [sd, X] = e_1}``, one per row (``sd > 0``).
+
+    ``rays`` (``dual_rays(x)``) saves enumerating them again for another ``sd``.
+    """
+    if rays is None:
+        rays = dual_rays(x)
+    vertices = rays / (rays @ np.asarray(sd, dtype=float))[:, None]
+    return np.unique(np.round(vertices, 12), axis=0)
 
 
 def _independent_columns(w: np.ndarray) -> list[int]:
@@ -123,7 +146,7 @@ def truncation(y: np.ndarray, sigma: np.ndarray, gamma: np.ndarray,
 
 def truncated_normal_quantile(p: float, low: float, high: float) -> float:
     """Quantile ``p`` of a standard normal truncated to ``[low, high]``."""
-    return float(stats.truncnorm.ppf(p, low, high))
+    return float(truncnorm_ppf(p, low, high))
 
 
 def conditional_lf_rejects(y: np.ndarray, sigma: np.ndarray, *, alpha: float, kappa: float,
@@ -166,7 +189,9 @@ def conditional_lf_accepts(y0: np.ndarray, slope: np.ndarray, sigma: np.ndarray,
     values = y @ vertices.T
     best = np.argmax(values, axis=1)
     eta = values[np.arange(thetas.size), best]
-    gamma = vertices[best]
+    reject = eta > lf_cv  # the least-favourable stage; the rest needs the conditional test
+    todo = np.flatnonzero(~reject)
+    y, eta, gamma = y[todo], eta[todo], vertices[best[todo]]
     sigma_gamma = gamma @ sigma
     var_b = np.einsum("ij,ij->i", sigma_gamma, gamma)
     sigma_b = np.sqrt(np.maximum(var_b, 0.0))
@@ -181,11 +206,11 @@ def conditional_lf_accepts(y0: np.ndarray, slope: np.ndarray, sigma: np.ndarray,
     v_up = np.min(np.where(tilt > 1e-10, cut, np.inf), axis=1)
     scale = np.where(degenerate, 1.0, sigma_b)
     z_lo, z_up, stat = v_lo / scale, np.minimum(v_up, lf_cv) / scale, eta / scale
-    inside = (z_lo <= stat) & (stat <= z_up) & ~degenerate & (eta <= lf_cv)
+    inside = (z_lo <= stat) & (stat <= z_up) & ~degenerate
     size = (alpha - kappa) / (1.0 - kappa)
-    reject = eta > lf_cv
-    reject |= degenerate & (eta > 0.0)
+    decided = degenerate & (eta > 0.0)
     if inside.any():
-        critical = stats.truncnorm.ppf(1.0 - size, z_lo[inside], z_up[inside])
-        reject[inside] = stat[inside] > np.maximum(0.0, critical)
+        critical = truncnorm_ppf(1.0 - size, z_lo[inside], z_up[inside])
+        decided[inside] = stat[inside] > np.maximum(0.0, critical)
+    reject[todo] = decided
     return ~reject

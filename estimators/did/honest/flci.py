@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from pilot_eval.estimators.did.honest.flci_path import least_bias_path
 from scipy import optimize, special
 
 GRID_POINTS = 100
@@ -65,6 +67,29 @@ def folded_normal_quantile(mean: float, level: float) -> float:
 
     upper = mean + float(special.ndtri(level)) + 10.0
     return float(optimize.brentq(coverage, 0.0, upper, xtol=1e-14, rtol=1e-15))
+
+
+NEWTON_STEPS = 100
+
+
+def folded_normal_quantiles(means: np.ndarray, level: float) -> np.ndarray:
+    """``folded_normal_quantile`` for many means at once (``level > 0.5``), by Newton's method.
+
+    The coverage ``Phi(c - m) - Phi(-c - m)`` is increasing and concave in ``c`` above ``m``,
+    so Newton's steps from ``m + Phi^-1(level)`` (below the root, since
+    ``Phi(c - m) >= level`` there) rise monotonically to it; they stop when no step moves.
+    """
+    means = np.abs(np.asarray(means, dtype=float))
+    c = means + float(special.ndtri(level))
+    for _ in range(NEWTON_STEPS):
+        gap = special.ndtr(c - means) - special.ndtr(-c - means) - level
+        slope = np.exp(-0.5 * (c - means) ** 2) + np.exp(-0.5 * (c + means) ** 2)
+        step = -gap / (slope * 0.3989422804014327)  # 1 / sqrt(2 pi)
+        moved = c + np.maximum(step, 0.0)
+        if np.array_equal(moved, c):
+            break
+        c = moved
+    return c
 
 
 @dataclass(frozen=True)
@@ -164,19 +189,44 @@ class Candidates:
     lowest_sd: np.ndarray
     grid: tuple[np.ndarray, ...]
 
+    def pool(self, m: float) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+        """The candidates for ``m`` with their standard deviations and worst-case biases at
+        ``M = 1`` (the minimum-variance estimator alone when ``m = 0``)."""
+        pool = (self.lowest_sd,) if m == 0.0 or not self.grid else self.grid
+        if pool is self.grid:
+            return pool, self._grid_sd, self._grid_bias
+        return (pool, np.array([self.problem.sd(z) for z in pool]),
+                np.array([self.problem.bias(z) for z in pool]))
+
+    @cached_property
+    def _grid_sd(self) -> np.ndarray:
+        return np.array([self.problem.sd(z) for z in self.grid])
+
+    @cached_property
+    def _grid_bias(self) -> np.ndarray:
+        return np.array([self.problem.bias(z) for z in self.grid])
+
 
 def flci_candidates(sigma: np.ndarray, *, n_pre: int, l_vec: np.ndarray,
                     grid_points: int = GRID_POINTS) -> Candidates:
-    """Solve the ``grid_points`` bias-minimisation problems once, for every ``M``."""
+    """Solve the ``grid_points`` bias-minimisation problems once, for every ``M``.
+
+    The grid's ends are the minimum-variance and the least-biased weights themselves; the
+    points between are solved exactly along the path of active sets (``flci_path``), with
+    SLSQP where no certified closed form is found.
+    """
     problem = _problem(sigma, n_pre, l_vec)
     z_low = _lowest_sd(problem)
     z_unbiased = _least_bias(problem)
     h_low, h_high = problem.sd(z_low), problem.sd(z_unbiased)
-    grid, start = [], z_low
+    grid: list[np.ndarray] = []
     if h_high > h_low:
-        for h in np.linspace(h_low, h_high, grid_points):
-            start = _least_bias_given_sd(problem, float(h), start)
-            grid.append(start)
+        heights = np.linspace(h_low, h_high, grid_points)
+        cov = problem.basis.T @ problem.sigma @ problem.basis
+        grid = least_bias_path(
+            problem.mu_map @ problem.basis, problem.mu_map @ problem.base, cov, z_low,
+            heights[:-1], lambda h, start: _least_bias_given_sd(problem, h, start))
+        grid = grid + [z_unbiased] if grid_points > 1 else [z_low]
     return Candidates(problem, z_low, tuple(grid))
 
 
@@ -194,16 +244,14 @@ def optimal_flci(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, l_vec: np.n
     if candidates is None:
         candidates = flci_candidates(sigma, n_pre=n_pre, l_vec=l_vec, grid_points=grid_points)
     problem = candidates.problem
-    pool = [candidates.lowest_sd] if m == 0.0 or not candidates.grid else candidates.grid
-    best: tuple[float, np.ndarray] | None = None
-    for z in pool:
-        sd, bias = problem.sd(z), problem.bias(z)
-        half = sd * quantile(m * bias / sd, 1.0 - alpha)
-        if best is None or half < best[0]:
-            best = (half, z)
-    if best is None:
-        raise ValueError("no candidate FLCI to choose from (empty pool)")
-    half, z = best
+    pool, sds, biases = candidates.pool(m)
+    means = m * biases / sds
+    if quantile is folded_normal_quantile and 1.0 - alpha > 0.5:
+        halves = sds * folded_normal_quantiles(means, 1.0 - alpha)
+    else:
+        halves = sds * np.array([quantile(float(x), 1.0 - alpha) for x in means])
+    best = int(np.argmin(halves))  # the first of equal lengths
+    half, z = float(halves[best]), pool[best]
     weights = problem.weights(z)
     centre = float(weights @ beta)
     return Flci(centre - half, centre + half, half, weights, problem.sd(z), m * problem.bias(z))

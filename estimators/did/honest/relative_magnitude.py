@@ -10,10 +10,12 @@ of ``theta``. ``rm_identified_set`` gives the identified set by linear programmi
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.did.honest.arp import (
     conditional_lf_accepts,
+    dual_rays,
     dual_vertices,
     least_favourable_cv,
 )
@@ -116,31 +118,57 @@ def post_moment_count(n_pre: int, n_post: int) -> int:
 def rm_accept_fixed_s(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, mbar: float, s: int,
                       positive: bool, l_vec: np.ndarray, alpha: float, thetas: np.ndarray,
                       normals: np.ndarray | None = None, lf_draws: int = DEFAULT_LF_DRAWS,
-                      seed: int = 0) -> np.ndarray:
+                      seed: int = 0, setup: MomentSetup | None = None) -> np.ndarray:
     """Acceptance (bool per ``theta``) of the C-LF test for one ``(s, sign)``.
 
     As HonestDiD's ``.computeConditionalCS_DeltaRM_fixedS`` with ``postPeriodMomentsOnly``:
     only the moments that involve a post-period coefficient enter the test; the nuisance
     parameters are the post-period deviations orthogonal to ``l`` (basis ``Gamma``).
+    ``setup`` (``moment_setup``) saves working out again what every ``Mbar`` and
+    ``(s, sign)`` share.
     """
     n_post = beta.size - n_pre
+    if setup is None:
+        setup = moment_setup(n_pre, n_post, l_vec)
     a = rm_constraints(n_pre, n_post, mbar=mbar, s=s, positive=positive)
-    rows = np.flatnonzero(np.any(a[:, n_pre:] != 0.0, axis=1))
-    a_gamma = a[:, n_pre:] @ np.linalg.inv(gamma_basis(l_vec))
-    y_all = (a @ beta)[rows]
-    slope = a_gamma[rows, 0]
-    x = a_gamma[rows, 1:]
-    sigma_y = (a @ sigma @ a.T)[np.ix_(rows, rows)]
-    vertices = dual_vertices(x, np.sqrt(np.diag(sigma_y)))
+    a = a[np.any(a[:, n_pre:] != 0.0, axis=1)]  # the moments involving a post period
+    y_all = a @ beta
+    sigma_y = a @ sigma @ a.T
+    vertices = dual_vertices(setup.nuisance, np.sqrt(np.diag(sigma_y)), rays=setup.rays)
+    slope = setup.slope
     if normals is None:
-        normals = standard_normals(lf_draws, rows.size, seed=seed)
-    elif normals.ndim != 2 or normals.shape[1] != rows.size:
+        normals = standard_normals(lf_draws, a.shape[0], seed=seed)
+    elif normals.ndim != 2 or normals.shape[1] != a.shape[0]:
         raise EstimatorConfigError(f"normals must have one column per post-period moment "
-                                   f"({rows.size}); seen shape {normals.shape}")
+                                   f"({a.shape[0]}); seen shape {normals.shape}")
     kappa = alpha / 10.0
     lf_cv = least_favourable_cv(vertices, sigma_y, kappa=kappa, normals=normals)
     return conditional_lf_accepts(y_all, slope, sigma_y, thetas=thetas, alpha=alpha,
                                   kappa=kappa, lf_cv=lf_cv, vertices=vertices)
+
+
+@dataclass(frozen=True)
+class MomentSetup:
+    """What the tests for every ``Mbar`` and ``(s, sign)`` share.
+
+    The post-period part of the moments that involve a post-period coefficient (the rows of
+    ``A_RM`` kept, in the same order for every ``Mbar`` and ``(s, sign)``) does not change,
+    so neither do the moments' slope in ``theta``, their nuisance columns ``X`` and the rays
+    of its dual cone; only the moments' means and covariance do (through the pre-period
+    part).
+    """
+
+    slope: np.ndarray
+    nuisance: np.ndarray
+    rays: np.ndarray
+
+
+def moment_setup(n_pre: int, n_post: int, l_vec: np.ndarray) -> MomentSetup:
+    """The shared part of the relative-magnitudes tests (``MomentSetup``)."""
+    a = rm_constraints(n_pre, n_post, mbar=1.0, s=0, positive=True)
+    rows = np.flatnonzero(np.any(a[:, n_pre:] != 0.0, axis=1))
+    a_gamma = a[rows, n_pre:] @ np.linalg.inv(gamma_basis(l_vec))
+    return MomentSetup(a_gamma[:, 0], a_gamma[:, 1:], dual_rays(a_gamma[:, 1:]))
 
 
 def default_theta_grid(sigma: np.ndarray, *, n_pre: int, l_vec: np.ndarray,
@@ -155,13 +183,15 @@ def default_theta_grid(sigma: np.ndarray, *, n_pre: int, l_vec: np.ndarray,
 def rm_confidence_set(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int, mbar: float,
                       l_vec: np.ndarray, alpha: float, thetas: np.ndarray,
                       normals: np.ndarray | None = None, lf_draws: int = DEFAULT_LF_DRAWS,
-                      seed: int = 0) -> np.ndarray:
+                      seed: int = 0, setup: MomentSetup | None = None) -> np.ndarray:
     """Acceptance over ``thetas`` of the union over ``(s, sign)`` (``computeConditionalCS_DeltaRM``)."""
+    if setup is None:
+        setup = moment_setup(n_pre, beta.size - n_pre, l_vec)
     accept = np.zeros(thetas.size, dtype=bool)
     for s, sign in _locations(n_pre):
         accept |= rm_accept_fixed_s(beta, sigma, n_pre=n_pre, mbar=mbar, s=s, positive=sign,
                                     l_vec=l_vec, alpha=alpha, thetas=thetas, normals=normals,
-                                    lf_draws=lf_draws, seed=seed)
+                                    lf_draws=lf_draws, seed=seed, setup=setup)
     return accept
 
 
@@ -230,11 +260,12 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
     if normals is None:
         normals = standard_normals(lf_draws, post_moment_count(n_pre, beta.size - n_pre),
                                    seed=seed)
+    setup = moment_setup(n_pre, beta.size - n_pre, l_vec)
     rows = []
     for mbar in mbar_grid:
         accept = rm_confidence_set(beta, sigma, n_pre=n_pre, mbar=float(mbar), l_vec=l_vec,
                                    alpha=alpha, thetas=thetas, normals=normals,
-                                   lf_draws=lf_draws, seed=seed)
+                                   lf_draws=lf_draws, seed=seed, setup=setup)
         if not accept.any():
             raise EstimationError(f"every tested value was rejected at Mbar = {mbar:g}: the "
                                   "pre-period coefficients are inconsistent with Delta^RM; "
