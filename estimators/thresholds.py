@@ -33,6 +33,12 @@ EVENT_STUDY_LEADS = 5
 SENSITIVITY_WINDOW = (5, 4)
 """Leads and lags of the event study behind the sensitivity bounds."""
 
+HONESTDID_SEED = 0
+"""Seed of the relative-magnitudes bounds' least-favourable draws: R HonestDiD's own
+(``set.seed(seed)`` with ``seed = 0`` in ``.compute_least_favorable_cv``), so the bounds equal
+R's. Not the project seed (which seeds the bootstrap and placebo draws): with another seed the
+critical value moves and a bound can move by a grid step."""
+
 PRETEST_ALPHA = 0.05
 """A pre-trend test with p below this lowers the evidence rating."""
 

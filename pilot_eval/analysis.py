@@ -20,7 +20,11 @@ from pilot_eval.choice import Choice, choose_control, choose_estimator, choose_i
 from pilot_eval.estimators import PanelColumns, Unavailable
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
-from pilot_eval.estimators.thresholds import EVENT_STUDY_LEADS, SENSITIVITY_WINDOW
+from pilot_eval.estimators.thresholds import (
+    EVENT_STUDY_LEADS,
+    HONESTDID_SEED,
+    SENSITIVITY_WINDOW,
+)
 from pilot_eval.io import LoadedTable
 from pilot_eval.io.periods import normalise_periods
 from pilot_eval.progress import SILENT, Progress
@@ -446,7 +450,7 @@ class Sensitivity:
             warnings.simplefilter("always")
             rm = _or_unavailable(lambda: relative_magnitude_bounds(
                 inputs.beta, inputs.sigma, n_pre=inputs.n_pre, l_vec=average,
-                seed=request.seed))
+                seed=HONESTDID_SEED))
         notes = tuple(str(w.message) for w in caught)
         sd = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, l_vec=average)
         return cls(rm, sd, (-inputs.n_pre - 1, inputs.n_post - 1), notes)
@@ -473,6 +477,7 @@ class Sensitivity:
                 "smoothness": self.smoothness.to_dict(),
                 "breakdown": self.breakdown,
                 "event_window": list(self.window), "notes": list(self.notes),
+                "seed": HONESTDID_SEED,
                 "parameter": "the average of the event-study effects in post-periods "
                              f"0..{self.window[1]}"}
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pilot_eval import __version__
 from pilot_eval.errors import ProjectFileError
+from pilot_eval.estimators.thresholds import HONESTDID_SEED
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.report.build_outcome import outcome_report
 from pilot_eval.report.build_retention import relative_name, retention_report
@@ -102,14 +103,16 @@ def run_project(project: Any, progress: Progress | None = None, *,
                                       sha256=retention.data.sha256,
                                       rows_read=retention.data.rows_read))
     progress.report(1.0, "Done")
-    random = project.did.bootstrap > 0 or any(
-        o.wild is not None or o.sensitivity is not None for o in outcomes)
+    seeds = [int(project.did.seed)] if project.did.bootstrap > 0 or any(
+        o.wild is not None for o in outcomes) else []
+    if any(o.sensitivity is not None for o in outcomes) and HONESTDID_SEED not in seeds:
+        seeds.append(HONESTDID_SEED)  # the sensitivity bounds' draws use R HonestDiD's seed
     return ProjectReport(
         outcomes=outcomes, retention=retention,
         provenance=_provenance(project_file, sources, outcomes, retention),
         qa=QaLog(run_at=run_at, clock=which, pilot_eval_version=__version__,
                  software=software_versions(),
-                 seeds=(int(project.did.seed),) if random else ()),
+                 seeds=tuple(seeds)),
         brief=options, narrative=tuple(sorted(project.narrative.items())))
 
 

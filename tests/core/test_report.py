@@ -63,6 +63,8 @@ def test_provenance_names_files_relative_to_the_project(demo_run):
     assert report.provenance.first_period == "Apr 2023"
     assert report.provenance.extract_date == "2025-10-01"
     assert report.qa.run_at == FIXED and report.qa.clock.startswith("fixed")
+    # no bootstrap in the demo: the one seed is the sensitivity bounds' (R HonestDiD's 0)
+    assert report.qa.seeds == (0,)
 
 
 def test_headline_and_checks_copy_the_estimators(demo_run):

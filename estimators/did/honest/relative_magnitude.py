@@ -28,6 +28,7 @@ from pilot_eval.estimators.did.honest.bounds import (
 )
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference.r_random import r_normal_matrix
+from pilot_eval.estimators.thresholds import HONESTDID_SEED
 from scipy.optimize import linprog
 
 DEFAULT_GRID_POINTS = 1000
@@ -199,7 +200,7 @@ def relative_magnitude_bounds(beta: np.ndarray, sigma: np.ndarray, *, n_pre: int
                               mbar_grid: tuple[float, ...] | None = None,
                               l_vec: np.ndarray | None = None, alpha: float = 0.05,
                               grid_points: int = DEFAULT_GRID_POINTS,
-                              lf_draws: int = DEFAULT_LF_DRAWS, seed: int = 0,
+                              lf_draws: int = DEFAULT_LF_DRAWS, seed: int = HONESTDID_SEED,
                               normals: np.ndarray | None = None,
                               grid: tuple[float, float] | None = None) -> SensitivityResult:
     """Robust intervals for ``l' tau_post`` under ``Delta^RM(Mbar)`` for each ``Mbar`` (C-LF).
