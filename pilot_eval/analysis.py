@@ -9,6 +9,7 @@ and what the brief shows (pilot vs comparison means over time, the pilot start d
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -309,18 +310,8 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
     if estimator in SYNTHETIC:
         return _synthetic(estimator, frame, columns, request)
     if estimator == "callaway-santanna":
-        from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
-
-        if columns.cohort is None:
-            frame, columns = cohort_column(frame, columns, COHORT), replace(
-                columns, cohort=COHORT, treatment=None)
-        return CallawaySantAnna(
-            control=request.control, method=request.method,
-            base_period=request.base_period, anticipation=request.anticipation,
-            level=request.level, bootstrap=request.bootstrap,
-            seed=request.seed if request.bootstrap else None,
-            unbalanced="drop" if request.unbalanced == "auto" else request.unbalanced,
-        ).fit(frame, columns)
+        model, frame, columns = _callaway(frame, columns, request)
+        return model.fit(frame, columns)
     if estimator == "event-study":
         return _event_study(frame, columns, request, se, leads=request.leads)
     if estimator == "sun-abraham":
@@ -333,6 +324,23 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
 
     return TwoWayFixedEffects(se=se, level=request.level,
                               cross_check=cross_check).fit(frame, columns)
+
+
+def _callaway(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest) -> tuple[
+        Any, pd.DataFrame, PanelColumns]:
+    """The Callaway & Sant'Anna estimator the request asks for, with its frame and roles."""
+    from pilot_eval.estimators.did.callaway_santanna.estimator import CallawaySantAnna
+
+    if columns.cohort is None:
+        frame, columns = cohort_column(frame, columns, COHORT), replace(
+            columns, cohort=COHORT, treatment=None)
+    return CallawaySantAnna(
+        control=request.control, method=request.method,
+        base_period=request.base_period, anticipation=request.anticipation,
+        level=request.level, bootstrap=request.bootstrap,
+        seed=request.seed if request.bootstrap else None,
+        unbalanced="drop" if request.unbalanced == "auto" else request.unbalanced,
+    ), frame, columns
 
 
 def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions, se: str, *,
@@ -534,8 +542,16 @@ def _checks(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     progress.report(0.75, "Leaving out one pilot unit at a time")
     pilots = pd.Index(starts.index) if columns.design != "2x2" else pd.Index(
         frame.loc[frame[columns.group] == 1, columns.unit].unique() if columns.unit else [])
+    refits = None
+    if choice.estimator == "callaway-santanna":  # one prepared panel for every refit
+        model, cs_frame, cs_roles = _callaway(frame, columns, request)
+
+        def refits(units: list[Any]) -> Iterator[tuple[Any, Estimate]]:
+            for unit, refit in model.leave_one_out(cs_frame, cs_roles, units):
+                progress.check()
+                yield unit, Estimate.of(refit)
     checks["leave_one_out"] = _or_unavailable(
-        lambda: leave_one_out(frame, columns, pilots, fit_headline, full=full))
+        lambda: leave_one_out(frame, columns, pilots, fit_headline, full=full, refits=refits))
     progress.report(0.9, "With and without covariates")
     checks["covariate_check"] = _or_unavailable(
         lambda: covariate_check(frame, columns, fit_headline, full=full))

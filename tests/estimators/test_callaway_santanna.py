@@ -212,6 +212,36 @@ def test_no_covariate_shortcut_equals_the_fitted_models(mpdta, monkeypatch, meth
             assert a.se == pytest.approx(b.se, abs=EXACT_TOL)
 
 
+@pytest.mark.parametrize("cohorts", [(0, 4, 6, 9), (4, 6, 9)])
+def test_leave_one_out_equals_refitting_the_smaller_frames(cohorts):
+    """Issue 12: leaving each unit out of one prepared panel gives what fitting the frame
+    without that unit gives (to EXACT_TOL), with clusters coarser than units; without
+    never-treated units (the last cohort compares) every unit is refitted from its frame."""
+    rng = np.random.default_rng(8)
+    frame = _staggered_panel(300, 10, seed=5)
+    frame["cohort"] = np.asarray(cohorts)[frame["unit"].to_numpy() % len(cohorts)]
+    frame["council"] = frame["unit"] % 23
+    frame = frame.drop(index=rng.choice(frame.index[frame["unit"] == 7], 2))  # unit 7 dropped
+    roles = PanelColumns(outcome="y", unit="unit", time="time", cohort="cohort",
+                         cluster="council")
+    units = [7, 1, 2, 3, 5, 299, "not a unit"]
+    models = [CallawaySantAnna(control="not-yet", method="reg")]
+    if 0 in cohorts:
+        models.append(CallawaySantAnna())
+    for model in models:
+        for unit, fast in model.leave_one_out(frame, roles, units):
+            refit = model.fit(frame[frame["unit"] != unit], roles)
+            assert (fast.n_obs, fast.n_units, fast.n_clusters) == (
+                refit.n_obs, refit.n_units, refit.n_clusters)
+            for column in ("estimate", "se"):
+                np.testing.assert_allclose(fast.to_frame()[column], refit.to_frame()[column],
+                                           rtol=0, atol=EXACT_TOL)
+            for kind in ("simple", "dynamic", "group", "calendar"):
+                a, b = fast.aggregation(kind), refit.aggregation(kind)
+                assert a.estimate == pytest.approx(b.estimate, abs=EXACT_TOL)
+                assert a.se == pytest.approx(b.se, abs=EXACT_TOL)
+
+
 def test_simple_aggregate_is_the_cohort_size_weighted_mean_of_post_cells(fitted, mpdta):
     sizes = mpdta.groupby("countyreal")["first.treat"].first().value_counts()
     post = [e for e in fitted.att_gt if e.post]

@@ -96,6 +96,14 @@ def one_cell(panel: PreparedPanel, group: float, t_index: int, base_index: int, 
     if d.sum() == 0 or d.sum() == len(d):
         return np.nan, influence, "no comparison units" if d.sum() else "no treated units"
     delta_y = panel.outcome[rows, t_index] - panel.outcome[rows, base_index]
+    if panel.covariates.shape[2] == 0:  # an intercept alone is never collinear, X'X = n0 > 0
+        problem = overlap_problem(np.ones((len(rows), 1)), d) if method in ("dr", "ipw") else None
+        if problem is not None:
+            return np.nan, influence, problem
+        if d.mean() < TRIM_LEVEL:  # the difference in means, without the design matrix
+            fit = difference_in_means(delta_y, d)
+            influence[rows] = fit.influence * (n / len(rows))
+            return fit.estimate, influence, None
     x = design_matrix(panel, rows, min(t_index, base_index))
     problem = None
     if collinear(x):

@@ -46,6 +46,7 @@ class PreparedPanel:
     warnings: tuple[str, ...]
     gaps: bool = False
     clusters: np.ndarray | None = None  # cluster code 0..G-1 per unit; None = the unit
+    last_cohort_compares: bool = False  # no never-treated units: the last cohort is the control
 
 
 def _ids_text(ids: np.ndarray) -> str:
@@ -209,6 +210,7 @@ def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tup
     warnings: list[str] = []
     data = _long_table(frame, columns, covariates, cluster, warnings)
     data = _recode_cohorts(data, columns, anticipation, warnings)
+    last_cohort_compares = not bool((data[columns.cohort] == 0).any())
     data = _no_never_treated(data, columns, control, anticipation, warnings)
     data = _balance(data, columns, unbalanced, warnings)
     units, unit_code = np.unique(data[columns.unit].to_numpy(), return_inverse=True)
@@ -230,12 +232,51 @@ def prepare_panel(frame: pd.DataFrame, columns: PanelColumns, *, covariates: tup
         per_unit = np.empty(n_units, dtype=object)
         per_unit[unit_code] = data[cluster].to_numpy()
         clusters = pd.factorize(pd.Series(per_unit))[0].astype(np.intp)
+    return PreparedPanel(
+        units=units, periods=periods, outcome=outcome, cohort=cohort, covariates=cube,
+        cohorts=_treated_cohorts(cohort, columns), n_obs=int(len(data)),
+        warnings=tuple(warnings), gaps=bool(np.isnan(outcome).any()), clusters=clusters,
+        last_cohort_compares=last_cohort_compares,
+    )
+
+
+def _treated_cohorts(cohort: np.ndarray, columns: PanelColumns) -> np.ndarray:
     cohorts = np.sort(np.unique(cohort[cohort > 0]))
     if len(cohorts) == 0:
         raise EstimationError("no treated units left to estimate an effect for",
                               column=columns.cohort)
+    return cohorts
+
+
+def without_unit(panel: PreparedPanel, unit: object, columns: PanelColumns,
+                 unbalanced: str) -> PreparedPanel | None:
+    """The panel ``prepare_panel`` gives for the same frame without ``unit``'s rows, or
+    ``None`` when that cannot be read off ``panel`` (then prepare the smaller frame).
+
+    On a balanced panel (R ``did``'s rule) with never-treated units, leaving a unit out changes
+    no other unit's sample rules: every period is still observed (by the other complete units),
+    so the same units stay and the same cohorts are recoded.  The unit's row goes (a unit the
+    rules dropped leaves the panel as it is); cohorts and cluster codes follow.  The warnings
+    are the whole panel's.
+    """
+    if unbalanced != "drop" or panel.gaps or panel.last_cohort_compares:
+        return None
+    drop = np.flatnonzero(panel.units == unit)
+    if not drop.size:
+        return panel
+    keep = np.ones(len(panel.units), dtype=bool)
+    keep[drop] = False
+    if not keep.any():
+        return None
+    clusters = None
+    if panel.clusters is not None:
+        clusters = pd.factorize(panel.clusters[keep])[0].astype(np.intp)
+    cohort = panel.cohort[keep]
+    if not (cohort == 0).any():  # the unit was the last never-treated one: other rules apply
+        return None
     return PreparedPanel(
-        units=units, periods=periods, outcome=outcome, cohort=cohort, covariates=cube,
-        cohorts=cohorts, n_obs=int(len(data)), warnings=tuple(warnings),
-        gaps=bool(np.isnan(outcome).any()), clusters=clusters,
-    )
+        units=panel.units[keep], periods=panel.periods, outcome=panel.outcome[keep],
+        cohort=cohort, covariates=panel.covariates[keep],
+        cohorts=_treated_cohorts(cohort, columns),
+        n_obs=panel.n_obs - len(drop) * len(panel.periods), warnings=panel.warnings,
+        clusters=clusters)

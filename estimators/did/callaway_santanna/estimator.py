@@ -10,6 +10,7 @@ classes are in ``results``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Unpack, get_args
 
@@ -32,7 +33,11 @@ from pilot_eval.estimators.did.callaway_santanna.bootstrap import (
     draw_columns,
     rademacher_draws,
 )
-from pilot_eval.estimators.did.callaway_santanna.data import prepare_panel
+from pilot_eval.estimators.did.callaway_santanna.data import (
+    PreparedPanel,
+    prepare_panel,
+    without_unit,
+)
 from pilot_eval.estimators.did.callaway_santanna.results import (
     Aggregation,
     AggregationRow,
@@ -44,7 +49,7 @@ from pilot_eval.estimators.did.callaway_santanna.results import (
 from pilot_eval.estimators.errors import EstimatorConfigError
 from pilot_eval.estimators.inference.distributions import norm_ppf
 from pilot_eval.estimators.literals import check_choice, check_level
-from pilot_eval.estimators.periods import encode_periods
+from pilot_eval.estimators.periods import Periods, encode_periods
 from pilot_eval.estimators.results import Number
 from pilot_eval.estimators.thresholds import FEW_CLUSTERS, PRETEST_UNITS_PER_RESTRICTION
 from pilot_eval.estimators.unavailable import Unavailable
@@ -179,16 +184,43 @@ class CallawaySantAnna:
         (``fit(frame, outcome="y", unit="team", time="month", cohort="start")``).
         """
         columns = resolve_columns(PanelColumns, columns, roles)
-        frame, periods = encode_periods(frame, columns)
+        encoded, periods = encode_periods(frame, columns)
+        return self._estimate(self._prepare(encoded, columns), columns, periods)
+
+    def leave_one_out(self, frame: pd.DataFrame, columns: PanelColumns, units: Iterable[object]
+                      ) -> Iterator[tuple[object, CallawaySantAnnaResult]]:
+        """``(unit, fit(frame without unit's rows))`` for each of ``units``, in turn.
+
+        The panel is prepared once and each unit's row left out of it (``data.without_unit``:
+        the same arrays the smaller frame gives, so the same estimates; the warnings are the
+        whole panel's); where that cannot be read off the panel, the smaller frame is fitted.
+        """
+        encoded, periods = encode_periods(frame, columns)
+        panel = self._prepare(encoded, columns)
+        for unit in units:
+            smaller = without_unit(panel, unit, columns, self.unbalanced)
+            if smaller is None:
+                yield unit, self.fit(frame[frame[columns.unit] != unit], columns)
+            else:
+                yield unit, self._estimate(smaller, columns, periods)
+
+    def _prepare(self, frame: pd.DataFrame, columns: PanelColumns) -> PreparedPanel:
         if columns.weights is not None:
             raise EstimatorConfigError(
                 f"sampling weights (column '{columns.weights}') are not supported by the "
                 "Callaway & Sant'Anna estimator yet; remove the weights role"
             )
-        cluster = None if columns.cluster in (None, columns.unit) else columns.cluster
-        panel = prepare_panel(frame, columns, covariates=columns.covariates,
-                              control=self.control, anticipation=self.anticipation,
-                              unbalanced=self.unbalanced, cluster=cluster)
+        return prepare_panel(frame, columns, covariates=columns.covariates,
+                             control=self.control, anticipation=self.anticipation,
+                             unbalanced=self.unbalanced, cluster=self._cluster(columns))
+
+    @staticmethod
+    def _cluster(columns: PanelColumns) -> str | None:
+        return None if columns.cluster in (None, columns.unit) else columns.cluster
+
+    def _estimate(self, panel: PreparedPanel, columns: PanelColumns,
+                  periods: Periods) -> CallawaySantAnnaResult:
+        cluster = self._cluster(columns)
         cells = group_time_cells(panel, control=self.control, method=self.method,
                                  base_period=self.base_period, anticipation=self.anticipation,
                                  unbalanced=self.unbalanced)
