@@ -229,9 +229,10 @@ def run_analysis(
 ) -> DidAnalysis:
     """Validate ``data`` and estimate the pilot's effect as ``request`` asks.
 
-    ``cross_check`` (``"never"``, ``"auto"``: where cheap, ``"always"``) re-estimates the
-    two-way fits with linearmodels for the QA record; it costs far more than the analysis
-    (issue 12), so the analysis itself does not run it unless asked.
+    ``cross_check`` re-estimates the two-way fits for the QA record: ``"never"``, ``"auto"``
+    (dense least squares with numpy where the data is small enough: milliseconds) or
+    ``"always"`` (linearmodels: about half a second to import, then about a hundred times the
+    fit; issue 12).
 
     Raises ``pilot_eval.errors.ValidationFailed`` (every problem at once) when the data cannot
     be used, and ``AnalysisCancelled`` when ``progress`` is cancelled.

@@ -3,19 +3,24 @@
 ``TwoWayFixedEffects(se=..., level=..., cross_check=...).fit(frame, columns)`` returns a
 ``TwfeResult``.  The numeric core is ``fit_two_way``, which fits any outcome on any regressors
 (binary or continuous) with unit and period effects; the estimator adds the DiD design checks,
-row handling and an independent cross-check with linearmodels.
+row handling and an independent re-estimate for the record (``twfe_checks``).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Unpack, get_args
 
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns, PanelRoles, resolve_columns
-from pilot_eval.estimators.did.design import PanelArrays, check_design, panel_arrays
+from pilot_eval.estimators.did.design import check_design, panel_arrays
+from pilot_eval.estimators.did.twfe_checks import (
+    DENSE_NAME,
+    CrossCheck,
+    dense_check,
+    linearmodels_check,
+)
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference import variance
 from pilot_eval.estimators.inference.fixed_effects import (
@@ -25,7 +30,6 @@ from pilot_eval.estimators.inference.fixed_effects import (
     Codes,
     demean,
     fixed_effect_df,
-    is_nested,
 )
 from pilot_eval.estimators.inference.ols import (
     centred_sums_of_squares,
@@ -150,10 +154,11 @@ class TwoWayFixedEffects:
     level
         Confidence level of the interval.
     cross_check
-        ``"never"`` (default in library use: the fit alone), ``"auto"`` re-estimates with
-        linearmodels up to 200,000 rows (the application's analyses use this), ``"always"``.
-        The re-estimate is an independent check for the record; it costs about a hundred
-        times the fit.
+        ``"never"`` (default in library use: the fit alone); ``"auto"`` re-estimates by
+        dense least squares with numpy up to 200,000 rows and 250,000 rows x periods (the
+        application's analyses use this; milliseconds); ``"always"`` re-estimates with
+        linearmodels ``PanelOLS`` at any size (an external library: about half a second to
+        import, then about a hundred times the fit).
 
     Columns (``fit``): ``outcome``, ``unit``, ``time`` and ``treatment`` (0/1) or ``cohort``
     (pilot start period, 0 or missing = never); optional ``covariates``, ``cluster`` (default:
@@ -216,14 +221,16 @@ class TwoWayFixedEffects:
             check = CrossCheck("linearmodels PanelOLS", Unavailable("not requested"),
                                "cross_check='never'")
         elif self.cross_check == "auto" and fit.n_obs > CROSS_CHECK_MAX_ROWS:
-            check = CrossCheck("linearmodels PanelOLS", Unavailable("skipped"),
+            check = CrossCheck(DENSE_NAME, Unavailable("skipped"),
                                f"skipped above {CROSS_CHECK_MAX_ROWS:,} rows "
                                f"({fit.n_obs:,} rows); use cross_check='always' to force it")
         elif self.cross_check == "auto" and fit.n_obs * fit.n_periods > CROSS_CHECK_MAX_CELLS:
-            check = CrossCheck("linearmodels PanelOLS", Unavailable("skipped"),
+            check = CrossCheck(DENSE_NAME, Unavailable("skipped"),
                                f"skipped: {fit.n_obs:,} rows x {fit.n_periods} period dummies "
                                "would cost far more than the fit; use cross_check='always' to "
                                "force it")
+        elif self.cross_check == "auto":
+            check = dense_check(arrays, fit, self.se)
         else:
             check = linearmodels_check(arrays, fit, self.se)
         if isinstance(check.max_abs_difference, float) and check.max_abs_difference > (
@@ -242,90 +249,6 @@ class TwoWayFixedEffects:
             small_sample=fit.covariance.small_sample, n_params=fit.covariance.n_params,
             absorption=fit.absorption, warnings=tuple(warnings), cross_check=check,
         )
-
-
-@dataclass(frozen=True)
-class CrossCheck:
-    """An independent re-estimate (estimate and SE of the treatment) and how far it is."""
-
-    reference: str
-    max_abs_difference: float | Unavailable
-    skipped_reason: str | None = None
-    estimate: float | None = None
-    se: float | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {"reference": self.reference,
-                "max_abs_difference": json_number(self.max_abs_difference),
-                "skipped_reason": self.skipped_reason,
-                "estimate": json_number(self.estimate), "se": json_number(self.se)}
-
-
-DUMMY_CELLS_LIMIT = 50_000_000
-"""Largest rows x dummy columns the linearmodels cross-check builds (400 MB of float64)."""
-
-
-def linearmodels_check(arrays: PanelArrays, fit: TwoWayFit, se: str) -> CrossCheck:
-    """Re-estimate with linearmodels ``PanelOLS`` in a configuration that shares our convention.
-
-    One fixed effect is absorbed by ``PanelOLS`` and the other enters as explicit dummies with
-    a constant, with ``debiased=True`` (and ``group_debias=True`` for clusters).  The absorbed
-    effect is the unit, unless only the period is nested in the cluster variable (then the
-    period is absorbed): ``PanelOLS`` does not count an absorbed effect nested in the clusters,
-    and counts dummies, which reproduces fixest's ``fixef.K = "nested"``.
-    """
-    from linearmodels import PanelOLS
-
-    name = "linearmodels PanelOLS (one effect absorbed, the other as dummies, debiased)"
-    cluster = arrays.cluster if se == "cluster" else None
-    absorb_period = (cluster is not None and is_nested(arrays.period, cluster)
-                     and not is_nested(arrays.unit, cluster))
-    dummies_of = arrays.unit if absorb_period else arrays.period
-    n = arrays.y.shape[0]
-    if n * dummies_of.n_levels > DUMMY_CELLS_LIMIT:
-        return CrossCheck(name, Unavailable("skipped"),
-                          f"{n:,} rows x {dummies_of.n_levels:,} dummies is too large")
-    index = pd.MultiIndex.from_arrays([arrays.unit.codes, arrays.period.codes])
-    exog = np.empty((n, arrays.regressors.shape[1] + dummies_of.n_levels), order="F")
-    exog[:, 0] = 1.0
-    first_dummy = arrays.regressors.shape[1] + 1
-    exog[:, 1:first_dummy] = arrays.regressors
-    exog[:, first_dummy:] = 0.0
-    rows = np.flatnonzero(dummies_of.codes > 0)
-    exog[rows, first_dummy + dummies_of.codes[rows] - 1] = 1.0
-    names = ["const", *(f"x{j}" for j in range(arrays.regressors.shape[1])),
-             *(f"d{j}" for j in range(1, dummies_of.n_levels))]
-    exog_frame = pd.DataFrame(exog, index=index, columns=names)
-    weights = None if arrays.weights is None else pd.Series(arrays.weights, index=index)
-    options: dict[str, object] = {"debiased": True}
-    if se == "iid":
-        options["cov_type"] = "unadjusted"
-    elif se == "hc1":
-        options["cov_type"] = "robust"
-    else:
-        assert cluster is not None  # panel_arrays gives clusters whenever se="cluster"
-        options.update(cov_type="clustered", group_debias=True,
-                       clusters=pd.Series(cluster.codes, index=index, name="cluster"))
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            # overflow or 0/0 inside linearmodels' R-squared on extreme data is not ours to
-            # report; a failed or different cross-check is reported below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            model = PanelOLS(pd.Series(arrays.y, index=index), exog_frame,
-                             entity_effects=not absorb_period, time_effects=absorb_period,
-                             weights=weights, check_rank=False)  # our collinearity check ran
-            result = model.fit(**options)
-            estimate = float(result.params["x0"])
-            reference_se = float(result.std_errors["x0"])
-    except Exception as exc:  # a cross-check failure must not stop the analysis
-        return CrossCheck(name, Unavailable("failed"), f"linearmodels failed: {exc}")
-    se_ours = fit.covariance.matrix
-    if isinstance(se_ours, Unavailable):
-        difference = abs(estimate - float(fit.coef[0]))
-    else:
-        difference = max(abs(estimate - float(fit.coef[0])),
-                         abs(reference_se - float(np.sqrt(se_ours[0, 0]))))
-    return CrossCheck(name, difference, None, estimate, reference_se)
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
