@@ -116,21 +116,6 @@ def run_project(project: Any, progress: Progress | None = None, *,
         brief=options, narrative=tuple(sorted(project.narrative.items())))
 
 
-def assemble_report(outcomes: Sequence[OutcomeReport], retention: RetentionReport | None,
-                    options: BriefOptions, *, sources: Sequence[DataSource] = (),
-                    seeds: Sequence[int] = (), clock: Clock | None = None) -> ProjectReport:
-    """A project report from outcome and retention reports built one at a time (the window's
-    step-by-step runs), dated by the clock like ``run_project``."""
-    run_at, which = read_clock(clock)
-    outcomes = tuple(outcomes)
-    return ProjectReport(
-        outcomes=outcomes, retention=retention,
-        provenance=_provenance(None, list(sources), outcomes, retention),
-        qa=QaLog(run_at=run_at, clock=which, pilot_eval_version=__version__,
-                 software=software_versions(), seeds=tuple(seeds)),
-        brief=options)
-
-
 def _outcomes(project: Any, table: Any, unit_noun: str,
               progress: Progress) -> tuple[OutcomeReport, ...]:
     from pilot_eval.analysis import run_analysis
