@@ -175,7 +175,10 @@ class DidAnalysis:
 
         report = outcome_report(self)
         headline = report.headline
-        lines = [self.result.summary()]
+        result = self.result
+        if self.period_labels and hasattr(result, "period_labels"):  # periods by their labels
+            result = replace(result, period_labels=dict(self.period_labels))
+        lines = [result.summary()]
         if headline.analytic is not None:  # the headline's range and p-value come first
             w = self.wild
             lines = [f"Headline: estimate {self.result.estimate:.6g}; wild cluster bootstrap "
@@ -199,9 +202,6 @@ class DidAnalysis:
             value = self.extras.get(key)
             if value is not None and not isinstance(value, Unavailable):
                 lines += ["", value.summary()]
-        if self.period_labels and headline.estimator == "callaway-santanna":
-            shown = ", ".join(f"{k} = {v}" for k, v in list(self.period_labels.items())[:40])
-            lines += ["", f"Period codes: {shown}"]
         lines += [""] + [p.describe() for p in self.validation.warnings] + list(self.notes)
         return "\n".join(lines)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from .controller_staff import RETENTION, RETENTION_TITLE, StaffMixin
 from .core_api import ROLE_FIELDS, CoreApi, NetworkConfirmation
 from .error_info import ErrorInfo
 from .project_io import SAVED_OPTIONS
@@ -27,7 +28,7 @@ from .retention_core import migrate_staff
 from .task_runner import TaskRunner
 
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
-RETENTION, DEMO, PREVIEW, TRENDS = "retention", "demo", "preview", "trends"
+DEMO, PREVIEW, TRENDS = "demo", "preview", "trends"
 BRIEF_PREVIEW = "brief_preview"
 PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
@@ -36,7 +37,7 @@ TITLES = {
     TRENDS: "The trends could not be drawn",
     ANALYSIS: "The analysis could not run",
     BRIEF: "The brief could not be exported",
-    RETENTION: "The retention analysis could not run",
+    RETENTION: RETENTION_TITLE,
     DEMO: "The demo pilot could not be prepared",
     PREVIEW: "The file could not be read",
     "save": "The project could not be saved",
@@ -77,7 +78,7 @@ def issues_from_report(report: Any) -> list[Issue]:
     return sorted(issues, key=lambda i: i.severity != "error")
 
 
-class Controller(QObject):
+class Controller(StaffMixin, QObject):
     """State and wiring of one analysis session (data file, roles, report, brief)."""
 
     table_loaded = Signal(object)      # LoadedTable
@@ -143,16 +144,6 @@ class Controller(QObject):
             return None
         return next((o for o in report.outcomes if o.outcome == outcome), None)
 
-    @property
-    def retention_report(self) -> Any:
-        """The ``RetentionReport`` shown: the run's when it has one, else the staff records'
-        on their own."""
-        report = self.report
-        retention = getattr(report, "retention", None)
-        if retention is not None and hasattr(retention, "groups"):
-            return retention
-        return getattr(self.retention_view, "report", None)
-
     # ----------------------------------------------------------------- intents
     def open_file(self, path: str, *, data_path: str | None = None,
                   allow_hosts: tuple[str, ...] = ()) -> None:
@@ -205,63 +196,6 @@ class Controller(QObject):
     def open_demo(self, folder: str) -> None:
         """Copy the demo pilot into ``folder`` as a project and open it."""
         self.runner.run(DEMO, partial(self.core.make_demo, str(folder)), title=TITLES[DEMO])
-
-    def open_staff(self, path: str, *, read: dict[str, Any] | None = None,
-                   pilot_starts_path: str | None = None) -> None:
-        """Use the staff records at ``path`` and run the retention analysis; ``read`` holds
-        the import wizard's ``load_table`` options (encoding, delimiter, sheet ...); the pilot
-        starts come from ``pilot_starts_path`` (default: ``teams.csv`` beside the records)."""
-        teams = Path(pilot_starts_path) if pilot_starts_path else Path(path).parent / "teams.csv"
-        self.staff = {"path": str(path), "pilot_starts_path": str(teams)}
-        if read:
-            self.staff["read"] = dict(read)
-        self._staff_changed()
-
-    def set_staff_options(self, *, columns: dict[str, str | None],
-                          extract_date: str = "", observed_from: str = "",
-                          pilot_starts: str = "") -> None:
-        """The staff records' columns (``SpellColumns`` fields), ISO dates ("" = from the
-        data) and where the pilot starts come from (``"panel"``: the outcome panel's cohort
-        column; ``"file"`` or "": the teams file) chosen in the Retention step; the retention
-        analysis runs again."""
-        if not self.staff:
-            return
-        self.staff["columns"] = {k: v for k, v in columns.items() if v}
-        if pilot_starts == "panel":
-            self.staff["pilot_starts_from"] = "panel"
-        else:
-            self.staff.pop("pilot_starts_from", None)
-        for key, value in (("extract_date", extract_date), ("observed_from", observed_from)):
-            if value:
-                self.staff[key] = value
-            else:
-                self.staff.pop(key, None)
-        self._staff_changed()
-
-    def _staff_changed(self) -> None:
-        """The staff entry changed: the report's retention is out of date."""
-        self.retention_view = None
-        self._forget_report()
-        self.mark_dirty()
-        self.run_retention()
-
-    def run_retention(self) -> None:
-        """The staff records' retention report on its own (the project's options)."""
-        if not self.staff:
-            return
-        panel = None
-        if self.staff.get("pilot_starts_from") == "panel":
-            if self.table is None or not (self.roles.get("unit") and self.roles.get("cohort")):
-                self.error.emit(ErrorInfo(TITLES[RETENTION], "Open the outcome panel and "
-                                          "choose its team and pilot start columns first, or "
-                                          "take the pilot starts from a teams file."))
-                return
-            panel = (self.table.frame, self.roles["unit"], self.roles["cohort"])
-        base = self.base_project
-        self.runner.run(RETENTION, partial(
-            self.core.retention, dict(self.staff), dict(getattr(base, "retention", {}) or {}),
-            project_file=self.project_path or None, panel=panel,
-            brief=dict(getattr(base, "brief", {}) or {})), title=TITLES[RETENTION])
 
     def apply_roles(self, roles: dict[str, str | None]) -> None:
         """Go to ``roles`` (undo/redo): one changed role keeps other outcomes' results."""

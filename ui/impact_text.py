@@ -71,6 +71,8 @@ def clusters_text(headline_) -> str:
 
 
 INFERENCE_WORDS = {"wild": "Wild cluster bootstrap", "analytic": "From the model"}
+RANGE_TIPS = {"wild": "From the wild cluster bootstrap, which gives a more trustworthy range "
+                      "than the model's when there are few clusters. " + ROUNDING_TIP}
 
 
 def result_rows(outcome, unit_noun: str = "teams") -> list[Row]:
@@ -80,8 +82,8 @@ def result_rows(outcome, unit_noun: str = "teams") -> list[Row]:
     rows = [
         Row("Outcome", outcome.label),
         Row("Estimated effect", effect_text(h.estimate, unit), ROUNDING_TIP),
-        Row(f"{level} range", range_text(h.ci_low, h.ci_high, unit),
-            capital(h.inference_reason) if h.inference_reason else ROUNDING_TIP),
+        Row(f"{level} range", range_text(h.ci_low, h.ci_high, unit), RANGE_TIPS.get(
+            h.inference, ROUNDING_TIP)),
         Row("p-value", p_text(h.p_value)),
         Row("Standard error", words.amount(number(h.se), unit) if number(h.se) is not None
             else _missing(h.se),
@@ -105,7 +107,7 @@ def pretest_text(outcome) -> Row:
     choice = outcome.pretest
     if choice.used is not None:
         return Row("Pre-trend test", words.p_value_text(number(choice.used.p_value)),
-                   capital(choice.used.note) + f" (read: {choice.why}).")
+                   f"The test read: {choice.why}.")
     return Row("Pre-trend test", "not read", capital(choice.why) + ".")
 
 
