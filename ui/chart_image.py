@@ -37,9 +37,9 @@ class ChartView(QLabel):
         super().__init__(parent)
         self.setAccessibleName(name)
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-        # As tall as the picture's proportions ask at the width given (a warnings list under it
-        # takes the rest), shrinking when the height is short.
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # As tall as the picture's proportions ask at the width given, never taller (what is
+        # under it takes the rest), shrinking when the height is short.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self.setMinimumSize(MINIMUM)
         self._pixmap = QPixmap()
         self._pixmap.loadFromData(png, "PNG")

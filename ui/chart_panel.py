@@ -56,8 +56,9 @@ class ChartPanel(QWidget):
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.addLayout(top)
         self.body.addWidget(self.note)
-        self.body.addWidget(self.table, 1)
+        self.body.addWidget(self.table, 10)
         self.body.addWidget(self.key)
+        self.body.addStretch(1)  # the key stays under the picture; the space goes below
         self.canvas: Any = None
         self.set_chart(None, placeholder)
 
@@ -88,7 +89,7 @@ class ChartPanel(QWidget):
         if picture is not None:
             alt = chart.alt_text or self._name
             self.canvas = ChartView(picture, f"Chart: {alt}")
-            self.body.insertWidget(2, self.canvas, 1)
+            self.body.insertWidget(2, self.canvas)
         self.button.setVisible(bool(rows) and picture is not None)
         self._show_table(self.button.isChecked() or (picture is None and bool(rows)))
 
