@@ -138,8 +138,7 @@ def check_rows(outcome, unit_noun: str = "teams") -> list[Row]:
             hinge = (f"; without {', '.join(loo.hinge_units)} the conclusion changes"
                      if loo.hinge_units else "")
             rows.append(Row(f"Leaving out one pilot {unit_noun[:-1] or unit_noun} at a time",
-                            f"{words.effect_cell(min(values), unit)} to "
-                            f"{words.effect_cell(max(values), unit)}{hinge}",
+                            f"{words.range_cell(min(values), max(values), unit)}{hinge}",
                             capital(loo.note)))
     sensitivity = outcome.sensitivity
     if sensitivity is not None and hasattr(sensitivity, "breakdown_mbar"):
