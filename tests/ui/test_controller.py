@@ -37,11 +37,13 @@ def test_opening_a_file_loads_it_guesses_roles_and_validates(qtbot, controller, 
 
 def test_missing_roles_are_listed_instead_of_validating(qtbot, controller, panel_csv, fake_core):
     load(qtbot, controller, panel_csv)
-    calls = len(fake_core.calls)
+    validations = fake_core.calls.count("validate")
     with qtbot.waitSignal(controller.issues_changed, timeout=WAIT_MS) as blocker:
         controller.set_role("outcome", None)
     assert blocker.args[0] == [Issue("info", "Choose a column for: Outcome.")]
-    assert len(fake_core.calls) == calls  # nothing to validate yet
+    # nothing to validate yet (the Trends summary of the load may still be arriving in the
+    # background on a loaded machine, so count validations, not every call)
+    assert fake_core.calls.count("validate") == validations
     assert not controller.can_run
 
 
