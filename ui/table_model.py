@@ -19,16 +19,27 @@ BLOCK_ROWS = 2048  # cells are converted for display a block of rows at a time
 MAX_BLOCKS = 512  # cached blocks (all columns); the cache is emptied when it grows past this
 MISSING_TEXT = ""
 FLOAT_DIGITS = 6
+PLAIN_RANGE = (1e-4, 1e15)  # magnitudes written without an exponent
 
 
 def format_cell(value: Any) -> str:
-    """A cell's text: blank for missing values, floats with up to six significant digits."""
+    """A cell's text: blank for missing values, floats with up to six significant digits and
+    no exponent in the range people read (a population of 4,499,290 is ``4499290``, not
+    ``4.49929e+06``); no thousands separators, which would misread years and period codes."""
     if value is None:
         return MISSING_TEXT
     if isinstance(value, float):
         if math.isnan(value):
             return MISSING_TEXT
-        return f"{value:.{FLOAT_DIGITS}g}"
+        magnitude = abs(value)
+        if magnitude == 0 or math.isinf(value) or not PLAIN_RANGE[0] <= magnitude < \
+                PLAIN_RANGE[1]:
+            return f"{value:.{FLOAT_DIGITS}g}"
+        if value.is_integer():
+            return f"{value:.0f}"
+        decimals = max(0, FLOAT_DIGITS - 1 - math.floor(math.log10(magnitude)))
+        text = f"{value:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     text = str(value)
     return MISSING_TEXT if text in ("nan", "NaT", "<NA>") else text
 

@@ -19,7 +19,7 @@ def test_cells_match_the_frame(qtbot):
     shown = [[model.data(model.index(r, c), DISPLAY) for c in range(3)] for r in range(3)]
     assert shown == [["Brontë House", "1", "0.333333"],
                      ["Tŷ Gwyn", "2", ""],
-                     ["", "3", "1.23457e+06"]]
+                     ["", "3", "1234568"]]  # no exponent: six significant digits
     assert model.headerData(1, Qt.Orientation.Horizontal) == "month"
     assert model.headerData(0, Qt.Orientation.Vertical) == "2"  # header is spreadsheet row 1
     numeric = model.data(model.index(0, 1), Qt.ItemDataRole.TextAlignmentRole)
@@ -42,3 +42,6 @@ def test_empty_model_and_missing_values():
     assert (model.rowCount(), model.columnCount()) == (0, 0)
     assert [format_cell(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0.5, 7)] == [
         "", "", "", "", "0.5", "7"]
+    # a council's population as a float column, a share, a tiny and a huge value
+    assert [format_cell(v) for v in (4499290.0, 66.7, 0.123456789, 1e-7, 2.5e16, 0.0)] == [
+        "4499290", "66.7", "0.123457", "1e-07", "2.5e+16", "0"]
