@@ -60,6 +60,7 @@ class Issue:
     text: str
     rows: tuple[int, ...] = ()
     column: str | None = None
+    code: str = ""  # the validation's code, e.g. "totals_rows"
 
 
 def missing_roles(roles: dict[str, str | None]) -> list[str]:
@@ -73,7 +74,8 @@ def missing_roles(roles: dict[str, str | None]) -> list[str]:
 def issues_from_report(report: Any) -> list[Issue]:
     """The validation report's problems as list lines (errors first)."""
     issues = [Issue(severity=str(p.severity), text=p.describe(),
-                    rows=tuple(getattr(p, "rows", ()) or ()), column=getattr(p, "column", None))
+                    rows=tuple(getattr(p, "rows", ()) or ()), column=getattr(p, "column", None),
+                    code=str(getattr(p, "code", "") or ""))
               for p in report.problems]
     return sorted(issues, key=lambda i: i.severity != "error")
 
@@ -122,6 +124,9 @@ class Controller(StaffMixin, QObject):
         self.retention_view: Any = None  # RetentionView of the staff records on their own
         self.dirty = False
         self.date_format: str | None = None  # chosen in the import wizard (None: detect)
+        self.header_row: int | None = None  # the row of column names (import wizard, project)
+        self.raw_table: Any = None  # the table as read; ``table`` is it without ``excluded``
+        self.excluded: tuple[int, ...] = ()  # spreadsheet rows left out (totals rows ...)
         self.options: dict[str, Any] = {"estimator": "auto"}  # DidRequest options
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -170,10 +175,11 @@ class Controller(StaffMixin, QObject):
                                                                        **options),
                         title=TITLES[PREVIEW])
 
-    def use_table(self, table: Any, *, date_format: str | None = None) -> None:
+    def use_table(self, table: Any, *, date_format: str | None = None,
+                  header_row: int | None = None) -> None:
         """Use a table read by the wizard: guess its roles, then as ``open_file``."""
         self.runner.cancel(PREVIEW)
-        self.date_format = date_format
+        self.date_format, self.header_row = date_format, header_row
         self.runner.run(LOAD, partial(self._use_task, table), title=TITLES[LOAD])
 
     def _use_task(self, table: Any, progress: Any) -> tuple[Any, dict[str, str | None], str]:
@@ -185,6 +191,7 @@ class Controller(StaffMixin, QObject):
         for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, RETENTION):
             self.runner.cancel(key)
         self.table, self.report_output, self.source_note = None, None, ""
+        self.raw_table, self.excluded, self.header_row = None, (), None
         self.base_project, self.project_path, self.staff = None, "", None
         self.retention_view, self.analysed = None, []
         self.roles = dict.fromkeys(ROLE_FIELDS)
@@ -215,6 +222,21 @@ class Controller(StaffMixin, QObject):
         self.options_changed.emit(dict(self.options))
         self.mark_dirty()
 
+    def set_excluded(self, rows: tuple[int, ...] | list[int]) -> None:
+        """Leave the spreadsheet ``rows`` out of every analysis (the checks list totals rows);
+        the project keeps them (``DatasetSpec.exclude_rows``) and ``pilot-eval brief`` leaves
+        out the same rows.  ``()`` puts every row back."""
+        rows = tuple(sorted({int(r) for r in rows}))
+        if self.raw_table is None or rows == self.excluded:
+            return
+        self.excluded = rows
+        self.table = self.core.exclude(self.raw_table, rows)
+        self._forget_report()
+        self.table_loaded.emit(self.table)
+        self.roles_changed.emit(dict(self.roles))
+        self.mark_dirty()
+        self.validate()
+
     def mark_dirty(self) -> None:
         if not self.dirty:
             self.dirty = True
@@ -233,7 +255,8 @@ class Controller(StaffMixin, QObject):
 
         return session_project(self.table, self.roles, self.analysed, base=self.base_project,
                                staff=self.staff, brief=brief, narrative=narrative,
-                               date_format=self.date_format, options=self.options)
+                               date_format=self.date_format, options=self.options,
+                               header_row=self.header_row, excluded=self.excluded)
 
     def save_project(self, path: str, *, brief: dict[str, Any] | None = None,
                      narrative: dict[str, str] | None = None) -> bool:
@@ -367,6 +390,7 @@ class Controller(StaffMixin, QObject):
 
     # ------------------------------------------------------------------- tasks
     def _load_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None], str]:
+        self.header_row = None
         table = self.core.load_table(path, progress)
         roles = self.core.guess_roles(table.frame)
         progress.report(1.0, "Loaded")
@@ -388,6 +412,11 @@ class Controller(StaffMixin, QObject):
     def _loaded(self, value: Any) -> None:
         table, roles, note, *rest = value
         extras = rest[0] if rest else {}
+        self.raw_table, self.excluded = table, tuple(extras.get("excluded", ()))
+        if "header_row" in extras:  # a project: the row of column names it keeps
+            self.header_row = extras["header_row"]
+        if self.excluded:
+            table = self.core.exclude(table, self.excluded)
         self.table, self.report_output, self.source_note = table, None, note
         self.base_project = extras.get("project")
         self.project_path = str(extras.get("path", ""))

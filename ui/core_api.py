@@ -7,7 +7,7 @@ the same methods.  Every method here may be slow and is called from the task run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,19 +96,20 @@ class CoreApi:
             raise ProjectFileError("the project names no outcome data file", file=Path(path).name,
                                    hint="Open the data file itself with Open data file.")
         if data_path:  # the user located a data file that moved
-            from dataclasses import replace
-
             spec = replace(spec, path=str(data_path))
         status = check_source(spec)
         if status.state == "missing":
             raise DataError(status.message, file=Path(path).name)
         progress.report(0.2, f"Reading {Path(spec.path).name}")
-        table = spec.load()  # as run_project reads it: header row and rows left out too
+        # As run_project reads it (header row), with the rows it leaves out applied by the
+        # window (so that they can be put back).
+        table = replace(spec, exclude_rows=()).load()
         columns = spec.columns
         roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
         if project.outcomes:
             roles["outcome"] = project.outcomes[0].column
-        extras = {"project": project, "path": str(path), "relocated": bool(data_path)}
+        extras = {"project": project, "path": str(path), "relocated": bool(data_path),
+                  "header_row": spec.header_row, "excluded": tuple(spec.exclude_rows)}
         return table, normalise_roles(roles, table.frame), status.message, extras
 
     def make_demo(self, folder: str, progress: Progress) -> str:
@@ -127,6 +128,12 @@ class CoreApi:
         from .retention_core import retention_here
 
         return retention_here(staff, retention, progress, **options)
+
+    def exclude(self, table: Any, rows: tuple[int, ...]) -> Any:
+        """``table`` without the spreadsheet ``rows`` (``pilot_eval.exclusions``)."""
+        from pilot_eval.exclusions import exclude_rows
+
+        return exclude_rows(table, rows) if rows else table
 
     def sheet_names(self, path: str) -> list[str]:
         from pilot_eval.io import sheet_names

@@ -44,6 +44,7 @@ class DataPage(QWidget):
     open_requested = Signal()
     role_changed = Signal(str, object)
     next_requested = Signal()
+    exclude_requested = Signal(tuple)  # spreadsheet rows to leave out (totals rows)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,7 +115,16 @@ class DataPage(QWidget):
                                     "over time (Enter, or Ctrl+3)")
         self.next_button.clicked.connect(self.next_requested)
         self.next_button.setEnabled(False)  # until the data can be analysed
+        self.exclude_button = QPushButton("")
+        self.exclude_button.setAccessibleName("Leave the totals rows out")
+        self.exclude_button.setToolTip("Leave these rows out of every analysis; the project "
+                                       "keeps them out (Ctrl+Z puts them back)")
+        self.exclude_button.clicked.connect(
+            lambda: self.exclude_requested.emit(tuple(self._totals_rows)))
+        self.exclude_button.setVisible(False)
+        self._totals_rows: tuple[int, ...] = ()
         next_row = QHBoxLayout()
+        next_row.addWidget(self.exclude_button)
         next_row.addStretch(1)
         next_row.addWidget(self.next_button)
         issues_box.addLayout(next_row)
@@ -165,6 +175,16 @@ class DataPage(QWidget):
         self.filter_note.setText(f"{shown:,} of {total:,} rows" if shown != total else "")
         return shown
 
+    def show_excluded(self, rows: tuple[int, ...]) -> None:
+        """Say which spreadsheet rows are left out (none: nothing)."""
+        text = self.file_label.text().split("<br>Left out")[0]
+        if rows:
+            from pilot_eval.exclusions import rows_text
+
+            text += (f"<br>Left out of the analysis: row{'s' if len(rows) > 1 else ''} "
+                     f"{rows_text(rows)} (undo with Ctrl+Z).")
+        self.file_label.setText(text)
+
     def show_table(self, table: Any) -> None:
         frame = table.frame
         self.model.set_frame(frame)
@@ -188,6 +208,14 @@ class DataPage(QWidget):
         self.roles_form.set_roles(roles)
 
     def show_issues(self, issues: list[Issue]) -> None:
+        totals = next((i for i in issues if i.code == "totals_rows" and i.rows), None)
+        self._totals_rows = tuple(totals.rows) if totals is not None else ()
+        if totals is not None:
+            shown = ", ".join(str(r) for r in self._totals_rows[:4])
+            more = " …" if len(self._totals_rows) > 4 else ""
+            noun = "row" if len(self._totals_rows) == 1 else "rows"
+            self.exclude_button.setText(f"&Leave these rows out ({noun} {shown}{more})")
+        self.exclude_button.setVisible(totals is not None)
         self.issues.clear()
         if not issues:
             item = QListWidgetItem("No problems found: the data is ready for the analysis.")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,6 +35,9 @@ DATE_FORMATS = {AUTO: None, "Day first (31/12/2024)": "%d/%m/%Y",
                 "ISO (2024-12-31)": "%Y-%m-%d", "Month first (12/31/2024)": "%m/%d/%Y"}
 DELIMITER_NAMES = {"\t": "tab"}
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+HEADER_SUFFIXES = (*TEXT_SUFFIXES, ".xlsx", ".xlsm")  # files whose header row can be chosen
+MAX_HEADER_ROW = 50
+GUESS_ROWS = 20  # rows read to guess where the column names are
 PREVIEW_ROWS = 200
 _DATE_PATTERNS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
@@ -53,6 +57,45 @@ def detect_date_format(frame: Any, sample: int = 200) -> str | None:
             if values and all(pattern.match(v) for v in values):
                 return fmt
     return None
+
+
+def guess_header(frame: Any) -> int:
+    """The row that most likely holds the column names, from a table read with row 1 as its
+    header (that row, then the first data rows)."""
+    from pilot_eval.io.excel import guess_header_row
+
+    top = frame.head(GUESS_ROWS - 1).astype(object)
+    rows = [[None if str(c).startswith("Unnamed:") else str(c) for c in frame.columns]]
+    rows += [[None if v is None or v != v else v for v in row] for row in top.values.tolist()]
+    return guess_header_row(rows, limit=GUESS_ROWS)
+
+
+def guess_text_header(path: str, limit: int = GUESS_ROWS) -> int:
+    """For a text file that cannot be read with row 1 as its header (a title line above the
+    column names): the row of column names, from the first lines split at the delimiter that
+    gives the widest rows."""
+    import csv
+    import io
+
+    from pilot_eval.io.excel import guess_header_row
+
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(64 * 1024)
+    except OSError:
+        return 1
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = head.decode("cp1252", errors="replace")
+    lines = text.splitlines()[:limit]
+    best: list[list[object]] = []
+    for delimiter in (",", ";", "\t", "|"):
+        rows = [[cell or None for cell in row]
+                for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+        if max((len(r) for r in rows), default=0) > max((len(r) for r in best), default=0):
+            best = rows
+    return guess_header_row(best, limit=limit) if best else 1
 
 
 def _name_of(mapping: dict[str, Any], value: Any) -> str:
@@ -78,6 +121,13 @@ class ImportDialog(QDialog):
         self.decimal = self._combo("Decimal mark", list(DECIMALS), text_file)
         self.sheet = self._combo("Sheet", sheets or [], bool(sheets))
         self.date_format = self._combo("Date format", list(DATE_FORMATS), dates)
+        self.header_row = QSpinBox()
+        self.header_row.setAccessibleName("Column names in row")
+        self.header_row.setRange(1, MAX_HEADER_ROW)
+        self.header_row.setToolTip("The row (as the spreadsheet numbers it) that holds the "
+                                   "column names, when title rows sit above them")
+        self.header_row.setEnabled(Path(path).suffix.lower() in HEADER_SUFFIXES)
+        self._guessed = False  # the header row is guessed once, from the first read
         if not dates:  # staff records: each date column is checked as a whole when analysed
             self.date_format.setToolTip("The staff records' date columns are read by the "
                                         "retention analysis itself (day first unless ISO)")
@@ -87,7 +137,8 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         for caption, combo in (("&Encoding", self.encoding), ("&Delimiter", self.delimiter),
                                ("Decimal &mark", self.decimal), ("&Sheet", self.sheet),
-                               ("Date &format", self.date_format)):
+                               ("Date &format", self.date_format),
+                               ("Column &names in row", self.header_row)):
             label = QLabel(caption)
             label.setBuddy(combo)
             form.addRow(label, combo)
@@ -114,6 +165,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.buttons)
         for combo in (self.encoding, self.delimiter, self.decimal, self.sheet):
             combo.currentIndexChanged.connect(self.reload)
+        self.header_row.valueChanged.connect(self.reload)
 
     def _combo(self, name: str, items: list[str], enabled: bool) -> QComboBox:
         combo = QComboBox()
@@ -133,7 +185,12 @@ class ImportDialog(QDialog):
             options["decimal"] = DECIMALS[self.decimal.currentText()]
         if self.sheet.isEnabled() and self.sheet.currentText():
             options["sheet"] = self.sheet.currentText()
+        if self.header_row.isEnabled() and self.header_row.value() > 1:
+            options["header_row"] = self.header_row.value()
         return options
+
+    def chosen_header_row(self) -> int | None:
+        return self.options().get("header_row")
 
     def chosen_date_format(self) -> str | None:
         return DATE_FORMATS.get(self.date_format.currentText())
@@ -144,7 +201,14 @@ class ImportDialog(QDialog):
         self.load_requested.emit(self.options())
 
     def show_table(self, table: Any) -> None:
-        """The file as read with the current options."""
+        """The file as read with the current options (the first time, the column names are
+        looked for below any title rows: ``pilot_eval.io.excel.guess_header_row``)."""
+        if not self._guessed and self.header_row.isEnabled():
+            self._guessed = True
+            guess = guess_header(table.frame)
+            if guess > 1:
+                self.header_row.setValue(guess)  # reads the file again from that row
+                return
         self.table = table
         self.model.set_frame(table.frame.head(PREVIEW_ROWS))
         self.preview.resizeColumnsToContents()
@@ -160,6 +224,8 @@ class ImportDialog(QDialog):
         date_format = detect_date_format(table.frame)
         if date_format:
             parts.append(f"dates look like {_name_of(DATE_FORMATS, date_format)}")
+        if self.header_row.value() > 1:
+            parts.append(f"column names in row {self.header_row.value()}")
         self.detected.setText("Read: " + ", ".join(parts) + ".")
         self.ok_button.setEnabled(True)
 
@@ -167,5 +233,12 @@ class ImportDialog(QDialog):
         self.show_problem(getattr(info, "message", str(info)))
 
     def show_problem(self, message: str) -> None:
+        if not self._guessed and self.header_row.isEnabled() and \
+                Path(self.path).suffix.lower() in TEXT_SUFFIXES:
+            self._guessed = True  # perhaps title lines above the column names
+            guess = guess_text_header(self.path)
+            if guess > 1:
+                self.header_row.setValue(guess)  # reads the file again from that row
+                return
         self.detected.setText(f"Could not read the file with these settings: {message}")
         self.ok_button.setEnabled(False)

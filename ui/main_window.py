@@ -187,6 +187,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.data_page.open_requested.connect(self.open_file_dialog)
         self.data_page.role_changed.connect(self.change_role)
         self.data_page.next_requested.connect(lambda: self.steps.select("trends"))
+        self.data_page.exclude_requested.connect(self.leave_rows_out)
         self.trends_page.next_requested.connect(lambda: self.steps.select("impact"))
         c.ready_changed.connect(self.data_page.set_ready)
         self.impact_page.run_requested.connect(self._run)
@@ -232,6 +233,13 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
     def change_role(self, role: str, column: Any) -> None:
         """A role picked in the form: an undoable command."""
         self.undo_stack.push(RolesCommand(self.controller, role, column))
+
+    def leave_rows_out(self, rows: tuple[int, ...]) -> None:
+        """Leave totals rows out of the analysis: an undoable command."""
+        old = tuple(self.controller.excluded)
+        new = tuple(sorted({*old, *rows}))
+        self.undo_stack.push(OptionCommand("Rows left out", self.controller.set_excluded, old,
+                                           new))
 
     def change_method(self, key: str) -> None:
         """A method picked on the Impact step: an undoable command."""
@@ -351,6 +359,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
     # ---------------------------------------------------------------- answers
     def _on_table_loaded(self, table: Any) -> None:
         self.data_page.show_table(table)
+        self.data_page.show_excluded(self.controller.excluded)
         self.impact_page.clear_result()
         self.trends_page.clear()
         self.retention_page.clear()

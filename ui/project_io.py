@@ -68,7 +68,8 @@ def session_project(table: Any, roles: dict[str, str | None], analysed: list[str
                     brief: dict[str, Any] | None = None,
                     narrative: dict[str, str] | None = None,
                     date_format: str | None = None,
-                    options: dict[str, Any] | None = None) -> Any:
+                    options: dict[str, Any] | None = None,
+                    header_row: int | None = None, excluded: tuple[int, ...] = ()) -> Any:
     """The ``Project`` that redoes this session (``base``: the project opened, kept intact
     where the session did not change it, so an unchanged session is the saved project)."""
     from dataclasses import replace
@@ -93,6 +94,7 @@ def session_project(table: Any, roles: dict[str, str | None], analysed: list[str
             spec = DatasetSpec.from_table(table, columns, date_format=date_format or (
                 old.date_format if old else None))
             spec = replace(spec, path=str(Path(spec.path).resolve()))
+        spec = replace(spec, header_row=header_row, exclude_rows=tuple(excluded))
     merged_brief = {**project.brief, **(brief or {})}
     merged_text = {**project.narrative, **(narrative or {})}
     did = replace(project.did, **{k: v for k, v in (options or {}).items()

@@ -26,7 +26,8 @@ class ImportFilesMixin:
 
         def use(dialog: ImportDialog) -> None:
             self.undo_stack.clear()
-            self.controller.use_table(dialog.table, date_format=dialog.chosen_date_format())
+            self.controller.use_table(dialog.table, date_format=dialog.chosen_date_format(),
+                                      header_row=dialog.chosen_header_row())
 
         return self._import_dialog(path, use)
 

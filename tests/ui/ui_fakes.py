@@ -192,6 +192,12 @@ class FakeCore:
                              columns=tuple(frame.columns), roles=roles,
                              problems=self.retention_problems)
 
+    def exclude(self, table: Any, rows: tuple[int, ...]) -> Any:
+        """``table`` without the spreadsheet rows (the index keeps each row's number)."""
+        import dataclasses
+
+        return dataclasses.replace(table, frame=table.frame.drop(index=[r - 2 for r in rows]))
+
     def sheet_names(self, path: str) -> list[str]:
         return []
 
