@@ -35,7 +35,8 @@ from pilot_eval.estimators import (
     Unavailable,
 )
 from pilot_eval.estimators.did.synthetic.block import estimate, fit_block, regularisation
-from pilot_eval.estimators.did.synthetic.cohorts import cohort_blocks, fit_blocks
+from pilot_eval.estimators.did.synthetic.cohorts import Block, cohort_blocks, fit_blocks
+from pilot_eval.estimators.did.synthetic.frank_wolfe import SimplexProblems, solve
 from pilot_eval.estimators.did.synthetic.inference import placebo
 from pilot_eval.estimators.did.synthetic.panel import synthetic_panel
 
@@ -186,6 +187,49 @@ def test_batched_replications_equal_one_at_a_time(prop99):
     for b in range(4):
         alone = fit_block(mats[b:b + 1], 37, 19, "sdid", [reg])
         assert together.tau[b] == pytest.approx(alone.tau[0], abs=1e-9)
+
+
+def test_bootstrap_draws_of_different_sizes_solved_together_equal_one_at_a_time(prop99):
+    """Bootstrap draws have different numbers of comparison units: padded and solved together
+    (Gram matrices gathered from the distinct units) each gives its own solution."""
+    panel = synthetic_panel(prop99, CALIFORNIA)
+    order = np.concatenate([panel.controls, panel.treated])
+    y = panel.y[order]
+    full = fit_blocks(y, cohort_blocks(np.r_[np.full(38, -1), 19]), "sdid")[0]
+    rng = np.random.default_rng(5)
+    blocks, panels = [], []
+    for size in (30, 38, 25, 38, 33):
+        draw = np.sort(rng.integers(0, 38, size=size))  # repeated units included
+        panels.append(np.vstack([y[draw], y[38:]]))
+        omega = full.omega[draw] / full.omega[draw].sum() if full.omega[draw].sum() else None
+        blocks.append(Block(cohort=19, controls=np.arange(size), treated=np.array([size]), t0=19,
+                            reg=full.reg, omega_start=omega, lambda_start=full.lambda_))
+    together = fit_blocks(panels, blocks, "sdid")
+    rng = np.random.default_rng(5)
+    draws = [np.sort(rng.integers(0, 38, size=size)) for size in (30, 38, 25, 38, 33)]
+    for blk, mat, fitted, draw in zip(blocks, panels, together, draws, strict=True):
+        alone = fit_block(mat[None], blk.controls.size, 19, "sdid", [full.reg],
+                          omega_start=None if blk.omega_start is None else blk.omega_start[None],
+                          lambda_start=full.lambda_[None])
+        assert fitted.tau == pytest.approx(alone.tau[0], abs=1e-9)
+        # copies of a unit drawn twice are exact ties: rounding decides which copy a step
+        # goes to, so the weights are compared unit by unit
+        by_unit = np.bincount(draw, weights=fitted.omega, minlength=38)
+        assert by_unit == pytest.approx(np.bincount(draw, weights=alone.omega[0], minlength=38),
+                                        abs=1e-9)
+
+
+def test_padded_problems_never_use_their_padding():
+    rng = np.random.default_rng(2)
+    parts = [(rng.normal(size=(9, k)), rng.normal(size=9)) for k in (3, 7, 5)]
+    problems = SimplexProblems.padded(parts, np.full(3, 0.1), centre=True)
+    together = solve(problems, np.where(problems.valid, 1.0, 0.0) / problems.valid.sum(
+        axis=1, keepdims=True), min_decrease=1e-30, max_iter=100).weights
+    for j, (a, b) in enumerate(parts):
+        alone = solve(SimplexProblems.build(a, b, 0.1, centre=True), np.full(a.shape[1],
+                      1 / a.shape[1]), min_decrease=1e-30, max_iter=100).weights[0]
+        assert together[j, :a.shape[1]] == pytest.approx(alone, abs=1e-10)
+        assert (together[j, a.shape[1]:] == 0).all()
 
 
 def test_jackknife_is_the_leave_one_out_formula(quota):

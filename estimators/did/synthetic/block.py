@@ -125,3 +125,48 @@ def fit_block(y: np.ndarray, n0: int, t0: int, method: str, regs: list[Regularis
     omega = solve_sparse(problems, start, min_decrease=decrease, max_iter=max_iter,
                          sparse=sparse).weights
     return BlockFit(omega, lambda_, estimate(y, n0, t0, omega, lambda_))
+
+
+def fit_ragged(panels: list[np.ndarray], n0s: list[int], t0: int, method: str,
+               regs: list[Regularisation], *, omega_starts: list[np.ndarray | None],
+               lambda_starts: list[np.ndarray | None], max_iter: int = MAX_ITER,
+               sparse: bool = True) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """``fit_block`` for panels with different numbers of comparison units (bootstrap draws).
+
+    The weight problems are padded to one size and solved together (``frank_wolfe``: padding
+    changes no problem's iterates); returns ``(omega, lambda, tau)`` per panel.
+    """
+    if method == "did":
+        out = []
+        for y, n0 in zip(panels, n0s, strict=True):
+            fit = fit_block(y[None], n0, t0, method, regs[:1])
+            out.append((fit.omega[0], fit.lambda_[0], float(fit.tau[0])))
+        return out
+    ycs = [collapsed(np.asarray(y, dtype=np.float64)[None], n0, t0)[0]
+           for y, n0 in zip(panels, n0s, strict=True)]
+    decrease = np.array([r.min_decrease for r in regs])
+    if method == "sdid":
+        problems = SimplexProblems.padded(
+            [(yc[:n0, :t0], yc[:n0, t0]) for yc, n0 in zip(ycs, n0s, strict=True)],
+            np.array([r.zeta_lambda for r in regs]), centre=True)
+        start = np.stack([np.full(t0, 1.0 / t0) if s is None else s for s in lambda_starts])
+        lambdas = solve_sparse(problems, start, min_decrease=decrease, max_iter=max_iter,
+                               sparse=sparse).weights
+    else:
+        lambdas = np.zeros((len(panels), t0))
+    problems = SimplexProblems.padded(
+        [(yc[:n0, :t0].T, yc[n0, :t0]) for yc, n0 in zip(ycs, n0s, strict=True)],
+        np.array([r.zeta_omega for r in regs]), centre=method == "sdid", share_columns=True)
+    width = problems.a.shape[2]
+    start = np.zeros((len(panels), width))
+    for j, (s, n0) in enumerate(zip(omega_starts, n0s, strict=True)):
+        start[j, :n0] = np.full(n0, 1.0 / n0) if s is None else s
+    omegas = solve_sparse(problems, start, min_decrease=decrease, max_iter=max_iter,
+                          sparse=sparse).weights
+    out = []
+    for j, (y, n0) in enumerate(zip(panels, n0s, strict=True)):
+        omega = omegas[j, :n0]
+        tau = estimate(np.asarray(y, dtype=np.float64)[None], n0, t0, omega[None],
+                       lambdas[j][None])
+        out.append((omega, lambdas[j], float(tau[0])))
+    return out

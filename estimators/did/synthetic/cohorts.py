@@ -27,6 +27,7 @@ from pilot_eval.estimators.did.synthetic.block import (
     Regularisation,
     estimate,
     fit_block,
+    fit_ragged,
     regularisation,
 )
 from pilot_eval.estimators.errors import EstimationError
@@ -78,6 +79,22 @@ def fit_blocks(y: np.ndarray | list[np.ndarray], blocks: list[Block], method: st
     for j, blk in enumerate(blocks):
         groups[(blk.controls.size, blk.treated.size, blk.t0)].append(j)
     out: list[BlockResult | None] = [None] * len(blocks)
+    if len(groups) > 1 and all(b.reg is not None for b in blocks):
+        # replications of different sizes (bootstrap draws): solved together, padded
+        by_start: dict[int, list[int]] = defaultdict(list)
+        for j, blk in enumerate(blocks):
+            by_start[blk.t0].append(j)
+        for t0, members in by_start.items():
+            rows = [np.concatenate([blocks[j].controls, blocks[j].treated]) for j in members]
+            fits = fit_ragged([panels[j][r] for j, r in zip(members, rows, strict=True)],
+                              [blocks[j].controls.size for j in members], t0, method,
+                              [blocks[j].reg for j in members],
+                              omega_starts=[blocks[j].omega_start for j in members],
+                              lambda_starts=[blocks[j].lambda_start for j in members],
+                              max_iter=max_iter, sparse=sparse)
+            for j, (omega, lambda_, tau) in zip(members, fits, strict=True):
+                out[j] = BlockResult(blocks[j], omega, lambda_, tau, blocks[j].reg)
+        return [r for r in out if r is not None]
     for (n0, _, t0), members in groups.items():
         mats = np.stack([panels[j][np.concatenate([blocks[j].controls, blocks[j].treated])]
                          for j in members])
