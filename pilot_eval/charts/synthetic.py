@@ -6,7 +6,9 @@
 * ``placebo_gaps_figure``: every placebo unit's gap (pilot minus synthetic) in light grey and
   the pilot's gap in the pilot colour, thicker and labelled, with the start marked;
 * ``weights_table``: which comparison units make up the synthetic comparison, largest first
-  (rows for a table in the window and the brief).
+  (rows for a table in the window and the brief);
+* ``section_figures``: both charts and the table from the typed report section
+  (``OutcomeReport.synthetic``), periods shown by their labels.
 
 Lines differ by colour *and* style and are labelled directly, so the charts read in greyscale.
 """
@@ -14,7 +16,7 @@ Lines differ by colour *and* style and are labelled directly, so the charts read
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -29,8 +31,13 @@ from pilot_eval.charts.style import (
     format_tick,
     plain_text,
 )
+from pilot_eval.estimators import Unavailable
+
+if TYPE_CHECKING:
+    from pilot_eval.report.synthetic import SyntheticSection
 
 FIGURE_SIZE = (6.7, 3.2)
+TICKS = 8
 PLACEBO_GREY = "#B1B4B6"  # GOV.UK mid grey: background lines, never the message
 TEXT_STYLE = {"family": FONT_FAMILY, "color": TEXT}
 WEIGHT_ROWS = 10
@@ -131,3 +138,37 @@ def weights_table(unit_weights: Sequence[Mapping[str, Any]], *, rows: int = WEIG
         total = sum(float(u["weight"]) for u in rest)
         table.append((f"{len(rest)} other units", f"{total:.0%}"))
     return table
+
+
+def _period_ticks(fig: Figure, labels: Sequence[str]) -> None:
+    """Label positions 0..n-1 with the period labels (at most ``TICKS`` of them)."""
+    ax = fig.axes[0]
+    step = max(1, -(-len(labels) // TICKS))
+    ax.set_xticks(range(0, len(labels), step))
+    ax.set_xticklabels([labels[i] for i in range(0, len(labels), step)], fontsize=8)
+
+
+def section_figures(section: SyntheticSection, *, outcome_label: str, unit: str = ""
+                    ) -> tuple[Figure | None, Figure | None, list[tuple[str, str]]]:
+    """The trajectory chart, the placebo-gaps chart (``None`` when not available) and the
+    weights table of a report's synthetic section."""
+    trajectory = gaps_fig = None
+    path = section.path
+    if path is not None:
+        note = ("The synthetic comparison is shifted by the pilot's average pre-pilot gap "
+                "(synthetic DiD compares changes, not levels)." if path.offset else "")
+        trajectory = synthetic_trajectory_figure(
+            {"periods": list(range(len(path.labels))), "pilot": list(path.pilot),
+             "synthetic": list(path.synthetic), "offset": 0.0, "start": path.start_index},
+            outcome_label=outcome_label, unit=unit, note=note)
+        _period_ticks(trajectory, path.labels)
+    placebo = section.placebo_gaps
+    if placebo is not None and not isinstance(placebo, Unavailable):
+        series = {"pilot": list(placebo.pilot)}
+        series.update({f"placebo {i}": list(p.gaps) for i, p in enumerate(placebo.placebos)})
+        gaps_fig = placebo_gaps_figure(series, list(range(len(placebo.labels))),
+                                       placebo.start_index, outcome_label=outcome_label,
+                                       unit=unit)
+        _period_ticks(gaps_fig, placebo.labels)
+    table = weights_table([{"unit": w.unit, "weight": w.weight} for w in section.weights])
+    return trajectory, gaps_fig, table

@@ -48,6 +48,7 @@ from pilot_eval.report.outcome import (
     WildBootstrap,
 )
 from pilot_eval.report.outcome_details import sensitivity_report, staggered_report
+from pilot_eval.report.synthetic import synthetic_section
 from pilot_eval.report.values import optional_int, optional_number, value_of
 from pilot_eval.report.words import event_time_label
 
@@ -85,7 +86,7 @@ def outcome_report(analysis: Any, *, unit_noun: str = "teams") -> OutcomeReport:
                                       n_units=optional_int(s.get("n_units")))
                            for s in analysis.pilot_starts),
         validation=tuple(finding(p.to_dict()) for p in analysis.validation.problems),
-        warnings=_warnings(raw, analysis))
+        warnings=_warnings(raw, analysis), synthetic=synthetic_section(raw, extras, labels))
     return dataclasses.replace(report, evidence=rate_evidence(report, unit_noun=unit_noun))
 
 

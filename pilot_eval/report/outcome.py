@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pilot_eval.estimators import Unavailable
 from pilot_eval.report.evidence_model import EvidenceRating
+from pilot_eval.report.synthetic import SyntheticSection
 from pilot_eval.report.values import Value
 
 
@@ -444,6 +445,7 @@ class OutcomeReport:
     pilot_starts: tuple[PilotStart, ...] = ()
     validation: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
+    synthetic: SyntheticSection | None = None
 
     @property
     def trends(self) -> TrendsReport:

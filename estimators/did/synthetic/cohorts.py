@@ -84,16 +84,17 @@ def fit_blocks(y: np.ndarray | list[np.ndarray], blocks: list[Block], method: st
         by_start: dict[int, list[int]] = defaultdict(list)
         for j, blk in enumerate(blocks):
             by_start[blk.t0].append(j)
+        regs = [b.reg for b in blocks if b.reg is not None]
         for t0, members in by_start.items():
             rows = [np.concatenate([blocks[j].controls, blocks[j].treated]) for j in members]
             fits = fit_ragged([panels[j][r] for j, r in zip(members, rows, strict=True)],
                               [blocks[j].controls.size for j in members], t0, method,
-                              [blocks[j].reg for j in members],
+                              [regs[j] for j in members],
                               omega_starts=[blocks[j].omega_start for j in members],
                               lambda_starts=[blocks[j].lambda_start for j in members],
                               max_iter=max_iter, sparse=sparse)
             for j, (omega, lambda_, tau) in zip(members, fits, strict=True):
-                out[j] = BlockResult(blocks[j], omega, lambda_, tau, blocks[j].reg)
+                out[j] = BlockResult(blocks[j], omega, lambda_, tau, regs[j])
         return [r for r in out if r is not None]
     for (n0, _, t0), members in groups.items():
         mats = np.stack([panels[j][np.concatenate([blocks[j].controls, blocks[j].treated])]

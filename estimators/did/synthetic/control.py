@@ -14,9 +14,10 @@ the data, as R ``Synth`` (Abadie & Gardeazabal 2003; ADH 2010): see ``nested``. 
 then repeats the whole search with its own pool, as ADH do.
 
 Poor pre-period fit, the method's own warning sign, is flagged when the synthetic comparison
-misses the pilot by more than half the standard deviation of the pilot's pre-period outcome
-(it explains under three quarters of that variation) or when the pilot lies outside the
-donors' range in more than half the pre-periods (no convex combination can follow it).
+misses the pilot by more than the donors' typical change from one period to the next (the
+standard deviation of their first differences before the start: the noise level of
+Arkhangelsky et al. 2021) or when the pilot lies outside the donors' range in more than half
+the pre-periods (no convex combination can follow it).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pilot_eval.estimators.did.synthetic.predictors import Predictor, predictor_
 from pilot_eval.estimators.did.synthetic.simplex import simplex_least_squares
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 
-POOR_FIT_SHARE_OF_SD = 0.5
+POOR_FIT_NOISE_SHARE = 1.0
 OUTSIDE_RANGE_SHARE = 0.5
 PLACEBO_MSPE_CUTOFF = 5.0
 """ADH 2010 also report the test without placebos whose pre-period MSPE exceeds this multiple
@@ -149,7 +150,8 @@ class SyntheticControl:
             weights=tuple(map(float, w)), pilot=main, placebos=tuple(runs),
             outside_range=_outside_share(pilot[:t0], y[donors][:, :t0]),
             pilot_pre_sd=float(np.std(pilot[:t0], ddof=1)) if t0 > 1 else float("nan"),
-            poor_fit_share=POOR_FIT_SHARE_OF_SD, outside_limit=OUTSIDE_RANGE_SHARE,
+            noise_level=_noise(y[donors][:, :t0]),
+            poor_fit_share=POOR_FIT_NOISE_SHARE, outside_limit=OUTSIDE_RANGE_SHARE,
             mspe_cutoff=PLACEBO_MSPE_CUTOFF, balance=balance)
 
     def _matcher(self, frame: pd.DataFrame, columns: PanelColumns, panel: SyntheticPanel,
@@ -210,6 +212,12 @@ def _run(unit: object, target: np.ndarray, pool: np.ndarray, weights: np.ndarray
                       synthetic=tuple(map(float, synthetic)),
                       pre_rmspe=float(np.sqrt(np.mean(gaps[:t0] ** 2))),
                       post_rmspe=float(np.sqrt(np.mean(gaps[t0:] ** 2))))
+
+
+def _noise(donors_pre: np.ndarray) -> float:
+    """Standard deviation of the donors' first differences before the start."""
+    diffs = np.diff(donors_pre, axis=1)
+    return float(np.std(diffs, ddof=1)) if diffs.size > 1 else float("nan")
 
 
 def _outside_share(pilot_pre: np.ndarray, donors_pre: np.ndarray) -> float:

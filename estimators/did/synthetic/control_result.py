@@ -94,6 +94,7 @@ class SyntheticControlResult(Result):
     mspe_cutoff: float
     warnings: tuple[str, ...]
     balance: PredictorBalance | None = None
+    noise_level: float = float("nan")
 
     @classmethod
     def build(cls, *, outcome: str, periods: tuple[object, ...], start: object,
@@ -101,7 +102,8 @@ class SyntheticControlResult(Result):
               weights: tuple[float, ...], pilot: PlaceboRun,
               placebos: tuple[PlaceboRun, ...],
               outside_range: float,
-              pilot_pre_sd: float, poor_fit_share: float, outside_limit: float,
+              pilot_pre_sd: float, noise_level: float, poor_fit_share: float,
+              outside_limit: float,
               mspe_cutoff: float,
               balance: PredictorBalance | None = None) -> SyntheticControlResult:
         t0 = periods.index(start)
@@ -119,19 +121,19 @@ class SyntheticControlResult(Result):
             p_value = p_good = Unavailable("no placebos: at least two comparison units are "
                                            "needed to run each as a placebo")
         reasons_poor = []
-        if pilot.pre_rmspe > poor_fit_share * pilot_pre_sd:
+        if pilot.pre_rmspe > poor_fit_share * noise_level:
             reasons_poor.append(
                 f"the synthetic comparison misses the pilot before the start by "
-                f"{pilot.pre_rmspe:.3g} on average (RMSPE), more than half the standard "
-                f"deviation of the pilot's own pre-period outcome ({pilot_pre_sd:.3g})")
+                f"{pilot.pre_rmspe:.3g} on average (RMSPE), more than the comparison units' "
+                f"usual change from one period to the next ({noise_level:.3g})")
         if outside_range > outside_limit:
             reasons_poor.append(
                 f"the pilot lies above or below every comparison unit in "
                 f"{outside_range:.0%} of the pre-periods, so no weighted average can follow it")
         poor = bool(reasons_poor)
         fit_reason = ("; ".join(reasons_poor) if poor else
-                      f"good pre-period fit: RMSPE {pilot.pre_rmspe:.3g} against a pre-period "
-                      f"standard deviation of {pilot_pre_sd:.3g}")
+                      f"good pre-period fit: RMSPE {pilot.pre_rmspe:.3g}, within the comparison "
+                      f"units' usual change from one period to the next ({noise_level:.3g})")
         warnings = (f"poor pre-period fit: {fit_reason}; the synthetic control estimate "
                     "should not be relied on",) if poor else ()
         return cls(outcome=outcome, periods=periods, start=start, pilot_units=pilot_units,
@@ -139,7 +141,8 @@ class SyntheticControlResult(Result):
                    estimate=estimate, p_value=p_value,
                    rank=rank, p_value_good_fit=p_good, poor_fit=poor, fit_reason=fit_reason,
                    outside_range=outside_range, pilot_pre_sd=pilot_pre_sd,
-                   mspe_cutoff=mspe_cutoff, warnings=warnings, balance=balance)
+                   mspe_cutoff=mspe_cutoff, warnings=warnings, balance=balance,
+                   noise_level=noise_level)
 
     @property
     def pre_rmspe(self) -> float:
@@ -182,6 +185,7 @@ class SyntheticControlResult(Result):
             "pre_rmspe": self.pilot.pre_rmspe, "post_rmspe": self.pilot.post_rmspe,
             "rmspe_ratio": json_number(self.pilot.ratio),
             "poor_fit": self.poor_fit, "fit_reason": self.fit_reason,
+            "noise_level": json_number(self.noise_level),
             "pilot_units": [_label(u) for u in self.pilot_units],
             "unit_weights": [{"unit": _label(u), "weight": w}
                              for u, w in zip(self.donors, self.weights, strict=True) if w > 0],

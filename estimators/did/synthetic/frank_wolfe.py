@@ -214,7 +214,7 @@ def _solve_chunk(problems: SimplexProblems, start: np.ndarray, min_decrease: np.
 # the scalars of the objective: |x|^2, x'Gx and c'x (|Ax - b|^2 = x'Gx - 2 c'x + b'b).  Each
 # step then costs O(k), with the same iterates as R's direct computation (to rounding).
 
-def _solve_one(gram: np.ndarray, c: np.ndarray, bb: float, n_rows: int, zeta: float,
+def _solve_one(gram: np.ndarray, c: np.ndarray, bb: float, n_rows: float, zeta: float,
                x: np.ndarray, threshold: float, max_iter: int
                ) -> tuple[np.ndarray, int, float]:
     zeta2 = zeta * zeta
