@@ -136,6 +136,9 @@ class SyntheticDid:
         if reps is not None and se_method == "placebo":
             rank = int(np.sum(np.abs(reps.estimates) >= abs(estimate)))
         z = float(norm_ppf(0.5 + self.level / 2.0))
+        ci_low: float | Unavailable
+        ci_high: float | Unavailable
+        p_value: float | Unavailable
         if isinstance(se, Unavailable):
             ci_low = ci_high = p_value = se
         elif se == 0.0:
