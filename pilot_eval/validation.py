@@ -519,7 +519,9 @@ def _check_design(frame: pd.DataFrame, columns: PanelColumns, treated: pd.Series
     runs = unit_runs(unit, time, treated, np.flatnonzero(usable))
     from_start = runs.first & (runs.d == 1)
     if from_start.any():
-        always = bool((runs.d[runs.ever] == 1).all())
+        # units whose rows begin after the data's first period lack rows, not pilot-free periods
+        late = bool((runs.time[from_start] > np.nanmin(runs.time)).any())
+        always = bool((runs.d[runs.ever] == 1).all()) and not late
         hint = ("Add the periods before the pilot for these units, or leave them out."
                 if not (always and columns.design == "treatment") else
                 "This column is 1 in every period for pilot units, so it marks pilot units, "

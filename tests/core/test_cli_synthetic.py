@@ -94,3 +94,28 @@ def test_no_donors_exits_2(prop99, tmp_path, capsys):
     frame.to_csv(bad, index=False)
     code, _, err = run(["did", bad, *ROLES, "--estimator", "synthetic-did"], capsys)
     assert code == EXIT_BAD_INPUT and "all.csv" in err and "no comparison" in err
+
+
+def test_too_few_pre_periods_exits_2_naming_unit_and_start(prop99, tmp_path, capsys):
+    frame = pd.read_csv(prop99)
+    frame["treated"] = ((frame.State == "California") & (frame.Year >= 1971)).astype(int)
+    bad = tmp_path / "late.csv"
+    frame.to_csv(bad, index=False)
+    for estimator in ("synthetic-did", "synthetic-control"):
+        code, _, err = run(["did", bad, *ROLES, "--estimator", estimator], capsys)
+        assert code == EXIT_BAD_INPUT and "late.csv" in err and "Traceback" not in err
+        assert "California started in 1971 with 1 period(s) before" in err
+        assert "add earlier periods" in err
+
+
+def test_pilot_unit_without_pre_period_rows_exits_2_asking_for_them(prop99, tmp_path, capsys):
+    frame = pd.read_csv(prop99)
+    frame = frame[~((frame.State == "California") & (frame.Year < 1989))]
+    bad = tmp_path / "cut.csv"
+    frame.to_csv(bad, index=False)
+    code, _, err = run(["did", bad, *ROLES, "--estimator", "synthetic-did"], capsys)
+    assert code == EXIT_BAD_INPUT and "cut.csv" in err and "Traceback" not in err
+    assert "no period before the pilot started (for example 'California')" in err
+    # its rows start late (other units from 1970): the fix is to add them, not to read the
+    # treatment column as a pilot-group marker
+    assert "Add the periods before the pilot" in err and "marks pilot units" not in err
