@@ -38,6 +38,28 @@ HONESTDID_SEED = 0
 (``set.seed(seed)`` with ``seed = 0`` in ``.compute_least_favorable_cv``), so the bounds equal
 R's. Not the project seed (which seeds the bootstrap and placebo draws): with another seed the
 critical value moves and a bound can move by a grid step."""
+TREND_WINDOW = (12, 11)
+"""Leads and lags of the event study behind the smoothness bound at M = 0: the pre-trend
+line is fitted on up to a year of monthly pre-periods, and the effect averaged over up to a
+year after the start."""
+
+PRETEST_MIN_POWER = 0.8
+"""A pre-trend test reassures only if it had at least this chance of detecting a linear trend
+large enough to explain the whole effect (Roth 2022, "Pretest with caution"; 80% is the
+conventional power)."""
+
+SMOOTHNESS_MIN_PRE_PERIODS = 8
+"""With monthly (or finer) data, or at least this many pre-periods, the sensitivity bound is
+smoothness (a trend that bends slowly; Rambachan & Roth 2023 recommend it where periods are
+short and many); with fewer, aggregated periods it is relative magnitudes."""
+
+INFLUENCE_MAX_SE = 1.0
+"""Leaving out one pilot unit should not move the estimate by more than its standard error
+(or flip its sign): more than that, and the result leans on that unit."""
+
+ESTIMATOR_DROP_SHARE = 0.20
+"""An estimator that leaves out more than this share of the rows (units not observed in every
+period) may no longer describe the pilot as a whole (the same share as ``usage.DROP_SHARE``)."""
 
 PRETEST_ALPHA = 0.05
 """A pre-trend test with p below this lowers the evidence rating."""
@@ -50,7 +72,8 @@ SMALL_BREAKDOWN = 1.0
 post-pilot violation of parallel trends as large as the largest pre-pilot one."""
 
 HIGH_MISSING_SHARE = 0.10
-"""More than 10% of rows left out of an estimate lowers the evidence rating."""
+"""More than 10% of the unit-periods missing their outcome lowers the evidence rating
+(attrition, as the EEF's padlocks treat it)."""
 
 SHORT_FOLLOW_UP = 6
 """Fewer periods of pilot data than this say nothing about lasting effects (brief caveat)."""

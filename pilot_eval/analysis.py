@@ -25,6 +25,7 @@ from pilot_eval.estimators.thresholds import (
     EVENT_STUDY_LEADS,
     HONESTDID_SEED,
     SENSITIVITY_WINDOW,
+    TREND_WINDOW,
 )
 from pilot_eval.io import LoadedTable
 from pilot_eval.io.periods import normalise_periods
@@ -398,6 +399,9 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
         leads = request.leads if request.leads is not None else EVENT_STUDY_LEADS
         extras["event_study"] = _or_unavailable(
             lambda: _event_study(frame, columns, request, se, leads=leads))
+    if panel and not synthetic and "event_study" in extras:
+        extras["trend_bias"] = _or_unavailable(
+            lambda: trend_bias(frame, columns, request, choice.estimator, se))
     if panel and (staggered or request.bacon):
         from pilot_eval.estimators.did.bacon import BaconDecomposition
 
@@ -437,6 +441,8 @@ class Sensitivity:
     smoothness: Any
     window: tuple[int, int]
     notes: tuple[str, ...] = ()
+    trend: Any = None
+    """The smoothness bound at M = 0 over the longer ``TREND_WINDOW`` (``TrendBound``)."""
 
     @classmethod
     def of(cls, frame: pd.DataFrame, columns: PanelColumns, request: DidOptions,
@@ -462,7 +468,8 @@ class Sensitivity:
                 seed=HONESTDID_SEED))
         notes = tuple(str(w.message) for w in caught)
         sd = smoothness_bounds(inputs.beta, inputs.sigma, n_pre=inputs.n_pre, l_vec=average)
-        return cls(rm, sd, (-inputs.n_pre - 1, inputs.n_post - 1), notes)
+        trend = _or_unavailable(lambda: linear_trend(frame, columns, request, se))
+        return cls(rm, sd, (-inputs.n_pre - 1, inputs.n_post - 1), notes, trend)
 
     @property
     def breakdown(self) -> float | None:
@@ -487,8 +494,70 @@ class Sensitivity:
                 "breakdown": self.breakdown,
                 "event_window": list(self.window), "notes": list(self.notes),
                 "seed": HONESTDID_SEED,
+                "linear_trend": (None if self.trend is None else
+                                 {"unavailable": self.trend.reason}
+                                 if isinstance(self.trend, Unavailable)
+                                 else self.trend.to_dict()),
                 "parameter": "the average of the event-study effects in post-periods "
                              f"0..{self.window[1]}"}
+
+
+@dataclass(frozen=True)
+class TrendBias:
+    """The headline estimator's bias per unit of slope when the pilot units drift from the
+    comparison units along a straight line (zero at the first start): the headline re-run on
+    that drift alone, with the data's own units, periods and gaps (every estimator here is
+    linear in the outcome).  A pre-trend test's power is judged against the slope that would
+    bias the headline by as much as its estimate."""
+
+    per_slope: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"per_slope": self.per_slope}
+
+
+def trend_bias(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
+               estimator: str, se: str) -> TrendBias:
+    starts = start_periods(frame, columns)
+    times = frame[columns.time].to_numpy(dtype=float)
+    pilot = frame[columns.unit].isin(starts.index).to_numpy()
+    outcome = pd.to_numeric(frame[columns.outcome], errors="coerce").to_numpy(dtype=float)
+    drift = np.where(pilot, times - float(starts.min()), 0.0)
+    drift[np.isnan(outcome)] = np.nan
+    fitted = _fit(estimator, frame.assign(**{columns.outcome: drift}), columns, request, se,
+                  cross_check="never")
+    return TrendBias(float(fitted.estimate))
+
+
+@dataclass(frozen=True)
+class TrendBound:
+    """The average post-period effect allowing any linear pre-trend to continue: Rambachan &
+    Roth's smoothness bound at M = 0 (``linear_trend_interval``), on an event study of up to
+    ``TREND_WINDOW`` leads and lags so that the trend is fitted on many pre-periods."""
+
+    interval: Any
+    window: tuple[int, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.interval.to_dict(), "event_window": list(self.window),
+                "parameter": "the average of the event-study effects in post-periods "
+                             f"0..{self.window[1]}"}
+
+
+def linear_trend(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions,
+                 se: str) -> TrendBound:
+    from pilot_eval.estimators.did.event_study.estimator import EventStudy
+    from pilot_eval.estimators.did.honest.bounds import from_event_study
+    from pilot_eval.estimators.did.honest.linear_trend import linear_trend_interval
+
+    leads, lags = TREND_WINDOW
+    study = EventStudy(leads=leads, lags=lags, bin_endpoints=False, se=se,
+                       level=request.level).fit(frame, replace(columns, covariates=()))
+    inputs = from_event_study(study)
+    average = np.full(inputs.n_post, 1.0 / inputs.n_post)
+    interval = linear_trend_interval(inputs.beta, inputs.sigma, n_pre=inputs.n_pre,
+                                     l_vec=average, alpha=1.0 - request.level)
+    return TrendBound(interval, (-inputs.n_pre - 1, inputs.n_post - 1))
 
 
 def _without_absorbed(frame: pd.DataFrame,

@@ -151,17 +151,46 @@ def request_from_project(staff_data: dict, retention: dict) -> RetentionRequest:
 
 
 def demo_request(folder: str | Path | None = None) -> RetentionRequest:
-    """The retention analysis of the bundled demo (records observed from 1 April 2023; RMST
-    over the first 24 months in post, since the default tau -- the longest tenure both arms
-    reach -- is about 30 years with staff who started in 1991)."""
+    """The retention analysis of the bundled demo (records observed from 1 April 2023; the
+    default horizon: retention at 12 and 24 months and RMST over the first 24 months)."""
     from pilot_eval.demo import EXTRACT_DATE, demo_path
 
     teams = Path(folder) / "teams.csv" if folder is not None else demo_path("teams.csv")
     columns = SpellColumns(staff_id="staff_id", team="team", start="start_date",
                            end="end_date", reason="leaving_reason")
     return RetentionRequest(columns, extract_date=EXTRACT_DATE,
-                            observed_from=dt.date(2023, 4, 1), pilot_starts_path=str(teams),
-                            tau=24.0)
+                            observed_from=dt.date(2023, 4, 1), pilot_starts_path=str(teams))
+
+
+HORIZON_MONTHS = (12.0, 24.0)
+"""Retention is compared at 12 and 24 months and the average time in post over the first 24
+(horizons a manager thinks in), unless the records do not reach that far."""
+HORIZON_MIN_AT_RISK = 25
+"""A horizon is reached while at least this many staff in every arm are still followed (the
+disclosure rule's smallest base: a figure on fewer staff would not be published)."""
+
+
+def default_horizon(km: dict[str, Any]) -> dict[str, Any] | None:
+    """The default RMST horizon and retention-at times for staff records (in months): 24 and
+    12, each capped at the largest time every arm reaches with at least
+    ``HORIZON_MIN_AT_RISK`` staff at risk; ``None`` when no arm has that many."""
+    reach = []
+    for info in km.values():
+        times = [float(p["time"]) for p in (info or {}).get("curve") or ()
+                 if int(p.get("at_risk") or 0) >= HORIZON_MIN_AT_RISK]
+        if not times:
+            return None
+        reach.append(max(times))
+    if not reach:
+        return None
+    limit = min(reach)
+    tau = min(HORIZON_MONTHS[-1], limit)
+    times = tuple(sorted({min(t, limit) for t in HORIZON_MONTHS}))
+    capped = limit < HORIZON_MONTHS[-1]
+    why = (f"the default: 24 months, or the longest time both groups reach with at least "
+           f"{HORIZON_MIN_AT_RISK} staff still followed, whichever is smaller"
+           + (f" (here {limit:.3g} months)" if capped else ""))
+    return {"tau": float(tau), "times": times, "limit": float(limit), "why": why}
 
 
 @dataclass(frozen=True)
@@ -177,7 +206,8 @@ class RetentionAnalysis:
     def to_dict(self) -> dict[str, Any]:
         out = {k: _as_json(self.results.get(k)) for k in JSON_KEYS if k != "warnings"}
         out["warnings"] = list(self.warnings)
-        for extra in ("time_unit", "km_by_period", "data", "validation", "pilot_starts"):
+        for extra in ("time_unit", "km_by_period", "data", "validation", "pilot_starts",
+                      "horizon"):
             out[extra] = _as_json(self.results.get(extra))
         out["fine_gray"] = fine_gray_json(self.results)
         return out
@@ -410,6 +440,14 @@ def run_retention(request: RetentionRequest, staff_table: Any,
     km = KaplanMeier(ci_transform=request.ci_transform, level=request.level,
                      times=request.times)
     results["km"] = km.fit(whole, km_columns)
+    if request.tau is None and request.form == "staff" and has_group:
+        horizon = default_horizon(results["km"].to_dict())
+        if horizon is not None:  # retention at 12 and 24 months, capped the same way
+            results["horizon"] = horizon
+            request = replace(request, tau=horizon["tau"])
+            km = KaplanMeier(ci_transform=request.ci_transform, level=request.level,
+                             times=tuple(sorted({*request.times, *horizon["times"]})))
+            results["km"] = km.fit(whole, km_columns)
     progress.report(0.3, "Kaplan-Meier curves")
     results["logrank"] = (_attempt("log-rank test", warnings, lambda: LogRankTest().fit(
         whole, SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,

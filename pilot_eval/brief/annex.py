@@ -22,7 +22,6 @@ from pilot_eval.brief.annex_compact import (
 )
 from pilot_eval.brief.tables import AnnexSection, DataTable
 from pilot_eval.estimators import Unavailable
-from pilot_eval.report.evidence import breakdown_value
 from pilot_eval.report.outcome import OutcomeReport, PreTrendTest
 from pilot_eval.report.project_report import ProjectReport
 from pilot_eval.report.retention_report import RetentionReport
@@ -216,7 +215,7 @@ def diagnostics_section(outcomes: Sequence[OutcomeReport]) -> AnnexSection:
         if _available(o.sensitivity):
             bullets.append(f"{o.label}: sensitivity to parallel-trend violations (Rambachan & "
                            f"Roth): relative-magnitude breakdown value Mbar "
-                           f"{exact(breakdown_value(o))}; smoothness breakdown value M "
+                           f"{exact(o.sensitivity.breakdown_mbar)}; smoothness breakdown value M "
                            f"{exact(o.sensitivity.breakdown_m)}.")
         check = o.cross_check
         if check is not None:

@@ -49,7 +49,7 @@ from pilot_eval.report.outcome import (
 )
 from pilot_eval.report.outcome_details import sensitivity_report, staggered_report
 from pilot_eval.report.synthetic import synthetic_section
-from pilot_eval.report.values import optional_int, optional_number, value_of
+from pilot_eval.report.values import number, optional_int, optional_number, value_of
 from pilot_eval.report.words import event_time_label
 
 PLACEHOLDER = EvidenceRating(level=1, ceiling=1, reasons=(), design="")
@@ -68,14 +68,17 @@ def outcome_report(analysis: Any, *, unit_noun: str = "teams") -> OutcomeReport:
         unit=request.outcome_unit, polarity=request.polarity, headline=headline,
         data=_data(analysis, raw), evidence=PLACEHOLDER, period_kind=kind,
         event_study=_event_study(raw, extras.get("event_study"), kind),
-        pretest=_pretests(raw, extras.get("event_study"), headline, kind),
+        pretest=_pretests(raw, extras.get("event_study"), headline, kind,
+                          extras.get("trend_bias")),
         twfe=_maybe(extras.get("twfe"), comparison),
         bacon=_maybe(extras.get("bacon"), lambda r: _bacon(r, labels)),
         wild=_maybe(extras.get("wild_bootstrap"), _wild),
         placebo=_maybe(extras.get("placebo"), lambda r: _placebo(r, labels)),
         leave_one_out=_maybe(extras.get("leave_one_out"), _leave_one_out),
         covariate_check=_maybe(extras.get("covariate_check"), _covariate_check),
-        sensitivity=_maybe(extras.get("sensitivity"), sensitivity_report),
+        sensitivity=_maybe(extras.get("sensitivity"), lambda r: sensitivity_report(
+            r, period_kind=kind, pre_periods=_pre_periods(analysis),
+            headline=number(headline.estimate))),
         staggered=staggered_report(raw, labels, kind),
         cross_check=_cross_check(raw.get("cross_check")),
         group_means=tuple(MeanPoint(period=int(r["period"]), label=str(r["label"]),
@@ -87,7 +90,13 @@ def outcome_report(analysis: Any, *, unit_noun: str = "teams") -> OutcomeReport:
                            for s in analysis.pilot_starts),
         validation=tuple(finding(p.to_dict()) for p in analysis.validation.problems),
         warnings=_warnings(raw, analysis), synthetic=synthetic_section(raw, extras, labels))
-    return dataclasses.replace(report, evidence=rate_evidence(report, unit_noun=unit_noun))
+    terms = None
+    if headline.estimator in ("synthetic-did", "synthetic-control"):
+        from pilot_eval.small_pilots import evidence_terms
+
+        terms = evidence_terms(raw)
+    return dataclasses.replace(report, evidence=rate_evidence(report, unit_noun=unit_noun,
+                                                              synthetic_terms=terms))
 
 
 def _maybe(value: Any, build) -> Any:
@@ -140,7 +149,22 @@ def _headline(raw: Mapping[str, Any], analysis: Any) -> Headline:
         n_periods=optional_int(raw.get("n_periods")), clusters=clusters,
         t_stat=figure["t_stat"], df=optional_number(df),
         small_sample_factor=optional_number(raw.get("small_sample_factor")),
-        critical_value=optional_number(raw.get("critical_value")), analytic=analytic)
+        critical_value=optional_number(raw.get("critical_value")), analytic=analytic,
+        comparison=_comparison(choice.estimator, raw, analysis))
+
+
+def _comparison(estimator: str, raw: Mapping[str, Any], analysis: Any) -> str:
+    """Who the headline compared the pilot units with (``Headline.comparison``)."""
+    if estimator.startswith("synthetic"):
+        return "synthetic"
+    if estimator == "callaway-santanna":
+        control = str(raw.get("control") or analysis.request.control or "")
+        return {"never": "never", "notyet": "not-yet", "not-yet": "not-yet"}.get(control, "")
+    if estimator == "sun-abraham":
+        return {"never": "never", "last": "last"}.get(str(raw.get("control") or ""), "")
+    if len(analysis.pilot_starts) <= 1:  # one start: only never-piloted units compare
+        return "never"
+    return ""
 
 
 def one_cluster_count(reason: str, used: int | None) -> str:
@@ -211,7 +235,7 @@ def pretest(raw_test: Mapping[str, Any], clusters: int | None, *, source: str,
 
 
 def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
-              kind: str) -> PreTrendChoice:
+              kind: str, bias: Any = None) -> PreTrendChoice:
     """Every pre-trend test, and the one read: the event study's binned-lead test when
     reliable, else the estimator's own when reliable, else none (saying why)."""
     tests = []
@@ -220,8 +244,11 @@ def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
         leads = tuple(_row(int(r["e"]), r, kind) for r in data.get("event_time") or ()
                       if int(r["e"]) < 0 and not r.get("is_reference"))
         if isinstance(data.get("pretest"), Mapping):
-            tests.append(pretest(data["pretest"], optional_int(data.get("n_clusters")),
-                                 source="event study", lead_rows=leads))
+            test = pretest(data["pretest"], optional_int(data.get("n_clusters")),
+                           source="event study", lead_rows=leads)
+            per_slope = (None if bias is None or isinstance(bias, Unavailable)
+                         else bias.per_slope)
+            tests.append(dataclasses.replace(test, **trend_power(data, headline, per_slope)))
     if isinstance(raw.get("pretest"), Mapping):
         own = tuple(_row(int(r["e"]), r, kind) for r in raw.get("event_time") or ()
                     if int(r["e"]) < 0 and not r.get("is_reference"))
@@ -232,6 +259,44 @@ def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
         tests.append(pretest(raw["pretest"], headline.clusters.n or optional_int(
             raw.get("n_clusters")), source="estimator", lead_rows=own))
     return choose_pretest(tests)
+
+
+def trend_power(study: Mapping[str, Any], headline: Headline,
+                per_slope: float | None = None) -> dict[str, float | None]:
+    """The event-study pre-test's power against a linear trend large enough to explain the
+    whole headline effect (Roth 2022): the trend's slope is the estimate divided by the
+    headline's bias per unit slope (``analysis.TrendBias``; without it, the mean distance of
+    the post-pilot rows from the reference period).  Empty when it cannot be computed."""
+    from pilot_eval.estimators.did.pretrend_power import linear_trend_power, slope_for_power
+    from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
+
+    estimate = number(headline.estimate)
+    vcov, times = study.get("vcov"), study.get("vcov_event_times")
+    reference = optional_int(study.get("reference"))
+    rows = {int(r["e"]): r for r in study.get("event_time") or ()}
+    if estimate is None or not vcov or not times or reference is None:
+        return {}
+    leads = [i for i, e in enumerate(times) if int(e) < reference]
+    post = [rows[int(e)] for e in times if int(e) >= 0 and int(e) in rows]
+    weight = sum(int(r.get("n_obs") or 0) for r in post)
+    if not leads or not weight:
+        return {}
+    distance = sum(int(r.get("n_obs") or 0) * (float(r.get("mean_event", r["e"])) - reference)
+                   for r in post) / weight
+    lead_times = [float(rows[int(times[i])].get("mean_event", times[i])) for i in leads]
+    cov = [[float(vcov[i][j]) for j in leads] for i in leads]
+    df = optional_number((study.get("pretest") or {}).get("df_denominator"))
+    if per_slope is not None and abs(per_slope) > 1e-12:
+        distance = abs(per_slope)
+    try:
+        slope = abs(estimate) / distance
+        power = linear_trend_power(cov, lead_times, slope=slope, reference=reference,
+                                   df_denominator=df).power
+        slope_80 = slope_for_power(cov, lead_times, power=0.8, reference=reference,
+                                   df_denominator=df)
+    except (EstimationError, EstimatorConfigError, ZeroDivisionError):
+        return {}
+    return {"power": power, "power_slope": slope, "slope_80": slope_80}
 
 
 def choose_pretest(tests: Sequence[PreTrendTest]) -> PreTrendChoice:
@@ -342,13 +407,29 @@ def finding(raw: Mapping[str, Any]) -> Finding:
                    hint=str(raw.get("hint") or ""))
 
 
+def _pre_periods(analysis: Any) -> int | None:
+    """Periods of data before the first pilot start (``None`` if unknown)."""
+    starts = [int(s["period"]) for s in analysis.pilot_starts]
+    if not starts:
+        return None
+    return len({int(m["period"]) for m in analysis.group_means if int(m["period"]) < min(starts)})
+
+
 def _data(analysis: Any, raw: Mapping[str, Any]) -> OutcomeData:
     info = analysis.data
     dropped = tuple(str(w) for w in raw.get("warnings") or ()
                     if "dropped" in str(w) or "left out" in str(w))
+    usage = getattr(analysis, "usage", None)
+    periods = {int(m["period"]) for m in analysis.group_means}
+    units = usage.n_units if usage is not None else None
+    observed = sum(int(m.get("n") or 0) for m in analysis.group_means)
     return OutcomeData(file=str(info.file or ""), sha256=str(info.sha256 or ""),
                        rows_read=int(info.n_rows), rows_used=int(info.n_rows_used),
-                       dropped=dropped)
+                       dropped=dropped, units=units,
+                       units_used=usage.n_units_used if usage is not None else None,
+                       usage=usage.message() if usage is not None else "",
+                       cells_expected=units * len(periods) if units and periods else None,
+                       cells_observed=observed if units and periods else None)
 
 
 def _warnings(raw: Mapping[str, Any], analysis: Any) -> tuple[str, ...]:

@@ -138,9 +138,9 @@ def pilot_effect(cox: Cox | Unavailable | None) -> PilotEffect | Unavailable | N
     return Unavailable("the Cox model has no term for the pilot")
 
 
-def rmst_report(value: Any) -> Rmst | Unavailable | None:
+def rmst_report(value: Any, horizon: Any = None) -> Rmst | Unavailable | None:
     """The RMST result (or its dictionary) with the difference oriented pilot minus
-    comparison."""
+    comparison; ``horizon`` (``retention.default_horizon``) says why its tau was chosen."""
     if value is None or isinstance(value, Unavailable):
         return value
     raw = value.to_dict() if hasattr(value, "to_dict") else value
@@ -156,7 +156,9 @@ def rmst_report(value: Any) -> Rmst | Unavailable | None:
             numbers["ci_low"], numbers["ci_high"] = (_negate(numbers["ci_high"]),
                                                      _negate(numbers["ci_low"]))
         difference = RmstDifference(group=group, reference=reference, **numbers)
-    return Rmst(tau=float(raw["tau"]), tau_source=str(raw.get("tau_source") or "given"),
+    source = (str(horizon["why"]) if isinstance(horizon, Mapping) and horizon.get("why")
+              else str(raw.get("tau_source") or "given"))
+    return Rmst(tau=float(raw["tau"]), tau_source=source,
                 variance=str(raw.get("variance") or ""), level=float(raw.get("level") or 0.95),
                 by_group=tuple(RmstGroup(name=str(g), estimate=value_of(v.get("estimate")),
                                          se=value_of(v.get("se")))
@@ -320,7 +322,8 @@ def retention_report(analysis: Any, *, project_folder: Path | None = None) -> Re
         time_unit=str(results.get("time_unit") or "months"),
         ci_transform=request.ci_transform, level=request.level,
         groups=km_groups(km_raw), logrank=logrank, cox=cox, pilot_effect=pilot_effect(cox),
-        rmst=rmst_report(results.get("rmst")), incidence=_incidence(results),
+        rmst=rmst_report(results.get("rmst"), horizon=results.get("horizon")),
+        incidence=_incidence(results),
         rates=_rates(results.get("rates")), leaving=_leaving(results),
         periods=km_groups(by_period.to_dict() if hasattr(by_period, "to_dict") else None),
         data=_staff_data(results.get("data"), project_folder),

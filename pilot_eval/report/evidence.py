@@ -3,23 +3,36 @@ the brief): a transparent 1-5 rating with every reason it was lowered.
 
 The ceiling is set by the design, on the Maryland Scientific Methods Scale (What Works Centre
 for Local Growth scoring guide): a difference-in-differences with a comparison group is level 3
-(randomised designs reach 5).  Each problem found in the diagnostics lowers the rating by one
-level, never below 1, and is listed in plain words:
+(randomised designs reach 5).  Each threat found in the design's checks lowers the rating by
+one level, never below 1, and is listed in plain words.  The rules were calibrated by
+simulation (``benchmarks/calibrate_evidence.py``, results in ``docs/evidence-rating.md``):
+well-powered designs with parallel trends reach the ceiling, designs whose pilot units drift
+from the comparison units by as much as the effect are rated lower.
 
-* a failed pre-trend test (p < 0.05), or one too weak to reassure (fewer than two pre-pilot
-  periods, or pre-pilot estimates so imprecise that a trend as large as the effect would pass).
-  The test read is the one the report's builder chose (``OutcomeReport.pretest.used``: the
-  event study's binned leads when reliable, else the estimator's own unless unreliable).
-  An unreliable test is "not checked", not "failed": its p-value carries no information either
-  way (with more restrictions than the clusters can support the Wald statistic is near-singular
-  and p can be 1e-197 when trends are parallel by construction), so it is listed among the
-  checks not run, which already warns that the rating may be too generous;
-* few clusters (under 30, or under 10 pilot clusters): ranges are then approximate;
-* a result that hinges on one team (leave-one-out changes the conclusion);
-* a small breakdown value in the sensitivity analysis (Rambachan & Roth): the conclusion would
-  not survive a post-pilot violation of parallel trends as large as the biggest pre-pilot one;
-* high attrition or missing data (over 10% of rows left out, whether for missing values or
-  because the estimator drops units not seen in every period).
+1. **Parallel trends** (at most one level):
+
+   * the pre-trend test read (``OutcomeReport.pretest.used``: the event study's binned leads)
+     rejects (p < 0.05): pilot and comparison units were already moving apart;
+   * fewer than two periods before the pilot: parallel trends cannot be checked;
+   * otherwise trends count as checked when *either* the test had at least an 80% chance of
+     detecting a linear trend large enough to explain the whole effect (its power; Roth 2022,
+     "Pretest with caution") *or* the conclusion survives the sensitivity bound the design
+     calls for (Rambachan & Roth 2023: smoothness at M = 0 -- any straight-line pre-pilot
+     trend continues -- for monthly data or many periods; relative magnitudes at Mbar = 1 for
+     few, aggregated periods).  When neither holds, the rating is lowered.  A test with more
+     restrictions than the clusters support is not read at all (its p-value is meaningless);
+     then only the bound can check trends.
+
+2. **Few clusters**: under 30 clusters or under 10 pilot clusters, ranges are approximate.
+3. **One unit**: leaving out one pilot unit moves the estimate by more than its standard
+   error, or flips its sign.
+4. **Missing data**: more than 10% of the unit-periods lack an outcome (attrition), or the
+   estimator leaves out more than 20% of the rows (units not seen in every period).
+
+A headline from synthetic difference-in-differences or synthetic control (a handful of pilot
+units) is rated on the method's own terms (``pilot_eval.small_pilots.evidence_terms``): a weak
+pre-period fit lowers it, and so does a placebo rank that does not single the pilot out when
+the headline claims a clear change; few pre-periods and missing data count as above.
 
 Shown as a word and a 1-5 bar of filled and hollow squares with the level in numbers, so that
 nothing rests on colour.  Modelled on the Education Endowment Foundation's padlocks (a ceiling
@@ -30,58 +43,70 @@ from __future__ import annotations
 
 from pilot_eval.estimators import Unavailable
 from pilot_eval.estimators.thresholds import (
+    ESTIMATOR_DROP_SHARE,
     FEW_CLUSTERS,
     FEW_TREATED_CLUSTERS,
     HIGH_MISSING_SHARE,
+    INFLUENCE_MAX_SE,
     MIN_PRE_PERIODS,
     PRETEST_ALPHA,
-    SMALL_BREAKDOWN,
+    PRETEST_MIN_POWER,
 )
 from pilot_eval.report.evidence_model import EvidenceRating
 from pilot_eval.report.outcome import OutcomeReport
 from pilot_eval.report.values import number
-from pilot_eval.report.words import number_in_words
 
 DID_CEILING = 3
 DESIGN = ("Difference-in-differences with a comparison group: level 3 of 5 on the Maryland "
           "Scientific Methods Scale, the most this design can reach.")
-SMOOTHNESS_ONLY = ("sensitivity to parallel-trend violations checked only with smoothness "
-                   "bounds (the relative-magnitude check that sets the rating is not available)")
-UNRELIABLE_PRETEST = ("the pre-trend test could not be run reliably (too many restrictions for "
-                      "the number of clusters)")
+SYNTHETIC_DESIGN = ("Synthetic difference-in-differences (a weighted comparison built to track "
+                    "the pilot before it started): level 3 of 5 on the Maryland Scientific "
+                    "Methods Scale, the most a comparison-group design can reach.")
+BOUND_WORDS = {
+    "smoothness": "allowing any straight-line trend seen before the pilot to continue",
+    "relative magnitudes": "allowing changes in trend after the start as large as the largest "
+                           "before it",
+}
+SYNTHETIC = ("synthetic-did", "synthetic-control")
 
 
-def pretest_reason(report: OutcomeReport) -> str | None:
-    """Why the pre-trend test lowers the rating, or ``None`` when it reassures.
+def _power_text(power: float) -> str:
+    return f"{power:.0%}" if power < 0.995 else "over 99%"
 
-    An unreliable test is neither a pass nor a failure: it does not lower the rating here;
-    ``rate_evidence`` lists it as not checked.
-    """
+
+def pretrend_reason(report: OutcomeReport, unit_noun: str = "teams") -> str | None:
+    """Why the parallel-trends checks lower the rating, or ``None`` when they do not."""
     test = report.pretest.used
     p_value = number(test.p_value) if test else None
     if p_value is not None and p_value < PRETEST_ALPHA:
-        return (f"Pilot and comparison {{units}} were already moving differently before the "
+        return (f"Pilot and comparison {unit_noun} were already moving differently before the "
                 f"pilot (pre-trend test p = {p_value:.2g}).")
-    estimate = number(report.headline.estimate)
-    leads = [r for r in (test.lead_rows if test else ()) if number(r.estimate) is not None]
-    if p_value is not None and leads and estimate:
-        widths = [(number(r.ci_high) or 0) - (number(r.ci_low) or 0) for r in leads]
-        if max(widths) / 2 >= abs(estimate):
-            return ("The pre-trend test could miss a trend as large as the effect itself: the "
-                    "pre-pilot estimates are too imprecise to reassure.")
-    if p_value is not None or unreliable(report):
-        return None
     pre = report.pre_periods
     if pre is not None and pre < MIN_PRE_PERIODS:
         return (f"Only {pre} period of data before the pilot, so parallel trends cannot be "
                 "checked.")
-    return None
+    power = test.power if test is not None else None
+    sensitivity = _sensitivity(report)
+    robust = sensitivity.robust if sensitivity is not None else None
+    if (power is not None and power >= PRETEST_MIN_POWER) or robust:
+        return None
+    weak_test = power is not None  # computed, and below PRETEST_MIN_POWER
+    if not weak_test and robust is not False:
+        return None  # nothing computed either way: listed as not checked
+    bound = (f" and the effect does not survive {BOUND_WORDS.get(sensitivity.bound, 'the bound')}"
+             if robust is False else "")
+    if weak_test:
+        return (f"The pre-trend test could miss a trend large enough to explain the effect (it "
+                f"had a {_power_text(power)} chance of detecting one){bound}.")
+    return ("Parallel trends could not be confirmed: the pre-trend test could not be read "
+            f"reliably{bound}.")
 
 
-def unreliable(report: OutcomeReport) -> bool:
-    """A pre-trend test was computed but none can be read (too many restrictions)."""
-    return report.pretest.used is None and any(
-        number(t.p_value) is not None for t in report.pretest.tests)
+def _sensitivity(report: OutcomeReport):
+    sensitivity = report.sensitivity
+    if sensitivity is None or isinstance(sensitivity, Unavailable):
+        return None
+    return sensitivity
 
 
 def cluster_reason(report: OutcomeReport) -> str | None:
@@ -94,57 +119,117 @@ def cluster_reason(report: OutcomeReport) -> str | None:
     return None
 
 
-def breakdown_value(report: OutcomeReport) -> float | None:
-    """The relative-magnitude breakdown value (Mbar), if the bounds were computed."""
-    sensitivity = report.sensitivity
-    if sensitivity is None or isinstance(sensitivity, Unavailable):
+def influential_unit(report: OutcomeReport) -> str | None:
+    """The pilot unit whose removal moves the estimate by more than its standard error (or
+    flips its sign), the most influential first; ``None`` when there is none."""
+    loo = report.leave_one_out
+    full = number(report.headline.estimate)
+    se = number(report.headline.analytic.se if report.headline.analytic is not None
+                else report.headline.se)
+    if loo is None or isinstance(loo, Unavailable) or full is None:
         return None
-    return number(sensitivity.breakdown_mbar)
+    worst, shift = None, 0.0
+    for row in loo.rows:
+        estimate = number(row.result.estimate)
+        if estimate is None:
+            continue
+        moved = abs(estimate - full)
+        flips = estimate * full < 0
+        if (flips or (se is not None and moved > INFLUENCE_MAX_SE * se)) and moved > shift:
+            worst, shift = row.unit, moved
+    return worst
 
 
-def rate_evidence(report: OutcomeReport, *, unit_noun: str = "teams") -> EvidenceRating:
-    """The evidence-strength rating of one outcome's report (its ``evidence`` field)."""
+def _flips(report: OutcomeReport, unit: str) -> bool:
+    full = number(report.headline.estimate) or 0.0
+    row = next(r for r in report.leave_one_out.rows if r.unit == unit)
+    return (number(row.result.estimate) or 0.0) * full < 0
+
+
+def missing_reason(report: OutcomeReport, unit_noun: str = "teams") -> str | None:
+    data = report.data
+    share = data.missing_share
+    if share is not None and share > HIGH_MISSING_SHARE:
+        return (f"Much data missing: {share:.0%} of the {unit_noun.removesuffix('s')}-periods "
+                "have no value for this outcome.")
+    left = data.share_left_out
+    if left is not None and left > ESTIMATOR_DROP_SHARE:
+        return (f"Much data left out: the estimate uses {1 - left:.0%} of the rows "
+                f"({unit_noun} not observed in every period, or with missing values, are "
+                "dropped).")
+    return None
+
+
+def rate_evidence(report: OutcomeReport, *, unit_noun: str = "teams",
+                  synthetic_terms=None) -> EvidenceRating:
+    """The evidence-strength rating of one outcome's report (its ``evidence`` field).
+
+    ``synthetic_terms`` are ``small_pilots.evidence_terms`` of a synthetic headline.
+    """
+    if report.headline.estimator in SYNTHETIC:
+        return _rate_synthetic(report, unit_noun, synthetic_terms or ())
     reasons: list[str] = []
     not_checked: list[str] = []
-    pretest = pretest_reason(report)
-    if pretest:
-        reasons.append(pretest.replace("{units}", unit_noun))
-    elif unreliable(report):
-        not_checked.append(UNRELIABLE_PRETEST)
+    trend = pretrend_reason(report, unit_noun)
+    if trend:
+        reasons.append(trend)
+    if report.pretest.used is None and report.pretest.tests:
+        not_checked.append("the pre-trend test could not be read reliably (too many "
+                           "restrictions for the number of clusters)")
     elif not report.pretest.tests:
         not_checked.append("no formal pre-trend test in these results")
-    elif report.pretest.used is None:
-        not_checked.append("the pre-trend test could not be computed")
+    elif report.pretest.used.power is None:
+        not_checked.append("the pre-trend test's power against a trend that would explain "
+                           "the effect")
+    if _sensitivity(report) is None:
+        not_checked.append("sensitivity to parallel-trend violations not run")
     clusters = cluster_reason(report)
     if clusters:
         reasons.append(clusters)
     loo = report.leave_one_out
-    if loo is not None and not isinstance(loo, Unavailable) and loo.hinge_units:
-        reasons.append(f"The result hinges on one {unit_noun.removesuffix('s')}: without "
-                       f"{loo.hinge_units[0]} the conclusion changes.")
+    unit = influential_unit(report)
+    if unit is not None:
+        what = ("changes sign" if _flips(report, unit)
+                else "moves by more than its standard error")
+        reasons.append(f"The result leans on one {unit_noun.removesuffix('s')}: without "
+                       f"{unit} the estimate {what}.")
     elif loo is None:
         not_checked.append("leave-one-out not run")
     elif isinstance(loo, Unavailable):
         not_checked.append(f"leave-one-out not possible ({loo.reason})")
-    breakdown = breakdown_value(report)
-    if breakdown is not None and breakdown < SMALL_BREAKDOWN:
-        reasons.append("Sensitive to parallel-trend violations: the conclusion would not "
-                       "survive a change in trend smaller than the largest seen before the "
-                       f"pilot (breakdown value {number_in_words(breakdown)}).")
-    elif breakdown is None:
-        sensitivity = report.sensitivity
-        smoothness = sensitivity is not None and not isinstance(sensitivity, Unavailable)
-        not_checked.append(SMOOTHNESS_ONLY if smoothness
-                           else "sensitivity to parallel-trend violations not run")
-    share = report.data.share_left_out
-    if share is not None and share > HIGH_MISSING_SHARE:
-        drops = report.staggered is not None and report.staggered.unbalanced == "drop"
-        why = (f" (missing values, and {unit_noun} not observed in every period, which this "
-               "estimator drops)" if drops else "")
-        reasons.append(f"Much data left out: {share:.0%} of rows were not used in the "
-                       f"estimate{why}.")
+    missing = missing_reason(report, unit_noun)
+    if missing:
+        reasons.append(missing)
     return EvidenceRating(level=max(1, DID_CEILING - len(reasons)), ceiling=DID_CEILING,
                           reasons=tuple(reasons), design=DESIGN, not_checked=tuple(not_checked))
+
+
+def _rate_synthetic(report: OutcomeReport, unit_noun: str, terms) -> EvidenceRating:
+    reasons: list[str] = []
+    not_checked: list[str] = []
+    by_name = {t.name: t for t in terms}
+    fit = by_name.get("pre-period fit")
+    if fit is None or fit.rating == "unavailable":
+        not_checked.append("the synthetic comparison's pre-period fit")
+    elif fit.rating == "weak":
+        reasons.append(f"The synthetic comparison did not track the pilot well before it "
+                       f"started: {fit.text}.")
+    rank = by_name.get("placebo rank")
+    low, high = number(report.headline.ci_low), number(report.headline.ci_high)
+    clear = low is not None and high is not None and (low > 0 or high < 0)
+    if rank is None or rank.rating == "unavailable":
+        not_checked.append("placebo comparisons")
+    elif rank.rating == "weak" and clear:
+        reasons.append(f"The placebo comparisons do not single the pilot out: {rank.text}.")
+    pre = report.pre_periods
+    if pre is not None and pre < MIN_PRE_PERIODS:
+        reasons.append(f"Only {pre} period of data before the pilot to match on.")
+    missing = missing_reason(report, unit_noun)
+    if missing:
+        reasons.append(missing)
+    return EvidenceRating(level=max(1, DID_CEILING - len(reasons)), ceiling=DID_CEILING,
+                          reasons=tuple(reasons), design=SYNTHETIC_DESIGN,
+                          not_checked=tuple(not_checked))
 
 
 def overall(ratings) -> EvidenceRating | None:

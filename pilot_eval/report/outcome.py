@@ -75,6 +75,12 @@ class Headline:
     small_sample_factor: float | None = None
     critical_value: float | None = None
     analytic: AnalyticInference | None = None
+    comparison: str = ""
+    """Who the pilot units were compared with: ``"never"`` (never-piloted units),
+    ``"not-yet"`` (units not yet piloted), ``"last"`` (the last wave, before it started),
+    ``"synthetic"`` (a weighted synthetic comparison) or ``""`` (comparison units in general,
+    e.g. two-way fixed effects with staggered starts).  ``report.words.comparison_group``
+    says it in words."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,12 @@ class PreTrendTest:
     df_denominator: float | None = None
     leads: tuple[int, ...] = ()
     lead_rows: tuple[EventTimeRow, ...] = ()
+    power: float | None = None
+    """The test's chance of detecting a linear trend large enough to explain the whole
+    headline effect (``power_slope`` per period; Roth 2022); ``None`` when not computed."""
+    power_slope: float | None = None
+    slope_80: float | None = None
+    """The trend (per period) the test detects with 80% probability."""
 
 
 @dataclass(frozen=True)
@@ -261,12 +273,31 @@ class BoundRow:
 
 
 @dataclass(frozen=True)
+class TrendRobust:
+    """The average post-period effect allowing any linear pre-trend to continue (Rambachan &
+    Roth's smoothness bound at M = 0), on event times ``window``."""
+
+    estimate: float
+    low: float
+    high: float
+    level: float
+    window: tuple[int, int]
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0.0 or self.high < 0.0
+
+
+@dataclass(frozen=True)
 class Sensitivity:
     """Rambachan & Roth bounds on the average post-period effect.
 
-    ``breakdown_mbar`` (relative magnitudes; sets the evidence rating; 0 when even no
-    violation leaves zero inside; ``Unavailable`` when those bounds could not be computed) and
-    ``breakdown_m`` (smoothness, in the outcome's units per period).
+    ``breakdown_mbar`` (relative magnitudes; 0 when even no violation leaves zero inside;
+    ``Unavailable`` when those bounds could not be computed) and ``breakdown_m`` (smoothness,
+    in the outcome's units per period).  ``bound`` is the bound the design calls for and the
+    rating reads (``"smoothness"``: monthly or many periods, read at M = 0 through ``trend``;
+    ``"relative magnitudes"``: aggregated periods, read at Mbar = 1), ``bound_why`` says why,
+    and ``robust`` whether the conclusion survives it (``None``: could not be computed).
     """
 
     parameter: str
@@ -276,6 +307,10 @@ class Sensitivity:
     relative_magnitude: tuple[BoundRow, ...]
     smoothness: tuple[BoundRow, ...]
     notes: tuple[str, ...] = ()
+    trend: TrendRobust | Unavailable | None = None
+    bound: str = "relative magnitudes"
+    bound_why: str = ""
+    robust: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -394,6 +429,20 @@ class OutcomeData:
     rows_read: int
     rows_used: int
     dropped: tuple[str, ...] = ()
+    units: int | None = None
+    units_used: int | None = None
+    usage: str = ""
+    """What the estimator used and why, in words (``pilot_eval.usage``)."""
+    cells_expected: int | None = None
+    """Units x periods in the data: the unit-periods that should have an outcome."""
+    cells_observed: int | None = None
+
+    @property
+    def missing_share(self) -> float | None:
+        """Share of the unit-periods without an outcome value (``None`` if unknown)."""
+        if not self.cells_expected or self.cells_observed is None:
+            return None
+        return max(self.cells_expected - self.cells_observed, 0) / self.cells_expected
 
     @property
     def rows_left_out(self) -> int:

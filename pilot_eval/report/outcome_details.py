@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pilot_eval.estimators import Unavailable
+from pilot_eval.estimators.thresholds import SMALL_BREAKDOWN, SMOOTHNESS_MIN_PRE_PERIODS
 from pilot_eval.report.outcome import (
     Aggregation,
     AggregationRow,
@@ -13,6 +15,7 @@ from pilot_eval.report.outcome import (
     BoundRow,
     Sensitivity,
     Staggered,
+    TrendRobust,
 )
 from pilot_eval.report.values import optional_int, optional_number, value_of
 from pilot_eval.report.words import event_time_label
@@ -28,21 +31,66 @@ def _bounds(raw: Any) -> tuple[BoundRow, ...]:
                  for r in raw.get("rows") or ())
 
 
-def sensitivity_report(raw: Mapping[str, Any]) -> Sensitivity:
-    """Rambachan & Roth bounds (``analysis.Sensitivity.to_dict()``)."""
+SHORT_PERIODS = ("month", "week", "day")
+
+
+def _trend(raw: Any) -> TrendRobust | Unavailable | None:
+    if not isinstance(raw, Mapping):
+        return None
+    if "unavailable" in raw:
+        return Unavailable(str(raw["unavailable"]))
+    window = raw.get("event_window") or (0, 0)
+    return TrendRobust(estimate=float(raw["estimate"]), low=float(raw["lb"]),
+                       high=float(raw["ub"]), level=float(raw.get("level") or 0.95),
+                       window=(int(window[0]), int(window[1])))
+
+
+def choose_bound(period_kind: str, pre_periods: int | None) -> tuple[str, str]:
+    """The sensitivity bound the design calls for, and why (Rambachan & Roth 2023)."""
+    many = pre_periods is not None and pre_periods >= SMOOTHNESS_MIN_PRE_PERIODS
+    if period_kind in SHORT_PERIODS or many:
+        return "smoothness", (
+            f"{'monthly' if period_kind == 'month' else 'short'} periods"
+            if period_kind in SHORT_PERIODS else f"{pre_periods} periods before the pilot"
+        ) + (": a trend would bend slowly from period to period, so the bound allows any "
+             "straight-line pre-pilot trend to continue (smoothness, M = 0)")
+    return "relative magnitudes", (
+        "few, aggregated periods: changes between them are informative, so the bound allows "
+        "post-pilot changes in trend as large as the largest before the pilot (relative "
+        "magnitudes, Mbar = 1)")
+
+
+def sensitivity_report(raw: Mapping[str, Any], *, period_kind: str = "integer",
+                       pre_periods: int | None = None,
+                       headline: float | None = None) -> Sensitivity:
+    """Rambachan & Roth bounds (``analysis.Sensitivity.to_dict()``), with the bound the design
+    calls for (``choose_bound``) and whether the conclusion survives it: for smoothness, the
+    trend-robust range excludes zero and still contains the ``headline`` estimate (a
+    straight-line trend neither removes the effect nor explains a large part of it); for
+    relative magnitudes, the breakdown value is at least 1."""
     rm = raw.get("relative_magnitude") or {}
     smooth = raw.get("smoothness") or {}
     rm_missing = isinstance(rm, Mapping) and "unavailable" in rm and len(rm) == 1
     breakdown_mbar = (value_of(None, str(rm["unavailable"])) if rm_missing
                       else value_of(raw.get("breakdown"), "not reported"))
     window = raw.get("event_window") or (0, 0)
+    trend = _trend(raw.get("linear_trend"))
+    bound, why = choose_bound(period_kind, pre_periods)
+    if bound == "smoothness":
+        robust = (trend.excludes_zero and (headline is None
+                                           or trend.low <= headline <= trend.high)
+                  if isinstance(trend, TrendRobust) else None)
+    else:
+        mbar = optional_number(breakdown_mbar) if not rm_missing else None
+        robust = None if mbar is None else mbar >= SMALL_BREAKDOWN
     return Sensitivity(
         parameter=str(raw.get("parameter") or ""), window=(int(window[0]), int(window[1])),
         breakdown_mbar=breakdown_mbar,
         breakdown_m=value_of(smooth.get("breakdown") if isinstance(smooth, Mapping) else None,
                              "the smoothness bounds give no breakdown value"),
         relative_magnitude=() if rm_missing else _bounds(rm), smoothness=_bounds(smooth),
-        notes=tuple(str(n) for n in raw.get("notes") or ()))
+        notes=tuple(str(n) for n in raw.get("notes") or ()), trend=trend, bound=bound,
+        bound_why=why, robust=robust)
 
 
 def _label(labels: Mapping[int, str], period: int) -> str:

@@ -32,6 +32,9 @@ class DataSource:
     file: str
     sha256: str
     rows_read: int
+    excluded_rows: tuple[int, ...] = ()
+    """File rows the analyst left out (1-based, as the spreadsheet numbers them)."""
+    header_row: int | None = None
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,11 @@ def run_project(project: Any, progress: Progress | None = None, *,
     table = project.outcome_data.load()
     share = 0.7 if project.staff_data else 1.0
     outcomes = _outcomes(project, table, options.unit_noun, Stage(progress, 0.05, share))
+    spec = project.outcome_data
     sources = [DataSource(role="outcome panel", file=relative_name(table.path, folder),
-                          sha256=str(table.sha256 or ""), rows_read=int(table.n_rows))]
+                          sha256=str(table.sha256 or ""), rows_read=int(table.n_rows),
+                          excluded_rows=tuple(getattr(spec, "exclude_rows", ()) or ()),
+                          header_row=getattr(spec, "header_row", None))]
     retention = None
     if project.staff_data:
         progress.report(share, "Staff retention")

@@ -157,8 +157,11 @@ comparison teams (95% range: 2.3 to 5.9 points higher), which is better.'
         return f"{change} (the {level_words(level)} range could not be calculated{because})."
     verdict = direction(estimate, ci_low, ci_high, polarity)
     if verdict == "no clear change":
-        return (f"{change}, but the {level_words(level)} range runs from "
-                f"{range_in_words(ci_low, ci_high, unit)}, so there is no clear change.")
+        best = ("about the same" if estimate == 0 else
+                f"about {amount(estimate, unit)} {'higher' if estimate > 0 else 'lower'}")
+        return (f"{label}: no clear change in {pilot} compared with {comparison}: the best "
+                f"estimate is {best}, but the {level_words(level)} range runs from "
+                f"{range_in_words(ci_low, ci_high, unit)}.")
     side = "higher" if estimate > 0 else "lower"
     text = f"{change} ({level_words(level)} range: {range_in_words(ci_low, ci_high, unit)} {side})"
     if verdict in ("better", "worse"):
@@ -230,9 +233,26 @@ def estimator_title(estimator: str) -> str:
     return ESTIMATOR_TITLES.get(estimator, estimator)
 
 
-def comparison_phrase(unit_noun: str = "teams") -> str:
-    """``in pilot teams than in comparison teams``: what every effect is compared with."""
-    return f"in pilot {unit_noun} than in comparison {unit_noun}"
+COMPARISON_GROUPS = {
+    "never": "{units} never in the pilot",
+    "not-yet": "{units} not yet in the pilot",
+    "last": "the {units} that joined the pilot last (before they joined)",
+    "synthetic": "a synthetic comparison (a weighted mix of other {units})",
+    "": "comparison {units}",
+}
+"""The comparison group in words, by the comparison the headline used (``Headline.comparison``:
+never-piloted, not-yet-piloted, the last wave, synthetic; ``""``: comparison units in general)."""
+
+
+def comparison_group(comparison: str = "", unit_noun: str = "teams") -> str:
+    """``teams not yet in the pilot``: who the pilot units were compared with."""
+    return COMPARISON_GROUPS.get(comparison, COMPARISON_GROUPS[""]).format(units=unit_noun)
+
+
+def comparison_phrase(unit_noun: str = "teams", comparison: str = "") -> str:
+    """``in pilot teams than in teams not yet in the pilot``: what the effect is compared
+    with, following the comparison actually used."""
+    return f"in pilot {unit_noun} than in {comparison_group(comparison, unit_noun)}"
 
 
 def thousands(count: int | float | None, missing: str = "no data") -> str:

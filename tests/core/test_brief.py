@@ -76,8 +76,8 @@ def test_content_headlines_rows_and_metadata(content):
     assert content.headlines == (
         "Cases closed with goals met: about 4.1 percentage points higher in pilot teams than "
         "in comparison teams (95% range: 2.3 to 5.9 points higher), which is better.",
-        "Cost per case: about £120 lower in pilot teams than in comparison teams, but the 95% "
-        "range runs from £310 lower to £70 higher, so there is no clear change.",
+        "Cost per case: no clear change in pilot teams compared with comparison teams: the best "
+        "estimate is about £120 lower, but the 95% range runs from £310 lower to £70 higher.",
     )
     assert [r.direction for r in content.outcomes] == ["better", "no clear change"]
     assert content.outcomes[0].estimate == 4.137  # exact value kept for the annex

@@ -120,15 +120,16 @@ def _loo(unit: str, estimate: float, hinge: bool) -> LeaveOneOut:
                        hinge_units=(unit,) if hinge else (), note="")
 
 
-def _sensitivity(mbar: float) -> Sensitivity:
-    return Sensitivity(parameter="average", window=(-5, 4), breakdown_mbar=mbar,
-                       breakdown_m=0.3, relative_magnitude=(), smoothness=())
+def _sensitivity(robust: bool) -> Sensitivity:
+    return Sensitivity(parameter="average", window=(-5, 4), breakdown_mbar=0.5,
+                       breakdown_m=0.3, relative_magnitude=(), smoothness=(),
+                       bound="smoothness", robust=robust)
 
 
 def did(**changes):
     """A report whose every check passed (estimate 4, range 2 to 6, 48 clusters)."""
     report = outcome(estimate=4.0, ci=(2.0, 6.0), n_clusters=48, pretest=_test(0.56),
-                     leave_one_out=_loo("A", 3.9, False), sensitivity=_sensitivity(2.0),
+                     leave_one_out=_loo("A", 3.9, False), sensitivity=_sensitivity(True),
                      data=OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=1000,
                                       rows_used=990))
     headline = changes.pop("headline", {})
@@ -137,6 +138,11 @@ def did(**changes):
         report = dataclasses.replace(report, headline=dataclasses.replace(report.headline,
                                                                           **headline))
     return rated(report)
+
+
+def _weak_test() -> PreTrendChoice:
+    test = dataclasses.replace(_test(0.56).used, power=0.4, power_slope=0.2, slope_80=0.5)
+    return PreTrendChoice(used=test, why="", tests=(test,))
 
 
 def test_ceiling_is_level_three_for_did():
@@ -152,11 +158,17 @@ def _clusters(n: int) -> dict:
 @pytest.mark.parametrize(("change", "reason_start"), [
     ({"pretest": _test(0.01)}, "Pilot and comparison teams were already moving"),
     (_clusters(12), "Few clusters (12)"),
-    ({"leave_one_out": _loo("Team Ŵ", -0.5, True)}, "The result hinges on one team"),
-    ({"leave_one_out": _loo("B", 3.0, True)}, "The result hinges on one team: without B"),
-    ({"sensitivity": _sensitivity(0.5)}, "Sensitive to parallel-trend violations"),
-    ({"data": OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=1000, rows_used=800)},
-     "Much data left out: 20% of rows"),
+    ({"leave_one_out": _loo("Team Ŵ", -0.5, True)},
+     "The result leans on one team: without Team Ŵ the estimate changes sign"),
+    ({"leave_one_out": _loo("B", 2.9, True)},
+     "The result leans on one team: without B the estimate moves by more than its standard"),
+    ({"pretest": _weak_test(), "sensitivity": _sensitivity(False)},
+     "The pre-trend test could miss a trend large enough to explain the effect (it had a 40%"),
+    ({"data": OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=1000, rows_used=700)},
+     "Much data left out: the estimate uses 70% of the rows"),
+    ({"data": OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=1000, rows_used=1000,
+                          cells_expected=1200, cells_observed=1000)},
+     "Much data missing: 17% of the team-periods"),
 ])
 def test_each_reason_lowers_one_level(change, reason_start):
     rating = did(**change).evidence
@@ -164,18 +176,8 @@ def test_each_reason_lowers_one_level(change, reason_start):
     assert len(rating.reasons) == 1 and rating.reasons[0].startswith(reason_start)
 
 
-def test_imprecise_pre_periods_make_an_underpowered_pretest():
-    from pilot_eval.report.outcome import EventTimeRow
-
-    lead = EventTimeRow(e=-3, label="3 months before", estimate=0.1, se=2.3, ci_low=-4.5,
-                        ci_high=4.7)
-    test = dataclasses.replace(_test(0.56).used, lead_rows=(lead,))
-    rating = did(pretest=PreTrendChoice(used=test, why="", tests=(test,))).evidence
-    assert rating.reasons[0].startswith("The pre-trend test could miss a trend")
-
-
 def test_rating_never_falls_below_one_and_bar_is_not_colour():
-    rating = did(pretest=_test(0.001), sensitivity=_sensitivity(0.1),
+    rating = did(pretest=_test(0.001), leave_one_out=_loo("B", 1.0, True),
                  data=OutcomeData(file="x.csv", sha256="ab" * 32, rows_read=100, rows_used=50),
                  **_clusters(5)).evidence
     assert rating.level == 1 and len(rating.reasons) == 4
@@ -188,5 +190,5 @@ def test_missing_checks_are_listed_not_counted():
                                       rows_used=10)).evidence
     assert rating.level == 3
     assert rating.not_checked == ("no formal pre-trend test in these results",
-                                  "leave-one-out not run",
-                                  "sensitivity to parallel-trend violations not run")
+                                  "sensitivity to parallel-trend violations not run",
+                                  "leave-one-out not run")

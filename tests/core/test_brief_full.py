@@ -446,7 +446,8 @@ def test_diagnostics_list_placebo_bacon_and_unchecked(full):
     lines = evidence_reasons([(r.label, r.evidence) for r in full.outcomes])
     assert lines[-1] == ("Not yet checked for every outcome, so the rating may be too generous: "
                          "leave-one-out not run; no formal pre-trend test in these results; "
-                         "sensitivity to parallel-trend violations not run.")
+                         "sensitivity to parallel-trend violations not run; the pre-trend "
+                         "test's power against a trend that would explain the effect.")
 
 
 HOSTILE = "A&E <North> \"Q\" </td><script>x</script> فريق 🚀 " + "Ŵ" * 120

@@ -137,8 +137,9 @@ def test_headline_rise_in_a_bad_outcome_is_worse():
 def test_headline_range_crossing_zero_is_no_clear_change():
     assert wording.headline_sentence(
         "Cost per case", "GBP", "lower_is_better", -123.4, -310.2, 70.1
-    ) == ("Cost per case: about £120 lower in pilot teams than in comparison teams, but the "
-          "95% range runs from £310 lower to £70 higher, so there is no clear change.")
+    ) == ("Cost per case: no clear change in pilot teams compared with comparison teams: the "
+          "best estimate is about £120 lower, but the 95% range runs from £310 lower to £70 "
+          "higher.")
 
 
 def test_headline_neutral_outcome_has_no_verdict():
@@ -170,8 +171,9 @@ def test_headline_with_missing_numbers():
                                      reason="no comparison units") == (
         "Rate: the effect could not be estimated (no comparison units).")
     assert wording.headline_sentence("Rate", "%", "neutral", 0.0, -1.0, 1.0) == (
-        "Rate: about the same in pilot teams as in comparison teams, but the 95% range runs "
-        "from 1 point lower to 1 point higher, so there is no clear change.")
+        "Rate: no clear change in pilot teams compared with comparison teams: the best "
+        "estimate is about the same, but the 95% range runs from 1 point lower to 1 point "
+        "higher.")
 
 
 def test_lower_first_keeps_acronyms():
@@ -308,3 +310,13 @@ def test_event_time_labels_and_shared_phrases():
     assert wording.estimator_title("callaway-santanna") == "Callaway & Sant'Anna"
     assert wording.p_value_text(0.0087) == "p = 0.0087"
     assert wording.p_value_text(2e-6) == "p < 0.001"
+
+
+def test_comparison_follows_the_comparison_used():
+    assert wording.comparison_group("not-yet") == "teams not yet in the pilot"
+    assert wording.comparison_group("never", "councils") == "councils never in the pilot"
+    assert wording.comparison_group("synthetic") == ("a synthetic comparison (a weighted mix "
+                                                     "of other teams)")
+    assert wording.comparison_group("") == "comparison teams"
+    assert wording.comparison_phrase("teams", "not-yet") == (
+        "in pilot teams than in teams not yet in the pilot")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -155,7 +156,8 @@ def test_project_round_trip_and_demo_request(demo) -> None:
     from pilot_eval.retention import demo_request, request_from_project, request_to_project
 
     request = demo_request()
-    assert request == demo.request
+    assert request.tau is None  # the default horizon (retention.default_horizon) decides
+    assert demo.request == replace(request, tau=24.0)
     staff_data, options = request_to_project(request, "staff.csv")
     assert staff_data["path"] == "staff.csv" and "columns" in staff_data
     assert set(options) >= {"tau", "ties", "ci_transform", "rate_period"}

@@ -186,7 +186,7 @@ def test_to_dict_is_json_safe_and_flags_the_reference():
     reference = [row for row in data["event_time"] if row["is_reference"]]
     assert reference == [{"e": -1, "estimate": 0.0, "se": None, "ci_low": None,
                           "ci_high": None, "p_value": None, "n_obs": reference[0]["n_obs"],
-                          "is_reference": True, "binned": False}]
+                          "is_reference": True, "binned": False, "mean_event": -1.0}]
     assert set(data["pretest"]) >= {"statistic", "df", "p_value"}
     assert len(data["vcov"]) == len(data["vcov_event_times"]) == 6
     assert data["n_obs"] == len(frame)
@@ -302,3 +302,17 @@ def test_vectorised_inference_equals_t_inference():
             continue
         for name in ("se", "t_stat", "p_value", "ci_low", "ci_high"):
             assert getattr(fast[j], name) == pytest.approx(getattr(slow, name), rel=1e-14)
+
+
+def test_an_end_bin_reports_the_mean_event_time_it_pools():
+    """The binned lead of a window [-3, 3] pools every earlier event time: its mean_event is
+    the mean of those rows' event times (brute force from the panel)."""
+    frame = staggered_panel(8)
+    result = EventStudy(leads=3, lags=3).fit(frame, COLUMNS)
+    event = (frame["t"] - frame["c"])[frame["c"] > 0]
+    rows = {row.e: row for row in result.event_time}
+    assert rows[-3].binned and rows[-3].mean_event == pytest.approx(event[event <= -3].mean(),
+                                                                      abs=1e-12)
+    assert rows[3].binned and rows[3].mean_event == pytest.approx(event[event >= 3].mean(),
+                                                                    abs=1e-12)
+    assert rows[0].mean_event is None and rows[0].to_dict()["mean_event"] == 0.0

@@ -206,3 +206,20 @@ def test_inputs_from_an_event_study_fit():
     assert bounds.rows[0].low < bounds.rows[0].high
     with pytest.raises(EstimationError, match="reference period -1"):
         from_event_study(EventStudy(leads=4, lags=3, reference=-2).fit(frame, columns))
+
+
+@pytest.mark.parametrize(("n_pre", "n_post"), [(2, 1), (3, 2), (4, 4), (5, 3)])
+def test_linear_trend_interval_is_the_flci_at_m_zero(n_pre, n_post):
+    """``linear_trend_interval`` (closed form) equals the FLCI search at M = 0."""
+    from pilot_eval.estimators.did.honest.linear_trend import linear_trend_interval
+
+    rng = np.random.default_rng(n_pre * 10 + n_post)
+    k = n_pre + n_post
+    root = rng.normal(size=(k, k))
+    sigma = root @ root.T / k + np.eye(k) * 0.1
+    beta = rng.normal(size=k)
+    l_vec = np.full(n_post, 1.0 / n_post)
+    closed = linear_trend_interval(beta, sigma, n_pre=n_pre, l_vec=l_vec)
+    search = smoothness_bounds(beta, sigma, n_pre=n_pre, l_vec=l_vec, m_grid=(0.0,)).rows[0]
+    assert closed.low == pytest.approx(search.low, abs=1e-6)
+    assert closed.high == pytest.approx(search.high, abs=1e-6)

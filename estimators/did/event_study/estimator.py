@@ -301,7 +301,8 @@ class EventStudy:
             edge = window.binned and e in (window.low, window.high)
             estimates.append(EventTimeEstimate(e, float(fit.coef[j]), inf.se, inf.ci_low,
                                                inf.ci_high, inf.p_value, int(counts[j]),
-                                               False, edge))
+                                               False, edge, _pooled_mean(rows.event, e, window)
+                                               if edge else None))
         estimates.append(EventTimeEstimate(window.reference, 0.0, None, None, None, None,
                                            int(np.count_nonzero(rows.event == window.reference)),
                                            True, False))
@@ -349,6 +350,12 @@ class EventStudy:
             small_sample=fit.covariance.small_sample, n_params=fit.covariance.n_params,
             absorption=fit.absorption, warnings=tuple(warnings),
         )
+
+
+def _pooled_mean(event: np.ndarray, e: int, window: EventWindow) -> float:
+    """The mean event time of the treated rows an end bin pools (``e`` at the window's edge)."""
+    pooled = event[event <= e] if e == window.low else event[event >= e]
+    return float(np.mean(pooled)) if pooled.size else float(e)
 
 
 def _timing_only(window: EventWindow, rows: EventRows,

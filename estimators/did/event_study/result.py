@@ -18,7 +18,9 @@ class EventTimeEstimate:
     """One event time: its coefficient and interval (``None`` for the reference period).
 
     ``n_obs`` counts the rows of treated units at this event time (after binning);
-    ``binned`` marks an end bin that pools event times beyond the window.
+    ``binned`` marks an end bin that pools event times beyond the window, and ``mean_event``
+    is then the mean event time of the rows it pools (``None``: ``e`` itself), which a
+    pre-trend test's power against a linear trend needs (Roth 2022).
     """
 
     e: int
@@ -30,13 +32,15 @@ class EventTimeEstimate:
     n_obs: int
     is_reference: bool
     binned: bool
+    mean_event: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {"e": int(self.e), "estimate": json_number(self.estimate),
                 "se": json_number(self.se), "ci_low": json_number(self.ci_low),
                 "ci_high": json_number(self.ci_high), "p_value": json_number(self.p_value),
                 "n_obs": int(self.n_obs), "is_reference": bool(self.is_reference),
-                "binned": bool(self.binned)}
+                "binned": bool(self.binned),
+                "mean_event": float(self.e if self.mean_event is None else self.mean_event)}
 
 
 def event_time_terms(rows: Sequence[EventTimeEstimate]) -> tuple[Term, ...]:
