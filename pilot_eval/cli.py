@@ -59,7 +59,8 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser(
         "demo", help="run the whole pipeline on the bundled demo pilot",
         description="Runs validation, the DiD for every demo outcome and the brief, and writes "
-                    "brief.pdf, brief.html and results.json into --out.")
+                    "brief.pdf, brief.html, technical-report.pdf, tables.xlsx and results.json "
+                    "into --out.")
     demo.add_argument("--out", type=Path, default=Path("pilot-eval-demo"),
                       help="output folder (default: ./pilot-eval-demo/)")
 
@@ -70,7 +71,8 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
                       "brief",
         description="Given a project file, reruns its analyses on its data files; given a "
                     "results.json, rebuilds every output from the archived report without "
-                    "re-running. Writes brief.pdf, brief.html and results.json into --out. Set "
+                    "re-running. Writes brief.pdf, brief.html, technical-report.pdf, tables.xlsx "
+                    "and results.json into --out. Set "
                     "PILOT_EVAL_CLOCK (e.g. 2025-10-01T09:00:00) to date a rerun by a fixed "
                     "clock, for byte-identical outputs.")
     brief.add_argument("project", type=Path,
@@ -273,8 +275,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     from pilot_eval.pipeline import run_demo
 
     outputs = run_demo(args.out)
-    print(f"Demo pilot analysed. Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}"
-          f"\n  {args.out / 'demo.pilot.json'} (open it in the window, or run 'pilot-eval brief')")
+    print("Demo pilot analysed. Wrote:\n" + _listing(outputs)
+          + f"\n  {args.out / 'demo.pilot.json'} (open it in the window, or run 'pilot-eval brief')")
     print(outputs.headline)
     return EXIT_OK
 
@@ -287,8 +289,7 @@ def _run_brief(args: argparse.Namespace) -> int:
         report = read_results(args.project)
         outputs = write_outputs(report, args.out)
         print(f"Rebuilt from {args.project} without re-running (results produced "
-              f"{report.qa.run_date_text}). Wrote:\n  {outputs.pdf}\n  {outputs.html}\n"
-              f"  {outputs.results}")
+              f"{report.qa.run_date_text}). Wrote:\n" + _listing(outputs))
         return EXIT_OK
     project = load_project(args.project)
     if project.outcome_data is not None:
@@ -300,8 +301,12 @@ def _run_brief(args: argparse.Namespace) -> int:
         if status.state == "changed":
             print(f"pilot-eval: warning: {status.message}", file=sys.stderr)
     _, outputs = run_and_write(project, args.project, args.out)
-    print(f"Wrote:\n  {outputs.pdf}\n  {outputs.html}\n  {outputs.results}")
+    print("Wrote:\n" + _listing(outputs))
     return EXIT_OK
+
+
+def _listing(outputs) -> str:
+    return "\n".join(f"  {path}" for path in outputs.files)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,7 @@ from pilot_eval.spec import DatasetSpec
 
 DEMO_ORGANISATION = "Demo councils' empowerment pilot"
 RESULTS = "results.json"
+TECHNICAL = "technical-report.pdf"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class BriefOutputs:
     html: Path
     results: Path
     headline: str
+    technical: Path | None = None
+    tables: Path | None = None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file written, in the order people open them."""
+        return tuple(p for p in (self.pdf, self.html, self.technical, self.tables,
+                                 self.results) if p is not None)
 
 
 def demo_project(folder: str | Path) -> Project:
@@ -63,27 +72,42 @@ def demo_project(folder: str | Path) -> Project:
 
 def write_outputs(report: ProjectReport, out_dir: str | Path, *,
                   progress: Progress | None = None) -> BriefOutputs:
-    """Write ``results.json``, ``brief.pdf`` and ``brief.html`` of ``report`` into ``out_dir``."""
+    """Write the five files of ``report`` into ``out_dir``: ``brief.pdf`` (two pages and a
+    short annex), ``brief.html`` (its accessible twin), ``technical-report.pdf`` (every table,
+    formatted for people), ``tables.xlsx`` (the tables as numbers) and ``results.json``."""
     from pilot_eval.brief import build_brief_content, render_html, render_pdf
+    from pilot_eval.brief.technical import build_technical_content
+    from pilot_eval.brief.technical_pdf import render_technical_pdf
+    from pilot_eval.tables import TABLES, tables_bytes
 
     progress = progress or SILENT
     out = Path(out_dir)
+    content = build_brief_content(report)  # checks the options (logo, text) before writing
     written = write_bytes_atomic(out / RESULTS, report.to_json().encode("utf-8"))
-    progress.report(0.3, "Writing the brief")
-    content = build_brief_content(report)
+    progress.report(0.2, "Writing the brief")
     pdf = Path(render_pdf(content, out / "brief.pdf"))
-    progress.report(0.7, "Writing the accessible HTML brief")
+    progress.report(0.45, "Writing the accessible HTML brief")
     html = Path(render_html(content, out / "brief.html"))
+    progress.report(0.55, "Writing the technical report")
+    technical = Path(render_technical_pdf(build_technical_content(report),
+                                          out / TECHNICAL))
+    progress.report(0.9, "Writing the tables")
+    tables = write_bytes_atomic(out / TABLES, tables_bytes(report))
     progress.report(1.0, "Done")
     headline = content.headlines[0] if content.headlines else ""
-    return BriefOutputs(pdf=pdf, html=html, results=written, headline=headline)
+    return BriefOutputs(pdf=pdf, html=html, results=written, headline=headline,
+                        technical=technical, tables=Path(tables))
 
 
 def run_and_write(project: Project, project_file: str | Path, out_dir: str | Path, *,
                   progress: Progress | None = None, clock: Clock | None = None
                   ) -> tuple[ProjectReport, BriefOutputs]:
     """Run ``project`` (saved at ``project_file``) and write its three files into ``out_dir``."""
+    from pilot_eval.brief.guard import check_options
+    from pilot_eval.report.run import brief_options
+
     progress = progress or SILENT
+    check_options(brief_options(project))  # a bad logo or a 20 MB field: say so before running
     report = run_project(project, Stage(progress, 0.0, 0.85), project_file=project_file,
                          clock=clock)
     return report, write_outputs(report, out_dir, progress=Stage(progress, 0.85, 1.0))

@@ -25,6 +25,8 @@ from pilot_eval.estimators import Unavailable
 from pilot_eval.report.outcome import OutcomeReport, PreTrendTest
 from pilot_eval.report.project_report import ProjectReport
 from pilot_eval.report.retention_report import RetentionReport
+from pilot_eval.report.values import number
+from pilot_eval.report.words import estimator_title, p_cell, p_value_text, significant
 
 DESIGN_PLAIN = (
     "Each effect is a difference-in-differences: the change in the outcome in pilot {units} "
@@ -39,20 +41,26 @@ DESIGN_FORMAL = (
     "periods s, t (parallel trends in the untreated outcome). With staggered starts the "
     "Callaway & Sant'Anna estimator compares each start cohort only with not-yet or never "
     "treated units, avoiding the bias of two-way fixed effects when effects change over time.")
+COX_TERMS = {
+    "pilot": "Pilot team (difference before its start)",
+    "post": "After the start (all teams)",
+    "pilot_post": "Pilot team after its start: the pilot's effect",
+}
 PRETEST_NAMES = {"event study": "pre-trend test from a two-way event study with binned leads",
                  "estimator": "pre-trend test of all pre-pilot ATT(g,t) together"}
 
 
 def exact(value: Any) -> str:
-    """An exact value for the annex: 6 significant figures, ``n/a`` when missing."""
+    """A figure for the technical report's tables (``words.PRECISION_RULE``): three
+    significant figures with thousands separators, counts in full, ``n/a`` when missing."""
     if value is None or isinstance(value, Unavailable):
         return "n/a"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10000 else str(value)
+        return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else "n/a"
+        return significant(value) if math.isfinite(value) else "n/a"
     return str(value)
 
 
@@ -63,8 +71,8 @@ def design_section(outcomes: Sequence[OutcomeReport], unit_noun: str) -> AnnexSe
     for report in outcomes:
         h = report.headline
         if h.estimator_reason:
-            said.setdefault(f"{h.estimator} chosen because {h.estimator_reason.rstrip('.')}.",
-                            []).append(report.label)
+            said.setdefault(f"{estimator_title(h.estimator)} chosen because "
+                            f"{h.estimator_reason.rstrip('.')}.", []).append(report.label)
         if report.pilot_starts:
             when = ", ".join(f"{s.label} ({exact(s.n_units) if s.n_units is not None else '?'} "
                              f"{unit_noun})" for s in report.pilot_starts)
@@ -106,7 +114,8 @@ def conventions_table(outcomes: Sequence[OutcomeReport]) -> DataTable:
     rows = []
     for o in outcomes:
         h = o.headline
-        rows.append((o.label, h.estimator or "n/a", h.se_description or h.se_type or "n/a",
+        rows.append((o.label, estimator_title(h.estimator) or "n/a",
+                     h.se_description or h.se_type or "n/a",
                      exact(h.clusters.n), exact(h.small_sample_factor),
                      exact(int(h.df) if h.df is not None and h.df.is_integer() else h.df),
                      f"{h.level:.0%}"))
@@ -145,12 +154,15 @@ def conventions_section(outcomes: Sequence[OutcomeReport],
 
 def estimates_table(outcomes: Sequence[OutcomeReport]) -> DataTable:
     return DataTable(
-        caption="All outcomes: exact estimates",
-        columns=("Outcome", "Estimate", "SE", "Range low", "Range high", "p-value",
-                 "Observations", "Units"),
-        rows=tuple((o.label, *(exact(v) for v in (
-            o.headline.estimate, o.headline.se, o.headline.ci_low, o.headline.ci_high,
-            o.headline.p_value, o.headline.n_obs, o.headline.n_units))) for o in outcomes))
+        caption="Headline estimate of every outcome",
+        columns=("Outcome", "Estimator", "Estimate", "SE", "95% range", "p-value",
+                 "Observations", "Units", "Evidence"),
+        rows=tuple((o.label, estimator_title(o.headline.estimator),
+                    *(exact(v) for v in (o.headline.estimate, o.headline.se)),
+                    f"{exact(o.headline.ci_low)} to {exact(o.headline.ci_high)}",
+                    p_cell(number(o.headline.p_value)),
+                    *(exact(v) for v in (o.headline.n_obs, o.headline.n_units)),
+                    o.evidence.label) for o in outcomes))
 
 
 def retention_tables(retention: RetentionReport | None) -> list[DataTable]:
@@ -163,19 +175,22 @@ def retention_tables(retention: RetentionReport | None) -> list[DataTable]:
             caption=f"Cox model (ties: {cox.ties or 'not stated'})",
             columns=("Term", "Coefficient", "SE", "Hazard ratio", "Range low", "Range high",
                      "p-value"),
-            rows=tuple((t.name, *(exact(v) for v in (t.coef, t.se, t.hazard_ratio, t.ci_low,
+            rows=tuple((COX_TERMS.get(t.name, t.name), *(exact(v) for v in (
+                t.coef, t.se, t.hazard_ratio, t.ci_low,
                                                      t.ci_high, t.p_value)))
                        for t in cox.terms)))
     rmst = retention.rmst
     if _available(rmst) and rmst.by_group:
-        rows = [(f"{g.name} (up to tau = {exact(rmst.tau)})", exact(g.estimate), exact(g.se),
+        rows = [(f"{g.name.capitalize()} teams (first {exact(rmst.tau)} months)",
+                 exact(g.estimate), exact(g.se),
                  "", "", "") for g in rmst.by_group]
         diff = rmst.difference
         if _available(diff):
-            rows.append((f"Difference {diff.group} - {diff.reference}", exact(diff.estimate),
+            rows.append(("Difference, pilot minus comparison", exact(diff.estimate),
                          exact(diff.se), exact(diff.ci_low), exact(diff.ci_high),
                          exact(diff.p_value)))
-        tables.append(DataTable(caption="Restricted mean survival time (RMST)",
+        tables.append(DataTable(caption="Average time in post over a fixed window (restricted "
+                                        "mean survival time, months)",
                                 columns=("Group", "RMST", "SE", "Range low", "Range high",
                                          "p-value"), rows=tuple(rows)))
     return tables
@@ -187,8 +202,8 @@ def results_section(outcomes: Sequence[OutcomeReport], retention: RetentionRepor
     """Exact estimates, compact tables across outcomes, ATT(g,t) for the ``headline``
     outcomes (names; ``None``: all), then retention and ``extra`` tables."""
     tables: list[DataTable] = [estimates_table(outcomes)]
-    tables += [t for t in (overall_aggregations(outcomes), event_time_wide(outcomes),
-                           calendar_wide(outcomes)) if t is not None]
+    tables += [t for t in (overall_aggregations(outcomes),) if t is not None]
+    tables += [*event_time_wide(outcomes), *calendar_wide(outcomes)]
     tables += [t for t in (att_gt_wide(o) for o in outcomes
                            if headline is None or o.outcome in headline) if t is not None]
     tables += retention_tables(retention)
@@ -241,9 +256,12 @@ def pretest_bullets(report: OutcomeReport) -> list[str]:
     """Each pre-trend test with its figures, saying which one the rating read and why."""
     out = []
     for test in report.pretest.tests:
+        df = f"{test.df:g}" if test.df is not None else "n/a"
+        power = (f", power against a trend explaining the effect {test.power:.0%}"
+                 if test.power is not None else "")
         figures = (f"{report.label}: {PRETEST_NAMES.get(test.source, test.source)}: statistic "
-                   f"{exact(test.statistic)}, df {exact(test.df)}, "
-                   f"p = {exact(test.p_value)}")
+                   f"{exact(test.statistic)}, df {df}, {p_value_text(number(test.p_value)) or 'p n/a'}"
+                   f"{power}")
         out.append(f"{figures} ({_status(test, report)}).")
     return out
 
@@ -253,7 +271,11 @@ def bacon_table(report: OutcomeReport) -> DataTable | None:
     if not _available(bacon) or not bacon.comparisons:
         return None
     return DataTable(
-        caption=f"{report.label}: Goodman-Bacon decomposition of the TWFE estimate",
+        caption=f"{report.label}: Goodman-Bacon decomposition of the two-way estimate",
         columns=("Comparison", "Type", "Weight", "Estimate"),
-        rows=tuple((f"cohort {c.treated} vs {c.comparison}", c.type, exact(c.weight),
+        rows=tuple((f"Started {c.treated} vs {_cohort(c.comparison)}", c.type, exact(c.weight),
                     exact(c.estimate)) for c in bacon.comparisons))
+
+
+def _cohort(label: str) -> str:
+    return {"never": "never piloted"}.get(label, f"started {label}")

@@ -14,11 +14,16 @@ from typing import Any
 from pilot_eval.brief.tables import DataTable
 from pilot_eval.estimators import Unavailable
 from pilot_eval.report.outcome import OutcomeReport
+from pilot_eval.report.words import PRECISION_RULE
 
-FULL_PRECISION_NOTE = (
-    "Values here are exact to 6 significant figures. results.json, written beside this brief, "
-    "holds every number to full precision, including the tables shortened here (every "
-    "ATT(g,t), every point of the retention curves and the workforce rates by team).")
+FULL_PRECISION_NOTE = PRECISION_RULE
+AGGREGATION_NAMES = {
+    "simple": "Overall: every pilot team-period after its start (the headline)",
+    "group": "Average of the start cohorts' effects",
+    "dynamic": "Average over time since the start",
+    "calendar": "Average over calendar periods",
+}
+PAIR = 2  # outcomes per table when a table gives two columns to each outcome
 
 
 def _exact(value: Any) -> str:
@@ -28,8 +33,8 @@ def _exact(value: Any) -> str:
 
 
 def wide_table(caption: str, first: str, keyed: Sequence[tuple[str, dict[Any, Any]]],
-               fields: Sequence[tuple[str, str]], order: dict[Any, Any] | None = None
-               ) -> DataTable | None:
+               fields: Sequence[tuple[str, str]], order: dict[Any, Any] | None = None,
+               labels: dict[Any, str] | None = None) -> DataTable | None:
     """One row per key, one column per (series, field); blank where a series has no row.
 
     ``keyed`` holds ``(series name, {key: row})`` (rows are report dataclasses); ``fields``
@@ -44,7 +49,7 @@ def wide_table(caption: str, first: str, keyed: Sequence[tuple[str, dict[Any, An
         columns += [f"{name}: {suffix}" if suffix else name for suffix, _ in fields]
     body = []
     for key in keys:
-        cells = [str(key)]
+        cells = [labels.get(key, str(key)) if labels else str(key)]
         for _, rows in keyed:
             row = rows.get(key)
             cells += [_exact(getattr(row, f)) if row is not None else "" for _, f in fields]
@@ -62,25 +67,43 @@ def _aggregation(report: OutcomeReport, kind: str):
     return next((a for a in report.staggered.aggregations if a.kind == kind), None)
 
 
-def event_time_wide(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
-    """Effect (and SE) by periods since the start, one column pair per outcome."""
-    keyed = [(o.label, {r.e: r for r in o.event_study.rows}) for o in outcomes
-             if o.event_study is not None and o.event_study.rows]
-    return wide_table("Effect by periods since the pilot started (event study; SE in the "
-                      "second column of each pair)", "Periods since start",
-                      keyed, (("effect", "estimate"), ("SE", "se")))
+def event_time_wide(outcomes: Sequence[OutcomeReport]) -> tuple[DataTable, ...]:
+    """Effect (and SE) by time since the start, one column pair per outcome, two outcomes to
+    a table (wider tables would not be readable on A4)."""
+    keyed, labels = [], {}
+    for o in outcomes:
+        if o.event_study is not None and o.event_study.rows:
+            keyed.append((o.label, {r.e: r for r in o.event_study.rows}))
+            labels.update({r.e: r.label for r in o.event_study.rows})
+    tables = []
+    for start in range(0, len(keyed), PAIR):
+        part = keyed[start:start + PAIR]
+        table = wide_table("Effect by time since the pilot started: "
+                           + " and ".join(name for name, _ in part), "Time since start",
+                           part, (("effect", "estimate"), ("SE", "se")), labels=labels)
+        if table is not None:
+            tables.append(table)
+    return tuple(tables)
 
 
-def calendar_wide(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
-    """The calendar-time aggregation of ATT(g,t), one column pair per outcome."""
+def calendar_wide(outcomes: Sequence[OutcomeReport]) -> tuple[DataTable, ...]:
+    """The calendar-time aggregation of ATT(g,t), a column pair per outcome, two outcomes to
+    a table."""
     keyed, order = [], {}
     for o in outcomes:
         calendar = _aggregation(o, "calendar")
         if calendar is not None and calendar.rows:
             keyed.append((o.label, {r.label: r for r in calendar.rows}))
             order.update({r.label: r.key for r in calendar.rows})
-    return wide_table("Effect by calendar period (Callaway & Sant'Anna calendar aggregation)",
-                      "Period", keyed, (("effect", "estimate"), ("SE", "se")), order=order)
+    tables = []
+    for start in range(0, len(keyed), PAIR):
+        part = keyed[start:start + PAIR]
+        table = wide_table("Effect by calendar period (Callaway & Sant'Anna): "
+                           + " and ".join(name for name, _ in part), "Period", part,
+                           (("effect", "estimate"), ("SE", "se")), order=order)
+        if table is not None:
+            tables.append(table)
+    return tuple(tables)
 
 
 def overall_aggregations(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
@@ -88,16 +111,17 @@ def overall_aggregations(outcomes: Sequence[OutcomeReport]) -> DataTable | None:
     rows = []
     for o in outcomes:
         for agg in o.staggered.aggregations if o.staggered is not None else ():
-            rows.append((o.label, f"{agg.kind} (overall)", *(_exact(v) for v in (
-                agg.estimate, agg.se, agg.ci_low, agg.ci_high))))
+            rows.append((o.label, AGGREGATION_NAMES.get(agg.kind, agg.kind),
+                         *(_exact(v) for v in (agg.estimate, agg.se, agg.ci_low, agg.ci_high))))
             if agg.kind == "group":
-                rows += [(o.label, f"start cohort {r.label}", *(_exact(v) for v in (
+                rows += [(o.label, f"Teams that started in {r.label}", *(_exact(v) for v in (
                     r.estimate, r.se, r.ci_low, r.ci_high))) for r in agg.rows]
     if not rows:
         return None
-    return DataTable(caption="Aggregations of ATT(g,t): overall and by start cohort",
-                     columns=("Outcome", "Aggregation", "Estimate", "SE", "Range low",
-                              "Range high"), rows=tuple(rows))
+    return DataTable(caption="Callaway & Sant'Anna: the effect averaged in different ways, and "
+                             "by start cohort", columns=("Outcome", "Average", "Estimate",
+                                                         "SE", "Range low", "Range high"),
+                     rows=tuple(rows))
 
 
 def att_gt_wide(report: OutcomeReport) -> DataTable | None:

@@ -12,14 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pilot_eval.brief import text
-from pilot_eval.brief.annex import (
-    conventions_section,
-    data_section,
-    design_section,
-    diagnostics_section,
-    results_section,
-)
-from pilot_eval.brief.annex_qa import disclosure_section, glossary_section, qa_section
+from pilot_eval.brief.annex_brief import short_annex
 from pilot_eval.brief.content import (
     DATA_STATUS,
     DEMO_STATUS,
@@ -34,9 +27,9 @@ from pilot_eval.brief.content import (
     method_note,
     outcome_row,
 )
-from pilot_eval.brief.rates import rates_tables
+from pilot_eval.brief.guard import TEXT_OPTIONS, check_field, check_options, replaced
 from pilot_eval.brief.retention import curve_table, retention_headline, retention_spec
-from pilot_eval.brief.tables import AnnexSection, DataTable
+from pilot_eval.brief.tables import DataTable
 from pilot_eval.estimators import Unavailable
 from pilot_eval.report.errors import BriefError
 from pilot_eval.report.evidence import evidence_reasons
@@ -211,6 +204,18 @@ def caveats(outcomes: Sequence[OutcomeReport], rows: Sequence[OutcomeRow],
     return tuple(chosen[:text.MAX_CAVEATS])
 
 
+def _checked_texts(report: ProjectReport, opts: BriefOptions) -> list[str]:
+    """Every text the analyst or the data gave the brief, each checked for size (and the logo
+    for its format) before anything is laid out."""
+    check_options(opts)
+    texts = [getattr(opts, name) for name in TEXT_OPTIONS]
+    texts += [check_field(f"label of outcome {o.outcome!r}", o.label) for o in report.outcomes]
+    texts += [check_field(f"narrative entry {key!r}", value) for key, value in report.narrative]
+    retention = _retention(report)
+    texts += [g.display for g in (retention.groups if retention else ())]
+    return texts
+
+
 def _retention(report: ProjectReport) -> RetentionReport | None:
     retention = report.retention
     return None if retention is None or isinstance(retention, Unavailable) else retention
@@ -229,6 +234,7 @@ def build_brief_content(report: ProjectReport, options: BriefOptions | None = No
     if not outcomes:
         raise BriefError("there are no results to brief on",
                          hint="Run at least one analysis before exporting the brief.")
+    user_texts = _checked_texts(report, opts)
     nouns = opts.unit_noun
     first, rest = choose_headlines(outcomes, opts.headline_outcomes)
     all_rows = [outcome_row(o, nouns) for o in outcomes]
@@ -268,30 +274,8 @@ def build_brief_content(report: ProjectReport, options: BriefOptions | None = No
         keywords=("difference-in-differences", "pilot evaluation",
                   *((opts.organisation,) if opts.organisation else ()), *labels))
     other = [all_rows[i] for i in rest]
-    extra = []
-    if headline_retention:
-        extra.append(headline_retention.table)
-    rate_tables, definitions = rates_tables(retention, opts.disclosure)
-    extra += rate_tables
-    annex = [
-        design_section(outcomes, nouns),
-        data_section(report),
-        conventions_section(outcomes, retention),
-        AnnexSection(heading="How this was estimated", paragraphs=method_note(outcomes, nouns)),
-    ]
-    if other:
-        annex.append(AnnexSection(heading="Other outcomes",
-                                  paragraphs=tuple(r.sentence for r in other)))
-    annex += [
-        results_section(outcomes, retention, extra, definitions,
-                        headline=[o.outcome for o in headline_outcomes]),
-        diagnostics_section(outcomes),
-        AnnexSection(heading="Data behind the charts",
-                     tables=tuple(c.table for c in (*charts, *annex_charts))),
-        disclosure_section(opts),
-        glossary_section(),
-        qa_section(report, opts, date_text),
-    ]
+    annex = short_annex(report, opts, retention, [r.sentence for r in other], date_text,
+                        font_note=replaced(user_texts))
     notes = text.data_notes(outcomes) + (retention.warnings if retention else ())
     return BriefContent(
         title=chosen_title, organisation=opts.organisation, date=brief_date,

@@ -146,6 +146,22 @@ class BriefContent:
         return out
 
 
+@dataclass(frozen=True)
+class TechnicalContent:
+    """The technical report: every table behind the brief, formatted for people, and every
+    chart with the data behind it (``technical.build_technical_content``)."""
+
+    title: str
+    subtitle: str
+    date: dt.date
+    intro: tuple[str, ...]
+    sections: tuple[AnnexSection, ...]
+    charts: tuple[ChartContent, ...]
+    metadata: BriefMetadata
+    data_status: str
+    disclosure_note: str = ""
+
+
 def outcome_row(report: OutcomeReport, unit_noun: str = "teams") -> OutcomeRow:
     """The headline row of one outcome's report."""
     h = report.headline
@@ -153,7 +169,7 @@ def outcome_row(report: OutcomeReport, unit_noun: str = "teams") -> OutcomeRow:
     missing = h.estimate if estimate is None else h.ci_low if low is None else h.ci_high
     sentence = words.headline_sentence(
         report.label, report.unit, report.polarity, estimate, low, high, level=h.level,
-        pilot=f"pilot {unit_noun}", comparison=f"comparison {unit_noun}",
+        pilot=f"pilot {unit_noun}", comparison=words.comparison_group(h.comparison, unit_noun),
         reason=reason(missing))
     return OutcomeRow(
         outcome=report.outcome, label=report.label, unit=report.unit, polarity=report.polarity,

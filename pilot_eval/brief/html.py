@@ -124,7 +124,7 @@ def _section(anchor: str, heading: str, body: list[str], level: int = 2) -> list
 
 def _annex(content: BriefContent) -> list[str]:
     parts = ['<section aria-labelledby="annex">',
-             '<h2 id="annex">Annex: technical details</h2>']
+             '<h2 id="annex">Annex</h2>']
     for number, section in enumerate(content.annex, start=1):
         body: list[str] = []
         if section.heading == "Data behind the charts" and content.annex_charts:
@@ -139,8 +139,6 @@ def _annex(content: BriefContent) -> list[str]:
         else:
             body += [table_html(t) for t in section.tables]
         parts += _section(f"annex-{number}", section.heading, body, 3)
-    if content.data_notes:
-        parts += _section("data-notes", "Notes on the data", [_list(content.data_notes)], 3)
     parts.append("</section>")
     return parts
 

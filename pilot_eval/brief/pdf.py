@@ -40,6 +40,7 @@ from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
 from pilot_eval.brief.drawing import vector_to_drawing
 from pilot_eval.brief.figures import chart_vector
+from pilot_eval.brief.guard import pdf_text
 
 MARGIN = 20 * mm
 TEXT = colors.HexColor("#0B0C0C")
@@ -86,13 +87,14 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of user or generated text, escaped so markup characters print as text."""
-    return Paragraph(escape(text), style)
+    """A paragraph of user or generated text, escaped so markup characters print as text,
+    with what the font cannot show replaced visibly (``guard.pdf_text``)."""
+    return Paragraph(escape(pdf_text(text)), style)
 
 
 def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int = 1,
            padding: float = 3) -> Table:
-    table = Table(data, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    table = Table(data, colWidths=widths, repeatRows=header_rows, hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # the cell default would be Helvetica
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -135,12 +137,19 @@ def _cell(text: str, s: dict, head: bool = False, small: bool = False) -> Paragr
     return _p(text, style)
 
 
-def _summary_box(content: BriefContent, s: dict, width: float) -> Table:
+SUMMARY_TABLE_CHARS = 1500  # longer narrative is set as paragraphs, which split across pages
+
+
+def _summary_box(content: BriefContent, s: dict, width: float) -> Flowable | list[Flowable]:
     box = content.summary
+    if max(len(box.issue), len(box.recommendation)) > SUMMARY_TABLE_CHARS:
+        return [_p("Issue", s["head"]), _p(box.issue, s["body"]),
+                _p("Recommendation", s["head"]), _p(box.recommendation, s["body"]),
+                _p(f"{box.decision}: {box.date_text}", s["head"])]
     rows = [[_p("Issue", s["head"]), _p(box.issue, s["cell"])],
             [_p("Recommendation", s["head"]), _p(box.recommendation, s["cell"])],
             [_p(box.decision, s["head"]), _p(box.date_text, s["cell"])]]
-    table = Table(rows, colWidths=[width * 0.22, width * 0.78], hAlign="LEFT")
+    table = Table(rows, colWidths=[width * 0.22, width * 0.78], hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
         ("BOX", (0, 0), (-1, -1), 1, TEXT),
@@ -162,7 +171,8 @@ def _headline_panel(content: BriefContent, s: dict, width: float) -> Table:
                      _p(DIRECTION_WORDS.get(row.direction, row.direction), s["cell"]),
                      _p(strength, s["cell"])])
     rows.append([_p("What it cost: " + content.cost, s["cell"]), "", ""])
-    panel = Table(rows, colWidths=[width * 0.62, width * 0.14, width * 0.24], hAlign="LEFT")
+    panel = Table(rows, colWidths=[width * 0.62, width * 0.14, width * 0.24], hAlign="LEFT",
+                  splitInRow=1)
     panel.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
         ("BACKGROUND", (0, 0), (-1, -1), PANEL),
@@ -176,8 +186,9 @@ def _headline_panel(content: BriefContent, s: dict, width: float) -> Table:
     return panel
 
 
-def _chart(chart: ChartContent, drawing: Flowable, s: dict) -> list[Flowable]:
-    key = f"{chart.key} The values are in the annex under “Data behind the charts”."
+def _chart(chart: ChartContent, drawing: Flowable, s: dict,
+           where: str = "in the technical report under") -> list[Flowable]:
+    key = f"{chart.key} The values are {where} “Data behind the charts”."
     return [KeepTogether([_p(chart.title, s["h2"]), drawing, _p(key, s["note"])])]
 
 
@@ -241,17 +252,18 @@ def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
 
 
 def _bullets(items, s: dict) -> list[Flowable]:
-    return [Paragraph(escape(text), s["bullet"], bulletText="•") for text in items]
+    return [Paragraph(escape(pdf_text(text)), s["bullet"], bulletText="•") for text in items]
 
 
 def _page_one(content: BriefContent, s: dict, width: float) -> list[Flowable]:
     story: list[Flowable] = []
-    if content.logo and Path(content.logo).is_file():
+    if content.logo:  # checked to be a PNG or JPEG when the content was built
         story.append(Image(content.logo, width=40 * mm, height=15 * mm, kind="proportional",
                            hAlign="LEFT"))
     story += [_p(content.title, s["title"]), _p(content.subtitle, s["subtitle"])]
     if content.summary:
-        story += [_summary_box(content, s, width), Spacer(1, 4)]
+        box = _summary_box(content, s, width)
+        story += [*(box if isinstance(box, list) else [box]), Spacer(1, 4)]
     story += [_p("What we found", s["h2"]), _headline_panel(content, s, width)]
     reasons = content.evidence_summary
     if reasons:
@@ -277,24 +289,22 @@ def _page_two(content: BriefContent, s: dict, drawings: list[Flowable],
     return story
 
 
-def _annex(content: BriefContent, s: dict, width: float,
-           annex_drawings: list[Drawing]) -> list[Flowable]:
-    story: list[Flowable] = [_p("Annex: technical details", s["annex"])]
-    for section in content.annex:
-        if section.heading == "Data behind the charts" and content.annex_charts:
-            heading = _p("Charts for the other outcomes", s["h2"])
-            for chart, drawing in zip(content.annex_charts, annex_drawings, strict=True):
-                block = _chart(chart, drawing, s)[0]
-                story.append(KeepTogether([heading, block]) if heading else block)
-                heading = None
+def sections_story(sections, s: dict, width: float) -> list[Flowable]:
+    """Headed sections: paragraphs, bullet points, then tables (each split across pages)."""
+    story: list[Flowable] = []
+    for section in sections:
         story.append(_p(section.heading, s["h2"]))
         story += [_p(text, s["body"]) for text in section.paragraphs]
         story += _bullets(section.bullets, s)
         for table in section.tables:
             story += _data_table(table, s, width)
-    if content.data_notes:
-        story.append(_p("Notes on the data", s["h2"]))
-        story += _bullets(content.data_notes, s)
+    return story
+
+
+def _annex(content: BriefContent, s: dict, width: float,
+           annex_drawings: list[Drawing]) -> list[Flowable]:
+    story: list[Flowable] = [_p("Annex", s["annex"])]
+    story += sections_story(content.annex, s, width)
     return story
 
 
@@ -399,12 +409,17 @@ def brief_pages(content: BriefContent, sizes: list[tuple[float, float]], method:
     return doc.marked_page or doc.page
 
 
-def page_one_alone(content: BriefContent) -> bool:
-    """Whether page one's text fits on page 1 (so the charts can have page 2 to themselves)."""
+def page_one_pages(content: BriefContent) -> int:
+    """The pages page one's text takes on its own (1: the charts can have page 2)."""
     doc = _doc(content, io.BytesIO())
     s = _styles()
     doc.build([*_page_one(content, s, doc.width), _p("", s["mark"])])
-    return doc.marked_page == 1
+    return doc.marked_page or doc.page
+
+
+def page_one_alone(content: BriefContent) -> bool:
+    """Whether page one's text fits on page 1 (so the charts can have page 2 to themselves)."""
+    return page_one_pages(content) == 1
 
 
 def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
@@ -415,11 +430,13 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     """
     def write(temp: Path) -> None:
         width = A4[0] - 2 * MARGIN
-        annex_drawings = [vector_to_drawing(chart_vector(chart.spec), width=width * ANNEX_CHART_SCALE)
-                          for chart in content.annex_charts]
-        alone = page_one_alone(content)
+        annex_drawings: list[Drawing] = []  # other outcomes' charts: in the technical report
+        first = page_one_pages(content)
+        alone = first == 1
         figures = [chart_vector(chart.spec) for chart in content.charts]
-        for scale, method, split in LAYOUTS:
+        # page one's text alone fills the two pages (very long narrative): no layout can fit,
+        # so take the most compact at once rather than trying each in turn
+        for scale, method, split in LAYOUTS if first < BRIEF_PAGES else LAYOUTS[-1:]:
             if split and not alone:
                 continue
             # trial layouts need only the charts' sizes, not their drawings

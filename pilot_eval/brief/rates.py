@@ -14,6 +14,8 @@ from pilot_eval.brief.tables import DataTable
 from pilot_eval.estimators import Unavailable
 from pilot_eval.report.options import DisclosureThresholds
 from pilot_eval.report.retention_report import Cell, LeavingDid, RetentionReport, Table
+from pilot_eval.report.values import number
+from pilot_eval.report.words import p_cell
 
 BASE_COLUMNS = ("staff_in_post", "headcount", "base", "denominator", "staff", "n",
                 "starting_staff")
@@ -54,29 +56,73 @@ def cell(name: str, value: Cell, row: dict[str, Cell], rule: DisclosureThreshold
     return exact(value) if value is not None else "n/a"
 
 
-def rows_table(caption: str, table: Table, rule: DisclosureThresholds) -> DataTable | None:
+COLUMN_WORDS = {
+    "arm": "Arm", "team": "Team", "period": "Period from", "headcount_start": "Staff at start",
+    "headcount_end": "Staff at end", "leavers": "Leavers", "stayers": "Stayers",
+    "person_days": "Person-days", "nhs_leaver_rate": "NHS leaver rate",
+    "stability_index": "Stability index", "dfe_turnover_rate": "DfE turnover rate",
+    "base": "Base (staff)", "vacancy_rate": "Vacancy rate", "agency_rate": "Agency rate",
+}
+KEY_COLUMNS = ("arm", "team", "period")
+MAX_COLUMNS = 7  # wider tables are split into counts and rates, each with the key columns
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_words(value: Cell) -> str:
+    """``2023-04`` -> ``Apr 2023`` (other values unchanged)."""
+    text = str(value)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() \
+            and 1 <= int(text[5:]) <= 12:
+        return f"{MONTHS[int(text[5:]) - 1]} {text[:4]}"
+    return text
+
+
+def _shown(name: str, value: Cell, row: dict[str, Cell], rule: DisclosureThresholds) -> str:
+    if name == "period":
+        return period_words(value)
+    if name == "arm":
+        return str(value).capitalize()
+    return cell(name, value, row, rule)
+
+
+def rows_table(caption: str, table: Table, rule: DisclosureThresholds
+               ) -> tuple[DataTable, ...]:
+    """The table as published (counts protected), split into counts and rates when wide."""
     if not table.rows:
-        return None
-    body = []
-    for values in table.rows:
-        row = dict(zip(table.columns, values, strict=True))
-        body.append(tuple(cell(c, row[c], row, rule) for c in table.columns))
-    return DataTable(caption=caption, columns=tuple(c.replace("_", " ") for c in table.columns),
-                     rows=tuple(body))
+        return ()
+    keys = [c for c in table.columns if c in KEY_COLUMNS]
+    rest = [c for c in table.columns if c not in KEY_COLUMNS]
+    groups = [rest]
+    if len(table.columns) > MAX_COLUMNS:
+        rates = [c for c in rest if _is_rate(c)]
+        groups = [[c for c in rest if c not in rates], rates]
+    tables = []
+    for part, suffix in zip(groups, ("counts", "rates") if len(groups) > 1 else ("",),
+                            strict=True):
+        columns = keys + part
+        body = []
+        for values in table.rows:
+            row = dict(zip(table.columns, values, strict=True))
+            body.append(tuple(_shown(c, row[c], row, rule) for c in columns))
+        tables.append(DataTable(caption=f"{caption}{': ' + suffix if suffix else ''}",
+                                columns=tuple(COLUMN_WORDS.get(c, c.replace("_", " "))
+                                              for c in columns), rows=tuple(body)))
+    return tuple(tables)
 
 
 def leaving_table(leaving: LeavingDid, rule: DisclosureThresholds) -> DataTable:
     """The DiD on leaving, statistic by statistic (the count of leavers protected)."""
     leavers = ("n/a" if leaving.leavers is None else
                count_cell(int(round(leaving.leavers)), rule))
-    rows = (("model", leaving.model), ("rate ratio", exact(leaving.rate_ratio)),
-            ("range low", exact(leaving.ci_low)), ("range high", exact(leaving.ci_high)),
-            ("p-value", exact(leaving.p_value)), ("log rate ratio", exact(leaving.estimate)),
-            ("se", exact(leaving.se)), ("level", exact(leaving.level)),
-            ("observations", exact(leaving.n_obs)), ("teams", exact(leaving.n_units)),
-            ("clusters", exact(leaving.n_clusters)), ("leavers", leavers),
-            ("person-time", exact(leaving.person_time)),
-            ("standard errors", leaving.se_description))
+    rows = (("Model", leaving.model), ("Rate ratio", exact(leaving.rate_ratio)),
+            (f"{leaving.level:.0%} range", f"{exact(leaving.ci_low)} to "
+                                           f"{exact(leaving.ci_high)}"),
+            ("p-value", p_cell(number(leaving.p_value))),
+            ("Log rate ratio (SE)", f"{exact(leaving.estimate)} ({exact(leaving.se)})"),
+            ("Team-periods", exact(leaving.n_obs)), ("Teams", exact(leaving.n_units)),
+            ("Clusters", exact(leaving.n_clusters)), ("Leavers", leavers),
+            ("Person-days", exact(leaving.person_time)),
+            ("Standard errors", leaving.se_description))
     return DataTable(caption="Difference-in-differences on leaving",
                      columns=("Statistic", "Value"), rows=rows)
 
@@ -95,8 +141,7 @@ def rates_tables(retention: RetentionReport | None, rule: DisclosureThresholds
                                    f"{len(table.rows):,} rows, in results.json (too many to "
                                    "print here).")
                 continue
-            shown = rows_table(f"Workforce rates: {key.replace('_', ' ')}", table, rule)
-            tables += [shown] if shown else []
+            tables += rows_table(f"Workforce rates {key.replace('_', ' ')}", table, rule)
     leaving = retention.leaving if retention is not None else None
     if leaving is not None and not isinstance(leaving, Unavailable):
         tables.append(leaving_table(leaving, rule))

@@ -70,7 +70,7 @@ BOUND_WORDS = {
 SYNTHETIC = ("synthetic-did", "synthetic-control")
 
 
-def _power_text(power: float) -> str:
+def power_text(power: float) -> str:
     return f"{power:.0%}" if power < 0.995 else "over 99%"
 
 
@@ -97,7 +97,7 @@ def pretrend_reason(report: OutcomeReport, unit_noun: str = "teams") -> str | No
              if robust is False else "")
     if weak_test:
         return (f"The pre-trend test could miss a trend large enough to explain the effect (it "
-                f"had a {_power_text(power)} chance of detecting one){bound}.")
+                f"had a {power_text(power)} chance of detecting one){bound}.")
     return ("Parallel trends could not be confirmed: the pre-trend test could not be read "
             f"reliably{bound}.")
 

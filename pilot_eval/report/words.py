@@ -284,6 +284,8 @@ def p_value_text(value: float | None) -> str:
     """``p = 0.0087`` (2 significant figures), ``p < 0.001``; ``""`` when there is none."""
     if value is None or not math.isfinite(value):
         return ""
+    if value >= 0.995:  # 0.996 at two significant figures would read "p = 1"
+        return "p > 0.99"
     return "p < 0.001" if value < 0.001 else f"p = {value:.2g}"
 
 
@@ -304,3 +306,35 @@ def event_time_label(e: int, kind: str = "") -> str:
     count = abs(e)
     noun = one if count == 1 else many
     return f"{count} {noun} {'before' if e < 0 else 'after'}"
+
+
+TABLE_FIGURES = 3
+PRECISION_RULE = ("Estimates, standard errors and ranges are rounded to three significant "
+                  "figures, p-values to two (below 0.001 shown as < 0.001), counts are exact; "
+                  "the sentences round effects to two significant figures. Every figure to "
+                  "full precision is in tables.xlsx and results.json.")
+
+
+def significant(value: float | None, figures: int = TABLE_FIGURES, *,
+                missing: str = "n/a") -> str:
+    """A figure for a table: ``figures`` significant figures, thousands separators, a minus
+    sign when negative, significant trailing zeros kept (``4.40``, ``-145``, ``0.000915``,
+    ``12,300``)."""
+    if value is None or isinstance(value, bool) or not math.isfinite(float(value)):
+        return missing
+    value = float(value)
+    if value == 0:
+        return "0"
+    rounded = round_significant(value, figures)
+    exponent = math.floor(math.log10(abs(rounded))) if rounded else 0
+    if exponent < -4 or exponent >= 15:  # 1.91e-197 rather than 0.000...000191
+        return f"{rounded:.{figures - 1}e}"
+    decimals = max(0, figures - 1 - exponent)
+    return f"{rounded:,.{decimals}f}"
+
+
+def p_cell(value: float | None) -> str:
+    """A p-value for a table: ``0.0034``, ``< 0.001``; ``n/a`` when there is none."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"{value:.2g}"

@@ -193,6 +193,17 @@ def full():
 
 
 @pytest.fixture(scope="module")
+def technical():
+    from pilot_eval.brief.technical import build_technical_content
+
+    return build_technical_content(full_results(), OPTIONS)
+
+
+def tables_of(technical) -> dict:
+    return {t.caption: t for s in technical.sections for t in s.tables}
+
+
+@pytest.fixture(scope="module")
 def full_pdf(tmp_path_factory, full) -> Path:
     return render_pdf(full, tmp_path_factory.mktemp("full") / "brief.pdf")
 
@@ -223,8 +234,11 @@ def test_outcomes_beyond_the_headline_are_in_the_annex():
         headline_outcomes=("goals_met", "repeat"), date="2026-11-27"))
     other = next(s for s in built.annex if s.heading == "Other outcomes")
     assert other.paragraphs[1].startswith("Staff engagement index: about 3.6 points higher")
-    estimates = next(t for s in built.annex for t in s.tables
-                     if t.caption == "All outcomes: exact estimates")
+    from pilot_eval.brief.technical import build_technical_content
+
+    technical = build_technical_content(full_results(), BriefOptions(
+        headline_outcomes=("goals_met", "repeat"), date="2026-11-27"))
+    estimates = tables_of(technical)["Headline estimate of every outcome"]
     assert len(estimates.rows) == len(OUTCOME_NAMES)
 
 
@@ -316,23 +330,30 @@ def test_charts_on_page_two_and_in_the_annex(full):
         assert chart.alt_text and chart.table.rows and chart.key
 
 
-def test_annex_sections_in_order(full):
+def test_annex_sections_in_order(full, technical):
     assert [s.heading for s in full.annex] == [
+        "How the effect was estimated", "Data used and what was left out",
+        "Why the evidence has its rating", "Quality assurance", "Glossary", "The full tables"]
+    assert [s.heading for s in technical.sections] == [
         "Design and assumptions", "Data sources", "Estimators and conventions",
         "How this was estimated", "Full results",
-        "Diagnostics and robustness", "Data behind the charts", "Disclosure control",
-        "Glossary", "Quality-assurance log"]
-    qa = full.annex[-1]
+        "Diagnostics and robustness", "Data behind the charts", "Notes on the data",
+        "Disclosure control", "Glossary", "Quality-assurance log"]
+    qa = technical.sections[-1]
     checks = dict(qa.tables[0].rows)
     assert checks["Independent re-estimate: Cases closed with goals met (linearmodels)"] == (
-        "agrees: largest absolute difference 3e-12")
+        "agrees: largest absolute difference 3.00e-12")
     assert checks["Data validation: Cost per case"] == "passed with no findings"
     assert qa.tables[1].rows == (("Python", "3.11"), ("pilot-eval", "0.1.0"))
     assert "Random seeds: 20261127." in qa.bullets
-    data = next(s for s in full.annex if s.heading == "Data sources").tables[0]
-    assert data.rows[0] == ("demo.csv", "1440", "1400 (Cases closed with goals met); 1400 "
-                            "(Cost per case); 1400 (Repeat referrals within 12 months); 1400 "
+    data = next(s for s in technical.sections if s.heading == "Data sources").tables[0]
+    assert data.rows[0] == ("demo.csv", "1,440", "1,400 (Cases closed with goals met); 1,400 "
+                            "(Cost per case); 1,400 (Repeat referrals within 12 months); 1,400 "
                             "(Staff engagement index)", "ab" * 32)
+    brief_qa = next(s for s in full.annex if s.heading == "Quality assurance")
+    assert "Random seeds: 20261127." in brief_qa.bullets
+    assert ("Cases closed with goals met: data checks passed with no findings; independent "
+            "re-estimate: agrees: largest absolute difference 3.00e-12.") in brief_qa.bullets
 
 
 def test_options_round_trip_through_json():
@@ -378,7 +399,7 @@ def test_pdf_pages_one_two_are_the_brief_and_annex_starts_on_three(full_pdf, ful
     assert "4.1 percentage points" in first and "■■■□□ Moderate (3 of 5)" in first
     assert "89% in pilot teams" in first and "hazard ratio 0.72" in first
     assert "What happened over time" in second and "Annex" not in second
-    assert third.startswith("Annex: technical details")
+    assert third.startswith("Annex How the effect was estimated")
     assert "Staff counts under 10 shown as [c]" in first + second + third
 
 
@@ -388,7 +409,7 @@ def test_four_headlines_still_fit_two_pages(tmp_path):
                            issue="Long issue text. " * 12, recommendation="Do it. " * 20)
     built = build_brief_content(full_results(), options)
     path = render_pdf(built, tmp_path / "four.pdf")
-    assert page_text(path, 3).startswith("Annex: technical details")
+    assert page_text(path, 3).startswith("Annex How the effect was estimated")
 
 
 def test_full_pdf_is_byte_identical(tmp_path, full, full_pdf):
@@ -399,14 +420,14 @@ def test_html_twin_has_the_same_sections(full):
     document = brief_html(full)
     for heading in ("What we found", "How strong the evidence is", "Did staff stay?",
                     "Things to bear in mind", "What happened over time",
-                    "Annex: technical details", "Quality-assurance log", "Glossary"):
+                    "Annex", "Quality assurance", "Glossary"):
         assert f">{heading}</h" in document, heading
     parser = base.Outline()
     parser.feed(document)
     assert parser.headings.count(1) == 1
     for before, after in zip(parser.headings, parser.headings[1:], strict=False):
         assert after <= before + 1
-    assert len([t for t, _ in parser.tags if t == "svg"]) == 6
+    assert len([t for t, _ in parser.tags if t == "svg"]) == 3  # the brief's own charts
     assert 'aria-hidden="true">■■■□□</span> Moderate (3 of 5)' in document
 
 
@@ -415,30 +436,31 @@ def test_html_twin_renders_to_file(tmp_path, full):
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_rates_tables_protect_counts_and_small_bases(full):
-    tables = {t.caption: t for s in full.annex for t in s.tables}
-    rates = tables["Workforce rates: by arm"]
-    assert rates.columns == ("arm", "period", "staff in post", "leavers", "leaver rate")
-    # hand-worked: 23 -> 25, 81 -> 80; 4 < 10 -> [c]; base 18 < 25 -> rate [c]
-    assert rates.rows == (("pilot", "2025", "180", "25", "0.1278"),
-                          ("comparison", "2025", "420", "80", "0.1929"),
-                          ("pilot (small wave)", "2025", "20", "[c]", "[c]"))
+def test_rates_tables_protect_counts_and_small_bases(technical):
+    tables = tables_of(technical)
+    rates = tables["Workforce rates by arm"]
+    assert rates.columns == ("Arm", "Period from", "staff in post", "Leavers", "leaver rate")
+    # hand-worked: 23 -> 25, 81 -> 80; 4 < 10 -> [c]; base 18 < 25 -> rate [c]; 3 s.f.
+    assert rates.rows == (("Pilot", "2025", "180", "25", "0.128"),
+                          ("Comparison", "2025", "420", "80", "0.193"),
+                          ("Pilot (small wave)", "2025", "20", "[c]", "[c]"))
     leaving = dict(tables["Difference-in-differences on leaving"].rows)
-    assert (leaving["rate ratio"], leaving["range low"], leaving["range high"],
-            leaving["p-value"], leaving["person-time"]) == ("0.66", "0.48", "0.91", "0.011",
-                                                             "1210.5")
-    assert leaving["leavers"] == "[c]"  # 7 leavers < 10
-    results = next(s for s in full.annex if s.heading == "Full results")
+    assert (leaving["Rate ratio"], leaving["95% range"], leaving["p-value"],
+            leaving["Person-days"]) == ("0.660", "0.480 to 0.910", "0.011", "1,210")
+    assert leaving["Leavers"] == "[c]"  # 7 leavers < 10
+    results = next(s for s in technical.sections if s.heading == "Full results")
     assert results.bullets == ("leaver_rate: leavers in the year / average staff in post "
                                "(NHS definition)",)
 
 
-def test_diagnostics_list_placebo_bacon_and_unchecked(full):
-    diagnostics = next(s for s in full.annex if s.heading == "Diagnostics and robustness")
+def test_diagnostics_list_placebo_bacon_and_unchecked(full, technical):
+    diagnostics = next(s for s in technical.sections
+                       if s.heading == "Diagnostics and robustness")
     assert ("Cases closed with goals met: in-time placebo (fake start before the pilot) "
-            "estimate 0.21, range -1.4 to 1.8.") in diagnostics.bullets
+            "estimate 0.210, range -1.40 to 1.80.") in diagnostics.bullets
     bacon = [t for t in diagnostics.tables if "Goodman-Bacon" in t.caption][0]
-    assert bacon.rows[1] == ("cohort 2025-07 vs 2025-01", "later vs earlier", "0.2", "3.8")
+    assert bacon.rows[1] == ("Started 2025-07 vs started 2025-01", "later vs earlier",
+                             "0.200", "3.80")
     event = next(c for c in full.charts if c.spec.kind == "event_time")
     assert ("-1", "0 (reference)", "", "") in event.table.rows
     from pilot_eval.report.evidence import evidence_reasons
@@ -481,7 +503,7 @@ def test_logo_is_drawn_on_page_one(tmp_path):
     pdf = render_pdf(built, tmp_path / "logo.pdf")
     assert b"/Subtype /Image" in pdf.read_bytes()
     if POPPLER:
-        assert page_text(pdf, 3).startswith("Annex: technical details")
+        assert page_text(pdf, 3).startswith("Annex How the effect was estimated")
     parser = base.Outline()
     parser.feed(brief_html(built))
     images = [a for t, a in parser.tags if t == "img"]
@@ -506,7 +528,7 @@ def test_full_pdf_metadata_fonts_and_page_numbers(full_pdf, full):
 
 def test_html_every_chart_is_followed_by_its_data_table(full):
     document = brief_html(full)
-    for chart in (*full.charts, *full.annex_charts):
+    for chart in full.charts:
         position = document.index(">" + chart.title.replace("&", "&amp;") + "</h")
         following = document[position:]
         assert following.index("</svg>") < following.index("<table>"), chart.title
@@ -532,12 +554,16 @@ def test_staggered_results_take_the_event_study_from_the_dynamic_aggregation():
     event = next(c for c in built.charts if c.spec.kind == "event_time")
     assert event.spec.reference is None
     assert event.spec.points == ((-2, 0.1, -1.9, 2.1), (0, 4.0, 2.0, 6.0))
-    aggregations = [t for s in built.annex for t in s.tables
-                    if t.caption.startswith("Aggregations of ATT(g,t)")]
-    assert aggregations[0].rows[0][1:] == ("dynamic (overall)", "4", "1", "2", "6")
-    wide = next(t for s in built.annex for t in s.tables if t.caption.startswith(
-        "Effect by periods since the pilot started"))
-    assert wide.rows[0][:3] == ("-2", "0.1", "1")
+    from pilot_eval.brief.technical import build_technical_content
+
+    technical = build_technical_content(document, OPTIONS)
+    aggregations = [t for s in technical.sections for t in s.tables
+                    if t.caption.startswith("Callaway & Sant'Anna: the effect averaged")]
+    assert aggregations[0].rows[0][1:] == ("Average over time since the start", "4.00", "1.00",
+                                           "2.00", "6.00")
+    wide = next(t for s in technical.sections for t in s.tables if t.caption.startswith(
+        "Effect by time since the pilot started"))
+    assert wide.rows[0][:3] == ("2 months before", "0.100", "1.00")
 
 
 def test_few_treated_units_lower_the_rating_when_clustered_by_unit():
@@ -569,7 +595,7 @@ def test_qa_log_lists_findings_once_and_the_re_estimate():
     assert ("Data validation: Cost per case", "1 finding(s), 0 error(s)") in rows
     assert cross_check_outcome(CrossCheck(reference="linearmodels", max_abs_difference=0.01,
                                           estimate=4.135001, se=0.76417)) == (
-        "DIFFERS: re-estimate 4.135 (SE 0.76417); largest absolute difference 0.01")
+        "DIFFERS: re-estimate 4.14 (SE 0.764); largest absolute difference 0.0100")
 
 
 def test_real_kaplan_meier_and_rmst_results_flow_into_the_brief():
@@ -635,7 +661,7 @@ def test_full_content_is_json_safe(full):
     data = json.loads(json.dumps(full.to_dict()))
     assert data["summary"]["decision"] == "For decision"
     assert data["outcomes"][0]["evidence"]["level"] == 3
-    assert data["annex"][-1]["heading"] == "Quality-assurance log"
+    assert data["annex"][-1]["heading"] == "The full tables"
 
 
 def test_demo_staff_retention_results_flow_into_the_brief():
@@ -664,9 +690,13 @@ def test_demo_staff_retention_results_flow_into_the_brief():
     assert f"hazard ratio {hazard['hazard_ratio']:.2f}" in built.retention.sentences[1]
     assert built.retention.table.rows[0][:2] == ("Pilot teams",
                                                  f"{round_count(km['pilot']['n'], 5):,}")
-    captions = {t.caption for s in built.annex for t in s.tables}
-    assert "Workforce rates: by arm" in captions
-    assert "Workforce rates: by team" not in captions  # too long: left in results.json
+    from pilot_eval.brief.technical import build_technical_content
+
+    technical = build_technical_content(full_results(retention=retention_report(analysis)),
+                                        OPTIONS)
+    captions = set(tables_of(technical))
+    assert {"Workforce rates by arm: counts", "Workforce rates by arm: rates"} <= captions
+    assert not any(c.startswith("Workforce rates by team") for c in captions)  # too long
 
 
 def test_retention_curve_stops_where_few_staff_remain():

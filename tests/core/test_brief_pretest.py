@@ -101,9 +101,9 @@ def test_annex_says_which_test_was_read_and_why_not_the_other():
     bullets = pretest_bullets(with_tests(EVENT_PASS, DEGENERATE))
     assert bullets == [
         "Cases closed with goals met: pre-trend test from a two-way event study with binned "
-        "leads: statistic 2.1, df 2, p = 0.35 (read for the evidence rating).",
+        "leads: statistic 2.10, df 2, p = 0.35 (read for the evidence rating).",
         "Cases closed with goals met: pre-trend test of all pre-pilot ATT(g,t) together: "
-        "statistic 1023.04, df 28, p = 1.9e-197 (not read: 28 restrictions on 43 clusters: "
+        "statistic 1,020, df 28, p < 0.001 (not read: 28 restrictions on 43 clusters: "
         "too many for a cluster-robust Wald test, which then rejects far too often; read the "
         "pre-period estimates and their intervals instead).",
     ]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.exports import (
     FORMULA_STARTS,
+    PLAIN_NUMBER,
     ExportError,
     csv_bytes,
     export_table,
@@ -101,7 +102,9 @@ def test_xlsx_read_back_with_openpyxl():
     cells = [[c for c in row] for row in sheet.iter_rows()]
     assert [c.value for c in cells[0]] == ["team", "estimate", "n"]
     assert all(row[0].data_type == "s" for row in cells)  # text, never a formula ("f")
-    assert [row[0].value for row in cells[1:7]] == ["'" + t for t in DANGEROUS]
+    # the text is kept as it is, marked "quote prefix": shown and kept as text by Excel
+    assert [row[0].value for row in cells[1:7]] == DANGEROUS
+    assert all(row[0].quotePrefix for row in cells[1:7])
     assert cells[2][1].value == -2.25 and cells[2][1].data_type == "n"
     assert cells[3][1].value is None
     assert cells[5][1].value == 1e300 and cells[6][1].value == -1e-300
@@ -137,7 +140,7 @@ def test_numbers_beyond_excels_range_are_kept_exactly_as_text():
     frame = pd.DataFrame({"x": [1.7976931348623157e308, -1e308, 9.99999999999999e307]})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"t": frame})))["t"]
     assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == [
-        "1.7976931348623157e+308", "'-1e+308", 9.99999999999999e307]
+        "1.7976931348623157e+308", "-1e+308", 9.99999999999999e307]
 
 
 cells = st.one_of(st.text(max_size=12), st.integers(-10**12, 10**12),
@@ -153,7 +156,29 @@ def test_no_exported_text_cell_can_start_a_formula(rows):
     for row in book["t"].iter_rows():
         for cell in row:
             assert cell.data_type != "f"
-            if isinstance(cell.value, str):
-                assert not cell.value.startswith(FORMULA_STARTS)
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                assert cell.data_type == "s"
+                assert cell.quotePrefix or PLAIN_NUMBER.fullmatch(cell.value)
             elif isinstance(cell.value, float):
                 assert math.isfinite(cell.value)
+
+
+@pytest.mark.parametrize("text", ["-12.3", "+4", "-1,234.5", "-0.5%", "-1e-05"])
+def test_text_that_is_just_a_number_stays_readable(text):
+    """A plain number cannot run anything: in a CSV it keeps no quote; in a workbook it stays
+    text, without a quote in front (issue 13)."""
+    assert neutralise(text) == text
+    frame = pd.DataFrame({"label": [text], "value": [-12.3]})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"t": frame})))["t"]
+    assert sheet["A2"].value == text and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == -12.3 and sheet["B2"].data_type == "n"
+    assert csv_bytes(frame).decode("utf-8-sig").splitlines()[1] == f"{text},-12.3" if "," not \
+        in text else True
+
+
+def test_the_same_tables_give_the_same_workbook_bytes():
+    import time
+
+    first = xlsx_bytes({"t": _table()})
+    time.sleep(1.1)  # openpyxl dates zip entries and properties by the clock
+    assert xlsx_bytes({"t": _table()}) == first

@@ -30,7 +30,7 @@ PRINTED_ROUNDING = 0.005
 TRUE_ATT = {"goals_met_pct": 4.00, "cost_per_case_gbp": -150.0,
             "repeat_referral_pct": -1.41, "engagement_index": 4.21}
 CLOCK = "2026-03-02T10:30:00+00:00"
-OUTPUTS = ("brief.pdf", "brief.html", "results.json")
+OUTPUTS = ("brief.pdf", "brief.html", "technical-report.pdf", "tables.xlsx", "results.json")
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +55,11 @@ def report_of(folder) -> ProjectReport:
     return ProjectReport.from_json((folder / "results.json").read_bytes())
 
 
-def test_demo_writes_the_three_files_and_a_project(demo):
+def test_demo_writes_the_five_files_and_a_project(demo):
     out, outputs = demo
+    assert [p.name for p in outputs.files] == list(OUTPUTS)
     assert outputs.pdf == out / "brief.pdf" and outputs.pdf.read_bytes().startswith(b"%PDF")
+    assert outputs.technical.read_bytes().startswith(b"%PDF")
     assert "<html" in outputs.html.read_text(encoding="utf-8")
     assert (out / "demo.pilot.json").is_file() and (out / "data" / "outcomes.csv").is_file()
     assert not list(out.glob(".*.tmp"))
@@ -152,3 +154,25 @@ def test_demo_results_include_staff_retention_consistent_with_the_truth(demo):
     project = json.loads((out / "demo.pilot.json").read_text(encoding="utf-8"))
     assert project["staff_data"]["path"] == "data/staff.csv"
     assert project["staff_data"]["pilot_starts_path"] == "data/teams.csv"
+
+
+def test_tables_xlsx_holds_each_headline_estimate_as_a_number(demo):
+    """tables.xlsx read back with openpyxl: a read-me sheet first, then one sheet per table;
+    the headline sheet's estimates are numbers equal to the report's."""
+    import openpyxl
+
+    out, _ = demo
+    report = report_of(out)
+    book = openpyxl.load_workbook(out / "tables.xlsx")
+    assert book.sheetnames[:3] == ["Read me", "Headline", "ATT(g,t)"]
+    readme = {r[0]: r[1] for r in book["Read me"].iter_rows(min_row=2, values_only=True)}
+    assert readme["Data: outcome panel"].startswith("data/outcomes.csv; 1,433 rows")
+    rows = list(book["Headline"].iter_rows(values_only=True))
+    header = rows[0]
+    by_outcome = {r[header.index("outcome")]: r for r in rows[1:]}
+    for outcome in report.outcomes:
+        cell = by_outcome[outcome.outcome][header.index("estimate")]
+        # Excel keeps 15 significant digits (openpyxl writes them so); results.json keeps all
+        assert isinstance(cell, float)
+        assert cell == pytest.approx(outcome.headline.estimate, rel=1e-14, abs=0)
+    assert book.properties.modified.isoformat().startswith("2026-03-02T10:30")
