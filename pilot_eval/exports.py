@@ -204,11 +204,12 @@ def _restamp(data: bytes, stamp: dt.datetime) -> bytes:
 
 
 def _xlsx_cell(value: object, illegal) -> object:
-    """Text without the control characters XML cannot hold (neutralised again: removing them
-    can bring a formula character to the front, e.g. "\x08@"); numbers beyond Excel's range as
-    their exact text (Excel would read them as infinity)."""
+    """Text without the control characters XML cannot hold (removing them can bring a formula
+    character to the front, e.g. "\x08@": the writer marks cells only after this, so such a cell
+    still gets its quote prefix); numbers beyond Excel's range as their exact text (Excel would
+    read them as infinity)."""
     if isinstance(value, str):
-        return neutralise(illegal.sub("", value))
+        return illegal.sub("", value)
     if isinstance(value, float) and abs(value) > EXCEL_LARGEST:
         return repr(value)
     return value

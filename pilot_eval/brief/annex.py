@@ -22,6 +22,7 @@ from pilot_eval.brief.annex_compact import (
 )
 from pilot_eval.brief.tables import AnnexSection, DataTable
 from pilot_eval.estimators import Unavailable
+from pilot_eval.report.evidence import power_text
 from pilot_eval.report.outcome import OutcomeReport, PreTrendTest
 from pilot_eval.report.project_report import ProjectReport
 from pilot_eval.report.retention_report import RetentionReport
@@ -232,6 +233,16 @@ def diagnostics_section(outcomes: Sequence[OutcomeReport]) -> AnnexSection:
                            f"Roth): relative-magnitude breakdown value Mbar "
                            f"{exact(o.sensitivity.breakdown_mbar)}; smoothness breakdown value M "
                            f"{exact(o.sensitivity.breakdown_m)}.")
+            trend = o.sensitivity.trend
+            if trend is not None and not isinstance(trend, Unavailable):
+                verdict = {True: "holds", False: "does not hold", None: "not computed"}[
+                    o.sensitivity.robust]
+                bullets.append(
+                    f"{o.label}: the bound read for the rating is {o.sensitivity.bound} "
+                    f"({o.sensitivity.bound_why}); allowing any straight-line pre-trend over "
+                    f"event times {trend.window[0]} to {trend.window[1]}: estimate "
+                    f"{exact(trend.estimate)}, range {exact(trend.low)} to {exact(trend.high)}; "
+                    f"the conclusion {verdict}.")
         check = o.cross_check
         if check is not None:
             bullets.append(f"{o.label}: independent re-estimate with {check.reference}: "
@@ -257,7 +268,7 @@ def pretest_bullets(report: OutcomeReport) -> list[str]:
     out = []
     for test in report.pretest.tests:
         df = f"{test.df:g}" if test.df is not None else "n/a"
-        power = (f", power against a trend explaining the effect {test.power:.0%}"
+        power = (f", power against a trend explaining the effect {power_text(test.power)}"
                  if test.power is not None else "")
         figures = (f"{report.label}: {PRETEST_NAMES.get(test.source, test.source)}: statistic "
                    f"{exact(test.statistic)}, df {df}, {p_value_text(number(test.p_value)) or 'p n/a'}"

@@ -43,7 +43,7 @@ SHORT_GLOSSARY = ("Difference-in-differences", "Parallel trends", "95% range (co
 
 def method_section(outcomes: Sequence[OutcomeReport], unit_noun: str) -> AnnexSection:
     """The design and each outcome's method in plain words, and the comparison used."""
-    comparisons = {}
+    comparisons: dict[str, list[str]] = {}
     for o in outcomes:
         group = comparison_group(o.headline.comparison, unit_noun)
         comparisons.setdefault(group, []).append(o.label)
@@ -95,8 +95,8 @@ def data_section(report: ProjectReport, retention: RetentionReport | None,
             missing = (f"; {gap:,} of {data.cells_expected:,} {unit_noun.removesuffix('s')}"
                        f"-periods have no value" if gap > 0 else
                        f"; every {unit_noun.removesuffix('s')}-period has a value")
-        used = data.usage or (f"{thousands(data.rows_used)} of {thousands(data.rows_read)} "
-                              "rows used")
+        used = (data.usage.replace(" will use ", " used ", 1) if data.usage else
+                f"{thousands(data.rows_used)} of {thousands(data.rows_read)} rows used")
         bullets.append(f"{o.label}: {used}{missing}.")
     if retention is not None and retention.data is not None:
         staff = retention.data
@@ -175,7 +175,7 @@ def qa_summary(report: ProjectReport, options: BriefOptions, date_text: str,
     """Who ran what, when, with which software and seeds; data checks and the re-estimate in
     one line each; the disclosure rule."""
     qa = report.qa
-    who = options.analyst or options.author or "not recorded"
+    who = options.analyst or options.author or "an analyst not named in the project"
     clock = ("" if qa.clock == "system" else
              " (dated by a fixed clock, not the computer's: "
              f"{qa.clock.removeprefix('fixed (').removesuffix(')')})")

@@ -37,7 +37,7 @@ from reportlab.platypus import (
 from pilot_eval import __version__
 from pilot_eval.brief import fonts
 from pilot_eval.brief.atomic import write_atomically
-from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
+from pilot_eval.brief.content import BriefContent, ChartContent, DataTable, TechnicalContent
 from pilot_eval.brief.drawing import vector_to_drawing
 from pilot_eval.brief.figures import chart_vector
 from pilot_eval.brief.guard import pdf_text
@@ -322,7 +322,7 @@ def _story(content: BriefContent, width: float, drawings: list[Drawing],
             *_annex(content, s, width, annex_drawings)]
 
 
-def _footer(content: BriefContent) -> Callable:
+def _footer(content: BriefContent | TechnicalContent) -> Callable:
     stamp = f"D:{content.date:%Y%m%d}000000+00'00'"
 
     def draw(canvas, doc) -> None:
@@ -386,7 +386,7 @@ class _OutlinedDoc(SimpleDocTemplate):
             self.canv.addOutlineEntry(flowable.getPlainText(), key, level=self.LEVELS[style])
 
 
-def _doc(content: BriefContent, target) -> _OutlinedDoc:
+def _doc(content: BriefContent | TechnicalContent, target) -> _OutlinedDoc:
     meta = content.metadata
     return _OutlinedDoc(
         target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,

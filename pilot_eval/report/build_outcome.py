@@ -248,7 +248,9 @@ def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
                            source="event study", lead_rows=leads)
             per_slope = (None if bias is None or isinstance(bias, Unavailable)
                          else bias.per_slope)
-            tests.append(dataclasses.replace(test, **trend_power(data, headline, per_slope)))
+            power, slope, slope_80 = trend_power(data, headline, per_slope)
+            tests.append(dataclasses.replace(test, power=power, power_slope=slope,
+                                             slope_80=slope_80))
     if isinstance(raw.get("pretest"), Mapping):
         own = tuple(_row(int(r["e"]), r, kind) for r in raw.get("event_time") or ()
                     if int(r["e"]) < 0 and not r.get("is_reference"))
@@ -261,12 +263,13 @@ def _pretests(raw: Mapping[str, Any], study: Any, headline: Headline,
     return choose_pretest(tests)
 
 
-def trend_power(study: Mapping[str, Any], headline: Headline,
-                per_slope: float | None = None) -> dict[str, float | None]:
+def trend_power(study: Mapping[str, Any], headline: Headline, per_slope: float | None = None
+                ) -> tuple[float | None, float | None, float | None]:
     """The event-study pre-test's power against a linear trend large enough to explain the
     whole headline effect (Roth 2022): the trend's slope is the estimate divided by the
     headline's bias per unit slope (``analysis.TrendBias``; without it, the mean distance of
-    the post-pilot rows from the reference period).  Empty when it cannot be computed."""
+    the post-pilot rows from the reference period).  Returns ``(power, slope, slope for 80%
+    power)``, ``None`` each when it cannot be computed."""
     from pilot_eval.estimators.did.pretrend_power import linear_trend_power, slope_for_power
     from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 
@@ -275,12 +278,12 @@ def trend_power(study: Mapping[str, Any], headline: Headline,
     reference = optional_int(study.get("reference"))
     rows = {int(r["e"]): r for r in study.get("event_time") or ()}
     if estimate is None or not vcov or not times or reference is None:
-        return {}
+        return None, None, None
     leads = [i for i, e in enumerate(times) if int(e) < reference]
     post = [rows[int(e)] for e in times if int(e) >= 0 and int(e) in rows]
     weight = sum(int(r.get("n_obs") or 0) for r in post)
     if not leads or not weight:
-        return {}
+        return None, None, None
     distance = sum(int(r.get("n_obs") or 0) * (float(r.get("mean_event", r["e"])) - reference)
                    for r in post) / weight
     lead_times = [float(rows[int(times[i])].get("mean_event", times[i])) for i in leads]
@@ -295,8 +298,8 @@ def trend_power(study: Mapping[str, Any], headline: Headline,
         slope_80 = slope_for_power(cov, lead_times, power=0.8, reference=reference,
                                    df_denominator=df)
     except (EstimationError, EstimatorConfigError, ZeroDivisionError):
-        return {}
-    return {"power": power, "power_slope": slope, "slope_80": slope_80}
+        return None, None, None
+    return power, slope, slope_80
 
 
 def choose_pretest(tests: Sequence[PreTrendTest]) -> PreTrendChoice:

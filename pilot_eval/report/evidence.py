@@ -90,12 +90,11 @@ def pretrend_reason(report: OutcomeReport, unit_noun: str = "teams") -> str | No
     robust = sensitivity.robust if sensitivity is not None else None
     if (power is not None and power >= PRETEST_MIN_POWER) or robust:
         return None
-    weak_test = power is not None  # computed, and below PRETEST_MIN_POWER
-    if not weak_test and robust is not False:
+    if power is None and robust is not False:
         return None  # nothing computed either way: listed as not checked
     bound = (f" and the effect does not survive {BOUND_WORDS.get(sensitivity.bound, 'the bound')}"
-             if robust is False else "")
-    if weak_test:
+             if sensitivity is not None and robust is False else "")
+    if power is not None:  # computed, and below PRETEST_MIN_POWER
         return (f"The pre-trend test could miss a trend large enough to explain the effect (it "
                 f"had a {power_text(power)} chance of detecting one){bound}.")
     return ("Parallel trends could not be confirmed: the pre-trend test could not be read "
@@ -141,8 +140,11 @@ def influential_unit(report: OutcomeReport) -> str | None:
 
 
 def _flips(report: OutcomeReport, unit: str) -> bool:
+    loo = report.leave_one_out
+    if loo is None or isinstance(loo, Unavailable):
+        return False
     full = number(report.headline.estimate) or 0.0
-    row = next(r for r in report.leave_one_out.rows if r.unit == unit)
+    row = next(r for r in loo.rows if r.unit == unit)
     return (number(row.result.estimate) or 0.0) * full < 0
 
 
@@ -178,7 +180,7 @@ def rate_evidence(report: OutcomeReport, *, unit_noun: str = "teams",
                            "restrictions for the number of clusters)")
     elif not report.pretest.tests:
         not_checked.append("no formal pre-trend test in these results")
-    elif report.pretest.used.power is None:
+    elif report.pretest.used is not None and report.pretest.used.power is None:
         not_checked.append("the pre-trend test's power against a trend that would explain "
                            "the effect")
     if _sensitivity(report) is None:
