@@ -36,7 +36,8 @@ def headline(outcome, unit_noun: str = "teams") -> str:
     return words.headline_sentence(
         outcome.label, outcome.unit, outcome.polarity, number(h.estimate), number(h.ci_low),
         number(h.ci_high), level=h.level, pilot=f"pilot {unit_noun}",
-        comparison=f"comparison {unit_noun}", reason=reason(h.estimate) or reason(h.ci_low))
+        comparison=words.comparison_group(h.comparison, unit_noun),
+        reason=reason(h.estimate) or reason(h.ci_low))
 
 
 def _missing(value, what: str = "not available") -> str:

@@ -129,7 +129,8 @@ def test_the_demo_in_the_window_is_the_report_and_the_brief(walked, tmp_path, do
         sentence = words.headline_sentence(
             each.label, each.unit, each.polarity, number(each.headline.estimate),
             number(each.headline.ci_low), number(each.headline.ci_high),
-            level=each.headline.level, pilot=f"pilot {noun}", comparison=f"comparison {noun}")
+            level=each.headline.level, pilot=f"pilot {noun}",
+            comparison=words.comparison_group(each.headline.comparison, noun))
         assert sentence in reported
         assert f"evidence {each.evidence.label}" in reported
 
