@@ -14,7 +14,25 @@ import numpy as np
 
 
 def json_safe(value: Any) -> Any:
-    """Recursively turn numpy scalars into Python numbers and non-finite floats into ``None``."""
+    """Recursively turn numpy scalars into Python numbers and non-finite floats into ``None``.
+
+    The exact built-in types are dispatched on first (a large results dictionary holds
+    millions of plain floats, strings and dicts: ``isinstance`` against ``Mapping`` and unions
+    cost several times the conversion); anything else goes through ``_json_safe_other``.
+    """
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): json_safe(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [json_safe(v) for v in value]
+    return _json_safe_other(value)
+
+
+def _json_safe_other(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
