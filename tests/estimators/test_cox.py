@@ -12,6 +12,7 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import proportional_hazard_test
 from pilot_eval.estimators import EstimationError, EstimatorConfigError, SpellColumns
+from pilot_eval.estimators.survival.cox import diagnostics as cox_diagnostics
 from pilot_eval.estimators.survival.cox.model import CoxModel, harrell_concordance
 from pilot_eval.estimators.survival.data import efron_closed_form
 from scipy import optimize
@@ -389,3 +390,41 @@ def test_concordance_is_unchanged_by_start_stop_split(rossi):
     split = pd.concat([first, second], ignore_index=True)
     cols = SpellColumns(duration="stop", event="event", entry="start", covariates=COVARIATES)
     assert CoxModel().fit(split, cols).concordance == pytest.approx(0.64033, abs=5e-6)
+
+
+def test_concordance_walk_matches_pair_loop(monkeypatch):
+    """The Fenwick walk (many distinct risks) against the brute-force pair loop."""
+    monkeypatch.setattr(cox_diagnostics, "_GRID_CELLS", 0)
+    rng = np.random.default_rng(22)
+    n = 160
+    entry = np.where(rng.random(n) < 0.5, -np.inf, rng.integers(0, 6, n))
+    time = np.maximum(entry, 0) + rng.integers(1, 12, n)
+    died = rng.random(n) < 0.6
+    risk = np.round(rng.normal(size=n), 1)
+    strata = rng.integers(0, 2, n)
+    expected = brute_force_concordance(time, died, risk, entry, strata)
+    assert harrell_concordance(time, died, risk, freq=np.ones(n), entry=entry,
+                               strata=strata) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_concordance_grid_equals_the_walk(seed, monkeypatch):
+    """Few distinct risks (binary covariates) take the ranks x death-times grid: the same pair
+    counts as the Fenwick walk, exactly with whole frequencies, to 1e-12 with fractional ones;
+    ties in time and risk, delayed entry, rows entering when they exit."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    entry = np.where(rng.random(n) < 0.4, rng.integers(0, 30, n).astype(float), -np.inf)
+    if seed == 0:
+        entry[:] = -np.inf
+    time = np.maximum(entry, 0) + rng.integers(0 if seed == 1 else 1, 60, n)
+    died = rng.random(n) < 0.5
+    risk = rng.integers(0, 2 + seed, n) * 0.35
+    freq = rng.random(n) * 2 if seed == 5 else rng.integers(1, 4, n).astype(float)
+    grid = cox_diagnostics.concordance_counts(time, died, risk, freq, entry)
+    monkeypatch.setattr(cox_diagnostics, "_GRID_CELLS", 0)
+    walk = cox_diagnostics.concordance_counts(time, died, risk, freq, entry)
+    if seed == 5:
+        assert grid == pytest.approx(walk, rel=1e-12)
+    else:
+        assert grid == walk

@@ -129,6 +129,8 @@ def concordance_counts(time: np.ndarray, died: np.ndarray, risk: np.ndarray, fre
     ``O(distinct times)`` Python steps. ``freq`` counts identical subjects per row.
     """
     ranks = np.unique(risk, return_inverse=True)[1].reshape(-1) + 1
+    if ranks.size and ranks.max() * (np.count_nonzero(died) + 1) <= _GRID_CELLS:
+        return _concordance_few_ranks(time, died, ranks, freq, entry)
     tree = np.zeros(ranks.max() + 1)
     order = np.lexsort((died, -time))  # time descending; censored before events at a time
     cuts = np.flatnonzero(np.diff(time[order])) + 1
@@ -157,6 +159,49 @@ def concordance_counts(time: np.ndarray, died: np.ndarray, risk: np.ndarray, fre
             _add_counts(tree, ranks[deaths], freq[deaths])
             in_tree += freq[deaths].sum()
     return concordant + 0.5 * tied, comparable
+
+
+_GRID_CELLS = 4_000_000
+"""Largest ranks x death-times grid counted at once (32 MB); beyond it the Fenwick walk."""
+
+
+def _suffix_grid(ranks: np.ndarray, slots: np.ndarray, weights: np.ndarray, shape: tuple[int, int],
+                 ) -> np.ndarray:
+    """``grid[k, m]`` = sum of ``weights`` of rows of rank ``k + 1`` whose slot is above ``m``."""
+    cells = np.bincount((ranks - 1) * (shape[1] + 1) + slots, weights=weights,
+                        minlength=shape[0] * (shape[1] + 1)).reshape(shape[0], shape[1] + 1)
+    return np.cumsum(cells[:, :0:-1], axis=1)[:, ::-1]
+
+
+def _concordance_few_ranks(time: np.ndarray, died: np.ndarray, ranks: np.ndarray,
+                           freq: np.ndarray, entry: np.ndarray) -> tuple[float, float]:
+    """``concordance_counts`` when the risks take few distinct values (binary covariates).
+
+    What the Fenwick walk holds when it reaches the deaths at ``t`` is, per risk rank, the rows
+    that exit after ``t``, plus those censored at ``t``, less those entering at or after ``t``
+    (removed once the walk passes their entry): a ranks x death-times grid of suffix sums,
+    counted in one pass without a Python step per time.
+    """
+    times = np.unique(time[died])
+    shape = (int(ranks.max()), times.size)
+    held = _suffix_grid(ranks, np.searchsorted(times, time, side="left"), freq, shape)
+    censored = ~died
+    slot = np.searchsorted(times, time[censored], side="left")
+    at_time = slot < times.size
+    at_time[at_time] = times[slot[at_time]] == time[censored][at_time]
+    held += np.bincount((ranks[censored][at_time] - 1) * times.size + slot[at_time],
+                        weights=freq[censored][at_time],
+                        minlength=held.size).reshape(shape)
+    if np.isfinite(entry).any():
+        held -= _suffix_grid(ranks, np.searchsorted(times, entry, side="right"), freq, shape)
+    upto = np.cumsum(held, axis=0)  # upto[k, m]: rows of rank <= k + 1 held at times[m]
+    m = np.searchsorted(times, time[died])
+    r = ranks[died] - 1
+    w = freq[died]
+    at_most = upto[r, m]
+    below = np.where(r > 0, upto[r - 1, m], 0.0)
+    per_time = np.bincount(m, weights=w, minlength=times.size)
+    return float(w @ below + 0.5 * (w @ (at_most - below))), float(upto[-1] @ per_time)
 
 
 def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray, *,
