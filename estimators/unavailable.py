@@ -35,6 +35,19 @@ def json_number(value: Any) -> float | int | None:
     return number if math.isfinite(number) else None
 
 
+def json_numbers(values: Any) -> list[float | None]:
+    """``[json_number(v) for v in values]`` for an array of numbers, in one pass of numpy."""
+    import numpy as np  # here: importing the estimators package loads no numerics
+
+    array = np.asarray(values, dtype=float)
+    listed = array.tolist()
+    finite = np.isfinite(array)
+    if not finite.all():
+        for i in np.flatnonzero(~finite).tolist():
+            listed[i] = None
+    return listed
+
+
 def reasons(**values: Any) -> dict[str, str]:
     """Map the names of unavailable statistics to their reasons (for a result's ``to_dict``)."""
     return {name: v.reason for name, v in values.items() if isinstance(v, Unavailable)}

@@ -27,7 +27,7 @@ from pilot_eval.estimators.survival.data import (
     risk_table,
     survival_arrays,
 )
-from pilot_eval.estimators.unavailable import json_number
+from pilot_eval.estimators.unavailable import json_numbers
 
 _EPS = np.finfo(float).eps
 
@@ -84,10 +84,10 @@ class IncidenceCurve:
     ci_high: np.ndarray
 
     def records(self) -> list[dict]:
-        return [{"time": float(t), "estimate": json_number(e), "ci_low": json_number(lo),
-                 "ci_high": json_number(hi)}
-                for t, e, lo, hi in zip(self.time, self.estimate, self.ci_low, self.ci_high,
-                                        strict=True)]
+        return [{"time": t, "estimate": e, "ci_low": lo, "ci_high": hi}
+                for t, e, lo, hi in zip(np.asarray(self.time, dtype=float).tolist(),
+                                        json_numbers(self.estimate), json_numbers(self.ci_low),
+                                        json_numbers(self.ci_high), strict=True)]
 
 
 def incidence_curves(data: SurvivalArrays, z: float) -> dict[str, IncidenceCurve]:

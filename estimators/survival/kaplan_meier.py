@@ -24,7 +24,7 @@ from pilot_eval.estimators.survival.data import (
     step_value,
     survival_arrays,
 )
-from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
+from pilot_eval.estimators.unavailable import Unavailable, json_number, json_numbers, reasons
 
 CiTransform = Literal["log-log", "log"]
 CI_TRANSFORMS: tuple[str, ...] = get_args(CiTransform)
@@ -135,10 +135,11 @@ class SurvivalCurve:
 
     def to_dict(self, *, ci_transform: str, level: float) -> dict:
         curve = [
-            {"time": float(t), "survival": json_number(s), "ci_low": json_number(lo),
-             "ci_high": json_number(hi), "at_risk": int(r)}
-            for t, s, lo, hi, r in zip(self.time, self.survival, self.ci_low, self.ci_high,
-                                       self.n_risk, strict=True)
+            {"time": t, "survival": s, "ci_low": lo, "ci_high": hi, "at_risk": r}
+            for t, s, lo, hi, r in zip(np.asarray(self.time, dtype=float).tolist(),
+                                       json_numbers(self.survival), json_numbers(self.ci_low),
+                                       json_numbers(self.ci_high), _whole(self.n_risk),
+                                       strict=True)
         ]
         missing = reasons(median=self.median, median_ci_low=self.median_ci[0],
                           median_ci_high=self.median_ci[1])
@@ -255,6 +256,12 @@ class KaplanMeierResult(Result):
         """Group label -> ``{n, events, median, median_ci, curve, retention_at, ...}``."""
         return {label: c.to_dict(ci_transform=self.ci_transform, level=self.level)
                 for label, c in self.curves.items()}
+
+
+def _whole(values: np.ndarray) -> list[int]:
+    """``[int(v) for v in values]``: integer arrays in one pass."""
+    array = np.asarray(values)
+    return array.tolist() if array.dtype.kind in "iu" else [int(v) for v in array]
 
 
 def _fmt(value: float | Unavailable) -> str:

@@ -60,3 +60,13 @@ def test_containers_recurse_with_string_keys():
 def test_unknown_objects_are_returned_unchanged():
     marker = object()
     assert json_safe([marker])[0] is marker
+
+
+def test_json_numbers_equals_json_number_element_by_element():
+    from pilot_eval.estimators.unavailable import json_number, json_numbers
+
+    for values in (np.array([0.1, np.nan, 1e300, -np.inf, np.inf, -0.0, 2.0]),
+                   np.arange(5), np.array([], dtype=float), np.array([1.5], dtype=np.float32)):
+        fast, slow = json_numbers(values), [json_number(v) for v in values]
+        assert fast == slow
+        assert [type(v) for v in fast] == [type(v) for v in slow]
