@@ -59,12 +59,18 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str | None:
+    """The first ``name`` field, or None (Python 3.11's PackageMetadata protocol has no ``get``)."""
+    values = meta.get_all(name)
+    return values[0] if values else None
+
+
 def licence_of(meta: metadata.PackageMetadata) -> str:
     """A short licence name: ``License-Expression``, else ``License``, else the classifiers."""
-    expression = meta.get("License-Expression")
+    expression = _field(meta, "License-Expression")
     if expression:
         return expression.strip()
-    text = (meta.get("License") or "").strip()
+    text = (_field(meta, "License") or "").strip()
     if text and "\n" not in text and len(text) <= 80:
         return text
     classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or []
@@ -75,8 +81,9 @@ def licence_of(meta: metadata.PackageMetadata) -> str:
 
 
 def _home_page(meta: metadata.PackageMetadata) -> str:
-    if meta.get("Home-page"):
-        return meta["Home-page"]
+    home = _field(meta, "Home-page")
+    if home:
+        return home
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "source", "repository"):
