@@ -12,6 +12,7 @@ imports every module is what finds a hidden import the spec forgot.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 import sys
