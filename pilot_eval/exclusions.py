@@ -92,9 +92,10 @@ def rows_text(rows: Iterable[int]) -> str:
     """``[98, 99, 100, 105]`` -> ``"98-100,105"`` (what ``--exclude-rows`` takes)."""
     ordered = sorted(set(rows))
     parts: list[str] = []
-    start = previous = None
+    start: int | None = None
+    previous: int | None = None
     for row in [*ordered, None]:
-        if start is not None and (row is None or row != previous + 1):
+        if start is not None and previous is not None and (row is None or row != previous + 1):
             parts.append(str(start) if start == previous else f"{start}-{previous}")
             start = None
         if row is not None and start is None:
