@@ -12,7 +12,7 @@ keeps every row with R ``did``'s estimator for unbalanced panels
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -24,7 +24,9 @@ DROP_SHARE = 0.20
 R ``did``'s estimator for unbalanced panels compares rows as repeated cross-sections, without
 differencing within units, which costs precision; it is worth that cost only when dropping the
 incomplete units would throw away more than a fifth of the data."""
-UNBALANCED_CHOICES = ("auto", "drop", "allow")
+UnbalancedChoice = Literal["auto", "drop", "allow"]
+UNBALANCED_CHOICES: tuple[str, ...] = get_args(UnbalancedChoice)
+UnbalancedMode = Literal["drop", "allow"]  # what "auto" resolves to
 COHORT = "__cohort__"
 
 
@@ -38,7 +40,7 @@ class PanelUsage:
     n_units: int
     n_units_used: int
     reason: str
-    unbalanced: str | None = None  # Callaway & Sant'Anna: "drop" or "allow"
+    unbalanced: UnbalancedMode | None = None  # Callaway & Sant'Anna: "drop" or "allow"
     incomplete_units: int = 0
     rows_if_dropped: int | None = None  # rows left if incomplete units were dropped
 
@@ -125,7 +127,7 @@ def _callaway_usage(frame: pd.DataFrame, columns: PanelColumns, *, control: str,
         return PanelUsage("callaway-santanna", n_rows, kept.n_obs, n_units, len(kept.units),
                           f"{numbers}; {why}", "allow", gappy, left)
     if dropped is None:
-        prepared("drop")  # raises the estimator's own error: nothing would be left
+        dropped = prepared("drop")  # raises the estimator's own error: nothing would be left
     why = "they are dropped (R did's default, allow_unbalanced_panel = FALSE)"
     if unbalanced == "auto":
         why += (f", as that is at most {DROP_SHARE:.0%}" if method == "dr" else
