@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -43,8 +43,19 @@ from pilot_eval.summaries import (
     pilot_starts,
     start_periods,
 )
-from pilot_eval.usage import UNBALANCED_CHOICES, PanelUsage, panel_usage
+from pilot_eval.usage import UNBALANCED_CHOICES, PanelUsage, UnbalancedChoice, panel_usage
 from pilot_eval.validation import ValidationReport, validate_panel
+
+if TYPE_CHECKING:
+    from pilot_eval.estimators.did.callaway_santanna.estimator import (
+        BasePeriod,
+        ControlGroup,
+        CsMethod,
+    )
+    from pilot_eval.estimators.did.sun_abraham.estimator import ControlGroup as SaControl
+    from pilot_eval.estimators.did.twfe import CrossCheckMode
+    from pilot_eval.estimators.did.wild_bootstrap.estimator import ModelType
+    from pilot_eval.estimators.literals import SeType
 
 EstimatorName = Literal["auto", "2x2", "twfe", "event-study", "callaway-santanna",
                         "sun-abraham", "synthetic-did", "synthetic-control"]
@@ -71,12 +82,12 @@ class DidOptions:
     """
 
     _: KW_ONLY
-    estimator: str = "auto"
-    se: str = "auto"
+    estimator: EstimatorName = "auto"
+    se: SeChoice = "auto"
     level: float = 0.95
-    control: str = "never"
-    method: str = "dr"
-    base_period: str = "varying"
+    control: ControlGroup = "never"
+    method: CsMethod = "dr"
+    base_period: BasePeriod = "varying"
     anticipation: int = 0
     bootstrap: int = 0
     seed: int = DEFAULT_SEED
@@ -85,7 +96,7 @@ class DidOptions:
     leads: int | None = None
     lags: int | None = None
     sensitivity: bool = False
-    unbalanced: str = "auto"
+    unbalanced: UnbalancedChoice = "auto"
     placebo_reps: int = PLACEBO_REPS
 
     def __post_init__(self) -> None:
@@ -180,8 +191,8 @@ class DidAnalysis:
         if self.period_labels and hasattr(result, "period_labels"):  # periods by their labels
             result = replace(result, period_labels=dict(self.period_labels))
         lines = [result.summary()]
-        if headline.analytic is not None:  # the headline's range and p-value come first
-            w = self.wild
+        w = self.wild
+        if headline.analytic is not None and w is not None:  # the headline's figures first
             lines = [f"Headline: estimate {self.result.estimate:.6g}; wild cluster bootstrap "
                      f"({w.weight_type}, {w.draws:,} draws): p = {_text(headline.p_value)}, "
                      f"{headline.level:.0%} CI {_text(headline.ci_low)} to "
@@ -226,7 +237,7 @@ def run_analysis(
     data: LoadedTable | pd.DataFrame,
     progress: Progress | None = None,
     *,
-    cross_check: str = "never",
+    cross_check: CrossCheckMode = "never",
 ) -> DidAnalysis:
     """Validate ``data`` and estimate the pilot's effect as ``request`` asks.
 
@@ -259,8 +270,10 @@ def run_analysis(
         choice = choose_control(frame, columns, choice, request.estimator, request.control,
                                 starts=starts, file=file)
     if choice.control is not None and choice.control != request.control:
-        request = replace(request, control=choice.control)
-    se, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
+        # choose_control picks "never" or "not-yet" (Choice.control is typed str)
+        request = replace(request, control=cast("ControlGroup", choice.control))
+    inferred, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
+    se = cast("SeType", inferred)  # choose_inference resolves "auto"/"wild" to an se type
     usage = None
     if columns.unit is not None:
         try:
@@ -304,7 +317,7 @@ def _unpack(data: LoadedTable | pd.DataFrame) -> tuple[pd.DataFrame, str | None,
 
 
 def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
-         se: str, *, cross_check: str = "never") -> Any:
+         se: SeType, *, cross_check: CrossCheckMode = "never") -> Any:
     if estimator == "2x2":
         from pilot_eval.estimators.did.two_by_two import DidTwoByTwo
 
@@ -319,7 +332,7 @@ def _fit(estimator: str, frame: pd.DataFrame, columns: PanelColumns, request: Di
     if estimator == "sun-abraham":
         from pilot_eval.estimators.did.sun_abraham.estimator import SunAbraham
 
-        control = "last" if request.control == "not-yet" else "never"
+        control: SaControl = "last" if request.control == "not-yet" else "never"
         return SunAbraham(control=control, se=se, level=request.level).fit(
             frame, replace(columns, covariates=()))
     from pilot_eval.estimators.did.twfe import TwoWayFixedEffects
@@ -345,7 +358,7 @@ def _callaway(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest) -
     ), frame, columns
 
 
-def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions, se: str, *,
+def _event_study(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions, se: SeType, *,
                  leads: int | None) -> Any:
     from pilot_eval.estimators.did.event_study.estimator import EventStudy
 
@@ -359,7 +372,8 @@ def _synthetic(estimator: str, frame: pd.DataFrame, columns: PanelColumns,
 
     Clusters and regression weights do not apply (the placebo replications play their part).
     """
-    from pilot_eval.estimators import SyntheticControl, SyntheticDid
+    from pilot_eval.estimators.did.synthetic.control import SyntheticControl
+    from pilot_eval.estimators.did.synthetic.estimator import SyntheticDid
 
     roles = replace(columns, cluster=None, weights=None)
     if estimator == "synthetic-control":
@@ -369,8 +383,8 @@ def _synthetic(estimator: str, frame: pd.DataFrame, columns: PanelColumns,
 
 
 def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
-            result: Any, se: str, progress: Progress, *, cross_check: str = "never"
-            ) -> tuple[dict[str, Any], tuple[str, ...]]:
+            result: Any, se: SeType, progress: Progress, *,
+            cross_check: CrossCheckMode = "never") -> tuple[dict[str, Any], tuple[str, ...]]:
     """The results shown beside the headline, keyed by their JSON names, and notes on them."""
     extras: dict[str, Any] = {}
     notes: list[str] = []
@@ -446,15 +460,12 @@ class Sensitivity:
 
     @classmethod
     def of(cls, frame: pd.DataFrame, columns: PanelColumns, request: DidOptions,
-           se: str) -> Sensitivity:
+           se: SeType) -> Sensitivity:
         import warnings
 
         from pilot_eval.estimators.did.event_study.estimator import EventStudy
-        from pilot_eval.estimators.did.honest.bounds import (
-            from_event_study,
-            relative_magnitude_bounds,
-            smoothness_bounds,
-        )
+        from pilot_eval.estimators.did.honest.bounds import from_event_study, smoothness_bounds
+        from pilot_eval.estimators.did.honest.relative_magnitude import relative_magnitude_bounds
 
         leads, lags = SENSITIVITY_WINDOW
         study = EventStudy(leads=leads, lags=lags, bin_endpoints=False, se=se,
@@ -588,14 +599,14 @@ def _wild(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
           choice: Choice) -> Any:
     from pilot_eval.estimators.did.wild_bootstrap.estimator import WildClusterBootstrap
 
-    model = "2x2" if choice.estimator == "2x2" else "twfe"
+    model: ModelType = "2x2" if choice.estimator == "2x2" else "twfe"
     draws = request.bootstrap or WILD_DRAWS
     return WildClusterBootstrap(draws=draws, seed=request.seed, level=request.level,
                                 model=model).fit(frame, columns)
 
 
 def _checks(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, choice: Choice,
-            result: Any, se: str, progress: Progress) -> dict[str, Any]:
+            result: Any, se: SeType, progress: Progress) -> dict[str, Any]:
     def fit_headline(data: pd.DataFrame, roles: PanelColumns) -> Estimate:
         progress.check()
         return Estimate.of(_fit(choice.estimator, data, roles, request, se, cross_check="never"))
