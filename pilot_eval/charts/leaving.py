@@ -65,7 +65,8 @@ def _finish(ax, *, xlabel: str, ylabel: str, title: str, percent: bool = True) -
                      **TEXT_STYLE)
 
 
-def _end_labels(ax, ends: list[tuple[str, float, float, str]]) -> None:
+def _end_labels(ax, ends: Sequence[tuple[str, float | dt.date, float, str]]) -> None:
+    """Each line's label at its last point ``(label, x, y, font weight)``; x is a time or a date."""
     low, high = ax.get_ylim()
     positions = spread_labels([y for _, _, y, _ in ends], 0.07 * (high - low))
     for (label, x, _, weight), y in zip(ends, positions, strict=True):
