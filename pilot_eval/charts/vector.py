@@ -72,7 +72,7 @@ def _colour(rgba, alpha: float | None = None) -> Colour:
 
 def _segments(path: Path, transform) -> tuple[tuple[str, tuple[float, ...]], ...]:
     out: list[tuple[str, tuple[float, ...]]] = []
-    last = (0.0, 0.0)
+    last: tuple[float, ...] = (0.0, 0.0)
     for vertices, code in path.iter_segments(transform, remove_nans=True, simplify=False):
         values = tuple(float(v) for v in vertices)
         if code == Path.MOVETO:
