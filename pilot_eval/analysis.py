@@ -528,7 +528,7 @@ class TrendBias:
 
 
 def trend_bias(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest,
-               estimator: str, se: str) -> TrendBias:
+               estimator: str, se: SeType) -> TrendBias:
     starts = start_periods(frame, columns)
     times = frame[columns.time].to_numpy(dtype=float)
     pilot = frame[columns.unit].isin(starts.index).to_numpy()
@@ -556,7 +556,7 @@ class TrendBound:
 
 
 def linear_trend(frame: pd.DataFrame, columns: PanelColumns, request: DidOptions,
-                 se: str) -> TrendBound:
+                 se: SeType) -> TrendBound:
     from pilot_eval.estimators.did.event_study.estimator import EventStudy
     from pilot_eval.estimators.did.honest.bounds import from_event_study
     from pilot_eval.estimators.did.honest.linear_trend import linear_trend_interval
