@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from .controller_plan import PLAN, PLAN_TITLE, PlanMixin
 from .controller_staff import RETENTION, RETENTION_TITLE, StaffMixin
 from .core_api import ROLE_FIELDS, CoreApi, NetworkConfirmation
 from .error_info import ErrorInfo
@@ -38,6 +39,7 @@ TITLES = {
     ANALYSIS: "The analysis could not run",
     BRIEF: "The brief could not be exported",
     RETENTION: RETENTION_TITLE,
+    PLAN: PLAN_TITLE,
     DEMO: "The demo pilot could not be prepared",
     PREVIEW: "The file could not be read",
     "save": "The project could not be saved",
@@ -80,7 +82,7 @@ def issues_from_report(report: Any) -> list[Issue]:
     return sorted(issues, key=lambda i: i.severity != "error")
 
 
-class Controller(StaffMixin, QObject):
+class Controller(PlanMixin, StaffMixin, QObject):
     """State and wiring of one analysis session (data file, roles, report, brief)."""
 
     table_loaded = Signal(object)      # LoadedTable
@@ -106,6 +108,8 @@ class Controller(StaffMixin, QObject):
     network_confirmation = Signal(object)  # NetworkConfirmation: ask before touching them
     trends_ready = Signal(object)      # TrendsOutput: the Trends step before any analysis
     trends_failed = Signal(str)        # why the trends could not be drawn
+    plan_ready = Signal(object)        # (plan dictionary, power-curve PNG or None)
+    plan_failed = Signal(str)          # why the next phase could not be planned
 
     def __init__(self, core: Any | None = None, runner: TaskRunner | None = None,
                  parent: QObject | None = None) -> None:
@@ -188,7 +192,7 @@ class Controller(StaffMixin, QObject):
 
     def reset(self) -> None:
         """A new, empty project (the window asks about unsaved changes first)."""
-        for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, RETENTION):
+        for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, RETENTION, PLAN):
             self.runner.cancel(key)
         self.table, self.report_output, self.source_note = None, None, ""
         self.raw_table, self.excluded, self.header_row = None, (), None
@@ -200,9 +204,11 @@ class Controller(StaffMixin, QObject):
         self.project_changed.emit("")
         self._set_clean()
 
-    def open_demo(self, folder: str) -> None:
-        """Copy the demo pilot into ``folder`` as a project and open it."""
-        self.runner.run(DEMO, partial(self.core.make_demo, str(folder)), title=TITLES[DEMO])
+    def open_demo(self, folder: str, *, small: bool = False) -> None:
+        """Copy the demo pilot (``small``: the small-pilot demo) into ``folder`` as a project
+        and open it."""
+        make = self.core.make_small_demo if small else self.core.make_demo
+        self.runner.run(DEMO, partial(make, str(folder)), title=TITLES[DEMO])
 
     def apply_roles(self, roles: dict[str, str | None]) -> None:
         """Go to ``roles`` (undo/redo): one changed role keeps other outcomes' results."""
@@ -456,6 +462,8 @@ class Controller(StaffMixin, QObject):
             self.run_trends()
         elif key == TRENDS:
             self.trends_ready.emit(value)
+        elif key == PLAN:
+            self.plan_ready.emit(value)
         elif key == ANALYSIS:
             self.report_output = value
             self.result_ready.emit(value)
@@ -475,6 +483,9 @@ class Controller(StaffMixin, QObject):
             return
         if key == TRENDS:  # shown in the Trends step; the analysis reports it again
             self.trends_failed.emit(info.message)
+            return
+        if key == PLAN:  # shown beside the Plan step's fields
+            self.plan_failed.emit(info.message)
             return
         if key == VALIDATE:  # a data problem found while checking belongs in the list
             self._set_issues([Issue("error", info.message)])

@@ -129,6 +129,24 @@ class CoreApi:
 
         return retention_here(staff, retention, progress, **options)
 
+    def make_small_demo(self, folder: str, progress: Progress) -> str:
+        """Save the small-pilot demo (``pilot_eval.demo_small``: 2 of 16 teams piloting, for
+        synthetic DiD) as a project in ``folder``, its data copied into ``folder/data``."""
+        from pilot_eval.project import save_project
+
+        from .demo_small_project import small_demo_project
+
+        progress.report(0.02, "Preparing the small-pilot demo")
+        project = small_demo_project(folder)
+        return str(save_project(project, Path(folder) / "small-pilot.pilot.json"))
+
+    def plan(self, table: Any, roles: dict[str, str | None], options: dict[str, Any],
+             progress: Progress) -> tuple[dict[str, Any], bytes | None]:
+        """The next phase's plan on the loaded data (``ui.plan_core.run_plan``)."""
+        from .plan_core import run_plan
+
+        return run_plan(table.frame, roles, options, progress)
+
     def exclude(self, table: Any, rows: tuple[int, ...]) -> Any:
         """``table`` without the spreadsheet ``rows`` (``pilot_eval.exclusions``)."""
         from pilot_eval.exclusions import exclude_rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
 
 from .reflow import compact_combo
 
@@ -25,12 +25,17 @@ SE_CHOICES: dict[str, str] = {
 }
 LEVELS: dict[float, str] = {0.90: "90%", 0.95: "95%", 0.99: "99%"}
 CONTROLS: dict[str, str] = {"never": "Never-piloted teams", "not-yet": "Not-yet-piloted teams"}
+PLACEBO_REPS = 200  # DidOptions.placebo_reps' default (a test checks they agree)
+MAX_PLACEBO_REPS = 5000
+#: Methods whose range comes from placebo runs (automatic may choose synthetic DiD).
+PLACEBO_METHODS = ("auto", "synthetic-did")
 DEFAULTS: dict[str, Any] = {"se": "auto", "level": 0.95, "control": "never", "checks": False,
-                            "sensitivity": False}
+                            "sensitivity": False, "placebo_reps": PLACEBO_REPS}
 #: How the undo menu names each option.
 OPTION_NAMES: dict[str, str] = {"se": "Standard errors", "level": "Confidence level",
                                 "control": "Comparison teams", "checks": "Robustness checks",
-                                "sensitivity": "Sensitivity analysis"}
+                                "sensitivity": "Sensitivity analysis",
+                                "placebo_reps": "Placebo runs"}
 TIPS: dict[str, str] = {
     "se": "How the uncertainty is worked out. Automatic clusters by team when there are enough "
           "teams and uses the wild bootstrap when there are few.",
@@ -41,6 +46,9 @@ TIPS: dict[str, str] = {
               "result hold up?",
     "sensitivity": "How far the result survives if the trends before the pilot were not "
                    "quite parallel (HonestDiD bounds and the breakdown value).",
+    "placebo_reps": "Synthetic DiD (for pilots with only a few teams) works out its range by "
+                    "re-running the analysis with comparison teams posing as the pilot: this "
+                    "many times (200 is usual; more is steadier and slower).",
 }
 
 
@@ -87,6 +95,19 @@ class DidOptionsRow(QWidget):
             box.toggled.connect(lambda on, n=name: self._emit(n, bool(on)))
             grid.addWidget(box, place, 4)
             self.boxes[name] = box
+        self.placebo = QSpinBox()
+        self.placebo.setRange(2, MAX_PLACEBO_REPS)
+        self.placebo.setSingleStep(100)
+        self.placebo.setKeyboardTracking(False)  # one change when the number is entered
+        self.placebo.setAccessibleName(OPTION_NAMES["placebo_reps"])
+        self.placebo.lineEdit().setAccessibleName(OPTION_NAMES["placebo_reps"])
+        self.placebo.setToolTip(TIPS["placebo_reps"])
+        self.placebo.valueChanged.connect(lambda value: self._emit("placebo_reps", int(value)))
+        placebo_label = QLabel("Placebo r&uns:")
+        placebo_label.setToolTip(TIPS["placebo_reps"])
+        placebo_label.setBuddy(self.placebo)
+        grid.addWidget(placebo_label, 0, 5)
+        grid.addWidget(self.placebo, 0, 6)
         for column in (1, 3):  # the combo boxes take the width there is, down to their minimum
             grid.setColumnStretch(column, 1)
         self.set_options({})
@@ -99,6 +120,8 @@ class DidOptionsRow(QWidget):
                 combo.setCurrentIndex(max(combo.findData(options.get(name, DEFAULTS[name])), 0))
             for name, box in self.boxes.items():
                 box.setChecked(bool(options.get(name, DEFAULTS[name])))
+            self.placebo.setValue(int(options.get("placebo_reps", PLACEBO_REPS)))
+            self.placebo.setEnabled(options.get("estimator", "auto") in PLACEBO_METHODS)
         finally:
             self._setting = False
 

@@ -31,7 +31,18 @@ HELP: dict[str, str] = {
         "difference between the two changes is the estimated effect of the pilot.</p>"
         "<p>The <b>95% range</b> (confidence interval) shows how precise the estimate is. When "
         "pilots started at different times, pilot-eval uses methods that compare each group of "
-        "teams only with teams not yet in the pilot.</p>"),
+        "teams only with teams not yet in the pilot.</p>"
+        "<p><b>Synthetic DiD</b> and <b>synthetic control</b> are for pilots with only a few "
+        "teams: they compare the pilot with a weighted mix of teams that moved like it before "
+        "the pilot, and work out the range from <b>placebo runs</b> (the analysis re-run with "
+        "comparison teams posing as the pilot).</p>"),
+    "plan": (
+        "<h3>Plan the next phase</h3><p><b>Power</b> is the chance that a pilot of a given "
+        "size shows an effect of a given size clearly (80%, or 8 times in 10, is usual). "
+        "pilot-eval simulates many new pilots from your teams' own ups and downs and counts "
+        "how often each design would have detected the effect.</p>"
+        "<p>Leave the effect blank to see the <b>smallest effect</b> each design would detect "
+        "with the target power.</p>"),
     "retention": (
         "<h3>Retention</h3><p>The <b>retention curve</b> shows the share of staff still in "
         "post after each number of months. A <b>hazard ratio</b> below 1 means pilot staff "

@@ -28,6 +28,18 @@ METHODS = {
     "synthetic-did": "Synthetic DiD (for pilots with only a few teams)",
     "synthetic-control": "Synthetic control (one pilot team or group, one start)",
 }
+#: One line under the method: what it is for.
+METHOD_GUIDES = {
+    "auto": "Automatic picks the method that suits your design (hover over Method for how).",
+    "2x2": "One start date: the pilot teams' change minus the comparison teams' change.",
+    "twfe": "One start date, many periods: each team and each period is its own baseline.",
+    "callaway-santanna": "Staggered starts: each wave is compared only with teams not yet "
+                         "(or never) in the pilot.",
+    "synthetic-did": "For pilots with only a few teams: compared with a weighted mix of teams "
+                     "that moved like them before; the range comes from placebo runs.",
+    "synthetic-control": "For one pilot team or group with one start date: a weighted mix of "
+                         "comparison teams that tracked it before the pilot.",
+}
 NO_CHART_YET = "The chart of pilot and comparison teams over time appears here after the analysis."
 DONE = "Done. The results are below; export them from the Brief step."
 METHOD_GUIDANCE = ("Automatic picks the method for your design: if your pilot started at "
@@ -80,6 +92,9 @@ class ImpactPage(QWidget):
         method_label = QLabel("&Method:")
         method_label.setBuddy(self.method)
         self.options_row = DidOptionsRow(leading=(method_label, self.method))
+        self.method_guide = QLabel(METHOD_GUIDES["auto"])
+        self.method_guide.setAccessibleName("What the method is for")
+        self.method_guide.setWordWrap(True)
         controls = QHBoxLayout()
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
@@ -115,11 +130,12 @@ class ImpactPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.options_row)
+        layout.addWidget(self.method_guide)
         layout.addLayout(controls)
         layout.addWidget(self.sentence)
         layout.addWidget(self.body, 1)
         chain = [self.method, *self.options_row.combos.values(),
-                 *self.options_row.boxes.values(), self.run_button]
+                 *self.options_row.boxes.values(), self.options_row.placebo, self.run_button]
         for before, after in zip(chain, chain[1:], strict=False):
             self.setTabOrder(before, after)
         self.setTabOrder(self.run_button, self.cancel_button)
@@ -139,8 +155,10 @@ class ImpactPage(QWidget):
             self.method.setCurrentIndex(max(self.method.findData(key), 0))
         finally:
             self._setting_method = False
+        self.method_guide.setText(METHOD_GUIDES.get(str(self.method.currentData()), ""))
 
     def _method_picked(self) -> None:
+        self.method_guide.setText(METHOD_GUIDES.get(str(self.method.currentData()), ""))
         if not self._setting_method:
             self.method_changed.emit(str(self.method.currentData()))
 

@@ -123,6 +123,7 @@ class ImportDialog(QDialog):
         self.date_format = self._combo("Date format", list(DATE_FORMATS), dates)
         self.header_row = QSpinBox()
         self.header_row.setAccessibleName("Column names in row")
+        self.header_row.lineEdit().setAccessibleName("Column names in row")
         self.header_row.setRange(1, MAX_HEADER_ROW)
         self.header_row.setToolTip("The row (as the spreadsheet numbers it) that holds the "
                                    "column names, when title rows sit above them")

@@ -1,4 +1,4 @@
-"""The main window: a side bar of six steps, one page per step, wired to the controller.
+"""The main window: a side bar of seven steps, one page per step, wired to the controller.
 
 The window only places things and forwards intents; the controller does the work through the
 task runner.  Project files, autosave and settings are in :mod:`.window_files`.  Tests call
@@ -38,6 +38,7 @@ from .controller import (
     BRIEF,
     DEMO,
     LOAD,
+    PLAN,
     PROJECT_SUFFIX,
     RETENTION,
     TITLES,
@@ -52,6 +53,7 @@ from .error_info import ErrorInfo
 from .help_text import help_html
 from .impact_page import ImpactPage
 from .places import documents_folder, is_temporary
+from .plan_page import PlanPage
 from .reflow import HANDLES_ENTER
 from .retention_page import RetentionPage
 from .settings import open_settings
@@ -75,7 +77,7 @@ STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*
 
 class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportFilesMixin,
                  QMainWindow):
-    """pilot-eval's window: Start -> Data -> Trends -> Impact -> Retention -> Brief."""
+    """pilot-eval's window: Start -> Data -> Trends -> Impact -> Plan -> Retention -> Brief."""
 
     def __init__(self, controller: Controller | None = None, *,
                  settings: QSettings | None = None) -> None:
@@ -95,9 +97,11 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.start_page, self.data_page = StartPage(), DataPage()
         self.trends_page, self.impact_page = TrendsPage(), ImpactPage()
         self.retention_page, self.brief_page = RetentionPage(), BriefPage()
+        self.plan_page = PlanPage()
         self.page_for = {"start": self.start_page, "data": self.data_page,
                          "trends": self.trends_page, "impact": self.impact_page,
-                         "retention": self.retention_page, "brief": self.brief_page}
+                         "plan": self.plan_page, "retention": self.retention_page,
+                         "brief": self.brief_page}
         for key in self.steps.step_keys():
             self.pages.addWidget(self.page_for[key])
         central = QWidget()
@@ -145,6 +149,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.open_action = self._action(file_menu, "&Open data file…",
                                         QKeySequence.StandardKey.Open, self.open_file_dialog)
         self._action(file_menu, "Open the &demo pilot", None, self.open_demo)
+        self._action(file_menu, "Open the s&mall-pilot demo", None, self.open_small_demo)
         file_menu.addSeparator()
         self._action(file_menu, "&Save project", QKeySequence.StandardKey.Save,
                      self.save_project)
@@ -183,6 +188,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.start_page.new_requested.connect(self.new_project)
         self.start_page.open_requested.connect(self.open_project_dialog)
         self.start_page.demo_requested.connect(self.open_demo)
+        self.start_page.small_demo_requested.connect(self.open_small_demo)
         self.start_page.recent_chosen.connect(self.open_recent)
         self.data_page.open_requested.connect(self.open_file_dialog)
         self.data_page.role_changed.connect(self.change_role)
@@ -197,6 +203,10 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         c.options_changed.connect(self.impact_page.options_row.set_options)
         c.options_changed.connect(lambda o: self.impact_page.set_method(o.get("estimator",
                                                                               "auto")))
+        self.plan_page.run_requested.connect(c.run_plan)
+        self.plan_page.cancel_requested.connect(c.cancel_plan)
+        c.plan_ready.connect(lambda value: self.plan_page.show_plan(*value))
+        c.plan_failed.connect(self.plan_page.show_error)
         self.retention_page.open_requested.connect(self.open_staff_dialog)
         self.retention_page.staff_form.apply_requested.connect(
             lambda columns, extract, observed, starts: c.set_staff_options(
@@ -407,6 +417,8 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
             self.impact_page.show_progress(fraction, message)
         elif key == RETENTION:
             self.retention_page.show_progress(fraction, message)
+        elif key == PLAN:
+            self.plan_page.set_progress(fraction, message)
         elif message:
             self.statusBar().showMessage(f"{message}…")
 
@@ -430,6 +442,8 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
             self.open_action.setEnabled(not busy)
         elif key == RETENTION:
             self.retention_page.set_busy(busy)
+        elif key == PLAN:
+            self.plan_page.set_busy(busy)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         extra = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier

@@ -28,6 +28,7 @@ DOCUMENTS_ENV = "PILOT_EVAL_DOCUMENTS"
 #: The files an export writes into its folder (as ``pilot-eval brief --out FOLDER``).
 BRIEF_FILES = ("brief.pdf", "brief.html", "results.json")
 DEMO_SUBFOLDER = ("pilot-eval", "demo")
+SMALL_DEMO_SUBFOLDER = ("pilot-eval", "small-pilot-demo")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _DRIVE = re.compile(r"^[a-z]:", re.IGNORECASE)
 
@@ -46,6 +47,12 @@ def documents_folder() -> Path:
 def demo_folder() -> Path:
     """Where the demo project is created once: ``Documents/pilot-eval/demo``."""
     return documents_folder().joinpath(*DEMO_SUBFOLDER)
+
+
+def small_demo_folder() -> Path:
+    """Where the small-pilot demo (2 of 16 teams piloting) is created once:
+    ``Documents/pilot-eval/small-pilot-demo``."""
+    return documents_folder().joinpath(*SMALL_DEMO_SUBFOLDER)
 
 
 # ----------------------------------------------------------------------- network paths

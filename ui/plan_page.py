@@ -73,6 +73,7 @@ class PlanPage(QWidget):
         self.effect.setPlaceholderText("e.g. 3 (blank: find the smallest effect detected)")
         self.power = QDoubleSpinBox()
         self.power.setAccessibleName("Target power")
+        self.power.lineEdit().setAccessibleName("Target power")
         self.power.setRange(0.5, 0.99)
         self.power.setSingleStep(0.05)
         self.power.setValue(0.8)
@@ -81,6 +82,7 @@ class PlanPage(QWidget):
         self.months = QLineEdit("12, 24")
         self.months.setAccessibleName("Months of follow-up")
         self.staggered = QCheckBox("Pilot teams start in two &waves")
+        self.staggered.setAccessibleName("Pilot teams start in two waves")
         for field in (self.effect, self.power, self.teams, self.months):
             field.setMaximumWidth(360)
         form = QFormLayout()
@@ -128,6 +130,10 @@ class PlanPage(QWidget):
         layout.addWidget(self.sentence)
         layout.addLayout(results, 1)
         self.chart: ChartView | None = None
+
+    def default_button(self) -> QPushButton:
+        """What Enter presses on this step."""
+        return self.run_button
 
     def options(self) -> dict[str, Any]:
         """The choices as ``PowerRequest`` keywords; ``ValueError`` says what to fix."""

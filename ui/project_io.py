@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 #: ``DidOptions`` fields the Impact step sets and a project keeps.
-SAVED_OPTIONS = ("estimator", "se", "level", "control", "checks", "sensitivity")
+SAVED_OPTIONS = ("estimator", "se", "level", "control", "checks", "sensitivity", "placebo_reps")
 
 AUTOSAVE_MS = 3 * 60 * 1000  # every three minutes
 RECOVERY_PREFIX = "autosave-"

@@ -33,7 +33,9 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 WAIT_MS = 180_000
-STEP_ORDER = ("start", "data", "trends", "impact", "retention", "brief")
+STEP_ORDER = ("start", "data", "trends", "impact", "plan", "retention", "brief", "impact-small")
+#: The Plan step's entries in the pictures: an effect of 3 points, three team counts, two lengths.
+PLAN_ENTRIES = {"effect": "3", "teams": "10, 20, 40", "months": "12, 24"}
 
 
 TASKBAR = 40  # logical pixels: the Windows taskbar along the bottom of the screen
@@ -130,9 +132,11 @@ def _wait_idle(controller: Any, timeout_ms: int = WAIT_MS) -> None:
 
 
 def save_screenshots(out_dir: str | Path, *, suffix: str = "") -> list[Path]:
-    """Open the demo project, run it (every outcome and staff retention), export the brief,
-    and save ``start.png``, ``data.png``, ``trends.png``, ``impact.png``, ``retention.png`` and
-    ``brief.png`` (with ``suffix`` before ``.png``) into ``out_dir``; return their paths.
+    """Open the demo project, run it (every outcome and staff retention), plan the next
+    phase, export the brief, and save ``start.png``, ``data.png``, ``trends.png``,
+    ``impact.png``, ``plan.png``, ``retention.png`` and ``brief.png``, then open the small-pilot
+    demo, run it and save ``impact-small.png`` (synthetic DiD), each with ``suffix`` before
+    ``.png``, into ``out_dir``; return their paths.
 
     A scratch folder stands in for the user's Documents (the demo project is created there,
     as it would be in Documents/pilot-eval/demo) and holds the settings, so nothing of the
@@ -153,11 +157,11 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "") -> list[Path]:
     c = window.controller
     saved: list[Path] = []
 
-    def grab(step: str) -> None:
+    def grab(step: str, name: str = "") -> None:
         window.steps.select(step)
         window.steps.clearFocus()  # no focus ring on the side bar in the pictures
         app.processEvents()
-        path = out / f"{step}{suffix}.png"
+        path = out / f"{name or step}{suffix}.png"
         window.grab().save(str(path))
         saved.append(path)
 
@@ -169,6 +173,12 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "") -> list[Path]:
         _wait_idle(c)
         grab("trends")
         grab("impact")
+        window.steps.select("plan")
+        for field, text in PLAN_ENTRIES.items():
+            getattr(window.plan_page, field).setText(text)
+        run_until(c.plan_ready, window.plan_page.run_button.click, failed=c.plan_failed)
+        _wait_idle(c)
+        grab("plan")
         grab("retention")
         window.brief_page.issue.setPlainText(
             "Caseworkers in twelve teams were given control of their caseloads and budgets.")
@@ -176,6 +186,12 @@ def save_screenshots(out_dir: str | Path, *, suffix: str = "") -> list[Path]:
                   failed=c.error)
         grab("brief")
         grab("start")  # its recent projects list shows the demo project just opened
+        c.dirty = False  # the brief's text: nothing to ask about, the demo is throw-away
+        run_until(c.project_changed, window.open_small_demo, failed=c.error)
+        _wait_idle(c)
+        run_until(c.result_ready, window._run, failed=c.error)
+        _wait_idle(c)
+        grab("impact", "impact-small")  # synthetic DiD heads the small pilot's results
     finally:
         c.shutdown()
         window.controller.dirty = False  # nothing to ask about: the demo is throw-away

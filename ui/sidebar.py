@@ -1,4 +1,4 @@
-"""The side bar of the six steps: Start, Data, Trends, Impact, Retention, Brief."""
+"""The side bar of the seven steps: Start, Data, Trends, Impact, Plan, Retention, Brief."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("data", "2  Data"),
     ("trends", "3  Trends"),
     ("impact", "4  Impact"),
-    ("retention", "5  Retention"),
-    ("brief", "6  Brief"),
+    ("plan", "5  Plan"),
+    ("retention", "6  Retention"),
+    ("brief", "7  Brief"),
 )
 
 

@@ -21,11 +21,13 @@ NO_RECENT = "No recent projects yet."
 
 
 class StartPage(QWidget):
-    """Intents: ``new_requested``, ``open_requested``, ``demo_requested``, ``recent_chosen``."""
+    """Intents: ``new_requested``, ``open_requested``, ``demo_requested``,
+    ``small_demo_requested``, ``recent_chosen``."""
 
     new_requested = Signal()
     open_requested = Signal()
     demo_requested = Signal()
+    small_demo_requested = Signal()
     recent_chosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -45,8 +47,13 @@ class StartPage(QWidget):
         self.demo_button = self._button("Open the &demo pilot", "Open the demo pilot",
                                         "Made-up data from twelve teams, to try every step",
                                         self.demo_requested)
+        self.small_demo_button = self._button(
+            "Open the s&mall-pilot demo", "Open the small-pilot demo",
+            "Made-up data: 2 of 16 teams in the pilot, analysed with synthetic DiD (the method "
+            "for pilots with only a few teams)", self.small_demo_requested)
         buttons = QHBoxLayout()
-        for button in (self.new_button, self.open_button, self.demo_button):
+        for button in (self.new_button, self.open_button, self.demo_button,
+                       self.small_demo_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.recent = QListWidget()

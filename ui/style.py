@@ -22,7 +22,7 @@ QPushButton {{ padding: 6px 16px; border: 1px solid #8c8c8c; border-radius: 3px;
 QPushButton:disabled {{ color: #8c8c8c; border-color: #c8c8c8; }}
 QPushButton:hover {{ background: #eef3fa; }}
 QPushButton:focus {{ border: 3px solid {FOCUS}; padding: 4px 14px; }}
-QComboBox:focus, QLineEdit:focus {{ border: 3px solid {FOCUS}; }}
+QComboBox:focus, QLineEdit:focus, QAbstractSpinBox:focus {{ border: 3px solid {FOCUS}; }}
 QListWidget:focus, QTableView:focus, QTableWidget:focus {{ border: 3px solid {FOCUS}; }}
 QPlainTextEdit:focus, QTextBrowser:focus {{ border: 3px solid {FOCUS}; }}
 QLabel:focus {{ border: 3px solid {FOCUS}; }}

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .geometry import FRAME_ALLOWANCE, fits_a_screen, initial_rect
 from .logs import get_logger
-from .places import demo_folder, documents_folder
+from .places import demo_folder, documents_folder, small_demo_folder
 from .project_io import (
     AUTOSAVE_MS,
     RecoveryFile,
@@ -33,6 +33,7 @@ SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 SAVE_AS = "save-as"
 HELP_WIDTH = 240  # the help panel's first width (logical pixels)
 DEMO_PROJECT = "demo.pilot.json"
+SMALL_DEMO_PROJECT = "small-pilot.pilot.json"
 
 _log = get_logger("window_files")
 
@@ -158,24 +159,33 @@ class ProjectFilesMixin:
     def open_demo(self) -> None:
         """Open the demo project in ``Documents/pilot-eval/demo``, creating it the first time
         (the user's own folder: what they export beside it is kept)."""
+        self._open_demo(small=False)
+
+    def open_small_demo(self) -> None:
+        """Open the small-pilot demo (2 of 16 teams piloting: synthetic DiD) in
+        ``Documents/pilot-eval/small-pilot-demo``, creating it the first time."""
+        self._open_demo(small=True)
+
+    def _open_demo(self, *, small: bool) -> None:
         if not self.maybe_save():
             return
-        folder = demo_folder()
-        project = folder / DEMO_PROJECT
-        if project.is_file():
-            self.open_file(project)
+        folder = small_demo_folder() if small else demo_folder()
+        name = SMALL_DEMO_PROJECT if small else DEMO_PROJECT
+        if (folder / name).is_file():
+            self.open_file(folder / name)
             return
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:  # Documents cannot be written: the app's own folder, never a temp one
             from pilot_eval.logs import data_home
 
-            folder = data_home() / "demo"
-            if (folder / DEMO_PROJECT).is_file():
-                self.open_file(folder / DEMO_PROJECT)
+            folder = data_home() / folder.name
+            if (folder / name).is_file():
+                self.open_file(folder / name)
                 return
-        self.statusBar().showMessage(f"Preparing the demo pilot in {folder}…")
-        self.controller.open_demo(str(folder))
+        what = "small-pilot demo" if small else "demo pilot"
+        self.statusBar().showMessage(f"Preparing the {what} in {folder}…")
+        self.controller.open_demo(str(folder), small=small)
 
     def maybe_save(self) -> bool:
         """True when the caller may go on (nothing unsaved, saved, or discarded)."""

@@ -203,6 +203,10 @@ ESTIMATOR_NAMES = {
     "sun-abraham": "Sun & Abraham's interaction-weighted event study for staggered starts",
     "wild_cluster_bootstrap": "two-way fixed effects with a wild cluster bootstrap for few "
                               "clusters",
+    "synthetic-did": "synthetic difference-in-differences (the pilot compared with a weighted "
+                     "mix of teams that moved like it before; for pilots with only a few teams)",
+    "synthetic-control": "synthetic control (a weighted mix of comparison teams that tracked "
+                         "the pilot before it started)",
 }
 """Each estimator in a phrase that fits after "estimated with"."""
 
@@ -212,6 +216,8 @@ ESTIMATOR_TITLES = {
     "event-study": "Event study",
     "callaway-santanna": "Callaway & Sant'Anna",
     "sun-abraham": "Sun & Abraham",
+    "synthetic-did": "Synthetic DiD",
+    "synthetic-control": "Synthetic control",
 }
 """Each estimator's short name, for a table cell or a heading."""
 

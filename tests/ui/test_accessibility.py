@@ -9,6 +9,7 @@ import pytest
 from pilot_eval.ui.controller import Controller
 from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.settings import open_settings
+from pilot_eval.ui.sidebar import STEPS
 from pilot_eval.ui.style import STYLE_SHEET
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,9 +24,10 @@ from PySide6.QtWidgets import (
 
 WAIT_MS = 5000
 MAX_STOPS = 80
+STEP_KEYS = [key for key, _ in STEPS]  # every step of the side bar, new ones too
 FOCUS_STYLED = ("QPushButton", "QComboBox", "QLineEdit", "QListWidget", "QTableView",
                 "QTableWidget", "QPlainTextEdit", "QTextBrowser", "QLabel", "QCheckBox",
-                "#StepBar")
+                "QAbstractSpinBox", "#StepBar")
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def styled_class(widget: QWidget) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("step", ["start", "data", "trends", "impact", "retention", "brief"])
+@pytest.mark.parametrize("step", STEP_KEYS)
 def test_tab_reaches_named_controls_with_a_focus_ring_on_every_step(qtbot, window, step):
     window.steps.select(step)
     chain = focus_chain(qtbot, window)
@@ -93,7 +95,7 @@ def test_tab_reaches_named_controls_with_a_focus_ring_on_every_step(qtbot, windo
     assert window.help_view in chain  # the "What does this mean?" panel is reachable
 
 
-@pytest.mark.parametrize("step", ["start", "data", "trends", "impact", "retention", "brief"])
+@pytest.mark.parametrize("step", STEP_KEYS)
 def test_enter_on_every_stop_presses_a_button_or_is_left_to_the_control(qtbot, window, step,
                                                                         monkeypatch):
     from PySide6.QtWidgets import QPlainTextEdit

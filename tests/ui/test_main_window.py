@@ -161,10 +161,10 @@ def test_keyboard_shortcuts_reach_every_step_and_run(qtbot, window, panel_csv):
     assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     go = {a.text(): a for a in menus["&Go"].actions()}
-    assert list(go) == ["&1 Start", "&2 Data", "&3 Trends", "&4 Impact", "&5 Retention",
-                        "&6 Brief"]
-    assert go["&6 Brief"].shortcut() == QKeySequence("Ctrl+6")
-    go["&6 Brief"].trigger()
+    assert list(go) == ["&1 Start", "&2 Data", "&3 Trends", "&4 Impact", "&5 Plan",
+                        "&6 Retention", "&7 Brief"]
+    assert go["&7 Brief"].shortcut() == QKeySequence("Ctrl+7")
+    go["&7 Brief"].trigger()
     assert window.pages.currentWidget() is window.brief_page
     with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
         window.run_action.trigger()

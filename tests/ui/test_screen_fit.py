@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pilot_eval.ui.geometry import FRAME_ALLOWANCE, PREFERRED, SMALLEST_CLIENT, initial_rect
 from pilot_eval.ui.main_window import MainWindow
-from pilot_eval.ui.screenshots import SETTINGS
+from pilot_eval.ui.screenshots import PLAN_ENTRIES, SETTINGS
 from pilot_eval.ui.settings import open_settings
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QGuiApplication
@@ -59,14 +59,33 @@ def test_no_step_needs_more_than_a_laptop_screen(qtbot, tmp_path, documents):
         run_until(c.result_ready, window._run, failed=c.error)
         _wait_idle(c)
         assert c.retention_report is not None and c.output is not None
-        for step in window.steps.step_keys():
-            window.steps.select(step)
-            needed = window.minimumSizeHint()
-            assert needed.width() <= LAPTOP.width() and needed.height() <= LAPTOP.height(), \
-                (step, needed)
-            assert needed.width() <= SMALLEST_CLIENT.width(), (step, needed)
-            assert needed.height() <= SMALLEST_CLIENT.height(), (step, needed)
+        window.steps.select("plan")
+        for field, text in PLAN_ENTRIES.items():
+            getattr(window.plan_page, field).setText(text)
+        run_until(c.plan_ready, window.plan_page.run_button.click, failed=c.plan_failed)
+        _wait_idle(c)
+        assert window.plan_page.table.rowCount() == 6
+        fits(window, window.steps.step_keys())
+        c.dirty = False
+        run_until(c.project_changed, window.open_small_demo, failed=c.error)  # synthetic DiD
+        _wait_idle(c)
+        run_until(c.result_ready, window._run, failed=c.error)
+        _wait_idle(c)
+        assert c.report.outcomes[0].headline.estimator == "synthetic-did"
+        fits(window, ["impact"])
     finally:
         c.shutdown()
         c.dirty = False
         window.close()
+
+
+def fits(window, steps) -> None:
+    """No step of ``steps`` needs more than the laptop's free area nor the smallest client
+    area (1920x1080 at 150%)."""
+    for step in steps:
+        window.steps.select(step)
+        needed = window.minimumSizeHint()
+        assert needed.width() <= LAPTOP.width() and needed.height() <= LAPTOP.height(), \
+            (step, needed)
+        assert needed.width() <= SMALLEST_CLIENT.width(), (step, needed)
+        assert needed.height() <= SMALLEST_CLIENT.height(), (step, needed)

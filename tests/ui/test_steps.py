@@ -17,9 +17,9 @@ def open_panel(qtbot, window, path):
         window.open_file(path)
 
 
-def test_six_steps_in_order_each_with_its_page_and_help(qtbot, window):
-    assert window.steps.step_keys() == ["start", "data", "trends", "impact", "retention",
-                                        "brief"]
+def test_seven_steps_in_order_each_with_its_page_and_help(qtbot, window):
+    assert window.steps.step_keys() == ["start", "data", "trends", "impact", "plan",
+                                        "retention", "brief"]
     assert window.pages.currentWidget() is window.start_page
     for key in window.steps.step_keys():
         window.steps.select(key)

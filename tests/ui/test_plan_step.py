@@ -1,0 +1,69 @@
+"""The "Plan the next phase" step in the window, with the real core on the bundled demo data.
+
+Reference: ``ui.plan_core.run_plan`` called directly on the same frame, roles and options (the
+step must show exactly what the planning module computes: same seed, same numbers).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pilot_eval.ui.error_dialog import ErrorDialog
+from pilot_eval.ui.main_window import MainWindow
+from pilot_eval.ui.plan_core import run_plan
+from pilot_eval.ui.settings import open_settings
+
+from pilot_eval.demo import demo_path
+
+WAIT_MS = 120_000
+OPTIONS = {"teams": (10, 20), "months": (12,), "staggered": False, "power": 0.8,
+           "effect": 3.0}
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: 0)
+    window = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.controller.dirty = False
+    window.close()
+
+
+def test_the_plan_step_plans_on_the_loaded_data_and_shows_the_curve(qtbot, window):
+    page = window.plan_page
+    window.steps.select("plan")
+    assert window.pages.currentWidget() is page
+    with qtbot.waitSignal(window.controller.plan_failed, timeout=WAIT_MS):
+        page.run_button.click()  # no data yet: said beside the fields, nothing run
+    assert "Open the pilot's data first" in page.message.text()
+
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        window.open_file(demo_path("outcomes.csv"))
+    qtbot.waitUntil(lambda: not window.controller.runner.running_keys(), timeout=WAIT_MS)
+    roles = dict(window.controller.roles)
+    window.steps.select("plan")
+    page.effect.setText("3")
+    page.teams.setText("10, 20")
+    page.months.setText("12")
+    with qtbot.waitSignal(window.controller.plan_ready, timeout=WAIT_MS) as answer:
+        page.run_button.click()
+    qtbot.waitUntil(lambda: page.run_button.isEnabled(), timeout=WAIT_MS)
+
+    expected, png = run_plan(pd.read_csv(demo_path("outcomes.csv")), roles, OPTIONS)
+    shown, shown_png = answer.args[0]
+    assert shown["grid"] == expected["grid"]
+    assert page.sentence.text() == expected["sentence"]
+    assert page.table.rowCount() == 2
+    first = expected["grid"][0]
+    assert page.table.item(0, 3).text() == f"{first['power']:.0%}"
+    assert page.chart is not None and page.chart.has_picture()
+    assert shown_png and shown_png.startswith(b"\x89PNG")
+
+
+def test_enter_on_the_plan_step_presses_plan(qtbot, window):
+    window.steps.select("plan")
+    window.plan_page.effect.setFocus()
+    with qtbot.waitSignal(window.controller.plan_failed, timeout=WAIT_MS):
+        assert window.press_enter()
