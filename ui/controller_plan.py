@@ -20,6 +20,7 @@ class PlanMixin:
 
     table: Any
     roles: dict[str, str | None]
+    base_project: Any
     runner: Any
     core: Any
     plan_failed: Any
@@ -37,8 +38,13 @@ class PlanMixin:
         if missing:
             self.plan_failed.emit("Choose a column for: " + ", ".join(missing) + " (Data step).")
             return
-        self.runner.run(PLAN, partial(self.core.plan, self.table, dict(self.roles),
-                                      dict(options)), title=PLAN_TITLE)
+        options = dict(options)
+        label = next((o.label for o in getattr(self.base_project, "outcomes", ())
+                      if o.column == self.roles["outcome"]), None)
+        if label:  # the project's name for the outcome (else the core guesses one)
+            options.setdefault("outcome_label", label)
+        self.runner.run(PLAN, partial(self.core.plan, self.table, dict(self.roles), options),
+                        title=PLAN_TITLE)
 
     def cancel_plan(self) -> None:
         self.runner.cancel(PLAN)

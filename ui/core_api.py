@@ -142,9 +142,11 @@ class CoreApi:
 
     def plan(self, table: Any, roles: dict[str, str | None], options: dict[str, Any],
              progress: Progress) -> tuple[dict[str, Any], bytes | None]:
-        """The next phase's plan on the loaded data (``ui.plan_core.run_plan``)."""
+        """The next phase's plan on the loaded data (``ui.plan_core.run_plan``), the outcome
+        named in words (the project's label, else the guessed one)."""
         from .plan_core import run_plan
 
+        options = {"outcome_label": guess_outcome_info(str(roles["outcome"])).label, **options}
         return run_plan(table.frame, roles, options, progress)
 
     def exclude(self, table: Any, rows: tuple[int, ...]) -> Any:

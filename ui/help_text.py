@@ -13,7 +13,9 @@ HELP: dict[str, str] = {
         "<h3>Start</h3><p>A <b>project</b> remembers your data files, the column roles, the "
         "options and the text of the brief. It is saved as a <code>.pilot.json</code> file; "
         "the previous version is kept beside it as <code>.bak</code>.</p>"
-        "<p>Try the <b>demo pilot</b> to see every step on made-up data.</p>"),
+        "<p>Try the <b>demo pilot</b> to see every step on made-up data, and the "
+        "<b>small-pilot demo</b> (two pilot teams of sixteen) to see synthetic DiD, the method "
+        "for pilots with only a few teams.</p>"),
     "data": (
         "<h3>Data</h3><p>The <b>outcome panel</b> has one row per team and period. Tell "
         "pilot-eval which column is which: the team, the period, the outcome and when each "

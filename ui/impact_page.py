@@ -130,7 +130,11 @@ class ImpactPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.options_row)
-        layout.addWidget(self.method_guide)
+        guide_row = QHBoxLayout()
+        guide_row.addWidget(self.method_guide, 1)
+        guide_row.addWidget(self.options_row.placebo_label)
+        guide_row.addWidget(self.options_row.placebo)
+        layout.addLayout(guide_row)
         layout.addLayout(controls)
         layout.addWidget(self.sentence)
         layout.addWidget(self.body, 1)

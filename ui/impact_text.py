@@ -71,9 +71,13 @@ def clusters_text(headline_) -> str:
     return f"{words.thousands(clusters.n)} clusters ({clusters.counts}){pilot}"
 
 
-INFERENCE_WORDS = {"wild": "Wild cluster bootstrap", "analytic": "From the model"}
+INFERENCE_WORDS = {"wild": "Wild cluster bootstrap", "analytic": "From the model",
+                   "placebo": "From placebo runs"}
 RANGE_TIPS = {"wild": "From the wild cluster bootstrap, which gives a more trustworthy range "
-                      "than the model's when there are few clusters. " + ROUNDING_TIP}
+                      "than the model's when there are few clusters. " + ROUNDING_TIP,
+              "placebo": "From placebo runs: the analysis re-run with comparison teams posing "
+                         "as the pilot, which suits pilots with only a few teams. "
+                         + ROUNDING_TIP}
 
 
 def result_rows(outcome, unit_noun: str = "teams") -> list[Row]:
@@ -101,7 +105,32 @@ def result_rows(outcome, unit_noun: str = "teams") -> list[Row]:
         Row("Evidence", outcome.evidence.label, " ".join(outcome.evidence.reasons)
             or "No reason to lower the rating was found."),
     ]
-    return rows + check_rows(outcome, unit_noun)
+    return rows + synthetic_rows(outcome) + check_rows(outcome, unit_noun)
+
+
+WEIGHTS_SHOWN = 4  # comparison units named in the row; the tooltip lists every one
+CHECK_WORDS = {"good": "good", "weak": "weak", "unavailable": "not available"}
+
+
+def synthetic_rows(outcome) -> list[Row]:
+    """A synthetic headline's own section (``OutcomeReport.synthetic``): how the comparison
+    is built, the units it is made of, and the method's checks."""
+    section = getattr(outcome, "synthetic", None)
+    if section is None:
+        return []
+    rows = [Row("How the comparison is built", section.sentence)]
+    weights = section.weights
+    if weights:
+        shown = ", ".join(f"{w.unit} {w.weight:.0%}" for w in weights[:WEIGHTS_SHOWN])
+        more = (f" and {words.thousands(len(weights) - WEIGHTS_SHOWN)} more"
+                if len(weights) > WEIGHTS_SHOWN else "")
+        rows.append(Row("Synthetic comparison made of", shown + more,
+                        "Each comparison unit's share of the synthetic comparison: "
+                        + "; ".join(f"{w.unit} {w.weight:.1%}" for w in weights) + "."))
+    for check in section.checks:
+        rows.append(Row(capital(check.name), CHECK_WORDS.get(check.rating, check.rating),
+                        capital(check.text)))
+    return rows
 
 
 def pretest_text(outcome) -> Row:

@@ -117,7 +117,9 @@ class PlanPage(QWidget):
         self.table.setAccessibleName("Planning table")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()  # every heading whole; the last takes the rest
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.chart_holder = QVBoxLayout()
         results = QHBoxLayout()
         results.addWidget(self.table, 1)

@@ -33,7 +33,7 @@ class Chart:
 @dataclass(frozen=True)
 class ReportOutput:
     """What a run hands back to the GUI thread: the report and its charts, by name
-    (``means:OUTCOME``, ``event:OUTCOME``, ``retention``)."""
+    (``means:OUTCOME``, ``event:OUTCOME``, ``synthetic:OUTCOME``, ``retention``)."""
 
     report: Any  # pilot_eval.report.ProjectReport
     charts: dict[str, Chart] = field(default_factory=dict)
@@ -70,7 +70,8 @@ def render_spec(spec: Any, title: str) -> Chart:
 
 
 def outcome_charts(report: Any, unit_noun: str) -> dict[str, Chart]:
-    """The means chart and the event-study chart of each outcome, as the brief draws them."""
+    """The means chart and the event-study chart of each outcome, as the brief draws them,
+    and a synthetic headline's trajectory (pilot against its synthetic comparison)."""
     from pilot_eval.brief.build import event_time_chart
     from pilot_eval.brief.content import chart_content, outcome_row
 
@@ -78,10 +79,34 @@ def outcome_charts(report: Any, unit_noun: str) -> dict[str, Chart]:
     for outcome in report.outcomes:
         row = outcome_row(outcome, unit_noun)
         charts[f"means:{outcome.outcome}"] = render(chart_content(outcome, row, unit_noun))
+        synthetic = getattr(outcome, "synthetic", None)
+        if synthetic is not None and synthetic.path is not None:
+            charts[f"synthetic:{outcome.outcome}"] = synthetic_chart(outcome, synthetic)
         event = event_time_chart(outcome, row)
         if event is not None:
             charts[f"event:{outcome.outcome}"] = render(event)
     return charts
+
+
+def synthetic_chart(outcome: Any, section: Any) -> Chart:
+    """The pilot and its synthetic comparison over time (``charts.synthetic``'s builder, as
+    the report's technical section draws it), with its numbers as the data table."""
+    from pilot_eval.charts.synthetic import section_figures
+    from pilot_eval.report.words import format_value
+
+    from .chart_image import render_png
+
+    trajectory, _gaps, _weights = section_figures(section, outcome_label=outcome.label,
+                                                  unit=outcome.unit)
+    path = section.path
+    title = f"{outcome.label}: the pilot and its synthetic comparison"
+    rows = tuple((label, format_value(p, outcome.unit), format_value(s, outcome.unit))
+                 for label, p, s in zip(path.labels, path.pilot, path.synthetic, strict=True))
+    start = path.labels[path.start_index] if 0 <= path.start_index < len(path.labels) else ""
+    alt = (f"Line chart: {outcome.label} of the pilot and of its synthetic comparison (a "
+           f"weighted mix of comparison units) in each period; the pilot starts in {start}.")
+    return Chart(png=render_png(trajectory), title=title, alt_text=alt,
+                 columns=("Period", "Pilot", "Synthetic comparison"), rows=rows)
 
 
 def retention_chart(retention: Any, options: Any) -> Chart | None:

@@ -38,7 +38,9 @@ class ReportViewsMixin:
             return False
         from .trends_text import trend_sentence
 
-        chart = output.chart("event", outcome.outcome) or output.chart("means", outcome.outcome)
+        name = outcome.outcome  # a synthetic headline's own chart first, else the event study
+        chart = (output.chart("synthetic", name) or output.chart("event", name)
+                 or output.chart("means", name))
         self.impact_page.show_result(outcome, chart, unit_noun=self.unit_noun())
         self.trends_page.show_trends(outcome.label, trend_sentence(outcome),
                                      output.chart("means", outcome.outcome))

@@ -14,6 +14,7 @@ from pilot_eval.ui.plan_core import run_plan
 from pilot_eval.ui.settings import open_settings
 
 from pilot_eval.demo import demo_path
+from pilot_eval.role_names import guess_outcome_info
 
 WAIT_MS = 120_000
 OPTIONS = {"teams": (10, 20), "months": (12,), "staggered": False, "power": 0.8,
@@ -51,7 +52,9 @@ def test_the_plan_step_plans_on_the_loaded_data_and_shows_the_curve(qtbot, windo
         page.run_button.click()
     qtbot.waitUntil(lambda: page.run_button.isEnabled(), timeout=WAIT_MS)
 
-    expected, png = run_plan(pd.read_csv(demo_path("outcomes.csv")), roles, OPTIONS)
+    label = guess_outcome_info(roles["outcome"]).label  # the chart and sentence name it
+    expected, png = run_plan(pd.read_csv(demo_path("outcomes.csv")), roles,
+                             {**OPTIONS, "outcome_label": label})
     shown, shown_png = answer.args[0]
     assert shown["grid"] == expected["grid"]
     assert page.sentence.text() == expected["sentence"]

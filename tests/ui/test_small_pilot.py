@@ -90,3 +90,18 @@ def test_the_small_pilot_demo_opens_from_start_in_documents(qtbot, window, docum
     assert outcome.headline.estimator == "synthetic-did"
     rows = dict(impact.table_text())
     assert rows["Method"].startswith("Synthetic")
+    # the report's synthetic section: how the comparison is built, its units and checks,
+    # and the pilot against its synthetic comparison as the chart
+    section = outcome.synthetic
+    assert section is not None and section.weights
+    assert rows["How the comparison is built"] == section.sentence
+    top = section.weights[0]
+    assert rows["Synthetic comparison made of"].startswith(f"{top.unit} {top.weight:.0%}")
+    for check in section.checks:
+        assert check.name[:1].upper() + check.name[1:] in rows
+    assert impact.chart.title.text() == "Children's plan goals met: the pilot and its synthetic " \
+        "comparison"
+    assert impact.chart.has_picture()
+    table = impact.chart.table_rows()
+    assert len(table) == len(section.path.labels)
+    assert table[0][0] == section.path.labels[0]
