@@ -205,6 +205,8 @@ class BriefPage(QWidget):
         if busy:
             self.status.setText("Writing the brief…")
 
-    def show_exported(self, pdf: str, html: str) -> None:
+    def show_exported(self, files: tuple[str, ...] | list[str]) -> None:
+        """The files written: the brief (PDF, HTML), the technical report, the tables and
+        results.json."""
         self.export_button.setEnabled(True)
-        self.status.setText(f"Saved the brief as PDF and HTML:\n{pdf}\n{html}")
+        self.status.setText("Saved:\n" + "\n".join(files))

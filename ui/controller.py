@@ -31,6 +31,7 @@ from .task_runner import TaskRunner
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
 DEMO, PREVIEW, TRENDS = "demo", "preview", "trends"
 BRIEF_PREVIEW = "brief_preview"
+TABLES = "tables"
 PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
     LOAD: "The file could not be opened",
@@ -38,6 +39,7 @@ TITLES = {
     TRENDS: "The trends could not be drawn",
     ANALYSIS: "The analysis could not run",
     BRIEF: "The brief could not be exported",
+    TABLES: "The tables could not be exported",
     RETENTION: RETENTION_TITLE,
     PLAN: PLAN_TITLE,
     DEMO: "The demo pilot could not be prepared",
@@ -93,7 +95,8 @@ class Controller(PlanMixin, StaffMixin, QObject):
     progress = Signal(str, float, str)  # task key, fraction, message
     result_ready = Signal(object)      # ReportOutput: the project's report and its charts
     analysis_cancelled = Signal()
-    brief_exported = Signal(str, str)  # pdf path, html path (results.json beside them)
+    brief_exported = Signal(str, str)  # pdf path, html path (``exported``: all five files)
+    tables_exported = Signal(object)   # the files written: a workbook or one CSV per table
     error = Signal(object)             # ErrorInfo
     busy_changed = Signal(str, bool)   # task key, busy
     retention_ready = Signal(object)   # RetentionView: the staff records on their own
@@ -127,6 +130,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
         self.staff: dict[str, Any] | None = None  # the project's staff entry (staff_data)
         self.retention_view: Any = None  # RetentionView of the staff records on their own
         self.dirty = False
+        self.exported: tuple[str, ...] = ()  # the files of the last brief export
         self.date_format: str | None = None  # chosen in the import wizard (None: detect)
         self.header_row: int | None = None  # the row of column names (import wizard, project)
         self.raw_table: Any = None  # the table as read; ``table`` is it without ``excluded``
@@ -365,8 +369,8 @@ class Controller(PlanMixin, StaffMixin, QObject):
 
     def export_brief(self, folder: str, *, brief: dict[str, Any] | None = None,
                      narrative: dict[str, str] | None = None) -> None:
-        """Write brief.pdf, brief.html and results.json of the report into ``folder``, with
-        the brief's text as it is now."""
+        """Write the five files of the report (brief.pdf, brief.html, technical-report.pdf,
+        tables.xlsx, results.json) into ``folder``, with the brief's text as it is now."""
         if self.report is None:
             self.error.emit(ErrorInfo(TITLES[BRIEF], "Run the analysis before exporting the "
                                       "brief: the brief reports its results."))
@@ -374,6 +378,16 @@ class Controller(PlanMixin, StaffMixin, QObject):
         project = self.current_project(brief=brief, narrative=narrative)
         self.runner.run(BRIEF, partial(self.core.export_brief, self.report, project,
                                        str(folder)), title=TITLES[BRIEF])
+
+    def export_tables(self, path: str) -> None:
+        """Write the report's tables to ``path``: an .xlsx workbook, or one .csv per table."""
+        if self.report is None:
+            self.error.emit(ErrorInfo(TITLES[TABLES], "Run the analysis before exporting the "
+                                      "tables: they are its results."))
+            return
+        self.runner.run(TABLES, partial(self.core.export_tables, self.report,
+                                        self.current_project(), str(path)),
+                        title=TITLES[TABLES])
 
     def preview_brief(self, *, brief: dict[str, Any] | None = None,
                       narrative: dict[str, str] | None = None) -> None:
@@ -470,8 +484,10 @@ class Controller(PlanMixin, StaffMixin, QObject):
         elif key == BRIEF_PREVIEW:
             self.brief_preview_ready.emit(str(value))
         elif key == BRIEF:
-            pdf, html, *_ = value
-            self.brief_exported.emit(str(Path(pdf)), str(Path(html)))
+            self.exported = tuple(str(Path(p)) for p in value)
+            self.brief_exported.emit(self.exported[0], self.exported[1])
+        elif key == TABLES:
+            self.tables_exported.emit(list(value))
 
     @Slot(str, object)
     def _on_failed(self, key: str, info: ErrorInfo) -> None:

@@ -213,12 +213,19 @@ class CoreApi:
                            staff_view=staff_view)
 
     def export_brief(self, report: Any, project: Any, folder: str, progress: Progress
-                     ) -> tuple[str, str, str]:
-        """brief.pdf, brief.html and results.json of ``report`` (with ``project``'s brief
-        text) in ``folder``."""
+                     ) -> tuple[str, ...]:
+        """The five files of ``report`` (with ``project``'s brief text) in ``folder``:
+        brief.pdf, brief.html, technical-report.pdf, tables.xlsx, results.json."""
         from .report_core import export_brief, with_brief
 
         return export_brief(with_brief(report, project), folder, progress)
+
+    def export_tables(self, report: Any, project: Any, path: str, progress: Progress
+                      ) -> list[str]:
+        """``report``'s tables at ``path`` (.xlsx, or one .csv per table beside it)."""
+        from .report_core import export_tables, with_brief
+
+        return export_tables(with_brief(report, project), path, progress)
 
     def brief_preview(self, report: Any, project: Any, progress: Progress) -> str:
         """Page 1 of the brief as HTML, from the content the export writes."""

@@ -156,6 +156,8 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self._action(file_menu, "Save project &as…", "Ctrl+Shift+S", self.save_project_as)
         self.export_action = self._action(file_menu, "&Export brief…", "Ctrl+E",
                                           self.export_brief_dialog)
+        self.tables_action = self._action(file_menu, "Export &tables…", "Ctrl+Shift+E",
+                                          self.export_tables_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         edit_menu = bar.addMenu("&Edit")
@@ -225,6 +227,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         c.result_ready.connect(self._on_result)
         c.analysis_cancelled.connect(self.impact_page.show_cancelled)
         c.brief_exported.connect(self._on_exported)
+        c.tables_exported.connect(self._on_tables_exported)
         c.retention_ready.connect(self._on_retention)
         c.error.connect(self.show_error)
         c.busy_changed.connect(self._on_busy)
@@ -423,8 +426,11 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
             self.statusBar().showMessage(f"{message}…")
 
     def _on_exported(self, pdf: str, html: str) -> None:
-        self.brief_page.show_exported(pdf, html)
-        self.statusBar().showMessage(f"Saved {Path(pdf).name} and {Path(html).name}.")
+        files = self.controller.exported or (pdf, html)
+        self.brief_page.show_exported(files)
+        names = [Path(f).name for f in files]
+        self.statusBar().showMessage(f"Saved {', '.join(names[:-1])} and {names[-1]} in "
+                                     f"{Path(pdf).parent}.")
 
     def _on_busy(self, key: str, busy: bool) -> None:
         if key == ANALYSIS:

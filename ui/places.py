@@ -26,7 +26,7 @@ from typing import Any
 
 DOCUMENTS_ENV = "PILOT_EVAL_DOCUMENTS"
 #: The files an export writes into its folder (as ``pilot-eval brief --out FOLDER``).
-BRIEF_FILES = ("brief.pdf", "brief.html", "results.json")
+BRIEF_FILES = ("brief.pdf", "brief.html", "technical-report.pdf", "tables.xlsx", "results.json")
 DEMO_SUBFOLDER = ("pilot-eval", "demo")
 SMALL_DEMO_SUBFOLDER = ("pilot-eval", "small-pilot-demo")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)

@@ -162,15 +162,25 @@ def with_brief(report: Any, project: Any) -> Any:
                                narrative=tuple(sorted(project.narrative.items())))
 
 
-def export_brief(report: Any, folder: str | Path, progress: Progress) -> tuple[str, str, str]:
-    """Write brief.pdf, brief.html and results.json into ``folder`` (as ``pilot-eval brief
-    --out FOLDER`` does); return their paths."""
+def export_brief(report: Any, folder: str | Path, progress: Progress) -> tuple[str, ...]:
+    """Write brief.pdf, brief.html, technical-report.pdf, tables.xlsx and results.json into
+    ``folder`` (as ``pilot-eval brief --out FOLDER`` does); return their paths (brief.pdf
+    and brief.html first)."""
     from pilot_eval.pipeline import write_outputs
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = write_outputs(report, out, progress=progress)
-    return str(written.pdf), str(written.html), str(written.results)
+    return tuple(str(path) for path in written.files)
+
+
+def export_tables(report: Any, path: str | Path, progress: Progress) -> list[str]:
+    """The report's tables as an ``.xlsx`` workbook, or one CSV per table beside ``path``
+    (``pilot_eval.tables.export_report_tables``); return the files written."""
+    from pilot_eval.tables import export_report_tables
+
+    progress.report(0.1, "Writing the tables")
+    return [str(p) for p in export_report_tables(report, path)]
 
 
 #: Where the HTML twin's first page ends: the charts over time, else the annex.

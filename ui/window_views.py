@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .places import BRIEF_FILES
 
+TABLE_FILTER = "Excel workbook (*.xlsx);;CSV, one file per table (*.csv)"
+
 
 class ReportViewsMixin:
     """Needs ``self.controller`` and the pages of the main window."""
@@ -96,22 +98,24 @@ class ReportViewsMixin:
     def ask_replace_brief(self, folder: Path) -> bool:
         """The folder already holds a brief: replace it?  (Tests replace this.)"""
         answer = QMessageBox.question(
-            self, "Replace the brief?", f"{folder} already holds brief.pdf, brief.html or "
-            "results.json. Replace them with this brief?",
+            self, "Replace the brief?", f"{folder} already holds a brief (brief.pdf, "
+            "brief.html, technical-report.pdf, tables.xlsx or results.json). Replace them with "
+            "this brief?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes
 
     def export_brief_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Export the brief into a folder (brief.pdf, brief.html, results.json)",
+            self, "Export the brief into a folder (brief.pdf, brief.html, technical-report.pdf, "
+            "tables.xlsx, results.json)",
             str(self._export_folder()))
         if folder:
             self.export_brief_to(folder)
 
     def export_brief_to(self, path: str | Path) -> bool:
-        """Write brief.pdf, brief.html and results.json into the folder ``path`` (a ``.pdf``
-        path: into its folder), as ``pilot-eval brief --out FOLDER`` does."""
+        """Write the brief's five files into the folder ``path`` (a ``.pdf`` path: into its
+        folder), as ``pilot-eval brief --out FOLDER`` does."""
         folder = Path(path)
         if folder.suffix.lower() == ".pdf":
             folder = folder.parent
@@ -120,3 +124,28 @@ class ReportViewsMixin:
             return False
         self.controller.export_brief(str(folder), brief=self.brief_page.options())
         return True
+
+    def export_tables_dialog(self) -> None:
+        """File > Export tables…: an Excel workbook, or one CSV file per table."""
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export the tables", str(self._export_folder() / "tables.xlsx"), TABLE_FILTER)
+        if path:
+            if not Path(path).suffix:
+                path += ".csv" if chosen.startswith("CSV") else ".xlsx"
+            self.export_tables_to(path)
+
+    def export_tables_to(self, path: str | Path) -> bool:
+        """Write the report's tables to ``path`` (``.xlsx``; ``.csv``: one file per table,
+        named after it, beside ``path``)."""
+        if Path(path).suffix.lower() not in (".xlsx", ".csv"):
+            self.statusBar().showMessage("Choose a file name ending in .xlsx or .csv.")
+            return False
+        self.controller.export_tables(str(path))
+        return True
+
+    def _on_tables_exported(self, files: list[str]) -> None:
+        names = [Path(f).name for f in files]
+        where = Path(files[0]).parent if files else ""
+        text = (f"Saved {names[0]} in {where}." if len(names) == 1 else
+                f"Saved {len(names)} CSV files (one per table) in {where}.")
+        self.statusBar().showMessage(text)

@@ -27,10 +27,11 @@ from pilot_eval.cli import main as cli
 from pilot_eval.project import load_project
 from pilot_eval.report import run_project, words
 from pilot_eval.report.values import number
+from pilot_eval.tables import report_tables, tables_bytes
 
 CLOCK = "2025-10-01T09:00:00+01:00"
 NUMBER = re.compile(r"[-+]?£?\d[\d,]*(?:\.\d+)?")
-OUTPUTS = ("brief.pdf", "brief.html", "results.json")
+OUTPUTS = ("brief.pdf", "brief.html", "technical-report.pdf", "tables.xlsx", "results.json")
 
 
 def figures(text: str) -> list[float]:
@@ -143,3 +144,22 @@ def test_the_demo_in_the_window_is_the_report_and_the_brief(walked, tmp_path, do
         window_bytes = (exported / name).read_bytes()
         assert window_bytes == (from_cli / name).read_bytes(), name
         assert window_bytes == (rebuilt / name).read_bytes(), name
+
+    assert sorted(Path(f).name for f in c.exported) == sorted(OUTPUTS)  # all five, said
+    assert all(name in window.brief_page.status.text() for name in OUTPUTS)
+
+    # File > Export tables: the report's tables workbook, or one CSV per table.
+    workbook = tmp_path / "tables" / "pilot tables.xlsx"
+    workbook.parent.mkdir()
+    (files,) = run_until(c.tables_exported, lambda: window.export_tables_to(workbook),
+                         failed=c.error)
+    assert files == [str(workbook)]
+    assert workbook.read_bytes() == tables_bytes(report)  # same report, same bytes
+    assert workbook.read_bytes() == (exported / "tables.xlsx").read_bytes()
+    (files,) = run_until(c.tables_exported,
+                         lambda: window.export_tables_to(tmp_path / "tables" / "pilot.csv"),
+                         failed=c.error)
+    written = [Path(f) for f in files]
+    assert len(written) == len(report_tables(report)) and all(p.is_file() for p in written)
+    assert all(p.name.startswith("pilot - ") and p.suffix == ".csv" for p in written)
+    assert str(workbook.parent) in window.statusBar().currentMessage()
