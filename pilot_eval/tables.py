@@ -23,6 +23,7 @@ from pilot_eval.estimators import Unavailable
 from pilot_eval.estimators.disclosure import SUPPRESSED, protect_count
 from pilot_eval.exports import ExportError, csv_bytes, xlsx_bytes
 from pilot_eval.report.project_report import ProjectReport
+from pilot_eval.report.retention_report import FineGrayModel
 from pilot_eval.report.values import number
 from pilot_eval.report.words import PRECISION_RULE, estimator_title
 
@@ -42,6 +43,8 @@ SHEETS = {
     "Group means": "mean outcome per period in pilot and comparison units (the charts' data)",
     "Retention": "staff by arm, leavers, median time in post, retention at set times, RMST",
     "Cox model": "the Cox model's terms (hazard ratios) and the DiD on leaving",
+    "Fine-Gray": "the Fine-Gray model of the share who end up leaving for one reason (others "
+                 "competing): subdistribution hazard ratios, who it covers",
     "Retention curves": "share of staff still in post over time, while 25+ are at risk",
     "Workforce rates": "workforce rates by arm and period (counts disclosure-controlled)",
 }
@@ -212,6 +215,7 @@ def retention_tables(report: ProjectReport) -> dict[str, pd.DataFrame]:
     out = {"Retention": pd.DataFrame(groups, dtype=object),
            "Cox model": _frame(cox, ("model", "term", "coef", "se", "hazard_ratio", "ci_low",
                                      "ci_high", "p_value")),
+           "Fine-Gray": fine_gray_table(retention.fine_gray, rule),
            "Retention curves": _frame(curves, ("group", "time", "still in post", "ci_low",
                                                "ci_high", "at risk"))}
     if retention.rates is not None:
@@ -222,6 +226,27 @@ def retention_tables(report: ProjectReport) -> dict[str, pd.DataFrame]:
                  for c, v in zip(table.columns, values, strict=True)} for values in table.rows]
         out["Workforce rates"] = _frame(rows, table.columns)
     return out
+
+
+def fine_gray_table(model: FineGrayModel | Unavailable | None, rule) -> pd.DataFrame:
+    """One row per Fine-Gray term (``subdistribution_hazard_ratio``), with the model's cause,
+    population and counts (disclosure-controlled: staff) on every row; one row with the reason
+    when it was not estimated."""
+    if model is None:
+        return pd.DataFrame()
+    if isinstance(model, Unavailable):
+        return pd.DataFrame([{"cause": "", "not estimated": model.reason}], dtype=object)
+    about = {"cause": model.cause, "population": model.population,
+             "spells used": _count(model.n_used, rule), "spells": _count(model.n_spells, rule),
+             "events": _count(model.n_events, rule),
+             "competing events": _count(model.n_competing, rule), "clusters": model.n_clusters,
+             "standard errors": model.se_type}
+    rows = [{"term": t.name, "pilot term": t.name == model.pilot_term,
+             **{k: _n(getattr(t, k)) for k in ("coef", "se")},
+             "subdistribution_hazard_ratio": _n(t.shr),
+             **{k: _n(getattr(t, k)) for k in ("ci_low", "ci_high", "p_value")}, **about}
+            for t in model.terms]
+    return pd.DataFrame(rows, dtype=object)
 
 
 def readme(report: ProjectReport, sheets: Iterable[str]) -> pd.DataFrame:

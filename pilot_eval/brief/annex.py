@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pilot_eval.brief.annex_compact import (
     FULL_PRECISION_NOTE,
@@ -20,8 +20,10 @@ from pilot_eval.brief.annex_compact import (
     leave_one_out_wide,
     overall_aggregations,
 )
+from pilot_eval.brief.disclosure import count_cell
 from pilot_eval.brief.tables import AnnexSection, DataTable
 from pilot_eval.estimators import Unavailable
+from pilot_eval.estimators.disclosure import DisclosureRule
 from pilot_eval.report.evidence import power_text
 from pilot_eval.report.outcome import OutcomeReport, PreTrendTest
 from pilot_eval.report.project_report import ProjectReport
@@ -46,6 +48,11 @@ COX_TERMS = {
     "pilot": "Pilot team (difference before its start)",
     "post": "After the start (all teams)",
     "pilot_post": "Pilot team after its start: the pilot's effect",
+}
+FINE_GRAY_TERMS = {
+    "pilot": "Pilot team (joined before its start)",
+    "joined_after_start": "Joined after the pilot started (all teams)",
+    "pilot_joined_after_start": "Pilot team, joined after its start: the pilot's term",
 }
 PRETEST_NAMES = {"event study": "pre-trend test from a two-way event study with binned leads",
                  "estimator": "pre-trend test of all pre-pilot ATT(g,t) together"}
@@ -126,8 +133,12 @@ def conventions_table(outcomes: Sequence[OutcomeReport]) -> DataTable:
                      rows=tuple(rows))
 
 
-def _available(value: Any) -> bool:
-    return value is not None and not isinstance(value, Unavailable)
+T = TypeVar("T")
+
+
+def _available(value: T | Unavailable | None) -> T | None:
+    """The value, or None when it is missing or Unavailable."""
+    return None if value is None or isinstance(value, Unavailable) else value
 
 
 def conventions_section(outcomes: Sequence[OutcomeReport],
@@ -139,16 +150,16 @@ def conventions_section(outcomes: Sequence[OutcomeReport],
         "Ranges are 95% confidence intervals unless stated otherwise.",
     ]
     if retention is not None:
-        if _available(retention.cox):
-            bullets.append(f"Cox model ties: {retention.cox.ties or 'not stated'} method; "
-                           f"standard errors {retention.cox.se_type or 'as reported'}.")
+        if (cox := _available(retention.cox)) is not None:
+            bullets.append(f"Cox model ties: {cox.ties or 'not stated'} method; "
+                           f"standard errors {cox.se_type or 'as reported'}.")
         if retention.groups:
             bullets.append(f"Kaplan-Meier pointwise ranges use the {retention.ci_transform} "
                            "transform.")
-        if _available(retention.rmst):
+        if (rmst := _available(retention.rmst)) is not None:
             bullets.append(f"Restricted mean survival time up to tau = "
-                           f"{exact(retention.rmst.tau)} with "
-                           f"{retention.rmst.variance or 'the survRM2 Greenwood-type'} variance.")
+                           f"{exact(rmst.tau)} with "
+                           f"{rmst.variance or 'the survRM2 Greenwood-type'} variance.")
     return AnnexSection(heading="Estimators and conventions", bullets=tuple(bullets),
                         tables=(conventions_table(outcomes),))
 
@@ -170,8 +181,8 @@ def retention_tables(retention: RetentionReport | None) -> list[DataTable]:
     tables: list[DataTable] = []
     if retention is None:
         return tables
-    cox = retention.cox
-    if _available(cox) and cox.terms:
+    cox = _available(retention.cox)
+    if cox is not None and cox.terms:
         tables.append(DataTable(
             caption=f"Cox model (ties: {cox.ties or 'not stated'})",
             columns=("Term", "Coefficient", "SE", "Hazard ratio", "Range low", "Range high",
@@ -180,13 +191,13 @@ def retention_tables(retention: RetentionReport | None) -> list[DataTable]:
                 t.coef, t.se, t.hazard_ratio, t.ci_low,
                                                      t.ci_high, t.p_value)))
                        for t in cox.terms)))
-    rmst = retention.rmst
-    if _available(rmst) and rmst.by_group:
+    rmst = _available(retention.rmst)
+    if rmst is not None and rmst.by_group:
         rows = [(f"{g.name.capitalize()} teams (first {exact(rmst.tau)} months)",
                  exact(g.estimate), exact(g.se),
                  "", "", "") for g in rmst.by_group]
-        diff = rmst.difference
-        if _available(diff):
+        diff = _available(rmst.difference)
+        if diff is not None:
             rows.append(("Difference, pilot minus comparison", exact(diff.estimate),
                          exact(diff.se), exact(diff.ci_low), exact(diff.ci_high),
                          exact(diff.p_value)))
@@ -195,6 +206,30 @@ def retention_tables(retention: RetentionReport | None) -> list[DataTable]:
                                 columns=("Group", "RMST", "SE", "Range low", "Range high",
                                          "p-value"), rows=tuple(rows)))
     return tables
+
+
+def fine_gray_table(retention: RetentionReport | None, rule: DisclosureRule) -> DataTable | None:
+    """The Fine-Gray model of the share who end up leaving for one reason (others competing):
+    who it covers (staff counts disclosure-controlled), then each term's subdistribution
+    hazard ratio."""
+    model = None if retention is None else retention.fine_gray
+    if model is None:
+        return None
+    if isinstance(model, Unavailable):
+        return DataTable(caption="Fine-Gray model of leaving for one reason: not estimated",
+                         columns=("Why",), rows=((model.reason,),))
+    cover = (f"{count_cell(model.n_used, rule)} of {count_cell(model.n_spells, rule)} spells"
+             if model.n_used is not None and model.n_spells is not None else "spells")
+    return DataTable(
+        caption=(f"Fine-Gray model of leaving ({model.cause}), other reasons competing: "
+                 f"{model.population}; {cover}, {count_cell(model.n_events, rule)} leaving "
+                 f"({model.cause}), {count_cell(model.n_competing, rule)} for other reasons; "
+                 f"standard "
+                 f"errors {model.se_type}" + (f". {model.note}" if model.note else "")),
+        columns=("Term", "Coefficient", "SE", "Subdistribution hazard ratio", "Range low",
+                 "Range high", "p-value"),
+        rows=tuple((FINE_GRAY_TERMS.get(t.name, t.name), *(exact(v) for v in (
+            t.coef, t.se, t.shr, t.ci_low, t.ci_high, t.p_value))) for t in model.terms))
 
 
 def results_section(outcomes: Sequence[OutcomeReport], retention: RetentionReport | None,
@@ -223,23 +258,23 @@ def diagnostics_section(outcomes: Sequence[OutcomeReport]) -> AnnexSection:
         if rating.not_checked:
             bullets.append(f"{o.label}: not checked: {'; '.join(rating.not_checked)}.")
         bullets += pretest_bullets(o)
-        if _available(o.placebo):
-            result = o.placebo.result
+        if (placebo := _available(o.placebo)) is not None:
+            result = placebo.result
             bullets.append(f"{o.label}: in-time placebo (fake start before the pilot) estimate "
                            f"{exact(result.estimate)}, range {exact(result.ci_low)}"
                            f" to {exact(result.ci_high)}.")
-        if _available(o.sensitivity):
+        if (sens := _available(o.sensitivity)) is not None:
             bullets.append(f"{o.label}: sensitivity to parallel-trend violations (Rambachan & "
                            f"Roth): relative-magnitude breakdown value Mbar "
-                           f"{exact(o.sensitivity.breakdown_mbar)}; smoothness breakdown value M "
-                           f"{exact(o.sensitivity.breakdown_m)}.")
-            trend = o.sensitivity.trend
+                           f"{exact(sens.breakdown_mbar)}; smoothness breakdown value M "
+                           f"{exact(sens.breakdown_m)}.")
+            trend = sens.trend
             if trend is not None and not isinstance(trend, Unavailable):
                 verdict = {True: "holds", False: "does not hold", None: "not computed"}[
-                    o.sensitivity.robust]
+                    sens.robust]
                 bullets.append(
-                    f"{o.label}: the bound read for the rating is {o.sensitivity.bound} "
-                    f"({o.sensitivity.bound_why}); allowing any straight-line pre-trend over "
+                    f"{o.label}: the bound read for the rating is {sens.bound} "
+                    f"({sens.bound_why}); allowing any straight-line pre-trend over "
                     f"event times {trend.window[0]} to {trend.window[1]}: estimate "
                     f"{exact(trend.estimate)}, range {exact(trend.low)} to {exact(trend.high)}; "
                     f"the conclusion {verdict}.")
@@ -278,8 +313,8 @@ def pretest_bullets(report: OutcomeReport) -> list[str]:
 
 
 def bacon_table(report: OutcomeReport) -> DataTable | None:
-    bacon = report.bacon
-    if not _available(bacon) or not bacon.comparisons:
+    bacon = _available(report.bacon)
+    if bacon is None or not bacon.comparisons:
         return None
     return DataTable(
         caption=f"{report.label}: Goodman-Bacon decomposition of the two-way estimate",

@@ -41,7 +41,7 @@ def disclosure_section(options: BriefOptions) -> AnnexSection:
     return AnnexSection(
         heading="Disclosure control",
         paragraphs=(options.disclosure.describe(),
-                    "Applied to every count and percentage from staff records in this brief. "
+                    "Applied to every count and percentage from staff records in this report. "
                     "Model estimates (hazard ratios, differences in time in post and their "
                     "ranges) are not disclosive and are shown in full. Outcome means come from "
                     "team-level management information and are not suppressed."))
@@ -49,7 +49,7 @@ def disclosure_section(options: BriefOptions) -> AnnexSection:
 
 def glossary_section() -> AnnexSection:
     return AnnexSection(heading="Glossary", tables=(DataTable(
-        caption="Terms used in this brief", columns=("Term", "Meaning"), rows=GLOSSARY),))
+        caption="Terms used in this report", columns=("Term", "Meaning"), rows=GLOSSARY),))
 
 
 def validation_rows(report: ProjectReport) -> list[tuple[str, str]]:
@@ -109,7 +109,7 @@ def qa_section(report: ProjectReport, options: BriefOptions, date_text: str) -> 
     versions = DataTable(caption="Software and package versions (when the analysis ran)",
                          columns=("Software", "Version"), rows=qa.software)
     seeds = options.seeds or qa.seeds
-    who = options.analyst or options.author or "not recorded"
+    who = options.analyst or options.author or "an analyst not named in the project"
     clock = ("" if qa.clock == "system" else
              f" The run time comes from a fixed clock, not the computer's: "
              f"{qa.clock.removeprefix('fixed (').removesuffix(')')}.")

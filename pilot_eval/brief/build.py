@@ -188,7 +188,7 @@ def caveats(outcomes: Sequence[OutcomeReport], rows: Sequence[OutcomeRow],
     if len(chosen) == 1:  # nothing else stands out: give the design's two caveats separately
         chosen = [PARALLEL_CAVEAT.format(units=unit_noun), SELECTION_CAVEAT.format(units=unit_noun)]
     if retention is not None and retention.groups and not any(
-            g.at(12.0) is not None and g.at(12.0).survival is not None
+            (at := g.at(12.0)) is not None and at.survival is not None
             for g in retention.groups):
         chosen.append("Short follow-up for staff: no group was followed for 12 months, so "
                       "longer-term retention is unknown.")
@@ -258,12 +258,13 @@ def build_brief_content(report: ProjectReport, options: BriefOptions | None = No
         if chart:
             charts.append(chart)
     event = event_time_chart(outcomes[first[0]], all_rows[first[0]])
-    if event:
+    if event is not None:
         charts.append(event)
     on_page_two = {first[0]}
     for index in first[1:]:  # room left on page 2: the other headline outcomes' charts
-        if len(charts) < PAGE_TWO_EXTRA and group_charts[index]:
-            charts.append(group_charts[index])
+        extra = group_charts[index]
+        if len(charts) < PAGE_TWO_EXTRA and extra is not None:
+            charts.append(extra)
             on_page_two.add(index)
     annex_charts = tuple(c for i, c in enumerate(group_charts) if c and i not in on_page_two)
 

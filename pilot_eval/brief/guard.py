@@ -6,9 +6,11 @@ font cannot show.
   shorter text flows across as many pages as it needs.
 * A logo must be a PNG or JPEG file (checked by its first bytes, not its name); anything else
   is refused naming the file.
-* The PDF's embedded font (DejaVu Sans) has no emoji, and reportlab does not lay out
-  right-to-left scripts (Hebrew, Arabic ...) in reading order or join Arabic letters.  In the
-  PDF such characters are replaced visibly (``MISSING_GLYPH``; ``RTL_STANDIN`` for a
+* The PDF's embedded font (DejaVu Sans) lacks most emoji, and reportlab does not lay out
+  right-to-left scripts (Hebrew, Arabic ...) in reading order or join Arabic letters.  Nor
+  does it write characters beyond U+FFFF (emoji such as U+1F600) into the PDF's text layer
+  correctly: copied or read aloud, they come out as another character, even where the font
+  draws them.  In the PDF such characters are replaced visibly (``MISSING_GLYPH``; ``RTL_STANDIN`` for a
   right-to-left run) and the QA summary says so; brief.html shows the text as written.
 """
 
@@ -71,7 +73,7 @@ def _covered() -> frozenset[int]:
 
 
 def _shown(char: str) -> bool:
-    return (ord(char) in _covered() or char in "\n\t"
+    return ((ord(char) <= 0xFFFF and ord(char) in _covered()) or char in "\n\t"
             or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"))
 
 

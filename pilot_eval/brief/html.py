@@ -210,4 +210,8 @@ def brief_html(content: BriefContent) -> str:
 def render_html(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     """Write ``content`` as one self-contained HTML file to ``path`` (atomically)."""
     document = brief_html(content)
-    return write_atomically(path, lambda temp: temp.write_text(document, encoding="utf-8"))
+
+    def write(temp: Path) -> None:
+        temp.write_text(document, encoding="utf-8")
+
+    return write_atomically(path, write)

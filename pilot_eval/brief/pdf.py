@@ -21,6 +21,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -37,7 +38,13 @@ from reportlab.platypus import (
 from pilot_eval import __version__
 from pilot_eval.brief import fonts
 from pilot_eval.brief.atomic import write_atomically
-from pilot_eval.brief.content import BriefContent, ChartContent, DataTable, TechnicalContent
+from pilot_eval.brief.content import (
+    BriefContent,
+    ChartContent,
+    DataTable,
+    SummaryBox,
+    TechnicalContent,
+)
 from pilot_eval.brief.drawing import vector_to_drawing
 from pilot_eval.brief.figures import chart_vector
 from pilot_eval.brief.guard import pdf_text
@@ -92,11 +99,19 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(pdf_text(text)), style)
 
 
-def _table(data: list[list[Flowable]], widths: list[float], *, header_rows: int = 1,
-           padding: float = 3) -> Table:
+def _table(data: list[list[Flowable | str]], widths: list[float], *, header_rows: int = 1,
+           padding: float = 3, body: ParagraphStyle | None = None) -> Table:
+    """A table with a ruled header; plain-text cells are set in ``body``'s font, size, leading
+    and colour (the same as its paragraphs)."""
     table = Table(data, colWidths=widths, repeatRows=header_rows, hAlign="LEFT", splitInRow=1)
+    plain = [] if body is None else [
+        ("FONTNAME", (0, header_rows), (-1, -1), body.fontName),
+        ("FONTSIZE", (0, header_rows), (-1, -1), body.fontSize),
+        ("LEADING", (0, header_rows), (-1, -1), body.leading),
+        ("TEXTCOLOR", (0, header_rows), (-1, -1), body.textColor)]
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # the cell default would be Helvetica
+        *plain,
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, header_rows - 1), 1, TEXT),
         ("LINEBELOW", (0, header_rows), (-1, -1), 0.4, RULE),
@@ -140,8 +155,7 @@ def _cell(text: str, s: dict, head: bool = False, small: bool = False) -> Paragr
 SUMMARY_TABLE_CHARS = 1500  # longer narrative is set as paragraphs, which split across pages
 
 
-def _summary_box(content: BriefContent, s: dict, width: float) -> Flowable | list[Flowable]:
-    box = content.summary
+def _summary_box(box: SummaryBox, s: dict, width: float) -> Flowable | list[Flowable]:
     if max(len(box.issue), len(box.recommendation)) > SUMMARY_TABLE_CHARS:
         return [_p("Issue", s["head"]), _p(box.issue, s["body"]),
                 _p("Recommendation", s["head"]), _p(box.recommendation, s["body"]),
@@ -222,19 +236,34 @@ def compact(table: DataTable) -> bool:
     return two_columns(table) or len(table.columns) >= COMPACT_MIN_COLUMNS
 
 
+def _fitting(text: str, style: ParagraphStyle, room: float) -> str | None:
+    """``text`` as a plain string when it fits ``room`` on one line (a figure, a short label):
+    drawn as its paragraph would be, at a fraction of the cost (the technical report has
+    thousands of such cells); ``None`` when it needs a paragraph to wrap."""
+    shown = pdf_text(text)
+    if "\n" in shown or len(shown) > room / (style.fontSize * 0.2):
+        return None
+    return shown if stringWidth(shown, style.fontName, style.fontSize) <= room else None
+
+
 def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
     small = compact(table)
     padding = 1.5 if small else 3
-    data = [[_cell(c, s, head=True, small=small) for c in table.columns]]
-    data += [[_cell(c, s, small=small) for c in row] for row in table.rows]
-    if two_columns(table):
-        inner = (width - COLUMN_GAP) / 2
-        widths = column_widths(table, inner)
+    body = s["cell-small" if small else "cell"]
+    split = two_columns(table)
+    inner = (width - COLUMN_GAP) / 2 if split else width
+    widths = column_widths(table, inner)
+    rooms = [w - 2 * (padding + 1) for w in widths]
+    data: list[list[Flowable | str]] = [
+        [_cell(c, s, head=True, small=small) for c in table.columns]]
+    data += [[_fitting(c, body, room) or _cell(c, s, small=small)
+              for c, room in zip(row, rooms, strict=False)] for row in table.rows]
+    if split:
         story: list[Flowable] = [_p(table.caption, s["caption"])]
         for start in range(0, len(table.rows), 2 * BLOCK_ROWS):
             block = data[1 + start:1 + start + 2 * BLOCK_ROWS]
             half = (len(block) + 1) // 2
-            sides = [_table([data[0], *part], widths, padding=padding)
+            sides = [_table([data[0], *part], widths, padding=padding, body=body)
                      for part in (block[:half], block[half:]) if part]
             outer = Table([sides], colWidths=[inner + COLUMN_GAP, inner][:len(sides)],
                           hAlign="LEFT")
@@ -248,7 +277,7 @@ def _data_table(table: DataTable, s: dict, width: float) -> list[Flowable]:
             story.append(outer)
         return [*story, Spacer(1, 6)]
     return [_p(table.caption, s["caption"]),
-            _table(data, column_widths(table, width), padding=padding), Spacer(1, 6)]
+            _table(data, widths, padding=padding, body=body), Spacer(1, 6)]
 
 
 def _bullets(items, s: dict) -> list[Flowable]:
@@ -261,8 +290,8 @@ def _page_one(content: BriefContent, s: dict, width: float) -> list[Flowable]:
         story.append(Image(content.logo, width=40 * mm, height=15 * mm, kind="proportional",
                            hAlign="LEFT"))
     story += [_p(content.title, s["title"]), _p(content.subtitle, s["subtitle"])]
-    if content.summary:
-        box = _summary_box(content, s, width)
+    if content.summary is not None:
+        box = _summary_box(content.summary, s, width)
         story += [*(box if isinstance(box, list) else [box]), Spacer(1, 4)]
     story += [_p("What we found", s["h2"]), _headline_panel(content, s, width)]
     reasons = content.evidence_summary

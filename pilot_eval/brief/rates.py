@@ -46,7 +46,7 @@ def _base(row: dict[str, Cell]) -> int | None:
 
 def cell(name: str, value: Cell, row: dict[str, Cell], rule: DisclosureThresholds) -> str:
     """One published cell: counts protected, rates hidden on small bases, the rest exact."""
-    if _is_count(name, value):
+    if _is_count(name, value) and isinstance(value, int | float):
         return count_cell(int(value), rule)
     if _is_rate(name) and isinstance(value, int | float) and not isinstance(value, bool):
         base = _base(row)

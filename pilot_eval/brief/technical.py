@@ -14,6 +14,7 @@ from pilot_eval.brief.annex import (
     data_section,
     design_section,
     diagnostics_section,
+    fine_gray_table,
     results_section,
 )
 from pilot_eval.brief.annex_qa import disclosure_section, glossary_section, qa_section
@@ -42,6 +43,8 @@ def build_technical_content(report: ProjectReport, options: BriefOptions | None 
     retention = report.retention
     retention = None if retention is None or isinstance(retention, Unavailable) else retention
     extra = [brief.retention.table] if brief.retention else []
+    fine_gray = fine_gray_table(retention, opts.disclosure)
+    extra += [fine_gray] if fine_gray is not None else []
     rate_tables, definitions = rates_tables(retention, opts.disclosure)
     sections = (
         design_section(outcomes, nouns),

@@ -402,6 +402,21 @@ def test_markup_characters_print_as_text_in_the_pdf(tmp_path):
     assert " ".join(HOSTILE_ORG.split()) in text
 
 
+@needs_poppler
+def test_characters_beyond_u_ffff_are_replaced_visibly_and_said(tmp_path):
+    """DejaVu Sans draws U+1F600, but reportlab writes such characters into the PDF's text
+    layer as another character (copied or read aloud: U+1F60 "ὠ"), so they are replaced by
+    the visible stand-in like any glyph the font lacks, and the QA note names them."""
+    from pilot_eval.brief.guard import MISSING_GLYPH, replaced
+
+    organisation = "Emoji \U0001F600 team"
+    built = build_brief_content(project(outcome(), organisation=organisation,
+                                        date="2026-11-27"))
+    text = pdf_text(render_pdf(built, tmp_path / "brief.pdf"))
+    assert f"Emoji {MISSING_GLYPH} team" in text and "\u1f60" not in text
+    assert "U+1F600 GRINNING FACE" in replaced([organisation])
+
+
 # ---------------------------------------------------------------- atomic writing
 
 

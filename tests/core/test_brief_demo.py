@@ -187,3 +187,27 @@ def test_html_twin_says_the_same(demo):
         for table in section.tables:
             assert table.caption in plain
     assert document.count("<table") >= sum(len(s.tables) for s in content.annex)
+
+
+def test_fine_gray_model_is_in_the_technical_report_and_the_workbook(demo, technical):
+    """The Fine-Gray model (estimates checked against R cmprsk crr in
+    tests/estimators/test_fine_gray.py) reaches the evaluator: its terms at three significant
+    figures in the technical report, as full-precision numbers in tables.xlsx, and its staff
+    counts under the disclosure rule (the demo's 9 competing leavers are under 10: [c])."""
+    from pilot_eval.estimators.disclosure import SUPPRESSED
+
+    from pilot_eval.report.words import significant
+    from pilot_eval.tables import report_tables
+
+    results, _, _ = demo
+    model = results.retention.fine_gray
+    pilot = model.term(model.pilot_term)
+    table = next(t for s in technical.sections for t in s.tables
+                 if t.caption.startswith("Fine-Gray model"))
+    row = next(r for r in table.rows if r[0].endswith("the pilot's term"))
+    assert row[3] == significant(pilot.shr) and row[4] == significant(pilot.ci_low)
+    assert model.n_competing < 10 and f"{SUPPRESSED} for other reasons" in table.caption
+    sheet = report_tables(results)["Fine-Gray"]
+    line = sheet[sheet["pilot term"]].iloc[0]
+    assert line["subdistribution_hazard_ratio"] == pilot.shr  # the number, not text
+    assert line["competing events"] == SUPPRESSED
