@@ -126,16 +126,72 @@ def _columns_present(frame: pd.DataFrame, options: StaffOptions, file: str | Non
 
 def _overlaps(frame: pd.DataFrame, start: pd.Series, stop: pd.Series, staff_id: str
               ) -> np.ndarray:
-    """Rows whose spell overlaps an earlier-starting spell of the same person."""
-    order = pd.DataFrame({"id": frame[staff_id].to_numpy(), "start": start.to_numpy(),
-                          "stop": stop.to_numpy(), "pos": np.arange(len(frame))})
-    order = order.dropna(subset=["id", "start"]).sort_values(["id", "start", "pos"])
-    latest_stop = order.groupby("id", sort=False)["stop"].cummax()  # grouped, vectorised
-    previous_stop = latest_stop.groupby(order["id"], sort=False).shift()
+    """Rows whose spell overlaps an earlier-starting spell of the same person.
+
+    Spells sorted by person, start and row; a running maximum of the stops within each person
+    (people kept apart by an offset on one ordinal scale of both dates) is compared with the
+    next spell's start.
+    """
+    person = pd.factorize(frame[staff_id], use_na_sentinel=True)[0].astype(np.int64)
+    begin = start.to_numpy("datetime64[ns]")
+    keep = np.flatnonzero((person >= 0) & ~np.isnat(begin))
+    days, ranks = np.unique(np.concatenate([begin[keep], stop.to_numpy("datetime64[ns]")[keep]]),
+                            return_inverse=True)
+    order = np.lexsort((keep, ranks[: keep.size], person[keep]))
+    who = person[keep][order] * (days.size + 1)
+    latest = np.maximum.accumulate(who + ranks[keep.size:][order])
+    same = np.zeros(order.size, dtype=bool)
+    same[1:] = who[1:] == who[:-1]
+    hit = np.zeros(order.size, dtype=bool)
+    hit[1:] = who[1:] + ranks[: keep.size][order][1:] <= latest[:-1]
     bad = np.zeros(len(frame), dtype=bool)
-    hit = (order["start"] <= previous_stop).to_numpy()
-    bad[order["pos"].to_numpy()[hit]] = True
+    bad[keep[order][same & hit]] = True
     return bad
+
+
+_NA_TEXT = frozenset({"none", "nan", "nat", "<na>"})  # str() of blank cells, lower case
+
+
+@dataclass(frozen=True)
+class _Reasons:
+    """Leaving reasons as text, worked out once per distinct reason (a handful per extract).
+
+    ``codes`` per row (-1 blank); ``stripped``/``lowered`` per distinct reason: what
+    ``reason.astype(str).str.strip()`` (then ``.str.lower()``) gives for it.
+    """
+
+    reason: pd.Series
+    codes: np.ndarray
+    stripped: np.ndarray
+    lowered: np.ndarray
+
+    @classmethod
+    def of(cls, reason: pd.Series) -> _Reasons:
+        codes = pd.factorize(reason, use_na_sentinel=True)[0]
+        first = np.unique(codes[codes >= 0], return_index=True)[1]
+        first = np.flatnonzero(codes >= 0)[first]
+        stripped = reason.iloc[first].astype(str).str.strip()
+        return cls(reason, codes, stripped.to_numpy(object),
+                   stripped.str.lower().to_numpy(object))
+
+    def is_in(self, names: set[str]) -> np.ndarray:
+        """Per row: the lower-case reason is one of ``names`` (blank cells as ``str()`` them)."""
+        inside = np.isin(self.lowered, list(names)) if self.lowered.size else self.lowered
+        out = np.zeros(self.codes.size, dtype=bool)
+        given = self.codes >= 0
+        out[given] = np.asarray(inside, dtype=bool)[self.codes[given]]
+        if names & _NA_TEXT and not given.all():
+            blank = ~given
+            out[blank] = self.reason[blank].astype(str).str.strip().str.lower().isin(
+                names).to_numpy()
+        return out
+
+    def labels(self, blank: str) -> np.ndarray:
+        """Per row: the stripped reason, ``blank`` where there is none."""
+        out = np.full(self.codes.size, blank, dtype=object)
+        given = self.codes >= 0
+        out[given] = self.stripped[self.codes[given]]
+        return out
 
 
 def validate_staff(frame: pd.DataFrame, options: StaffOptions, *, start: pd.Series,
@@ -178,7 +234,6 @@ def validate_staff(frame: pd.DataFrame, options: StaffOptions, *, start: pd.Seri
                      "before the next one starts, or merge the rows."))
     if options.reason is not None:
         reason = frame[options.reason]
-        text = reason.astype(str).str.strip().str.lower()
         blank_reason = reason.isna() & end.notna()
         if blank_reason.any():
             found.append(_problem("warning", "missing_reason",
@@ -191,7 +246,7 @@ def validate_staff(frame: pd.DataFrame, options: StaffOptions, *, start: pd.Seri
                                   "as still in post)", file=file, mask=reason_open,
                                   column=options.reason))
         known = {k.lower() for k in (*options.known_reasons, *options.excluded_reasons)}
-        unknown = reason.notna() & ~text.isin(known)
+        unknown = reason.notna() & ~_Reasons.of(reason).is_in(known)
         if unknown.any():
             seen = sorted(set(reason[unknown].astype(str)))[:5]
             found.append(_problem(
@@ -232,6 +287,15 @@ def truncation_warning(start: pd.Series, end: pd.Series) -> str | None:
     return None
 
 
+def _team_starts(team: pd.Series, mapping: dict) -> pd.Series:
+    """``team.map(lambda t: mapping.get(t, NaT))``, looked up once per distinct team."""
+    codes, uniques = pd.factorize(team, use_na_sentinel=True)
+    found = np.empty(len(uniques) + 1, dtype=object)
+    found[:-1] = [mapping.get(t, pd.NaT) for t in uniques]
+    found[-1] = pd.NaT  # a blank team (refused by the validation before this)
+    return pd.Series(found[codes], index=team.index, name=team.name)
+
+
 def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None = None,
                pilot_starts: Mapping[object, object] | None = None) -> StaffSpells:
     """Validate staff records and turn them into spells and start-stop rows.
@@ -251,8 +315,7 @@ def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None =
                                    column=options.pilot_start_col, file=file)
         starts = column
     else:
-        mapping = dict(pilot_starts or {})
-        starts = frame[options.team].map(lambda t: mapping.get(t, pd.NaT))
+        starts = _team_starts(frame[options.team], dict(pilot_starts or {}))
     starts = pd.to_datetime(starts)
     warnings = [p.describe() for p in report.warnings]
     if starts.notna().sum() == 0:
@@ -261,23 +324,22 @@ def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None =
               else pd.Series(np.where(end.notna(), "left", None), index=frame.index))
     excluded = {r.lower() for r in options.excluded_reasons}
     ended = end.notna().to_numpy()
-    text = reason.astype(str).str.strip().str.lower()
-    left = ended & ~text.isin(excluded).to_numpy()
-    label = reason.where(reason.notna(), "left").astype(str).str.strip()
+    reasons = _Reasons.of(reason)
+    left = ended & ~reasons.is_in(excluded)
+    label = reasons.labels("left")
     observed = _observed_from(options)
     if observed is None and (caveat := truncation_warning(start, end)):
         warnings.append(caveat)
     exit_day = end.fillna(extract - pd.Timedelta(days=1)) + pd.Timedelta(days=1)
     entry_days = ((observed - start).dt.days.clip(lower=0) if observed is not None
                   else pd.Series(0, index=frame.index))
-    spells = frame.copy()
-    spells.insert(0, "row", spreadsheet_rows(range(len(frame))))
-    spells = spells.assign(
+    added = dict(
         team=frame[options.team], staff_id=frame[options.staff_id] if options.staff_id else
         np.arange(len(frame)), start_date=start, end_date=end, reason=reason,
         left=left, event=np.where(left, label, "0"), pilot_start=starts,
         arm=np.where(starts.notna(), PILOT, COMPARISON),
         entry=_months(entry_days), duration=_months((exit_day - start).dt.days))
+    spells = _spell_table(frame, added)
     before_window = spells["duration"] <= spells["entry"]
     if before_window.any():
         warnings.append(f"{int(before_window.sum())} spell(s) ended before the records start "
@@ -285,11 +347,26 @@ def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None =
         spells = spells[~before_window.to_numpy()]
     first_start = starts.min()
     reference = spells["pilot_start"].fillna(first_start)
-    return StaffSpells(spells=spells.reset_index(drop=True),
-                       start_stop=split_at(spells, reference),
+    start_stop = split_at(spells, reference)
+    spells.index = pd.RangeIndex(len(spells))  # our own frame: no copy to renumber it
+    return StaffSpells(spells=spells,
+                       start_stop=start_stop,
                        extract_date=extract.date(), extract_source=source,
                        observed_from=None if observed is None else observed.date(),
                        report=report, warnings=tuple(warnings))
+
+
+def _spell_table(frame: pd.DataFrame, added: dict) -> pd.DataFrame:
+    """``row``, the file's columns, then ``added`` (replacing same-named columns in place), as
+    ``frame.copy()`` + ``insert`` + ``assign`` give, built in one go."""
+    if not frame.columns.is_unique or "row" in frame.columns:
+        spells = frame.copy()
+        spells.insert(0, "row", spreadsheet_rows(range(len(frame))))
+        return spells.assign(**added)
+    columns: dict = {"row": np.asarray(spreadsheet_rows(range(len(frame))))}
+    columns.update((name, frame[name]) for name in frame.columns)
+    columns.update(added)
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def split_at(spells: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
@@ -302,12 +379,23 @@ def split_at(spells: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     cut = np.where(np.isnan(cut), np.inf, cut)
     entry, exit_ = spells["entry"].to_numpy(float), spells["duration"].to_numpy(float)
     inside = (cut > entry) & (cut < exit_)
-    before = spells.assign(post=np.where(cut >= exit_, 0, np.where(inside, 0, 1)))
-    before = before.assign(duration=np.where(inside, cut, exit_),
+    before = spells.assign(post=np.where(cut >= exit_, 0, np.where(inside, 0, 1)),
+                           duration=np.where(inside, cut, exit_),
                            event=np.where(inside, "0", spells["event"]))
     after = spells[inside].assign(entry=cut[inside], post=1)
     rows = pd.concat([before, after], ignore_index=True)
-    rows = rows.assign(pilot=(rows["arm"] == PILOT).astype(int))
-    rows = rows.assign(pilot_post=rows["pilot"] * rows["post"],
+    pilot = (rows["arm"] == PILOT).astype(int)
+    rows = rows.assign(pilot=pilot, pilot_post=pilot * rows["post"],
                        arm_period=rows["arm"] + np.where(rows["post"] == 1, " after", " before"))
-    return rows.sort_values(["row", "entry"], kind="stable").reset_index(drop=True)
+    row = spells["row"].to_numpy()
+    if row.size > 1 and not (row[1:] > row[:-1]).all():
+        return rows.sort_values(["row", "entry"], kind="stable").reset_index(drop=True)
+    # rows in file order: each spell's piece before the cut, then its piece after (a later
+    # entry), which is what sorting by row and entry gives
+    placed = np.arange(inside.size) + np.cumsum(inside) - inside
+    order = np.empty(len(rows), dtype=np.int64)
+    order[placed] = np.arange(inside.size)
+    order[placed[inside] + 1] = inside.size + np.arange(int(inside.sum()))
+    rows = rows.take(order)
+    rows.index = pd.RangeIndex(len(rows))
+    return rows

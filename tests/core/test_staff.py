@@ -145,3 +145,55 @@ def test_overlap_check_equals_the_per_person_version():
     got = _overlaps(frame, start, stop.fillna(pd.Timestamp("2024-01-01")), "sid")
     assert expected.sum() > 1000
     np.testing.assert_array_equal(got, expected)
+
+
+def _messy_records(n: int, seed: int) -> tuple[pd.DataFrame, dict]:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), unit="D")
+    end = pd.Series(start + pd.to_timedelta(rng.integers(0, 900, n), unit="D"))
+    end[rng.random(n) < 0.3] = pd.NaT
+    reasons = np.array(["Resigned", " resigned ", "RETIRED", "Moved internally",
+                        "moved internally ", "career break", None, np.nan], dtype=object)
+    frame = pd.DataFrame({
+        "staff_id": [f"P{i}" for i in range(n)],
+        "team": [f"T{t}" for t in rng.integers(0, 40, n)],
+        "start_date": start.strftime("%d/%m/%Y"),
+        "end_date": end.dt.strftime("%d/%m/%Y").to_numpy(),
+        "leaving_reason": reasons[rng.integers(0, reasons.size, n)],
+        "grade": rng.integers(1, 9, n),
+    })
+    starts = {f"T{t}": pd.Timestamp(f"2019-{m:02d}-01")
+              for t, m in zip(range(0, 40, 2), rng.integers(1, 13, 20), strict=True)}
+    return frame, starts
+
+
+@pytest.mark.parametrize("excluded", [("moved internally",), ("moved internally", "None")])
+def test_reasons_split_and_order_equal_the_row_by_row_definitions(excluded):
+    """Reasons are read once per distinct value and pieces are placed without a sort (issue
+    12): the same as the row-by-row definitions -- ``reason.astype(str).str.strip().lower()``
+    against the excluded reasons (a blank cell reads 'None' or 'nan', so excluding 'None'
+    excludes the blanks with None), labels stripped with 'left' for blanks, pilot starts looked
+    up per row, start-stop rows sorted by spreadsheet row then entry."""
+    frame, starts = _messy_records(3000, 7)
+    options = StaffOptions(team="team", start="start_date", end="end_date",
+                           reason="leaving_reason", staff_id="staff_id",
+                           extract_date=dt.date(2025, 10, 1), excluded_reasons=excluded)
+    got = read_staff(frame, options, pilot_starts=starts)
+    reason = frame["leaving_reason"]
+    text = reason.astype(str).str.strip().str.lower()
+    ended = got.spells["end_date"].notna().to_numpy()
+    left = ended & ~text.isin({r.lower() for r in excluded}).to_numpy()
+    label = reason.where(reason.notna(), "left").astype(str).str.strip()
+    np.testing.assert_array_equal(got.spells["left"].to_numpy(), left)
+    np.testing.assert_array_equal(got.spells["event"].to_numpy(),
+                                  np.where(left, label, "0"))
+    assert left.sum() > 500 and (ended & ~left).sum() > 200
+    expected_start = pd.to_datetime(frame["team"].map(lambda t: starts.get(t, pd.NaT)))
+    pd.testing.assert_series_equal(got.spells["pilot_start"], expected_start,
+                                   check_names=False)
+    assert list(got.spells.columns[:7]) == ["row", *frame.columns]
+    resorted = got.start_stop.sort_values(["row", "entry"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.start_stop, resorted, check_exact=True)
+    assert len(got.start_stop) > len(got.spells)
+    unknown = next(p for p in got.report.warnings if p.code == "unknown_reason")
+    assert "career break" in unknown.message
