@@ -81,13 +81,26 @@ def risk_sets(data: FineGrayData) -> RiskSets:
 
 
 def _at_grid(sets: RiskSets, values: np.ndarray) -> np.ndarray:
-    """``sum_i w_ik values_i`` for every ``t_k`` (``values``: n x m) -> K x m."""
+    """``sum_i w_ik values_i`` for every ``t_k`` (``values``: n x m) -> K x m.
+
+    The cumulative sums run along contiguous rows of the transposed values, and only the
+    competing rows enter the second (the others add zero): the same sums in the same order.
+    """
     values = values.reshape(values.shape[0], -1)
-    followed = np.cumsum(values[::-1], axis=0)[::-1]  # sum over rows j >= i
-    followed = np.vstack([followed, np.zeros((1, values.shape[1]))])[sets.first_at_risk]
-    weighted = np.where(sets.competing[:, None], values / sets.g_own[:, None], 0.0)
-    before = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(weighted, axis=0)])
-    return followed + sets.g_grid[:, None] * before[sets.first_at_risk]
+    columns = np.ascontiguousarray(values.T)
+    first = sets.first_at_risk
+    inside = first < values.shape[0]
+    followed = np.zeros((first.size, values.shape[1]))
+    tails = np.cumsum(columns[:, ::-1], axis=1)[:, ::-1]  # sum over rows j >= i
+    followed[inside] = tails[:, first[inside]].T
+    before = np.zeros_like(followed)
+    competing = np.flatnonzero(sets.competing)
+    if competing.size:
+        shares = np.cumsum(columns[:, competing] / sets.g_own[competing], axis=1)
+        count = np.searchsorted(competing, first, side="left")  # competing rows before first
+        some = count > 0
+        before[some] = shares[:, count[some] - 1].T
+    return followed + sets.g_grid[:, None] * before
 
 
 @dataclass(frozen=True)

@@ -296,3 +296,25 @@ def test_delayed_entry_and_strata_are_refused_with_the_alternative():
     with pytest.raises(EstimationError, match="strata"):
         FineGray(event_type=1).fit(frame, duration="time", event="status",
                                    covariates=("ifp",), strata="site")
+
+
+def test_risk_set_sums_equal_the_weights_written_out():
+    """``_at_grid`` (cumulative sums, issue 12) against the risk-set weights of Fine & Gray
+    written out row by row: 1 while followed, G(t_k-)/G(T_i-) after a competing event, 0 after
+    censoring or the event of interest."""
+    from pilot_eval.estimators.survival.fine_gray_math import FineGrayData, _at_grid
+
+    rng = np.random.default_rng(8)
+    n = 400
+    time = np.sort(rng.integers(1, 40, n).astype(float))
+    code = rng.integers(0, 3, n)
+    data = FineGrayData(time=time, code=code, x=rng.normal(size=(n, 2)), names=("a", "b"),
+                        cluster=None, order=np.arange(n))
+    sets = risk_sets(data)
+    values = rng.normal(size=(n, 3))
+    weights = np.zeros((sets.grid.size, n))
+    for k, t in enumerate(sets.grid):
+        weights[k] = np.where(time >= t, 1.0, np.where(code == 2, sets.g_grid[k] / sets.g_own,
+                                                        0.0))
+    np.testing.assert_allclose(_at_grid(sets, values), weights @ values, rtol=1e-12,
+                               atol=1e-12)
