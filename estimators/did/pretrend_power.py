@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from scipy import optimize, stats
+from pilot_eval.estimators.inference.distributions import chi2_isf, f_isf, ncf_sf, ncx2_sf
+from scipy import optimize
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def _inputs(vcov: np.ndarray, lead_times: Sequence[float], reference: float
 
 def _power(noncentrality: float, q: int, alpha: float, df_denominator: float | None) -> float:
     if df_denominator is None:
-        return float(stats.ncx2.sf(stats.chi2.isf(alpha, q), q, noncentrality))
-    critical = stats.f.isf(alpha, q, df_denominator)
-    return float(stats.ncf.sf(critical, q, df_denominator, noncentrality))
+        return float(ncx2_sf(chi2_isf(alpha, q), q, noncentrality))
+    critical = f_isf(alpha, q, df_denominator)
+    return float(ncf_sf(critical, q, df_denominator, noncentrality))
 
 
 def linear_trend_power(vcov: np.ndarray, lead_times: Sequence[float], *, slope: float,

@@ -12,6 +12,7 @@ from typing import TypeAlias
 
 import numpy as np
 from scipy import special
+from scipy.special._ufuncs import _ncf_sf, _ncx2_sf  # what scipy.stats' ncx2/ncf evaluate
 
 ArrayLike: TypeAlias = "float | np.ndarray"
 
@@ -57,6 +58,30 @@ def f_sf(x: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> ArrayLike:
 def chi2_sf(x: ArrayLike, df: ArrayLike) -> ArrayLike:
     """Upper tail of the chi-squared distribution (``scipy.stats.chi2.sf(x, df)``)."""
     return special.chdtrc(df, x)
+
+
+def chi2_isf(q: ArrayLike, df: ArrayLike) -> ArrayLike:
+    """Upper quantile of the chi-squared distribution (``scipy.stats.chi2.isf(q, df)``)."""
+    return special.chdtri(df, q)
+
+
+def f_isf(q: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> ArrayLike:
+    """Upper quantile of the F distribution (``scipy.stats.f.isf``: ``fdtri`` at ``1 - q``)."""
+    return special.fdtri(dfn, dfd, 1.0 - np.asarray(q, dtype=float))
+
+
+def ncx2_sf(x: ArrayLike, df: ArrayLike, nc: ArrayLike) -> ArrayLike:
+    """Upper tail of the noncentral chi-squared (``scipy.stats.ncx2.sf``: Boost's, or the
+    central ``chdtrc`` when the noncentrality is 0)."""
+    x, df, nc = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, df, nc)))
+    with np.errstate(over="ignore"):
+        out = np.where(nc != 0, _ncx2_sf(x, df, nc), special.chdtrc(df, x))
+    return out[()] if out.ndim == 0 else out
+
+
+def ncf_sf(x: ArrayLike, dfn: ArrayLike, dfd: ArrayLike, nc: ArrayLike) -> ArrayLike:
+    """Upper tail of the noncentral F (``scipy.stats.ncf.sf``: Boost's)."""
+    return _ncf_sf(x, dfn, dfd, nc)
 
 
 def truncnorm_ppf(q: ArrayLike, low: ArrayLike, high: ArrayLike) -> np.ndarray:
