@@ -35,7 +35,13 @@ from pilot_eval.estimators.power.simulation import (
 from pilot_eval.estimators.power.survival import logrank_events, logrank_sample_size
 from pilot_eval.io import LoadedTable
 from pilot_eval.io.periods import normalise_periods
-from pilot_eval.planning_words import POWER_IN_ONE_SENTENCE, headline_sentence
+from pilot_eval.planning_words import (
+    POWER_IN_ONE_SENTENCE,
+    component_notes,
+    false_alarm_notes,
+    formula_notes,
+    headline_sentence,
+)
 from pilot_eval.progress import SILENT, Progress
 
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
@@ -194,6 +200,20 @@ class RetentionPlan:
 
 
 @dataclass(frozen=True)
+class PilotShape:
+    """The pilot's own design: months before the first start and after it, start waves.
+
+    With ``PowerPlan.pilot_teams`` / ``comparison_teams`` this is what a report needs to ask
+    whether the pilot itself could have detected an effect (``plan_power`` with
+    ``teams=(pilot_teams,)``, ``months=(months_after,)``, ``staggered=waves > 1``).
+    """
+
+    months_before: int | None
+    months_after: int | None
+    waves: int
+
+
+@dataclass(frozen=True)
 class PowerPlan:
     """The planning result: components, the grid, the retention plan and the words."""
 
@@ -201,6 +221,7 @@ class PowerPlan:
     components: VarianceComponents
     pilot_teams: int
     comparison_teams: int
+    pilot_shape: PilotShape
     cells: tuple[GridCell, ...]
     retention: RetentionPlan | None
     file: str | None
@@ -218,7 +239,10 @@ class PowerPlan:
             "polarity": r.polarity, "estimator": r.chosen_estimator, "staggered": r.staggered,
             "reps": r.reps, "seed": r.seed, "file": self.file,
             "pilot": {"pilot_teams": self.pilot_teams,
-                      "comparison_teams": self.comparison_teams},
+                      "comparison_teams": self.comparison_teams,
+                      "months_before": self.pilot_shape.months_before,
+                      "months_after": self.pilot_shape.months_after,
+                      "waves": self.pilot_shape.waves},
             "components": self.components.to_dict(),
             "grid": [cell.to_dict() for cell in self.cells],
             "retention": None if self.retention is None else self.retention.to_dict(),
@@ -245,7 +269,7 @@ def plan_power(request: PowerRequest, data: LoadedTable | pd.DataFrame,
     frame, file = (data.frame, Path(data.path).name) if isinstance(data, LoadedTable) \
         else (data, None)
     columns = request.columns
-    pool, starts, first_start = _series_pool(frame, columns, file)
+    pool, starts, first_start, shape = _series_pool(frame, columns, file)
     components = _components(pool, first_start, file, columns.outcome)
     n_pilot_now = len(starts)
     n_comparison_now = pool.values.shape[0] - n_pilot_now
@@ -270,7 +294,7 @@ def plan_power(request: PowerRequest, data: LoadedTable | pd.DataFrame,
                                          if n_pilot_now and n_comparison_now else 1.0)
     designs = [PlannedDesign(n, max(2, round(ratio * n)), pre, months, request.staggered)
                for n in request.teams for months in request.months]
-    notes = list(_notes(components, request))
+    notes = component_notes(components, request.reps)
     done = [0]
 
     def run(index: int, design: PlannedDesign) -> GridCell:
@@ -289,15 +313,15 @@ def plan_power(request: PowerRequest, data: LoadedTable | pd.DataFrame,
             cells = [run(i, d) for i, d in enumerate(designs)]
     except EstimationError as error:
         raise DataError(str(error), file=file) from error
-    notes += _formula_notes(cells) + _false_alarm_notes(cells, request.alpha)
+    notes += formula_notes(cells) + false_alarm_notes(cells, request.alpha)
     retention = _retention(request, ratio)
     progress.report(1.0, "Done")
-    return PowerPlan(request, components, n_pilot_now, n_comparison_now, tuple(cells),
+    return PowerPlan(request, components, n_pilot_now, n_comparison_now, shape, tuple(cells),
                      retention, file, tuple(notes))
 
 
 def _series_pool(frame: pd.DataFrame, columns: PanelColumns, file: str | None
-                 ) -> tuple[SeriesPool, pd.Series, int | None]:
+                 ) -> tuple[SeriesPool, pd.Series, int | None, PilotShape]:
     """Every team's months without the pilot as a units x months array (NaN elsewhere)."""
     for role, name in (("outcome", columns.outcome), ("unit", columns.unit),
                        ("time", columns.time), ("cohort", columns.cohort),
@@ -333,7 +357,9 @@ def _series_pool(frame: pd.DataFrame, columns: PanelColumns, file: str | None
             row = int(np.searchsorted(units, unit))
             values[row, max(int(start) - first, 0):] = np.nan
     first_start = int(starts.min()) - first if len(starts) else None
-    return SeriesPool(values), starts, first_start
+    shape = PilotShape(first_start, None if first_start is None else last - int(starts.min()) + 1,
+                       int(starts.nunique()))
+    return SeriesPool(values), starts, first_start, shape
 
 
 def _components(pool: SeriesPool, first_start: int | None, file: str | None,
@@ -380,53 +406,3 @@ def _retention(request: PowerRequest, ratio: float) -> RetentionPlan | None:
         staff.append((months, size.n))
     return RetentionPlan(request.hazard_ratio, math.ceil(events - 1e-9), share,
                          request.leaver_rate, tuple(staff))
-
-
-def _false_alarm_notes(cells: list[GridCell], alpha: float) -> list[str]:
-    """Say so when the test rejects too often without any effect (its power is then inflated).
-
-    The rate of significant results in replications without an effect estimates the test's
-    real size; more than 3 Monte-Carlo standard errors above ``alpha`` is a warning.
-    """
-    reps = cells[0].draws.reps if cells else 0
-    limit = alpha + 3 * (alpha * (1 - alpha) / reps) ** 0.5 if reps else 1.0
-    high = [c for c in cells if c.draws.power(0.0) > limit]
-    notes = []
-    if high:
-        worst = max(high, key=lambda c: c.draws.power(0.0))
-        notes.append(
-            f"Without any effect, the test was significant in {worst.draws.power(0.0):.0%} of "
-            f"replications for {_teams(worst.design.n_pilot)} over {worst.design.post} months "
-            f"(it should be about {alpha:.0%}): with so few teams the cluster-robust test "
-            "rejects too often, so the power shown there is too high. The analysis itself "
-            "would use the wild cluster bootstrap for fewer than 30 teams.")
-    return notes
-
-
-def _teams(count: int) -> str:
-    return f"{count} pilot team" + ("" if count == 1 else "s")
-
-
-def _formula_notes(cells: list[GridCell]) -> list[str]:
-    """Say so when the formula and the simulation disagree by more than 3 Monte-Carlo SEs."""
-    apart = [c for c in cells if c.power is not None and c.analytic_power is not None
-             and abs(c.power - c.analytic_power) > 3 * max(c.mc_se or 0.0, 0.5 / c.draws.reps)]
-    if not apart:
-        return []
-    return [f"In {len(apart)} of {len(cells)} designs the formula's power differs from the "
-            "simulation by more than 3 Monte-Carlo standard errors: the formula assumes equal "
-            "correlation between any two months and no team-specific trends, the simulation "
-            "keeps the teams' real series. Read the simulation."]
-
-
-def _notes(components: VarianceComponents, request: PowerRequest) -> list[str]:
-    notes = []
-    serial = components.serial_correlation
-    if isinstance(serial, float) and serial > 0.2:
-        notes.append(f"Months close together move together (lag-1 correlation {serial:.2f} "
-                     "after the team effect): the analytic formula, which assumes an equal "
-                     "correlation between any two months, is optimistic; read the simulation.")
-    if request.reps < 200:
-        notes.append(f"Only {request.reps} replications: the Monte-Carlo error of each power "
-                     "is large; use 200 or more for decisions.")
-    return notes

@@ -101,3 +101,54 @@ def summary_text(plan: Any) -> str:
                       f"year that is about {staff}."]
     lines += [f"Note: {note}" for note in plan.notes]
     return "\n".join(lines)
+
+
+def false_alarm_notes(cells: list[Any], alpha: float) -> list[str]:
+    """Say so when the test rejects too often without any effect (its power is then inflated).
+
+    The rate of significant results in replications without an effect estimates the test's
+    real size; more than 3 Monte-Carlo standard errors above ``alpha`` is a warning.
+    """
+    reps = cells[0].draws.reps if cells else 0
+    limit = alpha + 3 * (alpha * (1 - alpha) / reps) ** 0.5 if reps else 1.0
+    high = [c for c in cells if c.draws.power(0.0) > limit]
+    notes = []
+    if high:
+        worst = max(high, key=lambda c: c.draws.power(0.0))
+        notes.append(
+            f"Without any effect, the test was significant in {worst.draws.power(0.0):.0%} of "
+            f"replications for {_teams(worst.design.n_pilot)} over {worst.design.post} months "
+            f"(it should be about {alpha:.0%}): the test rejects too often there (few teams, or "
+            "teams whose trends differ), so the power shown is too high; read it as an upper "
+            "bound." + (" The analysis itself uses the wild cluster bootstrap below 30 teams."
+                        if worst.estimator == "twfe" else ""))
+    return notes
+
+
+def _teams(count: int) -> str:
+    return f"{count} pilot team" + ("" if count == 1 else "s")
+
+
+def formula_notes(cells: list[Any]) -> list[str]:
+    """Say so when the formula and the simulation disagree by more than 3 Monte-Carlo SEs."""
+    apart = [c for c in cells if c.power is not None and c.analytic_power is not None
+             and abs(c.power - c.analytic_power) > 3 * max(c.mc_se or 0.0, 0.5 / c.draws.reps)]
+    if not apart:
+        return []
+    return [f"In {len(apart)} of {len(cells)} designs the formula's power differs from the "
+            "simulation by more than 3 Monte-Carlo standard errors: the formula assumes equal "
+            "correlation between any two months and no team-specific trends, the simulation "
+            "keeps the teams' real series. Read the simulation."]
+
+
+def component_notes(components: Any, reps: int) -> list[str]:
+    notes = []
+    serial = components.serial_correlation
+    if isinstance(serial, float) and serial > 0.2:
+        notes.append(f"Months close together move together (lag-1 correlation {serial:.2f} "
+                     "after the team effect): the analytic formula, which assumes an equal "
+                     "correlation between any two months, is optimistic; read the simulation.")
+    if reps < 200:
+        notes.append(f"Only {reps} replications: the Monte-Carlo error of each power "
+                     "is large; use 200 or more for decisions.")
+    return notes

@@ -38,6 +38,10 @@ def test_effect_grid_json_on_the_demo(outcomes, capsys):
     assert set(data) >= KEYS
     assert len(data["grid"]) == 4 and set(data["grid"][0]) >= CELL_KEYS
     assert data["estimator"] == "twfe" and data["components"]["n_units"] >= 40
+    # the demo: 16 pilot teams in two waves (2024-04, 2024-10), 32 comparison teams,
+    # 12 months before the first start and 18 from it to 2025-09 (resources/demo/metadata.json)
+    assert data["pilot"] == {"pilot_teams": 16, "comparison_teams": 32, "months_before": 12,
+                             "months_after": 18, "waves": 2}
     for cell in data["grid"]:
         p, se = cell["power"], cell["mc_se"]
         assert 0 <= p <= 1 and se == pytest.approx(np.sqrt(p * (1 - p) / 100))
@@ -176,3 +180,25 @@ def test_false_alarms_with_very_few_teams_are_flagged():
     flagged = [note for note in plan.notes if "Without any effect" in note]
     assert len(flagged) == 1 and "for 1 pilot team over 8 months" in flagged[0]
     assert plan.to_dict()["grid"][0]["false_alarm_rate"] == few.draws.power(0.0)
+
+
+def test_the_pilots_own_design_can_be_replayed(outcomes):
+    """What a report asks when a result is unclear: could the pilot itself have told?"""
+    from pilot_eval.planning_words import could_not_tell
+
+    frame = pd.read_csv(outcomes)
+    columns = PanelColumns(outcome="engagement_index", unit="team", time="month",
+                           cohort="pilot_start")
+    first = plan_power(PowerRequest(columns, effect=1.0, teams=(10,), months=(6,), reps=50),
+                       frame)
+    own = first.pilot_shape
+    replay = plan_power(PowerRequest(
+        columns, effect=1.0, teams=(first.pilot_teams,), months=(own.months_after,),
+        pre=own.months_before, staggered=own.waves > 1,
+        comparison_ratio=first.comparison_teams / first.pilot_teams, reps=200), frame)
+    (cell,) = replay.cells
+    assert (cell.design.n_pilot, cell.design.n_comparison, cell.design.pre, cell.design.post) \
+        == (16, 32, 12, 18)
+    assert cell.estimator == "callaway-santanna"
+    words = could_not_tell(cell.power, 1.0, cell.design.n_pilot, cell.design.post)
+    assert f"{round(cell.power * 10)} times in 10" in words
