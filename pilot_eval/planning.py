@@ -27,9 +27,11 @@ from pilot_eval.estimators.power.analytic import design_effect, rounds_mde, roun
 from pilot_eval.estimators.power.components import VarianceComponents, variance_components
 from pilot_eval.estimators.power.simulation import (
     MIN_SOURCE_TEAMS,
+    BatchFitter,
     NullDraws,
     PlannedDesign,
     SeriesPool,
+    SimEstimator,
     simulate_null,
 )
 from pilot_eval.estimators.power.survival import logrank_events, logrank_sample_size
@@ -41,11 +43,12 @@ from pilot_eval.planning_words import (
     false_alarm_notes,
     formula_notes,
     headline_sentence,
+    method_text,
 )
 from pilot_eval.progress import SILENT, Progress
 
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
-ESTIMATOR_CHOICES = ("auto", "twfe", "callaway-santanna")
+ESTIMATOR_CHOICES = ("auto", "twfe", "callaway-santanna", "synthetic-did")
 DEFAULT_REPS = 400
 DEFAULT_SEED = 20240601
 DEFAULT_PRE = 12
@@ -247,11 +250,7 @@ class PowerPlan:
             "grid": [cell.to_dict() for cell in self.cells],
             "retention": None if self.retention is None else self.retention.to_dict(),
             "sentence": self.sentence, "power_explained": POWER_IN_ONE_SENTENCE,
-            "method": ("Simulation: whole teams' series without the pilot resampled with "
-                       "replacement, a constant effect added to pilot team-months, the "
-                       "estimator refitted; power = share of replications with p < alpha "
-                       "(cluster-robust test). Analytic: McKenzie (2012) difference-in-"
-                       "differences variance with the pilot's own variance components."),
+            "method": method_text(r.chosen_estimator),
             "warnings": list(self.notes),
         }
 
@@ -320,6 +319,25 @@ def plan_power(request: PowerRequest, data: LoadedTable | pd.DataFrame,
                      retention, file, tuple(notes))
 
 
+@dataclass(frozen=True)
+class PilotDesign:
+    """What the pilot's own data hold: its teams, its shape and the longest untreated window."""
+
+    pilot_teams: int
+    comparison_teams: int
+    shape: PilotShape
+    longest_window: int
+
+
+def pilot_design(columns: PanelColumns, data: LoadedTable | pd.DataFrame) -> PilotDesign:
+    """The pilot's own design, read without simulating (bad input raises ``DataError``)."""
+    frame, file = (data.frame, Path(data.path).name) if isinstance(data, LoadedTable) \
+        else (data, None)
+    pool, starts, _, shape = _series_pool(frame, columns, file)
+    return PilotDesign(len(starts), pool.values.shape[0] - len(starts), shape,
+                       pool.longest_window)
+
+
 def _series_pool(frame: pd.DataFrame, columns: PanelColumns, file: str | None
                  ) -> tuple[SeriesPool, pd.Series, int | None, PilotShape]:
     """Every team's months without the pilot as a units x months array (NaN elsewhere)."""
@@ -329,6 +347,9 @@ def _series_pool(frame: pd.DataFrame, columns: PanelColumns, file: str | None
         if name is not None and name not in frame.columns:
             raise DataError(f"there is no column '{name}' for the {role}", file=file,
                             column=name, hint=f"Columns are: {', '.join(map(str, frame.columns))}.")
+    if columns.time is None:
+        raise DataError("no period column was given", file=file,
+                        hint="Name the column of months with --time.")
     periods = normalise_periods(frame, time=columns.time, cohort=columns.cohort, file=file)
     data = periods.frame
     outcome = pd.to_numeric(data[columns.outcome], errors="coerce")
@@ -351,7 +372,7 @@ def _series_pool(frame: pd.DataFrame, columns: PanelColumns, file: str | None
     if columns.cohort is not None or columns.treatment is not None:
         from pilot_eval.summaries import start_periods
 
-        keyed = data.assign(**{columns.unit: data[columns.unit].astype(str)})
+        keyed = data.assign(**{str(columns.unit): data[columns.unit].astype(str)})
         starts = start_periods(keyed, columns)
         for unit, start in starts.items():
             row = int(np.searchsorted(units, unit))
@@ -380,16 +401,27 @@ def _cell(pool: SeriesPool, design: PlannedDesign, request: PowerRequest,
           components: VarianceComponents, index: int, check) -> GridCell:
     seed = int(np.random.SeedSequence([request.seed, index]).generate_state(1)[0])
     estimator = request.chosen_estimator
-    draws = simulate_null(pool, design, reps=request.reps, seed=seed, estimator=estimator,
+    draws = simulate_null(pool, design, reps=request.reps, seed=seed, estimator=_fitter(estimator),
                           alpha=request.alpha, check=check)
-    kwargs = dict(design="did", sd=components.sd, n1=design.n_pilot, n0=design.n_comparison,
-                  pre=design.pre, post=design.post, rho=components.icc, alpha=request.alpha,
-                  df=design.n_teams - 1)
-    analytic_power = (None if request.effect is None
-                      else rounds_power(request.effect, **kwargs))
-    analytic_mde = request.direction * rounds_mde(power=request.power, **kwargs)
+    sd, rho, df = components.sd, components.icc, design.n_teams - 1
+    n1, n0, pre, post = design.n_pilot, design.n_comparison, design.pre, design.post
+    analytic_power = (None if request.effect is None else rounds_power(
+        request.effect, design="did", sd=sd, n1=n1, n0=n0, pre=pre, post=post, rho=rho,
+        alpha=request.alpha, df=df))
+    analytic_mde = request.direction * rounds_mde(
+        design="did", sd=sd, n1=n1, n0=n0, pre=pre, post=post, rho=rho, power=request.power,
+        alpha=request.alpha, df=df)
     return GridCell(design, estimator, draws, request.effect, request.power, request.direction,
                     analytic_power, analytic_mde, design_effect(design.post, components.icc))
+
+
+def _fitter(estimator: str) -> SimEstimator | BatchFitter:
+    """The simulation's name of ``estimator``, or the fit of a family it may not import."""
+    if estimator == "synthetic-did":
+        from pilot_eval.estimators.did.synthetic.power_batch import synthetic_did_fit
+
+        return synthetic_did_fit
+    return "callaway-santanna" if estimator == "callaway-santanna" else "twfe"
 
 
 def _retention(request: PowerRequest, ratio: float) -> RetentionPlan | None:

@@ -14,8 +14,26 @@ POWER_IN_ONE_SENTENCE = (
     "show it 8 times out of 10, and miss it the other 2.")
 
 
+def method_text(estimator: str) -> str:
+    """How the power was simulated and computed, for the JSON output and the report."""
+    test = ("significant when the estimate exceeds the normal critical value (1.96 at 5%) times "
+            "the spread of the estimates "
+            "across replications without an effect (what synthetic DiD's placebo standard "
+            "error estimates)" if estimator == "synthetic-did" else
+            "p < alpha with the estimator's cluster-robust standard error")
+    return ("Simulation: whole teams' series without the pilot resampled with replacement, a "
+            "constant effect added to pilot team-months, the estimator refitted; power = share "
+            f"of replications {test}. Analytic: McKenzie (2012) difference-in-differences "
+            "variance with the pilot's own variance components.")
+
+
 def times_in_ten(power: float) -> str:
-    """``0.8`` -> ``"8 times in 10"`` (rounded to the nearest time)."""
+    """``0.8`` -> ``"8 times in 10"`` (to the nearest time); from 0.95 "nearly every time",
+    below 0.05 "almost never" (not "10 times in 10" or "0 times in 10")."""
+    if power >= 0.95:
+        return "nearly every time"
+    if power < 0.05:
+        return "almost never"
     return f"{round(power * 10)} times in 10"
 
 
@@ -49,13 +67,6 @@ def headline_sentence(plan: Any) -> str:
     return (f"With {best.design.n_pilot} pilot teams for {best.design.post} months, the "
             f"smallest change detected {target} would be about {_number(abs(best.mde))} "
             "(in the outcome's units).")
-
-
-def could_not_tell(power: float, effect: float, teams: int, months: int) -> str:
-    """The words for an unclear result whose design had little power (never "failed")."""
-    return (f"The result is not clear, and this design could not have told: with {teams} pilot "
-            f"teams over {months} months, a real effect of {_number(effect)} would have been "
-            f"detected only {times_in_ten(power)}.")
 
 
 def summary_text(plan: Any) -> str:

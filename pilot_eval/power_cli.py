@@ -4,7 +4,7 @@
 
     pilot-eval power DATA --outcome COL --unit COL --time COL (--effect X | --power 0.8)
         --teams 10,20,40 --months 12,24 [--staggered] [--cohort COL | --treatment COL]
-        [--pre N] [--comparison-ratio R] [--estimator auto|twfe|callaway-santanna]
+        [--pre N] [--comparison-ratio R] [--estimator auto|twfe|callaway-santanna|synthetic-did]
         [--polarity higher_is_better|lower_is_better|neutral] [--hazard-ratio HR]
         [--leaver-rate R] [--alpha A] [--seed S] [--reps N] [--json]
 
@@ -64,8 +64,9 @@ def add_power_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--comparison-ratio", type=float,
                         help="comparison teams per pilot team (default: the pilot's own)")
     parser.add_argument("--estimator", default="auto",
-                        help="auto|twfe|callaway-santanna (auto: two-way fixed effects for "
-                             "simultaneous starts, Callaway & Sant'Anna for staggered)")
+                        help="auto|twfe|callaway-santanna|synthetic-did (auto: two-way fixed "
+                             "effects for simultaneous starts, Callaway & Sant'Anna for "
+                             "staggered; synthetic-did for a pilot of a few teams)")
     parser.add_argument("--polarity", default="neutral",
                         help="higher_is_better|lower_is_better|neutral: checks the sign of "
                              "--effect")

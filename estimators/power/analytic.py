@@ -16,6 +16,7 @@ Two-sided powers add both rejection tails, as Stata does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -101,7 +102,7 @@ class GroupSizes:
         return self.n1 + self.n2
 
 
-def _smallest(power_of: callable, target: float, start: int) -> int:
+def _smallest(power_of: Callable[[int], float], target: float, start: int) -> int:
     """Smallest integer ``k >= start`` with ``power_of(k) >= target`` (power rises with k)."""
     low, high = start, max(start, 2)
     while power_of(high) < target:
@@ -138,7 +139,7 @@ def two_means_sample_size(delta: float, *, sd: float, power: float = 0.8, alpha:
     return GroupSizes(n1, n2, power_of(n1))
 
 
-def solve_effect(power_of_effect: callable, power: float, scale: float) -> float:
+def solve_effect(power_of_effect: Callable[[float], float], power: float, scale: float) -> float:
     """The positive effect whose power equals ``power`` (power rises with the effect)."""
     check_power(power)
     high = scale

@@ -13,6 +13,9 @@ full estimators' on the same panel (checked in the tests against ``TwoWayFixedEf
   teams, no covariates, varying base period and no anticipation (R ``did`` defaults); its
   influence-function standard error including the estimated cohort-share weights; normal
   critical values.
+
+Synthetic DiD's batch fit lives with its family (``did.synthetic.power_batch``, passed in as
+a ``BatchFitter``): the shared modules do not import the estimator families.
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ constant ``effect`` is added to pilot team-months, the estimator is fitted, and 
 With a constant effect both estimators' estimates move by exactly the effect and their standard
 errors do not change, so one set of replications without an effect (``simulate_null``) gives
 the whole power curve and the minimum detectable effect with common random numbers;
-``simulate_power`` injects the effect literally (the tests check both agree).
+``simulate_power`` injects the effect literally (the tests check both agree).  Synthetic DiD's
+weights come from the comparison teams and the months before the start only, so its estimate
+also moves by exactly the effect; its standard error in every replication is the standard
+deviation of the estimates across the replications (``did.synthetic.power_batch``).
 """
 
 from __future__ import annotations
@@ -135,7 +138,15 @@ def draw_panels(pool: SeriesPool, design: PlannedDesign, reps: int,
     return out
 
 
-def fit_batch(y: np.ndarray, design: PlannedDesign, estimator: SimEstimator) -> BatchFit:
+BatchFitter = Callable[[np.ndarray, PlannedDesign], BatchFit]
+"""An estimator fitted to ``(reps, teams, months)`` panels of a design (e.g. synthetic DiD's
+``did.synthetic.power_batch.synthetic_did_fit``, which the shared modules may not import)."""
+
+
+def fit_batch(y: np.ndarray, design: PlannedDesign,
+              estimator: SimEstimator | BatchFitter) -> BatchFit:
+    if callable(estimator):
+        return estimator(y, design)
     if estimator == "twfe":
         return twfe_batch(y, design.treatment())
     if estimator == "callaway-santanna":
@@ -186,7 +197,7 @@ class NullDraws:
 
 
 def simulate_null(pool: SeriesPool, design: PlannedDesign, *, reps: int, seed: int,
-                  estimator: SimEstimator = "twfe", alpha: float = 0.05,
+                  estimator: SimEstimator | BatchFitter = "twfe", alpha: float = 0.05,
                   check: Callable[[], None] | None = None) -> NullDraws:
     """``reps`` replications without an effect (seeded; ``check`` runs between chunks and may
     raise to cancel)."""
@@ -203,7 +214,15 @@ def simulate_null(pool: SeriesPool, design: PlannedDesign, *, reps: int, seed: i
         estimates.append(fit.estimate)
         ses.append(fit.se)
         df = fit.df
-    return NullDraws(np.concatenate(estimates), np.concatenate(ses), critical_value(df, alpha))
+    values, errors = np.concatenate(estimates), np.concatenate(ses)
+    return NullDraws(values, _spread_if_missing(values, errors), critical_value(df, alpha))
+
+
+def _spread_if_missing(estimates: np.ndarray, ses: np.ndarray) -> np.ndarray:
+    """The estimator's own standard errors, or the estimates' spread when it has none."""
+    if np.all(np.isnan(ses)):
+        return np.full(len(estimates), float(np.std(estimates, ddof=1)))
+    return ses
 
 
 @dataclass(frozen=True)
@@ -219,22 +238,25 @@ class SimulatedPower:
 
 
 def simulate_power(pool: SeriesPool, design: PlannedDesign, *, effect: float, reps: int,
-                   seed: int, estimator: SimEstimator = "twfe",
+                   seed: int, estimator: SimEstimator | BatchFitter = "twfe",
                    alpha: float = 0.05) -> SimulatedPower:
     """Power by injecting ``effect`` into the pilot team-months of every replication."""
     rng = np.random.default_rng(seed)
     treated = design.treatment()
-    rejected, estimates = [], []
+    estimates, ses, df = [], [], None
     for start in range(0, reps, CHUNK):
         y = draw_panels(pool, design, min(CHUNK, reps - start), rng) + effect * treated
         fit = fit_batch(y, design, estimator)
-        rejected.append(np.abs(fit.estimate) > critical_value(fit.df, alpha) * fit.se)
         estimates.append(fit.estimate)
-    hits, values = np.concatenate(rejected), np.concatenate(estimates)
+        ses.append(fit.se)
+        df = fit.df
+    values = np.concatenate(estimates)
+    errors = _spread_if_missing(values, np.concatenate(ses))
+    hits = np.abs(values) > critical_value(df, alpha) * errors
     p = float(hits.mean())
     return SimulatedPower(effect, p, float(np.sqrt(p * (1 - p) / reps)), reps,
                           float(values.mean()), float(values.std(ddof=1)))
 
 
-__all__ = ["CHUNK", "MIN_SOURCE_TEAMS", "NullDraws", "PlannedDesign", "SIM_ESTIMATORS",
+__all__ = ["BatchFitter", "CHUNK", "MIN_SOURCE_TEAMS", "NullDraws", "PlannedDesign", "SIM_ESTIMATORS",
            "SeriesPool", "SimulatedPower", "draw_panels", "simulate_null", "simulate_power"]

@@ -1,8 +1,9 @@
 """Simulation power: the vectorised estimators equal the full ones, and the simulation
 converges to the analytic value in a simple balanced design.
 
-References: ``TwoWayFixedEffects`` (fixest-matching CR1) and ``CallawaySantAnna`` (R ``did``
-2.5) on the same panel, to 1e-10; McKenzie (2012) DiD power with compound-symmetric errors
+References: ``TwoWayFixedEffects`` (fixest-matching CR1), ``CallawaySantAnna`` (R ``did``
+2.5) and ``SyntheticDid`` (R ``synthdid`` / Stata ``sdid``; its estimate) on the same panel, to
+1e-10; McKenzie (2012) DiD power with compound-symmetric errors
 (team effect + independent noise) within three Monte-Carlo standard errors at 2,000
 replications, as issue 17 asks.
 """
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.estimators import CallawaySantAnna, PanelColumns, TwoWayFixedEffects
+from pilot_eval.estimators.did.synthetic.estimator import SyntheticDid
+from pilot_eval.estimators.did.synthetic.power_batch import synthetic_did_batch, synthetic_did_fit
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.power.analytic import rounds_power
 from pilot_eval.estimators.power.components import variance_components
@@ -64,6 +67,35 @@ def test_batch_callaway_santanna_equals_full_estimator():
             PanelColumns(outcome="y", unit="unit", time="time", cohort="cohort"))
         assert batch.estimate[r] == pytest.approx(full.estimate, abs=SAME)
         assert batch.se[r] == pytest.approx(full.se, abs=SAME)
+
+
+@pytest.mark.parametrize("staggered", [False, True])
+def test_batch_synthetic_did_equals_full_estimator(staggered):
+    rng = np.random.default_rng(5)
+    design = PlannedDesign(4, 10, 6, 6, staggered=staggered)
+    factors = rng.normal(size=(2, design.months)).cumsum(axis=1)
+    loadings = rng.uniform(0, 1, size=(3, design.n_teams, 2))
+    y = loadings @ factors + rng.normal(scale=0.5, size=(3, design.n_teams, design.months))
+    batch = synthetic_did_batch(y, design.starts())
+    assert np.all(np.isnan(batch.se)) and batch.df is None
+    for r in range(3):
+        full = SyntheticDid(se="none").fit(
+            _frame(y[r], design.starts()),
+            PanelColumns(outcome="y", unit="unit", time="time", treatment="d"))
+        assert batch.estimate[r] == pytest.approx(full.estimate, abs=SAME)
+
+
+def test_synthetic_did_power_uses_the_spread_of_the_null_estimates():
+    pool = SeriesPool(_compound_symmetric_pool(17, teams=60, months=12))
+    design = PlannedDesign(2, 12, 8, 4)
+    draws = simulate_null(pool, design, reps=120, seed=3, estimator=synthetic_did_fit)
+    assert np.all(draws.ses == pytest.approx(np.std(draws.estimates, ddof=1), rel=SAME))
+    injected = simulate_power(pool, design, effect=1.5, reps=120, seed=3,
+                              estimator=synthetic_did_fit)
+    # the weights use only comparison teams and months before the start: the estimate moves by
+    # exactly the effect, so injecting it equals shifting the draws without it
+    assert injected.mean_estimate == pytest.approx(np.mean(draws.estimates) + 1.5, abs=SAME)
+    assert injected.power == draws.power(1.5)
 
 
 def _compound_symmetric_pool(seed: int, teams: int = 4000, months: int = 16,
