@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pilot_eval.estimators import Unavailable
 from pilot_eval.report.evidence_model import EvidenceRating
+from pilot_eval.report.planning_report import PlanningSection
 from pilot_eval.report.synthetic import SyntheticSection
 from pilot_eval.report.values import Value
 
@@ -495,6 +496,7 @@ class OutcomeReport:
     validation: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
     synthetic: SyntheticSection | None = None
+    planning: PlanningSection | Unavailable | None = None
 
     @property
     def trends(self) -> TrendsReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from pilot_eval.errors import ProjectFileError
 from pilot_eval.estimators.thresholds import HONESTDID_SEED
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.report.build_outcome import outcome_report
+from pilot_eval.report.build_planning import build_planning, is_unclear
 from pilot_eval.report.build_retention import relative_name, retention_report
 from pilot_eval.report.clock import Clock, read_clock
 from pilot_eval.report.options import BriefOptions
@@ -126,9 +128,17 @@ def _outcomes(project: Any, table: Any, unit_noun: str,
     requests = project.did_requests()
     reports = []
     for i, request in enumerate(requests):
-        stage = Stage(progress, i / len(requests), (i + 1) / len(requests))
+        share = 1 / len(requests)
+        stage = Stage(progress, i * share, (i + 0.8) * share)
         analysis = run_analysis(request, table, stage, cross_check="auto")  # QA re-estimate
-        reports.append(outcome_report(analysis, unit_noun=unit_noun))
+        report = outcome_report(analysis, unit_noun=unit_noun)
+        if is_unclear(report):  # could the pilot have told? (power of its own design)
+            planning = build_planning(
+                report, request.columns, table,
+                expected_effect=getattr(project.outcomes[i], "expected_effect", None),
+                progress=Stage(progress, (i + 0.8) * share, (i + 1) * share))
+            report = replace(report, planning=planning)
+        reports.append(report)
     return tuple(reports)
 
 
