@@ -205,3 +205,15 @@ def test_the_pilots_own_design_can_be_replayed(outcomes):
     assert (cell.design.n_pilot, cell.design.n_comparison, cell.design.pre, cell.design.post) \
         == (16, 32, 12, 18)
     assert cell.estimator == "callaway-santanna"
+
+
+def test_synthetic_did_is_simulated_on_request(outcomes, capsys):
+    """A pilot of a few teams is analysed with synthetic DiD: its power is simulated with it."""
+    assert main(["power", outcomes, *DEMO, "--effect", "3", "--teams", "2", "--months", "6",
+                 "--estimator", "synthetic-did", "--reps", "30", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["estimator"] == "synthetic-did"
+    assert "spread of the estimates across replications without an effect" in data["method"]
+    (cell,) = data["grid"]
+    assert (cell["pilot_teams"], cell["months"], cell["estimator"]) == (2, 6, "synthetic-did")
+    assert 0.0 <= cell["power"] <= 1.0 and cell["mc_se"] > 0

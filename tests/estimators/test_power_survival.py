@@ -6,6 +6,10 @@
 * Stata ``power logrank 0.62 0.75, nratio(1.5) wdprob(0.01)`` (Freedman method, the default)
   -> hratio 0.6018, p1 0.4, E = 120, N = 400, N1 = 160, N2 = 240 (a published trial protocol's
   statistical analysis plan quoting the Stata output).
+* Schoenfeld events printed in a published table: Stat. Med. 2017, 36(26):4121-4140 (PubMed
+  Central PMC6478034), Table 3 "Comparing PT versus PH approaches", proportional-hazards
+  columns (80% power, 5% one-sided, equal groups, "N is rounded up to an even number"):
+  HR 0.85, 0.8, ..., 0.4 -> 938, 498, 300, 196, 134, 96, 70, 52, 40, 30 events.
 * Schoenfeld (1983): ``E = (z_(1-alpha/2) + z_power)**2 / (p1 p2 ln(HR)**2)``; with HR 0.5,
   80% power, 5% two-sided and equal groups, 65.35 -> 66 events (hand calculation:
   (1.959964 + 0.841621)**2 / (0.25 x 0.480453)).
@@ -25,6 +29,14 @@ EXACT = 1e-10
 def test_schoenfeld_events_match_gsdesign():
     events = s.logrank_events(0.7, alpha=0.025, power=0.9, onesided=True)
     assert math.ceil(events) == 331
+
+
+@pytest.mark.parametrize(("hazard_ratio", "printed"), [
+    (0.85, 938), (0.8, 498), (0.75, 300), (0.7, 196), (0.65, 134), (0.6, 96), (0.55, 70),
+    (0.5, 52), (0.45, 40), (0.4, 30)])
+def test_schoenfeld_events_match_a_published_table(hazard_ratio, printed):
+    events = s.logrank_events(hazard_ratio, alpha=0.05, power=0.8, onesided=True)
+    assert 2 * math.ceil(events / 2) == printed  # the table rounds up to an even number
 
 
 def test_schoenfeld_events_hand_calculation():
