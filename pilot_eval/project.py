@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 from dataclasses import dataclass, field, replace
@@ -40,15 +41,39 @@ class OutcomeChoice:
     label: str = ""
     unit: str = ""
     polarity: str = "neutral"
+    expected_effect: float | None = None
+    """The effect of the size expected (outcome units), for planning the next phase; None:
+    the report speaks of the smallest change the design detects instead."""
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:
             raise ProjectFileError(f"outcome '{self.column}' has polarity {self.polarity!r}",
                                    hint=f"Use one of: {', '.join(POLARITIES)}.")
+        if self.expected_effect is not None:
+            _check_expected(self.column, self.expected_effect, self.polarity)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"column": self.column, "label": self.label, "unit": self.unit,
-                "polarity": self.polarity}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"column": self.column, "label": self.label, "unit": self.unit,
+                               "polarity": self.polarity}
+        if self.expected_effect is not None:  # written only when set: older files unchanged
+            out["expected_effect"] = self.expected_effect
+        return out
+
+
+def _check_expected(column: str, effect: object, polarity: str) -> None:
+    """An expected effect is a non-zero number whose sign is an improvement."""
+    if (isinstance(effect, bool) or not isinstance(effect, int | float)
+            or not math.isfinite(effect) or effect == 0):
+        raise ProjectFileError(f"outcome '{column}' has expected effect {effect!r}",
+                               hint="Give the change that would matter as a non-zero number "
+                                    "in the outcome's units, or leave it out.")
+    if (polarity == "higher_is_better" and effect < 0) or (
+            polarity == "lower_is_better" and effect > 0):
+        better, sign = (("higher", "positive") if polarity == "higher_is_better"
+                        else ("lower", "negative"))
+        raise ProjectFileError(
+            f"outcome '{column}' has expected effect {effect!r}, but {better} is better for it",
+            hint=f"Give the improvement hoped for as a {sign} number.")
 
 
 @dataclass(frozen=True)

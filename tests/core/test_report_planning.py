@@ -156,3 +156,27 @@ def test_run_project_adds_the_section_to_unclear_outcomes_only(tmp_path):
     assert clear_one.planning is None
     assert unclear_one.planning.pilot.pilot_teams == 15
     assert type(report).from_json(report.to_json()) == report
+
+
+def test_project_expected_effect_is_checked_written_only_when_set_and_used(tmp_path):
+    from pilot_eval.errors import ProjectFileError
+
+    plain = OutcomeChoice("y", "Caseload", "", "higher_is_better")
+    assert "expected_effect" not in plain.to_dict()  # older project files keep their bytes
+    chosen = OutcomeChoice("y", "Caseload", "", "higher_is_better", expected_effect=0.8)
+    assert chosen.to_dict()["expected_effect"] == 0.8
+    assert OutcomeChoice(**chosen.to_dict()) == chosen
+    for effect, polarity, message in ((-0.8, "higher_is_better", "higher is better"),
+                                      (0.8, "lower_is_better", "lower is better"),
+                                      (0.0, "neutral", "expected effect 0.0"),
+                                      (float("nan"), "neutral", "expected effect nan")):
+        with pytest.raises(ProjectFileError, match=message):
+            OutcomeChoice("y", polarity=polarity, expected_effect=effect)
+    frame = panel(staggered=True)
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    project = Project(outcome_data=DatasetSpec.from_table(load_table(path), COLUMNS),
+                      outcomes=(chosen,), did=DidOptions(checks=False))
+    (outcome,) = run_project(project).outcomes
+    assert outcome.planning.effect == 0.8 and outcome.planning.effect_source == "expected"
+    assert "an effect of the size expected (0.8)" in outcome.planning.sentence
