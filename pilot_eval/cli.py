@@ -61,8 +61,13 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         description="Runs validation, the DiD for every demo outcome and the brief, and writes "
                     "brief.pdf, brief.html, technical-report.pdf, tables.xlsx and results.json "
                     "into --out.")
-    demo.add_argument("--out", type=Path, default=Path("pilot-eval-demo"),
-                      help="output folder (default: ./pilot-eval-demo/)")
+    demo.add_argument("--out", type=Path, default=None,
+                      help="output folder (default: ./pilot-eval-demo/, or "
+                           "./pilot-eval-small-pilot/ with --small-pilot)")
+    demo.add_argument("--small-pilot", action="store_true",
+                      help="the second demo instead: one council piloting in 2 of its 16 teams, "
+                           "headed by synthetic difference-in-differences (for pilots with "
+                           "only a few teams)")
 
 
 def _add_brief(commands: argparse._SubParsersAction) -> None:
@@ -272,8 +277,19 @@ def _run_did(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    if args.small_pilot:
+        from pilot_eval.demo_small import PROJECT_FILE, run_small_demo
+
+        args.out = args.out or Path("pilot-eval-small-pilot")
+        outputs = run_small_demo(args.out)
+        print("Small-pilot demo analysed. Wrote:\n" + _listing(outputs)
+              + f"\n  {args.out / PROJECT_FILE} (open it in the window, or run "
+                "'pilot-eval brief')")
+        print(outputs.headline)
+        return EXIT_OK
     from pilot_eval.pipeline import run_demo
 
+    args.out = args.out or Path("pilot-eval-demo")
     outputs = run_demo(args.out)
     print("Demo pilot analysed. Wrote:\n" + _listing(outputs)
           + f"\n  {args.out / 'demo.pilot.json'} (open it in the window, or run 'pilot-eval brief')")

@@ -119,3 +119,23 @@ def test_pilot_unit_without_pre_period_rows_exits_2_asking_for_them(prop99, tmp_
     # its rows start late (other units from 1970): the fix is to add them, not to read the
     # treatment column as a pilot-group marker
     assert "Add the periods before the pilot" in err and "marks pilot units" not in err
+
+
+def test_small_pilot_demo_runs_the_whole_pipeline_with_synthetic_did(tmp_path, capsys):
+    out = tmp_path / "small"
+    code, printed, _ = run(["demo", "--small-pilot", "--out", out], capsys)
+    assert code == EXIT_OK and "Small-pilot demo analysed" in printed
+    assert "Children's plan goals met" in printed
+    for name in ("brief.pdf", "brief.html", "results.json", "small-pilot.pilot.json",
+                 "data/outcomes.csv"):
+        assert (out / name).is_file(), name
+    (outcome,) = json.loads((out / "results.json").read_text(encoding="utf-8"))["outcomes"]
+    assert outcome["headline"]["estimator"] == "synthetic-did"
+    assert "only 2 pilot units" in outcome["headline"]["estimator_reason"]
+    assert outcome["synthetic"]["method"] == "synthetic-did"
+    # the project written beside the files reruns through 'pilot-eval brief'
+    again = tmp_path / "again"
+    code, _, _ = run(["brief", out / "small-pilot.pilot.json", "--out", again], capsys)
+    assert code == EXIT_OK
+    (rerun,) = json.loads((again / "results.json").read_text(encoding="utf-8"))["outcomes"]
+    assert rerun["headline"]["estimate"] == outcome["headline"]["estimate"]
