@@ -100,16 +100,21 @@ class SimplexProblems:
                                self.n_rows[start:stop],
                                None if self.valid is None else self.valid[start:stop], shared)
 
-    def gram(self) -> np.ndarray:
-        """``A'A`` of every problem (B, k, k)."""
+    def gram(self, out: np.ndarray | None = None) -> np.ndarray:
+        """``A'A`` of every problem (B, k, k), into ``out[:B]`` when given (a buffer reused
+        from chunk to chunk: no fresh hundreds of megabytes to page in each time)."""
+        n_prob, _, k = self.a.shape
+        gram = np.empty((n_prob, k, k)) if out is None else out[:n_prob]
         if self.shared is None:
-            return np.matmul(np.swapaxes(self.a, 1, 2), self.a)
+            return np.matmul(np.swapaxes(self.a, 1, 2), self.a, out=gram)
         base, index = self.shared
-        gram = np.zeros((index.shape[0], index.shape[1], index.shape[1]))
         for j, columns in enumerate(index):
             real = columns[columns >= 0]  # padding comes last
-            np.take(base.take(real, axis=0), real, axis=1,
-                    out=gram[j, :real.size, :real.size])
+            # mode="clip" (the indices are valid): with mode="raise" numpy buffers ``out``
+            np.take(base.take(real, axis=0, mode="clip"), real, axis=1,
+                    out=gram[j, :real.size, :real.size], mode="clip")
+            gram[j, real.size:] = 0.0
+            gram[j, :real.size, real.size:] = 0.0
         return gram
 
 
@@ -174,19 +179,22 @@ def _in_chunks(problems: SimplexProblems, start: np.ndarray, min_decrease: float
     chunk = max(1, GRAM_BYTES // (8 * k * k))
     if n_prob <= chunk:
         return _solve_chunk(problems, start, decrease, rounds)
+    buffer = np.empty((chunk, k, k))
     parts = [_solve_chunk(problems.chunk(i, i + chunk), start[i:i + chunk],
-                          decrease[i:i + chunk], rounds) for i in range(0, n_prob, chunk)]
+                          decrease[i:i + chunk], rounds, buffer)
+             for i in range(0, n_prob, chunk)]
     return SimplexSolution(weights=np.concatenate([p.weights for p in parts]),
                            iterations=np.concatenate([p.iterations for p in parts]),
                            objective=np.concatenate([p.objective for p in parts]))
 
 
 def _solve_chunk(problems: SimplexProblems, start: np.ndarray, min_decrease: np.ndarray,
-                 rounds: tuple[int, ...]) -> SimplexSolution:
-    """Each round from the sparsified end of the one before (the Gram matrices formed once)."""
+                 rounds: tuple[int, ...], buffer: np.ndarray | None = None) -> SimplexSolution:
+    """Each round from the sparsified end of the one before (the Gram matrices formed once,
+    into ``buffer`` when given)."""
     a, b = problems.a, problems.b
     n_rows = problems.n_rows
-    gram = problems.gram()
+    gram = problems.gram(buffer)
     c = np.einsum("bni,bn->bi", a, b)
     if problems.valid is not None:
         c[~problems.valid] = -BIG
@@ -304,7 +312,7 @@ def _solve_many(steps_matrix: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: n
         if fold.any():
             h[fold] *= gscale[fold, None]
             gscale[fold] = 1.0
-        np.take(step_rows, at, axis=0, out=update)
+        np.take(step_rows, at, axis=0, out=update, mode="clip")  # unbuffered (valid rows)
         weight = step / gscale
         update *= weight[:, None]
         h += update
