@@ -63,15 +63,16 @@ def small_pilot(n_pilot_units: int, n_comparison_units: int,
         "2021), with the ordinary difference-in-differences estimate beside it"))
 
 
-def method_sentence(method: str = "sdid") -> str:
-    """One plain sentence on what the method did."""
-    if method == "sc":
-        return ("We built a 'synthetic' comparison from a weighted mix of the comparison teams "
-                "that tracked the pilot's results closely before it started, and compared the "
-                "pilot with it afterwards.")
-    return ("We compared the pilot's change with the change in a weighted mix of comparison "
-            "teams chosen because they moved like the pilot before it started, giving most "
-            "weight to the months most like the pilot period.")
+def method_sentence(method: str = "sdid", *, units: str = "teams",
+                    periods: str = "months") -> str:
+    """One plain sentence on what the method did (``units``, ``periods``: plural nouns)."""
+    if method in ("sc", "synthetic-control"):
+        return (f"We built a 'synthetic' comparison from a weighted mix of the comparison "
+                f"{units} that tracked the pilot's results closely before it started, and "
+                "compared the pilot with it afterwards.")
+    return (f"We compared the pilot's change with the change in a weighted mix of comparison "
+            f"{units} chosen because they moved like the pilot before it started, giving most "
+            f"weight to the {periods} most like the pilot period.")
 
 
 @dataclass(frozen=True)

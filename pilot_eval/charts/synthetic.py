@@ -119,8 +119,9 @@ def placebo_gaps_figure(gaps: Mapping[str, Sequence[float]], periods: Sequence[A
                     family=FONT_FAMILY)
     _start_line(ax, float(start))
     _style(ax, unit)
-    ax.set_ylabel(plain_text(f"Gap: unit minus synthetic ({axis_label(outcome_label, unit)})"),
-                  fontsize=9, **TEXT_STYLE)
+    # the outcome is in the title and the text: a short label keeps the axis readable
+    ax.set_ylabel(plain_text(axis_label("Gap to its synthetic comparison", unit)), fontsize=9,
+                  **TEXT_STYLE)
     if title:
         ax.set_title(plain_text(title), loc="left", fontsize=10, fontweight="bold",
                      **TEXT_STYLE)
@@ -148,6 +149,35 @@ def _period_ticks(fig: Figure, labels: Sequence[str]) -> None:
     ax.set_xticklabels([labels[i] for i in range(0, len(labels), step)], fontsize=8)
 
 
+def path_figure(labels: Sequence[str], pilot: Sequence[float], synthetic: Sequence[float],
+                start_index: int, *, outcome_label: str, unit: str = "", note: str = "",
+                title: str = "") -> Figure:
+    """The pilot against its synthetic comparison, periods shown by their ``labels``
+    (``synthetic`` already includes any offset; ``note`` printed under the chart)."""
+    fig = synthetic_trajectory_figure(
+        {"periods": list(range(len(labels))), "pilot": list(pilot),
+         "synthetic": list(synthetic), "offset": 0.0, "start": start_index},
+        outcome_label=outcome_label, unit=unit, note=note, title=title)
+    _period_ticks(fig, labels)
+    return fig
+
+
+def gaps_figure(labels: Sequence[str], pilot: Sequence[float],
+                placebos: Sequence[Sequence[float]], start_index: int, *, outcome_label: str,
+                unit: str = "", title: str = "") -> Figure:
+    """The pilot's gap against each placebo's, periods shown by their ``labels``."""
+    series = {"pilot": list(pilot)}
+    series.update({f"placebo {i}": list(p) for i, p in enumerate(placebos)})
+    fig = placebo_gaps_figure(series, list(range(len(labels))), start_index,
+                              outcome_label=outcome_label, unit=unit, title=title)
+    _period_ticks(fig, labels)
+    return fig
+
+
+OFFSET_NOTE = ("The synthetic comparison is shifted by the pilot's average pre-pilot gap "
+               "(synthetic DiD compares changes, not levels).")
+
+
 def section_figures(section: SyntheticSection, *, outcome_label: str, unit: str = ""
                     ) -> tuple[Figure | None, Figure | None, list[tuple[str, str]]]:
     """The trajectory chart, the placebo-gaps chart (``None`` when not available) and the
@@ -155,20 +185,13 @@ def section_figures(section: SyntheticSection, *, outcome_label: str, unit: str 
     trajectory = gaps_fig = None
     path = section.path
     if path is not None:
-        note = ("The synthetic comparison is shifted by the pilot's average pre-pilot gap "
-                "(synthetic DiD compares changes, not levels)." if path.offset else "")
-        trajectory = synthetic_trajectory_figure(
-            {"periods": list(range(len(path.labels))), "pilot": list(path.pilot),
-             "synthetic": list(path.synthetic), "offset": 0.0, "start": path.start_index},
-            outcome_label=outcome_label, unit=unit, note=note)
-        _period_ticks(trajectory, path.labels)
+        trajectory = path_figure(path.labels, path.pilot, path.synthetic, path.start_index,
+                                 outcome_label=outcome_label, unit=unit,
+                                 note=OFFSET_NOTE if path.offset else "")
     placebo = section.placebo_gaps
     if placebo is not None and not isinstance(placebo, Unavailable):
-        series = {"pilot": list(placebo.pilot)}
-        series.update({f"placebo {i}": list(p.gaps) for i, p in enumerate(placebo.placebos)})
-        gaps_fig = placebo_gaps_figure(series, list(range(len(placebo.labels))),
-                                       placebo.start_index, outcome_label=outcome_label,
-                                       unit=unit)
-        _period_ticks(gaps_fig, placebo.labels)
+        gaps_fig = gaps_figure(placebo.labels, placebo.pilot,
+                               [p.gaps for p in placebo.placebos], placebo.start_index,
+                               outcome_label=outcome_label, unit=unit)
     table = weights_table([{"unit": w.unit, "weight": w.weight} for w in section.weights])
     return trajectory, gaps_fig, table

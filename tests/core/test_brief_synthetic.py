@@ -1,0 +1,113 @@
+"""The synthetic comparison in the brief and the technical report (issue 15 item 4).
+
+Checked against the report's own typed section (brute force): the chart tables hold the pilot,
+the synthetic comparison and their difference in every period, and the placebos' smallest and
+largest gap; the weights table lists every comparison unit with a weight, largest first; the
+sentence uses the brief's nouns; the charts draw the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pilot_eval.estimators import PanelColumns
+
+from pilot_eval import demo_small
+from pilot_eval.analysis import DidRequest, run_analysis
+from pilot_eval.brief import synthetic as brief_synthetic
+from pilot_eval.report.build_outcome import outcome_report
+from pilot_eval.report.synthetic import PlaceboGaps
+from pilot_eval.small_pilots import method_sentence
+
+ROLES = PanelColumns(outcome="goals_met_pct", unit="team", time="month", treatment="pilot")
+FIGURES = 3  # tables show three significant figures: half a unit of the third
+
+
+@pytest.fixture(scope="module")
+def frame(tmp_path_factory) -> pd.DataFrame:
+    folder = tmp_path_factory.mktemp("small")
+    demo_small.write(folder)
+    return pd.read_csv(Path(folder) / "outcomes.csv")
+
+
+@pytest.fixture(scope="module")
+def outcome(frame):
+    return outcome_report(run_analysis(DidRequest(columns=ROLES, placebo_reps=50), frame))
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def shown(value: float) -> pytest.approx:
+    """``value`` as a table cell may show it: within half a unit of its third figure."""
+    half = 0.5 * 10 ** (math.floor(math.log10(abs(value))) - FIGURES + 1) if value else 0.0
+    return pytest.approx(value, abs=half + 1e-9)
+
+
+def test_method_bullet_in_the_briefs_nouns(outcome):
+    assert outcome.synthetic is not None
+    bullet = brief_synthetic.method_bullet(outcome, "services")
+    assert bullet == f"{outcome.label}: " + method_sentence("sdid", units="services",
+                                                            periods="months")
+    assert "comparison services" in bullet and "teams" not in bullet
+
+
+def test_path_chart_table_is_the_section(outcome):
+    path_chart, gaps_chart = brief_synthetic.synthetic_charts(outcome, "teams")
+    path = outcome.synthetic.path
+    rows = path_chart.table.rows
+    assert [r[0] for r in rows] == list(path.labels)
+    for row, p, s in zip(rows, path.pilot, path.synthetic, strict=True):
+        assert _number(row[1]) == shown(p)
+        assert _number(row[2]) == shown(s)
+        assert _number(row[3]) == shown(p - s)
+    assert path.labels[path.start_index] in path_chart.alt_text
+    assert path_chart.spec.others == (path.synthetic,)
+
+
+def test_gaps_chart_table_holds_the_placebo_extremes(outcome):
+    _, gaps_chart = brief_synthetic.synthetic_charts(outcome, "teams")
+    gaps = outcome.synthetic.placebo_gaps
+    assert isinstance(gaps, PlaceboGaps)
+    for k, row in enumerate(gaps_chart.table.rows):
+        values = [p.gaps[k] for p in gaps.placebos]
+        assert _number(row[1]) == shown(gaps.pilot[k])
+        assert _number(row[2]) == shown(min(values))
+        assert _number(row[3]) == shown(max(values))
+    assert f"ranks {gaps.rank} of {len(gaps.placebos) + 1}" in gaps_chart.alt_text
+
+
+def test_annex_section_lists_every_weight_largest_first_and_the_checks(outcome):
+    section = brief_synthetic.synthetic_annex(outcome, "teams")
+    (weights,) = section.tables
+    assert [r[0] for r in weights.rows] == [w.unit for w in outcome.synthetic.weights]
+    shares = [float(r[1].rstrip("%")) for r in weights.rows]
+    assert shares == sorted(shares, reverse=True)
+    assert sum(shares) == pytest.approx(100.0, abs=0.05 * len(shares))
+    assert len(section.bullets) == len(outcome.synthetic.checks) == 2
+    assert section.bullets[0].startswith("Pre-period fit (")
+    assert any("In-space placebos" in p for p in section.paragraphs)
+
+
+def test_charts_draw_the_specs(outcome):
+    path_chart, gaps_chart = brief_synthetic.synthetic_charts(outcome, "teams")
+    fig = brief_synthetic.figure(path_chart.spec)
+    assert list(fig.axes[0].lines[1].get_ydata()) == pytest.approx(outcome.synthetic.path.synthetic)
+    fig = brief_synthetic.figure(gaps_chart.spec)
+    assert len(fig.axes[0].lines) == len(outcome.synthetic.placebo_gaps.placebos) + 3
+
+
+def test_other_headlines_give_nothing(frame):
+    twfe = outcome_report(run_analysis(DidRequest(columns=ROLES, estimator="twfe"), frame))
+    assert brief_synthetic.method_bullet(twfe) is None
+    assert brief_synthetic.synthetic_charts(twfe) == ()
+    assert brief_synthetic.synthetic_annex(twfe) is None
+
+
+def test_cell_keeps_three_significant_figures():
+    assert [brief_synthetic.cell(v) for v in (4.4, -0.000915, 12345.6, 9.996, 0.0)] == [
+        "4.40", "-0.000915", "12,300", "10.0", "0"]
