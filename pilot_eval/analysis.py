@@ -36,6 +36,7 @@ from pilot_eval.robustness import (
     in_time_placebo,
     leave_one_out,
 )
+from pilot_eval.small_pilots import answer_hint
 from pilot_eval.summaries import (
     balanced_units,
     cohort_column,
@@ -199,9 +200,12 @@ class DidAnalysis:
                      f"{_text(headline.ci_high)}", "",
                      "Cluster-robust (CR1) figures of the same estimate, for reference:",
                      *lines]
+        checks = (["Checks of the synthetic comparison:",
+                   *(f"  {c.name}: {c.rating} ({c.text})" for c in report.synthetic.checks)]
+                  if report.synthetic is not None else
+                  [f"Pre-trend test read: {report.pretest.why}"])
         lines += ["", f"Estimator: {headline.estimator} ({headline.estimator_reason})",
-                  f"Inference: {headline.inference_reason}",
-                  f"Pre-trend test read: {report.pretest.why}",
+                  f"Inference: {headline.inference_reason}", *checks,
                   f"Evidence strength: {report.evidence.label}"
                   + "".join(f" {why}" for why in report.evidence.reasons)]
         if self.usage is not None and "rows_used" not in self.validation.codes():
@@ -274,6 +278,7 @@ def run_analysis(
         request = replace(request, control=cast("ControlGroup", choice.control))
     inferred, choice = choose_inference(frame, columns, choice, request.se, starts=starts)
     se = cast("SeType", inferred)  # choose_inference resolves "auto"/"wild" to an se type
+    report = answer_hint(report, choice.estimator)  # "use a small-pilot method": it is used
     usage = None
     if columns.unit is not None:
         try:

@@ -19,8 +19,11 @@ Hainmueller 2010).  They also need history and comparisons: at least
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pilot_eval.validation import ValidationReport
 
 SMALL_PILOT_MAX_UNITS = 5
 MIN_PRE_PERIODS = 4
@@ -149,3 +152,21 @@ def _rank_term(d: dict[str, Any]) -> EvidenceTerm:
     text = (f"the pilot's estimated effect was larger than {larger} of {reps} placebo "
             "effects (comparison teams given the pilot's start at random)")
     return EvidenceTerm("placebo rank", "good" if share <= 0.05 else "weak", text)
+
+
+SYNTHETIC_HEADLINES = {"synthetic-did": "synthetic difference-in-differences",
+                       "synthetic-control": "synthetic control"}
+
+
+def answer_hint(report: ValidationReport, estimator: str) -> ValidationReport:
+    """``report`` with the few-pilot-clusters advice (use a method built for a few pilot
+    units) answered when ``estimator`` is one: the hint then says it is used."""
+    from pilot_eval.validation import SMALL_PILOT_HINT
+
+    method = SYNTHETIC_HEADLINES.get(estimator)
+    if method is None:
+        return report
+    used = (f"These results are headed by {method}, a method built for a few pilot units; "
+            "the two-way estimate is shown beside it for comparison.")
+    return replace(report, problems=tuple(
+        replace(p, hint=used) if p.hint == SMALL_PILOT_HINT else p for p in report.problems))

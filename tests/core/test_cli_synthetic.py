@@ -139,3 +139,21 @@ def test_small_pilot_demo_runs_the_whole_pipeline_with_synthetic_did(tmp_path, c
     assert code == EXIT_OK
     (rerun,) = json.loads((again / "results.json").read_text(encoding="utf-8"))["outcomes"]
     assert rerun["headline"]["estimate"] == outcome["headline"]["estimate"]
+
+
+def test_text_output_reads_for_a_synthetic_headline(tmp_path, capsys):
+    demo_small.write(tmp_path)
+    argv = ["did", tmp_path / "outcomes.csv", "--outcome", "goals_met_pct", "--unit", "team",
+            "--time", "month", "--treatment", "pilot", "--placebo-reps", "20"]
+    code, out, _ = run(argv, capsys)
+    assert code == EXIT_OK
+    assert "start Apr 2024: estimate" in out  # the period's label, not its code
+    # the method's own checks instead of the DiD pre-trend test
+    assert "Checks of the synthetic comparison:\n  pre-period fit: " in out
+    assert "  placebo rank: " in out and "Pre-trend test read" not in out
+    # the few-pilot-clusters warning no longer advises the method already used
+    assert "headed by synthetic difference-in-differences, a method built for a few" in out
+    assert "suits this design better" not in out
+    code, out, _ = run([*argv[:10], "--estimator", "twfe"], capsys)
+    assert code == EXIT_OK and "suits this design better" in out
+    assert "Pre-trend test read" in out

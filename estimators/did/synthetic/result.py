@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from pilot_eval.estimators.results import Result, Term
+from pilot_eval.estimators.results import Result, Term, label_of
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
 
 METHOD_NAMES = {"sdid": "synthetic difference-in-differences", "sc": "synthetic control",
@@ -132,6 +132,8 @@ class SyntheticDidResult(Result):
     cohorts: tuple[CohortEffect, ...]
     covariates: tuple[tuple[str, float], ...]
     warnings: tuple[str, ...]
+    period_labels: dict[int, str] = field(default_factory=dict)
+    """Period codes -> labels (``Apr 2024``) for ``summary``; empty: codes shown."""
 
     @property
     def unit_weights(self) -> pd.DataFrame:
@@ -212,7 +214,7 @@ class SyntheticDidResult(Result):
         for c in self.cohorts:
             top = sorted(c.unit_weights, key=lambda u: -u.weight)[:5]
             shown = ", ".join(f"{_label(u.unit)} {u.weight:.3f}" for u in top if u.weight > 0)
-            lines.append(f"  start {_label(c.start)}: estimate {c.estimate:.6g} (weight "
+            lines.append(f"  start {label_of(_label(c.start), self.period_labels)}: estimate {c.estimate:.6g} (weight "
                          f"{c.weight:.3f}); largest comparison weights: {shown}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
