@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pilot_eval.brief import text
 from pilot_eval.brief.annex import DESIGN_PLAIN
 from pilot_eval.brief.annex_qa import GLOSSARY, cross_check_outcome
+from pilot_eval.brief.synthetic import synthetic_sentences
 from pilot_eval.brief.tables import AnnexSection, DataTable
 from pilot_eval.estimators import Unavailable
 from pilot_eval.exclusions import rows_text
@@ -62,7 +63,8 @@ def method_section(outcomes: Sequence[OutcomeReport], unit_noun: str) -> AnnexSe
         heading="How the effect was estimated",
         paragraphs=(DESIGN_PLAIN.format(units=unit_noun),
                     f"Comparisons: {compared}.",
-                    *text.method_sentences(outcomes, unit_noun)),
+                    *text.method_sentences(outcomes, unit_noun),
+                    *synthetic_sentences(outcomes, unit_noun)),
         bullets=tuple(bullets))
 
 
@@ -153,10 +155,18 @@ def rating_section(outcomes: Sequence[OutcomeReport], unit_noun: str) -> AnnexSe
         f"bound; fewer than 30 clusters or 10 pilot clusters; one {unit_noun.removesuffix('s')}"
         " moving the estimate by more than its standard error; more than 10% of values "
         "missing. The rules were checked on simulated pilots (docs/evidence-rating.md).")
+    if any(o.synthetic is not None for o in outcomes):
+        rules += (" A synthetic comparison is rated on its own checks instead of the "
+                  "pre-trend test: a poor pre-period fit (the synthetic comparison missing the "
+                  "pilot by more than the comparison units' usual change from one period to the "
+                  "next), or a clear effect whose placebo rank is not in the top 5%, each lowers "
+                  "it by one level, as do fewer than 2 periods before the pilot and missing "
+                  "data.")
     bullets = []
     for o in outcomes:
         rating = o.evidence
-        checks = [_trend_check(o)]
+        checks = ([f"{c.name} {c.rating} ({c.text})" for c in o.synthetic.checks]
+                  if o.synthetic is not None else [_trend_check(o)])
         clusters = o.headline.clusters
         if clusters.n is not None:
             pilots = f" ({clusters.n_pilot} with pilot {unit_noun})" if clusters.n_pilot else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from pilot_eval.brief import text
 from pilot_eval.brief.retention import RetentionHeadline, RetentionSpec
@@ -22,6 +23,9 @@ from pilot_eval.report.errors import BriefError
 from pilot_eval.report.evidence_model import EvidenceRating
 from pilot_eval.report.outcome import MeanPoint, OutcomeReport, PilotStart
 from pilot_eval.report.values import number, reason
+
+if TYPE_CHECKING:
+    from pilot_eval.brief.synthetic import SyntheticChartSpec
 
 DATA_STATUS = "Management information, not official statistics"
 DEMO_STATUS = ("Demonstration: simulated data from pilot-eval's bundled demo pilot, not real "
@@ -59,7 +63,7 @@ class ChartContent:
     title: str
     alt_text: str
     table: DataTable
-    spec: GroupMeansSpec | EventTimeSpec | RetentionSpec
+    spec: GroupMeansSpec | EventTimeSpec | RetentionSpec | SyntheticChartSpec
     key: str = ""
 
 

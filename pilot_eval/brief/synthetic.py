@@ -1,7 +1,8 @@
 """The synthetic comparison of a synthetic DiD or synthetic control headline, for the brief and
 the technical report (issue 15), read from ``OutcomeReport.synthetic``.
 
-* ``method_bullet``: the method in one plain sentence, for the brief's method section;
+* ``method_bullet`` / ``synthetic_sentences``: the method in one plain sentence, for the
+  brief's method section (``annex_brief.method_section``);
 * ``synthetic_charts``: the pilot against its synthetic comparison and the placebo gaps, each
   with its title, alternative text and the data behind it (``SyntheticChartSpec`` is drawn by
   ``pilot_eval.charts.synthetic``: ``brief.figures.figure_for``);
@@ -67,6 +68,13 @@ def method_bullet(o: OutcomeReport, unit_noun: str = "teams") -> str | None:
     return None if text is None else f"{o.label}: {text}"
 
 
+def synthetic_sentences(outcomes: Sequence[OutcomeReport], unit_noun: str = "teams"
+                        ) -> tuple[str, ...]:
+    """``method_bullet`` of every outcome with a synthetic headline."""
+    found = (method_bullet(o, unit_noun) for o in outcomes)
+    return tuple(b for b in found if b is not None)
+
+
 def cell(value: float) -> str:
     """A number for a table: three significant figures, trailing zeros kept (``4.40``)."""
     rounded = round_significant(float(value), FIGURES)
@@ -99,7 +107,9 @@ def _path_chart(o: OutcomeReport, path: SyntheticPath, unit_noun: str) -> ChartC
                               OFFSET_NOTE if path.offset else "")
     return ChartContent(
         title=f"{o.label}: the pilot {unit_noun} against their synthetic comparison",
-        alt_text=alt, table=table, spec=spec, key=f"{PATH}:{o.outcome}")  # type: ignore[arg-type]
+        alt_text=alt, table=table, spec=spec,
+        key=(f"Solid line with circles: pilot {unit_noun}. Dashed line with squares: their "
+             "synthetic comparison. Dotted vertical line: pilot start."))
 
 
 def _gaps_chart(o: OutcomeReport, gaps: PlaceboGaps, unit_noun: str) -> ChartContent:
@@ -124,7 +134,11 @@ def _gaps_chart(o: OutcomeReport, gaps: PlaceboGaps, unit_noun: str) -> ChartCon
                               o.label, o.unit)
     return ChartContent(
         title=f"{o.label}: the pilot's gap against {n} placebos",
-        alt_text=alt, table=table, spec=spec, key=f"{GAPS}:{o.outcome}")  # type: ignore[arg-type]
+        alt_text=alt, table=table, spec=spec,
+        key=(f"Thick line with circles: the pilot's gap to its synthetic comparison. Grey "
+             f"lines: each comparison {unit_noun.removesuffix('s')} given the pilot's start, "
+             "against its own synthetic comparison (placebos). Dotted vertical line: pilot "
+             "start."))
 
 
 def synthetic_charts(o: OutcomeReport, unit_noun: str = "teams") -> tuple[ChartContent, ...]:

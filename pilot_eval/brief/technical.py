@@ -21,6 +21,7 @@ from pilot_eval.brief.annex_qa import disclosure_section, glossary_section, qa_s
 from pilot_eval.brief.build import build_brief_content
 from pilot_eval.brief.content import TechnicalContent, method_note
 from pilot_eval.brief.rates import rates_tables
+from pilot_eval.brief.synthetic import synthetic_annexes, synthetic_charts
 from pilot_eval.brief.tables import AnnexSection
 from pilot_eval.estimators import Unavailable
 from pilot_eval.report.options import BriefOptions
@@ -46,6 +47,8 @@ def build_technical_content(report: ProjectReport, options: BriefOptions | None 
     fine_gray = fine_gray_table(retention, opts.disclosure)
     extra += [fine_gray] if fine_gray is not None else []
     rate_tables, definitions = rates_tables(retention, opts.disclosure)
+    synthetic = tuple(c for o in outcomes for c in synthetic_charts(o, nouns))
+    charts = (*brief.charts, *brief.annex_charts, *synthetic)
     sections = (
         design_section(outcomes, nouns),
         data_section(report),
@@ -54,8 +57,8 @@ def build_technical_content(report: ProjectReport, options: BriefOptions | None 
         results_section(outcomes, retention, [*extra, *rate_tables], definitions,
                         headline=None),
         diagnostics_section(outcomes),
-        AnnexSection(heading="Data behind the charts", tables=tuple(
-            c.table for c in (*brief.charts, *brief.annex_charts))),
+        *synthetic_annexes(outcomes, nouns),
+        AnnexSection(heading="Data behind the charts", tables=tuple(c.table for c in charts)),
         AnnexSection(heading="Notes on the data", bullets=brief.data_notes),
         disclosure_section(opts),
         glossary_section(),
@@ -64,7 +67,7 @@ def build_technical_content(report: ProjectReport, options: BriefOptions | None 
     title = f"Technical report: {brief.title}"
     return TechnicalContent(
         title=title, subtitle=brief.subtitle, date=brief.date, intro=(INTRO, PRECISION_RULE),
-        sections=sections, charts=(*brief.charts, *brief.annex_charts),
+        sections=sections, charts=charts,
         metadata=brief.metadata.__class__(
             title=title, author=brief.metadata.author,
             subject="Technical report: " + brief.metadata.subject,

@@ -90,13 +90,8 @@ def outcome_report(analysis: Any, *, unit_noun: str = "teams") -> OutcomeReport:
                            for s in analysis.pilot_starts),
         validation=tuple(finding(p.to_dict()) for p in analysis.validation.problems),
         warnings=_warnings(raw, analysis), synthetic=synthetic_section(raw, extras, labels))
-    terms = None
-    if headline.estimator in ("synthetic-did", "synthetic-control"):
-        from pilot_eval.small_pilots import evidence_terms
-
-        terms = evidence_terms(raw)
-    return dataclasses.replace(report, evidence=rate_evidence(report, unit_noun=unit_noun,
-                                                              synthetic_terms=terms))
+    # a synthetic headline is rated on report.synthetic.checks (the method's own terms)
+    return dataclasses.replace(report, evidence=rate_evidence(report, unit_noun=unit_noun))
 
 
 def _maybe(value: Any, build) -> Any:

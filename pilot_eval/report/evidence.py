@@ -62,6 +62,10 @@ DESIGN = ("Difference-in-differences with a comparison group: level 3 of 5 on th
 SYNTHETIC_DESIGN = ("Synthetic difference-in-differences (a weighted comparison built to track "
                     "the pilot before it started): level 3 of 5 on the Maryland Scientific "
                     "Methods Scale, the most a comparison-group design can reach.")
+SYNTHETIC_CONTROL_DESIGN = ("Synthetic control (a weighted mix of comparison units built to "
+                            "track the pilot before it started): level 3 of 5 on the Maryland "
+                            "Scientific Methods Scale, the most a comparison-group design can "
+                            "reach.")
 BOUND_WORDS = {
     "smoothness": "allowing any straight-line trend seen before the pilot to continue",
     "relative magnitudes": "allowing changes in trend after the start as large as the largest "
@@ -166,9 +170,12 @@ def rate_evidence(report: OutcomeReport, *, unit_noun: str = "teams",
                   synthetic_terms=None) -> EvidenceRating:
     """The evidence-strength rating of one outcome's report (its ``evidence`` field).
 
-    ``synthetic_terms`` are ``small_pilots.evidence_terms`` of a synthetic headline.
+    A synthetic headline is rated on its section's checks (``report.synthetic.checks``:
+    ``small_pilots.evidence_terms``), or on ``synthetic_terms`` when given.
     """
     if report.headline.estimator in SYNTHETIC:
+        if synthetic_terms is None and report.synthetic is not None:
+            synthetic_terms = report.synthetic.checks
         return _rate_synthetic(report, unit_noun, synthetic_terms or ())
     reasons: list[str] = []
     not_checked: list[str] = []
@@ -230,7 +237,10 @@ def _rate_synthetic(report: OutcomeReport, unit_noun: str, terms) -> EvidenceRat
     if missing:
         reasons.append(missing)
     return EvidenceRating(level=max(1, DID_CEILING - len(reasons)), ceiling=DID_CEILING,
-                          reasons=tuple(reasons), design=SYNTHETIC_DESIGN,
+                          reasons=tuple(reasons),
+                          design=(SYNTHETIC_CONTROL_DESIGN
+                                  if report.headline.estimator == "synthetic-control"
+                                  else SYNTHETIC_DESIGN),
                           not_checked=tuple(not_checked))
 
 

@@ -109,7 +109,9 @@ def run_project(project: Any, progress: Progress | None = None, *,
                                       rows_read=retention.data.rows_read))
     progress.report(1.0, "Done")
     seeds = [int(project.did.seed)] if project.did.bootstrap > 0 or any(
-        o.wild is not None for o in outcomes) else []
+        o.wild is not None or (o.headline.estimator == "synthetic-did"
+                               and o.headline.se_type in ("placebo", "bootstrap"))
+        for o in outcomes) else []  # synthetic DiD's placebo/bootstrap draws use it too
     if any(o.sensitivity is not None for o in outcomes) and HONESTDID_SEED not in seeds:
         seeds.append(HONESTDID_SEED)  # the sensitivity bounds' draws use R HonestDiD's seed
     return ProjectReport(

@@ -111,3 +111,52 @@ def test_other_headlines_give_nothing(frame):
 def test_cell_keeps_three_significant_figures():
     assert [brief_synthetic.cell(v) for v in (4.4, -0.000915, 12345.6, 9.996, 0.0)] == [
         "4.40", "-0.000915", "12,300", "10.0", "0"]
+
+
+@pytest.fixture(scope="module")
+def project_report(tmp_path_factory):
+    from pilot_eval.demo_small import small_pilot_project
+    from pilot_eval.report.run import run_project
+
+    folder = tmp_path_factory.mktemp("small-project")
+    return run_project(small_pilot_project(folder))
+
+
+def test_rating_reads_the_synthetic_checks(project_report):
+    """The synthetic headline is rated on report.synthetic.checks (pre-period fit, placebo
+    rank), not on the DiD ladder; a weak check lowers it by one level."""
+    import dataclasses
+
+    from pilot_eval.report.evidence import SYNTHETIC_DESIGN, rate_evidence
+    from pilot_eval.report.synthetic import SyntheticCheck
+
+    (o,) = project_report.outcomes
+    assert o.evidence == rate_evidence(o)
+    assert o.evidence.design == SYNTHETIC_DESIGN and o.evidence.level == 3
+    assert [c.rating for c in o.synthetic.checks] == ["good", "good"]
+    weak_fit = dataclasses.replace(o.synthetic, checks=(
+        SyntheticCheck("pre-period fit", "weak", "it missed"), o.synthetic.checks[1]))
+    rated = rate_evidence(dataclasses.replace(o, synthetic=weak_fit))
+    assert rated.level == 2 and "did not track the pilot well" in rated.reasons[0]
+
+
+def test_technical_report_and_brief_carry_the_synthetic_comparison(project_report):
+    from pilot_eval.brief import build_brief_content
+    from pilot_eval.brief.technical import build_technical_content
+
+    (o,) = project_report.outcomes
+    technical = build_technical_content(project_report)
+    headings = [s.heading for s in technical.sections]
+    assert f"Synthetic comparison: {o.label}" in headings
+    synthetic = brief_synthetic.synthetic_charts(o, "teams")
+    assert technical.charts[-2:] == synthetic
+    behind = next(s for s in technical.sections if s.heading == "Data behind the charts")
+    assert {c.table for c in synthetic} <= set(behind.tables)
+    brief = build_brief_content(project_report)
+    method = next(s for s in brief.annex if s.heading == "How the effect was estimated")
+    assert brief_synthetic.method_bullet(o, "teams") in method.paragraphs
+    # the placebo draws are seeded: the QA log lists the seed
+    from pilot_eval.analysis import DidOptions
+
+    assert f"seed {DidOptions().seed}" in o.headline.se_description
+    assert project_report.qa.seeds == (DidOptions().seed,)
