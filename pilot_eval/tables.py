@@ -41,6 +41,11 @@ SHEETS = {
     "Leave one out": "the estimate without each pilot unit",
     "Bacon": "the Goodman-Bacon decomposition of the two-way estimate",
     "Group means": "mean outcome per period in pilot and comparison units (the charts' data)",
+    "Synthetic weights": "synthetic DiD / synthetic control: each comparison unit's weight in "
+                         "the synthetic comparison, largest first",
+    "Synthetic path": "synthetic DiD / synthetic control: the pilot and its synthetic "
+                      "comparison per period, their gap, and the placebos' smallest and "
+                      "largest gap",
     "Retention": "staff by arm, leavers, median time in post, retention at set times, RMST",
     "Cox model": "the Cox model's terms (hazard ratios) and the DiD on leaving",
     "Fine-Gray": "the Fine-Gray model of the share who end up leaving for one reason (others "
@@ -168,6 +173,35 @@ def means_table(report: ProjectReport) -> pd.DataFrame:
     return _frame(rows, ("outcome", "period", "arm", "mean", "units"))
 
 
+def synthetic_tables(report: ProjectReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The weights and the path of each synthetic headline (``OutcomeReport.synthetic``)."""
+    weights, paths = [], []
+    for o in report.outcomes:
+        section = o.synthetic
+        if section is None:
+            continue
+        weights += [{"outcome": o.label, "comparison unit": w.unit, "weight": w.weight}
+                    for w in section.weights]
+        path, gaps = section.path, section.placebo_gaps
+        if path is None:
+            continue
+        placebo = (dict(zip(gaps.labels, zip(*(g.gaps for g in gaps.placebos), strict=True),
+                            strict=True))
+                   if not isinstance(gaps, Unavailable) and gaps is not None and gaps.placebos
+                   else {})
+        for k, label in enumerate(path.labels):
+            others = placebo.get(label, ())
+            paths.append({"outcome": o.label, "period": label,
+                          "pilot_start": k == path.start_index,
+                          "pilot": path.pilot[k], "synthetic": path.synthetic[k],
+                          "gap": path.pilot[k] - path.synthetic[k],
+                          "placebo_gap_min": min(others) if others else None,
+                          "placebo_gap_max": max(others) if others else None})
+    return (_frame(weights, ("outcome", "comparison unit", "weight")),
+            _frame(paths, ("outcome", "period", "pilot_start", "pilot", "synthetic", "gap",
+                           "placebo_gap_min", "placebo_gap_max")))
+
+
 def _count(value: Any, rule) -> Any:
     if value is None:
         return None
@@ -280,10 +314,12 @@ def report_tables(report: ProjectReport) -> dict[str, pd.DataFrame]:
     """Every table of ``report``, "Read me" first, empty tables left out."""
     att, aggregations = _staggered_tables(report)
     loo, bacon = loo_and_bacon(report)
+    weights, path = synthetic_tables(report)
     tables = {"Headline": headline_table(report), "ATT(g,t)": att,
               "Aggregations": aggregations, "Event study": event_study_table(report),
               "Checks": checks_table(report), "Leave one out": loo, "Bacon": bacon,
-              "Group means": means_table(report), **retention_tables(report)}
+              "Group means": means_table(report), "Synthetic weights": weights,
+              "Synthetic path": path, **retention_tables(report)}
     kept = {name: frame for name, frame in tables.items() if not frame.empty}
     return {README: readme(report, kept), **kept}
 

@@ -159,3 +159,20 @@ def test_technical_report_and_brief_carry_the_synthetic_comparison(project_repor
 
     assert f"seed {DidOptions().seed}" in o.headline.se_description
     assert project_report.qa.seeds == (DidOptions().seed,)
+
+
+def test_tables_workbook_has_the_synthetic_sheets(project_report):
+    from pilot_eval.tables import report_tables
+
+    (o,) = project_report.outcomes
+    tables = report_tables(project_report)
+    weights, path = tables["Synthetic weights"], tables["Synthetic path"]
+    assert list(weights["comparison unit"]) == [w.unit for w in o.synthetic.weights]
+    assert list(weights["weight"]) == [w.weight for w in o.synthetic.weights]
+    assert list(path["period"]) == list(o.synthetic.path.labels)
+    assert list(path["gap"]) == pytest.approx(
+        [p - s for p, s in zip(o.synthetic.path.pilot, o.synthetic.path.synthetic, strict=True)])
+    assert path["pilot_start"].sum() == 1
+    first = [p.gaps[0] for p in o.synthetic.placebo_gaps.placebos]
+    assert (path["placebo_gap_min"].iloc[0], path["placebo_gap_max"].iloc[0]) == (
+        min(first), max(first))
