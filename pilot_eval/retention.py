@@ -23,8 +23,8 @@ from pilot_eval.estimators.did.leaving import PoissonLeavingDid
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival.competing_risks import CumulativeIncidence
-from pilot_eval.estimators.survival.cox.model import CoxModel
-from pilot_eval.estimators.survival.kaplan_meier import CI_TRANSFORMS, KaplanMeier
+from pilot_eval.estimators.survival.cox.model import CoxModel, Ties
+from pilot_eval.estimators.survival.kaplan_meier import CI_TRANSFORMS, CiTransform, KaplanMeier
 from pilot_eval.estimators.survival.logrank import LogRankTest
 from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
 from pilot_eval.estimators.workforce import (
@@ -61,8 +61,8 @@ class RetentionRequest:
     excluded_reasons: tuple[str, ...] = INTERNAL_MOVES
     observed_from: dt.date | None = None
     tau: float | None = None
-    ties: str = "efron"
-    ci_transform: str = "log-log"
+    ties: Ties = "efron"
+    ci_transform: CiTransform = "log-log"
     level: float = 0.95
     times: tuple[float, ...] = (6.0, 12.0, 24.0)
     rate_period: str = "quarter"
@@ -185,12 +185,12 @@ def default_horizon(km: dict[str, Any]) -> dict[str, Any] | None:
         return None
     limit = min(reach)
     tau = min(HORIZON_MONTHS[-1], limit)
-    times = tuple(sorted({min(t, limit) for t in HORIZON_MONTHS}))
+    chosen = tuple(sorted({min(t, limit) for t in HORIZON_MONTHS}))
     capped = limit < HORIZON_MONTHS[-1]
     why = (f"the default: 24 months, or the longest time both groups reach with at least "
            f"{HORIZON_MIN_AT_RISK} staff still followed, whichever is smaller"
            + (f" (here {limit:.3g} months)" if capped else ""))
-    return {"tau": float(tau), "times": times, "limit": float(limit), "why": why}
+    return {"tau": float(tau), "times": chosen, "limit": float(limit), "why": why}
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ class RetentionAnalysis:
                                f"{(self.results.get('fine_gray_about') or {}).get('population')}:"}
         for key in ("km", "logrank", "cox", "cox_cause", "fine_gray", "rmst",
                     "did_leaving_result"):
-            value = self.results.get(key)
+            value: Any = self.results.get(key)
             if hasattr(value, "summary"):
                 title = titles.get(key)
                 parts.append(value.summary() if title is None else f"{title}\n{value.summary()}")
@@ -267,13 +267,15 @@ def _survival_frame(request: RetentionRequest, table, progress: Progress, warnin
     if request.form == "survival":
         frame, c = group_terms(frame, c)
         return frame, frame, c, {"time_unit": "as in the data"}
+    team, start, end = c.team, c.start, c.end
+    assert team is not None and start is not None and end is not None  # RetentionRequest checks
     starts = None
     if request.pilot_starts_path:
         from pilot_eval.io import load_table
 
         teams = load_table(Path(request.pilot_starts_path))
-        starts = pilot_starts_from_table(teams.frame, team=c.team, file=teams.path)
-    options = StaffOptions(team=c.team, start=c.start, end=c.end, reason=c.reason,
+        starts = pilot_starts_from_table(teams.frame, team=team, file=teams.path)
+    options = StaffOptions(team=team, start=start, end=end, reason=c.reason,
                            staff_id=c.staff_id, extract_date=request.extract_date,
                            pilot_start_col=request.pilot_start_col,
                            excluded_reasons=request.excluded_reasons,
@@ -376,9 +378,10 @@ def _rates_and_did(request: RetentionRequest, staff, warnings: list[str]
     shown_team = by_team if fte is None else by_team_table(fte)
     by_arm = rates_table(spells, periods, by=["arm"], start="start_date", end="end_date",
                          weights=fte)
-    rates = {"period": request.rate_period, "definitions": dict(DEFINITIONS),
-             "basis": "headcount" if fte is None else f"FTE (column '{fte}')",
-             "by_arm": rates_records(by_arm, whole_counts=fte is None)}
+    rates: dict[str, Any] = {
+        "period": request.rate_period, "definitions": dict(DEFINITIONS),
+        "basis": "headcount" if fte is None else f"FTE (column '{fte}')",
+        "by_arm": rates_records(by_arm, whole_counts=fte is None)}
     wanted = request.team_rates
     if wanted or (wanted is None and len(by_team) <= TEAM_RATE_ROWS):
         rates["by_team"] = rates_records(shown_team, whole_counts=fte is None)
