@@ -171,7 +171,8 @@ class SyntheticControl:
         fit_rows = self._fit_rows(panel, t0, columns)
         names = tuple(p.label for p in self.predictors)
         check_predictors(x[:, panel.controls], names)
-        custom = None if self.predictor_weights == "search" else self.predictor_weights
+        # a str is "search" (checked when made); otherwise the given weights
+        custom = None if isinstance(self.predictor_weights, str) else self.predictor_weights
 
         def match(target, pool, target_rows):
             fit = fit_weights(x[:, target_rows[0]], x[:, pool], target[fit_rows],
