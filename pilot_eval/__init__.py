@@ -10,6 +10,27 @@ use, so ``import pilot_eval`` stays cheap.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers see; at run time each name loads on first use
+    from pilot_eval.estimators import BaconDecomposition as BaconDecomposition
+    from pilot_eval.estimators import CallawaySantAnna as CallawaySantAnna
+    from pilot_eval.estimators import CoxModel as CoxModel
+    from pilot_eval.estimators import CumulativeIncidence as CumulativeIncidence
+    from pilot_eval.estimators import DidTwoByTwo as DidTwoByTwo
+    from pilot_eval.estimators import EstimationError as EstimationError
+    from pilot_eval.estimators import EstimatorConfigError as EstimatorConfigError
+    from pilot_eval.estimators import EventStudy as EventStudy
+    from pilot_eval.estimators import FineGray as FineGray
+    from pilot_eval.estimators import KaplanMeier as KaplanMeier
+    from pilot_eval.estimators import LogRankTest as LogRankTest
+    from pilot_eval.estimators import PanelColumns as PanelColumns
+    from pilot_eval.estimators import RestrictedMeanSurvival as RestrictedMeanSurvival
+    from pilot_eval.estimators import SpellColumns as SpellColumns
+    from pilot_eval.estimators import SunAbraham as SunAbraham
+    from pilot_eval.estimators import TwoWayFixedEffects as TwoWayFixedEffects
+    from pilot_eval.estimators import Unavailable as Unavailable
+    from pilot_eval.estimators import WildClusterBootstrap as WildClusterBootstrap
 
 try:
     __version__ = version("pilot-eval")

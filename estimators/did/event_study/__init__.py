@@ -4,7 +4,13 @@ Names are imported on first use (``lazy_exports``): an eager import here would r
 package's modules while a sibling module that they import is still half-initialised.
 """
 
+from typing import TYPE_CHECKING
+
 from pilot_eval.estimators._lazy import lazy_exports
+
+if TYPE_CHECKING:  # what type checkers see; at run time each name loads on first use
+    from pilot_eval.estimators.did.event_study.estimator import EventStudy as EventStudy
+    from pilot_eval.estimators.did.event_study.result import EventStudyResult as EventStudyResult
 
 _EXPORTS = {
     "EventStudy": ".estimator",
