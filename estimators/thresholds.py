@@ -80,3 +80,11 @@ SHORT_FOLLOW_UP = 6
 
 CROSS_CHECK_TOLERANCE = 1e-6
 """An independent re-estimate agreeing to this is recorded as "agrees" in the QA log."""
+
+HORIZON_MONTHS = (12.0, 24.0)
+"""Staff retention is compared at 12 and 24 months and the average time in post over the first
+24 (horizons a manager thinks in), unless the records do not reach that far."""
+
+HORIZON_MIN_AT_RISK = 25
+"""A horizon is reached while at least this many staff in every arm are still followed (the
+disclosure rule's smallest base: a figure on fewer staff would not be published)."""

@@ -27,6 +27,7 @@ from pilot_eval.estimators.survival.cox.model import CoxModel, Ties
 from pilot_eval.estimators.survival.kaplan_meier import CI_TRANSFORMS, CiTransform, KaplanMeier
 from pilot_eval.estimators.survival.logrank import LogRankTest
 from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
+from pilot_eval.estimators.thresholds import HORIZON_MIN_AT_RISK, HORIZON_MONTHS
 from pilot_eval.estimators.workforce import (
     DEFINITIONS,
     calendar_periods,
@@ -160,14 +161,6 @@ def demo_request(folder: str | Path | None = None) -> RetentionRequest:
                            end="end_date", reason="leaving_reason")
     return RetentionRequest(columns, extract_date=EXTRACT_DATE,
                             observed_from=dt.date(2023, 4, 1), pilot_starts_path=str(teams))
-
-
-HORIZON_MONTHS = (12.0, 24.0)
-"""Retention is compared at 12 and 24 months and the average time in post over the first 24
-(horizons a manager thinks in), unless the records do not reach that far."""
-HORIZON_MIN_AT_RISK = 25
-"""A horizon is reached while at least this many staff in every arm are still followed (the
-disclosure rule's smallest base: a figure on fewer staff would not be published)."""
 
 
 def default_horizon(km: dict[str, Any]) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ def sentences(report: Any, options: Any = None) -> list[str]:
 
     rule = (options or BriefOptions()).disclosure
     unit = report.time_unit
-    found = (retention_sentence(report.groups, rule, time_unit=unit),
+    found = (retention_sentence(report.groups, rule, time_unit=unit, rmst=report.rmst),
              hazard_sentence(report.pilot_effect, report.level),
              rmst_sentence(report.rmst, unit), leaving_sentence(report.leaving))
     return [s for s in found if s]

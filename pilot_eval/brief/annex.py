@@ -156,6 +156,10 @@ def conventions_section(outcomes: Sequence[OutcomeReport],
         if retention.groups:
             bullets.append(f"Kaplan-Meier pointwise ranges use the {retention.ci_transform} "
                            "transform.")
+        if (fine_gray := _available(retention.fine_gray)) is not None:
+            bullets.append(f"Fine-Gray model of leaving ({fine_gray.cause}): "
+                           f"{fine_gray.population}; standard errors {fine_gray.se_type}"
+                           + (f". {fine_gray.note}" if fine_gray.note else "") + ".")
         if (rmst := _available(retention.rmst)) is not None:
             bullets.append(f"Restricted mean survival time up to tau = "
                            f"{exact(rmst.tau)} with "
@@ -193,7 +197,7 @@ def retention_tables(retention: RetentionReport | None) -> list[DataTable]:
                        for t in cox.terms)))
     rmst = _available(retention.rmst)
     if rmst is not None and rmst.by_group:
-        rows = [(f"{g.name.capitalize()} teams (first {exact(rmst.tau)} months)",
+        rows = [(f"{g.name.capitalize()} teams (first {rmst.tau:g} months)",
                  exact(g.estimate), exact(g.se),
                  "", "", "") for g in rmst.by_group]
         diff = _available(rmst.difference)
@@ -222,10 +226,8 @@ def fine_gray_table(retention: RetentionReport | None, rule: DisclosureRule) -> 
              if model.n_used is not None and model.n_spells is not None else "spells")
     return DataTable(
         caption=(f"Fine-Gray model of leaving ({model.cause}), other reasons competing: "
-                 f"{model.population}; {cover}, {count_cell(model.n_events, rule)} leaving "
-                 f"({model.cause}), {count_cell(model.n_competing, rule)} for other reasons; "
-                 f"standard "
-                 f"errors {model.se_type}" + (f". {model.note}" if model.note else "")),
+                 f"{cover}, {count_cell(model.n_events, rule)} {model.cause}, "
+                 f"{count_cell(model.n_competing, rule)} for other reasons"),
         columns=("Term", "Coefficient", "SE", "Subdistribution hazard ratio", "Range low",
                  "Range high", "p-value"),
         rows=tuple((FINE_GRAY_TERMS.get(t.name, t.name), *(exact(v) for v in (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pilot_eval.brief.disclosure import SUPPRESSED, count_cell, percent_cell, protect_table
 from pilot_eval.brief.tables import DataTable
 from pilot_eval.estimators import Unavailable
+from pilot_eval.estimators.thresholds import HORIZON_MONTHS
 from pilot_eval.report.options import DisclosureThresholds
 from pilot_eval.report.retention_report import (
     Curve,
@@ -55,20 +56,41 @@ def _at(group: KmGroup, at: float) -> float | None:
     return point.survival if point is not None else None
 
 
+def horizon_times(groups: Sequence[KmGroup], rmst: Rmst | Unavailable | None = None
+                  ) -> tuple[float, ...]:
+    """The times retention is stated at: 12 and 24 months (``HORIZON_MONTHS``), capped at the
+    RMST horizon when that is shorter (the longest time both arms reach with 25 staff still
+    followed, or the analyst's own); only times every group's curve reaches."""
+    tau = rmst.tau if rmst is not None and not isinstance(rmst, Unavailable) else None
+    wanted = sorted({min(t, tau) for t in HORIZON_MONTHS} if tau is not None
+                    else set(HORIZON_MONTHS))
+    return tuple(t for t in wanted if groups and all(_at(g, t) is not None for g in groups))
+
+
 def retention_sentence(groups: Sequence[KmGroup], rule: DisclosureThresholds,
-                       at: float = RETENTION_AT, time_unit: str = "months") -> str | None:
+                       at: float | Sequence[float] | None = None, time_unit: str = "months",
+                       *, rmst: Rmst | Unavailable | None = None) -> str | None:
+    """``Staff still in post 12 and 24 months after starting: 89% and 78% in pilot teams,
+    against ...``: at ``at`` (default: ``horizon_times``), percentages on fewer than
+    ``rule.min_base`` staff not shown."""
+    times = (horizon_times(groups, rmst) if at is None
+             else (at,) if isinstance(at, int | float) else tuple(at))
+    times = tuple(t for t in times if any(_at(g, t) is not None for g in groups))
+    if not times:
+        return None
     parts = []
     for group in groups:
-        share = _at(group, at)
-        if share is None:
+        shares = [_at(group, t) for t in times]
+        if any(share is None for share in shares):
             continue
-        shown = percent_cell(share, group.n, rule)
+        shown = [percent_cell(share, group.n, rule) for share in shares]
         name = lower_first(group.display)
-        parts.append(f"{shown} in {name}" if shown != SUPPRESSED
+        parts.append(f"{' and '.join(shown)} in {name}" if SUPPRESSED not in shown
                      else f"not shown in {name} (fewer than {rule.min_base} staff)")
     if not parts:
         return None
-    return (f"Staff still in post {at:g} {time_unit} after starting: "
+    when = " and ".join(f"{t:g}" for t in times)
+    return (f"Staff still in post {when} {time_unit} after starting: "
             + ", against ".join(parts) + ".")
 
 
@@ -228,7 +250,7 @@ def retention_headline(retention: RetentionReport, rule: DisclosureThresholds
         return None
     unit = retention.time_unit
     sentences = [s for s in (
-        retention_sentence(retention.groups, rule, time_unit=unit),
+        retention_sentence(retention.groups, rule, time_unit=unit, rmst=retention.rmst),
         hazard_sentence(retention.pilot_effect, retention.level),
         rmst_sentence(retention.rmst, unit),
         leaving_sentence(retention.leaving)) if s]

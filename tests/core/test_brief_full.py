@@ -624,9 +624,12 @@ def test_real_kaplan_meier_and_rmst_results_flow_into_the_brief():
     built = build_brief_content(document, OPTIONS)
     pilot_12 = km["Pilot teams"]["retention_at"]["12"]["survival"]
     comparison_12 = km["Comparison teams"]["retention_at"]["12"]["survival"]
-    assert built.retention.sentences[0] == (
-        f"Staff still in post 12 months after starting: {pilot_12:.0%} in pilot teams, "
-        f"against {comparison_12:.0%} in comparison teams.")
+    pilot_24 = km["Pilot teams"]["retention_at"]["24"]["survival"]
+    comparison_24 = km["Comparison teams"]["retention_at"]["24"]["survival"]
+    assert built.retention.sentences[0] == (  # the horizons a manager thinks in: 12 and 24
+        f"Staff still in post 12 and 24 months after starting: {pilot_12:.0%} and "
+        f"{pilot_24:.0%} in pilot teams, against {comparison_12:.0%} and {comparison_24:.0%} "
+        "in comparison teams.")
     diff = rmst["difference"]
     assert f"about {number_in_words(diff['estimate'])} months" in built.retention.sentences[1]
     assert built.retention.table.rows[0][1] == f"{round_count(km['Pilot teams']['n'], 5):,}"
@@ -682,10 +685,14 @@ def test_demo_staff_retention_results_flow_into_the_brief():
     retention = analysis.to_dict()
     built = build_brief_content(full_results(retention=retention_report(analysis)), OPTIONS)
     km = retention["km"]
-    pilot, comparison = (km[g]["retention_at"]["12"]["survival"] for g in ("pilot", "comparison"))
+    (pilot, comparison), (pilot_24, comparison_24) = (
+        [km[g]["retention_at"][at]["survival"] for g in ("pilot", "comparison")]
+        for at in ("12", "24"))
+    assert tuple(analysis.to_dict()["horizon"]["times"]) == (12.0, 24.0)  # both arms reach 24
     assert built.retention.sentences[0] == (
-        f"Staff still in post 12 months after starting: {pilot:.0%} in pilot teams, against "
-        f"{comparison:.0%} in comparison teams.")
+        f"Staff still in post 12 and 24 months after starting: {pilot:.0%} and {pilot_24:.0%} "
+        f"in pilot teams, against {comparison:.0%} and {comparison_24:.0%} in comparison "
+        "teams.")
     hazard = next(c for c in retention["cox"]["coefficients"] if c["name"] == "pilot_post")
     assert f"hazard ratio {hazard['hazard_ratio']:.2f}" in built.retention.sentences[1]
     assert built.retention.table.rows[0][:2] == ("Pilot teams",
@@ -706,3 +713,34 @@ def test_retention_curve_stops_where_few_staff_remain():
     curve = Curve(time=(1.0, 2.0, 3.0, 4.0), survival=(0.9, 0.8, 0.7, 0.6),
                   ci_low=(None,) * 4, ci_high=(None,) * 4, at_risk=(40, 25, 24, 30))
     assert disclosable_curve(curve, 25) == ((1.0, 0.9), (2.0, 0.8))
+
+
+def test_retention_is_stated_at_the_capped_horizon():
+    """When the RMST horizon is shorter than 24 months (the records reach no further with 25
+    staff in each arm, or the analyst chose it), retention is stated at 12 months and that
+    horizon; a horizon under 12 months leaves it alone (issue 13: 12 and 24, or the largest
+    time both arms reach, whichever is smaller)."""
+    import numpy as np
+    import pilot_eval.estimators.survival.cox  # noqa: F401  (first: see NOTES, import cycle)
+    from pilot_eval.estimators.survival.kaplan_meier import KaplanMeier
+    from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
+
+    from pilot_eval.brief.retention import horizon_times, retention_sentence
+
+    generator = np.random.default_rng(7)
+    groups = np.array(["Pilot teams"] * 150 + ["Comparison teams"] * 150)
+    tenure = np.minimum(np.ceil(generator.exponential(30.0, size=300)), 20.0)
+    event = (tenure < 20).astype(int)
+    km = KaplanMeier(times=(6.0, 12.0, 18.0)).fit_arrays(tenure, event, group=groups).to_dict()
+    for tau, expected in ((18.0, (12.0, 18.0)), (6.0, (6.0,))):
+        rmst = rmst_report(RestrictedMeanSurvival(tau=tau, reference="Comparison teams")
+                           .fit_arrays(tenure, event, group=groups).to_dict())
+        assert horizon_times(km_groups(km), rmst) == expected
+    sentence = retention_sentence(km_groups(km), OPTIONS.disclosure, rmst=rmst_report(
+        RestrictedMeanSurvival(tau=18.0, reference="Comparison teams").fit_arrays(
+            tenure, event, group=groups).to_dict()))
+    pilot = [km["Pilot teams"]["retention_at"][t]["survival"] for t in ("12", "18")]
+    assert sentence.startswith(f"Staff still in post 12 and 18 months after starting: "
+                               f"{pilot[0]:.0%} and {pilot[1]:.0%} in pilot teams, against ")
+    # without an RMST (the window before a run): 12 and 24 where the curves reach them
+    assert horizon_times(km_groups(km)) == (12.0,)
