@@ -366,6 +366,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.trends_page.clear()
         self.impact_page.clear_result()
         self.retention_page.clear()
+        self.plan_page.show_from_run([])
         self.brief_page.set_options({})
         self._show_brief_contents()
 
@@ -373,6 +374,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
     def _on_table_loaded(self, table: Any) -> None:
         self.data_page.show_table(table)
         self.data_page.show_excluded(self.controller.excluded)
+        self.plan_page.show_from_run([])
         self.impact_page.clear_result()
         self.trends_page.clear()
         self.retention_page.clear()

@@ -68,6 +68,12 @@ class PlanPage(QWidget):
         intro = QLabel(POWER_IN_ONE_SENTENCE)
         intro.setWordWrap(True)
         intro.setAccessibleName("What power means")
+        self.from_run = QLabel("")  # the report's planning section, when the run has one
+        self.from_run.setObjectName("FromRun")
+        self.from_run.setAccessibleName("What the last run says about planning")
+        self.from_run.setWordWrap(True)
+        self.from_run.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.from_run.setVisible(False)
         self.effect = QLineEdit()
         self.effect.setAccessibleName("Effect that matters")
         self.effect.setPlaceholderText("e.g. 3 (blank: find the smallest effect detected)")
@@ -125,6 +131,7 @@ class PlanPage(QWidget):
         results.addWidget(self.table, 1)
         results.addLayout(self.chart_holder, 1)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.from_run)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addLayout(controls)
@@ -132,6 +139,14 @@ class PlanPage(QWidget):
         layout.addWidget(self.sentence)
         layout.addLayout(results, 1)
         self.chart: ChartView | None = None
+
+    def show_from_run(self, lines: list[str], effect: float | None = None) -> None:
+        """What the last run says about planning (``ui.plan_text.planning_lines``); its
+        expected effect fills an empty effect field."""
+        self.from_run.setText("From the last run: " + " ".join(lines) if lines else "")
+        self.from_run.setVisible(bool(lines))
+        if effect is not None and not self.effect.text().strip():
+            self.effect.setText(f"{effect:g}")
 
     def default_button(self) -> QPushButton:
         """What Enter presses on this step."""

@@ -69,6 +69,11 @@ class ReportViewsMixin:
                                          output.chart)
 
     def _on_result(self, output: Any) -> None:
+        from .plan_text import expected_effect, planning_lines
+
+        report = self.controller.report
+        self.plan_page.show_from_run(planning_lines(report),
+                                     expected_effect(report, self.controller.roles["outcome"]))
         self.show_outcome()
         self.show_retention()
         self._show_brief_contents()
