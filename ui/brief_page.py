@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -39,8 +40,9 @@ class BriefPage(QWidget):
         self.setAccessibleName("Brief step")
         intro = QLabel("The brief opens with two pages for ministers and council leaders: the "
                        "headline result in one sentence with its 95% range, the chart of pilot "
-                       "and comparison teams, and how strong the evidence is. A technical annex "
-                       "follows. It is saved as a PDF and as an accessible HTML page beside it.")
+                       "and comparison teams, and how strong the evidence is; a short annex "
+                       "follows. Export saves it as a PDF and an accessible HTML page, with a "
+                       "technical report (PDF), the tables (Excel) and results.json.")
         intro.setWordWrap(True)
         self.organisation = QLineEdit()
         self.organisation.setAccessibleName("Organisation")
@@ -209,4 +211,5 @@ class BriefPage(QWidget):
         """The files written: the brief (PDF, HTML), the technical report, the tables and
         results.json."""
         self.export_button.setEnabled(True)
-        self.status.setText("Saved:\n" + "\n".join(files))
+        folder = Path(files[0]).parent if files else ""
+        self.status.setText(f"Saved in {folder}:\n" + ", ".join(Path(f).name for f in files))

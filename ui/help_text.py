@@ -53,8 +53,11 @@ HELP: dict[str, str] = {
         "stayed within the follow-up window.</p>"),
     "brief": (
         "<h3>Brief</h3><p>The brief for ministers: a one-sentence headline with its range, "
-        "the chart, how strong the evidence is and why, and a technical annex. It is saved as "
-        "a PDF and an accessible HTML page.</p>"),
+        "the chart, how strong the evidence is and why, and a short annex. It is saved as "
+        "a PDF and an accessible HTML page.</p><p>Beside it: the <b>technical report</b> "
+        "(every table, for evaluators), <b>tables.xlsx</b> (the tables as numbers; File > "
+        "Export tables… saves them on their own, also as CSV) and <b>results.json</b> "
+        "(everything, for other programs).</p>"),
 }
 
 
