@@ -104,3 +104,20 @@ def window(qtbot, fake_core, monkeypatch, tmp_path):
     window.show()
     yield window
     window.controller.shutdown()
+
+
+@pytest.fixture
+def real_window(qtbot, monkeypatch, tmp_path):
+    """A shown window over the real core with its own settings file; error dialogs do not
+    block.  Left clean (nothing to ask about) and closed afterwards."""
+    from pilot_eval.ui.error_dialog import ErrorDialog
+    from pilot_eval.ui.main_window import MainWindow
+    from pilot_eval.ui.settings import open_settings
+
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: 0)
+    window = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.controller.dirty = False
+    window.close()

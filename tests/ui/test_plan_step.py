@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from pilot_eval.ui.error_dialog import ErrorDialog
-from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.plan_core import run_plan
-from pilot_eval.ui.settings import open_settings
 
 from pilot_eval.demo import demo_path
 from pilot_eval.role_names import guess_outcome_info
@@ -22,14 +19,8 @@ OPTIONS = {"teams": (10, 20), "months": (12,), "staggered": False, "power": 0.8,
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: 0)
-    window = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.controller.dirty = False
-    window.close()
+def window(real_window):
+    return real_window  # the real core (conftest)
 
 
 def test_the_plan_step_plans_on_the_loaded_data_and_shows_the_curve(qtbot, window):

@@ -10,7 +10,6 @@ the titled file.
 from __future__ import annotations
 
 import pytest
-from pilot_eval.ui.error_dialog import ErrorDialog
 from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.settings import open_settings
 from ui_fakes import small_panel
@@ -23,14 +22,8 @@ TOTAL_ROW = 18  # spreadsheet row of the "Total" line appended to the 16 data ro
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: 0)
-    window = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.controller.dirty = False
-    window.close()
+def window(real_window):
+    return real_window  # the real core (conftest)
 
 
 def idle(qtbot, window):

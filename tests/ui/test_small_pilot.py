@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 from pilot_eval.ui.did_options import PLACEBO_REPS
-from pilot_eval.ui.error_dialog import ErrorDialog
 from pilot_eval.ui.impact_page import METHOD_GUIDES
-from pilot_eval.ui.main_window import MainWindow
-from pilot_eval.ui.settings import open_settings
 
 from pilot_eval.analysis import DidOptions
 from pilot_eval.project import load_project
@@ -26,14 +23,8 @@ WAIT_MS = 120_000
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: 0)
-    window = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.controller.dirty = False
-    window.close()
+def window(real_window):
+    return real_window  # the real core (conftest)
 
 
 def test_the_placebo_default_is_the_analysis_default():
