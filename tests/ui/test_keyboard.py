@@ -85,10 +85,21 @@ def test_lists_text_boxes_and_the_filter_keep_enter(qtbot, window, panel_csv, mo
     assert box.toPlainText() == "one\ntwo" and pressed == []
 
 
-@pytest.mark.parametrize(("step", "button"), [
+DEFAULT_BUTTONS = [
     ("start", "open_button"), ("data", "next_button"), ("trends", "next_button"),
-    ("impact", "run_button"), ("retention", "open_button"), ("brief", "export_button")])
+    ("impact", "run_button"), ("plan", "run_button"), ("retention", "open_button"),
+    ("brief", "export_button")]
+
+
+@pytest.mark.parametrize(("step", "button"), DEFAULT_BUTTONS)
 def test_every_step_has_a_default_button(qtbot, window, panel_csv, step, button):
     open_panel(qtbot, window, panel_csv)
     page = window.page_for[step]
     assert page.default_button() is getattr(page, button)
+
+
+def test_the_default_buttons_cover_every_step():
+    from pilot_eval.ui.sidebar import STEPS
+
+    covered = {step for step, _ in DEFAULT_BUTTONS}
+    assert covered == {key for key, _ in STEPS}
