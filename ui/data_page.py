@@ -234,11 +234,12 @@ class DataPage(QWidget):
         rows, column = item.data(Qt.ItemDataRole.UserRole) or ((), None)
         names = self.model.column_names()
         col = names.index(column) if column in names else 0
-        if rows and self.model.view_row(int(rows[0]) - 2) < 0:  # hidden by the filter
+        position = self.model.position_of(int(rows[0])) if rows else -1
+        if position >= 0 and self.model.view_row(position) < 0:  # hidden by the filter
             self.filter_text.clear()
             self.apply_filter()
-        if rows:
-            index = self.model.index(self.model.view_row(int(rows[0]) - 2), col)
+        if position >= 0:
+            index = self.model.index(self.model.view_row(position), col)
         elif column in names:
             index = self.model.index(0, col)
         else:

@@ -61,6 +61,7 @@ class DataFrameModel(QAbstractTableModel):
         self.beginResetModel()
         self._frame = frame
         self._columns = [str(c) for c in frame.columns] if frame is not None else []
+        self._rows = spreadsheet_rows(frame)
         self._arrays.clear()
         self._numeric.clear()
         self._order = None
@@ -109,7 +110,13 @@ class DataFrameModel(QAbstractTableModel):
             return None
         if orientation == Qt.Orientation.Horizontal:
             return self._columns[section] if 0 <= section < len(self._columns) else None
-        return str(self.source_row(section) + 2)  # spreadsheet row: the header is row 1
+        return str(self._rows[self.source_row(section)])  # the spreadsheet's own row number
+
+    def position_of(self, row: int) -> int:
+        """The frame position of spreadsheet row ``row`` (-1 when the frame does not hold it:
+        left out, or past the end)."""
+        hits = np.flatnonzero(self._rows == int(row))
+        return int(hits[0]) if len(hits) else -1
 
     def column_names(self) -> list[str]:
         return list(self._columns)
@@ -159,6 +166,17 @@ class DataFrameModel(QAbstractTableModel):
             self._order = np.flatnonzero(mask)
         self.endResetModel()
         return self.rowCount()
+
+
+def spreadsheet_rows(frame: Any) -> Any:
+    """Each row's number as the spreadsheet shows it: the loaders number the frame's index so
+    that label ``i`` is row ``i + 2`` (the header is row 1, or title rows sit above it), and
+    rows left out keep the others' numbers."""
+    if frame is None:
+        return np.zeros(0, dtype=np.int64)
+    if frame.index.dtype.kind in "iu":
+        return frame.index.to_numpy(dtype=np.int64) + 2
+    return np.arange(len(frame), dtype=np.int64) + 2
 
 
 def sort_keys(series: Any) -> Any:

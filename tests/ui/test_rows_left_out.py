@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from pilot_eval.ui.main_window import MainWindow
 from pilot_eval.ui.settings import open_settings
+from PySide6.QtCore import Qt
 from ui_fakes import small_panel
 
 from pilot_eval.io import load_table
@@ -89,6 +90,7 @@ def test_the_import_wizard_finds_the_column_names_below_a_title(qtbot, window, d
     qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
     assert dialog.header_row.value() == 3
     assert dialog.model.column_names() == ["team", "month", "pilot_start", "score"]
+    assert dialog.model.headerData(0, Qt.Orientation.Vertical) == "4"  # the first data row
     assert "column names in row 3" in dialog.detected.text()
     reference = load_table(path, header_row=3)
     assert dialog.table.frame.equals(reference.frame)

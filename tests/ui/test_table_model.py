@@ -45,3 +45,17 @@ def test_empty_model_and_missing_values():
     # a council's population as a float column, a share, a tiny and a huge value
     assert [format_cell(v) for v in (4499290.0, 66.7, 0.123456789, 1e-7, 2.5e16, 0.0)] == [
         "4499290", "66.7", "0.123457", "1e-07", "2.5e+16", "0"]
+
+
+def test_row_numbers_are_the_spreadsheets_with_title_rows_and_rows_left_out(qtbot):
+    """The loaders number the index so that label i is spreadsheet row i + 2 (header_row=3:
+    the index starts at 2; rows left out keep the others' labels)."""
+    frame = pd.DataFrame({"team": ["A", "B", "C"], "score": [1.0, 2.0, 3.0]}, index=[2, 3, 5])
+    model = DataFrameModel(frame)
+    rows = [model.headerData(r, Qt.Orientation.Vertical) for r in range(3)]
+    assert rows == ["4", "5", "7"]
+    assert model.position_of(7) == 2 and model.position_of(6) == -1  # row 6 was left out
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert model.headerData(0, Qt.Orientation.Vertical) == "7"  # the row keeps its number
+    plain = DataFrameModel(pd.DataFrame({"x": [1, 2]}))
+    assert [plain.headerData(r, Qt.Orientation.Vertical) for r in range(2)] == ["2", "3"]
