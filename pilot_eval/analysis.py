@@ -630,10 +630,12 @@ def _checks(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
         frame.loc[frame[columns.group] == 1, columns.unit].unique() if columns.unit else [])
     refits = None
     if choice.estimator == "callaway-santanna":  # one prepared panel for every refit
+        from pilot_eval.estimators.did.callaway_santanna.leave_out import overall_without_each
+
         model, cs_frame, cs_roles = _callaway(frame, columns, request)
 
         def refits(units: list[Any]) -> Iterator[tuple[Any, Estimate]]:
-            for unit, refit in model.leave_one_out(cs_frame, cs_roles, units):
+            for unit, refit in overall_without_each(model, cs_frame, cs_roles, units):
                 progress.check()
                 yield unit, Estimate.of(refit)
     checks["leave_one_out"] = _or_unavailable(
