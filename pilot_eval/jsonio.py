@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from pilot_eval.estimators.unavailable import JsonReady
+
 
 def json_safe(value: Any) -> Any:
     """Recursively turn numpy scalars into Python numbers and non-finite floats into ``None``.
@@ -29,6 +31,8 @@ def json_safe(value: Any) -> Any:
         return {k if type(k) is str else str(k): json_safe(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [json_safe(v) for v in value]
+    if kind is JsonReady:
+        return value
     return _json_safe_other(value)
 
 

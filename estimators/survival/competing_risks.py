@@ -27,7 +27,7 @@ from pilot_eval.estimators.survival.data import (
     risk_table,
     survival_arrays,
 )
-from pilot_eval.estimators.unavailable import json_numbers
+from pilot_eval.estimators.unavailable import JsonReady, json_numbers
 
 _EPS = np.finfo(float).eps
 
@@ -84,10 +84,11 @@ class IncidenceCurve:
     ci_high: np.ndarray
 
     def records(self) -> list[dict]:
-        return [{"time": t, "estimate": e, "ci_low": lo, "ci_high": hi}
-                for t, e, lo, hi in zip(np.asarray(self.time, dtype=float).tolist(),
-                                        json_numbers(self.estimate), json_numbers(self.ci_low),
-                                        json_numbers(self.ci_high), strict=True)]
+        return JsonReady({"time": t, "estimate": e, "ci_low": lo, "ci_high": hi}
+                         for t, e, lo, hi in zip(np.asarray(self.time, dtype=float).tolist(),
+                                                 json_numbers(self.estimate),
+                                                 json_numbers(self.ci_low),
+                                                 json_numbers(self.ci_high), strict=True))
 
 
 def incidence_curves(data: SurvivalArrays, z: float) -> dict[str, IncidenceCurve]:

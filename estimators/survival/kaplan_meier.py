@@ -24,7 +24,13 @@ from pilot_eval.estimators.survival.data import (
     step_value,
     survival_arrays,
 )
-from pilot_eval.estimators.unavailable import Unavailable, json_number, json_numbers, reasons
+from pilot_eval.estimators.unavailable import (
+    JsonReady,
+    Unavailable,
+    json_number,
+    json_numbers,
+    reasons,
+)
 
 CiTransform = Literal["log-log", "log"]
 CI_TRANSFORMS: tuple[str, ...] = get_args(CiTransform)
@@ -134,13 +140,12 @@ class SurvivalCurve:
         })
 
     def to_dict(self, *, ci_transform: str, level: float) -> dict:
-        curve = [
+        curve = JsonReady(
             {"time": t, "survival": s, "ci_low": lo, "ci_high": hi, "at_risk": r}
             for t, s, lo, hi, r in zip(np.asarray(self.time, dtype=float).tolist(),
                                        json_numbers(self.survival), json_numbers(self.ci_low),
                                        json_numbers(self.ci_high), _whole(self.n_risk),
-                                       strict=True)
-        ]
+                                       strict=True))
         missing = reasons(median=self.median, median_ci_low=self.median_ci[0],
                           median_ci_high=self.median_ci[1])
         for at in self.survival_at:

@@ -70,3 +70,12 @@ def test_json_numbers_equals_json_number_element_by_element():
         fast, slow = json_numbers(values), [json_number(v) for v in values]
         assert fast == slow
         assert [type(v) for v in fast] == [type(v) for v in slow]
+
+
+def test_json_ready_lists_are_passed_through_and_dump_as_lists():
+    from pilot_eval.estimators.unavailable import JsonReady
+
+    ready = JsonReady([{"time": 1.0, "estimate": None}, {"time": 2.0, "estimate": 0.5}])
+    assert json_safe({"curve": ready})["curve"] is ready
+    assert json.loads(dumps({"curve": ready})) == {"curve": [dict(r) for r in ready]}
+    assert dumps({"curve": ready}) == dumps({"curve": list(ready)})
