@@ -108,10 +108,12 @@ class SimplexProblems:
         if self.shared is None:
             return np.matmul(np.swapaxes(self.a, 1, 2), self.a, out=gram)
         base, index = self.shared
+        flat, stride = base.ravel(), base.shape[1]
         for j, columns in enumerate(index):
             real = columns[columns >= 0]  # padding comes last
-            # mode="clip" (the indices are valid): with mode="raise" numpy buffers ``out``
-            np.take(base.take(real, axis=0, mode="clip"), real, axis=1,
+            # one gather of base[real][:, real] from the flat matrix; mode="clip" (the indices
+            # are valid) because with mode="raise" numpy buffers ``out``
+            np.take(flat, (real * stride)[:, None] + real[None, :],
                     out=gram[j, :real.size, :real.size], mode="clip")
             gram[j, real.size:] = 0.0
             gram[j, :real.size, real.size:] = 0.0
@@ -301,11 +303,12 @@ def _solve_many(steps_matrix: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: n
         gxi = gv + ci - eta * xi
         numerator = gv - (xgx - cx + eta * xx)  # grad . x = x'Gx - c'x + eta |x|^2
         denominator = gii - 2.0 * gxi + xgx + eta * (xx - 2.0 * xi + 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = -numerator / denominator
+        positive = denominator > 0.0  # a divide with where=: no errstate context per step
+        step = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=positive)
+        np.negative(step, out=step)
         np.minimum(step, 1.0, out=step)
         np.maximum(step, 0.0, out=step)
-        step[~(active & (xi != 1.0) & (denominator > 0.0))] = 0.0  # stopped, or at the vertex
+        step[~(active & (xi != 1.0) & positive)] = 0.0  # stopped, or at the vertex
         keep = 1.0 - step
         gscale = gscale * keep
         fold = gscale < TINY  # a full step (keep 0), or a long run of near-full ones
