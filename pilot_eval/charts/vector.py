@@ -114,17 +114,16 @@ class _RecordingRenderer(RendererBase):
     def new_gc(self) -> GraphicsContextBase:
         return GraphicsContextBase()
 
-    def draw_path(self, gc, path, transform, rgbFace=None):  # noqa: N803 (matplotlib's name)
+    def draw_path(self, gc, path, transform, rgbFace=None) -> None:  # noqa: N803 (matplotlib's)
         forced = gc.get_forced_alpha()
-        fill = None
+        fill: Colour | None = None
         if rgbFace is not None:
             fill = _colour(rgbFace, gc.get_alpha() if forced else None)
             if fill[3] == 0:
                 fill = None
-        stroke = _colour(gc.get_rgb())
+        colour = _colour(gc.get_rgb())
         width = float(gc.get_linewidth())
-        if width <= 0 or stroke[3] == 0:
-            stroke = None
+        stroke = None if width <= 0 or colour[3] == 0 else colour
         if fill is None and stroke is None:
             return
         offset, dashes = gc.get_dashes()
