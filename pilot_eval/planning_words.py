@@ -37,6 +37,13 @@ def times_in_ten(power: float) -> str:
     return f"{round(power * 10)} times in 10"
 
 
+def short_of(power: float, target: float) -> str:
+    """A chance below ``target`` in words that never reads as reaching it: 0.79 against 0.8
+    is "79% of the time", not "8 times in 10"."""
+    words = times_in_ten(power)
+    return f"{power:.0%} of the time" if words == times_in_ten(target) else words
+
+
 def _number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
@@ -58,7 +65,7 @@ def headline_sentence(plan: Any) -> str:
         largest = max(cells, key=lambda c: (c.power or 0.0))
         return (f"None of the designs planned reaches {target}: even {largest.design.n_pilot} "
                 f"pilot teams for {largest.design.post} months would detect an effect of "
-                f"{effect} only {times_in_ten(largest.power or 0.0)}; plan more teams or a "
+                f"{effect} only {short_of(largest.power or 0.0, request.power)}; plan more teams or a "
                 "longer follow-up, or ask whether a larger effect is realistic.")
     reachable = [c for c in cells if c.mde is not None]
     if not reachable:

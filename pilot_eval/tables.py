@@ -46,6 +46,8 @@ SHEETS = {
     "Synthetic path": "synthetic DiD / synthetic control: the pilot and its synthetic "
                       "comparison per period, their gap, and the placebos' smallest and "
                       "largest gap",
+    "Planning": "for a result that is not clear: the chance that the pilot's own design, and "
+                "larger ones, detect an effect (simulated with the headline's estimator)",
     "Retention": "staff by arm, leavers, median time in post, retention at set times, RMST",
     "Cox model": "the Cox model's terms (hazard ratios) and the DiD on leaving",
     "Fine-Gray": "the Fine-Gray model of the share who end up leaving for one reason (others "
@@ -310,6 +312,33 @@ def readme(report: ProjectReport, sheets: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"], dtype=object)
 
 
+PLANNING_COLUMNS = ("outcome", "design", "pilot_teams", "comparison_teams", "periods_before",
+                    "periods_after", "staggered", "effect", "power", "mc_se", "mde",
+                    "mde_formula", "false_alarm_rate", "estimator", "replications", "seed")
+
+
+def planning_table(report: ProjectReport) -> pd.DataFrame:
+    """The planning section's designs (the pilot's own first) for every unclear outcome."""
+    from pilot_eval.report.planning_report import PlanningSection
+
+    rows = []
+    for o in report.outcomes:
+        plan = o.planning
+        if not isinstance(plan, PlanningSection):
+            continue
+        designs = [("pilot's own", plan.pilot)] + [
+            ("next phase", r) for r in plan.grid if r != plan.pilot]
+        rows += [{"outcome": o.label, "design": kind, "pilot_teams": r.pilot_teams,
+                  "comparison_teams": r.comparison_teams, "periods_before": r.months_before,
+                  "periods_after": r.months_after, "staggered": r.staggered,
+                  "effect": plan.effect, "power": r.power, "mc_se": r.mc_se, "mde": r.mde,
+                  "mde_formula": r.formula_mde, "false_alarm_rate": r.false_alarm_rate,
+                  "estimator": estimator_title(plan.estimator),
+                  "replications": plan.replications, "seed": plan.seed}
+                 for kind, r in designs]
+    return _frame(rows, PLANNING_COLUMNS)
+
+
 def report_tables(report: ProjectReport) -> dict[str, pd.DataFrame]:
     """Every table of ``report``, "Read me" first, empty tables left out."""
     att, aggregations = _staggered_tables(report)
@@ -319,7 +348,8 @@ def report_tables(report: ProjectReport) -> dict[str, pd.DataFrame]:
               "Aggregations": aggregations, "Event study": event_study_table(report),
               "Checks": checks_table(report), "Leave one out": loo, "Bacon": bacon,
               "Group means": means_table(report), "Synthetic weights": weights,
-              "Synthetic path": path, **retention_tables(report)}
+              "Synthetic path": path, "Planning": planning_table(report),
+              **retention_tables(report)}
     kept = {name: frame for name, frame in tables.items() if not frame.empty}
     return {README: readme(report, kept), **kept}
 

@@ -20,6 +20,7 @@ from pilot_eval.brief.annex import (
 from pilot_eval.brief.annex_qa import disclosure_section, glossary_section, qa_section
 from pilot_eval.brief.build import build_brief_content
 from pilot_eval.brief.content import TechnicalContent, method_note
+from pilot_eval.brief.planning import planning_section
 from pilot_eval.brief.rates import rates_tables
 from pilot_eval.brief.synthetic import synthetic_annexes, synthetic_charts
 from pilot_eval.brief.tables import AnnexSection
@@ -32,6 +33,10 @@ INTRO = ("This report holds every table behind the brief of the same name, for e
          "reviewers. The brief (brief.pdf) gives the findings in plain words; tables.xlsx gives "
          "these tables as numbers, one sheet each; results.json holds every figure to full "
          "precision and can rebuild all of them.")
+
+
+def _present(section: AnnexSection | None) -> tuple[AnnexSection, ...]:
+    return () if section is None else (section,)
 
 
 def build_technical_content(report: ProjectReport, options: BriefOptions | None = None
@@ -58,6 +63,7 @@ def build_technical_content(report: ProjectReport, options: BriefOptions | None 
                         headline=None),
         diagnostics_section(outcomes),
         *synthetic_annexes(outcomes, nouns),
+        *_present(planning_section(report)),
         AnnexSection(heading="Data behind the charts", tables=tuple(c.table for c in charts)),
         AnnexSection(heading="Notes on the data", bullets=brief.data_notes),
         disclosure_section(opts),

@@ -2,7 +2,7 @@
 
 One line per length of follow-up, labelled directly at its right end (no legend to decode, and
 each line has its own marker so the chart reads in greyscale); a dashed line marks the target
-power.  Each point carries a bar of two Monte-Carlo standard errors.  Built from
+power (named in the axis label).  Each point carries a bar of two Monte-Carlo standard errors.  Built from
 ``PowerPlan.to_dict()`` (``grid`` rows), so the window and the brief draw the same chart.
 """
 
@@ -44,16 +44,15 @@ def power_curve_figure(plan: Mapping[str, Any], *, title: str | None = None) -> 
     target = float(plan.get("target_power", 0.8))
     if with_effect:
         axes.axhline(target, color=SECONDARY_TEXT, linestyle="--", linewidth=1)
-        axes.annotate(f"target: {round(target * 10)} times in 10", (0.01, target),
-                      xycoords=("axes fraction", "data"), xytext=(0, 4),
-                      textcoords="offset points", color=SECONDARY_TEXT, fontsize=8,
-                      fontfamily=FONT_FAMILY)
         axes.set_ylim(0, 1.05)
-        axes.set_ylabel("Chance of detecting the effect", color=TEXT, fontfamily=FONT_FAMILY)
+        # the target is named in the axis label: a label on the dashed line sat on the lines
+        axes.set_ylabel(f"Chance of detecting the effect\n(dashed: the {round(target * 10)} "
+                        "in 10 aimed for)", color=TEXT, fontfamily=FONT_FAMILY)
     else:
         axes.set_ylabel(f"Smallest effect detected {round(target * 10)} times in 10",
                         color=TEXT, fontfamily=FONT_FAMILY)
     axes.set_xlabel("Pilot teams in the next phase", color=TEXT, fontfamily=FONT_FAMILY)
+    axes.set_xticks(sorted({int(row["pilot_teams"]) for row in grid}))  # whole teams only
     axes.grid(True, color=GRID, linewidth=0.6)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

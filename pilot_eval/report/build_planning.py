@@ -20,7 +20,7 @@ from typing import Any
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators import PanelColumns, Unavailable
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-from pilot_eval.planning_words import times_in_ten
+from pilot_eval.planning_words import short_of, times_in_ten
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.report.outcome import OutcomeReport
 from pilot_eval.report.planning_report import PlannedRow, PlanningSection
@@ -144,7 +144,8 @@ def planning_sentence(section: PlanningSection, outcome: OutcomeReport) -> str:
                 f"about {enough.pilot_teams} pilot teams for {enough.months_after} "
                 f"{one if enough.months_after == 1 else many} would detect it {target}")
         return (f"The pilot's design ({design}) could not have told: an effect of the size "
-                f"expected ({size}) would have been detected only {times_in_ten(p.power)}; "
+                f"expected ({size}) would have been detected only "
+                f"{short_of(p.power, section.target_power)}; "
                 f"{then}.")
     if p.mde is None:
         return (f"The pilot's design ({design}) could not reliably detect a change of any "

@@ -135,8 +135,10 @@ def test_power_curve_chart_draws_one_labelled_line_per_follow_up(outcomes, tmp_p
     figure = power_curve_figure(plan)
     axes = figure.axes[0]
     labels = {t.get_text() for t in axes.texts}
-    assert {"6 months", "12 months"} <= labels
+    assert labels == {"6 months", "12 months"}  # nothing else written over the lines
+    assert "(dashed: the 8 in 10 aimed for)" in axes.get_ylabel()
     assert axes.get_xlabel() == "Pilot teams in the next phase"
+    assert list(axes.get_xticks()) == [5, 10, 20]
     figure.savefig(tmp_path / "curve.png")
     mde_figure = power_curve_figure({**plan, "effect": None})
     assert "Smallest effect" in mde_figure.axes[0].get_ylabel()
@@ -150,6 +152,10 @@ def test_words_never_say_failed():
     assert times_in_ten(0.949) == "9 times in 10"
     assert times_in_ten(0.95) == "nearly every time"  # never "10 times in 10"
     assert times_in_ten(0.049) == "almost never"      # never "0 times in 10"
+    from pilot_eval.planning_words import short_of
+
+    assert short_of(0.79, 0.8) == "79% of the time"  # never a shortfall read as the target
+    assert short_of(0.62, 0.8) == "6 times in 10"
 
 
 def test_unreachable_effect_says_so(outcomes):

@@ -156,6 +156,20 @@ def test_run_project_adds_the_section_to_unclear_outcomes_only(tmp_path):
     assert clear_one.planning is None
     assert unclear_one.planning.pilot.pilot_teams == 15
     assert type(report).from_json(report.to_json()) == report
+    # the technical report and tables.xlsx carry the designs, the pilot's own first
+    from pilot_eval.brief.planning import HEADING
+    from pilot_eval.brief.technical import build_technical_content
+    from pilot_eval.tables import report_tables
+
+    technical = build_technical_content(report)
+    (section,) = [s for s in technical.sections if s.heading == HEADING]
+    assert section.paragraphs[1] == f"Caseload: {unclear_one.planning.sentence}"
+    assert section.tables[0].rows[0][:6] == ("The pilot's own", "15", "15", "6", "12",
+                                             "two waves")
+    sheet = report_tables(report)["Planning"]
+    assert list(sheet["design"]) == ["pilot's own"] + ["next phase"] * 5
+    assert sheet.iloc[0]["mde"] == unclear_one.planning.pilot.mde
+    assert sheet.iloc[0]["estimator"] == "Callaway & Sant'Anna"
 
 
 def test_project_expected_effect_is_checked_written_only_when_set_and_used(tmp_path):
