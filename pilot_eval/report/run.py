@@ -22,11 +22,13 @@ from pilot_eval.errors import ProjectFileError
 from pilot_eval.estimators.thresholds import HONESTDID_SEED
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.report.build_outcome import outcome_report
+from pilot_eval.report.build_planning import SEED as PLANNING_SEED
 from pilot_eval.report.build_planning import build_planning, is_unclear
 from pilot_eval.report.build_retention import relative_name, retention_report
 from pilot_eval.report.clock import Clock, read_clock
 from pilot_eval.report.options import BriefOptions
 from pilot_eval.report.outcome import OutcomeReport
+from pilot_eval.report.planning_report import PlanningSection
 from pilot_eval.report.project_report import (
     DataSource,
     ProjectReport,
@@ -114,6 +116,9 @@ def run_project(project: Any, progress: Progress | None = None, *,
         for o in outcomes) else []  # synthetic DiD's placebo/bootstrap draws use it too
     if any(o.sensitivity is not None for o in outcomes) and HONESTDID_SEED not in seeds:
         seeds.append(HONESTDID_SEED)  # the sensitivity bounds' draws use R HonestDiD's seed
+    if any(isinstance(o.planning, PlanningSection) for o in outcomes) \
+            and PLANNING_SEED not in seeds:
+        seeds.append(PLANNING_SEED)  # the planning simulation's resampling
     return ProjectReport(
         outcomes=outcomes, retention=retention,
         provenance=_provenance(project_file, sources, outcomes, retention),

@@ -155,6 +155,7 @@ def test_run_project_adds_the_section_to_unclear_outcomes_only(tmp_path):
     assert isinstance(unclear_one.planning, PlanningSection)
     assert clear_one.planning is None
     assert unclear_one.planning.pilot.pilot_teams == 15
+    assert SEED in report.qa.seeds  # the QA log names the planning simulation's seed
     assert type(report).from_json(report.to_json()) == report
     # the technical report and tables.xlsx carry the designs, the pilot's own first
     from pilot_eval.brief.planning import HEADING
