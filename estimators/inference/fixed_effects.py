@@ -112,7 +112,10 @@ def is_balanced(unit: Codes, period: Codes) -> bool:
 
 def fixed_effect_df(unit: Codes, period: Codes) -> int:
     """Number of estimable fixed-effect parameters: ``units + periods - components``."""
-    from scipy.sparse import coo_matrix  # imported here: balanced panels never need it
+    n_components = _bipartite_components(unit, period)
+    if n_components is not None:
+        return unit.n_levels + period.n_levels - n_components
+    from scipy.sparse import coo_matrix  # imported here: few panels need it (0.1-0.2 s)
     from scipy.sparse.csgraph import connected_components
 
     size = unit.n_levels + period.n_levels
@@ -122,6 +125,27 @@ def fixed_effect_df(unit: Codes, period: Codes) -> int:
     )
     n_components, _ = connected_components(bipartite, directed=False)
     return unit.n_levels + period.n_levels - int(n_components)
+
+
+def _bipartite_components(unit: Codes, period: Codes, *, rounds: int = 64) -> int | None:
+    """Connected components of the unit-period graph (an edge per row) by propagating the
+    smallest unit label through the periods and back; None when it has not settled within
+    ``rounds`` (a long chain of units linked one period at a time: use scipy's csgraph).
+
+    Levels without a row are components of their own, as in the sparse graph."""
+    label = np.arange(unit.n_levels)
+    for _ in range(rounds):
+        via_period = np.full(period.n_levels, unit.n_levels)
+        np.minimum.at(via_period, period.codes, label[unit.codes])
+        settled = label.copy()
+        np.minimum.at(settled, unit.codes, via_period[period.codes])
+        settled = settled[settled]  # follow the chain of labels one step further
+        if np.array_equal(settled, label):
+            used = np.zeros(period.n_levels, dtype=bool)
+            used[period.codes] = True
+            return int(np.unique(label).size + np.count_nonzero(~used))
+        label = settled
+    return None
 
 
 def is_nested(inner: Codes, outer: Codes) -> bool:
