@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import PilotEvalError
@@ -34,11 +35,27 @@ def totals_rows(frame: pd.DataFrame, columns: PanelColumns) -> list[int]:
         return []
     found = pd.Series(False, index=frame.index)
     for name in keys:
-        text = frame[name].astype("string")
-        found |= text.str.match(TOTAL_LABEL).fillna(False).astype(bool)
+        found |= _labelled_total(frame[name])
     if columns.unit in frame.columns and columns.outcome in frame.columns:
         found |= frame[columns.unit].isna() & frame[columns.outcome].notna()
     return [int(i) + FIRST_DATA_ROW for i in _labels(frame)[found.to_numpy()]]
+
+
+def _labelled_total(values: pd.Series) -> np.ndarray:
+    """Per row: the value, as text, reads "Total", "All teams", ... (``TOTAL_LABEL``).
+
+    Numbers, dates and booleans never do; text is matched once per distinct value (a 100k-row
+    panel has a few hundred teams and periods)."""
+    out = np.zeros(len(values), dtype=bool)
+    if (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+            or pd.api.types.is_datetime64_any_dtype(values)):
+        return out
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype("string")
+    hit = text.str.match(TOTAL_LABEL).fillna(False).astype(bool).to_numpy()
+    given = codes >= 0
+    out[given] = hit[codes[given]]
+    return out
 
 
 def _labels(frame: pd.DataFrame):
