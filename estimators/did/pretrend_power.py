@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.inference.distributions import chi2_isf, f_isf, ncf_sf, ncx2_sf
-from scipy import optimize
+from pilot_eval.estimators.inference.roots import brentq
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,6 @@ def slope_for_power(vcov: np.ndarray, lead_times: Sequence[float], *, power: flo
     top = 1.0
     while _power(top, q, alpha, df_denominator) < power:
         top *= 2.0
-    noncentrality = optimize.brentq(
+    noncentrality = brentq(
         lambda lam: _power(lam, q, alpha, df_denominator) - power, 0.0, top, xtol=1e-12)
     return float(np.sqrt(noncentrality / per_unit_slope))

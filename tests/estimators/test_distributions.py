@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.inference import distributions as d
 from scipy import stats
 
@@ -42,3 +43,39 @@ def test_the_did_path_does_not_import_scipy_stats():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd="/")
     assert out.stdout.strip() == "False"
+
+
+def test_brentq_returns_scipys_root_to_the_last_bit():
+    """inference.roots.brentq takes scipy.optimize.brentq's steps: the same root exactly on the
+    pre-trend power equation (chi-squared and F) and on smooth, flat and steep functions."""
+    import math
+
+    from pilot_eval.estimators.inference.roots import brentq
+    from scipy import optimize
+
+    rng = np.random.default_rng(1)
+    problems = []
+    for q, dfd in ((1, None), (3, None), (8, 40.0), (12, None), (5, 7.0)):
+        critical = d.chi2_isf(0.05, q) if dfd is None else d.f_isf(0.05, q, dfd)
+        power = ((lambda lam, q=q, c=critical: float(d.ncx2_sf(c, q, lam)) - 0.8) if dfd is None
+                 else (lambda lam, q=q, c=critical, m=dfd: float(d.ncf_sf(c, q, m, lam)) - 0.8))
+        problems.append((power, 0.0, 64.0))
+    for _ in range(200):
+        c, shift = rng.normal(size=2)
+        problems += [(lambda x, c=c, s=shift: math.tanh(x - s) + 0.1 * c, -10.0, 10.0),
+                     (lambda x, s=shift: (x - s) ** 5, -10.0, 10.0),
+                     (lambda x, c=c, s=shift: x**3 - c * x - s, -10.0, 10.0)]
+    compared = 0
+    for f, low, high in problems:
+        if f(low) * f(high) > 0:
+            continue
+        for xtol in (1e-12, 1e-6):
+            try:
+                expected = optimize.brentq(f, low, high, xtol=xtol)
+            except RuntimeError:  # not converged in 100 steps: ours says so too
+                with pytest.raises(EstimationError, match="not found in 100 steps"):
+                    brentq(f, low, high, xtol=xtol)
+                continue
+            assert brentq(f, low, high, xtol=xtol) == expected
+            compared += 1
+    assert compared > 500
