@@ -1,12 +1,16 @@
-"""Window responsiveness on a 1M-row panel, and cold start to a usable window.
-
-A heartbeat ``QTimer`` (every ``TICK_MS``) runs on the GUI thread while the window opens a
-1M-row CSV (20,000 teams x 50 periods, one pilot start), checks it, runs the DiD and shows the
-result, all through the window's one task runner.  The longest gap between heartbeats, minus the
-interval, is how long the event loop was blocked (target: <= 100 ms).  Each phase is reported.
+"""Window responsiveness (issue 12): cold start, Impact on the demo, and a 1M-row panel.
 
 Cold start: a fresh process imports the app, builds the main window and shows it; the time to
-the first processed event is reported (target < 2 s), best of ``--repeat``.
+the first processed event is reported (target <= 1 s), best of ``--repeat``.
+
+Impact on the demo: the window opens the demo project (checks and sensitivity on), then Run;
+the time from Run to the result shown (``result_ready`` handled) is reported (target <= 3 s),
+with the CPU seconds of the process over that time (the analysis runs on a worker thread).
+
+A heartbeat ``QTimer`` (every ``TICK_MS``) runs on the GUI thread while the window opens a
+1M-row CSV (20,000 teams x 50 periods, one pilot start), checks it, runs the DiD, shows the
+result and sorts the grid, all through the window's one task runner.  The longest gap between
+heartbeats, minus the interval, is how long the event loop was blocked (target: <= 50 ms).
 
 Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_ui_responsiveness.py [--units 20000
 --periods 50 --repeat 3]``.
@@ -26,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 TICK_MS = 10
-TARGET_GAP_MS = 100
-TARGET_START_S = 2.0
+TARGET_GAP_MS = 50
+TARGET_START_S = 1.0
+TARGET_IMPACT_S = 3.0
 WAIT_MS = 600_000
 
 COLD_START = """
@@ -42,7 +47,7 @@ from pilot_eval.ui.main_window import MainWindow
 window = MainWindow()
 window.show()
 app.processEvents()
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time())
 window.controller.dirty = False
 window.close()
 """
@@ -92,7 +97,7 @@ def measure_phases(path: Path) -> dict[str, tuple[float, float, int]]:
 
     app = QApplication.instance() or QApplication([])
     from pilot_eval.ui.main_window import MainWindow
-    from pilot_eval.ui.screenshots import run_until
+    from pilot_eval.ui.screenshots import _wait_idle, run_until
     from pilot_eval.ui.settings import open_settings
 
     window = MainWindow(settings=open_settings(Path(tempfile.mkdtemp()) / "settings.ini"))
@@ -114,8 +119,13 @@ def measure_phases(path: Path) -> dict[str, tuple[float, float, int]]:
 
     phase("open + guess roles + check (1M rows)", c.issues_changed,
           lambda: window.open_file(path))
-    if c.runner.running_keys():
-        phase("validation finishing", c.issues_changed, lambda: None)
+    if c.runner.running_keys():  # checks and summaries still running on the worker
+        beat.start()
+        started = time.perf_counter()
+        _wait_idle(c)
+        results["checks finishing (worker)"] = (time.perf_counter() - started, beat.worst(),
+                                                len(beat.gaps))
+        beat.timer.stop()
     phase("DiD analysis + result display", c.result_ready, window._run)
     window.steps.select("data")
     beat.start()
@@ -131,13 +141,48 @@ def measure_phases(path: Path) -> dict[str, tuple[float, float, int]]:
     return results
 
 
-def cold_start(repeat: int) -> list[float]:
+def demo_impact(repeat: int) -> list[tuple[float, float, float]]:
+    """``(seconds from Run to the result shown, process CPU seconds, longest gap ms)`` of Impact
+    on the demo project, ``repeat`` times in one window (the first Run imports the analysis)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from pilot_eval.ui.main_window import MainWindow
+    from pilot_eval.ui.screenshots import _wait_idle, run_until
+    from pilot_eval.ui.settings import open_settings
+
+    window = MainWindow(settings=open_settings(Path(tempfile.mkdtemp()) / "settings.ini"))
+    window.modal_errors = False
+    window.resize(1366, 768)
+    window.show()
+    c = window.controller
+    run_until(c.project_changed, window.open_demo, failed=c.error, timeout_ms=WAIT_MS)
+    _wait_idle(c)
+    beat = Heartbeat()
+    found = []
+    for _ in range(repeat):
+        beat.start()
+        began, cpu = time.perf_counter(), time.process_time()
+        run_until(c.result_ready, window._run, failed=c.error, timeout_ms=WAIT_MS)
+        app.processEvents()
+        found.append((time.perf_counter() - began, time.process_time() - cpu, beat.worst()))
+        beat.timer.stop()
+        _wait_idle(c)
+    c.shutdown()
+    c.dirty = False
+    window.close()
+    return found
+
+
+def cold_start(repeat: int) -> list[tuple[float, float]]:
+    """``(wall, CPU)`` seconds from the interpreter's start to the window shown."""
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     times = []
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True,
                              env=env, check=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
+        wall, cpu = out.stdout.strip().splitlines()[-1].split()
+        times.append((float(wall), float(cpu)))
     return times
 
 
@@ -151,8 +196,20 @@ def main() -> None:
     os.environ.setdefault("PILOT_EVAL_HOME", tempfile.mkdtemp())
 
     starts = cold_start(args.repeat)
-    print(f"cold start to a shown window: best {min(starts):.2f} s, all "
-          f"{', '.join(f'{t:.2f}' for t in starts)} (target < {TARGET_START_S} s)")
+    wall, cpu = min(w for w, _ in starts), min(c for _, c in starts)
+    print(f"cold start to a shown window: best wall {wall:.2f} s, CPU {cpu:.2f} s; all "
+          f"{', '.join(f'{w:.2f}/{c:.2f}' for w, c in starts)} (target <= {TARGET_START_S} s: "
+          f"{'met' if wall <= TARGET_START_S else 'NOT met'} on wall, "
+          f"{'met' if cpu <= TARGET_START_S else 'NOT met'} on CPU)")
+
+    os.environ.setdefault("PILOT_EVAL_DOCUMENTS", tempfile.mkdtemp())  # the demo goes there
+    runs = demo_impact(args.repeat)
+    for seconds, cpu, worst in runs:
+        print(f"Impact on the demo: result shown {seconds:.2f} s after Run (process CPU "
+              f"{cpu:.2f} s), longest event-loop gap {worst:.1f} ms")
+    best = min(r[0] for r in runs[1:] or runs)
+    print(f"Impact on the demo, best warm run: {best:.2f} s (target <= {TARGET_IMPACT_S} s): "
+          f"{'met' if best <= TARGET_IMPACT_S else 'NOT met'}")
 
     folder = Path(tempfile.mkdtemp(prefix="pilot-eval-bench-"))
     path = folder / "panel.csv"
@@ -162,10 +219,9 @@ def main() -> None:
     for name, (seconds, worst, ticks) in measure_phases(path).items():
         print(f"{name:45s} {seconds:7.2f} s   longest event-loop gap {worst:6.1f} ms "
               f"({ticks} heartbeats)")
-        if "sort" not in name:
-            worst_analysis = max(worst_analysis, worst)
-    verdict = "OK" if worst_analysis <= TARGET_GAP_MS else "OVER TARGET"
-    print(f"longest gap while loading/checking/analysing: {worst_analysis:.1f} ms "
+        worst_analysis = max(worst_analysis, worst)
+    verdict = "met" if worst_analysis <= TARGET_GAP_MS else "NOT met"
+    print(f"longest gap while loading, analysing and sorting: {worst_analysis:.1f} ms "
           f"(target <= {TARGET_GAP_MS} ms): {verdict}")
 
 
