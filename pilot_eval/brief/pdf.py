@@ -180,10 +180,11 @@ def _headline_panel(content: BriefContent, s: dict, width: float) -> Table:
              _p("Evidence strength", s["head"])]]
     for row in content.outcomes:
         rating = row.evidence
-        strength = f"{rating.bar} {rating.label}" if rating else "not rated"
+        strength = ([_p(rating.bar, s["cell"]), _p(rating.label, s["cell"])] if rating
+                    else _p("not rated", s["cell"]))  # the bar above its words: no odd wrap
         rows.append([_p(row.sentence, s["headline"]),
                      _p(DIRECTION_WORDS.get(row.direction, row.direction), s["cell"]),
-                     _p(strength, s["cell"])])
+                     strength])
     rows.append([_p("What it cost: " + content.cost, s["cell"]), "", ""])
     panel = Table(rows, colWidths=[width * 0.62, width * 0.14, width * 0.24], hAlign="LEFT",
                   splitInRow=1)
