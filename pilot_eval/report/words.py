@@ -243,7 +243,7 @@ COMPARISON_GROUPS = {
     "never": "{units} never in the pilot",
     "not-yet": "{units} not yet in the pilot",
     "last": "the {units} that joined the pilot last (before they joined)",
-    "synthetic": "a synthetic comparison (a weighted mix of other {units})",
+    "synthetic": "a synthetic comparison made from a weighted mix of other {units}",
     "": "comparison {units}",
 }
 """The comparison group in words, by the comparison the headline used (``Headline.comparison``:

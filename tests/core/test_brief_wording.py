@@ -315,8 +315,9 @@ def test_event_time_labels_and_shared_phrases():
 def test_comparison_follows_the_comparison_used():
     assert wording.comparison_group("not-yet") == "teams not yet in the pilot"
     assert wording.comparison_group("never", "councils") == "councils never in the pilot"
-    assert wording.comparison_group("synthetic") == ("a synthetic comparison (a weighted mix "
-                                                     "of other teams)")
+    # no parentheses: the headline sentence puts its range in parentheses right after it
+    assert wording.comparison_group("synthetic") == ("a synthetic comparison made from a "
+                                                     "weighted mix of other teams")
     assert wording.comparison_group("") == "comparison teams"
     assert wording.comparison_phrase("teams", "not-yet") == (
         "in pilot teams than in teams not yet in the pilot")
