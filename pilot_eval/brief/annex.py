@@ -162,7 +162,7 @@ def conventions_section(outcomes: Sequence[OutcomeReport],
                            + (f". {fine_gray.note}" if fine_gray.note else "") + ".")
         if (rmst := _available(retention.rmst)) is not None:
             bullets.append(f"Restricted mean survival time up to tau = "
-                           f"{exact(rmst.tau)} with "
+                           f"{rmst.tau:g} {retention.time_unit} with "
                            f"{rmst.variance or 'the survRM2 Greenwood-type'} variance.")
     return AnnexSection(heading="Estimators and conventions", bullets=tuple(bullets),
                         tables=(conventions_table(outcomes),))
