@@ -35,6 +35,7 @@ from pilot_eval.report.errors import BriefError
 from pilot_eval.report.evidence import evidence_reasons
 from pilot_eval.report.options import MAX_HEADLINE_OUTCOMES, BriefOptions
 from pilot_eval.report.outcome import OutcomeReport
+from pilot_eval.report.planning_report import PlanningSection
 from pilot_eval.report.project_report import ProjectReport
 from pilot_eval.report.retention_report import RetentionReport
 from pilot_eval.report.values import number
@@ -183,7 +184,8 @@ def caveats(outcomes: Sequence[OutcomeReport], rows: Sequence[OutcomeRow],
             min_base: int = 25) -> tuple[str, ...]:
     """Two or three caveats, most important first: parallel trends and selection (always),
     a failed pre-trend test, small numbers (clusters, then staff), short follow-up, missing
-    data."""
+    data; for an outcome whose result is not clear, whether the pilot's design could have
+    told (``OutcomeReport.planning``; the first such outcome, second in the list)."""
     chosen = list(text.caveats(outcomes, unit_noun))
     if len(chosen) == 1:  # nothing else stands out: give the design's two caveats separately
         chosen = [PARALLEL_CAVEAT.format(units=unit_noun), SELECTION_CAVEAT.format(units=unit_noun)]
@@ -201,6 +203,11 @@ def caveats(outcomes: Sequence[OutcomeReport], rows: Sequence[OutcomeRow],
         chosen.insert(where, f"Few staff: fewer than {min_base} staff in "
                              f"{' and '.join(lower_first(g) for g in small)}, so retention "
                              "figures there are hidden or uncertain.")
+    for o in outcomes:  # a result that is not clear: could the pilot's own design have told?
+        if isinstance(o.planning, PlanningSection):
+            chosen.insert(1, o.planning.sentence if len(outcomes) == 1
+                          else f"{o.label}: {o.planning.sentence}")
+            break  # the first such outcome only: the page has room for one
     return tuple(chosen[:text.MAX_CAVEATS])
 
 

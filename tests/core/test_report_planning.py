@@ -167,6 +167,12 @@ def test_run_project_adds_the_section_to_unclear_outcomes_only(tmp_path):
     assert section.paragraphs[1] == f"Caseload: {unclear_one.planning.sentence}"
     assert section.tables[0].rows[0][:6] == ("The pilot's own", "15", "15", "6", "12",
                                              "two waves")
+    # the brief's first page: the sentence among the things to bear in mind, second
+    from pilot_eval.brief import build_brief_content
+
+    brief = build_brief_content(report)
+    assert brief.caveats[1] == f"Caseload: {unclear_one.planning.sentence}"
+    assert all("fail" not in c.lower() for c in brief.caveats)
     sheet = report_tables(report)["Planning"]
     assert list(sheet["design"]) == ["pilot's own"] + ["next phase"] * 5
     assert sheet.iloc[0]["mde"] == unclear_one.planning.pilot.mde
