@@ -201,3 +201,20 @@ def test_project_expected_effect_is_checked_written_only_when_set_and_used(tmp_p
     (outcome,) = run_project(project).outcomes
     assert outcome.planning.effect == 0.8 and outcome.planning.effect_source == "expected"
     assert "an effect of the size expected (0.8)" in outcome.planning.sentence
+
+
+def test_a_synthetic_did_headline_is_replayed_with_synthetic_did(monkeypatch):
+    import pilot_eval.report.build_planning as planning
+
+    monkeypatch.setattr(planning, "REPLICATIONS", 20)  # a smoke test: ~10 ms a fit
+    rng = np.random.default_rng(5)
+    rows = [{"team": f"T{team:02d}", "month": month, "start": 9 if team < 2 else 0,
+             "y": rng.normal() + 0.1 * month} for team in range(12) for month in range(1, 15)]
+    frame = pd.DataFrame(rows)
+    report = report_of(frame)
+    assert report.headline.estimator == "synthetic-did" and is_unclear(report)
+    section = build_planning(report, COLUMNS, frame)
+    assert section.estimator == "synthetic-did" and "placebo standard error" in section.method
+    assert [(r.pilot_teams, r.comparison_teams, r.months_after) for r in section.grid] == [
+        (2, 10, 6), (4, 20, 6), (8, 40, 6)]  # the pilot's follow-up only (slow estimator)
+    assert section.pilot.months_before == 8
