@@ -131,14 +131,13 @@ class CoreApi:
 
     def make_small_demo(self, folder: str, progress: Progress) -> str:
         """Save the small-pilot demo (``pilot_eval.demo_small``: 2 of 16 teams piloting, for
-        synthetic DiD) as a project in ``folder``, its data copied into ``folder/data``."""
+        synthetic DiD) as a project in ``folder``, its data copied into ``folder/data``: the
+        project ``pilot-eval demo --small-pilot`` writes."""
+        from pilot_eval.demo_small import PROJECT_FILE, small_pilot_project
         from pilot_eval.project import save_project
 
-        from .demo_small_project import small_demo_project
-
         progress.report(0.02, "Preparing the small-pilot demo")
-        project = small_demo_project(folder)
-        return str(save_project(project, Path(folder) / "small-pilot.pilot.json"))
+        return str(save_project(small_pilot_project(folder), Path(folder) / PROJECT_FILE))
 
     def plan(self, table: Any, roles: dict[str, str | None], options: dict[str, Any],
              progress: Progress) -> tuple[dict[str, Any], bytes | None]:

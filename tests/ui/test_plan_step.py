@@ -6,9 +6,11 @@ step must show exactly what the planning module computes: same seed, same number
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from pilot_eval.ui.plan_core import run_plan
+from pilot_eval.ui.plan_text import planning_lines
 
 from pilot_eval.demo import demo_path
 from pilot_eval.role_names import guess_outcome_info
@@ -61,3 +63,38 @@ def test_enter_on_the_plan_step_presses_plan(qtbot, window):
     window.plan_page.effect.setFocus()
     with qtbot.waitSignal(window.controller.plan_failed, timeout=WAIT_MS):
         assert window.press_enter()
+
+
+def no_effect_panel() -> pd.DataFrame:
+    """24 teams x 12 months, 12 of them piloting from month 7, and no effect: a result whose
+    range includes zero, for which the report plans the next phase."""
+    rng = np.random.default_rng(20240601)
+    rows = []
+    for team in range(24):
+        start = 7 if team < 12 else 0
+        level = rng.normal(60.0, 4.0)
+        for month in range(1, 13):
+            rows.append({"team": f"T{team:02d}", "month": month, "pilot_start": start,
+                         "score": round(level + 0.2 * month + rng.normal(0.0, 2.0), 2)})
+    return pd.DataFrame(rows)
+
+
+def test_the_plan_step_shows_the_runs_planning_section(qtbot, window, documents):
+    path = documents / "no_effect.csv"
+    no_effect_panel().to_csv(path, index=False)
+    c = window.controller
+    with qtbot.waitSignal(c.issues_changed, timeout=WAIT_MS):
+        window.open_file(path)
+    qtbot.waitUntil(lambda: not c.runner.running_keys(), timeout=WAIT_MS)
+    with qtbot.waitSignal(c.result_ready, timeout=WAIT_MS):
+        window.run_action.trigger()
+    outcome = c.report.outcomes[0]
+    section = outcome.planning
+    assert section is not None  # the range includes zero: the report planned
+    text = window.plan_page.from_run.text()
+    expected = planning_lines(c.report)
+    assert expected and text == "From the last run: " + " ".join(expected)
+    if getattr(section, "sentence", None):
+        assert section.sentence in text
+    window.steps.select("plan")
+    assert window.plan_page.from_run.isVisible()

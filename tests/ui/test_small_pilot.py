@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from pilot_eval.ui.did_options import PLACEBO_REPS
 from pilot_eval.ui.impact_page import METHOD_GUIDES
+from pilot_eval.ui.window_files import SMALL_DEMO_PROJECT
 
 from pilot_eval.analysis import DidOptions
+from pilot_eval.demo_small import PROJECT_FILE, small_pilot_project
 from pilot_eval.project import load_project
 
 WAIT_MS = 120_000
@@ -31,6 +33,10 @@ def test_the_placebo_default_is_the_analysis_default():
     assert DidOptions().placebo_reps == PLACEBO_REPS
 
 
+def test_the_window_opens_the_small_demo_project_the_command_line_writes():
+    assert SMALL_DEMO_PROJECT == PROJECT_FILE
+
+
 def test_the_small_pilot_demo_opens_from_start_in_documents(qtbot, window, documents):
     c = window.controller
     with qtbot.waitSignal(c.project_changed, timeout=WAIT_MS):
@@ -43,6 +49,10 @@ def test_the_small_pilot_demo_opens_from_start_in_documents(qtbot, window, docum
     assert copy.read_bytes() == packaged.read_bytes()
     assert c.roles["unit"] == "team" and c.roles["treatment"] == "pilot"
     assert c.roles["outcome"] == "goals_met_pct"
+    saved = load_project(project)  # the project demo_small builds, as the command line's
+    reference = small_pilot_project(documents / "reference")
+    assert saved.outcomes == reference.outcomes and saved.did == reference.did
+    assert saved.outcome_data.columns == reference.outcome_data.columns
     assert c.table.frame["team"].nunique() == 16
 
     # Impact: the method list offers the small-pilot methods, each with its one-line guide
