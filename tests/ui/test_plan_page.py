@@ -60,5 +60,5 @@ def test_shows_the_plan_table_sentence_and_chart(qtbot, demo_plan, tmp_path):
     assert page.table.item(0, 3).text() == f"{first['power']:.0%}"
     assert page.chart is not None and page.chart.has_picture()
     page.show_plan({**plan, "effect": None}, None)
-    assert page.table.horizontalHeaderItem(3).text() == "Smallest effect"
+    assert page.table.horizontalHeaderItem(3).text() == "Smallest\neffect"
     assert page.chart is None
