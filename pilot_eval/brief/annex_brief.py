@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pilot_eval.brief import text
 from pilot_eval.brief.annex import DESIGN_PLAIN
-from pilot_eval.brief.annex_qa import GLOSSARY, cross_check_outcome
+from pilot_eval.brief.annex_qa import GLOSSARY, counted, cross_check_outcome
 from pilot_eval.brief.synthetic import synthetic_sentences
 from pilot_eval.brief.tables import AnnexSection, DataTable
 from pilot_eval.estimators import Unavailable
@@ -203,7 +203,8 @@ def qa_summary(report: ProjectReport, options: BriefOptions, date_text: str,
         problems = o.validation
         errors = sum(1 for p in problems if p.severity.lower() == "error")
         checked = ("data checks passed with no findings" if not problems else
-                   f"data checks: {len(problems)} finding(s), {errors} error(s)")
+                   f"data checks: {counted(len(problems), 'finding')}, "
+                   f"{counted(errors, 'error')}")
         again = (f"; independent re-estimate: {cross_check_outcome(o.cross_check)}"
                  if o.cross_check is not None else "")
         bullets.append(f"{o.label}: {checked}{again}.")
@@ -211,7 +212,7 @@ def qa_summary(report: ProjectReport, options: BriefOptions, date_text: str,
     if retention is not None and not isinstance(retention, Unavailable):
         count = len(retention.validation)
         bullets.append("Staff records: " + ("data checks passed with no findings." if not count
-                                            else f"data checks: {count} finding(s)."))
+                                            else f"data checks: {counted(count, 'finding')}."))
     bullets.append(options.disclosure.describe())
     if font_note:
         bullets.append(font_note)

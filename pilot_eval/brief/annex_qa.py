@@ -52,6 +52,11 @@ def glossary_section() -> AnnexSection:
         caption="Terms used in this report", columns=("Term", "Meaning"), rows=GLOSSARY),))
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 finding``, ``3 findings``, ``0 errors``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def validation_rows(report: ProjectReport) -> list[tuple[str, str]]:
     """The checks table: validation per outcome (each distinct finding once), the
     independent re-estimate and its difference, and any checks listed in the QA log."""
@@ -62,7 +67,7 @@ def validation_rows(report: ProjectReport) -> list[tuple[str, str]]:
         errors = [p for p in problems if p.severity.lower() == "error"]
         rows.append((f"Data validation: {outcome.label}",
                      "passed with no findings" if not problems else
-                     f"{len(problems)} finding(s), {len(errors)} error(s)"))
+                     f"{counted(len(problems), 'finding')}, {counted(len(errors), 'error')}"))
         for problem in problems[:MAX_FINDINGS]:
             key = (problem.severity, problem.message)
             if key not in seen:
@@ -77,7 +82,7 @@ def validation_rows(report: ProjectReport) -> list[tuple[str, str]]:
         problems = retention.validation
         rows.append(("Data validation: staff records",
                      "passed with no findings" if not problems else
-                     f"{len(problems)} finding(s)"))
+                     counted(len(problems), "finding")))
         rows += [(f"  finding ({p.severity or 'note'})", p.message)
                  for p in problems[:MAX_FINDINGS]]
     rows += [(check.check, check.outcome) for check in report.qa.checks]

@@ -592,7 +592,7 @@ def test_qa_log_lists_findings_once_and_the_re_estimate():
     two = outcome(outcome="cost", label="Cost per case", validation=(finding,))
     rows = validation_rows(project([one, two]))
     assert rows.count(("  finding (warning)", "the panel is unbalanced")) == 1
-    assert ("Data validation: Cost per case", "1 finding(s), 0 error(s)") in rows
+    assert ("Data validation: Cost per case", "1 finding, 0 errors") in rows
     assert cross_check_outcome(CrossCheck(reference="linearmodels", max_abs_difference=0.01,
                                           estimate=4.135001, se=0.76417)) == (
         "DIFFERS: re-estimate 4.14 (SE 0.764); largest absolute difference 0.0100")
