@@ -165,19 +165,6 @@ def test_project_round_trip_and_demo_request(demo) -> None:
     assert request_from_project(stored["staff_data"], stored["retention"]) == request
 
 
-def test_leaving_charts_from_the_demo_results(demo) -> None:
-    from pilot_eval.charts.leaving import incidence_figure, leaver_rate_figure
-
-    results = json.loads(dumps(demo.to_dict()))
-    incidence = incidence_figure(results["cumulative_incidence"])
-    assert {t.get_text() for t in incidence.axes[0].texts} >= set(
-        results["cumulative_incidence"])
-    rates = leaver_rate_figure(results["rates"]["by_arm"], pilot_starts=results["pilot_starts"])
-    rate_axes = rates.axes[0]
-    marks = [line for line in rate_axes.get_lines() if line.get_label().startswith("_")]
-    assert len(marks) == 2  # April 2024 and October 2024 pilot starts
-
-
 def test_linear_and_staggered_did_on_leaver_rates(demo) -> None:
     did = demo.to_dict()["did_leaving"]
     linear = did["linear_rate"]
