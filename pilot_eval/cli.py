@@ -5,7 +5,9 @@ difference-in-differences estimate).  With no sub-command the window opens; the 
 in ``pilot_eval.ui``, which this core module must not import, so the console script's entry
 point (``pilot_eval.ui.launch``) passes a ``gui`` callable in.
 
-Exit codes: 0 success, 2 bad input (message on stderr), 1 internal error (log file named).
+Exit codes: 0 success, 2 bad input or an operating-system refusal such as a full disk, a
+missing permission or a locked file (message on stderr, with the path and what to do), 1
+internal error (log file named).
 """
 
 from __future__ import annotations
@@ -197,6 +199,15 @@ def _dispatch(args: argparse.Namespace, gui: GuiLauncher | None) -> int:
         print(f"pilot-eval: {message}", file=sys.stderr)
         if getattr(args, "json", False):
             _json_error(error)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # disk full, no permission, locked file ...: the user's to fix
+        from pilot_eval.errors import from_os_error
+
+        print(f"pilot-eval: {from_os_error(error).user_message()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print("pilot-eval: this computer ran out of free memory. Close other programs and try "
+              "again, or analyse a smaller extract of the data.", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("pilot-eval: interrupted", file=sys.stderr)

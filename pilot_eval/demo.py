@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +35,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pilot_eval.atomic import write_text
 from pilot_eval.demo_design import (
     COUNCILS,
     EXTRACT_DATE,
@@ -298,18 +298,6 @@ def file_texts(data: DemoData) -> dict[str, str]:
     }
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temp, 0o644)  # mkstemp creates owner-only files; data files are for everyone
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write(directory: str | os.PathLike[str], *, seed: int = DEFAULT_SEED) -> list[Path]:
     """Generate the demo and write its files (``FILES``; UTF-8, no BOM) into ``directory``.
 
@@ -334,7 +322,7 @@ def write(directory: str | os.PathLike[str], *, seed: int = DEFAULT_SEED) -> lis
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in file_texts(generate(seed)).items():
-        _write_atomic(folder / name, text)
+        write_text(folder / name, text)
         written.append(folder / name)
     return written
 

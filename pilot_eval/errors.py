@@ -97,3 +97,90 @@ class AnalysisCancelled(PilotEvalError):
 
     def __init__(self) -> None:
         super().__init__("the analysis was cancelled")
+
+
+class FileAccessError(PilotEvalError, OSError):
+    """The operating system refused to read or write a file (disk full, no permission, file
+    open in another program, path too long ...): the user's to fix, never a bug.
+
+    ``errno`` / ``winerror`` keep the original codes (``None`` when unknown).  Subclasses
+    ``OSError`` so that code written for raw OS errors still catches it.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None,
+                 errno: int | None = None, winerror: int | None = None) -> None:
+        PilotEvalError.__init__(self, message, file=file, hint=hint)
+        self.errno = errno
+        self.winerror = winerror
+
+    def __str__(self) -> str:
+        return self.user_message()
+
+
+WINDOWS_MAX_PATH = 260
+"""Characters in a full path that older Windows programs (and Windows without long paths
+enabled) accept."""
+_SHARING_VIOLATIONS = (32, 33)  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+_DISK_FULL = (39, 112)  # ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL
+_PATH_TOO_LONG = (206,)  # ERROR_FILENAME_EXCED_RANGE
+_KEPT = "The previous files were not changed."
+
+
+def from_os_error(error: OSError, *, path: object = None, action: str = "write") -> PilotEvalError:
+    """Say plainly what an ``OSError`` means for the user, with the path and what to do.
+
+    ``action`` is the verb for the message (``"write"``, ``"read"``, ``"create"``...).  An
+    error that is already a ``FileAccessError`` is returned unchanged.
+    """
+    import errno as codes
+    import sys
+
+    if isinstance(error, PilotEvalError):
+        return error
+    file = str(path if path is not None else (error.filename or "")) or None
+    number = error.errno
+    winerror = getattr(error, "winerror", None)
+    where = f" ({error.strerror})" if error.strerror else ""
+
+    def made(message: str, hint: str) -> FileAccessError:
+        return FileAccessError(message, file=file, hint=hint, errno=number, winerror=winerror)
+
+    if number in (codes.ENOSPC, getattr(codes, "EDQUOT", -1)) or winerror in _DISK_FULL:
+        return made("there is no space left on the disk",
+                    f"Free some space on the disk (or choose another drive) and try again. "
+                    f"{_KEPT}")
+    if winerror in _SHARING_VIOLATIONS:
+        return made("the file is open in another program (for example Excel or a PDF viewer)",
+                    "Close it there and try again, or save under another name. " + _KEPT)
+    if (number == codes.ENAMETOOLONG or winerror in _PATH_TOO_LONG
+            or (sys.platform == "win32" and file and len(file) >= WINDOWS_MAX_PATH
+                and isinstance(error, FileNotFoundError))):
+        length = f" ({len(file)} characters)" if file else ""
+        return made(f"the path is too long{length}; Windows allows {WINDOWS_MAX_PATH} "
+                    "characters",
+                    "Choose a folder nearer the top of the drive (for example C:\\Reports) or "
+                    "a shorter file name.")
+    if number == codes.EROFS:
+        return made("the disk is read-only", "Choose a folder on a disk you can write to.")
+    if isinstance(error, NotADirectoryError):
+        return made("a part of this path is a file, not a folder",
+                    "Choose a folder, or rename the file that has the folder's name.")
+    if isinstance(error, FileExistsError):
+        return made("this is a file, not a folder",
+                    "Choose a folder (or a new folder name), not an existing file.")
+    if isinstance(error, IsADirectoryError):
+        return made("this is a folder, not a file", "Choose a file name inside the folder.")
+    if isinstance(error, PermissionError):
+        return made(f"you do not have permission to {action} here{where}",
+                    "Choose a folder you can write to (for example in your Documents), close "
+                    "the file if another program has it open, or ask IT for access. " + _KEPT
+                    if action != "read" else
+                    "Check that you may read the file, and close it in other programs.")
+    if isinstance(error, FileNotFoundError):
+        return made("the file or folder does not exist",
+                    "Check the path; the folder may have been moved, renamed or disconnected.")
+    if number == codes.EIO:
+        return made("the disk reported an input/output error",
+                    "Check the drive or the network connection, then try again.")
+    return made(f"the operating system could not {action} the file{where}",
+                "Check the disk, the folder and your permissions, then try again.")

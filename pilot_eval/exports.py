@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pilot_eval.atomic import write_bytes
 from pilot_eval.errors import PilotEvalError
-from pilot_eval.jsonio import write_bytes_atomic
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters a spreadsheet may treat as the start of a formula (OWASP CSV injection)."""
@@ -229,10 +229,4 @@ def _write(target: Path, data: bytes) -> Path:
     if target.is_dir():
         raise ExportError("this is a folder, not a file", file=str(target),
                           hint="Choose a file name for the export.")
-    try:
-        return write_bytes_atomic(target, data)
-    except OSError as exc:
-        raise ExportError(f"the file cannot be written ({exc.strerror or exc})",
-                          file=str(target),
-                          hint="Close it in Excel if it is open, or choose another folder."
-                          ) from None
+    return write_bytes(target, data)  # OS errors: FileAccessError naming the path and the fix

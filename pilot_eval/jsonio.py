@@ -1,13 +1,13 @@
-"""JSON-safe conversion and atomic file writes (temp file in the same folder + ``os.replace``)."""
+"""JSON-safe conversion of results (numpy numbers, non-finite floats).
+
+Files are written by ``pilot_eval.atomic`` (``write_json``), the one writer of every output.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,35 +53,3 @@ def _json_safe_other(value: Any) -> Any:
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
     return json.dumps(json_safe(value), indent=indent, ensure_ascii=False, allow_nan=False)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    The file gets the ordinary permissions of a new file (``0o666`` less the umask), not the
-    private ``0o600`` of a temporary file.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.chmod(temp, 0o666 & ~_umask())
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def write_json_atomic(path: str | os.PathLike[str], value: Any) -> Path:
-    return write_bytes_atomic(path, (dumps(value) + "\n").encode("utf-8"))

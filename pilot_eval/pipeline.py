@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pilot_eval.analysis import DidOptions
+from pilot_eval.atomic import write_bytes
 from pilot_eval.estimators import PanelColumns
 from pilot_eval.io import load_table
-from pilot_eval.jsonio import write_bytes_atomic
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.project import OutcomeChoice, Project, save_project
 from pilot_eval.report.clock import Clock
@@ -56,7 +56,7 @@ def demo_project(folder: str | Path) -> Project:
     data_dir.mkdir(parents=True, exist_ok=True)
     copies = {}
     for name in ("outcomes.csv", "staff.csv", "teams.csv"):
-        copies[name] = write_bytes_atomic(data_dir / name, demo_path(name).read_bytes())
+        copies[name] = write_bytes(data_dir / name, demo_path(name).read_bytes())
     table = load_table(copies["outcomes.csv"])
     columns = PanelColumns(outcome=OUTCOMES[0].column, unit="team", time="month",
                            cohort="pilot_start", cluster="team")
@@ -83,7 +83,7 @@ def write_outputs(report: ProjectReport, out_dir: str | Path, *,
     progress = progress or SILENT
     out = Path(out_dir)
     content = build_brief_content(report)  # checks the options (logo, text) before writing
-    written = write_bytes_atomic(out / RESULTS, report.to_json().encode("utf-8"))
+    written = write_bytes(out / RESULTS, report.to_json().encode("utf-8"))
     progress.report(0.2, "Writing the brief")
     pdf = Path(render_pdf(content, out / "brief.pdf"))
     progress.report(0.45, "Writing the accessible HTML brief")
@@ -92,7 +92,7 @@ def write_outputs(report: ProjectReport, out_dir: str | Path, *,
     technical = Path(render_technical_pdf(build_technical_content(report),
                                           out / TECHNICAL))
     progress.report(0.9, "Writing the tables")
-    tables = write_bytes_atomic(out / TABLES, tables_bytes(report))
+    tables = write_bytes(out / TABLES, tables_bytes(report))
     progress.report(1.0, "Done")
     headline = content.headlines[0] if content.headlines else ""
     return BriefOutputs(pdf=pdf, html=html, results=written, headline=headline,

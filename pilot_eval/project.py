@@ -3,9 +3,10 @@
 A project records the data sources (paths relative to the project file, plus the SHA-256 of the
 bytes read), the column roles, the outcomes with their descriptions, the analysis options, the
 brief's options and the analyst's narrative text.  Saving is atomic (temp file + ``os.replace``)
-and keeps the previous version as ``NAME.pilot.json.bak``.  Opening a damaged file or one from
-a newer pilot-eval raises ``ProjectFileError`` with a message that says what to do, and never
-changes the file.
+and keeps the previous version as ``NAME.pilot.json.bak`` (``pilot_eval.atomic``).  Opening a
+damaged file, one beyond the size, depth and text limits, or one from a newer pilot-eval
+raises ``ProjectFileError`` with a message that says what to do (offering the ``.bak``), and
+never changes the file.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import hashlib
 import json
 import math
 import os
-import shutil
+import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pilot_eval.analysis import POLARITIES, DidOptions, DidRequest
+from pilot_eval.atomic import save_with_backup
 from pilot_eval.errors import ProjectFileError
-from pilot_eval.jsonio import dumps, write_bytes_atomic
+from pilot_eval.jsonio import dumps
 from pilot_eval.spec import DatasetSpec
 
 FORMAT = "pilot-eval project"
@@ -29,6 +32,15 @@ VERSION = 1
 SUFFIX = ".pilot.json"
 STAFF_PATH_KEYS = ("path", "pilot_starts_path")
 """Entries of ``staff_data`` that are file paths (stored relative to the project file)."""
+MAX_PROJECT_BYTES = 8 * 2**20
+"""Largest project file opened or saved (the demo's is about 10 KB: paths, roles, options and
+the analyst's text)."""
+MAX_DEPTH = 16
+"""Deepest nesting of JSON objects and lists (a project nests 4 levels)."""
+MAX_TEXT_CHARS = 100_000
+"""Longest text value (a narrative paragraph, a label, a path)."""
+MAX_ENTRIES = 200_000
+"""Most values (objects, lists, texts, numbers) in one project document."""
 _TOP_KEYS = ("format", "version", "outcome_data", "outcomes", "did", "staff_data",
              "retention", "brief", "narrative")
 
@@ -136,18 +148,26 @@ def _absolute(path: str, folder: Path) -> str:
 
 
 def save_project(project: Project, path: str | Path) -> Path:
-    """Write ``project`` atomically; the previous version is kept as ``.bak``."""
+    """Write ``project`` atomically; the version it replaces is kept as ``.bak``.
+
+    The new file is written and synced first; only then does the previous version become the
+    backup (itself written atomically), and the new file move into place, so a crash or a full
+    disk at any moment leaves a whole project and a whole backup (``pilot_eval.atomic``).  A
+    current file that is damaged does not replace a backup that opens.
+
+    Raises
+    ------
+    ProjectFileError
+        When the project is beyond the limits a project file may have (it could not be opened
+        again).
+    FileAccessError
+        When the disk refuses (full, no permission, locked): the previous files are intact.
+    """
     target = Path(path)
     text = dumps(project.to_dict(relative_to=target.parent)) + "\n"
-    if target.exists():
-        shutil.copy2(target, backup_path(target))
-    try:
-        return write_bytes_atomic(target, text.encode("utf-8"))
-    except OSError as error:
-        raise ProjectFileError(f"could not save the project ({error.strerror or error})",
-                               file=str(target),
-                               hint="Choose a folder you can write to, or free some space.")\
-            from error
+    data = text.encode("utf-8")
+    check_limits(json.loads(text), size=len(data), file=str(target), saving=True)
+    return save_with_backup(target, data, backup=backup_path(target), keep_old=_opens)
 
 
 def backup_path(path: str | Path) -> Path:
@@ -156,30 +176,146 @@ def backup_path(path: str | Path) -> Path:
 
 
 def load_project(path: str | Path) -> Project:
-    """Read a project file; ``ProjectFileError`` (naming a ``.bak`` if any) when it can't be."""
+    """Read a project file; ``ProjectFileError`` (offering the ``.bak`` if any) when it can't be.
+
+    Files larger than ``MAX_PROJECT_BYTES``, nested deeper than ``MAX_DEPTH`` or holding a text
+    longer than ``MAX_TEXT_CHARS`` are refused before they are parsed or used; so are devices,
+    pipes and folders given as a project file.
+    """
     source = Path(path)
     name = str(source)
-    backup = backup_path(source)
-    offer = (f" A backup of the previous version exists: {backup.name}." if backup.exists()
-             else "")
+    offer = backup_offer(source)
+    raw = _read_limited(source, file=name, offer=offer)
+    document = parse_document(raw, file=name, offer=offer)
+    return project_from_dict(document, folder=source.resolve().parent, file=name, offer=offer)
+
+
+def backup_offer(path: str | Path) -> str:
+    """A sentence offering the project's ``.bak`` when there is one that opens, else ``""``."""
+    backup = backup_path(path)
     try:
-        raw = source.read_bytes()
+        if not backup.is_file():
+            return ""
+        with backup.open("rb") as stream:
+            data = stream.read(MAX_PROJECT_BYTES + 1)
+    except OSError:
+        return ""
+    if not _opens(data):
+        return f" The backup {backup.name} is damaged too."
+    return (f" A backup of the previous version exists: {backup.name} (open it instead, or "
+            f"copy it over {Path(path).name}).")
+
+
+def _opens(data: bytes) -> bool:
+    """Whether ``data`` parses as a project document within the limits."""
+    try:
+        document = parse_document(data, file=None, offer="")
+        return isinstance(document, dict) and document.get("format") == FORMAT
+    except ProjectFileError:
+        return False
+
+
+def _read_limited(source: Path, *, file: str, offer: str) -> bytes:
+    try:
+        info = source.stat()
     except FileNotFoundError as error:
-        raise ProjectFileError("the project file does not exist", file=name,
-                               hint="Check the path, or open the data again.") from error
-    except IsADirectoryError as error:
-        raise ProjectFileError("this is a folder, not a project file", file=name,
-                               hint=f"Choose a file ending in {SUFFIX}.") from error
+        raise ProjectFileError("the project file does not exist", file=file,
+                               hint="Check the path, or open the data again." + offer) from error
     except OSError as error:
         raise ProjectFileError(f"the project file cannot be read ({error.strerror})",
-                               file=name, hint="Close other programs using it and try again.")\
+                               file=file, hint="Check the path and your permissions.")\
             from error
+    if stat.S_ISDIR(info.st_mode):
+        raise ProjectFileError("this is a folder, not a project file", file=file,
+                               hint=f"Choose a file ending in {SUFFIX}.")
+    if not stat.S_ISREG(info.st_mode):
+        raise ProjectFileError("this is not an ordinary file (it is a device, a pipe or a "
+                               "socket)", file=file, hint=f"Choose a file ending in {SUFFIX}.")
+    if info.st_size > MAX_PROJECT_BYTES:
+        raise _too_large(info.st_size, file=file, offer=offer)
+    try:
+        with source.open("rb") as stream:
+            raw = stream.read(MAX_PROJECT_BYTES + 1)  # stop at the limit even if it grew
+    except OSError as error:
+        raise ProjectFileError(f"the project file cannot be read ({error.strerror})",
+                               file=file, hint="Close other programs using it and try again.")\
+            from error
+    if len(raw) > MAX_PROJECT_BYTES:
+        raise _too_large(len(raw), file=file, offer=offer)
+    return raw
+
+
+def _too_large(size: int, *, file: str | None, offer: str) -> ProjectFileError:
+    return ProjectFileError(
+        f"the project file is too large ({size / 2**20:.1f} MB; a project file holds at most "
+        f"{MAX_PROJECT_BYTES // 2**20} MB of settings and text)", file=file,
+        hint="It is damaged or not a project file; nothing was changed." + offer)
+
+
+def parse_document(raw: bytes, *, file: str | None, offer: str) -> Any:
+    """The JSON document of a project file, within the depth and text limits."""
+    if len(raw) > MAX_PROJECT_BYTES:
+        raise _too_large(len(raw), file=file, offer=offer)
+    damaged = "Nothing was changed." + offer
+    depth = nesting_depth(raw)
+    if depth > MAX_DEPTH:
+        raise ProjectFileError(f"the project file is nested {depth} levels deep (a project "
+                               f"has at most {MAX_DEPTH})", file=file, hint=damaged)
     try:
         document = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProjectFileError("the project file is damaged (it is not valid JSON)", file=name,
-                               hint="Nothing was changed." + offer) from error
-    return project_from_dict(document, folder=source.resolve().parent, file=name, offer=offer)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ProjectFileError("the project file is damaged (it is not valid JSON)", file=file,
+                               hint=damaged) from error
+    check_limits(document, size=len(raw), file=file, offer=offer)
+    return document
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def nesting_depth(raw: bytes) -> int:
+    """How deeply ``[``/``{`` nest in JSON text, ignoring brackets inside strings (a linear
+    scan, so a file nested 100,000 levels deep is measured without recursion)."""
+    import numpy as np
+
+    text = np.frombuffer(_STRING.sub(b'""', raw), dtype=np.uint8)
+    steps = ((text == 91) | (text == 123)).astype(np.int8) - ((text == 93) | (text == 125))
+    return int(np.cumsum(steps, dtype=np.int32).max(initial=0))
+
+
+def check_limits(document: Any, *, size: int, file: str | None, offer: str = "",
+                 saving: bool = False) -> None:
+    """Refuse a document beyond the limits: depth, text length, entries (iteratively)."""
+    fix = ("Shorten the text (the brief has room for a few paragraphs)." if saving
+           else "The file is damaged; nothing was changed." + offer)
+    if size > MAX_PROJECT_BYTES:
+        if saving:
+            raise ProjectFileError(f"the project is too large to save ({size / 2**20:.1f} MB;"
+                                   f" the limit is {MAX_PROJECT_BYTES // 2**20} MB)", file=file,
+                                   hint=fix)
+        raise _too_large(size, file=file, offer=offer)
+    stack: list[tuple[Any, int, str]] = [(document, 1, "")]
+    entries = 0
+    while stack:
+        value, depth, where = stack.pop()
+        entries += 1
+        if entries > MAX_ENTRIES:
+            raise ProjectFileError(f"the project file has more than {MAX_ENTRIES:,} entries",
+                                   file=file, hint=fix)
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            raise ProjectFileError(
+                f"the text '{where or 'value'}' is {len(value):,} characters long (a project "
+                f"text holds at most {MAX_TEXT_CHARS:,})", file=file, hint=fix)
+        children = (value.items() if isinstance(value, dict) else
+                    enumerate(value) if isinstance(value, list) else ())
+        for key, child in children:
+            if isinstance(key, str) and len(key) > MAX_TEXT_CHARS:
+                raise ProjectFileError(f"an entry name is {len(key):,} characters long",
+                                       file=file, hint=fix)
+            if isinstance(child, dict | list) and depth + 1 > MAX_DEPTH:
+                raise ProjectFileError(f"the project file is nested more than {MAX_DEPTH} "
+                                       "levels deep", file=file, hint=fix)
+            stack.append((child, depth + 1, f"{where}.{key}" if where else str(key)))
 
 
 def project_from_dict(document: Any, *, folder: Path, file: str | None = None,
@@ -187,7 +323,8 @@ def project_from_dict(document: Any, *, folder: Path, file: str | None = None,
     """Rebuild a project from its JSON object; relative data paths resolve against ``folder``."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ProjectFileError("this is not a pilot-eval project file", file=file,
-                               hint=f"Choose a file saved by pilot-eval (ending in {SUFFIX}).")
+                               hint=f"Choose a file saved by pilot-eval (ending in {SUFFIX})."
+                                    + offer)
     version = document.get("version")
     if not isinstance(version, int) or version < 1:
         raise ProjectFileError(f"the project file has no valid version ({version!r})",
@@ -226,6 +363,8 @@ def project_from_dict(document: Any, *, folder: Path, file: str | None = None,
                                   (document.get("narrative") or {}).items()})
     except ProjectFileError as error:
         error.file = error.file or file
+        if offer and offer not in (error.hint or ""):
+            error.hint = (error.hint or "The file is damaged.").rstrip() + offer
         raise
     except (TypeError, AttributeError, ValueError) as error:
         raise ProjectFileError(f"the project file has an entry of the wrong shape ({error})",

@@ -519,12 +519,12 @@ def run_retention(request: RetentionRequest, staff_table: Any,
 def run_demo_retention(out_dir: str | Path, progress: Progress | None = None
                        ) -> RetentionAnalysis:
     """Run ``demo_request()`` on the bundled demo staff records; write ``retention.json``."""
+    from pilot_eval.atomic import write_json
     from pilot_eval.demo import demo_path
     from pilot_eval.io import load_table
-    from pilot_eval.jsonio import write_json_atomic
 
     analysis = run_retention(demo_request(), load_table(demo_path("staff.csv")), progress)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(folder / "retention.json", analysis.to_dict())
+    write_json(folder / "retention.json", analysis.to_dict())
     return analysis

@@ -201,12 +201,12 @@ def run_self_test(out_dir: str | Path, *,
 
 def main(out_dir: str | Path, *, stream: TextIO | None = None) -> int:
     """Run the self-test, print its report (and write ``selftest.json``); return the exit code."""
-    from pilot_eval.jsonio import write_json_atomic
+    from pilot_eval.atomic import write_json
 
     stream = stream or sys.stdout
     report = run_self_test(out_dir)
     try:
-        write_json_atomic(Path(out_dir) / "selftest.json", report.to_dict())
+        write_json(Path(out_dir) / "selftest.json", report.to_dict())
     except OSError as exc:
         print(f"pilot-eval self-test: could not write selftest.json ({exc})", file=stream)
         return EXIT_FAILED

@@ -108,7 +108,8 @@ def session_project(table: Any, roles: dict[str, str | None], analysed: list[str
 def write_recovery(project: Any, original: str | None, *, folder: Path | None = None,
                    pid: int | None = None, original_digest: str | None = None) -> Path:
     """Write the autosave of process ``pid`` (default: this one); return the project file."""
-    from pilot_eval.jsonio import dumps, write_bytes_atomic
+    from pilot_eval.atomic import write_bytes
+    from pilot_eval.jsonio import dumps
 
     from .project_lock import machine_name, process_started
 
@@ -117,11 +118,11 @@ def write_recovery(project: Any, original: str | None, *, folder: Path | None = 
     pid = pid or os.getpid()
     stem = f"{RECOVERY_PREFIX}{pid}"
     target = folder / f"{stem}.pilot.json"
-    write_bytes_atomic(target, (dumps(project.to_dict()) + "\n").encode("utf-8"))
+    write_bytes(target, (dumps(project.to_dict()) + "\n").encode("utf-8"))
     meta = {"original": original or "", "saved_at": time.time(), "pid": pid,
             "process_started": process_started(pid), "machine": machine_name(),
             "original_sha256": original_digest}
-    write_bytes_atomic(folder / f"{stem}.json", json.dumps(meta).encode("utf-8"))
+    write_bytes(folder / f"{stem}.json", json.dumps(meta).encode("utf-8"))
     return target
 
 

@@ -15,7 +15,7 @@ import os
 from html import escape
 from pathlib import Path
 
-from pilot_eval.brief.atomic import write_atomically
+from pilot_eval.atomic import write_text
 from pilot_eval.brief.content import BriefContent, ChartContent, DataTable
 from pilot_eval.brief.figures import chart_vector
 from pilot_eval.charts import vector_to_svg
@@ -210,8 +210,4 @@ def brief_html(content: BriefContent) -> str:
 def render_html(content: BriefContent, path: str | os.PathLike[str]) -> Path:
     """Write ``content`` as one self-contained HTML file to ``path`` (atomically)."""
     document = brief_html(content)
-
-    def write(temp: Path) -> None:
-        temp.write_text(document, encoding="utf-8")
-
-    return write_atomically(path, write)
+    return write_text(path, document)

@@ -36,8 +36,8 @@ from reportlab.platypus import (
 )
 
 from pilot_eval import __version__
+from pilot_eval.atomic import write_with
 from pilot_eval.brief import fonts
-from pilot_eval.brief.atomic import write_atomically
 from pilot_eval.brief.content import (
     BriefContent,
     ChartContent,
@@ -479,4 +479,4 @@ def render_pdf(content: BriefContent, path: str | os.PathLike[str]) -> Path:
                   onFirstPage=_footer(content), onLaterPages=_footer(content),
                   canvasmaker=_NumberedCanvas)
 
-    return write_atomically(path, write)
+    return write_with(path, write)

@@ -10,7 +10,7 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import Flowable
 
-from pilot_eval.brief.atomic import write_atomically
+from pilot_eval.atomic import write_with
 from pilot_eval.brief.content import TechnicalContent
 from pilot_eval.brief.drawing import vector_to_drawing
 from pilot_eval.brief.figures import chart_vector
@@ -52,4 +52,4 @@ def render_technical_pdf(content: TechnicalContent, path: str | os.PathLike[str]
                   onFirstPage=_footer(content), onLaterPages=_footer(content),
                   canvasmaker=_NumberedCanvas)
 
-    return write_atomically(path, write)
+    return write_with(path, write)
