@@ -16,6 +16,13 @@ from typing import IO
 import pandas as pd
 
 from pilot_eval.errors import DataError
+from pilot_eval.io.budget import (
+    EXCEL_MAX_ROWS,
+    WorkbookBudget,
+    check_sheet,
+    require_memory,
+    sheet_part,
+)
 from pilot_eval.io.frames import (
     clean_header,
     drop_trailing_blank_rows,
@@ -23,6 +30,10 @@ from pilot_eval.io.frames import (
     finish_text_frame,
     require_rows,
 )
+
+PADDED_CELL_BYTES = 24
+"""Memory per cell of the sheet's rectangle (empty cells too) once rows are padded to one
+width: the row lists, the object frame and the typed column each hold a pointer or a value."""
 
 
 @dataclass(frozen=True, eq=False)  # holds a DataFrame: compare by identity
@@ -59,12 +70,15 @@ def list_sheets(source: IO[bytes], *, file: str) -> list[str]:
 
 
 def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str,
-              header_row: int | None = None) -> SheetRead:
+              header_row: int | None = None,
+              budget: WorkbookBudget | None = None) -> SheetRead:
     """Read ``sheet`` (default: the first) of the workbook into a typed frame.
 
     ``header_row`` (1-based, as Excel shows it) is the row holding the column names when title
     rows sit above them; the frame's index then starts at ``header_row - 1`` so that index
-    ``i`` is still spreadsheet row ``i + 2``.
+    ``i`` is still spreadsheet row ``i + 2``.  With the workbook's ``budget``
+    (``budget.check_workbook``), the sheet is refused if its cells would not fit, and reading
+    stops past the rows that were counted.
     """
     workbook = _open_workbook(source, file=file)
     try:
@@ -79,9 +93,19 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str,
                 + ", ".join(f"'{n}'" for n in names),
                 file=file, hint="Choose one of the listed sheets.")
         worksheet = workbook[sheet]
+        most_rows = EXCEL_MAX_ROWS if budget is None else check_sheet(
+            budget, sheet_part(worksheet), file=file, sheet=sheet)
         try:
             worksheet.reset_dimensions()  # some writers record a wrong used range (A1:A1)
-            rows = [list(r) for r in worksheet.iter_rows(values_only=True)]
+            rows = []
+            for row in worksheet.iter_rows(values_only=True):
+                if len(rows) >= most_rows:  # more rows than were counted: stop at the budget
+                    raise DataError(f"the sheet '{sheet}' holds more rows than it did when "
+                                    "it was checked", file=file,
+                                    hint="Close other programs writing to it and try again.")
+                rows.append(list(row))
+        except DataError:
+            raise
         except Exception as exc:  # noqa: BLE001 - damaged sheet XML
             raise DataError(f"the sheet '{sheet}' is damaged ({type(exc).__name__})",
                             file=file, hint="Open it in Excel and save it again.") from None
@@ -105,6 +129,8 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str,
                         rows=[1], hint="Delete the empty rows above the column names, or give "
                                        "the row that holds them (--header-row N).")
     width = max(len(r) for r in rows)
+    require_memory(len(rows) * width * PADDED_CELL_BYTES, file=file,
+                   what=f"the sheet '{sheet}' spans {len(rows):,} rows x {width:,} columns")
     rows = [r + [None] * (width - len(r)) for r in rows]
     header = clean_header(rows[0], file=f"{file} [{sheet}]")
     body = pd.DataFrame([[_cell(v) for v in r] for r in rows[1:]], columns=range(width),

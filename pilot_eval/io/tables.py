@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,20 @@ from pathlib import Path
 import pandas as pd
 
 from pilot_eval.errors import DataError
+from pilot_eval.io.budget import (
+    MEMORY_ENV,  # noqa: F401 - re-exported: the override of the free memory
+    STATA_MEMORY_FACTOR,
+    TEXT_MEMORY_FACTOR,
+    available_memory,  # noqa: F401 - re-exported
+    check_workbook,
+    read_limit,
+    read_parquet_within,
+    read_stata_within,
+    read_within,
+    regular_size,
+    require_memory,
+    size_text,
+)
 from pilot_eval.io.excel import list_sheets, read_xlsx
 from pilot_eval.io.fast_csv import arrow_table_frame, utf8_start
 from pilot_eval.io.frames import (
@@ -145,9 +158,10 @@ def load_table(
     """
     file = str(path)
     target = Path(path)
-    _check_path(target, file=file)
-    _check_memory(target, file=file)
+    size = regular_size(target, file=file)
     suffix = target.suffix.lower()
+    factor = FILE_MEMORY_FACTORS.get(suffix, TEXT_MEMORY_FACTOR)
+    require_memory(size * factor, file=file, what=f"it is {size_text(size)}")
     if suffix not in SUPPORTED:
         _refuse_suffix(suffix, file=file)
     if sheet is not None and suffix not in EXCEL_SUFFIXES:
@@ -160,7 +174,7 @@ def load_table(
     if header_row not in (None, 1) and suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES:
         raise DataError("a header row applies to CSV and Excel files only", file=file,
                         hint="Leave the header row empty for this file.")
-    data = _read_bytes(target, file=file)
+    data = _read_bytes(target, file=file, factor=factor)
     digest = hashlib.sha256(data).hexdigest()
     if _CONTENT_BYTE.search(data) is None:  # only blanks and NULs (without copying)
         raise DataError("the file is empty", file=file,
@@ -176,7 +190,9 @@ def load_table(
     if suffix in EXCEL_SUFFIXES:
         refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="zip")
         _refuse_text_as(data, file=file, kind="an Excel workbook")
-        read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file, header_row=header_row)
+        budget = check_workbook(data, file=file)
+        read = read_xlsx(io.BytesIO(data), sheet=sheet, file=file, header_row=header_row,
+                         budget=budget)
         frame, counts = read.frame, read.missing
         sheet = read.sheet
     elif suffix in PARQUET_SUFFIXES:
@@ -202,73 +218,24 @@ def sheet_names(path: str | Path) -> list[str]:
     """
     file = str(path)
     target = Path(path)
-    _check_path(target, file=file)
+    size = regular_size(target, file=file)
     if target.suffix.lower() not in EXCEL_SUFFIXES:
         raise DataError("only Excel workbooks (.xlsx) have sheets", file=file,
                         hint="Choose an .xlsx file, or leave the sheet empty.")
-    data = _read_bytes(target, file=file)
+    require_memory(size, file=file, what=f"it is {size_text(size)}")
+    data = _read_bytes(target, file=file, factor=1.0)
     refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="zip")
     _refuse_text_as(data, file=file, kind="an Excel workbook")
+    check_workbook(data, file=file)
     return list_sheets(io.BytesIO(data), file=file)
 
 
-def _check_path(target: Path, *, file: str) -> None:
-    if target.is_dir():
-        raise DataError("this is a folder, not a file", file=file,
-                        hint="Choose a data file inside the folder.")
-    if not target.exists():
-        raise DataError("the file does not exist", file=file,
-                        hint="Check the name and folder; it may have been moved or renamed.")
-
-
-# Peak memory of a load as a multiple of the file's size (benchmarks/bench_memory.py measured
-# 8.1 for a 1M x 20 CSV; compressed formats expand more).  Conservative: a refusal must only
-# come when the load would really not fit.
-MEMORY_FACTORS = {".xlsx": 40.0, ".xlsm": 40.0, ".parquet": 12.0, ".pq": 12.0, ".dta": 4.0}
-TEXT_MEMORY_FACTOR = 9.0
-MEMORY_ENV = "PILOT_EVAL_AVAILABLE_MEMORY"
-"""Bytes of free memory to assume instead of asking the system (tests, IT overrides)."""
-
-
-def available_memory() -> int | None:
-    """Free physical memory in bytes (psutil, else ``os.sysconf``); ``None`` when unknown."""
-    override = os.environ.get(MEMORY_ENV)
-    if override:
-        try:
-            return int(float(override))
-        except ValueError:
-            return None
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except (ImportError, OSError, AttributeError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):  # Windows without psutil: unknown
-        return None
-
-
-def _check_memory(target: Path, *, file: str) -> None:
-    """Refuse, before reading, a file whose load would not fit in the free memory."""
-    try:
-        size = target.stat().st_size
-    except OSError:
-        return  # _read_bytes reports it
-    need = size * MEMORY_FACTORS.get(target.suffix.lower(), TEXT_MEMORY_FACTOR)
-    free = available_memory()
-    if free is None or need <= free:
-        return
-    raise DataError(
-        f"the file is too large for this computer's free memory: it is {_size(size)} and "
-        f"loading it needs about {_size(need)}, but only {_size(free)} is free", file=file,
-        hint="Close other programs and try again, or load a smaller extract (only the columns "
-             "and years you need); a Parquet copy of a large CSV also needs less memory.")
-
-
-def _size(n: float) -> str:
-    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
+FILE_MEMORY_FACTORS = {".xlsx": 1.0, ".xlsm": 1.0, ".parquet": 1.0, ".pq": 1.0,
+                       ".dta": STATA_MEMORY_FACTOR}
+"""Peak memory of a load as a multiple of the file's size, checked before reading (a CSV's
+expansion was measured by benchmarks/bench_memory.py).  Workbooks and Parquet files are then
+budgeted from what they unpack to (``budget.check_workbook``/``check_sheet``, the Parquet
+metadata), so only their bytes are counted here."""
 
 
 def _refuse_text_as(data: bytes, *, file: str, kind: str) -> None:
@@ -293,12 +260,10 @@ def _refuse_suffix(suffix: str, *, file: str) -> None:
                     file=file, hint=f"Save the data as one of: {shown}.")
 
 
-def _read_bytes(target: Path, *, file: str) -> bytes:
-    try:
-        return target.read_bytes()
-    except OSError as exc:
-        raise DataError(f"the file cannot be opened ({exc.strerror or exc})", file=file,
-                        hint="Close it in Excel if it is open, and check you may read it.") from None
+def _read_bytes(target: Path, *, file: str, factor: float) -> bytes:
+    """The file's bytes, refused when they pass what the free memory allows (the size
+    checked before reading may have been wrong, or the file grew)."""
+    return read_within(target, limit=read_limit(factor), file=file, need_per_byte=factor)
 
 
 @dataclass(eq=False)
@@ -425,9 +390,11 @@ def _ragged_error(message: str, *, file: str) -> DataError:
 def _read_binary_table(data: bytes, *, file: str, kind: str) -> tuple[pd.DataFrame, dict]:
     try:
         if kind == "Parquet":
-            raw = pd.read_parquet(io.BytesIO(data))
+            raw = read_parquet_within(data, file=file)
         else:
-            raw = pd.read_stata(io.BytesIO(data), convert_categoricals=False)
+            raw = read_stata_within(data, file=file)
+    except DataError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is a broken file to the user
         raise DataError(f"the {kind} file cannot be read ({type(exc).__name__}: {exc})",
                         file=file, hint=f"Check that the {kind} file is complete; export it "
