@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pilot_eval import __version__
+from pilot_eval.cli_data import add_reading_options, print_notes, reading_options
 from pilot_eval.errors import PilotEvalError
 from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.thresholds import FEW_CLUSTERS, FEW_TREATED_CLUSTERS
@@ -107,14 +108,12 @@ def _add_did(commands: argparse._SubParsersAction) -> None:
     did.add_argument("--covariates", default="", help="comma-separated covariate columns")
     did.add_argument("--cluster", help="cluster column (default: the unit)")
     did.add_argument("--weights", help="weight column")
-    did.add_argument("--sheet", help="sheet name for Excel files")
+    add_reading_options(did)
     did.add_argument("--header-row", type=int, help="spreadsheet row holding the column names "
                      "when title rows sit above them (1-based, as the spreadsheet shows; "
                      "default 1)")
     did.add_argument("--exclude-rows", help="spreadsheet rows to leave out, e.g. totals rows: "
                      "552,553 or 552-560 (row numbers as the checks list them)")
-    did.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
-    did.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     did.add_argument("--estimator", default="auto",
                      help="auto|2x2|twfe|event-study|callaway-santanna|sun-abraham|"
                           "synthetic-did|synthetic-control (default auto: synthetic-did for "
@@ -272,8 +271,8 @@ def _run_did(args: argparse.Namespace) -> int:
                          bacon=args.bacon, leads=args.leads, lags=args.lags,
                          sensitivity=args.sensitivity, unbalanced=args.unbalanced,
                          placebo_reps=args.placebo_reps)
-    table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
-                       delimiter=args.delimiter, header_row=args.header_row)
+    table = load_table(args.data, **reading_options(args))
+    print_notes(table)
     if args.exclude_rows:
         from pilot_eval.exclusions import exclude_rows, parse_rows
 

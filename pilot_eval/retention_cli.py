@@ -18,6 +18,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from pilot_eval.cli_data import add_reading_options, print_notes, reading_options
 from pilot_eval.errors import PilotEvalError
 
 EXIT_OK = 0
@@ -68,9 +69,7 @@ def add_retention_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--fte", help="staff records: full-time equivalent of each spell "
                                       "(workforce counts and rates in FTE, as the DfE and NHS "
                                       "publish them)")
-    parser.add_argument("--sheet", help="Excel sheet")
-    parser.add_argument("--encoding", help="text encoding of a CSV file")
-    parser.add_argument("--delimiter", help="CSV delimiter")
+    add_reading_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -141,8 +140,8 @@ def run_retention_command(args: argparse.Namespace) -> int:
     from pilot_eval.retention import run_retention
 
     request = request_from_args(args)
-    table = load_table(args.data, sheet=args.sheet, encoding=args.encoding,
-                       delimiter=args.delimiter)
+    table = load_table(args.data, **reading_options(args))
+    print_notes(table)
     analysis = run_retention(request, table)
     if args.json:
         # Large records give megabytes of curves: Python's indenting encoder is ten times

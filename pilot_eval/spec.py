@@ -18,9 +18,10 @@ from pilot_eval.io.tables import LoadedTable, load_table
 
 _SPEC_KEYS = ("path", "columns", "sheet", "encoding", "delimiter", "decimal", "sha256",
               "date_format")
-_ROW_KEYS = ("header_row", "exclude_rows")
+_ROW_KEYS = ("header_row", "exclude_rows", "thousands")
 """Optional keys (older project files lack them): the row of the column names and the
-spreadsheet rows the analyst leaves out (totals rows ...), 1-based as the file shows them."""
+spreadsheet rows the analyst leaves out (totals rows ...), 1-based as the file shows them, and
+the thousands separator chosen for a text file."""
 _COLUMN_KEYS = tuple(f.name for f in fields(PanelColumns))
 
 
@@ -44,6 +45,9 @@ class DatasetSpec:
         The spreadsheet row holding the column names when title rows sit above them.
     exclude_rows:
         Spreadsheet rows left out of every analysis (totals rows ...), as the checks list them.
+    thousands:
+        The thousands separator chosen for a text file (``","``, ``"."``, ``" "``, ``""`` for
+        none), or ``None`` for the usual one.
     """
 
     path: str
@@ -56,6 +60,7 @@ class DatasetSpec:
     date_format: str | None = None
     header_row: int | None = None
     exclude_rows: tuple[int, ...] = ()
+    thousands: str | None = None
 
     @classmethod
     def from_table(cls, table: LoadedTable, columns: PanelColumns, *,
@@ -63,14 +68,15 @@ class DatasetSpec:
         """The spec of a table just loaded (records how it was read and its hash)."""
         return cls(path=table.path, columns=columns, sheet=table.sheet,
                    encoding=table.encoding, delimiter=table.delimiter, decimal=table.decimal,
-                   sha256=table.sha256, date_format=date_format)
+                   sha256=table.sha256, date_format=date_format,
+                   thousands=getattr(table, "thousands", None))
 
     def load(self) -> LoadedTable:
         """Read the file with the recorded options, without the rows left out (``DataError``
         if it cannot be read)."""
         table = load_table(self.path, sheet=self.sheet, encoding=self.encoding,
                            delimiter=self.delimiter, decimal=self.decimal,
-                           header_row=self.header_row)
+                           header_row=self.header_row, thousands=self.thousands)
         if not self.exclude_rows:
             return table
         from pilot_eval.exclusions import exclude_rows
@@ -89,7 +95,7 @@ class DatasetSpec:
                 "encoding": self.encoding, "delimiter": self.delimiter,
                 "decimal": self.decimal, "sha256": self.sha256,
                 "date_format": self.date_format, "header_row": self.header_row,
-                "exclude_rows": list(self.exclude_rows)}
+                "exclude_rows": list(self.exclude_rows), "thousands": self.thousands}
 
     @classmethod
     def from_dict(cls, data: Any, *, file: str | None = None) -> DatasetSpec:
@@ -146,7 +152,8 @@ def _mapping(data: Any, allowed: tuple[str, ...], *, required: tuple[str, ...], 
 
 
 def _row_numbers(spec: dict[str, Any], *, file: str | None) -> dict[str, Any]:
-    """``header_row`` (a row number or null) and ``exclude_rows`` (a list of row numbers)."""
+    """``header_row`` (a row number or null), ``exclude_rows`` (a list of row numbers) and
+    ``thousands`` (a separator or null)."""
     header = spec.get("header_row")
     excluded = spec.get("exclude_rows", [])
 
@@ -159,7 +166,14 @@ def _row_numbers(spec: dict[str, Any], *, file: str | None) -> dict[str, Any]:
     if not isinstance(excluded, list | tuple) or not all(row(r) for r in excluded):
         raise ProjectFileError("'exclude_rows' must be a list of row numbers", file=file,
                                hint="Fix the entry in the project file.")
-    return {"header_row": header, "exclude_rows": tuple(sorted(set(excluded)))}
+    thousands = spec.get("thousands")
+    from pilot_eval.io.cells import THOUSANDS_SEPARATORS
+
+    if thousands is not None and thousands not in THOUSANDS_SEPARATORS:
+        raise ProjectFileError(f"'thousands' must be one of ',', '.', ' ' or '' (none), not "
+                               f"{thousands!r}", file=file, hint="Fix the entry in the project file.")
+    return {"header_row": header, "exclude_rows": tuple(sorted(set(excluded))),
+            "thousands": thousands}
 
 
 def _optional_text(value: Any, key: str, *, file: str | None, required: bool) -> None:

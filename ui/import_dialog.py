@@ -31,6 +31,8 @@ AUTO = "Detect automatically"
 ENCODINGS = (AUTO, "utf-8", "cp1252", "latin-1", "utf-16")
 DELIMITERS = {AUTO: None, "Comma ,": ",", "Semicolon ;": ";", "Tab": "\t", "Bar |": "|"}
 DECIMALS = {AUTO: None, "Point (1.5)": ".", "Comma (1,5)": ","}
+THOUSANDS = {AUTO: None, "Comma (1,700)": ",", "Point (1.700)": ".", "Space (1 700)": " ",
+             "None": ""}
 DATE_FORMATS = {AUTO: None, "Day first (31/12/2024)": "%d/%m/%Y",
                 "ISO (2024-12-31)": "%Y-%m-%d", "Month first (12/31/2024)": "%m/%d/%Y"}
 DELIMITER_NAMES = {"\t": "tab"}
@@ -119,6 +121,7 @@ class ImportDialog(QDialog):
         self.encoding = self._combo("Encoding", list(ENCODINGS), text_file)
         self.delimiter = self._combo("Delimiter", list(DELIMITERS), text_file)
         self.decimal = self._combo("Decimal mark", list(DECIMALS), text_file)
+        self.thousands = self._combo("Thousands separator", list(THOUSANDS), text_file)
         self.sheet = self._combo("Sheet", sheets or [], bool(sheets))
         self.date_format = self._combo("Date format", list(DATE_FORMATS), dates)
         self.header_row = QSpinBox()
@@ -137,7 +140,8 @@ class ImportDialog(QDialog):
         self.detected.setWordWrap(True)
         form = QFormLayout()
         for caption, combo in (("&Encoding", self.encoding), ("&Delimiter", self.delimiter),
-                               ("Decimal &mark", self.decimal), ("&Sheet", self.sheet),
+                               ("Decimal &mark", self.decimal),
+                               ("&Thousands separator", self.thousands), ("&Sheet", self.sheet),
                                ("Date &format", self.date_format),
                                ("Column &names in row", self.header_row)):
             label = QLabel(caption)
@@ -164,7 +168,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.detected)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.buttons)
-        for combo in (self.encoding, self.delimiter, self.decimal, self.sheet):
+        for combo in (self.encoding, self.delimiter, self.decimal, self.thousands, self.sheet):
             combo.currentIndexChanged.connect(self.reload)
         self.header_row.valueChanged.connect(self.reload)
 
@@ -184,6 +188,8 @@ class ImportDialog(QDialog):
             options["delimiter"] = DELIMITERS[self.delimiter.currentText()]
         if self.decimal.isEnabled() and DECIMALS[self.decimal.currentText()]:
             options["decimal"] = DECIMALS[self.decimal.currentText()]
+        if self.thousands.isEnabled() and THOUSANDS[self.thousands.currentText()] is not None:
+            options["thousands"] = THOUSANDS[self.thousands.currentText()]
         if self.sheet.isEnabled() and self.sheet.currentText():
             options["sheet"] = self.sheet.currentText()
         if self.header_row.isEnabled() and self.header_row.value() > 1:
@@ -227,7 +233,8 @@ class ImportDialog(QDialog):
             parts.append(f"dates look like {_name_of(DATE_FORMATS, date_format)}")
         if self.header_row.value() > 1:
             parts.append(f"column names in row {self.header_row.value()}")
-        self.detected.setText("Read: " + ", ".join(parts) + ".")
+        notes = " ".join(getattr(table, "notes", ()))  # rows in another encoding, 1,700 ...
+        self.detected.setText("Read: " + ", ".join(parts) + "." + (f" {notes}" if notes else ""))
         self.ok_button.setEnabled(True)
 
     def show_problem_info(self, info: Any) -> None:

@@ -9,6 +9,7 @@ numeric; otherwise it stays text, so that validation can name the cells that are
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -28,8 +29,11 @@ shorthand; ``..`` and ``.`` are common in published tables; ``#N/A`` is Excel's.
 _INFINITY = "[iI][nN][fF]([iI][nN][iI][tT][yY])?"
 """``inf`` or ``infinity`` in any case: read as a float (validation then names the rows)."""
 _NUMBER = re.compile(r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|" + _INFINITY + ")$")
-_THOUSANDS_POINT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_THOUSANDS_COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+THOUSANDS_SEPARATORS = (",", ".", " ", "")
+"""Thousands separators a caller may choose: comma, point, space (also the no-break spaces
+French and Swiss exports use) or ``""`` for none; ``None`` means the mark that is not the
+decimal one."""
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 PREFIX_BYTES = 1 << 16
 """Bytes of a column looked at first when checking that it holds only digits."""
 MAX_INTEGER_DIGITS = 15
@@ -38,21 +42,36 @@ _INTEGER = re.compile(r"^[+-]?\d{1,15}$")
 _BOOLEAN = {"true": 1, "false": 0}
 
 
-def number_text(text: str, *, decimal: str) -> str | None:
+def number_text(text: str, *, decimal: str, thousands: str | None = None) -> str | None:
     """Return ``text`` in Python float syntax if it is a number, else None.
 
-    ``decimal`` is ``"."`` or ``","``; the other character is accepted as a thousands separator
-    in groups of three (``1,234.5`` or ``1.234,5``).
+    ``decimal`` is ``"."`` or ``","``.  ``thousands`` separates groups of three digits
+    (``1,234.5``, ``1.234,5``, ``1 234,5``); ``None`` accepts the mark that is not the decimal
+    one, ``""`` accepts none.
     """
+    separator = thousands if thousands is not None else ("." if decimal == "," else ",")
+    if separator:
+        if separator == " ":
+            text = normalise_spaces(text)
+        if _grouped(separator, decimal).match(text):
+            text = text.replace(separator, "")
     if decimal == ",":
-        if _THOUSANDS_COMMA_DECIMAL.match(text):
-            text = text.replace(".", "")
         if "." in text:
             return None
         text = text.replace(",", ".")
-    elif _THOUSANDS_POINT_DECIMAL.match(text):
-        text = text.replace(",", "")
     return text if _NUMBER.match(text) else None
+
+
+def normalise_spaces(text: str) -> str:
+    """No-break spaces (French and Swiss thousands separators) as plain spaces."""
+    return text.translate(_SPACES)
+
+
+@functools.lru_cache(maxsize=16)
+def _grouped(separator: str, decimal: str) -> re.Pattern[str]:
+    """Digits in groups of three joined by ``separator``, then an optional decimal part."""
+    sep, dec = re.escape(separator), re.escape(decimal)
+    return re.compile(rf"^[+-]?\d{{1,3}}({sep}\d{{3}})+({dec}\d+)?$")
 
 
 def _case_variants(word: str) -> set[str]:
@@ -87,7 +106,7 @@ def _needs_trim(array: pa.Array) -> bool:
     return bool(raw.size) and (int(raw.min()) <= _ASCII_SPACE_MAX or int(raw.max()) >= 128)
 
 
-def _arrow_text(cells: pd.Series) -> pa.Array:
+def arrow_text(cells: pd.Series) -> pa.Array:
     """The cells as an Arrow string array, stripped, with missing cells as empty strings.
 
     A column that already holds Arrow strings without missing values (the fast CSV reader's)
@@ -112,17 +131,25 @@ def _arrow_strings(cells: pd.Series) -> pa.Array | None:
     return array if array.null_count == 0 else None
 
 
-def clean_text_column(cells: pd.Series, *, decimal: str) -> tuple[pd.Series, int]:
+def missing_mask(text: pa.Array) -> pa.Array:
+    """True for cells read as missing (blank or a ``MISSING_MARKERS`` marker, any case)."""
+    return pc.is_in(text, value_set=_MARKER_VARIANTS)
+
+
+def clean_text_column(cells: pd.Series, *, decimal: str,
+                      thousands: str | None = None) -> tuple[pd.Series, int]:
     """Return the typed column and the number of cells turned into missing values.
+
+    ``thousands`` is the thousands separator numbers may use (see ``number_text``).
 
     ``cells`` holds strings (or missing values); the result keeps its index and name.
     String work is done with Arrow compute functions, so large files load quickly.
     """
-    text = _arrow_text(cells)
-    missing = pc.is_in(text, value_set=_MARKER_VARIANTS).to_numpy(zero_copy_only=False)
+    text = arrow_text(cells)
+    missing = missing_mask(text).to_numpy(zero_copy_only=False)
     n_missing = int(missing.sum())
     present = text.filter(pa.array(~missing)) if n_missing else text
-    typed = _as_numbers(present, decimal=decimal)
+    typed = _as_numbers(present, decimal=decimal, thousands=thousands)
     if typed is None:
         typed = _as_booleans(present)
     if typed is None:
@@ -148,7 +175,8 @@ def _all(mask: pa.Array) -> bool:
     return bool(pc.all(mask).as_py()) if len(mask) else True
 
 
-def _as_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:
+def _as_numbers(present: pa.Array, *, decimal: str,
+                thousands: str | None = None) -> np.ndarray | None:
     """int64 or float64 values if every cell is a number, else None."""
     if len(present) == 0:
         return None
@@ -157,10 +185,10 @@ def _as_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:
     plain = present
     if decimal == ",":
         if not _all(pc.invert(pc.match_substring(present, "."))):
-            return _slow_numbers(present, decimal=decimal)
+            return _slow_numbers(present, decimal=decimal, thousands=thousands)
         plain = pc.replace_substring(present, ",", ".")
     if not _plain_decimals(plain) and not _all(pc.match_substring_regex(plain, _NUMBER.pattern)):
-        return _slow_numbers(present, decimal=decimal)
+        return _slow_numbers(present, decimal=decimal, thousands=thousands)
     if not _has_any_byte(plain, b".eE") and _all(
             pc.match_substring_regex(plain, r"^[+-]?\d{1,15}$")):
         if _has_any_byte(plain, b"+"):  # Arrow's integer parser refuses a plus sign
@@ -207,12 +235,13 @@ def _has_any_byte(array: pa.Array, characters: bytes) -> bool:
     return any(bytes([c]) in raw for c in characters)
 
 
-def _slow_numbers(present: pa.Array, *, decimal: str) -> np.ndarray | None:
+def _slow_numbers(present: pa.Array, *, decimal: str,
+                  thousands: str | None = None) -> np.ndarray | None:
     """Numbers with thousands separators, one cell at a time (only when the first fits)."""
     cells = present.to_pylist()
-    if number_text(cells[0], decimal=decimal) is None:
+    if number_text(cells[0], decimal=decimal, thousands=thousands) is None:
         return None  # the first cell is text: not a number column
-    converted = [number_text(c, decimal=decimal) for c in cells]
+    converted = [number_text(c, decimal=decimal, thousands=thousands) for c in cells]
     if any(c is None for c in converted):
         return None
     if all(_INTEGER.match(c) for c in converted):
@@ -233,7 +262,8 @@ BATCH_CELLS = 2_000_000
 """Cells typed in one batch."""
 
 
-def clean_text_columns(columns: list[pd.Series], *, decimal: str) -> list[tuple[pd.Series, int]]:
+def clean_text_columns(columns: list[pd.Series], *, decimal: str,
+                       thousands: str | None = None) -> list[tuple[pd.Series, int]]:
     """``clean_text_column`` of every column, with the string work done once for them all.
 
     A wide table (160 rows x 5,000 columns) would otherwise pay the fixed cost of a dozen Arrow
@@ -245,7 +275,7 @@ def clean_text_columns(columns: list[pd.Series], *, decimal: str) -> list[tuple[
     """
     if not columns:
         return []
-    texts = [_arrow_text(cells) for cells in columns]
+    texts = [arrow_text(cells) for cells in columns]
     bounds = np.concatenate([[0], np.cumsum([len(t) for t in texts])])
     combined = pa.concat_arrays(texts)
     missing = pc.is_in(combined, value_set=_MARKER_VARIANTS).to_numpy(zero_copy_only=False)
@@ -272,13 +302,14 @@ def clean_text_columns(columns: list[pd.Series], *, decimal: str) -> list[tuple[
             kinds.append("bool")
         else:
             first = texts[j].filter(pa.array(present))[0].as_py()
-            kinds.append("single" if number_text(first, decimal=decimal) is not None else "text")
+            kinds.append("single" if number_text(first, decimal=decimal, thousands=thousands)
+                         is not None else "text")
     values = _batch_values(plain, combined, missing, bounds, kinds)
     out = []
     for j, cells in enumerate(columns):
         part = slice(bounds[j], bounds[j + 1])
         if kinds[j] == "single":
-            out.append(clean_text_column(cells, decimal=decimal))
+            out.append(clean_text_column(cells, decimal=decimal, thousands=thousands))
             continue
         gaps = missing[part]
         n_missing = int(gaps.sum())

@@ -28,7 +28,10 @@ HEADER_BYTES = 1 << 20
 
 def utf8_start(data: bytes, encoding: str) -> int | None:
     """Where the text starts after any byte-order marks when it is UTF-8; None otherwise."""
-    if codecs.lookup(encoding).name not in FAST_ENCODINGS:
+    try:
+        if codecs.lookup(encoding).name not in FAST_ENCODINGS:
+            return None
+    except LookupError:  # e.g. sniffing.MIXED_UTF8: decoded row by row, never from the bytes
         return None
     start = 0
     while data.startswith(codecs.BOM_UTF8, start):

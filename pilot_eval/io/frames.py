@@ -100,7 +100,7 @@ def drop_leading_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def finish_text_frame(
-    frame: pd.DataFrame, *, decimal: str, consume: bool = False
+    frame: pd.DataFrame, *, decimal: str, consume: bool = False, thousands: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Type every text column; return the new frame and the missing count per column.
 
@@ -126,9 +126,9 @@ def finish_text_frame(
         text = [c.dtype == object or pd.api.types.is_string_dtype(c.dtype) for c in cells]
         typed_text = iter(
             clean_text_columns([c for c, t in zip(cells, text, strict=True) if t],
-                               decimal=decimal) if batch_size > 1 else
-            [clean_text_column(c, decimal=decimal) for c, t in zip(cells, text, strict=True)
-             if t])
+                               decimal=decimal, thousands=thousands) if batch_size > 1 else
+            [clean_text_column(c, decimal=decimal, thousands=thousands)
+             for c, t in zip(cells, text, strict=True) if t])
         for name, column, is_text in zip(batch, cells, text, strict=True):
             typed, n_missing = (next(typed_text) if is_text
                                 else (column, int(column.isna().sum())))

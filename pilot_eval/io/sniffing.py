@@ -70,12 +70,19 @@ def refuse_signature(head: bytes, *, file: str, expected: str) -> None:
     raise DataError(message, file=file, hint=hint)
 
 
+MIXED_UTF8 = "utf-8+cp1252"
+"""The encoding recorded for a UTF-8 file some of whose rows are Windows-1252 (each row is
+decoded in the encoding it is valid in; the rows read as Windows-1252 are named)."""
+
+
 @dataclass(frozen=True)
 class DecodedText:
-    """Text decoded from a file, with the Python codec name that decoded it."""
+    """Text decoded from a file, with the codec name that decoded it (``MIXED_UTF8`` for a
+    file mixing UTF-8 and Windows-1252 rows) and what the user should know about it."""
 
     text: str
     encoding: str
+    notes: tuple[str, ...] = ()
 
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -120,7 +127,9 @@ def decode_text(data: bytes, *, file: str, encoding: str | None = None) -> Decod
     DataError
         If the bytes cannot be decoded or look like a binary file rather than text.
     """
-    if encoding is not None:
+    if encoding == MIXED_UTF8:
+        decoded = _mixed(data, start=_bom_length(data), file=file) or _detect(data, file=file)
+    elif encoding is not None:
         try:
             codecs.lookup(encoding)
         except LookupError:
@@ -131,11 +140,15 @@ def decode_text(data: bytes, *, file: str, encoding: str | None = None) -> Decod
         try:
             text = data.decode(encoding)
         except UnicodeError as exc:
+            rows = _invalid_lines(data, encoding)
+            where = (f"byte {exc.args[2]} is" if not rows else
+                     "this row is" if len(rows) == 1 else "these rows are")
             raise DataError(
-                f"the file cannot be read as {encoding} (byte {exc.args[2]} does not fit)",
+                f"the file cannot be read as {encoding}: {where} not valid {encoding}",
                 file=file,
-                hint="Leave the encoding empty to detect it automatically.",
-            ) from None
+                rows=rows, hint="Leave the encoding empty to detect it (rows in another "
+                "encoding are then read as Windows-1252 and named), or save the file from "
+                "Excel as 'CSV UTF-8'.") from None
         decoded = DecodedText(text.lstrip("\ufeff"), encoding)
     else:
         decoded = _detect(data, file=file)
@@ -162,6 +175,10 @@ def _detect(data: bytes, *, file: str) -> DecodedText:
             try:
                 return DecodedText(data.decode(codec).lstrip("\ufeff"), codec)
             except UnicodeError:
+                mixed = _mixed(data, start=len(bom), file=file) if codec == "utf-8-sig" \
+                    else None
+                if mixed is not None:
+                    return mixed
                 raise DataError(
                     f"the file starts with a {codec} byte-order mark but is not valid {codec}",
                     file=file,
@@ -180,6 +197,9 @@ def _detect(data: bytes, *, file: str) -> DecodedText:
         return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = _mixed(data, start=0, file=file)
+    if mixed is not None:
+        return mixed
     try:
         return DecodedText(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError as exc:
@@ -189,6 +209,60 @@ def _detect(data: bytes, *, file: str) -> DecodedText:
             file=file,
             hint="Re-save it from Excel as 'CSV UTF-8 (Comma delimited)'.",
         ) from None
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_VALID_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_WORD = re.compile(r"[^\s,;|\"]*[^\x00-\x7f][^\s,;|\"]*")
+
+
+def _bom_length(data: bytes) -> int:
+    return len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+
+
+def _invalid_lines(data: bytes, encoding: str) -> list[int]:
+    """1-based numbers of the lines holding bytes that are not valid ``encoding``."""
+    try:
+        text = data.decode(encoding, errors="surrogateescape")
+    except (UnicodeError, LookupError):
+        return []
+    return [n for n, line in enumerate(text.split("\n"), start=1) if _ESCAPED.search(line)]
+
+
+def _mixed(data: bytes, *, start: int, file: str) -> DecodedText | None:
+    """Decode a UTF-8 file some of whose lines are Windows-1252, line by line; None when no
+    line holds valid non-ASCII UTF-8 (then the file is Windows-1252 as a whole)."""
+    body = data[start:]
+    text = body.decode("utf-8", errors="surrogateescape")
+    if not _VALID_NON_ASCII.search(text) or not _ESCAPED.search(text):
+        return None
+    lines = body.split(b"\n")
+    bad = [i for i, line in enumerate(text.split("\n")) if _ESCAPED.search(line)]
+    bad_set = set(bad)
+    parts = []
+    for index, line in enumerate(lines):
+        if index in bad_set:
+            try:
+                parts.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                parts.append(line.decode("latin-1"))
+        else:
+            parts.append(line.decode("utf-8"))
+    rows = [i + 1 for i in bad]
+    example = _WORD.search(parts[bad[0]])
+    shown = f" (such as '{example.group(0)[:40]}')" if example else ""
+    note = (f"{_rows_phrase(rows)} of {file.replace(chr(92), '/').rsplit('/', 1)[-1]} "
+            f"{'is' if len(rows) == 1 else 'are'} not valid UTF-8, unlike the rest of the "
+            f"file: {'it was' if len(rows) == 1 else 'they were'} read as Windows-1252"
+            f"{shown}. Check {'it' if len(rows) == 1 else 'them'}; saving the file from Excel "
+            "as 'CSV UTF-8' avoids this.")
+    return DecodedText("\n".join(parts), MIXED_UTF8, (note,))
+
+
+def _rows_phrase(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:10])
+    more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+    return f"Row{'s' if len(rows) > 1 else ''} {shown}{more}"
 
 
 SNIFF_CHARACTERS = 1 << 16
@@ -242,15 +316,28 @@ def sniff_delimiter(text: str) -> str:
 
 _COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+$")
 _POINT_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d*)\.\d+$")
+AMBIGUOUS = {",": re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$"),
+             ".": re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")}
+"""``1,700`` or ``1.700``: a thousands separator (1700) or a decimal mark (1.7); a lone cell
+cannot tell (``0,125`` can: a thousands group never starts with 0)."""
+_DECIMAL_PATTERNS = {",": _COMMA_DECIMAL, ".": _POINT_DECIMAL}
 
 
 def sniff_decimal(cells: list[str], *, delimiter: str) -> str:
     """Return ``","`` when the cells use decimal commas (only possible if the delimiter isn't one).
 
     Cells such as ``1,5`` or ``1.234,5`` vote for a comma; ``1.5`` or ``1,234.5`` for a point.
+    Cells such as ``1,700`` or ``1.700`` (one mark, exactly three digits after it) do not vote:
+    they read either way.  With no other evidence the point is the decimal mark, and the loader
+    says which reading it took for such columns (``pilot_eval.io.ambiguity``).
     """
     if delimiter == ",":
         return "."
-    comma = sum(1 for c in cells if _COMMA_DECIMAL.match(c))
-    point = sum(1 for c in cells if _POINT_DECIMAL.match(c))
+    comma = sum(1 for c in cells if decimal_evidence(c, ","))
+    point = sum(1 for c in cells if decimal_evidence(c, "."))
     return "," if comma > point else "."
+
+
+def decimal_evidence(cell: str, mark: str) -> bool:
+    """Whether ``cell`` can only be read with ``mark`` as the decimal mark."""
+    return bool(_DECIMAL_PATTERNS[mark].match(cell)) and not AMBIGUOUS[mark].match(cell)

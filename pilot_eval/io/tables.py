@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pilot_eval.errors import DataError
+from pilot_eval.io.ambiguity import ambiguous_columns
 from pilot_eval.io.budget import (
     MEMORY_ENV,  # noqa: F401 - re-exported: the override of the free memory
     STATA_MEMORY_FACTOR,
@@ -31,6 +32,7 @@ from pilot_eval.io.budget import (
     require_memory,
     size_text,
 )
+from pilot_eval.io.cells import THOUSANDS_SEPARATORS, normalise_spaces
 from pilot_eval.io.excel import list_sheets, read_xlsx
 from pilot_eval.io.fast_csv import arrow_table_frame, utf8_start
 from pilot_eval.io.frames import (
@@ -43,6 +45,7 @@ from pilot_eval.io.frames import (
 )
 from pilot_eval.io.sniffing import (
     DELIMITERS,
+    MIXED_UTF8,
     decode_text,
     file_signature,
     refuse_signature,
@@ -62,7 +65,8 @@ SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + STATA_SUFFIXES
 
 
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16-le": "UTF-16 LE",
-                   "utf-16-be": "UTF-16 BE", "cp1252": "Windows-1252"}
+                   "utf-16-be": "UTF-16 BE", "cp1252": "Windows-1252",
+                   MIXED_UTF8: "UTF-8 with some Windows-1252 rows"}
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -84,6 +88,12 @@ class LoadedTable:
     missing_markers:
         ``{column: count}`` of cells read as missing (blank, ``n/a``, ``[c]``, ``..`` ...);
         columns without any are left out.
+    thousands:
+        The thousands separator chosen by the caller (``None``: the usual one was accepted).
+    notes:
+        What the loader decided that the user must know: rows read in another encoding,
+        columns whose numbers read two ways and the reading taken (shown by the window and
+        printed by the command line).
     """
 
     frame: pd.DataFrame = field(repr=False)
@@ -95,6 +105,8 @@ class LoadedTable:
     sha256: str
     n_rows: int
     missing_markers: dict[str, int]
+    thousands: str | None = None
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One sentence for the window and the QA log: what was read, and how."""
@@ -114,7 +126,7 @@ class LoadedTable:
             cells = sum(self.missing_markers.values())
             text += (f" {cells:,} blank or marked cells (such as n/a or [c]) in "
                      f"{len(self.missing_markers)} column(s) were read as missing.")
-        return text
+        return " ".join([text, *self.notes])
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe description (without the data)."""
@@ -122,7 +134,8 @@ class LoadedTable:
             "path": self.path, "sheet": self.sheet, "encoding": self.encoding,
             "delimiter": self.delimiter, "decimal": self.decimal, "sha256": self.sha256,
             "n_rows": self.n_rows, "columns": [str(c) for c in self.frame.columns],
-            "missing_markers": dict(self.missing_markers),
+            "missing_markers": dict(self.missing_markers), "thousands": self.thousands,
+            "notes": list(self.notes),
         }
 
 
@@ -134,6 +147,7 @@ def load_table(
     delimiter: str | None = None,
     decimal: str | None = None,
     header_row: int | None = None,
+    thousands: str | None = None,
 ) -> LoadedTable:
     """Read a data file into a ``LoadedTable``.
 
@@ -145,11 +159,18 @@ def load_table(
         Excel only: the sheet's name (default: the first sheet).
     encoding, delimiter, decimal:
         Text files only; detected when ``None``.  Encodings: byte-order mark, then UTF-8, then
-        Windows-1252.  Delimiters: ``,`` ``;`` tab ``|``.  Decimal: ``.`` or ``,``.
+        Windows-1252 (a UTF-8 file with some Windows-1252 rows is read row by row and those
+        rows are named in ``notes``).  Delimiters: ``,`` ``;`` tab ``|``.  Decimal: ``.`` or
+        ``,``; when detected, a column whose numbers read two ways (``1,700``) is named in
+        ``notes`` with the reading taken.
     header_row:
         CSV and Excel: the 1-based row (as a spreadsheet shows it) holding the column names,
         when title rows sit above them (default: the first filled row).  The frame's index
         then starts at ``header_row - 1``, so index ``i`` is still spreadsheet row ``i + 2``.
+    thousands:
+        Text files only: the thousands separator (``","``, ``"."``, ``" "`` or ``""`` for
+        none); ``None`` accepts the mark that is not the decimal one.  Choosing it also sets
+        the decimal mark to the other of comma and point when that is not given.
 
     Raises
     ------
@@ -183,10 +204,11 @@ def load_table(
         source = _TextSource(data)
         del data  # the source alone holds the bytes, so that they can be freed early
         return _load_text(source, file=file, digest=digest, encoding=encoding,
-                          delimiter=delimiter, decimal=decimal, header_row=header_row)
-    if encoding is not None or delimiter is not None or decimal is not None:
-        raise DataError("encoding, delimiter and decimal apply only to text (CSV) files",
-                        file=file, hint="Leave them empty for this file.")
+                          delimiter=delimiter, decimal=decimal, header_row=header_row,
+                          thousands=thousands)
+    if any(v is not None for v in (encoding, delimiter, decimal, thousands)):
+        raise DataError("encoding, delimiter, decimal and thousands apply only to text (CSV) "
+                        "files", file=file, hint="Leave them empty for this file.")
     if suffix in EXCEL_SUFFIXES:
         refuse_signature(data[:SIGNATURE_BYTES], file=file, expected="zip")
         _refuse_text_as(data, file=file, kind="an Excel workbook")
@@ -275,15 +297,17 @@ class _TextSource:
     data: bytes | None
     text: str | None = None
     encoding: str = ""
+    notes: tuple[str, ...] = ()
 
     def decode(self, *, file: str, encoding: str | None) -> None:
         decoded = decode_text(self.data, file=file, encoding=encoding)
-        self.text, self.encoding = decoded.text, decoded.encoding
+        self.text, self.encoding, self.notes = decoded.text, decoded.encoding, decoded.notes
 
 
 def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | None,
                delimiter: str | None, decimal: str | None,
-               header_row: int | None = None) -> LoadedTable:
+               header_row: int | None = None,
+               thousands: str | None = None) -> LoadedTable:
     refuse_signature(source.data[:SIGNATURE_BYTES], file=file, expected="text")
     source.decode(file=file, encoding=encoding)
     reported, offset = source.encoding, 0
@@ -310,6 +334,7 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
     if decimal == delimiter:
         raise DataError("the decimal separator and the delimiter are both ','", file=file,
                         hint="Files with decimal commas separate columns with ';'.")
+    decimal = _check_thousands(thousands, decimal, file=file)
     raw = _parse_text(source, delimiter=delimiter, encoding=encoding, file=file)
     if raw.empty:
         raise DataError("the file holds no values, only delimiters and blank lines", file=file,
@@ -320,16 +345,40 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
     body = drop_unnamed_empty(body, header, file=file)
     body = drop_trailing_blank_rows(body)
     require_rows(body, file=file)
+    notes = list(source.notes)
     if decimal is None:
-        decimal = "." if delimiter == "," else sniff_decimal(
-            [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
-             if isinstance(v, str)], delimiter=delimiter)
-    frame, counts = finish_text_frame(body, decimal=decimal, consume=True)
+        sample = [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
+                  if isinstance(v, str)]
+        if thousands:  # a chosen separator (here a space) does not hide the decimal mark
+            sample = [normalise_spaces(v).replace(thousands, "") for v in sample]
+        decimal = "." if delimiter == "," else sniff_decimal(sample, delimiter=delimiter)
+        if delimiter != "," and thousands is None:  # the reading of 1,700 was a guess: say so
+            notes += [c.note() for c in ambiguous_columns(body, decimal=decimal,
+                                                          evidence_cells=sample)]
+    frame, counts = finish_text_frame(body, decimal=decimal, consume=True, thousands=thousands)
     if offset:
         frame.index = pd.RangeIndex(offset, offset + len(frame))
     return LoadedTable(frame=frame, path=file, sheet=None, encoding=reported,
                        delimiter=delimiter, decimal=decimal, sha256=digest,
-                       n_rows=len(frame), missing_markers=counts)
+                       n_rows=len(frame), missing_markers=counts, thousands=thousands,
+                       notes=tuple(notes))
+
+
+def _check_thousands(thousands: str | None, decimal: str | None, *, file: str) -> str | None:
+    """Check the thousands separator against the decimal mark; return the decimal mark (the
+    other of comma and point when only the thousands separator was chosen)."""
+    if thousands is None:
+        return decimal
+    if thousands not in THOUSANDS_SEPARATORS:
+        raise DataError(f"the thousands separator {thousands!r} is not supported", file=file,
+                        hint="Use ',', '.', a space, or none.")
+    if thousands == decimal:
+        raise DataError(f"the thousands separator and the decimal mark are both {decimal!r}",
+                        file=file, hint="Choose different marks, e.g. thousands ',' with "
+                                        "decimal '.', or thousands '.' with decimal ','.")
+    if decimal is None:
+        return {",": ".", ".": ","}.get(thousands)
+    return decimal
 
 
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
