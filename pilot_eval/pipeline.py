@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pilot_eval.analysis import DidOptions
-from pilot_eval.atomic import write_bytes
+from pilot_eval.atomic import OutputSet, write_bytes
 from pilot_eval.estimators import PanelColumns
 from pilot_eval.io import load_table
 from pilot_eval.progress import SILENT, Progress
@@ -81,18 +81,22 @@ def write_outputs(report: ProjectReport, out_dir: str | Path, *,
     from pilot_eval.tables import TABLES, tables_bytes
 
     progress = progress or SILENT
-    out = Path(out_dir)
+    # One output set: every file is written in full under a temporary name, then all are moved
+    # into place and pilot-eval-manifest.json (run id, SHA-256 of each) is written last, so
+    # the five files are known to come from one run and a half-finished export is visible.
     content = build_brief_content(report)  # checks the options (logo, text) before writing
-    written = write_bytes(out / RESULTS, report.to_json().encode("utf-8"))
-    progress.report(0.2, "Writing the brief")
-    pdf = Path(render_pdf(content, out / "brief.pdf"))
-    progress.report(0.45, "Writing the accessible HTML brief")
-    html = Path(render_html(content, out / "brief.html"))
-    progress.report(0.55, "Writing the technical report")
-    technical = Path(render_technical_pdf(build_technical_content(report),
-                                          out / TECHNICAL))
-    progress.report(0.9, "Writing the tables")
-    tables = write_bytes(out / TABLES, tables_bytes(report))
+    with OutputSet(out_dir) as outputs:
+        written = outputs.write_bytes(RESULTS, report.to_json().encode("utf-8"))
+        progress.report(0.2, "Writing the brief")
+        pdf = outputs.write_with("brief.pdf", lambda temp: render_pdf(content, temp))
+        progress.report(0.45, "Writing the accessible HTML brief")
+        html = outputs.write_with("brief.html", lambda temp: render_html(content, temp))
+        progress.report(0.55, "Writing the technical report")
+        technical_content = build_technical_content(report)
+        technical = outputs.write_with(
+            TECHNICAL, lambda temp: render_technical_pdf(technical_content, temp))
+        progress.report(0.9, "Writing the tables")
+        tables = outputs.write_bytes(TABLES, tables_bytes(report))
     progress.report(1.0, "Done")
     headline = content.headlines[0] if content.headlines else ""
     return BriefOutputs(pdf=pdf, html=html, results=written, headline=headline,

@@ -325,6 +325,9 @@ def scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str, wha
                 raise _cell_too_long(file=file, what=what)
             last_element = offset + starts[-1]
         offset += len(part)
+    end = offset + len(carry)
+    if element == b"si" and last_element is not None and end - last_element > MAX_CELL_XML_BYTES:
+        raise _cell_too_long(file=file, what=what)  # the last shared string, up to </sst>
     return PartScan(size=info.file_size, rows=last_row, cells=cells if element == b"c" else 0,
                     strings=cells if element == b"si" else 0)
 

@@ -15,6 +15,7 @@ import stat
 
 import pytest
 
+from pilot_eval.atomic import check_output_set, temporary_files
 from pilot_eval.cli import EXIT_OK, main
 from pilot_eval.pipeline import run_demo
 from pilot_eval.report import ProjectReport
@@ -62,7 +63,9 @@ def test_demo_writes_the_five_files_and_a_project(demo):
     assert outputs.technical.read_bytes().startswith(b"%PDF")
     assert "<html" in outputs.html.read_text(encoding="utf-8")
     assert (out / "demo.pilot.json").is_file() and (out / "data" / "outcomes.csv").is_file()
-    assert not list(out.glob(".*.tmp"))
+    assert not list(temporary_files(out))
+    status = check_output_set(out)  # results.json, brief.pdf and brief.html of one run
+    assert status.complete and set(status.files) == {"results.json", "brief.pdf", "brief.html"}
 
 
 def test_every_output_is_readable_by_group_and_others_under_umask_022(demo):
