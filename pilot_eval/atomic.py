@@ -332,9 +332,9 @@ def _prepare(path: str | os.PathLike[str]) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if folder.exists() and not folder.is_dir():
-            raise FileAccessError(f"{folder} is a file, not a folder", file=str(target),
-                                  hint="Choose a folder for the output, or move that file "
-                                       "away.")
+            raise FileAccessError("this is a file, not a folder", file=str(folder),
+                                  hint="Choose a folder (or a new folder name) for the "
+                                       "output, not an existing file.")
         folder.mkdir(parents=True, exist_ok=True)
         if target.is_dir():
             raise FileAccessError("this is a folder, not a file", file=str(target),

@@ -162,12 +162,15 @@ def from_os_error(error: OSError, *, path: object = None, action: str = "write")
                     "a shorter file name.")
     if number == codes.EROFS:
         return made("the disk is read-only", "Choose a folder on a disk you can write to.")
-    if isinstance(error, NotADirectoryError):
+    if isinstance(error, NotADirectoryError | FileExistsError):
+        blocking = _file_in_the_way(file)
+        if blocking is not None:
+            file = blocking
+            return made("this is a file, not a folder",
+                        "Choose a folder (or a new folder name) for the output, not an "
+                        "existing file.")
         return made("a part of this path is a file, not a folder",
                     "Choose a folder, or rename the file that has the folder's name.")
-    if isinstance(error, FileExistsError):
-        return made("this is a file, not a folder",
-                    "Choose a folder (or a new folder name), not an existing file.")
     if isinstance(error, IsADirectoryError):
         return made("this is a folder, not a file", "Choose a file name inside the folder.")
     if isinstance(error, PermissionError):
@@ -184,3 +187,18 @@ def from_os_error(error: OSError, *, path: object = None, action: str = "write")
                     "Check the drive or the network connection, then try again.")
     return made(f"the operating system could not {action} the file{where}",
                 "Check the disk, the folder and your permissions, then try again.")
+
+
+def _file_in_the_way(path: str | None) -> str | None:
+    """The nearest part of ``path`` (itself or a parent) that exists and is not a folder."""
+    from pathlib import Path
+
+    if not path:
+        return None
+    for candidate in (Path(path), *Path(path).parents):
+        try:
+            if candidate.exists():
+                return None if candidate.is_dir() else str(candidate)
+        except OSError:
+            return None
+    return None

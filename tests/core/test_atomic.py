@@ -175,8 +175,9 @@ def test_a_folder_that_is_a_file_is_said_plainly(tmp_path):
     (tmp_path / "out").write_bytes(b"I am a file")
     with pytest.raises(FileAccessError, match="is a file, not a folder"):
         write_bytes(tmp_path / "out" / "brief.pdf", b"x")
-    with pytest.raises(FileAccessError, match="a part of this path is a file"):
+    with pytest.raises(FileAccessError, match="is a file, not a folder") as caught:
         write_bytes(tmp_path / "out" / "deeper" / "brief.pdf", b"x")
+    assert caught.value.file in (str(tmp_path / "out"), f"{tmp_path / 'out'}")
     assert (tmp_path / "out").read_bytes() == b"I am a file"
 
 
@@ -327,3 +328,65 @@ def test_a_folder_without_a_manifest_is_not_complete(tmp_path):
     assert not check_output_set(tmp_path).complete
     (tmp_path / MANIFEST).write_text("{not json")
     assert "cannot be read" in check_output_set(tmp_path).problems[0]
+
+
+def test_an_export_removes_what_a_killed_export_left(tmp_path):
+    """kill -9 during a brief used to leave 0-byte temporary files behind for good."""
+    dead = _dead_pid()
+    orphans = [tmp_path / f".{name}.{dead}.0123abcd{atomic.TEMP_SUFFIX}"
+               for name in ("results.json", "brief.pdf", "brief.html", MANIFEST)]
+    for orphan in orphans:
+        orphan.write_bytes(b"")
+    _export(tmp_path, "after the crash")
+    assert _names(tmp_path) == sorted(["results.json", "brief.pdf", "brief.html", MANIFEST])
+
+
+# ------------------------------------------------------------------ the command line
+
+def test_out_naming_a_file_exits_2_with_the_path(tmp_path, capsys):
+    from pilot_eval.cli import EXIT_BAD_INPUT, main
+
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"not a folder")
+    assert main(["demo", "--out", str(target)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "this is a file, not a folder" in err and "report.pdf" in err
+    assert "Traceback" not in err and "bug" not in err
+    assert target.read_bytes() == b"not a folder"
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (OSError(errno.ENOSPC, "No space left on device"), "no space left on the disk"),
+    (PermissionError(errno.EACCES, "Permission denied"), "you do not have permission"),
+])
+def test_a_refusing_disk_exits_2_and_keeps_the_previous_outputs(tmp_path, monkeypatch,
+                                                                capsys, error, expected):
+    from pilot_eval.cli import EXIT_BAD_INPUT, main
+
+    previous = {"brief.pdf": b"%PDF old", "results.json": b'{"old": 1}'}
+    for name, data in previous.items():
+        (tmp_path / name).write_bytes(data)
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(os, "write", refuse)
+    code = main(["demo", "--out", str(tmp_path)])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT, err
+    assert expected in err and str(tmp_path) in err and "bug" not in err
+    assert {n: (tmp_path / n).read_bytes() for n in previous} == previous
+    assert not list(temporary_files(tmp_path)) and not list(temporary_files(tmp_path / "data"))
+
+
+def test_any_os_error_reaching_the_command_line_exits_2(monkeypatch, capsys):
+    from pilot_eval import cli
+
+    def fail(args):
+        raise OSError(errno.EIO, "Input/output error", "/mnt/share/results.json")
+
+    monkeypatch.setattr(cli, "_run_demo", fail)
+    assert cli.main(["demo"]) == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "/mnt/share/results.json" in err and "input/output error" in err
