@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import sys
 import threading
@@ -46,9 +47,14 @@ REPLACE_PAUSE = 0.1
 """On Windows a virus scanner or the search indexer may hold a new file for a moment; the
 rename is retried this many times, this many seconds apart, before giving up."""
 
-_CHECK_LOCKS = sys.platform == "win32"
-"""Whether ``OutputSet.commit`` first checks that no file to be replaced is open elsewhere
-(only Windows locks open files)."""
+_WINDOWS = sys.platform == "win32"
+"""Only Windows locks open files (Excel, PDF viewers): renames are then retried briefly, and a
+refused rename is checked for a lock so that the message can say "open in another program"."""
+_CHECK_LOCKS = _WINDOWS
+"""Whether ``OutputSet.commit`` first checks that no file to be replaced is open elsewhere."""
+LEGACY_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+"""Temporary files of pilot-eval 0.x (``tempfile.mkstemp``): removed once an hour old."""
+LEGACY_STALE_SECONDS = 3600
 _ACTIVE: set[str] = set()
 """Temporary files this process is writing now (other threads' writes must survive a clean)."""
 _LOCK = threading.Lock()
@@ -290,6 +296,13 @@ def clean_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
         return removed
     now = time.time()
     for entry in entries:
+        legacy = LEGACY_TEMP.match(entry.name)
+        if legacy and legacy.group("name") == target.name:
+            with contextlib.suppress(OSError):
+                if now - entry.stat(follow_symlinks=False).st_mtime > LEGACY_STALE_SECONDS:
+                    Path(entry.path).unlink()
+                    removed.append(Path(entry.path))
+            continue
         if not (entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX)):
             continue
         owner = entry.name[len(prefix):-len(TEMP_SUFFIX)].split(".")[0]
@@ -358,8 +371,8 @@ def _new_temp(target: Path) -> tuple[int, Path]:
             handle = os.open(temp, flags, 0o666)  # the system applies the umask
         except FileExistsError:
             continue
-        except OSError as error:
-            raise from_os_error(error, path=target) from None
+        except OSError as error:  # on Windows the temporary name may pass MAX_PATH first
+            raise from_os_error(error, path=target, length_of=str(temp)) from None
         with _LOCK:
             _ACTIVE.add(str(temp))
         return handle, temp
@@ -417,12 +430,13 @@ def _commit(temp: Path, target: Path, *, sync_folder: bool = True) -> None:
                 os.replace(temp, target)
                 break
             except PermissionError:
-                if sys.platform != "win32" or attempt == REPLACE_RETRIES - 1:
+                if not _WINDOWS or attempt == REPLACE_RETRIES - 1:
                     raise
                 time.sleep(REPLACE_PAUSE)
     except OSError as error:
         _discard(temp)
-        raise from_os_error(error, path=target, action="replace the file") from None
+        lock = _lock_error(target) if isinstance(error, PermissionError) and _WINDOWS else None
+        raise from_os_error(lock or error, path=target, action="replace the file") from None
     _forget(temp)
     if sync_folder:
         _sync_folder(target.parent)
@@ -443,16 +457,25 @@ def _sync_folder(folder: Path) -> None:
 def _check_replaceable(target: Path) -> None:
     """Refuse before any rename when an existing target is open in another program (Windows
     refuses to replace a file Excel or a PDF viewer holds)."""
-    if not _CHECK_LOCKS or not target.is_file():
+    if not _CHECK_LOCKS:
         return
+    lock = _lock_error(target)
+    if lock is not None:
+        raise from_os_error(lock, path=target) from None
+
+
+def _lock_error(target: Path) -> OSError | None:
+    """The sharing violation Windows gives when another program holds ``target`` open, or
+    None (not locked, not there, or another problem the rename itself reports)."""
     try:
+        if not target.is_file():
+            return None
         with _open_for_check(target):
-            pass
+            return None
     except PermissionError as error:
-        if getattr(error, "winerror", None) in (32, 33):
-            raise from_os_error(error, path=target) from None
+        return error if getattr(error, "winerror", None) in (32, 33) else None
     except OSError:
-        return  # the rename itself will say what is wrong
+        return None
 
 
 def _open_for_check(target: Path):

@@ -126,11 +126,14 @@ _PATH_TOO_LONG = (206,)  # ERROR_FILENAME_EXCED_RANGE
 _KEPT = "The previous files were not changed."
 
 
-def from_os_error(error: OSError, *, path: object = None, action: str = "write") -> PilotEvalError:
+def from_os_error(error: OSError, *, path: object = None, action: str = "write",
+                  length_of: str | None = None) -> PilotEvalError:
     """Say plainly what an ``OSError`` means for the user, with the path and what to do.
 
-    ``action`` is the verb for the message (``"write"``, ``"read"``, ``"create"``...).  An
-    error that is already a ``FileAccessError`` is returned unchanged.
+    ``action`` is the verb for the message (``"write"``, ``"read"``, ``"create"``...);
+    ``length_of`` is the path the system really used when it differs from ``path`` (a
+    temporary file beside it), for Windows' limit on path lengths.  An error that is already
+    a ``PilotEvalError`` is returned unchanged.
     """
     import errno as codes
     import sys
@@ -153,8 +156,8 @@ def from_os_error(error: OSError, *, path: object = None, action: str = "write")
         return made("the file is open in another program (for example Excel or a PDF viewer)",
                     "Close it there and try again, or save under another name. " + _KEPT)
     if (number == codes.ENAMETOOLONG or winerror in _PATH_TOO_LONG
-            or (sys.platform == "win32" and file and len(file) >= WINDOWS_MAX_PATH
-                and isinstance(error, FileNotFoundError))):
+            or (sys.platform == "win32" and isinstance(error, FileNotFoundError)
+                and max(len(file or ""), len(length_of or "")) >= WINDOWS_MAX_PATH)):
         length = f" ({len(file)} characters)" if file else ""
         return made(f"the path is too long{length}; Windows allows {WINDOWS_MAX_PATH} "
                     "characters",

@@ -64,11 +64,15 @@ class DatasetSpec:
 
     @classmethod
     def from_table(cls, table: LoadedTable, columns: PanelColumns, *,
-                   date_format: str | None = None) -> DatasetSpec:
-        """The spec of a table just loaded (records how it was read and its hash)."""
+                   date_format: str | None = None,
+                   exclude_rows: tuple[int, ...] = ()) -> DatasetSpec:
+        """The spec of a table just loaded (records how it was read, the header row given,
+        its hash, and the rows the analyst leaves out)."""
         return cls(path=table.path, columns=columns, sheet=table.sheet,
                    encoding=table.encoding, delimiter=table.delimiter, decimal=table.decimal,
                    sha256=table.sha256, date_format=date_format,
+                   header_row=getattr(table, "header_row", None),
+                   exclude_rows=tuple(sorted({int(r) for r in exclude_rows})),
                    thousands=getattr(table, "thousands", None))
 
     def load(self) -> LoadedTable:

@@ -94,6 +94,8 @@ class LoadedTable:
         What the loader decided that the user must know: rows read in another encoding,
         columns whose numbers read two ways and the reading taken (shown by the window and
         printed by the command line).
+    header_row:
+        The header row the caller gave (``None``: row 1, or the first filled row).
     """
 
     frame: pd.DataFrame = field(repr=False)
@@ -107,6 +109,7 @@ class LoadedTable:
     missing_markers: dict[str, int]
     thousands: str | None = None
     notes: tuple[str, ...] = ()
+    header_row: int | None = None
 
     def summary(self) -> str:
         """One sentence for the window and the QA log: what was read, and how."""
@@ -227,7 +230,8 @@ def load_table(
         frame, counts = _read_binary_table(data, file=file, kind="Stata")
     require_rows(frame, file=file)
     return LoadedTable(frame=frame, path=file, sheet=sheet, encoding=None, delimiter=None,
-                       decimal=None, sha256=digest, n_rows=len(frame), missing_markers=counts)
+                       decimal=None, sha256=digest, n_rows=len(frame), missing_markers=counts,
+                       header_row=header_row)
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -361,7 +365,7 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
     return LoadedTable(frame=frame, path=file, sheet=None, encoding=reported,
                        delimiter=delimiter, decimal=decimal, sha256=digest,
                        n_rows=len(frame), missing_markers=counts, thousands=thousands,
-                       notes=tuple(notes))
+                       notes=tuple(notes), header_row=header_row)
 
 
 def _check_thousands(thousands: str | None, decimal: str | None, *, file: str) -> str | None:

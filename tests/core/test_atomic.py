@@ -390,3 +390,40 @@ def test_any_os_error_reaching_the_command_line_exits_2(monkeypatch, capsys):
     assert cli.main(["demo"]) == cli.EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "/mnt/share/results.json" in err and "input/output error" in err
+
+
+def test_a_refused_rename_on_windows_is_checked_for_a_lock(tmp_path, monkeypatch):
+    """Windows refuses to replace a file Excel holds with "access denied" (winerror 5); opening
+    it then gives the sharing violation (winerror 32) that names the real cause."""
+    target = tmp_path / "tables.xlsx"
+    target.write_bytes(b"old")
+
+    def denied(source, destination):
+        error = PermissionError(errno.EACCES, "Access is denied")
+        error.winerror = 5
+        raise error
+
+    def sharing(path):
+        error = PermissionError(errno.EACCES, "being used by another process", str(path))
+        error.winerror = 32
+        raise error
+
+    monkeypatch.setattr(atomic, "_WINDOWS", True)
+    monkeypatch.setattr(atomic, "REPLACE_PAUSE", 0.0)
+    monkeypatch.setattr(os, "replace", denied)
+    monkeypatch.setattr(atomic, "_open_for_check", sharing)
+    with pytest.raises(FileAccessError, match="open in another program"):
+        write_bytes(target, b"new")
+    assert target.read_bytes() == b"old" and _names(tmp_path) == ["tables.xlsx"]
+
+
+def test_temps_of_older_versions_are_cleaned_once_an_hour_old(tmp_path):
+    old = tmp_path / ".brief.pdf.k2j4_x9z.tmp"
+    young = tmp_path / ".brief.pdf.a1b2c3d4.tmp"
+    unrelated = tmp_path / ".notes.txt.a1b2c3d4.tmp"
+    for path in (old, young, unrelated):
+        path.write_bytes(b"x" * 10)
+    os.utime(old, (1, 1))
+    os.utime(unrelated, (1, 1))
+    write_bytes(tmp_path / "brief.pdf", b"%PDF")
+    assert _names(tmp_path) == sorted(["brief.pdf", young.name, unrelated.name])

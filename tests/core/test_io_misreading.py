@@ -238,3 +238,39 @@ def test_a_large_mixed_file_names_only_its_bad_rows(tmp_path):
     table = load_table(path)
     assert table.n_rows == 50_001 and table.frame["team"].iloc[-1] == "Zoë 7"
     assert table.notes[0].startswith("Row 50002 of big.csv")
+
+
+# ------------------------------------------------------------------ what the project records
+
+def test_title_rows_and_left_out_rows_are_kept_in_the_project(tmp_path):
+    """designs (issue 18) reads title rows (header_row) and leaves totals rows out; the project
+    records both, so reopening it reads the same rows."""
+    path = _write(tmp_path, "report.csv", "Council report 2024\n\nteam,month,cost\nA,1,10\n"
+                                          "B,1,12\nTotal,1,22\n")
+    table = load_table(path, header_row=3)
+    assert table.header_row == 3 and table.frame.index[0] == 2  # row 4 is index 2
+    spec = DatasetSpec.from_table(table, PanelColumns(outcome="cost", unit="team"),
+                                  exclude_rows=(6,))
+    again = DatasetSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert (again.header_row, again.exclude_rows) == (3, (6,))
+    assert again.load().frame["team"].tolist() == ["A", "B"]
+
+
+@pytest.mark.parametrize(("key", "value"), [("header_row", 0), ("header_row", "3"),
+                                            ("header_row", True), ("exclude_rows", "6"),
+                                            ("exclude_rows", [2.5])])
+def test_damaged_reading_entries_are_refused(tmp_path, key, value):
+    path = _write(tmp_path, "p.csv", "team,cost\nA,1\n")
+    document = DatasetSpec.from_table(load_table(path), PanelColumns(outcome="cost")).to_dict()
+    document[key] = value
+    with pytest.raises(ProjectFileError, match=key):
+        DatasetSpec.from_dict(document)
+
+
+def test_projects_saved_before_these_entries_still_open(tmp_path):
+    path = _write(tmp_path, "p.csv", "team,cost\nA,1\n")
+    document = DatasetSpec.from_table(load_table(path), PanelColumns(outcome="cost")).to_dict()
+    for key in ("thousands", "header_row", "exclude_rows"):
+        del document[key]
+    spec = DatasetSpec.from_dict(document)
+    assert (spec.thousands, spec.header_row, spec.exclude_rows) == (None, None, ())

@@ -74,14 +74,14 @@ def test_a_file_still_open_in_excel_is_a_clear_error(tmp_path, monkeypatch):
     """Windows refuses to read a workbook Excel holds open: ``PermissionError`` (errno 13)."""
     target = tmp_path / "locked.csv"
     shutil.copyfile(BAD / "panel_ok.csv", target)
-    real = Path.read_bytes
+    real = open
 
-    def locked(self):
-        if self == target:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def locked(path, *args, **kwargs):
+        if Path(path) == target:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", locked)
+    monkeypatch.setattr("builtins.open", locked)
     with pytest.raises(DataError) as caught:
         load_table(target)
     assert "cannot be opened (Permission denied)" in caught.value.message
