@@ -24,7 +24,6 @@ import pytest
 from pilot_eval.estimators import Unavailable
 from report_factory import outcome, project
 
-from pilot_eval.atomic import write_with
 from pilot_eval.brief import (
     BriefError,
     brief_html,
@@ -419,20 +418,6 @@ def test_characters_beyond_u_ffff_are_replaced_visibly_and_said(tmp_path):
 
 
 # ---------------------------------------------------------------- atomic writing
-
-
-def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
-    target = tmp_path / "brief.pdf"
-    target.write_bytes(b"old brief")
-
-    def fail(temp: Path) -> None:
-        temp.write_bytes(b"half a bri")
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError, match="disk full"):
-        write_with(target, fail)
-    assert target.read_bytes() == b"old brief"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.pdf"]
 
 
 def test_writing_into_a_missing_folder_creates_it(tmp_path, content):
