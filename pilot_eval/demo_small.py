@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pilot_eval.atomic import write_text
 from pilot_eval.demo_design import months
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def write(directory: str | Path, *, seed: int = SEED) -> list[Path]:
     paths = []
     for name, text in file_texts(seed).items():
         path = out / name
-        path.write_text(text, encoding="utf-8", newline="\n")
+        write_text(path, text)  # UTF-8, "\n" kept: atomic, ordinary permissions
         paths.append(path)
     return paths
 

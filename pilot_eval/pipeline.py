@@ -9,6 +9,7 @@ memory.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,13 +141,32 @@ def is_results_file(path: str | Path) -> bool:
     return f'"format": "{FORMAT}"'.encode() in head
 
 
+MAX_RESULTS_BYTES = 256 * 2**20
+"""Largest results.json read back (the demo's is a few megabytes)."""
+MAX_RESULTS_DEPTH = 64
+"""Deepest nesting of a results.json read back (a report nests about ten levels)."""
+RESULTS_MEMORY_FACTOR = 8.0
+"""Memory of a parsed JSON document as a multiple of its text (Python objects)."""
+
+
 def read_results(path: str | Path) -> ProjectReport:
-    """The report archived in a results.json (``ResultsFileError`` when it cannot be read)."""
+    """The report archived in a results.json (``ResultsFileError`` when it cannot be read).
+
+    A hostile file is refused before it is parsed: not an ordinary file, larger than
+    ``MAX_RESULTS_BYTES`` or than the free memory allows, nested deeper than
+    ``MAX_RESULTS_DEPTH`` (``pilot_eval.json_limits``)."""
+    from pilot_eval.io.budget import require_memory
+    from pilot_eval.json_limits import loads_bounded, read_bounded
+
     source = Path(path)
-    try:
-        data = source.read_bytes()
-    except OSError as error:
-        raise ResultsFileError(f"the results file cannot be read ({error.strerror or error})",
-                               file=str(source), hint="Check the path and try again.") \
-            from error
-    return ProjectReport.from_json(data, file=str(source))
+
+    def error(message: str, hint: str) -> ResultsFileError:
+        return ResultsFileError(message, file=str(source), hint=hint)
+
+    with contextlib.suppress(OSError):
+        require_memory(source.stat().st_size * RESULTS_MEMORY_FACTOR, file=str(source),
+                       what="the results file is large")
+    data = read_bounded(source, limit=MAX_RESULTS_BYTES, kind="results file", error=error)
+    document = loads_bounded(data, max_depth=MAX_RESULTS_DEPTH, kind="results file",
+                             error=error, damaged_hint="Run the project again to rewrite it.")
+    return ProjectReport.from_plain(document, file=str(source))

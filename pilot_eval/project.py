@@ -15,8 +15,6 @@ import hashlib
 import json
 import math
 import os
-import re
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 from pilot_eval.analysis import POLARITIES, DidOptions, DidRequest
 from pilot_eval.atomic import save_with_backup
 from pilot_eval.errors import ProjectFileError
+from pilot_eval.json_limits import loads_bounded, read_bounded, too_large
 from pilot_eval.jsonio import dumps
 from pilot_eval.spec import DatasetSpec
 
@@ -216,71 +215,32 @@ def _opens(data: bytes) -> bool:
 
 
 def _read_limited(source: Path, *, file: str, offer: str) -> bytes:
-    try:
-        info = source.stat()
-    except FileNotFoundError as error:
-        raise ProjectFileError("the project file does not exist", file=file,
-                               hint="Check the path, or open the data again." + offer) from error
-    except OSError as error:
-        raise ProjectFileError(f"the project file cannot be read ({error.strerror})",
-                               file=file, hint="Check the path and your permissions.")\
-            from error
-    if stat.S_ISDIR(info.st_mode):
-        raise ProjectFileError("this is a folder, not a project file", file=file,
-                               hint=f"Choose a file ending in {SUFFIX}.")
-    if not stat.S_ISREG(info.st_mode):
-        raise ProjectFileError("this is not an ordinary file (it is a device, a pipe or a "
-                               "socket)", file=file, hint=f"Choose a file ending in {SUFFIX}.")
-    if info.st_size > MAX_PROJECT_BYTES:
-        raise _too_large(info.st_size, file=file, offer=offer)
-    try:
-        with source.open("rb") as stream:
-            raw = stream.read(MAX_PROJECT_BYTES + 1)  # stop at the limit even if it grew
-    except OSError as error:
-        raise ProjectFileError(f"the project file cannot be read ({error.strerror})",
-                               file=file, hint="Close other programs using it and try again.")\
-            from error
-    if len(raw) > MAX_PROJECT_BYTES:
-        raise _too_large(len(raw), file=file, offer=offer)
-    return raw
+    return read_bounded(source, limit=MAX_PROJECT_BYTES, kind="project file", offer=offer,
+                        error=_maker(file))
+
+
+def _maker(file: str | None):
+    """``error(message, hint)`` for ``json_limits``: a ``ProjectFileError`` naming ``file``."""
+
+    def make(message: str, hint: str) -> ProjectFileError:
+        return ProjectFileError(message, file=file, hint=hint)
+    return make
 
 
 def _too_large(size: int, *, file: str | None, offer: str) -> ProjectFileError:
-    return ProjectFileError(
-        f"the project file is too large ({size / 2**20:.1f} MB; a project file holds at most "
-        f"{MAX_PROJECT_BYTES // 2**20} MB of settings and text)", file=file,
-        hint="It is damaged or not a project file; nothing was changed." + offer)
+    return ProjectFileError(too_large("project file", size, MAX_PROJECT_BYTES), file=file,
+                            hint="It is damaged or not a project file; nothing was changed."
+                                 + offer)
 
 
 def parse_document(raw: bytes, *, file: str | None, offer: str) -> Any:
-    """The JSON document of a project file, within the depth and text limits."""
+    """The JSON document of a project file, within the size, depth and text limits."""
     if len(raw) > MAX_PROJECT_BYTES:
         raise _too_large(len(raw), file=file, offer=offer)
-    damaged = "Nothing was changed." + offer
-    depth = nesting_depth(raw)
-    if depth > MAX_DEPTH:
-        raise ProjectFileError(f"the project file is nested {depth} levels deep (a project "
-                               f"has at most {MAX_DEPTH})", file=file, hint=damaged)
-    try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ProjectFileError("the project file is damaged (it is not valid JSON)", file=file,
-                               hint=damaged) from error
+    document = loads_bounded(raw, max_depth=MAX_DEPTH, kind="project file",
+                             error=_maker(file), damaged_hint="Nothing was changed." + offer)
     check_limits(document, size=len(raw), file=file, offer=offer)
     return document
-
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-
-
-def nesting_depth(raw: bytes) -> int:
-    """How deeply ``[``/``{`` nest in JSON text, ignoring brackets inside strings (a linear
-    scan, so a file nested 100,000 levels deep is measured without recursion)."""
-    import numpy as np
-
-    text = np.frombuffer(_STRING.sub(b'""', raw), dtype=np.uint8)
-    steps = ((text == 91) | (text == 123)).astype(np.int8) - ((text == 93) | (text == 125))
-    return int(np.cumsum(steps, dtype=np.int32).max(initial=0))
 
 
 def check_limits(document: Any, *, size: int, file: str | None, offer: str = "",

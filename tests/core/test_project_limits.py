@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pilot_eval import atomic
 from pilot_eval.cli import EXIT_BAD_INPUT, main
 from pilot_eval.errors import FileAccessError, ProjectFileError
+from pilot_eval.json_limits import nesting_depth
 from pilot_eval.pipeline import demo_project
 from pilot_eval.project import (
     MAX_DEPTH,
@@ -30,7 +31,6 @@ from pilot_eval.project import (
     Project,
     backup_path,
     load_project,
-    nesting_depth,
     save_project,
 )
 
@@ -253,3 +253,32 @@ def test_sizes_around_the_limit(saved, size):
     else:
         with pytest.raises(ProjectFileError, match="too large"):
             load_project(target)
+
+
+# ------------------------------------------------------------------ results.json read back
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b'{"format": "pilot-eval results", "schema_version": 2, "x": ' + b"[" * 100_000
+     + b"]" * 100_000 + b"}", "nested 100001 levels deep"),
+    (b'{"format": "pilot-eval results", "x": ' + b"[" * 20 + b'"\xff' + b"]" * 20 + b"}",
+     "not valid JSON"),
+])
+def test_a_hostile_results_file_exits_2(tmp_path, capsys, body, message):
+    """``pilot-eval brief results.json`` rebuilds outputs from an archived report; a deep or
+    damaged one is refused before it is parsed, never an internal error."""
+    path = tmp_path / "results.json"
+    path.write_bytes(body)
+    assert main(["brief", str(path), "--out", str(tmp_path / "out")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err and "bug" not in err
+
+
+def test_a_results_file_larger_than_the_limit_is_not_read(tmp_path, monkeypatch):
+    from pilot_eval import pipeline
+    from pilot_eval.report.errors import ResultsFileError
+
+    path = tmp_path / "results.json"
+    path.write_bytes(b'{"format": "pilot-eval results", "pad": "' + b"x" * 2000 + b'"}')
+    monkeypatch.setattr(pipeline, "MAX_RESULTS_BYTES", 1000)
+    with pytest.raises(ResultsFileError, match="too large"):
+        pipeline.read_results(path)
