@@ -289,7 +289,7 @@ def clean_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
     ``STALE_SECONDS``); return what was removed.  Never raises."""
     target = Path(path)
     prefix = f".{target.name[:_NAME_CHARS]}."
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(target.parent if str(target.parent) else "."))
     except OSError:

@@ -435,7 +435,8 @@ def read_parquet_within(data: bytes, *, file: str) -> object:
                    what=f"it holds {metadata.num_rows:,} rows x {metadata.num_columns} columns")
     free = available_memory()
     limit = None if free is None else (free - len(data)) / PARQUET_MEMORY_FACTOR
-    batches, seen = [], 0
+    batches: list = []
+    seen = 0
     for batch in parquet.iter_batches(batch_size=65_536, use_pandas_metadata=True):
         seen += batch.nbytes
         if limit is not None and seen > limit:
@@ -458,7 +459,8 @@ def read_stata_within(data: bytes, *, file: str) -> object:
 
     free = available_memory()
     limit = None if free is None else (free - len(data)) / STATA_MEMORY_FACTOR
-    chunks, seen = [], 0
+    chunks: list[pd.DataFrame] = []
+    seen = 0
     with pd.read_stata(io.BytesIO(data), convert_categoricals=False, iterator=True,
                        chunksize=100_000) as reader:
         for chunk in reader:

@@ -97,7 +97,7 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str,
             budget, sheet_part(worksheet), file=file, sheet=sheet)
         try:
             worksheet.reset_dimensions()  # some writers record a wrong used range (A1:A1)
-            rows = []
+            rows: list[list[object]] = []
             for row in worksheet.iter_rows(values_only=True):
                 if len(rows) >= most_rows:  # more rows than were counted: stop at the budget
                     raise DataError(f"the sheet '{sheet}' holds more rows than it did when "
