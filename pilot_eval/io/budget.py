@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,7 +262,8 @@ def _sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
     try:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError, OSError, zipfile.BadZipFile, ValueError):
+    except (KeyError, ElementTree.ParseError, OSError, zipfile.BadZipFile, zlib.error,
+            ValueError, EOFError, RuntimeError):
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names = {}
@@ -342,7 +344,8 @@ def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str) -> It
         with archive.open(info) as stream:
             while chunk := stream.read(SCAN_CHUNK):
                 yield chunk
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
+            RuntimeError) as exc:
         raise DataError(f"the Excel workbook is damaged ({type(exc).__name__}: {exc})",
                         file=file, hint="Open it in Excel, repair it if asked, and save it "
                         "again as .xlsx.") from None
