@@ -75,18 +75,17 @@ def ambiguous_columns(body: pd.DataFrame, *, decimal: str,
 
 
 def _ambiguous_example(text: pa.Array, mark: str) -> str | None:
-    """An ambiguous cell if every cell is missing, a whole number or ambiguous with ``mark``
-    (and at least one has the mark), else None."""
-    other = "." if mark == "," else ","
-    if len(text) == 0 or _any(pc.match_substring(text, other)):
+    """An ambiguous cell if every cell is missing (blank, ``n/a``, ``.`` ...), a whole number
+    or ambiguous with ``mark``, and at least one is ambiguous; else None."""
+    if len(text) == 0:
         return None
-    marked = pc.match_substring(text, mark)
-    if not _any(marked):
+    ambiguous = pc.match_substring_regex(text, AMBIGUOUS[mark].pattern)
+    if not _any(ambiguous):
         return None
     plain = pc.or_(pc.match_substring_regex(text, r"^[+-]?\d+$"), missing_mask(text))
-    if not _all(pc.or_(plain, pc.match_substring_regex(text, AMBIGUOUS[mark].pattern))):
+    if not _all(pc.or_(plain, ambiguous)):
         return None
-    return str(text.filter(marked)[0].as_py())
+    return str(text.filter(ambiguous)[0].as_py())
 
 
 def _any(mask: pa.Array) -> bool:

@@ -274,3 +274,13 @@ def test_projects_saved_before_these_entries_still_open(tmp_path):
         del document[key]
     spec = DatasetSpec.from_dict(document)
     assert (spec.thousands, spec.header_row, spec.exclude_rows) == (None, None, ())
+
+
+def test_missing_markers_with_a_mark_are_not_numbers_that_read_two_ways(tmp_path):
+    """'.' and '..' are missing markers, not numbers with a decimal mark (found by the random
+    tables property test); beside '1,700' they do not hide the ambiguity either."""
+    only_markers = _write(tmp_path, "dots.csv", "a;b\nx;.\ny;..\n")
+    assert load_table(only_markers).notes == ()
+    mixed = _write(tmp_path, "mixed.csv", "a;b\nx;1,700\ny;..\nz;n/a\n")
+    (note,) = load_table(mixed).notes
+    assert "Column 'b'" in note
