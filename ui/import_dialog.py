@@ -233,7 +233,9 @@ class ImportDialog(QDialog):
             parts.append(f"dates look like {_name_of(DATE_FORMATS, date_format)}")
         if self.header_row.value() > 1:
             parts.append(f"column names in row {self.header_row.value()}")
-        notes = " ".join(getattr(table, "notes", ()))  # rows in another encoding, 1,700 ...
+        notes = getattr(table, "notes", ())  # rows in another encoding, 1,700 ...
+        notes = " ".join(n for n in notes if isinstance(n, str)) \
+            if isinstance(notes, tuple | list) else ""
         self.detected.setText("Read: " + ", ".join(parts) + "." + (f" {notes}" if notes else ""))
         self.ok_button.setEnabled(True)
 
