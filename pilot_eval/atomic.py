@@ -88,7 +88,7 @@ def write_json(path: str | os.PathLike[str], value: Any) -> Path:
     return write_bytes(path, (dumps(value) + "\n").encode("utf-8"))
 
 
-def write_with(path: str | os.PathLike[str], fill: Callable[[Path], None]) -> Path:
+def write_with(path: str | os.PathLike[str], fill: Callable[[Path], object]) -> Path:
     """Call ``fill(temp_path)`` to write a temporary file beside ``path``, then move it there.
 
     For writers that want a file name (reportlab).  ``fill`` may open and rewrite the file;
@@ -187,7 +187,7 @@ class OutputSet:
 
         return self.write_bytes(name, (dumps(value) + "\n").encode("utf-8"))
 
-    def write_with(self, name: str, fill: Callable[[Path], None]) -> Path:
+    def write_with(self, name: str, fill: Callable[[Path], object]) -> Path:
         target = self._target(name)
         self._add(name, _temp_from(target, fill))
         return target
@@ -400,7 +400,7 @@ def _temp_with(target: Path, data: bytes) -> Path:
     return temp
 
 
-def _temp_from(target: Path, fill: Callable[[Path], None]) -> Path:
+def _temp_from(target: Path, fill: Callable[[Path], object]) -> Path:
     handle, temp = _new_temp(target)
     _close_quietly(handle)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pilot_eval.errors import ProjectFileError
 from pilot_eval.estimators import PanelColumns
@@ -129,8 +129,11 @@ class DatasetSpec:
                                    file=file, hint="Fix or remove the entry in the file.")
         roles = {k: v for k, v in columns.items() if k != "covariates"}
         return cls(path=spec["path"], columns=PanelColumns(**roles, covariates=tuple(covariates)),
-                   **{k: spec.get(k) for k in _SPEC_KEYS if k not in ("path", "columns")},
-                   **rows)
+                   sheet=spec.get("sheet"), encoding=spec.get("encoding"),
+                   delimiter=spec.get("delimiter"), decimal=spec.get("decimal"),
+                   sha256=spec.get("sha256"), date_format=spec.get("date_format"),
+                   header_row=rows.header_row, exclude_rows=rows.exclude_rows,
+                   thousands=rows.thousands)
 
     @property
     def name(self) -> str:
@@ -155,7 +158,13 @@ def _mapping(data: Any, allowed: tuple[str, ...], *, required: tuple[str, ...], 
     return data
 
 
-def _row_numbers(spec: dict[str, Any], *, file: str | None) -> dict[str, Any]:
+class _RowOptions(NamedTuple):
+    header_row: int | None
+    exclude_rows: tuple[int, ...]
+    thousands: str | None
+
+
+def _row_numbers(spec: dict[str, Any], *, file: str | None) -> _RowOptions:
     """``header_row`` (a row number or null), ``exclude_rows`` (a list of row numbers) and
     ``thousands`` (a separator or null)."""
     header = spec.get("header_row")
@@ -176,8 +185,7 @@ def _row_numbers(spec: dict[str, Any], *, file: str | None) -> dict[str, Any]:
     if thousands is not None and thousands not in THOUSANDS_SEPARATORS:
         raise ProjectFileError(f"'thousands' must be one of ',', '.', ' ' or '' (none), not "
                                f"{thousands!r}", file=file, hint="Fix the entry in the project file.")
-    return {"header_row": header, "exclude_rows": tuple(sorted(set(excluded))),
-            "thousands": thousands}
+    return _RowOptions(header, tuple(sorted(set(excluded))), thousands)
 
 
 def _optional_text(value: Any, key: str, *, file: str | None, required: bool) -> None:

@@ -26,9 +26,12 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pilot_eval.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MEMORY_ENV = "PILOT_EVAL_AVAILABLE_MEMORY"
 """Bytes of free memory to assume instead of asking the system (tests, IT overrides)."""
@@ -421,7 +424,7 @@ def _bytes_io(data: bytes) -> BinaryIO:
 
 # ------------------------------------------------------------------ Parquet
 
-def read_parquet_within(data: bytes, *, file: str) -> object:
+def read_parquet_within(data: bytes, *, file: str) -> pd.DataFrame:
     """The Parquet file as a pandas frame, refused up front from its metadata and stopped when
     the decoded batches pass the budget (should the metadata understate them)."""
     import pyarrow as pa
@@ -454,7 +457,7 @@ def read_parquet_within(data: bytes, *, file: str) -> object:
 
 # ------------------------------------------------------------------ Stata
 
-def read_stata_within(data: bytes, *, file: str) -> object:
+def read_stata_within(data: bytes, *, file: str) -> pd.DataFrame:
     """The Stata file as a pandas frame, read in chunks that stop at the budget."""
     import io
 

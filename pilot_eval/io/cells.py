@@ -241,8 +241,9 @@ def _slow_numbers(present: pa.Array, *, decimal: str,
     cells = present.to_pylist()
     if number_text(cells[0], decimal=decimal, thousands=thousands) is None:
         return None  # the first cell is text: not a number column
-    converted = [number_text(c, decimal=decimal, thousands=thousands) for c in cells]
-    if any(c is None for c in converted):
+    converted = [n for c in cells
+                 if (n := number_text(c, decimal=decimal, thousands=thousands)) is not None]
+    if len(converted) < len(cells):
         return None
     if all(_INTEGER.match(c) for c in converted):
         return np.array([int(c) for c in converted], dtype="int64")

@@ -303,8 +303,15 @@ class _TextSource:
     encoding: str = ""
     notes: tuple[str, ...] = ()
 
+    @property
+    def content(self) -> bytes:
+        """The file's bytes (an error in this module if they were already let go)."""
+        if self.data is None:
+            raise RuntimeError("the file's bytes were read after they were let go")
+        return self.data
+
     def decode(self, *, file: str, encoding: str | None) -> None:
-        decoded = decode_text(self.data, file=file, encoding=encoding)
+        decoded = decode_text(self.content, file=file, encoding=encoding)
         self.text, self.encoding, self.notes = decoded.text, decoded.encoding, decoded.notes
 
 
@@ -312,7 +319,7 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
                delimiter: str | None, decimal: str | None,
                header_row: int | None = None,
                thousands: str | None = None) -> LoadedTable:
-    refuse_signature(source.data[:SIGNATURE_BYTES], file=file, expected="text")
+    refuse_signature(source.content[:SIGNATURE_BYTES], file=file, expected="text")
     source.decode(file=file, encoding=encoding)
     reported, offset = source.encoding, 0
     if header_row is not None and header_row > 1 and source.text:
@@ -396,16 +403,18 @@ def _parse_text(source: _TextSource, *, delimiter: str, encoding: str | None,
     Arrow reads the bytes, so the decoded text is dropped first (and decoded again, the same
     way, only if Arrow declines the file); the bytes are dropped once parsed.
     """
-    start = utf8_start(source.data, source.encoding)
+    start = utf8_start(source.content, source.encoding)
     if start is not None:
         source.text = None
-        raw = arrow_table_frame(source.data, start=start, delimiter=delimiter)
+        raw = arrow_table_frame(source.content, start=start, delimiter=delimiter)
         if raw is not None:
             source.data = None
             return drop_leading_blank_rows(raw)
         source.decode(file=file, encoding=encoding)
     source.data = None
     text, source.text = source.text, None
+    if text is None:
+        raise RuntimeError("the file's text was read after it was let go")
     return _parse_csv(text, delimiter=delimiter, file=file)
 
 
