@@ -93,7 +93,8 @@ def cell_bytes(array: pa.Array) -> np.ndarray:
     if len(array) == 0:
         return np.zeros(0, dtype=np.uint8)
     _, offsets, data = array.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int32)
+    bounds = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(array.type)
+                           else np.int32)
     start, end = int(bounds[array.offset]), int(bounds[array.offset + len(array)])
     if data is None:
         return np.zeros(0, dtype=np.uint8)
@@ -119,15 +120,30 @@ def arrow_text(cells: pd.Series) -> pa.Array:
             array = pa.array(values, type=pa.string())
         except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or bytes mixed in with text
             array = pa.array([str(v) for v in values], type=pa.string())
+    array = one_array(array)
     return pc.utf8_trim_whitespace(array) if _needs_trim(array) else array
+
+
+def one_array(strings: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One string array of all the cells: Arrow splits a column holding more than 2 GB of
+    text into chunks (its 32-bit offsets), which become one array with 64-bit offsets."""
+    if not isinstance(strings, pa.ChunkedArray):
+        return strings
+    if strings.num_chunks == 1:
+        return strings.chunk(0)
+    if sum(c.nbytes for c in strings.chunks) < 2**31 - 1:
+        try:
+            return strings.combine_chunks()
+        except pa.ArrowInvalid:  # the text itself passes the 32-bit offsets
+            pass
+    return strings.cast(pa.large_string()).combine_chunks()
 
 
 def _arrow_strings(cells: pd.Series) -> pa.Array | None:
     """The column's own Arrow string array when it is Arrow-backed and has no nulls."""
     if not isinstance(cells.dtype, pd.ArrowDtype) or cells.dtype.pyarrow_dtype != pa.string():
         return None
-    chunked = cells.array.__arrow_array__()
-    array = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    array = one_array(cells.array.__arrow_array__())
     return array if array.null_count == 0 else None
 
 

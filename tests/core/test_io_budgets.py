@@ -245,3 +245,33 @@ def test_a_stata_file_read_in_chunks_stops_at_the_budget(tmp_path, monkeypatch):
 
 def test_budget_constants_are_what_the_messages_say():
     assert budget_module.MAX_CELL_XML_BYTES > 10 * budget_module.EXCEL_MAX_CELL_CHARS
+
+
+def test_a_column_of_more_than_2_gb_of_text_reads_as_one_array(monkeypatch):
+    """Arrow splits a string column past 2 GB (its 32-bit offsets) into chunks; a 3.2 GB text
+    column of an .xlsx crashed the loader ('ChunkedArray' has no 'buffers').  The chunks
+    become one array with 64-bit offsets, and every cell step reads it the same way (the
+    large layout is forced here on a small column: a 2 GB column is too large for a test)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from pilot_eval.io import cells
+
+    column = pd.Series([" 1,5", "NA", "2,25 ", "", "3"], name="y")
+    expected, expected_missing = cells.clean_text_column(column, decimal=",")
+    chunked = pa.chunked_array([pa.array(["a", " b"]), pa.array(["NA", "x"])])
+    assert cells.one_array(chunked).to_pylist() == ["a", " b", "NA", "x"]
+
+    real = cells.one_array
+
+    def as_large(strings):
+        single = real(strings)
+        return single.cast(pa.large_string())
+
+    monkeypatch.setattr(cells, "one_array", as_large)
+    large = cells.arrow_text(column)
+    assert pa.types.is_large_string(large.type)
+    assert cells.cell_bytes(large[2:4]).tobytes() == b"2,25"
+    got, missing = cells.clean_text_column(column, decimal=",")
+    assert missing == expected_missing == 2
+    pd.testing.assert_series_equal(got, expected)
