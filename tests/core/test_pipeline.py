@@ -64,8 +64,8 @@ def test_demo_writes_the_five_files_and_a_project(demo):
     assert "<html" in outputs.html.read_text(encoding="utf-8")
     assert (out / "demo.pilot.json").is_file() and (out / "data" / "outcomes.csv").is_file()
     assert not list(temporary_files(out))
-    status = check_output_set(out)  # results.json, brief.pdf and brief.html of one run
-    assert status.complete and set(status.files) == {"results.json", "brief.pdf", "brief.html"}
+    status = check_output_set(out)  # the five files of one run, each with its SHA-256
+    assert status.complete and set(status.files) == set(OUTPUTS)
 
 
 def test_every_output_is_readable_by_group_and_others_under_umask_022(demo):
