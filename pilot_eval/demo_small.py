@@ -116,16 +116,15 @@ def packaged(name: str) -> Path:
 def small_pilot_project(folder: str | Path) -> Project:
     """The small-pilot demo as a project whose data file is copied into ``folder/data``."""
     from pilot_eval.analysis import DidOptions
+    from pilot_eval.atomic import write_bytes
     from pilot_eval.estimators import PanelColumns
     from pilot_eval.io import load_table
-    from pilot_eval.jsonio import write_bytes_atomic
     from pilot_eval.project import OutcomeChoice, Project
     from pilot_eval.spec import DatasetSpec
 
     data_dir = Path(folder) / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    copy = write_bytes_atomic(data_dir / "outcomes.csv",
-                              packaged("outcomes.csv").read_bytes())
+    copy = write_bytes(data_dir / "outcomes.csv", packaged("outcomes.csv").read_bytes())
     columns = PanelColumns(outcome=OUTCOME[0], unit="team", time="month", treatment="pilot",
                            cluster="team")
     return Project(outcome_data=DatasetSpec.from_table(load_table(copy), columns),
