@@ -303,9 +303,13 @@ def clean_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
                     Path(entry.path).unlink()
                     removed.append(Path(entry.path))
             continue
-        if not (entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX)):
+        # ".name.<pid>.<random>.pilot-tmp", or "." before that when a writer given a
+        # temporary name (a renderer inside an OutputSet) wrote through its own temporary file
+        start = (len(prefix) if entry.name.startswith(prefix) else
+                 len(prefix) + 1 if entry.name.startswith("." + prefix) else 0)
+        if not (start and entry.name.endswith(TEMP_SUFFIX)):
             continue
-        owner = entry.name[len(prefix):-len(TEMP_SUFFIX)].split(".")[0]
+        owner = entry.name[start:-len(TEMP_SUFFIX)].split(".")[0]
         candidate = Path(entry.path)
         with _LOCK:
             if str(candidate) in _ACTIVE:

@@ -337,6 +337,9 @@ def test_an_export_removes_what_a_killed_export_left(tmp_path):
                for name in ("results.json", "brief.pdf", "brief.html", MANIFEST)]
     for orphan in orphans:
         orphan.write_bytes(b"")
+    nested = tmp_path / (f"..brief.pdf.{dead}.0123abcd{atomic.TEMP_SUFFIX}"
+                         f".{dead}.4567cdef{atomic.TEMP_SUFFIX}")
+    nested.write_bytes(b"%PDF half")  # a renderer's own temporary file of the set's one
     _export(tmp_path, "after the crash")
     assert _names(tmp_path) == sorted(["results.json", "brief.pdf", "brief.html", MANIFEST])
 
