@@ -4,6 +4,11 @@
 per column (no per-cell ``DataFrame.iloc``), so it stays smooth on large tables.  Sorting and
 filtering never copy the frame: the model keeps an array of row positions (``order``) and the
 row headers keep the spreadsheet row numbers of the file.
+
+On large tables (``ASYNC_SORT_ROWS`` rows or more) the sort keys and the ``argsort`` are
+computed in the model's own task runner, off the GUI thread; the new order is applied with one
+cheap ``layoutChanged`` when it arrives (``sort_done`` is emitted either way).  A sort that
+finishes after the table or the filter changed is dropped.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import math
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from .task_runner import TaskRunner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 BLOCK_ROWS = 2048  # cells are converted for display a block of rows at a time
@@ -20,6 +27,8 @@ MAX_BLOCKS = 512  # cached blocks (all columns); the cache is emptied when it gr
 MISSING_TEXT = ""
 FLOAT_DIGITS = 6
 PLAIN_RANGE = (1e-4, 1e15)  # magnitudes written without an exponent
+ASYNC_SORT_ROWS = 100_000  # tables at least this long are sorted off the GUI thread
+SORT_TASK = "sort"
 
 
 def format_cell(value: Any) -> str:
@@ -45,10 +54,18 @@ def format_cell(value: Any) -> str:
 
 
 class DataFrameModel(QAbstractTableModel):
-    """Shows a DataFrame; row headers are spreadsheet row numbers (header = row 1)."""
+    """Shows a DataFrame; row headers are spreadsheet row numbers (header = row 1).
+
+    ``sort_done`` is emitted once a sort's order is shown (at once on small tables, when the
+    worker's answer arrives on large ones)."""
+
+    sort_done = Signal()
 
     def __init__(self, frame: Any = None, parent: Any = None) -> None:
         super().__init__(parent)
+        self._runner = TaskRunner(self, max_threads=1)
+        self._runner.finished.connect(self._on_sorted)
+        self._version = 0  # bumped whenever the frame or the filter changes
         self._frame = None
         self._columns: list[str] = []
         self._arrays: dict[tuple[int, int], Any] = {}
@@ -58,6 +75,8 @@ class DataFrameModel(QAbstractTableModel):
 
     def set_frame(self, frame: Any) -> None:
         """Show ``frame`` (``None`` for an empty model); the frame is not copied or changed."""
+        self._runner.cancel(SORT_TASK)
+        self._version += 1
         self.beginResetModel()
         self._frame = frame
         self._columns = [str(c) for c in frame.columns] if frame is not None else []
@@ -138,21 +157,39 @@ class DataFrameModel(QAbstractTableModel):
         return int(hits[0]) if len(hits) else -1
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort the shown rows by ``column`` (missing values last; a stable sort)."""
+        """Sort the shown rows by ``column`` (missing values last; a stable sort).  Large
+        tables are sorted in a worker; ``sort_done`` says when the order is shown."""
         if self._frame is None or not 0 <= column < len(self._columns):
             return
+        series, rows = self._frame.iloc[:, column], self._order
+        falling = order == Qt.SortOrder.DescendingOrder
+        if len(self._frame) < ASYNC_SORT_ROWS:
+            self._show_order(sorted_order(series, rows, falling))
+            return
+        version = self._version
+        self._runner.run(SORT_TASK, lambda _progress: (version, sorted_order(series, rows,
+                                                                             falling)),
+                         title="Sorting the table failed")
+
+    def is_sorting(self) -> bool:
+        return self._runner.is_running(SORT_TASK)
+
+    def _on_sorted(self, _key: str, result: Any) -> None:
+        version, order = result
+        if version == self._version:  # the table and the filter are those that were sorted
+            self._show_order(order)
+
+    def _show_order(self, order: Any) -> None:
         self.layoutAboutToBeChanged.emit()
-        rows = np.arange(len(self._frame)) if self._order is None else self._order
-        keys = sort_keys(self._frame.iloc[:, column])[rows]
-        ranked = np.argsort(keys, kind="stable")
-        if order == Qt.SortOrder.DescendingOrder:
-            ranked = descending(keys, ranked)
-        self._order = rows[ranked]
+        self._order = order
         self.layoutChanged.emit()
+        self.sort_done.emit()
 
     def set_filter(self, column: int | None, text: str) -> int:
         """Show only rows whose ``column`` (None: any column) contains ``text`` (ignoring case);
         an empty ``text`` shows every row.  Returns the number of rows shown."""
+        self._runner.cancel(SORT_TASK)
+        self._version += 1
         self.beginResetModel()
         if not text or self._frame is None:
             self._order = None
@@ -177,6 +214,18 @@ def spreadsheet_rows(frame: Any) -> Any:
     if frame.index.dtype.kind in "iu":
         return frame.index.to_numpy(dtype=np.int64) + 2
     return np.arange(len(frame), dtype=np.int64) + 2
+
+
+def sorted_order(series: Any, rows: Any, falling: bool) -> Any:
+    """The frame positions ``rows`` (None: all) in the order of ``series``' values (stable;
+    missing values last, also when ``falling``)."""
+    if rows is None:
+        rows = np.arange(len(series))
+    keys = sort_keys(series)[rows]
+    ranked = np.argsort(keys, kind="stable")
+    if falling:
+        ranked = descending(keys, ranked)
+    return rows[ranked]
 
 
 def sort_keys(series: Any) -> Any:

@@ -1,0 +1,77 @@
+"""Sorting a large grid off the GUI thread: the order computed in the model's worker is the
+same as pandas' stable sort (brute-force reference: ``DataFrame.sort_values(kind="stable",
+na_position="last")``), the grid shows it once ``sort_done`` arrives, and a sort overtaken by a
+new table or filter is dropped.  The size threshold is lowered so the tests stay small."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pilot_eval.ui import table_model
+from pilot_eval.ui.table_model import DataFrameModel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+@pytest.fixture(autouse=True)
+def sort_in_worker(monkeypatch):
+    monkeypatch.setattr(table_model, "ASYNC_SORT_ROWS", 1)
+
+
+def frame(rows: int = 500) -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    team = rng.choice(["North", "south", "East", "west", None], size=rows)
+    score = rng.normal(size=rows).round(1)
+    score[rng.random(rows) < 0.1] = np.nan
+    return pd.DataFrame({"team": team, "score": score})
+
+
+def shown_rows(model: DataFrameModel) -> list[int]:
+    return [int(model.headerData(r, Qt.Orientation.Vertical)) - 2
+            for r in range(model.rowCount())]
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+@pytest.mark.parametrize("column", [0, 1])
+def test_worker_sort_shows_the_pandas_order(qtbot, column, ascending):
+    data = frame()
+    model = DataFrameModel(data)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    order = Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder
+    with qtbot.waitSignal(model.sort_done):
+        model.sort(column, order)
+    expected = data.sort_values(data.columns[column], ascending=ascending, kind="stable",
+                                na_position="last").index.tolist()
+    assert shown_rows(model) == expected
+    first = data.iloc[expected[0], column]
+    assert model.data(model.index(0, column), DISPLAY) == table_model.format_cell(first)
+
+
+def test_sorting_through_the_header_click_path_sorts_the_grid(qtbot):
+    data = frame()
+    model = DataFrameModel(data)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    with qtbot.waitSignal(model.sort_done):
+        view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert shown_rows(model) == data.sort_values("score", kind="stable",
+                                                 na_position="last").index.tolist()
+
+
+def test_a_sort_overtaken_by_a_filter_is_dropped(qtbot):
+    data = frame()
+    model = DataFrameModel(data)
+    model.sort(1)
+    shown = model.set_filter(0, "north")  # the table changed while the worker sorted
+    qtbot.waitUntil(lambda: not model.is_sorting())
+    qtbot.wait(50)  # let a stale answer, if any, be delivered
+    assert model.rowCount() == shown
+    assert shown_rows(model) == data.index[data["team"].str.contains(
+        "north", case=False, na=False)].tolist()
