@@ -67,6 +67,13 @@ class Issue:
     code: str = ""  # the validation's code, e.g. "totals_rows"
 
 
+def warm_views() -> None:
+    """Import, in the worker that loads a table, what the window needs to show it: the first
+    import of the report's wording (``impact_text`` -> ``pilot_eval.report``) takes about
+    0.3 s, which would otherwise hold up the GUI thread when the table arrives."""
+    from . import impact_text  # noqa: F401
+
+
 def missing_roles(roles: dict[str, str | None]) -> list[str]:
     """Labels of the roles still needed before the data can be checked and analysed."""
     missing = [ROLE_LABELS[r] for r in ("unit", "time", "outcome") if not roles.get(r)]
@@ -192,7 +199,9 @@ class Controller(PlanMixin, StaffMixin, QObject):
 
     def _use_task(self, table: Any, progress: Any) -> tuple[Any, dict[str, str | None], str]:
         progress.report(0.5, "Guessing column roles")
-        return table, self.core.guess_roles(table.frame), ""
+        roles = self.core.guess_roles(table.frame)
+        warm_views()
+        return table, roles, ""
 
     def reset(self) -> None:
         """A new, empty project (the window asks about unsaved changes first)."""
@@ -413,6 +422,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
         self.header_row = None
         table = self.core.load_table(path, progress)
         roles = self.core.guess_roles(table.frame)
+        warm_views()
         progress.report(1.0, "Loaded")
         return table, roles, ""
 

@@ -29,6 +29,7 @@ FLOAT_DIGITS = 6
 PLAIN_RANGE = (1e-4, 1e15)  # magnitudes written without an exponent
 ASYNC_SORT_ROWS = 100_000  # tables at least this long are sorted off the GUI thread
 SORT_TASK = "sort"
+TEXT_CHUNK = 65_536  # text sort keys are built this many rows at a time (short lock holds)
 
 
 def format_cell(value: Any) -> str:
@@ -236,8 +237,44 @@ def sort_keys(series: Any) -> Any:
     if series.dtype.kind == "M":
         values = series.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
         return np.where(series.isna().to_numpy(), np.inf, values)
+    ranks = text_keys(series)
+    if ranks is not None:
+        return ranks
     codes, uniques = series.factorize(sort=True)  # missing -> -1
     return np.where(codes < 0, np.inf, codes.astype(float))
+
+
+def text_keys(series: Any) -> Any:
+    """Ranks of a text column's values in code-point order (as ``factorize(sort=True)``;
+    missing = +inf), or None when the column holds anything but text.  The values are turned
+    into a numpy string array a chunk at a time and ranked by numpy's sort, which runs without
+    the interpreter lock, so a worker sorting a 1M-row column never holds up the GUI thread
+    for long (pandas' ``factorize`` holds the lock for the whole column)."""
+    import pandas as pd
+    from pandas.api.types import infer_dtype
+
+    if not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
+        return None
+    values = series.to_numpy(dtype=object)
+    missing = np.empty(len(values), dtype=bool)
+    parts = []
+    for start in range(0, len(values), TEXT_CHUNK):
+        chunk = values[start:start + TEXT_CHUNK]
+        gone = pd.isna(chunk)
+        missing[start:start + len(chunk)] = gone
+        present = chunk[~gone]
+        if infer_dtype(present, skipna=False) not in ("string", "empty"):
+            return None  # numbers, dates or mixed values: factorize's own ordering
+        parts.append(present.astype(str))
+    keys = np.full(len(values), np.inf)
+    text = np.concatenate(parts) if parts else np.zeros(0, dtype=str)
+    if len(text):
+        order = np.argsort(text, kind="stable")
+        ordered = text[order]
+        ranks = np.empty(len(text))
+        ranks[order] = np.concatenate([[0], np.cumsum(ordered[1:] != ordered[:-1])])
+        keys[~missing] = ranks
+    return keys
 
 
 def descending(keys: Any, ranked: Any) -> Any:

@@ -75,3 +75,16 @@ def test_a_sort_overtaken_by_a_filter_is_dropped(qtbot):
     assert model.rowCount() == shown
     assert shown_rows(model) == data.index[data["team"].str.contains(
         "north", case=False, na=False)].tolist()
+
+
+def test_text_keys_rank_as_pandas_factorize_sorted():
+    """Reference: ``Series.factorize(sort=True)`` codes (missing -> +inf); text ranks are
+    built in chunks, so the column is longer than one chunk."""
+    rng = np.random.default_rng(7)
+    values = rng.choice(["b", "a", "", "É", "e", "a b", "Z", None], size=3 * 65_536 + 11)
+    for series in (pd.Series(values, dtype=object), pd.Series(values, dtype="string")):
+        codes, _ = series.factorize(sort=True)
+        expected = np.where(codes < 0, np.inf, codes.astype(float))
+        np.testing.assert_array_equal(table_model.text_keys(series), expected)
+    assert table_model.text_keys(pd.Series(["a", 1, None], dtype=object)) is None
+    assert table_model.text_keys(pd.Series([1.5, 2.0])) is None
