@@ -101,8 +101,11 @@ def require_memory(need: float, *, file: str, what: str, free: int | None = None
     free = available_memory() if free is None else free
     if free is None or need <= free:
         return
+    needed, available = size_text(need), size_text(free)
+    if needed == available:  # "needs about 7.5 GB, but only 7.5 GB is free" reads as a fault
+        needed, available = f"{need / 1024**3:.2f} GB", f"{free / 1024**3:.2f} GB"
     raise DataError(f"the file is too large for this computer's free memory: {what}, which "
-                    f"needs about {size_text(need)}, but only {size_text(free)} is free",
+                    f"needs about {needed}, but only {available} is free",
                     file=file, hint=_FITS_HINT)
 
 

@@ -247,6 +247,18 @@ def test_budget_constants_are_what_the_messages_say():
     assert budget_module.MAX_CELL_XML_BYTES > 10 * budget_module.EXCEL_MAX_CELL_CHARS
 
 
+def test_a_refusal_never_says_it_needs_what_is_free():
+    """7.52 GB needed against 7.48 GB free read 'needs about 7.5 GB, but only 7.5 GB is free'."""
+    with pytest.raises(DataError) as caught:
+        budget_module.require_memory(7.52 * 2**30, file="big.xlsx", what="its sheet",
+                                     free=int(7.48 * 2**30))
+    assert "needs about 7.52 GB, but only 7.48 GB is free" in caught.value.message
+    with pytest.raises(DataError) as caught:
+        budget_module.require_memory(9.4 * 2**30, file="big.xlsx", what="its sheet",
+                                     free=int(7.48 * 2**30))
+    assert "needs about 9.4 GB, but only 7.5 GB is free" in caught.value.message
+
+
 def test_a_column_of_more_than_2_gb_of_text_reads_as_one_array(monkeypatch):
     """Arrow splits a string column past 2 GB (its 32-bit offsets) into chunks; a 3.2 GB text
     column of an .xlsx crashed the loader ('ChunkedArray' has no 'buffers').  The chunks
