@@ -368,8 +368,9 @@ def brute_force_concordance(time, died, risk, entry, strata):
     return good / total
 
 
-def test_concordance_with_entry_and_strata_matches_pair_loop():
-    rng = np.random.default_rng(21)
+def _concordance_matches_pair_loop(seed: int) -> None:
+    """Delayed entry, ties and two strata, against the brute-force pair loop."""
+    rng = np.random.default_rng(seed)
     n = 160
     entry = np.where(rng.random(n) < 0.5, -np.inf, rng.integers(0, 6, n))
     time = np.maximum(entry, 0) + rng.integers(1, 12, n)
@@ -377,9 +378,12 @@ def test_concordance_with_entry_and_strata_matches_pair_loop():
     risk = np.round(rng.normal(size=n), 1)
     strata = rng.integers(0, 2, n)
     expected = brute_force_concordance(time, died, risk, entry, strata)
-    freq = np.ones(n)
-    assert harrell_concordance(time, died, risk, freq=freq, entry=entry,
+    assert harrell_concordance(time, died, risk, freq=np.ones(n), entry=entry,
                                strata=strata) == pytest.approx(expected, abs=1e-12)
+
+
+def test_concordance_with_entry_and_strata_matches_pair_loop():
+    _concordance_matches_pair_loop(21)
 
 
 def test_concordance_is_unchanged_by_start_stop_split(rossi):
@@ -395,16 +399,7 @@ def test_concordance_is_unchanged_by_start_stop_split(rossi):
 def test_concordance_walk_matches_pair_loop(monkeypatch):
     """The Fenwick walk (many distinct risks) against the brute-force pair loop."""
     monkeypatch.setattr(cox_diagnostics, "_GRID_CELLS", 0)
-    rng = np.random.default_rng(22)
-    n = 160
-    entry = np.where(rng.random(n) < 0.5, -np.inf, rng.integers(0, 6, n))
-    time = np.maximum(entry, 0) + rng.integers(1, 12, n)
-    died = rng.random(n) < 0.6
-    risk = np.round(rng.normal(size=n), 1)
-    strata = rng.integers(0, 2, n)
-    expected = brute_force_concordance(time, died, risk, entry, strata)
-    assert harrell_concordance(time, died, risk, freq=np.ones(n), entry=entry,
-                               strata=strata) == pytest.approx(expected, abs=1e-12)
+    _concordance_matches_pair_loop(22)
 
 
 @pytest.mark.parametrize("seed", range(6))
