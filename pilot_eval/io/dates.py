@@ -69,8 +69,7 @@ def parse_dates(
                         hint="Choose the column with the dates; if these are Excel date "
                              "numbers (such as 45000), format the column as dates in Excel "
                              "(dd/mm/yyyy) before saving.")
-    raw = series.astype(object).where(series.notna(), "").to_numpy(dtype=str)
-    distinct, inverse = np.unique(raw, return_inverse=True)  # a period column repeats a lot
+    distinct, inverse = _distinct_text(series)  # a date column repeats a lot
     try:
         parsed = _parse_distinct(pd.Series(distinct, dtype=object), column=column, file=file,
                                  date_format=date_format)
@@ -80,6 +79,20 @@ def parse_dates(
         raise
     return pd.Series(parsed.to_numpy(dtype="datetime64[ns]")[inverse], index=series.index,
                      name=series.name)
+
+
+def _distinct_text(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(texts, return_inverse=True)`` of the column's values as text (missing: "").
+
+    Hashes the column first (``pd.factorize``) so only its few distinct values are turned into
+    text and sorted: the same arrays as ``np.unique`` on all rows, without sorting 1M strings.
+    """
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    texts = np.asarray(uniques, dtype=object).astype(str)
+    if bool((codes < 0).any()):
+        texts = np.append(texts, "")  # code -1 (missing) takes this last ""
+    distinct, merged = np.unique(texts, return_inverse=True)
+    return distinct, merged.reshape(-1)[codes]
 
 
 def _parse_distinct(series: pd.Series, *, column: str, file: str | None,

@@ -262,3 +262,19 @@ def test_fractional_pilot_starts_are_named_at_their_rows():
         normalise_periods(periods([1, 2, 3, 4], cohort=["never", 0, 2.5, 3]), time="t",
                           cohort="c")
     assert caught.value.rows == (4,)
+
+
+@pytest.mark.parametrize("values", [
+    ["03/04/2020", None, "03/04/2020", float("nan"), " 1/2/2021", "", "2020-01-01", 1, "1", 2.5],
+    ["b", "a", "b"], [], [None, None],
+])
+def test_distinct_texts_equal_numpy_unique_of_every_row_as_text(values):
+    """The hashed shortcut returns exactly ``np.unique(rows as text, return_inverse=True)``."""
+    from pilot_eval.io.dates import _distinct_text
+
+    series = pd.Series(values, dtype=object)
+    rows = series.astype(object).where(series.notna(), "").to_numpy(dtype=str)
+    expected, expected_inverse = np.unique(rows, return_inverse=True)
+    distinct, inverse = _distinct_text(series)
+    assert distinct.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()

@@ -330,3 +330,26 @@ def test_overall_without_each_equals_the_full_leave_one_out(cohorts):
     boot = CallawaySantAnna(control="not-yet", bootstrap=100, seed=3)
     fits = list(overall_without_each(boot, frame, roles, [1, 2]))
     assert all(hasattr(fit, "att_gt") for _, fit in fits)
+
+
+def test_pretest_with_fewer_clusters_than_pre_cells_is_singular_as_the_full_check_says():
+    """V = S'S/n from 3 clusters cannot be inverted for 6 pre-treatment cells (rank <= 3): the
+    early return must agree with forming V and taking its 1-norm condition number."""
+    from pilot_eval.estimators.did.callaway_santanna.aggregate import SINGULAR_PRETEST, pretest
+    from pilot_eval.estimators.did.callaway_santanna.attgt import GroupTimeCells, cluster_sums
+
+    rng = np.random.default_rng(5)
+    n_units, group, time = 60, np.array([5.0] * 6 + [3.0]), np.array([1.0, 2, 3, 4, 1, 2, 4])
+    cells = GroupTimeCells(group=group, time=time, base=time - 1, estimate=rng.normal(size=7),
+                           influence=rng.normal(size=(n_units, 7)), problems=(None,) * 7,
+                           is_reference=np.zeros(7, dtype=bool), warnings=())
+    se = np.ones(7)
+    clusters = np.arange(n_units) % 3
+    result = pretest(cells, se, clusters)
+    assert (result.statistic, result.df, result.p_value, result.reason) == (
+        None, 6, None, SINGULAR_PRETEST)
+    psi = cluster_sums(cells.influence[:, group > time], clusters)
+    v = psi.T @ psi / n_units
+    assert 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps  # the full check agrees
+    unclustered = pretest(cells, se, None)  # 60 units, 6 cells: invertible, a statistic
+    assert unclustered.reason is None and unclustered.statistic > 0

@@ -170,6 +170,9 @@ def aggregate_all(cells: GroupTimeCells, cohort: np.ndarray,
             calendar(cells, cohort))
 
 
+SINGULAR_PRETEST = "singular covariance of pre-treatment effects"
+
+
 def pretest(cells: GroupTimeCells, se: np.ndarray,
             clusters: np.ndarray | None = None) -> PretestParts:
     """Wald test that all pre-treatment ATT(g,t) (g > t) are zero: ``W = n a' V^-1 a``.
@@ -184,8 +187,12 @@ def pretest(cells: GroupTimeCells, se: np.ndarray,
         return PretestParts(None, len(pre), None, "some pre-treatment ATT(g,t) are missing")
     n = cells.n_units
     psi = cluster_sums(cells.influence[:, pre], clusters)
+    # V = S'S / n has rank <= the rows of S: with fewer clusters than pre-treatment cells it is
+    # singular whatever its entries, so skip forming and inverting it (975 x 975 on 500 teams).
+    if psi.shape[0] < psi.shape[1]:
+        return PretestParts(None, len(pre), None, SINGULAR_PRETEST)
     v = np.einsum("ij,ik->jk", psi, psi) / n
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
-        return PretestParts(None, len(pre), None, "singular covariance of pre-treatment effects")
+        return PretestParts(None, len(pre), None, SINGULAR_PRETEST)
     statistic = float(n * estimates @ np.linalg.solve(v, estimates))
     return PretestParts(statistic, len(pre), float(chi2_sf(statistic, len(pre))), None)
