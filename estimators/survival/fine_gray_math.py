@@ -87,10 +87,14 @@ def _at_grid(sets: RiskSets, values: np.ndarray) -> np.ndarray:
     competing rows enter the second (the others add zero): the same sums in the same order.
     """
     values = values.reshape(values.shape[0], -1)
-    columns = np.ascontiguousarray(values.T)
+    return _at_grid_columns(sets, np.ascontiguousarray(values.T))
+
+
+def _at_grid_columns(sets: RiskSets, columns: np.ndarray) -> np.ndarray:
+    """``_at_grid`` of the values given already transposed (m x n, C-contiguous)."""
     first = sets.first_at_risk
-    inside = first < values.shape[0]
-    followed = np.zeros((first.size, values.shape[1]))
+    inside = first < columns.shape[1]
+    followed = np.zeros((first.size, columns.shape[0]))
     tails = np.cumsum(columns[:, ::-1], axis=1)[:, ::-1]  # sum over rows j >= i
     followed[inside] = tails[:, first[inside]].T
     before = np.zeros_like(followed)
@@ -124,9 +128,14 @@ def likelihood(data: FineGrayData, sets: RiskSets, beta: np.ndarray) -> Parts:
     shift = float(eta.max())
     risk = np.exp(eta - shift)
     upper = np.triu_indices(p)
-    columns = [risk[:, None], risk[:, None] * x,
-               risk[:, None] * x[:, upper[0]] * x[:, upper[1]]]
-    sums = _at_grid(sets, np.hstack(columns))
+    # the columns risk, risk x_a, risk x_a x_b (a <= b), built transposed for the row-wise
+    # cumulative sums (the same products as ``risk[:, None] * x[:, a] * x[:, b]``)
+    x_rows = x.T
+    columns = np.empty((1 + p + upper[0].size, x.shape[0]))
+    columns[0] = risk
+    np.multiply(risk, x_rows, out=columns[1:1 + p])
+    np.multiply(risk * x_rows[upper[0]], x_rows[upper[1]], out=columns[1 + p:])
+    sums = _at_grid_columns(sets, columns)
     s0, s1 = sums[:, 0], sums[:, 1:1 + p]
     s2 = np.zeros((sums.shape[0], p, p))
     s2[:, upper[0], upper[1]] = sums[:, 1 + p:]
