@@ -253,18 +253,16 @@ def _contiguous_counts(begin: np.ndarray, far: np.ndarray, counted_end: np.ndarr
         return np.bincount(codes[keep] * k + period[keep], weight[keep],
                            n_groups * k).reshape(n_groups, k)
 
-    head_start = runs(np.searchsorted(firsts, begin, "left"),
-                      np.searchsorted(firsts, far, "right") - 1, w)
-    head_end = runs(np.searchsorted(lasts, begin, "left"),
-                    np.searchsorted(lasts, far, "left") - 1, w)
-    ends_in = np.searchsorted(firsts, far, "right") - 1  # period holding the day ``far``
+    first_in = np.searchsorted(lasts, begin, "left")  # first period the spell overlaps
+    last_in = np.searchsorted(firsts, far, "right") - 1  # last one (it holds the day ``far``)
+    head_start = runs(np.searchsorted(firsts, begin, "left"), last_in, w)
+    head_end = runs(first_in, np.searchsorted(lasts, far, "left") - 1, w)
+    ends_in = last_in
     inside = (ends_in >= 0) & (far <= lasts[np.clip(ends_in, 0, k - 1)])
     period_of_end = np.clip(ends_in, 0, k - 1)
     leaving = counted_end & inside
     leavers = at(period_of_end, leaving, w)
     stayed_then_left = at(period_of_end, leaving & (begin <= firsts[period_of_end]), w)
-    first_in = np.searchsorted(lasts, begin, "left")  # first period the spell overlaps
-    last_in = np.searchsorted(firsts, far, "right") - 1  # last one
     lengths = (lasts - firsts + 1).astype(float)
     overlaps = first_in <= last_in
     lead = np.maximum(begin - firsts[np.clip(first_in, 0, k - 1)], 0)
