@@ -267,12 +267,21 @@ def text_keys(series: Any) -> Any:
             return None  # numbers, dates or mixed values: factorize's own ordering
         parts.append(present.astype(str))
     keys = np.full(len(values), np.inf)
-    text = np.concatenate(parts) if parts else np.zeros(0, dtype=str)
-    if len(text):
+    count = sum(len(part) for part in parts)
+    if count:
+        # Copied into one array a chunk at a time (one np.concatenate holds the lock ~35 ms).
+        width = max(1, *(part.dtype.itemsize // 4 for part in parts))
+        text = np.empty(count, dtype=f"<U{width}")
+        done = 0
+        for part in parts:
+            text[done:done + len(part)] = part
+            done += len(part)
         order = np.argsort(text, kind="stable")
         ordered = text[order]
-        ranks = np.empty(len(text))
-        ranks[order] = np.concatenate([[0], np.cumsum(ordered[1:] != ordered[:-1])])
+        sorted_ranks = np.zeros(count)
+        np.cumsum(ordered[1:] != ordered[:-1], out=sorted_ranks[1:])
+        ranks = np.empty(count)
+        ranks[order] = sorted_ranks
         keys[~missing] = ranks
     return keys
 
