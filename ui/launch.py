@@ -52,6 +52,20 @@ def _use_user_cache_folders() -> None:
     os.environ["MPLCONFIGDIR"] = str(folder)
 
 
+def _one_blas_thread() -> None:
+    """Linear algebra on one thread unless the user set otherwise (before numpy is imported).
+
+    pilot-eval's matrix products are small (Cox information matrices, event-study covariances,
+    the Poisson DiD's normal equations) or tall and thin: OpenBLAS's extra threads only spin.
+    Measured on 100,000 staff spells (benchmarks/bench_staff_records.py, idle 2-core machine):
+    3.23 s CPU / 2.62 s wall with the default threads, 2.49 s / 2.48 s on one thread; results
+    agree to the last one or two bits (docs/performance.md).  An analyst who wants the threads
+    sets ``OPENBLAS_NUM_THREADS`` (or ``MKL_NUM_THREADS``) themselves.
+    """
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 def _self_test(argv: Sequence[str]) -> int:
     if len(argv) != 2:
         print(f"usage: pilot-eval {SELF_TEST_FLAG} OUT_DIR", file=sys.stderr)
@@ -64,6 +78,7 @@ def _self_test(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a no-op unless frozen
     arguments = list(sys.argv[1:] if argv is None else argv)
+    _one_blas_thread()
     _use_user_cache_folders()
     if arguments and arguments[0] == SELF_TEST_FLAG:
         return _self_test(arguments)
