@@ -10,9 +10,9 @@ classes are in ``results``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal, Unpack, get_args
+from typing import Any, Literal, TypeVar, Unpack, get_args
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,9 @@ __all__ = [
     "CallawaySantAnna",
     "CallawaySantAnnaResult",
 ]
+
+_Estimate = TypeVar("_Estimate")
+"""What ``each_unit_left_out`` computes on each smaller panel."""
 
 
 def _check_non_negative_int(option: str, value: object, *, allow_none: bool = False) -> None:
@@ -195,6 +198,16 @@ class CallawaySantAnna:
         the same arrays the smaller frame gives, so the same estimates; the warnings are the
         whole panel's); where that cannot be read off the panel, the smaller frame is fitted.
         """
+        yield from self.each_unit_left_out(
+            frame, columns, units, lambda smaller, periods: self._estimate(smaller, columns,
+                                                                           periods))
+
+    def each_unit_left_out(self, frame: pd.DataFrame, columns: PanelColumns,
+                           units: Iterable[object],
+                           estimate: Callable[[PreparedPanel, Any], _Estimate]
+                           ) -> Iterator[tuple[object, _Estimate | CallawaySantAnnaResult]]:
+        """``(unit, estimate(panel without unit, periods))`` for each of ``units``, the panel
+        prepared once; the smaller frame is fitted where the unit cannot be left out of it."""
         encoded, periods = encode_periods(frame, columns)
         panel = self._prepare(encoded, columns)
         for unit in units:
@@ -202,7 +215,7 @@ class CallawaySantAnna:
             if smaller is None:
                 yield unit, self.fit(frame[frame[columns.unit] != unit], columns)
             else:
-                yield unit, self._estimate(smaller, columns, periods)
+                yield unit, estimate(smaller, periods)
 
     def _prepare(self, frame: pd.DataFrame, columns: PanelColumns) -> PreparedPanel:
         if columns.weights is not None:

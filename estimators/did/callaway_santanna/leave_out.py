@@ -18,10 +18,9 @@ import pandas as pd
 from pilot_eval.estimators.columns import PanelColumns
 from pilot_eval.estimators.did.callaway_santanna.aggregate import simple
 from pilot_eval.estimators.did.callaway_santanna.attgt import group_time_cells
-from pilot_eval.estimators.did.callaway_santanna.data import PreparedPanel, without_unit
+from pilot_eval.estimators.did.callaway_santanna.data import PreparedPanel
 from pilot_eval.estimators.did.callaway_santanna.results import z_headline
 from pilot_eval.estimators.inference.distributions import norm_ppf
-from pilot_eval.estimators.periods import encode_periods
 from pilot_eval.estimators.results import Number
 
 if TYPE_CHECKING:
@@ -52,14 +51,8 @@ def overall_without_each(model: CallawaySantAnna, frame: pd.DataFrame, columns: 
     if model.bootstrap:
         yield from model.leave_one_out(frame, columns, units)
         return
-    encoded, _ = encode_periods(frame, columns)
-    panel = model._prepare(encoded, columns)
-    for unit in units:
-        smaller = without_unit(panel, unit, columns, model.unbalanced)
-        if smaller is None:
-            yield unit, model.fit(frame[frame[columns.unit] != unit], columns)
-        else:
-            yield unit, overall_att(model, smaller)
+    yield from model.each_unit_left_out(frame, columns, units,
+                                        lambda smaller, _periods: overall_att(model, smaller))
 
 
 def overall_att(model: CallawaySantAnna, panel: PreparedPanel) -> OverallAtt:
