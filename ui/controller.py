@@ -56,6 +56,15 @@ ROLE_LABELS = {
 }
 
 
+def loader_notes(table: Any) -> str:
+    """What the loader decided that the user must know (column names found below title
+    rows, numbers such as 1,700 that read two ways, rows in another encoding): shown at the
+    top of the checks list."""
+    notes = getattr(table, "notes", ())
+    return " ".join(n for n in notes if isinstance(n, str)) if isinstance(notes, tuple | list) \
+        else ""
+
+
 @dataclass(frozen=True)
 class Issue:
     """One line of the validation list."""
@@ -201,7 +210,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
         progress.report(0.5, "Guessing column roles")
         roles = self.core.guess_roles(table.frame)
         warm_views()
-        return table, roles, ""
+        return table, roles, loader_notes(table)
 
     def reset(self) -> None:
         """A new, empty project (the window asks about unsaved changes first)."""
@@ -424,7 +433,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
         roles = self.core.guess_roles(table.frame)
         warm_views()
         progress.report(1.0, "Loaded")
-        return table, roles, ""
+        return table, roles, loader_notes(table)
 
     # ----------------------------------------------------------------- answers
     @property
@@ -445,6 +454,8 @@ class Controller(PlanMixin, StaffMixin, QObject):
         self.raw_table, self.excluded = table, tuple(extras.get("excluded", ()))
         if "header_row" in extras:  # a project: the row of column names it keeps
             self.header_row = extras["header_row"]
+        elif getattr(table, "header_row", None):  # found below title rows by load_table
+            self.header_row = table.header_row
         if self.excluded:
             table = self.core.exclude(table, self.excluded)
         self.table, self.report_output, self.source_note = table, None, note

@@ -64,40 +64,12 @@ def detect_date_format(frame: Any, sample: int = 200) -> str | None:
 def guess_header(frame: Any) -> int:
     """The row that most likely holds the column names, from a table read with row 1 as its
     header (that row, then the first data rows)."""
-    from pilot_eval.io.excel import guess_header_row
+    from pilot_eval.io.header_guess import guess_header_row
 
     top = frame.head(GUESS_ROWS - 1).astype(object)
     rows = [[None if str(c).startswith("Unnamed:") else str(c) for c in frame.columns]]
     rows += [[None if v is None or v != v else v for v in row] for row in top.values.tolist()]
     return guess_header_row(rows, limit=GUESS_ROWS)
-
-
-def guess_text_header(path: str, limit: int = GUESS_ROWS) -> int:
-    """For a text file that cannot be read with row 1 as its header (a title line above the
-    column names): the row of column names, from the first lines split at the delimiter that
-    gives the widest rows."""
-    import csv
-    import io
-
-    from pilot_eval.io.excel import guess_header_row
-
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(64 * 1024)
-    except OSError:
-        return 1
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = head.decode("cp1252", errors="replace")
-    lines = text.splitlines()[:limit]
-    best: list[list[object]] = []
-    for delimiter in (",", ";", "\t", "|"):
-        rows = [[cell or None for cell in row]
-                for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
-        if max((len(r) for r in rows), default=0) > max((len(r) for r in best), default=0):
-            best = rows
-    return guess_header_row(best, limit=limit) if best else 1
 
 
 def _name_of(mapping: dict[str, Any], value: Any) -> str:
@@ -209,7 +181,16 @@ class ImportDialog(QDialog):
 
     def show_table(self, table: Any) -> None:
         """The file as read with the current options (the first time, the column names are
-        looked for below any title rows: ``pilot_eval.io.excel.guess_header_row``)."""
+        looked for below any title rows: ``pilot_eval.io.header_guess.guess_header_row``; a
+        file that cannot be read with the names in row 1 comes back read from the row below its
+        title rows, ``table.header_row``, which the header-row box then shows)."""
+        guessed = getattr(table, "header_row", None)
+        if guessed and guessed > 1 and guessed != self.header_row.value() \
+                and self.header_row.isEnabled():
+            self._guessed = True
+            self.header_row.blockSignals(True)  # already read from that row: do not re-read
+            self.header_row.setValue(guessed)
+            self.header_row.blockSignals(False)
         if not self._guessed and self.header_row.isEnabled():
             self._guessed = True
             guess = guess_header(table.frame)
@@ -243,12 +224,6 @@ class ImportDialog(QDialog):
         self.show_problem(getattr(info, "message", str(info)))
 
     def show_problem(self, message: str) -> None:
-        if not self._guessed and self.header_row.isEnabled() and \
-                Path(self.path).suffix.lower() in TEXT_SUFFIXES:
-            self._guessed = True  # perhaps title lines above the column names
-            guess = guess_text_header(self.path)
-            if guess > 1:
-                self.header_row.setValue(guess)  # reads the file again from that row
-                return
+        # (title rows above the column names were looked for by load_table already)
         self.detected.setText(f"Could not read the file with these settings: {message}")
         self.ok_button.setEnabled(False)

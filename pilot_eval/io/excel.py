@@ -29,6 +29,7 @@ from pilot_eval.io.frames import (
     drop_unnamed_empty,
     finish_text_frame,
     require_rows,
+    rows_below_header,
 )
 
 PADDED_CELL_BYTES = 24
@@ -132,32 +133,42 @@ def read_xlsx(source: IO[bytes], *, sheet: str | None, file: str,
     require_memory(len(rows) * width * PADDED_CELL_BYTES, file=file,
                    what=f"the sheet '{sheet}' spans {len(rows):,} rows x {width:,} columns")
     rows = [r + [None] * (width - len(r)) for r in rows]
-    header = clean_header(rows[0], file=f"{file} [{sheet}]")
-    body = pd.DataFrame([[_cell(v) for v in r] for r in rows[1:]], columns=range(width),
-                        dtype=object)
+    with rows_below_header(header_row):
+        header = clean_header(rows[0], file=f"{file} [{sheet}]")
+        body = pd.DataFrame([[_cell(v) for v in r] for r in rows[1:]], columns=range(width),
+                            dtype=object)
+        body = _named_columns(body, header, source, sheet=sheet, file=file,
+                              header_given=offset > 0)
+        body = drop_trailing_blank_rows(body)
+        require_rows(body, file=f"{file} [{sheet}]")
+        typed = {name: _typed_column(body[name]) for name in body.columns}
+        frame, missing = finish_text_frame(pd.DataFrame(typed), decimal=".")
+    if offset:
+        frame.index = pd.RangeIndex(offset, offset + len(frame))
+    return SheetRead(frame=frame, sheet=sheet, missing=missing)
+
+
+def _named_columns(body: pd.DataFrame, header: list[str], source: IO[bytes], *, sheet: str,
+                   file: str, header_given: bool) -> pd.DataFrame:
+    """``drop_unnamed_empty``, with the likely cause named when a blank header sits over
+    data in row 1: merged title cells, or title rows above the column names."""
     try:
-        body = drop_unnamed_empty(body, header, file=f"{file} [{sheet}]")
-    except DataError as error:  # a blank header over data: often merged title cells
-        merged = merged_header_ranges(source, sheet)
-        if not merged:
+        return drop_unnamed_empty(body, header, file=f"{file} [{sheet}]")
+    except DataError as error:
+        merged = [] if header_given else merged_header_ranges(source, sheet)
+        if header_given or not merged:
+            more = "" if header_given else (" If title rows sit above the column names, give "
+                                            "the row that holds them (--header-row N on the "
+                                            "command line).")
             raise DataError(error.message, file=error.file, rows=error.rows,
                             column=error.column,
-                            hint=f"{error.hint or ''} If title rows sit above the column "
-                                 "names, give the row that holds them (--header-row N on the "
-                                 "command line).".strip()) from None
+                            hint=f"{error.hint or ''}{more}".strip() or None) from None
         raise DataError(
             f"{error.message}: the header row has merged cells ({', '.join(merged)})",
             file=error.file, rows=error.rows, column=error.column,
             hint="Unmerge the cells in row 1 and give every column its own name there, or "
                  "delete the title row so that the column names are in row 1; or give the row "
                  "that holds the column names (--header-row N on the command line).") from None
-    body = drop_trailing_blank_rows(body)
-    require_rows(body, file=f"{file} [{sheet}]")
-    typed = {name: _typed_column(body[name]) for name in body.columns}
-    frame, missing = finish_text_frame(pd.DataFrame(typed), decimal=".")
-    if offset:
-        frame.index = pd.RangeIndex(offset, offset + len(frame))
-    return SheetRead(frame=frame, sheet=sheet, missing=missing)
 
 
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(.*?)</c>', re.S)
@@ -204,22 +215,6 @@ def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
         name = target.group(1).decode("utf-8").lstrip("/")
         return name if name.startswith("xl/") else f"xl/{name}"
     return None
-
-
-def guess_header_row(rows: list[list[object]], *, limit: int = 20) -> int:
-    """The 1-based row that most likely holds the column names: the first of the top
-    ``limit`` rows whose filled cells are all text, at least two, and at least as many as
-    any filled row below it up to ``limit`` (a title row above has fewer)."""
-    def filled(row: list[object]) -> list[object]:
-        return [v for v in row if not _blank(v)]
-
-    top = rows[:limit]
-    widest = max((len(filled(r)) for r in top), default=0)
-    for i, row in enumerate(top):
-        cells = filled(row)
-        if len(cells) >= max(2, widest) and all(isinstance(v, str) for v in cells):
-            return i + 1
-    return 1
 
 
 def merged_header_ranges(source: IO[bytes], sheet: str) -> list[str]:

@@ -8,7 +8,8 @@ duplicate names; trailing blank rows are dropped, inner blank rows are kept so t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,23 @@ from pilot_eval.io.cells import (
 
 FIRST_DATA_ROW = 2
 """Spreadsheet row of the frame's first row (the header is row 1)."""
+
+
+@contextmanager
+def rows_below_header(header_row: int | None) -> Iterator[None]:
+    """Errors raised inside count the header as row 1; when the header is spreadsheet row
+    ``header_row`` (title rows above it), shift their rows so that they name the rows the
+    spreadsheet shows, and their hints the header's row."""
+    try:
+        yield
+    except DataError as error:
+        offset = (header_row or 1) - 1
+        if not offset:
+            raise
+        hint = (error.hint or "").replace("in the first row", f"in row {header_row}")
+        raise DataError(error.message, file=error.file,
+                        rows=[r + offset for r in error.rows], column=error.column,
+                        hint=hint or None) from None
 
 
 def spreadsheet_rows(positions: Sequence[int]) -> list[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +42,15 @@ from pilot_eval.io.frames import (
     drop_unnamed_empty,
     finish_text_frame,
     require_rows,
+    rows_below_header,
+)
+from pilot_eval.io.header_guess import (
+    GUESS_ROWS,
+    sheet_head_rows,
+    text_head_rows,
+    title_header_row,
+    title_note,
+    title_text,
 )
 from pilot_eval.io.sniffing import (
     DELIMITERS,
@@ -168,7 +177,10 @@ def load_table(
         ``notes`` with the reading taken.
     header_row:
         CSV and Excel: the 1-based row (as a spreadsheet shows it) holding the column names,
-        when title rows sit above them (default: the first filled row).  The frame's index
+        when title rows sit above them.  ``None``: row 1; when the file cannot be read so and
+        only title-like rows (one or two filled cells) sit above a row of names within the
+        first 20 rows (``header_guess.title_header_row``), the names are read from that row,
+        ``header_row`` says which and a note says so.  The frame's index
         then starts at ``header_row - 1``, so index ``i`` is still spreadsheet row ``i + 2``.
     thousands:
         Text files only: the thousands separator (``","``, ``"."``, ``" "`` or ``""`` for
@@ -180,6 +192,55 @@ def load_table(
     DataError
         For anything about the file that the user can fix.
     """
+    options = {"sheet": sheet, "encoding": encoding, "delimiter": delimiter,
+               "decimal": decimal, "thousands": thousands}
+    try:
+        return _load_as_given(path, header_row=header_row, **options)
+    except DataError as error:
+        below = None if header_row is not None else _below_titles(path, sheet, error)
+        if below is None:
+            raise
+        row, title = below
+        try:
+            table = _load_as_given(path, header_row=row, **options)
+        except DataError as below_error:  # the file's own problem, found below the titles
+            note = title_note(row, title)
+            raise DataError(below_error.message, file=below_error.file, rows=below_error.rows,
+                            column=below_error.column,
+                            hint=" ".join(filter(None, [below_error.hint, note]))) from None
+        return replace(table, notes=(title_note(row, title), *table.notes))
+
+
+def _below_titles(path: str | Path, sheet: str | None,
+                  error: DataError) -> tuple[int, str] | None:
+    """The row of column names below title rows and the first title, when ``error`` (reading
+    with the names in row 1) is about a row near the top and such rows are found."""
+    if not error.rows or min(error.rows) > GUESS_ROWS + 1:
+        return None
+    suffix = Path(path).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        rows = text_head_rows(path)
+    elif suffix in EXCEL_SUFFIXES:
+        try:
+            rows = sheet_head_rows(Path(path).read_bytes(), sheet=sheet)
+        except OSError:
+            return None
+    else:
+        return None
+    row = title_header_row(rows)
+    return None if row is None else (row, title_text(rows, row))
+
+
+def _load_as_given(
+    path: str | Path,
+    *,
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    decimal: str | None,
+    header_row: int | None,
+    thousands: str | None,
+) -> LoadedTable:
     file = str(path)
     target = Path(path)
     size = regular_size(target, file=file)
@@ -346,16 +407,18 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
         raise DataError("the decimal separator and the delimiter are both ','", file=file,
                         hint="Files with decimal commas separate columns with ';'.")
     decimal = _check_thousands(thousands, decimal, file=file)
-    raw = _parse_text(source, delimiter=delimiter, encoding=encoding, file=file)
-    if raw.empty:
-        raise DataError("the file holds no values, only delimiters and blank lines", file=file,
-                        hint="Check that you chose the right file and that it was saved fully.")
-    header = clean_header(list(raw.iloc[0]), file=file)
-    body = raw.iloc[1:].reset_index(drop=True)
-    del raw  # its cells are shared with body: let body be their last owner
-    body = drop_unnamed_empty(body, header, file=file)
-    body = drop_trailing_blank_rows(body)
-    require_rows(body, file=file)
+    with rows_below_header(header_row):
+        raw = _parse_text(source, delimiter=delimiter, encoding=encoding, file=file)
+        if raw.empty:
+            raise DataError("the file holds no values, only delimiters and blank lines",
+                            file=file, hint="Check that you chose the right file and that it "
+                                            "was saved fully.")
+        header = clean_header(list(raw.iloc[0]), file=file)
+        body = raw.iloc[1:].reset_index(drop=True)
+        del raw  # its cells are shared with body: let body be their last owner
+        body = drop_unnamed_empty(body, header, file=file)
+        body = drop_trailing_blank_rows(body)
+        require_rows(body, file=file)
     notes = list(source.notes)
     if decimal is None:
         sample = [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
@@ -366,7 +429,9 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
         if delimiter != "," and thousands is None:  # the reading of 1,700 was a guess: say so
             notes += [c.note() for c in ambiguous_columns(body, decimal=decimal,
                                                           evidence_cells=sample)]
-    frame, counts = finish_text_frame(body, decimal=decimal, consume=True, thousands=thousands)
+    with rows_below_header(header_row):
+        frame, counts = finish_text_frame(body, decimal=decimal, consume=True,
+                                          thousands=thousands)
     if offset:
         frame.index = pd.RangeIndex(offset, offset + len(frame))
     return LoadedTable(frame=frame, path=file, sheet=None, encoding=reported,

@@ -100,7 +100,7 @@ def run_project(project: Any, progress: Progress | None = None, *,
     sources = [DataSource(role="outcome panel", file=relative_name(table.path, folder),
                           sha256=str(table.sha256 or ""), rows_read=int(table.n_rows),
                           excluded_rows=tuple(getattr(spec, "exclude_rows", ()) or ()),
-                          header_row=getattr(spec, "header_row", None))]
+                          header_row=table.header_row)]
     retention = None
     if project.staff_data:
         progress.report(share, "Staff retention")

@@ -422,7 +422,7 @@ def titled_workbook(tmp_path: Path, *, formulas: bool = False) -> Path:
 
 def test_header_row_reads_a_sheet_with_a_title_row_above_the_header(tmp_path, capsys):
     from pilot_eval.io import load_table
-    from pilot_eval.io.excel import guess_header_row
+    from pilot_eval.io.header_guess import guess_header_row
 
     path = titled_workbook(tmp_path)
     table = load_table(path, header_row=3)
@@ -438,9 +438,13 @@ def test_header_row_reads_a_sheet_with_a_title_row_above_the_header(tmp_path, ca
     frame = table.frame.assign(pilot=lambda d: d["pilot"].astype(float))
     peer = feols("y ~ pilot | team + month", frame, "team")
     assert json.loads(out)["estimate"] == pytest.approx(peer.coef()["pilot"], rel=PEER_RTOL)
-    code, out, err = run(["did", path, "--outcome", "y", "--unit", "team", "--time", "month",
-                          "--treatment", "pilot"], capsys)
-    assert code == EXIT_BAD_INPUT and "--header-row" in err
+    code, guessed, err = run(["did", path, "--outcome", "y", "--unit", "team", "--time",
+                              "month", "--treatment", "pilot", "--se", "cluster", "--json"],
+                             capsys)  # no --header-row: found below the title, and said so
+    assert code == EXIT_OK, err
+    assert "column names were read from row 3" in err and "--header-row" in err
+    assert "goals met by team" in err
+    assert json.loads(guessed)["estimate"] == json.loads(out)["estimate"]
 
 
 def test_a_workbook_saved_without_calculated_values_is_named_as_such(tmp_path):

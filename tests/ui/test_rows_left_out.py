@@ -102,3 +102,30 @@ def test_the_import_wizard_finds_the_column_names_below_a_title(qtbot, window, d
     assert window.save_project_to(target)
     spec = load_project(target).outcome_data
     assert spec.header_row == 3 and spec.load().frame.equals(reference.frame)
+
+
+def test_a_workbook_opened_directly_is_read_below_its_title_and_says_so(qtbot, window,
+                                                                         documents):
+    import openpyxl
+
+    frame = small_panel()
+    book = openpyxl.Workbook()
+    book.active.append(["Goals met by team, 2024"])
+    book.active.append([])
+    book.active.append([])
+    book.active.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        book.active.append(list(row))
+    path = documents / "titled.xlsx"
+    book.save(path)
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        window.open_file(path)
+    idle(qtbot, window)
+    reference = load_table(path, header_row=4)
+    assert window.controller.table.frame.equals(reference.frame)
+    assert window.controller.header_row == 4
+    first = window.controller.issues[0]
+    assert "read from row 4" in first.text and "Goals met by team" in first.text
+    target = documents / "titled_book.pilot.json"
+    assert window.save_project_to(target)
+    assert load_project(target).outcome_data.header_row == 4
