@@ -218,6 +218,8 @@ class DidAnalysis:
             value = self.extras.get(key)
             if value is not None and not isinstance(value, Unavailable):
                 lines += ["", value.summary()]
+                if key == "bacon":
+                    lines += _bacon_sample(report.bacon, twfe)
         lines += [""] + [p.describe() for p in self.validation.warnings] + list(self.notes)
         return "\n".join(lines)
 
@@ -449,6 +451,18 @@ def _extras(frame: pd.DataFrame, columns: PanelColumns, request: DidRequest, cho
     return extras, tuple(notes)
 
 
+
+
+def _bacon_sample(bacon: Any, twfe: Any) -> list[str]:
+    """Under the decomposition, when it is of fewer units than the two-way estimate above it
+    (it needs every unit in every period): say so beside the two figures."""
+    if bacon is None or isinstance(bacon, Unavailable) or twfe is None \
+            or isinstance(twfe, Unavailable) or not bacon.n_units or not twfe.n_units \
+            or bacon.n_units >= twfe.n_units:
+        return []
+    return [f"The decomposition is of the two-way estimate on the {bacon.n_units:,} units "
+            f"observed in every period ({_text(bacon.twfe_estimate)}); the two-way estimate "
+            f"above ({_text(twfe.estimate)}) uses all {twfe.n_units:,} units."]
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,29 @@ def test_data_problems_are_reported_all_at_once():
     with pytest.raises(ValidationFailed) as caught:
         run_analysis(DidRequest(COHORT), frame)
     assert len(caught.value.report.errors) >= 2
+
+
+def _twfe_by_least_squares(frame: pd.DataFrame) -> float:
+    """The two-way estimate by brute force: y on d with unit and period dummies (numpy)."""
+    dummies = pd.get_dummies(frame[["unit", "t"]].astype(str), drop_first=True, dtype=float)
+    x = np.column_stack([np.ones(len(frame)), frame["d"].to_numpy(float), dummies.to_numpy()])
+    return float(np.linalg.lstsq(x, frame["y"].to_numpy(float), rcond=None)[0][1])
+
+
+def test_the_text_says_when_the_decomposition_is_of_fewer_units_than_the_two_way_estimate():
+    frame = panel(starts=(0, 3, 6)).drop(index=[5, 30])  # units 0 and 3 miss a period
+    analysis = run_analysis(DidRequest(COHORT), frame)
+    text = analysis.summary()
+    balanced = frame[~frame["unit"].isin([0, 3])]
+    # Reference: the same regression written out, on all rows and on the 22 complete units.
+    on_all, on_balanced = _twfe_by_least_squares(frame), _twfe_by_least_squares(balanced)
+    assert analysis.extras["twfe"].estimate == pytest.approx(on_all, abs=1e-10)
+    assert analysis.extras["bacon"].twfe_estimate == pytest.approx(on_balanced, abs=1e-10)
+    assert (f"The decomposition is of the two-way estimate on the 22 units observed in every "
+            f"period ({on_balanced:.4g}); the two-way estimate above ({on_all:.4g}) uses all "
+            f"24 units.") in text
+
+
+def test_no_sample_sentence_when_the_decomposition_uses_every_unit():
+    text = run_analysis(DidRequest(COHORT), panel(starts=(0, 3, 6))).summary()
+    assert "Goodman-Bacon" in text and "The decomposition is of" not in text
