@@ -158,15 +158,25 @@ SYNTHETIC_HEADLINES = {"synthetic-did": "synthetic difference-in-differences",
                        "synthetic-control": "synthetic control"}
 
 
-def answer_hint(report: ValidationReport, estimator: str) -> ValidationReport:
+def answer_hint(report: ValidationReport, estimator: str, *,
+                planned: bool = False) -> ValidationReport:
     """``report`` with the few-pilot-clusters advice (use a method built for a few pilot
-    units) answered when ``estimator`` is one: the hint then says it is used."""
+    units) answered when ``estimator`` is one: the hint then says it is used (``planned``:
+    that the analysis will use it, for the checks shown before it runs)."""
     from pilot_eval.validation import SMALL_PILOT_HINT
 
     method = SYNTHETIC_HEADLINES.get(estimator)
     if method is None:
         return report
-    used = (f"These results are headed by {method}, a method built for a few pilot units; "
-            "the two-way estimate is shown beside it for comparison.")
+    answered = {SMALL_PILOT_HINT, *(_used(m, planned=True) for m in SYNTHETIC_HEADLINES.values())}
+    used = _used(method, planned=planned)
     return replace(report, problems=tuple(
-        replace(p, hint=used) if p.hint == SMALL_PILOT_HINT else p for p in report.problems))
+        replace(p, hint=used) if p.hint in answered else p for p in report.problems))
+
+
+def _used(method: str, *, planned: bool) -> str:
+    if planned:
+        return (f"The analysis will head its results with {method}, a method built for a few "
+                "pilot units, and show the two-way estimate beside it for comparison.")
+    return (f"These results are headed by {method}, a method built for a few pilot units; "
+            "the two-way estimate is shown beside it for comparison.")

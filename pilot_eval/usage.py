@@ -12,11 +12,14 @@ keeps every row with R ``did``'s estimator for unbalanced panels
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 
 from pilot_eval.estimators import PanelColumns
+
+if TYPE_CHECKING:
+    from pilot_eval.choice import Choice
 
 DROP_SHARE = 0.20
 """Dropping incomplete units is accepted when it loses at most this share of the usable rows.
@@ -140,20 +143,28 @@ def planned_usage(frame: pd.DataFrame, columns: PanelColumns, options: Any = Non
                   starts: pd.Series | None = None) -> PanelUsage:
     """The usage of the estimator ``options`` (a ``DidOptions``; ``None``: the defaults)
     would choose on ``frame`` (periods as integers)."""
-    from pilot_eval.choice import choose_control, choose_estimator
-    from pilot_eval.summaries import start_periods
-
     def option(name: str, default: Any) -> Any:
         return getattr(options, name, default) if options is not None else default
 
-    if columns.design != "2x2" and starts is None:
-        starts = start_periods(frame, columns)
-    choice = choose_estimator(frame, columns, option("estimator", "auto"), starts=starts)
-    control = option("control", "never")
-    if starts is not None:
-        choice = choose_control(frame, columns, choice, option("estimator", "auto"), control,
-                                starts=starts)
-        control = choice.control or control
+    choice = planned_choice(frame, columns, options, starts=starts)
+    control = choice.control or option("control", "never")
     return panel_usage(frame, columns, choice.estimator, control=control,
                        method=option("method", "dr"), anticipation=option("anticipation", 0),
                        unbalanced=option("unbalanced", "auto"))
+
+
+def planned_choice(frame: pd.DataFrame, columns: PanelColumns, options: Any = None, *,
+                   starts: pd.Series | None = None) -> Choice:
+    """The estimator (and comparison group) ``options`` (a ``DidOptions``; ``None``: the
+    defaults) would choose on ``frame`` (periods as integers), as the analysis chooses."""
+    from pilot_eval.choice import choose_control, choose_estimator
+    from pilot_eval.summaries import start_periods
+
+    asked = getattr(options, "estimator", "auto") if options is not None else "auto"
+    control = getattr(options, "control", "never") if options is not None else "never"
+    if columns.design != "2x2" and starts is None:
+        starts = start_periods(frame, columns)
+    choice = choose_estimator(frame, columns, asked, starts=starts)
+    if starts is not None:
+        choice = choose_control(frame, columns, choice, asked, control, starts=starts)
+    return choice

@@ -277,14 +277,19 @@ def _check_usage(frame: pd.DataFrame, columns: PanelColumns, options: object,
     (``pilot_eval.usage``: the analysis reports the same numbers)."""
     from pilot_eval.errors import PilotEvalError as _Refused
     from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
-    from pilot_eval.usage import planned_usage
+    from pilot_eval.small_pilots import answer_hint
+    from pilot_eval.usage import planned_choice, planned_usage
 
     try:
+        choice = planned_choice(frame, columns, options)
         usage = planned_usage(frame, columns, options)
     except (EstimationError, EstimatorConfigError, _Refused) as error:
         out.add("warning", "estimator_refuses", f"the analysis will refuse this data: {error}",
                 column=getattr(error, "column", None))
         return
+    # "a method built for a few pilot units suits this design": say when it is the one chosen
+    out.found = list(answer_hint(ValidationReport(tuple(out.found), out.file),
+                                 choice.estimator, planned=True).problems)
     if usage.n_rows_used < usage.n_rows or usage.unbalanced == "allow":
         out.add("warning", "rows_used", usage.message(), column=columns.unit,
                 hint="The analysis reports the same numbers with its result.")

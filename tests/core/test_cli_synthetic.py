@@ -157,3 +157,34 @@ def test_text_output_reads_for_a_synthetic_headline(tmp_path, capsys):
     code, out, _ = run([*argv[:10], "--estimator", "twfe"], capsys)
     assert code == EXIT_OK and "suits this design better" in out
     assert "Pre-trend test read" in out
+
+
+def test_the_checks_before_the_analysis_say_which_method_automatic_will_use(tmp_path):
+    """The data step's few-pilot-clusters advice names the method the analysis chooses
+    (reference: ``choose_estimator`` on the same data), and keeps the general advice when the
+    synthetic methods cannot run (a pilot team missing a month)."""
+    from pilot_eval.estimators import PanelColumns
+
+    from pilot_eval.analysis import DidOptions
+    from pilot_eval.choice import choose_estimator
+    from pilot_eval.io.periods import normalise_periods
+    from pilot_eval.validation import SMALL_PILOT_HINT, validate_panel
+
+    demo_small.write(tmp_path)
+    frame = pd.read_csv(tmp_path / "outcomes.csv")
+    columns = PanelColumns(outcome="goals_met_pct", unit="team", time="month",
+                           treatment="pilot")
+
+    def hint(data, options=None):
+        (few,) = [p for p in validate_panel(data, columns, options=options).problems
+                  if p.code == "few_clusters"]
+        return few.hint
+
+    periods = normalise_periods(frame, time="month").frame
+    assert choose_estimator(periods, columns, "auto").estimator == "synthetic-did"
+    assert hint(frame).startswith("The analysis will head its results with synthetic "
+                                  "difference-in-differences")
+    assert hint(frame, DidOptions(estimator="twfe")) == SMALL_PILOT_HINT
+    pilot_team = frame.loc[frame["pilot"] == 1, "team"].iloc[0]
+    gap = frame.drop(index=frame.index[frame["team"] == pilot_team][0])
+    assert hint(gap) == SMALL_PILOT_HINT
