@@ -84,6 +84,13 @@ class DataPage(QWidget):
         self.filter_text.setProperty(HANDLES_ENTER, True)  # Enter filters, nothing else
         self.filter_note = QLabel("")
         self.filter_note.setAccessibleName("Rows shown")
+        self.sort_note = QLabel("")
+        self.sort_note.setObjectName("Problem")
+        self.sort_note.setAccessibleName("Sorting problem")
+        self.sort_note.setWordWrap(True)
+        self.sort_note.setVisible(False)
+        self.model.sort_failed.connect(self.show_sort_failed)
+        self.model.sort_done.connect(lambda: self.sort_note.setVisible(False))
         filter_row = QHBoxLayout()
         filter_label = QLabel("&Filter:")
         filter_label.setBuddy(self.filter_text)
@@ -95,6 +102,7 @@ class DataPage(QWidget):
         grid_layout = QVBoxLayout(grid)
         grid_layout.setContentsMargins(0, 0, 0, 0)
         grid_layout.addLayout(filter_row)
+        grid_layout.addWidget(self.sort_note)
         grid_layout.addWidget(self.table, 1)
 
         self.roles_form = RolesForm()
@@ -157,6 +165,7 @@ class DataPage(QWidget):
 
     def clear(self) -> None:
         self.model.set_frame(None)
+        self.sort_note.setVisible(False)
         self.roles_form.set_columns([])
         self.filter_column.clear()
         self.filter_text.clear()
@@ -164,6 +173,23 @@ class DataPage(QWidget):
         self.issues.clear()
         self.file_label.setText("No data file open yet. Open the outcome panel: one row per "
                                 "team and period.")
+
+    def show_sort_failed(self, message: str) -> None:
+        """A sort failed: say so above the grid and put the header's arrow back on the order
+        still shown (the rows did not move)."""
+        self.sort_note.setText(message)
+        self.sort_note.setVisible(True)
+        shown = self.model.sorted_by()
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)  # moving the arrow back must not sort again
+        try:
+            if shown is None:
+                header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            else:
+                header.setSortIndicator(shown[0], shown[1])
+        finally:
+            header.blockSignals(False)
+        header.viewport().update()
 
     def apply_filter(self) -> int:
         """Show the rows containing the filter text; returns how many are shown."""
@@ -188,6 +214,7 @@ class DataPage(QWidget):
     def show_table(self, table: Any) -> None:
         frame = table.frame
         self.model.set_frame(frame)
+        self.sort_note.setVisible(False)
         self.roles_form.set_columns([str(c) for c in frame.columns])
         self.filter_column.clear()
         self.filter_column.addItem("any column", None)

@@ -16,6 +16,7 @@ QWidget {{ font-size: 10pt; }}
 #Headline {{ font-size: 12pt; font-weight: bold; padding: 6px 0; }}
 #ChartTitle {{ font-weight: bold; }}
 #ChartKey {{ color: #505a5f; }}
+#Problem {{ color: #b00020; }}
 QListWidget::item {{ padding: 3px 2px; }}
 QPushButton {{ padding: 6px 16px; border: 1px solid #8c8c8c; border-radius: 3px;
                background: #fafafa; }}

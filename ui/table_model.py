@@ -8,7 +8,9 @@ row headers keep the spreadsheet row numbers of the file.
 On large tables (``ASYNC_SORT_ROWS`` rows or more) the sort keys and the ``argsort`` are
 computed in the model's own task runner, off the GUI thread; the new order is applied with one
 cheap ``layoutChanged`` when it arrives (``sort_done`` is emitted either way).  A sort that
-finishes after the table or the filter changed is dropped.
+finishes after the table or the filter changed is dropped.  A sort that fails (in the worker or
+not) keeps the previous order and says so with ``sort_failed``, naming the column; the error's
+details go to the log.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from .error_info import ErrorInfo, describe_exception
+from .logs import get_logger
 from .task_runner import TaskRunner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -30,6 +34,15 @@ PLAIN_RANGE = (1e-4, 1e15)  # magnitudes written without an exponent
 ASYNC_SORT_ROWS = 100_000  # tables at least this long are sorted off the GUI thread
 SORT_TASK = "sort"
 TEXT_CHUNK = 65_536  # text sort keys are built this many rows at a time (short lock holds)
+SORT_FAILED_TITLE = "The table could not be sorted"
+
+_log = get_logger("table_model")
+
+
+def sort_failed_text(column: str, info: ErrorInfo) -> str:
+    """What the window says when sorting by ``column`` failed (the rows keep their order)."""
+    return (f"The rows could not be sorted by “{column}”, so they keep their previous "
+            f"order. {info.message}")
 
 
 def format_cell(value: Any) -> str:
@@ -58,14 +71,19 @@ class DataFrameModel(QAbstractTableModel):
     """Shows a DataFrame; row headers are spreadsheet row numbers (header = row 1).
 
     ``sort_done`` is emitted once a sort's order is shown (at once on small tables, when the
-    worker's answer arrives on large ones)."""
+    worker's answer arrives on large ones); ``sort_failed(message)`` when a sort could not be
+    done (the message names the column; the previous order stays)."""
 
     sort_done = Signal()
+    sort_failed = Signal(str)
 
     def __init__(self, frame: Any = None, parent: Any = None) -> None:
         super().__init__(parent)
         self._runner = TaskRunner(self, max_threads=1)
         self._runner.finished.connect(self._on_sorted)
+        self._runner.failed.connect(self._on_sort_failed)
+        self._sorting: tuple[int, str, int, Any] = (0, "", -1, None)  # version, name, col, order
+        self._sorted_by: tuple[int, Any] | None = None  # (column, Qt order) of the shown order
         self._version = 0  # bumped whenever the frame or the filter changes
         self._frame = None
         self._columns: list[str] = []
@@ -85,6 +103,7 @@ class DataFrameModel(QAbstractTableModel):
         self._arrays.clear()
         self._numeric.clear()
         self._order = None
+        self._sorted_by = None
         self.endResetModel()
 
     def _is_numeric(self, col: int) -> bool:
@@ -164,25 +183,44 @@ class DataFrameModel(QAbstractTableModel):
             return
         series, rows = self._frame.iloc[:, column], self._order
         falling = order == Qt.SortOrder.DescendingOrder
+        self._sorting = (self._version, self._columns[column], column, order)
         if len(self._frame) < ASYNC_SORT_ROWS:
-            self._show_order(sorted_order(series, rows, falling))
+            try:
+                ranked = sorted_order(series, rows, falling)
+            except Exception as exc:  # a fault must not reach Qt's event loop: say so
+                info = describe_exception(exc, title=SORT_FAILED_TITLE)
+                _log.error("Sorting by %r failed", self._columns[column], exc_info=exc)
+                self.sort_failed.emit(sort_failed_text(self._columns[column], info))
+                return
+            self._show_order(ranked)
             return
         version = self._version
         self._runner.run(SORT_TASK, lambda _progress: (version, sorted_order(series, rows,
                                                                              falling)),
-                         title="Sorting the table failed")
+                         title=SORT_FAILED_TITLE)
 
     def is_sorting(self) -> bool:
         return self._runner.is_running(SORT_TASK)
+
+    def sorted_by(self) -> tuple[int, Any] | None:
+        """``(column, Qt.SortOrder)`` of the order shown; None when the rows are as read (or
+        as filtered)."""
+        return self._sorted_by
 
     def _on_sorted(self, _key: str, result: Any) -> None:
         version, order = result
         if version == self._version:  # the table and the filter are those that were sorted
             self._show_order(order)
 
+    def _on_sort_failed(self, _key: str, info: ErrorInfo) -> None:
+        version, name, _column, _order = self._sorting
+        if version == self._version:  # else the table changed since: nothing to say
+            self.sort_failed.emit(sort_failed_text(name, info))
+
     def _show_order(self, order: Any) -> None:
         self.layoutAboutToBeChanged.emit()
         self._order = order
+        self._sorted_by = self._sorting[2:]
         self.layoutChanged.emit()
         self.sort_done.emit()
 
@@ -191,6 +229,7 @@ class DataFrameModel(QAbstractTableModel):
         an empty ``text`` shows every row.  Returns the number of rows shown."""
         self._runner.cancel(SORT_TASK)
         self._version += 1
+        self._sorted_by = None
         self.beginResetModel()
         if not text or self._frame is None:
             self._order = None

@@ -88,3 +88,61 @@ def test_text_keys_rank_as_pandas_factorize_sorted():
         np.testing.assert_array_equal(table_model.text_keys(series), expected)
     assert table_model.text_keys(pd.Series(["a", 1, None], dtype=object)) is None
     assert table_model.text_keys(pd.Series([1.5, 2.0])) is None
+
+
+@pytest.mark.parametrize("rows_for_worker", [1, 10**9])  # in the worker, on the GUI thread
+def test_a_failed_sort_names_the_column_and_keeps_the_order(qtbot, monkeypatch, rows_for_worker):
+    """A sort that raises (a fault in the sort keys) must not crash or reorder the grid: the
+    data step says which column could not be sorted, the header's arrow goes back to the order
+    still shown, and a later sort works again."""
+    from pilot_eval.ui.data_page import DataPage
+
+    monkeypatch.setattr(table_model, "ASYNC_SORT_ROWS", rows_for_worker)
+    page = DataPage()
+    qtbot.addWidget(page)
+    data = frame()
+    page.model.set_frame(data)
+    with qtbot.waitSignal(page.model.sort_done):
+        page.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    before = shown_rows(page.model)
+
+    def broken(*_args):
+        raise RuntimeError("sort keys broke")
+
+    monkeypatch.setattr(table_model, "sorted_order", broken)
+    with qtbot.waitSignal(page.model.sort_failed) as failed:
+        page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    message = failed.args[0]
+    assert "“team”" in message and "previous order" in message
+    assert "sort keys broke" in message  # the cause, for support
+    assert shown_rows(page.model) == before
+    assert page.sort_note.text() == message and not page.sort_note.isHidden()
+    header = page.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == \
+        (1, Qt.SortOrder.AscendingOrder)
+    assert page.model.sorted_by() == (1, Qt.SortOrder.AscendingOrder)
+
+    monkeypatch.undo()
+    monkeypatch.setattr(table_model, "ASYNC_SORT_ROWS", rows_for_worker)
+    with qtbot.waitSignal(page.model.sort_done):
+        page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    # The shown rows (by score) sorted again by team: ties keep the score order.
+    assert shown_rows(page.model) == data.loc[before].sort_values(
+        "team", kind="stable", na_position="last").index.tolist()
+    assert page.sort_note.isHidden()
+
+
+def test_a_failure_of_a_sort_overtaken_by_a_new_table_is_not_reported(qtbot, monkeypatch):
+    model = DataFrameModel(frame())
+
+    def broken(*_args):
+        raise RuntimeError("late failure")
+
+    monkeypatch.setattr(table_model, "sorted_order", broken)
+    reported = []
+    model.sort_failed.connect(reported.append)
+    model.sort(0)
+    model.set_frame(frame(20))  # a new table: the old sort's answer no longer applies
+    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not model.is_sorting())
+    assert reported == [] and model.rowCount() == 20
