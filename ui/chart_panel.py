@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from .chart_image import ChartView
 
+DRAWING = "Drawing the chart…"  # in place of a chart still being drawn after the result
+
 
 class ChartPanel(QWidget):
     """Setter: ``set_chart(chart, placeholder)``; ``chart`` is a ``report_core.Chart``."""

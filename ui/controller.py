@@ -31,12 +31,14 @@ from .task_runner import TaskRunner
 LOAD, VALIDATE, ANALYSIS, BRIEF = "load", "validate", "analysis", "brief"
 DEMO, PREVIEW, TRENDS = "demo", "preview", "trends"
 BRIEF_PREVIEW = "brief_preview"
+CHARTS = "charts"  # the charts a run left for after its result is shown
 TABLES = "tables"
 PROJECT_SUFFIX = ".pilot.json"
 TITLES = {
     LOAD: "The file could not be opened",
     VALIDATE: "The data could not be checked",
     TRENDS: "The trends could not be drawn",
+    CHARTS: "Some charts could not be drawn",
     ANALYSIS: "The analysis could not run",
     BRIEF: "The brief could not be exported",
     TABLES: "The tables could not be exported",
@@ -110,6 +112,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
     analysis_started = Signal()
     progress = Signal(str, float, str)  # task key, fraction, message
     result_ready = Signal(object)      # ReportOutput: the project's report and its charts
+    charts_ready = Signal(object)      # ReportOutput: the same report, every chart drawn
     analysis_cancelled = Signal()
     brief_exported = Signal(str, str)  # pdf path, html path (``exported``: all five files)
     tables_exported = Signal(object)   # the files written: a workbook or one CSV per table
@@ -214,7 +217,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
 
     def reset(self) -> None:
         """A new, empty project (the window asks about unsaved changes first)."""
-        for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, RETENTION, PLAN):
+        for key in (LOAD, VALIDATE, TRENDS, ANALYSIS, CHARTS, RETENTION, PLAN):
             self.runner.cancel(key)
         self.table, self.report_output, self.source_note = None, None, ""
         self.raw_table, self.excluded, self.header_row = None, (), None
@@ -376,8 +379,9 @@ class Controller(PlanMixin, StaffMixin, QObject):
         if outcome and outcome not in self.analysed:
             self.analysed.append(outcome)
         self.report_output = None
+        self.runner.cancel(CHARTS)
         task = partial(self.core.run_report, self.current_project(), self.project_path or None,
-                       table=self.table, staff_view=self.retention_view)
+                       table=self.table, staff_view=self.retention_view, first=outcome)
         self.runner.run(ANALYSIS, task, title=TITLES[ANALYSIS])
         self.analysis_started.emit()
 
@@ -425,6 +429,15 @@ class Controller(PlanMixin, StaffMixin, QObject):
         """Inputs changed: the last report (and any run for the old inputs) no longer applies."""
         self.report_output = None
         self.runner.cancel(ANALYSIS)
+        self.runner.cancel(CHARTS)
+
+    def _draw_pending(self, output: Any) -> None:
+        """Draw the charts the run left for later; ``charts_ready`` brings them (dropped if
+        another report has replaced this one by then)."""
+        def task(progress: Any) -> tuple[Any, Any]:
+            return output, self.core.draw_charts(output, progress)
+
+        self.runner.run(CHARTS, task, title=TITLES[CHARTS])
 
     # ------------------------------------------------------------------- tasks
     def _load_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None], str]:
@@ -502,6 +515,13 @@ class Controller(PlanMixin, StaffMixin, QObject):
         elif key == ANALYSIS:
             self.report_output = value
             self.result_ready.emit(value)
+            if value.pending and self.report_output is value:
+                self._draw_pending(value)
+        elif key == CHARTS:
+            drawn_for, output = value
+            if self.report_output is drawn_for:  # else a newer report replaced it
+                self.report_output = output
+                self.charts_ready.emit(output)
         elif key == BRIEF_PREVIEW:
             self.brief_preview_ready.emit(str(value))
         elif key == BRIEF:
@@ -524,6 +544,9 @@ class Controller(PlanMixin, StaffMixin, QObject):
         if key == PLAN:  # shown beside the Plan step's fields
             self.plan_failed.emit(info.message)
             return
+        if key == CHARTS and self.report_output is not None:  # the result stays; no chart
+            self.report_output = self.report_output.with_charts({})  # is left "being drawn"
+            self.charts_ready.emit(self.report_output)
         if key == VALIDATE:  # a data problem found while checking belongs in the list
             self._set_issues([Issue("error", info.message)])
             if info.expected:

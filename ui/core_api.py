@@ -125,9 +125,12 @@ class CoreApi:
                   **options: Any) -> Any:
         """The staff records' ``RetentionReport`` on their own (``RetentionView``), with the
         project's retention options; see ``retention_core.retention_here``."""
+        from .chart_image import decode_charts
         from .retention_core import retention_here
 
-        return retention_here(staff, retention, progress, **options)
+        view = retention_here(staff, retention, progress, **options)
+        decode_charts([getattr(view, "chart", None)])
+        return view
 
     def make_small_demo(self, folder: str, progress: Progress) -> str:
         """Save the small-pilot demo (``pilot_eval.demo_small``: 2 of 16 teams piloting, for
@@ -192,24 +195,43 @@ class CoreApi:
         info = guess_outcome_info(roles["outcome"] or "")
         spec = GroupMeansSpec(group_means=trends.group_means, pilot_starts=trends.pilot_starts,
                               outcome_label=info.label, unit=info.unit)
-        return TrendsOutput(roles["outcome"] or "", info.label, info.unit, trends,
-                            render_spec(spec, default_title(info.label)))
+        from .chart_image import decode_charts
+
+        chart = render_spec(spec, default_title(info.label))
+        decode_charts([chart])
+        return TrendsOutput(roles["outcome"] or "", info.label, info.unit, trends, chart)
 
     def run_report(self, project: Any, project_file: str | None, progress: Progress, *,
-                   table: Any = None, staff_view: Any = None) -> Any:
+                   table: Any = None, staff_view: Any = None, first: str | None = None) -> Any:
         """The session project's report and charts (``ReportOutput``).
 
-        Tables of ``PROCESS_ROWS`` rows or more are analysed in a child process
-        (``process_task``), so the window's event loop is never held up."""
+        ``first``: the outcome the window shows; on tables analysed in this process only its
+        Impact chart is drawn before the result is shown, the others are left ``pending``
+        (``draw_charts``).  Tables of ``PROCESS_ROWS`` rows or more are analysed in a child
+        process (``process_task``), so the window's event loop is never held up; it draws
+        every chart there."""
+        from .chart_image import decode_charts
         from .process_task import PROCESS_ROWS, run_in_process
         from .report_core import report_here
 
         expected = getattr(table, "sha256", None)
         if getattr(table, "n_rows", 0) >= PROCESS_ROWS:
-            return run_in_process(report_here, project, project_file, progress=progress,
-                                  expected_sha256=expected, staff_view=staff_view)
-        return report_here(project, project_file, progress=progress, expected_sha256=expected,
-                           staff_view=staff_view)
+            output = run_in_process(report_here, project, project_file, progress=progress,
+                                    expected_sha256=expected, staff_view=staff_view)
+        else:
+            output = report_here(project, project_file, progress=progress,
+                                 expected_sha256=expected, staff_view=staff_view, first=first)
+        decode_charts(output.charts.values())
+        return output
+
+    def draw_charts(self, output: Any, progress: Progress) -> Any:
+        """``output`` (a ``ReportOutput``) with its pending charts drawn."""
+        from .chart_image import decode_charts
+        from .report_core import draw_charts
+
+        charts = draw_charts(output.report, output.pending, progress)
+        decode_charts(charts.values())
+        return output.with_charts(charts)
 
     def export_brief(self, report: Any, project: Any, folder: str, progress: Progress
                      ) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .chart_panel import ChartPanel
+from .chart_panel import DRAWING, ChartPanel
 from .did_options import DidOptionsRow
 from .reflow import FiguresTable, NoteList, compact_combo
 
@@ -205,9 +205,9 @@ class ImpactPage(QWidget):
         self.chart.set_chart(None, NO_CHART_YET)
 
     def show_result(self, outcome: Any, chart: Any = None, *, unit_noun: str = "teams",
-                    status: str = DONE) -> None:
+                    status: str = DONE, drawing: bool = False) -> None:
         """Show the report of one outcome (``OutcomeReport``) and its chart (the event study
-        when the report has one, else the means)."""
+        when the report has one, else the means; ``drawing``: it is still being drawn)."""
         self.set_busy(False)
         self.progress.setValue(100)
         self.status.setText(status)
@@ -222,7 +222,7 @@ class ImpactPage(QWidget):
         self.warnings.set_lines(lines)
         self.warnings.setVisible(bool(lines))
         self.warnings_title.setVisible(bool(lines))
-        self.chart.set_chart(chart, "No chart for this result.")
+        self.chart.set_chart(chart, DRAWING if drawing else "No chart for this result.")
 
     def show_not_run(self, label: str) -> None:
         """The current outcome is not in the report yet."""

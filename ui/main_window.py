@@ -226,6 +226,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         c.ready_changed.connect(self.impact_page.set_ready)
         c.progress.connect(self._on_progress)
         c.result_ready.connect(self._on_result)
+        c.charts_ready.connect(self._on_charts)
         c.analysis_cancelled.connect(self.impact_page.show_cancelled)
         c.brief_exported.connect(self._on_exported)
         c.tables_exported.connect(self._on_tables_exported)

@@ -11,7 +11,9 @@ table as the chart's text alternative), drawn here as PNG so the GUI thread neve
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +32,44 @@ class Chart:
     key: str = ""
 
 
+#: The chart the Impact step shows for an outcome: the first of these that the report has.
+IMPACT_CHARTS = ("synthetic", "event", "means")
+
+
 @dataclass(frozen=True)
 class ReportOutput:
     """What a run hands back to the GUI thread: the report and its charts, by name
-    (``means:OUTCOME``, ``event:OUTCOME``, ``synthetic:OUTCOME``, ``retention``)."""
+    (``means:OUTCOME``, ``event:OUTCOME``, ``synthetic:OUTCOME``, ``retention``).
+
+    ``pending``: charts still to be drawn (the run draws first what the first screen shows and
+    the rest after the result is shown; ``draw_charts`` draws them)."""
 
     report: Any  # pilot_eval.report.ProjectReport
     charts: dict[str, Chart] = field(default_factory=dict)
+    pending: tuple[str, ...] = ()
 
     def chart(self, kind: str, outcome: str = "") -> Chart | None:
         return self.charts.get(f"{kind}:{outcome}" if outcome else kind)
+
+    def is_pending(self, kind: str, outcome: str = "") -> bool:
+        """Is this chart still being drawn?"""
+        return (f"{kind}:{outcome}" if outcome else kind) in self.pending
+
+    def first_chart(self, kinds: tuple[str, ...], outcome: str) -> tuple[Chart | None, bool]:
+        """The first of ``kinds`` the report has for ``outcome``, and whether one before it
+        (or it) is still being drawn -- then ``(None, True)``: never a chart that a pending
+        one would replace."""
+        for kind in kinds:
+            if self.is_pending(kind, outcome):
+                return None, True
+            chart = self.chart(kind, outcome)
+            if chart is not None:
+                return chart, False
+        return None, False
+
+    def with_charts(self, charts: dict[str, Chart]) -> ReportOutput:
+        """This output with the pending ``charts`` drawn (nothing pending any more)."""
+        return dataclasses.replace(self, charts={**self.charts, **charts}, pending=())
 
 
 def render(content: Any) -> Chart:
@@ -69,23 +99,76 @@ def render_spec(spec: Any, title: str) -> Chart:
                                              means_table_rows(spec.group_means, spec.unit)))
 
 
-def outcome_charts(report: Any, unit_noun: str) -> dict[str, Chart]:
-    """The means chart and the event-study chart of each outcome, as the brief draws them,
-    and a synthetic headline's trajectory (pilot against its synthetic comparison)."""
-    from pilot_eval.brief.build import event_time_chart
-    from pilot_eval.brief.content import chart_content, outcome_row
+def chart_makers(report: Any) -> dict[str, Callable[[], Chart | None]]:
+    """How to draw each chart of ``report``, by name, in the order the window shows them: per
+    outcome the means, a synthetic headline's trajectory (pilot against its synthetic
+    comparison) and the event study, as the brief draws them; then the retention chart.  A
+    maker returns None when its outcome has no such chart."""
+    from pilot_eval.report import Unavailable
 
-    charts: dict[str, Chart] = {}
+    unit_noun = report.brief.unit_noun
+    makers: dict[str, Callable[[], Chart | None]] = {}
     for outcome in report.outcomes:
-        row = outcome_row(outcome, unit_noun)
-        charts[f"means:{outcome.outcome}"] = render(chart_content(outcome, row, unit_noun))
+        makers[f"means:{outcome.outcome}"] = partial(means_chart, outcome, unit_noun)
         synthetic = getattr(outcome, "synthetic", None)
         if synthetic is not None and synthetic.path is not None:
-            charts[f"synthetic:{outcome.outcome}"] = synthetic_chart(outcome, synthetic)
-        event = event_time_chart(outcome, row)
-        if event is not None:
-            charts[f"event:{outcome.outcome}"] = render(event)
+            makers[f"synthetic:{outcome.outcome}"] = partial(synthetic_chart, outcome, synthetic)
+        makers[f"event:{outcome.outcome}"] = partial(event_chart, outcome, unit_noun)
+    retention = report.retention
+    if retention is not None and not isinstance(retention, Unavailable):
+        makers["retention"] = partial(retention_chart, retention, report.brief)
+    return makers
+
+
+def means_chart(outcome: Any, unit_noun: str) -> Chart:
+    """An outcome's means over time, as the brief draws them."""
+    from pilot_eval.brief.content import chart_content, outcome_row
+
+    return render(chart_content(outcome, outcome_row(outcome, unit_noun), unit_noun))
+
+
+def event_chart(outcome: Any, unit_noun: str) -> Chart | None:
+    """An outcome's effect by periods since the pilot, as the brief draws it (None: none)."""
+    from pilot_eval.brief.build import event_time_chart
+    from pilot_eval.brief.content import outcome_row
+
+    content = event_time_chart(outcome, outcome_row(outcome, unit_noun))
+    return None if content is None else render(content)
+
+
+def draw_charts(report: Any, keys: tuple[str, ...] | None = None, progress: Progress | None = None
+                ) -> dict[str, Chart]:
+    """The charts ``keys`` of ``report`` (None: all of them), drawn in that order; a chart
+    its outcome does not have is left out."""
+    makers = chart_makers(report)
+    keys = tuple(makers) if keys is None else keys
+    charts: dict[str, Chart] = {}
+    for done, key in enumerate(keys):
+        if progress is not None:
+            progress.report(done / max(len(keys), 1), "Drawing the charts")
+        chart = makers[key]() if key in makers else None
+        if chart is not None:
+            charts[key] = chart
     return charts
+
+
+def first_screen_charts(report: Any, outcome: str | None) -> tuple[dict[str, Chart],
+                                                                    tuple[str, ...]]:
+    """The chart the Impact step shows for ``outcome`` (its synthetic trajectory, else its
+    event study, else its means), drawn now, and the names of the others, to draw later."""
+    makers = chart_makers(report)
+    charts: dict[str, Chart] = {}
+    tried: set[str] = set()
+    for kind in IMPACT_CHARTS if outcome else ():
+        key = f"{kind}:{outcome}"
+        if key not in makers:
+            continue
+        tried.add(key)
+        chart = makers[key]()
+        if chart is not None:
+            charts[key] = chart
+            break
+    return charts, tuple(k for k in makers if k not in tried)
 
 
 def synthetic_chart(outcome: Any, section: Any) -> Chart:
@@ -119,16 +202,21 @@ def retention_chart(retention: Any, options: Any) -> Chart | None:
 
 
 def report_here(project: Any, project_file: str | None, *, progress: Progress,
-                expected_sha256: str | None = None, staff_view: Any = None) -> ReportOutput:
+                expected_sha256: str | None = None, staff_view: Any = None,
+                first: str | None = None) -> ReportOutput:
     """``run_project`` on the session's project, then its charts.  ``expected_sha256``: the
     outcome panel as the window shows it (a file changed since is refused, not analysed).
+
+    ``first``: the outcome the window shows; only its Impact chart is drawn here and the
+    others are left ``pending`` (the window draws them after showing the result).  None
+    draws every chart.
 
     A staff entry with choices only the window offers so far (reading options, pilot starts
     from the outcome panel) cannot go through ``run_project``: the report then takes the
     retention report the window built for those records (``staff_view``), from the same
     core code."""
     from pilot_eval.errors import DataError
-    from pilot_eval.report import Unavailable, run_project
+    from pilot_eval.report import run_project
     from pilot_eval.report.run import Stage
 
     from .retention_core import uses_window_keys
@@ -143,14 +231,12 @@ def report_here(project: Any, project_file: str | None, *, progress: Progress,
         raise DataError("the data file changed since it was opened", file=panel.file,
                         hint="Open it again to see and check its new contents.")
     progress.report(0.92, "Drawing the charts")
-    charts = outcome_charts(report, report.brief.unit_noun)
-    retention = report.retention
-    if retention is not None and not isinstance(retention, Unavailable):
-        picture = retention_chart(retention, report.brief)
-        if picture is not None:
-            charts["retention"] = picture
+    if first is None:
+        charts, pending = draw_charts(report), ()
+    else:
+        charts, pending = first_screen_charts(report, first)
     progress.report(1.0, "Done")
-    return ReportOutput(report=report, charts=charts)
+    return ReportOutput(report=report, charts=charts, pending=pending)
 
 
 def with_brief(report: Any, project: Any) -> Any:

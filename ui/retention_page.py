@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .chart_panel import ChartPanel
+from .chart_panel import DRAWING, ChartPanel
 from .reflow import FiguresTable, NoteList
 from .staff_form import StaffForm
 
@@ -105,9 +105,11 @@ class RetentionPage(QWidget):
     def show_progress(self, fraction: float, message: str) -> None:
         self.status.setText(f"{message}… ({fraction:.0%})")
 
-    def show_result(self, report: Any, chart: Any = None, *, options: Any = None) -> None:
+    def show_result(self, report: Any, chart: Any = None, *, options: Any = None,
+                    drawing: bool = False) -> None:
         """Show a ``RetentionReport``: the brief's sentences, key figures, rates and the
-        brief's retention chart (``options``: the brief's, for its disclosure base)."""
+        brief's retention chart (``options``: the brief's, for its disclosure base;
+        ``drawing``: the chart is still being drawn)."""
         from .retention_text import figure_rows, rate_rows, sentences, status_line
 
         self.status.setText(status_line(report) + " The curves show the share still in post.")
@@ -122,7 +124,8 @@ class RetentionPage(QWidget):
         warnings = list(report.warnings)
         self.warnings.set_lines(warnings)
         self.warnings.setVisible(bool(warnings))
-        self.chart.set_chart(chart, "No retention curves for these records.")
+        self.chart.set_chart(chart, DRAWING if drawing else
+                             "No retention curves for these records.")
 
     def show_staff(self, output: Any, staff: dict[str, Any] | None) -> None:
         """The staff file's columns and dates in the form, and its validation problems

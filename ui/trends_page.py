@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from .chart_panel import ChartPanel
+from .chart_panel import DRAWING, ChartPanel
 
 WAITING = ("The trends appear here as soon as the data are open and their columns are chosen "
            "(Data step): the mean outcome of pilot and comparison teams in every period.")
@@ -53,10 +53,12 @@ class TrendsPage(QWidget):
         self.sentence.setText(WAITING)
         self.chart.set_chart(None, "")
 
-    def show_trends(self, label: str, sentence: str, chart: Any) -> None:
-        """``label``: the outcome; ``sentence``: what the pre-pilot periods say."""
+    def show_trends(self, label: str, sentence: str, chart: Any, *,
+                    drawing: bool = False) -> None:
+        """``label``: the outcome; ``sentence``: what the pre-pilot periods say; ``drawing``:
+        the chart is still being drawn."""
         self.sentence.setText(f"{label}: {sentence}")
-        self.chart.set_chart(chart, "No chart for these data.")
+        self.chart.set_chart(chart, DRAWING if drawing else "No chart for these data.")
 
     def show_problem(self, message: str) -> None:
         self.clear()

@@ -40,12 +40,15 @@ class ReportViewsMixin:
             return False
         from .trends_text import trend_sentence
 
+        from .report_core import IMPACT_CHARTS
+
         name = outcome.outcome  # a synthetic headline's own chart first, else the event study
-        chart = (output.chart("synthetic", name) or output.chart("event", name)
-                 or output.chart("means", name))
-        self.impact_page.show_result(outcome, chart, unit_noun=self.unit_noun())
-        self.trends_page.show_trends(outcome.label, trend_sentence(outcome),
-                                     output.chart("means", outcome.outcome))
+        chart, drawing = output.first_chart(IMPACT_CHARTS, name)
+        self.impact_page.show_result(outcome, chart, unit_noun=self.unit_noun(),
+                                     drawing=drawing)
+        means, drawing = output.first_chart(("means",), name)
+        self.trends_page.show_trends(outcome.label, trend_sentence(outcome), means,
+                                     drawing=drawing)
         return True
 
     def show_retention(self) -> None:
@@ -57,8 +60,9 @@ class ReportViewsMixin:
         in_run = c.report is not None and getattr(c.report, "retention", None) is report
         chart = (c.report_output.chart("retention") if in_run
                  else getattr(c.retention_view, "chart", None))
+        drawing = in_run and c.report_output.is_pending("retention")
         options = c.report.brief if c.report is not None else None
-        self.retention_page.show_result(report, chart, options=options)
+        self.retention_page.show_result(report, chart, options=options, drawing=drawing)
 
     def _on_trends(self, output: Any) -> None:
         """The means as soon as the data are mapped (a report of this outcome shows more)."""
@@ -79,6 +83,11 @@ class ReportViewsMixin:
         self._show_brief_contents()
         self.statusBar().showMessage("Analysis finished: every outcome of the project, and "
                                      "staff retention when the project has staff records.")
+
+    def _on_charts(self, _output: Any) -> None:
+        """The charts left for after the result are drawn: show them in place."""
+        self.show_outcome()
+        self.show_retention()
 
     def _on_retention(self, view: Any) -> None:
         self.show_retention()

@@ -90,6 +90,9 @@ class FakeCore:
         self.gate: threading.Event | None = None
         self.fail_with: BaseException | None = None
         self.calls: list[str] = []
+        self.deferred_charts = False  # True: as the real core, some charts after the result
+        self.chart_gate: threading.Event | None = None
+        self.every_chart: dict[str, Chart] = {}
 
     def load_table(self, path: str, progress: Any, **options: Any) -> FakeTable:
         self.calls.append("load")
@@ -139,7 +142,8 @@ class FakeCore:
         return TrendsOutput(roles["outcome"], "Score", "points", trends, chart)
 
     def run_report(self, project: Any, project_file: str | None, progress: Any, *,
-                   table: Any = None, staff_view: Any = None) -> ReportOutput:
+                   table: Any = None, staff_view: Any = None, first: str | None = None
+                   ) -> ReportOutput:
         """Every outcome of ``project``: the brute-force 2x2 on the session's table."""
         self.calls.append("analyse")
         self.project = project
@@ -158,7 +162,25 @@ class FakeCore:
                                               (("M1", "12.5"), ("M2", "13.0")))
                   for o in outcomes}
         progress.report(1.0, "Done")
-        return ReportOutput(report=fake_project_report(outcomes, retention), charts=charts)
+        report = fake_project_report(outcomes, retention)
+        if not self.deferred_charts or first is None:
+            return ReportOutput(report=report, charts=charts)
+        # As report_here: the Impact chart of ``first`` now (its event study), the rest later.
+        charts.update({f"event:{o.outcome}": Chart(TINY_PNG, f"{o.label}: effect by period",
+                                                   "", ("Period", "Effect"), (("M3", "2"),))
+                       for o in outcomes})
+        self.every_chart = charts
+        first_key = f"event:{first}"
+        return ReportOutput(report=report, charts={first_key: charts[first_key]},
+                            pending=tuple(k for k in charts if k != first_key))
+
+    def draw_charts(self, output: ReportOutput, progress: Any) -> ReportOutput:
+        """The pending charts of ``output`` (waits on ``chart_gate`` when it is set)."""
+        self.calls.append("charts")
+        if self.chart_gate is not None:
+            while not self.chart_gate.wait(0.01):
+                progress.report(0.5, "Drawing the charts")
+        return output.with_charts({k: self.every_chart[k] for k in output.pending})
 
     def export_brief(self, report: Any, project: Any, folder: str, progress: Any
                      ) -> tuple[str, str, str]:
