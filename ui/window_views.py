@@ -38,9 +38,8 @@ class ReportViewsMixin:
 
                 self.impact_page.show_not_run(guess_outcome_info(c.roles["outcome"]).label)
             return False
-        from .trends_text import trend_sentence
-
         from .report_core import IMPACT_CHARTS
+        from .trends_text import trend_sentence
 
         name = outcome.outcome  # a synthetic headline's own chart first, else the event study
         chart, drawing = output.first_chart(IMPACT_CHARTS, name)
