@@ -24,10 +24,14 @@ from pilot_eval.atomic import save_with_backup
 from pilot_eval.errors import ProjectFileError
 from pilot_eval.json_limits import loads_bounded, read_bounded, too_large
 from pilot_eval.jsonio import dumps
+from pilot_eval.project_plan import PlanEntries
 from pilot_eval.spec import DatasetSpec
 
 FORMAT = "pilot-eval project"
-VERSION = 1
+VERSION = 2
+"""The newest project version this pilot-eval reads.  Version 2 added the Plan step's entries
+(``"plan"``); a project without them is still written as version 1, so that earlier releases
+open it."""
 SUFFIX = ".pilot.json"
 STAFF_PATH_KEYS = ("path", "pilot_starts_path")
 """Entries of ``staff_data`` that are file paths (stored relative to the project file)."""
@@ -41,7 +45,7 @@ MAX_TEXT_CHARS = 100_000
 MAX_ENTRIES = 200_000
 """Most values (objects, lists, texts, numbers) in one project document."""
 _TOP_KEYS = ("format", "version", "outcome_data", "outcomes", "did", "staff_data",
-             "retention", "brief", "narrative")
+             "retention", "brief", "narrative", "plan")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class Project:
     retention: dict[str, Any] = field(default_factory=dict)
     brief: dict[str, Any] = field(default_factory=dict)
     narrative: dict[str, str] = field(default_factory=dict)
+    plan: PlanEntries | None = None
+    """The Plan step's entries (``None``: never planned in the window)."""
 
     def did_requests(self) -> list[DidRequest]:
         """One ``DidRequest`` per outcome, sharing the dataset's roles and the options."""
@@ -125,10 +131,14 @@ class Project:
             for key in STAFF_PATH_KEYS:
                 if isinstance(staff.get(key), str):
                     staff[key] = _relative(staff[key], relative_to)
-        return {"format": FORMAT, "version": VERSION, "outcome_data": data,
-                "outcomes": [o.to_dict() for o in self.outcomes], "did": self.did.to_dict(),
-                "staff_data": staff, "retention": dict(self.retention),
-                "brief": dict(self.brief), "narrative": dict(self.narrative)}
+        document = {"format": FORMAT, "version": 1 if self.plan is None else 2,
+                    "outcome_data": data, "outcomes": [o.to_dict() for o in self.outcomes],
+                    "did": self.did.to_dict(), "staff_data": staff,
+                    "retention": dict(self.retention), "brief": dict(self.brief),
+                    "narrative": dict(self.narrative)}
+        if self.plan is not None:  # written only when set: version 1 files stay version 1
+            document["plan"] = self.plan.to_dict()
+        return document
 
 
 def _relative(path: str, folder: Path | None) -> str:
@@ -320,7 +330,9 @@ def project_from_dict(document: Any, *, folder: Path, file: str | None = None,
                        retention=dict(document.get("retention") or {}),
                        brief=dict(document.get("brief") or {}),
                        narrative={str(k): str(v) for k, v in
-                                  (document.get("narrative") or {}).items()})
+                                  (document.get("narrative") or {}).items()},
+                       plan=None if document.get("plan") is None
+                       else PlanEntries.from_dict(document["plan"]))
     except ProjectFileError as error:
         error.file = error.file or file
         if offer and offer not in (error.hint or ""):

@@ -279,18 +279,18 @@ class Controller(PlanMixin, StaffMixin, QObject):
             self.dirty_changed.emit(False)
 
     def current_project(self, *, brief: dict[str, Any] | None = None,
-                        narrative: dict[str, str] | None = None) -> Any:
+                        narrative: dict[str, str] | None = None, plan: Any = None) -> Any:
         """The session as a ``pilot_eval.project.Project``: the project opened, with this
-        session's data, roles, outcomes, options, staff entry and brief text."""
+        session's data, roles, outcomes, options, staff entry, brief text and plan entries."""
         from .project_io import session_project
 
         return session_project(self.table, self.roles, self.analysed, base=self.base_project,
                                staff=self.staff, brief=brief, narrative=narrative,
                                date_format=self.date_format, options=self.options,
-                               header_row=self.header_row, excluded=self.excluded)
+                               header_row=self.header_row, excluded=self.excluded, plan=plan)
 
     def save_project(self, path: str, *, brief: dict[str, Any] | None = None,
-                     narrative: dict[str, str] | None = None) -> bool:
+                     narrative: dict[str, str] | None = None, plan: Any = None) -> bool:
         """Save the session to ``path`` (atomic, previous version kept as .bak)."""
         from pilot_eval.errors import PilotEvalError
         from pilot_eval.project import save_project
@@ -302,7 +302,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
                                       "records its data files and column roles."))
             return False
         try:
-            project = self.current_project(brief=brief, narrative=narrative)
+            project = self.current_project(brief=brief, narrative=narrative, plan=plan)
             save_project(project, path)
         except (PilotEvalError, OSError, ValueError) as exc:
             self.error.emit(describe_exception(exc, title=TITLES["save"]))

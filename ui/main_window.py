@@ -207,6 +207,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         c.options_changed.connect(lambda o: self.impact_page.set_method(o.get("estimator",
                                                                               "auto")))
         self.plan_page.run_requested.connect(c.run_plan)
+        self.plan_page.entries_edited.connect(c.mark_dirty)
         self.plan_page.cancel_requested.connect(c.cancel_plan)
         c.plan_ready.connect(lambda value: self.plan_page.show_plan(*value))
         c.plan_failed.connect(self.plan_page.show_error)
@@ -369,6 +370,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.impact_page.clear_result()
         self.retention_page.clear()
         self.plan_page.show_from_run([])
+        self.plan_page.set_entries(None)
         self.brief_page.set_options({})
         self._show_brief_contents()
 
@@ -389,6 +391,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self._after_project_opened(path)
         project = self.controller.base_project
         self.brief_page.set_options(dict(getattr(project, "brief", None) or {}))
+        self.plan_page.set_entries(getattr(project, "plan", None))
         name = Path(self.controller.project_path).name if self.controller.project_path else ""
         table = self.controller.table
         name = name or (Path(table.path).name if table is not None else "")

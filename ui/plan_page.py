@@ -64,6 +64,7 @@ class PlanPage(QWidget):
 
     run_requested = Signal(dict)
     cancel_requested = Signal()
+    entries_edited = Signal()  # the user changed an entry: the project has unsaved changes
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +95,11 @@ class PlanPage(QWidget):
         self.staggered.setAccessibleName("Pilot teams start in two waves")
         for field in (self.effect, self.power, self.teams, self.months):
             field.setMaximumWidth(360)
+        self._touched = False  # entries are kept in the project once the user set or ran them
+        for line in (self.effect, self.teams, self.months):
+            line.textEdited.connect(self._edited)
+        self.power.valueChanged.connect(self._edited)
+        self.staggered.toggled.connect(self._edited)
         form = QFormLayout()
         form.addRow("&Effect that matters:", self.effect)
         form.addRow("Target &power:", self.power)
@@ -169,6 +175,40 @@ class PlanPage(QWidget):
                 raise ValueError(f"Effect that matters: {text!r} is not a number") from None
         return options
 
+    def entries(self) -> Any:
+        """The entries for the project (``pilot_eval.project_plan.PlanEntries``), or ``None``
+        when the user has not set them (the project keeps what it had) or they do not parse
+        (the message says what to fix)."""
+        from pilot_eval.project_plan import PlanEntries
+
+        if not self._touched:
+            return None
+        try:
+            return PlanEntries(**self.options())
+        except (ValueError, TypeError) as error:  # ProjectFileError is a ValueError
+            self.show_error(f"The plan's entries were not saved: {error}")
+            return None
+
+    def set_entries(self, entries: Any) -> None:
+        """Show a project's entries (``None``: the defaults, not yet the user's)."""
+        from pilot_eval.project_plan import PlanEntries
+
+        shown = entries if entries is not None else PlanEntries()
+        for widget in (self.effect, self.power, self.teams, self.months, self.staggered):
+            widget.blockSignals(True)
+        self.effect.setText("" if shown.effect is None else f"{shown.effect:.15g}")
+        self.power.setValue(shown.power)
+        self.teams.setText(", ".join(str(n) for n in shown.teams))
+        self.months.setText(", ".join(str(n) for n in shown.months))
+        self.staggered.setChecked(shown.staggered)
+        for widget in (self.effect, self.power, self.teams, self.months, self.staggered):
+            widget.blockSignals(False)
+        self._touched = entries is not None
+
+    def _edited(self, *_: Any) -> None:
+        self._touched = True
+        self.entries_edited.emit()
+
     def _run(self) -> None:
         try:
             options = self.options()
@@ -176,6 +216,7 @@ class PlanPage(QWidget):
             self.show_error(str(error))
             return
         self.message.setText("")
+        self._touched = True
         self.run_requested.emit(options)
 
     def set_busy(self, busy: bool) -> None:

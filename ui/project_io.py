@@ -69,9 +69,11 @@ def session_project(table: Any, roles: dict[str, str | None], analysed: list[str
                     narrative: dict[str, str] | None = None,
                     date_format: str | None = None,
                     options: dict[str, Any] | None = None,
-                    header_row: int | None = None, excluded: tuple[int, ...] = ()) -> Any:
+                    header_row: int | None = None, excluded: tuple[int, ...] = (),
+                    plan: Any = None) -> Any:
     """The ``Project`` that redoes this session (``base``: the project opened, kept intact
-    where the session did not change it, so an unchanged session is the saved project)."""
+    where the session did not change it, so an unchanged session is the saved project;
+    ``plan``: the Plan step's ``PlanEntries``, ``None`` to keep the project's)."""
     from dataclasses import replace
 
     from pilot_eval.estimators import PanelColumns
@@ -102,7 +104,8 @@ def session_project(table: Any, roles: dict[str, str | None], analysed: list[str
     return replace(project, outcome_data=spec, did=did,
                    outcomes=outcome_choices(project.outcomes, analysed, roles.get("outcome")),
                    staff_data=dict(staff) if staff is not None else project.staff_data,
-                   brief=merged_brief, narrative=merged_text)
+                   brief=merged_brief, narrative=merged_text,
+                   plan=plan if plan is not None else project.plan)
 
 
 def write_recovery(project: Any, original: str | None, *, folder: Path | None = None,

@@ -102,7 +102,7 @@ class ProjectFilesMixin:
 
     # ----------------------------------------------------------------- intents
     def project_options(self) -> dict[str, Any]:
-        return {"brief": self.brief_page.options()}
+        return {"brief": self.brief_page.options(), "plan": self.plan_page.entries()}
 
     def save_project(self) -> bool:
         """Save to the current project file (asks for a name the first time, and when the

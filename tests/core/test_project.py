@@ -44,10 +44,25 @@ def test_round_trip_keeps_everything(tmp_path, project):
     assert load_project(path) == project
 
 
+def test_plan_entries_round_trip_as_version_2(tmp_path, project):
+    from dataclasses import replace
+
+    from pilot_eval.project_plan import PlanEntries
+
+    planned = replace(project, plan=PlanEntries(effect=-1.5, power=0.9, teams=(4, 8),
+                                                months=(6, 12, 24), staggered=True))
+    path = save_project(planned, tmp_path / "planned.pilot.json")
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored["version"] == VERSION == 2
+    assert stored["plan"] == {"effect": -1.5, "power": 0.9, "teams": [4, 8],
+                              "months": [6, 12, 24], "staggered": True}
+    assert load_project(path) == planned
+
+
 def test_data_paths_are_stored_relative_to_the_project(tmp_path, project):
     path = save_project(project, tmp_path / "my.pilot.json")
     stored = json.loads(path.read_text(encoding="utf-8"))
-    assert stored["format"] == FORMAT and stored["version"] == VERSION
+    assert stored["format"] == FORMAT and stored["version"] == 1  # no plan entries: version 1
     assert stored["outcome_data"]["path"] == "data/panel.csv"
     moved = tmp_path / "moved"
     (tmp_path / "data").rename(tmp_path / "moved_data")
@@ -92,6 +107,15 @@ def test_a_changed_or_missing_data_file_is_noticed(tmp_path, project):
          "wrong shape"),
         (json.dumps({"format": FORMAT, "version": 1,
                      "outcomes": [{"column": "y", "polarity": "up"}]}).encode(), "polarity"),
+        (json.dumps({"format": FORMAT, "version": 2, "plan": [1]}).encode(), "not a JSON"),
+        (json.dumps({"format": FORMAT, "version": 2, "plan": {"teams": [0]}}).encode(),
+         "plan's teams"),
+        (json.dumps({"format": FORMAT, "version": 2, "plan": {"power": 1.5}}).encode(),
+         "target power"),
+        (json.dumps({"format": FORMAT, "version": 2, "plan": {"effect": 0}}).encode(),
+         "plan's effect"),
+        (json.dumps({"format": FORMAT, "version": 2, "plan": {"waves": 2}}).encode(),
+         "unknown keys"),
     ],
 )
 def test_bad_project_files_are_refused_clearly_and_left_alone(tmp_path, content, expected):

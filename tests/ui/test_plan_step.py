@@ -98,3 +98,43 @@ def test_the_plan_step_shows_the_runs_planning_section(qtbot, window, documents)
         assert section.sentence in text
     window.steps.select("plan")
     assert window.plan_page.from_run.isVisible()
+
+
+def test_the_plan_entries_are_kept_in_the_project(qtbot, window, documents):
+    """Entries typed on the Plan step survive save and reopen; a project whose Plan step was
+    never used is written without them, as version 1 (earlier releases open it)."""
+    import json
+
+    from pilot_eval.project import load_project
+    from pilot_eval.project_plan import PlanEntries
+
+    c, page = window.controller, window.plan_page
+    with qtbot.waitSignal(c.issues_changed, timeout=WAIT_MS):
+        window.open_file(demo_path("outcomes.csv"))
+    qtbot.waitUntil(lambda: not c.runner.running_keys(), timeout=WAIT_MS)
+    untouched = documents / "untouched.pilot.json"
+    assert window.save_project_to(untouched)
+    stored = json.loads(untouched.read_text(encoding="utf-8"))
+    assert "plan" not in stored and stored["version"] == 1
+
+    window.steps.select("plan")
+    qtbot.keyClicks(page.effect, "2.5")  # typed: the project now has unsaved changes
+    assert c.dirty
+    page.teams.setText("6, 12")
+    page.months.setText("18")
+    page.staggered.setChecked(True)
+    page.power.setValue(0.9)
+    target = documents / "planned.pilot.json"
+    assert window.save_project_to(target)
+    expected = PlanEntries(effect=2.5, power=0.9, teams=(6, 12), months=(18,), staggered=True)
+    assert load_project(target).plan == expected
+    assert json.loads(target.read_text(encoding="utf-8"))["version"] == 2
+
+    page.set_entries(None)  # as a new project shows them
+    assert page.teams.text() == "10, 20, 40" and page.entries() is None
+    with qtbot.waitSignal(c.project_changed, timeout=WAIT_MS):
+        window.open_file(target)
+    qtbot.waitUntil(lambda: not c.runner.running_keys(), timeout=WAIT_MS)
+    assert (page.effect.text(), page.teams.text(), page.months.text()) == ("2.5", "6, 12", "18")
+    assert page.staggered.isChecked() and page.power.value() == pytest.approx(0.9)
+    assert page.entries() == expected and not c.dirty
