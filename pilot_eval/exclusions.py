@@ -94,11 +94,13 @@ def exclude_rows(table, rows: Iterable[int], *, file: str | None = None):
     wanted = [r - FIRST_DATA_ROW for r in rows]
     missing = [r for r, w in zip(rows, wanted, strict=True) if w not in labels]
     if missing:
-        last = max(labels) + FIRST_DATA_ROW if labels else FIRST_DATA_ROW - 1
+        header = getattr(table, "header_row", None) or 1
+        first = min(labels) + FIRST_DATA_ROW if labels else header + 1
+        last = max(labels) + FIRST_DATA_ROW if labels else header
         raise PilotEvalError(
             f"row(s) {', '.join(map(str, missing))} are not data rows of this table (the data "
-            f"rows are {FIRST_DATA_ROW} to {last})", file=name, rows=missing,
-            hint="Give the spreadsheet row numbers the checks list; the header is row 1.")
+            f"rows are {first} to {last})", file=name, rows=missing,
+            hint=f"Give the spreadsheet row numbers the checks list; the header is row {header}.")
     kept = frame.drop(index=wanted)
     if isinstance(table, pd.DataFrame):
         return kept

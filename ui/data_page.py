@@ -228,7 +228,8 @@ class DataPage(QWidget):
         note = f"<br>Empty or missing cells (blank, n/a, ..): {empty}." if empty else ""
         self.file_label.setText(f"<b>{Path(table.path).name}</b>: {len(frame):,} rows, "
                                 f"{len(frame.columns)} columns. Row numbers are those of the "
-                                f"spreadsheet (the header is row 1).{note}")
+                                f"spreadsheet (the header is row "
+                                f"{getattr(table, 'header_row', None) or 1}).{note}")
         self.table.resizeColumnsToContents()
 
     def show_roles(self, roles: dict[str, str | None]) -> None:

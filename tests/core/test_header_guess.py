@@ -148,3 +148,16 @@ def test_a_ragged_row_below_a_given_header_row_is_named_as_the_sheet_counts(tmp_
 ])
 def test_a_ragged_data_row_is_never_taken_for_the_header(rows):
     assert title_header_row(rows) is None
+
+
+def test_rows_left_out_below_title_rows_are_counted_as_the_sheet_shows_them(tmp_path):
+    from pilot_eval.errors import PilotEvalError
+    from pilot_eval.exclusions import exclude_rows
+
+    table = load_table(_csv(tmp_path / "titled.csv", "Outcomes by team, 2024\n\n"))
+    kept = exclude_rows(table, [4])  # the first data row: header in row 3
+    assert list(kept.frame["team"]) == ["Ash", "Elm", "Elm"] and kept.n_rows == 3
+    with pytest.raises(PilotEvalError) as caught:
+        exclude_rows(table, [2])
+    assert "the data rows are 4 to 7" in caught.value.message
+    assert "the header is row 3" in caught.value.hint

@@ -124,6 +124,7 @@ def test_a_workbook_opened_directly_is_read_below_its_title_and_says_so(qtbot, w
     reference = load_table(path, header_row=4)
     assert window.controller.table.frame.equals(reference.frame)
     assert window.controller.header_row == 4
+    assert "(the header is row 4)" in window.data_page.file_label.text()
     first = window.controller.issues[0]
     assert "read from row 4" in first.text and "Goals met by team" in first.text
     target = documents / "titled_book.pilot.json"
