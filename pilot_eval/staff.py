@@ -30,7 +30,7 @@ import pandas as pd
 
 from pilot_eval.errors import DataError
 from pilot_eval.io import parse_dates
-from pilot_eval.io.frames import spreadsheet_rows
+from pilot_eval.io.frames import FIRST_DATA_ROW, spreadsheet_rows
 from pilot_eval.validation import Problem, ValidationReport
 
 MONTH_DAYS = 365.25 / 12
@@ -149,6 +149,8 @@ def _overlaps(frame: pd.DataFrame, start: pd.Series, stop: pd.Series, staff_id: 
     return bad
 
 
+_ARMS = np.array([COMPARISON, PILOT], dtype=object)
+"""The arm of a spell by whether its team has a pilot start: two strings shared by every row."""
 _NA_TEXT = frozenset({"none", "nan", "nat", "<na>"})  # str() of blank cells, lower case
 
 
@@ -334,10 +336,10 @@ def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None =
     entry_days = ((observed - start).dt.days.clip(lower=0) if observed is not None
                   else pd.Series(0, index=frame.index))
     added = dict(
-        team=frame[options.team], staff_id=frame[options.staff_id] if options.staff_id else
-        np.arange(len(frame)), start_date=start, end_date=end, reason=reason,
-        left=left, event=np.where(left, label, "0"), pilot_start=starts,
-        arm=np.where(starts.notna(), PILOT, COMPARISON),
+        team=frame[options.team].copy(),
+        staff_id=frame[options.staff_id].copy() if options.staff_id else np.arange(len(frame)),
+        start_date=start, end_date=end, reason=reason, left=left, event=np.where(left, label, "0"), pilot_start=starts,
+        arm=_ARMS[starts.notna().to_numpy().astype(np.int64)],
         entry=_months(entry_days), duration=_months((exit_day - start).dt.days))
     spells = _spell_table(frame, added)
     before_window = spells["duration"] <= spells["entry"]
@@ -358,27 +360,84 @@ def read_staff(frame: pd.DataFrame, options: StaffOptions, *, file: str | None =
 
 def _spell_table(frame: pd.DataFrame, added: dict) -> pd.DataFrame:
     """``row``, the file's columns, then ``added`` (replacing same-named columns in place), as
-    ``frame.copy()`` + ``insert`` + ``assign`` give, built in one go."""
+    ``frame.copy()`` + ``insert`` + ``assign`` give, built in one go.
+
+    Each column is its own array (the file's columns copied one by one, so the table stays
+    the caller's): pandas then keeps one block per column instead of stacking same-typed
+    columns into one block, a copy of every cell (issue 12).
+    """
     if not frame.columns.is_unique or "row" in frame.columns:
         spells = frame.copy()
         spells.insert(0, "row", spreadsheet_rows(range(len(frame))))
         return spells.assign(**added)
-    columns: dict = {"row": np.asarray(spreadsheet_rows(range(len(frame))))}
-    columns.update((name, frame[name]) for name in frame.columns)
+    columns: dict = {"row": np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))}
+    columns.update((name, None if name in added else frame[name].copy())
+                   for name in frame.columns)
     columns.update(added)
-    return pd.DataFrame(columns, index=frame.index)
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _column_take(column: pd.Series, positions: np.ndarray):
+    """The column's values at ``positions`` (a numpy or extension array of its own dtype)."""
+    if isinstance(column.dtype, np.dtype):
+        return column.to_numpy().take(positions)
+    return column.array.take(positions)
 
 
 def split_at(spells: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     """Start-stop rows: each spell split where ``reference`` (a date per spell) falls inside it.
 
     ``post`` is 1 on the piece after the reference date; ``pilot`` is 1 in pilot teams;
-    ``pilot_post`` is their product. The event stays on the last piece only.
+    ``pilot_post`` is their product. The event stays on the last piece only. Rows are in the
+    order of the spreadsheet row, then entry.
     """
     cut = _months((reference - spells["start_date"]).dt.days).astype(float)
     cut = np.where(np.isnan(cut), np.inf, cut)
     entry, exit_ = spells["entry"].to_numpy(float), spells["duration"].to_numpy(float)
     inside = (cut > entry) & (cut < exit_)
+    row = spells["row"].to_numpy()
+    ordered = row.size <= 1 or bool((row[1:] > row[:-1]).all())
+    if not ordered or not spells.columns.is_unique:
+        return _split_by_concat(spells, cut, inside)
+    # rows in file order: each spell's piece before the cut, then its piece after (a later
+    # entry), which is what sorting by row and entry gives. Every column is taken once into
+    # its own array (no concatenated copy, no sort, no stacking of same-typed columns).
+    source = np.repeat(np.arange(inside.size), 1 + inside)
+    after = np.zeros(source.size, dtype=bool)
+    after[np.flatnonzero(inside) + np.arange(1, int(inside.sum()) + 1)] = True
+    piece_entry = entry[source]
+    piece_entry[after] = cut[inside]
+    duration = np.where(inside, cut, exit_)[source]
+    duration[after] = exit_[inside]
+    event = spells["event"].to_numpy(object)
+    piece_event = np.where(inside, "0", event)[source]
+    piece_event[after] = event[inside]
+    post = np.where(cut >= exit_, 0, np.where(inside, 0, 1))[source]
+    post[after] = 1
+    arm = spells["arm"].to_numpy(object)
+    pilot = (arm == PILOT).astype(int)[source]
+    pieces = {"entry": piece_entry, "duration": duration, "event": piece_event}
+    columns = {name: pieces[name] if name in pieces else _column_take(spells[name], source)
+               for name in spells.columns}
+    columns.update(post=post, pilot=pilot, pilot_post=pilot * post,
+                   arm_period=_arm_periods(arm, source, post))
+    return pd.DataFrame(columns, index=pd.RangeIndex(source.size), copy=False)
+
+
+def _arm_periods(arm: np.ndarray, source: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """``arm[source] + (" after" if post else " before")``, one string per distinct label."""
+    codes, labels = pd.factorize(arm, use_na_sentinel=False)
+    if not all(isinstance(label, str) for label in labels):
+        return arm[source] + np.where(post == 1, " after", " before")
+    named = np.array([f"{label} before" for label in labels]
+                     + [f"{label} after" for label in labels], dtype=object)
+    return named[codes[source] + labels.size * (post == 1)]
+
+
+def _split_by_concat(spells: pd.DataFrame, cut: np.ndarray, inside: np.ndarray
+                     ) -> pd.DataFrame:
+    """``split_at`` for spells not in spreadsheet-row order (or with repeated column names)."""
+    exit_ = spells["duration"].to_numpy(float)
     before = spells.assign(post=np.where(cut >= exit_, 0, np.where(inside, 0, 1)),
                            duration=np.where(inside, cut, exit_),
                            event=np.where(inside, "0", spells["event"]))
@@ -387,15 +446,4 @@ def split_at(spells: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     pilot = (rows["arm"] == PILOT).astype(int)
     rows = rows.assign(pilot=pilot, pilot_post=pilot * rows["post"],
                        arm_period=rows["arm"] + np.where(rows["post"] == 1, " after", " before"))
-    row = spells["row"].to_numpy()
-    if row.size > 1 and not (row[1:] > row[:-1]).all():
-        return rows.sort_values(["row", "entry"], kind="stable").reset_index(drop=True)
-    # rows in file order: each spell's piece before the cut, then its piece after (a later
-    # entry), which is what sorting by row and entry gives
-    placed = np.arange(inside.size) + np.cumsum(inside) - inside
-    order = np.empty(len(rows), dtype=np.int64)
-    order[placed] = np.arange(inside.size)
-    order[placed[inside] + 1] = inside.size + np.arange(int(inside.sum()))
-    rows = rows.take(order)
-    rows.index = pd.RangeIndex(len(rows))
-    return rows
+    return rows.sort_values(["row", "entry"], kind="stable").reset_index(drop=True)
