@@ -178,10 +178,23 @@ def clean_text_column(cells: pd.Series, *, decimal: str,
     return pd.Series(typed, index=cells.index, name=cells.name), n_missing
 
 
+SHARE_SAMPLE = 65_536
+"""Cells looked at to judge whether a text column repeats its values (``_shared_strings``)."""
+
+
 def _shared_strings(text: pa.Array) -> np.ndarray:
     """The cells as a numpy object array in which equal cells are one Python string: a text
     column (team names, months) repeats few values, and a million separate copies of them
-    would take tens of megabytes more."""
+    would take tens of megabytes more.
+
+    A column whose first ``SHARE_SAMPLE`` cells are mostly distinct (identifiers) has little to
+    share: its cells are converted one by one, without hashing a million strings (the same
+    values; issue 12).
+    """
+    if len(text) > SHARE_SAMPLE:
+        sample = text.slice(0, SHARE_SAMPLE)
+        if 2 * len(pc.unique(sample)) > len(sample):
+            return text.to_numpy(zero_copy_only=False)
     encoded = pc.dictionary_encode(text)
     uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
     return uniques[encoded.indices.to_numpy(zero_copy_only=False)]
@@ -196,6 +209,8 @@ def _as_numbers(present: pa.Array, *, decimal: str,
     """int64 or float64 values if every cell is a number, else None."""
     if len(present) == 0:
         return None
+    if number_text(present[0].as_py(), decimal=decimal, thousands=thousands) is None:
+        return None  # a text column: every path below needs its first cell to be a number
     if _plain_integers(present):
         return pc.cast(present, pa.int64()).to_numpy()
     plain = present
@@ -254,9 +269,9 @@ def _has_any_byte(array: pa.Array, characters: bytes) -> bool:
 def _slow_numbers(present: pa.Array, *, decimal: str,
                   thousands: str | None = None) -> np.ndarray | None:
     """Numbers with thousands separators, one cell at a time (only when the first fits)."""
-    cells = present.to_pylist()
-    if number_text(cells[0], decimal=decimal, thousands=thousands) is None:
+    if number_text(present[0].as_py(), decimal=decimal, thousands=thousands) is None:
         return None  # the first cell is text: not a number column
+    cells = present.to_pylist()
     converted = [n for c in cells
                  if (n := number_text(c, decimal=decimal, thousands=thousands)) is not None]
     if len(converted) < len(cells):
@@ -267,8 +282,10 @@ def _slow_numbers(present: pa.Array, *, decimal: str,
 
 
 def _as_booleans(present: pa.Array) -> np.ndarray | None:
+    if len(present) == 0 or str(present[0].as_py()).lower() not in _BOOLEAN:
+        return None  # the first cell decides most columns without lowering them all
     lowered = pc.utf8_lower(present)
-    if len(present) == 0 or not _all(pc.is_in(lowered, value_set=pa.array(list(_BOOLEAN)))):
+    if not _all(pc.is_in(lowered, value_set=pa.array(list(_BOOLEAN)))):
         return None
     return pc.equal(lowered, "true").to_numpy(zero_copy_only=False).astype("int64")
 
