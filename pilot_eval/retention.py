@@ -24,6 +24,7 @@ from pilot_eval.estimators.errors import EstimationError, EstimatorConfigError
 from pilot_eval.estimators.literals import check_choice, check_level
 from pilot_eval.estimators.survival.competing_risks import CumulativeIncidence
 from pilot_eval.estimators.survival.cox.model import CoxModel, Ties
+from pilot_eval.estimators.survival.data import arrays_from_frame
 from pilot_eval.estimators.survival.kaplan_meier import CI_TRANSFORMS, CiTransform, KaplanMeier
 from pilot_eval.estimators.survival.logrank import LogRankTest
 from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
@@ -433,9 +434,12 @@ def run_retention(request: RetentionRequest, staff_table: Any,
     km_columns = SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
                               group=cols.group)
     results: dict[str, Any] = dict(extras)
+    # the whole-spell columns are checked and coded once for KM, log-rank, RMST and the
+    # cumulative incidence (each ``fit(frame, columns)`` is ``fit_data`` of these arrays)
+    arrays = arrays_from_frame(whole, km_columns)
     km = KaplanMeier(ci_transform=request.ci_transform, level=request.level,
                      times=request.times)
-    results["km"] = km.fit(whole, km_columns)
+    results["km"] = km.fit_data(arrays)
     if request.tau is None and request.form == "staff" and has_group:
         horizon = default_horizon(results["km"].to_dict())
         if horizon is not None:  # retention at 12 and 24 months, capped the same way
@@ -443,11 +447,12 @@ def run_retention(request: RetentionRequest, staff_table: Any,
             request = replace(request, tau=horizon["tau"])
             km = KaplanMeier(ci_transform=request.ci_transform, level=request.level,
                              times=tuple(sorted({*request.times, *horizon["times"]})))
-            results["km"] = km.fit(whole, km_columns)
+            results["km"] = km.fit_data(arrays)
     progress.report(0.3, "Kaplan-Meier curves")
+    logrank_columns = SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
+                                   group=cols.group, strata=cols.strata)
     results["logrank"] = (_attempt("log-rank test", warnings, lambda: LogRankTest().fit(
-        whole, SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
-                            group=cols.group, strata=cols.strata)))
+        whole, logrank_columns) if cols.strata is not None else LogRankTest().fit_data(arrays))
         if has_group else Unavailable("no group column"))
     no_starts = (request.form != "survival" and not request.pilot_starts_path
                  and not request.pilot_start_col)
@@ -467,9 +472,9 @@ def run_retention(request: RetentionRequest, staff_table: Any,
     progress.report(0.55, "Cox model")
     results["rmst"] = _attempt("RMST", warnings, lambda: RestrictedMeanSurvival(
         tau=request.tau, level=request.level,
-        reference="comparison" if cols.group == "arm" else None).fit(whole, km_columns))
+        reference="comparison" if cols.group == "arm" else None).fit_data(arrays))
     incidence = _attempt("cumulative incidence", warnings,
-                         lambda: CumulativeIncidence(level=request.level).fit(whole, km_columns))
+                         lambda: CumulativeIncidence(level=request.level).fit_data(arrays))
     if not isinstance(incidence, Unavailable):
         parts = incidence.to_dict()
         results["cumulative_incidence"] = parts["cumulative_incidence"]

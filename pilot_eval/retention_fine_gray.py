@@ -26,16 +26,26 @@ import pandas as pd
 from pilot_eval.estimators import SpellColumns, Unavailable
 from pilot_eval.estimators.errors import EstimationError
 from pilot_eval.estimators.survival.fine_gray import FineGray
+from pilot_eval.staff import column_take
 
 PILOT_TERM = "pilot_joined_after_start"
 """The staff-records term that is the pilot's effect on the subdistribution hazard."""
 STAFF_TERMS = ("pilot", "joined_after_start", PILOT_TERM)
 
 
-def _followed(frame: pd.DataFrame, entry: str | None) -> pd.DataFrame:
+def _followed(frame: pd.DataFrame, entry: str | None, needed: tuple) -> pd.DataFrame:
+    """The rows followed from their start (``entry <= 0``; every row without an entry column).
+
+    Only the columns the model reads (``needed``, those present) are taken: the spells table
+    carries every column of the file, and copying them all is most of the work at a million
+    spells (issue 12).
+    """
     if entry is None or entry not in frame.columns:
         return frame
-    return frame[pd.to_numeric(frame[entry], errors="coerce").fillna(1.0) <= 0]
+    names = [c for c in dict.fromkeys(needed) if c is not None and c in frame.columns]
+    rows = np.flatnonzero((pd.to_numeric(frame[entry], errors="coerce").fillna(1.0) <= 0))
+    return pd.DataFrame({name: column_take(frame[name], rows) for name in names},
+                        index=frame.index[rows], copy=False)
 
 
 def _varying(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -63,7 +73,9 @@ def fine_gray_leaving(whole: pd.DataFrame, columns: SpellColumns, cause: object 
     if cause is None:
         return Unavailable("no leaving reason to model: give one with --cause (e.g. "
                            "resigned)"), about
-    frame = _followed(whole, columns.entry)
+    frame = _followed(whole, columns.entry, (
+        columns.duration, columns.event, columns.cluster, *columns.covariates,
+        *(("team", "pilot_start", "arm", "start_date") if staff else ())))
     about["n_used"] = len(frame)
     about["population"] = ("every spell" if len(frame) == len(whole) else
                            "spells followed from their start (people who joined after the "

@@ -377,7 +377,7 @@ def _spell_table(frame: pd.DataFrame, added: dict) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
-def _column_take(column: pd.Series, positions: np.ndarray):
+def column_take(column: pd.Series, positions: np.ndarray):
     """The column's values at ``positions`` (a numpy or extension array of its own dtype)."""
     if isinstance(column.dtype, np.dtype):
         return column.to_numpy().take(positions)
@@ -417,7 +417,7 @@ def split_at(spells: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     arm = spells["arm"].to_numpy(object)
     pilot = (arm == PILOT).astype(int)[source]
     pieces = {"entry": piece_entry, "duration": duration, "event": piece_event}
-    columns = {name: pieces[name] if name in pieces else _column_take(spells[name], source)
+    columns = {name: pieces[name] if name in pieces else column_take(spells[name], source)
                for name in spells.columns}
     columns.update(post=post, pilot=pilot, pilot_post=pilot * post,
                    arm_period=_arm_periods(arm, source, post))
