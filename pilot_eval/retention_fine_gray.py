@@ -43,7 +43,7 @@ def _followed(frame: pd.DataFrame, entry: str | None, needed: tuple) -> pd.DataF
     if entry is None or entry not in frame.columns:
         return frame
     names = [c for c in dict.fromkeys(needed) if c is not None and c in frame.columns]
-    rows = np.flatnonzero((pd.to_numeric(frame[entry], errors="coerce").fillna(1.0) <= 0))
+    rows = np.flatnonzero(pd.to_numeric(frame[entry], errors="coerce").fillna(1.0) <= 0)
     return pd.DataFrame({name: column_take(frame[name], rows) for name in names},
                         index=frame.index[rows], copy=False)
 
@@ -58,8 +58,11 @@ def _staff_terms(spells: pd.DataFrame) -> pd.DataFrame:
     reference = starts.fillna(starts.min())
     pilot = (spells["arm"] == "pilot").astype(int)
     after = (pd.to_datetime(spells["start_date"]) >= reference).astype(int)
-    return spells.assign(pilot=pilot, joined_after_start=after,
-                         **{PILOT_TERM: pilot * after})
+    terms = {"pilot": pilot, "joined_after_start": after, PILOT_TERM: pilot * after}
+    # ``spells.assign(**terms)`` without copying the other columns (a new frame over them)
+    columns = {name: terms.get(name, spells[name]) for name in spells.columns}
+    columns.update(terms)
+    return pd.DataFrame(columns, index=spells.index, copy=False)
 
 
 def fine_gray_leaving(whole: pd.DataFrame, columns: SpellColumns, cause: object | None, *,

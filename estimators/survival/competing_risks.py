@@ -27,6 +27,7 @@ from pilot_eval.estimators.survival.data import (
     risk_table,
     survival_arrays,
 )
+from pilot_eval.estimators.survival.lookup import search
 from pilot_eval.estimators.unavailable import JsonReady, json_numbers
 
 _EPS = np.finfo(float).eps
@@ -94,7 +95,7 @@ class IncidenceCurve:
 def incidence_curves(data: SurvivalArrays, z: float) -> dict[str, IncidenceCurve]:
     """One ``IncidenceCurve`` per event type for the rows of ``data``."""
     table = risk_table(data.time, data.event, data.entry if data.has_entry else None)
-    index = np.searchsorted(table.time, data.time)
+    index = search(table.time, data.time)
     curves = {}
     for code, label in enumerate(data.event_labels, start=1):
         d_k = np.bincount(index[data.event == code], minlength=table.time.size)

@@ -43,6 +43,7 @@ from pilot_eval.estimators.survival.fine_gray_math import (
     sandwich,
 )
 from pilot_eval.estimators.survival.fine_gray_result import FineGrayCoefficient, FineGrayResult
+from pilot_eval.estimators.survival.lookup import count_distinct
 
 __all__ = ["FineGray", "FineGrayCoefficient", "FineGrayResult", "fine_gray_data"]
 
@@ -79,7 +80,7 @@ def _covariates(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
         numbers = values.to_numpy(float)
         if not np.isfinite(numbers).all():
             raise EstimationError(f"covariate '{name}' has infinite values", column=name)
-        if np.unique(numbers).size < 2:
+        if count_distinct(numbers) < 2:
             raise EstimationError(f"covariate '{name}' is constant; drop it", column=name)
         columns.append(numbers)
     return np.column_stack(columns)
@@ -196,7 +197,7 @@ class FineGray:
         beta, parts, null, iterations, converged = newton_raphson(data, sets)
         inverse = _solve_information(parts.information, np.eye(beta.size))
         cov = sandwich(inverse, influence(data, sets, parts), data.cluster)
-        n_clusters = None if data.cluster is None else int(np.unique(data.cluster).size)
+        n_clusters = None if data.cluster is None else count_distinct(data.cluster)
         if self.small_sample:
             units = data.time.size if n_clusters is None else n_clusters
             cov = cov * units / (units - 1) if units > 1 else cov * np.nan

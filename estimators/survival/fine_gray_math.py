@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pilot_eval.estimators.survival.lookup import search
 
 CAUSE = 1
 COMPETING = 2
@@ -62,11 +63,10 @@ def censoring_left_limit(time: np.ndarray, code: np.ndarray, at: np.ndarray) -> 
     censored observations (R ``survfit(Surv(ftime, fstatus == cencode) ~ 1)``, as crr)."""
     distinct, first = np.unique(time, return_index=True)
     n_risk = time.size - first  # time is sorted: rows from ``first`` on are still followed
-    censored = np.bincount(np.searchsorted(distinct, time[code == CENSORED]),
-                           minlength=distinct.size)
+    censored = np.bincount(search(distinct, time[code == CENSORED]), minlength=distinct.size)
     survival = np.cumprod(1.0 - censored / n_risk)
     before = np.concatenate(([1.0], survival))
-    return before[np.searchsorted(distinct, at, side="left")]
+    return before[search(distinct, at, side="left")]
 
 
 def risk_sets(data: FineGrayData) -> RiskSets:
@@ -77,7 +77,7 @@ def risk_sets(data: FineGrayData) -> RiskSets:
                     g_grid=censoring_left_limit(time, code, grid),
                     g_own=censoring_left_limit(time, code, time),
                     competing=code == COMPETING,
-                    k_row=np.searchsorted(grid, time, side="right"))
+                    k_row=search(grid, time, side="right"))
 
 
 def _at_grid(sets: RiskSets, values: np.ndarray) -> np.ndarray:
@@ -87,23 +87,30 @@ def _at_grid(sets: RiskSets, values: np.ndarray) -> np.ndarray:
     competing rows enter the second (the others add zero): the same sums in the same order.
     """
     values = values.reshape(values.shape[0], -1)
-    return _at_grid_columns(sets, np.ascontiguousarray(values.T))
+    return _at_grid_columns(sets, np.array(values.T, order="C"))  # a copy: summed in place
 
 
 def _at_grid_columns(sets: RiskSets, columns: np.ndarray) -> np.ndarray:
-    """``_at_grid`` of the values given already transposed (m x n, C-contiguous)."""
+    """``_at_grid`` of the values given already transposed (m x n, C-contiguous).
+
+    ``columns`` is used up: its sums over rows ``j >= i`` are taken in place (a million rows
+    by ten columns would otherwise need a second array of the same size).
+    """
     first = sets.first_at_risk
     inside = first < columns.shape[1]
     followed = np.zeros((first.size, columns.shape[0]))
-    tails = np.cumsum(columns[:, ::-1], axis=1)[:, ::-1]  # sum over rows j >= i
-    followed[inside] = tails[:, first[inside]].T
     before = np.zeros_like(followed)
     competing = np.flatnonzero(sets.competing)
-    if competing.size:
-        shares = np.cumsum(columns[:, competing] / sets.g_own[competing], axis=1)
+    if competing.size:  # before the sums below overwrite the columns
+        shares = columns[:, competing]
+        np.divide(shares, sets.g_own[competing], out=shares)
+        np.cumsum(shares, axis=1, out=shares)
         count = np.searchsorted(competing, first, side="left")  # competing rows before first
         some = count > 0
         before[some] = shares[:, count[some] - 1].T
+    backwards = columns[:, ::-1]
+    np.cumsum(backwards, axis=1, out=backwards)  # columns[:, i] = sum over rows j >= i
+    followed[inside] = columns[:, first[inside]].T
     return followed + sets.g_grid[:, None] * before
 
 
@@ -134,7 +141,8 @@ def likelihood(data: FineGrayData, sets: RiskSets, beta: np.ndarray) -> Parts:
     columns = np.empty((1 + p + upper[0].size, x.shape[0]))
     columns[0] = risk
     np.multiply(risk, x_rows, out=columns[1:1 + p])
-    np.multiply(risk * x_rows[upper[0]], x_rows[upper[1]], out=columns[1 + p:])
+    for k, (a, b) in enumerate(zip(*upper, strict=True)):  # (risk x_a) x_b, no temporaries
+        np.multiply(columns[1 + a], x_rows[b], out=columns[1 + p + k])
     sums = _at_grid_columns(sets, columns)
     s0, s1 = sums[:, 0], sums[:, 1:1 + p]
     s2 = np.zeros((sums.shape[0], p, p))
@@ -203,8 +211,8 @@ def _censoring_terms(data: FineGrayData, sets: RiskSets, tail_a: np.ndarray,
     first_k = np.searchsorted(sets.grid, u, side="left")  # first t_k >= u
     q = below[:, 1:] * tail_a[first_k, None] - below[:, :1] * tail_ax[first_k]
     step = np.vstack([np.zeros((1, p)), np.cumsum(q * (m / followed**2)[:, None], axis=0)])
-    out -= step[np.searchsorted(u, time, side="right")]
-    at = np.searchsorted(u, time[censored])
+    out -= step[search(u, time, side="right")]
+    at = search(u, time[censored])
     out[censored] += q[at] / followed[at, None]
     return out
 

@@ -22,6 +22,7 @@ from pilot_eval.estimators.survival.data import (
     risk_counts,
     survival_arrays,
 )
+from pilot_eval.estimators.survival.lookup import unique_inverse
 from pilot_eval.estimators.unavailable import json_number
 
 
@@ -35,8 +36,7 @@ def observed_expected(
     ``V_gh += d (n - d) / (n - 1) * n_g / n * (1[g = h] - n_h / n)``.
     """
     is_event = event > 0
-    times, index = np.unique(time, return_inverse=True)
-    index = index.reshape(-1)
+    times, index = unique_inverse(time)
     n_g = np.empty((k, times.size))
     d_g = np.empty((k, times.size))
     for g in range(k):

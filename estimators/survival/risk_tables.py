@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from pilot_eval.estimators.survival.lookup import search, unique_inverse
 
 if TYPE_CHECKING:
     from pilot_eval.estimators.survival.data import SurvivalArrays
@@ -44,8 +45,7 @@ def grouped_risk_tables(data: SurvivalArrays) -> tuple[np.ndarray, list[RiskTabl
     Returns ``(labels, tables, rows per group)``; without a group column the one label is
     ``"all"``. Each table lists only the times at which that group has exits.
     """
-    times, index = np.unique(data.time, return_inverse=True)
-    index = index.reshape(-1)
+    times, index = unique_inverse(data.time)
     if data.group is None:
         labels, codes = np.array(["all"]), np.zeros(data.n, dtype=np.int64)
     else:
@@ -72,8 +72,7 @@ def risk_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = N
     ``t`` when ``entry < t <= time`` (``entry`` defaults to 0, i.e. everybody from the start).
     One sort (``np.unique``) and a few bincounts, whatever the number of ties.
     """
-    times, index = np.unique(time, return_inverse=True)
-    index = index.reshape(-1)
+    times, index = unique_inverse(time)
     n_event = np.bincount(index, weights=event > 0, minlength=times.size).astype(np.int64)
     n_exit = np.bincount(index, minlength=times.size).astype(np.int64)
     n_risk = risk_counts(times, index, entry)
@@ -91,7 +90,7 @@ def risk_counts(times: np.ndarray, exit_index: np.ndarray,
     leaving = np.bincount(exit_index, minlength=size)
     n_risk = np.cumsum(leaving[::-1])[::-1]  # rows with exit index >= j
     if entry is not None and entry.any():
-        first = np.searchsorted(times, entry, side="right")
+        first = search(times, entry, side="right")
         not_yet = np.bincount(first, minlength=size + 1)[:size]
         n_risk = n_risk - (entry.size - np.cumsum(not_yet))  # rows with first > j
     return n_risk.astype(np.int64)
@@ -99,5 +98,5 @@ def risk_counts(times: np.ndarray, exit_index: np.ndarray,
 
 def step_value(times: np.ndarray, values: np.ndarray, at: np.ndarray, *, start: float) -> np.ndarray:
     """Right-continuous step function: ``values`` at the last ``times <= at`` (``start`` before)."""
-    position = np.searchsorted(times, at, side="right") - 1
+    position = search(times, at, side="right") - 1
     return np.where(position >= 0, values[np.clip(position, 0, None)], start)

@@ -8,6 +8,7 @@ after the pilot, an extra numeric and an extension-typed column).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -113,3 +114,74 @@ def test_spell_table_equals_copy_insert_assign_and_owns_its_cells():
     frame.loc[5, "staff_id"] = "changed"
     frame.loc[5, "grade"] = -1
     assert got.loc[5, "staff_id"] == "P0" and got.loc[5, "grade"] == expected.loc[5, "grade"]
+
+
+def _followed_before(frame, entry, needed):
+    """The earlier ``_followed``: every column of the followed spells."""
+    if entry is None or entry not in frame.columns:
+        return frame
+    return frame[pd.to_numeric(frame[entry], errors="coerce").fillna(1.0) <= 0]
+
+
+def _staff_terms_before(spells):
+    from pilot_eval.retention_fine_gray import PILOT_TERM
+
+    starts = pd.to_datetime(spells["pilot_start"])
+    reference = starts.fillna(starts.min())
+    pilot = (spells["arm"] == "pilot").astype(int)
+    after = (pd.to_datetime(spells["start_date"]) >= reference).astype(int)
+    return spells.assign(pilot=pilot, joined_after_start=after, **{PILOT_TERM: pilot * after})
+
+
+def test_fine_gray_on_the_columns_it_reads_equals_the_copy_of_every_column(monkeypatch):
+    from pilot_eval.estimators import SpellColumns
+
+    import pilot_eval.retention_fine_gray as module
+
+    frame, starts = _records(4000, 8)
+    options = dataclasses.replace(OPTIONS, observed_from=dt.date(2016, 1, 1))
+    spells = read_staff(frame, options, pilot_starts=starts).spells
+    columns = SpellColumns(duration="duration", event="event", entry="entry", group="arm",
+                           covariates=("pilot", "post", "pilot_post", "grade"), cluster="team")
+    got, got_about = module.fine_gray_leaving(spells, columns, "resigned", staff=True,
+                                              level=0.95)
+    monkeypatch.setattr(module, "_followed", _followed_before)
+    monkeypatch.setattr(module, "_staff_terms", _staff_terms_before)
+    expected, expected_about = module.fine_gray_leaving(spells, columns, "resigned",
+                                                        staff=True, level=0.95)
+    assert got_about == expected_about and got_about["n_used"] < len(spells)
+    assert got.to_dict() == expected.to_dict()
+
+
+def test_retention_fits_share_one_set_of_survival_arrays():
+    """KM, log-rank, RMST and cumulative incidence fitted on arrays coded once equal the
+    estimators fitted on the spells themselves."""
+    from pilot_eval.estimators import SpellColumns
+    from pilot_eval.estimators.survival.competing_risks import CumulativeIncidence
+    from pilot_eval.estimators.survival.kaplan_meier import KaplanMeier
+    from pilot_eval.estimators.survival.logrank import LogRankTest
+    from pilot_eval.estimators.survival.rmst import RestrictedMeanSurvival
+
+    from pilot_eval.retention import RetentionRequest, run_retention
+
+    frame, starts = _records(3000, 9)
+    teams = pd.DataFrame({"team": list(starts), "pilot_start": [f"{d:%Y-%m}" for d in
+                                                                 starts.values()]})
+    request = RetentionRequest(SpellColumns(team="team", start="start_date", end="end_date",
+                                            reason="leaving_reason", staff_id="staff_id"),
+                               extract_date=dt.date(2024, 10, 1),
+                               pilot_start_col="pilot_start")
+    frame = frame.assign(pilot_start=frame["team"].map(teams.set_index("team")["pilot_start"]))
+    analysis = run_retention(request, frame)
+    results, spells = analysis.results, analysis.spells
+    columns = SpellColumns(duration="duration", event="event", entry="entry", group="arm")
+    km = KaplanMeier(level=0.95, times=tuple(sorted({6.0, 12.0, 24.0,
+                                                    *results["horizon"]["times"]})))
+    assert results["km"].to_dict() == km.fit(spells, columns).to_dict()
+    assert results["logrank"].to_dict() == LogRankTest().fit(spells, columns).to_dict()
+    rmst = RestrictedMeanSurvival(tau=analysis.request.tau, reference="comparison")
+    assert results["rmst"].to_dict() == rmst.fit(spells, columns).to_dict()
+    incidence = CumulativeIncidence().fit(spells, columns).to_dict()
+    assert results["cumulative_incidence"] == incidence["cumulative_incidence"]
+    assert (results["cumulative_incidence_by_group"]
+            == incidence["cumulative_incidence_by_group"])

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from pilot_eval.estimators.inference.distributions import chi2_sf
 from pilot_eval.estimators.survival.cox.likelihood import CoxData
+from pilot_eval.estimators.survival.lookup import search, unique_inverse
 from pilot_eval.estimators.survival.risk_tables import step_value
 from pilot_eval.estimators.unavailable import json_number
 
@@ -59,8 +61,7 @@ def km_time_transform(event_times: np.ndarray, time: np.ndarray, died: np.ndarra
 
     Delayed entry is ignored here, as in lifelines.
     """
-    times, index = np.unique(time, return_inverse=True)
-    index = index.reshape(-1)
+    times, index = unique_inverse(time)
     n_event = np.bincount(index, weights=freq * died, minlength=times.size)
     n_exit = np.bincount(index, weights=freq, minlength=times.size)
     n_risk = np.cumsum(n_exit[::-1])[::-1]
@@ -128,7 +129,7 @@ def concordance_counts(time: np.ndarray, died: np.ndarray, risk: np.ndarray, fre
     removing them once the walk passes their entry: ``O(n log n)`` in numpy plus
     ``O(distinct times)`` Python steps. ``freq`` counts identical subjects per row.
     """
-    ranks = np.unique(risk, return_inverse=True)[1].reshape(-1) + 1
+    ranks = unique_inverse(risk)[1] + 1
     if ranks.size and ranks.max() * (np.count_nonzero(died) + 1) <= _GRID_CELLS:
         return _concordance_few_ranks(time, died, ranks, freq, entry)
     tree = np.zeros(ranks.max() + 1)
@@ -184,18 +185,19 @@ def _concordance_few_ranks(time: np.ndarray, died: np.ndarray, ranks: np.ndarray
     """
     times = np.unique(time[died])
     shape = (int(ranks.max()), times.size)
-    held = _suffix_grid(ranks, np.searchsorted(times, time, side="left"), freq, shape)
+    exit_slot = search(times, time, side="left")
+    held = _suffix_grid(ranks, exit_slot, freq, shape)
     censored = ~died
-    slot = np.searchsorted(times, time[censored], side="left")
+    slot = exit_slot[censored]
     at_time = slot < times.size
     at_time[at_time] = times[slot[at_time]] == time[censored][at_time]
     held += np.bincount((ranks[censored][at_time] - 1) * times.size + slot[at_time],
                         weights=freq[censored][at_time],
                         minlength=held.size).reshape(shape)
     if np.isfinite(entry).any():
-        held -= _suffix_grid(ranks, np.searchsorted(times, entry, side="right"), freq, shape)
+        held -= _suffix_grid(ranks, search(times, entry, side="right"), freq, shape)
     upto = np.cumsum(held, axis=0)  # upto[k, m]: rows of rank <= k + 1 held at times[m]
-    m = np.searchsorted(times, time[died])
+    m = exit_slot[died]
     r = ranks[died] - 1
     w = freq[died]
     at_most = upto[r, m]
@@ -212,8 +214,9 @@ def harrell_concordance(time: np.ndarray, died: np.ndarray, risk: np.ndarray, *,
     entry = np.full(time.size, -np.inf) if entry is None else entry
     strata = np.zeros(time.size, dtype=np.int64) if strata is None else strata
     good = total = 0.0
-    for s in np.unique(strata):
-        rows = strata == s
+    labels = np.unique(pd.unique(strata))  # the sorted labels, hashed first
+    for s in labels:
+        rows = strata == s if labels.size > 1 else slice(None)  # one stratum: no copies
         g, c = concordance_counts(time[rows], died[rows], risk[rows], freq[rows], entry[rows])
         good, total = good + g, total + c
     return good / total if total else float("nan")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pilot_eval.estimators.errors import EstimationError
+from pilot_eval.estimators.survival.lookup import count_distinct, search, unique_inverse
 from scipy import special
 
 MAX_ITERATIONS = 50
@@ -64,11 +65,10 @@ def risk_sets(time: np.ndarray, died: np.ndarray, entry: np.ndarray, *, efron: b
     """
     freq = np.ones(time.size) if freq is None else np.asarray(freq, dtype=float)
     grid = np.unique(time[died])
-    last = np.searchsorted(grid, time, side="right") - 1
-    first = np.searchsorted(grid, entry, side="right")
+    last = search(grid, time, side="right") - 1
+    first = search(grid, entry, side="right")
     if first.any():  # delayed entry: distinct (first, last) intervals
-        keys, pair = np.unique(first.astype(np.int64) * (grid.size + 2) + last + 1,
-                               return_inverse=True)
+        keys, pair = unique_inverse(first.astype(np.int64) * (grid.size + 2) + last + 1)
     else:  # everybody at risk from the start: the interval is fixed by ``last`` alone
         pair = last + 1
         keys = np.arange(grid.size + 1)
@@ -127,7 +127,9 @@ def tie_sums(sets: RiskSets, s0: np.ndarray, d0: np.ndarray) -> TieSums:
     g = sets.grid.size
 
     def per_time(values: np.ndarray) -> np.ndarray:
-        return np.bincount(j, weights=values, minlength=g)
+        # float even when every time's ties are big (no slots): numpy's bincount of nothing
+        # is an integer array, which would truncate the closed forms written into it
+        return np.bincount(j, weights=values, minlength=g).astype(float, copy=False)
 
     sums = [per_time(np.log(den)), per_time(1 / den), per_time(c / den),
             per_time(1 / den**2), per_time(c / den**2), per_time(c**2 / den**2)]
@@ -284,7 +286,7 @@ def compress(data: CoxData) -> CoxData:
     With discrete covariates (arm, period, grade) and monthly tenure a million spells shrink
     to a few thousand rows. Returns ``data`` itself when merging would not halve the rows.
     """
-    bound = float(np.unique(data.time).size) * 2  # an upper bound on the merged rows ...
+    bound = float(count_distinct(data.time)) * 2  # an upper bound on the merged rows ...
     for k in range(data.x.shape[1]):
         bound *= pd.unique(data.x[:, k]).size  # ... grows with each covariate's values
         if bound > data.time.size // 2:
@@ -363,9 +365,9 @@ def fit_partial_likelihood(data: CoxData, *, efron: bool) -> dict:
     ``H^{-1} (sum_g U_g U_g') H^{-1}`` when ``data.cluster`` is set, else ``naive``), ``naive``
     (inverse information), ``schoenfeld`` (residuals of the death rows) and ``death_rows``.
     """
-    strata = np.unique(data.strata)
-    rows = ([np.ones(data.time.size, dtype=bool)] if strata.size == 1
-            else [data.strata == s for s in strata])
+    strata = np.unique(pd.unique(data.strata))  # the sorted labels, hashed first
+    # one stratum: every row, the arrays themselves (no masked copies)
+    rows = ([slice(None)] if strata.size == 1 else [data.strata == s for s in strata])
     freq = data.weights
     sets = [risk_sets(data.time[r], data.died[r], data.entry[r], efron=efron, freq=freq[r])
             for r in rows]
@@ -380,7 +382,8 @@ def fit_partial_likelihood(data: CoxData, *, efron: bool) -> dict:
         if clustered:
             resid[r] = res
         schoenfeld.append(sch)
-        death_rows.append(np.flatnonzero(r)[s.death_rows])
+        death_rows.append(np.flatnonzero(r)[s.death_rows] if strata.size > 1
+                          else s.death_rows)
     cov = naive
     if data.cluster is not None:
         size = int(data.cluster.max()) + 1

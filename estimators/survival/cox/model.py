@@ -49,6 +49,7 @@ from pilot_eval.estimators.survival.cox.likelihood import (
     newton_raphson,
 )
 from pilot_eval.estimators.survival.data import group_levels
+from pilot_eval.estimators.survival.lookup import count_distinct
 from pilot_eval.estimators.unavailable import json_number
 
 __all__ = [
@@ -362,7 +363,7 @@ class CoxModel:
             lr_df=p, lr_p_value=float(chi2_sf(lr, p)),
             concordance=_concordance(data, beta), n_obs=int(round(data.weights.sum())),
             n_events=int(round(data.weights[data.died].sum())),
-            n_clusters=None if data.cluster is None else int(np.unique(data.cluster).size),
+            n_clusters=None if data.cluster is None else count_distinct(data.cluster),
             level=self.level,
             se_type=("robust sandwich, clustered (no small-sample factor, as R coxph cluster=)"
                      if data.cluster is not None else "model-based (inverse information)"),
