@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.errors import DataError
+from pilot_eval.estimators.survival.lookup import unique_inverse
 from pilot_eval.io import parse_dates
 from pilot_eval.io.frames import FIRST_DATA_ROW, spreadsheet_rows
 from pilot_eval.validation import Problem, ValidationReport
@@ -135,9 +136,11 @@ def _overlaps(frame: pd.DataFrame, start: pd.Series, stop: pd.Series, staff_id: 
     person = pd.factorize(frame[staff_id], use_na_sentinel=True)[0].astype(np.int64)
     begin = start.to_numpy("datetime64[ns]")
     keep = np.flatnonzero((person >= 0) & ~np.isnat(begin))
-    days, ranks = np.unique(np.concatenate([begin[keep], stop.to_numpy("datetime64[ns]")[keep]]),
-                            return_inverse=True)
-    order = np.lexsort((keep, ranks[: keep.size], person[keep]))
+    # ranks of both dates on one scale: the distinct days hashed, not two million sorted
+    days, ranks = unique_inverse(np.concatenate([begin[keep], stop.to_numpy(
+        "datetime64[ns]")[keep]]).view(np.int64))
+    # by person, then start, then row: one key sorted stably (rows are in order in ``keep``)
+    order = np.argsort(person[keep] * (days.size + 1) + ranks[: keep.size], kind="stable")
     who = person[keep][order] * (days.size + 1)
     latest = np.maximum.accumulate(who + ranks[keep.size:][order])
     same = np.zeros(order.size, dtype=bool)
