@@ -235,7 +235,11 @@ class DidAnalysis:
 
 
 def _text(value: Any) -> str:
-    return value.reason if isinstance(value, Unavailable) else f"{value:.4g}"
+    """Four significant figures, never in e-notation for a council's sizes (``25,760``,
+    ``-0.03669``), as the technical report's tables write them."""
+    from pilot_eval.report.words import significant
+
+    return value.reason if isinstance(value, Unavailable) else significant(value, 4)
 
 
 def run_analysis(

@@ -24,6 +24,13 @@ SMALL_PILOT = (
     "difference-in-differences)")
 
 
+NO_CLUSTERS = (
+    "heteroskedasticity-robust (HC1) standard errors: the data has no unit or cluster column "
+    "(a repeated cross-section), so there is nothing to cluster by. If the people or cases "
+    "belong to groups that share ups and downs (teams, offices, areas), give that column as "
+    "the cluster, so that the range allows for them")
+
+
 @dataclass(frozen=True)
 class Choice:
     """Which estimator and inference ran, and why (``auto`` explains itself)."""
@@ -122,6 +129,8 @@ def choose_inference(frame: pd.DataFrame, columns: PanelColumns, choice: Choice,
                   "placebos, Abadie, Diamond & Hainmueller 2010)")
         return "cluster", replace(choice, inference="placebo", inference_reason=reason,
                                   few_clusters=few, n_treated_clusters=treated)
+    if columns.cluster is None and columns.unit is None and asked in ("auto", "cluster"):
+        return "hc1", replace(choice, inference="analytic", inference_reason=NO_CLUSTERS)
     tiny = 0 < treated <= FEW_PILOT_CLUSTERS
     if tiny:
         se, inference, reason = _small_pilot(columns, choice.estimator, asked, treated)

@@ -112,10 +112,34 @@ def test_the_text_says_when_the_decomposition_is_of_fewer_units_than_the_two_way
     assert analysis.extras["twfe"].estimate == pytest.approx(on_all, abs=1e-10)
     assert analysis.extras["bacon"].twfe_estimate == pytest.approx(on_balanced, abs=1e-10)
     assert (f"The decomposition is of the two-way estimate on the 22 units observed in every "
-            f"period ({on_balanced:.4g}); the two-way estimate above ({on_all:.4g}) uses all "
-            f"24 units.") in text
+            f"period ({on_balanced:.3f}); the two-way estimate above ({on_all:.3f}) uses all "
+            f"24 units.") in text  # 4 significant figures of figures near 2
 
 
 def test_no_sample_sentence_when_the_decomposition_uses_every_unit():
     text = run_analysis(DidRequest(COHORT), panel(starts=(0, 3, 6))).summary()
     assert "Goodman-Bacon" in text and "The decomposition is of" not in text
+
+
+def test_a_repeated_cross_section_without_clusters_is_hc1_and_says_so():
+    """No unit or cluster column: heteroskedasticity-robust (HC1) errors, said as such (not
+    'only 0 clusters ... wild bootstrap ... CR1'). Reference: the HC1 sandwich written out
+    with numpy, (X'X)^-1 X' diag(e^2) X (X'X)^-1 x n/(n-k)."""
+    rng = np.random.default_rng(4)
+    n = 400
+    group, post = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    y = 1 + 0.5 * group + 0.3 * post + 2.0 * group * post + rng.normal(size=n) * (1 + group)
+    frame = pd.DataFrame({"y": y, "g": group, "p": post})
+    analysis = run_analysis(DidRequest(PanelColumns(outcome="y", group="g", post="p")), frame)
+    x = np.column_stack([np.ones(n), group, post, group * post])
+    bread = np.linalg.inv(x.T @ x)
+    beta = bread @ x.T @ y
+    e = y - x @ beta
+    meat = (x * e[:, None] ** 2).T @ x
+    hc1 = bread @ meat @ bread * n / (n - 4)
+    assert analysis.result.estimate == pytest.approx(beta[3], abs=1e-10)
+    assert analysis.result.se == pytest.approx(np.sqrt(hc1[3, 3]), rel=1e-10)
+    assert analysis.choice.inference == "analytic"
+    assert analysis.choice.inference_reason.startswith("heteroskedasticity-robust (HC1)")
+    assert "clusters" not in analysis.choice.inference_reason.split(":")[0]
+    assert "CR1" not in analysis.summary() and "only 0 clusters" not in analysis.summary()
