@@ -19,16 +19,23 @@ A refusal is a ``DataError`` naming the file, what it would need and the limit.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pilot_eval.errors import DataError
+from pilot_eval.io.part_scan import (
+    EXCEL_MAX_CELL_CHARS,
+    EXCEL_MAX_COLUMNS,
+    EXCEL_MAX_ROWS,
+    MAX_CELL_XML_BYTES,
+    NOT_EXCEL,
+    PartScan,
+    scan_part,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,17 +58,10 @@ EXCEL_BYTES_PER_CELL = 120
 EXCEL_SHEET_XML_FACTOR = 2.5
 EXCEL_SHARED_XML_FACTOR = 6.0
 EXCEL_BYTES_PER_SHARED_STRING = 100
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLUMNS = 16_384
-EXCEL_MAX_CELL_CHARS = 32_767
-MAX_CELL_XML_BYTES = EXCEL_MAX_CELL_CHARS * 10 + 4096
-"""Longest run of XML text one cell can need (a character escaped as ``&#x10FFFF;`` takes 10
-bytes) plus its tags: a longer run holds more than Excel allows in a cell."""
 MAX_ZIP_DIRECTORY = 16 * 2**20
 """Largest zip central directory read (a real workbook's is a few kilobytes)."""
 MAX_OTHER_PART = 64 * 2**20
 """Largest workbook part other than sheets and shared strings (styles, workbook, themes)."""
-SCAN_CHUNK = 1 << 20
 
 
 # ------------------------------------------------------------------ memory
@@ -101,12 +101,18 @@ def require_memory(need: float, *, file: str, what: str, free: int | None = None
     free = available_memory() if free is None else free
     if free is None or need <= free:
         return
+    raise too_large(need, free, file=file, what=what)
+
+
+def too_large(need: float, free: int, *, file: str, what: str, more: bool = False) -> DataError:
+    """The refusal of a load that needs ``need`` bytes (``more``: at least) with ``free`` free."""
     needed, available = size_text(need), size_text(free)
     if needed == available:  # "needs about 7.5 GB, but only 7.5 GB is free" reads as a fault
         needed, available = f"{need / 1024**3:.2f} GB", f"{free / 1024**3:.2f} GB"
-    raise DataError(f"the file is too large for this computer's free memory: {what}, which "
-                    f"needs about {needed}, but only {available} is free",
-                    file=file, hint=_FITS_HINT)
+    amount = f"more than {needed}" if more else f"about {needed}"
+    return DataError(f"the file is too large for this computer's free memory: {what}, which "
+                     f"needs {amount}, but only {available} is free", file=file,
+                     hint=_FITS_HINT)
 
 
 def stopped(*, file: str, what: str, at: float) -> DataError:
@@ -177,32 +183,36 @@ def read_within(target: Path, *, limit: int | None, file: str, need_per_byte: fl
 # ------------------------------------------------------------------ Excel
 
 @dataclass(frozen=True)
-class PartScan:
-    """What a streaming pass over one workbook part found."""
-
-    size: int
-    rows: int
-    """Rows a reader yields: the highest row number (gaps are yielded as empty rows)."""
-    cells: int
-    strings: int
-
-
-@dataclass(frozen=True)
 class WorkbookBudget:
     """What a workbook's parts unpack to: its shared strings' memory and each sheet's scan."""
 
     shared: int
     sheets: dict[str, PartScan]
+    free: int | None = None
+    """The free memory the sheets were scanned against (``None``: unknown, no limit)."""
+
+
+def sheet_need(rows: int, cells: int, xml_bytes: int, shared: int) -> float:
+    """Memory that reading a sheet takes: its rows, its cells, its XML and the shared strings."""
+    return (rows * EXCEL_BYTES_PER_ROW + cells * EXCEL_BYTES_PER_CELL
+            + xml_bytes * EXCEL_SHEET_XML_FACTOR + shared)
 
 
 def check_workbook(data: bytes, *, file: str) -> WorkbookBudget:
     """Check a workbook before openpyxl opens it (which parses the shared strings and, for a
     sheet without a recorded dimension, the whole sheet): the zip's structure and declared
-    sizes, then a streaming scan of the shared strings and of every sheet."""
+    sizes, then a streaming scan of the shared strings and of every sheet.
+
+    The scan keeps the memory a part needs as it goes and stops as soon as that passes the
+    free memory: shared strings that do not fit are refused at once (openpyxl reads them to
+    open any sheet); a sheet that does not fit is recorded as such (``PartScan.read``) and
+    refused when it is asked for, or at once when no sheet of the workbook fits.  The
+    declared sizes only ever refuse (a zip can understate them; the scan counts what really
+    unpacks)."""
     directory = _zip_directory_size(data)
     if directory is not None and directory > MAX_ZIP_DIRECTORY:
         raise DataError(f"the workbook's table of contents is {size_text(directory)}, far more "
-                        "than a workbook has", file=file, hint=_NOT_EXCEL)
+                        "than a workbook has", file=file, hint=NOT_EXCEL)
     try:
         archive = zipfile.ZipFile(_bytes_io(data))
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -213,34 +223,82 @@ def check_workbook(data: bytes, *, file: str) -> WorkbookBudget:
             lowered = info.filename.lower()
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise DataError(f"the workbook part {info.filename} is compressed in a way "
-                                "Excel never uses", file=file, hint=_NOT_EXCEL)
+                                "Excel never uses", file=file, hint=NOT_EXCEL)
             if (lowered.endswith((".xml", ".rels")) and "worksheets/" not in lowered
                     and not lowered.endswith("sharedstrings.xml")
                     and info.file_size > MAX_OTHER_PART):
                 raise DataError(f"the workbook part {info.filename} is "
                                 f"{size_text(info.file_size)} when unpacked, far more than "
-                                "Excel writes", file=file, hint=_NOT_EXCEL)
-        declared = sum(i.file_size for i in infos
-                       if i.filename.lower().endswith("sharedstrings.xml"))
+                                "Excel writes", file=file, hint=NOT_EXCEL)
+        strings = [i for i in infos if i.filename.lower().endswith("sharedstrings.xml")]
+        sheets = [i for i in infos if "worksheets/" in i.filename.lower()
+                  and i.filename.lower().endswith(".xml")]
+        declared = sum(i.file_size for i in strings)
         require_memory(len(data) + declared * EXCEL_SHARED_XML_FACTOR, file=file,
                        what=f"its shared strings unpack to {size_text(declared)} of text")
         names = _sheet_names_by_part(archive)
-        shared, sheets = 0, {}
-        for info in infos:
-            lowered = info.filename.lower()
-            if lowered.endswith("sharedstrings.xml"):
-                scan = scan_part(archive, info, file=file, what="the shared strings",
-                                 element=b"si")
-                shared += int(scan.size * EXCEL_SHARED_XML_FACTOR
-                              + scan.strings * EXCEL_BYTES_PER_SHARED_STRING)
-            elif "worksheets/" in lowered and lowered.endswith(".xml"):
-                name = names.get(info.filename)
-                what = f"the sheet '{name}'" if name else f"a sheet ({info.filename})"
-                sheets[info.filename] = scan_part(archive, info, file=file, what=what,
-                                                  element=b"c")
-    require_memory(len(data) + shared, file=file,
+
+        def what(info: zipfile.ZipInfo) -> str:
+            name = names.get(info.filename)
+            return f"the sheet '{name}'" if name else f"a sheet ({info.filename})"
+
+        free = available_memory()
+        lower_bound = declared * EXCEL_SHARED_XML_FACTOR
+        if free is not None and sheets and all(
+                sheet_need(0, 0, i.file_size, lower_bound) > free for i in sheets):
+            smallest = min(sheets, key=lambda i: i.file_size)
+            raise _sheet_too_large(PartScan(smallest.file_size, 0, 0, 0, read=0),
+                                   shared=int(lower_bound), free=free, file=file,
+                                   what=what(smallest))
+        shared = _scan_shared_strings(archive, strings, file=file, source=data, free=free)
+        scans = {}
+        for info in sheets:
+            if free is not None and sheet_need(0, 0, info.file_size, shared) > free:
+                scans[info.filename] = PartScan(info.file_size, 0, 0, 0, read=0)
+                continue
+            stop = None if free is None else _over(free, shared)
+            scans[info.filename] = scan_part(archive, info, file=file, what=what(info),
+                                             element=b"c", stop=stop, source=data)
+    budget = WorkbookBudget(shared, scans, free)
+    if scans and free is not None and all(s.read is not None for s in scans.values()):
+        part = min(scans, key=lambda p: scans[p].size)  # no sheet fits: refuse now
+        raise _sheet_too_large(scans[part], shared=shared, free=free, file=file,
+                               what=what(archive.getinfo(part)))
+    return budget
+
+
+def _over(free: int, shared: int):  # noqa: ANN202 - a small closure
+    def stop(read: int, rows: int, cells: int) -> bool:
+        return sheet_need(rows, cells, read, shared) > free
+
+    return stop
+
+
+def _scan_shared_strings(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, file: str,
+                         source: bytes, free: int | None) -> int:
+    """The memory the shared strings take once parsed; refused as soon as they (with the
+    workbook's own bytes, ``source``) pass ``free``."""
+    fixed = len(source)
+    shared = 0
+    for info in parts:
+        def stop(read: int, _rows: int, count: int, before: int = shared) -> bool:
+            return (free is not None and fixed + before + read * EXCEL_SHARED_XML_FACTOR
+                    + count * EXCEL_BYTES_PER_SHARED_STRING > free)
+
+        scan = scan_part(archive, info, file=file, what="the shared strings", element=b"si",
+                         stop=stop, source=source)
+        if scan.read is not None:
+            need = (fixed + shared + scan.read * EXCEL_SHARED_XML_FACTOR
+                    + scan.strings * EXCEL_BYTES_PER_SHARED_STRING)
+            raise too_large(need, free or 0, file=file, more=True,
+                            what=f"its shared strings hold at least {scan.strings:,} strings "
+                                 f"(counted in the first {size_text(scan.read)} of "
+                                 f"{size_text(scan.size)})")
+        shared += int(scan.size * EXCEL_SHARED_XML_FACTOR
+                      + scan.strings * EXCEL_BYTES_PER_SHARED_STRING)
+    require_memory(fixed + shared, file=file,
                    what="its shared strings unpack to more text than fits")
-    return WorkbookBudget(shared, sheets)
+    return shared
 
 
 def check_sheet(budget: WorkbookBudget, part: str | None, *, file: str, sheet: str) -> int:
@@ -252,11 +310,26 @@ def check_sheet(budget: WorkbookBudget, part: str | None, *, file: str, sheet: s
         if not budget.sheets:
             return EXCEL_MAX_ROWS
         scan = max(budget.sheets.values(), key=lambda s: s.size)
-    need = (scan.rows * EXCEL_BYTES_PER_ROW + scan.cells * EXCEL_BYTES_PER_CELL
-            + scan.size * EXCEL_SHEET_XML_FACTOR + budget.shared)
-    require_memory(need, file=file, what=f"the sheet '{sheet}' has {scan.rows:,} rows and "
-                                         f"{scan.cells:,} filled cells")
+    if scan.read is not None:
+        raise _sheet_too_large(scan, shared=budget.shared, free=budget.free or 0, file=file,
+                               what=f"the sheet '{sheet}'")
+    require_memory(sheet_need(scan.rows, scan.cells, scan.size, budget.shared), file=file,
+                   what=f"the sheet '{sheet}' has {scan.rows:,} rows and {scan.cells:,} "
+                        "filled cells")
     return scan.rows
+
+
+def _sheet_too_large(scan: PartScan, *, shared: int, free: int, file: str,
+                     what: str) -> DataError:
+    """The refusal of a sheet whose scan stopped at the budget (``scan.read`` bytes in)."""
+    if not scan.read:
+        return too_large(sheet_need(0, 0, scan.size, shared), free, file=file, more=True,
+                         what=f"{what} unpacks to {size_text(scan.size)} of XML")
+    return too_large(sheet_need(scan.rows, scan.cells, scan.read, shared), free, file=file,
+                     more=True, what=f"{what} has at least {scan.rows:,} rows and "
+                                     f"{scan.cells:,} filled cells (counted in the first "
+                                     f"{size_text(scan.read)} of its {size_text(scan.size)} "
+                                     "of XML, where reading stopped)")
 
 
 def _sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -283,132 +356,6 @@ def _sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
                 posixpath.join("xl", target))
             names[part] = element.get("name", "")
     return names
-
-
-_NOT_EXCEL = ("It was not saved by Excel, or it is damaged; open it in Excel and save it again, "
-              "or export the data as CSV.")
-_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
-
-
-def scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str, what: str,
-              element: bytes) -> PartScan:
-    """Stream one XML part: count rows and ``element`` tags, refuse Excel-impossible sizes.
-
-    Refuses more than 1,048,576 rows (or a dimension beyond Excel's rows and columns), and a
-    cell (or shared string) whose XML is longer than ``MAX_CELL_XML_BYTES``.  The counts are
-    of the bytes really unpacked, so a sheet's declared dimension cannot hide them.
-    """
-    rows = cells = last_row = 0
-    prefix = b""
-    carry = b""
-    last_element = None
-    offset = 0
-    first = True
-    for chunk in _chunks(archive, info, file=file):
-        buffer = carry + chunk
-        if first:
-            prefix = _prefix(buffer)
-            _check_dimension(buffer, file=file, what=what)
-            first = False
-        cut = buffer.rfind(b"<")
-        if cut <= 0:
-            cut = len(buffer) if cut < 0 else 0
-        part, carry = buffer[:cut], buffer[cut:]
-        if len(carry) > MAX_CELL_XML_BYTES:
-            raise _cell_too_long(file=file, what=what)
-        _check_text_runs(part, file=file, what=what)
-        rows += _count_tags(part, prefix + b"row")
-        last_row = max(last_row, rows, _last_row_number(part, prefix))
-        starts = _tag_starts(part, prefix + element)
-        cells += len(starts)
-        if last_row > EXCEL_MAX_ROWS:
-            raise DataError(f"{what} has more than {EXCEL_MAX_ROWS:,} rows, more than Excel "
-                            "allows", file=file, hint=_NOT_EXCEL)
-        if starts:
-            first_start = offset + starts[0]
-            if last_element is not None and first_start - last_element > MAX_CELL_XML_BYTES:
-                raise _cell_too_long(file=file, what=what)
-            spans = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-            if spans and max(spans) > MAX_CELL_XML_BYTES:
-                raise _cell_too_long(file=file, what=what)
-            last_element = offset + starts[-1]
-        offset += len(part)
-    end = offset + len(carry)
-    if element == b"si" and last_element is not None and end - last_element > MAX_CELL_XML_BYTES:
-        raise _cell_too_long(file=file, what=what)  # the last shared string, up to </sst>
-    return PartScan(size=info.file_size, rows=last_row, cells=cells if element == b"c" else 0,
-                    strings=cells if element == b"si" else 0)
-
-
-def _cell_too_long(*, file: str, what: str) -> DataError:
-    return DataError(f"a cell in {what} holds more than {EXCEL_MAX_CELL_CHARS:,} characters, "
-                     "more than Excel allows in a cell", file=file, hint=_NOT_EXCEL)
-
-
-def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str) -> Iterator[bytes]:
-    try:
-        with archive.open(info) as stream:
-            while chunk := stream.read(SCAN_CHUNK):
-                yield chunk
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
-            RuntimeError) as exc:
-        raise DataError(f"the Excel workbook is damaged ({type(exc).__name__}: {exc})",
-                        file=file, hint="Open it in Excel, repair it if asked, and save it "
-                        "again as .xlsx.") from None
-
-
-def _prefix(head: bytes) -> bytes:
-    """The namespace prefix of the root element (``b"x:"`` for ``<x:worksheet>``), or b""."""
-    match = re.search(rb"<([A-Za-z_][\w.-]*:)?(worksheet|sst)[\s>]", head)
-    return match.group(1) or b"" if match else b""
-
-
-def _check_dimension(head: bytes, *, file: str, what: str) -> None:
-    match = _DIMENSION.search(head[:SCAN_CHUNK])
-    if not match:
-        return
-    letters, number = match.group(1).decode(), int(match.group(2))
-    column = 0
-    for letter in letters:
-        column = column * 26 + ord(letter) - 64
-    if number > EXCEL_MAX_ROWS or column > EXCEL_MAX_COLUMNS:
-        raise DataError(f"{what} says it spans {letters}{number}, beyond Excel's "
-                        f"{EXCEL_MAX_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns",
-                        file=file, hint=_NOT_EXCEL)
-
-
-def _count_tags(part: bytes, name: bytes) -> int:
-    return sum(part.count(b"<" + name + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
-
-
-_ROW_NUMBER = re.compile(rb'\sr="(\d{1,12})"')
-
-
-def _last_row_number(part: bytes, prefix: bytes) -> int:
-    """The row number (``r="..."``) of the last row tag in ``part`` (rows come in order)."""
-    start = part.rfind(b"<" + prefix + b"row")
-    if start < 0:
-        return 0
-    end = part.find(b">", start)
-    match = _ROW_NUMBER.search(part, start, end if end > 0 else len(part))
-    return int(match.group(1)) if match else 0
-
-
-def _tag_starts(part: bytes, name: bytes) -> list[int]:
-    pattern = re.compile(b"<" + re.escape(name) + rb"[\s/>]")
-    return [m.start() for m in pattern.finditer(part)]
-
-
-def _check_text_runs(part: bytes, *, file: str, what: str) -> None:
-    """No run of bytes between two ``<`` may be longer than one cell can be."""
-    if len(part) <= MAX_CELL_XML_BYTES:
-        return
-    import numpy as np
-
-    positions = np.flatnonzero(np.frombuffer(part, dtype=np.uint8) == 60)
-    bounds = np.concatenate(([0], positions, [len(part)]))
-    if int(np.diff(bounds).max()) > MAX_CELL_XML_BYTES:
-        raise _cell_too_long(file=file, what=what)
 
 
 def _zip_directory_size(data: bytes) -> int | None:
@@ -492,6 +439,7 @@ def sheet_part(worksheet: object) -> str | None:
     return part if isinstance(part, str) else None
 
 
-__all__ = ["MEMORY_ENV", "TEXT_MEMORY_FACTOR", "WorkbookBudget", "available_memory",
+__all__ = ["EXCEL_MAX_CELL_CHARS", "EXCEL_MAX_COLUMNS", "EXCEL_MAX_ROWS", "MAX_CELL_XML_BYTES",
+           "MEMORY_ENV", "TEXT_MEMORY_FACTOR", "PartScan", "WorkbookBudget", "available_memory",
            "check_sheet", "check_workbook", "read_parquet_within", "read_stata_within", "read_within",
            "regular_size", "require_memory", "size_text"]
