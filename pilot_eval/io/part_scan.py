@@ -77,22 +77,25 @@ def scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str, wha
     last_element = None
     offset = 0
     first = True
-    for chunk in _chunks(archive, info, file=file, source=source):
-        buffer = carry + chunk
+    for pieces in _chunks(archive, info, file=file, source=source):
+        buffer = b"".join((carry, *pieces))  # one copy: the piece ends where a tag may not
+        del pieces
         if first:
             prefix = _prefix(buffer)
             _check_dimension(buffer, file=file, what=what)
             first = False
-        cut = max(buffer.rfind(b"<"), 0)  # no "<": all of it waits for the next piece
-        part, carry = buffer[:cut], buffer[cut:]
-        del buffer
-        if len(carry) > MAX_CELL_XML_BYTES or text_run_exceeds(part, MAX_CELL_XML_BYTES):
+        # the piece scanned ends before its last "<" (which may open a tag cut in two): the
+        # rest is carried into the next piece (all of it when there is no "<")
+        cut = max(buffer.rfind(b"<"), 0)
+        carry = buffer[cut:]
+        if len(carry) > MAX_CELL_XML_BYTES or text_run_exceeds(buffer, MAX_CELL_XML_BYTES,
+                                                               end=cut):
             raise _cell_too_long(file=file, what=what)
-        row_starts = tag_starts(part, b"<" + prefix + b"row", ROW_ENDS)
+        row_starts = tag_starts(buffer, b"<" + prefix + b"row", ROW_ENDS, end=cut)
         rows += len(row_starts)
         if len(row_starts):
-            last_row = max(last_row, rows, _row_number(part, int(row_starts[-1])))
-        starts = tag_starts(part, b"<" + prefix + element, ELEMENT_ENDS)
+            last_row = max(last_row, rows, _row_number(buffer, int(row_starts[-1]), end=cut))
+        starts = tag_starts(buffer, b"<" + prefix + element, ELEMENT_ENDS, end=cut)
         cells += len(starts)
         if last_row > EXCEL_MAX_ROWS:
             raise DataError(f"{what} has more than {EXCEL_MAX_ROWS:,} rows, more than Excel "
@@ -102,7 +105,8 @@ def scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str, wha
             raise _cell_too_long(file=file, what=what)
         if len(starts):
             last_element = offset + int(starts[-1])
-        offset += len(part)
+        offset += cut
+        del buffer
         if stop is not None and stop(offset + len(carry), last_row, cells):
             return _part_scan(info, element, last_row, cells, read=offset + len(carry))
     end = offset + len(carry)
@@ -125,14 +129,15 @@ def _cell_too_long(*, file: str, what: str) -> DataError:
 # ------------------------------------------------------------------ unpacking
 
 def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str,
-            source: bytes | None = None) -> Iterator[bytes]:
-    """The part's bytes, a piece at a time, never more than its declared size."""
+            source: bytes | None = None) -> Iterator[list[bytes]]:
+    """The part's bytes, about ``SCAN_CHUNK`` at a time (each time as a list of pieces, which
+    the scan joins to what it carries over), never more than its declared size."""
     span = None if source is None else deflated_span(source, info)
     try:
         if span is None:  # stored, encrypted or unusual: the zip module reads (or refuses) it
             with archive.open(info) as stream:
                 while chunk := stream.read(SCAN_CHUNK):
-                    yield chunk
+                    yield [chunk]
         else:
             yield from inflate(memoryview(source)[span[0]:span[1]], info.file_size)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
@@ -163,9 +168,9 @@ def deflated_span(source: bytes, info: zipfile.ZipInfo) -> tuple[int, int] | Non
     return start, end
 
 
-def inflate(deflated: memoryview, size: int) -> Iterator[bytes]:
-    """Unpack a raw deflate stream in pieces of ``SCAN_CHUNK`` bytes (the last may be
-    shorter); ``ValueError`` as soon as it unpacks to more than ``size`` bytes (the part's
+def inflate(deflated: memoryview, size: int) -> Iterator[list[bytes]]:
+    """Unpack a raw deflate stream, yielding lists of pieces of ``SCAN_CHUNK`` bytes in all
+    (the last may be fewer); ``ValueError`` as soon as it unpacks to more than ``size`` bytes (the part's
     declared size: the zip module stops there and refuses the part's checksum) or when its
     compressed bytes end before the stream does."""
     if size == 0:
@@ -188,42 +193,46 @@ def inflate(deflated: memoryview, size: int) -> Iterator[bytes]:
         pieces.append(piece)
         held += len(piece)
         if held >= SCAN_CHUNK:
-            yield b"".join(pieces)
+            yield pieces
             pieces, held = [], 0
     if held:
-        yield b"".join(pieces)
+        yield pieces
 
 
 # ------------------------------------------------------------------ counting
 
-def tag_starts(part: bytes, tag: bytes, ends: bytes) -> np.ndarray:
-    """The sorted offsets in ``part`` where ``tag`` (``b"<c"``, ``b"<x:row"``...) starts and is
-    followed, inside ``part``, by one of the bytes ``ends``.
+def tag_starts(data: bytes, tag: bytes, ends: bytes, *, end: int | None = None) -> np.ndarray:
+    """The sorted offsets in ``data[:end]`` where ``tag`` (``b"<c"``, ``b"<x:row"``...) starts
+    and is followed, before ``end``, by one of the bytes ``ends``.
 
     Candidates are the places where a two-byte window of the tag matches (its ``<`` and first
     letter, or for a prefixed tag its last two bytes, which are rarer than ``<x``); each is
     then checked byte by byte.  A tag starting with ``<`` cannot overlap itself, so these
     are also the starts a left-to-right search finds.
     """
-    n = len(part)
+    n = len(data) if end is None else end
     if n < len(tag) + 1:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.intp)
     shift = 0 if b":" not in tag else len(tag) - 2
     key = tag[shift] | tag[shift + 1] << 8
-    even = np.frombuffer(part, dtype="<u2", count=n // 2)
-    odd = np.frombuffer(part, dtype="<u2", offset=1, count=(n - 1) // 2)
-    starts = np.concatenate((np.flatnonzero(even == key) * 2,
-                             np.flatnonzero(odd == key) * 2 + 1)) - shift
+    even = np.flatnonzero(np.frombuffer(data, dtype="<u2", count=n // 2) == key)
+    odd = np.flatnonzero(np.frombuffer(data, dtype="<u2", offset=1, count=(n - 1) // 2) == key)
+    even <<= 1
+    odd <<= 1
+    odd += 1
+    starts = np.concatenate((even, odd))
     starts.sort(kind="stable")
-    starts = starts[(starts >= 0) & (starts + len(tag) < n)]
-    data = np.frombuffer(part, dtype=np.uint8)
-    keep = np.ones(len(starts), dtype=bool)
-    for k, byte in enumerate(tag):
-        if not shift <= k < shift + 2:  # the window's two bytes matched already
-            keep &= data[starts + k] == byte
+    if shift:
+        starts -= shift
+        starts = starts[np.searchsorted(starts, 0):]
+    starts = starts[:np.searchsorted(starts, n - len(tag))]  # the end byte lies before n
+    bytes_ = np.frombuffer(data, dtype=np.uint8, count=n)
     allowed = np.zeros(256, dtype=bool)
     allowed[list(ends)] = True
-    keep &= allowed[data[starts + len(tag)]]
+    keep = allowed[bytes_[starts + len(tag)]]
+    for k, byte in enumerate(tag):
+        if not shift <= k < shift + 2:  # the window's two bytes matched already
+            keep &= bytes_[starts + k] == byte
     return starts[keep]
 
 
@@ -237,17 +246,18 @@ def longest_gap_exceeds(starts: np.ndarray, limit: int, *, before: int | None = 
     return len(starts) > 1 and int(np.diff(starts).max()) > limit
 
 
-def text_run_exceeds(part: bytes, limit: int) -> bool:
-    """Whether a run of bytes between two ``<`` -- or from the start of ``part`` to its first
-    ``<``, or from its last ``<`` to its end -- is longer than ``limit``.
+def text_run_exceeds(data: bytes, limit: int, *, end: int | None = None) -> bool:
+    """Whether, in ``data[:end]``, a run of bytes between two ``<`` -- or from the start to the
+    first ``<``, or from the last ``<`` to ``end`` -- is longer than ``limit``.
 
     From each ``<`` it jumps to the farthest ``<`` within ``limit`` bytes (a backward
     search that stops at once in XML): a longer run cannot be jumped, and two jumps always
     advance more than ``limit``, so a megabyte takes a handful of searches.
     """
-    at, end = 0, len(part)
+    at = 0
+    end = len(data) if end is None else end
     while end - at > limit:
-        farthest = part.rfind(b"<", at + 1, at + limit + 1)
+        farthest = data.rfind(b"<", at + 1, at + limit + 1)
         if farthest < 0:
             return True
         at = farthest
@@ -276,8 +286,9 @@ def _check_dimension(head: bytes, *, file: str, what: str) -> None:
                         file=file, hint=NOT_EXCEL)
 
 
-def _row_number(part: bytes, start: int) -> int:
-    """The row number (``r="..."``) of the row tag at ``start`` (0 if it has none)."""
-    end = part.find(b">", start)
-    match = _ROW_NUMBER.search(part, start, end if end > 0 else len(part))
+def _row_number(data: bytes, start: int, *, end: int) -> int:
+    """The row number (``r="..."``) of the row tag at ``start`` (0 if it has none), looked
+    for up to the tag's ``>`` (or ``end``)."""
+    close = data.find(b">", start, end)
+    match = _ROW_NUMBER.search(data, start, close if close > 0 else end)
     return int(match.group(1)) if match else 0
