@@ -22,6 +22,8 @@ import sys
 import time
 import zipfile
 
+from pilot_eval.io.frames import column_letter
+
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -31,19 +33,10 @@ VARIANTS = 1024
 STRINGS = 5000
 
 
-def _column(j: int) -> str:
-    name = ""
-    j += 1
-    while j:
-        j, rest = divmod(j - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 def _row_templates(columns: int, seed: int = 7) -> list[bytes]:
     """Rows with ``\\x00`` where the row number goes."""
     rng = random.Random(seed)
-    letters = [_column(j) for j in range(columns)]
+    letters = [column_letter(j) for j in range(columns)]
     out = []
     for _ in range(VARIANTS):
         cells = []
@@ -58,7 +51,7 @@ def _row_templates(columns: int, seed: int = 7) -> list[bytes]:
 
 def make(path: str, rows: int, columns: int) -> None:
     templates = _row_templates(columns)
-    last = _column(columns - 1)
+    last = column_letter(columns - 1)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml",
                    f'<?xml version="1.0"?><Types xmlns="{CT}"><Default Extension="rels" '
