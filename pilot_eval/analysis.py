@@ -217,6 +217,8 @@ class DidAnalysis:
         for key in ("bacon", "sensitivity", "placebo", "leave_one_out"):
             value = self.extras.get(key)
             if value is not None and not isinstance(value, Unavailable):
+                if self.period_labels and hasattr(value, "period_labels"):  # Apr 2024, not 24291
+                    value = replace(value, period_labels=dict(self.period_labels))
                 lines += ["", value.summary()]
                 if key == "bacon":
                     lines += _bacon_sample(report.bacon, twfe)

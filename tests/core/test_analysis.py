@@ -143,3 +143,11 @@ def test_a_repeated_cross_section_without_clusters_is_hc1_and_says_so():
     assert analysis.choice.inference_reason.startswith("heteroskedasticity-robust (HC1)")
     assert "clusters" not in analysis.choice.inference_reason.split(":")[0]
     assert "CR1" not in analysis.summary() and "only 0 clusters" not in analysis.summary()
+
+
+def test_the_decomposition_names_waves_by_their_months():
+    frame = panel(starts=(0, 3, 6))
+    frame["t"] = frame["t"].map(lambda t: f"2024-{t:02d}")
+    frame["start"] = frame["start"].map(lambda s: f"2024-{s:02d}" if s else "")
+    text = run_analysis(DidRequest(COHORT), frame).summary()
+    assert "timing groups: Mar 2024 (8), Jun 2024 (8), never (8)" in text
