@@ -29,6 +29,7 @@ from pilot_eval.estimators.thresholds import (
 )
 from pilot_eval.io import LoadedTable
 from pilot_eval.io.periods import normalise_periods
+from pilot_eval.polarity import POLARITIES, Polarity  # noqa: F401 - re-exported
 from pilot_eval.progress import SILENT, Progress
 from pilot_eval.robustness import (
     Estimate,
@@ -65,8 +66,6 @@ SYNTHETIC = ("synthetic-did", "synthetic-control")
 PLACEBO_REPS = 200  # R synthdid's replications
 SeChoice = Literal["auto", "iid", "hc1", "cluster", "wild"]
 SE_CHOICES: tuple[str, ...] = get_args(SeChoice)
-Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
-POLARITIES: tuple[str, ...] = get_args(Polarity)
 DEFAULT_SEED = 20240601
 WILD_DRAWS = 9999
 COHORT = "__cohort__"
@@ -136,7 +135,7 @@ class DidRequest(DidOptions):
     _: KW_ONLY
     outcome_label: str | None = None
     outcome_unit: str = ""
-    polarity: str = "neutral"
+    polarity: Polarity = "neutral"
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -84,6 +83,7 @@ from pilot_eval.demo_staff import (
     staff_frame,
 )
 from pilot_eval.errors import DataError
+from pilot_eval.polarity import Polarity
 
 __all__ = [
     "ABSENT_MONTHS", "AGE_BANDS", "AGE_SHARE_IN_POST", "AGE_SHARE_NEW_HIRES", "BLANK_MONTHS",
@@ -103,7 +103,6 @@ __all__ = [
 DEFAULT_SEED = 20240601
 FILES = ("outcomes.csv", "staff.csv", "teams.csv", "metadata.json", "README.txt")
 
-Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from pilot_eval.atomic import write_text
 from pilot_eval.demo_design import months
+from pilot_eval.polarity import Polarity
 
 if TYPE_CHECKING:
     from pilot_eval.pipeline import BriefOutputs
@@ -49,7 +50,7 @@ START = 12  # month index: April 2024
 N_MONTHS = 30
 TRUE_EFFECT = 5.0
 FILES = ("outcomes.csv", "metadata.json", "README.txt")
-OUTCOME = ("goals_met_pct", "Children's plan goals met", "%", "higher_is_better")
+OUTCOME: tuple[str, str, str, Polarity] = ("goals_met_pct", "Children's plan goals met", "%", "higher_is_better")
 ORGANISATION = f"{COUNCIL}: budget autonomy pilot (small-pilot demo)"
 PROJECT_FILE = "small-pilot.pilot.json"
 

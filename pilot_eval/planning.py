@@ -45,9 +45,9 @@ from pilot_eval.planning_words import (
     headline_sentence,
     method_text,
 )
+from pilot_eval.polarity import POLARITIES, Polarity
 from pilot_eval.progress import SILENT, Progress
 
-POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 ESTIMATOR_CHOICES = ("auto", "twfe", "callaway-santanna", "synthetic-did")
 DEFAULT_REPS = 400
 DEFAULT_SEED = 20240601
@@ -72,7 +72,7 @@ class PowerRequest:
     reps: int = DEFAULT_REPS
     seed: int = DEFAULT_SEED
     alpha: float = 0.05
-    polarity: str = "neutral"
+    polarity: Polarity = "neutral"
     workers: int = 2
     hazard_ratio: float | None = None
     leaver_rate: float = 0.15

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pilot_eval.analysis import POLARITIES, DidOptions, DidRequest
+from pilot_eval.analysis import DidOptions, DidRequest
 from pilot_eval.atomic import save_with_backup
 from pilot_eval.errors import ProjectFileError
 from pilot_eval.json_limits import loads_bounded, read_bounded, too_large
 from pilot_eval.jsonio import dumps
+from pilot_eval.polarity import POLARITIES, Polarity
 from pilot_eval.project_plan import PlanEntries
 from pilot_eval.spec import DatasetSpec
 
@@ -55,7 +56,7 @@ class OutcomeChoice:
     column: str
     label: str = ""
     unit: str = ""
-    polarity: str = "neutral"
+    polarity: Polarity = "neutral"
     expected_effect: float | None = None
     """The effect of the size expected (outcome units), for planning the next phase; None:
     the report speaks of the smallest change the design detects instead."""

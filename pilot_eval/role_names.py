@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pilot_eval.polarity import Polarity
+
 ROLE_FIELDS: dict[str, str] = {
     "unit": "unit",
     "time": "time",
@@ -49,7 +51,7 @@ class OutcomeInfo:
 
     label: str
     unit: str = ""
-    polarity: str = "neutral"
+    polarity: Polarity = "neutral"
 
 
 def _role_of_column(guessed: dict[str, str]) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pilot_eval.estimators import Unavailable
+from pilot_eval.polarity import Polarity
 from pilot_eval.report.evidence_model import EvidenceRating
 from pilot_eval.report.planning_report import PlanningSection
 from pilot_eval.report.synthetic import SyntheticSection
@@ -475,7 +476,7 @@ class OutcomeReport:
     outcome: str
     label: str
     unit: str
-    polarity: str
+    polarity: Polarity
     headline: Headline
     data: OutcomeData
     evidence: EvidenceRating
