@@ -451,9 +451,9 @@ def run_retention(request: RetentionRequest, staff_table: Any,
     progress.report(0.3, "Kaplan-Meier curves")
     logrank_columns = SpellColumns(duration=cols.duration, event=cols.event, entry=cols.entry,
                                    group=cols.group, strata=cols.strata)
-    results["logrank"] = (_attempt("log-rank test", warnings, lambda: LogRankTest().fit(
-        whole, logrank_columns) if cols.strata is not None else LogRankTest().fit_data(arrays))
-        if has_group else Unavailable("no group column"))
+    results["logrank"] = (_attempt("log-rank test", warnings, lambda data=arrays: LogRankTest(
+        ).fit(whole, logrank_columns) if cols.strata is not None
+        else LogRankTest().fit_data(data)) if has_group else Unavailable("no group column"))
     no_starts = (request.form != "survival" and not request.pilot_starts_path
                  and not request.pilot_start_col)
     if no_starts:  # without starts the pilot terms are all 0: keep the analyst's covariates
@@ -470,11 +470,13 @@ def run_retention(request: RetentionRequest, staff_table: Any,
         results["cox"] = _attempt("Cox model", warnings, lambda: CoxModel(
             ties=request.ties, level=request.level).fit(pieces, cols))
     progress.report(0.55, "Cox model")
-    results["rmst"] = _attempt("RMST", warnings, lambda: RestrictedMeanSurvival(
+    results["rmst"] = _attempt("RMST", warnings, lambda data=arrays: RestrictedMeanSurvival(
         tau=request.tau, level=request.level,
-        reference="comparison" if cols.group == "arm" else None).fit_data(arrays))
+        reference="comparison" if cols.group == "arm" else None).fit_data(data))
     incidence = _attempt("cumulative incidence", warnings,
-                         lambda: CumulativeIncidence(level=request.level).fit_data(arrays))
+                         lambda data=arrays: CumulativeIncidence(level=request.level
+                                                                 ).fit_data(data))
+    del arrays  # their last use: a million rows' arrays need not outlive it
     if not isinstance(incidence, Unavailable):
         parts = incidence.to_dict()
         results["cumulative_incidence"] = parts["cumulative_incidence"]

@@ -23,7 +23,6 @@ from pilot_eval.estimators.survival.cox.model import CoxModel, CoxResult, Ties
 from pilot_eval.estimators.survival.data import (
     SurvivalArrays,
     arrays_from_frame,
-    group_levels,
     risk_table,
     survival_arrays,
 )
@@ -213,7 +212,7 @@ class CumulativeIncidence:
         z = float(norm_ppf(0.5 + self.level / 2.0))
         by_group = {}
         if data.group is not None:
-            levels, codes = group_levels(data.group)
+            levels, codes = data.group_codes
             by_group = {str(g): incidence_curves(data.subset(codes == k), z)
                         for k, g in enumerate(levels)}
         return CumulativeIncidenceResult(overall=incidence_curves(data, z), by_group=by_group,

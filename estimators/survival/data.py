@@ -14,6 +14,7 @@ sums) in ``cox/likelihood.py``; both are re-exported here, where other modules i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,23 @@ class SurvivalArrays:
         """0/1 indicator of an event of any type."""
         return (self.event > 0).astype(np.int64)
 
+    @cached_property
+    def group_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """``group_levels(group)`` (sorted labels, each row's index), read-only, worked out once:
+        the estimators of one analysis (KM, log-rank, RMST, cumulative incidence) share the
+        arrays."""
+        if self.group is None:
+            raise EstimationError("no group column")
+        return _read_only(group_levels(self.group))
+
+    @cached_property
+    def risk_tables(self) -> tuple[np.ndarray, list[RiskTable], list[int]]:
+        """``grouped_risk_tables(self)``, read-only, worked out once (see ``group_codes``)."""
+        labels, tables, sizes = grouped_risk_tables(self)
+        for table in tables:
+            _read_only((table.time, table.n_risk, table.n_event, table.n_censor))
+        return _read_only((labels,))[0], tables, sizes
+
     def subset(self, mask: np.ndarray) -> SurvivalArrays:
         """The rows selected by the boolean ``mask``."""
         return SurvivalArrays(
@@ -83,6 +101,12 @@ class SurvivalArrays:
             group=None if self.group is None else self.group[mask],
             strata=None if self.strata is None else self.strata[mask],
         )
+
+
+def _read_only(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
 
 
 def _row(position: int) -> str:
@@ -110,6 +134,10 @@ def _numeric(values: object, name: str) -> np.ndarray:
 def _event_codes(values: object, name: str) -> tuple[np.ndarray, tuple]:
     """0 = censored; other distinct values become codes 1..K in sorted order."""
     series = pd.Series(values)
+    if series.dtype == object:  # text (leaving reasons): worked out per distinct value
+        found = _text_event_codes(series.to_numpy())
+        if found is not None:
+            return found
     if series.isna().any():
         raise EstimationError(
             f"'{name}' has {int(series.isna().sum())} missing value(s); use 0 for censored "
@@ -122,13 +150,32 @@ def _event_codes(values: object, name: str) -> tuple[np.ndarray, tuple]:
         codes = np.zeros(numbers.size, dtype=np.int64)
         codes[nonzero] = codes_found.reshape(-1) + 1
         return codes, tuple(v.item() for v in labels_found)
-    is_zero = series.astype(str).isin(["0", "0.0", "False", "false"])
+    is_zero = series.astype(str).isin(_CENSORED_TEXT)
     labels = tuple(sorted(pd.unique(series[~is_zero]), key=str))
     codes = np.zeros(len(series), dtype=np.int64)
     if labels:
         lookup = {label: k + 1 for k, label in enumerate(labels)}
         codes[~is_zero.to_numpy()] = series[~is_zero].map(lookup).to_numpy(dtype=np.int64)
     return codes, labels
+
+
+_CENSORED_TEXT = ("0", "0.0", "False", "false")
+
+
+def _text_event_codes(values: np.ndarray) -> tuple[np.ndarray, tuple] | None:
+    """``_event_codes`` of a column of text (leaving reasons), worked out once per distinct
+    text: the same codes and labels, or None when a cell is missing or not a ``str`` (the
+    general path then refuses it, or decides how numbers mixed in compare and sort)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if (codes.size and codes.min() < 0) or not all(type(u) is str for u in uniques):
+        return None
+    censored = np.isin(uniques, _CENSORED_TEXT)
+    labels = tuple(sorted(uniques[~censored], key=str))  # first-seen order, then by text
+    lookup = {label: k + 1 for k, label in enumerate(labels)}
+    per_unique = np.array([0 if zero else lookup[u] for u, zero in zip(uniques, censored,
+                                                                        strict=True)],
+                          dtype=np.int64)
+    return per_unique[codes], labels
 
 
 def survival_arrays(

@@ -20,7 +20,6 @@ from pilot_eval.estimators.survival.data import (
     RiskTable,
     SurvivalArrays,
     arrays_from_frame,
-    grouped_risk_tables,
     step_value,
     survival_arrays,
 )
@@ -325,7 +324,7 @@ class KaplanMeier:
 
     def fit_data(self, data: SurvivalArrays) -> KaplanMeierResult:
         """Fit curves to validated ``SurvivalArrays``."""
-        labels, tables, sizes = grouped_risk_tables(data)
+        labels, tables, sizes = data.risk_tables
         curves = {str(g): km_curve(t, label=str(g), n=n, transform=self.ci_transform,
                                    level=self.level, times=self.times)
                   for g, t, n in zip(labels, tables, sizes, strict=True)}

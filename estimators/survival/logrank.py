@@ -147,7 +147,7 @@ class LogRankTest:
     def fit_data(self, data: SurvivalArrays) -> LogRankResult:
         if data.group is None:
             raise EstimationError("the log-rank test needs a group column (e.g. pilot arm)")
-        levels, codes = group_levels(data.group)
+        levels, codes = data.group_codes
         k = levels.size
         if k < 2:
             raise EstimationError(

@@ -49,7 +49,7 @@ def grouped_risk_tables(data: SurvivalArrays) -> tuple[np.ndarray, list[RiskTabl
     if data.group is None:
         labels, codes = np.array(["all"]), np.zeros(data.n, dtype=np.int64)
     else:
-        labels, codes = group_levels(data.group)
+        labels, codes = data.group_codes
     tables, sizes = [], []
     for g in range(labels.size):
         rows = codes == g

@@ -21,7 +21,6 @@ from pilot_eval.estimators.survival.data import (
     RiskTable,
     SurvivalArrays,
     arrays_from_frame,
-    grouped_risk_tables,
     survival_arrays,
 )
 from pilot_eval.estimators.unavailable import Unavailable, json_number, reasons
@@ -182,7 +181,7 @@ class RestrictedMeanSurvival:
         return self.fit_data(survival_arrays(time, event, group=group, entry=entry))
 
     def fit_data(self, data: SurvivalArrays) -> RmstResult:
-        levels, tables, _ = grouped_risk_tables(data)
+        levels, tables, _ = data.risk_tables
         names = tuple(str(g) for g in levels)
         reach = default_tau(tables)
         if self.tau is None:

@@ -214,3 +214,39 @@ def test_concordance_equals_the_earlier_searches(delayed):
     good, total = expected
     assert diagnostics.harrell_concordance(data.time, data.died, risk, freq=data.weights,
                                            entry=entry) == good / total
+
+
+def _compress_by_grouping(data: CoxData) -> CoxData:
+    """``compress`` before the counting shortcut: group, then give up when too many."""
+    import pandas as pd
+
+    columns = {f"x{k}": data.x[:, k] for k in range(data.x.shape[1])}
+    columns.update(time=data.time, died=data.died, entry=data.entry, strata=data.strata,
+                   cluster=data.cluster)
+    counts = pd.DataFrame(columns).groupby(list(columns), sort=False).size()
+    if len(counts) > data.time.size // 2:
+        return data
+    keys = counts.index.to_frame(index=False)
+    return CoxData(x=np.asfortranarray(keys[["x0", "x1", "x2"]].to_numpy(float)),
+                   names=data.names, time=keys.time.to_numpy(float),
+                   died=keys.died.to_numpy(bool), entry=keys.entry.to_numpy(float),
+                   strata=keys.strata.to_numpy(np.int64),
+                   cluster=keys.cluster.to_numpy(np.int64), freq=counts.to_numpy(float))
+
+
+@pytest.mark.parametrize(("days", "clusters", "delayed"),
+                         [(4000, 40, 0.3), (60, 5, 0.0), (60, 400, 0.0), (200, 3, 0.02)])
+def test_compress_gives_up_exactly_when_grouping_would(days, clusters, delayed):
+    from pilot_eval.estimators.survival.cox.likelihood import compress
+
+    rng = np.random.default_rng(days + clusters)
+    n = 60_000
+    data = _cox_data(n, 7)
+    time = rng.integers(1, days, n).astype(float)
+    data = CoxData(x=data.x, names=data.names, time=time, died=data.died,
+                   entry=np.where(rng.random(n) < delayed, np.floor(time / 2), 0.0),
+                   strata=data.strata, cluster=rng.integers(0, clusters, n))
+    got, expected = compress(data), _compress_by_grouping(data)
+    assert (got is data) == (expected is data)
+    for name in ("x", "time", "died", "entry", "strata", "cluster", "freq"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))

@@ -295,6 +295,9 @@ def compress(data: CoxData) -> CoxData:
     columns.update(time=data.time, died=data.died, entry=data.entry, strata=data.strata)
     if data.cluster is not None:
         columns["cluster"] = data.cluster
+    by = ("time", "entry", "cluster", "died", "strata", *list(columns)[: data.x.shape[1]])
+    if _more_groups_than([columns[k] for k in by if k in columns], data.time.size // 2):
+        return data  # what the grouping below would find, counted for less
     frame = pd.DataFrame(columns)
     counts = frame.groupby(list(frame.columns), sort=False).size()
     if len(counts) > data.time.size // 2:
@@ -306,6 +309,23 @@ def compress(data: CoxData) -> CoxData:
                    strata=keys.strata.to_numpy(np.int64),
                    cluster=None if data.cluster is None else keys.cluster.to_numpy(np.int64),
                    freq=counts.to_numpy(float))
+
+
+def _more_groups_than(columns: list[np.ndarray], limit: int) -> bool:
+    """Whether the rows hold more than ``limit`` distinct combinations of ``columns`` (the
+    groups of ``groupby(columns).size()``), adding one column at a time and stopping as soon
+    as the count passes ``limit`` (it only grows). False when a value is missing (the
+    grouping decides then)."""
+    key = None
+    for values in columns:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if codes.size and codes.min() < 0:
+            return False
+        key = codes if key is None else key * uniques.size + codes
+        key, distinct = pd.factorize(key)
+        if distinct.size > limit:
+            return True
+    return False
 
 
 def _solve_information(information: np.ndarray, right: np.ndarray) -> np.ndarray:
