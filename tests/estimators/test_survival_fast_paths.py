@@ -250,3 +250,67 @@ def test_compress_gives_up_exactly_when_grouping_would(days, clusters, delayed):
     assert (got is data) == (expected is data)
     for name in ("x", "time", "died", "entry", "strata", "cluster", "freq"):
         np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+
+
+def _event_codes_every_row(values):
+    """``_event_codes`` of a text column before it was worked out per distinct value."""
+    import pandas as pd
+
+    series = pd.Series(values)
+    is_zero = series.astype(str).isin(["0", "0.0", "False", "false"])
+    labels = tuple(sorted(pd.unique(series[~is_zero]), key=str))
+    codes = np.zeros(len(series), dtype=np.int64)
+    if labels:
+        lookup = {label: k + 1 for k, label in enumerate(labels)}
+        codes[~is_zero.to_numpy()] = series[~is_zero].map(lookup).to_numpy(dtype=np.int64)
+    return codes, labels
+
+
+@pytest.mark.parametrize("pool", [("0", "resigned", "retired", "Dismissed", "0.0", "False"),
+                                  ("0", "false"), ("b", "a", "c"), ()])
+def test_text_event_codes_equal_the_row_by_row_coding(pool):
+    from pilot_eval.estimators.survival.data import _event_codes
+
+    rng = np.random.default_rng(len(pool))
+    values = np.array([pool[i] for i in rng.integers(0, len(pool), 5000)] if pool else [],
+                      dtype=object)
+    codes, labels = _event_codes(values, "event")
+    expected_codes, expected_labels = _event_codes_every_row(values)
+    assert labels == expected_labels and codes.dtype == expected_codes.dtype
+    np.testing.assert_array_equal(codes, expected_codes)
+
+
+def test_mixed_or_missing_event_text_takes_the_general_path():
+    from pilot_eval.estimators.errors import EstimationError
+    from pilot_eval.estimators.survival.data import _event_codes, _text_event_codes
+
+    mixed = np.array(["resigned", 0, "retired", 2], dtype=object)
+    assert _text_event_codes(mixed) is None
+    codes, labels = _event_codes(mixed, "event")
+    assert labels == (2, "resigned", "retired") and codes.tolist() == [2, 0, 3, 1]
+    with pytest.raises(EstimationError, match="missing"):
+        _event_codes(np.array(["resigned", None], dtype=object), "event")
+
+
+def test_cached_group_codes_and_risk_tables_are_the_functions_and_read_only():
+    from pilot_eval.estimators.survival.data import (
+        group_levels,
+        grouped_risk_tables,
+        survival_arrays,
+    )
+
+    rng = np.random.default_rng(3)
+    arrays = survival_arrays(rng.integers(1, 50, 3000).astype(float), rng.integers(0, 3, 3000),
+                             group=np.array(["pilot", "comparison"], dtype=object)[
+                                 rng.integers(0, 2, 3000)])
+    levels, codes = arrays.group_codes
+    expected_levels, expected_codes = group_levels(arrays.group)
+    np.testing.assert_array_equal(levels, expected_levels)
+    np.testing.assert_array_equal(codes, expected_codes)
+    labels, tables, sizes = arrays.risk_tables
+    expected = grouped_risk_tables(arrays)
+    assert sizes == expected[2] and arrays.risk_tables is arrays.risk_tables
+    for got, want in zip(tables, expected[1], strict=True):
+        for name in ("time", "n_risk", "n_event", "n_censor"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+            assert not getattr(got, name).flags.writeable
