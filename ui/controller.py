@@ -79,10 +79,17 @@ class Issue:
 
 
 def warm_views() -> None:
-    """Import, in the worker that loads a table, what the window needs to show it: the first
-    import of the report's wording (``impact_text`` -> ``pilot_eval.report``) takes about
-    0.3 s, which would otherwise hold up the GUI thread when the table arrives."""
-    from . import impact_text  # noqa: F401
+    """Import, in the worker that loads a table, what the window needs to show it and to start
+    a run: the first import of the report's wording (``impact_text`` -> ``pilot_eval.report``)
+    takes about 0.3 s, the project types ``run_analysis`` builds 0.1 s, which would otherwise
+    hold up the GUI thread."""
+    import pilot_eval.estimators  # noqa: F401
+
+    import pilot_eval.demo  # noqa: F401  (guess_outcome_info's labels)
+    import pilot_eval.project  # noqa: F401
+    import pilot_eval.spec  # noqa: F401
+
+    from . import impact_text, plan_text, report_core, retention_text, trends_text  # noqa: F401
 
 
 def missing_roles(roles: dict[str, str | None]) -> list[str]:
@@ -190,7 +197,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
             extra: dict[str, Any] = {"data_path": str(data_path)} if data_path else {}
             if allow_hosts:
                 extra["allow_hosts"] = tuple(allow_hosts)
-            task = partial(self.core.open_project, path, **extra)
+            task = partial(self._project_task, path, extra)
         else:
             task = partial(self._load_task, path)
         self.runner.run(LOAD, task, title=TITLES[LOAD])
@@ -352,6 +359,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
             self._set_issues([Issue("info", "Choose a column for: " + ", ".join(missing) + ".")])
             return
         roles = dict(self.roles)
+        self.runner.cancel(TRENDS)  # the trends of the old roles no longer apply
         self.runner.run(VALIDATE, partial(self.core.validate, self.table, roles),
                         title=TITLES[VALIDATE])
 
@@ -424,6 +432,9 @@ class Controller(PlanMixin, StaffMixin, QObject):
 
     def shutdown(self) -> None:
         self.runner.shutdown()
+        close = getattr(self.core, "close", None)
+        if close is not None:
+            close()  # the checks process, if one was started
 
     def _forget_report(self) -> None:
         """Inputs changed: the last report (and any run for the old inputs) no longer applies."""
@@ -440,10 +451,14 @@ class Controller(PlanMixin, StaffMixin, QObject):
         self.runner.run(CHARTS, task, title=TITLES[CHARTS])
 
     # ------------------------------------------------------------------- tasks
+    def _project_task(self, path: str, extra: dict[str, Any], progress: Any) -> Any:
+        opened = self.core.open_project(path, progress, **extra)
+        warm_views()
+        return opened
+
     def _load_task(self, path: str, progress: Any) -> tuple[Any, dict[str, str | None], str]:
         self.header_row = None
-        table = self.core.load_table(path, progress)
-        roles = self.core.guess_roles(table.frame)
+        table, roles = self.core.open_table(path, progress)
         warm_views()
         progress.report(1.0, "Loaded")
         return table, roles, loader_notes(table)

@@ -59,8 +59,72 @@ class TrendsOutput:
     chart: Any = None  # report_core.Chart
 
 
+PROCESS_BYTES = 5 * 2**20  # data files this large are read in the checks process
+
+
+def _is_large(table: Any) -> bool:
+    """Is ``table`` checked and analysed in a child process (``process_task.PROCESS_ROWS``)?"""
+    from .process_task import PROCESS_ROWS
+
+    return getattr(table, "n_rows", 0) >= PROCESS_ROWS
+
+
+def panel_columns(roles: dict[str, str | None]) -> Any:
+    """The estimators' ``PanelColumns`` of the window's roles."""
+    from pilot_eval.estimators import PanelColumns
+
+    fields = {ROLE_FIELDS[r]: c for r, c in roles.items() if c and r in ROLE_FIELDS}
+    return PanelColumns(**fields)
+
+
+def validate_table(table: Any, roles: dict[str, str | None], progress: Progress) -> Any:
+    """The validation report of ``table`` for ``roles`` (every problem at once)."""
+    from pilot_eval.validation import validate_panel
+
+    progress.report(0.1, "Checking the data")
+    return validate_panel(table.frame, panel_columns(roles), file=Path(table.path).name)
+
+
+def trends_output(table: Any, roles: dict[str, str | None], progress: Progress
+                  ) -> TrendsOutput:
+    """The Trends part of the report as soon as the roles are mapped
+    (``pilot_eval.report.trends_report``: means, pilot starts, the pre-trend test the full
+    report reads first), with the brief's chart of the means."""
+    from pilot_eval.brief.content import GroupMeansSpec
+    from pilot_eval.charts import default_title
+    from pilot_eval.report.trends import trends_report
+
+    from .report_core import render_spec
+
+    trends = trends_report(table, panel_columns(roles), progress=progress)
+    info = guess_outcome_info(roles["outcome"] or "")
+    spec = GroupMeansSpec(group_means=trends.group_means, pilot_starts=trends.pilot_starts,
+                          outcome_label=info.label, unit=info.unit)
+    return TrendsOutput(roles["outcome"] or "", info.label, info.unit, trends,
+                        render_spec(spec, default_title(info.label)))
+
+
+def open_table_here(path: str, progress: Progress) -> tuple[Any, dict[str, str | None]]:
+    """``load_table(path)`` and its guessed column roles."""
+    from pilot_eval.io import load_table
+    from pilot_eval.roles import guess_roles
+
+    progress.report(0.05, f"Reading {Path(path).name}")
+    table = load_table(path)
+    progress.report(0.9, "Guessing column roles")
+    return table, normalise_roles(guess_roles(table.frame), table.frame)
+
+
 class CoreApi:
-    """Calls into ``pilot_eval`` on behalf of the controller (always off the GUI thread)."""
+    """Calls into ``pilot_eval`` on behalf of the controller (always off the GUI thread).
+
+    Checks on large tables run in one kept child process (``worker_process``); ``close``
+    stops it."""
+
+    def __init__(self) -> None:
+        from .worker_process import WorkerProcess
+
+        self._checks = WorkerProcess()
 
     def load_table(self, path: str, progress: Progress, **options: Any) -> Any:
         """Read ``path``; ``options`` are ``load_table``'s sheet/encoding/delimiter/decimal."""
@@ -70,6 +134,18 @@ class CoreApi:
         table = load_table(path, **options)
         progress.report(0.9, "Guessing column roles")
         return table
+
+    def open_table(self, path: str, progress: Progress) -> tuple[Any, dict[str, str | None]]:
+        """Read the data file ``path`` and guess its column roles; a file of
+        ``PROCESS_BYTES`` or more is read in the checks process (which keeps it for the
+        checks) and comes back in slices."""
+        try:
+            large = Path(path).stat().st_size >= PROCESS_BYTES
+        except OSError:  # the loader says what is wrong with the path
+            large = False
+        if large:
+            return self._checks.run(open_table_here, path, progress=progress)
+        return open_table_here(path, progress)
 
     def open_project(self, path: str, progress: Progress, *, data_path: str | None = None,
                      allow_hosts: tuple[str, ...] = ()) -> Any:
@@ -168,38 +244,31 @@ class CoreApi:
         return normalise_roles(guess_roles(frame), frame)
 
     def columns(self, roles: dict[str, str | None]) -> Any:
-        from pilot_eval.estimators import PanelColumns
-
-        fields = {ROLE_FIELDS[r]: c for r, c in roles.items() if c and r in ROLE_FIELDS}
-        return PanelColumns(**fields)
+        return panel_columns(roles)
 
     def validate(self, table: Any, roles: dict[str, str | None], progress: Progress) -> Any:
-        """The validation report for ``roles`` (every problem at once)."""
-        from pilot_eval.validation import validate_panel
-
-        progress.report(0.1, "Checking the data")
-        return validate_panel(table.frame, self.columns(roles), file=Path(table.path).name)
+        """The validation report for ``roles`` (every problem at once); in the checks process
+        on tables of ``PROCESS_ROWS`` rows or more."""
+        if _is_large(table):
+            return self._checks.call(validate_table, table, roles, progress=progress)
+        return validate_table(table, roles, progress)
 
     def trends(self, table: Any, roles: dict[str, str | None], progress: Progress
                ) -> TrendsOutput:
-        """The Trends part of the report as soon as the roles are mapped
-        (``pilot_eval.report.trends_report``: means, pilot starts, the pre-trend test the full
-        report reads first), with the brief's chart of the means."""
-        from pilot_eval.brief.content import GroupMeansSpec
-        from pilot_eval.charts import default_title
-        from pilot_eval.report.trends import trends_report
-
-        from .report_core import render_spec
-
-        trends = trends_report(table, self.columns(roles), progress=progress)
-        info = guess_outcome_info(roles["outcome"] or "")
-        spec = GroupMeansSpec(group_means=trends.group_means, pilot_starts=trends.pilot_starts,
-                              outcome_label=info.label, unit=info.unit)
+        """The Trends part of the report as soon as the roles are mapped (``trends_output``);
+        in the checks process on tables of ``PROCESS_ROWS`` rows or more."""
         from .chart_image import decode_charts
 
-        chart = render_spec(spec, default_title(info.label))
-        decode_charts([chart])
-        return TrendsOutput(roles["outcome"] or "", info.label, info.unit, trends, chart)
+        if _is_large(table):
+            output = self._checks.call(trends_output, table, roles, progress=progress)
+        else:
+            output = trends_output(table, roles, progress)
+        decode_charts([output.chart])
+        return output
+
+    def close(self) -> None:
+        """Stop the checks process (the window closes)."""
+        self._checks.close()
 
     def run_report(self, project: Any, project_file: str | None, progress: Progress, *,
                    table: Any = None, staff_view: Any = None, first: str | None = None) -> Any:
@@ -211,11 +280,11 @@ class CoreApi:
         process (``process_task``), so the window's event loop is never held up; it draws
         every chart there."""
         from .chart_image import decode_charts
-        from .process_task import PROCESS_ROWS, run_in_process
+        from .process_task import run_in_process
         from .report_core import report_here
 
         expected = getattr(table, "sha256", None)
-        if getattr(table, "n_rows", 0) >= PROCESS_ROWS:
+        if _is_large(table):
             output = run_in_process(report_here, project, project_file, progress=progress,
                                     expected_sha256=expected, staff_view=staff_view)
         else:
@@ -249,9 +318,15 @@ class CoreApi:
         return export_tables(with_brief(report, project), path, progress)
 
     def brief_preview(self, report: Any, project: Any, progress: Progress) -> str:
-        """Page 1 of the brief as HTML, from the content the export writes."""
+        """Page 1 of the brief as HTML, from the content the export writes; in the checks
+        process for the report of a large table (its drawing holds the interpreter lock)."""
+        from .process_task import PROCESS_ROWS
         from .report_core import brief_preview, with_brief
 
-        return brief_preview(with_brief(report, project), progress)
+        report = with_brief(report, project)
+        sources = getattr(getattr(report, "provenance", None), "sources", ())
+        if any(source.rows_read >= PROCESS_ROWS for source in sources):
+            return self._checks.run(brief_preview, report, progress=progress)
+        return brief_preview(report, progress)
 
 

@@ -29,18 +29,24 @@ class ChildProcessError(RuntimeError):
     """The analysis process ended without an answer (it crashed or was killed)."""
 
 
+def portable_error(exc: BaseException) -> BaseException:
+    """``exc`` if it can cross processes (it pickles and rebuilds from its arguments), else a
+    ``ChildProcessError`` keeping its type and text."""
+    try:
+        pickle.dumps(exc)
+        copy.deepcopy(exc)
+        return exc
+    except Exception:
+        return ChildProcessError(f"{type(exc).__name__}: {exc}")
+
+
 def _child(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any], channel: Any) -> None:
     progress = Progress(lambda fraction, message: channel.put(("progress", (fraction, message))))
     try:
         result = fn(*args, progress=progress, **kwargs)
         channel.put(("result", result))
     except BaseException as exc:  # every error goes back to the window
-        try:  # it must serialise, and rebuild from its arguments, to cross processes
-            pickle.dumps(exc)
-            copy.deepcopy(exc)
-            channel.put(("error", exc))
-        except Exception:  # an exception that cannot cross processes: keep its text
-            channel.put(("error", ChildProcessError(f"{type(exc).__name__}: {exc}")))
+        channel.put(("error", portable_error(exc)))
 
 
 def run_in_process(fn: Callable[..., Any], *args: Any, progress: Progress,

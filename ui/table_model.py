@@ -154,6 +154,8 @@ class DataFrameModel(QAbstractTableModel):
     def position_of(self, row: int) -> int:
         """The frame position of spreadsheet row ``row`` (-1 when the frame does not hold it:
         left out, or past the end)."""
+        if isinstance(self._rows, range):
+            return self._rows.index(int(row)) if int(row) in self._rows else -1
         hits = np.flatnonzero(self._rows == int(row))
         return int(hits[0]) if len(hits) else -1
 
@@ -248,12 +250,18 @@ class DataFrameModel(QAbstractTableModel):
 def spreadsheet_rows(frame: Any) -> Any:
     """Each row's number as the spreadsheet shows it: the loaders number the frame's index so
     that label ``i`` is row ``i + 2`` (the header is row 1, or title rows sit above it), and
-    rows left out keep the others' numbers."""
+    rows left out keep the others' numbers.  A ``range`` when the numbers are evenly spaced
+    (no 1M-row array to build on the GUI thread), else an array."""
+    import pandas as pd
+
     if frame is None:
-        return np.zeros(0, dtype=np.int64)
-    if frame.index.dtype.kind in "iu":
-        return frame.index.to_numpy(dtype=np.int64) + 2
-    return np.arange(len(frame), dtype=np.int64) + 2
+        return range(0)
+    index = frame.index
+    if isinstance(index, pd.RangeIndex):
+        return range(index.start + 2, index.stop + 2, index.step)
+    if index.dtype.kind in "iu":
+        return index.to_numpy(dtype=np.int64) + 2
+    return range(2, len(frame) + 2)
 
 
 def sorted_order(series: Any, rows: Any, falling: bool) -> Any:

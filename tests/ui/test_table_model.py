@@ -59,3 +59,20 @@ def test_row_numbers_are_the_spreadsheets_with_title_rows_and_rows_left_out(qtbo
     assert model.headerData(0, Qt.Orientation.Vertical) == "7"  # the row keeps its number
     plain = DataFrameModel(pd.DataFrame({"x": [1, 2]}))
     assert [plain.headerData(r, Qt.Orientation.Vertical) for r in range(2)] == ["2", "3"]
+
+
+def test_row_numbers_of_an_evenly_numbered_frame_need_no_array(qtbot):
+    """A frame read below title rows (index from 3) and one with rows left out (gaps) show the
+    spreadsheet's row numbers (label + 2) and find their rows back."""
+    from pilot_eval.ui.table_model import spreadsheet_rows
+
+    frame = pd.DataFrame({"x": range(5)}, index=pd.RangeIndex(3, 8))
+    assert spreadsheet_rows(frame) == range(5, 10)
+    model = DataFrameModel(frame)
+    assert [model.headerData(r, Qt.Orientation.Vertical) for r in range(5)] == \
+        ["5", "6", "7", "8", "9"]
+    assert (model.position_of(7), model.position_of(4), model.position_of(10)) == (2, -1, -1)
+    gaps = frame.drop(index=[4, 6])
+    model.set_frame(gaps)
+    assert [model.headerData(r, Qt.Orientation.Vertical) for r in range(3)] == ["5", "7", "9"]
+    assert (model.position_of(9), model.position_of(6)) == (2, -1)

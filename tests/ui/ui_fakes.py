@@ -101,6 +101,10 @@ class FakeCore:
                             hint="Choose a .csv file.")
         return FakeTable(pd.read_csv(path), path)
 
+    def open_table(self, path: str, progress: Any) -> tuple[FakeTable, dict[str, str | None]]:
+        table = self.load_table(path, progress)
+        return table, self.guess_roles(table.frame)
+
     def guess_roles(self, frame: pd.DataFrame) -> dict[str, str | None]:
         return {"unit": "team", "time": "month", "outcome": "score", "cohort": "pilot_start",
                 "treatment": None, "cluster": None}

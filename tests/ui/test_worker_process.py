@@ -1,0 +1,149 @@
+"""Checks of large tables in the kept child process (``worker_process``): the table crosses in
+slices and comes back whole (reference: the frame itself, ``assert_frame_equal`` with its index
+and attributes); validation and trends give what this process gives (the same code path:
+equal, byte for byte for the chart); an error keeps its type and message; Cancel and a child
+that dies end the call at once with a clear error, and the next call starts a fresh child."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from pilot_eval.ui import process_task, worker_process
+from pilot_eval.ui.core_api import CoreApi, trends_output, validate_table
+from pilot_eval.ui.process_task import ChildProcessError
+from pilot_eval.ui.worker_process import WorkerProcess, frame_chunks, frame_from_chunks
+
+from pilot_eval.errors import AnalysisCancelled, DataError
+from pilot_eval.io import load_table
+from pilot_eval.progress import Progress
+
+ROLES = {"unit": "team", "time": "month", "outcome": "score", "cohort": "pilot_start",
+         "treatment": None, "cluster": None}
+
+
+def mixed_frame(rows: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({
+        "text": rng.choice(["a", "Bé", None, "ĉ"], size=rows).astype(object),
+        "number": np.where(rng.random(rows) < 0.2, np.nan, rng.normal(size=rows)),
+        "count": rng.integers(0, 9, size=rows),
+        "flag": rng.random(rows) < 0.5,
+        "when": pd.date_range("2024-01-01", periods=rows, freq="D"),
+        "kind": pd.Categorical(rng.choice(["x", "y"], size=rows)),
+        "maybe": pd.array(rng.integers(0, 3, size=rows), dtype="Int64"),
+    })
+    frame.loc[3, "maybe"] = pd.NA
+    frame = frame.drop(index=[5, 6])  # rows left out: the loaders' numbering keeps its gaps
+    frame.attrs["source"] = "test"
+    return frame
+
+
+def test_a_frame_crosses_in_slices_unchanged(monkeypatch):
+    monkeypatch.setattr(worker_process, "CHUNK_ROWS", 7)
+    frame = mixed_frame()
+    chunks = frame_chunks(frame)
+    assert len(chunks) == 6  # 38 rows in slices of 7
+    back = frame_from_chunks(chunks)
+    pd.testing.assert_frame_equal(back, frame)
+    assert back.attrs == frame.attrs
+    empty = frame.iloc[:0]
+    pd.testing.assert_frame_equal(frame_from_chunks(frame_chunks(empty)), empty)
+
+
+# Run in the child (importable by name).
+def table_shape(table, progress):
+    return table.frame.shape, table.path
+
+
+def keep_working(table, progress):
+    while True:
+        progress.report(0.5, "working")
+        time.sleep(0.05)
+
+
+def die(table, progress):
+    os._exit(7)
+
+
+def refuse(table, progress):
+    raise DataError("the outcome column holds text", file="panel.csv",
+                    hint="Choose a number column.")
+
+
+@pytest.fixture
+def worker():
+    worker = WorkerProcess()
+    yield worker
+    worker.close()
+
+
+@pytest.mark.slow  # starts Python processes (a few seconds each on a busy machine)
+def test_errors_cancel_and_a_dead_child_end_the_call_and_the_next_call_works(panel_csv,
+                                                                            worker):
+    table = load_table(panel_csv)
+    assert worker.call(table_shape, table, progress=Progress()) == ((16, 4), table.path)
+
+    with pytest.raises(DataError) as refused:
+        worker.call(refuse, table, progress=Progress())
+    assert "the outcome column holds text" in refused.value.user_message()
+    assert worker.call(table_shape, table, progress=Progress())[0] == (16, 4)  # same child
+
+    progress, messages = Progress(), []
+
+    def report(fraction, message):
+        messages.append(message)
+
+    progress = Progress(report)
+    threading.Timer(1.0, progress.cancel).start()
+    began = time.monotonic()
+    with pytest.raises(AnalysisCancelled):
+        worker.call(keep_working, table, progress=progress)
+    assert "working" in messages and time.monotonic() - began < 30
+    assert worker.call(table_shape, table, progress=Progress())[0] == (16, 4)  # a new child
+
+    with pytest.raises(ChildProcessError, match="exit code 7"):
+        worker.call(die, table, progress=Progress())
+    assert worker.call(table_shape, table, progress=Progress())[0] == (16, 4)
+
+
+@pytest.mark.slow
+def test_large_tables_are_checked_in_the_child_as_in_this_process(panel_csv, monkeypatch):
+    monkeypatch.setattr(process_task, "PROCESS_ROWS", 1)  # every table counts as large
+    table = load_table(panel_csv)
+    core = CoreApi()
+    try:
+        there = core.validate(table, ROLES, Progress())
+        here = validate_table(table, ROLES, Progress())
+        assert [p.describe() for p in there.problems] == [p.describe() for p in here.problems]
+        assert there.problems  # the panel's missing outcome: something to compare
+        shown = core.trends(table, ROLES, Progress())
+        expected = trends_output(table, ROLES, Progress())
+        assert shown.trends == expected.trends
+        assert shown.chart.png == expected.chart.png and shown.chart.rows == expected.chart.rows
+    finally:
+        core.close()
+    assert core._checks._child is None  # closed with the window
+
+
+@pytest.mark.slow
+def test_a_table_read_in_the_child_comes_back_whole_and_stays_there(panel_csv, worker,
+                                                                    monkeypatch):
+    from pilot_eval.ui.core_api import open_table_here
+
+    table, roles = worker.run(open_table_here, str(panel_csv), progress=Progress())
+    expected, expected_roles = open_table_here(str(panel_csv), Progress())
+    pd.testing.assert_frame_equal(table.frame, expected.frame)
+    assert (table.sha256, table.n_rows, table.path) == \
+        (expected.sha256, expected.n_rows, expected.path)
+    assert roles == expected_roles
+
+    def not_again(frame):
+        raise AssertionError("the child holds this table: it must not be sent again")
+
+    monkeypatch.setattr(worker_process, "frame_chunks", not_again)
+    assert worker.call(table_shape, table, progress=Progress()) == ((16, 4), table.path)
