@@ -90,8 +90,7 @@ class ChartView(QLabel):
         self._pixmap = QPixmap.fromImage(picture_of(png))
         self._aspect = (self._pixmap.height() / self._pixmap.width()
                         if not self._pixmap.isNull() and self._pixmap.width() else 0.6)
-        self._width = 0
-        self._rescale()
+        self._width = 0  # scaled on its first resize event, once laid out (not before)
 
     def has_picture(self) -> bool:
         return not self._pixmap.isNull()

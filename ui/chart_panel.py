@@ -62,6 +62,9 @@ class ChartPanel(QWidget):
         self.body.addWidget(self.key)
         self.body.addStretch(1)  # the key stays under the picture; the space goes below
         self.canvas: Any = None
+        self._rows: list[Any] = []
+        self._columns: list[str] = []
+        self._filled = True
         self.set_chart(None, placeholder)
 
     def set_chart(self, chart: Any, placeholder: str = "") -> None:
@@ -76,14 +79,12 @@ class ChartPanel(QWidget):
         self.key.setText(chart.key if chart is not None else "")
         self.key.setVisible(bool(chart is not None and chart.key))
         rows = list(chart.rows) if chart is not None else []
+        self._rows = rows
+        self._columns = list(chart.columns) if chart is not None else []
+        self._filled = False  # the table is filled when it is first shown (or read)
         self.table.clear()
-        self.table.setColumnCount(len(chart.columns) if chart is not None else 0)
-        self.table.setRowCount(len(rows))
-        if chart is not None:
-            self.table.setHorizontalHeaderLabels(list(chart.columns))
-        for r, cells in enumerate(rows):
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(str(text)))
+        self.table.setColumnCount(0)
+        self.table.setRowCount(0)
         picture = chart.png if chart is not None else None
         self.note.setText(placeholder if chart is None else "The chart could not be drawn; "
                           "its numbers are in the table.")
@@ -99,11 +100,27 @@ class ChartPanel(QWidget):
         return self.canvas is not None and self.canvas.has_picture()
 
     def table_rows(self) -> list[list[str]]:
+        self._fill_table()
         return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
                 for r in range(self.table.rowCount())]
 
+    def _fill_table(self) -> None:
+        """Put the chart's numbers in the table (a few hundred items: done when first needed,
+        not each time a chart is shown)."""
+        if self._filled:
+            return
+        self._filled = True
+        self.table.setColumnCount(len(self._columns))
+        self.table.setRowCount(len(self._rows))
+        self.table.setHorizontalHeaderLabels(self._columns)
+        for r, cells in enumerate(self._rows):
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(str(text)))
+
     def _show_table(self, show: bool) -> None:
-        self.table.setVisible(show and self.table.rowCount() > 0)
+        if show and self._rows:
+            self._fill_table()
+        self.table.setVisible(show and bool(self._rows))
         if self.canvas is not None:
             self.canvas.setVisible(not show)
         self.button.setText("Show the c&hart" if show else "Show the chart as a &table")
