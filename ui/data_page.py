@@ -26,6 +26,10 @@ from .reflow import HANDLES_ENTER, compact_combo
 from .roles_form import RolesForm
 from .table_model import DataFrameModel
 
+FIT_ROWS = 100  # column widths fit the first rows (Qt's default looks at 1,000: slow at 1M)
+CELL_PADDING = 10  # the cell's margins and grid line
+HEADER_PADDING = 38  # the header's margins and its sort arrow
+MAX_COLUMN_WIDTH = 400
 SEVERITY_MARK = {"error": "Error", "warning": "Warning", "info": "To do"}
 SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5300", "info": "#1d4f91"}
 
@@ -230,7 +234,21 @@ class DataPage(QWidget):
                                 f"{len(frame.columns)} columns. Row numbers are those of the "
                                 f"spreadsheet (the header is row "
                                 f"{getattr(table, 'header_row', None) or 1}).{note}")
-        self.table.resizeColumnsToContents()
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its name and the first ``FIT_ROWS`` cells need (up to
+        ``MAX_COLUMN_WIDTH``): measured from the cells' text directly, not through the view,
+        which asks the model for every role of every cell (a few thousand calls into Python
+        on the GUI thread)."""
+        model, header = self.model, self.table.horizontalHeader()
+        cells, names = self.table.fontMetrics(), header.fontMetrics()
+        rows = min(model.rowCount(), FIT_ROWS)
+        for column, name in enumerate(model.column_names()):
+            texts = model.column_texts(column, rows)
+            widest = max((cells.horizontalAdvance(t) for t in texts), default=0)
+            width = max(widest + CELL_PADDING, names.horizontalAdvance(name) + HEADER_PADDING)
+            header.resizeSection(column, min(width, MAX_COLUMN_WIDTH))
 
     def show_roles(self, roles: dict[str, str | None]) -> None:
         self.roles_form.set_roles(roles)

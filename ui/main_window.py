@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,6 +78,8 @@ STAFF_FILTER = "Staff records (*.csv *.txt *.xlsx *.parquet *.dta);;All files (*
 class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportFilesMixin,
                  QMainWindow):
     """pilot-eval's window: Start -> Data -> Trends -> Impact -> Plan -> Retention -> Brief."""
+
+    result_shown = Signal()  # every step shows the run's result (the Impact step shows it first)
 
     def __init__(self, controller: Controller | None = None, *,
                  settings: QSettings | None = None) -> None:

@@ -25,6 +25,25 @@ POLL_SECONDS = 0.05
 PROCESS_ROWS = 200_000  # tables at least this long are analysed in a child process
 
 
+CHILD_NICENESS = 5  # the children's priority below the window's (Unix niceness)
+
+
+def lower_priority(pid: int) -> None:
+    """Run the child ``pid`` below the window's priority, so that on a busy processor the GUI
+    thread gets a core as soon as it has something to do (below-normal on Windows).  Best
+    effort: a system that refuses leaves the child as it is."""
+    import psutil
+
+    try:
+        child = psutil.Process(pid)
+        if psutil.WINDOWS:
+            child.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
+        elif CHILD_NICENESS:
+            child.nice(max(child.nice(), CHILD_NICENESS))
+    except (psutil.Error, OSError, ValueError):
+        pass
+
+
 class ChildProcessError(RuntimeError):
     """The analysis process ended without an answer (it crashed or was killed)."""
 
@@ -56,6 +75,7 @@ def run_in_process(fn: Callable[..., Any], *args: Any, progress: Progress,
     channel = context.Queue()
     child = context.Process(target=_child, args=(fn, args, kwargs, channel), daemon=True)
     child.start()
+    lower_priority(child.pid)
     try:
         while True:
             try:

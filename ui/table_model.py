@@ -159,6 +159,11 @@ class DataFrameModel(QAbstractTableModel):
         hits = np.flatnonzero(self._rows == int(row))
         return int(hits[0]) if len(hits) else -1
 
+    def column_texts(self, column: int, rows: int) -> list[str]:
+        """The text of ``column`` in the first ``rows`` display rows, as ``data`` shows it."""
+        return [format_cell(self._value(self.source_row(r), column))
+                for r in range(min(rows, self.rowCount()))]
+
     def column_names(self) -> list[str]:
         return list(self._columns)
 

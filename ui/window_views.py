@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .places import BRIEF_FILES
@@ -22,14 +23,16 @@ class ReportViewsMixin:
     """Needs ``self.controller`` and the pages of the main window."""
 
     controller: Any
+    result_shown: Any  # MainWindow's signal
 
     # ------------------------------------------------------------------ steps
     def unit_noun(self) -> str:
         report = self.controller.report
         return report.brief.unit_noun if report is not None else "teams"
 
-    def show_outcome(self) -> bool:
-        """The current outcome's report on Impact and Trends; False when it has none."""
+    def show_outcome(self, *, trends: bool = True) -> bool:
+        """The current outcome's report on Impact and (``trends``) Trends; False when it has
+        none."""
         c = self.controller
         outcome, output = c.output, c.report_output
         if outcome is None:
@@ -45,9 +48,10 @@ class ReportViewsMixin:
         chart, drawing = output.first_chart(IMPACT_CHARTS, name)
         self.impact_page.show_result(outcome, chart, unit_noun=self.unit_noun(),
                                      drawing=drawing)
-        means, drawing = output.first_chart(("means",), name)
-        self.trends_page.show_trends(outcome.label, trend_sentence(outcome), means,
-                                     drawing=drawing)
+        if trends:
+            means, drawing = output.first_chart(("means",), name)
+            self.trends_page.show_trends(outcome.label, trend_sentence(outcome), means,
+                                         drawing=drawing)
         return True
 
     def show_retention(self) -> None:
@@ -72,16 +76,38 @@ class ReportViewsMixin:
                                          output.chart)
 
     def _on_result(self, output: Any) -> None:
+        """The Impact step at once (the step the user is on); the other steps' views of the
+        result follow one event each (``_show_rest``), so no single event keeps the window
+        busy for long."""
+        self.show_outcome(trends=False)
+        self.statusBar().showMessage("Analysis finished: every outcome of the project, and "
+                                     "staff retention when the project has staff records.")
+        self._show_rest(output.report, [self._show_run_trends, self._show_run_plan,
+                                        self.show_retention, self._show_brief_contents])
+
+    def _show_rest(self, report: Any, steps: list[Any]) -> None:
+        """Run ``steps`` one per turn of the event loop while ``report`` is still the one
+        shown (a newer run, or inputs changed, stops them: those show their own)."""
+        if not steps:
+            self.result_shown.emit()
+            return
+
+        def step() -> None:
+            if self.controller.report is report:
+                steps[0]()
+                self._show_rest(report, steps[1:])
+
+        QTimer.singleShot(0, self, step)
+
+    def _show_run_trends(self) -> None:
+        self.show_outcome()
+
+    def _show_run_plan(self) -> None:
         from .plan_text import expected_effect, planning_lines
 
         report = self.controller.report
         self.plan_page.show_from_run(planning_lines(report),
                                      expected_effect(report, self.controller.roles["outcome"]))
-        self.show_outcome()
-        self.show_retention()
-        self._show_brief_contents()
-        self.statusBar().showMessage("Analysis finished: every outcome of the project, and "
-                                     "staff retention when the project has staff records.")
 
     def _on_charts(self, _output: Any) -> None:
         """The charts left for after the result are drawn: show them in place."""

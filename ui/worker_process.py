@@ -29,7 +29,7 @@ from typing import Any
 from pilot_eval.errors import AnalysisCancelled
 from pilot_eval.progress import Progress
 
-from .process_task import POLL_SECONDS, ChildProcessError, portable_error
+from .process_task import POLL_SECONDS, ChildProcessError, lower_priority, portable_error
 
 CHUNK_ROWS = 65_536
 
@@ -154,6 +154,7 @@ class WorkerProcess:
         self._child = context.Process(target=_serve, args=(there,), daemon=True,
                                       name="pilot-eval checks")
         self._child.start()
+        lower_priority(self._child.pid)
         there.close()
         self._connection = here
 

@@ -64,7 +64,8 @@ def deferred(fake_core):
 def open_and_run(qtbot, window, path):
     with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
         window.open_file(path)
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
+    with qtbot.waitSignal(window.result_shown, timeout=WAIT_MS), \
+            qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
     return blocker.args[0]
 
@@ -111,3 +112,19 @@ def test_a_failure_while_drawing_the_rest_keeps_the_result(qtbot, window, deferr
                     and window.controller.report_output.pending == (), timeout=WAIT_MS)
     assert window.impact_page.sentence.text()  # the result stays
     assert window.trends_page.chart.note.text() == "No chart for these data."  # not "Drawing"
+
+
+def test_the_other_steps_never_show_a_result_the_inputs_have_dropped(qtbot, window, panel_csv):
+    """The Impact step shows a result at once and the other steps an event later; if the
+    inputs change in between (the unit role cleared), those steps do not show the old result."""
+    with qtbot.waitSignal(window.controller.issues_changed, timeout=WAIT_MS):
+        window.open_file(panel_csv)
+    shown = []
+    window.result_shown.connect(lambda: shown.append(True))
+    window.controller.result_ready.connect(lambda _o: window.controller.set_role("unit", None))
+    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+        window.impact_page.run_button.click()
+    qtbot.wait(100)
+    assert shown == [] and window.controller.report is None
+    assert window.brief_page.reported_text() == ""
+    assert window.plan_page.from_run.text() == ""

@@ -47,7 +47,8 @@ def test_open_map_run_and_export(qtbot, window, panel_csv, tmp_path, dialogs):
     assert window.windowTitle().replace("[*]", "") == "panel.csv – pilot-eval"
     assert page.issues.item(0).text().startswith("Warning: row 7")
 
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
+    with qtbot.waitSignal(window.result_shown, timeout=WAIT_MS), \
+            qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
     assert window.pages.currentWidget() is window.impact_page
     outcome = blocker.args[0].report.outcomes[0]
@@ -260,12 +261,12 @@ def test_tab_walks_every_control_of_the_data_step_and_each_is_named(qtbot, windo
 
 def test_the_brief_page_lists_each_outcome_analysed(qtbot, window, panel_csv):
     open_panel(qtbot, window, panel_csv)
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.result_shown, timeout=WAIT_MS):
         window.impact_page.run_button.click()
     assert window.brief_page.reported_text().startswith("Result to be reported:")
     window.controller.set_role("outcome", "month")
     assert window.brief_page.export_button.isEnabled()  # the score result is still there
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.result_shown, timeout=WAIT_MS):
         window.impact_page.run_button.click()
     assert window.brief_page.reported_text().startswith("2 results to be reported")
     assert "How strong the evidence is" in window.brief_page.reported_text()

@@ -86,7 +86,7 @@ def test_the_plan_step_shows_the_runs_planning_section(qtbot, window, documents)
     with qtbot.waitSignal(c.issues_changed, timeout=WAIT_MS):
         window.open_file(path)
     qtbot.waitUntil(lambda: not c.runner.running_keys(), timeout=WAIT_MS)
-    with qtbot.waitSignal(c.result_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.result_shown, timeout=WAIT_MS):
         window.run_action.trigger()
     outcome = c.report.outcomes[0]
     section = outcome.planning

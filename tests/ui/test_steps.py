@@ -44,7 +44,8 @@ def test_trends_show_the_reports_pretest_sentence_and_the_charts_table(qtbot, wi
         return type(output)(dataclasses.replace(output.report, outcomes=(read,)), output.charts)
 
     fake_core.run_report = run_report
-    with qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
+    with qtbot.waitSignal(window.result_shown, timeout=WAIT_MS), \
+            qtbot.waitSignal(window.controller.result_ready, timeout=WAIT_MS) as blocker:
         window.impact_page.run_button.click()
     page = window.trends_page
     outcome = blocker.args[0].report.outcomes[0]
