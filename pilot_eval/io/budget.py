@@ -22,6 +22,7 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -267,7 +268,10 @@ def check_workbook(data: bytes, *, file: str) -> WorkbookBudget:
     return budget
 
 
-def _over(free: int, shared: int):  # noqa: ANN202 - a small closure
+def _over(free: int, shared: int) -> Callable[[int, int, int], bool]:
+    """Whether a sheet scanned so far (bytes unpacked, rows, cells) already needs more than
+    ``free`` -- the need ``check_sheet`` computes, which only grows as the scan goes on."""
+
     def stop(read: int, rows: int, cells: int) -> bool:
         return sheet_need(rows, cells, read, shared) > free
 

@@ -326,3 +326,30 @@ def test_a_budget_the_whole_sheet_fits_scans_it_all(tmp_path, monkeypatch):
     monkeypatch.setenv(MEMORY_ENV, str(50 * 2**20))
     scan = check_workbook(path.read_bytes(), file=str(path)).sheets["xl/worksheets/sheet1.xml"]
     assert (scan.rows, scan.cells, scan.read) == (3000, 12_000, None)
+
+
+def test_shared_strings_that_do_not_fit_are_refused_before_their_end(tmp_path, monkeypatch):
+    """Their declared size fits, but 200,000 strings take more memory than is free: refused
+    as soon as the count passes it, naming what was counted (openpyxl reads every shared
+    string to open any sheet, so no sheet could be read)."""
+    path = tmp_path / "strings.xlsx"
+    write_workbook(path, [b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'],
+                   shared=[b"<si><t>a</t></si>" * 200_000])
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        declared = archive.getinfo("xl/sharedStrings.xml").file_size
+    monkeypatch.setattr(part_scan, "SCAN_CHUNK", 65_536)
+    monkeypatch.setattr(part_scan, "DEFLATED_INPUT", 16_384)
+    read = _counting_chunks(monkeypatch)
+    check_workbook(data, file=str(path))  # fits the machine: every piece is read
+    pieces = len(read)
+    need = (len(data) + declared * budget_module.EXCEL_SHARED_XML_FACTOR
+            + 200_000 * budget_module.EXCEL_BYTES_PER_SHARED_STRING)
+    free = int(len(data) + 0.6 * (need - len(data)))
+    assert free > len(data) + declared * budget_module.EXCEL_SHARED_XML_FACTOR  # declared fits
+    monkeypatch.setenv(MEMORY_ENV, str(free))
+    read.clear()
+    with pytest.raises(DataError, match="its shared strings hold at least") as caught:
+        load_table(path)
+    assert 0 < len(read) < pieces * 0.8, (len(read), pieces)
+    assert caught.value.file == str(path) and "smaller extract" in caught.value.hint
