@@ -17,16 +17,20 @@ import pandas as pd
 HASH_MIN_SIZE = 50_000
 """Arrays shorter than this go straight to numpy (hashing does not pay off)."""
 SAMPLE = 16_384
-"""Elements hashed first to judge whether the array repeats its values."""
+"""Elements hashed first: an array whose first ``SAMPLE`` are nearly all distinct (more than
+``SAMPLE_DISTINCT_SHARE`` of them; identifiers, continuous values) goes to numpy unhashed."""
+SAMPLE_DISTINCT_SHARE = 0.9
 MAX_DISTINCT_SHARE = 0.25
-"""Above this share of distinct values, numpy's sort or search is as quick."""
+"""Above this share of distinct values in the whole array, numpy's sort or search is as quick.
+(A sample overstates the share: 8,400 distinct days among two million dates are 44% of the
+first 16,384.)"""
 
 
 def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(codes, distinct values in order of appearance)``, or None where numpy must decide."""
     if values.ndim != 1 or values.size < HASH_MIN_SIZE or values.dtype.kind not in "fiu":
         return None
-    if pd.unique(values[:SAMPLE]).size > MAX_DISTINCT_SHARE * SAMPLE:
+    if pd.unique(values[:SAMPLE]).size > SAMPLE_DISTINCT_SHARE * SAMPLE:
         return None
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if uniques.size > MAX_DISTINCT_SHARE * values.size or (codes.size and codes.min() < 0):
