@@ -115,6 +115,28 @@ def open_table_here(path: str, progress: Progress) -> tuple[Any, dict[str, str |
     return table, normalise_roles(guess_roles(table.frame), table.frame)
 
 
+def _file_size(path: str) -> int:
+    """Bytes in ``path`` (0 when it cannot be read: the loader then says what is wrong)."""
+    try:
+        return Path(path).stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def project_data_here(project: Any, spec: Any, note: str, extras: dict[str, Any],
+                      progress: Progress) -> tuple[Any, dict[str, str | None], str,
+                                                   dict[str, Any]]:
+    """A project's outcome data as ``run_project`` reads it (header row), with the rows it
+    leaves out applied by the window (so that they can be put back), and the roles it saved."""
+    progress.report(0.2, f"Reading {Path(spec.path).name}")
+    table = replace(spec, exclude_rows=()).load()
+    columns = spec.columns
+    roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
+    if project.outcomes:
+        roles["outcome"] = project.outcomes[0].column
+    return table, normalise_roles(roles, table.frame), note, extras
+
+
 class CoreApi:
     """Calls into ``pilot_eval`` on behalf of the controller (always off the GUI thread).
 
@@ -139,11 +161,7 @@ class CoreApi:
         """Read the data file ``path`` and guess its column roles; a file of
         ``PROCESS_BYTES`` or more is read in the checks process (which keeps it for the
         checks) and comes back in slices."""
-        try:
-            large = Path(path).stat().st_size >= PROCESS_BYTES
-        except OSError:  # the loader says what is wrong with the path
-            large = False
-        if large:
+        if _file_size(path) >= PROCESS_BYTES:
             return self._checks.run(open_table_here, path, progress=progress)
         return open_table_here(path, progress)
 
@@ -176,17 +194,12 @@ class CoreApi:
         status = check_source(spec)
         if status.state == "missing":
             raise DataError(status.message, file=Path(path).name)
-        progress.report(0.2, f"Reading {Path(spec.path).name}")
-        # As run_project reads it (header row), with the rows it leaves out applied by the
-        # window (so that they can be put back).
-        table = replace(spec, exclude_rows=()).load()
-        columns = spec.columns
-        roles = {role: getattr(columns, field) for role, field in ROLE_FIELDS.items()}
-        if project.outcomes:
-            roles["outcome"] = project.outcomes[0].column
         extras = {"project": project, "path": str(path), "relocated": bool(data_path),
                   "header_row": spec.header_row, "excluded": tuple(spec.exclude_rows)}
-        return table, normalise_roles(roles, table.frame), status.message, extras
+        if _file_size(spec.path) >= PROCESS_BYTES:  # read in the checks process, kept there
+            return self._checks.run(project_data_here, project, spec, status.message, extras,
+                                    progress=progress)
+        return project_data_here(project, spec, status.message, extras, progress)
 
     def make_demo(self, folder: str, progress: Progress) -> str:
         """Save the demo pilot as a project in ``folder`` (data copied beside it): the project

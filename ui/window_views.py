@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .places import BRIEF_FILES
 
+FINISHED = ("Analysis finished: every outcome of the project, and staff retention when the "
+            "project has staff records.")
 TABLE_FILTER = "Excel workbook (*.xlsx);;CSV, one file per table (*.csv)"
 
 
@@ -80,8 +82,7 @@ class ReportViewsMixin:
         result follow one event each (``_show_rest``), so no single event keeps the window
         busy for long."""
         self.show_outcome(trends=False)
-        self.statusBar().showMessage("Analysis finished: every outcome of the project, and "
-                                     "staff retention when the project has staff records.")
+        self.statusBar().showMessage(FINISHED)
         self._show_rest(output.report, [self._show_run_trends, self._show_run_plan,
                                         self.show_retention, self._show_brief_contents])
 
@@ -113,6 +114,7 @@ class ReportViewsMixin:
         """The charts left for after the result are drawn: show them in place."""
         self.show_outcome()
         self.show_retention()
+        self.statusBar().showMessage(FINISHED)  # in place of "Drawing the charts…"
 
     def _on_retention(self, view: Any) -> None:
         self.show_retention()

@@ -147,3 +147,35 @@ def test_a_table_read_in_the_child_comes_back_whole_and_stays_there(panel_csv, w
 
     monkeypatch.setattr(worker_process, "frame_chunks", not_again)
     assert worker.call(table_shape, table, progress=Progress()) == ((16, 4), table.path)
+
+
+@pytest.mark.slow
+def test_a_large_projects_data_is_read_in_the_child_as_in_this_process(panel_csv, tmp_path,
+                                                                        monkeypatch):
+    """A project whose data file counts as large opens with the same table, roles, note and
+    project as when read in this process; its checks then use the table the child kept."""
+    from pilot_eval.estimators import PanelColumns
+    from pilot_eval.ui import core_api
+
+    from pilot_eval.project import OutcomeChoice, Project, save_project
+    from pilot_eval.spec import DatasetSpec
+
+    columns = PanelColumns(outcome="score", unit="team", time="month", cohort="pilot_start")
+    project = Project(outcome_data=DatasetSpec.from_table(load_table(panel_csv), columns),
+                      outcomes=(OutcomeChoice("score", "Score"),))
+    path = save_project(project, tmp_path / "p.pilot.json")
+    here = CoreApi().open_project(str(path), Progress())
+    monkeypatch.setattr(core_api, "PROCESS_BYTES", 1)
+    core = CoreApi()
+    try:
+        table, roles, note, extras = core.open_project(str(path), Progress())
+        assert core._checks._held is not None  # read there, and kept
+        pd.testing.assert_frame_equal(table.frame, here[0].frame)
+        assert (roles, note) == (here[1], here[2])
+        assert extras["project"] == here[3]["project"]
+        monkeypatch.setattr(worker_process, "frame_chunks", None)  # must not be sent again
+        monkeypatch.setattr(process_task, "PROCESS_ROWS", 1)
+        assert [p.describe() for p in core.validate(table, ROLES, Progress()).problems] == \
+            [p.describe() for p in validate_table(here[0], ROLES, Progress()).problems]
+    finally:
+        core.close()
