@@ -137,6 +137,13 @@ def project_data_here(project: Any, spec: Any, note: str, extras: dict[str, Any]
     return table, normalise_roles(roles, table.frame), note, extras
 
 
+def sort_rows_here(table: Any, column: int, rows: Any, falling: bool, progress: Progress
+                   ) -> Any:
+    from .sorting import sorted_order
+
+    return sorted_order(table.frame.iloc[:, column], rows, falling)
+
+
 class CoreApi:
     """Calls into ``pilot_eval`` on behalf of the controller (always off the GUI thread).
 
@@ -278,6 +285,15 @@ class CoreApi:
             output = trends_output(table, roles, progress)
         decode_charts([output.chart])
         return output
+
+    def sort_rows(self, table: Any, column: int, rows: Any, falling: bool, progress: Progress
+                  ) -> Any:
+        """The grid's ``rows`` (None: all) of ``table`` in the order of column ``column``
+        (``sorting.sorted_order``); in the checks process, which holds large tables."""
+        if _is_large(table):
+            return self._checks.call(sort_rows_here, table, column, rows, falling,
+                                     progress=progress)
+        return sort_rows_here(table, column, rows, falling, progress)
 
     def close(self) -> None:
         """Stop the checks process (the window closes)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ class DataPage(QWidget):
         top.addWidget(self.file_label, 1)
 
         self.model = DataFrameModel(parent=self)
+        self.sort_rows: Any = None  # CoreApi.sort_rows: where large tables are sorted
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Data preview")
@@ -217,7 +219,8 @@ class DataPage(QWidget):
 
     def show_table(self, table: Any) -> None:
         frame = table.frame
-        self.model.set_frame(frame)
+        self.model.set_frame(frame, None if self.sort_rows is None else
+                             partial(self.sort_rows, table))
         self.sort_note.setVisible(False)
         self.roles_form.set_columns([str(c) for c in frame.columns])
         self.filter_column.clear()

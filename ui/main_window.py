@@ -199,6 +199,7 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.data_page.next_requested.connect(lambda: self.steps.select("trends"))
         self.data_page.exclude_requested.connect(self.leave_rows_out)
         self.data_page.model.sort_failed.connect(self.statusBar().showMessage)
+        self.data_page.sort_rows = getattr(c.core, "sort_rows", None)
         self.trends_page.next_requested.connect(lambda: self.steps.select("impact"))
         c.ready_changed.connect(self.data_page.set_ready)
         self.impact_page.run_requested.connect(self._run)

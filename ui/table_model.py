@@ -16,6 +16,7 @@ details go to the log.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from .error_info import ErrorInfo, describe_exception
 from .logs import get_logger
+from .sorting import sorted_order
 from .task_runner import TaskRunner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+Sorter = Callable[[int, Any, bool, Any], Any]  # (column, rows, falling, progress) -> order
 BLOCK_ROWS = 2048  # cells are converted for display a block of rows at a time
 MAX_BLOCKS = 512  # cached blocks (all columns); the cache is emptied when it grows past this
 MISSING_TEXT = ""
@@ -33,7 +36,6 @@ FLOAT_DIGITS = 6
 PLAIN_RANGE = (1e-4, 1e15)  # magnitudes written without an exponent
 ASYNC_SORT_ROWS = 100_000  # tables at least this long are sorted off the GUI thread
 SORT_TASK = "sort"
-TEXT_CHUNK = 65_536  # text sort keys are built this many rows at a time (short lock holds)
 SORT_FAILED_TITLE = "The table could not be sorted"
 
 _log = get_logger("table_model")
@@ -90,11 +92,17 @@ class DataFrameModel(QAbstractTableModel):
         self._arrays: dict[tuple[int, int], Any] = {}
         self._numeric: dict[int, bool] = {}
         self._order: Any = None  # row positions shown, in display order (None: all, as read)
+        self._sorter: Sorter | None = None
         self.set_frame(frame)
 
-    def set_frame(self, frame: Any) -> None:
-        """Show ``frame`` (``None`` for an empty model); the frame is not copied or changed."""
+    def set_frame(self, frame: Any, sorter: Sorter | None = None) -> None:
+        """Show ``frame`` (``None`` for an empty model); the frame is not copied or changed.
+
+        ``sorter(column, rows, falling, progress) -> order``: where large sorts are worked out
+        (``CoreApi.sort_rows``: in the checks process that holds the table); None: here, in
+        the model's worker thread."""
         self._runner.cancel(SORT_TASK)
+        self._sorter = sorter
         self._version += 1
         self.beginResetModel()
         self._frame = frame
@@ -201,10 +209,14 @@ class DataFrameModel(QAbstractTableModel):
                 return
             self._show_order(ranked)
             return
-        version = self._version
-        self._runner.run(SORT_TASK, lambda _progress: (version, sorted_order(series, rows,
-                                                                             falling)),
-                         title=SORT_FAILED_TITLE)
+        version, sorter = self._version, self._sorter
+
+        def task(progress: Any) -> tuple[int, Any]:
+            if sorter is not None:
+                return version, sorter(column, rows, falling, progress)
+            return version, sorted_order(series, rows, falling)
+
+        self._runner.run(SORT_TASK, task, title=SORT_FAILED_TITLE)
 
     def is_sorting(self) -> bool:
         return self._runner.is_running(SORT_TASK)
@@ -267,80 +279,3 @@ def spreadsheet_rows(frame: Any) -> Any:
     if index.dtype.kind in "iu":
         return index.to_numpy(dtype=np.int64) + 2
     return range(2, len(frame) + 2)
-
-
-def sorted_order(series: Any, rows: Any, falling: bool) -> Any:
-    """The frame positions ``rows`` (None: all) in the order of ``series``' values (stable;
-    missing values last, also when ``falling``)."""
-    if rows is None:
-        rows = np.arange(len(series))
-    keys = sort_keys(series)[rows]
-    ranked = np.argsort(keys, kind="stable")
-    if falling:
-        ranked = descending(keys, ranked)
-    return rows[ranked]
-
-
-def sort_keys(series: Any) -> Any:
-    """Values that numpy can sort: numbers as floats (missing = +inf), else text ranks."""
-    if series.dtype.kind in "iufb":
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        return np.where(np.isnan(values), np.inf, values)
-    if series.dtype.kind == "M":
-        values = series.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
-        return np.where(series.isna().to_numpy(), np.inf, values)
-    ranks = text_keys(series)
-    if ranks is not None:
-        return ranks
-    codes, uniques = series.factorize(sort=True)  # missing -> -1
-    return np.where(codes < 0, np.inf, codes.astype(float))
-
-
-def text_keys(series: Any) -> Any:
-    """Ranks of a text column's values in code-point order (as ``factorize(sort=True)``;
-    missing = +inf), or None when the column holds anything but text.  The values are turned
-    into a numpy string array a chunk at a time and ranked by numpy's sort, which runs without
-    the interpreter lock, so a worker sorting a 1M-row column never holds up the GUI thread
-    for long (pandas' ``factorize`` holds the lock for the whole column)."""
-    import pandas as pd
-    from pandas.api.types import infer_dtype
-
-    if not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
-        return None
-    values = series.to_numpy(dtype=object)
-    missing = np.empty(len(values), dtype=bool)
-    parts = []
-    for start in range(0, len(values), TEXT_CHUNK):
-        chunk = values[start:start + TEXT_CHUNK]
-        gone = pd.isna(chunk)
-        missing[start:start + len(chunk)] = gone
-        present = chunk[~gone]
-        if infer_dtype(present, skipna=False) not in ("string", "empty"):
-            return None  # numbers, dates or mixed values: factorize's own ordering
-        parts.append(present.astype(str))
-    keys = np.full(len(values), np.inf)
-    count = sum(len(part) for part in parts)
-    if count:
-        # Copied into one array a chunk at a time (one np.concatenate holds the lock ~35 ms).
-        width = max(1, *(part.dtype.itemsize // 4 for part in parts))
-        text = np.empty(count, dtype=f"<U{width}")
-        done = 0
-        for part in parts:
-            text[done:done + len(part)] = part
-            done += len(part)
-        order = np.argsort(text, kind="stable")
-        ordered = text[order]
-        sorted_ranks = np.zeros(count)
-        np.cumsum(ordered[1:] != ordered[:-1], out=sorted_ranks[1:])
-        ranks = np.empty(count)
-        ranks[order] = sorted_ranks
-        keys[~missing] = ranks
-    return keys
-
-
-def descending(keys: Any, ranked: Any) -> Any:
-    """Reverse an ascending order but keep missing values (inf) last and ties stable."""
-    finite = ranked[np.isfinite(keys[ranked])]
-    missing = ranked[~np.isfinite(keys[ranked])]
-    reversed_keys = -keys[finite]
-    return np.concatenate([finite[np.argsort(reversed_keys, kind="stable")], missing])

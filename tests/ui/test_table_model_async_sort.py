@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pilot_eval.ui import table_model
+from pilot_eval.ui import sorting, table_model
 from pilot_eval.ui.table_model import DataFrameModel
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
@@ -85,9 +85,9 @@ def test_text_keys_rank_as_pandas_factorize_sorted():
     for series in (pd.Series(values, dtype=object), pd.Series(values, dtype="string")):
         codes, _ = series.factorize(sort=True)
         expected = np.where(codes < 0, np.inf, codes.astype(float))
-        np.testing.assert_array_equal(table_model.text_keys(series), expected)
-    assert table_model.text_keys(pd.Series(["a", 1, None], dtype=object)) is None
-    assert table_model.text_keys(pd.Series([1.5, 2.0])) is None
+        np.testing.assert_array_equal(sorting.text_keys(series), expected)
+    assert sorting.text_keys(pd.Series(["a", 1, None], dtype=object)) is None
+    assert sorting.text_keys(pd.Series([1.5, 2.0])) is None
 
 
 @pytest.mark.parametrize("rows_for_worker", [1, 10**9])  # in the worker, on the GUI thread
@@ -146,3 +146,27 @@ def test_a_failure_of_a_sort_overtaken_by_a_new_table_is_not_reported(qtbot, mon
     qtbot.wait(200)
     qtbot.waitUntil(lambda: not model.is_sorting())
     assert reported == [] and model.rowCount() == 20
+
+
+def test_a_large_sort_is_asked_of_the_sorter_given_with_the_frame(qtbot):
+    """The window hands the model ``CoreApi.sort_rows`` (the checks process holds large
+    tables); the model shows the order it answers, and a new frame without one sorts here."""
+    data = frame(50)
+    asked = []
+
+    def sorter(column, rows, falling, progress):
+        asked.append((column, rows, falling))
+        return np.arange(len(data))[::-1]
+
+    model = DataFrameModel()
+    model.set_frame(data, sorter)
+    with qtbot.waitSignal(model.sort_done):
+        model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert asked == [(1, None, True)]
+    assert shown_rows(model) == list(range(49, -1, -1))
+    model.set_frame(data)  # no sorter: the model's own worker
+    with qtbot.waitSignal(model.sort_done):
+        model.sort(1)
+    assert len(asked) == 1
+    assert shown_rows(model) == data.sort_values("score", kind="stable",
+                                                 na_position="last").index.tolist()

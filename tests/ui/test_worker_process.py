@@ -179,3 +179,20 @@ def test_a_large_projects_data_is_read_in_the_child_as_in_this_process(panel_csv
             [p.describe() for p in validate_table(here[0], ROLES, Progress()).problems]
     finally:
         core.close()
+
+
+@pytest.mark.slow
+def test_a_large_table_is_sorted_in_the_child_as_in_this_process(panel_csv, monkeypatch):
+    from pilot_eval.ui.sorting import sorted_order
+
+    monkeypatch.setattr(process_task, "PROCESS_ROWS", 1)
+    table = load_table(panel_csv)
+    core = CoreApi()
+    try:
+        rows = np.arange(15, -1, -1)
+        for column, falling in ((0, False), (3, True)):
+            there = core.sort_rows(table, column, rows, falling, Progress())
+            np.testing.assert_array_equal(
+                there, sorted_order(table.frame.iloc[:, column], rows, falling))
+    finally:
+        core.close()
