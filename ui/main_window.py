@@ -379,6 +379,8 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
 
     # ---------------------------------------------------------------- answers
     def _on_table_loaded(self, table: Any) -> None:
+        """The grid, the other steps emptied; the Data step is selected an event later (laying
+        it out is the longest part: each event stays short while a large table arrives)."""
         self.data_page.show_table(table)
         self.data_page.show_excluded(self.controller.excluded)
         self.plan_page.show_from_run([])
@@ -386,9 +388,12 @@ class MainWindow(ProjectFilesMixin, ProjectGuardMixin, ReportViewsMixin, ImportF
         self.trends_page.clear()
         self.retention_page.clear()
         self._show_brief_contents()
-        if self.steps.current_key() == "start":
-            self.steps.select("data")
         self.statusBar().showMessage(f"Opened {Path(table.path).name}. Check the column roles.")
+        QTimer.singleShot(0, self, self._show_data_step)
+
+    def _show_data_step(self) -> None:
+        if self.controller.table is not None and self.steps.current_key() == "start":
+            self.steps.select("data")
 
     def _on_project_changed(self, path: str) -> None:
         self._after_project_opened(path)
