@@ -269,10 +269,10 @@ def spreadsheet_rows(frame: Any) -> Any:
     that label ``i`` is row ``i + 2`` (the header is row 1, or title rows sit above it), and
     rows left out keep the others' numbers.  A ``range`` when the numbers are evenly spaced
     (no 1M-row array to build on the GUI thread), else an array."""
+    if frame is None:  # (before importing pandas: the empty grid is made at start-up)
+        return range(0)
     import pandas as pd
 
-    if frame is None:
-        return range(0)
     index = frame.index
     if isinstance(index, pd.RangeIndex):
         return range(index.start + 2, index.stop + 2, index.step)

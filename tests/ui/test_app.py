@@ -86,3 +86,18 @@ def test_the_window_uses_the_bundled_font_and_icon(qtbot):
         assert not app.windowIcon().isNull()
     finally:
         app.setFont(before)
+
+
+def test_the_window_starts_without_pandas():
+    """pandas (0.3 s) is imported by the first task that needs it, not to show the window."""
+    code = ("import os, sys, tempfile\n"
+            "os.environ.setdefault('PILOT_EVAL_HOME', tempfile.mkdtemp())\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from pilot_eval.ui.main_window import MainWindow\n"
+            "w = MainWindow(); w.show(); app.processEvents()\n"
+            "print('pandas' in sys.modules)\n"
+            "w.controller.dirty = False; w.close()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False"
