@@ -117,6 +117,17 @@ def drop_leading_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if first == 0 else frame.iloc[first:].reset_index(drop=True)
 
 
+def _columns_of(frame: pd.DataFrame, names: list[str]) -> dict[str, pd.Series]:
+    """Each column of ``frame`` as its own series over its own cells array (never a view of
+    the frame's block).  A wide table of text cells (few rows, thousands of columns) is taken
+    out of its one block with one 2-D copy: ``iloc`` per column costs ~50 us each."""
+    if len(frame) <= BATCH_MAX_ROWS and all(dtype == np.dtype(object) for dtype in frame.dtypes):
+        values = frame.to_numpy(dtype=object)
+        return {name: pd.Series(values[:, i].copy(), name=name)
+                for i, name in enumerate(names)}
+    return {name: frame.iloc[:, i].copy() for i, name in enumerate(names)}
+
+
 def finish_text_frame(
     frame: pd.DataFrame, *, decimal: str, consume: bool = False, thousands: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -135,7 +146,7 @@ def finish_text_frame(
         # column re-slices the frame's blocks each time, quadratic in the number of columns
         # (a 5,000-column file never finished). ``copy`` gives each column its own cells array
         # (pointers; Arrow columns are shared, not copied), so each is freed once typed.
-        pending = {name: frame.iloc[:, i].copy() for i, name in enumerate(names)}
+        pending = _columns_of(frame, names)
         frame.drop(columns=names, inplace=True)
     batch_size = max(1, BATCH_CELLS // max(n_rows, 1)) if n_rows <= BATCH_MAX_ROWS else 1
     for first in range(0, len(names), batch_size):

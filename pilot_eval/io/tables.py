@@ -420,13 +420,15 @@ def _load_text(source: _TextSource, *, file: str, digest: str, encoding: str | N
         body = drop_trailing_blank_rows(body)
         require_rows(body, file=file)
     notes = list(source.notes)
-    if decimal is None:
+    if decimal is None and delimiter == ",":  # a comma-separated file has decimal points
+        decimal = "."
+    elif decimal is None:
         sample = [v.strip() for v in body.iloc[:DECIMAL_SNIFF_ROWS].to_numpy().ravel()
                   if isinstance(v, str)]
         if thousands:  # a chosen separator (here a space) does not hide the decimal mark
             sample = [normalise_spaces(v).replace(thousands, "") for v in sample]
-        decimal = "." if delimiter == "," else sniff_decimal(sample, delimiter=delimiter)
-        if delimiter != "," and thousands is None:  # the reading of 1,700 was a guess: say so
+        decimal = sniff_decimal(sample, delimiter=delimiter)
+        if thousands is None:  # the reading of 1,700 was a guess: say so
             notes += [c.note() for c in ambiguous_columns(body, decimal=decimal,
                                                           evidence_cells=sample)]
     with rows_below_header(header_row):

@@ -342,3 +342,30 @@ def test_a_wide_file_loads_as_the_column_by_column_typing_would(tmp_path, monkey
     single = load_table(path)
     pd.testing.assert_frame_equal(batched.frame, single.frame, check_exact=True)
     assert batched.missing_markers == single.missing_markers
+
+
+def test_wide_text_columns_taken_out_at_once_equal_one_by_one() -> None:
+    """``frames._columns_of`` (one 2-D copy for a table of text cells) against the
+    column-by-column ``iloc`` copies it replaced: the same series."""
+    from pilot_eval.io import frames
+
+    rng = np.random.default_rng(8)
+    cells = np.round(rng.normal(size=(30, 40)), 3).astype(str).astype(object)
+    cells[rng.random((30, 40)) < 0.1] = None
+    wide = pd.DataFrame(cells, columns=[f"c{i}" for i in range(40)])
+    mixed = wide.assign(c3=np.arange(30.0))  # not all text: the one-by-one path
+    for frame in (wide, mixed):
+        names = list(frame.columns)
+        taken = frames._columns_of(frame, names)
+        for i, name in enumerate(names):
+            expected = frame.iloc[:, i].copy()
+            pd.testing.assert_series_equal(taken[name], expected)
+
+
+def test_a_comma_separated_file_is_read_with_decimal_points_without_a_sample(
+        tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text("team,score\nAsh,1.5\nElm,\"1,700\"\n", encoding="utf-8")
+    table = load_table(path)
+    assert table.decimal == "." and table.notes == ()
+    assert table.frame["score"].tolist() == [1.5, 1700.0]
