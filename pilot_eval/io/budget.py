@@ -193,7 +193,7 @@ class WorkbookBudget:
     """The free memory the sheets were scanned against (``None``: unknown, no limit)."""
 
 
-def sheet_need(rows: int, cells: int, xml_bytes: int, shared: int) -> float:
+def sheet_need(rows: int, cells: int, xml_bytes: int, shared: float) -> float:
     """Memory that reading a sheet takes: its rows, its cells, its XML and the shared strings."""
     return (rows * EXCEL_BYTES_PER_ROW + cells * EXCEL_BYTES_PER_CELL
             + xml_bytes * EXCEL_SHEET_XML_FACTOR + shared)

@@ -134,8 +134,8 @@ def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: str,
     the scan joins to what it carries over), never more than its declared size."""
     span = None if source is None else deflated_span(source, info)
     try:
-        if span is None:  # stored, encrypted or unusual: the zip module reads (or refuses) it
-            with archive.open(info) as stream:
+        if span is None or source is None:  # stored, encrypted or unusual: the zip module
+            with archive.open(info) as stream:  # reads (or refuses) it
                 while chunk := stream.read(SCAN_CHUNK):
                     yield [chunk]
         else:
