@@ -218,7 +218,7 @@ class Controller(PlanMixin, StaffMixin, QObject):
 
     def _use_task(self, table: Any, progress: Any) -> tuple[Any, dict[str, str | None], str]:
         progress.report(0.5, "Guessing column roles")
-        roles = self.core.guess_roles(table.frame)
+        roles = self.core.table_roles(table, progress)
         warm_views()
         return table, roles, loader_notes(table)
 

@@ -115,6 +115,23 @@ def open_table_here(path: str, progress: Progress) -> tuple[Any, dict[str, str |
     return table, normalise_roles(guess_roles(table.frame), table.frame)
 
 
+def load_table_here(path: str, options: dict[str, Any], progress: Progress) -> tuple[Any]:
+    """``load_table(path, **options)`` (the import wizard's read), as a one-item tuple so that
+    the checks process keeps the table it read."""
+    from pilot_eval.io import load_table
+
+    progress.report(0.05, f"Reading {Path(path).name}")
+    return (load_table(path, **options),)
+
+
+def roles_here(table: Any, progress: Progress) -> dict[str, str | None]:
+    """The guessed column roles of ``table``."""
+    from pilot_eval.roles import guess_roles
+
+    progress.report(0.5, "Guessing column roles")
+    return normalise_roles(guess_roles(table.frame), table.frame)
+
+
 def _file_size(path: str) -> int:
     """Bytes in ``path`` (0 when it cannot be read: the loader then says what is wrong)."""
     try:
@@ -157,11 +174,10 @@ class CoreApi:
 
     def load_table(self, path: str, progress: Progress, **options: Any) -> Any:
         """Read ``path``; ``options`` are ``load_table``'s sheet/encoding/delimiter/decimal."""
-        from pilot_eval.io import load_table
-
-        progress.report(0.05, f"Reading {Path(path).name}")
-        table = load_table(path, **options)
-        progress.report(0.9, "Guessing column roles")
+        if _file_size(path) >= PROCESS_BYTES:  # read in the checks process, kept there
+            (table,) = self._checks.run(load_table_here, path, options, progress=progress)
+            return table
+        (table,) = load_table_here(path, options, progress)
         return table
 
     def open_table(self, path: str, progress: Progress) -> tuple[Any, dict[str, str | None]]:
@@ -258,10 +274,12 @@ class CoreApi:
 
         return sheet_names(path)
 
-    def guess_roles(self, frame: Any) -> dict[str, str | None]:
-        from pilot_eval.roles import guess_roles
-
-        return normalise_roles(guess_roles(frame), frame)
+    def table_roles(self, table: Any, progress: Progress) -> dict[str, str | None]:
+        """The guessed column roles of a table read by the import wizard (a large one: in the
+        checks process, which holds it)."""
+        if _is_large(table):
+            return self._checks.call(roles_here, table, progress=progress)
+        return roles_here(table, progress)
 
     def columns(self, roles: dict[str, str | None]) -> Any:
         return panel_columns(roles)

@@ -196,3 +196,28 @@ def test_a_large_table_is_sorted_in_the_child_as_in_this_process(panel_csv, monk
                 there, sorted_order(table.frame.iloc[:, column], rows, falling))
     finally:
         core.close()
+
+
+@pytest.mark.slow
+def test_a_large_file_read_by_the_import_wizard_is_read_and_kept_in_the_child(
+        panel_csv, monkeypatch):
+    """The wizard's read (``CoreApi.load_table`` with its options) and the roles guessed for
+    the table it chose: in the child, which keeps the table, with what this process gives."""
+    from pilot_eval.ui import core_api
+
+    options = {"delimiter": ",", "decimal": "."}
+    here = load_table(panel_csv, **options)
+    here_roles = CoreApi().table_roles(here, Progress())
+    monkeypatch.setattr(core_api, "PROCESS_BYTES", 1)
+    core = CoreApi()
+    try:
+        table = core.load_table(str(panel_csv), Progress(), **options)
+        assert core._checks._held is not None  # read there, and kept
+        pd.testing.assert_frame_equal(table.frame, here.frame)
+        assert (table.sha256, table.delimiter, table.decimal) == \
+            (here.sha256, here.delimiter, here.decimal)
+        monkeypatch.setattr(worker_process, "frame_chunks", None)  # must not be sent again
+        monkeypatch.setattr(process_task, "PROCESS_ROWS", 1)
+        assert core.table_roles(table, Progress()) == here_roles
+    finally:
+        core.close()

@@ -105,6 +105,9 @@ class FakeCore:
         table = self.load_table(path, progress)
         return table, self.guess_roles(table.frame)
 
+    def table_roles(self, table: Any, progress: Any) -> dict[str, str | None]:
+        return self.guess_roles(table.frame)
+
     def guess_roles(self, frame: pd.DataFrame) -> dict[str, str | None]:
         return {"unit": "team", "time": "month", "outcome": "score", "cohort": "pilot_start",
                 "treatment": None, "cluster": None}
