@@ -519,7 +519,11 @@ class Sensitivity:
         parts = [self.smoothness.summary()]
         if not isinstance(self.relative_magnitude, Unavailable):
             parts.insert(0, self.relative_magnitude.summary())
-        return "\n".join(parts + list(self.notes))
+        heading = ("Sensitivity to parallel-trend violations (HonestDiD; Rambachan & Roth 2023): "
+                   "bounds on the event study's average effect over event times 0 to "
+                   f"{self.window[1]}, not on the headline estimate ('original CI' is that "
+                   "average's own range)")
+        return "\n".join([heading, *parts, *self.notes])
 
     def to_dict(self) -> dict[str, Any]:
         rm = self.relative_magnitude

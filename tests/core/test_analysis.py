@@ -151,3 +151,14 @@ def test_the_decomposition_names_waves_by_their_months():
     frame["start"] = frame["start"].map(lambda s: f"2024-{s:02d}" if s else "")
     text = run_analysis(DidRequest(COHORT), frame).summary()
     assert "timing groups: Mar 2024 (8), Jun 2024 (8), never (8)" in text
+
+
+def test_the_sensitivity_text_says_which_estimate_its_bounds_are_on():
+    analysis = run_analysis(DidRequest(COHORT, sensitivity=True), panel(starts=(0, 0, 5, 5)))
+    sensitivity = analysis.extras["sensitivity"]
+    text = analysis.summary()
+    first, second = sensitivity.summary().split("\n")[:2]
+    assert first.startswith("Sensitivity to parallel-trend violations (HonestDiD")
+    assert f"event times 0 to {sensitivity.window[1]}, not on the headline estimate" in first
+    assert second.startswith("Sensitivity (")  # then the bounds themselves
+    assert first in text
