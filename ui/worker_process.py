@@ -6,10 +6,12 @@ as long.  For tables of ``process_task.PROCESS_ROWS`` rows or more, ``CoreApi`` 
 instead.  One child (the ``spawn`` start method, as on Windows) is started on first use and
 kept, with its imports and the last table it was sent; requests run one at a time.
 
-The table crosses once per table, in slices of ``CHUNK_ROWS`` rows pickled one at a time in
-the calling worker thread (each pickle call holds the lock a few milliseconds; one call for the
-whole frame would hold it for as long as the frame takes), and is rebuilt in the child.  The
-bytes are our own, made in this process a moment earlier: nothing read from disk is unpickled.
+The table crosses once per table, in slices of ``CHUNK_ROWS`` rows written one at a time in
+the calling worker thread as Arrow IPC streams (a data format: reading one never runs code, so
+no pickled frame is ever loaded; each slice holds the lock a few milliseconds, where one call
+for the whole frame would hold it for as long as the frame takes), and is rebuilt in the child.
+A table Arrow cannot carry (a column mixing numbers and text as Python objects: no loader
+makes one) is worked on in this process instead, as before the child existed.
 
 Cancel (or a newer request overtaking an old one, as the task runner does) terminates the
 child; the next request starts a fresh one.  A child that dies or is killed gives a
@@ -20,8 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import multiprocessing
-import pickle
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -34,23 +36,56 @@ from .process_task import POLL_SECONDS, ChildProcessError, lower_priority, porta
 CHUNK_ROWS = 65_536
 
 
+_EXTRA = b"pilot-eval"  # schema metadata: the attributes and categories Arrow does not keep
+
+
+class TableCannotCross(ValueError):
+    """The table has a column Arrow cannot carry; it is worked on in this process."""
+
+
 def frame_chunks(frame: Any) -> list[bytes]:
-    """``frame`` as pickled slices of ``CHUNK_ROWS`` rows (one slice for an empty frame)."""
-    starts = range(0, max(len(frame), 1), CHUNK_ROWS)
-    return [pickle.dumps(frame.iloc[start:start + CHUNK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
-            for start in starts]
+    """``frame`` as Arrow IPC streams of ``CHUNK_ROWS`` rows each (one for an empty frame);
+    ``TableCannotCross`` when a column cannot be written."""
+    import pyarrow as pa
+
+    categories = [[i, [_plain(c) for c in dtype.categories], bool(dtype.ordered)]
+                  for i, dtype in enumerate(frame.dtypes) if str(dtype) == "category"]
+    extra = json.dumps({"attrs": frame.attrs, "categories": categories}).encode("utf-8")
+    chunks = []
+    for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+        try:
+            table = pa.Table.from_pandas(frame.iloc[start:start + CHUNK_ROWS],
+                                         preserve_index=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise TableCannotCross(str(exc)) from None
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _EXTRA: extra})
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        chunks.append(sink.getvalue().to_pybytes())
+    return chunks
 
 
 def frame_from_chunks(chunks: list[bytes]) -> Any:
     """The frame ``frame_chunks`` sliced: the same values, dtypes, index and attributes."""
     import pandas as pd
+    import pyarrow as pa
 
-    parts = [pickle.loads(chunk) for chunk in chunks]  # our own bytes (see the module's note)
-    if len(parts) == 1:
-        return parts[0]
-    frame = pd.concat(parts, copy=False)
-    frame.attrs = dict(parts[0].attrs)
+    tables = [pa.ipc.open_stream(chunk).read_all() for chunk in chunks]
+    extra = json.loads(tables[0].schema.metadata[_EXTRA])
+    parts = [table.to_pandas() for table in tables]
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, copy=False)
+    for position, values, ordered in extra["categories"]:  # an empty slice loses them
+        dtype = pd.CategoricalDtype(values, ordered=ordered)
+        if frame.dtypes.iloc[position] != dtype:
+            frame.isetitem(position, frame.iloc[:, position].astype(dtype))
+    frame.attrs = dict(extra["attrs"])
     return frame
+
+
+def _plain(value: Any) -> Any:
+    """A category as JSON carries it (numpy scalars as Python numbers)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _serve(connection: Any) -> None:
@@ -80,9 +115,9 @@ def _serve(connection: Any) -> None:
             if table is None:
                 connection.send(("result", request, result))
                 continue
+            chunks = frame_chunks(table.frame)  # TableCannotCross: the window reads it itself
             tables.clear()  # the table read here is the one the window will check
             tables[request] = table
-            chunks = frame_chunks(table.frame)
             connection.send(("table", request, (dataclasses.replace(table, frame=None),
                                                 result[1:], len(chunks))))
             for chunk in chunks:
@@ -120,11 +155,25 @@ class WorkerProcess:
 
     def _request(self, kind: str, fn: Callable[..., Any], table: Any, args: tuple,
                  kwargs: dict[str, Any], progress: Progress) -> Any:
+        try:
+            return self._in_child(kind, fn, table, args, kwargs, progress)
+        except TableCannotCross:  # worked on here, in the calling worker thread
+            table_args = (table,) if kind == "call" else ()
+            return fn(*table_args, *args, progress=progress, **kwargs)
+
+    def _in_child(self, kind: str, fn: Callable[..., Any], table: Any, args: tuple,
+                  kwargs: dict[str, Any], progress: Progress) -> Any:
         while not self._lock.acquire(timeout=POLL_SECONDS):
             progress.check()  # raises AnalysisCancelled while another request runs
         try:
-            self._start()
-            token = self._send_table(table, progress) if kind == "call" else None
+            token = self._token(table) if kind == "call" else None
+            chunks = None  # written before the child starts: a table that cannot cross never
+            if token is not None and self._held != token:  # starts one
+                progress.report(0.02, "Preparing the checks")
+                chunks = frame_chunks(table.frame)
+            self._start()  # (a fresh child holds no table)
+            if token is not None and self._held != token:
+                self._send_table(table, token, chunks or frame_chunks(table.frame))
             request = next(self._ids)
             self._connection.send((kind, request, fn, args, kwargs, token))
             kind, value = self._answer(request, progress)
@@ -166,18 +215,12 @@ class WorkerProcess:
         self._tokens = {id(table): (table, token)}  # the newest table only
         return token
 
-    def _send_table(self, table: Any, progress: Progress) -> int:
-        token = self._token(table)
-        if self._held == token:
-            return token
-        progress.report(0.02, "Preparing the checks")
-        chunks = frame_chunks(table.frame)
+    def _send_table(self, table: Any, token: int, chunks: list[bytes]) -> None:
         self._connection.send(("table", token, dataclasses.replace(table, frame=None),
                                len(chunks)))
         for chunk in chunks:
             self._connection.send_bytes(chunk)
         self._held = token
-        return token
 
     def _answer(self, request: int, progress: Progress) -> tuple[str, Any]:
         """``("result", value)`` or ``("error", exception)`` of ``request``."""

@@ -6,9 +6,11 @@ that dies end the call at once with a clear error, and the next call starts a fr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,11 +55,43 @@ def test_a_frame_crosses_in_slices_unchanged(monkeypatch):
     assert back.attrs == frame.attrs
     empty = frame.iloc[:0]
     pd.testing.assert_frame_equal(frame_from_chunks(frame_chunks(empty)), empty)
+    # Arrow IPC streams (a data format), not pickles: each starts with Arrow's continuation
+    # marker, and a pickle (protocol 2+, b"\x80") is never read back
+    assert all(chunk.startswith(b"\xff\xff\xff\xff") for chunk in chunks)
+    assert "pickle" not in Path(worker_process.__file__).read_text(encoding="utf-8").replace(
+        "no pickled frame", "")
+
+
+def test_a_table_arrow_cannot_carry_is_worked_on_here(panel_csv):
+    """A column mixing numbers and text as Python objects (no loader makes one) cannot cross:
+    the call runs in this process with the same answer, and no child is started for it."""
+    table = load_table(panel_csv)
+    mixed = dataclasses.replace(table, frame=table.frame.assign(
+        note=[1.5 if i % 2 else "text" for i in range(len(table.frame))]))
+    with pytest.raises(worker_process.TableCannotCross):
+        frame_chunks(mixed.frame)
+    worker = WorkerProcess()
+    try:
+        assert worker.call(table_shape, mixed, progress=Progress()) == \
+            ((len(table.frame), table.frame.shape[1] + 1), table.path)
+        assert worker._child is None  # no child was started for it
+        table_read, said = worker.run(read_mixed, str(panel_csv), progress=Progress())
+        expected, _ = read_mixed(str(panel_csv), Progress())  # read again, here
+        pd.testing.assert_frame_equal(table_read.frame, expected.frame)
+        assert said == "read" and worker._held is None  # the child keeps nothing
+    finally:
+        worker.close()
 
 
 # Run in the child (importable by name).
 def table_shape(table, progress):
     return table.frame.shape, table.path
+
+
+def read_mixed(path, progress):
+    table = load_table(path)
+    return (dataclasses.replace(table, frame=table.frame.assign(
+        note=[1.5 if i % 2 else "text" for i in range(len(table.frame))])), "read")
 
 
 def keep_working(table, progress):
