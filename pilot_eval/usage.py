@@ -140,13 +140,15 @@ def _callaway_usage(frame: pd.DataFrame, columns: PanelColumns, *, control: str,
 
 
 def planned_usage(frame: pd.DataFrame, columns: PanelColumns, options: Any = None, *,
-                  starts: pd.Series | None = None) -> PanelUsage:
+                  starts: pd.Series | None = None, choice: Choice | None = None) -> PanelUsage:
     """The usage of the estimator ``options`` (a ``DidOptions``; ``None``: the defaults)
-    would choose on ``frame`` (periods as integers)."""
+    would choose on ``frame`` (periods as integers); ``choice``: that choice, when the caller
+    has already made it (``planned_choice``)."""
     def option(name: str, default: Any) -> Any:
         return getattr(options, name, default) if options is not None else default
 
-    choice = planned_choice(frame, columns, options, starts=starts)
+    if choice is None:
+        choice = planned_choice(frame, columns, options, starts=starts)
     control = choice.control or option("control", "never")
     return panel_usage(frame, columns, choice.estimator, control=control,
                        method=option("method", "dr"), anticipation=option("anticipation", 0),

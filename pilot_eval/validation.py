@@ -282,7 +282,7 @@ def _check_usage(frame: pd.DataFrame, columns: PanelColumns, options: object,
 
     try:
         choice = planned_choice(frame, columns, options)
-        usage = planned_usage(frame, columns, options)
+        usage = planned_usage(frame, columns, options, choice=choice)
     except (EstimationError, EstimatorConfigError, _Refused) as error:
         out.add("warning", "estimator_refuses", f"the analysis will refuse this data: {error}",
                 column=getattr(error, "column", None))

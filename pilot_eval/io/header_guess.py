@@ -16,6 +16,8 @@ import csv
 import io
 from pathlib import Path
 
+from pilot_eval.io.cells import number_text
+
 GUESS_ROWS = 20
 """How many rows from the top are searched for the column names."""
 
@@ -74,14 +76,12 @@ def text_head_rows(path: str | Path, *, limit: int = GUESS_ROWS) -> list[list[ob
             head = stream.read(_HEAD_BYTES)
     except OSError:
         return []
+    if len(head) == _HEAD_BYTES:  # whole lines only: never a character cut in two
+        head = head[:head.rfind(b"\n") + 1] or head
     try:
         text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:  # perhaps a character cut at the end; or Windows-1252
-        try:
-            text = head[:-4].decode("utf-8-sig") if len(head) == _HEAD_BYTES else ""
-        except UnicodeDecodeError:
-            text = ""
-        text = text or head.decode("cp1252", errors="replace")
+    except UnicodeDecodeError:  # Windows-1252, as council exports often are
+        text = head.decode("cp1252", errors="replace")
     lines = text.splitlines()[:limit]
     best: list[list[object]] = []
     for delimiter in (",", ";", "\t", "|"):
@@ -133,13 +133,11 @@ def _filled(row: list[object]) -> list[object]:
 
 
 def _number(value: object) -> bool:
+    """A number cell, by the loader's own rule for either decimal mark (``cells.number_text``)."""
     if isinstance(value, int | float):
         return True
-    try:
-        float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return False
-    return True
+    text = str(value).strip()
+    return any(number_text(text, decimal=mark) is not None for mark in (".", ","))
 
 
 def _widest(rows: list[list[object]]) -> int:
